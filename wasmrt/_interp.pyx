@@ -1,0 +1,2 @@
+# cython: language_level=3
+"""wasmrt._interp (placeholder until its stage lands)."""

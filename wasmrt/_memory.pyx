@@ -1,0 +1,2 @@
+# cython: language_level=3
+"""wasmrt._memory (placeholder until its stage lands)."""

@@ -1,0 +1,157 @@
+"""The exceptions of wasmrt, one per phase of the pipeline.
+
+``WasmtimeError`` is the public base of every error that is not a trap (same name and
+role as in wasmtime-py).  Each phase raises its own subclass, and each subclass maps to
+one kind of spec-script assertion:
+
+=====================  =====================  ========================
+class                  raised by              ``.wast`` assertion
+=====================  =====================  ========================
+``WatError``           the text parser        ``assert_malformed`` (text)
+``DecodeError``        the binary decoder     ``assert_malformed`` (binary)
+``ValidationError``    the validator          ``assert_invalid``
+``LinkError``          import resolution      ``assert_unlinkable``
+``Trap``               execution              ``assert_trap`` / ``assert_uninstantiable``
+``Trap`` (exhaustion)  execution              ``assert_exhaustion``
+=====================  =====================  ========================
+
+``Trap`` is *not* a ``WasmtimeError`` (as in wasmtime-py); ``ExitTrap`` (WASI
+``proc_exit``) is.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = [
+    "WasmtimeError",
+    "WatError",
+    "DecodeError",
+    "ValidationError",
+    "UnsupportedFeatureError",
+    "LinkError",
+    "ExitTrap",
+    "Trap",
+    "TrapCode",
+    "Frame",
+]
+
+
+class WasmtimeError(Exception):
+    """Base class of every wasmrt error that is not a trap."""
+
+
+class WatError(WasmtimeError):
+    """Malformed WebAssembly text: the message names ``line:column`` and what was expected."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0, filename: str = "<input>"):
+        self.line = line
+        self.column = column
+        self.filename = filename
+        self.reason = message
+        where = f"{filename}:{line}:{column}: " if line else ""
+        super().__init__(f"{where}{message}")
+
+
+class DecodeError(WasmtimeError):
+    """Malformed binary module; ``offset`` is the byte offset where decoding failed.
+
+    ``reason`` holds the spec's wording (e.g. ``"unexpected end"``, ``"integer too large"``).
+    """
+
+    def __init__(self, reason: str, offset: int = -1):
+        self.reason = reason
+        self.offset = offset
+        where = f" (at offset 0x{offset:x})" if offset >= 0 else ""
+        super().__init__(f"{reason}{where}")
+
+
+class UnsupportedFeatureError(DecodeError):
+    """The module uses a proposal that is not implemented or not enabled in the ``Config``."""
+
+
+class ValidationError(WasmtimeError):
+    """The module is well-formed but invalid (``"type mismatch"``, ``"unknown function 5"``...)."""
+
+    def __init__(self, reason: str, offset: int = -1, func_index: int = -1):
+        self.reason = reason
+        self.offset = offset
+        self.func_index = func_index
+        where = []
+        if func_index >= 0:
+            where.append(f"in function {func_index}")
+        if offset >= 0:
+            where.append(f"at offset 0x{offset:x}")
+        super().__init__(f"{reason} ({', '.join(where)})" if where else reason)
+
+
+class LinkError(WasmtimeError):
+    """Instantiation failed to resolve imports (``"unknown import"``, ``"incompatible import type"``)."""
+
+
+class ExitTrap(WasmtimeError):
+    """A WASI program called ``proc_exit``; ``code`` is its exit status."""
+
+    def __init__(self, code: int, message: str | None = None):
+        self.code = code
+        super().__init__(message or f"Exited with i32 exit status {code}")
+
+
+class TrapCode(enum.IntEnum):
+    """Why a trap happened (names and values as in wasmtime-py)."""
+
+    STACK_OVERFLOW = 0
+    MEMORY_OUT_OF_BOUNDS = 1
+    HEAP_MISALIGNED = 2
+    TABLE_OUT_OF_BOUNDS = 3
+    INDIRECT_CALL_TO_NULL = 4
+    BAD_SIGNATURE = 5
+    INTEGER_OVERFLOW = 6
+    INTEGER_DIVISION_BY_ZERO = 7
+    BAD_CONVERSION_TO_INTEGER = 8
+    UNREACHABLE = 9
+    INTERRUPT = 10
+    OUT_OF_FUEL = 11
+    NULL_REFERENCE = 13
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One wasm frame of a trap backtrace."""
+
+    func_index: int
+    func_name: str | None
+    module_name: str | None
+    func_offset: int
+    module_offset: int
+
+    def __str__(self) -> str:
+        name = self.func_name or f"<wasm function {self.func_index}>"
+        mod = f"{self.module_name}!" if self.module_name else ""
+        return f"0x{self.module_offset:x} - {mod}{name}"
+
+
+class Trap(Exception):
+    """A WebAssembly trap: execution stopped with ``trap_code`` and a wasm backtrace.
+
+    ``Trap(message)`` may also be raised by a host function to trap the calling wasm code.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        trap_code: TrapCode | None = None,
+        frames: list[Frame] | None = None,
+    ):
+        self.message = message
+        self.trap_code = trap_code
+        self.frames: list[Frame] = list(frames or [])
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        if not self.frames:
+            return self.message
+        lines = [self.message, "wasm backtrace:"]
+        lines += [f"  {i:>2}: {f}" for i, f in enumerate(self.frames)]
+        return "\n".join(lines)
