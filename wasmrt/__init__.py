@@ -5,6 +5,10 @@ The public names are re-exported here from the modules that define them; see
 """
 
 from .errors import ExitTrap, Frame, Trap, TrapCode, WasmtimeError
+from .api import Config, Engine, Module, wat2wasm
+from .api import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType
+from .api import Val, ValType
+from .api import externref, f32, f64, funcref, i32, i64, v128
 
 __all__ = [
     "WasmtimeError",
@@ -12,4 +16,24 @@ __all__ = [
     "TrapCode",
     "Frame",
     "ExitTrap",
+    "Config",
+    "Engine",
+    "Module",
+    "wat2wasm",
+    "ValType",
+    "FuncType",
+    "GlobalType",
+    "TableType",
+    "MemoryType",
+    "Limits",
+    "ImportType",
+    "ExportType",
+    "Val",
+    "i32",
+    "i64",
+    "f32",
+    "f64",
+    "v128",
+    "externref",
+    "funcref",
 ]

@@ -1,0 +1,250 @@
+"""``Config`` and ``Engine``: global settings shared by every Module and Store of an Engine.
+
+Every option name of wasmtime-py 50's ``Config`` exists.  Proposal toggles
+(``wasm_simd``, ``wasm_bulk_memory`` ...) decide which proposals the decoder and
+validator accept; a module using a disabled or unimplemented proposal fails to
+compile with a ``WasmtimeError``.  Options that only tune wasmtime's native code
+generator (cranelift flags, profiler, cache, unwind info ...) are checked for type
+like wasmtime-py does, then accepted and ignored.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from .errors import WasmtimeError
+
+__all__ = ["PROPOSALS", "Config", "Engine"]
+
+# Proposal toggle -> (feature name, enabled by default).  The feature names are the
+# ones `_core` understands; Wasm 2.0 (the spec suite's level) is on by default.
+PROPOSALS: dict[str, tuple[str, bool]] = {
+    "wasm_reference_types": ("reference_types", True),
+    "wasm_simd": ("simd", True),
+    "wasm_bulk_memory": ("bulk_memory", True),
+    "wasm_multi_value": ("multi_value", True),
+    "wasm_threads": ("threads", False),
+    "wasm_tail_call": ("tail_call", False),
+    "wasm_multi_memory": ("multi_memory", False),
+    "wasm_memory64": ("memory64", False),
+    "wasm_relaxed_simd": ("relaxed_simd", False),
+    "wasm_exceptions": ("exceptions", False),
+    "wasm_function_references": ("function_references", False),
+    "wasm_gc": ("gc", False),
+    "wasm_wide_arithmetic": ("wide_arithmetic", False),
+    "wasm_custom_page_sizes": ("custom_page_sizes", False),
+    "wasm_stack_switching": ("stack_switching", False),
+    "wasm_component_model": ("component_model", False),
+}
+
+# The other option names of wasmtime-py's Config and the type each one takes.
+_BOOL_OPTIONS = (
+    "debug_info",
+    "wasm_relaxed_simd_deterministic",
+    "wasm_component_model_map",
+    "wasm_component_model_implements",
+    "cranelift_debug_verifier",
+    "parallel_compilation",
+    "shared_memory",
+    "gc_support",
+    "cranelift_nan_canonicalization",
+    "memory_may_move",
+    "native_unwind_info",
+    "macos_use_mach_ports",
+    "signals_based_traps",
+    "memory_init_cow",
+)
+_INT_OPTIONS = ("memory_reservation", "memory_guard_size", "memory_reservation_for_growth")
+_CHOICES = {
+    "strategy": ("auto", "cranelift"),
+    "cranelift_opt_level": ("none", "speed", "speed_and_size"),
+    "profiler": ("none", "jitdump", "vtune", "perfmap"),
+}
+_CHOICE_ERRORS = {
+    "strategy": "unknown strategy: ",
+    "cranelift_opt_level": "unknown opt level: ",
+    "profiler": "unknown profiler: ",
+}
+
+
+def _expect_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("expected a bool")
+    return value
+
+
+def _expect_int(value: Any) -> int:
+    if not isinstance(value, int):
+        raise TypeError("expected an int")
+    return value
+
+
+def _setter(name: str, check: Callable[[Any], Any], doc: str) -> property:
+    """A write-only option (as wasmtime-py's ``setter_property``) that stores ``check(value)``."""
+
+    def fset(self: Config, value: Any) -> None:
+        self._options[name] = check(value)
+
+    return property(
+        fset=fset, doc=doc + "\n\nNote that this field can only be set, it cannot be read"
+    )
+
+
+def _choice(name: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in _CHOICES[name]:
+            raise WasmtimeError(_CHOICE_ERRORS[name] + str(value))
+        return str(value)
+
+    return check
+
+
+def _cache(value: Any) -> bool | str:
+    if isinstance(value, bool):
+        if not value:
+            raise WasmtimeError("caching cannot be explicitly disabled")
+        return value
+    if isinstance(value, str):
+        return value
+    raise TypeError("expected string or bool")
+
+
+def _target(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a str")
+    return value
+
+
+def feature_mask(features: frozenset[str]) -> int:
+    """The ``_core`` feature bitmask (``FEATURE_<NAME>`` constants) of enabled feature names."""
+    from . import _core
+
+    mask = 0
+    for name in features:
+        mask |= int(getattr(_core, "FEATURE_" + name.upper(), 0))
+    return mask
+
+
+class Config:
+    """Global configuration, used to create an ``Engine``.
+
+    Options are write-only properties, as in wasmtime-py.  wasmrt honours the proposal
+    toggles, ``consume_fuel``, ``epoch_interruption`` and ``max_wasm_stack``; the other
+    options tune native code generation and are accepted and ignored.
+    """
+
+    def __init__(self) -> None:
+        self._features: dict[str, bool] = {feat: on for feat, on in PROPOSALS.values()}
+        self._options: dict[str, Any] = {
+            "consume_fuel": False,
+            "epoch_interruption": False,
+            "max_wasm_stack": 512 * 1024,
+        }
+
+    # Proposal toggles -------------------------------------------------------
+    for _name, (_feature, _default) in PROPOSALS.items():
+
+        def _make(feature: str) -> Callable[[Config, Any], None]:
+            def fset(self: Config, enable: Any) -> None:
+                self._features[feature] = _expect_bool(enable)
+
+            return fset
+
+        locals()[_name] = property(
+            fset=_make(_feature),
+            doc=f"Whether the wasm `{_feature}` proposal is enabled "
+            f"(default {_default}).\n\nNote that this field can only be set, it cannot be read",
+        )
+    del _name, _feature, _default, _make
+
+    # Engine behaviour -------------------------------------------------------
+    consume_fuel = _setter(
+        "consume_fuel",
+        _expect_bool,
+        "Whether wasm code consumes *fuel*; a Store then traps when it runs out.\n"
+        "Stores start with 0 fuel: call ``Store.set_fuel`` first.",
+    )
+    epoch_interruption = _setter(
+        "epoch_interruption",
+        bool,
+        "Whether execution can be interrupted by ``Engine.increment_epoch`` passing a "
+        "Store's ``set_epoch_deadline``.",
+    )
+    max_wasm_stack = _setter(
+        "max_wasm_stack",
+        _expect_int,
+        "The maximum size, in bytes, of the wasm value stack of a Store; deeper recursion "
+        "traps with 'call stack exhausted'.",
+    )
+
+    # Accepted for compatibility, no effect on an interpreter ----------------
+    for _name in _BOOL_OPTIONS:
+        locals()[_name] = _setter(
+            _name, _expect_bool, f"``{_name}`` (accepted, no effect in wasmrt)."
+        )
+    for _name in _INT_OPTIONS:
+        locals()[_name] = _setter(
+            _name, _expect_int, f"``{_name}`` (accepted, no effect in wasmrt)."
+        )
+    for _name in _CHOICES:
+        locals()[_name] = _setter(
+            _name,
+            _choice(_name),
+            f"``{_name}``: one of {', '.join(_CHOICES[_name])} (accepted, no effect in wasmrt).",
+        )
+    del _name
+    cache = _setter("cache", _cache, "Code caching (accepted, no effect in wasmrt).")
+    target = _setter("target", _target, "Target triple (accepted, no effect in wasmrt).")
+
+    def cranelift_flag_enable(self, flag: str) -> None:
+        """Enables a Cranelift flag (accepted and ignored: wasmrt interprets)."""
+        if not isinstance(flag, str):
+            raise TypeError("expected a str")
+
+    def cranelift_flag_set(self, key: str, value: str) -> None:
+        """Sets a Cranelift flag (accepted and ignored: wasmrt interprets)."""
+        if not isinstance(key, str):
+            raise TypeError("expected a str for key")
+        if not isinstance(value, str):
+            raise TypeError("expected a str for value")
+
+
+class Engine:
+    """Compilation settings and the epoch counter shared by Modules and Stores.
+
+    ``Engine(config=None)``; an Engine is safe to share between threads.
+    """
+
+    def __init__(self, config: Config | None = None):
+        if config is None:
+            config = Config()
+        elif not isinstance(config, Config):
+            raise TypeError("expected Config")
+        self._features: frozenset[str] = frozenset(f for f, on in config._features.items() if on)
+        self._consume_fuel: bool = bool(config._options["consume_fuel"])
+        self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
+        self._max_wasm_stack: int = int(config._options["max_wasm_stack"])
+        self._feature_mask: int = feature_mask(self._features)
+        self._epoch_lock = threading.Lock()
+        self._epoch = 0
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        config = Config()
+        config._features = {f: f in self._features for f, _ in PROPOSALS.values()}
+        config._options.update(
+            consume_fuel=self._consume_fuel,
+            epoch_interruption=self._epoch_interruption,
+            max_wasm_stack=self._max_wasm_stack,
+        )
+        return (Engine, (config,))
+
+    def increment_epoch(self) -> None:
+        """Advance the epoch by one: Stores whose deadline is reached trap with an interrupt."""
+        with self._epoch_lock:
+            self._epoch += 1
+
+    def is_pulley(self) -> bool:
+        """Whether this engine runs the Pulley interpreter (wasmtime-py API; always False)."""
+        return False
