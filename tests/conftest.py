@@ -7,20 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.programs import bench_dir as bench_dir_path
+from benchmarks.programs import shared_dir
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SHARED = shared_dir()
 
 
 def spec_dir_path() -> Path | None:
-    """The Wasm 2.0 spec test suite: ``$WASMRT_SPEC_DIR``, else ``../shared/spec-testsuite-2.0``."""
+    """The Wasm 2.0 spec test suite: ``$WASMRT_SPEC_DIR``, else ``../shared/spec-testsuite-2.0``
+    (``shared_dir()`` also finds ``shared`` from a git worktree)."""
     env = os.environ.get("WASMRT_SPEC_DIR")
     path = Path(env) if env else SHARED / "spec-testsuite-2.0"
-    return path if path.is_dir() else None
-
-
-def bench_dir_path() -> Path | None:
-    """The benchmark programs of ``../shared/bench`` (C sources, built ``.wasm``, benchmarks.json)."""
-    path = SHARED / "bench"
     return path if path.is_dir() else None
 
 
@@ -28,7 +26,9 @@ def bench_dir_path() -> Path | None:
 def spec_dir() -> Path:
     path = spec_dir_path()
     if path is None:
-        pytest.skip("spec test suite not found: set WASMRT_SPEC_DIR or provide ../shared/spec-testsuite-2.0")
+        pytest.skip(
+            "spec test suite not found: set WASMRT_SPEC_DIR or provide ../shared/spec-testsuite-2.0"
+        )
     return path
 
 
@@ -38,3 +38,23 @@ def bench_dir() -> Path:
     if path is None:
         pytest.skip("benchmark programs not found: expected ../shared/bench")
     return path
+
+
+# The smallest module that runs code: (func (export "f") (result i32) i32.const 1).
+_PROBE = bytes.fromhex("0061736d010000000105016000017f03020100070501016600000a0601040041010b")
+
+
+@pytest.fixture(scope="session")
+def runnable_wasmrt():
+    """The ``wasmrt`` package, once it can compile and run code; skips (with the reason) until then."""
+    import wasmrt
+
+    try:
+        engine = wasmrt.Engine()
+        store = wasmrt.Store(engine)
+        instance = wasmrt.Instance(store, wasmrt.Module(engine, _PROBE), [])
+        result = instance.exports(store)["f"](store)
+    except (ImportError, AttributeError, NotImplementedError) as exc:
+        pytest.skip(f"wasmrt cannot run code yet: {type(exc).__name__}: {exc}")
+    assert result == 1
+    return wasmrt

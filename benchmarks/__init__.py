@@ -1,0 +1,13 @@
+"""wasmrt benchmarks: the programs of ``../shared/bench`` run on wasmrt and on its peers.
+
+- ``python -m benchmarks compare`` times every program on every installed runtime,
+  checks every checksum and prints (or writes, ``--write BENCHMARKS.md``) the table.
+- ``asv run`` (``asv.conf.json`` at the repository root) runs the ``bench_*.py`` suites of
+  this folder, one file per phase: ``bench_instantiate.py``, ``bench_execute.py`` here;
+  ``bench_compile.py``, ``bench_wat.py``, ``bench_host.py`` belong to the engineers of
+  those stages and only need to follow the asv conventions (``time_*`` methods, ``params``).
+- ``benchmarks/pyperf/`` holds pyperf scripts for A/B runs of one program.
+
+``programs.py`` finds the programs and their expected checksums; ``runtimes.py`` adapts
+each runtime (wasmrt, wasmtime-py, pywasm3, pywasm) to one small interface.
+"""

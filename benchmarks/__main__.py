@@ -1,0 +1,92 @@
+"""Command line of the benchmark suite: ``python -m benchmarks compare [options]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .compare import MICRO, environment, format_report, measure_micro, measure_program
+from .programs import bench_dir, load_programs
+from .runtimes import RUNTIMES, available_runtimes, get_runtime
+
+_PREAMBLE = """# wasmrt benchmarks
+
+Produced by `python -m benchmarks compare --write BENCHMARKS.md` (see `benchmarks/__init__.py`).
+Programs and expected checksums: `../shared/bench` (`benchmarks.json`). Each cell is the best of
+{repeat} runs of `run(n)` on one instance, in seconds, after a `run(0)` warm-up; the ratio is that
+time over wasm3's (lower is better). `~` marks pywasm times extrapolated from `run(n_small)`.
+Every checksum was checked. wasmtime compiles to native code (Cranelift); wasm3, wasmrt and
+pywasm interpret.
+
+"""
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if bench_dir() is None:
+        print(
+            "benchmark programs not found: set WASMRT_BENCH_DIR or provide ../shared/bench",
+            file=sys.stderr,
+        )
+        return 2
+    wanted = args.runtimes.split(",") if args.runtimes else list(RUNTIMES)
+    unknown = [n for n in wanted if n not in RUNTIMES]
+    if unknown:
+        print(
+            f"unknown runtime(s): {', '.join(unknown)}; known: {', '.join(RUNTIMES)}",
+            file=sys.stderr,
+        )
+        return 2
+    names = available_runtimes(wanted)
+    for missing in sorted(set(wanted) - set(names)):
+        print(f"skipping {missing}: not installed or not usable", file=sys.stderr)
+    programs = load_programs()
+    if args.programs:
+        keep = set(args.programs.split(","))
+        programs = [p for p in programs if p.name in keep]
+    results, micro = [], []
+    for name in names:
+        runtime = get_runtime(name)
+        for prog in programs:
+            r = measure_program(runtime, prog, args.repeat)
+            results.append(r)
+            status = f"{r.seconds:.3f} s" if r.ok else f"FAIL {r.error}"
+            print(f"{name:9} {prog.name:12} {status}", file=sys.stderr, flush=True)
+        if not args.no_micro:
+            for mname in MICRO:
+                m = measure_micro(runtime, mname)
+                micro.append(m)
+                status = f"{m.value:,.0f} ({m.unit})" if m.error is None else f"FAIL {m.error}"
+                print(f"{name:9} {mname:12} {status}", file=sys.stderr, flush=True)
+    env = environment(names)
+    report = format_report(results, micro, names, env)
+    print(report)
+    if args.write:
+        Path(args.write).write_text(_PREAMBLE.format(repeat=args.repeat) + report)
+    failed = any(not r.ok for r in results) or any(m.error for m in micro)
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmp = sub.add_parser("compare", help="time every program on wasmrt and every installed peer")
+    cmp.add_argument(
+        "--runtimes",
+        help=f"comma-separated subset of {','.join(RUNTIMES)} (default: all installed)",
+    )
+    cmp.add_argument("--programs", help="comma-separated program names (default: all)")
+    cmp.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per program, best kept (default 3)"
+    )
+    cmp.add_argument("--no-micro", action="store_true", help="skip the micro-benchmarks")
+    cmp.add_argument(
+        "--write", metavar="PATH", help="also write the report as markdown (BENCHMARKS.md)"
+    )
+    args = parser.parse_args(argv)
+    return _compare(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,269 @@
+"""``python -m benchmarks compare``: every program on every runtime, checksums checked.
+
+Each program is instantiated once per runtime, ``run(0)`` is called (checks the setup
+and warms lazy compilers), then ``run(n)`` is timed ``repeat`` times and the best time
+kept.  A slow runtime (pywasm) runs ``n_small`` instead and its time is extrapolated to
+``n`` linearly from ``run(0)`` and ``run(n_small)``.  Every result is compared with the
+checksum of ``benchmarks.json``; a wrong checksum or an error marks the cell as failed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .programs import Program, micro_path, to_i32
+from .runtimes import HostFunc, Runtime
+
+__all__ = [
+    "MicroResult",
+    "Result",
+    "environment",
+    "format_report",
+    "measure_micro",
+    "measure_program",
+]
+
+BASELINE = "wasm3"
+
+
+@dataclass
+class Result:
+    """One program on one runtime: ``seconds`` is the time of ``run(n)`` (maybe extrapolated)."""
+
+    runtime: str
+    program: str
+    n: int
+    seconds: float = math.nan
+    load_seconds: float = math.nan
+    measured_n: int = 0
+    extrapolated: bool = False
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class MicroResult:
+    """A micro-benchmark on one runtime: ``value`` in ``unit`` (lower is better)."""
+
+    runtime: str
+    name: str
+    value: float = math.nan
+    unit: str = ""
+    error: str | None = None
+
+
+def _timed(fn, *args):  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    value = fn(*args)
+    return time.perf_counter() - t, value
+
+
+def _check(program: Program, n: int, got: int) -> None:
+    expected = program.expected(n)
+    if expected is not None and to_i32(got) != expected:
+        raise AssertionError(f"run({n}) returned {to_i32(got)}, expected {expected}")
+
+
+def measure_program(runtime: Runtime, program: Program, repeat: int = 3) -> Result:
+    """Time ``program`` on ``runtime``; any error or wrong checksum is recorded, not raised."""
+    result = Result(runtime.name, program.name, program.n)
+    try:
+        result.load_seconds, inst = _timed(runtime.load, program.wasm())
+        t0, got = _timed(inst.call, "run", 0)
+        _check(program, 0, got)
+        if runtime.slow:
+            n = program.n_small
+            ts, got = _timed(inst.call, "run", n)
+            _check(program, n, got)
+            result.seconds = t0 + max(ts - t0, 0.0) * program.n / n
+            result.extrapolated = True
+        else:
+            n = program.n
+            best = math.inf
+            for _ in range(repeat):
+                t, got = _timed(inst.call, "run", n)
+                _check(program, n, got)
+                best = min(best, t)
+            result.seconds = best
+        result.measured_n = n
+    except Exception as exc:  # noqa: BLE001 - a failing runtime must not stop the table
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return result
+
+
+def _micro_identity(runtime: Runtime, calls: int) -> float:
+    inst = runtime.load(micro_path("identity").read_bytes())
+    if to_i32(inst.call("id", 7)) != 7:
+        raise AssertionError("id(7) != 7")
+    return min(inst.call_loop("id", 7, calls) for _ in range(3)) / calls * 1e9
+
+
+def _micro_hostcall(runtime: Runtime, calls: int) -> float:
+    host: dict[tuple[str, str], HostFunc] = {("env", "h"): (("i32",), ("i32",), lambda x: x + 1)}
+    inst = runtime.load(micro_path("hostcall").read_bytes(), host)
+    expected = to_i32(sum(i + 1 for i in range(calls)))
+    best = math.inf
+    for _ in range(3):
+        t, got = _timed(inst.call, "loop", calls)
+        if to_i32(got) != expected:
+            raise AssertionError(f"loop({calls}) returned {to_i32(got)}, expected {expected}")
+        best = min(best, t)
+    return best / calls * 1e9
+
+
+def _micro_memory(runtime: Runtime, size: int) -> float:
+    inst = runtime.load(micro_path("memory").read_bytes())
+    data = bytes(i * 7 & 0xFF for i in range(size))
+    best = min(_timed(inst.write_memory, data, 0)[0] for _ in range(3))
+    check = min(size, 1 << 12)
+    got = to_i32(inst.call("sum", 0, check))
+    if got != sum(data[:check]):
+        raise AssertionError(f"sum(0, {check}) returned {got}, expected {sum(data[:check])}")
+    return best * 1e6
+
+
+MICRO = {
+    "identity": ("Python -> wasm call, ns/call", _micro_identity, 200_000),
+    "hostcall": ("wasm -> Python call, ns/call", _micro_hostcall, 200_000),
+    "memory": ("host write of 2 MiB into memory, us", _micro_memory, 2 << 20),
+}
+
+
+def measure_micro(runtime: Runtime, name: str) -> MicroResult:
+    """Run micro-benchmark ``name`` (``identity``, ``hostcall``, ``memory``) on ``runtime``."""
+    unit, fn, size = MICRO[name]
+    if runtime.slow and name != "memory":
+        size //= 20
+    result = MicroResult(runtime.name, name, unit=unit)
+    try:
+        result.value = fn(runtime, size)
+    except Exception as exc:  # noqa: BLE001 - recorded in the table
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return result
+
+
+def _cmd_version(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "not found"
+    return out.splitlines()[0].strip() if out else "unknown"
+
+
+def environment(runtimes: list[str]) -> dict[str, str]:
+    """The machine and tool versions the numbers were measured with."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            cpu = m.group(1) if m else cpu
+    except OSError:
+        pass
+    try:
+        import Cython
+
+        cython = Cython.__version__
+    except ImportError:
+        cython = "not installed"
+    env = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "Python": sys.version.split()[0] + f" ({platform.python_implementation()})",
+        "Cython": cython,
+        "gcc": _cmd_version(["gcc", "--version"]),
+    }
+    from .runtimes import RUNTIMES
+
+    for name in runtimes:
+        env[name] = RUNTIMES[name].version()
+    return env
+
+
+def _cell(r: Result, base: Result | None) -> tuple[str, str]:
+    if not r.ok:
+        return "FAIL", r.error or ""
+    t = f"{'~' if r.extrapolated else ''}{r.seconds:.3f}"
+    ratio = f"{r.seconds / base.seconds:.2f}" if base is not None and base.ok else ""
+    return t, ratio
+
+
+def geomean(values: list[float]) -> float:
+    """Geometric mean (nan for an empty list)."""
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else math.nan
+
+
+def format_report(
+    results: list[Result],
+    micro: list[MicroResult],
+    runtimes: list[str],
+    env: dict[str, str] | None = None,
+) -> str:
+    """The results as markdown: environment, one table of programs, one of micro-benchmarks."""
+    lines: list[str] = []
+    if env:
+        lines += [f"- **{k}**: {v}" for k, v in env.items()] + [""]
+    by = {(r.runtime, r.program): r for r in results}
+    programs = list(dict.fromkeys(r.program for r in results))
+    base_name = BASELINE if BASELINE in runtimes else None
+    head = ["program", "n"]
+    for name in runtimes:
+        head += [f"{name} s"] + ([f"{name} / {base_name}"] if base_name else [])
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    failures: list[str] = []
+    ratios: dict[str, list[float]] = {n: [] for n in runtimes}
+    for prog in programs:
+        base = by.get((base_name, prog)) if base_name else None
+        row = [prog, str(next(r.n for r in results if r.program == prog))]
+        for name in runtimes:
+            r = by.get((name, prog))
+            if r is None:
+                row += ["", ""] if base_name else [""]
+                continue
+            t, ratio = _cell(r, base)
+            if not r.ok:
+                failures.append(f"- {name} / {prog}: {r.error}")
+                ratio = ""
+            elif base is not None and base.ok:
+                ratios[name].append(r.seconds / base.seconds)
+            row += [t, ratio] if base_name else [t]
+        lines.append("| " + " | ".join(row) + " |")
+    if base_name:
+        row = ["**geomean**", ""]
+        for name in runtimes:
+            g = geomean(ratios[name])
+            row += ["", f"**{g:.2f}**" if ratios[name] else ""]
+        lines.append("| " + " | ".join(row) + " |")
+    if micro:
+        names = list(dict.fromkeys(m.name for m in micro))
+        mby = {(m.runtime, m.name): m for m in micro}
+        lines += [
+            "",
+            "| micro-benchmark | " + " | ".join(runtimes) + " |",
+            "|---|" + "---|" * len(runtimes),
+        ]
+        for mname in names:
+            row = [f"{mname} ({MICRO[mname][0]})"]
+            for rname in runtimes:
+                m = mby.get((rname, mname))
+                if m is None:
+                    row.append("")
+                elif m.error:
+                    row.append("FAIL")
+                    failures.append(f"- {rname} / {mname}: {m.error}")
+                else:
+                    row.append(f"{m.value:,.0f}")
+            lines.append("| " + " | ".join(row) + " |")
+    if failures:
+        lines += ["", "Failures:", *failures]
+    return "\n".join(lines) + "\n"
