@@ -17,7 +17,7 @@ test: build
 	$(PYTHON) -m pytest -q
 
 spec: build
-	$(PYTHON) -m pytest -q tests/spec
+	$(PYTHON) -m pytest -q tests/spec --spec-table
 
 bench: build
 	$(PYTHON) -m benchmarks compare

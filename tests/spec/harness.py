@@ -1,0 +1,213 @@
+"""The spec harness: runs one ``.wast`` in a child process and checks it against the
+reviewed list of known failures (``expected_failures.txt``).
+
+Each script runs as ``python -X faulthandler -m wasmrt.script --json FILE`` so that a crash
+or a hang in the runtime fails that file alone, with the child's stderr in the report.
+
+``expected_failures.txt``: one entry per line, ``file.wast:LINE  reason`` for one command
+(the line of the command in the script), or ``file.wast  reason`` for a whole file (a
+script the parser rejects, or a whole proposal).  ``#`` starts a comment.  The list is
+strict: an entry whose command passes fails the test, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from wasmrt.script import Outcome, ScriptResult
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED = Path(__file__).with_name("expected_failures.txt")
+#: Where the tests leave each file's ``Verdict`` for the table (``--spec-table``).
+RESULTS = pytest.StashKey[dict]()
+#: Seconds one script may take before it counts as hung.
+TIMEOUT = float(os.environ.get("WASMRT_SPEC_TIMEOUT", "300"))
+
+
+@dataclass
+class Expected:
+    """The known failures: per file, the lines expected to fail and whole-file entries."""
+
+    lines: dict[str, dict[int, str]] = field(default_factory=lambda: defaultdict(dict))
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def load_expected(path: Path = EXPECTED) -> Expected:
+    """Parse ``expected_failures.txt``; a malformed or duplicate entry raises ValueError."""
+    expected = Expected()
+    if not path.is_file():
+        return expected
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        text = raw.split("#", 1)[0].strip() if raw.lstrip().startswith("#") else raw.strip()
+        if not text:
+            continue
+        parts = text.split(None, 1)
+        if len(parts) < 2:
+            raise ValueError(f"{path.name}:{number}: entry without a reason: {raw!r}")
+        key, reason = parts[0], parts[1].strip()
+        name, _, line = key.partition(":")
+        if not name.endswith(".wast") or (line and not line.isdigit()):
+            raise ValueError(
+                f"{path.name}:{number}: expected 'file.wast[:line]  reason', got {raw!r}"
+            )
+        if line:
+            if int(line) in expected.lines[name]:
+                raise ValueError(f"{path.name}:{number}: duplicate entry {key}")
+            expected.lines[name][int(line)] = reason
+        else:
+            expected.files[name] = reason
+    return expected
+
+
+def run_file(path: Path, api: str = "wasmrt") -> ScriptResult:
+    """Run one script in a child process; a crash or timeout becomes ``ScriptResult.error``."""
+    cmd = [
+        sys.executable,
+        "-X",
+        "faulthandler",
+        "-m",
+        "wasmrt.script",
+        "--json",
+        "--api",
+        api,
+        str(path),
+    ]
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False, cwd=ROOT
+        )
+    except subprocess.TimeoutExpired:
+        return ScriptResult(str(path), error=f"timed out after {TIMEOUT:.0f} s")
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if lines:
+        return ScriptResult.from_json(json.loads(lines[-1]))
+    tail = "\n".join(proc.stderr.strip().splitlines()[-25:])
+    return ScriptResult(str(path), error=f"runner exited with status {proc.returncode}:\n{tail}")
+
+
+@dataclass
+class Verdict:
+    """How one file's run compares with the known failures."""
+
+    name: str
+    result: ScriptResult
+    unexpected: list[Outcome] = field(default_factory=list)
+    fixed: list[int] = field(default_factory=list)
+    expected_failures: int = 0
+    file_reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """No unexpected failure and no stale entry."""
+        return not self.unexpected and not self.fixed and not self.script_error
+
+    @property
+    def script_error(self) -> str | None:
+        """The script-level error when it is not covered by a whole-file entry."""
+        return None if self.file_reason else self.result.error
+
+    def report(self) -> str:
+        """What went wrong, one ``file:line`` per line."""
+        out = [f"{self.name}:{o.line}: {o.command}: {o.reason}" for o in self.unexpected]
+        if self.script_error:
+            out.append(f"{self.name}: {self.script_error}")
+        out += [
+            f"{self.name}:{line}: now passes: remove it from tests/spec/expected_failures.txt"
+            for line in self.fixed
+        ]
+        if self.file_reason and self.result.ok:
+            out.append(
+                f"{self.name}: now passes: remove the whole-file entry from expected_failures.txt"
+            )
+        return "\n".join(out)
+
+
+def judge(name: str, result: ScriptResult, expected: Expected) -> Verdict:
+    """Compare ``result`` with the known failures of file ``name``."""
+    verdict = Verdict(name, result, file_reason=expected.files.get(name))
+    failing_lines = {o.line for o in result.failures}
+    known = expected.lines.get(name, {})
+    if verdict.file_reason:
+        verdict.expected_failures = len(result.failures)
+        if result.ok:
+            verdict.fixed.append(0)
+        return verdict
+    verdict.unexpected = [o for o in result.failures if o.line not in known]
+    verdict.expected_failures = len(result.failures) - len(verdict.unexpected)
+    if result.error is None:
+        verdict.fixed = sorted(line for line in known if line not in failing_lines)
+    return verdict
+
+
+def format_table(verdicts: dict[str, Verdict]) -> str:
+    """The ``make spec`` table: commands passed/failed per file, then the totals."""
+    rows = [("file", "commands", "passed", "failed", "known", "status")]
+    totals = [0, 0, 0, 0]
+    for name in sorted(verdicts):
+        v = verdicts[name]
+        r = v.result
+        n, p, f = len(r.outcomes), r.passed, len(r.failures)
+        status = "ok" if v.ok else "FAIL"
+        if r.error:
+            status += " (script error)"
+        rows.append((name, str(n), str(p), str(f), str(v.expected_failures), status))
+        for i, x in enumerate((n, p, f, v.expected_failures)):
+            totals[i] += x
+    rows.append(
+        (
+            "total",
+            *map(str, totals),
+            f"{sum(v.ok for v in verdicts.values())}/{len(verdicts)} files ok",
+        )
+    )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+        for row in rows
+    ]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.insert(len(lines) - 1, "-" * len(lines[0]))
+    return "\n".join(lines) + "\n"
+
+
+def write_expected(
+    path: Path, verdicts: dict[str, Verdict], previous: Expected | None = None
+) -> None:
+    """Rewrite the list from a run: keep whole-file entries and reviewed reasons, add the
+    runner's reason for new failures (to be reviewed and grouped by cause)."""
+    previous = previous or load_expected(path)
+    header = [
+        line
+        for line in (path.read_text().splitlines() if path.is_file() else [])
+        if line.startswith("##")
+    ] or [
+        "## Known spec-suite failures: `file.wast:line  reason` (see tests/spec/harness.py). Only shrinks."
+    ]
+    out = [*header, ""]
+    for name in sorted(verdicts):
+        v = verdicts[name]
+        if name in previous.files and not v.result.ok:
+            out.append(f"{name}  {previous.files[name]}")
+            continue
+        if v.result.error and not v.result.outcomes:
+            out.append(f"{name}  {v.result.error.splitlines()[0]}")
+            continue
+        seen: set[int] = set()
+        for o in v.result.failures:
+            if o.line in seen:
+                continue
+            seen.add(o.line)
+            reason = previous.lines.get(name, {}).get(o.line) or f"{o.command}: {o.reason}"
+            out.append(f"{name}:{o.line}  {reason}")
+    path.write_text("\n".join(out) + "\n")
