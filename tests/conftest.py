@@ -58,3 +58,12 @@ def runnable_wasmrt():
         pytest.skip(f"wasmrt cannot run code yet: {type(exc).__name__}: {exc}")
     assert result == 1
     return wasmrt
+
+
+@pytest.fixture(params=["wasmrt", "wasmtime"])
+def runtime(request: pytest.FixtureRequest):
+    """The module whose wasmtime-py compatible API executes wasm: ``wasmrt`` (skips until it
+    can run code) or ``wasmtime`` (wasmtime-py, a reference; skips when it is not installed)."""
+    if request.param == "wasmrt":
+        return request.getfixturevalue("runnable_wasmrt")
+    return pytest.importorskip("wasmtime", reason="wasmtime-py (the reference) is not installed")

@@ -1,11 +1,9 @@
 """Running WASI programs in tests: one body, several engines.
 
 ``run_wasi(...)`` runs a WASI command and returns its exit code, stdout and stderr.  The
-``engine`` fixture chooses who executes it:
-
-* ``wasmrt``: wasmrt's own API and ``wasmrt.wasi`` (skips while wasmrt cannot run code);
-* ``wasmtime``: wasmtime-py executes the code, ``wasmrt.wasi`` provides WASI (a development
-  oracle for this module; skips when wasmtime-py is absent).
+``runtime`` fixture (tests/conftest.py) chooses who executes the wasm code: ``wasmrt``
+(skips while wasmrt cannot run code) or wasmtime-py (a development oracle for
+``wasmrt.wasi``, which provides WASI in both cases; skips when wasmtime-py is absent).
 
 ``run_native_wasi`` runs the same program under wasmtime-py's own WASI implementation, the
 reference that the outputs are compared with.
@@ -13,7 +11,6 @@ reference that the outputs are compared with.
 
 from __future__ import annotations
 
-import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,40 +35,6 @@ class Result:
     code: int
     stdout: bytes
     stderr: bytes
-
-
-def wasmrt_api() -> Any | None:
-    """``wasmrt.api`` if it can already instantiate and run a module, else ``None``."""
-    try:
-        api = importlib.import_module("wasmrt.api")
-        engine = api.Engine()
-        store = api.Store(engine)
-        module = api.Module(engine, b"\0asm\1\0\0\0\1\5\1\x60\0\1\x7f\3\2\1\0\7\5\1\1f\0\0"
-                                    b"\n\6\1\4\0A*\x0b")
-        instance = api.Linker(engine).instantiate(store, module)
-        if instance.exports(store)["f"](store) != 42:
-            return None
-        return api
-    except Exception:
-        return None
-
-
-def engine_api(name: str) -> Any:
-    if name == "wasmrt":
-        api = wasmrt_api()
-        if api is None:
-            pytest.skip("wasmrt cannot run code yet (wasmrt.api Linker/Store/Func incomplete)")
-        return api
-    return pytest.importorskip("wasmtime", reason="wasmtime-py (the oracle) is not installed")
-
-
-ENGINES = ["wasmrt", "wasmtime"]
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request: pytest.FixtureRequest) -> Any:
-    """The API module (``wasmrt.api`` or ``wasmtime``) that executes the wasm code."""
-    return engine_api(request.param)
 
 
 def make_config(args: list[str | bytes] | None = None, env: list[tuple[str, str]] | None = None,
@@ -151,13 +114,13 @@ def fresh_dir(tmp_path: Path, name: str) -> Path:
 
 
 @pytest.fixture
-def run(engine: Any) -> Any:
-    """``run(wasm, args=..., env=..., stdin=..., preopens=...) -> Result`` on ``engine``."""
+def run(runtime: Any) -> Any:
+    """``run(wasm, args=..., env=..., stdin=..., preopens=...) -> Result`` on ``runtime``."""
 
     def runner(wasm: Path | str | bytes, **kwargs: Any) -> Result:
         if isinstance(wasm, str):
             wasm = program(wasm)
-        return run_wasi(engine, wasm, **kwargs)
+        return run_wasi(runtime, wasm, **kwargs)
 
     return runner
 
