@@ -1,5 +1,50 @@
 # cython: language_level=3
-"""wasmrt._interp (placeholder until its stage lands)."""
+# Hot-loop directives: raw-pointer code, C division (wasm's traps are checked explicitly),
+# no Python-level initialisation checks.
+# cython: boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""wasmrt._interp: the runtime (a table of contents).
+
+Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
+
+- _interp_numeric.pxi  one `noexcept nogil` helper per numeric instruction
+- _interp_frames.pxi   handler table, code threading, entry, traps, fuel, table growth
+- _interp_host.pxi     host calls (wasm -> Python), trap construction
+- _interp_loop.pxi     the hand-written handlers (control, calls, memory, tables, ...)
+- _interp_ops.pxi      GENERATED handlers of the uniform families + the handler table
+- _interp_store.pxi    StoreCtx, FuncInstance (the Python -> wasm entry), globals, tables,
+                       instance contexts
+- _interp_debug.pxi    hand-assembled code for tests (`DebugCode`)
+"""
+
+import sys
+
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.ref cimport Py_INCREF
+from libc.stdint cimport (INT32_MIN, INT64_MIN, int8_t, int16_t, int32_t, int64_t, uint8_t,
+                          uint16_t, uint32_t, uint64_t)
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcpy, memmove, memset
+from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, trunc, truncf
+from posix.mman cimport (MAP_ANONYMOUS, MAP_FAILED, MAP_NORESERVE, MAP_PRIVATE, PROT_READ,
+                         PROT_WRITE, mmap, munmap)
+
+from ._defs cimport (Cell, FuncCode, VT_EXTERNREF, VT_F32, VT_F64, VT_FUNCREF, VT_I32, VT_I64,
+                     VT_V128)
+from ._isa cimport *
+from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32, mem_ld_u64,
+                       mem_st_u16, mem_st_u32, mem_st_u64)
+
+from ._memory import MemoryInstance
+
+include "_interp_numeric.pxi"
+include "_interp_frames.pxi"
+include "_interp_host.pxi"
+include "_interp_loop.pxi"
+include "_interp_ops.pxi"
+include "_interp_store.pxi"
+include "_interp_debug.pxi"
 
 # SIMD: v128 lane semantics (wasmrt/include/wasmrt_simd.h) and their handlers
 include "_interp_simd.pxi"
+
+_init_handlers()

@@ -1,2 +1,172 @@
-# cython: language_level=3
-"""wasmrt._memory (placeholder until its stage lands)."""
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""wasmrt._memory: linear memory (reserve with mmap, commit on grow, zero-copy buffers).
+
+See `_memory.pxd` for the `MemRec` layout and the inline access helpers the interpreter uses.
+"""
+
+import sys
+
+from cpython.buffer cimport PyBUF_WRITABLE
+from libc.stdint cimport int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, realloc
+from libc.string cimport memcpy, memset
+from posix.mman cimport (MAP_ANONYMOUS, MAP_FAILED, MAP_NORESERVE, MAP_PRIVATE, PROT_NONE,
+                         PROT_READ, PROT_WRITE, mmap, mprotect, munmap)
+
+if sys.byteorder != "little":  # loads/stores are memcpy of host-order integers
+    raise ImportError("wasmrt needs a little-endian host")
+
+# wasm32 addresses reach 2**32 - 1 plus a 32-bit offset: reserve 4 GiB of pages and a guard.
+cdef uint64_t RESERVE_BYTES = (1ULL << 32) + (1ULL << 31)
+cdef uint64_t MAX_PAGES_32 = 65536
+
+
+cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil:
+    """Grow by `delta` pages; old size in pages, or -1 when the memory cannot grow."""
+    cdef uint64_t old = m.pages
+    cdef uint64_t new_pages = old + delta
+    cdef uint64_t new_size
+    cdef void* p
+    if delta > MAX_PAGES_32 or new_pages > m.max_pages:
+        return -1
+    if delta == 0:
+        return <int64_t>old
+    new_size = new_pages * WASMRT_PAGE_SIZE
+    if m.mode == MEM_MODE_MMAP:
+        if new_size > m.reserved:
+            return -1
+        if mprotect(m.base + m.size, new_size - m.size, PROT_READ | PROT_WRITE) != 0:
+            return -1
+    elif m.mode == MEM_MODE_MALLOC:
+        if m.exports > 0:
+            return -1
+        p = realloc(m.base, new_size)
+        if p == NULL:
+            return -1
+        memset(<uint8_t*>p + m.size, 0, new_size - m.size)
+        m.base = <uint8_t*>p
+    else:
+        return -1
+    m.size = new_size
+    m.pages = new_pages
+    return <int64_t>old
+
+
+cdef class MemoryInstance:
+    """A linear memory of `min_pages` pages growing up to `declared_max` (or 65536) pages.
+
+    Supports the buffer protocol: ``memoryview(mem)`` is a zero-copy, writable view of the
+    committed bytes; it stays valid across ``grow`` (the base never moves).
+    """
+
+    def __cinit__(self, uint64_t min_pages, object max_pages=None):
+        cdef void* p
+        cdef uint64_t limit = MAX_PAGES_32
+        if max_pages is not None:
+            limit = <uint64_t>max_pages
+            if limit > MAX_PAGES_32:
+                limit = MAX_PAGES_32
+            if limit < min_pages:
+                raise ValueError("size minimum must not be greater than maximum")
+        if min_pages > MAX_PAGES_32:
+            raise ValueError("memory size must be at most 65536 pages (4GiB)")
+        self.min_pages = min_pages
+        self.declared_max = max_pages
+        self.rec.max_pages = limit
+        self.rec.pages = 0
+        self.rec.size = 0
+        self.rec.exports = 0
+        p = mmap(NULL, RESERVE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        if p != MAP_FAILED:
+            self.rec.mode = MEM_MODE_MMAP
+            self.rec.base = <uint8_t*>p
+            self.rec.reserved = RESERVE_BYTES
+        else:
+            self.rec.mode = MEM_MODE_MALLOC
+            self.rec.base = NULL
+            self.rec.reserved = 0
+        if min_pages and mem_grow(&self.rec, min_pages) < 0:
+            raise MemoryError(f"cannot allocate a memory of {min_pages} pages")
+
+    def __dealloc__(self):
+        if self.rec.mode == MEM_MODE_MMAP and self.rec.base != NULL:
+            munmap(self.rec.base, self.rec.reserved)
+        elif self.rec.mode == MEM_MODE_MALLOC:
+            free(self.rec.base)
+        self.rec.base = NULL
+
+    cdef int64_t grow_pages(self, uint64_t delta) noexcept nogil:
+        return mem_grow(&self.rec, delta)
+
+    def grow(self, delta: int) -> int:
+        """Grow by `delta` pages; returns the old size in pages, or -1 if it cannot grow."""
+        if delta < 0 or delta > MAX_PAGES_32:
+            return -1
+        return mem_grow(&self.rec, <uint64_t>delta)
+
+    @property
+    def pages(self) -> int:
+        """Current size in 64 KiB pages."""
+        return self.rec.pages
+
+    @property
+    def data_len(self) -> int:
+        """Current size in bytes."""
+        return self.rec.size
+
+    @property
+    def max_pages(self) -> int:
+        """Effective maximum in pages (the declared one, or 65536)."""
+        return self.rec.max_pages
+
+    @property
+    def data_ptr(self) -> int:
+        """Address of the first byte (stable in mmap mode)."""
+        return <size_t>self.rec.base
+
+    @property
+    def mmap_backed(self) -> bool:
+        """True when the memory reserved its address space (the base never moves)."""
+        return self.rec.mode == MEM_MODE_MMAP
+
+    cdef int _check(self, uint64_t start, uint64_t n) except -1:
+        if start > self.rec.size or n > self.rec.size - start:
+            raise IndexError("out of bounds memory access")
+        return 0
+
+    def read(self, start: int, stop: int) -> bytes:
+        """Bytes [start, stop) as a new `bytes` object (IndexError when out of bounds)."""
+        if start < 0 or stop < start:
+            raise IndexError("out of bounds memory access")
+        self._check(start, stop - start)
+        return (<char*>self.rec.base)[start:stop]
+
+    def write(self, data, start: int = 0) -> None:
+        """Copy a bytes-like object into memory at `start` (IndexError when out of bounds)."""
+        cdef const uint8_t[::1] view = memoryview(data).cast("B")
+        cdef Py_ssize_t n = view.shape[0]
+        if start < 0:
+            raise IndexError("out of bounds memory access")
+        self._check(start, n)
+        if n:
+            memcpy(self.rec.base + <uint64_t>start, &view[0], n)
+
+    def __getbuffer__(self, Py_buffer* buf, int flags):
+        buf.buf = <void*>self.rec.base if self.rec.base != NULL else <void*>&self.rec
+        buf.len = <Py_ssize_t>self.rec.size
+        buf.readonly = 0
+        buf.itemsize = 1
+        buf.format = "B"
+        buf.ndim = 1
+        buf.shape = &buf.len
+        buf.strides = &buf.itemsize
+        buf.suboffsets = NULL
+        buf.internal = NULL
+        buf.obj = self
+        self.rec.exports += 1
+
+    def __releasebuffer__(self, Py_buffer* buf):
+        self.rec.exports -= 1
+
+    def __len__(self) -> int:
+        return <Py_ssize_t>self.rec.size

@@ -1,0 +1,321 @@
+"""The internal instruction set of wasmrt: one table, the single source of truth.
+
+`tools/gen_isa.py` turns this table into the committed, generated files
+``wasmrt/_isa.pxd`` (the ``IR_*`` enum and the cell-count table), ``wasmrt/_isa_names.py``
+(names for a disassembler), ``docs/isa.md`` (the reference) and ``wasmrt/_interp_ops.pxi``
+(the handlers of the uniform families: numerics, loads/stores, fused compare+branch).
+
+Encoding (see ``Cell`` in ``wasmrt/_defs.pxd``): an instruction is one *handler cell*
+followed by its operand cells, 8 bytes each.  Operand cell fields:
+
+``a b c d``   uint16 frame-slot indices (``fp[a]``), or small counts
+``lo hi``     int32 halves of the cell (``lo`` overlaps ``a b``, ``hi`` overlaps ``c d``):
+              branch offsets (signed, in cells, relative to the instruction's handler cell),
+              32-bit immediates, memory offsets and module indices (read as uint32)
+``i64``       the whole cell: a 64-bit immediate (i64 bits, f64 bits or a sign-extended i32)
+
+Values live untyped in 64-bit slots: i32/f32 as their 32-bit pattern in the low half
+(readers ignore the high half; writers zero it), i64/f64 as 64 bits, references as
+funcref = address of the store's function record / externref = 1 + index into the store's
+object table (0 = null).  ``*.reinterpret_*`` are therefore plain copies (or nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Op:
+    """One internal instruction."""
+
+    name: str  # lower_snake name; the enum member is IR_<NAME>, the handler h_<name>
+    cells: tuple[str, ...]  # operand cells after the handler cell, e.g. ("a=dst b=x c=y",)
+    effect: str  # slot semantics as types: "i32 i32 -> i32"
+    doc: str  # one-line meaning
+    wasm: tuple[str, ...] = ()  # the wasm instruction(s) it implements
+    traps: tuple[str, ...] = ()  # trap messages it may raise
+    kind: str = "manual"  # handler family: generated families, or "manual" (_interp_loop.pxi)
+    helper: str = ""  # numeric helper (``_interp_numeric.pxi``) used by generated families
+    extra: dict[str, str] = field(default_factory=dict)  # family parameters (load width, ...)
+    variable: bool = False  # variable length (br_table): count in cell 1's ``hi``
+    group: str = ""  # section of the reference
+
+    @property
+    def ncells(self) -> int:
+        """Cells of the fixed part, handler cell included."""
+        return 1 + len(self.cells)
+
+
+OPS: list[Op] = []
+_GROUP = [""]
+
+
+def section(title: str) -> None:
+    """Start a group of ops (a section of docs/isa.md)."""
+    _GROUP[0] = title
+
+
+def op(*args, **kwargs) -> Op:  # type: ignore[no-untyped-def]
+    """Append one op to the table."""
+    o = Op(*args, group=_GROUP[0], **kwargs)
+    OPS.append(o)
+    return o
+
+
+TRAP_DIV = "integer divide by zero"
+TRAP_OVF = "integer overflow"
+TRAP_CONV = "invalid conversion to integer"
+TRAP_MEM = "out of bounds memory access"
+TRAP_TABLE = "out of bounds table access"
+
+# ---------------------------------------------------------------------------------------
+# Moves and constants
+# ---------------------------------------------------------------------------------------
+section("Moves and constants")
+op("nop", (), "->", "Do nothing (padding).", ("nop",))
+op("copy", ("a=dst b=src",), "t -> t", "fp[dst] = fp[src] (one slot).",
+   ("local.get", "local.set", "local.tee", "i32.reinterpret_f32", "i64.reinterpret_f64",
+    "f32.reinterpret_i32", "f64.reinterpret_i64"))
+op("copy2", ("a=dst0 b=src0 c=dst1 d=src1",), "t t -> t t",
+   "fp[dst0] = fp[src0]; then fp[dst1] = fp[src1] (two independent moves, in that order).")
+op("copy_n", ("a=dst b=src c=n",), "t* -> t*",
+   "Move n slots fp[src..src+n) to fp[dst..dst+n) (memmove: overlap allowed).")
+op("const32", ("a=dst hi=imm",), "-> i32",
+   "fp[dst] = imm zero-extended (i32.const, f32.const bits, ref.null as 0).",
+   ("i32.const", "f32.const", "ref.null"))
+op("const64", ("a=dst", "i64=imm"), "-> i64",
+   "fp[dst] = imm (i64.const, f64.const bits).", ("i64.const", "f64.const"))
+op("select", ("a=dst b=x c=y d=cond",), "t t i32 -> t",
+   "fp[dst] = fp[x] if i32 fp[cond] != 0 else fp[y] (one slot; refs too).",
+   ("select", "select t"))
+
+# ---------------------------------------------------------------------------------------
+# Numerics: one op per wasm instruction, slots in, slot out
+# ---------------------------------------------------------------------------------------
+section("Numerics")
+INT_UN = ["eqz", "clz", "ctz", "popcnt"]
+INT_BIN = ["add", "sub", "mul", "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"]
+INT_DIV = ["div_s", "div_u", "rem_s", "rem_u"]
+INT_CMP = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
+FLT_UN = ["abs", "neg", "ceil", "floor", "trunc", "nearest", "sqrt"]
+FLT_BIN = ["add", "sub", "mul", "div", "min", "max", "copysign"]
+FLT_CMP = ["eq", "ne", "lt", "gt", "le", "ge"]
+# Negation of each integer comparison (for lowering `if` / `br_if (eqz ...)` to fused branches).
+INT_CMP_NEGATE = {"eq": "ne", "ne": "eq", "lt_s": "ge_s", "lt_u": "ge_u", "gt_s": "le_s",
+                  "gt_u": "le_u", "le_s": "gt_s", "le_u": "gt_u", "ge_s": "lt_s", "ge_u": "lt_u"}
+IMM_OPS = INT_BIN + INT_CMP
+
+for t in ("i32", "i64"):
+    for n in INT_UN:
+        res = "i32" if n == "eqz" else t
+        op(f"{t}_{n}", ("a=dst b=x",), f"{t} -> {res}", f"fp[dst] = {t}.{n}(fp[x]).",
+           (f"{t}.{n}",), kind="unop", helper=f"{t}_{n}")
+    for n in INT_BIN:
+        op(f"{t}_{n}", ("a=dst b=x c=y",), f"{t} {t} -> {t}",
+           f"fp[dst] = {t}.{n}(fp[x], fp[y]).", (f"{t}.{n}",), kind="binop", helper=f"{t}_{n}")
+    for n in INT_DIV:
+        traps = (TRAP_DIV, TRAP_OVF) if n == "div_s" else (TRAP_DIV,)
+        op(f"{t}_{n}", ("a=dst b=x c=y",), f"{t} {t} -> {t}",
+           f"fp[dst] = {t}.{n}(fp[x], fp[y]).", (f"{t}.{n}",), traps, kind="trap_binop",
+           helper=f"{t}_{n}")
+    for n in INT_CMP:
+        op(f"{t}_{n}", ("a=dst b=x c=y",), f"{t} {t} -> i32",
+           f"fp[dst] = {t}.{n}(fp[x], fp[y]) (0 or 1).", (f"{t}.{n}",), kind="binop",
+           helper=f"{t}_{n}")
+    for n in IMM_OPS:
+        res = "i32" if n in INT_CMP else t
+        op(f"{t}_{n}_imm", ("a=dst b=x hi=imm",), f"{t} -> {res}",
+           f"fp[dst] = {t}.{n}(fp[x], imm) with imm a sign-extended int32 "
+           f"(lower: `{t}.const k; {t}.{n}` when k fits in int32).",
+           (f"{t}.{n}",), kind="binop_imm", helper=f"{t}_{n}")
+
+for t in ("f32", "f64"):
+    for n in FLT_UN:
+        op(f"{t}_{n}", ("a=dst b=x",), f"{t} -> {t}", f"fp[dst] = {t}.{n}(fp[x]).",
+           (f"{t}.{n}",), kind="unop", helper=f"{t}_{n}")
+    for n in FLT_BIN:
+        op(f"{t}_{n}", ("a=dst b=x c=y",), f"{t} {t} -> {t}",
+           f"fp[dst] = {t}.{n}(fp[x], fp[y]).", (f"{t}.{n}",), kind="binop", helper=f"{t}_{n}")
+    for n in FLT_CMP:
+        op(f"{t}_{n}", ("a=dst b=x c=y",), f"{t} {t} -> i32",
+           f"fp[dst] = {t}.{n}(fp[x], fp[y]) (0 or 1).", (f"{t}.{n}",), kind="binop",
+           helper=f"{t}_{n}")
+
+# Conversions (reinterpretations are `copy`).
+section("Conversions")
+CONV = [
+    ("i32_wrap_i64", "i64", "i32", ()),
+    ("i32_trunc_f32_s", "f32", "i32", (TRAP_CONV, TRAP_OVF)),
+    ("i32_trunc_f32_u", "f32", "i32", (TRAP_CONV, TRAP_OVF)),
+    ("i32_trunc_f64_s", "f64", "i32", (TRAP_CONV, TRAP_OVF)),
+    ("i32_trunc_f64_u", "f64", "i32", (TRAP_CONV, TRAP_OVF)),
+    ("i64_extend_i32_s", "i32", "i64", ()),
+    ("i64_extend_i32_u", "i32", "i64", ()),
+    ("i64_trunc_f32_s", "f32", "i64", (TRAP_CONV, TRAP_OVF)),
+    ("i64_trunc_f32_u", "f32", "i64", (TRAP_CONV, TRAP_OVF)),
+    ("i64_trunc_f64_s", "f64", "i64", (TRAP_CONV, TRAP_OVF)),
+    ("i64_trunc_f64_u", "f64", "i64", (TRAP_CONV, TRAP_OVF)),
+    ("f32_convert_i32_s", "i32", "f32", ()),
+    ("f32_convert_i32_u", "i32", "f32", ()),
+    ("f32_convert_i64_s", "i64", "f32", ()),
+    ("f32_convert_i64_u", "i64", "f32", ()),
+    ("f32_demote_f64", "f64", "f32", ()),
+    ("f64_convert_i32_s", "i32", "f64", ()),
+    ("f64_convert_i32_u", "i32", "f64", ()),
+    ("f64_convert_i64_s", "i64", "f64", ()),
+    ("f64_convert_i64_u", "i64", "f64", ()),
+    ("f64_promote_f32", "f32", "f64", ()),
+    ("i32_extend8_s", "i32", "i32", ()),
+    ("i32_extend16_s", "i32", "i32", ()),
+    ("i64_extend8_s", "i64", "i64", ()),
+    ("i64_extend16_s", "i64", "i64", ()),
+    ("i64_extend32_s", "i64", "i64", ()),
+    ("i32_trunc_sat_f32_s", "f32", "i32", ()),
+    ("i32_trunc_sat_f32_u", "f32", "i32", ()),
+    ("i32_trunc_sat_f64_s", "f64", "i32", ()),
+    ("i32_trunc_sat_f64_u", "f64", "i32", ()),
+    ("i64_trunc_sat_f32_s", "f32", "i64", ()),
+    ("i64_trunc_sat_f32_u", "f32", "i64", ()),
+    ("i64_trunc_sat_f64_s", "f64", "i64", ()),
+    ("i64_trunc_sat_f64_u", "f64", "i64", ()),
+]
+for name, src, dst, traps in CONV:
+    wasm = name.replace("_", ".", 1)
+    op(name, ("a=dst b=x",), f"{src} -> {dst}", f"fp[dst] = {wasm}(fp[x]).", (wasm,), traps,
+       kind="trap_unop" if traps else "unop", helper=name)
+
+# ---------------------------------------------------------------------------------------
+# Linear memory (memory 0; `mem`/`msize` live in registers).  ea = u32(fp[addr]) + offset,
+# checked as 64-bit `ea + width <= msize`.
+# ---------------------------------------------------------------------------------------
+section("Linear memory")
+LOADS = [("i32_load", 4, "i32"), ("i64_load", 8, "i64"), ("f32_load", 4, "f32"),
+         ("f64_load", 8, "f64"), ("i32_load8_s", 1, "i32"), ("i32_load8_u", 1, "i32"),
+         ("i32_load16_s", 2, "i32"), ("i32_load16_u", 2, "i32"), ("i64_load8_s", 1, "i64"),
+         ("i64_load8_u", 1, "i64"), ("i64_load16_s", 2, "i64"), ("i64_load16_u", 2, "i64"),
+         ("i64_load32_s", 4, "i64"), ("i64_load32_u", 4, "i64")]
+STORES = [("i32_store", 4, "i32"), ("i64_store", 8, "i64"), ("f32_store", 4, "f32"),
+          ("f64_store", 8, "f64"), ("i32_store8", 1, "i32"), ("i32_store16", 2, "i32"),
+          ("i64_store8", 1, "i64"), ("i64_store16", 2, "i64"), ("i64_store32", 4, "i64")]
+for name, width, t in LOADS:
+    wasm = name.replace("_", ".", 1)
+    op(name, ("a=dst b=addr hi=offset",), f"i32 -> {t}",
+       f"fp[dst] = {wasm} from memory[u32(fp[addr]) + offset], {width} byte(s).", (wasm,),
+       (TRAP_MEM,), kind="load", extra={"width": str(width)})
+for name, width, t in STORES:
+    wasm = name.replace("_", ".", 1)
+    op(name, ("a=addr b=val hi=offset",), f"i32 {t} ->",
+       f"{wasm}: store the low {width} byte(s) of fp[val] at memory[u32(fp[addr]) + offset].",
+       (wasm,), (TRAP_MEM,), kind="store", extra={"width": str(width)})
+
+op("memory_size", ("a=dst",), "-> i32", "fp[dst] = current memory size in pages.",
+   ("memory.size",))
+op("memory_grow", ("a=dst b=delta",), "i32 -> i32",
+   "fp[dst] = old size in pages after growing by fp[delta] pages, or -1 (never traps).",
+   ("memory.grow",))
+op("memory_fill", ("a=dst b=val c=n",), "i32 i32 i32 ->",
+   "Fill memory[fp[dst] .. +fp[n]) with the byte fp[val].", ("memory.fill",), (TRAP_MEM,))
+op("memory_copy", ("a=dst b=src c=n",), "i32 i32 i32 ->",
+   "Copy memory[fp[src] .. +fp[n]) to memory[fp[dst] ..] (overlap allowed).",
+   ("memory.copy",), (TRAP_MEM,))
+op("memory_init", ("a=dst b=src c=n", "lo=data"), "i32 i32 i32 ->",
+   "Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory[fp[dst] ..].",
+   ("memory.init",), (TRAP_MEM,))
+op("data_drop", ("lo=data",), "->", "Drop data segment `data` (its length becomes 0).",
+   ("data.drop",))
+
+# ---------------------------------------------------------------------------------------
+# Globals, references, tables
+# ---------------------------------------------------------------------------------------
+section("Globals, references, tables")
+op("global_get", ("a=dst hi=global",), "-> t", "fp[dst] = value cell of global `global`.",
+   ("global.get",))
+op("global_set", ("a=src hi=global",), "t ->", "value cell of global `global` = fp[src].",
+   ("global.set",))
+op("ref_is_null", ("a=dst b=x",), "ref -> i32", "fp[dst] = 1 if fp[x] == 0 else 0.",
+   ("ref.is_null",))
+op("ref_func", ("a=dst hi=func",), "-> funcref",
+   "fp[dst] = funcref of function `func` of the running instance.", ("ref.func",))
+op("table_get", ("a=dst b=index hi=table",), "i32 -> ref",
+   "fp[dst] = element fp[index] of table `table`.", ("table.get",), (TRAP_TABLE,))
+op("table_set", ("a=index b=val hi=table",), "i32 ref ->",
+   "element fp[index] of table `table` = fp[val].", ("table.set",), (TRAP_TABLE,))
+op("table_size", ("a=dst hi=table",), "-> i32", "fp[dst] = number of elements of `table`.",
+   ("table.size",))
+op("table_grow", ("a=dst b=init c=n hi=table",), "ref i32 -> i32",
+   "fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.",
+   ("table.grow",))
+op("table_fill", ("a=dst b=val c=n hi=table",), "i32 ref i32 ->",
+   "Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].", ("table.fill",), (TRAP_TABLE,))
+op("table_copy", ("a=dst b=src c=n", "lo=dst_table hi=src_table"), "i32 i32 i32 ->",
+   "Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).",
+   ("table.copy",), (TRAP_TABLE,))
+op("table_init", ("a=dst b=src c=n", "lo=table hi=elem"), "i32 i32 i32 ->",
+   "Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].",
+   ("table.init",), (TRAP_TABLE,))
+op("elem_drop", ("lo=elem",), "->", "Drop element segment `elem` (its length becomes 0).",
+   ("elem.drop",))
+
+# ---------------------------------------------------------------------------------------
+# Control flow.  Offsets are in cells, relative to the branching instruction's handler cell.
+# ---------------------------------------------------------------------------------------
+section("Control flow")
+op("unreachable", (), "->", "Trap.", ("unreachable",), ("unreachable",))
+op("br", ("lo=offset",), "->", "pc += offset.", ("br", "else", "end of if-arm"))
+op("br_nez", ("a=cond hi=offset",), "i32 ->", "if i32 fp[cond] != 0: pc += offset.",
+   ("br_if",))
+op("br_eqz", ("a=cond hi=offset",), "i32 ->", "if i32 fp[cond] == 0: pc += offset.",
+   ("if", "i32.eqz + br_if"))
+op("br_i64_nez", ("a=cond hi=offset",), "i64 ->", "if i64 fp[cond] != 0: pc += offset.",
+   ("i64.eqz + if",))
+op("br_i64_eqz", ("a=cond hi=offset",), "i64 ->", "if i64 fp[cond] == 0: pc += offset.",
+   ("i64.eqz + br_if",))
+for t in ("i32", "i64"):
+    for n in INT_CMP:
+        op(f"br_{t}_{n}", ("a=x b=y hi=offset",), f"{t} {t} ->",
+           f"if {t}.{n}(fp[x], fp[y]): pc += offset "
+           f"(`if` uses the negation br_{t}_{INT_CMP_NEGATE[n]}).",
+           (f"{t}.{n} + br_if", f"{t}.{n} + if"), kind="cmp_br", helper=f"{t}_{n}")
+        op(f"br_{t}_{n}_imm", ("a=x hi=offset", "i64=imm"), f"{t} ->",
+           f"if {t}.{n}(fp[x], imm): pc += offset.",
+           (f"{t}.const + {t}.{n} + br_if",), kind="cmp_br_imm", helper=f"{t}_{n}")
+op("br_table", ("a=index hi=n", "lo=offset..."), "i32 ->",
+   "pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the "
+   "default); an arm needing result copies targets a trampoline (copies + br).",
+   ("br_table",), variable=True)
+op("fuel", (), "->",
+   "Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry "
+   "and loop headers only when metering is enabled.", (), ("all fuel consumed",))
+
+# ---------------------------------------------------------------------------------------
+# Calls.  Arguments sit at fp[base .. base+nparams); results come back in fp[base ..
+# base+nresults).  The callee's frame starts at fp + base, so everything at or above
+# `base` is clobbered: `base` must be above every live slot of the caller.
+# ---------------------------------------------------------------------------------------
+section("Calls")
+op("call", ("a=base hi=func",), "t* -> t*",
+   "Call function `func` (module index, imported or defined) with frame base fp + base.",
+   ("call",), ("call stack exhausted",))
+op("call_indirect", ("a=base b=index hi=type", "lo=table"), "t* i32 -> t*",
+   "Call table[fp[index]] checking its type against module type `type`.",
+   ("call_indirect",), (TRAP_TABLE, "uninitialized element", "indirect call type mismatch",
+                        "call stack exhausted"))
+op("ret", (), "->", "Return; the results are already in fp[0 .. nresults).", ("return", "end"))
+op("ret_slot", ("a=src",), "t ->", "fp[0] = fp[src]; return.", ("return", "end"))
+op("ret_n", ("a=src b=n",), "t* ->", "Move n slots fp[src..) to fp[0..) (memmove); return.",
+   ("return", "end"))
+
+
+def by_name() -> dict[str, Op]:
+    """The ops keyed by name."""
+    return {o.name: o for o in OPS}
+
+
+def _check() -> None:
+    names = [o.name for o in OPS]
+    dup = {n for n in names if names.count(n) > 1}
+    assert not dup, f"duplicate ops: {dup}"
+
+
+_check()

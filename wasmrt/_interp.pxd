@@ -1,0 +1,191 @@
+# cython: language_level=3
+"""The runtime objects of wasmrt: the C structs the handlers read, and the cdef classes
+that own them.
+
+Ownership: a `StoreCtx` owns everything created in it (function, table, global, memory and
+instance objects are kept in its lists until it dies), so the raw pointers between the
+structs below (`FuncRec*`, `TableRec*`, global cells, `MemRec*`, `InstCtx*`) stay valid for
+the store's lifetime.  The handlers only ever see the structs: no Python object is touched
+on the fast path.
+
+Values in slots, tables, globals and element segments are untyped 64-bit cells:
+i32/f32 bit patterns zero-extended, i64/f64 bits, funcref = `<uint64_t>&FuncInstance.rec`
+(0 = null), externref = 1 + index into `StoreCtx.externs` (0 = null).  v128 (later) takes
+two cells.
+
+What instantiation (`_interp_instance.pxi`, included in _interp.pyx) fills in, per
+instance, into `InstanceCtx.ctx` (see `InstanceCtx.alloc`):
+  funcs[i]   the `FuncRec*` of function i (imports first: the imported FuncInstance's rec;
+             then `StoreCtx.new_wasm_func(inst, code)` for each defined function)
+  globals[i] `&GlobalInstance.cell[0]` of global i (imported or `StoreCtx.new_global`)
+  tables[i]  `&TableInstance.rec` of table i (imported or `StoreCtx.new_table`)
+  mem        `&MemoryInstance.rec` of memory 0 (imported or new); left at the shared empty
+             memory when the module has none
+  type_ids[i] canonical type id of type i (`FuncTypeInfo.type_id`), for call_indirect
+  datas[i]   bytes + length of data segment i (the module's bytes, kept alive by `keep`);
+             set `len = 0` for active segments once applied (they count as dropped)
+  elems[i]   the evaluated references of element segment i (`alloc_elem`); `len = 0`
+             once an active or declarative segment is applied
+and appends every Python object it points into to `InstanceCtx.keep`.
+"""
+
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+
+from ._defs cimport Cell, FuncCode
+from ._memory cimport MemRec, MemoryInstance
+
+
+# Trap codes: handlers return them (0 = keep going / finished normally).
+cdef enum TrapKind:
+    TRAP_NONE = 0
+    TRAP_UNREACHABLE = 1        # "unreachable"
+    TRAP_OOB_MEMORY = 2         # "out of bounds memory access"
+    TRAP_OOB_TABLE = 3          # "out of bounds table access"
+    TRAP_DIV_ZERO = 4           # "integer divide by zero"
+    TRAP_INT_OVERFLOW = 5       # "integer overflow"
+    TRAP_BAD_CONVERSION = 6     # "invalid conversion to integer"
+    TRAP_UNDEFINED_ELEMENT = 7  # "undefined element" (call_indirect index >= table size)
+    TRAP_UNINIT_ELEMENT = 8     # "uninitialized element" (call_indirect of a null entry)
+    TRAP_SIG_MISMATCH = 9       # "indirect call type mismatch"
+    TRAP_STACK_EXHAUSTED = 10   # "call stack exhausted"
+    TRAP_HOST = 11              # a host function raised: the exception is stashed in the store
+    TRAP_INTERRUPT = 12         # epoch deadline reached: "interrupt"
+    TRAP_OUT_OF_FUEL = 13       # "all fuel consumed by WebAssembly"
+    TRAP_COUNT = 14
+
+
+ctypedef struct TableRec:
+    uint64_t* elems             # `size` reference cells (realloc'ed on grow)
+    uint32_t size
+    uint32_t max                # declared maximum, or 0xFFFFFFFF
+    uint8_t elem_type           # VT_FUNCREF or VT_EXTERNREF
+
+
+ctypedef struct DataRec:
+    const uint8_t* bytes        # the segment's bytes (inside a bytes object kept alive)
+    uint32_t len                # 0 once dropped
+
+
+ctypedef struct ElemRec:
+    uint64_t* refs              # evaluated references (owned by the InstanceCtx)
+    uint32_t len                # 0 once dropped
+
+
+ctypedef struct InstCtx:
+    FuncRec** funcs
+    uint32_t nfuncs
+    uint64_t** globals          # value cell of each global
+    uint32_t nglobals
+    TableRec** tables
+    uint32_t ntables
+    MemRec* mem                 # never NULL (a shared empty memory when there is none)
+    uint32_t* type_ids          # canonical type id per type index
+    uint32_t ntypes
+    DataRec* datas
+    uint32_t ndatas
+    ElemRec* elems
+    uint32_t nelems
+    void* owner                 # the InstanceCtx object (borrowed)
+
+
+ctypedef struct FuncRec:
+    FuncCode* code              # the lowered body; NULL for a host function
+    InstCtx* inst               # wasm: the owning instance; host: NULL
+    uint32_t type_id            # canonical type id (call_indirect compares it)
+    uint32_t nparams            # parameter count (= slots while v128 is absent)
+    uint32_t nresults           # result count
+    const uint8_t* params       # value-type codes of the parameters
+    const uint8_t* results      # value-type codes of the results
+    void* host                  # host: the Python callable (borrowed; FuncInstance.host)
+    int access_caller           # host: pass the calling InstanceCtx as first argument
+    void* owner                 # the FuncInstance object (borrowed)
+
+
+ctypedef struct CallRec:        # one activation of a wasm function
+    const Cell* ret_pc          # where the caller resumes
+    uint64_t* fp                # the caller's frame
+    InstCtx* inst               # the caller's instance
+    FuncRec* func               # the function running in this activation (backtraces)
+
+
+ctypedef struct Ctx:            # per store: the state the handlers share
+    InstCtx* inst               # instance of the running function
+    uint64_t* stack             # slot array (mmap'ed, `stack_end - stack` slots)
+    uint64_t* stack_end
+    uint64_t* top               # where the next Python->wasm entry puts its frame
+    CallRec* recs               # call records [0 .. max_depth)
+    uint32_t depth
+    uint32_t max_depth          # wasm call depth limit ("call stack exhausted")
+    uint32_t nest               # Python->wasm entries currently active
+    uint32_t max_nest           # cap on Python->wasm->Python->wasm re-entry
+    const Cell* trap_pc         # instruction that trapped
+    int64_t budget              # fuel/epoch/Ctrl-C countdown of the `fuel` op
+    int64_t budget_start        # value `budget` was last reset to
+    int64_t fuel                # remaining fuel (when fuel_enabled)
+    int fuel_enabled
+    int epoch_enabled
+    uint64_t epoch_deadline
+    uint64_t* epoch_counter     # the engine's epoch counter (or a private zero)
+
+
+ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                          uint64_t msize) noexcept nogil
+
+
+cdef class FuncInstance
+cdef class InstanceCtx
+
+
+cdef class StoreCtx:
+    """The runtime side of a Store: value stack, call records, and every object created in it."""
+    cdef Ctx cx
+    cdef size_t stack_bytes
+    cdef readonly list funcs        # FuncInstance objects (keep FuncRec pointers valid)
+    cdef readonly list objects      # tables, globals, memories, instances
+    cdef readonly list externs      # externref targets: ref value r -> externs[r - 1]
+    cdef dict extern_ids            # id(obj) -> ref value, to intern externrefs
+    cdef object pending_exc         # exception stashed by a host call (type, value, tb)
+    cdef uint64_t private_epoch
+    cdef public object data         # the embedder's store data (wasmtime Store.data)
+    cdef public object owner        # the api-level Store (weak use only)
+
+    cdef uint64_t extern_ref(self, object obj) except? 0
+    cdef object extern_obj(self, uint64_t ref)
+    cdef uint64_t to_cell(self, object value, uint8_t vt) except? 0xFFFFFFFFFFFFFFFF
+    cdef object from_cell(self, uint64_t v, uint8_t vt)
+    cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, params, results,
+                                    int type_id)
+    cdef void restore(self, uint32_t depth0, InstCtx* inst0, uint64_t* top0) noexcept
+
+
+cdef class FuncInstance:
+    """A function in a store: wasm (code + instance) or host (Python callable + type)."""
+    cdef FuncRec rec
+    cdef readonly StoreCtx store
+    cdef readonly bytes params      # value-type codes
+    cdef readonly bytes results
+    cdef readonly object host       # host callable, or None
+    cdef readonly InstanceCtx instance  # owning instance for wasm functions, or None
+    cdef public object wrapper      # the api-level object wrapping this one, if any
+
+
+cdef class GlobalInstance:
+    cdef uint64_t cell[2]           # the value (v128 uses both cells)
+    cdef readonly StoreCtx store
+    cdef readonly uint8_t valtype
+    cdef readonly bint mutable
+
+
+cdef class TableInstance:
+    cdef TableRec rec
+    cdef readonly StoreCtx store
+
+
+cdef class InstanceCtx:
+    """The runtime side of an instance: the index spaces its code resolves against."""
+    cdef InstCtx ctx
+    cdef readonly StoreCtx store
+    cdef readonly object module     # the compiled module (names for backtraces)
+    cdef public str name            # module name for backtraces (registered name), or None
+    cdef readonly list keep         # Python objects the raw pointers point into
+    cdef public dict exports        # name -> extern object, filled by instantiation

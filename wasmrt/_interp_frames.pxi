@@ -1,0 +1,163 @@
+# The value stack, call records, entry into the handler chain, code threading, and the
+# slow paths the handlers call (traps, fuel, table growth).
+
+cdef void* HANDLERS[<int>IR_COUNT]      # IR_* -> handler address (filled at import)
+cdef Cell EXIT_CELL[1]                  # return address of a Python->wasm entry
+cdef MemRec EMPTY_MEM                   # the memory of instances that have none
+cdef InstCtx EMPTY_INST                 # the "instance" outside any wasm call
+
+cdef enum:
+    DEF_STACK_SLOTS = 1 << 20           # 8 MiB of slots per store (mmap'ed lazily)
+    DEF_MAX_DEPTH = 10000               # wasm call depth ("call stack exhausted")
+    DEF_MAX_NEST = 100                  # Python->wasm re-entry cap
+    FUEL_CHUNK = 10000                  # fuel-op units between slow-path checks
+
+
+cdef inline int trap_at(Ctx* cx, const Cell* pc, int code) noexcept nogil:
+    """Record where a trap happened; the code travels back up the handler chain."""
+    cx.trap_pc = pc
+    return code
+
+
+cdef int fuel_slow(Ctx* cx) noexcept nogil:
+    """The `fuel` op ran out of budget: charge fuel, check the epoch and Ctrl-C, refill."""
+    cdef int64_t chunk = FUEL_CHUNK
+    if cx.fuel_enabled:
+        cx.fuel -= cx.budget_start - cx.budget
+        cx.budget_start = 0
+        cx.budget = 0
+        if cx.fuel <= 0:
+            cx.fuel = 0
+            return TRAP_OUT_OF_FUEL
+        if cx.fuel < chunk:
+            chunk = cx.fuel
+    if cx.epoch_enabled and cx.epoch_counter[0] >= cx.epoch_deadline:
+        return TRAP_INTERRUPT
+    if check_signals() != 0:
+        return TRAP_HOST
+    cx.budget = chunk
+    cx.budget_start = chunk
+    return TRAP_NONE
+
+
+cdef int check_signals() noexcept nogil:
+    with gil:
+        return check_signals_gil()
+
+
+cdef int check_signals_gil() noexcept:
+    """Run pending Python signal handlers (Ctrl-C); stash what they raise."""
+    if PyErr_CheckSignals() < 0:
+        return stash_exception()
+    return 0
+
+
+cdef int64_t table_grow(TableRec* t, uint32_t n, uint64_t init) noexcept nogil:
+    """Grow by `n` elements set to `init`: old size, or -1 past the maximum / out of memory."""
+    cdef uint32_t old = t.size
+    cdef uint64_t new_size = <uint64_t>old + n
+    cdef uint64_t* p
+    cdef uint64_t i
+    if new_size > t.max:
+        return -1
+    if n == 0:
+        return old
+    p = <uint64_t*>realloc(t.elems, new_size * sizeof(uint64_t))
+    if p == NULL:
+        return -1
+    for i in range(old, new_size):
+        p[i] = init
+    t.elems = p
+    t.size = <uint32_t>new_size
+    return old
+
+
+cdef int thread_code(FuncCode* c) noexcept nogil:
+    """Replace the IR_* numbers of `c` by handler addresses (once; idempotent).
+
+    Returns 0, or -1 if the code holds an unknown op or overruns `ncells`."""
+    cdef uint32_t i = 0
+    cdef uint64_t op
+    cdef uint32_t n
+    if c.threaded:
+        return 0
+    while i < c.ncells:
+        op = c.code[i].u64
+        if op >= <uint64_t>IR_COUNT:
+            return -1
+        n = 0
+        if op == IR_BR_TABLE:
+            if i + 1 >= c.ncells:
+                return -1
+            n = <uint32_t>c.code[i + 1].w.hi
+        n = ir_ncells(<unsigned int>op, n)
+        if i + n > c.ncells:
+            return -1
+        i += n
+    i = 0
+    while i < c.ncells:
+        op = c.code[i].u64
+        n = 0
+        if op == IR_BR_TABLE:
+            n = <uint32_t>c.code[i + 1].w.hi
+        c.code[i].h = HANDLERS[op]
+        i += ir_ncells(<unsigned int>op, n)
+    c.threaded = 1
+    return 0
+
+
+cdef int invoke(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
+    """Run wasm function `f` with its arguments at `fp`: the entry of the handler chain.
+
+    Returns a TrapKind; on success the results are in fp[0 .. nresults).  On a trap the
+    call records of the trapped activations are left in place for the backtrace."""
+    cdef FuncCode* code = f.code
+    cdef CallRec* rec
+    if cx.depth >= cx.max_depth or fp + code.max_slots > cx.stack_end:
+        cx.trap_pc = NULL
+        return TRAP_STACK_EXHAUSTED
+    if code.nlocals:
+        memset(fp + code.nparams, 0, code.nlocals * sizeof(uint64_t))
+    rec = &cx.recs[cx.depth]
+    cx.depth += 1
+    rec.ret_pc = EXIT_CELL
+    rec.fp = fp
+    rec.inst = cx.inst
+    rec.func = f
+    cx.inst = f.inst
+    return (<handler_t>code.code[0].h)(code.code, fp, cx, f.inst.mem.base, f.inst.mem.size)
+
+
+cdef uint32_t src_offset(FuncCode* c, const Cell* pc) noexcept nogil:
+    """Module byte offset of the wasm instruction that `pc` (inside `c`) came from."""
+    cdef uint64_t idx = <uint64_t>(pc - c.code)
+    cdef uint32_t lo = 0
+    cdef uint32_t hi = c.nsrc
+    cdef uint32_t mid
+    if c.nsrc == 0:
+        return c.body_offset
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if c.srcmap[2 * mid] <= idx:
+            lo = mid
+        else:
+            hi = mid
+    return c.srcmap[2 * lo + 1]
+
+
+def _init_handlers() -> None:
+    isa_fill_handlers(HANDLERS)
+    EXIT_CELL[0].h = <void*>h_exit
+    memset(&EMPTY_MEM, 0, sizeof(MemRec))
+    memset(&EMPTY_INST, 0, sizeof(InstCtx))
+    EMPTY_INST.mem = &EMPTY_MEM
+
+
+
+def handler_table_complete() -> bool:
+    """True when every IR_* op has a handler address (checked by the tests)."""
+    cdef int i
+    for i in range(<int>IR_COUNT):
+        if HANDLERS[i] == NULL:
+            return False
+    return True

@@ -1,0 +1,144 @@
+# The bridge between Python and wasm: host calls (wasm -> Python) and the entry
+# (Python -> wasm), with value boxing/unboxing and trap construction.
+
+from cpython.exc cimport PyErr_CheckSignals
+from cpython.ref cimport PyObject
+
+from . import errors as _errors
+
+_Trap = _errors.Trap
+_Frame = _errors.Frame
+_TrapCode = _errors.TrapCode
+
+TRAP_MESSAGES = {
+    TRAP_UNREACHABLE: "unreachable",
+    TRAP_OOB_MEMORY: "out of bounds memory access",
+    TRAP_OOB_TABLE: "out of bounds table access",
+    TRAP_DIV_ZERO: "integer divide by zero",
+    TRAP_INT_OVERFLOW: "integer overflow",
+    TRAP_BAD_CONVERSION: "invalid conversion to integer",
+    TRAP_UNDEFINED_ELEMENT: "undefined element",
+    TRAP_UNINIT_ELEMENT: "uninitialized element",
+    TRAP_SIG_MISMATCH: "indirect call type mismatch",
+    TRAP_STACK_EXHAUSTED: "call stack exhausted",
+    TRAP_INTERRUPT: "interrupt",
+    TRAP_OUT_OF_FUEL: "all fuel consumed by WebAssembly",
+}
+
+TRAP_CODES = {
+    TRAP_UNREACHABLE: _TrapCode.UNREACHABLE,
+    TRAP_OOB_MEMORY: _TrapCode.MEMORY_OUT_OF_BOUNDS,
+    TRAP_OOB_TABLE: _TrapCode.TABLE_OUT_OF_BOUNDS,
+    TRAP_DIV_ZERO: _TrapCode.INTEGER_DIVISION_BY_ZERO,
+    TRAP_INT_OVERFLOW: _TrapCode.INTEGER_OVERFLOW,
+    TRAP_BAD_CONVERSION: _TrapCode.BAD_CONVERSION_TO_INTEGER,
+    TRAP_UNDEFINED_ELEMENT: _TrapCode.TABLE_OUT_OF_BOUNDS,
+    TRAP_UNINIT_ELEMENT: _TrapCode.INDIRECT_CALL_TO_NULL,
+    TRAP_SIG_MISMATCH: _TrapCode.BAD_SIGNATURE,
+    TRAP_STACK_EXHAUSTED: _TrapCode.STACK_OVERFLOW,
+    TRAP_INTERRUPT: _TrapCode.INTERRUPT,
+    TRAP_OUT_OF_FUEL: _TrapCode.OUT_OF_FUEL,
+}
+
+# The store whose wasm is running on this thread, for stashing host exceptions from
+# nogil code (set by every Python->wasm entry, restored on exit).
+cdef StoreCtx CURRENT_STORE = None
+
+
+cdef int stash_exception() noexcept:
+    """Move the current Python exception into the running store: the wasm call unwinds
+    with TRAP_HOST and the outermost Python caller re-raises it unchanged."""
+    cdef StoreCtx store = CURRENT_STORE
+    exc = sys.exc_info()[1]
+    if store is not None and store.pending_exc is None:
+        store.pending_exc = exc
+    return TRAP_HOST
+
+
+cdef int call_host(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
+    """wasm -> Python: run host function `f` on the arguments at fp; results to fp[0..)."""
+    with gil:
+        return call_host_gil(cx, f, fp)
+
+
+cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
+    cdef FuncInstance fi = <FuncInstance>f.owner
+    cdef StoreCtx store = fi.store
+    cdef uint64_t* saved_top = cx.top
+    cdef uint32_t i
+    cdef uint32_t n = f.nparams
+    cdef uint32_t nr = f.nresults
+    cdef const uint8_t* pt = f.params
+    cdef const uint8_t* rt = f.results
+    cdef tuple args
+    cdef object res
+    cdef int skip = 1 if f.access_caller else 0
+    cx.top = fp + (n if n > nr else nr)
+    try:
+        args = PyTuple_New(n + skip)
+        if skip:
+            caller = <object>cx.inst.owner if cx.inst.owner != NULL else None
+            Py_INCREF(caller)
+            PyTuple_SET_ITEM(args, 0, caller)
+        for i in range(n):
+            v = store.from_cell(fp[i], pt[i])
+            Py_INCREF(v)
+            PyTuple_SET_ITEM(args, i + skip, v)
+        res = (<object>f.host)(*args)
+        if nr == 0:
+            pass
+        elif nr == 1:
+            if isinstance(res, (tuple, list)):
+                if len(res) != 1:
+                    raise _Trap("host function returned the wrong number of results")
+                res = res[0]
+            fp[0] = store.to_cell(res, rt[0])
+        else:
+            if not isinstance(res, (tuple, list)) or len(<object>res) != nr:
+                raise _Trap(f"host function must return {nr} results")
+            for i in range(nr):
+                fp[i] = store.to_cell(res[i], rt[i])
+    except BaseException:
+        cx.top = saved_top
+        return stash_exception()
+    cx.top = saved_top
+    return TRAP_NONE
+
+
+cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
+    """The exception for trap `rc`: the stashed host exception, or a new `Trap` whose
+    frames are the activations above `depth0`, innermost first."""
+    cdef Ctx* cx = &store.cx
+    cdef uint32_t k
+    cdef FuncRec* f
+    cdef const Cell* pc
+    cdef uint32_t off
+    if rc == TRAP_HOST:
+        exc = store.pending_exc
+        store.pending_exc = None
+        if exc is None:
+            exc = RuntimeError("host call failed without an exception")
+        return exc
+    frames = []
+    k = cx.depth
+    pc = cx.trap_pc
+    while k > depth0:
+        k -= 1
+        f = cx.recs[k].func
+        if f.code != NULL:
+            off = src_offset(f.code, pc) if pc != NULL else f.code.body_offset
+            inst = <InstanceCtx>f.inst.owner if f.inst.owner != NULL else None
+            name = None
+            modname = None
+            if inst is not None:
+                modname = inst.name
+                names = getattr(inst.module, "names", None)
+                if names is not None:
+                    name = names.functions.get(f.code.func_index)
+                    if modname is None:
+                        modname = names.module
+            frames.append(_Frame(f.code.func_index, name, modname,
+                                 off - f.code.body_offset, off))
+        # the caller resumes after its call instruction: point inside that instruction
+        pc = cx.recs[k].ret_pc - 1
+    return _Trap(TRAP_MESSAGES.get(rc, "trap"), TRAP_CODES.get(rc), frames)

@@ -1,0 +1,325 @@
+# The hand-written handlers: moves, memory/table/global/reference ops, control flow, calls.
+# (The uniform families - numerics, loads/stores, fused compare+branch - are generated into
+# _interp_ops.pxi from tools/isa.py.)  Every handler has the signature of `handler_t` and
+# ends in a sibling call to the next instruction's handler, which gcc -O2 turns into a jump;
+# slow paths call non-inlined helpers (_interp_frames.pxi, _interp_host.pxi) first.
+#
+# hot:begin
+
+cdef int h_exit(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """The return address of a Python->wasm entry: stop the chain."""
+    return TRAP_NONE
+
+
+cdef int h_nop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    return (<handler_t>pc[1].h)(pc + 1, fp, cx, mem, msize)
+
+
+cdef int h_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = fp[pc[1].s.b]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_copy2(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = fp[pc[1].s.b]
+    fp[pc[1].s.c] = fp[pc[1].s.d]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_copy_n(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    memmove(fp + pc[1].s.a, fp + pc[1].s.b, pc[1].s.c * sizeof(uint64_t))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_const32(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = <uint32_t>pc[1].w.hi
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_const64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = pc[2].u64
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    if <uint32_t>fp[pc[1].s.d] != 0:
+        fp[pc[1].s.a] = fp[pc[1].s.b]
+    else:
+        fp[pc[1].s.a] = fp[pc[1].s.c]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+# ---- linear memory (beyond loads/stores) ----
+
+cdef int h_memory_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = cx.inst.mem.pages
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_memory_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef MemRec* m = cx.inst.mem
+    fp[pc[1].s.a] = <uint32_t>mem_grow(m, <uint32_t>fp[pc[1].s.b])
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, m.base, m.size)
+
+
+cdef int h_memory_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
+    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    if d + n > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    memset(mem + d, <uint8_t>fp[pc[1].s.b], n)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_memory_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
+    cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
+    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    if d + n > msize or s + n > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    memmove(mem + d, mem + s, n)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_memory_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef DataRec* seg = &cx.inst.datas[<uint32_t>pc[2].w.lo]
+    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
+    cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
+    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    if s + n > seg.len or d + n > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    memcpy(mem + d, seg.bytes + s, n)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_data_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cx.inst.datas[<uint32_t>pc[1].w.lo].len = 0
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+# ---- globals and references ----
+
+cdef int h_global_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = cx.inst.globals[<uint32_t>pc[1].w.hi][0]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_global_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cx.inst.globals[<uint32_t>pc[1].w.hi][0] = fp[pc[1].s.a]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_ref_is_null(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = fp[pc[1].s.b] == 0
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_ref_func(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = <uint64_t>cx.inst.funcs[<uint32_t>pc[1].w.hi]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+# ---- tables ----
+
+cdef int h_table_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
+    cdef uint32_t i = <uint32_t>fp[pc[1].s.b]
+    if i >= t.size:
+        return trap_at(cx, pc, TRAP_OOB_TABLE)
+    fp[pc[1].s.a] = t.elems[i]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_table_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
+    cdef uint32_t i = <uint32_t>fp[pc[1].s.a]
+    if i >= t.size:
+        return trap_at(cx, pc, TRAP_OOB_TABLE)
+    t.elems[i] = fp[pc[1].s.b]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_table_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = cx.inst.tables[<uint32_t>pc[1].w.hi].size
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_table_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
+    fp[pc[1].s.a] = <uint32_t>table_grow(t, <uint32_t>fp[pc[1].s.c], fp[pc[1].s.b])
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
+    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
+    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    cdef uint64_t v = fp[pc[1].s.b]
+    cdef uint64_t i
+    if d + n > t.size:
+        return trap_at(cx, pc, TRAP_OOB_TABLE)
+    for i in range(d, d + n):
+        t.elems[i] = v
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_table_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef TableRec* dt = cx.inst.tables[<uint32_t>pc[2].w.lo]
+    cdef TableRec* st = cx.inst.tables[<uint32_t>pc[2].w.hi]
+    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
+    cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
+    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    if d + n > dt.size or s + n > st.size:
+        return trap_at(cx, pc, TRAP_OOB_TABLE)
+    memmove(dt.elems + d, st.elems + s, n * sizeof(uint64_t))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_table_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
+    cdef ElemRec* seg = &cx.inst.elems[<uint32_t>pc[2].w.hi]
+    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
+    cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
+    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    if s + n > seg.len or d + n > t.size:
+        return trap_at(cx, pc, TRAP_OOB_TABLE)
+    memcpy(t.elems + d, seg.refs + s, n * sizeof(uint64_t))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_elem_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cx.inst.elems[<uint32_t>pc[1].w.lo].len = 0
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+# ---- control flow ----
+
+cdef int h_unreachable(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    return trap_at(cx, pc, TRAP_UNREACHABLE)
+
+
+cdef int h_br(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    pc = pc + pc[1].w.lo
+    return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+
+
+cdef int h_br_nez(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    if <uint32_t>fp[pc[1].s.a] != 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_eqz(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    if <uint32_t>fp[pc[1].s.a] == 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_nez(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    if fp[pc[1].s.a] != 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_eqz(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    if fp[pc[1].s.a] == 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_table(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef uint32_t n = <uint32_t>pc[1].w.hi
+    cdef uint32_t i = <uint32_t>fp[pc[1].s.a]
+    if i > n:
+        i = n
+    pc = pc + pc[2 + i].w.lo
+    return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+
+
+cdef int h_fuel(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef int rc
+    if cx.budget <= 0:
+        rc = fuel_slow(cx)
+        if rc != 0:
+            return trap_at(cx, pc, rc)
+    cx.budget -= 1
+    return (<handler_t>pc[1].h)(pc + 1, fp, cx, mem, msize)
+
+
+# ---- calls ----
+
+cdef inline int do_call(const Cell* pc, const Cell* ret_pc, uint64_t* fp, Ctx* cx, FuncRec* f,
+                        uint64_t* nfp, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Call `f` with frame `nfp`; `pc` is the calling instruction and `ret_pc` the next one."""
+    cdef FuncCode* code = f.code
+    cdef CallRec* rec
+    cdef int rc
+    cdef MemRec* m
+    if code == NULL:
+        rc = call_host(cx, f, nfp)
+        if rc != 0:
+            return trap_at(cx, pc, rc)
+        m = cx.inst.mem
+        return (<handler_t>ret_pc[0].h)(ret_pc, fp, cx, m.base, m.size)
+    if cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end:
+        return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
+    if code.nlocals:
+        memset(nfp + code.nparams, 0, code.nlocals * sizeof(uint64_t))
+    rec = &cx.recs[cx.depth]
+    cx.depth += 1
+    rec.ret_pc = ret_pc
+    rec.fp = fp
+    rec.inst = cx.inst
+    rec.func = f
+    if f.inst != cx.inst:
+        cx.inst = f.inst
+        mem = f.inst.mem.base
+        msize = f.inst.mem.size
+    return (<handler_t>code.code[0].h)(code.code, nfp, cx, mem, msize)
+
+
+cdef int h_call(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    return do_call(pc, pc + 2, fp, cx, cx.inst.funcs[<uint32_t>pc[1].w.hi], fp + pc[1].s.a,
+                   mem, msize)
+
+
+cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
+    cdef uint32_t i = <uint32_t>fp[pc[1].s.b]
+    cdef FuncRec* f
+    if i >= t.size:
+        return trap_at(cx, pc, TRAP_UNDEFINED_ELEMENT)
+    f = <FuncRec*>t.elems[i]
+    if f == NULL:
+        return trap_at(cx, pc, TRAP_UNINIT_ELEMENT)
+    if f.type_id != cx.inst.type_ids[<uint32_t>pc[1].w.hi]:
+        return trap_at(cx, pc, TRAP_SIG_MISMATCH)
+    return do_call(pc, pc + 3, fp, cx, f, fp + pc[1].s.a, mem, msize)
+
+
+cdef inline int do_ret(Ctx* cx) noexcept nogil:
+    cx.depth -= 1
+    cdef CallRec* rec = &cx.recs[cx.depth]
+    cdef InstCtx* inst = rec.inst
+    cx.inst = inst
+    return (<handler_t>rec.ret_pc[0].h)(rec.ret_pc, rec.fp, cx, inst.mem.base, inst.mem.size)
+
+
+cdef int h_ret(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    return do_ret(cx)
+
+
+cdef int h_ret_slot(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    fp[0] = fp[pc[1].s.a]
+    return do_ret(cx)
+
+
+cdef int h_ret_n(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    memmove(fp, fp + pc[1].s.a, pc[1].s.b * sizeof(uint64_t))
+    return do_ret(cx)
+
+# hot:end

@@ -1,0 +1,519 @@
+# The runtime objects (declared in _interp.pxd): store context, functions, globals,
+# tables, instance contexts; and the Python -> wasm entry `FuncInstance.__call__`.
+
+VT_NAMES = {VT_I32: "i32", VT_I64: "i64", VT_F32: "f32", VT_F64: "f64",
+            VT_V128: "v128", VT_FUNCREF: "funcref", VT_EXTERNREF: "externref"}
+
+
+cdef inline uint64_t int_cell(object value, uint64_t mask) except? 0xFFFFFFFFFFFFFFFF:
+    if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"expected an int, got {type(value).__name__}")
+    try:
+        return (<uint64_t>(<int64_t>value)) & mask
+    except OverflowError:
+        if value < 0 or value > 0xFFFFFFFFFFFFFFFF:
+            raise TypeError(f"integer {value} out of range") from None
+        return (<uint64_t>value) & mask
+
+
+cdef class StoreCtx:
+    """The runtime side of a Store (see _interp.pxd): value stack, call records, fuel, and
+    every object created in it.  `stack_slots`, `max_depth` and `max_nest` bound the wasm
+    stack, the wasm call depth and Python->wasm re-entry."""
+
+    def __cinit__(self, size_t stack_slots=DEF_STACK_SLOTS, uint32_t max_depth=DEF_MAX_DEPTH,
+                  uint32_t max_nest=DEF_MAX_NEST):
+        cdef void* p
+        memset(&self.cx, 0, sizeof(Ctx))
+        self.funcs = []
+        self.objects = []
+        self.externs = []
+        self.extern_ids = {}
+        self.pending_exc = None
+        self.stack_bytes = stack_slots * sizeof(uint64_t)
+        p = mmap(NULL, self.stack_bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        if p == MAP_FAILED:
+            raise MemoryError("cannot allocate the wasm value stack")
+        self.cx.stack = <uint64_t*>p
+        self.cx.stack_end = self.cx.stack + stack_slots
+        self.cx.top = self.cx.stack
+        self.cx.recs = <CallRec*>calloc(max_depth + 1, sizeof(CallRec))
+        if self.cx.recs == NULL:
+            raise MemoryError("cannot allocate the call records")
+        self.cx.max_depth = max_depth
+        self.cx.max_nest = max_nest
+        self.cx.inst = &EMPTY_INST
+        self.private_epoch = 0
+        self.cx.epoch_counter = &self.private_epoch
+        self.cx.epoch_deadline = 0xFFFFFFFFFFFFFFFF
+
+    def __dealloc__(self):
+        if self.cx.stack != NULL:
+            munmap(self.cx.stack, self.stack_bytes)
+            self.cx.stack = NULL
+        free(self.cx.recs)
+        self.cx.recs = NULL
+
+    # ---- fuel and epochs ----
+
+    def set_fuel(self, fuel: int) -> None:
+        """Enable fuel metering with `fuel` units (one per function entry / loop iteration)."""
+        if fuel < 0:
+            raise ValueError("fuel must be non-negative")
+        self.cx.fuel_enabled = 1
+        self.cx.fuel = fuel
+        self.cx.budget = 0
+        self.cx.budget_start = 0
+
+    def get_fuel(self) -> int:
+        """Fuel left (0 when metering is off)."""
+        if not self.cx.fuel_enabled:
+            return 0
+        return self.cx.fuel - (self.cx.budget_start - self.cx.budget)
+
+    def set_epoch_deadline(self, deadline: int) -> None:
+        """Trap with "interrupt" once the epoch counter reaches `deadline`."""
+        self.cx.epoch_enabled = 1
+        self.cx.epoch_deadline = deadline
+        self.cx.budget = 0
+
+    def increment_epoch(self) -> None:
+        """Advance this store's private epoch counter (engines may share their own)."""
+        self.cx.epoch_counter[0] += 1
+
+    @property
+    def max_depth(self) -> int:
+        """The wasm call depth limit."""
+        return self.cx.max_depth
+
+    # ---- references ----
+
+    cdef uint64_t extern_ref(self, object obj) except? 0:
+        """The externref cell of `obj` (0 for None), interning it in `externs`."""
+        if obj is None:
+            return 0
+        key = id(obj)
+        r = self.extern_ids.get(key)
+        if r is not None:
+            return <uint64_t>r
+        self.externs.append(obj)
+        r = len(self.externs)
+        self.extern_ids[key] = r
+        return <uint64_t>r
+
+    cdef object extern_obj(self, uint64_t ref):
+        if ref == 0:
+            return None
+        return self.externs[ref - 1]
+
+    cdef uint64_t to_cell(self, object value, uint8_t vt) except? 0xFFFFFFFFFFFFFFFF:
+        """Unbox a Python value of wasm type `vt` into a slot cell (TypeError if it isn't one)."""
+        cdef FuncInstance fi
+        if vt == VT_I32:
+            return int_cell(value, 0xFFFFFFFF)
+        if vt == VT_I64:
+            return int_cell(value, 0xFFFFFFFFFFFFFFFF)
+        if vt == VT_F32:
+            if not isinstance(value, (float, int)) or isinstance(value, bool):
+                raise TypeError(f"expected a float, got {type(value).__name__}")
+            return f32_bits(<float>(<double>value))
+        if vt == VT_F64:
+            if not isinstance(value, (float, int)) or isinstance(value, bool):
+                raise TypeError(f"expected a float, got {type(value).__name__}")
+            return f64_bits(<double>value)
+        if vt == VT_FUNCREF:
+            if value is None:
+                return 0
+            if not isinstance(value, FuncInstance):
+                value = getattr(value, "_func", value)
+            if not isinstance(value, FuncInstance):
+                raise TypeError(f"expected a funcref, got {type(value).__name__}")
+            fi = <FuncInstance>value
+            if fi.store is not self:
+                raise ValueError("function belongs to another store")
+            return <uint64_t>&fi.rec
+        if vt == VT_EXTERNREF:
+            return self.extern_ref(value)
+        raise TypeError(f"unsupported value type 0x{vt:02x}")
+
+    cdef object from_cell(self, uint64_t v, uint8_t vt):
+        """Box a slot cell of wasm type `vt` into a Python value."""
+        cdef FuncInstance fi
+        if vt == VT_I32:
+            return <int32_t>v
+        if vt == VT_I64:
+            return <int64_t>v
+        if vt == VT_F32:
+            return <double>f32_of(v)
+        if vt == VT_F64:
+            return f64_of(v)
+        if vt == VT_FUNCREF:
+            if v == 0:
+                return None
+            fi = <FuncInstance>(<FuncRec*>v).owner
+            return fi.wrapper if fi.wrapper is not None else fi
+        if vt == VT_EXTERNREF:
+            return self.extern_obj(v)
+        raise TypeError(f"unsupported value type 0x{vt:02x}")
+
+    def value_to_cell(self, value, int vt) -> int:
+        """Python-level `to_cell` (for instantiation code and tests)."""
+        return self.to_cell(value, <uint8_t>vt)
+
+    def cell_to_value(self, uint64_t v, int vt):
+        """Python-level `from_cell`."""
+        return self.from_cell(v, <uint8_t>vt)
+
+    # ---- object creation ----
+
+    def new_host_func(self, host, params, results, int type_id, bint access_caller=False):
+        """A host function calling `host(*args)` (with the calling InstanceCtx first when
+        `access_caller`); `params`/`results` are sequences of value-type codes."""
+        cdef FuncInstance fi = FuncInstance.__new__(FuncInstance)
+        if not callable(host):
+            raise TypeError("host function must be callable")
+        fi.store = self
+        fi.params = bytes(params)
+        fi.results = bytes(results)
+        fi.host = host
+        fi.instance = None
+        fi.rec.code = NULL
+        fi.rec.inst = NULL
+        fi.rec.type_id = <uint32_t>type_id
+        fi.rec.nparams = len(fi.params)
+        fi.rec.nresults = len(fi.results)
+        fi.rec.params = <const uint8_t*>(<char*>fi.params)
+        fi.rec.results = <const uint8_t*>(<char*>fi.results)
+        fi.rec.host = <void*>host
+        fi.rec.access_caller = access_caller
+        fi.rec.owner = <void*>fi
+        self.funcs.append(fi)
+        return fi
+
+    cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, params, results,
+                                    int type_id):
+        """A wasm function running `code` in `inst` (threads the code on first use)."""
+        cdef FuncInstance fi = FuncInstance.__new__(FuncInstance)
+        if thread_code(code) != 0:
+            raise RuntimeError("internal error: malformed lowered code")
+        fi.store = self
+        fi.params = bytes(params)
+        fi.results = bytes(results)
+        fi.host = None
+        fi.instance = inst
+        fi.rec.code = code
+        fi.rec.inst = &inst.ctx
+        fi.rec.type_id = <uint32_t>type_id
+        fi.rec.nparams = len(fi.params)
+        fi.rec.nresults = len(fi.results)
+        fi.rec.params = <const uint8_t*>(<char*>fi.params)
+        fi.rec.results = <const uint8_t*>(<char*>fi.results)
+        fi.rec.host = NULL
+        fi.rec.access_caller = 0
+        fi.rec.owner = <void*>fi
+        self.funcs.append(fi)
+        return fi
+
+    def new_global(self, int valtype, bint mutable, value=None):
+        """A global of type `valtype` holding `value` (a Python value; None = zero/null)."""
+        cdef GlobalInstance g = GlobalInstance.__new__(GlobalInstance)
+        g.store = self
+        g.valtype = <uint8_t>valtype
+        g.mutable = mutable
+        g.cell[0] = 0
+        g.cell[1] = 0
+        if value is not None:
+            g.cell[0] = self.to_cell(value, g.valtype)
+        self.objects.append(g)
+        return g
+
+    def new_table(self, int elem_type, uint32_t size, object max_size=None, init=None):
+        """A table of `size` references (`init`, a Python value, or null) growing to `max_size`."""
+        cdef TableInstance t = TableInstance.__new__(TableInstance)
+        cdef uint64_t v = 0
+        cdef uint32_t i
+        t.store = self
+        t.rec.elem_type = <uint8_t>elem_type
+        t.rec.max = 0xFFFFFFFF if max_size is None else <uint32_t>max_size
+        t.rec.size = 0
+        t.rec.elems = NULL
+        if init is not None:
+            v = self.to_cell(init, t.rec.elem_type)
+        if size:
+            t.rec.elems = <uint64_t*>malloc(size * sizeof(uint64_t))
+            if t.rec.elems == NULL:
+                raise MemoryError("cannot allocate the table")
+            for i in range(size):
+                t.rec.elems[i] = v
+            t.rec.size = size
+        self.objects.append(t)
+        return t
+
+    def new_memory(self, uint64_t min_pages, object max_pages=None):
+        """A linear memory of `min_pages` pages (see _memory.MemoryInstance)."""
+        m = MemoryInstance(min_pages, max_pages)
+        self.objects.append(m)
+        return m
+
+    cdef void restore(self, uint32_t depth0, InstCtx* inst0, uint64_t* top0) noexcept:
+        self.cx.depth = depth0
+        self.cx.inst = inst0
+        self.cx.top = top0
+
+
+cdef class FuncInstance:
+    """A function in a store.  Calling it runs it: ``fi(*args)`` takes Python values of its
+    parameter types and returns None, one value, or a list for several results."""
+
+    def __call__(self, *args):
+        global CURRENT_STORE
+        cdef StoreCtx store = self.store
+        cdef Ctx* cx = &store.cx
+        cdef uint32_t n = self.rec.nparams
+        cdef uint32_t nr = self.rec.nresults
+        cdef uint32_t i
+        cdef uint64_t* fp = cx.top
+        cdef uint32_t depth0 = cx.depth
+        cdef InstCtx* inst0 = cx.inst
+        cdef int rc
+        cdef StoreCtx prev_store
+        if <uint32_t>len(args) != n:
+            raise TypeError(f"expected {n} arguments, got {len(args)}")
+        if self.rec.code == NULL:  # a host function called from Python
+            res = (<object>self.rec.host)(*args) if not self.rec.access_caller else \
+                (<object>self.rec.host)(None, *args)
+            return res
+        if fp + (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
+            raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
+        for i in range(n):
+            fp[i] = store.to_cell(args[i], self.rec.params[i])
+        prev_store = CURRENT_STORE
+        CURRENT_STORE = store
+        cx.nest += 1
+        rc = invoke(cx, &self.rec, fp)
+        cx.nest -= 1
+        CURRENT_STORE = prev_store
+        if rc != TRAP_NONE:
+            exc = build_trap(store, rc, depth0)
+            store.restore(depth0, inst0, fp)
+            raise exc
+        cx.inst = inst0
+        if nr == 1:
+            return store.from_cell(fp[0], self.rec.results[0])
+        if nr == 0:
+            return None
+        return [store.from_cell(fp[i], self.rec.results[i]) for i in range(nr)]
+
+    @property
+    def is_host(self) -> bool:
+        """True for a host (Python) function."""
+        return self.rec.code == NULL
+
+    @property
+    def type_id(self) -> int:
+        """Canonical type id of the function's signature."""
+        return self.rec.type_id
+
+    @property
+    def func_index(self) -> int:
+        """Index of a wasm function in its module (-1 for host functions)."""
+        return -1 if self.rec.code == NULL else self.rec.code.func_index
+
+
+cdef class GlobalInstance:
+    """A global variable: `valtype`, `mutable`, and `value` (get/set as a Python value)."""
+
+    @property
+    def value(self):
+        return self.store.from_cell(self.cell[0], self.valtype)
+
+    @value.setter
+    def value(self, v) -> None:
+        self.cell[0] = self.store.to_cell(v, self.valtype)
+
+    @property
+    def raw(self) -> int:
+        """The value cell's bits."""
+        return self.cell[0]
+
+    @raw.setter
+    def raw(self, uint64_t bits) -> None:
+        self.cell[0] = bits
+
+
+cdef class TableInstance:
+    """A table of references (funcref or externref)."""
+
+    def __dealloc__(self):
+        free(self.rec.elems)
+        self.rec.elems = NULL
+
+    @property
+    def elem_type(self) -> int:
+        return self.rec.elem_type
+
+    @property
+    def size(self) -> int:
+        return self.rec.size
+
+    @property
+    def max(self):
+        """Declared maximum or None."""
+        return None if self.rec.max == 0xFFFFFFFF else self.rec.max
+
+    def get(self, uint32_t index):
+        """Element `index` as a Python value (IndexError when out of bounds)."""
+        if index >= self.rec.size:
+            raise IndexError("out of bounds table access")
+        return self.store.from_cell(self.rec.elems[index], self.rec.elem_type)
+
+    def set(self, uint32_t index, value) -> None:
+        """Set element `index` (IndexError when out of bounds, TypeError for a wrong value)."""
+        if index >= self.rec.size:
+            raise IndexError("out of bounds table access")
+        self.rec.elems[index] = self.store.to_cell(value, self.rec.elem_type)
+
+    def get_raw(self, uint32_t index) -> int:
+        if index >= self.rec.size:
+            raise IndexError("out of bounds table access")
+        return self.rec.elems[index]
+
+    def set_raw(self, uint32_t index, uint64_t cell) -> None:
+        if index >= self.rec.size:
+            raise IndexError("out of bounds table access")
+        self.rec.elems[index] = cell
+
+    def grow(self, uint32_t delta, init=None) -> int:
+        """Grow by `delta` elements set to `init`; old size, or -1 if it cannot grow."""
+        cdef uint64_t v = self.store.to_cell(init, self.rec.elem_type) if init is not None else 0
+        return table_grow(&self.rec, delta, v)
+
+
+cdef class InstanceCtx:
+    """The runtime side of an instance (see _interp.pxd for what instantiation fills in)."""
+
+    def __cinit__(self, StoreCtx store, object module=None):
+        memset(&self.ctx, 0, sizeof(InstCtx))
+        self.ctx.mem = &EMPTY_MEM
+        self.ctx.owner = <void*>self
+        self.store = store
+        self.module = module
+        self.name = None
+        self.keep = []
+        self.exports = {}
+        store.objects.append(self)
+
+    def __dealloc__(self):
+        cdef uint32_t i
+        free(self.ctx.funcs)
+        free(self.ctx.globals)
+        free(self.ctx.tables)
+        free(self.ctx.type_ids)
+        free(self.ctx.datas)
+        if self.ctx.elems != NULL:
+            for i in range(self.ctx.nelems):
+                free(self.ctx.elems[i].refs)
+        free(self.ctx.elems)
+
+    def alloc(self, uint32_t nfuncs, uint32_t nglobals, uint32_t ntables, uint32_t ntypes,
+              uint32_t ndatas, uint32_t nelems) -> None:
+        """Allocate the index-space arrays (zeroed); call once, before filling them."""
+        if self.ctx.funcs != NULL or self.ctx.globals != NULL:
+            raise RuntimeError("instance context already allocated")
+        self.ctx.funcs = <FuncRec**>calloc(nfuncs + 1, sizeof(FuncRec*))
+        self.ctx.globals = <uint64_t**>calloc(nglobals + 1, sizeof(uint64_t*))
+        self.ctx.tables = <TableRec**>calloc(ntables + 1, sizeof(TableRec*))
+        self.ctx.type_ids = <uint32_t*>calloc(ntypes + 1, sizeof(uint32_t))
+        self.ctx.datas = <DataRec*>calloc(ndatas + 1, sizeof(DataRec))
+        self.ctx.elems = <ElemRec*>calloc(nelems + 1, sizeof(ElemRec))
+        if (self.ctx.funcs == NULL or self.ctx.globals == NULL or self.ctx.tables == NULL
+                or self.ctx.type_ids == NULL or self.ctx.datas == NULL or self.ctx.elems == NULL):
+            raise MemoryError("cannot allocate the instance")
+        self.ctx.nfuncs = nfuncs
+        self.ctx.nglobals = nglobals
+        self.ctx.ntables = ntables
+        self.ctx.ntypes = ntypes
+        self.ctx.ndatas = ndatas
+        self.ctx.nelems = nelems
+
+    def set_func(self, uint32_t i, FuncInstance f) -> None:
+        """Function i of the index space is `f` (imported or defined)."""
+        if i >= self.ctx.nfuncs:
+            raise IndexError("function index out of range")
+        self.ctx.funcs[i] = &f.rec
+        self.keep.append(f)
+
+    def set_global(self, uint32_t i, GlobalInstance g) -> None:
+        if i >= self.ctx.nglobals:
+            raise IndexError("global index out of range")
+        self.ctx.globals[i] = &g.cell[0]
+        self.keep.append(g)
+
+    def set_table(self, uint32_t i, TableInstance t) -> None:
+        if i >= self.ctx.ntables:
+            raise IndexError("table index out of range")
+        self.ctx.tables[i] = &t.rec
+        self.keep.append(t)
+
+    def set_memory(self, MemoryInstance m) -> None:
+        self.ctx.mem = &m.rec
+        self.keep.append(m)
+
+    def set_type_id(self, uint32_t i, uint32_t type_id) -> None:
+        if i >= self.ctx.ntypes:
+            raise IndexError("type index out of range")
+        self.ctx.type_ids[i] = type_id
+
+    def set_data(self, uint32_t i, bytes data) -> None:
+        """Data segment i holds `data` (kept alive here)."""
+        if i >= self.ctx.ndatas:
+            raise IndexError("data index out of range")
+        self.ctx.datas[i].bytes = <const uint8_t*>(<char*>data)
+        self.ctx.datas[i].len = <uint32_t>len(data)
+        self.keep.append(data)
+
+    def drop_data(self, uint32_t i) -> None:
+        if i >= self.ctx.ndatas:
+            raise IndexError("data index out of range")
+        self.ctx.datas[i].len = 0
+
+    def set_elem(self, uint32_t i, cells) -> None:
+        """Element segment i holds the reference cells `cells` (ints from `value_to_cell`)."""
+        cdef uint32_t n = len(cells)
+        cdef uint32_t k
+        cdef uint64_t* refs
+        if i >= self.ctx.nelems:
+            raise IndexError("element index out of range")
+        refs = <uint64_t*>malloc((n + 1) * sizeof(uint64_t))
+        if refs == NULL:
+            raise MemoryError("cannot allocate the element segment")
+        for k in range(n):
+            refs[k] = <uint64_t>cells[k]
+        free(self.ctx.elems[i].refs)
+        self.ctx.elems[i].refs = refs
+        self.ctx.elems[i].len = n
+
+    def drop_elem(self, uint32_t i) -> None:
+        if i >= self.ctx.nelems:
+            raise IndexError("element index out of range")
+        self.ctx.elems[i].len = 0
+
+    def func(self, uint32_t i) -> FuncInstance:
+        """The FuncInstance of function i."""
+        if i >= self.ctx.nfuncs or self.ctx.funcs[i] == NULL:
+            raise IndexError("function index out of range")
+        return <FuncInstance>self.ctx.funcs[i].owner
+
+    def func_cell(self, uint32_t i) -> int:
+        """The funcref cell of function i (for element segments and ref.func globals)."""
+        if i >= self.ctx.nfuncs or self.ctx.funcs[i] == NULL:
+            raise IndexError("function index out of range")
+        return <uint64_t>self.ctx.funcs[i]
+
+    def global_cell(self, uint32_t i) -> int:
+        """The value bits of global i (for constant expressions)."""
+        if i >= self.ctx.nglobals or self.ctx.globals[i] == NULL:
+            raise IndexError("global index out of range")
+        return self.ctx.globals[i][0]

@@ -1,0 +1,86 @@
+# cython: language_level=3
+"""Linear memory: the `MemRec` the interpreter reads, and inline access helpers.
+
+A memory reserves its whole address range once (wasm32: 4 GiB + a guard, `PROT_NONE`,
+`MAP_NORESERVE`) and commits pages with `mprotect` on grow, so `base` never moves and
+exported buffers stay valid.  If the reservation fails it falls back to `realloc` and
+refuses to grow while buffers are exported.  The interpreter keeps `base`/`size` in
+registers and reloads them after `memory.grow`, calls and host calls.
+
+Loads and stores are little-endian (`memcpy`); the host must be little-endian too
+(x86-64, aarch64), which `_memory.pyx` checks at import.
+"""
+
+from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.string cimport memcpy
+
+cdef extern from *:
+    """
+    #define WASMRT_PAGE_SIZE 65536ULL
+    """
+    const uint64_t WASMRT_PAGE_SIZE
+
+cdef enum:
+    MEM_MODE_EMPTY = 0      # no storage (size 0, the shared placeholder of memory-less instances)
+    MEM_MODE_MMAP = 1       # reserved address space, committed on grow
+    MEM_MODE_MALLOC = 2     # realloc fallback: grow refused while buffers are exported
+
+
+ctypedef struct MemRec:
+    uint8_t* base           # first byte; never moves in MMAP mode
+    uint64_t size           # committed bytes = pages * 65536 (the bounds of every access)
+    uint64_t pages          # current size in pages
+    uint64_t max_pages      # declared maximum, or 65536 when none
+    uint64_t reserved       # bytes of address space reserved (MMAP mode)
+    int mode                # MEM_MODE_*
+    int exports             # buffers currently exported (memoryviews, NumPy arrays)
+
+
+cdef class MemoryInstance:
+    """A linear memory owned by a store; instances that import it share the `MemRec`."""
+    cdef MemRec rec
+    cdef readonly uint64_t min_pages        # declared minimum (its type)
+    cdef readonly object declared_max       # declared maximum (int) or None (its type)
+    cdef int64_t grow_pages(self, uint64_t delta) noexcept nogil
+    cdef int _check(self, uint64_t start, uint64_t n) except -1
+
+
+cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil
+    # Grow by `delta` pages: old size in pages, or -1 (over the maximum, the reservation,
+    # out of memory, or buffers exported in MALLOC mode).  Never raises.
+
+
+cdef inline uint16_t mem_ld_u16(const uint8_t* p) noexcept nogil:
+    cdef uint16_t v
+    memcpy(&v, p, 2)
+    return v
+
+
+cdef inline uint32_t mem_ld_u32(const uint8_t* p) noexcept nogil:
+    cdef uint32_t v
+    memcpy(&v, p, 4)
+    return v
+
+
+cdef inline uint64_t mem_ld_u64(const uint8_t* p) noexcept nogil:
+    cdef uint64_t v
+    memcpy(&v, p, 8)
+    return v
+
+
+cdef inline void mem_st_u16(uint8_t* p, uint16_t v) noexcept nogil:
+    memcpy(p, &v, 2)
+
+
+cdef inline void mem_st_u32(uint8_t* p, uint32_t v) noexcept nogil:
+    memcpy(p, &v, 4)
+
+
+cdef inline void mem_st_u64(uint8_t* p, uint64_t v) noexcept nogil:
+    memcpy(p, &v, 8)
+
+
+cdef inline bint mem_in_bounds(uint64_t size, uint64_t ea, uint64_t n) noexcept nogil:
+    """True when [ea, ea + n) lies inside a memory of `size` bytes (64-bit arithmetic: ea and
+    n are each below 2**33, so the sum cannot wrap)."""
+    return ea + n <= size
