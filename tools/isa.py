@@ -243,10 +243,10 @@ op("table_set", ("a=index b=val hi=table",), "i32 ref ->",
    "element fp[index] of table `table` = fp[val].", ("table.set",), (TRAP_TABLE,))
 op("table_size", ("a=dst hi=table",), "-> i32", "fp[dst] = number of elements of `table`.",
    ("table.size",))
-op("table_grow", ("a=dst b=init c=n hi=table",), "ref i32 -> i32",
+op("table_grow", ("a=dst b=init c=n", "lo=table"), "ref i32 -> i32",
    "fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.",
    ("table.grow",))
-op("table_fill", ("a=dst b=val c=n hi=table",), "i32 ref i32 ->",
+op("table_fill", ("a=dst b=val c=n", "lo=table"), "i32 ref i32 ->",
    "Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].", ("table.fill",), (TRAP_TABLE,))
 op("table_copy", ("a=dst b=src c=n", "lo=dst_table hi=src_table"), "i32 i32 i32 ->",
    "Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).",

@@ -145,13 +145,13 @@ cdef int h_table_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
 
 
 cdef int h_table_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
-    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     fp[pc[1].s.a] = <uint32_t>table_grow(t, <uint32_t>fp[pc[1].s.c], fp[pc[1].s.b])
-    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
-    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
     cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
     cdef uint64_t v = fp[pc[1].s.b]
@@ -160,7 +160,7 @@ cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
         return trap_at(cx, pc, TRAP_OOB_TABLE)
     for i in range(d, d + n):
         t.elems[i] = v
-    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_table_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:

@@ -222,8 +222,8 @@ cdef enum IrOp:
     IR_TABLE_GET = 214  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
     IR_TABLE_SET = 215  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
     IR_TABLE_SIZE = 216  # [a=dst hi=table] fp[dst] = number of elements of `table`.
-    IR_TABLE_GROW = 217  # [a=dst b=init c=n hi=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
-    IR_TABLE_FILL = 218  # [a=dst b=val c=n hi=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
+    IR_TABLE_GROW = 217  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
+    IR_TABLE_FILL = 218  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
     IR_TABLE_COPY = 219  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
     IR_TABLE_INIT = 220  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
     IR_ELEM_DROP = 221  # [lo=elem] Drop element segment `elem` (its length becomes 0).
@@ -284,7 +284,7 @@ cdef enum IrOp:
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[275] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 1, 2, 3, 1, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[275] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 1, 2, 3, 1, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 
