@@ -9,8 +9,12 @@ from .api import Config, Engine, Module, wat2wasm
 from .api import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType
 from .api import Val, ValType
 from .api import externref, f32, f64, funcref, i32, i64, v128
+from .wasi import DirPerms, FilePerms, WasiConfig
 
 __all__ = [
+    "WasiConfig",
+    "DirPerms",
+    "FilePerms",
     "WasmtimeError",
     "Trap",
     "TrapCode",

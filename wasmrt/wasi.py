@@ -1368,10 +1368,10 @@ class _Impl:
             return Errno.INVAL
         need = R.FD_TELL if (offset == 0 and whence == 1) else R.FD_SEEK
         entry = self.ctx.get(fd)
-        if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
-            return Errno.SPIPE  # a stream (stdio), never seekable
         if entry.filetype == Filetype.DIRECTORY:
             return Errno.BADF
+        if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
+            return Errno.SPIPE  # a stream (stdio), never seekable
         if not entry.base & need:
             return Errno.NOTCAPABLE
         offset = offset - (1 << 64) if offset >= 1 << 63 else offset
@@ -1383,10 +1383,10 @@ class _Impl:
 
     def fd_tell(self, fd: int, offset_ptr: int) -> int:
         entry = self.ctx.get(fd)
-        if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
-            return Errno.SPIPE
         if entry.filetype == Filetype.DIRECTORY:
             return Errno.BADF
+        if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
+            return Errno.SPIPE
         if not entry.base & R.FD_TELL:
             return Errno.NOTCAPABLE
         self.mem.check(offset_ptr, 8)
