@@ -1195,8 +1195,8 @@ class _Impl:
         entry = self.ctx.get(fd, R.FD_FDSTAT_SET_FLAGS)
         if flags & ~0x1F:
             return Errno.INVAL
-        if entry.host >= 0 and entry.filetype != Filetype.DIRECTORY:
-            import fcntl
+        if entry.host >= 0 and entry.own_host and entry.filetype != Filetype.DIRECTORY:
+            import fcntl  # (an inherited stdio descriptor is the host's: left as it is)
 
             cur = fcntl.fcntl(entry.host, fcntl.F_GETFL)
             new = cur & ~(os.O_APPEND | os.O_NONBLOCK)
@@ -1712,7 +1712,7 @@ class _Impl:
 
 def _list_dir(host: int) -> list[tuple[bytes, int, int]]:
     """``(name, inode, filetype)`` of every entry of a directory, ``.`` and ``..`` first."""
-    entries = []
+    entries: list[tuple[bytes, int, int]] = []
     st = os.fstat(host)
     entries.append((b".", st.st_ino, Filetype.DIRECTORY))
     try:
@@ -1724,8 +1724,9 @@ def _list_dir(host: int) -> list[tuple[bytes, int, int]]:
     try:
         os.lseek(dup, 0, os.SEEK_SET)
         with os.scandir(dup) as it:
-            items = []
+            items: list[tuple[bytes, int, int]] = []
             for de in it:
+                ftype: int
                 try:
                     if de.is_symlink():
                         ftype = Filetype.SYMBOLIC_LINK
@@ -1880,7 +1881,7 @@ def _api_module(linker: Any) -> Any:
         if module is not None and hasattr(module, "FuncType") and hasattr(module, "ValType"):
             return module
         name = name.rpartition(".")[0]
-    from . import api  # type: ignore[attr-defined]
+    from . import api
 
     return api
 
