@@ -1,2 +1,96 @@
-# cython: language_level=3
-"""wasmrt._core (placeholder until its stage lands)."""
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""wasmrt._core: the compile front end (binary decoder, validator, lowering driver).
+
+Naming: ``rd_*`` reader helpers (_reader.pxd), ``fv_*`` body-validator helpers,
+``VT_*`` value types and ``EXTERN_*`` kinds (_defs.pxd), ``FEAT_*`` proposals
+(_core.pxd); ``x``/``y`` are indices, ``t`` a value type, ``n`` a count.
+
+Entry points: ``decode_module(data)``, ``validate_module(data, features)`` and
+``compile_module(data, features)`` (see _core.pxd for the structures they return).
+"""
+
+cimport cython
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcpy, memset
+
+from wasmrt._defs cimport *
+from wasmrt._reader cimport *
+
+from wasmrt.errors import DecodeError, UnsupportedFeatureError, ValidationError
+
+# Module structures (ModuleInfo and friends)
+include "_core_module.pxi"
+# Binary decoder: one method per section, in binary order
+include "_core_decode.pxi"
+# Lowering to the internal IR (one Lowerer per body)
+include "_core_lower.pxi"
+# Validator: module rules and the one-pass body validator that drives the lowerer
+include "_core_validate.pxi"
+
+
+cdef bytes _as_bytes(data):
+    if isinstance(data, bytes):
+        return <bytes>data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError("expected bytes-like wasm binary, got %s" % type(data).__name__)
+
+
+def decode_module(data) -> ModuleInfo:
+    """Decode the sections of a binary module (bodies are delimited, not decoded).
+
+    Raises ``DecodeError`` (``UnsupportedFeatureError`` for 3.0 encodings)."""
+    cdef Decoder d = Decoder(_as_bytes(data))
+    d.run()
+    return d.m
+
+
+def validate_module(data, unsigned int features=FEATURES_WASM2) -> ModuleInfo:
+    """Decode and validate every module rule and every body, without lowering.
+
+    Raises ``DecodeError`` for malformed input (including malformed instructions) and
+    ``ValidationError`` for an invalid module."""
+    cdef Decoder d = Decoder(_as_bytes(data))
+    d.m.features = features
+    d.run()
+    validate_all(d.m, False)
+    return d.m
+
+
+def compile_module(data, unsigned int features=FEATURES_WASM2) -> ModuleInfo:
+    """Decode, validate and lower a module; ``func_codes`` holds one code per body.
+
+    Raises ``DecodeError`` or ``ValidationError``."""
+    cdef Decoder d = Decoder(_as_bytes(data))
+    d.m.features = features
+    d.run()
+    validate_all(d.m, True)
+    return d.m
+
+
+def read_leb128(data, int bits, bint signed=False) -> tuple:
+    """Read one LEB128 integer of ``bits`` bits (32, 33 or 64) from the start of ``data``.
+
+    Returns ``(value, bytes_consumed)``; raises ``DecodeError`` as the decoder would (for
+    tests and tools: the decoder itself uses the inline readers of ``_reader.pxd``)."""
+    cdef bytes b = _as_bytes(data)
+    cdef Reader r
+    if bits not in (32, 33, 64):
+        raise ValueError("bits must be 32, 33 or 64")
+    rd_init(&r, <const uint8_t*><const char*>b, len(b))
+    cdef object value
+    if signed:
+        value = rd_sleb(&r, bits)
+    else:
+        value = rd_uleb(&r, bits)
+    rd_check(&r)
+    return value, <Py_ssize_t>(r.p - r.base)
+
+
+def read_name(data) -> str:
+    """Read one ``name`` (length-prefixed strict UTF-8) from the start of ``data``."""
+    cdef bytes b = _as_bytes(data)
+    cdef Reader r
+    rd_init(&r, <const uint8_t*><const char*>b, len(b))
+    return rd_str(&r)

@@ -20,7 +20,8 @@ cdef enum ValType:
     VT_EXTERNREF = 0x6F
 
 
-# Block type "empty" (binary 0x40), as stored in ``Instr.block_type``.
+# Block type "empty" (binary 0x40 read as s33), as stored in ``Instr.block_type``; a
+# single-result block type is stored as ``valtype - 0x80`` (its s33 value, e.g. i32 -> -1).
 cdef enum:
     BLOCKTYPE_EMPTY = -64
 

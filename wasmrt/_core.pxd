@@ -1,0 +1,287 @@
+# cython: language_level=3
+"""The compile front end: module structures, the validator's state and the lowering seam.
+
+Entry points (``_core.pyx``):
+  ``decode_module(data) -> ModuleInfo``              raises ``DecodeError``
+  ``validate_module(data, features) -> ModuleInfo``  + ``ValidationError`` (no lowering)
+  ``compile_module(data, features) -> ModuleInfo``   decode, validate and lower every body
+
+Everything below is readable from Python (``readonly`` attributes).  Value types are
+the binary codes of ``_defs.pxd`` (i32 0x7F ... externref 0x6F); extern kinds are
+``EXTERN_FUNC/TABLE/MEMORY/GLOBAL`` (0..3).  Index spaces put imports first.
+"""
+
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+
+from wasmrt._reader cimport Reader
+
+
+# Proposals, as bits of the ``features`` mask of ``compile_module``/``validate_module``.
+# The Wasm 2.0 ones are implemented (``FEATURES_WASM2`` enables them all); the 3.0 ones
+# are recognised only so that modules using them fail with ``UnsupportedFeatureError``.
+cdef enum Feature:
+    FEAT_MUTABLE_GLOBALS = 1 << 0     # import/export of mutable globals
+    FEAT_SIGN_EXT = 1 << 1            # i32.extend8_s ... i64.extend32_s
+    FEAT_SAT_FLOAT_TO_INT = 1 << 2    # 0xFC 0..7 *.trunc_sat_*
+    FEAT_MULTI_VALUE = 1 << 3         # several results; block types by type index
+    FEAT_BULK_MEMORY = 1 << 4         # memory.init/copy/fill, data.drop, table.init/copy, elem.drop
+    FEAT_REFERENCE_TYPES = 1 << 5     # funcref/externref values, several tables, table.* ops
+    FEAT_SIMD = 1 << 6                # v128 and the 0xFD ops
+    FEATURES_WASM2 = 0x7F
+    # Wasm 3.0 proposals: recognised, rejected.
+    FEAT_RELAXED_SIMD = 1 << 16
+    FEAT_TAIL_CALL = 1 << 17
+    FEAT_GC = 1 << 18
+    FEAT_EXCEPTIONS = 1 << 19
+    FEAT_MEMORY64 = 1 << 20
+    FEAT_MULTI_MEMORY = 1 << 21
+    FEAT_THREADS = 1 << 22
+    FEAT_EXTENDED_CONST = 1 << 23
+    FEAT_FUNCTION_REFERENCES = 1 << 24
+
+
+cdef class FuncTypeInfo:
+    """A function type: ``params``/``results`` are tuples of value-type codes.
+
+    ``type_id`` is process-wide: two types have equal ``type_id`` iff their signatures are
+    equal (``call_indirect`` and import checks compare ids)."""
+    cdef readonly tuple params
+    cdef readonly tuple results
+    cdef readonly int type_id
+
+
+cdef class TableTypeInfo:
+    """``elem_type`` (0x70 funcref / 0x6F externref), ``min``, ``max`` (-1 if none)."""
+    cdef readonly int elem_type
+    cdef readonly int64_t min
+    cdef readonly int64_t max
+
+
+cdef class MemoryTypeInfo:
+    """Limits in 64 KiB pages: ``min``, ``max`` (-1 if none)."""
+    cdef readonly int64_t min
+    cdef readonly int64_t max
+
+
+cdef class GlobalTypeInfo:
+    """``val_type`` (a value-type code) and ``mutable``."""
+    cdef readonly int val_type
+    cdef readonly bint mutable
+
+
+cdef class ImportInfo:
+    """``module``, ``name``, ``kind`` (EXTERN_*) and ``desc``: a type index (func),
+    ``TableTypeInfo``, ``MemoryTypeInfo`` or ``GlobalTypeInfo``."""
+    cdef readonly str module
+    cdef readonly str name
+    cdef readonly int kind
+    cdef readonly object desc
+
+
+cdef class ExportInfo:
+    """``name``, ``kind`` (EXTERN_*) and ``index`` in that kind's index space."""
+    cdef readonly str name
+    cdef readonly int kind
+    cdef readonly uint32_t index
+
+
+cdef class ConstExpr:
+    """A decoded constant expression (without its ``end``), evaluated at instantiation.
+
+    ``ops`` is a tuple of ``(opcode, immediate)``: ``(0x41, int)`` i32.const (signed),
+    ``(0x42, int)`` i64.const (signed), ``(0x43, bits)`` f32.const, ``(0x44, bits)``
+    f64.const (bit patterns), ``(0xFD0C, bytes16)`` v128.const, ``(0xD0, reftype)``
+    ref.null, ``(0xD2, funcidx)`` ref.func, ``(0x23, globalidx)`` global.get.  Other
+    opcodes may appear in a decoded-but-invalid module (immediate ``None``); a validated
+    module holds exactly one of the above.  ``offset`` is its byte offset."""
+    cdef readonly tuple ops
+    cdef readonly uint32_t offset
+
+
+cdef class GlobalInfo:
+    """One global: ``type`` (GlobalTypeInfo) and ``init`` (ConstExpr; None if imported)."""
+    cdef readonly GlobalTypeInfo type
+    cdef readonly ConstExpr init
+    cdef readonly bint imported
+
+
+cdef enum SegmentMode:
+    SEG_ACTIVE = 0
+    SEG_PASSIVE = 1
+    SEG_DECLARATIVE = 2
+
+
+cdef class ElemInfo:
+    """An element segment: ``mode`` (SEG_ACTIVE/PASSIVE/DECLARATIVE), ``table`` and
+    ``offset`` (ConstExpr, None unless active), ``elem_type`` (reftype), ``items``: a
+    tuple of ConstExpr (``ref.func x`` for the index encodings), ``encoding`` (flags 0..7)."""
+    cdef readonly int mode
+    cdef readonly uint32_t table
+    cdef readonly ConstExpr offset
+    cdef readonly int elem_type
+    cdef readonly tuple items
+    cdef readonly int encoding
+
+
+cdef class DataInfo:
+    """A data segment: ``mode`` (SEG_ACTIVE/PASSIVE), ``memory`` and ``offset`` (ConstExpr,
+    None if passive), ``data`` (bytes)."""
+    cdef readonly int mode
+    cdef readonly uint32_t memory
+    cdef readonly ConstExpr offset
+    cdef readonly bytes data
+
+
+cdef class CodeInfo:
+    """A function body: ``locals`` (tuple of ``(count, valtype)`` runs as encoded),
+    ``num_locals`` (their total, params excluded), and the instruction bytes
+    ``module.data[body_start:body_end]`` (the final ``end`` included).  ``offset`` is the
+    start of the code entry (its size field)."""
+    cdef readonly tuple locals
+    cdef readonly uint64_t num_locals
+    cdef readonly uint32_t body_start
+    cdef readonly uint32_t body_end
+    cdef readonly uint32_t offset
+
+
+cdef class NameInfo:
+    """The ``name`` custom section: ``module`` (str or None), ``functions``
+    ({funcidx: str}), ``locals`` ({funcidx: {localidx: str}}).  A malformed name
+    section is ignored from the first malformed byte on."""
+    cdef readonly object module
+    cdef readonly dict functions
+    cdef readonly dict locals
+
+
+cdef class ModuleInfo:
+    """A decoded (and, from ``compile_module``, validated and lowered) module.
+
+    ``data``: the module bytes.  ``types``: [FuncTypeInfo].  ``imports``: [ImportInfo].
+    ``func_types``: type index of every function.  ``tables``: [TableTypeInfo].
+    ``memories``: [MemoryTypeInfo].  ``globals``: [GlobalInfo].  ``num_imported_funcs``
+    (and ``_tables``, ``_memories``, ``_globals``): the imported prefix of each space.
+    ``exports``: [ExportInfo].  ``start``: function index or -1.  ``elems``: [ElemInfo].
+    ``datas``: [DataInfo].  ``data_count``: -1 if no data count section.  ``codes``:
+    [CodeInfo], one per defined function.  ``names``: NameInfo.  ``customs``: [(name,
+    bytes)] in order.  ``func_codes``: the lowerer's result per defined function
+    (``compile_module`` only, else empty).  ``features``: the mask it was checked with."""
+    cdef readonly bytes data
+    cdef readonly list types
+    cdef readonly list imports
+    cdef readonly list func_types
+    cdef readonly list tables
+    cdef readonly list memories
+    cdef readonly list globals
+    cdef readonly list exports
+    cdef readonly int64_t start
+    cdef readonly list elems
+    cdef readonly list datas
+    cdef readonly int64_t data_count
+    cdef readonly list codes
+    cdef readonly NameInfo names
+    cdef readonly list customs
+    cdef readonly list func_codes
+    cdef readonly uint32_t num_imported_funcs
+    cdef readonly uint32_t num_imported_tables
+    cdef readonly uint32_t num_imported_memories
+    cdef readonly uint32_t num_imported_globals
+    cdef readonly uint32_t features
+
+
+# ---------------------------------------------------------------------------------------
+# The body validator and its seam with the lowerer (_core_lower.pxi).
+
+# Kinds of control frames.
+cdef enum FrameKind:
+    FRAME_FUNC = 0
+    FRAME_BLOCK = 1
+    FRAME_LOOP = 2
+    FRAME_IF = 3
+    FRAME_ELSE = 4
+
+
+ctypedef struct CtrlFrame:
+    uint8_t kind              # FrameKind
+    uint8_t unreachable       # the rest of this frame is unreachable (polymorphic stack)
+    uint32_t height           # operand-stack height at entry, below the frame's params
+    int64_t block_type        # as decoded (s33): a type index >= 0, BLOCKTYPE_EMPTY (-64),
+                              # or a single result of value type ``block_type + 0x80``
+    uint32_t nparams          # block type's params
+    uint32_t nresults         # block type's results
+    const uint8_t* params     # their types (valid while the module is validated)
+    const uint8_t* results
+    uint32_t offset           # byte offset of the opening instruction
+
+
+# One decoded, type-checked instruction, handed to ``Lowerer.instr`` after the validator
+# has fully applied it (operands popped/pushed, frames pushed/popped).
+ctypedef struct Instr:
+    uint32_t op               # opcode; prefixed ops are 0xFC00|sub and 0xFD00|sub
+    uint32_t offset           # byte offset of the opcode in the module
+    uint32_t idx              # the index immediate: local/global/func/table/type/elem/data,
+                              # label depth (br, br_if; br_table's default), lane (lane ops)
+    uint32_t idx2             # second index: call_indirect table, table.copy source,
+                              # table.init table, memory.init/copy memories (0)
+    uint32_t align            # memarg alignment exponent
+    uint64_t mem_offset       # memarg offset
+    uint64_t bits             # *.const bits: i32/i64 sign-extended two's complement, f32/f64 bit patterns
+    uint8_t v128[16]          # v128.const bytes, i8x16.shuffle lanes
+    uint8_t val_type          # operand type: drop/select/local.*/global.*/load result/
+                              # store operand/ref.null heap type/table.* elem type
+                              # (VT_BOTTOM in unreachable code where unknown)
+    int64_t block_type        # block/loop/if (and end: the closed frame's): see CtrlFrame
+    uint32_t nparams          # block/loop/if: block type arity; call*: callee arity
+    uint32_t nresults
+    const uint32_t* targets   # br_table: the label depths (``ntargets`` of them), default in idx
+    uint32_t ntargets
+    # end / else: the frame just closed (for else, the ``if`` frame's then-part)
+    uint8_t frame_kind
+    uint8_t frame_unreachable
+    uint32_t frame_height
+    uint32_t frame_nparams
+    uint32_t frame_nresults
+
+
+cdef class FuncValidator:
+    # Module context (C views of a ModuleInfo, built once per module).
+    cdef ModuleInfo module
+    cdef uint32_t features
+    cdef uint32_t ntypes
+    cdef uint8_t* type_buf        # params then results of every type, back to back
+    cdef uint32_t* type_off       # type i: params at type_buf+type_off[i], results after them
+    cdef uint32_t* type_np
+    cdef uint32_t* type_nr
+    cdef uint32_t nfuncs
+    cdef uint32_t* func_type      # type index of each function
+    cdef uint8_t* func_declared   # function may be named by ref.func (elems/exports/globals)
+    cdef uint32_t ntables
+    cdef uint8_t* table_type      # elem type of each table
+    cdef uint32_t nmems
+    cdef uint32_t nglobals
+    cdef uint8_t* global_type
+    cdef uint8_t* global_mut
+    cdef uint32_t nelems
+    cdef uint8_t* elem_type
+    cdef int64_t ndatas           # data count section value, -1 if absent
+
+    # Per body.  The lowerer may read (never write) these during ``Lowerer.instr``:
+    #   vals[0:nvals]     operand-stack types (VT_BOTTOM for unknown values in
+    #                     unreachable code); nvals is the current height
+    #   ctrls[0:nctrls]   control frames, ctrls[0] the function, ctrls[nctrls-1] innermost;
+    #                     its ``unreachable`` says whether code here is dead
+    #   locals[0:nlocals] types of params then declared locals
+    #   func_index        the function being validated (module index space)
+    cdef uint8_t* vals
+    cdef uint32_t nvals
+    cdef uint32_t cap_vals
+    cdef CtrlFrame* ctrls
+    cdef uint32_t nctrls
+    cdef uint32_t cap_ctrls
+    cdef uint8_t* locals
+    cdef uint32_t nlocals
+    cdef uint32_t cap_locals
+    cdef uint32_t* targets
+    cdef uint32_t cap_targets
+    cdef uint32_t func_index
+    cdef Reader r
+    cdef Instr ins

@@ -1,0 +1,580 @@
+# The binary decoder (spec 5.5): one method per section, in binary order.
+#
+# ``Decoder.run`` reads the preamble and every section into a ModuleInfo.  Function
+# bodies are only delimited here (locals decoded, instruction bytes recorded); their
+# instructions are decoded by the body validator (_core_validate.pxi), which raises
+# DecodeError for malformed instructions.  Counts from the input never size an
+# allocation: every list grows one decoded element at a time, and each element consumes
+# at least one byte, so a huge count fails with "unexpected end" after the real bytes.
+# As in the spec's decoder, a section's content is read against the end of the input and
+# then checked against its declared size ("section size mismatch"), so that the error
+# reported for bytes straddling a section boundary is the spec's.
+
+cdef str rd_message(Reader* r):
+    """The spec's wording of the reader's error."""
+    cdef int e = r.err
+    if e == RD_EOF:
+        return "unexpected end of section or function" if r.scoped else "unexpected end"
+    if e == RD_TOO_LONG:
+        return "integer representation too long"
+    if e == RD_TOO_LARGE:
+        return "integer too large"
+    if e == RD_UTF8:
+        return "malformed UTF-8 encoding"
+    if e == RD_LENGTH:
+        return "length out of bounds"
+    return "malformed module"
+
+
+cdef int raise_read_error(Reader* r) except -1:
+    raise DecodeError(rd_message(r), <Py_ssize_t>(r.err_at - r.base) if r.err_at != NULL else -1)
+
+
+cdef inline int rd_check(Reader* r) except -1:
+    if r.err:
+        raise_read_error(r)
+    return 0
+
+
+cdef int malformed(str reason, Reader* r, const uint8_t* at=NULL) except -1:
+    raise DecodeError(reason, <Py_ssize_t>((at if at != NULL else r.p) - r.base))
+
+
+cdef int unsupported(str what, Reader* r, const uint8_t* at) except -1:
+    raise UnsupportedFeatureError("unsupported feature: " + what, <Py_ssize_t>(at - r.base))
+
+
+cdef str rd_str(Reader* r):
+    cdef uint32_t n = 0
+    cdef const uint8_t* q = rd_name(r, &n)
+    rd_check(r)
+    return (<const char*>q)[:n].decode("utf-8")
+
+
+# Section ids (binary) and their rank in the required order (custom sections: anywhere).
+cdef enum:
+    SEC_CUSTOM = 0
+    SEC_TYPE = 1
+    SEC_IMPORT = 2
+    SEC_FUNCTION = 3
+    SEC_TABLE = 4
+    SEC_MEMORY = 5
+    SEC_GLOBAL = 6
+    SEC_EXPORT = 7
+    SEC_START = 8
+    SEC_ELEMENT = 9
+    SEC_CODE = 10
+    SEC_DATA = 11
+    SEC_DATACOUNT = 12
+    SEC_TAG = 13
+
+cdef int SECTION_RANK[13]
+SECTION_RANK[:] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10]
+
+
+cdef int check_valtype(Reader* r, uint8_t t, const uint8_t* at) except -1:
+    """A value type byte: the 2.0 ones are returned, 3.0 ref forms are unsupported."""
+    if t == VT_I32 or t == VT_I64 or t == VT_F32 or t == VT_F64 or t == VT_V128 \
+            or t == VT_FUNCREF or t == VT_EXTERNREF:
+        return t
+    if t == 0x63 or t == 0x64 or (0x65 <= t <= 0x6E) or (0x71 <= t <= 0x74):
+        unsupported("typed references (function-references / gc)", r, at)
+    malformed("malformed value type", r, at)
+
+
+cdef int read_valtype(Reader* r) except -1:
+    cdef const uint8_t* at = r.p
+    cdef uint8_t t = rd_u8(r)
+    rd_check(r)
+    return check_valtype(r, t, at)
+
+
+cdef int read_reftype(Reader* r) except -1:
+    cdef const uint8_t* at = r.p
+    cdef uint8_t t = rd_u8(r)
+    rd_check(r)
+    if t == VT_FUNCREF or t == VT_EXTERNREF:
+        return t
+    if t == 0x63 or t == 0x64 or (0x65 <= t <= 0x6E) or (0x71 <= t <= 0x74):
+        unsupported("typed references (function-references / gc)", r, at)
+    malformed("malformed reference type", r, at)
+
+
+cdef int read_limits(Reader* r, int64_t* mn, int64_t* mx, bint memory) except -1:
+    cdef const uint8_t* at = r.p
+    cdef uint8_t flags = rd_u8(r)
+    rd_check(r)
+    if flags & 0x80:
+        malformed("integer representation too long", r, at)
+    if flags > 1:
+        if memory and (flags == 2 or flags == 3):
+            unsupported("shared memory (threads)", r, at)
+        if flags <= 7:
+            unsupported("64-bit memories and tables (memory64)", r, at)
+        malformed("integer too large", r, at)
+    mn[0] = rd_u32(r)
+    mx[0] = rd_u32(r) if flags == 1 else -1
+    rd_check(r)
+    return 0
+
+
+cdef ConstExpr read_const_expr(Reader* r):
+    """A constant expression up to its ``end`` (see ConstExpr for the ops' form)."""
+    cdef const uint8_t* start = r.p
+    cdef const uint8_t* at
+    cdef uint32_t op, sub
+    cdef list ops = []
+    cdef object imm
+    cdef const uint8_t* q
+    while True:
+        at = r.p
+        op = rd_u8(r)
+        rd_check(r)
+        imm = None
+        if op == 0x0B:
+            break
+        elif op == 0x41:
+            imm = rd_s32(r)
+        elif op == 0x42:
+            imm = rd_s64(r)
+        elif op == 0x43:
+            imm = rd_f32_bits(r)
+        elif op == 0x44:
+            imm = rd_f64_bits(r)
+        elif op == 0xD0:
+            imm = read_reftype(r)
+        elif op == 0xD2 or op == 0x23 or op == 0x24 or (0x20 <= op <= 0x22) or op == 0x10 \
+                or op == 0x0C or op == 0x0D:
+            imm = rd_u32(r)
+        elif op == 0x3F or op == 0x40:
+            imm = rd_u8(r)
+        elif 0x28 <= op <= 0x3E:
+            imm = (rd_u32(r), rd_u32(r))
+        elif op == 0xFD:
+            sub = rd_u32(r)
+            rd_check(r)
+            op = 0xFD00 | sub
+            if sub == 12:
+                q = rd_bytes(r, 16)
+                rd_check(r)
+                imm = (<const char*>q)[:16]
+            else:
+                malformed("constant expression required", r, at)
+        elif op == 0x00 or op == 0x01 or op == 0x1A or op == 0x1B or op == 0xD1 \
+                or 0x45 <= op <= 0xC4:
+            pass
+        else:
+            malformed("illegal opcode", r, at)
+        rd_check(r)
+        ops.append((op, imm))
+    return ConstExpr(tuple(ops), <uint32_t>(start - r.base))
+
+
+@cython.final
+cdef class Decoder:
+    """Reads a module's sections into ``self.m`` (a ModuleInfo)."""
+    cdef Reader r
+    cdef ModuleInfo m
+    cdef int64_t nfunc_decls       # function section count (-1: no function section)
+
+    def __cinit__(self, bytes data):
+        self.m = ModuleInfo(data)
+        rd_init(&self.r, <const uint8_t*><const char*>data, len(data))
+        self.nfunc_decls = -1
+
+    cdef int run(self) except -1:
+        cdef Reader* r = &self.r
+        cdef const uint8_t* at
+        cdef const uint8_t* sec_end
+        cdef uint8_t sid
+        cdef uint32_t size
+        cdef int last_rank = 0
+        cdef int rank
+        if rd_left(r) < 4:
+            malformed("unexpected end", r)
+        if r.p[0] != 0 or r.p[1] != 0x61 or r.p[2] != 0x73 or r.p[3] != 0x6D:
+            malformed("magic header not detected", r)
+        r.p += 4
+        if rd_left(r) < 4:
+            malformed("unexpected end", r)
+        if r.p[0] != 1 or r.p[1] != 0 or r.p[2] != 0 or r.p[3] != 0:
+            if r.p[0] == 0x0D and r.p[2] == 0x01 and r.p[3] == 0x00:
+                unsupported("component model", r, r.p)
+            malformed("unknown binary version", r)
+        r.p += 4
+        while r.p < r.limit:
+            at = r.p
+            r.end = r.limit
+            r.scoped = 0
+            sid = rd_u8(r)
+            size = rd_u32(r)
+            rd_check(r)
+            r.scoped = 1
+            if size > <size_t>(r.limit - r.p):
+                malformed("length out of bounds", r, at + 1)
+            sec_end = r.p + size
+            if sid > SEC_DATACOUNT:
+                if sid == SEC_TAG:
+                    unsupported("exception handling (tag section)", r, at)
+                malformed("malformed section id", r, at)
+            if sid != SEC_CUSTOM:
+                rank = SECTION_RANK[sid]
+                if rank <= last_rank:
+                    malformed("unexpected content after last section", r, at)
+                last_rank = rank
+            r.end = sec_end if sid == SEC_CUSTOM else r.limit
+            if sid == SEC_CUSTOM:
+                self.custom_section()
+            elif sid == SEC_TYPE:
+                self.type_section()
+            elif sid == SEC_IMPORT:
+                self.import_section()
+            elif sid == SEC_FUNCTION:
+                self.function_section()
+            elif sid == SEC_TABLE:
+                self.table_section()
+            elif sid == SEC_MEMORY:
+                self.memory_section()
+            elif sid == SEC_GLOBAL:
+                self.global_section()
+            elif sid == SEC_EXPORT:
+                self.export_section()
+            elif sid == SEC_START:
+                self.start_section()
+            elif sid == SEC_ELEMENT:
+                self.element_section()
+            elif sid == SEC_DATACOUNT:
+                self.datacount_section()
+            elif sid == SEC_CODE:
+                self.code_section()
+            elif sid == SEC_DATA:
+                self.data_section()
+            rd_check(r)
+            if r.p != sec_end:
+                malformed("section size mismatch", r)
+        r.end = r.limit
+        r.scoped = 0
+        if self.nfunc_decls > 0 and len(self.m.codes) == 0:
+            malformed("function and code section have inconsistent lengths", r)
+        if self.m.data_count >= 0 and self.m.data_count != len(self.m.datas):
+            malformed("data count and data section have inconsistent lengths", r)
+        return 0
+
+    cdef uint32_t vec_count(self) except? 0xFFFFFFFF:
+        cdef uint32_t n = rd_u32(&self.r)
+        rd_check(&self.r)
+        return n
+
+    # -- 0: custom sections (the name section is parsed, never fatal) ------------------
+    cdef int custom_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef str name = rd_str(r)
+        cdef const uint8_t* body = r.p
+        cdef size_t n = rd_left(r)
+        content = (<const char*>body)[:n]
+        r.p = r.end
+        self.m.customs.append((name, content))
+        if name == "name":
+            self.name_section(body, n)
+        return 0
+
+    cdef void name_section(self, const uint8_t* body, size_t n):
+        cdef Reader s
+        cdef Reader sub
+        cdef uint8_t sid
+        cdef uint32_t size, count, i, j, idx, nl, li
+        cdef int last = -1
+        cdef NameInfo names = self.m.names
+        s.base = self.r.base
+        s.p = body
+        s.end = body + n
+        s.limit = s.end
+        s.err = RD_OK
+        s.err_at = NULL
+        s.scoped = 1
+        try:
+            while s.p < s.end:
+                sid = rd_u8(&s)
+                size = rd_u32(&s)
+                rd_check(&s)
+                if size > rd_left(&s) or sid <= last:
+                    return
+                last = sid
+                sub = s
+                sub.end = s.p + size
+                s.p += size
+                if sid == 0:
+                    names.module = rd_str(&sub)
+                elif sid == 1:
+                    count = rd_u32(&sub)
+                    rd_check(&sub)
+                    for i in range(count):
+                        idx = rd_u32(&sub)
+                        rd_check(&sub)
+                        names.functions[idx] = rd_str(&sub)
+                elif sid == 2:
+                    count = rd_u32(&sub)
+                    rd_check(&sub)
+                    for i in range(count):
+                        idx = rd_u32(&sub)
+                        nl = rd_u32(&sub)
+                        rd_check(&sub)
+                        loc = names.locals.setdefault(idx, {})
+                        for j in range(nl):
+                            li = rd_u32(&sub)
+                            rd_check(&sub)
+                            loc[li] = rd_str(&sub)
+        except DecodeError:
+            pass
+
+    # -- 1: types --------------------------------------------------------------------------
+    cdef int type_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef uint32_t n = self.vec_count(), i, k, np, nr
+        cdef const uint8_t* at
+        cdef uint8_t form
+        for i in range(n):
+            at = r.p
+            form = rd_u8(r)
+            rd_check(r)
+            if form != 0x60:
+                if form == 0x4E or form == 0x50 or form == 0x4F or form == 0x5F or form == 0x5E:
+                    unsupported("gc types (rec/sub/struct/array)", r, at)
+                malformed("integer representation too long" if form & 0x80 else "malformed functype", r, at)
+            np = self.vec_count()
+            params = tuple([read_valtype(r) for k in range(np)])
+            nr = self.vec_count()
+            results = tuple([read_valtype(r) for k in range(nr)])
+            self.m.types.append(FuncTypeInfo(params, results))
+        return 0
+
+    # -- 2: imports ------------------------------------------------------------------------
+    cdef int import_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef uint32_t n = self.vec_count(), i
+        cdef const uint8_t* at
+        cdef uint8_t kind
+        cdef int64_t mn, mx
+        cdef ModuleInfo m = self.m
+        for i in range(n):
+            module = rd_str(r)
+            name = rd_str(r)
+            at = r.p
+            kind = rd_u8(r)
+            rd_check(r)
+            if kind == EXTERN_FUNC:
+                desc = self.vec_count()
+                m.func_types.append(desc)
+                m.num_imported_funcs += 1
+            elif kind == EXTERN_TABLE:
+                et = read_reftype(r)
+                read_limits(r, &mn, &mx, False)
+                desc = TableTypeInfo(et, mn, mx)
+                m.tables.append(desc)
+                m.num_imported_tables += 1
+            elif kind == EXTERN_MEMORY:
+                read_limits(r, &mn, &mx, True)
+                desc = MemoryTypeInfo(mn, mx)
+                m.memories.append(desc)
+                m.num_imported_memories += 1
+            elif kind == EXTERN_GLOBAL:
+                desc = self.global_type()
+                m.globals.append(GlobalInfo(desc, None, True))
+                m.num_imported_globals += 1
+            elif kind == 4:
+                unsupported("exception handling (tag import)", r, at)
+            else:
+                malformed("malformed import kind", r, at)
+            m.imports.append(ImportInfo(module, name, kind, desc))
+        return 0
+
+    cdef GlobalTypeInfo global_type(self):
+        cdef Reader* r = &self.r
+        cdef int t = read_valtype(r)
+        cdef const uint8_t* at = r.p
+        cdef uint8_t mut = rd_u8(r)
+        rd_check(r)
+        if mut > 1:
+            malformed("malformed mutability", r, at)
+        return GlobalTypeInfo(t, mut)
+
+    # -- 3: functions ----------------------------------------------------------------------
+    cdef int function_section(self) except -1:
+        cdef uint32_t n = self.vec_count(), i
+        self.nfunc_decls = 0
+        for i in range(n):
+            self.m.func_types.append(self.vec_count())
+            self.nfunc_decls += 1
+        return 0
+
+    # -- 4: tables -------------------------------------------------------------------------
+    cdef int table_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef uint32_t n = self.vec_count(), i
+        cdef int64_t mn, mx
+        for i in range(n):
+            if rd_peek(r) == 0x40:
+                unsupported("table initializer expressions (function-references)", r, r.p)
+            et = read_reftype(r)
+            read_limits(r, &mn, &mx, False)
+            self.m.tables.append(TableTypeInfo(et, mn, mx))
+        return 0
+
+    # -- 5: memories -----------------------------------------------------------------------
+    cdef int memory_section(self) except -1:
+        cdef uint32_t n = self.vec_count(), i
+        cdef int64_t mn, mx
+        for i in range(n):
+            read_limits(&self.r, &mn, &mx, True)
+            self.m.memories.append(MemoryTypeInfo(mn, mx))
+        return 0
+
+    # -- 6: globals ------------------------------------------------------------------------
+    cdef int global_section(self) except -1:
+        cdef uint32_t n = self.vec_count(), i
+        for i in range(n):
+            gt = self.global_type()
+            self.m.globals.append(GlobalInfo(gt, read_const_expr(&self.r), False))
+        return 0
+
+    # -- 7: exports ------------------------------------------------------------------------
+    cdef int export_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef uint32_t n = self.vec_count(), i
+        cdef const uint8_t* at
+        cdef uint8_t kind
+        for i in range(n):
+            name = rd_str(r)
+            at = r.p
+            kind = rd_u8(r)
+            rd_check(r)
+            if kind > 3:
+                if kind == 4:
+                    unsupported("exception handling (tag export)", r, at)
+                malformed("malformed export kind", r, at)
+            self.m.exports.append(ExportInfo(name, kind, self.vec_count()))
+        return 0
+
+    # -- 8: start --------------------------------------------------------------------------
+    cdef int start_section(self) except -1:
+        self.m.start = self.vec_count()
+        return 0
+
+    # -- 9: elements (8 encodings, spec 5.5.12) ---------------------------------------------
+    cdef int element_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef uint32_t n = self.vec_count(), i, k, count, flags, table
+        cdef const uint8_t* at
+        cdef int mode, et
+        cdef ConstExpr offset
+        cdef uint8_t kind
+        cdef list items
+        for i in range(n):
+            at = r.p
+            flags = rd_u32(r)
+            rd_check(r)
+            if flags > 7:
+                malformed("malformed elements segment kind", r, at)
+            table = 0
+            offset = None
+            et = VT_FUNCREF
+            if flags & 1:
+                mode = SEG_DECLARATIVE if flags & 2 else SEG_PASSIVE
+            else:
+                mode = SEG_ACTIVE
+                if flags & 2:
+                    table = self.vec_count()
+                offset = read_const_expr(r)
+            if flags & 4:
+                if flags & 3:
+                    et = read_reftype(r)
+                count = self.vec_count()
+                items = []
+                for k in range(count):
+                    items.append(read_const_expr(r))
+            else:
+                if flags & 3:
+                    at = r.p
+                    kind = rd_u8(r)
+                    rd_check(r)
+                    if kind != 0:
+                        malformed("malformed elements segment kind", r, at)
+                count = self.vec_count()
+                items = []
+                for k in range(count):
+                    at = r.p
+                    items.append(ConstExpr(((0xD2, self.vec_count()),), <uint32_t>(at - r.base)))
+            self.m.elems.append(ElemInfo(mode, table, offset, et, tuple(items), flags))
+        return 0
+
+    # -- 12: data count --------------------------------------------------------------------
+    cdef int datacount_section(self) except -1:
+        self.m.data_count = self.vec_count()
+        return 0
+
+    # -- 10: code --------------------------------------------------------------------------
+    cdef int code_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef uint32_t n = self.vec_count(), i, size, nruns, k, cnt
+        cdef const uint8_t* at
+        cdef const uint8_t* body_end
+        cdef const uint8_t* sec_end = r.end
+        cdef uint64_t total
+        cdef list runs
+        cdef uint32_t ndecl = <uint32_t>(self.nfunc_decls if self.nfunc_decls > 0 else 0)
+        if n != ndecl:
+            malformed("function and code section have inconsistent lengths", r)
+        for i in range(n):
+            at = r.p
+            size = rd_u32(r)
+            rd_check(r)
+            if size > rd_left(r):
+                malformed("length out of bounds", r, at)
+            body_end = r.p + size
+            r.end = body_end
+            nruns = self.vec_count()
+            total = 0
+            runs = []
+            for k in range(nruns):
+                cnt = rd_u32(r)
+                rd_check(r)
+                total += cnt
+                if total > 0xFFFFFFFFu:
+                    malformed("too many locals", r)
+                runs.append((cnt, read_valtype(r)))
+            if r.p >= body_end:
+                # the body needs at least its final ``end``
+                r.end = sec_end
+                malformed("unexpected end of section or function", r)
+            self.m.codes.append(CodeInfo(tuple(runs), total, <uint32_t>(r.p - r.base),
+                                         <uint32_t>(body_end - r.base), <uint32_t>(at - r.base)))
+            r.p = body_end
+            r.end = sec_end
+        return 0
+
+    # -- 11: data (3 encodings) ------------------------------------------------------------
+    cdef int data_section(self) except -1:
+        cdef Reader* r = &self.r
+        cdef uint32_t n = self.vec_count(), i, flags, mem, size
+        cdef const uint8_t* at
+        cdef const uint8_t* q
+        cdef ConstExpr offset
+        for i in range(n):
+            at = r.p
+            flags = rd_u32(r)
+            rd_check(r)
+            mem = 0
+            offset = None
+            if flags == 2:
+                mem = self.vec_count()
+            elif flags > 2:
+                malformed("malformed data segment kind", r, at)
+            if flags != 1:
+                offset = read_const_expr(r)
+            at = r.p
+            size = self.vec_count()
+            q = rd_bytes(r, size)
+            rd_check(r)
+            self.m.datas.append(DataInfo(SEG_PASSIVE if flags == 1 else SEG_ACTIVE, mem, offset,
+                                         (<const char*>q)[:size]))
+        return 0

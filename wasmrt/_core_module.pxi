@@ -1,0 +1,219 @@
+# The module structures declared in _core.pxd: constructors, repr and equality helpers.
+# Fields are documented in _core.pxd.
+
+# Process-wide canonical ids of function types: (params, results) -> id.
+cdef dict _TYPE_IDS = {}
+
+
+cdef int canonical_type_id(tuple params, tuple results):
+    """The process-wide id of the signature ``params -> results`` (equal <=> equal ids)."""
+    key = (params, results)
+    tid = _TYPE_IDS.get(key)
+    if tid is None:
+        tid = len(_TYPE_IDS)
+        _TYPE_IDS[key] = tid
+    return tid
+
+
+VALTYPE_NAMES = {
+    0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128",
+    0x70: "funcref", 0x6F: "externref",
+}
+I32 = 0x7F
+I64 = 0x7E
+F32 = 0x7D
+F64 = 0x7C
+V128 = 0x7B
+FUNCREF = 0x70
+EXTERNREF = 0x6F
+EXTERN_KINDS = ("func", "table", "memory", "global")
+PY_EXTERN_FUNC = EXTERN_FUNC
+PY_EXTERN_TABLE = EXTERN_TABLE
+PY_EXTERN_MEMORY = EXTERN_MEMORY
+PY_EXTERN_GLOBAL = EXTERN_GLOBAL
+ACTIVE = SEG_ACTIVE
+PASSIVE = SEG_PASSIVE
+DECLARATIVE = SEG_DECLARATIVE
+
+# Feature bits (see _core.pxd for their meaning).
+FEATURES = {
+    "mutable_globals": FEAT_MUTABLE_GLOBALS,
+    "sign_ext": FEAT_SIGN_EXT,
+    "saturating_float_to_int": FEAT_SAT_FLOAT_TO_INT,
+    "multi_value": FEAT_MULTI_VALUE,
+    "bulk_memory": FEAT_BULK_MEMORY,
+    "reference_types": FEAT_REFERENCE_TYPES,
+    "simd": FEAT_SIMD,
+    "relaxed_simd": FEAT_RELAXED_SIMD,
+    "tail_call": FEAT_TAIL_CALL,
+    "gc": FEAT_GC,
+    "exceptions": FEAT_EXCEPTIONS,
+    "memory64": FEAT_MEMORY64,
+    "multi_memory": FEAT_MULTI_MEMORY,
+    "threads": FEAT_THREADS,
+    "extended_const": FEAT_EXTENDED_CONST,
+    "function_references": FEAT_FUNCTION_REFERENCES,
+}
+WASM2_FEATURES = FEATURES_WASM2
+
+
+def _vt(int t) -> str:
+    return VALTYPE_NAMES.get(t, hex(t))
+
+
+cdef class FuncTypeInfo:
+    def __init__(self, tuple params, tuple results):
+        self.params = params
+        self.results = results
+        self.type_id = canonical_type_id(params, results)
+
+    def __repr__(self):
+        return "FuncTypeInfo(%s -> %s)" % ([_vt(t) for t in self.params], [_vt(t) for t in self.results])
+
+
+cdef class TableTypeInfo:
+    def __init__(self, int elem_type, int64_t min, int64_t max=-1):
+        self.elem_type = elem_type
+        self.min = min
+        self.max = max
+
+    def __repr__(self):
+        return "TableTypeInfo(%s, %d, %d)" % (_vt(self.elem_type), self.min, self.max)
+
+
+cdef class MemoryTypeInfo:
+    def __init__(self, int64_t min, int64_t max=-1):
+        self.min = min
+        self.max = max
+
+    def __repr__(self):
+        return "MemoryTypeInfo(%d, %d)" % (self.min, self.max)
+
+
+cdef class GlobalTypeInfo:
+    def __init__(self, int val_type, bint mutable):
+        self.val_type = val_type
+        self.mutable = mutable
+
+    def __repr__(self):
+        return "GlobalTypeInfo(%s, mutable=%s)" % (_vt(self.val_type), self.mutable)
+
+
+cdef class ImportInfo:
+    def __init__(self, str module, str name, int kind, object desc):
+        self.module = module
+        self.name = name
+        self.kind = kind
+        self.desc = desc
+
+    def __repr__(self):
+        return "ImportInfo(%r, %r, %s, %r)" % (self.module, self.name, EXTERN_KINDS[self.kind], self.desc)
+
+
+cdef class ExportInfo:
+    def __init__(self, str name, int kind, uint32_t index):
+        self.name = name
+        self.kind = kind
+        self.index = index
+
+    def __repr__(self):
+        return "ExportInfo(%r, %s, %d)" % (self.name, EXTERN_KINDS[self.kind], self.index)
+
+
+cdef class ConstExpr:
+    def __init__(self, tuple ops, uint32_t offset=0):
+        self.ops = ops
+        self.offset = offset
+
+    def __repr__(self):
+        return "ConstExpr(%r)" % (self.ops,)
+
+
+cdef class GlobalInfo:
+    def __init__(self, GlobalTypeInfo type, ConstExpr init=None, bint imported=False):
+        self.type = type
+        self.init = init
+        self.imported = imported
+
+    def __repr__(self):
+        return "GlobalInfo(%r, %r)" % (self.type, self.init)
+
+
+cdef class ElemInfo:
+    def __init__(self, int mode, uint32_t table, ConstExpr offset, int elem_type, tuple items, int encoding):
+        self.mode = mode
+        self.table = table
+        self.offset = offset
+        self.elem_type = elem_type
+        self.items = items
+        self.encoding = encoding
+
+    def __repr__(self):
+        return "ElemInfo(mode=%d, table=%d, %s, %d items)" % (self.mode, self.table, _vt(self.elem_type), len(self.items))
+
+
+cdef class DataInfo:
+    def __init__(self, int mode, uint32_t memory, ConstExpr offset, bytes data):
+        self.mode = mode
+        self.memory = memory
+        self.offset = offset
+        self.data = data
+
+    def __repr__(self):
+        return "DataInfo(mode=%d, memory=%d, %d bytes)" % (self.mode, self.memory, len(self.data))
+
+
+cdef class CodeInfo:
+    def __init__(self, tuple locals, uint64_t num_locals, uint32_t body_start, uint32_t body_end, uint32_t offset):
+        self.locals = locals
+        self.num_locals = num_locals
+        self.body_start = body_start
+        self.body_end = body_end
+        self.offset = offset
+
+    def __repr__(self):
+        return "CodeInfo(%d locals, body %d..%d)" % (self.num_locals, self.body_start, self.body_end)
+
+
+cdef class NameInfo:
+    def __init__(self):
+        self.module = None
+        self.functions = {}
+        self.locals = {}
+
+    def __repr__(self):
+        return "NameInfo(module=%r, %d functions)" % (self.module, len(self.functions))
+
+
+cdef class ModuleInfo:
+    def __init__(self, bytes data=b""):
+        self.data = data
+        self.types = []
+        self.imports = []
+        self.func_types = []
+        self.tables = []
+        self.memories = []
+        self.globals = []
+        self.exports = []
+        self.start = -1
+        self.elems = []
+        self.datas = []
+        self.data_count = -1
+        self.codes = []
+        self.names = NameInfo()
+        self.customs = []
+        self.func_codes = []
+        self.features = FEATURES_WASM2
+
+    @property
+    def num_funcs(self):
+        """Size of the function index space (imports first)."""
+        return len(self.func_types)
+
+    def func_type(self, uint32_t func_index):
+        """The FuncTypeInfo of function ``func_index``."""
+        return self.types[self.func_types[func_index]]
+
+    def __repr__(self):
+        return "ModuleInfo(%d types, %d imports, %d funcs, %d exports)" % (
+            len(self.types), len(self.imports), len(self.func_types), len(self.exports))
