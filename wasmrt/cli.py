@@ -29,7 +29,7 @@ from typing import Any
 from . import errors, wasi
 from .errors import ExitTrap
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 TRAP_EXIT_STATUS = 134  # 128 + SIGABRT, as the wasmtime CLI on Unix
 ERROR_EXIT_STATUS = 1

@@ -155,3 +155,21 @@ def test_poll(run: Any, tmp_path: Path) -> None:
     result = run("poll", args=["poll", "/sandbox"], stdin=b"typed", preopens=preopens)
     assert result.code == 0
     assert result.stdout.decode() == (EXPECTED / "poll.txt").read_text()
+
+
+def test_store_set_wasi_and_linker_define_wasi(runnable_wasmrt: Any, tmp_path: Path) -> None:
+    """wasmrt's own glue: ``Store.set_wasi(config)`` + ``Linker.define_wasi()``."""
+    wasmrt = runnable_wasmrt
+    out: list[bytes] = []
+    config = wasmrt.WasiConfig()
+    config.argv = ["exit", "return", "0"]
+    config.stdout = out.append
+    engine = wasmrt.Engine()
+    store = wasmrt.Store(engine)
+    store.set_wasi(config)
+    linker = wasmrt.Linker(engine)
+    linker.define_wasi()
+    module = wasmrt.Module.from_file(engine, str(HERE / "wasm" / "exit.wasm"))
+    instance = linker.instantiate(store, module)
+    instance.exports(store)["_start"](store)
+    assert out == [b"exiting\n"]
