@@ -18,6 +18,7 @@ from wasmrt.wat import (
     Get,
     Invoke,
     ModuleCmd,
+    ModuleSource,
     Pattern,
     Register,
     Value,
@@ -348,3 +349,35 @@ def test_script_unknown_commands(text: str, what: str) -> None:
     with pytest.raises(WatError, match=what) as info:
         parse_wast("\n" + text)
     assert info.value.line == 2
+
+
+def test_mutated_modules_raise_only_wat_error(spec_dir) -> None:  # type: ignore[no-untyped-def]
+    """Random token edits of spec modules: the encoder returns bytes or raises WatError."""
+    import random
+    import re
+
+    rng = random.Random(7)
+    texts = []
+    for path in sorted(spec_dir.glob("*.wast"))[::7]:
+        for cmd in parse_wast(path.read_text(encoding="utf-8"), path.name):
+            m = getattr(cmd, "module", None)
+            if isinstance(m, ModuleSource) and m.kind == "text" and len(m.text) < 2000:
+                texts.append(m.text)
+    assert texts
+    words = ["(", ")", "$x", "0", "-1", '"s"', "i32", "func", "block", "end", "else", "then"]
+    words += ["param", "result", "type", "local.get", "offset=3", "nan:0x1", "0x1p3", "(;"]
+    for _ in range(2000):
+        toks = re.findall(r'\(|\)|"[^"]*"|[^\s()]+', rng.choice(texts))
+        for _ in range(rng.randint(1, 3)):
+            i = rng.randrange(len(toks))
+            r = rng.random()
+            if r < 0.3:
+                del toks[i]
+            elif r < 0.7:
+                toks.insert(i, rng.choice(words))
+            else:
+                toks[i] = rng.choice(words)
+        try:
+            assert wat2wasm(" ".join(toks)).startswith(b"\x00asm")
+        except WatError:
+            pass

@@ -57,11 +57,15 @@ __all__ = [
 # A token is one of "(", ")", a string (starts with '"'), or an atom: a keyword, an $id,
 # a number or a reserved word.  Whitespace and line comments are skipped by the possessive
 # prefix; block comments and annotations are blanked out beforehand (position preserving).
-_STR = r'"(?:[^"\\]|\\[\s\S])*"'
+_STR = r'"[^"\\]*+(?:\\[\s\S][^"\\]*+)*+"'
+_WORD = r'[^\s()";]'
 # A string must be followed by a separator; a string or word run together with another
 # word is one malformed ("reserved") token.
 _TOKEN_RE = re.compile(
-    r"(?:\s|;;[^\n\r]*)*+(\(|\)|" + _STR + r'(?![^\s();])|(?:[^\s()";]+|' + _STR + r")+|\S)"
+    r"(?:\s++|;;[^\n\r]*+)*+(\(|\)|"
+    + (_WORD + r"++(?:" + _STR + _WORD + r"*+)*+|")
+    + (_STR + r"(?![^\s();])|")
+    + (_STR + r"(?:" + _WORD + r"++|" + _STR + r")++|\S)")
 )
 _STR_RE = re.compile(_STR + r"\Z")
 _SPECIAL_RE = re.compile(r'"(?:[^"\\]|\\[\s\S])*"|;;[^\n\r]*|\(;|\(@')
@@ -181,6 +185,8 @@ _HEXFLOAT_RE = re.compile(
 
 def _parse_uint(tok: str) -> int | None:
     """An unsigned integer literal (decimal or hex, ``_`` between digits), else None."""
+    if tok.isdigit() and tok.isascii():
+        return int(tok)
     if tok.startswith("0x"):
         body = tok[2:]
         if _HEX_RE.match(body):
@@ -246,7 +252,26 @@ def _round_bits(n: int, d: int, mbits: int, bias: int) -> int | None:
     return ((e + bias) << mbits) | (s - (1 << mbits))
 
 
+_FLOAT_CACHE: dict[tuple[str, int], int] = {}
+_F32_MIN_NORMAL = 1.1754943508222875e-38
+
+
 def _float_bits(tok: str, mbits: int, ebits: int) -> int | None:
+    """A float literal as the bit pattern of f32 (mbits=23) or f64 (52); None if malformed.
+
+    Raises ``OverflowError`` when the literal rounds to infinity or its NaN payload is out
+    of range ("constant out of range").  Results are memoized (scripts repeat literals).
+    """
+    key = (tok, mbits)
+    v = _FLOAT_CACHE.get(key)
+    if v is None:
+        v = _float_bits_uncached(tok, mbits, ebits)
+        if v is not None and len(_FLOAT_CACHE) < 1 << 16:
+            _FLOAT_CACHE[key] = v
+    return v
+
+
+def _float_bits_uncached(tok: str, mbits: int, ebits: int) -> int | None:
     """A float literal as the bit pattern of f32 (mbits=23) or f64 (52); None if malformed.
 
     Raises ``OverflowError`` when the literal is well-formed but rounds to infinity or has
@@ -296,11 +321,16 @@ def _float_bits(tok: str, mbits: int, ebits: int) -> int | None:
         m = _DECFLOAT_RE.match(body)
         if m is None:
             return None
+        x = float(body.replace("_", ""))  # correctly rounded to f64
+        if x == _INF:
+            raise OverflowError("constant out of range")
+        b64 = _unpack_q(_pack_d(x))[0]
         if mbits == 52:
-            x = float(body.replace("_", ""))
-            if x == float("inf"):
-                raise OverflowError("constant out of range")
-            return sign | struct.unpack("<Q", struct.pack("<d", x))[0]
+            return sign | b64
+        # f64 -> f32 is exact unless x sits on an f32 midpoint (double rounding) or is
+        # in the f32 subnormal range: then round the decimal exactly below.
+        if (b64 & 0x1FFFFFFF) != 0x10000000 and x >= _F32_MIN_NORMAL:
+            return sign | _unpack_i(_pack_f(x))[0]
         ip, fp, ep = m.groups()
         ip = ip.replace("_", "")
         fp = fp.replace("_", "") if fp else ""
@@ -321,6 +351,12 @@ def _float_bits(tok: str, mbits: int, ebits: int) -> int | None:
         raise OverflowError("constant out of range")
     return sign | bits
 
+
+_INF = float("inf")
+_pack_d = struct.Struct("<d").pack
+_pack_f = struct.Struct("<f").pack
+_unpack_q = struct.Struct("<Q").unpack
+_unpack_i = struct.Struct("<I").unpack
 
 _STR_ESC_RE = re.compile(
     r'\\(?:([0-9a-fA-F]{2})|u\{([0-9a-fA-F](?:_?[0-9a-fA-F])*)\}|([tnr"\'\\]))'
@@ -1656,12 +1692,23 @@ class _ModuleParser:
         n, bits = lanes
         k += 1
         value = 0
+        if shape[0] == "f":
+            mbits = 23 if bits == 32 else 52
+            cache = _FLOAT_CACHE
+            for i in range(n):
+                t = toks[k]
+                v = cache.get((t, mbits))
+                if v is None:
+                    if t == ")" or t == "(":
+                        raise self.err("wrong number of lane literals", k)
+                    v = self.float_lit(k, mbits)
+                value |= v << (i * bits)
+                k += 1
+            return value, k
         for i in range(n):
             t = toks[k]
             if t == ")" or t == "(":
                 raise self.err("wrong number of lane literals", k)
-            if shape[0] == "f":
-                v = self.float_lit(k, 23 if bits == 32 else 52)
             else:
                 v = _int_bits(t, bits)
                 if v is None:
@@ -2174,10 +2221,8 @@ class _ScriptParser:
             lanes = _LANES.get(shape)
             if lanes is None:
                 raise self.err(f"unexpected token '{shape}', expected a lane shape", j)
-            if shape[0] == "f" and any(
-                toks[m] in ("nan:canonical", "nan:arithmetic")
-                for m in range(j + 1, j + 1 + lanes[0])
-            ):
+            lane_toks = toks[j + 1 : j + 1 + lanes[0]]
+            if shape[0] == "f" and ("nan:canonical" in lane_toks or "nan:arithmetic" in lane_toks):
                 n, bits = lanes
                 lane_vals: list[Value | Pattern] = []
                 lt = "f32" if bits == 32 else "f64"
