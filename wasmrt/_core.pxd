@@ -13,6 +13,7 @@ the binary codes of ``_defs.pxd`` (i32 0x7F ... externref 0x6F); extern kinds ar
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
+from wasmrt._defs cimport Cell, FuncCode
 from wasmrt._reader cimport Reader
 
 
@@ -240,6 +241,12 @@ ctypedef struct Instr:
     uint32_t frame_height
     uint32_t frame_nparams
     uint32_t frame_nresults
+
+
+cdef class LoweredFunc:
+    """The lowered code of one defined function (an item of ``ModuleInfo.func_codes``):
+    owns ``fc.code`` and ``fc.srcmap`` (freed with it); see ``FuncCode`` in _defs.pxd."""
+    cdef FuncCode fc
 
 
 cdef class FuncValidator:

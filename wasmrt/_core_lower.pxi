@@ -1,21 +1,1290 @@
-# The lowerer: validated wasm bodies -> the internal register IR (owned by the lowering
-# stage; this minimal version lowers nothing, so the front end builds and tests alone).
+# The lowerer: validated wasm bodies -> the register IR of _isa.pxd (docs/isa.md).
 #
 # Protocol (driven by ``validate_body`` in _core_validate.pxi, one Lowerer per body):
 #   lw.begin(v, func_index)      before the first instruction (v.locals/nlocals are set)
 #   lw.instr(v, &v.ins)          after each instruction has been fully type-checked
 #   code = lw.finish(v)          after the final ``end``; stored in ModuleInfo.func_codes
 # ``v`` is the FuncValidator; the fields it documents in _core.pxd are readable here.
+#
+# How it works (INTERPRETER.md 2.2).  A frame is [params | locals | temporaries]; every
+# operand-stack position p has a fixed *home* slot (nlocal_slots + the slots below p), so a
+# block's results live at the home slots of its height and need no run-time stack pointer.
+# The lowerer keeps a stack of operand *providers* parallel to the validator's type stack:
+#   LV_TEMP   the value is in its home slot (written by an emitted instruction)
+#   LV_LOCAL  the value is local `src` (``local.get`` emits nothing)
+#   LV_CONST  the value is the constant `bits` (folded into *_imm forms, or materialised)
+# Consumers read providers directly.  ``local.set``/``local.tee`` rewrite the destination of
+# the instruction that produced the value (when it is the last one emitted and no label was
+# bound since), after preserve-copying any pending LV_LOCAL of that local.  Pending
+# LV_LOCALs are materialised on entry to every block, loop and if, so control-flow joins
+# never see a provider that only one path made real.
+#
+# Control: every label has fixed result slots (its ``base``); a branch carrying values
+# first copies them there.  Forward branches are recorded as fix-ups (Wizard's side
+# table) and patched when the label is bound at ``end``/``else``; loop labels are bound at
+# their head.  Compares fuse with the ``br_if``/``if`` that consumes them, ``eqz`` too.
+# Code after ``br``/``return``/``unreachable`` is dead and emits nothing.
+
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy, memset
+
+from wasmrt._isa cimport *
+from wasmrt.errors import UnsupportedFeatureError
+
+
+cdef enum LvKind:
+    LV_TEMP = 0
+    LV_LOCAL = 1
+    LV_CONST = 2
+
+
+ctypedef struct LwVal:          # one operand-stack entry (a provider)
+    uint8_t kind                # LvKind
+    uint8_t nslots              # 1, or 2 for v128
+    uint32_t home               # its home slot
+    uint32_t src                # LV_LOCAL: the local's slot
+    uint64_t bits               # LV_CONST: the value's bits (i32/f32 in the low half)
+
+
+ctypedef struct LwCtrl:         # one control frame / label
+    uint8_t kind                # FrameKind
+    uint8_t live_in             # code before the frame opened was live
+    uint8_t else_live           # if: the else arm is reachable
+    uint8_t has_else
+    uint32_t height             # operand entries below the frame's params
+    uint32_t base               # home slot of the first param/result
+    uint32_t nparams
+    uint32_t nresults
+    const uint8_t* params       # their types (the validator's, valid during validation)
+    const uint8_t* results
+    int32_t head                # loop: cell index of the loop head
+    int32_t else_fix            # if: fix-up (index into fixs) of the branch to else, or -1
+    int32_t fixups              # head of the list of branches to the end label, or -1
+
+
+ctypedef struct LwFix:          # a forward branch waiting for its label
+    int32_t pc                  # handler cell of the branching instruction
+    int32_t cell                # the cell holding the offset
+    int32_t hi                  # 1: offset in .w.hi, 0: in .w.lo
+    int32_t next                # next fix-up of the same label, or -1
+
+
+# Kinds of plain numeric instructions (one wasm op -> one IR op).
+cdef enum LwKind:
+    LK_NONE = 0                 # not a plain numeric op
+    LK_UN = 1                   # [a=dst b=x]
+    LK_BIN = 2                  # [a=dst b=x c=y]
+    LK_CMP = 3                  # [a=dst b=x c=y], an integer compare (fuses with branches)
+    LK_EQZ = 4                  # [a=dst b=x], i32/i64.eqz (fuses with branches)
+    LK_NOP = 5                  # a reinterpretation: same bits, nothing to emit
+    LK_LOAD = 6                 # [a=dst b=addr hi=offset]
+    LK_STORE = 7                # [a=addr b=val hi=offset]
+
+
+# Wasm opcode -> IR op and kind: index op for one-byte opcodes, 0x100 + sub for 0xFC sub.
+cdef uint16_t _w2ir[0x120]
+cdef uint8_t _w2kind[0x120]
+# Per IR op: its *_imm form, the op with swapped operands, its fused branch forms, and the
+# negated compare (for ``if``, which branches to else when the condition is false).
+cdef uint16_t _ir_imm[IR_COUNT]
+cdef uint16_t _ir_swap[IR_COUNT]
+cdef uint16_t _ir_br[IR_COUNT]
+cdef uint16_t _ir_br_imm[IR_COUNT]
+cdef uint16_t _ir_neg[IR_COUNT]
+cdef uint8_t _ir_is64[IR_COUNT]
+
+
+cdef void _lw_tables():
+    """Fill the opcode tables from the IR names (once, at import)."""
+    from wasmrt._isa_names import NAMES
+    cdef dict ir = {n: i for i, n in enumerate(NAMES)}
+    memset(_w2ir, 0, sizeof(_w2ir))
+    memset(_w2kind, 0, sizeof(_w2kind))
+    memset(_ir_imm, 0, sizeof(_ir_imm))
+    memset(_ir_swap, 0, sizeof(_ir_swap))
+    memset(_ir_br, 0, sizeof(_ir_br))
+    memset(_ir_br_imm, 0, sizeof(_ir_br_imm))
+    memset(_ir_neg, 0, sizeof(_ir_neg))
+    memset(_ir_is64, 0, sizeof(_ir_is64))
+    icmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
+    fcmp = ["eq", "ne", "lt", "gt", "le", "ge"]
+    iar = ["clz", "ctz", "popcnt", "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u",
+           "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"]
+    far = ["abs", "neg", "ceil", "floor", "trunc", "nearest", "sqrt", "add", "sub", "mul",
+           "div", "min", "max", "copysign"]
+    conv = ["i32_wrap_i64", "i32_trunc_f32_s", "i32_trunc_f32_u", "i32_trunc_f64_s",
+            "i32_trunc_f64_u", "i64_extend_i32_s", "i64_extend_i32_u", "i64_trunc_f32_s",
+            "i64_trunc_f32_u", "i64_trunc_f64_s", "i64_trunc_f64_u", "f32_convert_i32_s",
+            "f32_convert_i32_u", "f32_convert_i64_s", "f32_convert_i64_u", "f32_demote_f64",
+            "f64_convert_i32_s", "f64_convert_i32_u", "f64_convert_i64_s", "f64_convert_i64_u",
+            "f64_promote_f32", "reinterpret", "reinterpret", "reinterpret", "reinterpret",
+            "i32_extend8_s", "i32_extend16_s", "i64_extend8_s", "i64_extend16_s",
+            "i64_extend32_s"]
+    sat = ["i32_trunc_sat_f32_s", "i32_trunc_sat_f32_u", "i32_trunc_sat_f64_s",
+           "i32_trunc_sat_f64_u", "i64_trunc_sat_f32_s", "i64_trunc_sat_f32_u",
+           "i64_trunc_sat_f64_s", "i64_trunc_sat_f64_u"]
+    loads = ["i32_load", "i64_load", "f32_load", "f64_load", "i32_load8_s", "i32_load8_u",
+             "i32_load16_s", "i32_load16_u", "i64_load8_s", "i64_load8_u", "i64_load16_s",
+             "i64_load16_u", "i64_load32_s", "i64_load32_u"]
+    stores = ["i32_store", "i64_store", "f32_store", "f64_store", "i32_store8", "i32_store16",
+              "i64_store8", "i64_store16", "i64_store32"]
+    rows = []
+    for k, n in enumerate(loads):
+        rows.append((0x28 + k, n, LK_LOAD))
+    for k, n in enumerate(stores):
+        rows.append((0x36 + k, n, LK_STORE))
+    rows.append((0x45, "i32_eqz", LK_EQZ))
+    rows += [(0x46 + k, "i32_" + n, LK_CMP) for k, n in enumerate(icmp)]
+    rows.append((0x50, "i64_eqz", LK_EQZ))
+    rows += [(0x51 + k, "i64_" + n, LK_CMP) for k, n in enumerate(icmp)]
+    rows += [(0x5B + k, "f32_" + n, LK_BIN) for k, n in enumerate(fcmp)]
+    rows += [(0x61 + k, "f64_" + n, LK_BIN) for k, n in enumerate(fcmp)]
+    rows += [(0x67 + k, "i32_" + n, LK_UN if k < 3 else LK_BIN) for k, n in enumerate(iar)]
+    rows += [(0x79 + k, "i64_" + n, LK_UN if k < 3 else LK_BIN) for k, n in enumerate(iar)]
+    rows += [(0x8B + k, "f32_" + n, LK_UN if k < 7 else LK_BIN) for k, n in enumerate(far)]
+    rows += [(0x99 + k, "f64_" + n, LK_UN if k < 7 else LK_BIN) for k, n in enumerate(far)]
+    rows += [(0xA7 + k, n, LK_NOP if n == "reinterpret" else LK_UN) for k, n in enumerate(conv)]
+    rows += [(0x100 + k, n, LK_UN) for k, n in enumerate(sat)]
+    for code, name, kind in rows:
+        _w2kind[code] = kind
+        if kind != LK_NOP:
+            _w2ir[code] = ir[name]
+    # *_imm forms, swaps, fused branches.
+    rev = {"eq": "eq", "ne": "ne", "lt_s": "gt_s", "lt_u": "gt_u", "gt_s": "lt_s",
+           "gt_u": "lt_u", "le_s": "ge_s", "le_u": "ge_u", "ge_s": "le_s", "ge_u": "le_u"}
+    neg = {"eq": "ne", "ne": "eq", "lt_s": "ge_s", "lt_u": "ge_u", "gt_s": "le_s",
+           "gt_u": "le_u", "le_s": "gt_s", "le_u": "gt_u", "ge_s": "lt_s", "ge_u": "lt_u"}
+    for t in ("i32", "i64"):
+        for n in ("add", "mul", "and", "or", "xor"):
+            _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{n}"]
+        for n in iar + icmp:
+            name = f"{t}_{n}"
+            if name in ir:
+                _ir_is64[ir[name]] = t == "i64"
+            if f"{name}_imm" in ir:
+                _ir_imm[ir[name]] = ir[f"{name}_imm"]
+        for n in icmp:
+            c = ir[f"{t}_{n}"]
+            _ir_swap[c] = ir[f"{t}_{rev[n]}"]
+            _ir_neg[c] = ir[f"{t}_{neg[n]}"]
+            _ir_br[c] = ir[f"br_{t}_{n}"]
+            _ir_br_imm[c] = ir[f"br_{t}_{n}_imm"]
+    for t in ("f32", "f64"):
+        for n in ("add", "mul", "min", "max", "eq", "ne"):
+            _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{n}"]
+        for n, r in (("lt", "gt"), ("gt", "lt"), ("le", "ge"), ("ge", "le")):
+            _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{r}"]
+
+
+_lw_tables()
+
+
+cdef inline bint _fits_i32(int64_t v) noexcept nogil:
+    return -2147483648 <= v <= 2147483647
+
+
+cdef inline uint8_t _vt_slots(uint8_t vt) noexcept nogil:
+    return 2 if vt == VT_V128 else 1
+
+
+cdef class LoweredFunc:
+    """The lowered code of one defined function: owns its ``FuncCode`` (``code`` and
+    ``srcmap`` are freed with this object).  Read-only views for tests and tools."""
+
+    def __dealloc__(self):
+        free(self.fc.code)
+        free(self.fc.srcmap)
+        self.fc.code = NULL
+        self.fc.srcmap = NULL
+
+    @property
+    def func_index(self) -> int:
+        """Index of the function in the module's function index space."""
+        return self.fc.func_index
+
+    @property
+    def nparams(self) -> int:
+        """Slots of the parameters."""
+        return self.fc.nparams
+
+    @property
+    def nresults(self) -> int:
+        """Slots of the results."""
+        return self.fc.nresults
+
+    @property
+    def nlocals(self) -> int:
+        """Slots of the declared locals (params excluded)."""
+        return self.fc.nlocals
+
+    @property
+    def max_slots(self) -> int:
+        """Frame size in slots: params + locals + temporaries."""
+        return self.fc.max_slots
+
+    @property
+    def ncells(self) -> int:
+        """Length of the code in 8-byte cells."""
+        return self.fc.ncells
+
+    def cells(self) -> list:
+        """The code as a list of unsigned 64-bit cells (handler cells hold IR_* numbers
+        until _interp threads the code)."""
+        if self.fc.threaded:
+            raise ValueError("the code is threaded: handler cells hold addresses")
+        return [self.fc.code[i].u64 for i in range(self.fc.ncells)]
+
+    def srcmap(self) -> list:
+        """``[(cell index, module byte offset), ...]`` sorted by cell index."""
+        return [(self.fc.srcmap[2 * i], self.fc.srcmap[2 * i + 1]) for i in range(self.fc.nsrc)]
+
+    def __repr__(self):
+        return "<LoweredFunc %d: %d cells, %d slots>" % (
+            self.fc.func_index, self.fc.ncells, self.fc.max_slots)
 
 
 cdef class Lowerer:
-    """Builds the FuncCode of one function body (placeholder: returns None)."""
+    """Translates one validated function body into a ``LoweredFunc`` (see the header)."""
+
+    cdef Cell* code               # the code being emitted
+    cdef uint32_t ncode, cap_code
+    cdef LwVal* vals              # operand providers, parallel to the validator's stack
+    cdef uint32_t nvals, cap_vals
+    cdef LwCtrl* ctrls            # labels, parallel to the validator's control stack
+    cdef uint32_t nctrls, cap_ctrls
+    cdef LwFix* fixs              # forward-branch fix-ups (linked per label)
+    cdef uint32_t nfixs, cap_fixs
+    cdef uint32_t* srcmap         # (cell index, module offset) pairs
+    cdef uint32_t nsrc, cap_src
+    cdef uint32_t* local_slot     # slot of each local (v128 takes two)
+    cdef int32_t* arm             # br_table: trampoline per label depth
+    cdef uint32_t func_index, type_index
+    cdef uint32_t nparam_slots, nlocal_slots, nresult_slots, max_slots
+    cdef uint32_t nlocal_refs     # LV_LOCAL entries on the stack
+    cdef bint live                # the code being lowered is reachable
+    cdef bint fuel                # emit fuel checks at entry and loop heads
+    cdef bint const_cond          # _emit_cond: value of a constant condition
+    cdef int32_t last_dst         # pc of the last instruction if it wrote one value (a=dst)
+    cdef int32_t last_cmp         # pc of the last instruction if it is a fusable compare
+    cdef int32_t last_pc          # pc of the instruction _operands emitted
+    cdef int32_t label_pc         # cell index of the last bound label
+    cdef uint32_t cur_off         # module offset of the instruction being lowered
+    cdef uint32_t cmp_op, cmp_x, cmp_y   # the fusable compare: op, operand slots
+    cdef int64_t cmp_imm          #   and its immediate,
+    cdef bint cmp_is_imm          #   if it is an *_imm form
+
+    def __cinit__(self):
+        self.code = NULL
+        self.vals = NULL
+        self.ctrls = NULL
+        self.fixs = NULL
+        self.srcmap = NULL
+        self.local_slot = NULL
+        self.arm = NULL
+
+    def __dealloc__(self):
+        free(self.code)
+        free(self.vals)
+        free(self.ctrls)
+        free(self.fixs)
+        free(self.srcmap)
+        free(self.local_slot)
+        free(self.arm)
+
+    # -- set-up and result -------------------------------------------------------------
 
     cdef int begin(self, FuncValidator v, uint32_t func_index) except -1:
-        return 0
-
-    cdef int instr(self, FuncValidator v, Instr* ins) except -1:
+        cdef uint32_t t = v.func_type[func_index]
+        cdef uint32_t np = v.type_np[t]
+        cdef uint32_t i, slot = 0
+        self.func_index = func_index
+        self.type_index = t
+        self.ncode = 0
+        self.nvals = 0
+        self.nctrls = 0
+        self.nfixs = 0
+        self.nsrc = 0
+        self.live = 1
+        self.last_dst = -1
+        self.last_cmp = -1
+        self.label_pc = 0
+        self.cur_off = 0
+        self.nlocal_refs = 0
+        self._reserve_code(64)
+        self.local_slot = <uint32_t*>realloc(self.local_slot, (v.nlocals + 1) * sizeof(uint32_t))
+        if self.local_slot == NULL:
+            raise MemoryError()
+        for i in range(v.nlocals):
+            if i == np:
+                self.nparam_slots = slot
+            self.local_slot[i] = slot
+            slot += _vt_slots(v.locals[i])
+        if v.nlocals == np:
+            self.nparam_slots = slot
+        self.nlocal_slots = slot
+        self.max_slots = slot
+        self.nresult_slots = 0
+        cdef const uint8_t* res = v.type_buf + v.type_off[t] + np
+        for i in range(v.type_nr[t]):
+            self.nresult_slots += _vt_slots(res[i])
+        if self.nresult_slots > self.max_slots:
+            self.max_slots = self.nresult_slots
+        # The function's own label: branching to it returns.
+        cdef LwCtrl* c = self._push_ctrl()
+        c.kind = FRAME_FUNC
+        c.nparams = 0
+        c.nresults = v.type_nr[t]
+        c.base = 0
+        if self.fuel:
+            self._emit(IR_FUEL, 1)
         return 0
 
     cdef object finish(self, FuncValidator v):
-        return None
+        cdef LoweredFunc lf = LoweredFunc.__new__(LoweredFunc)
+        if self.max_slots > 0xFFFF:
+            raise UnsupportedFeatureError(
+                "function %d needs %d frame slots (limit 65535)" % (self.func_index, self.max_slots))
+        lf.fc.code = <Cell*>malloc((self.ncode if self.ncode else 1) * sizeof(Cell))
+        lf.fc.srcmap = <uint32_t*>malloc((2 * self.nsrc if self.nsrc else 1) * sizeof(uint32_t))
+        if lf.fc.code == NULL or lf.fc.srcmap == NULL:
+            raise MemoryError()
+        memcpy(lf.fc.code, self.code, self.ncode * sizeof(Cell))
+        memcpy(lf.fc.srcmap, self.srcmap, 2 * self.nsrc * sizeof(uint32_t))
+        lf.fc.ncells = self.ncode
+        lf.fc.nsrc = self.nsrc
+        lf.fc.nparams = self.nparam_slots
+        lf.fc.nresults = self.nresult_slots
+        lf.fc.nlocals = self.nlocal_slots - self.nparam_slots
+        lf.fc.max_slots = self.max_slots
+        lf.fc.func_index = self.func_index
+        lf.fc.type_index = self.type_index
+        lf.fc.body_offset = (<CodeInfo>v.module.codes[
+            self.func_index - v.module.num_imported_funcs]).offset
+        lf.fc.threaded = 0
+        return lf
+
+    # -- buffers -----------------------------------------------------------------------
+
+    cdef int _reserve_code(self, uint32_t n) except -1:
+        cdef uint32_t cap
+        if self.ncode + n > self.cap_code:
+            cap = self.cap_code * 2 if self.cap_code else 256
+            while cap < self.ncode + n:
+                cap *= 2
+            self.code = <Cell*>realloc(self.code, cap * sizeof(Cell))
+            if self.code == NULL:
+                raise MemoryError()
+            self.cap_code = cap
+        return 0
+
+    cdef int32_t _emit(self, uint32_t op, uint32_t ncells) except -1:
+        """Append an instruction of `ncells` cells (operand cells zeroed); return its pc."""
+        cdef int32_t pc = self.ncode
+        self._reserve_code(ncells)
+        memset(&self.code[pc], 0, ncells * sizeof(Cell))
+        self.code[pc].u64 = op
+        self.ncode += ncells
+        self.last_dst = -1
+        self.last_cmp = -1
+        if self.nsrc == 0 or self.srcmap[2 * self.nsrc - 1] != self.cur_off:
+            if self.nsrc >= self.cap_src:
+                self.cap_src = self.cap_src * 2 if self.cap_src else 64
+                self.srcmap = <uint32_t*>realloc(self.srcmap, 2 * self.cap_src * sizeof(uint32_t))
+                if self.srcmap == NULL:
+                    raise MemoryError()
+            self.srcmap[2 * self.nsrc] = pc
+            self.srcmap[2 * self.nsrc + 1] = self.cur_off
+            self.nsrc += 1
+        return pc
+
+    cdef void _truncate(self, int32_t pc) noexcept:
+        """Drop the instructions from `pc` on (the last one, replaced by a fused form)."""
+        self.ncode = pc
+        while self.nsrc and <int32_t>self.srcmap[2 * (self.nsrc - 1)] >= pc:
+            self.nsrc -= 1
+        self.last_dst = -1
+        self.last_cmp = -1
+
+    cdef LwVal* _push(self, uint8_t kind, uint8_t nslots) except NULL:
+        cdef LwVal* e
+        if self.nvals >= self.cap_vals:
+            self.cap_vals = self.cap_vals * 2 if self.cap_vals else 64
+            self.vals = <LwVal*>realloc(self.vals, self.cap_vals * sizeof(LwVal))
+            if self.vals == NULL:
+                raise MemoryError()
+        e = &self.vals[self.nvals]
+        e.kind = kind
+        e.nslots = nslots
+        e.home = self.vals[self.nvals - 1].home + self.vals[self.nvals - 1].nslots \
+            if self.nvals else self.nlocal_slots
+        e.src = 0
+        e.bits = 0
+        if e.home + nslots > self.max_slots:
+            self.max_slots = e.home + nslots
+        if kind == LV_LOCAL:
+            self.nlocal_refs += 1
+        self.nvals += 1
+        return e
+
+    cdef inline uint32_t _top_home(self) noexcept:
+        """The home slot of the next entry to be pushed."""
+        if self.nvals:
+            return self.vals[self.nvals - 1].home + self.vals[self.nvals - 1].nslots
+        return self.nlocal_slots
+
+    cdef inline void _pop(self, uint32_t n) noexcept:
+        while n:
+            self.nvals -= 1
+            if self.vals[self.nvals].kind == LV_LOCAL:
+                self.nlocal_refs -= 1
+            n -= 1
+
+    cdef LwCtrl* _push_ctrl(self) except NULL:
+        cdef LwCtrl* c
+        if self.nctrls >= self.cap_ctrls:
+            self.cap_ctrls = self.cap_ctrls * 2 if self.cap_ctrls else 16
+            self.ctrls = <LwCtrl*>realloc(self.ctrls, self.cap_ctrls * sizeof(LwCtrl))
+            if self.ctrls == NULL:
+                raise MemoryError()
+        c = &self.ctrls[self.nctrls]
+        memset(c, 0, sizeof(LwCtrl))
+        c.live_in = self.live
+        c.else_live = self.live
+        c.head = -1
+        c.else_fix = -1
+        c.fixups = -1
+        self.nctrls += 1
+        return c
+
+    cdef int32_t _add_fix(self, int32_t pc, int32_t cell, int32_t hi, int32_t next) except -1:
+        if self.nfixs >= self.cap_fixs:
+            self.cap_fixs = self.cap_fixs * 2 if self.cap_fixs else 32
+            self.fixs = <LwFix*>realloc(self.fixs, self.cap_fixs * sizeof(LwFix))
+            if self.fixs == NULL:
+                raise MemoryError()
+        self.fixs[self.nfixs].pc = pc
+        self.fixs[self.nfixs].cell = cell
+        self.fixs[self.nfixs].hi = hi
+        self.fixs[self.nfixs].next = next
+        self.nfixs += 1
+        return self.nfixs - 1
+
+    cdef void _patch(self, int32_t f, int32_t target) noexcept:
+        """Point the branches of fix-up list `f` at cell `target`."""
+        while f >= 0:
+            if self.fixs[f].hi:
+                self.code[self.fixs[f].cell].w.hi = target - self.fixs[f].pc
+            else:
+                self.code[self.fixs[f].cell].w.lo = target - self.fixs[f].pc
+            f = self.fixs[f].next
+        return
+
+    cdef inline void _bind(self) noexcept:
+        """A label is bound here: no peephole may look across it."""
+        self.label_pc = self.ncode
+        self.last_dst = -1
+        self.last_cmp = -1
+
+    # -- operands ----------------------------------------------------------------------
+
+    cdef int _move(self, uint32_t dst, LwVal* e) except -1:
+        """Emit the copy of provider `e` into slot(s) `dst` (nothing if already there)."""
+        cdef int32_t pc
+        cdef uint32_t src
+        if e.kind == LV_CONST:
+            if e.bits <= 0xFFFFFFFF:
+                pc = self._emit(IR_CONST32, 2)
+                self.code[pc + 1].s.a = dst
+                self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+            else:
+                pc = self._emit(IR_CONST64, 3)
+                self.code[pc + 1].s.a = dst
+                self.code[pc + 2].u64 = e.bits
+            self.last_dst = pc
+            return 0
+        src = e.home if e.kind == LV_TEMP else e.src
+        if src == dst:
+            return 0
+        if e.nslots == 2:
+            pc = self._emit(IR_COPY2, 2)
+            self.code[pc + 1].s.a = dst
+            self.code[pc + 1].s.b = src
+            self.code[pc + 1].s.c = dst + 1
+            self.code[pc + 1].s.d = src + 1
+        else:
+            pc = self._emit(IR_COPY, 2)
+            self.code[pc + 1].s.a = dst
+            self.code[pc + 1].s.b = src
+            self.last_dst = pc
+        return 0
+
+    cdef int _materialize(self, uint32_t i) except -1:
+        """Make entry i an LV_TEMP: its value goes to its home slot."""
+        cdef LwVal* e = &self.vals[i]
+        if e.kind == LV_TEMP:
+            return 0
+        self._move(e.home, e)
+        if e.kind == LV_LOCAL:
+            self.nlocal_refs -= 1
+        e.kind = LV_TEMP
+        return 0
+
+    cdef inline uint32_t _slot(self, uint32_t i) except? 0xFFFFFFFF:
+        """The slot holding entry i's value (a constant is materialised first)."""
+        cdef LwVal* e = &self.vals[i]
+        if e.kind == LV_LOCAL:
+            return e.src
+        if e.kind == LV_CONST:
+            self._materialize(i)
+        return e.home
+
+    cdef int _preserve_locals(self) except -1:
+        """Materialise every pending LV_LOCAL (before a control-flow construct)."""
+        cdef uint32_t i
+        if self.nlocal_refs == 0:
+            return 0
+        for i in range(self.nvals):
+            if self.vals[i].kind == LV_LOCAL:
+                self._materialize(i)
+        return 0
+
+    cdef int _preserve_local(self, uint32_t slot, uint32_t below) except -1:
+        """Materialise the pending LV_LOCALs of `slot` among entries [0, below)."""
+        cdef uint32_t i
+        if self.nlocal_refs == 0:
+            return 0
+        for i in range(below):
+            if self.vals[i].kind == LV_LOCAL and self.vals[i].src == slot:
+                self._materialize(i)
+        return 0
+
+    cdef bint _refers(self, uint32_t slot, uint32_t below) noexcept:
+        cdef uint32_t i
+        if self.nlocal_refs == 0:
+            return 0
+        for i in range(below):
+            if self.vals[i].kind == LV_LOCAL and self.vals[i].src == slot:
+                return 1
+        return 0
+
+    cdef inline int _produced(self, int32_t pc) noexcept:
+        """Record that the instruction at `pc` wrote the new top entry (a retarget candidate)."""
+        self.last_dst = pc
+        return 0
+
+    # -- emission helpers --------------------------------------------------------------
+
+    cdef int _unop(self, uint32_t op) except -1:
+        cdef uint32_t i = self.nvals - 1
+        cdef uint32_t x = self._slot(i)
+        cdef uint32_t home = self.vals[i].home
+        cdef int32_t pc = self._emit(op, 2)
+        self.code[pc + 1].s.a = home
+        self.code[pc + 1].s.b = x
+        self._pop(1)
+        self._push(LV_TEMP, 1)
+        self.last_dst = pc
+        return pc
+
+    cdef int _binop(self, uint32_t op, bint is_cmp) except -1:
+        cdef uint32_t i = self.nvals - 2
+        cdef LwVal* x = &self.vals[i]
+        cdef LwVal* y = &self.vals[i + 1]
+        cdef uint32_t home = x.home, sx, sy
+        cdef int64_t k
+        cdef uint32_t imm_op
+        cdef int32_t pc
+        cdef LwVal* t
+        if x.kind == LV_CONST and y.kind != LV_CONST and _ir_swap[op]:
+            op = _ir_swap[op]
+            t = x
+            x = y
+            y = t
+        imm_op = _ir_imm[op]
+        if y.kind == LV_CONST and imm_op:
+            k = <int64_t>y.bits if _ir_is64[op] else <int64_t><int32_t><uint32_t>y.bits
+            if _fits_i32(k):
+                sx = self._slot(<uint32_t>(x - self.vals))
+                pc = self._emit(imm_op, 2)
+                self.code[pc + 1].s.a = home
+                self.code[pc + 1].s.b = sx
+                self.code[pc + 1].w.hi = <int32_t>k
+                self._pop(2)
+                self._push(LV_TEMP, 1)
+                self.last_dst = pc
+                if is_cmp:
+                    self.last_cmp = pc
+                    self.cmp_op = op
+                    self.cmp_x = sx
+                    self.cmp_imm = k
+                    self.cmp_is_imm = 1
+                return pc
+        sx = self._slot(<uint32_t>(x - self.vals))
+        sy = self._slot(<uint32_t>(y - self.vals))
+        pc = self._emit(op, 2)
+        self.code[pc + 1].s.a = home
+        self.code[pc + 1].s.b = sx
+        self.code[pc + 1].s.c = sy
+        self._pop(2)
+        self._push(LV_TEMP, 1)
+        self.last_dst = pc
+        if is_cmp:
+            self.last_cmp = pc
+            self.cmp_op = op
+            self.cmp_x = sx
+            self.cmp_y = sy
+            self.cmp_is_imm = 0
+        return pc
+
+    cdef int _eqz(self, uint32_t op) except -1:
+        cdef int32_t pc = self._unop(op)
+        self.last_cmp = pc
+        self.cmp_op = op
+        self.cmp_x = self.code[pc + 1].s.b
+        self.cmp_is_imm = 0
+        return pc
+
+    cdef int _copies_to(self, LwCtrl* L, uint32_t n) except -1:
+        """Copy the top `n` entries into the slots of label L (ascending: sources are
+        never below their targets, so no copy clobbers a later source)."""
+        cdef uint32_t i, dst = L.base
+        for i in range(self.nvals - n, self.nvals):
+            self._move(dst, &self.vals[i])
+            dst += self.vals[i].nslots
+        return 0
+
+    cdef bint _needs_copies(self, LwCtrl* L, uint32_t n, uint32_t below) noexcept:
+        """Whether the n entries under the top `below` ones are not yet in L's slots."""
+        cdef uint32_t i, dst = L.base
+        for i in range(self.nvals - below - n, self.nvals - below):
+            if self.vals[i].kind != LV_TEMP or self.vals[i].home != dst:
+                return 1
+            dst += self.vals[i].nslots
+        return 0
+
+    cdef inline uint32_t _arity(self, LwCtrl* L) noexcept:
+        return L.nparams if L.kind == FRAME_LOOP else L.nresults
+
+    cdef int _return(self) except -1:
+        """Emit the return of the function's results (the top entries)."""
+        cdef uint32_t n = self.ctrls[0].nresults
+        cdef uint32_t i
+        cdef int32_t pc
+        cdef LwVal* e
+        if n == 0:
+            self._emit(IR_RET, 1)
+            return 0
+        e = &self.vals[self.nvals - 1]
+        if n == 1 and e.nslots == 1:
+            if e.kind == LV_CONST:
+                self._move(0, e)
+                self._emit(IR_RET, 1)
+            else:
+                pc = self._emit(IR_RET_SLOT, 2)
+                self.code[pc + 1].s.a = e.home if e.kind == LV_TEMP else e.src
+            return 0
+        for i in range(self.nvals - n, self.nvals):
+            self._materialize(i)
+        pc = self._emit(IR_RET_N, 2)
+        self.code[pc + 1].s.a = self.vals[self.nvals - n].home
+        self.code[pc + 1].s.b = self.nresult_slots
+        return 0
+
+    cdef int _jump(self, LwCtrl* L) except -1:
+        """Emit an unconditional branch to label L (values already in place)."""
+        cdef int32_t pc = self._emit(IR_BR, 2)
+        if L.kind == FRAME_LOOP:
+            self.code[pc + 1].w.lo = L.head - pc
+        else:
+            L.fixups = self._add_fix(pc, pc + 1, 0, L.fixups)
+        return 0
+
+    cdef int _branch(self, uint32_t depth) except -1:
+        """``br depth``: copy the label's values and jump (or return)."""
+        cdef LwCtrl* L = &self.ctrls[self.nctrls - 1 - depth]
+        if L.kind == FRAME_FUNC:
+            return self._return()
+        self._copies_to(L, self._arity(L))
+        return self._jump(L)
+
+    cdef int32_t _emit_cond(self, bint when_true, uint32_t materialize, bint preserve) except -2:
+        """Pop the i32 condition on top and emit a conditional branch taken when it is
+        true (`when_true`) or false, fusing a just-emitted compare or eqz.  Returns the pc
+        of the branch (its offset cell is pc + 1, ``.w.hi``) or -1 if the condition is a
+        constant (then ``self.const_cond`` tells whether it is true).  Before the branch,
+        the `materialize` entries below the condition are materialised, and with
+        `preserve` every pending local too (both paths must agree on the providers)."""
+        cdef uint32_t i = self.nvals - 1
+        cdef LwVal* e = &self.vals[i]
+        cdef int32_t pc, cpc
+        cdef uint32_t op
+        if e.kind == LV_CONST:
+            self.const_cond = (<uint32_t>e.bits) != 0
+            self._pop(1)
+            self._prepare(materialize, preserve)
+            return -1
+        cpc = self.last_cmp
+        if e.kind == LV_TEMP and cpc >= 0 and cpc >= self.label_pc \
+                and self.code[cpc + 1].s.a == e.home \
+                and cpc + <int32_t>ir_ncells(<uint32_t>self.code[cpc].u64, 0) == self.ncode:
+            op = self.cmp_op
+            self._truncate(cpc)
+            self._pop(1)
+            self._prepare(materialize, preserve)
+            if op == IR_I32_EQZ or op == IR_I64_EQZ:
+                if op == IR_I32_EQZ:
+                    op = IR_BR_EQZ if when_true else IR_BR_NEZ
+                else:
+                    op = IR_BR_I64_EQZ if when_true else IR_BR_I64_NEZ
+                pc = self._emit(op, 2)
+                self.code[pc + 1].s.a = self.cmp_x
+                return pc
+            if not when_true:
+                op = _ir_neg[op]
+            if self.cmp_is_imm:
+                pc = self._emit(_ir_br_imm[op], 3)
+                self.code[pc + 1].s.a = self.cmp_x
+                self.code[pc + 2].i64 = self.cmp_imm
+            else:
+                pc = self._emit(_ir_br[op], 2)
+                self.code[pc + 1].s.a = self.cmp_x
+                self.code[pc + 1].s.b = self.cmp_y
+            return pc
+        op = IR_BR_NEZ if when_true else IR_BR_EQZ
+        cpc = self._slot(i)
+        self._pop(1)
+        self._prepare(materialize, preserve)
+        pc = self._emit(op, 2)
+        self.code[pc + 1].s.a = <uint32_t>cpc
+        return pc
+
+    cdef int _prepare(self, uint32_t n, bint preserve) except -1:
+        """See ``_emit_cond``: materialise the top n entries, and pending locals."""
+        cdef uint32_t i
+        if preserve:
+            self._preserve_locals()
+        for i in range(self.nvals - n, self.nvals):
+            self._materialize(i)
+        return 0
+
+    # -- the instructions --------------------------------------------------------------
+
+    cdef int instr(self, FuncValidator v, Instr* ins) except -1:
+        """Lower one instruction (already type-checked and applied by the validator)."""
+        cdef uint32_t op = ins.op
+        cdef uint32_t code, kind
+        self.cur_off = ins.offset
+        if op == 0x02 or op == 0x03 or op == 0x04:
+            return self._open(v, ins)
+        if op == 0x05:
+            return self._else(v, ins)
+        if op == 0x0B:
+            return self._end(v, ins)
+        if (op >> 8) == 0xFD:
+            raise UnsupportedFeatureError(
+                "SIMD instruction 0x%x is not supported by the interpreter yet" % op)
+        if not self.live:
+            return 0
+        if op < 0x100:
+            code = op
+        elif (op >> 8) == 0xFC and (op & 0xFF) < 8:
+            code = 0x100 + (op & 0xFF)
+        else:
+            return self._misc(v, ins)
+        kind = _w2kind[code]
+        if kind == LK_NONE:
+            return self._misc(v, ins)
+        if kind == LK_BIN:
+            self._binop(_w2ir[code], 0)
+        elif kind == LK_CMP:
+            self._binop(_w2ir[code], 1)
+        elif kind == LK_UN:
+            self._unop(_w2ir[code])
+        elif kind == LK_EQZ:
+            self._eqz(_w2ir[code])
+        elif kind == LK_LOAD:
+            self._load(_w2ir[code], ins)
+        elif kind == LK_STORE:
+            self._store(_w2ir[code], ins)
+        return 0
+
+    cdef int _misc(self, FuncValidator v, Instr* ins) except -1:
+        """Everything but block structure and plain numerics."""
+        cdef uint32_t op = ins.op
+        cdef uint32_t n, s, t
+        cdef int32_t pc
+        cdef LwVal* e
+        if op == 0x20:                                  # local.get x: [] -> [t]
+            e = self._push(LV_LOCAL, _vt_slots(v.locals[ins.idx]))
+            e.src = self.local_slot[ins.idx]
+        elif op == 0x21 or op == 0x22:                  # local.set/tee x: [t] -> [] / [t]
+            self._set_local(v, ins.idx, op == 0x22)
+        elif op == 0x41 or op == 0x43:                  # i32/f32.const: [] -> [t]
+            e = self._push(LV_CONST, 1)
+            e.bits = ins.bits & 0xFFFFFFFF
+        elif op == 0x42 or op == 0x44:                  # i64/f64.const: [] -> [t]
+            e = self._push(LV_CONST, 1)
+            e.bits = ins.bits
+        elif op == 0x1A:                                # drop: [t] -> []
+            self._pop(1)
+        elif op == 0x01:                                # nop
+            pass
+        elif op == 0x1B or op == 0x1C:                  # select: [t t i32] -> [t]
+            self._select()
+        elif op == 0x00:                                # unreachable
+            self._emit(IR_UNREACHABLE, 1)
+            self.live = 0
+        elif op == 0x0C:                                # br l
+            self._branch(ins.idx)
+            self.live = 0
+        elif op == 0x0D:                                # br_if l: [t* i32] -> [t*]
+            self._br_if(ins.idx)
+        elif op == 0x0E:                                # br_table l* l: [t* i32] -> [t*]
+            self._br_table(ins)
+            self.live = 0
+        elif op == 0x0F:                                # return
+            self._return()
+            self.live = 0
+        elif op == 0x10:                                # call f
+            self._call(v, v.func_type[ins.idx], IR_CALL, ins.idx, 0)
+        elif op == 0x11:                                # call_indirect t table
+            self._call(v, ins.idx, IR_CALL_INDIRECT, ins.idx, ins.idx2)
+        elif op == 0x23:                                # global.get g: [] -> [t]
+            if v.global_type[ins.idx] == VT_V128:
+                raise UnsupportedFeatureError("v128 globals are not supported yet")
+            s = self._top_home()
+            pc = self._emit(IR_GLOBAL_GET, 2)
+            self.code[pc + 1].s.a = s
+            self.code[pc + 1].w.hi = ins.idx
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+        elif op == 0x24:                                # global.set g: [t] -> []
+            if v.global_type[ins.idx] == VT_V128:
+                raise UnsupportedFeatureError("v128 globals are not supported yet")
+            s = self._slot(self.nvals - 1)
+            pc = self._emit(IR_GLOBAL_SET, 2)
+            self.code[pc + 1].s.a = s
+            self.code[pc + 1].w.hi = ins.idx
+            self._pop(1)
+        elif op == 0x25:                                # table.get t: [i32] -> [ref]
+            pc = self._unop(IR_TABLE_GET)
+            self.code[pc + 1].w.hi = ins.idx
+        elif op == 0x26:                                # table.set t: [i32 ref] -> []
+            self._operands(IR_TABLE_SET, 2, 0, 1)
+            self.code[self.last_pc + 1].w.hi = ins.idx
+        elif op == 0x3F:                                # memory.size: [] -> [i32]
+            s = self._top_home()
+            pc = self._emit(IR_MEMORY_SIZE, 2)
+            self.code[pc + 1].s.a = s
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+        elif op == 0x40:                                # memory.grow: [i32] -> [i32]
+            self._unop(IR_MEMORY_GROW)
+        elif op == 0xD0:                                # ref.null t: [] -> [ref]
+            e = self._push(LV_CONST, 1)
+            e.bits = 0
+        elif op == 0xD1:                                # ref.is_null: [ref] -> [i32]
+            self._unop(IR_REF_IS_NULL)
+        elif op == 0xD2:                                # ref.func f: [] -> [funcref]
+            s = self._top_home()
+            pc = self._emit(IR_REF_FUNC, 2)
+            self.code[pc + 1].s.a = s
+            self.code[pc + 1].w.hi = ins.idx
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+        elif op == 0xFC08:                              # memory.init d: [i32 i32 i32] -> []
+            self._operands(IR_MEMORY_INIT, 3, 0, 2)
+            self.code[self.last_pc + 2].w.lo = ins.idx
+        elif op == 0xFC09:                              # data.drop d
+            pc = self._emit(IR_DATA_DROP, 2)
+            self.code[pc + 1].w.lo = ins.idx
+        elif op == 0xFC0A:                              # memory.copy: [i32 i32 i32] -> []
+            self._operands(IR_MEMORY_COPY, 3, 0, 1)
+        elif op == 0xFC0B:                              # memory.fill: [i32 i32 i32] -> []
+            self._operands(IR_MEMORY_FILL, 3, 0, 1)
+        elif op == 0xFC0C:                              # table.init e t: [i32 i32 i32] -> []
+            self._operands(IR_TABLE_INIT, 3, 0, 2)
+            self.code[self.last_pc + 2].w.lo = ins.idx2
+            self.code[self.last_pc + 2].w.hi = ins.idx
+        elif op == 0xFC0D:                              # elem.drop e
+            pc = self._emit(IR_ELEM_DROP, 2)
+            self.code[pc + 1].w.lo = ins.idx
+        elif op == 0xFC0E:                              # table.copy d s: [i32 i32 i32] -> []
+            self._operands(IR_TABLE_COPY, 3, 0, 2)
+            self.code[self.last_pc + 2].w.lo = ins.idx
+            self.code[self.last_pc + 2].w.hi = ins.idx2
+        elif op == 0xFC0F:                              # table.grow t: [ref i32] -> [i32]
+            self._operands(IR_TABLE_GROW, 2, 1, 2)
+            self.code[self.last_pc + 2].w.lo = ins.idx
+        elif op == 0xFC10:                              # table.size t: [] -> [i32]
+            s = self._top_home()
+            pc = self._emit(IR_TABLE_SIZE, 2)
+            self.code[pc + 1].s.a = s
+            self.code[pc + 1].w.hi = ins.idx
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+        elif op == 0xFC11:                              # table.fill t: [i32 ref i32] -> []
+            self._operands(IR_TABLE_FILL, 3, 0, 2)
+            self.code[self.last_pc + 2].w.lo = ins.idx
+        else:
+            raise UnsupportedFeatureError("instruction 0x%x cannot be lowered" % op)
+        return 0
+
+    cdef int _operands(self, uint32_t op, uint32_t n, bint result, uint32_t ncells) except -1:
+        """Emit `op` reading the top n entries into fields a, b, c (after a ``dst`` field
+        when `result`), pop them and push the result if any; ``self.last_pc`` = its pc."""
+        cdef uint32_t base = self.nvals - n
+        cdef uint32_t home = self.vals[base].home
+        cdef uint32_t s0 = self._slot(base)
+        cdef uint32_t s1 = self._slot(base + 1) if n > 1 else 0
+        cdef uint32_t s2 = self._slot(base + 2) if n > 2 else 0
+        cdef int32_t pc = self._emit(op, 1 + ncells)
+        if result:
+            self.code[pc + 1].s.a = home
+            self.code[pc + 1].s.b = s0
+            self.code[pc + 1].s.c = s1
+        else:
+            self.code[pc + 1].s.a = s0
+            self.code[pc + 1].s.b = s1
+            self.code[pc + 1].s.c = s2
+        self._pop(n)
+        if result:
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+        self.last_pc = pc
+        return 0
+
+    cdef int _load(self, uint32_t op, Instr* ins) except -1:
+        cdef int32_t pc = self._unop(op)
+        self.code[pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
+        return 0
+
+    cdef int _store(self, uint32_t op, Instr* ins) except -1:
+        self._operands(op, 2, 0, 1)
+        self.code[self.last_pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
+        return 0
+
+    cdef int _set_local(self, FuncValidator v, uint32_t idx, bint tee) except -1:
+        """``local.set``/``local.tee``: retarget the producer, or copy."""
+        cdef uint32_t x = self.local_slot[idx]
+        cdef uint32_t top = self.nvals - 1
+        cdef LwVal* e = &self.vals[top]
+        cdef int32_t pc
+        if e.kind == LV_LOCAL and e.src == x:           # x = x
+            if not tee:
+                self._pop(1)
+            return 0
+        self._preserve_local(x, top)
+        pc = self.last_dst
+        if e.kind == LV_TEMP and e.nslots == 1 and pc >= 0 and pc >= self.label_pc \
+                and self.code[pc + 1].s.a == e.home:
+            self.code[pc + 1].s.a = x                   # the producer writes x directly
+            self.last_dst = -1
+            self.last_cmp = -1
+            if tee:
+                e.kind = LV_LOCAL
+                e.src = x
+                self.nlocal_refs += 1
+            else:
+                self._pop(1)
+            return 0
+        self._move(x, e)
+        self.last_dst = -1
+        if not tee:
+            self._pop(1)
+        return 0
+
+    cdef int _select(self) except -1:
+        """``select``: [t t i32] -> [t]; a constant condition picks statically."""
+        cdef uint32_t i = self.nvals - 3
+        cdef LwVal* c = &self.vals[i + 2]
+        cdef LwVal* x = &self.vals[i]
+        cdef LwVal* y = &self.vals[i + 1]
+        cdef uint32_t sx, sy, sc, home = x.home
+        cdef uint64_t bits
+        cdef int32_t pc
+        cdef LwVal* e
+        if x.nslots != 1:
+            raise UnsupportedFeatureError("select of v128 values is not supported yet")
+        if c.kind == LV_CONST:
+            if <uint32_t>c.bits == 0:                  # the result is y, at x's position
+                if y.kind == LV_TEMP:
+                    self._move(home, y)
+                    self._pop(3)
+                    self._push(LV_TEMP, 1)
+                    self.last_dst = -1
+                else:
+                    sx = y.kind
+                    sy = y.src
+                    bits = y.bits
+                    self._pop(3)
+                    e = self._push(<uint8_t>sx, 1)
+                    e.src = sy
+                    e.bits = bits
+            else:
+                self._pop(2)
+            return 0
+        sx = self._slot(i)
+        sy = self._slot(i + 1)
+        sc = self._slot(i + 2)
+        pc = self._emit(IR_SELECT, 2)
+        self.code[pc + 1].s.a = home
+        self.code[pc + 1].s.b = sx
+        self.code[pc + 1].s.c = sy
+        self.code[pc + 1].s.d = sc
+        self._pop(3)
+        self._push(LV_TEMP, 1)
+        self.last_dst = pc
+        return 0
+
+    cdef int _call(self, FuncValidator v, uint32_t t, uint32_t op, uint32_t idx,
+                   uint32_t table) except -1:
+        """``call``/``call_indirect``: arguments in their home slots (contiguous from
+        ``base``), the callee's frame starts there and leaves its results there."""
+        cdef uint32_t np = v.type_np[t], nr = v.type_nr[t]
+        cdef const uint8_t* res = v.type_buf + v.type_off[t] + np
+        cdef uint32_t i, sidx = 0, first, base
+        cdef bint indirect = op == IR_CALL_INDIRECT
+        cdef int32_t pc
+        if indirect:
+            sidx = self._slot(self.nvals - 1)
+        first = self.nvals - np - indirect
+        for i in range(first, first + np):
+            self._materialize(i)
+        base = self.vals[first].home if np else (
+            self.vals[first - 1].home + self.vals[first - 1].nslots if first else self.nlocal_slots)
+        if indirect:
+            pc = self._emit(IR_CALL_INDIRECT, 3)
+            self.code[pc + 1].s.a = base
+            self.code[pc + 1].s.b = sidx
+            self.code[pc + 1].w.hi = idx
+            self.code[pc + 2].w.lo = table
+        else:
+            pc = self._emit(IR_CALL, 2)
+            self.code[pc + 1].s.a = base
+            self.code[pc + 1].w.hi = idx
+        self._pop(np + indirect)
+        for i in range(nr):
+            self._push(LV_TEMP, _vt_slots(res[i]))
+        return 0
+
+    # -- control -----------------------------------------------------------------------
+
+    cdef int _open(self, FuncValidator v, Instr* ins) except -1:
+        """``block``/``loop``/``if``: push a label."""
+        cdef uint32_t np = ins.nparams
+        cdef int32_t pc = -1
+        cdef bint live = self.live
+        cdef uint32_t height
+        cdef LwCtrl* c
+        cdef CtrlFrame* f = &v.ctrls[v.nctrls - 1]
+        if live:
+            if ins.op == 0x04:
+                pc = self._emit_cond(False, np, 1)
+            else:
+                self._preserve_locals()
+                if ins.op == 0x03:
+                    self._prepare(np, 0)
+            height = self.nvals - np
+        else:
+            height = self.nvals
+        c = self._push_ctrl()
+        c.kind = FRAME_BLOCK if ins.op == 0x02 else (FRAME_LOOP if ins.op == 0x03 else FRAME_IF)
+        c.nparams = np
+        c.nresults = ins.nresults
+        c.params = f.params
+        c.results = f.results
+        c.height = height
+        c.base = self.vals[height].home if height < self.nvals else self._top_home()
+        if not live:
+            return 0
+        if ins.op == 0x03:
+            self._bind()
+            c.head = self.ncode
+            if self.fuel:
+                self._emit(IR_FUEL, 1)
+        elif ins.op == 0x04:
+            if pc >= 0:
+                c.else_fix = self._add_fix(pc, pc + 1, 1, -1)
+            elif self.const_cond:
+                c.else_live = 0
+            else:
+                self.live = 0
+        return 0
+
+    cdef int _reset(self, LwCtrl* c, uint32_t n, const uint8_t* types) except -1:
+        """Cut the operand stack to the label's height and push n values in its slots."""
+        cdef uint32_t i
+        if self.nvals > c.height:
+            self._pop(self.nvals - c.height)
+        for i in range(n):
+            self._push(LV_TEMP, _vt_slots(types[i]))
+        return 0
+
+    cdef int _else(self, FuncValidator v, Instr* ins) except -1:
+        cdef LwCtrl* c = &self.ctrls[self.nctrls - 1]
+        if self.live:
+            self._copies_to(c, c.nresults)
+            self._jump(c)
+        if c.else_fix >= 0:
+            self._patch(c.else_fix, self.ncode)
+            c.else_fix = -1
+        self._bind()
+        c.has_else = 1
+        self._reset(c, c.nparams, c.params)
+        self.live = c.else_live
+        return 0
+
+    cdef int _end(self, FuncValidator v, Instr* ins) except -1:
+        cdef LwCtrl* c = &self.ctrls[self.nctrls - 1]
+        cdef bint live_after
+        if c.kind == FRAME_FUNC:
+            if self.live:
+                self._return()
+            self.nctrls -= 1
+            self.live = 0
+            return 0
+        if self.live:
+            self._copies_to(c, c.nresults)
+        if c.kind == FRAME_LOOP:
+            live_after = self.live
+        else:
+            live_after = self.live or c.fixups >= 0 or \
+                (c.kind == FRAME_IF and not c.has_else and c.else_live)
+            if c.fixups >= 0 or c.else_fix >= 0:
+                self._patch(c.fixups, self.ncode)
+                self._patch(c.else_fix, self.ncode)
+                self._bind()
+        self._reset(c, c.nresults, c.results)
+        self.nctrls -= 1
+        self.live = live_after
+        return 0
+
+    cdef int _br_if(self, uint32_t depth) except -1:
+        """``br_if``: a fused conditional branch when the values are in place, else a
+        branch around the copies."""
+        cdef LwCtrl* L = &self.ctrls[self.nctrls - 1 - depth]
+        cdef uint32_t n = self._arity(L)
+        cdef int32_t pc
+        if L.kind != FRAME_FUNC and not self._needs_copies(L, n, 1):
+            pc = self._emit_cond(True, 0, 0)
+            if pc == -1:
+                if self.const_cond:
+                    self._jump(L)
+                    self.live = 0
+                return 0
+            if L.kind == FRAME_LOOP:
+                self.code[pc + 1].w.hi = L.head - pc
+            else:
+                L.fixups = self._add_fix(pc, pc + 1, 1, L.fixups)
+            return 0
+        # Both paths must agree on the providers: materialise the values for a return.
+        pc = self._emit_cond(False, n if L.kind == FRAME_FUNC else 0, 0)
+        if pc == -1:
+            if self.const_cond:
+                self._branch(depth)
+                self.live = 0
+            return 0
+        self._branch(depth)
+        self.code[pc + 1].w.hi = self.ncode - pc
+        self._bind()
+        return 0
+
+    cdef int _br_table(self, Instr* ins) except -1:
+        """``br_table``: one offset per arm; arms whose values need copies (or that
+        return) go through a trampoline after the table, shared per label."""
+        cdef uint32_t nt = ins.ntargets, k, depth
+        cdef LwCtrl* L = &self.ctrls[self.nctrls - 1 - ins.idx]
+        cdef uint32_t n = self._arity(L)
+        cdef uint32_t sidx
+        cdef int32_t pc, t
+        cdef LwVal* e = &self.vals[self.nvals - 1]
+        if e.kind == LV_CONST:
+            k = <uint32_t>e.bits
+            self._pop(1)
+            return self._branch(ins.targets[k] if k < nt else ins.idx)
+        sidx = self._slot(self.nvals - 1)
+        self._pop(1)
+        self._prepare(n, 0)
+        pc = self._emit(IR_BR_TABLE, 3 + nt)
+        self.code[pc + 1].s.a = sidx
+        self.code[pc + 1].w.hi = nt
+        self.arm = <int32_t*>realloc(self.arm, self.nctrls * sizeof(int32_t))
+        if self.arm == NULL:
+            raise MemoryError()
+        for k in range(self.nctrls):
+            self.arm[k] = -1
+        # Direct arms first, then the trampolines.
+        for k in range(nt + 1):
+            depth = ins.targets[k] if k < nt else ins.idx
+            L = &self.ctrls[self.nctrls - 1 - depth]
+            if L.kind == FRAME_FUNC or self._needs_copies(L, n, 0):
+                continue
+            if L.kind == FRAME_LOOP:
+                self.code[pc + 2 + k].w.lo = L.head - pc
+            else:
+                L.fixups = self._add_fix(pc, pc + 2 + k, 0, L.fixups)
+        for k in range(nt + 1):
+            depth = ins.targets[k] if k < nt else ins.idx
+            L = &self.ctrls[self.nctrls - 1 - depth]
+            if not (L.kind == FRAME_FUNC or self._needs_copies(L, n, 0)):
+                continue
+            t = self.arm[depth]
+            if t < 0:
+                t = self.ncode
+                self.arm[depth] = t
+                self._branch(depth)
+            self.code[pc + 2 + k].w.lo = t - pc
+        return 0
+
+
+def _cell_field(uint64_t cell, str field):
+    """One named field of an operand cell (see the ISA's ``Cell`` layout)."""
+    if field == "a":
+        return cell & 0xFFFF
+    if field == "b":
+        return (cell >> 16) & 0xFFFF
+    if field == "c":
+        return (cell >> 32) & 0xFFFF
+    if field == "d":
+        return (cell >> 48) & 0xFFFF
+    if field == "lo":
+        return <int32_t><uint32_t>(cell & 0xFFFFFFFF)
+    if field == "hi":
+        return <int32_t><uint32_t>(cell >> 32)
+    return <int64_t>cell
+
+
+def disassemble(LoweredFunc func, bint pcs=True) -> str:
+    """A readable listing of lowered code, one instruction per line, e.g.
+    ``3: i32_add dst=2 x=0 y=1``; branch offsets are shown as absolute targets
+    (``offset=@9``).  Names and operand layouts come from the ISA (``_isa_names``)."""
+    from wasmrt._isa_names import LAYOUT, NAMES
+    cells = func.cells()
+    lines = []
+    pc = 0
+    while pc < len(cells):
+        op = cells[pc]
+        if op >= len(NAMES):
+            raise ValueError("cell %d: unknown op %d" % (pc, op))
+        parts = [NAMES[op]]
+        layout = LAYOUT[op]
+        for k, spec in enumerate(layout):
+            for item in spec.split():
+                field, name = item.split("=")
+                if name.endswith("..."):           # br_table: n + 1 offsets follow
+                    n = _cell_field(cells[pc + 1], "hi")
+                    targets = ["@%d" % (pc + _cell_field(cells[pc + 2 + j], "lo"))
+                               for j in range(n + 1)]
+                    parts.append("%s=[%s]" % (name[:-3], " ".join(targets)))
+                    continue
+                value = _cell_field(cells[pc + 1 + k], field)
+                if name == "offset" and (NAMES[op].startswith("br") or NAMES[op] == "br"):
+                    parts.append("offset=@%d" % (pc + value))
+                else:
+                    parts.append("%s=%d" % (name, value))
+        size = 3 + _cell_field(cells[pc + 1], "hi") if NAMES[op] == "br_table" \
+            else 1 + len(layout)
+        lines.append(("%d: " % pc if pcs else "") + " ".join(parts))
+        pc += size
+    return "\n".join(lines)

@@ -1,0 +1,403 @@
+"""The lowerer (``_core_lower.pxi``): the shape of the emitted register code, and that every
+lowered body of the spec suite is well-formed code made only of ops declared in the ISA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import spec_dir_path
+from wasmrt import _core
+from wasmrt._isa_names import LAYOUT, NAMES, NCELLS
+from wasmrt.errors import UnsupportedFeatureError
+from wasmrt.wat import ModuleCmd, parse_wast, wat2wasm
+
+
+def lower(text: str) -> list:
+    """The ``LoweredFunc`` of every defined function of a module in WAT."""
+    return list(_core.compile_module(wat2wasm(text)).func_codes)
+
+
+def dis(body: str, sig: str = "(param i32 i32) (result i32)", extra: str = "") -> list[str]:
+    """Disassembly (without pcs) of one function ``(func sig body)``."""
+    funcs = lower(f"(module {extra} (func {sig} {body}))")
+    return _core.disassemble(funcs[-1], pcs=False).splitlines()
+
+
+# -- shape: local.get / const elimination ------------------------------------------------
+
+
+def test_local_get_is_free() -> None:
+    assert dis("local.get 0 local.get 1 i32.add") == ["i32_add dst=2 x=0 y=1", "ret_slot src=2"]
+
+
+def test_constant_folds_into_imm_form() -> None:
+    assert dis("local.get 0 i32.const 5 i32.add") == [
+        "i32_add_imm dst=2 x=0 imm=5",
+        "ret_slot src=2",
+    ]
+
+
+def test_constant_on_the_left_of_a_commutative_op() -> None:
+    assert dis("i32.const -7 local.get 0 i32.mul") == [
+        "i32_mul_imm dst=2 x=0 imm=-7",
+        "ret_slot src=2",
+    ]
+
+
+def test_constant_on_the_left_of_a_compare_reverses_it() -> None:
+    assert dis("i32.const 5 local.get 0 i32.lt_s") == [
+        "i32_gt_s_imm dst=2 x=0 imm=5",
+        "ret_slot src=2",
+    ]
+
+
+def test_constant_on_the_left_of_sub_is_materialised() -> None:
+    assert dis("i32.const 5 local.get 0 i32.sub") == [
+        "const32 dst=2 imm=5",
+        "i32_sub dst=2 x=2 y=0",
+        "ret_slot src=2",
+    ]
+
+
+def test_wide_i64_constant_is_not_an_imm() -> None:
+    assert dis("local.get 0 i64.const 0x100000000 i64.add", "(param i64) (result i64)") == [
+        "const64 dst=2 imm=4294967296",
+        "i64_add dst=1 x=0 y=2",
+        "ret_slot src=1",
+    ]
+
+
+def test_small_i64_constant_is_an_imm() -> None:
+    assert dis("local.get 0 i64.const -1 i64.xor", "(param i64) (result i64)") == [
+        "i64_xor_imm dst=1 x=0 imm=-1",
+        "ret_slot src=1",
+    ]
+
+
+def test_returned_constant_goes_straight_to_slot_0() -> None:
+    assert dis("f64.const 1.5", "(result f64)") == [
+        f"const64 dst=0 imm={0x3FF8000000000000}",
+        "ret",
+    ]
+
+
+def test_reinterpret_emits_nothing() -> None:
+    assert dis("local.get 0 f32.reinterpret_i32", "(param i32) (result f32)") == ["ret_slot src=0"]
+
+
+# -- shape: local.set / local.tee ----------------------------------------------------------
+
+
+def test_local_set_retargets_the_producer() -> None:
+    assert dis("local.get 0 local.get 0 i32.mul local.set 1 local.get 1",
+               "(param i32) (result i32) (local i32)") == [
+        "i32_mul dst=1 x=0 y=0",
+        "ret_slot src=1",
+    ]
+
+
+def test_local_tee_retargets_and_the_value_stays_the_local() -> None:
+    assert dis("local.get 0 i32.const 1 i32.add local.tee 1 local.get 1 i32.add",
+               "(param i32) (result i32) (local i32)") == [
+        "i32_add_imm dst=1 x=0 imm=1",
+        "i32_add dst=2 x=1 y=1",
+        "ret_slot src=2",
+    ]
+
+
+def test_local_set_preserves_a_pending_read_of_the_local() -> None:
+    # The first `local.get 0` is still on the stack when local 0 is overwritten: it is
+    # copied out first, and the sum uses the old value.
+    assert dis("local.get 0 local.get 0 i32.const 1 i32.add local.set 0 local.get 0 i32.add",
+               "(param i32) (result i32)") == [
+        "i32_add_imm dst=2 x=0 imm=1",
+        "copy dst=1 src=0",
+        "copy dst=0 src=2",
+        "i32_add dst=1 x=1 y=0",
+        "ret_slot src=1",
+    ]
+
+
+def test_local_set_of_a_constant() -> None:
+    assert dis("i32.const 42 local.set 0 local.get 0", "(param i32) (result i32)") == [
+        "const32 dst=0 imm=42",
+        "ret_slot src=0",
+    ]
+
+
+def test_pending_local_is_materialised_before_a_block() -> None:
+    assert dis("local.get 0 block i32.const 3 local.set 0 end local.get 0 i32.add",
+               "(param i32) (result i32)") == [
+        "copy dst=1 src=0",
+        "const32 dst=0 imm=3",
+        "i32_add dst=1 x=1 y=0",
+        "ret_slot src=1",
+    ]
+
+
+# -- shape: branches ---------------------------------------------------------------------
+
+
+def test_compare_fuses_with_br_if() -> None:
+    assert dis("loop local.get 0 i32.const 1 i32.sub local.tee 0 local.get 1 i32.gt_s br_if 0 end"
+               " local.get 0") == [
+        "i32_sub_imm dst=0 x=0 imm=1",
+        "br_i32_gt_s x=0 y=1 offset=@0",
+        "ret_slot src=0",
+    ]
+
+
+def test_compare_with_constant_fuses_with_if_negated() -> None:
+    assert dis("local.get 0 i32.const 10 i32.lt_u if (result i32) i32.const 1 else i32.const 2"
+               " end", "(param i32) (result i32)") == [
+        "br_i32_ge_u_imm x=0 offset=@7 imm=10",
+        "const32 dst=1 imm=1",
+        "br offset=@9",
+        "const32 dst=1 imm=2",
+        "ret_slot src=1",
+    ]
+
+
+def test_eqz_fuses_with_br_if() -> None:
+    assert dis("block local.get 0 i64.eqz br_if 0 unreachable end", "(param i64)") == [
+        "br_i64_eqz cond=0 offset=@3",
+        "unreachable",
+        "ret",
+    ]
+
+
+def test_plain_condition_branches_on_nonzero() -> None:
+    assert dis("block local.get 0 br_if 0 unreachable end", "(param i32)") == [
+        "br_nez cond=0 offset=@3",
+        "unreachable",
+        "ret",
+    ]
+
+
+def test_constant_condition_needs_no_branch() -> None:
+    assert dis("block i32.const 0 br_if 0 i32.const 1 br_if 0 unreachable end", "") == [
+        "br offset=@2",
+        "ret",
+    ]
+
+
+def test_br_if_with_a_value_copies_on_the_taken_path_only() -> None:
+    assert dis("block (result i32) i32.const 7 local.get 0 br_if 0 drop local.get 1 end",
+               "(param i32 i32) (result i32)") == [
+        "br_eqz cond=0 offset=@6",
+        "const32 dst=2 imm=7",
+        "br offset=@8",
+        "copy dst=2 src=1",
+        "ret_slot src=2",
+    ]
+
+
+def test_br_table_arms_needing_copies_use_trampolines() -> None:
+    body = """
+      block (result i32)
+        i32.const 0
+        block (result i32)
+          i32.const 5 local.get 0 br_table 0 1 0
+        end
+        i32.add
+      end"""
+    assert dis(body, "(param i32) (result i32)") == [
+        "const32 dst=2 imm=5",
+        "br_table index=0 n=2 offset=[@11 @7 @11]",
+        "copy dst=1 src=2",  # the trampoline of the outer label
+        "br offset=@13",
+        "i32_add_imm dst=1 x=2 imm=0",
+        "ret_slot src=1",
+    ]
+
+
+def test_br_table_arms_already_in_place_branch_directly() -> None:
+    body = """
+      block (result i32)
+        block (result i32)
+          i32.const 5 local.get 0 br_table 0 1 1
+        end
+        i32.const 1 i32.add
+      end"""
+    assert dis(body, "(param i32) (result i32)") == [
+        "const32 dst=1 imm=5",
+        "br_table index=0 n=2 offset=[@7 @9 @9]",
+        "i32_add_imm dst=1 x=1 imm=1",
+        "ret_slot src=1",
+    ]
+
+
+def test_br_table_to_the_function_returns() -> None:
+    assert dis("local.get 1 local.get 0 br_table 0 0") == [
+        "copy dst=2 src=1",
+        "br_table index=0 n=1 offset=[@6 @6]",
+        "ret_slot src=2",
+    ]
+
+
+def test_if_without_else_keeps_its_params_in_place() -> None:
+    assert dis("local.get 1 local.get 0 if (param i32) (result i32) i32.const 2 i32.mul end") == [
+        "copy dst=2 src=1",
+        "br_eqz cond=0 offset=@6",
+        "i32_mul_imm dst=2 x=2 imm=2",
+        "ret_slot src=2",
+    ]
+
+
+def test_loop_params_live_in_their_slots() -> None:
+    body = """local.get 0
+      loop (param i32) (result i32)
+        i32.const 1 i32.sub local.tee 0 local.get 0 br_if 0
+      end"""
+    assert dis(body, "(param i32) (result i32)") == [
+        "copy dst=1 src=0",  # the loop's param slot
+        "i32_sub_imm dst=0 x=1 imm=1",
+        "br_eqz cond=0 offset=@10",
+        "copy dst=1 src=0",  # br_if 0 carries local 0 into the param slot
+        "br offset=@2",
+        "copy dst=1 src=0",  # the fall-through result
+        "ret_slot src=1",
+    ]
+
+
+def test_dead_code_emits_nothing() -> None:
+    assert dis("local.get 0 return local.get 1 i32.const 1 i32.add drop block end") == [
+        "ret_slot src=0"
+    ]
+
+
+def test_return_of_several_values_moves_them_together() -> None:
+    assert dis("local.get 1 local.get 0", "(param i32 i32) (result i32 i32)") == [
+        "copy dst=2 src=1",
+        "copy dst=3 src=0",
+        "ret_n src=2 n=2",
+    ]
+
+
+# -- shape: calls and memory -------------------------------------------------------------
+
+
+def test_call_arguments_are_contiguous_at_the_base() -> None:
+    extra = "(func $f (param i32 i32) (result i32) local.get 0)"
+    assert dis("local.get 1 i32.const 3 call $f local.get 0 i32.add", extra=extra) == [
+        "copy dst=2 src=1",
+        "const32 dst=3 imm=3",
+        "call base=2 func=0",
+        "i32_add dst=2 x=2 y=0",
+        "ret_slot src=2",
+    ]
+
+
+def test_call_indirect_reads_its_index_slot() -> None:
+    extra = "(type $t (func (param i32) (result i32))) (table 1 funcref)"
+    assert dis("local.get 0 local.get 1 call_indirect (type $t)", extra=extra) == [
+        "copy dst=2 src=0",
+        "call_indirect base=2 index=1 type=0 table=0",
+        "ret_slot src=2",
+    ]
+
+
+def test_load_and_store_offsets_are_immediates() -> None:
+    body = "local.get 0 local.get 0 i32.load offset=8 i32.store16 offset=2 local.get 1"
+    assert dis(body, extra="(memory 1)") == [
+        "i32_load dst=3 addr=0 offset=8",
+        "i32_store16 addr=0 val=3 offset=2",
+        "ret_slot src=1",
+    ]
+
+
+def test_srcmap_points_at_the_wasm_instructions() -> None:
+    wasm = wat2wasm("(module (func (param i32) (result i32) local.get 0 i32.const 0 i32.div_u))")
+    (func,) = _core.compile_module(wasm).func_codes
+    (pc, offset), *_ = func.srcmap()
+    assert pc == 0
+    assert wasm[offset] == 0x6E  # i32.div_u
+
+
+def test_frame_layout() -> None:
+    (func,) = lower("(module (func (param i32 i64) (result f32) (local f64 i32) f32.const 0))")
+    assert (func.nparams, func.nlocals, func.nresults) == (2, 2, 1)
+    assert func.max_slots >= 4
+
+
+def test_simd_body_is_unsupported() -> None:
+    with pytest.raises(UnsupportedFeatureError):
+        lower("(module (func (result v128) v128.const i64x2 1 2))")
+
+
+# -- every lowered body of the spec suite is well-formed ----------------------------------
+
+_SLOT_FIELDS = {"dst", "x", "y", "src", "cond", "addr", "val", "index", "init", "delta",
+                "dst0", "src0", "dst1", "src1"}
+_TERMINATORS = {"br", "ret", "ret_slot", "ret_n", "unreachable", "br_table"}
+
+
+def _field(cell: int, field: str) -> int:
+    return int(_core._cell_field(cell, field))
+
+
+def check_code(func: object) -> None:
+    """Walk the code: declared ops only, instructions end exactly at the end, branch
+    targets are instruction starts, slot operands are inside the frame, and the code
+    cannot run off its end."""
+    cells = func.cells()  # type: ignore[attr-defined]
+    max_slots = func.max_slots  # type: ignore[attr-defined]
+    starts: list[int] = []
+    targets: list[tuple[int, int]] = []
+    pc = 0
+    while pc < len(cells):
+        op = cells[pc]
+        assert op < len(NAMES), f"cell {pc}: undeclared op {op}"
+        starts.append(pc)
+        name = NAMES[op]
+        if name == "br_table":
+            n = _field(cells[pc + 1], "hi")
+            size = 3 + n
+            assert _field(cells[pc + 1], "a") < max_slots
+            targets += [(pc, pc + _field(cells[pc + 2 + j], "lo")) for j in range(n + 1)]
+        else:
+            size = NCELLS[op]
+            for k, spec in enumerate(LAYOUT[op]):
+                for item in spec.split():
+                    field, what = item.split("=")
+                    value = _field(cells[pc + 1 + k], field)
+                    if what == "offset" and name.startswith("br"):
+                        targets.append((pc, pc + value))
+                    elif what in _SLOT_FIELDS:
+                        assert value < max_slots, f"cell {pc}: {name} {what}={value} >= {max_slots}"
+        pc += size
+    assert pc == len(cells), "the last instruction runs past the end"
+    where = set(starts)
+    for src, dst in targets:
+        assert dst in where, f"branch at {src} to {dst}: not an instruction"
+    assert NAMES[cells[starts[-1]]] in _TERMINATORS, "code can fall off its end"
+
+
+def _wast_files() -> list[Path]:
+    root = spec_dir_path()
+    if root is None:
+        return []
+    return sorted(p for p in root.glob("*.wast") if not p.name.startswith("simd_"))
+
+
+@pytest.mark.parametrize("path", _wast_files(), ids=lambda p: p.stem)
+def test_spec_modules_lower_to_well_formed_code(path: Path) -> None:
+    checked = 0
+    for cmd in parse_wast(path.read_text(), str(path)):
+        if not isinstance(cmd, ModuleCmd):
+            continue
+        try:
+            wasm = cmd.module.encode()
+        except Exception:  # a text module our WAT encoder rejects is not this test's concern
+            continue
+        try:
+            info = _core.compile_module(wasm)
+        except UnsupportedFeatureError:
+            continue
+        for func in info.func_codes:
+            check_code(func)
+            checked += 1
+    if not checked:
+        pytest.skip("no function body in this file's modules")
