@@ -381,3 +381,10 @@ def test_mutated_modules_raise_only_wat_error(spec_dir) -> None:  # type: ignore
             assert wat2wasm(" ".join(toks)).startswith(b"\x00asm")
         except WatError:
             pass
+
+
+def test_string_ids() -> None:
+    """``$"..."`` ids (as ``wasm-tools print`` writes them) name the same thing as ``$...``."""
+    a = wat2wasm('(module (func $"f" (call $f)) (func $"g h" (call $"g h")))')
+    assert b"\x03g h" in a
+    assert body_of(wat2wasm('(func $"f" (call $f))')) == b"\x10\x00"

@@ -27,6 +27,7 @@ from wasmrt.wat import (
     ModuleCmd,
     ModuleSource,
     parse_wast,
+    wat2wasm,
 )
 
 WASM_TOOLS = shutil.which("wasm-tools")
@@ -144,3 +145,22 @@ def test_spec_modules(name: str, tmp_path: Path) -> None:
     assert not failures, f"{len(failures)} of {checked + len(failures)} modules:\n" + "\n".join(
         failures[:5]
     )
+
+
+def test_printed_programs_round_trip(bench_dir: Path, tmp_path: Path) -> None:
+    """``wasm-tools print`` of the benchmark programs (C compiled by clang, with ``$"..."``
+    ids) encodes like ``wasm-tools parse`` does, custom sections aside."""
+    programs = sorted((bench_dir / "wasm").glob("*.wasm"))
+    assert programs
+    for path in programs:
+        text = subprocess.run(
+            [WASM_TOOLS, "print", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        ref = subprocess.run(
+            [WASM_TOOLS, "parse", "-"], input=text.encode(), check=True, capture_output=True
+        ).stdout
+        assert strip_custom(wat2wasm(text)) == strip_custom(ref), path.name

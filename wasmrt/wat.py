@@ -23,7 +23,7 @@ import bisect
 import re
 import struct
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import WatError
 
@@ -87,6 +87,8 @@ class _Source:
             text = _blank_comments(text, self)
         toks = _TOKEN_RE.findall(text + _SENTINEL)
         toks.pop()  # the sentinel
+        if '$"' in text:
+            toks = [_string_id(t) if t[:2] == '$"' else t for t in toks]
         self.toks: list[str] = toks
 
     def offset(self, k: int) -> int:
@@ -324,13 +326,14 @@ def _float_bits_uncached(tok: str, mbits: int, ebits: int) -> int | None:
         x = float(body.replace("_", ""))  # correctly rounded to f64
         if x == _INF:
             raise OverflowError("constant out of range")
-        b64 = _unpack_q(_pack_d(x))[0]
+        b64: int = _unpack_q(_pack_d(x))[0]
         if mbits == 52:
             return sign | b64
         # f64 -> f32 is exact unless x sits on an f32 midpoint (double rounding) or is
         # in the f32 subnormal range: then round the decimal exactly below.
         if (b64 & 0x1FFFFFFF) != 0x10000000 and x >= _F32_MIN_NORMAL:
-            return sign | _unpack_i(_pack_f(x))[0]
+            b32: int = _unpack_i(_pack_f(x))[0]
+            return sign | b32
         ip, fp, ep = m.groups()
         ip = ip.replace("_", "")
         fp = fp.replace("_", "") if fp else ""
@@ -644,7 +647,28 @@ _SPACES = ("type", "func", "table", "memory", "global", "elem", "data")
 _IMPORT_KINDS = {"func": 0, "table": 1, "memory": 2, "global": 3}
 
 
-_ID_RE = re.compile(r"\$[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+\Z")
+_ID_RE = re.compile(r"\$(?:[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+|\x01[^\x01]*)\Z")
+_IDCHARS_RE = re.compile(r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+\Z")
+
+
+def _string_id(tok: str) -> str:
+    """Normalize a ``$"..."`` id token: ``$"abc"`` is ``$abc``; other names become
+    ``$\x01name`` (a form no source token has).  Malformed ones are left as they are."""
+    if not _STR_RE.match(tok, 1):
+        return tok
+    b = _string_bytes(tok[1:])
+    try:
+        name = b.decode("utf-8") if b is not None else None
+    except UnicodeDecodeError:
+        name = None
+    if not name:
+        return tok
+    return "$" + name if _IDCHARS_RE.match(name) else "$\x01" + name
+
+
+def _id_name(tok: str) -> str:
+    """The name an id token stands for (for the name section)."""
+    return tok[2:] if tok[1] == "\x01" else tok[1:]
 
 
 def _is_id(t: str) -> bool:
@@ -938,7 +962,7 @@ class _ModuleParser:
         index = self.next_index["func"]
         self.next_index["func"] += 1
         if _is_id(toks[k]):
-            self.func_names[index] = toks[k][1:]
+            self.func_names[index] = _id_name(toks[k])
             k += 1
         k, imp = self.exports_and_import(k, 0, index)
         tidx, k, names, sig = self.typeuse(k, allow_names=True)
@@ -954,7 +978,7 @@ class _ModuleParser:
             if name in self.locals:
                 raise self.err(f"duplicate local {name}", tk)
             self.locals[name] = pidx
-            lnames[pidx] = name[1:]
+            lnames[pidx] = _id_name(name)
         nparams = len(sig[0])
         local_types: list[int] = []
         n = nparams
@@ -964,7 +988,7 @@ class _ModuleParser:
                 if toks[k] in self.locals:
                     raise self.err(f"duplicate local {toks[k]}", k)
                 self.locals[toks[k]] = n
-                lnames[n] = toks[k][1:]
+                lnames[n] = _id_name(toks[k])
                 local_types.append(self.valtype(k + 1))
                 n += 1
                 k = self.close(k + 2)
@@ -1023,7 +1047,7 @@ class _ModuleParser:
             seg = bytearray()
             k += 2
             if toks[k] == "(":
-                items = []
+                items: list[bytes] = []
                 while toks[k] == "(":
                     k = self.elem_expr(k, items)
                 n = len(items)
@@ -1113,7 +1137,7 @@ class _ModuleParser:
         self.next_index[space] += 1
         if _is_id(toks[k]):
             if kind == "func":
-                self.func_names[index] = toks[k][1:]
+                self.func_names[index] = _id_name(toks[k])
             k += 1
         head = _name(mod) + _name(nm)
         if kind == "func":
@@ -1344,7 +1368,7 @@ class _ModuleParser:
         # frame: [state, pending bytes, label]; states: P plain folded, B folded block/loop,
         # I folded if (condition), T then, A after then, E else, Z after else,
         # F flat block/loop, FI flat if, FE flat else
-        frames: list[list] = []
+        frames: list[list[Any]] = []
         ops = OPS
         while True:
             if k == stop and not frames:
@@ -1788,7 +1812,7 @@ def _encode_module(src: _Source, k: int, end: int) -> bytes:
             raise src.error(f"unexpected token '{toks[stop]}' after the module", stop)
         j = k + 2
         if _is_id(toks[j]):
-            p.module_name = toks[j][1:]
+            p.module_name = _id_name(toks[j])
             j += 1
         if toks[j] in ("binary", "quote"):
             ms = _module_source(src, k, stop, None)
@@ -2146,7 +2170,9 @@ class _ScriptParser:
                 return AssertTrap(loc, target, msg)
             assert not isinstance(target, ModuleSource)
             return AssertExhaustion(loc, target, msg)
-        kinds = {
+        kinds: dict[
+            str, type[AssertInvalid | AssertMalformed | AssertUnlinkable | AssertUninstantiable]
+        ] = {
             "assert_invalid": AssertInvalid,
             "assert_malformed": AssertMalformed,
             "assert_unlinkable": AssertUnlinkable,
@@ -2161,7 +2187,7 @@ class _ScriptParser:
             ms = _module_source(self.src, j, e, None)
             msg = self.string(e)
             self.end(e + 1, stop)
-            return cls(loc, ms, msg)  # type: ignore[no-any-return]
+            return cls(loc, ms, msg)
         raise self.err(f"unknown script command '{w}'", k + 1)
 
     def end(self, j: int, stop: int) -> None:
@@ -2232,9 +2258,8 @@ class _ScriptParser:
                     if t in ("nan:canonical", "nan:arithmetic"):
                         lane_vals.append(Pattern(lt, t))  # type: ignore[arg-type]
                     else:
-                        lane_vals.append(
-                            Value(lt, self.mp.float_lit(m, bits - 9 if bits == 32 else 52))
-                        )  # type: ignore[arg-type]
+                        v = self.mp.float_lit(m, 23 if bits == 32 else 52)
+                        lane_vals.append(Value(lt, v))  # type: ignore[arg-type]
                     m += 1
                 return Pattern("v128", "lanes", lane_vals, shape), self.mp.close(m)
             v, m = self.mp.v128_lit(j)
