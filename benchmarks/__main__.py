@@ -17,7 +17,7 @@ Programs and expected checksums: `../shared/bench` (`benchmarks.json`). Each cel
 {repeat} runs of `run(n)` on one instance, in seconds, after a `run(0)` warm-up; the ratio is that
 time over wasm3's (lower is better). `~` marks pywasm times extrapolated from `run(n_small)`.
 Every checksum was checked. wasmtime compiles to native code (Cranelift); wasm3, wasmrt and
-pywasm interpret.
+pywasm interpret. The 2-core machine is shared, so single numbers vary by up to ~30%.
 
 """
 
@@ -59,6 +59,10 @@ def _compare(args: argparse.Namespace) -> int:
                 status = f"{m.value:,.0f} ({m.unit})" if m.error is None else f"FAIL {m.error}"
                 print(f"{name:9} {mname:12} {status}", file=sys.stderr, flush=True)
     env = environment(names)
+    if set(wanted) - set(names):
+        env["not measured"] = ", ".join(
+            f"{n} (not installed or cannot run code)" for n in wanted if n not in names
+        )
     report = format_report(results, micro, names, env)
     print(report)
     if args.write:

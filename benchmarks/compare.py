@@ -198,6 +198,10 @@ def _cell(r: Result, base: Result | None) -> tuple[str, str]:
     return t, ratio
 
 
+def _ratio_col(name: str, base_name: str | None) -> bool:
+    return base_name is not None and name != base_name
+
+
 def geomean(values: list[float]) -> float:
     """Geometric mean (nan for an empty list)."""
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else math.nan
@@ -218,7 +222,7 @@ def format_report(
     base_name = BASELINE if BASELINE in runtimes else None
     head = ["program", "n"]
     for name in runtimes:
-        head += [f"{name} s"] + ([f"{name} / {base_name}"] if base_name else [])
+        head += [f"{name} s"] + ([f"{name} / {base_name}"] if _ratio_col(name, base_name) else [])
     lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     failures: list[str] = []
     ratios: dict[str, list[float]] = {n: [] for n in runtimes}
@@ -227,8 +231,9 @@ def format_report(
         row = [prog, str(next(r.n for r in results if r.program == prog))]
         for name in runtimes:
             r = by.get((name, prog))
+            with_ratio = _ratio_col(name, base_name)
             if r is None:
-                row += ["", ""] if base_name else [""]
+                row += ["", ""] if with_ratio else [""]
                 continue
             t, ratio = _cell(r, base)
             if not r.ok:
@@ -236,13 +241,17 @@ def format_report(
                 ratio = ""
             elif base is not None and base.ok:
                 ratios[name].append(r.seconds / base.seconds)
-            row += [t, ratio] if base_name else [t]
+            row += [t, ratio] if with_ratio else [t]
         lines.append("| " + " | ".join(row) + " |")
     if base_name:
         row = ["**geomean**", ""]
         for name in runtimes:
             g = geomean(ratios[name])
-            row += ["", f"**{g:.2f}**" if ratios[name] else ""]
+            row += (
+                ["", f"**{g:.2f}**" if ratios[name] else ""]
+                if _ratio_col(name, base_name)
+                else [""]
+            )
         lines.append("| " + " | ".join(row) + " |")
     if micro:
         names = list(dict.fromkeys(m.name for m in micro))
