@@ -19,7 +19,10 @@ def test_report_ratios_failures_and_micro() -> None:
         Result("wasm3", "sieve", 5, 2.0),
         Result("wasmrt", "sieve", 5, error="Trap: unreachable"),
     ]
-    micro = [MicroResult("wasm3", "identity", 120.0, "ns"), MicroResult("wasmrt", "identity", error="boom")]
+    micro = [
+        MicroResult("wasm3", "identity", 120.0, "ns"),
+        MicroResult("wasmrt", "identity", error="boom"),
+    ]
     report = format_report(results, micro, ["wasm3", "wasmrt"], {"Python": "3.11"})
     assert "- **Python**: 3.11" in report
     assert "| program | n | wasm3 s | wasmrt s | wasmrt / wasm3 |" in report

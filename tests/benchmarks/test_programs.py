@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.compare import MICRO, measure_micro
 from benchmarks.programs import Program, load_programs, to_i32
 from benchmarks.programs import bench_dir as bench_dir_path
 from benchmarks.runtimes import RUNTIMES, get_runtime
@@ -50,3 +51,18 @@ def test_to_i32() -> None:
     assert to_i32(-1) == -1
     assert to_i32(0x7FFFFFFF) == 0x7FFFFFFF
     assert to_i32(1 << 32) == 0
+
+
+@pytest.mark.parametrize("name", list(MICRO))
+def test_micro_results_wasmrt(name: str, bench_dir: Path, runnable_wasmrt: object) -> None:
+    """The micro-benchmarks check their own results (id(7), the host-call sum, memory bytes)."""
+    result = measure_micro(get_runtime("wasmrt"), name)
+    assert result.error is None, result.error
+
+
+@pytest.mark.parametrize("name", list(MICRO))
+def test_micro_results_wasm3(name: str, bench_dir: Path) -> None:
+    if not RUNTIMES["wasm3"].available():
+        pytest.skip("pywasm3 not installed (optional `bench` extra)")
+    result = measure_micro(get_runtime("wasm3"), name)
+    assert result.error is None, result.error

