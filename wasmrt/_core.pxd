@@ -29,6 +29,9 @@ cdef enum Feature:
     FEAT_REFERENCE_TYPES = 1 << 5     # funcref/externref values, several tables, table.* ops
     FEAT_SIMD = 1 << 6                # v128 and the 0xFD ops
     FEATURES_WASM2 = 0x7F
+    # Not a proposal: lower with `fuel` checks at function entry and loop heads (for
+    # Config.consume_fuel / epoch_interruption).
+    FEAT_METERING = 1 << 30
     # Wasm 3.0 proposals: recognised, rejected.
     FEAT_RELAXED_SIMD = 1 << 16
     FEAT_TAIL_CALL = 1 << 17

@@ -178,6 +178,9 @@ cdef void _lw_tables():
 
 _lw_tables()
 
+# The ``features`` bit of ``compile_module`` asking for fuel/epoch checks in the code.
+FEATURE_METERING = FEAT_METERING
+
 
 cdef inline bint _fits_i32(int64_t v) noexcept nogil:
     return -2147483648 <= v <= 2147483647
@@ -310,6 +313,7 @@ cdef class Lowerer:
         self.label_pc = 0
         self.cur_off = 0
         self.nlocal_refs = 0
+        self.fuel = (v.features & FEAT_METERING) != 0
         self._reserve_code(64)
         self.local_slot = <uint32_t*>realloc(self.local_slot, (v.nlocals + 1) * sizeof(uint32_t))
         if self.local_slot == NULL:

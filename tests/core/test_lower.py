@@ -322,6 +322,15 @@ def test_frame_layout() -> None:
     assert func.max_slots >= 4
 
 
+def test_metering_adds_fuel_checks_at_entry_and_loop_heads() -> None:
+    wasm = wat2wasm("(module (func loop br 0 end))")
+    features = _core.WASM2_FEATURES | _core.FEATURE_METERING
+    (func,) = _core.compile_module(wasm, features).func_codes
+    assert _core.disassemble(func, pcs=False).splitlines() == ["fuel", "fuel", "br offset=@1"]
+    (plain,) = _core.compile_module(wasm).func_codes
+    assert _core.disassemble(plain, pcs=False).splitlines() == ["br offset=@0"]
+
+
 def test_simd_body_is_unsupported() -> None:
     with pytest.raises(UnsupportedFeatureError):
         lower("(module (func (result v128) v128.const i64x2 1 2))")
