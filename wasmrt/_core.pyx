@@ -69,6 +69,19 @@ def compile_module(data, unsigned int features=FEATURES_WASM2) -> ModuleInfo:
     return d.m
 
 
+def trace_instrs(data, unsigned int features=FEATURES_WASM2) -> list:
+    """Validate a module and return, per defined function, the ``Instr`` seen by the
+    lowerer after each instruction (as dicts: the fields that apply to the op, plus the
+    operand-stack ``height`` and the current frame's ``unreachable`` flag).  For tests
+    and for debugging the lowering seam."""
+    cdef Decoder d = Decoder(_as_bytes(data))
+    cdef list traces = []
+    d.m.features = features
+    d.run()
+    validate_all(d.m, False, traces)
+    return traces
+
+
 def read_leb128(data, int bits, bint signed=False) -> tuple:
     """Read one LEB128 integer of ``bits`` bits (32, 33 or 64) from the start of ``data``.
 

@@ -431,8 +431,50 @@ cdef inline int fv_pop_sig(FuncValidator v, uint32_t sig) except -1:
     return 0
 
 
-cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowerer lw) except -1:
-    """Validate (and hand to ``lw``, if not None) one function body."""
+cdef dict instr_dict(FuncValidator v):
+    """``v.ins`` (the fields that apply to its op) and the stack state, as a dict."""
+    cdef Instr* ins = &v.ins
+    cdef dict d = {
+        "op": ins.op, "offset": ins.offset, "height": v.nvals,
+        "unreachable": bool(v.ctrls[v.nctrls - 1].unreachable) if v.nctrls else False,
+    }
+    cdef uint32_t op = ins.op
+    if op in (0x0C, 0x0D, 0x10, 0x11, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2) \
+            or 0xFC08 <= op <= 0xFC11 or 0xFD15 <= op <= 0xFD22 or 0xFD54 <= op <= 0xFD5B:
+        d["idx"] = ins.idx
+    if op in (0x11, 0xFC0C, 0xFC0E):
+        d["idx2"] = ins.idx2
+    if 0x28 <= op <= 0x3E or 0xFD00 <= op <= 0xFD0B or 0xFD54 <= op <= 0xFD5D:
+        d["align"] = ins.align
+        d["mem_offset"] = ins.mem_offset
+    if 0x41 <= op <= 0x44:
+        d["bits"] = ins.bits
+    if op == 0xFD0C or op == 0xFD0D:
+        d["v128"] = (<char*>ins.v128)[:16]
+    if op in (0x1A, 0x1B, 0x1C, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD0, 0xD1) \
+            or 0x28 <= op <= 0x3E:
+        d["val_type"] = ins.val_type
+    if op in (0x02, 0x03, 0x04, 0x10, 0x11):
+        d["nparams"] = ins.nparams
+        d["nresults"] = ins.nresults
+    if op in (0x02, 0x03, 0x04, 0x0B):
+        d["block_type"] = ins.block_type
+    if op == 0x0E:
+        d["targets"] = [ins.targets[i] for i in range(ins.ntargets)]
+        d["idx"] = ins.idx
+    if op == 0x05 or op == 0x0B:
+        d["frame_kind"] = ins.frame_kind
+        d["frame_unreachable"] = bool(ins.frame_unreachable)
+        d["frame_height"] = ins.frame_height
+        d["frame_nparams"] = ins.frame_nparams
+        d["frame_nresults"] = ins.frame_nresults
+    return d
+
+
+cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowerer lw,
+                       list trace=None) except -1:
+    """Validate (and hand to ``lw``, if not None) one function body; with ``trace``, also
+    append one ``instr_dict`` per instruction to it (for tests and tools)."""
     cdef Reader* r = &v.r
     cdef ModuleInfo m = v.module
     cdef uint32_t tidx = v.func_type[func_index]
@@ -756,6 +798,8 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             fv_malformed(v, "illegal opcode")
         if lw is not None:
             lw.instr(v, ins)
+        if trace is not None:
+            trace.append(instr_dict(v))
 
     if r.p != r.end:
         ins.offset = <uint32_t>(r.p - r.base)
@@ -1107,8 +1151,9 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
     return 0
 
 
-cdef int validate_all(ModuleInfo m, bint lower) except -1:
-    """Module rules, then every body in order (lowering each when ``lower``)."""
+cdef int validate_all(ModuleInfo m, bint lower, list traces=None) except -1:
+    """Module rules, then every body in order (lowering each when ``lower``); with
+    ``traces``, one list of instruction dicts per body is appended to it."""
     validate_module_rules(m)
     cdef FuncValidator v = FuncValidator()
     fv_setup(v, m, declared_funcs(m))
@@ -1117,5 +1162,9 @@ cdef int validate_all(ModuleInfo m, bint lower) except -1:
     cdef CodeInfo code
     for i in range(len(m.codes)):
         code = m.codes[i]
-        validate_body(v, base + i, code, Lowerer() if lower else None)
+        trace = None
+        if traces is not None:
+            trace = []
+            traces.append(trace)
+        validate_body(v, base + i, code, Lowerer() if lower else None, trace)
     return 0
