@@ -8,7 +8,8 @@ if any generated file is stale).  Outputs, all committed and headed "generated, 
 - ``docs/isa.md``           the reference table
 - ``wasmrt/_interp_ops.pxi`` handlers of the uniform families (numerics, loads, stores,
   fused compare+branch) and ``isa_fill_handlers()`` which maps every op to its ``h_<name>``
-  (hand-written ones live in ``_interp_loop.pxi``), so a missing handler fails the build.
+  (hand-written ones live in ``_interp_loop.pxi``, SIMD ones in
+  ``_interp_simd_ops.pxi``), so a missing handler fails the build.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def gen_ops() -> str:
            "# helpers and _interp_loop.pxi.  Every handler ends in a sibling call to the next one.",
            "", "# hot:begin", ""]
     for o in isa.OPS:
-        if o.kind != "manual":
+        if o.kind not in ("manual", "simd"):  # simd: tools/gen_simd.py
             out += handler(o)
     out += ["# hot:end", "", "",
             "cdef void isa_fill_handlers(void** t) noexcept nogil:",

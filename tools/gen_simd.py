@@ -1,8 +1,9 @@
 """Generate ``wasmrt/_interp_simd_ops.pxi`` from the SIMD table (``tools/isa_simd.py``).
 
 The generated part holds, for every v128 instruction: the ``cdef extern`` declaration of its
-lane-semantics function in ``wasmrt/include/wasmrt_simd.h`` and its entry in the table the
-test-only ``_simd_eval`` dispatches through.  Run ``python tools/gen_simd.py`` after editing
+lane-semantics function in ``wasmrt/include/wasmrt_simd.h``, its entry in the table the
+test-only ``_simd_eval`` dispatches through, and its handler ``h_<name>`` (same signature
+and tail-call dispatch as every handler; operand layouts in ``tools/isa_simd.py``).  Run ``python tools/gen_simd.py`` after editing
 the table (``--check`` exits 1 if the committed file is stale).
 """
 
@@ -41,6 +42,63 @@ def _ops() -> list[SimdOp]:
     return [o for o in SIMD_OPS if SIGNATURES[o.kind] is not None]
 
 
+SIG = "(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil"
+
+
+def _next(n: int) -> str:
+    return f"    return (<handler_t>pc[{n}].h)(pc + {n}, fp, cx, mem, msize)"
+
+
+def _v(field: str) -> str:
+    """The v128 held at the slot named by operand field `field` of cell 1."""
+    return f"simd_get(&fp[pc[1].s.{field}])"
+
+
+def _ea(addr: str, offset: str, width: int) -> list[str]:
+    return [f"    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.{addr}] + <uint32_t>{offset}",
+            f"    if ea + {width} > msize:",
+            "        return trap_at(cx, pc, TRAP_OOB_MEMORY)"]
+
+
+def handler(o: SimdOp) -> list[str]:
+    """The Cython handler of one SIMD op: a thin wrapper over its lane function."""
+    f, k = o.helper, o.kind
+    put = "    simd_put(&fp[pc[1].s.a], {})"
+    if k == "const":
+        body = ["    fp[pc[1].s.a] = pc[2].u64", "    fp[pc[1].s.a + 1] = pc[3].u64", _next(4)]
+    elif k == "load":
+        body = [*_ea("b", "pc[1].w.hi", o.width), put.format(f"{f}(mem + ea)"), _next(2)]
+    elif k == "store":
+        body = [*_ea("a", "pc[1].w.hi", o.width), f"    {f}(mem + ea, {_v('b')})", _next(2)]
+    elif k == "load_lane":
+        body = [*_ea("b", "pc[2].w.lo", o.width),
+                put.format(f"{f}(mem + ea, {_v('c')}, pc[1].s.d)"), _next(3)]
+    elif k == "store_lane":
+        body = [*_ea("a", "pc[2].w.lo", o.width), f"    {f}(mem + ea, {_v('b')}, pc[1].s.c)",
+                _next(3)]
+    elif k == "splat":
+        body = [put.format(f"{f}(fp[pc[1].s.b])"), _next(2)]
+    elif k == "extract":
+        body = [f"    fp[pc[1].s.a] = {f}({_v('b')}, pc[1].s.c)", _next(2)]
+    elif k == "replace":
+        body = [put.format(f"{f}({_v('b')}, pc[1].s.d, fp[pc[1].s.c])"), _next(2)]
+    elif k == "shuffle":
+        body = [put.format(f"{f}({_v('b')}, {_v('c')}, simd_get(&pc[2]))"), _next(4)]
+    elif k == "un":
+        body = [put.format(f"{f}({_v('b')})"), _next(2)]
+    elif k == "bin":
+        body = [put.format(f"{f}({_v('b')}, {_v('c')})"), _next(2)]
+    elif k == "tern":
+        body = [put.format(f"{f}({_v('b')}, {_v('c')}, {_v('d')})"), _next(2)]
+    elif k == "test":
+        body = [f"    fp[pc[1].s.a] = {f}({_v('b')})", _next(2)]
+    elif k == "shift":
+        body = [put.format(f"{f}({_v('b')}, <uint32_t>fp[pc[1].s.c])"), _next(2)]
+    else:
+        raise ValueError(k)
+    return [f"cdef int h_{o.name}{SIG}:", f'    """{o.wasm}"""', *body, "", ""]
+
+
 def render() -> str:
     """The text of the generated file."""
     out = [
@@ -56,7 +114,11 @@ def render() -> str:
     for o in _ops():
         fntype = SIGNATURES[o.kind][0]
         out.append(f'    "{o.wasm}": ("{o.kind}", {o.width}, <size_t><{fntype}>{o.helper}),')
-    out += ["}", ""]
+    out += ["}", "", "", "# Handlers: one per SIMD op of tools/isa.py (IR_<NAME> -> h_<name>).", "",
+            "# hot:begin", ""]
+    for o in SIMD_OPS:
+        out += handler(o)
+    out += ["# hot:end", ""]
     return "\n".join(out)
 
 

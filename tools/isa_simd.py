@@ -3,7 +3,7 @@
 One row per wasm instruction: ``(mnemonic, opcode, kind)``, in opcode order.  The opcode is
 the LEB128 sub-opcode after the ``0xFD`` prefix.  The lane semantics of ``mnemonic`` are
 the C function ``simd_<mnemonic with . -> _>`` of ``wasmrt/include/wasmrt_simd.h``; the
-internal op is ``v_<same>`` (``IR_V_I8X16_ADD``).  ``kind`` fixes the operand shape, and so
+internal op is ``<same>`` (``IR_I8X16_ADD``, handler ``h_i8x16_add``).  ``kind`` fixes the operand shape, and so
 the handler, the lowering and the test entry:
 
 ============  =====================================  ==============================
@@ -47,8 +47,8 @@ class SimdOp(NamedTuple):
 
     @property
     def name(self) -> str:
-        """The internal op name (``IR_`` + upper-case of it is the enum member)."""
-        return "v_" + self.wasm.replace(".", "_")
+        """The internal op name: ``i8x16_add`` (enum member ``IR_I8X16_ADD``)."""
+        return self.wasm.replace(".", "_")
 
     @property
     def helper(self) -> str:
@@ -172,6 +172,64 @@ for _row in _ARITH.replace("\n", " ").split(";"):
     _add(_n, int(_code, 16), _k, relaxed=int(_code, 16) >= 0x100)
 
 SIMD_OPS.sort(key=lambda o: o.opcode)
+
+
+# Operand cells (after the handler cell) and stack effect of each kind.
+KIND_CELLS: dict[str, tuple[str, ...]] = {
+    "const": ("a=dst", "i64=lo", "i64=hi"),
+    "load": ("a=dst b=addr hi=offset",),
+    "store": ("a=addr b=val hi=offset",),
+    "load_lane": ("a=dst b=addr c=vec d=lane", "lo=offset"),
+    "store_lane": ("a=addr b=val c=lane", "lo=offset"),
+    "splat": ("a=dst b=x",),
+    "extract": ("a=dst b=x c=lane",),
+    "replace": ("a=dst b=x c=val d=lane",),
+    "shuffle": ("a=dst b=x c=y", "i64=lo", "i64=hi"),
+    "un": ("a=dst b=x",),
+    "bin": ("a=dst b=x c=y",),
+    "tern": ("a=dst b=x c=y d=z",),
+    "test": ("a=dst b=x",),
+    "shift": ("a=dst b=x c=count",),
+}
+KIND_EFFECT = {
+    "const": "-> v128", "load": "i32 -> v128", "store": "i32 v128 ->",
+    "load_lane": "i32 v128 -> v128", "store_lane": "i32 v128 ->", "splat": "{t} -> v128",
+    "extract": "v128 -> {t}", "replace": "v128 {t} -> v128", "shuffle": "v128 v128 -> v128",
+    "un": "v128 -> v128", "bin": "v128 v128 -> v128", "tern": "v128 v128 v128 -> v128",
+    "test": "v128 -> i32", "shift": "v128 i32 -> v128",
+}
+KIND_DOC = {
+    "const": "fp[dst..+2) = the 16 immediate bytes (lo, hi).",
+    "load": "fp[dst..+2) = {w} from memory[u32(fp[addr]) + offset] ({n} bytes).",
+    "store": "{w}: store fp[val..+2) at memory[u32(fp[addr]) + offset].",
+    "load_lane": "fp[dst..+2) = fp[vec..+2) with lane `lane` loaded ({n} bytes) from "
+                 "memory[u32(fp[addr]) + offset].",
+    "store_lane": "{w}: store lane `lane` of fp[val..+2) ({n} bytes) at "
+                  "memory[u32(fp[addr]) + offset].",
+    "splat": "fp[dst..+2) = {w}(fp[x]).",
+    "extract": "fp[dst] = {w}(fp[x..+2), lane).",
+    "replace": "fp[dst..+2) = {w}(fp[x..+2), lane, fp[val]).",
+    "shuffle": "fp[dst..+2) = {w}(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).",
+    "un": "fp[dst..+2) = {w}(fp[x..+2)).",
+    "bin": "fp[dst..+2) = {w}(fp[x..+2), fp[y..+2)).",
+    "tern": "fp[dst..+2) = {w}(fp[x..+2), fp[y..+2), fp[z..+2)).",
+    "test": "fp[dst] = {w}(fp[x..+2)) (an i32).",
+    "shift": "fp[dst..+2) = {w}(fp[x..+2), fp[count]) (count masked to the lane width).",
+}
+TRAP_MEM = "out of bounds memory access"
+
+
+def isa_rows() -> list[dict]:
+    """Keyword arguments of ``isa.op(...)`` for every SIMD op (``kind="simd"``)."""
+    rows = []
+    for o in SIMD_OPS:
+        doc = KIND_DOC[o.kind].format(w=o.wasm, n=o.width)
+        if o.relaxed:
+            doc += " Relaxed SIMD (deterministic choice, see wasmrt_simd.h)."
+        rows.append({"name": o.name, "cells": KIND_CELLS[o.kind],
+                         "effect": KIND_EFFECT[o.kind].format(t=o.scalar), "doc": doc, "wasm": (o.wasm,),
+                         "traps": (TRAP_MEM,) if o.width else (), "kind": "simd"})
+    return rows
 
 
 def by_opcode() -> dict[int, SimdOp]:

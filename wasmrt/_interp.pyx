@@ -10,6 +10,7 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 - _interp_frames.pxi   handler table, code threading, entry, traps, fuel, table growth
 - _interp_host.pxi     host calls (wasm -> Python), trap construction
 - _interp_loop.pxi     the hand-written handlers (control, calls, memory, tables, ...)
+- _interp_simd.pxi     v128 lane semantics (include/wasmrt_simd.h) + GENERATED SIMD handlers
 - _interp_ops.pxi      GENERATED handlers of the uniform families + the handler table
 - _interp_store.pxi    StoreCtx, FuncInstance (the Python -> wasm entry), globals, tables,
                        instance contexts
@@ -40,11 +41,9 @@ include "_interp_numeric.pxi"
 include "_interp_frames.pxi"
 include "_interp_host.pxi"
 include "_interp_loop.pxi"
+include "_interp_simd.pxi"
 include "_interp_ops.pxi"
 include "_interp_store.pxi"
 include "_interp_debug.pxi"
-
-# SIMD: v128 lane semantics (wasmrt/include/wasmrt_simd.h) and their handlers
-include "_interp_simd.pxi"
 
 _init_handlers()

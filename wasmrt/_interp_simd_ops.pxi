@@ -517,3 +517,1613 @@ cdef dict _SIMD_HELPERS = {
     "i16x8.relaxed_dot_i8x16_i7x16_s": ("bin", 0, <size_t><v_bin_fn>simd_i16x8_relaxed_dot_i8x16_i7x16_s),
     "i32x4.relaxed_dot_i8x16_i7x16_add_s": ("tern", 0, <size_t><v_tern_fn>simd_i32x4_relaxed_dot_i8x16_i7x16_add_s),
 }
+
+
+# Handlers: one per SIMD op of tools/isa.py (IR_<NAME> -> h_<name>).
+
+# hot:begin
+
+cdef int h_v128_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 16 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8x8_s"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8x8_s(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8x8_u"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8x8_u(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16x4_s"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16x4_s(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16x4_u"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16x4_u(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32x2_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32x2_s"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32x2_s(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32x2_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32x2_u"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32x2_u(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8_splat"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8_splat(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16_splat"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16_splat(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32_splat"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32_splat(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load64_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load64_splat"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load64_splat(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
+    if ea + 16 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_v128_store(mem + ea, simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_const(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.const"""
+    fp[pc[1].s.a] = pc[2].u64
+    fp[pc[1].s.a + 1] = pc[3].u64
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_shuffle(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.shuffle"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_shuffle(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&pc[2])))
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_swizzle(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.swizzle"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_swizzle(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.splat"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_splat(fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.splat"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_splat(fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.splat"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_splat(fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.splat"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_splat(fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.splat"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_splat(fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.splat"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_splat(fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_extract_lane_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.extract_lane_s"""
+    fp[pc[1].s.a] = simd_i8x16_extract_lane_s(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_extract_lane_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.extract_lane_u"""
+    fp[pc[1].s.a] = simd_i8x16_extract_lane_u(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_replace_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.replace_lane"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_replace_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.d, fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extract_lane_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extract_lane_s"""
+    fp[pc[1].s.a] = simd_i16x8_extract_lane_s(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extract_lane_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extract_lane_u"""
+    fp[pc[1].s.a] = simd_i16x8_extract_lane_u(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_replace_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.replace_lane"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_replace_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.d, fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extract_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extract_lane"""
+    fp[pc[1].s.a] = simd_i32x4_extract_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_replace_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.replace_lane"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_replace_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.d, fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extract_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extract_lane"""
+    fp[pc[1].s.a] = simd_i64x2_extract_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_replace_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.replace_lane"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_replace_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.d, fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_extract_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.extract_lane"""
+    fp[pc[1].s.a] = simd_f32x4_extract_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_replace_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.replace_lane"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_replace_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.d, fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_extract_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.extract_lane"""
+    fp[pc[1].s.a] = simd_f64x2_extract_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_replace_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.replace_lane"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_replace_lane(simd_get(&fp[pc[1].s.b]), pc[1].s.d, fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.eq"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_eq(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.ne"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_ne(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_lt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.lt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_lt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_lt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.lt_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_lt_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_gt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.gt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_gt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_gt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.gt_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_gt_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_le_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.le_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_le_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_le_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.le_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_le_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_ge_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.ge_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_ge_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_ge_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.ge_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_ge_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.eq"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_eq(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.ne"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_ne(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_lt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.lt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_lt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_lt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.lt_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_lt_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_gt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.gt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_gt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_gt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.gt_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_gt_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_le_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.le_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_le_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_le_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.le_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_le_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_ge_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.ge_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_ge_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_ge_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.ge_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_ge_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.eq"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_eq(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.ne"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_ne(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_lt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.lt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_lt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_lt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.lt_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_lt_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_gt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.gt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_gt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_gt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.gt_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_gt_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_le_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.le_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_le_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_le_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.le_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_le_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_ge_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.ge_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_ge_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_ge_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.ge_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_ge_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.eq"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_eq(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.ne"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_ne(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_lt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.lt"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_lt(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_gt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.gt"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_gt(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_le(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.le"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_le(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_ge(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.ge"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_ge(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.eq"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_eq(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.ne"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_ne(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_lt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.lt"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_lt(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_gt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.gt"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_gt(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_le(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.le"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_le(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_ge(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.ge"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_ge(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_not(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.not"""
+    simd_put(&fp[pc[1].s.a], simd_v128_not(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_and(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.and"""
+    simd_put(&fp[pc[1].s.a], simd_v128_and(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_andnot(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.andnot"""
+    simd_put(&fp[pc[1].s.a], simd_v128_andnot(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_or(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.or"""
+    simd_put(&fp[pc[1].s.a], simd_v128_or(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_xor(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.xor"""
+    simd_put(&fp[pc[1].s.a], simd_v128_xor(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_bitselect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.bitselect"""
+    simd_put(&fp[pc[1].s.a], simd_v128_bitselect(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_any_true(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.any_true"""
+    fp[pc[1].s.a] = simd_v128_any_true(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load64_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load64_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load64_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store8_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store8_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_v128_store8_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store16_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store16_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_v128_store16_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store32_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store32_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_v128_store32_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store64_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store64_lane"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_v128_store64_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32_zero"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32_zero(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_load64_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load64_zero"""
+    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    simd_put(&fp[pc[1].s.a], simd_v128_load64_zero(mem + ea))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_demote_f64x2_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.demote_f64x2_zero"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_demote_f64x2_zero(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_promote_low_f32x4(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.promote_low_f32x4"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_promote_low_f32x4(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_abs(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.abs"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_abs(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_neg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.neg"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_neg(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_popcnt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.popcnt"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_popcnt(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_all_true(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.all_true"""
+    fp[pc[1].s.a] = simd_i8x16_all_true(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_bitmask(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.bitmask"""
+    fp[pc[1].s.a] = simd_i8x16_bitmask(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_narrow_i16x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.narrow_i16x8_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_narrow_i16x8_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_narrow_i16x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.narrow_i16x8_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_narrow_i16x8_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_ceil(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.ceil"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_ceil(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_floor(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.floor"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_floor(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_trunc(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.trunc"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_trunc(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_nearest(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.nearest"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_nearest(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.shl"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_shl(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_shr_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.shr_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_shr_s(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_shr_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.shr_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_shr_u(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.add"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_add(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_add_sat_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.add_sat_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_add_sat_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_add_sat_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.add_sat_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_add_sat_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.sub"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_sub(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_sub_sat_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.sub_sat_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_sub_sat_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_sub_sat_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.sub_sat_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_sub_sat_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_ceil(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.ceil"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_ceil(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_floor(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.floor"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_floor(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_min_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.min_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_min_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_min_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.min_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_min_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_max_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.max_s"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_max_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_max_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.max_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_max_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_trunc(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.trunc"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_trunc(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_avgr_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.avgr_u"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_avgr_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extadd_pairwise_i8x16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extadd_pairwise_i8x16_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extadd_pairwise_i8x16_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extadd_pairwise_i8x16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extadd_pairwise_i8x16_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extadd_pairwise_i8x16_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extadd_pairwise_i16x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extadd_pairwise_i16x8_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extadd_pairwise_i16x8_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extadd_pairwise_i16x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extadd_pairwise_i16x8_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extadd_pairwise_i16x8_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_abs(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.abs"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_abs(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_neg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.neg"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_neg(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_q15mulr_sat_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.q15mulr_sat_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_q15mulr_sat_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_all_true(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.all_true"""
+    fp[pc[1].s.a] = simd_i16x8_all_true(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_bitmask(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.bitmask"""
+    fp[pc[1].s.a] = simd_i16x8_bitmask(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_narrow_i32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.narrow_i32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_narrow_i32x4_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_narrow_i32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.narrow_i32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_narrow_i32x4_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extend_low_i8x16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extend_low_i8x16_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extend_low_i8x16_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extend_high_i8x16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extend_high_i8x16_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extend_high_i8x16_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extend_low_i8x16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extend_low_i8x16_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extend_low_i8x16_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extend_high_i8x16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extend_high_i8x16_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extend_high_i8x16_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.shl"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_shl(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_shr_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.shr_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_shr_s(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_shr_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.shr_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_shr_u(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.add"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_add(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_add_sat_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.add_sat_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_add_sat_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_add_sat_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.add_sat_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_add_sat_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.sub"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_sub(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_sub_sat_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.sub_sat_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_sub_sat_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_sub_sat_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.sub_sat_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_sub_sat_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_nearest(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.nearest"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_nearest(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_mul(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.mul"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_mul(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_min_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.min_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_min_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_min_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.min_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_min_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_max_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.max_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_max_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_max_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.max_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_max_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_avgr_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.avgr_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_avgr_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extmul_low_i8x16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extmul_low_i8x16_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extmul_low_i8x16_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extmul_high_i8x16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extmul_high_i8x16_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extmul_high_i8x16_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extmul_low_i8x16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extmul_low_i8x16_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extmul_low_i8x16_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_extmul_high_i8x16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.extmul_high_i8x16_u"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_extmul_high_i8x16_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_abs(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.abs"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_abs(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_neg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.neg"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_neg(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_all_true(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.all_true"""
+    fp[pc[1].s.a] = simd_i32x4_all_true(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_bitmask(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.bitmask"""
+    fp[pc[1].s.a] = simd_i32x4_bitmask(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extend_low_i16x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extend_low_i16x8_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extend_low_i16x8_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extend_high_i16x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extend_high_i16x8_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extend_high_i16x8_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extend_low_i16x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extend_low_i16x8_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extend_low_i16x8_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extend_high_i16x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extend_high_i16x8_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extend_high_i16x8_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.shl"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_shl(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_shr_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.shr_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_shr_s(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_shr_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.shr_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_shr_u(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.add"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_add(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.sub"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_sub(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_mul(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.mul"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_mul(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_min_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.min_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_min_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_min_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.min_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_min_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_max_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.max_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_max_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_max_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.max_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_max_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_dot_i16x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.dot_i16x8_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_dot_i16x8_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extmul_low_i16x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extmul_low_i16x8_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extmul_low_i16x8_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extmul_high_i16x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extmul_high_i16x8_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extmul_high_i16x8_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extmul_low_i16x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extmul_low_i16x8_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extmul_low_i16x8_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_extmul_high_i16x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.extmul_high_i16x8_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_extmul_high_i16x8_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_abs(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.abs"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_abs(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_neg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.neg"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_neg(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_all_true(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.all_true"""
+    fp[pc[1].s.a] = simd_i64x2_all_true(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_bitmask(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.bitmask"""
+    fp[pc[1].s.a] = simd_i64x2_bitmask(simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extend_low_i32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extend_low_i32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extend_low_i32x4_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extend_high_i32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extend_high_i32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extend_high_i32x4_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extend_low_i32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extend_low_i32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extend_low_i32x4_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extend_high_i32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extend_high_i32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extend_high_i32x4_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.shl"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_shl(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_shr_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.shr_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_shr_s(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_shr_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.shr_u"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_shr_u(simd_get(&fp[pc[1].s.b]), <uint32_t>fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.add"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_add(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.sub"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_sub(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_mul(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.mul"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_mul(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.eq"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_eq(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.ne"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_ne(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_lt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.lt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_lt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_gt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.gt_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_gt_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_le_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.le_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_le_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_ge_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.ge_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_ge_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extmul_low_i32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extmul_low_i32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extmul_low_i32x4_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extmul_high_i32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extmul_high_i32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extmul_high_i32x4_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extmul_low_i32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extmul_low_i32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extmul_low_i32x4_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_extmul_high_i32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.extmul_high_i32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_extmul_high_i32x4_u(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_abs(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.abs"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_abs(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_neg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.neg"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_neg(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_sqrt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.sqrt"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_sqrt(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.add"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_add(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.sub"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_sub(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_mul(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.mul"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_mul(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_div(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.div"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_div(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_min(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.min"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_min(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_max(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.max"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_max(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_pmin(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.pmin"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_pmin(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_pmax(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.pmax"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_pmax(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_abs(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.abs"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_abs(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_neg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.neg"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_neg(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_sqrt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.sqrt"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_sqrt(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.add"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_add(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.sub"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_sub(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_mul(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.mul"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_mul(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_div(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.div"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_div(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_min(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.min"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_min(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_max(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.max"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_max(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_pmin(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.pmin"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_pmin(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_pmax(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.pmax"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_pmax(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_trunc_sat_f32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.trunc_sat_f32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_trunc_sat_f32x4_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_trunc_sat_f32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.trunc_sat_f32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_trunc_sat_f32x4_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_convert_i32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.convert_i32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_convert_i32x4_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_convert_i32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.convert_i32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_convert_i32x4_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_trunc_sat_f64x2_s_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.trunc_sat_f64x2_s_zero"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_trunc_sat_f64x2_s_zero(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_trunc_sat_f64x2_u_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.trunc_sat_f64x2_u_zero"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_trunc_sat_f64x2_u_zero(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_convert_low_i32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.convert_low_i32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_convert_low_i32x4_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_convert_low_i32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.convert_low_i32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_convert_low_i32x4_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_relaxed_swizzle(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.relaxed_swizzle"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_relaxed_swizzle(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_relaxed_trunc_f32x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.relaxed_trunc_f32x4_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_relaxed_trunc_f32x4_s(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_relaxed_trunc_f32x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.relaxed_trunc_f32x4_u"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_relaxed_trunc_f32x4_u(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_relaxed_trunc_f64x2_s_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.relaxed_trunc_f64x2_s_zero"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_relaxed_trunc_f64x2_s_zero(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_relaxed_trunc_f64x2_u_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.relaxed_trunc_f64x2_u_zero"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_relaxed_trunc_f64x2_u_zero(simd_get(&fp[pc[1].s.b])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_relaxed_madd(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.relaxed_madd"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_relaxed_madd(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_relaxed_nmadd(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.relaxed_nmadd"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_relaxed_nmadd(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_relaxed_madd(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.relaxed_madd"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_relaxed_madd(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_relaxed_nmadd(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.relaxed_nmadd"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_relaxed_nmadd(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i8x16_relaxed_laneselect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i8x16.relaxed_laneselect"""
+    simd_put(&fp[pc[1].s.a], simd_i8x16_relaxed_laneselect(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_relaxed_laneselect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.relaxed_laneselect"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_relaxed_laneselect(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_relaxed_laneselect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.relaxed_laneselect"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_relaxed_laneselect(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64x2_relaxed_laneselect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64x2.relaxed_laneselect"""
+    simd_put(&fp[pc[1].s.a], simd_i64x2_relaxed_laneselect(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_relaxed_min(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.relaxed_min"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_relaxed_min(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32x4_relaxed_max(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32x4.relaxed_max"""
+    simd_put(&fp[pc[1].s.a], simd_f32x4_relaxed_max(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_relaxed_min(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.relaxed_min"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_relaxed_min(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64x2_relaxed_max(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64x2.relaxed_max"""
+    simd_put(&fp[pc[1].s.a], simd_f64x2_relaxed_max(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_relaxed_q15mulr_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.relaxed_q15mulr_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_relaxed_q15mulr_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i16x8_relaxed_dot_i8x16_i7x16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i16x8.relaxed_dot_i8x16_i7x16_s"""
+    simd_put(&fp[pc[1].s.a], simd_i16x8_relaxed_dot_i8x16_i7x16_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32x4_relaxed_dot_i8x16_i7x16_add_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32x4.relaxed_dot_i8x16_i7x16_add_s"""
+    simd_put(&fp[pc[1].s.a], simd_i32x4_relaxed_dot_i8x16_i7x16_add_s(simd_get(&fp[pc[1].s.b]), simd_get(&fp[pc[1].s.c]), simd_get(&fp[pc[1].s.d])))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+# hot:end

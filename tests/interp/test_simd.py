@@ -353,3 +353,121 @@ def test_generated_part_is_current() -> None:
     import gen_simd
 
     assert gen_simd.main(["--check"]) == 0
+
+
+# ---- handlers (hand-assembled internal code, before any lowering) ---------------------------
+# Frame of the test function: eight i64 params = v128 a at slots 0-1, b at 2-3, c at 4-5,
+# scalar x at 6, address at 7; the result goes to slots 8-9.
+I64 = 0x7E
+
+
+def _handler_program(o: SimdOp, lane: int, offset: int, imm: bytes) -> tuple[list, list]:
+    k = o.kind
+    lo_hi = {"lo": int.from_bytes(imm[:8], "little"), "hi": int.from_bytes(imm[8:], "little")}
+    args = {
+        "const": dict(dst=8, **lo_hi),
+        "load": {"dst": 8, "addr": 7, "offset": offset},
+        "store": {"addr": 7, "val": 0, "offset": offset},
+        "load_lane": {"dst": 8, "addr": 7, "vec": 0, "lane": lane, "offset": offset},
+        "store_lane": {"addr": 7, "val": 0, "lane": lane, "offset": offset},
+        "splat": {"dst": 8, "x": 6},
+        "extract": {"dst": 8, "x": 0, "lane": lane},
+        "replace": {"dst": 8, "x": 0, "val": 6, "lane": lane},
+        "shuffle": dict(dst=8, x=0, y=2, **lo_hi),
+        "un": {"dst": 8, "x": 0},
+        "bin": {"dst": 8, "x": 0, "y": 2},
+        "tern": {"dst": 8, "x": 0, "y": 2, "z": 4},
+        "test": {"dst": 8, "x": 0},
+        "shift": {"dst": 8, "x": 0, "count": 6},
+    }[k]
+    if k in ("store", "store_lane"):
+        return [(o.name, args), ("ret", {})], []
+    if k in ("extract", "test"):
+        return [(o.name, args), ("ret_slot", {"src": 8})], [I64]
+    return [(o.name, args), ("ret_n", {"src": 8, "n": 2})], [I64, I64]
+
+
+def _q(b: bytes) -> list[int]:
+    return list(struct.unpack("<2q", b))
+
+
+def _run_handler(o: SimdOp, a: bytes, b: bytes, c: bytes, x: int, addr: int = 0, lane: int = 0,
+                 offset: int = 0, imm: bytes = bytes(16), memory=None):
+    from .conftest import Rig
+
+    rig = Rig()
+    if memory is not None:
+        rig.inst.set_memory(memory)
+    program, results = _handler_program(o, lane, offset, imm)
+    fi = rig.func(0, program, [I64] * 8, results, max_slots=12)
+    x = x - (1 << 64) if x >= 1 << 63 else x
+    r = fi(*_q(a), *_q(b), *_q(c), x, addr)
+    if isinstance(r, list):
+        return struct.pack("<2q", *r)
+    return r
+
+
+HANDLER_OPS = [o for o in SIMD_OPS if o.kind not in ("load", "store", "load_lane", "store_lane")]
+
+
+@pytest.mark.parametrize("op", HANDLER_OPS, ids=[o.wasm for o in HANDLER_OPS])
+def test_handler_matches_semantics(op: SimdOp) -> None:
+    """Every value op's handler reads its operand slots and writes its result like the helper."""
+    rng = random.Random(op.wasm)
+    for args in cases(op, 4) if op.kind != "const" else [()]:
+        a, b, c = (rng.randbytes(16) for _ in range(3))
+        x = rng.getrandbits(64)
+        lane = rng.randrange(LANE_COUNT.get(op.wasm[:5], 16))
+        imm = bytes(rng.randrange(32) for _ in range(16))
+        if op.kind == "const":
+            expected = imm
+        elif op.kind == "splat":
+            expected = _simd_eval(op.wasm, x)
+        elif op.kind == "shift":
+            expected = _simd_eval(op.wasm, a, x & 0xFFFFFFFF)
+        elif op.kind == "extract":
+            expected = _simd_eval(op.wasm, a, lane=lane)
+        elif op.kind == "replace":
+            expected = _simd_eval(op.wasm, a, x, lane=lane)
+        elif op.kind == "shuffle":
+            expected = _simd_eval(op.wasm, a, b, imm=imm)
+        else:
+            n = {"un": 1, "test": 1, "bin": 2, "tern": 3}[op.kind]
+            a, b, c = (list(args) + [b, c])[:3] if n > 1 else (args[0], b, c)
+            expected = _simd_eval(op.wasm, *(a, b, c)[:n])
+        got = _run_handler(op, a, b, c, x, lane=lane, imm=imm)
+        if isinstance(expected, int):
+            assert got & 0xFFFFFFFFFFFFFFFF == expected, (op.wasm, lane)
+        else:
+            assert got == expected, (op.wasm, lane)
+
+
+MEM_OPS = [o for o in SIMD_OPS if o.kind in ("load", "store", "load_lane", "store_lane")]
+
+
+@pytest.mark.parametrize("op", MEM_OPS, ids=[o.wasm for o in MEM_OPS])
+def test_memory_handler(op: SimdOp) -> None:
+    """Memory handlers access u32(addr) + offset, and trap past the end of memory."""
+    from wasmrt._memory import MemoryInstance
+
+    from wasmrt.errors import Trap
+
+    mem = MemoryInstance(1)
+    data = bytes(random.Random(op.wasm).randbytes(65536))
+    mem.write(data, 0)
+    ref = bytearray(data)
+    v = bytes(range(100, 116))
+    lane = LANE_COUNT["i8x16"] // op.width - 1 if op.kind.endswith("lane") else 0
+    got = _run_handler(op, v, bytes(16), bytes(16), 0, addr=1000, lane=lane, offset=24,
+                       memory=mem)
+    if op.kind.startswith("load"):
+        extra = (v,) if op.kind == "load_lane" else ()
+        assert got == _simd_eval(op.wasm, 1000, *extra, lane=lane, offset=24, memory=ref)
+    else:
+        _simd_eval(op.wasm, 1000, v, lane=lane, offset=24, memory=ref)
+        assert mem.read(0, 65536) == bytes(ref)
+    for addr, offset in [(65536 - op.width + 1, 0), (0, 65536), (0xFFFFFFFF, 1)]:
+        with pytest.raises(Trap, match="out of bounds memory access"):
+            _run_handler(op, v, bytes(16), bytes(16), 0, addr=addr, lane=lane, offset=offset,
+                         memory=mem)
+    _run_handler(op, v, bytes(16), bytes(16), 0, addr=65536 - op.width, lane=lane, memory=mem)

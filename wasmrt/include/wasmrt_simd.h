@@ -164,7 +164,17 @@ SIMD_MINMAX(i16x8, 8, u16, i16)
 SIMD_MINMAX(i32x4, 4, u32, i32)
 SIMD_BIN(i8x16_avgr_u, 16, u8[i] = (uint8_t)(((uint32_t)a.u8[i] + b.u8[i] + 1) >> 1))
 SIMD_BIN(i16x8_avgr_u, 8, u16[i] = (uint16_t)(((uint32_t)a.u16[i] + b.u16[i] + 1) >> 1))
-SIMD_UN(i8x16_popcnt, 16, u8[i] = (uint8_t)__builtin_popcount(a.u8[i]))
+/* popcnt per byte, SWAR on 64-bit halves (no popcnt instruction needed, vectorizes). */
+static inline v128_t simd_i8x16_popcnt(v128_t a) {
+    v128_t r;
+    SIMD_FOR(2) {
+        uint64_t x = a.u64[i];
+        x = x - ((x >> 1) & 0x5555555555555555ull);
+        x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+        r.u64[i] = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+    }
+    return r;
+}
 
 /* q15 rounding multiply: (a*b + 2^14) >> 15, saturated (only -32768*-32768 overflows). */
 SIMD_BIN(i16x8_q15mulr_sat_s, 8,
