@@ -328,6 +328,12 @@ def _check() -> None:
     names = [o.name for o in OPS]
     dup = {n for n in names if names.count(n) > 1}
     assert not dup, f"duplicate ops: {dup}"
+    overlap = {"lo": {"a", "b"}, "hi": {"c", "d"}, "i64": {"a", "b", "c", "d", "lo", "hi"}}
+    for o in OPS:
+        for cell in o.cells:
+            used = {part.split("=")[0] for part in cell.split()}
+            for wide, narrow in overlap.items():
+                assert not (wide in used and used & narrow), f"{o.name}: {cell} overlaps"
 
 
 _check()

@@ -290,19 +290,34 @@ cdef inline uint64_t f32_copysign(uint64_t x, uint64_t y) noexcept nogil:
     return (x & 0x7FFFFFFFULL) | (y & 0x80000000ULL)
 
 cdef inline uint64_t f32_ceil(uint64_t x) noexcept nogil:
-    return f32_bits(ceilf(f32_of(x)))
+    cdef float a = f32_of(x)
+    if a != a:
+        return x | 0x400000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f32_bits(ceilf(a))
 
 cdef inline uint64_t f32_floor(uint64_t x) noexcept nogil:
-    return f32_bits(floorf(f32_of(x)))
+    cdef float a = f32_of(x)
+    if a != a:
+        return x | 0x400000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f32_bits(floorf(a))
 
 cdef inline uint64_t f32_trunc(uint64_t x) noexcept nogil:
-    return f32_bits(truncf(f32_of(x)))
+    cdef float a = f32_of(x)
+    if a != a:
+        return x | 0x400000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f32_bits(truncf(a))
 
 cdef inline uint64_t f32_nearest(uint64_t x) noexcept nogil:
-    return f32_bits(rintf(f32_of(x)))
+    cdef float a = f32_of(x)
+    if a != a:
+        return x | 0x400000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f32_bits(rintf(a))
 
 cdef inline uint64_t f32_sqrt(uint64_t x) noexcept nogil:
-    return f32_bits(sqrtf(f32_of(x)))
+    cdef float a = f32_of(x)
+    if a != a:
+        return x | 0x400000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f32_bits(sqrtf(a))
 
 cdef inline uint64_t f32_add(uint64_t x, uint64_t y) noexcept nogil:
     return f32_bits(f32_of(x) + f32_of(y))
@@ -364,19 +379,34 @@ cdef inline uint64_t f64_copysign(uint64_t x, uint64_t y) noexcept nogil:
     return (x & 0x7FFFFFFFFFFFFFFFULL) | (y & 0x8000000000000000ULL)
 
 cdef inline uint64_t f64_ceil(uint64_t x) noexcept nogil:
-    return f64_bits(ceil(f64_of(x)))
+    cdef double a = f64_of(x)
+    if a != a:
+        return x | 0x8000000000000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f64_bits(ceil(a))
 
 cdef inline uint64_t f64_floor(uint64_t x) noexcept nogil:
-    return f64_bits(floor(f64_of(x)))
+    cdef double a = f64_of(x)
+    if a != a:
+        return x | 0x8000000000000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f64_bits(floor(a))
 
 cdef inline uint64_t f64_trunc(uint64_t x) noexcept nogil:
-    return f64_bits(trunc(f64_of(x)))
+    cdef double a = f64_of(x)
+    if a != a:
+        return x | 0x8000000000000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f64_bits(trunc(a))
 
 cdef inline uint64_t f64_nearest(uint64_t x) noexcept nogil:
-    return f64_bits(rint(f64_of(x)))
+    cdef double a = f64_of(x)
+    if a != a:
+        return x | 0x8000000000000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f64_bits(rint(a))
 
 cdef inline uint64_t f64_sqrt(uint64_t x) noexcept nogil:
-    return f64_bits(sqrt(f64_of(x)))
+    cdef double a = f64_of(x)
+    if a != a:
+        return x | 0x8000000000000ULL  # NaN in: a quiet (arithmetic) NaN out
+    return f64_bits(sqrt(a))
 
 cdef inline uint64_t f64_add(uint64_t x, uint64_t y) noexcept nogil:
     return f64_bits(f64_of(x) + f64_of(y))

@@ -1,0 +1,209 @@
+"""Calls: wasm->wasm without C recursion, call_indirect checks, host calls, re-entry, traps."""
+
+from __future__ import annotations
+
+import pytest
+
+from wasmrt import _interp
+from wasmrt.errors import Trap, TrapCode
+
+from .conftest import EXTERNREF, F64, FUNCREF, I32, I64, Rig
+
+
+def fib_rig(rig: Rig):
+    # fib(n) = n < 2 ? n : fib(n - 1) + fib(n - 2); frame: [n, t1, t2]
+    return rig.func(0, [
+        ("br_i32_lt_s_imm", dict(x=0, offset="small", imm=2)),
+        ("i32_sub_imm", dict(dst=1, x=0, imm=1)),
+        ("call", dict(base=1, func=0)),
+        ("i32_sub_imm", dict(dst=2, x=0, imm=2)),
+        ("call", dict(base=2, func=0)),
+        ("i32_add", dict(dst=0, x=1, y=2)),
+        "small:",
+        ("ret", {}),
+    ], [I32], [I32], max_slots=3)
+
+
+def test_recursive_calls(rig: Rig) -> None:
+    f = fib_rig(rig)
+    assert [f(n) for n in range(10)] == [0, 1, 1, 2, 3, 5, 8, 13, 21, 34]
+    assert f(25) == 75025
+
+
+def test_deep_recursion_is_a_trap_not_a_crash() -> None:
+    rig = Rig(max_depth=500)
+    # f(n) = f(n + 1): unbounded
+    f = rig.func(0, [("i32_add_imm", dict(dst=1, x=0, imm=1)), ("call", dict(base=1, func=0)),
+                     ("ret", {})], [I32], [I32], max_slots=2, srcmap=[(0, 10), (2, 12)])
+    with pytest.raises(Trap) as ei:
+        f(0)
+    assert ei.value.message == "call stack exhausted"
+    assert ei.value.trap_code == TrapCode.STACK_OVERFLOW
+    assert len(ei.value.frames) == 500
+    assert ei.value.frames[0].module_offset == 12
+    # the store is usable afterwards
+    g = fib_rig(rig)
+    rig.inst.set_func(0, g)
+    assert g(10) == 55
+
+
+def test_slot_limit_exhaustion() -> None:
+    rig = Rig(stack_slots=4096, max_depth=100000)
+    f = rig.func(0, [("call", dict(base=8, func=0)), ("ret", {})], [], [], max_slots=64)
+    with pytest.raises(Trap, match="call stack exhausted"):
+        f()
+
+
+def test_call_indirect_checks() -> None:
+    rig = Rig()
+    callee = rig.func(1, [("i32_mul_imm", dict(dst=0, x=0, imm=2)), ("ret", {})], [I32], [I32],
+                      type_id=7)
+    other = rig.func(2, [("ret", {})], [], [], type_id=8)
+    table = rig.store.new_table(FUNCREF, 3)
+    table.set(0, callee)
+    table.set(1, other)
+    rig.inst.set_table(0, table)
+    rig.inst.set_type_id(0, 7)
+    f = rig.func(0, [("call_indirect", dict(base=2, index=1, type=0, table=0)),
+                     ("ret_slot", dict(src=2))], [I32, I32], [I32], max_slots=4)
+    # args at base: copy the value to slot 2 first
+    f = rig.func(0, [("copy", dict(dst=2, src=0)),
+                     ("call_indirect", dict(base=2, index=1, type=0, table=0)),
+                     ("ret_slot", dict(src=2))], [I32, I32], [I32], max_slots=4)
+    assert f(21, 0) == 42
+    for index, message, code in [(1, "indirect call type mismatch", TrapCode.BAD_SIGNATURE),
+                                 (2, "uninitialized element", TrapCode.INDIRECT_CALL_TO_NULL),
+                                 (3, "undefined element", TrapCode.TABLE_OUT_OF_BOUNDS),
+                                 (-1, "undefined element", TrapCode.TABLE_OUT_OF_BOUNDS)]:
+        with pytest.raises(Trap) as ei:
+            f(1, index)
+        assert (ei.value.message, ei.value.trap_code) == (message, code)
+
+
+def test_host_call_boxes_and_unboxes() -> None:
+    rig = Rig()
+    seen = []
+
+    def host(a, b, c):
+        seen.append((a, b, c))
+        return a + b, c * 2
+
+    h = rig.store.new_host_func(host, [I32, I64, F64], [I64, F64], 0)
+    rig.inst.set_func(1, h)
+    f = rig.func(0, [("call", dict(base=0, func=1)), ("ret", {})], [I32, I64, F64], [I64, F64])
+    assert f(-5, 2**40, 1.5) == [2**40 - 5, 3.0]
+    assert seen == [(-5, 2**40, 1.5)]
+
+
+def test_host_exception_is_reraised_unchanged() -> None:
+    rig = Rig()
+
+    class Boom(Exception):
+        pass
+
+    err = Boom("x")
+
+    def host():
+        raise err
+
+    rig.inst.set_func(1, rig.store.new_host_func(host, [], [], 0))
+    f = rig.func(0, [("call", dict(base=0, func=1)), ("ret", {})])
+    with pytest.raises(Boom) as ei:
+        f()
+    assert ei.value is err
+    # a wasmrt.Trap raised by the host unwinds wasm the same way
+    t = Trap("host says no")
+    rig.inst.set_func(1, rig.store.new_host_func(lambda: (_ for _ in ()).throw(t), [], [], 0))
+    with pytest.raises(Trap) as ei2:
+        f()
+    assert ei2.value is t
+
+
+def test_host_result_type_checked() -> None:
+    rig = Rig()
+    rig.inst.set_func(1, rig.store.new_host_func(lambda: "no", [], [I32], 0))
+    f = rig.func(0, [("call", dict(base=0, func=1)), ("ret", {})], [], [I32])
+    with pytest.raises(TypeError):
+        f()
+
+
+def test_reentry_python_wasm_python_wasm() -> None:
+    rig = Rig()
+    fib = None
+
+    def host(n):
+        return fib(n) + 1  # re-enters wasm above the caller's frame
+
+    rig.inst.set_func(1, rig.store.new_host_func(host, [I32], [I32], 0))
+    fib = rig.func(2, [
+        ("br_i32_lt_s_imm", dict(x=0, offset="small", imm=2)),
+        ("i32_sub_imm", dict(dst=1, x=0, imm=1)), ("call", dict(base=1, func=2)),
+        ("i32_sub_imm", dict(dst=2, x=0, imm=2)), ("call", dict(base=2, func=2)),
+        ("i32_add", dict(dst=0, x=1, y=2)), "small:", ("ret", {})], [I32], [I32], max_slots=3)
+    f = rig.func(0, [("const32", dict(dst=1, imm=7)), ("copy", dict(dst=2, src=0)),
+                     ("call", dict(base=2, func=1)), ("i32_add", dict(dst=0, x=2, y=1)),
+                     ("ret", {})], [I32], [I32], max_slots=3)
+    assert f(10) == 55 + 1 + 7
+
+
+def test_reentry_is_capped() -> None:
+    rig = Rig(max_nest=20)
+    f = None
+
+    def host():
+        f()
+
+    rig.inst.set_func(1, rig.store.new_host_func(host, [], [], 0))
+    f = rig.func(0, [("call", dict(base=0, func=1)), ("ret", {})])
+    with pytest.raises(Trap, match="call stack exhausted"):
+        f()
+    assert f is not None
+
+
+def test_references_round_trip() -> None:
+    rig = Rig()
+    obj = object()
+    f = rig.func(0, [("ref_is_null", dict(dst=1, x=0)), ("ret", {})], [EXTERNREF],
+                 [EXTERNREF, I32], max_slots=2)
+    assert f(obj) == [obj, 0]
+    assert f(None) == [None, 1]
+    g = rig.func(1, [("ref_func", dict(dst=0, func=0)), ("ret", {})], [], [FUNCREF])
+    assert g() is rig.inst.func(0)
+
+
+def test_fuel_traps_and_counts() -> None:
+    rig = Rig()
+    loop = rig.func(0, [
+        "top:", ("fuel", {}), ("i32_sub_imm", dict(dst=0, x=0, imm=1)),
+        ("br_nez", dict(cond=0, offset="top")), ("ret", {})], [I32], [I32])
+    rig.store.set_fuel(1000)
+    assert loop(100) == 0
+    assert rig.store.get_fuel() == 900
+    with pytest.raises(Trap) as ei:
+        loop(10_000)
+    assert ei.value.trap_code == TrapCode.OUT_OF_FUEL
+    assert rig.store.get_fuel() == 0
+
+
+def test_epoch_deadline_interrupts() -> None:
+    rig = Rig()
+    loop = rig.func(0, [
+        "top:", ("fuel", {}), ("br", dict(offset="top"))], [], [])
+    rig.store.set_epoch_deadline(1)
+    rig.store.increment_epoch()
+    with pytest.raises(Trap) as ei:
+        loop()
+    assert ei.value.trap_code == TrapCode.INTERRUPT
+
+
+def test_arguments_checked() -> None:
+    rig = Rig()
+    f = rig.func(0, [("ret", {})], [I32], [I32])
+    with pytest.raises(TypeError):
+        f()
+    with pytest.raises(TypeError):
+        f("1")
+    with pytest.raises(TypeError):
+        f(2**64)
+    assert f(2**32 - 1) == -1
+    assert isinstance(_interp.StoreCtx().max_depth, int)
