@@ -17,6 +17,8 @@ from libc.string cimport memcpy, memset
 from wasmrt._defs cimport *
 from wasmrt._reader cimport *
 
+import gc
+
 from wasmrt.errors import DecodeError, UnsupportedFeatureError, ValidationError
 
 # Module structures (ModuleInfo and friends)
@@ -37,13 +39,28 @@ cdef bytes _as_bytes(data):
     raise TypeError("expected bytes-like wasm binary, got %s" % type(data).__name__)
 
 
+cdef ModuleInfo _run(data, unsigned int features, int stage, list traces=None):
+    """Decode (stage 0), + validate (1), + lower (2), with the cyclic GC paused: the
+    pipeline allocates many objects and creates no cycles."""
+    cdef Decoder d = Decoder(_as_bytes(data))
+    d.m.features = features
+    cdef bint gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        d.run()
+        if stage > 0:
+            validate_all(d.m, stage > 1, traces)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return d.m
+
+
 def decode_module(data) -> ModuleInfo:
     """Decode the sections of a binary module (bodies are delimited, not decoded).
 
     Raises ``DecodeError`` (``UnsupportedFeatureError`` for 3.0 encodings)."""
-    cdef Decoder d = Decoder(_as_bytes(data))
-    d.run()
-    return d.m
+    return _run(data, FEATURES_WASM2, 0)
 
 
 def validate_module(data, unsigned int features=FEATURES_WASM2) -> ModuleInfo:
@@ -51,22 +68,14 @@ def validate_module(data, unsigned int features=FEATURES_WASM2) -> ModuleInfo:
 
     Raises ``DecodeError`` for malformed input (including malformed instructions) and
     ``ValidationError`` for an invalid module."""
-    cdef Decoder d = Decoder(_as_bytes(data))
-    d.m.features = features
-    d.run()
-    validate_all(d.m, False)
-    return d.m
+    return _run(data, features, 1)
 
 
 def compile_module(data, unsigned int features=FEATURES_WASM2) -> ModuleInfo:
     """Decode, validate and lower a module; ``func_codes`` holds one code per body.
 
     Raises ``DecodeError`` or ``ValidationError``."""
-    cdef Decoder d = Decoder(_as_bytes(data))
-    d.m.features = features
-    d.run()
-    validate_all(d.m, True)
-    return d.m
+    return _run(data, features, 2)
 
 
 def trace_instrs(data, unsigned int features=FEATURES_WASM2) -> list:
@@ -74,11 +83,8 @@ def trace_instrs(data, unsigned int features=FEATURES_WASM2) -> list:
     lowerer after each instruction (as dicts: the fields that apply to the op, plus the
     operand-stack ``height`` and the current frame's ``unreachable`` flag).  For tests
     and for debugging the lowering seam."""
-    cdef Decoder d = Decoder(_as_bytes(data))
     cdef list traces = []
-    d.m.features = features
-    d.run()
-    validate_all(d.m, False, traces)
+    _run(data, features, 1, traces)
     return traces
 
 

@@ -1,5 +1,7 @@
-# The module structures declared in _core.pxd: constructors, repr and equality helpers.
-# Fields are documented in _core.pxd.
+# The module structures declared in _core.pxd: constructors and repr.  Fields are
+# documented in _core.pxd.  The leaf structures hold only numbers, strings, bytes and
+# other leaves, so they cannot be part of a reference cycle: ``no_gc`` keeps the
+# garbage collector from traversing the tens of thousands of them a large module has.
 
 # Process-wide canonical ids of function types: (params, results) -> id.
 cdef dict _TYPE_IDS = {}
@@ -61,6 +63,7 @@ def _vt(int t) -> str:
     return VALTYPE_NAMES.get(t, hex(t))
 
 
+@cython.no_gc
 cdef class FuncTypeInfo:
     def __init__(self, tuple params, tuple results):
         self.params = params
@@ -71,6 +74,7 @@ cdef class FuncTypeInfo:
         return "FuncTypeInfo(%s -> %s)" % ([_vt(t) for t in self.params], [_vt(t) for t in self.results])
 
 
+@cython.no_gc
 cdef class TableTypeInfo:
     def __init__(self, int elem_type, int64_t min, int64_t max=-1):
         self.elem_type = elem_type
@@ -81,6 +85,7 @@ cdef class TableTypeInfo:
         return "TableTypeInfo(%s, %d, %d)" % (_vt(self.elem_type), self.min, self.max)
 
 
+@cython.no_gc
 cdef class MemoryTypeInfo:
     def __init__(self, int64_t min, int64_t max=-1):
         self.min = min
@@ -90,6 +95,7 @@ cdef class MemoryTypeInfo:
         return "MemoryTypeInfo(%d, %d)" % (self.min, self.max)
 
 
+@cython.no_gc
 cdef class GlobalTypeInfo:
     def __init__(self, int val_type, bint mutable):
         self.val_type = val_type
@@ -99,6 +105,7 @@ cdef class GlobalTypeInfo:
         return "GlobalTypeInfo(%s, mutable=%s)" % (_vt(self.val_type), self.mutable)
 
 
+@cython.no_gc
 cdef class ImportInfo:
     def __init__(self, str module, str name, int kind, object desc):
         self.module = module
@@ -110,6 +117,7 @@ cdef class ImportInfo:
         return "ImportInfo(%r, %r, %s, %r)" % (self.module, self.name, EXTERN_KINDS[self.kind], self.desc)
 
 
+@cython.no_gc
 cdef class ExportInfo:
     def __init__(self, str name, int kind, uint32_t index):
         self.name = name
@@ -120,6 +128,7 @@ cdef class ExportInfo:
         return "ExportInfo(%r, %s, %d)" % (self.name, EXTERN_KINDS[self.kind], self.index)
 
 
+@cython.no_gc
 cdef class ConstExpr:
     def __init__(self, tuple ops, uint32_t offset=0):
         self.ops = ops
@@ -129,6 +138,7 @@ cdef class ConstExpr:
         return "ConstExpr(%r)" % (self.ops,)
 
 
+@cython.no_gc
 cdef class GlobalInfo:
     def __init__(self, GlobalTypeInfo type, ConstExpr init=None, bint imported=False):
         self.type = type
@@ -139,6 +149,7 @@ cdef class GlobalInfo:
         return "GlobalInfo(%r, %r)" % (self.type, self.init)
 
 
+@cython.no_gc
 cdef class ElemInfo:
     def __init__(self, int mode, uint32_t table, ConstExpr offset, int elem_type, tuple items, int encoding):
         self.mode = mode
@@ -152,6 +163,7 @@ cdef class ElemInfo:
         return "ElemInfo(mode=%d, table=%d, %s, %d items)" % (self.mode, self.table, _vt(self.elem_type), len(self.items))
 
 
+@cython.no_gc
 cdef class DataInfo:
     def __init__(self, int mode, uint32_t memory, ConstExpr offset, bytes data):
         self.mode = mode
@@ -163,6 +175,7 @@ cdef class DataInfo:
         return "DataInfo(mode=%d, memory=%d, %d bytes)" % (self.mode, self.memory, len(self.data))
 
 
+@cython.no_gc
 cdef class CodeInfo:
     def __init__(self, tuple locals, uint64_t num_locals, uint32_t body_start, uint32_t body_end, uint32_t offset):
         self.locals = locals
