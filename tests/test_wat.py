@@ -233,6 +233,7 @@ def test_binary_input_passes_through() -> None:
         ('(module (func (result i32) "str"))', 1, 28, "unexpected token"),
         ('(module (func (export "\\ff")))', 1, 23, "malformed UTF-8 encoding"),
         ("(module (bogus))", 1, 10, "unexpected token 'bogus'"),
+        ('(module (func (export "f)))', 1, 23, "unterminated string"),
     ],
 )
 def test_error_positions(text: str, line: int, column: int, message: str) -> None:

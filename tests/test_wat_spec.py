@@ -164,3 +164,35 @@ def test_printed_programs_round_trip(bench_dir: Path, tmp_path: Path) -> None:
             [WASM_TOOLS, "parse", "-"], input=text.encode(), check=True, capture_output=True
         ).stdout
         assert strip_custom(wat2wasm(text)) == strip_custom(ref), path.name
+
+
+SMITH_FLAGS = [
+    *("--bulk-memory-enabled", "true", "--reference-types-enabled", "true"),
+    *("--simd-enabled", "true", "--multi-value-enabled", "true"),
+    *("--saturating-float-to-int-enabled", "true", "--sign-extension-ops-enabled", "true"),
+    *("--exceptions-enabled", "false", "--gc-enabled", "false", "--memory64-enabled", "false"),
+    *("--relaxed-simd-enabled", "false", "--tail-call-enabled", "false"),
+    *("--threads-enabled", "false", "--wide-arithmetic-enabled", "false"),
+    *("--extended-const-enabled", "false", "--custom-page-sizes-enabled", "false"),
+    *("--compact-imports-enabled", "false", "--custom-descriptors-enabled", "false"),
+    *("--shared-everything-threads-enabled", "false", "--max-memories", "1"),
+]
+
+
+def test_random_modules_encode_like_the_reference() -> None:
+    """``wasm-tools smith`` modules (Wasm 2.0 features), printed, encode like ``wasm-tools parse``."""
+    import random
+
+    rng = random.Random(2)
+    for _ in range(20):
+        seed = bytes(rng.randrange(256) for _ in range(3000))
+        wasm = subprocess.run(
+            [WASM_TOOLS, "smith", *SMITH_FLAGS], input=seed, check=True, capture_output=True
+        ).stdout
+        text = subprocess.run(
+            [WASM_TOOLS, "print", "-"], input=wasm, check=True, capture_output=True
+        ).stdout
+        ref = subprocess.run(
+            [WASM_TOOLS, "parse", "-"], input=text, check=True, capture_output=True
+        ).stdout
+        assert strip_custom(wat2wasm(text.decode())) == strip_custom(ref), text.decode()[:2000]

@@ -113,6 +113,8 @@ class _Source:
         return Loc(*self.linecol(self.offset(k)))
 
     def error(self, message: str, k: int) -> WatError:
+        if 0 <= k < len(self.toks) and self.toks[k] == '"':
+            message = "unterminated string"
         line, col = self.linecol(self.offset(k))
         return WatError(message, line, col, self.filename)
 
