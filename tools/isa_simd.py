@@ -173,6 +173,14 @@ for _row in _ARITH.replace("\n", " ").split(";"):
 
 SIMD_OPS.sort(key=lambda o: o.opcode)
 
+# Internal ops that move whole v128 values for non-SIMD instructions (opcode -1: no 0xFD
+# instruction of their own): `select` and `global.get`/`global.set` of v128 operands.
+SIMD_MOVES: list[SimdOp] = [
+    SimdOp("v128.select", -1, "select"),
+    SimdOp("v128.global_get", -1, "global_get"),
+    SimdOp("v128.global_set", -1, "global_set"),
+]
+
 
 # Operand cells (after the handler cell) and stack effect of each kind.
 KIND_CELLS: dict[str, tuple[str, ...]] = {
@@ -190,13 +198,17 @@ KIND_CELLS: dict[str, tuple[str, ...]] = {
     "tern": ("a=dst b=x c=y d=z",),
     "test": ("a=dst b=x",),
     "shift": ("a=dst b=x c=count",),
+    "select": ("a=dst b=x c=y d=cond",),
+    "global_get": ("a=dst hi=global",),
+    "global_set": ("a=src hi=global",),
 }
 KIND_EFFECT = {
     "const": "-> v128", "load": "i32 -> v128", "store": "i32 v128 ->",
     "load_lane": "i32 v128 -> v128", "store_lane": "i32 v128 ->", "splat": "{t} -> v128",
     "extract": "v128 -> {t}", "replace": "v128 {t} -> v128", "shuffle": "v128 v128 -> v128",
     "un": "v128 -> v128", "bin": "v128 v128 -> v128", "tern": "v128 v128 v128 -> v128",
-    "test": "v128 -> i32", "shift": "v128 i32 -> v128",
+    "test": "v128 -> i32", "shift": "v128 i32 -> v128", "select": "v128 v128 i32 -> v128",
+    "global_get": "-> v128", "global_set": "v128 ->",
 }
 KIND_DOC = {
     "const": "fp[dst..+2) = the 16 immediate bytes (lo, hi).",
@@ -215,6 +227,9 @@ KIND_DOC = {
     "tern": "fp[dst..+2) = {w}(fp[x..+2), fp[y..+2), fp[z..+2)).",
     "test": "fp[dst] = {w}(fp[x..+2)) (an i32).",
     "shift": "fp[dst..+2) = {w}(fp[x..+2), fp[count]) (count masked to the lane width).",
+    "select": "fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).",
+    "global_get": "fp[dst..+2) = the two value cells of global `global` (a v128).",
+    "global_set": "the two value cells of global `global` = fp[src..+2) (a v128).",
 }
 TRAP_MEM = "out of bounds memory access"
 
@@ -222,7 +237,7 @@ TRAP_MEM = "out of bounds memory access"
 def isa_rows() -> list[dict]:
     """Keyword arguments of ``isa.op(...)`` for every SIMD op (``kind="simd"``)."""
     rows = []
-    for o in SIMD_OPS:
+    for o in SIMD_OPS + SIMD_MOVES:
         doc = KIND_DOC[o.kind].format(w=o.wasm, n=o.width)
         if o.relaxed:
             doc += " Relaxed SIMD (deterministic choice, see wasmrt_simd.h)."

@@ -225,7 +225,8 @@ ctypedef struct Instr:
     uint32_t idx              # the index immediate: local/global/func/table/type/elem/data,
                               # label depth (br, br_if; br_table's default), lane (lane ops)
     uint32_t idx2             # second index: call_indirect table, table.copy source,
-                              # table.init table, memory.init/copy memories (0)
+                              # table.init table, memory.init/copy memories (0); 0xFD ops:
+                              # the sub-opcode (lower_simd reads it: relaxed ones exceed 0xFF)
     uint32_t align            # memarg alignment exponent
     uint64_t mem_offset       # memarg offset
     uint64_t bits             # *.const bits: i32/i64 sign-extended two's complement, f32/f64 bit patterns

@@ -27,6 +27,7 @@ include "_core_module.pxi"
 include "_core_decode.pxi"
 # Lowering to the internal IR (one Lowerer per body)
 include "_core_lower.pxi"
+include "_core_lower_simd.pxi"
 # Validator: module rules and the one-pass body validator that drives the lowerer
 include "_core_validate.pxi"
 

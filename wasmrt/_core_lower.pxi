@@ -784,11 +784,10 @@ cdef class Lowerer:
             return self._else(v, ins)
         if op == 0x0B:
             return self._end(v, ins)
-        if (op >> 8) == 0xFD:
-            raise UnsupportedFeatureError(
-                "SIMD instruction 0x%x is not supported by the interpreter yet" % op)
         if not self.live:
             return 0
+        if (op >> 8) == 0xFD:                           # v128: _core_lower_simd.pxi
+            return lower_simd(self, ins.idx2, ins)
         if op < 0x100:
             code = op
         elif (op >> 8) == 0xFC and (op & 0xFF) < 8:
@@ -854,19 +853,17 @@ cdef class Lowerer:
         elif op == 0x11:                                # call_indirect t table
             self._call(v, ins.idx, IR_CALL_INDIRECT, ins.idx, ins.idx2)
         elif op == 0x23:                                # global.get g: [] -> [t]
-            if v.global_type[ins.idx] == VT_V128:
-                raise UnsupportedFeatureError("v128 globals are not supported yet")
+            n = _vt_slots(v.global_type[ins.idx])
             s = self._top_home()
-            pc = self._emit(IR_GLOBAL_GET, 2)
+            pc = self._emit(IR_GLOBAL_GET if n == 1 else IR_V128_GLOBAL_GET, 2)
             self.code[pc + 1].s.a = s
             self.code[pc + 1].w.hi = ins.idx
-            self._push(LV_TEMP, 1)
+            self._push(LV_TEMP, n)
             self.last_dst = pc
         elif op == 0x24:                                # global.set g: [t] -> []
-            if v.global_type[ins.idx] == VT_V128:
-                raise UnsupportedFeatureError("v128 globals are not supported yet")
+            n = _vt_slots(v.global_type[ins.idx])
             s = self._slot(self.nvals - 1)
-            pc = self._emit(IR_GLOBAL_SET, 2)
+            pc = self._emit(IR_GLOBAL_SET if n == 1 else IR_V128_GLOBAL_SET, 2)
             self.code[pc + 1].s.a = s
             self.code[pc + 1].w.hi = ins.idx
             self._pop(1)
@@ -980,7 +977,7 @@ cdef class Lowerer:
             return 0
         self._preserve_local(x, top)
         pc = self.last_dst
-        if e.kind == LV_TEMP and e.nslots == 1 and pc >= 0 and pc >= self.label_pc \
+        if e.kind == LV_TEMP and pc >= 0 and pc >= self.label_pc \
                 and self.code[pc + 1].s.a == e.home:
             self.code[pc + 1].s.a = x                   # the producer writes x directly
             self.last_dst = -1
@@ -1008,8 +1005,19 @@ cdef class Lowerer:
         cdef uint64_t bits
         cdef int32_t pc
         cdef LwVal* e
-        if x.nslots != 1:
-            raise UnsupportedFeatureError("select of v128 values is not supported yet")
+        if x.nslots != 1:                              # v128: IR_V128_SELECT
+            sx = self._slot(i)
+            sy = self._slot(i + 1)
+            sc = self._slot(i + 2)
+            pc = self._emit(IR_V128_SELECT, 2)
+            self.code[pc + 1].s.a = home
+            self.code[pc + 1].s.b = sx
+            self.code[pc + 1].s.c = sy
+            self.code[pc + 1].s.d = sc
+            self._pop(3)
+            self._push(LV_TEMP, 2)
+            self.last_dst = pc
+            return 0
         if c.kind == LV_CONST:
             if <uint32_t>c.bits == 0:                  # the result is y, at x's position
                 if y.kind == LV_TEMP:

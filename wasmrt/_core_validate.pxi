@@ -914,6 +914,7 @@ cdef int validate_fd(FuncValidator v) except -1:
     cdef const uint8_t* q
     cdef int i
     ins.op = 0xFD00 | sub if sub < 0x200 else 0xFDFF
+    ins.idx2 = sub                             # the full sub-opcode (relaxed ones exceed 0xFF)
     if not (v.features & FEAT_SIMD):
         unsupported("simd", r, r.base + ins.offset)
     if sub > 0xFF:

@@ -2153,3 +2153,6 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_I16X8_RELAXED_Q15MULR_S] = <void*>h_i16x8_relaxed_q15mulr_s
     t[<int>IR_I16X8_RELAXED_DOT_I8X16_I7X16_S] = <void*>h_i16x8_relaxed_dot_i8x16_i7x16_s
     t[<int>IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S] = <void*>h_i32x4_relaxed_dot_i8x16_i7x16_add_s
+    t[<int>IR_V128_SELECT] = <void*>h_v128_select
+    t[<int>IR_V128_GLOBAL_GET] = <void*>h_v128_global_get
+    t[<int>IR_V128_GLOBAL_SET] = <void*>h_v128_global_set

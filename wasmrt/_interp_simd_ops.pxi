@@ -2126,4 +2126,23 @@ cdef int h_i32x4_relaxed_dot_i8x16_i7x16_add_s(const Cell* pc, uint64_t* fp, Ctx
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_v128_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.select"""
+    cdef uint16_t src = pc[1].s.b if <uint32_t>fp[pc[1].s.d] != 0 else pc[1].s.c
+    simd_put(&fp[pc[1].s.a], simd_get(&fp[src]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_global_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.global_get"""
+    simd_put(&fp[pc[1].s.a], simd_get(cx.inst.globals[<uint32_t>pc[1].w.hi]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_v128_global_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.global_set"""
+    simd_put(cx.inst.globals[<uint32_t>pc[1].w.hi], simd_get(&fp[pc[1].s.a]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 # hot:end

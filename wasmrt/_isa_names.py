@@ -532,6 +532,9 @@ NAMES: tuple[str, ...] = (
     "i16x8_relaxed_q15mulr_s",
     "i16x8_relaxed_dot_i8x16_i7x16_s",
     "i32x4_relaxed_dot_i8x16_i7x16_add_s",
+    "v128_select",
+    "v128_global_get",
+    "v128_global_set",
 )
 
 # Cells per instruction, handler cell included (br_table: 3 + n).
@@ -903,6 +906,9 @@ NCELLS: tuple[int, ...] = (
     3,
     3,
     3,
+    2,
+    2,
+    2,
     2,
     2,
     2,
@@ -1602,4 +1608,7 @@ LAYOUT: tuple[tuple[str, ...], ...] = (
     ('a=dst b=x c=y',),
     ('a=dst b=x c=y',),
     ('a=dst b=x c=y d=z',),
+    ('a=dst b=x c=y d=cond',),
+    ('a=dst hi=global',),
+    ('a=src hi=global',),
 )
