@@ -202,62 +202,67 @@ cdef class Decoder:
                 unsupported("component model", r, r.p)
             malformed("unknown binary version", r)
         r.p += 4
-        while r.p < r.limit:
-            at = r.p
+        try:
+            while r.p < r.limit:
+                at = r.p
+                r.end = r.limit
+                r.scoped = 0
+                sid = rd_u8(r)
+                size = rd_u32(r)
+                rd_check(r)
+                r.scoped = 1
+                if size > <size_t>(r.limit - r.p):
+                    malformed("length out of bounds", r, at + 1)
+                sec_end = r.p + size
+                if sid > SEC_DATACOUNT:
+                    if sid == SEC_TAG:
+                        unsupported("exception handling (tag section)", r, at)
+                    malformed("malformed section id", r, at)
+                if sid != SEC_CUSTOM:
+                    rank = SECTION_RANK[sid]
+                    if rank <= last_rank:
+                        malformed("unexpected content after last section", r, at)
+                    last_rank = rank
+                r.end = sec_end if sid == SEC_CUSTOM else r.limit
+                if sid == SEC_CUSTOM:
+                    self.custom_section()
+                elif sid == SEC_TYPE:
+                    self.type_section()
+                elif sid == SEC_IMPORT:
+                    self.import_section()
+                elif sid == SEC_FUNCTION:
+                    self.function_section()
+                elif sid == SEC_TABLE:
+                    self.table_section()
+                elif sid == SEC_MEMORY:
+                    self.memory_section()
+                elif sid == SEC_GLOBAL:
+                    self.global_section()
+                elif sid == SEC_EXPORT:
+                    self.export_section()
+                elif sid == SEC_START:
+                    self.start_section()
+                elif sid == SEC_ELEMENT:
+                    self.element_section()
+                elif sid == SEC_DATACOUNT:
+                    self.datacount_section()
+                elif sid == SEC_CODE:
+                    self.code_section()
+                elif sid == SEC_DATA:
+                    self.data_section()
+                rd_check(r)
+                if r.p != sec_end:
+                    malformed("section size mismatch", r)
             r.end = r.limit
             r.scoped = 0
-            sid = rd_u8(r)
-            size = rd_u32(r)
-            rd_check(r)
-            r.scoped = 1
-            if size > <size_t>(r.limit - r.p):
-                malformed("length out of bounds", r, at + 1)
-            sec_end = r.p + size
-            if sid > SEC_DATACOUNT:
-                if sid == SEC_TAG:
-                    unsupported("exception handling (tag section)", r, at)
-                malformed("malformed section id", r, at)
-            if sid != SEC_CUSTOM:
-                rank = SECTION_RANK[sid]
-                if rank <= last_rank:
-                    malformed("unexpected content after last section", r, at)
-                last_rank = rank
-            r.end = sec_end if sid == SEC_CUSTOM else r.limit
-            if sid == SEC_CUSTOM:
-                self.custom_section()
-            elif sid == SEC_TYPE:
-                self.type_section()
-            elif sid == SEC_IMPORT:
-                self.import_section()
-            elif sid == SEC_FUNCTION:
-                self.function_section()
-            elif sid == SEC_TABLE:
-                self.table_section()
-            elif sid == SEC_MEMORY:
-                self.memory_section()
-            elif sid == SEC_GLOBAL:
-                self.global_section()
-            elif sid == SEC_EXPORT:
-                self.export_section()
-            elif sid == SEC_START:
-                self.start_section()
-            elif sid == SEC_ELEMENT:
-                self.element_section()
-            elif sid == SEC_DATACOUNT:
-                self.datacount_section()
-            elif sid == SEC_CODE:
-                self.code_section()
-            elif sid == SEC_DATA:
-                self.data_section()
-            rd_check(r)
-            if r.p != sec_end:
-                malformed("section size mismatch", r)
-        r.end = r.limit
-        r.scoped = 0
-        if self.nfunc_decls > 0 and len(self.m.codes) == 0:
-            malformed("function and code section have inconsistent lengths", r)
-        if self.m.data_count >= 0 and self.m.data_count != len(self.m.datas):
-            malformed("data count and data section have inconsistent lengths", r)
+            if self.nfunc_decls > 0 and len(self.m.codes) == 0:
+                malformed("function and code section have inconsistent lengths", r)
+            if self.m.data_count >= 0 and self.m.data_count != len(self.m.datas):
+                malformed("data count and data section have inconsistent lengths", r)
+        except DecodeError:
+            # a malformed body comes first in the spec's (eager) decoding order
+            scan_bodies(self.m)
+            raise
         return 0
 
     cdef uint32_t vec_count(self) except? 0xFFFFFFFF:
@@ -578,3 +583,166 @@ cdef class Decoder:
             self.m.datas.append(DataInfo(SEG_PASSIVE if flags == 1 else SEG_ACTIVE, mem, offset,
                                          (<const char*>q)[:size]))
         return 0
+
+
+# -- instruction decoding without typing -------------------------------------------------------
+# The body validator decodes instructions as it types them, after all sections are read.
+# The spec decodes every body before validation, so that a malformed body wins over an
+# invalid module, and over a malformed later section.  ``scan_bodies`` restores that order
+# on the error paths only (a valid module never pays for it): it decodes bodies the way the
+# spec's decoder does, reading on past a body's declared end, and raises the first
+# malformation it finds.
+
+cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) except -1:
+    """Decode one body's instructions (from ``start``, its first instruction) up to the
+    ``end`` that closes the function; raise DecodeError if malformed."""
+    cdef uint8_t* kinds = NULL          # 1 for an open ``if`` (``else`` allowed), else 0
+    cdef uint32_t depth = 1, cap = 0, n, i, sub
+    cdef const uint8_t* at
+    cdef uint8_t op, b
+    cdef int64_t x
+    r.p = r.base + start
+    r.end = r.limit
+    r.scoped = 1
+    kinds = <uint8_t*>_grow(NULL, &cap, 1, 64)
+    kinds[0] = 0
+    try:
+        while depth:
+            at = r.p
+            op = rd_u8(r)
+            rd_check(r)
+            if op == 0x02 or op == 0x03 or op == 0x04:
+                b = rd_peek(r)
+                if r.p < r.end and (b == 0x40 or b == VT_I32 or b == VT_I64 or b == VT_F32
+                                    or b == VT_F64 or b == VT_V128 or b == VT_FUNCREF
+                                    or b == VT_EXTERNREF):
+                    r.p += 1
+                else:
+                    x = rd_s33(r)
+                    rd_check(r)
+                    if x < 0:
+                        check_valtype(r, b, r.p - 1)
+                if depth == cap:
+                    kinds = <uint8_t*>_grow(kinds, &cap, 1, depth + 1)
+                kinds[depth] = op == 0x04
+                depth += 1
+            elif op == 0x05:
+                if not kinds[depth - 1]:
+                    malformed("END opcode expected", r, at)
+                kinds[depth - 1] = 0
+            elif op == 0x0B:
+                depth -= 1
+            elif op == 0x0C or op == 0x0D or op == 0x10 or 0x20 <= op <= 0x26 or op == 0xD2:
+                rd_u32(r)
+            elif op == 0x11:
+                rd_u32(r)
+                rd_u32(r)
+            elif op == 0x0E:
+                n = rd_u32(r)
+                rd_check(r)
+                for i in range(n):
+                    rd_u32(r)
+                    rd_check(r)
+                rd_u32(r)
+            elif op == 0x1C:
+                n = rd_u32(r)
+                rd_check(r)
+                for i in range(n):
+                    read_valtype(r)
+            elif 0x28 <= op <= 0x3E:
+                rd_u32(r)
+                rd_u32(r)
+            elif op == 0x3F or op == 0x40:
+                scan_zero_byte(r)
+            elif op == 0x41:
+                rd_s32(r)
+            elif op == 0x42:
+                rd_s64(r)
+            elif op == 0x43:
+                rd_f32_bits(r)
+            elif op == 0x44:
+                rd_f64_bits(r)
+            elif op == 0xD0:
+                read_reftype(r)
+            elif op == 0xFC:
+                sub = rd_u32(r)
+                rd_check(r)
+                if sub == 8 or sub == 9:
+                    rd_u32(r)
+                    rd_check(r)
+                    if sub == 8:
+                        scan_zero_byte(r)
+                    if data_count < 0:
+                        malformed("data count section required", r, at)
+                elif sub == 10:
+                    scan_zero_byte(r)
+                    scan_zero_byte(r)
+                elif sub == 11:
+                    scan_zero_byte(r)
+                elif sub == 12 or sub == 14:
+                    rd_u32(r)
+                    rd_u32(r)
+                elif sub == 13 or 15 <= sub <= 17:
+                    rd_u32(r)
+                elif sub > 17:
+                    malformed("illegal opcode", r, at)
+            elif op == 0xFD:
+                sub = rd_u32(r)
+                rd_check(r)
+                if sub <= 0x0B or sub == 0x5C or sub == 0x5D:
+                    rd_u32(r)
+                    rd_u32(r)
+                elif 0x54 <= sub <= 0x5B:
+                    rd_u32(r)
+                    rd_u32(r)
+                    rd_u8(r)
+                elif sub == 0x0C or sub == 0x0D:
+                    rd_bytes(r, 16)
+                elif 0x15 <= sub <= 0x22:
+                    rd_u8(r)
+                elif sub > 0xFF:
+                    if sub <= 0x113:
+                        unsupported("relaxed simd", r, at)
+                    malformed("illegal opcode", r, at)
+                elif SIG_FD[sub] == 0:
+                    malformed("illegal opcode", r, at)
+            elif op == 0x00 or op == 0x01 or op == 0x0F or op == 0x1A or op == 0x1B \
+                    or op == 0xD1 or 0x45 <= op <= 0xC4:
+                pass
+            elif op == 0x12 or op == 0x13:
+                unsupported("tail calls", r, at)
+            elif op == 0x14 or op == 0x15 or 0xD3 <= op <= 0xD6:
+                unsupported("typed function references", r, at)
+            elif 0x06 <= op <= 0x0A or op == 0x18 or op == 0x19 or op == 0x1F:
+                unsupported("exception handling", r, at)
+            elif op == 0xFB:
+                unsupported("gc instructions", r, at)
+            elif op == 0xFE:
+                unsupported("threads (atomic instructions)", r, at)
+            else:
+                malformed("illegal opcode", r, at)
+            rd_check(r)
+    finally:
+        PyMem_Free(kinds)
+    if r.p != r.base + end:
+        malformed("section size mismatch", r)
+    return 0
+
+
+cdef inline int scan_zero_byte(Reader* r) except -1:
+    cdef const uint8_t* at = r.p
+    cdef uint8_t b = rd_u8(r)
+    rd_check(r)
+    if b != 0:
+        malformed("zero byte expected", r, at)
+    return 0
+
+
+cdef int scan_bodies(ModuleInfo m) except -1:
+    """Raise the DecodeError of the first malformed body of ``m``, if any."""
+    cdef Reader r
+    cdef CodeInfo code
+    rd_init(&r, <const uint8_t*><const char*>m.data, len(m.data))
+    for code in m.codes:
+        scan_body(&r, code.body_start, code.body_end, m.data_count)
+    return 0

@@ -521,11 +521,10 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
 
     while v.nctrls:
         if r.p >= r.end:
-            # the spec's decoder would read on past the body: into the next bytes of the
-            # code section ("section size mismatch") or past the end of the input
-            ins.offset = <uint32_t>(r.p - r.base)
-            fv_malformed(v, "unexpected end of section or function" if r.end >= r.limit
-                         else "section size mismatch")
+            # no ``end`` before the body's declared size: report what the spec's decoder
+            # finds when it reads on past it
+            scan_body(r, code.body_start, code.body_end, m.data_count)
+            fv_malformed(v, "unexpected end of section or function")
         ins.offset = <uint32_t>(r.p - r.base)
         op = r.p[0]
         r.p += 1
@@ -1155,6 +1154,16 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
 cdef int validate_all(ModuleInfo m, bint lower, list traces=None) except -1:
     """Module rules, then every body in order (lowering each when ``lower``); with
     ``traces``, one list of instruction dicts per body is appended to it."""
+    try:
+        validate_body_all(m, lower, traces)
+    except ValidationError:
+        # the spec decodes everything first: a malformed body wins over an invalid module
+        scan_bodies(m)
+        raise
+    return 0
+
+
+cdef int validate_body_all(ModuleInfo m, bint lower, list traces) except -1:
     validate_module_rules(m)
     cdef FuncValidator v = FuncValidator()
     fv_setup(v, m, declared_funcs(m))

@@ -248,3 +248,37 @@ def test_trace_prefixed_ops(wat2bin: Callable[[str], bytes]) -> None:
     assert 0xFC00 in ops and 0xFC0B in ops and 0xFD19 in ops
     lane = trace[ops.index(0xFD19)]
     assert lane["idx"] == 7
+
+
+# -- phase order: a malformed body wins over an invalid module (the spec decodes first) ----------
+
+def test_malformed_body_wins_over_invalid_module() -> None:
+    # export name duplicated (invalid) and an illegal opcode in the body (malformed)
+    exports = section(7, vec([b"\x01a\x00\x00", b"\x01a\x00\x00"]))
+    with pytest.raises(DecodeError, match="illegal opcode"):
+        _core.validate_module(func_module(b"\x27\x0b", extra=exports))
+
+
+def test_malformed_body_wins_over_type_error_in_earlier_body() -> None:
+    types = section(1, vec([b"\x60\x00\x00"]))
+    funcs = section(3, vec([b"\x00", b"\x00"]))
+    code = section(10, vec([b"\x03\x00\x6a\x0b", b"\x03\x00\xff\x0b"]))  # i32.add on nothing; 0xff
+    data = b"\x00asm\x01\x00\x00\x00" + types + funcs + code
+    with pytest.raises(DecodeError, match="illegal opcode"):
+        _core.validate_module(data)
+
+
+def test_malformed_body_wins_over_malformed_later_section() -> None:
+    body = b"\x41\x80\x80\x80\x80\x80\x00\x1a\x0b"   # i32.const with a 6-byte LEB128
+    data = func_module(body) + b"\x0b\x02\x01"        # then a truncated data section
+    with pytest.raises(DecodeError, match="integer representation too long"):
+        _core.decode_module(data)
+
+
+def test_body_without_end_reads_on_like_the_spec() -> None:
+    types = section(1, vec([b"\x60\x00\x00"]))
+    funcs = section(3, vec([b"\x00", b"\x00"]))
+    code = section(10, vec([b"\x02\x00\x01", b"\x03\x00\x05\x0b"]))  # body 0 lacks its end
+    data = b"\x00asm\x01\x00\x00\x00" + types + funcs + code
+    with pytest.raises(DecodeError, match="END opcode expected"):
+        _core.validate_module(data)
