@@ -874,11 +874,10 @@ class _ModuleParser:
                 raise self.err(f"unexpected token '{kw}', expected a module field", k + 1)
             k = stop
         # pass 2: the fields in order
-        self.elem_count = 0
-        self.data_count = 0
         self.next_index = dict.fromkeys(("func", "table", "memory", "global"), 0)
         for kw, a, b in fields:
-            getattr(self, "field_" + kw)(a + 2, b - 1)
+            if kw != "type":  # types were read in pass 1
+                getattr(self, "field_" + kw)(a + 2, b - 1)
         return self.assemble()
 
     # ---- type uses -----------------------------------------------------------------
@@ -955,9 +954,6 @@ class _ModuleParser:
             else:
                 break
         return k, imp
-
-    def field_type(self, k: int, end: int) -> None:
-        pass  # handled in pass 1
 
     def field_func(self, k: int, end: int) -> None:
         toks = self.toks
@@ -1063,7 +1059,6 @@ class _ModuleParser:
                 seg += b"\x02" + _uleb(index) + b"\x41\x00\x0b\x00" + _vec(idxs)
             k = self.close(k)
             self.elems.append(bytes(seg))
-            self.elem_count += 1
             lo = _uleb(n)
             desc = bytes((rt,)) + b"\x01" + lo + lo
         if k != end:
@@ -1091,7 +1086,6 @@ class _ModuleParser:
             desc = b"\x01" + _uleb(pages) + _uleb(pages)
             seg = (b"\x00" if index == 0 else b"\x02" + _uleb(index)) + b"\x41\x00\x0b"
             self.datas.append(seg + _uleb(len(data)) + bytes(data))
-            self.data_count += 1
         else:
             desc, k = self.limits(k)
         if k != end:
@@ -1217,7 +1211,6 @@ class _ModuleParser:
 
     def field_elem(self, k: int, end: int) -> None:
         toks = self.toks
-        self.elem_count += 1
         if _is_id(toks[k]):
             k += 1
         mode = "passive"
@@ -1289,16 +1282,13 @@ class _ModuleParser:
 
     def field_data(self, k: int, end: int) -> None:
         toks = self.toks
-        self.data_count += 1
         if _is_id(toks[k]):
             k += 1
         seg = bytearray()
         if toks[k] == "(":
             mem = 0
-            explicit = False
             if toks[k + 1] == "memory":
                 mem = self.idx(k + 2, "memory")
-                explicit = True
                 k = self.close(k + 3)
             offset = bytearray()
             k = self.offset_expr(k, offset)
@@ -1306,7 +1296,6 @@ class _ModuleParser:
                 seg.append(0)
             else:
                 seg += b"\x02" + _uleb(mem)
-            del explicit
             seg += offset
         else:
             seg.append(1)
@@ -1817,7 +1806,7 @@ def _encode_module(src: _Source, k: int, end: int) -> bytes:
             p.module_name = _id_name(toks[j])
             j += 1
         if toks[j] in ("binary", "quote"):
-            ms = _module_source(src, k, stop, None)
+            ms = _module_source(src, k, stop)
             return ms.encode()
         return p.encode(j, stop - 1)
     return p.encode(k, end)
@@ -2062,7 +2051,7 @@ Command = (
 # --------------------------------------------------------------------------------------
 # Script parser
 # --------------------------------------------------------------------------------------
-def _module_source(src: _Source, k: int, stop: int, _: object) -> ModuleSource:
+def _module_source(src: _Source, k: int, stop: int) -> ModuleSource:
     """The ``(module ...)`` opening at token ``k`` and ending just before ``stop``."""
     toks = src.toks
     loc = src.loc(k)
@@ -2136,7 +2125,7 @@ class _ScriptParser:
         w = toks[k + 1]
         loc = self.src.loc(k)
         if w == "module":
-            return ModuleCmd(loc, _module_source(self.src, k, stop, None))
+            return ModuleCmd(loc, _module_source(self.src, k, stop))
         if w == "register":
             name = self.string(k + 2)
             mod = toks[k + 3] if _is_id(toks[k + 3]) else None
@@ -2162,7 +2151,7 @@ class _ScriptParser:
                 if w == "assert_exhaustion":
                     raise self.err("unexpected token 'module', expected an action", j + 1)
                 e = self.mp.skip(j)
-                target = _module_source(self.src, j, e, None)
+                target = _module_source(self.src, j, e)
                 j = e
             else:
                 target, j = self.action(j)
@@ -2186,7 +2175,7 @@ class _ScriptParser:
             if toks[j] != "(" or toks[j + 1] != "module":
                 raise self.err("expected '(module'", j)
             e = self.mp.skip(j)
-            ms = _module_source(self.src, j, e, None)
+            ms = _module_source(self.src, j, e)
             msg = self.string(e)
             self.end(e + 1, stop)
             return cls(loc, ms, msg)
