@@ -153,6 +153,8 @@ cdef class StoreCtx:
     cdef object extern_obj(self, uint64_t ref)
     cdef uint64_t to_cell(self, object value, uint8_t vt) except? 0xFFFFFFFFFFFFFFFF
     cdef object from_cell(self, uint64_t v, uint8_t vt)
+    cdef int to_cells(self, object value, uint8_t vt, uint64_t* dst) except -1
+    cdef object from_cells(self, const uint64_t* src, uint8_t vt)
     cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, params, results,
                                     int type_id)
     cdef void restore(self, uint32_t depth0, InstCtx* inst0, uint64_t* top0) noexcept

@@ -65,7 +65,7 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
     cdef FuncInstance fi = <FuncInstance>f.owner
     cdef StoreCtx store = fi.store
     cdef uint64_t* saved_top = cx.top
-    cdef uint32_t i
+    cdef uint32_t i, j
     cdef uint32_t n = f.nparams
     cdef uint32_t nr = f.nresults
     cdef const uint8_t* pt = f.params
@@ -73,15 +73,17 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
     cdef tuple args
     cdef object res
     cdef int skip = 1 if f.access_caller else 0
-    cx.top = fp + (n if n > nr else nr)
+    cx.top = fp + 2 * (n if n > nr else nr)     # room for v128s (two slots each)
     try:
         args = PyTuple_New(n + skip)
         if skip:
             caller = <object>cx.inst.owner if cx.inst.owner != NULL else None
             Py_INCREF(caller)
             PyTuple_SET_ITEM(args, 0, caller)
+        j = 0
         for i in range(n):
-            v = store.from_cell(fp[i], pt[i])
+            v = store.from_cells(fp + j, pt[i])
+            j += 2 if pt[i] == VT_V128 else 1
             Py_INCREF(v)
             PyTuple_SET_ITEM(args, i + skip, v)
         res = (<object>f.host)(*args)
@@ -92,12 +94,13 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
                 if len(res) != 1:
                     raise _Trap("host function returned the wrong number of results")
                 res = res[0]
-            fp[0] = store.to_cell(res, rt[0])
+            store.to_cells(res, rt[0], fp)
         else:
             if not isinstance(res, (tuple, list)) or len(<object>res) != nr:
                 raise _Trap(f"host function must return {nr} results")
+            j = 0
             for i in range(nr):
-                fp[i] = store.to_cell(res[i], rt[i])
+                j += store.to_cells(res[i], rt[i], fp + j)
     except BaseException:
         cx.top = saved_top
         return stash_exception()

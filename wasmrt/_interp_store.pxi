@@ -158,6 +158,29 @@ cdef class StoreCtx:
             return self.extern_obj(v)
         raise TypeError(f"unsupported value type 0x{vt:02x}")
 
+    cdef int to_cells(self, object value, uint8_t vt, uint64_t* dst) except -1:
+        """Unbox `value` into the cell(s) at `dst`: two for a v128 (an int, masked to 128
+        bits, or 16 little-endian bytes), one otherwise.  Returns the number of cells."""
+        if vt != VT_V128:
+            dst[0] = self.to_cell(value, vt)
+            return 1
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            if len(value) != 16:
+                raise TypeError(f"expected 16 bytes for a v128, got {len(value)}")
+            value = int.from_bytes(value, "little")
+        elif not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"expected an int or 16 bytes for a v128, got {type(value).__name__}")
+        value &= (1 << 128) - 1
+        dst[0] = <uint64_t>(value & 0xFFFFFFFFFFFFFFFF)
+        dst[1] = <uint64_t>(value >> 64)
+        return 2
+
+    cdef object from_cells(self, const uint64_t* src, uint8_t vt):
+        """Box the cell(s) at `src` of type `vt`; a v128 becomes an unsigned 128-bit int."""
+        if vt == VT_V128:
+            return (<object>src[1] << 64) | <object>src[0]
+        return self.from_cell(src[0], vt)
+
     def value_to_cell(self, value, int vt) -> int:
         """Python-level `to_cell` (for instantiation code and tests)."""
         return self.to_cell(value, <uint8_t>vt)
@@ -225,7 +248,7 @@ cdef class StoreCtx:
         g.cell[0] = 0
         g.cell[1] = 0
         if value is not None:
-            g.cell[0] = self.to_cell(value, g.valtype)
+            self.to_cells(value, g.valtype, g.cell)
         self.objects.append(g)
         return g
 
@@ -273,7 +296,8 @@ cdef class FuncInstance:
         cdef Ctx* cx = &store.cx
         cdef uint32_t n = self.rec.nparams
         cdef uint32_t nr = self.rec.nresults
-        cdef uint32_t i
+        cdef uint32_t i, j
+        cdef uint8_t t
         cdef uint64_t* fp = cx.top
         cdef uint32_t depth0 = cx.depth
         cdef InstCtx* inst0 = cx.inst
@@ -285,10 +309,16 @@ cdef class FuncInstance:
             res = (<object>self.rec.host)(*args) if not self.rec.access_caller else \
                 (<object>self.rec.host)(None, *args)
             return res
-        if fp + (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
+        if fp + 2 * (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
             raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
-        for i in range(n):
-            fp[i] = store.to_cell(args[i], self.rec.params[i])
+        j = 0
+        for i in range(n):                      # a v128 takes two slots
+            t = self.rec.params[i]
+            if t != VT_V128:
+                fp[j] = store.to_cell(args[i], t)
+                j += 1
+            else:
+                j += store.to_cells(args[i], t, fp + j)
         prev_store = CURRENT_STORE
         CURRENT_STORE = store
         cx.nest += 1
@@ -301,10 +331,16 @@ cdef class FuncInstance:
             raise exc
         cx.inst = inst0
         if nr == 1:
-            return store.from_cell(fp[0], self.rec.results[0])
+            return store.from_cells(fp, self.rec.results[0])
         if nr == 0:
             return None
-        return [store.from_cell(fp[i], self.rec.results[i]) for i in range(nr)]
+        out = []
+        j = 0
+        for i in range(nr):
+            t = self.rec.results[i]
+            out.append(store.from_cells(fp + j, t))
+            j += 2 if t == VT_V128 else 1
+        return out
 
     @property
     def is_host(self) -> bool:
@@ -327,11 +363,11 @@ cdef class GlobalInstance:
 
     @property
     def value(self):
-        return self.store.from_cell(self.cell[0], self.valtype)
+        return self.store.from_cells(self.cell, self.valtype)
 
     @value.setter
     def value(self, v) -> None:
-        self.cell[0] = self.store.to_cell(v, self.valtype)
+        self.store.to_cells(v, self.valtype, self.cell)
 
     @property
     def raw(self) -> int:

@@ -471,3 +471,66 @@ def test_memory_handler(op: SimdOp) -> None:
             _run_handler(op, v, bytes(16), bytes(16), 0, addr=addr, lane=lane, offset=offset,
                          memory=mem)
     _run_handler(op, v, bytes(16), bytes(16), 0, addr=65536 - op.width, lane=lane, memory=mem)
+
+
+# ---- v128 across the Python boundary: calls, host functions, globals -------------------------
+V128 = 0x7B
+_A = int.from_bytes(bytes(range(16)), "little")
+_B = int.from_bytes(bytes([250] * 16), "little")
+_SUM = int.from_bytes(bytes((i + 250) & 0xFF for i in range(16)), "little")
+
+
+def test_v128_params_and_results() -> None:
+    """A wasm function takes v128 arguments (ints or 16 bytes) and returns an unsigned int."""
+    from .conftest import Rig
+
+    rig = Rig()
+    fi = rig.func(0, [("i8x16_add", dict(dst=4, x=0, y=2)), ("ret_n", dict(src=4, n=2))],
+                  [V128, V128], [V128])
+    assert fi(_A, _B) == _SUM
+    assert fi(bytes(range(16)), -1) == int.from_bytes(bytes((i - 1) & 0xFF for i in range(16)), "little")
+    with pytest.raises(TypeError, match="16 bytes"):
+        fi(b"short", 0)
+    with pytest.raises(TypeError, match="v128"):
+        fi(1.5, 0)
+    pair = rig.func(1, [("copy2", dict(dst0=3, src0=0, dst1=4, src1=1)), ("ret_n", dict(src=2, n=3))],
+                    [V128, I64], [I64, V128])
+    assert pair(_A, 7) == [7, _A]
+
+
+def test_v128_through_a_host_function() -> None:
+    """wasm passes a v128 to Python and gets one back (two slots each way)."""
+    from .conftest import Rig
+
+    rig = Rig()
+    seen = []
+
+    def host(v: int, k: int) -> int:
+        seen.append((v, k))
+        return v ^ ((1 << 128) - 1)
+
+    hf = rig.store.new_host_func(host, [V128, I64], [V128], 0)
+    rig.inst.set_func(1, hf)
+    fi = rig.func(0, [("call", dict(base=0, func=1)), ("ret_n", dict(src=0, n=2))],
+                  [V128, I64], [V128], max_slots=8)
+    assert fi(_A, 5) == _A ^ ((1 << 128) - 1)
+    assert seen == [(_A, 5)]
+
+
+def test_v128_global() -> None:
+    """v128 globals hold two cells: get/set from Python and from wasm."""
+    from .conftest import Rig
+
+    rig = Rig()
+    g = rig.store.new_global(V128, True, bytes(range(16)))
+    assert g.value == _A
+    rig.inst.set_global(0, g)
+    fi = rig.func(0, [("v128_global_get", dict(dst=2, **{"global": 0})),
+                      ("i8x16_add", dict(dst=2, x=2, y=0)),
+                      ("v128_global_set", dict(src=2, **{"global": 0})),
+                      ("ret", {})], [V128], [])
+    fi(_B)
+    assert g.value == _SUM
+    g.value = 0
+    fi(_B)
+    assert g.value == _B
