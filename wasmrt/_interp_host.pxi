@@ -144,4 +144,7 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
                                  off - f.code.body_offset, off))
         # the caller resumes after its call instruction: point inside that instruction
         pc = cx.recs[k].ret_pc - 1
-    return _Trap(TRAP_MESSAGES.get(rc, "trap"), TRAP_CODES.get(rc), frames)
+    message = TRAP_MESSAGES.get(rc, "trap")
+    if rc == TRAP_UNDEFINED_ELEMENT or rc == TRAP_UNINIT_ELEMENT:
+        message = f"{message} {cx.trap_arg}"  # as the reference interpreter words it
+    return _Trap(message, TRAP_CODES.get(rc), frames)

@@ -292,9 +292,11 @@ cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     cdef uint32_t i = <uint32_t>fp[pc[1].s.b]
     cdef FuncRec* f
     if i >= t.size:
+        cx.trap_arg = i
         return trap_at(cx, pc, TRAP_UNDEFINED_ELEMENT)
     f = <FuncRec*>t.elems[i]
     if f == NULL:
+        cx.trap_arg = i
         return trap_at(cx, pc, TRAP_UNINIT_ELEMENT)
     if f.type_id != cx.inst.type_ids[<uint32_t>pc[1].w.hi]:
         return trap_at(cx, pc, TRAP_SIG_MISMATCH)

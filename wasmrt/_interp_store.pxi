@@ -5,6 +5,27 @@ VT_NAMES = {VT_I32: "i32", VT_I64: "i64", VT_F32: "f32", VT_F64: "f64",
             VT_V128: "v128", VT_FUNCREF: "funcref", VT_EXTERNREF: "externref"}
 
 
+cdef inline double f32_widen(uint64_t b) noexcept nogil:
+    """An f32 as a Python float; a NaN keeps sign, quiet bit and payload bit for bit
+    (hardware conversion would quiet a signalling NaN)."""
+    cdef uint64_t w
+    if (b & 0x7F800000ULL) == 0x7F800000ULL and (b & 0x007FFFFFULL) != 0:
+        w = ((b & 0x80000000ULL) << 32) | ((<uint64_t>0x7FF) << 52) | ((b & 0x007FFFFFULL) << 29)
+        return f64_of(w)
+    return <double>f32_of(b)
+
+
+cdef inline uint64_t f32_narrow(double v) noexcept nogil:
+    """Inverse of `f32_widen` (rounds non-NaN values to nearest f32)."""
+    cdef uint64_t w
+    if v != v:
+        w = f64_bits(v)
+        if (w >> 29) & 0x007FFFFFULL == 0:  # payload only in the dropped bits: keep it a NaN
+            w |= (<uint64_t>1) << 51
+        return ((w >> 32) & 0x80000000ULL) | 0x7F800000ULL | ((w >> 29) & 0x007FFFFFULL)
+    return f32_bits(<float>v)
+
+
 cdef inline uint64_t int_cell(object value, uint64_t mask) except? 0xFFFFFFFFFFFFFFFF:
     if type(value) is not int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -118,7 +139,7 @@ cdef class StoreCtx:
         if vt == VT_F32:
             if not isinstance(value, (float, int)) or isinstance(value, bool):
                 raise TypeError(f"expected a float, got {type(value).__name__}")
-            return f32_bits(<float>(<double>value))
+            return f32_narrow(<double>value)
         if vt == VT_F64:
             if not isinstance(value, (float, int)) or isinstance(value, bool):
                 raise TypeError(f"expected a float, got {type(value).__name__}")
@@ -146,7 +167,7 @@ cdef class StoreCtx:
         if vt == VT_I64:
             return <int64_t>v
         if vt == VT_F32:
-            return <double>f32_of(v)
+            return f32_widen(v)
         if vt == VT_F64:
             return f64_of(v)
         if vt == VT_FUNCREF:

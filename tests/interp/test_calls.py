@@ -64,17 +64,15 @@ def test_call_indirect_checks() -> None:
     table.set(1, other)
     rig.inst.set_table(0, table)
     rig.inst.set_type_id(0, 7)
-    f = rig.func(0, [("call_indirect", dict(base=2, index=1, type=0, table=0)),
-                     ("ret_slot", dict(src=2))], [I32, I32], [I32], max_slots=4)
-    # args at base: copy the value to slot 2 first
+    # the argument goes to the call's base slot first
     f = rig.func(0, [("copy", dict(dst=2, src=0)),
                      ("call_indirect", dict(base=2, index=1, type=0, table=0)),
                      ("ret_slot", dict(src=2))], [I32, I32], [I32], max_slots=4)
     assert f(21, 0) == 42
     for index, message, code in [(1, "indirect call type mismatch", TrapCode.BAD_SIGNATURE),
-                                 (2, "uninitialized element", TrapCode.INDIRECT_CALL_TO_NULL),
-                                 (3, "undefined element", TrapCode.TABLE_OUT_OF_BOUNDS),
-                                 (-1, "undefined element", TrapCode.TABLE_OUT_OF_BOUNDS)]:
+                                 (2, "uninitialized element 2", TrapCode.INDIRECT_CALL_TO_NULL),
+                                 (3, "undefined element 3", TrapCode.TABLE_OUT_OF_BOUNDS),
+                                 (-1, "undefined element 4294967295", TrapCode.TABLE_OUT_OF_BOUNDS)]:
         with pytest.raises(Trap) as ei:
             f(1, index)
         assert (ei.value.message, ei.value.trap_code) == (message, code)
@@ -194,6 +192,17 @@ def test_epoch_deadline_interrupts() -> None:
     with pytest.raises(Trap) as ei:
         loop()
     assert ei.value.trap_code == TrapCode.INTERRUPT
+
+
+def test_f32_nan_payloads_survive_boxing() -> None:
+    rig = Rig()
+    f = rig.func(0, [("ret", {})], [0x7D], [0x7D])
+    import struct
+    for bits in (0x7FA00000, 0xFF80F1E2, 0x7FC00001):
+        wide = (bits & 0x80000000) << 32 | 0x7FF << 52 | (bits & 0x7FFFFF) << 29
+        x = struct.unpack("<d", struct.pack("<Q", wide))[0]
+        y = f(x)
+        assert struct.unpack("<Q", struct.pack("<d", y))[0] == wide
 
 
 def test_arguments_checked() -> None:
