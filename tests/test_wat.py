@@ -7,6 +7,7 @@ import struct
 
 import pytest
 
+from tests.test_wat_spec import sections
 from wasmrt.errors import WatError
 from wasmrt.wat import (
     ActionCmd,
@@ -42,25 +43,10 @@ def f64_bits(tok: str) -> int:
 
 def body_of(wasm: bytes) -> bytes:
     """The code of the only function of ``wasm`` (without locals header and final end)."""
-    k = 8
-    while k < len(wasm):
-        sid = wasm[k]
-        size, j = 0, k + 1
-        shift = 0
-        while True:
-            b = wasm[j]
-            size |= (b & 0x7F) << shift
-            shift += 7
-            j += 1
-            if not b & 0x80:
-                break
-        if sid == 10:
-            code = wasm[j : j + size]
-            # count=1, body size (1 byte for small bodies), locals vec (0)
-            assert code[0] == 1
-            return code[3:-1]
-        k = j + size
-    raise AssertionError("no code section")
+    code = next(payload for sid, payload in sections(wasm) if sid == 10)
+    # count=1, body size (1 byte for small bodies), locals vec (0)
+    assert code[0] == 1
+    return code[3:-1]
 
 
 # ---- literals -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ import difflib
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,14 +40,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def strip_custom(data: bytes) -> bytes:
-    """The module without its custom sections (names differ between encoders)."""
-    out = bytearray(data[:8])
+def sections(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """The (id, payload) of each section of a binary module."""
     k = 8
     while k < len(data):
         sid = data[k]
-        size = 0
-        shift = 0
+        size = shift = 0
         j = k + 1
         while True:
             b = data[j]
@@ -55,10 +54,30 @@ def strip_custom(data: bytes) -> bytes:
             j += 1
             if not b & 0x80:
                 break
-        if sid != 0:
-            out += data[k : j + size]
+        yield sid, data[j : j + size]
         k = j + size
+
+
+def strip_custom(data: bytes) -> bytes:
+    """The module without its custom sections (names differ between encoders)."""
+    out = bytearray(data[:8])
+    for sid, payload in sections(data):
+        if sid != 0:
+            out.append(sid)
+            out += uleb(len(payload)) + payload
     return bytes(out)
+
+
+def uleb(n: int) -> bytes:
+    """Unsigned LEB128 (shortest form, as both encoders write section sizes)."""
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if not n:
+            out.append(b)
+            return bytes(out)
+        out.append(b | 0x80)
 
 
 def printed(data: bytes, tmp: Path) -> str:

@@ -1525,25 +1525,11 @@ class _ModuleParser:
                 v = self.u32(k)
             out += _uleb(v)
             return k + 1
-        if kind == K_I32:
-            t = toks[k]
-            v = _int_bits(t, 32)
-            if v is None:
-                if _parse_int(t) is not None:
-                    raise self.err("constant out of range", k)
-                raise self.err(f"unexpected token '{t}', expected an i32 literal", k)
+        if kind == K_I32 or kind == K_I64:
+            bits = 32 if kind == K_I32 else 64
+            v = self.int_lit(k, bits)
             out += opbytes
-            out += _sleb(v - (1 << 32) if v >> 31 else v)
-            return k + 1
-        if kind == K_I64:
-            t = toks[k]
-            v = _int_bits(t, 64)
-            if v is None:
-                if _parse_int(t) is not None:
-                    raise self.err("constant out of range", k)
-                raise self.err(f"unexpected token '{t}', expected an i64 literal", k)
-            out += opbytes
-            out += _sleb(v - (1 << 64) if v >> 63 else v)
+            out += _sleb(v - (1 << bits) if v >> (bits - 1) else v)
             return k + 1
         if kind == K_F32 or kind == K_F64:
             v = self.float_lit(k, 23 if kind == K_F32 else 52)
@@ -1688,6 +1674,16 @@ class _ModuleParser:
             return k + 1
         raise self.err(f"unexpected token '{op}'", k - 1)
 
+    def int_lit(self, k: int, bits: int) -> int:
+        """The iN literal at ``k`` as its unsigned bit pattern."""
+        t = self.toks[k]
+        v = _int_bits(t, bits)
+        if v is None:
+            if _parse_int(t) is not None:
+                raise self.err("constant out of range", k)
+            raise self.err(f"unexpected token '{t}', expected an i{bits} literal", k)
+        return v
+
     def float_lit(self, k: int, mbits: int) -> int:
         t = self.toks[k]
         try:
@@ -1724,13 +1720,7 @@ class _ModuleParser:
             t = toks[k]
             if t == ")" or t == "(":
                 raise self.err("wrong number of lane literals", k)
-            else:
-                v = _int_bits(t, bits)
-                if v is None:
-                    if _parse_int(t) is not None:
-                        raise self.err("constant out of range", k)
-                    raise self.err(f"unexpected token '{t}', expected an integer", k)
-            value |= v << (i * bits)
+            value |= self.int_lit(k, bits) << (i * bits)
             k += 1
         return value, k
 
@@ -2222,10 +2212,7 @@ class _ScriptParser:
                 alts.append([r])
             return Either(alts), self.mp.close(j)
         if op in ("i32.const", "i64.const"):
-            bits = 32 if op[1] == "3" else 64
-            v = _int_bits(toks[j], bits)
-            if v is None:
-                raise self.err(f"unexpected token '{toks[j]}', expected an integer", j)
+            v = self.mp.int_lit(j, 32 if op[1] == "3" else 64)
             return Value(op[:3], v), self.mp.close(j + 1)  # type: ignore[arg-type]
         if op in ("f32.const", "f64.const"):
             t = toks[j]
@@ -2263,10 +2250,10 @@ class _ScriptParser:
         if op == "ref.extern":
             if toks[j] == ")":
                 return Pattern("externref", "ref.extern"), j + 1
-            v = _parse_uint(toks[j])
-            if v is None:
+            num = _parse_uint(toks[j])
+            if num is None:
                 raise self.err(f"unexpected token '{toks[j]}', expected a number", j)
-            return Value("externref", v), self.mp.close(j + 1)
+            return Value("externref", num), self.mp.close(j + 1)
         if op == "ref.func":
             if toks[j] == ")":
                 return Pattern("funcref", "ref.func"), j + 1
