@@ -17,9 +17,12 @@ from wasmrt._defs cimport Cell, FuncCode
 from wasmrt._reader cimport Reader
 
 
-# Proposals, as bits of the ``features`` mask of ``compile_module``/``validate_module``.
-# The Wasm 2.0 ones are implemented (``FEATURES_WASM2`` enables them all); the 3.0 ones
-# are recognised only so that modules using them fail with ``UnsupportedFeatureError``.
+# Proposals, as bits of the ``features`` mask of ``compile_module``/``validate_module``
+# (Python: ``_core.FEATURE_<NAME>``, and the ``_core.FEATURES`` name -> bit dict).
+# The Wasm 2.0 ones are implemented (``FEATURES_WASM2`` enables them all); mutable
+# globals, sign-ext and saturating conversions are always on (wasmtime has no switch for
+# them).  The 3.0 ones are recognised only: modules using them fail with
+# ``UnsupportedFeatureError`` whatever the mask.
 cdef enum Feature:
     FEAT_MUTABLE_GLOBALS = 1 << 0     # import/export of mutable globals
     FEAT_SIGN_EXT = 1 << 1            # i32.extend8_s ... i64.extend32_s

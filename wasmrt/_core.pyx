@@ -44,7 +44,7 @@ cdef ModuleInfo _run(data, unsigned int features, int stage, list traces=None):
     """Decode (stage 0), + validate (1), + lower (2), with the cyclic GC paused: the
     pipeline allocates many objects and creates no cycles."""
     cdef Decoder d = Decoder(_as_bytes(data))
-    d.m.features = features
+    d.m.features = features | FEAT_MUTABLE_GLOBALS | FEAT_SIGN_EXT | FEAT_SAT_FLOAT_TO_INT
     cdef bint gc_was_enabled = gc.isenabled()
     gc.disable()
     try:

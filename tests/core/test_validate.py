@@ -190,6 +190,9 @@ def test_features_mask(wat2bin: Callable[[str], bytes]) -> None:
     no_simd = _core.WASM2_FEATURES & ~_core.FEATURES["simd"]
     with pytest.raises(UnsupportedFeatureError, match="simd"):
         _core.validate_module(simd, no_simd)
+    # the baseline (mutable globals, sign-ext, saturating conversions) cannot be disabled
+    _core.validate_module(wat2bin("(module (func (result i32) i32.const 1 i32.extend8_s))"), 0)
+    assert _core.validate_module(wat2bin("(module)"), 0).features == _core.BASELINE_FEATURES
     two_tables = wat2bin("(module (table 1 funcref) (table 1 funcref))")
     with pytest.raises(ValidationError, match="multiple tables"):
         _core.validate_module(two_tables, _core.WASM2_FEATURES & ~_core.FEATURES["reference_types"])
