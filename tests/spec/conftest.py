@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.spec.harness import RESULTS, format_table, write_expected
+from tests.spec.harness import RESULTS, ScriptPool, format_table, write_expected
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -24,6 +24,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/spec/expected_failures.txt from this run's failures",
     )
+
+
+@pytest.fixture(scope="session")
+def script_pool(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Runs every selected ``test_wast`` script in the background, ``WASMRT_SPEC_JOBS`` at a time."""
+    paths = [
+        item.callspec.params["path"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_wast" and hasattr(item, "callspec")
+    ]
+    pool = ScriptPool(paths, request.config.getoption("--spec-api"))
+    yield pool
+    pool.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:

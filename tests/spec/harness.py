@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ EXPECTED = Path(__file__).with_name("expected_failures.txt")
 RESULTS = pytest.StashKey[dict]()
 #: Seconds one script may take before it counts as hung.
 TIMEOUT = float(os.environ.get("WASMRT_SPEC_TIMEOUT", "300"))
+#: Scripts run at once (each in its own child process).
+JOBS = int(os.environ.get("WASMRT_SPEC_JOBS", str(min(2, os.cpu_count() or 1))))
 
 
 @dataclass
@@ -94,6 +97,27 @@ def run_file(path: Path, api: str = "wasmrt") -> ScriptResult:
         return ScriptResult.from_json(json.loads(lines[-1]))
     tail = "\n".join(proc.stderr.strip().splitlines()[-25:])
     return ScriptResult(str(path), error=f"runner exited with status {proc.returncode}:\n{tail}")
+
+
+class ScriptPool:
+    """Runs the selected scripts ``JOBS`` at a time, in test order, ahead of the tests that
+    wait for them (the child processes do the work, so threads are enough)."""
+
+    def __init__(self, paths: list[Path], api: str, jobs: int = JOBS):
+        self._executor = ThreadPoolExecutor(max(jobs, 1), thread_name_prefix="wast")
+        self._futures: dict[Path, Future[ScriptResult]] = {}
+        self.api = api
+        for path in paths:
+            self._futures[path] = self._executor.submit(run_file, path, api)
+
+    def result(self, path: Path) -> ScriptResult:
+        """The result of ``path`` (run now if it was not scheduled)."""
+        future = self._futures.get(path)
+        return future.result() if future is not None else run_file(path, self.api)
+
+    def close(self) -> None:
+        """Stop scheduling; running children finish or time out."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass

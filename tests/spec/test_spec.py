@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import spec_dir_path
-from tests.spec.harness import RESULTS, Expected, judge, load_expected, run_file
+from tests.spec.harness import RESULTS, Expected, judge, load_expected
 
 _DIR = spec_dir_path()
 _FILES = sorted(_DIR.glob("*.wast")) if _DIR else []
@@ -39,7 +39,7 @@ def test_wast(path: Path, request: pytest.FixtureRequest) -> None:
     api = request.config.getoption("--spec-api")
     if api == "wasmrt":
         request.getfixturevalue("runnable_wasmrt")
-    result = run_file(path, api)
+    result = request.getfixturevalue("script_pool").result(path)
     verdict = judge(path.name, result, load_expected() if api == "wasmrt" else Expected())
     request.config.stash[RESULTS][path.name] = verdict
     if not verdict.ok:
