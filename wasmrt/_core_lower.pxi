@@ -1,6 +1,6 @@
 # The lowerer: validated wasm bodies -> the register IR of _isa.pxd (docs/isa.md).
 #
-# Protocol (driven by ``validate_body`` in _core_validate.pxi, one Lowerer per body):
+# Protocol (driven by ``validate_body`` in _core_validate.pxi; one Lowerer per module, reused):
 #   lw.begin(v, func_index)      before the first instruction (v.locals/nlocals are set)
 #   lw.instr(v, &v.ins)          after each instruction has been fully type-checked
 #   code = lw.finish(v)          after the final ``end``; stored in ModuleInfo.func_codes
@@ -190,6 +190,7 @@ cdef inline uint8_t _vt_slots(uint8_t vt) noexcept nogil:
     return 2 if vt == VT_V128 else 1
 
 
+@cython.final
 cdef class LoweredFunc:
     """The lowered code of one defined function: owns its ``FuncCode`` (``code`` and
     ``srcmap`` are freed with this object).  Read-only views for tests and tools."""
@@ -246,6 +247,7 @@ cdef class LoweredFunc:
             self.fc.func_index, self.fc.ncells, self.fc.max_slots)
 
 
+@cython.final
 cdef class Lowerer:
     """Translates one validated function body into a ``LoweredFunc`` (see the header)."""
 

@@ -1170,11 +1170,12 @@ cdef int validate_body_all(ModuleInfo m, bint lower, list traces) except -1:
     cdef uint32_t i
     cdef uint32_t base = m.num_imported_funcs
     cdef CodeInfo code
+    cdef Lowerer lw = Lowerer() if lower else None   # one per module: buffers reused per body
     for i in range(len(m.codes)):
         code = m.codes[i]
         trace = None
         if traces is not None:
             trace = []
             traces.append(trace)
-        validate_body(v, base + i, code, Lowerer() if lower else None, trace)
+        validate_body(v, base + i, code, lw, trace)
     return 0
