@@ -35,7 +35,8 @@ cdef enum Feature:
     # Not a proposal: lower with `fuel` checks at function entry and loop heads (for
     # Config.consume_fuel / epoch_interruption).
     FEAT_METERING = 1 << 30
-    # Wasm 3.0 proposals: recognised, rejected.
+    # Wasm 3.0 proposals: recognised, rejected -- except relaxed SIMD, implemented when
+    # enabled (Config.wasm_relaxed_simd; deterministic choices, see wasmrt_simd.h).
     FEAT_RELAXED_SIMD = 1 << 16
     FEAT_TAIL_CALL = 1 << 17
     FEAT_GC = 1 << 18

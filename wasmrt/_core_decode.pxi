@@ -701,9 +701,8 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) 
                 elif 0x15 <= sub <= 0x22:
                     rd_u8(r)
                 elif sub > 0xFF:
-                    if sub <= 0x113:
-                        unsupported("relaxed simd", r, at)
-                    malformed("illegal opcode", r, at)
+                    if sub > 0x113:         # relaxed SIMD (no immediates): the validator
+                        malformed("illegal opcode", r, at)  # checks the feature
                 elif SIG_FD[sub] == 0:
                     malformed("illegal opcode", r, at)
             elif op == 0x00 or op == 0x01 or op == 0x0F or op == 0x1A or op == 0x1B \

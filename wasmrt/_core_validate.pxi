@@ -12,6 +12,7 @@
 cdef uint32_t SIG_PLAIN[256]
 cdef uint32_t SIG_FC[32]
 cdef uint32_t SIG_FD[256]
+cdef uint32_t SIG_FD_RELAXED[20]   # 0xFD 0x100..0x113 (relaxed SIMD), no immediates
 # natural alignment exponent of memory ops (plain 0x28..0x3E, and 0xFD loads/stores)
 cdef uint8_t ALIGN_PLAIN[256]
 cdef uint8_t ALIGN_FD[256]
@@ -42,6 +43,8 @@ cdef _init_tables():
         VT_SELF[i] = i
     for i in range(32):
         SIG_FC[i] = 0
+    for i, s in enumerate(["vv:v"] + ["v:v"] * 4 + ["vvv:v"] * 8 + ["vv:v"] * 6 + ["vvv:v"]):
+        SIG_FD_RELAXED[i] = _sig(s)
 
     def plain(lo, hi, s):
         for op in range(lo, hi + 1):
@@ -917,9 +920,12 @@ cdef int validate_fd(FuncValidator v) except -1:
     if not (v.features & FEAT_SIMD):
         unsupported("simd", r, r.base + ins.offset)
     if sub > 0xFF:
-        if sub <= 0x113:
+        if sub > 0x113:
+            fv_malformed(v, "illegal opcode")
+        if not (v.features & FEAT_RELAXED_SIMD):
             unsupported("relaxed simd", r, r.base + ins.offset)
-        fv_malformed(v, "illegal opcode")
+        fv_pop_sig(v, SIG_FD_RELAXED[sub - 0x100])
+        return 0
     sig = SIG_FD[sub]
     if sig:
         fv_pop_sig(v, sig)

@@ -571,6 +571,13 @@ f64x2.add f0|f64x2.sub f1|f64x2.mul f2|f64x2.div f3|f64x2.min f4|f64x2.max f5|f6
 f64x2.pmax f7|i32x4.trunc_sat_f32x4_s f8|i32x4.trunc_sat_f32x4_u f9|f32x4.convert_i32x4_s fa
 f32x4.convert_i32x4_u fb|i32x4.trunc_sat_f64x2_s_zero fc|i32x4.trunc_sat_f64x2_u_zero fd
 f64x2.convert_low_i32x4_s fe|f64x2.convert_low_i32x4_u ff
+i8x16.relaxed_swizzle 100|i32x4.relaxed_trunc_f32x4_s 101|i32x4.relaxed_trunc_f32x4_u 102
+i32x4.relaxed_trunc_f64x2_s_zero 103|i32x4.relaxed_trunc_f64x2_u_zero 104|f32x4.relaxed_madd 105
+f32x4.relaxed_nmadd 106|f64x2.relaxed_madd 107|f64x2.relaxed_nmadd 108
+i8x16.relaxed_laneselect 109|i16x8.relaxed_laneselect 10a|i32x4.relaxed_laneselect 10b
+i64x2.relaxed_laneselect 10c|f32x4.relaxed_min 10d|f32x4.relaxed_max 10e|f64x2.relaxed_min 10f
+f64x2.relaxed_max 110|i16x8.relaxed_q15mulr_s 111|i16x8.relaxed_dot_i8x16_i7x16_s 112
+i32x4.relaxed_dot_i8x16_i7x16_add_s 113
 """
 
 _SPECIAL_KINDS = {

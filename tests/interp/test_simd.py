@@ -485,7 +485,7 @@ def test_v128_params_and_results() -> None:
     from .conftest import Rig
 
     rig = Rig()
-    fi = rig.func(0, [("i8x16_add", dict(dst=4, x=0, y=2)), ("ret_n", dict(src=4, n=2))],
+    fi = rig.func(0, [("i8x16_add", {"dst": 4, "x": 0, "y": 2}), ("ret_n", {"src": 4, "n": 2})],
                   [V128, V128], [V128])
     assert fi(_A, _B) == _SUM
     assert fi(bytes(range(16)), -1) == int.from_bytes(bytes((i - 1) & 0xFF for i in range(16)), "little")
@@ -493,7 +493,7 @@ def test_v128_params_and_results() -> None:
         fi(b"short", 0)
     with pytest.raises(TypeError, match="v128"):
         fi(1.5, 0)
-    pair = rig.func(1, [("copy2", dict(dst0=3, src0=0, dst1=4, src1=1)), ("ret_n", dict(src=2, n=3))],
+    pair = rig.func(1, [("copy2", {"dst0": 3, "src0": 0, "dst1": 4, "src1": 1}), ("ret_n", {"src": 2, "n": 3})],
                     [V128, I64], [I64, V128])
     assert pair(_A, 7) == [7, _A]
 
@@ -511,7 +511,7 @@ def test_v128_through_a_host_function() -> None:
 
     hf = rig.store.new_host_func(host, [V128, I64], [V128], 0)
     rig.inst.set_func(1, hf)
-    fi = rig.func(0, [("call", dict(base=0, func=1)), ("ret_n", dict(src=0, n=2))],
+    fi = rig.func(0, [("call", {"base": 0, "func": 1}), ("ret_n", {"src": 0, "n": 2})],
                   [V128, I64], [V128], max_slots=8)
     assert fi(_A, 5) == _A ^ ((1 << 128) - 1)
     assert seen == [(_A, 5)]
@@ -526,7 +526,7 @@ def test_v128_global() -> None:
     assert g.value == _A
     rig.inst.set_global(0, g)
     fi = rig.func(0, [("v128_global_get", dict(dst=2, **{"global": 0})),
-                      ("i8x16_add", dict(dst=2, x=2, y=0)),
+                      ("i8x16_add", {"dst": 2, "x": 2, "y": 0}),
                       ("v128_global_set", dict(src=2, **{"global": 0})),
                       ("ret", {})], [V128], [])
     fi(_B)
@@ -534,3 +534,25 @@ def test_v128_global() -> None:
     g.value = 0
     fi(_B)
     assert g.value == _B
+
+
+# ---- relaxed SIMD: validated and lowered only when the feature is on ---------------------------
+def test_relaxed_simd_needs_the_feature() -> None:
+    """Without FEATURES['relaxed_simd'] a relaxed op is an unsupported feature; with it, it
+    type-checks and lowers to its own IR op."""
+    from wasmrt import _core
+    from wasmrt.errors import UnsupportedFeatureError, ValidationError
+    from wasmrt.wat import wat2wasm
+
+    relaxed = _core.WASM2_FEATURES | _core.FEATURES["relaxed_simd"]
+    for o in (o for o in SIMD_OPS if o.relaxed):
+        n = {"un": 1, "bin": 2, "tern": 3}[o.kind]
+        args = " ".join(f"(local.get {i})" for i in range(n))
+        wasm = wat2wasm(f"(module (func (param v128 v128 v128) (result v128) ({o.wasm} {args})))")
+        with pytest.raises(UnsupportedFeatureError, match="relaxed simd"):
+            _core.compile_module(wasm)
+        (func,) = _core.compile_module(wasm, relaxed).func_codes
+        assert _core.disassemble(func, pcs=False).splitlines()[0].startswith(o.name + " ")
+    bad = wat2wasm("(module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0))))")
+    with pytest.raises(ValidationError, match="type mismatch"):
+        _core.compile_module(bad, relaxed)
