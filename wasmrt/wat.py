@@ -23,6 +23,7 @@ import bisect
 import re
 import struct
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
 from typing import Any, Literal
 
 from .errors import WatError
@@ -71,18 +72,20 @@ _STR_RE = re.compile(_STR + r"\Z")
 _SPECIAL_RE = re.compile(r'"(?:[^"\\]|\\[\s\S])*"|;;[^\n\r]*|\(;|\(@')
 _NESTED_RE = re.compile(r"\(;|;\)")
 _SENTINEL = "\n\x00"
+_PAREN_STEP = {"(": 1, ")": -1}
 
 
 class _Source:
     """A lexed text: the token list, and positions computed only when asked for."""
 
-    __slots__ = ("_lines", "_pos", "filename", "text", "toks")
+    __slots__ = ("_depth", "_lines", "_pos", "filename", "text", "toks")
 
     def __init__(self, text: str, filename: str) -> None:
         self.filename = filename
         self.text = text
         self._pos: list[int] | None = None
         self._lines: list[int] | None = None
+        self._depth: list[int] | None = None
         if "(;" in text or "(@" in text:
             text = _blank_comments(text, self)
         toks = _TOKEN_RE.findall(text + _SENTINEL)
@@ -90,6 +93,13 @@ class _Source:
         if '$"' in text:
             toks = [_string_id(t) if t[:2] == '$"' else t for t in toks]
         self.toks: list[str] = toks
+
+    def depth(self) -> list[int]:
+        """Paren depth after each token (computed once, at C speed): the ')' matching the
+        '(' at ``k`` is the first later token whose depth is ``depth[k] - 1``."""
+        if self._depth is None:
+            self._depth = list(accumulate(map(_PAREN_STEP.get, self.toks, repeat(0))))
+        return self._depth
 
     def offset(self, k: int) -> int:
         """Character offset of token ``k`` (the end of the text past the last token)."""
@@ -733,20 +743,12 @@ class _ModuleParser:
         return k + 1
 
     def skip(self, k: int) -> int:
-        """Index just after the parenthesised group opening at ``k``."""
-        toks = self.toks
-        depth = 0
-        n = len(toks)
-        while k < n:
-            t = toks[k]
-            if t == "(":
-                depth += 1
-            elif t == ")":
-                depth -= 1
-                if depth == 0:
-                    return k + 1
-            k += 1
-        raise self.err("unexpected end of input, expected ')'", k)
+        """Index just after the parenthesised group opening at ``k`` (the '(')."""
+        depth = self.src.depth()
+        try:
+            return depth.index(depth[k] - 1, k + 1) + 1
+        except ValueError:
+            raise self.err("unexpected end of input, expected ')'", len(self.toks)) from None
 
     def string(self, k: int) -> bytes:
         t = self.toks[k]
