@@ -19,7 +19,9 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 
 import sys
 
-from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
+from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New, PyTuple_SET_ITEM
 from cpython.ref cimport Py_INCREF
 from libc.stdint cimport (INT32_MIN, INT64_MIN, int8_t, int16_t, int32_t, int64_t, uint8_t,
                           uint16_t, uint32_t, uint64_t)

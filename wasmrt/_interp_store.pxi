@@ -68,7 +68,7 @@ cdef class StoreCtx:
         self.cx.inst = &EMPTY_INST
         self.private_epoch = 0
         self.cx.epoch_counter = &self.private_epoch
-        self.cx.epoch_deadline = 0xFFFFFFFFFFFFFFFF
+        self.cx.epoch_deadline = 0xFFFFFFFFFFFFFFFFULL
 
     def __dealloc__(self):
         if self.cx.stack != NULL:
@@ -133,9 +133,9 @@ cdef class StoreCtx:
         """Unbox a Python value of wasm type `vt` into a slot cell (TypeError if it isn't one)."""
         cdef FuncInstance fi
         if vt == VT_I32:
-            return int_cell(value, 0xFFFFFFFF)
+            return int_cell(value, 0xFFFFFFFFULL)
         if vt == VT_I64:
-            return int_cell(value, 0xFFFFFFFFFFFFFFFF)
+            return int_cell(value, 0xFFFFFFFFFFFFFFFFULL)
         if vt == VT_F32:
             if not isinstance(value, (float, int)) or isinstance(value, bool):
                 raise TypeError(f"expected a float, got {type(value).__name__}")
@@ -280,7 +280,7 @@ cdef class StoreCtx:
         cdef uint32_t i
         t.store = self
         t.rec.elem_type = <uint8_t>elem_type
-        t.rec.max = 0xFFFFFFFF if max_size is None else <uint32_t>max_size
+        t.rec.max = 0xFFFFFFFFULL if max_size is None else <uint32_t>max_size
         t.rec.size = 0
         t.rec.elems = NULL
         if init is not None:
@@ -324,7 +324,9 @@ cdef class FuncInstance:
         cdef InstCtx* inst0 = cx.inst
         cdef int rc
         cdef StoreCtx prev_store
-        if <uint32_t>len(args) != n:
+        cdef long long x
+        cdef int ovf
+        if <uint32_t>PyTuple_GET_SIZE(args) != n:
             raise TypeError(f"expected {n} arguments, got {len(args)}")
         if self.rec.code == NULL:  # a host function called from Python
             res = (<object>self.rec.host)(*args) if not self.rec.access_caller else \
@@ -335,11 +337,22 @@ cdef class FuncInstance:
         j = 0
         for i in range(n):                      # a v128 takes two slots
             t = self.rec.params[i]
+            a = <object>PyTuple_GET_ITEM(args, i)
+            if (t == VT_I32 or t == VT_I64) and PyLong_CheckExact(a):  # fast path: exact ints
+                x = PyLong_AsLongLongAndOverflow(a, &ovf)
+                if ovf == 0:
+                    fp[j] = (<uint64_t>x) & 0xFFFFFFFFULL if t == VT_I32 else <uint64_t>x
+                    j += 1
+                    continue
+            elif t == VT_F64 and PyFloat_CheckExact(a):
+                fp[j] = f64_bits(PyFloat_AS_DOUBLE(a))
+                j += 1
+                continue
             if t != VT_V128:
-                fp[j] = store.to_cell(args[i], t)
+                fp[j] = store.to_cell(a, t)
                 j += 1
             else:
-                j += store.to_cells(args[i], t, fp + j)
+                j += store.to_cells(a, t, fp + j)
         prev_store = CURRENT_STORE
         CURRENT_STORE = store
         cx.nest += 1
@@ -352,7 +365,14 @@ cdef class FuncInstance:
             raise exc
         cx.inst = inst0
         if nr == 1:
-            return store.from_cells(fp, self.rec.results[0])
+            t = self.rec.results[0]
+            if t == VT_I32:
+                return <int32_t>fp[0]
+            if t == VT_I64:
+                return <int64_t>fp[0]
+            if t == VT_F64:
+                return f64_of(fp[0])
+            return store.from_cells(fp, t)
         if nr == 0:
             return None
         out = []
@@ -418,7 +438,7 @@ cdef class TableInstance:
     @property
     def max(self):
         """Declared maximum or None."""
-        return None if self.rec.max == 0xFFFFFFFF else self.rec.max
+        return None if self.rec.max == 0xFFFFFFFFULL else self.rec.max
 
     def get(self, uint32_t index):
         """Element `index` as a Python value (IndexError when out of bounds)."""
