@@ -375,3 +375,17 @@ def test_string_ids() -> None:
     a = wat2wasm('(module (func $"f" (call $f)) (func $"g h" (call $"g h")))')
     assert b"\x03g h" in a
     assert body_of(wat2wasm('(func $"f" (call $f))')) == b"\x10\x00"
+
+
+def test_comment_and_annotation_edge_cases() -> None:
+    plain = wat2wasm("(module (func))")
+    # a quote inside a block comment is not a string; parens inside annotation strings
+    # do not count; annotations may hold block comments
+    assert wat2wasm('(module (; " ;) (func))') == plain
+    assert wat2wasm('(module (@a "(((" (b (; ) ;) c)) (func))') == plain
+    assert wat2wasm("(module " + '(@a (; x ;) "y") ' * 5000 + "(func))") == plain
+    # a line comment hides an opening block comment; ;; ends at \r too
+    assert wat2wasm("(module ;; (;\n (func))") == plain
+    assert wat2wasm("(module ;; x\r(func))") == plain
+    with pytest.raises(WatError, match="unclosed annotation"):
+        wat2wasm("(module (@a (b)")

@@ -69,7 +69,11 @@ _TOKEN_RE = re.compile(
     + (_STR + r"(?:" + _WORD + r"++|" + _STR + r")++|\S)")
 )
 _STR_RE = re.compile(_STR + r"\Z")
-_SPECIAL_RE = re.compile(r'"(?:[^"\\]|\\[\s\S])*"|;;[^\n\r]*|\(;|\(@')
+_COMMENT_SCAN_RE = re.compile(_STR + r"|;;[^\n\r]*|\(;")
+_ANNOT_SCAN_RE = re.compile(_STR + r"|;;[^\n\r]*|\(@")
+_ANNOT_INNER_RE = re.compile(_STR + r"|;;[^\n\r]*|\(|\)")
+_NEST_STEP = {"(;": 1, ";)": -1, "(": 1, ")": -1}
+_NOT_NEWLINE_RE = re.compile(r"[^\n]")
 _NESTED_RE = re.compile(r"\(;|;\)")
 _SENTINEL = "\n\x00"
 _PAREN_STEP = {"(": 1, ")": -1}
@@ -130,56 +134,44 @@ class _Source:
 
 
 def _blank_comments(text: str, src: _Source) -> str:
-    """Replace block comments ``(; ... ;)`` (nested) and annotations ``(@id ...)`` by spaces."""
+    """Replace block comments ``(; ... ;)`` (nested) and annotations ``(@id ...)`` by spaces,
+    keeping newlines so that positions stay true."""
+    if "(;" in text:
+        text = _blank_spans(text, src, _COMMENT_SCAN_RE, "(;", _NESTED_RE, "unclosed block comment")
+    if "(@" in text:
+        text = _blank_spans(text, src, _ANNOT_SCAN_RE, "(@", _ANNOT_INNER_RE, "unclosed annotation")
+    return text
+
+
+def _blank_spans(
+    text: str, src: _Source, scan: re.Pattern[str], opener: str, inner: re.Pattern[str], what: str
+) -> str:
+    """Blank each span that ``scan`` finds starting with ``opener``; ``inner`` finds the
+    nested openers (depth +1) and closers (depth -1) up to the end of the span."""
     out: list[str] = []
     i = 0
-    n = len(text)
     while True:
-        m = _SPECIAL_RE.search(text, i)
+        m = scan.search(text, i)
         if m is None:
             break
-        s = m.group()
-        if s == "(;":
-            start = m.start()
-            depth = 1
-            j = m.end()
-            while depth:
-                m2 = _NESTED_RE.search(text, j)
-                if m2 is None:
-                    line, col = src.linecol(start)
-                    raise WatError("unclosed block comment", line, col, src.filename)
-                depth += 1 if m2.group() == "(;" else -1
-                j = m2.end()
-            out.append(text[i:start])
-            out.append(re.sub(r"[^\n]", " ", text[start:j]))
-            i = j
-        elif s == "(@":
-            start = m.start()
-            depth = 1
-            j = m.end()
-            while depth:
-                m2 = re.compile(r'"(?:[^"\\]|\\[\s\S])*"|;;[^\n\r]*|\(;|\(|\)').search(text, j)
-                if m2 is None:
-                    line, col = src.linecol(start)
-                    raise WatError("unclosed annotation", line, col, src.filename)
-                g = m2.group()
-                if g == "(":
-                    depth += 1
-                elif g == ")":
-                    depth -= 1
-                elif g == "(;":
-                    inner = text[m2.start() :]
-                    blanked = _blank_comments(inner, src)
-                    text = text[: m2.start()] + blanked
-                    continue
-                j = m2.end()
-            out.append(text[i:start])
-            out.append(re.sub(r"[^\n]", " ", text[start:j]))
-            i = j
-        else:
+        if m.group() != opener:  # a string or a line comment: kept as it is
             out.append(text[i : m.end()])
             i = m.end()
-    out.append(text[i:n])
+            continue
+        start = m.start()
+        depth = 1
+        j = m.end()
+        while depth:
+            m2 = inner.search(text, j)
+            if m2 is None:
+                line, col = src.linecol(start)
+                raise WatError(what, line, col, src.filename)
+            depth += _NEST_STEP.get(m2.group(), 0)
+            j = m2.end()
+        out.append(text[i:start])
+        out.append(_NOT_NEWLINE_RE.sub(" ", text[start:j]))
+        i = j
+    out.append(text[i:])
     return "".join(out)
 
 
