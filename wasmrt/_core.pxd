@@ -21,8 +21,8 @@ from wasmrt._reader cimport Reader
 # (Python: ``_core.FEATURE_<NAME>``, and the ``_core.FEATURES`` name -> bit dict).
 # The Wasm 2.0 ones are implemented (``FEATURES_WASM2`` enables them all); mutable
 # globals, sign-ext and saturating conversions are always on (wasmtime has no switch for
-# them).  The 3.0 ones are recognised only: modules using them fail with
-# ``UnsupportedFeatureError`` whatever the mask.
+# them).  Of the 3.0 ones, relaxed SIMD is validated when its bit is set; the others are
+# recognised only: modules using them fail with ``UnsupportedFeatureError``.
 cdef enum Feature:
     FEAT_MUTABLE_GLOBALS = 1 << 0     # import/export of mutable globals
     FEAT_SIGN_EXT = 1 << 1            # i32.extend8_s ... i64.extend32_s
@@ -212,8 +212,9 @@ ctypedef struct CtrlFrame:
     uint8_t kind              # FrameKind
     uint8_t unreachable       # the rest of this frame is unreachable (polymorphic stack)
     uint32_t height           # operand-stack height at entry, below the frame's params
-    int64_t block_type        # as decoded (s33): a type index >= 0, BLOCKTYPE_EMPTY (-64),
-                              # or a single result of value type ``block_type + 0x80``
+    # as decoded (s33): a type index >= 0, BLOCKTYPE_EMPTY (-64), or a single result of
+    # value type ``block_type + 0x80``
+    int64_t block_type
     uint32_t nparams          # block type's params
     uint32_t nresults         # block type's results
     const uint8_t* params     # their types (valid while the module is validated)
@@ -226,22 +227,26 @@ ctypedef struct CtrlFrame:
 ctypedef struct Instr:
     uint32_t op               # opcode; prefixed ops are 0xFC00|sub and 0xFD00|sub
     uint32_t offset           # byte offset of the opcode in the module
-    uint32_t idx              # the index immediate: local/global/func/table/type/elem/data,
-                              # label depth (br, br_if; br_table's default), lane (lane ops)
-    uint32_t idx2             # second index: call_indirect table, table.copy source,
-                              # table.init table, memory.init/copy memories (0); 0xFD ops:
-                              # the sub-opcode (lower_simd reads it: relaxed ones exceed 0xFF)
+    # the index immediate: local/global/func/table/type/elem/data, label depth (br, br_if;
+    # br_table's default), lane (lane ops)
+    uint32_t idx
+    # second index: call_indirect table, table.copy source, table.init table,
+    # memory.init/copy memories (0); 0xFD ops: the sub-opcode (lower_simd reads it: relaxed
+    # ones exceed 0xFF)
+    uint32_t idx2
     uint32_t align            # memarg alignment exponent
     uint64_t mem_offset       # memarg offset
-    uint64_t bits             # *.const bits: i32/i64 sign-extended two's complement, f32/f64 bit patterns
+    # *.const bits: i32/i64 sign-extended two's complement, f32/f64 bit patterns
+    uint64_t bits
     uint8_t v128[16]          # v128.const bytes, i8x16.shuffle lanes
-    uint8_t val_type          # operand type: drop/select/local.*/global.*/load result/
-                              # store operand/ref.null heap type/table.* elem type
-                              # (VT_BOTTOM in unreachable code where unknown)
+    # operand type: drop/select/local.*/global.*/load result/store operand/ref.null heap
+    # type/table.* elem type (VT_BOTTOM in unreachable code where unknown)
+    uint8_t val_type
     int64_t block_type        # block/loop/if (and end: the closed frame's): see CtrlFrame
     uint32_t nparams          # block/loop/if: block type arity; call*: callee arity
     uint32_t nresults
-    const uint32_t* targets   # br_table: the label depths (``ntargets`` of them), default in idx
+    # br_table: the label depths (``ntargets`` of them), default in idx
+    const uint32_t* targets
     uint32_t ntargets
     # end / else: the frame just closed (for else, the ``if`` frame's then-part)
     uint8_t frame_kind

@@ -345,7 +345,8 @@ cdef class Decoder:
             if form != 0x60:
                 if form == 0x4E or form == 0x50 or form == 0x4F or form == 0x5F or form == 0x5E:
                     unsupported("gc types (rec/sub/struct/array)", r, at)
-                malformed("integer representation too long" if form & 0x80 else "malformed functype", r, at)
+                malformed("integer representation too long" if form & 0x80
+                          else "malformed functype", r, at)
             np = self.vec_count()
             params = tuple([read_valtype(r) for k in range(np)])
             nr = self.vec_count()

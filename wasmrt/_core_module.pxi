@@ -91,7 +91,8 @@ cdef class FuncTypeInfo:
         self.type_id = canonical_type_id(params, results)
 
     def __repr__(self):
-        return "FuncTypeInfo(%s -> %s)" % ([_vt(t) for t in self.params], [_vt(t) for t in self.results])
+        params = [_vt(t) for t in self.params]
+        return "FuncTypeInfo(%s -> %s)" % (params, [_vt(t) for t in self.results])
 
 
 @cython.no_gc
@@ -134,7 +135,8 @@ cdef class ImportInfo:
         self.desc = desc
 
     def __repr__(self):
-        return "ImportInfo(%r, %r, %s, %r)" % (self.module, self.name, EXTERN_KINDS[self.kind], self.desc)
+        kind = EXTERN_KINDS[self.kind]
+        return "ImportInfo(%r, %r, %s, %r)" % (self.module, self.name, kind, self.desc)
 
 
 @cython.no_gc
@@ -171,7 +173,8 @@ cdef class GlobalInfo:
 
 @cython.no_gc
 cdef class ElemInfo:
-    def __init__(self, int mode, uint32_t table, ConstExpr offset, int elem_type, tuple items, int encoding):
+    def __init__(self, int mode, uint32_t table, ConstExpr offset, int elem_type, tuple items,
+                 int encoding):
         self.mode = mode
         self.table = table
         self.offset = offset
@@ -180,7 +183,8 @@ cdef class ElemInfo:
         self.encoding = encoding
 
     def __repr__(self):
-        return "ElemInfo(mode=%d, table=%d, %s, %d items)" % (self.mode, self.table, _vt(self.elem_type), len(self.items))
+        return "ElemInfo(mode=%d, table=%d, %s, %d items)" % (
+            self.mode, self.table, _vt(self.elem_type), len(self.items))
 
 
 @cython.no_gc
@@ -197,7 +201,8 @@ cdef class DataInfo:
 
 @cython.no_gc
 cdef class CodeInfo:
-    def __init__(self, tuple locals, uint64_t num_locals, uint32_t body_start, uint32_t body_end, uint32_t offset):
+    def __init__(self, tuple locals, uint64_t num_locals, uint32_t body_start, uint32_t body_end,
+                 uint32_t offset):
         self.locals = locals
         self.num_locals = num_locals
         self.body_start = body_start
@@ -205,7 +210,8 @@ cdef class CodeInfo:
         self.offset = offset
 
     def __repr__(self):
-        return "CodeInfo(%d locals, body %d..%d)" % (self.num_locals, self.body_start, self.body_end)
+        return "CodeInfo(%d locals, body %d..%d)" % (
+            self.num_locals, self.body_start, self.body_end)
 
 
 cdef class NameInfo:

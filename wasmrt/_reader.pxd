@@ -31,9 +31,10 @@ ctypedef struct Reader:
     const uint8_t* end    # one past the last byte this reader may read
     const uint8_t* limit  # one past the last byte of the whole input
     int err               # first ReadError seen (sticky), RD_OK if none
-    const uint8_t* err_at # where that error happened
-    int scoped            # inside a section or body: RD_EOF reads "unexpected end of
-                          # section or function" (outside: "unexpected end")
+    const uint8_t* err_at  # where that error happened
+    # inside a section or body: RD_EOF reads "unexpected end of section or function"
+    # (outside: "unexpected end")
+    int scoped
 
 
 cdef inline void rd_init(Reader* r, const uint8_t* base, size_t n) noexcept nogil:
@@ -82,7 +83,6 @@ cdef inline uint8_t rd_peek(Reader* r) noexcept nogil:
 
 cdef inline uint64_t rd_uleb(Reader* r, int bits) noexcept nogil:
     """Unsigned LEB128 of at most ``bits`` bits (32 or 64)."""
-    cdef const uint8_t* start = r.p
     cdef uint64_t result = 0
     cdef int shift = 0
     cdef uint8_t b
@@ -164,6 +164,11 @@ cdef inline uint64_t rd_u64(Reader* r) noexcept nogil:
     return rd_uleb(r, 64)
 
 
+cdef inline uint32_t rd_le32(const uint8_t* q) noexcept nogil:
+    return ((<uint32_t>q[0]) | (<uint32_t>q[1] << 8) | (<uint32_t>q[2] << 16)
+            | (<uint32_t>q[3] << 24))
+
+
 cdef inline uint32_t rd_f32_bits(Reader* r) noexcept nogil:
     """Little-endian IEEE 754 single, returned as its bit pattern."""
     if r.end - r.p < 4:
@@ -171,7 +176,7 @@ cdef inline uint32_t rd_f32_bits(Reader* r) noexcept nogil:
         return 0
     cdef const uint8_t* q = r.p
     r.p += 4
-    return (<uint32_t>q[0]) | (<uint32_t>q[1] << 8) | (<uint32_t>q[2] << 16) | (<uint32_t>q[3] << 24)
+    return rd_le32(q)
 
 
 cdef inline uint64_t rd_f64_bits(Reader* r) noexcept nogil:
@@ -181,9 +186,7 @@ cdef inline uint64_t rd_f64_bits(Reader* r) noexcept nogil:
         return 0
     cdef const uint8_t* q = r.p
     r.p += 8
-    cdef uint64_t lo = (<uint32_t>q[0]) | (<uint32_t>q[1] << 8) | (<uint32_t>q[2] << 16) | (<uint32_t>q[3] << 24)
-    cdef uint64_t hi = (<uint32_t>q[4]) | (<uint32_t>q[5] << 8) | (<uint32_t>q[6] << 16) | (<uint32_t>q[7] << 24)
-    return lo | (hi << 32)
+    return (<uint64_t>rd_le32(q)) | ((<uint64_t>rd_le32(q + 4)) << 32)
 
 
 cdef inline const uint8_t* rd_bytes(Reader* r, uint32_t n) noexcept nogil:

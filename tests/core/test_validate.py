@@ -23,11 +23,11 @@ VALID = [
     "(module (func (param i32) (result i32 i32) local.get 0 (block (param i32) (result i32 i32) i32.const 2)))",
     "(module (func (result i32) (loop (result i32) i32.const 1)))",
     "(module (func (param i32) (result i32) local.get 0 (if (result i32) (then i32.const 1) (else i32.const 2))))",
-    "(module (func (param i32) local.get 0 local.get 0 (if (param i32) (then drop) (else drop)) (i32.const 0) "
-    "(if (then))))",
+    ("(module (func (param i32) local.get 0 local.get 0 (if (param i32) (then drop) (else drop)) (i32.const 0) "
+    "(if (then))))"),
     "(module (func (param i32) (result i32) (block (result i32) i32.const 1 local.get 0 br_if 0)))",
-    "(module (func (param i32) (result i32) (block (result i32) (block (result i32) i32.const 1 local.get 0 "
-    "br_table 0 1 0))))",
+    ("(module (func (param i32) (result i32) (block (result i32) (block (result i32) i32.const 1 local.get 0 "
+    "br_table 0 1 0))))"),
     "(module (func (result i32) (block (result i32) unreachable br_table 0 0)))",
     "(module (func (param i32) (result i32) local.get 0 local.get 0 local.get 0 select))",
     "(module (func (param externref) (result externref) local.get 0 local.get 0 i32.const 1 select (result externref)))",
@@ -41,24 +41,24 @@ VALID = [
     "(module (memory 1) (func (param i32) (result i64) local.get 0 i64.load32_u offset=4 align=4))",
     "(module (memory 1) (func i32.const 0 i32.const 0 i32.const 0 memory.copy))",
     "(module (memory 1) (data \"x\") (func i32.const 0 i32.const 0 i32.const 1 memory.init 0 data.drop 0))",
-    "(module (table 1 funcref) (elem funcref (ref.null func)) (func i32.const 0 i32.const 0 i32.const 1 "
-    "table.init 0 elem.drop 0))",
+    ("(module (table 1 funcref) (elem funcref (ref.null func)) (func i32.const 0 i32.const 0 i32.const 1 "
+    "table.init 0 elem.drop 0))"),
     "(module (memory 1) (func (result v128) i32.const 0 v128.load align=16))",
     "(module (func (param v128) (result i32) local.get 0 i8x16.extract_lane_u 15))",
-    "(module (func (param v128) (result v128) local.get 0 local.get 0 i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 "
-    "12 13 14 31))",
+    ("(module (func (param v128) (result v128) local.get 0 local.get 0 i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 "
+    "12 13 14 31))"),
     "(module (memory 1) (func (param v128) (result v128) i32.const 0 local.get 0 v128.load64_lane 1))",
     "(module (func (param v128) (result v128) local.get 0 i32.const 1 i64x2.shl))",
-    "(module (type $t (func (param i32) (result i32))) (table 1 funcref) (func (result i32) i32.const 1 "
-    "i32.const 0 call_indirect (type $t)))",
+    ("(module (type $t (func (param i32) (result i32))) (table 1 funcref) (func (result i32) i32.const 1 "
+    "i32.const 0 call_indirect (type $t)))"),
     "(module (func $s) (start $s))",
     "(module (import \"m\" \"g\" (global i32)) (memory 1) (data (global.get 0) \"a\") (global i32 (global.get 0)))",
     "(module (global $g (mut i32) (i32.const 0)) (func i32.const 1 global.set $g))",
     "(module (memory 65536))",
     "(module (memory 0 65536))",
     "(module (table 0xffffffff funcref))",
-    "(module (func (result i32) i32.const 0 i32.extend8_s) (func (param f32) (result i64) local.get 0 "
-    "i64.trunc_sat_f32_u))",
+    ("(module (func (result i32) i32.const 0 i32.extend8_s) (func (param f32) (result i64) local.get 0 "
+    "i64.trunc_sat_f32_u))"),
 ]
 
 
@@ -76,8 +76,8 @@ INVALID = [
     ("(module (func (param i32) (result i32) local.get 0 (if (result i32) (then i32.const 1))))", "type mismatch"),
     ("(module (func (result i32) (block (result i32) i32.const 0 br 0 i64.const 0)))", "type mismatch"),
     ("(module (func (result i32) unreachable i64.const 0 i32.add))", "type mismatch"),
-    ("(module (func (param i32) (result i32) (block (result i32) (block (result i64) i32.const 1 "
-     "local.get 0 br_table 0 1 0))))", "type mismatch"),
+    (("(module (func (param i32) (result i32) (block (result i32) (block (result i64) i32.const 1 "
+     "local.get 0 br_table 0 1 0))))"), "type mismatch"),
     ("(module (func (param externref) local.get 0 local.get 0 i32.const 1 select drop))", "type mismatch"),
     ("(module (func (param i32 i64) local.get 0 local.get 1 i32.const 1 select drop))", "type mismatch"),
     ("(module (func (param i32) local.get 0 ref.is_null drop))", "type mismatch"),
@@ -112,16 +112,16 @@ INVALID = [
     ("(module (start 3))", "unknown function 3"),
     ("(module (func (param v128) (result i32) local.get 0 i8x16.extract_lane_s 16))", "invalid lane index"),
     ("(module (func (param v128) (result i64) local.get 0 i64x2.extract_lane 2))", "invalid lane index"),
-    ("(module (func (param v128) (result v128) local.get 0 local.get 0 i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 "
-     "12 13 14 32))", "invalid lane index"),
+    (("(module (func (param v128) (result v128) local.get 0 local.get 0 i8x16.shuffle 0 1 2 3 4 5 6 7 8 9 10 11 "
+     "12 13 14 32))"), "invalid lane index"),
     ("(module (memory 1) (func (param v128) (result v128) i32.const 0 local.get 0 v128.load32_lane 4))",
      "invalid lane index"),
     ("(module (table 1 externref) (func i32.const 0 call_indirect))", "type mismatch"),
     ("(module (table 1 funcref) (func i32.const 0 call_indirect (type 3)))", "unknown type"),
     ("(module (table 1 externref) (elem (table 0) (i32.const 0) func))", "type mismatch"),
     ("(module (table 1 funcref) (elem (table 1) (i32.const 0) func))", "unknown table 1"),
-    ("(module (table 1 funcref) (table 1 externref) (elem funcref) "
-     "(func i32.const 0 i32.const 0 i32.const 0 table.init 1 0))", "type mismatch"),
+    (("(module (table 1 funcref) (table 1 externref) (elem funcref) "
+     "(func i32.const 0 i32.const 0 i32.const 0 table.init 1 0))"), "type mismatch"),
     ("(module (table 1 funcref) (table 1 externref) (func i32.const 0 i32.const 0 i32.const 0 table.copy 0 1))",
      "type mismatch"),
     ("(module (data (i32.const 0) \"\"))", "unknown memory 0"),
