@@ -340,6 +340,7 @@ class ScriptRunner:
     """Runs the commands of one script against one Store of ``api`` (default: wasmrt).
 
     Every script gets a fresh Engine and Store with the ``spectest`` module registered.
+    ``enable`` names boolean ``Config`` options to switch on (``"wasm_relaxed_simd"``).
     """
 
     def __init__(
@@ -348,6 +349,7 @@ class ScriptRunner:
         *,
         check_messages: bool | None = None,
         out: TextIO | None = None,
+        enable: tuple[str, ...] = (),
     ):
         if api is None:
             import wasmrt as api  # the default engine: ourselves
@@ -356,7 +358,7 @@ class ScriptRunner:
         self.check_messages = self.native if check_messages is None else check_messages
         self.out = out
         self._classes = self._error_classes()
-        self.engine = api.Engine(self._config())
+        self.engine = api.Engine(self._config(enable))
         self.store = api.Store(self.engine)
         self.linker = api.Linker(self.engine)
         self.linker.allow_shadowing = True
@@ -384,9 +386,10 @@ class ScriptRunner:
             "trap": (api.Trap,),
         }
 
-    def _config(self) -> Any:
+    def _config(self, enable: tuple[str, ...] = ()) -> Any:
         """wasmrt's default Engine runs Wasm 2.0; another API gets its post-2.0 proposals
-        switched off where its Config can (``multiple memories`` is invalid in 2.0)."""
+        switched off where its Config can (``multiple memories`` is invalid in 2.0).  The
+        options of `enable` are then switched on."""
         config = self.api.Config()
         if not self.native:
             for option in ("wasm_multi_memory", "wasm_memory64", "wasm_tail_call", "wasm_gc"):
@@ -394,6 +397,8 @@ class ScriptRunner:
                     setattr(config, option, False)
                 except Exception:  # best effort on a foreign API
                     pass
+        for option in enable:
+            setattr(config, option, True)
         return config
 
     def _register_spectest(self) -> None:
@@ -610,11 +615,13 @@ def run_script(
     api: ModuleType | None = None,
     check_messages: bool | None = None,
     out: TextIO | None = None,
+    enable: tuple[str, ...] = (),
 ) -> ScriptResult:
     """Run a ``.wast`` script (a path, or the script's text) and return every command's outcome.
 
     ``api`` is the engine's module (default wasmrt; wasmtime-py works too); ``out``
-    receives what the ``spectest`` print functions print (default: discarded).  Errors
+    receives what the ``spectest`` print functions print (default: discarded); ``enable``
+    names ``Config`` options to switch on (``("wasm_relaxed_simd",)``).  Errors
     in the runtime become failed outcomes; a script that does not parse gives a result
     with ``error`` set.
     """
@@ -628,7 +635,7 @@ def run_script(
     except WatError as exc:
         result.error = str(exc)
         return result
-    runner = ScriptRunner(api, check_messages=check_messages, out=out)
+    runner = ScriptRunner(api, check_messages=check_messages, out=out, enable=enable)
     result.outcomes = runner.run(commands)
     return result
 
@@ -648,6 +655,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-messages", action="store_true", help="check error classes only, not messages"
     )
+    parser.add_argument(
+        "--enable", action="append", default=[], metavar="OPTION",
+        help="switch on a boolean Config option, e.g. wasm_relaxed_simd (repeatable)",
+    )
     args = parser.parse_args(argv)
     import importlib
 
@@ -656,7 +667,8 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.files:
         try:
             result = run_script(
-                Path(path), api=api, check_messages=False if args.no_messages else None
+                Path(path), api=api, check_messages=False if args.no_messages else None,
+                enable=tuple(args.enable),
             )
         except Exception:
             result = ScriptResult(path, error=traceback.format_exc(limit=3))

@@ -10,6 +10,7 @@ tricky cases without the oracle.
 
 from __future__ import annotations
 
+import os
 import random
 import struct
 import sys
@@ -556,3 +557,19 @@ def test_relaxed_simd_needs_the_feature() -> None:
     bad = wat2wasm("(module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0))))")
     with pytest.raises(ValidationError, match="type mismatch"):
         _core.compile_module(bad, relaxed)
+
+
+def _relaxed_files() -> list[Path]:
+    from tests.conftest import SHARED
+
+    root = Path(os.environ.get("WASMRT_SPEC3_DIR", SHARED / "spec-testsuite"))
+    return sorted(root.glob("*relaxed*.wast"))
+
+
+@pytest.mark.parametrize("path", _relaxed_files(), ids=lambda p: p.stem)
+def test_relaxed_simd_spec_files(path: Path, runnable_wasmrt: object) -> None:
+    """The relaxed-SIMD scripts of the Wasm 3.0 suite pass with Config.wasm_relaxed_simd."""
+    from wasmrt.script import run_script
+
+    result = run_script(path, enable=("wasm_relaxed_simd",))
+    assert result.ok, result.report()
