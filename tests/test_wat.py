@@ -167,12 +167,28 @@ def test_memarg() -> None:
 
 
 def test_name_section() -> None:
-    wasm = wat2wasm("(module $m (func $f (param $x i32) (local $y i64)))")
-    assert b"\x04name" in wasm
-    names = wasm[wasm.index(b"\x04name") + 5 :]
-    assert names.startswith(b"\x00\x02\x01m")  # module name "m"
-    assert b"\x01\x04\x01\x00\x01f" in names  # function 0 is "f"
-    assert b"\x02\x09\x01\x00\x02\x00\x01x\x01\x01y" in names  # locals x, y
+    """Names of every index space, locals and labels: the bytes wasm-tools writes."""
+    wasm = wat2wasm(
+        """(module $M
+          (type $t (func))
+          (import "a" "b" (func $imp))
+          (table $tab 1 funcref)
+          (memory $mem 1)
+          (global $g i32 (i32.const 0))
+          (elem $e func $f)
+          (data $d "")
+          (func $f (param $p i32) (local $l i32)
+            block $b1 loop $b2 end end block end (if $b3 (i32.const 0) (then))))"""
+    )
+    custom = [payload for sid, payload in sections(wasm) if sid == 0]
+    assert custom == [
+        (
+            b"\x04name\x00\x02\x01M\x01\t\x02\x00\x03imp\x01\x01f\x02\t\x01\x01\x02\x00\x01p"
+            b"\x01\x01l\x03\x0f\x01\x01\x03\x00\x02b1\x01\x02b2\x03\x02b3\x04\x04\x01\x00\x01t"
+            b"\x05\x06\x01\x00\x03tab\x06\x06\x01\x00\x03mem\x07\x04\x01\x00\x01g\x08\x04\x01"
+            b"\x00\x01e\t\x04\x01\x00\x01d"
+        )
+    ]
 
 
 def test_comments_and_annotations_are_skipped() -> None:

@@ -40,21 +40,24 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def read_uleb(data: bytes, k: int) -> tuple[int, int]:
+    """The unsigned LEB128 at ``data[k]``: (value, index after it)."""
+    value = shift = 0
+    while True:
+        b = data[k]
+        value |= (b & 0x7F) << shift
+        shift += 7
+        k += 1
+        if not b & 0x80:
+            return value, k
+
+
 def sections(data: bytes) -> Iterator[tuple[int, bytes]]:
     """The (id, payload) of each section of a binary module."""
     k = 8
     while k < len(data):
-        sid = data[k]
-        size = shift = 0
-        j = k + 1
-        while True:
-            b = data[j]
-            size |= (b & 0x7F) << shift
-            shift += 7
-            j += 1
-            if not b & 0x80:
-                break
-        yield sid, data[j : j + size]
+        size, j = read_uleb(data, k + 1)
+        yield data[k], data[j : j + size]
         k = j + size
 
 
@@ -66,6 +69,22 @@ def strip_custom(data: bytes) -> bytes:
             out.append(sid)
             out += uleb(len(payload)) + payload
     return bytes(out)
+
+
+def names(data: bytes) -> dict[int, bytes]:
+    """The name section's subsections 0-9 (module ... data names) by id; wasm-tools also
+    writes GC-era ones (12: parameter names of type definitions) that wasmrt does not."""
+    out: dict[int, bytes] = {}
+    for sid, payload in sections(data):
+        if sid == 0 and payload.startswith(b"\x04name"):
+            k = 5
+            while k < len(payload):
+                sub = payload[k]
+                size, j = read_uleb(payload, k + 1)
+                if sub <= 9:
+                    out[sub] = payload[j : j + size]
+                k = j + size
+    return out
 
 
 def uleb(n: int) -> bytes:
@@ -151,6 +170,8 @@ def test_spec_modules(name: str, tmp_path: Path) -> None:
             if ours != theirs:
                 failures.append(f"{where}: binary module bytes differ")
             continue
+        if names(ours) != names(theirs):
+            failures.append(f"{where}: name section differs: {names(ours)} != {names(theirs)}")
         if strip_custom(ours) == strip_custom(theirs):
             continue
         a, b = printed(ours, tmp_path), printed(theirs, tmp_path)

@@ -713,8 +713,10 @@ class _ModuleParser:
         self.codes: list[bytes] = []
         self.uses_data_count = False
         self.module_name: str | None = None
-        self.func_names: dict[int, str] = {}
         self.local_names: dict[int, dict[int, str]] = {}
+        self.label_names: dict[int, dict[int, str]] = {}
+        self.block_count = 0  # blocks, loops and ifs of the current function so far
+        self.block_names: dict[int, str] = {}
         # per-function state
         self.locals: dict[str, int] = {}
         self.labels: list[str | None] = []
@@ -961,7 +963,6 @@ class _ModuleParser:
         index = self.next_index["func"]
         self.next_index["func"] += 1
         if _is_id(toks[k]):
-            self.func_names[index] = _id_name(toks[k])
             k += 1
         k, imp = self.exports_and_import(k, 0, index)
         tidx, k, names, sig = self.typeuse(k, allow_names=True)
@@ -1000,6 +1001,8 @@ class _ModuleParser:
         if lnames:
             self.local_names[index] = lnames
         self.labels = []
+        self.block_count = 0
+        self.block_names = {}
         body = bytearray()
         groups: list[bytes] = []
         run_t = -1
@@ -1018,6 +1021,8 @@ class _ModuleParser:
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         body.append(0x0B)
+        if self.block_names:
+            self.label_names[index] = self.block_names
         self.codes.append(_uleb(len(body)) + bytes(body))
 
     def limits(self, k: int) -> tuple[bytes, int]:
@@ -1129,12 +1134,8 @@ class _ModuleParser:
         k += 2
         kind = toks[k + 1]
         k += 2
-        space = kind
-        index = self.next_index[space]
-        self.next_index[space] += 1
+        self.next_index[kind] += 1
         if _is_id(toks[k]):
-            if kind == "func":
-                self.func_names[index] = _id_name(toks[k])
             k += 1
         head = _name(mod) + _name(nm)
         if kind == "func":
@@ -1375,6 +1376,9 @@ class _ModuleParser:
                             f = frames[-1]
                             out += f[1]
                             labels.append(f[2])
+                            if f[2] is not None:
+                                self.block_names[self.block_count] = _id_name(f[2])
+                            self.block_count += 1
                             f[0] = "T"
                             k += 2
                             continue
@@ -1401,6 +1405,9 @@ class _ModuleParser:
                         out += bt
                         labels.append(lab)
                         frames.append(["B", None, lab])
+                        if lab is not None:
+                            self.block_names[self.block_count] = _id_name(lab)
+                        self.block_count += 1
                         continue
                     if op == "if":
                         lab, k = self.label(k + 2)
@@ -1463,6 +1470,9 @@ class _ModuleParser:
                     out += bt
                     labels.append(lab)
                     frames.append(["FI" if t == "if" else "F", None, lab])
+                    if lab is not None:
+                        self.block_names[self.block_count] = _id_name(lab)
+                    self.block_count += 1
                     continue
                 if not frames or frames[-1][0] not in ("F", "FI", "FE"):
                     raise self.err(f"unexpected token '{t}'", k)
@@ -1767,17 +1777,22 @@ class _ModuleParser:
         names = bytearray()
         if self.module_name is not None:
             names += b"\x00" + _name(_name(self.module_name.encode()))
-        if self.func_names:
-            sub = _vec([_uleb(i) + _name(n.encode()) for i, n in sorted(self.func_names.items())])
-            names += b"\x01" + _name(sub)
-        if self.local_names:
-            sub = _vec(
-                [
-                    _uleb(f) + _vec([_uleb(i) + _name(n.encode()) for i, n in sorted(ls.items())])
-                    for f, ls in sorted(self.local_names.items())
-                ]
-            )
-            names += b"\x02" + _name(sub)
+
+        def name_map(ids: dict[int, str]) -> bytes:
+            return _vec([_uleb(i) + _name(n.encode()) for i, n in sorted(ids.items())])
+
+        def space_names(space: str) -> dict[int, str]:
+            return {i: _id_name(t) for t, i in self.ids[space].items()}
+
+        if self.ids["func"]:
+            names += b"\x01" + _name(name_map(space_names("func")))
+        for sub_id, nested in ((2, self.local_names), (3, self.label_names)):
+            if nested:
+                sub = _vec([_uleb(f) + name_map(ns) for f, ns in sorted(nested.items())])
+                names += bytes((sub_id,)) + _name(sub)
+        for sub_id, space in enumerate(("type", "table", "memory", "global", "elem", "data"), 4):
+            if self.ids[space]:
+                names += bytes((sub_id,)) + _name(name_map(space_names(space)))
         if names:
             section(0, _name(b"name") + bytes(names))
         return bytes(out)
