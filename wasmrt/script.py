@@ -36,6 +36,7 @@ Results are compared bit-exactly; NaN patterns are checked per value or per lane
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import os
@@ -128,24 +129,24 @@ def _f32_to_float(bits: int) -> float:
     """An f32 bit pattern as a Python float; a NaN keeps its sign, quiet bit and payload."""
     if bits & 0x7F800000 == 0x7F800000 and bits & 0x007FFFFF:
         wide = (bits & 0x80000000) << 32 | 0x7FF << 52 | (bits & 0x007FFFFF) << 29
-        return struct.unpack("<d", struct.pack("<Q", wide))[0]
-    return struct.unpack("<f", struct.pack("<I", bits))[0]
+        return float(struct.unpack("<d", struct.pack("<Q", wide))[0])
+    return float(struct.unpack("<f", struct.pack("<I", bits))[0])
 
 
 def _float_to_f32(value: float) -> int:
     """The f32 bit pattern of a Python float coming from an f32 (inverse of ``_f32_to_float``)."""
     if math.isnan(value):
-        wide = struct.unpack("<Q", struct.pack("<d", value))[0]
+        wide = int(struct.unpack("<Q", struct.pack("<d", value))[0])
         return (wide >> 32) & 0x80000000 | 0x7F800000 | (wide >> 29) & 0x007FFFFF
-    return struct.unpack("<I", struct.pack("<f", value))[0]
+    return int(struct.unpack("<I", struct.pack("<f", value))[0])
 
 
 def _f64_to_float(bits: int) -> float:
-    return struct.unpack("<d", struct.pack("<Q", bits))[0]
+    return float(struct.unpack("<d", struct.pack("<Q", bits))[0])
 
 
 def _float_to_f64(value: float) -> int:
-    return struct.unpack("<Q", struct.pack("<d", value))[0]
+    return int(struct.unpack("<Q", struct.pack("<d", value))[0])
 
 
 def _signed(bits: int, width: int) -> int:
@@ -261,7 +262,7 @@ def _match_scalar(vtype: str, got: Any, expected: Any) -> bool:
             return got is None if expected.value is None else got == ExternRef(expected.value)
         if vtype == "funcref":
             return got is None if expected.value is None else got is not None
-        return got == expected.value & _MASK[vtype]
+        return bool(got == expected.value & _MASK[vtype])
     if name == "Pattern":
         kind = expected.kind
         if kind in ("nan:canonical", "nan:arithmetic"):
@@ -351,16 +352,15 @@ class ScriptRunner:
         out: TextIO | None = None,
         enable: tuple[str, ...] = (),
     ):
-        if api is None:
-            import wasmrt as api  # the default engine: ourselves
-        self.api = api
-        self.native = api.__name__ == "wasmrt"
+        # The default engine is wasmrt itself.
+        self.api: Any = api if api is not None else importlib.import_module("wasmrt")
+        self.native = self.api.__name__ == "wasmrt"
         self.check_messages = self.native if check_messages is None else check_messages
         self.out = out
         self._classes = self._error_classes()
-        self.engine = api.Engine(self._config(enable))
-        self.store = api.Store(self.engine)
-        self.linker = api.Linker(self.engine)
+        self.engine = self.api.Engine(self._config(enable))
+        self.store = self.api.Store(self.engine)
+        self.linker = self.api.Linker(self.engine)
         self.linker.allow_shadowing = True
         self.current: Any = None
         self.modules: dict[str, Any] = {}
@@ -660,8 +660,6 @@ def main(argv: list[str] | None = None) -> int:
         help="switch on a boolean Config option, e.g. wasm_relaxed_simd (repeatable)",
     )
     args = parser.parse_args(argv)
-    import importlib
-
     api = importlib.import_module(args.api)
     status = 0
     for path in args.files:
