@@ -431,7 +431,12 @@ class ScriptRunner:
         define("memory", api.Memory(store, api.MemoryType(api.Limits(1, 2))))
 
     def _compile(self, source: Any) -> Any:
-        return self.api.Module(self.engine, source.encode())
+        data = source.encode()
+        if data[:1] != b"\0":
+            # Module() takes bytes that do not start with NUL for text (as wasmtime-py does);
+            # the script says binary, so let the decoder give its verdict.
+            self.api.Module.validate(self.engine, data)
+        return self.api.Module(self.engine, data)
 
     def _instantiate(self, module: Any) -> Any:
         return self.linker.instantiate(self.store, module)
