@@ -661,7 +661,10 @@ def main(argv: list[str] | None = None) -> int:
         "--no-messages", action="store_true", help="check error classes only, not messages"
     )
     parser.add_argument(
-        "--enable", action="append", default=[], metavar="OPTION",
+        "--enable",
+        action="append",
+        default=[],
+        metavar="OPTION",
         help="switch on a boolean Config option, e.g. wasm_relaxed_simd (repeatable)",
     )
     args = parser.parse_args(argv)
@@ -670,7 +673,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.files:
         try:
             result = run_script(
-                Path(path), api=api, check_messages=False if args.no_messages else None,
+                Path(path),
+                api=api,
+                check_messages=False if args.no_messages else None,
                 enable=tuple(args.enable),
             )
         except Exception:
