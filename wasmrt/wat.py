@@ -701,6 +701,7 @@ class _ModuleParser:
         self.ids: dict[str, dict[str, int]] = {s: {} for s in _SPACES}
         self.counts = dict.fromkeys(_SPACES, 0)
         self.types: list[Sig] = []
+        self.first_type: dict[Sig, int] = {}  # the first type index of each signature
         self.imports: list[bytes] = []
         self.funcs: list[int] = []  # type index of each defined function
         self.tables: list[bytes] = []
@@ -831,6 +832,7 @@ class _ModuleParser:
                 sig, j2, _ = self.sig(j + 2, allow_names=True)
                 self.close(j2)
                 self.close(j2 + 1)
+                self.first_type.setdefault(sig, len(self.types))
                 self.types.append(sig)
             elif kw in ("func", "table", "memory", "global"):
                 space = kw
@@ -933,11 +935,11 @@ class _ModuleParser:
         return self.intern(sig), k2, names, sig
 
     def intern(self, sig: Sig) -> int:
-        try:
-            return self.types.index(sig)
-        except ValueError:
+        index = self.first_type.get(sig)
+        if index is None:
+            index = self.first_type[sig] = len(self.types)
             self.types.append(sig)
-            return len(self.types) - 1
+        return index
 
     # ---- fields --------------------------------------------------------------------
     def exports_and_import(
