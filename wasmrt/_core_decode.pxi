@@ -178,6 +178,8 @@ cdef class Decoder:
     cdef int64_t nfunc_decls       # function section count (-1: no function section)
 
     def __cinit__(self, bytes data):
+        if len(data) > 0xFFFFFFFF:
+            raise DecodeError("module too large: offsets are 32-bit (at most 4 GiB)")
         self.m = ModuleInfo(data)
         rd_init(&self.r, <const uint8_t*><const char*>data, len(data))
         self.nfunc_decls = -1

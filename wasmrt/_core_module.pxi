@@ -90,6 +90,12 @@ cdef class FuncTypeInfo:
         self.results = results
         self.type_id = canonical_type_id(params, results)
 
+    def __eq__(self, other):
+        return isinstance(other, FuncTypeInfo) and (<FuncTypeInfo>other).type_id == self.type_id
+
+    def __hash__(self):
+        return hash(self.type_id)
+
     def __repr__(self):
         params = [_vt(t) for t in self.params]
         return "FuncTypeInfo(%s -> %s)" % (params, [_vt(t) for t in self.results])

@@ -103,6 +103,7 @@ def test_types_and_canonical_ids(wat2bin: Callable[[str], bytes]) -> None:
     assert (t1.params, t1.results) == ((), ())
     assert t3.params == (V128, FUNCREF, EXTERNREF) and t3.results == (F64, I32)
     assert t0.type_id == t2.type_id != t1.type_id != t3.type_id
+    assert t0 == t2 and t0 != t1 and hash(t0) == hash(t2)
     # process-wide: another module gets the same ids
     again = _core.decode_module(wat2bin("(module (type (func)))"))
     assert again.types[0].type_id == t1.type_id
