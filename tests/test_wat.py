@@ -405,3 +405,39 @@ def test_comment_and_annotation_edge_cases() -> None:
     assert wat2wasm("(module ;; x\r(func))") == plain
     with pytest.raises(WatError, match="unclosed annotation"):
         wat2wasm("(module (@a (b)")
+
+
+def _exact_f32(num: int, den: int) -> int:
+    """Reference: the f32 nearest to num/den (ties to even), by exact integer arithmetic."""
+    from wasmrt.wat import _round_bits
+
+    bits = _round_bits(num, den, 23, 127)
+    assert bits is not None
+    return bits
+
+
+def _decimal(num: int, den_pow2: int) -> str:
+    """The exact decimal text of num / 2**den_pow2."""
+    digits = str(num * 5**den_pow2).rjust(den_pow2 + 1, "0")
+    return f"{digits[:-den_pow2]}.{digits[-den_pow2:]}" if den_pow2 else digits
+
+
+def test_f32_decimal_rounding_near_midpoints() -> None:
+    """Decimals on, just above and just below the midpoint of two f32 neighbours round
+    exactly (the f64 fast path must not double-round)."""
+    import random
+
+    rng = random.Random(3)
+    for _ in range(300):
+        e = rng.randrange(-149, 104)  # from the subnormals to the largest binade
+        m = rng.randrange(1, (1 << 24) - (e == 103))
+        # midpoint of m*2^e and (m+1)*2^e is (2m+1)*2^(e-1)
+        num, p = 2 * m + 1, -(e - 1)
+        if p <= 0:
+            num, p = num << -p, 0
+        mid = _decimal(num, p)
+        assert f32_bits(mid) == _exact_f32(num, 1 << p)
+        for tail in ("1", "0000000000000000000001"):
+            above = mid + ("" if "." in mid else ".") + tail
+            n2, d2 = int(above.replace(".", "")), 10 ** len(above.split(".")[1])
+            assert f32_bits(above) == _exact_f32(n2, d2), above
