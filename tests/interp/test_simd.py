@@ -573,3 +573,34 @@ def test_relaxed_simd_spec_files(path: Path, runnable_wasmrt: object) -> None:
 
     result = run_script(path, enable=("wasm_relaxed_simd",))
     assert result.ok, result.report()
+
+
+# ---- through the public API (wasmtime-py shapes) -------------------------------------------
+_API_WAT = """(module
+  (import "host" "flip" (func $flip (param v128) (result v128)))
+  (global $g (export "g") (mut v128) (v128.const i32x4 1 2 3 4))
+  (func (export "add") (param v128 v128) (result v128) (i8x16.add (local.get 0) (local.get 1)))
+  (func (export "via_host") (param v128) (result v128 i32)
+    (call $flip (local.get 0))
+    (i32x4.extract_lane 0 (global.get $g)))
+  (func (export "bump") (global.set $g (i32x4.add (global.get $g) (global.get $g)))))"""
+
+
+def test_v128_through_the_api(runnable_wasmrt) -> None:  # type: ignore[no-untyped-def]
+    """v128 arguments (int, bytes or Val.v128), results as ints, host functions, globals."""
+    api = runnable_wasmrt
+    engine = api.Engine()
+    store = api.Store(engine)
+    vt = api.ValType.v128()
+    flip = api.Func(store, api.FuncType([vt], [vt]), lambda v: v ^ ((1 << 128) - 1))
+    inst = api.Instance(store, api.Module(engine, _API_WAT), [flip])
+    ex = inst.exports(store)
+    assert ex["add"](store, _A, _B) == _SUM
+    assert ex["add"](store, bytes(range(16)), api.Val.v128(_B)) == _SUM
+    assert ex["via_host"](store, _A) == [_A ^ ((1 << 128) - 1), 1]
+    g = ex["g"]
+    assert g.value(store) == (4 << 96) | (3 << 64) | (2 << 32) | 1
+    ex["bump"](store)
+    assert g.value(store) == (8 << 96) | (6 << 64) | (4 << 32) | 2
+    g.set_value(store, api.Val.v128(bytes(16)))
+    assert g.value(store) == 0
