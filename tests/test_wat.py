@@ -441,3 +441,30 @@ def test_f32_decimal_rounding_near_midpoints() -> None:
             above = mid + ("" if "." in mid else ".") + tail
             n2, d2 = int(above.replace(".", "")), 10 ** len(above.split(".")[1])
             assert f32_bits(above) == _exact_f32(n2, d2), above
+
+
+@pytest.mark.parametrize(
+    "tok, bits",
+    [
+        ("1.000000059604644775390625" + "0" * 5000, 0x3F800000),  # a tie: to even
+        ("1.000000059604644775390625" + "0" * 2000 + "1", 0x3F800001),  # past the tie
+        ("0." + "0" * 3000 + "1" + "0" * 3000 + "e3001", 0x3F800000),
+        ("1e-" + "9" * 5000, 0),
+        ("0x1p-" + "9" * 5000, 0),
+    ],
+)
+def test_very_long_float_literals(tok: str, bits: int) -> None:
+    assert f32_bits(tok) == bits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(func i32.const 1" + "0" * 5000 + " drop)",
+        "(func f32.const 1e" + "9" * 5000 + " drop)",
+        "(memory " + "1" * 5000 + ")",
+    ],
+)
+def test_very_long_literals_out_of_range(text: str) -> None:
+    with pytest.raises(WatError, match="constant out of range"):
+        wat2wasm(text)

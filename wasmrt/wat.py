@@ -189,17 +189,41 @@ _HEXFLOAT_RE = re.compile(
 )
 
 
+_HUGE = 1 << 256  # stands for any decimal literal too long to be in range
+
+
+def _dec_int(digits: str) -> int:
+    """A decimal digit string as an int; ``_HUGE`` when it is too long to be in any range
+    (Python refuses to convert more than 4300 digits)."""
+    if len(digits) > 80:
+        digits = digits.lstrip("0") or "0"
+        if len(digits) > 80:
+            return _HUGE
+    return int(digits)
+
+
+def _exponent(text: str | None) -> int:
+    """A decimal exponent, clamped to +-10**9 (far past any float's range)."""
+    if not text:
+        return 0
+    text = text.replace("_", "")
+    neg = text[0] == "-"
+    v = _dec_int(text.lstrip("+-"))
+    v = min(v, 10**9)
+    return -v if neg else v
+
+
 def _parse_uint(tok: str) -> int | None:
     """An unsigned integer literal (decimal or hex, ``_`` between digits), else None."""
     if tok.isdigit() and tok.isascii():
-        return int(tok)
+        return _dec_int(tok)
     if tok.startswith("0x"):
         body = tok[2:]
         if _HEX_RE.match(body):
             return int(body.replace("_", ""), 16)
         return None
     if _DEC_RE.match(tok):
-        return int(tok.replace("_", ""))
+        return _dec_int(tok.replace("_", ""))
     return None
 
 
@@ -311,7 +335,7 @@ def _float_bits_uncached(tok: str, mbits: int, ebits: int) -> int | None:
         ip, fp, ep = m.groups()
         digits = ip.replace("_", "") + (fp.replace("_", "") if fp else "")
         mant = int(digits, 16)
-        exp = (int(ep.replace("_", "")) if ep else 0) - 4 * (len(digits) - len(ip.replace("_", "")))
+        exp = _exponent(ep) - 4 * (len(digits) - len(ip.replace("_", "")))
         if mant == 0:
             return sign
         top = mant.bit_length() + exp
@@ -341,11 +365,17 @@ def _float_bits_uncached(tok: str, mbits: int, ebits: int) -> int | None:
         ip, fp, ep = m.groups()
         ip = ip.replace("_", "")
         fp = fp.replace("_", "") if fp else ""
-        mant = int(ip + fp)
-        if mant == 0:
+        digits = (ip + fp).lstrip("0")
+        if not digits:
             return sign
-        exp = (int(ep.replace("_", "")) if ep else 0) - len(fp)
-        mag = len(str(mant)) + exp
+        exp = _exponent(ep) - len(fp)
+        if len(digits) > 1000:
+            # beyond ~800 significant digits only "is anything left" matters for rounding
+            sticky = digits[1000:].strip("0") != ""
+            exp += len(digits) - 1000 - sticky
+            digits = digits[:1000] + ("1" if sticky else "")
+        mant = int(digits)
+        mag = len(digits) + exp
         if mag > 60:
             raise OverflowError("constant out of range")
         if mag < -70:
