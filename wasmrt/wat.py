@@ -463,7 +463,6 @@ def _sleb(v: int) -> bytes:
         out.append(b | 0x80)
 
 
-_ULEB_SMALL = [_uleb(i) for i in range(1024)]
 
 
 def _vec(items: list[bytes]) -> bytes:
@@ -1549,7 +1548,7 @@ class _ModuleParser:
                 raise self.err("alignment must be a power of two", k)
             align = v
             k += 1
-        out += _ULEB_SMALL[align.bit_length() - 1]
+        out += _uleb(align.bit_length() - 1)
         out += _uleb(offset)
         return k
 
