@@ -322,6 +322,11 @@ cdef inline int fv_label(FuncValidator v, uint32_t depth, const uint8_t** types)
 cdef inline int fv_memarg(FuncValidator v, uint8_t natural) except -1:
     cdef Reader* r = &v.r
     v.ins.align = rd_u32(r)
+    if r.err:
+        raise_read_error(r)
+    if 0x40 <= v.ins.align < 0x80:
+        # 3.0: flag bit 6 announces a memory index between the alignment and the offset
+        unsupported("multiple memories (memarg with a memory index)", r, r.base + v.ins.offset)
     v.ins.mem_offset = rd_u32(r)
     if r.err:
         raise_read_error(r)

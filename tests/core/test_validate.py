@@ -178,6 +178,7 @@ def test_illegal_opcode() -> None:
     (b"\xfb\x00\x0b", "gc"),
     (b"\xfe\x00\x0b", "threads"),
     (b"\xfd\x80\x02\x0b", "relaxed simd"),
+    (b"\x41\x00\x28\x42\x01\x00\x1a\x0b", "multiple memories"),
 ])
 def test_3_0_instructions_are_unsupported(body: bytes, feature: str) -> None:
     with pytest.raises(UnsupportedFeatureError, match=feature):
