@@ -208,6 +208,8 @@ cdef enum FrameKind:
     FRAME_ELSE = 4
 
 
+# A control frame.  The function's own frame (FRAME_FUNC, ctrls[0]) has nparams 0 (its
+# params are locals), the function's results, and its type index as block_type.
 ctypedef struct CtrlFrame:
     uint8_t kind              # FrameKind
     uint8_t unreachable       # the rest of this frame is unreachable (polymorphic stack)
@@ -243,7 +245,8 @@ ctypedef struct Instr:
     # type/table.* elem type (VT_BOTTOM in unreachable code where unknown)
     uint8_t val_type
     int64_t block_type        # block/loop/if (and end: the closed frame's): see CtrlFrame
-    uint32_t nparams          # block/loop/if: block type arity; call*: callee arity
+    uint32_t nparams          # block/loop/if: block type arity; call*: callee arity;
+    #                           end: nresults is the closed frame's result count
     uint32_t nresults
     # br_table: the label depths (``ntargets`` of them), default in idx
     const uint32_t* targets
