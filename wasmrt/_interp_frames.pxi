@@ -47,7 +47,9 @@ cdef int check_signals() noexcept nogil:
 
 cdef int check_signals_gil() noexcept:
     """Run pending Python signal handlers (Ctrl-C); stash what they raise."""
-    if PyErr_CheckSignals() < 0:
+    try:
+        PyErr_CheckSignals()
+    except BaseException:
         return stash_exception()
     return 0
 

@@ -216,3 +216,28 @@ def test_arguments_checked() -> None:
         f(2**64)
     assert f(2**32 - 1) == -1
     assert isinstance(_interp.StoreCtx().max_depth, int)
+
+
+def test_signal_interrupts_a_metered_loop() -> None:
+    """The `fuel` op's slow path runs Python signal handlers (Ctrl-C raises KeyboardInterrupt)."""
+    import signal
+
+    class Alarm(Exception):
+        pass
+
+    def on_alarm(signum, frame):
+        raise Alarm()
+
+    rig = Rig()
+    loop = rig.func(0, ["top:", ("fuel", {}), ("br", dict(offset="top"))], [], [])
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        with pytest.raises(Alarm):
+            loop()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    rig.store.set_fuel(10)
+    with pytest.raises(Trap, match="all fuel consumed"):
+        loop()
