@@ -1062,7 +1062,8 @@ cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals)
         else:
             raise ValidationError("constant expression required", e.offset)
     if len(stack) != 1 or stack[0] != expected:
-        raise ValidationError("type mismatch", e.offset)
+        raise ValidationError("type mismatch: constant expression of type [%s], expected %s"
+                              % (" ".join(_vt(t) for t in stack), _vt(expected)), e.offset)
     return 0
 
 
@@ -1130,8 +1131,10 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
             if el.table >= len(m.tables):
                 raise ValidationError("unknown table %d" % el.table)
             check_const(m, el.offset, VT_I32, m.num_imported_globals)
-            if (<TableTypeInfo>m.tables[el.table]).elem_type != el.elem_type:
-                raise ValidationError("type mismatch")
+            tt = m.tables[el.table]
+            if tt.elem_type != el.elem_type:
+                raise ValidationError("type mismatch: %s element segment for a table of %s"
+                                      % (_vt(el.elem_type), _vt(tt.elem_type)), el.offset.offset)
     for d in m.datas:
         if d.mode == SEG_ACTIVE:
             if d.memory >= len(m.memories):
@@ -1142,11 +1145,11 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
             raise ValidationError("unknown function %d" % m.start)
         ft = m.types[m.func_types[m.start]]
         if ft.params or ft.results:
-            raise ValidationError("start function")
+            raise ValidationError("start function must have type [] -> []")
     names = set()
     for ex in m.exports:
         if ex.name in names:
-            raise ValidationError("duplicate export name")
+            raise ValidationError("duplicate export name %r" % ex.name)
         names.add(ex.name)
         if ex.kind == EXTERN_FUNC and ex.index >= nfuncs:
             raise ValidationError("unknown function %d" % ex.index)
