@@ -117,6 +117,8 @@ def handler(o: isa.Op) -> list[str]:
         body = [f"    fp[pc[1].s.a] = {h}(fp[pc[1].s.b], fp[pc[1].s.c])", nxt(2)]
     elif o.kind == "binop_imm":
         body = [f"    fp[pc[1].s.a] = {h}(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)", nxt(2)]
+    elif o.kind == "binop_imm64":
+        body = [f"    fp[pc[1].s.a] = {h}(fp[pc[1].s.b], pc[2].u64)", nxt(3)]
     elif o.kind == "trap_unop":
         body = [f"    cdef int rc = {h}(&fp[pc[1].s.a], fp[pc[1].s.b])",
                 "    if rc != 0:", "        return trap_at(cx, pc, rc)", nxt(2)]

@@ -141,6 +141,13 @@ for t in ("f32", "f64"):
         op(f"{t}_{n}", ("a=dst b=x c=y",), f"{t} {t} -> i32",
            f"fp[dst] = {t}.{n}(fp[x], fp[y]) (0 or 1).", (f"{t}.{n}",), kind="binop",
            helper=f"{t}_{n}")
+    # A constant operand folded in: f32 bits in `hi`, f64 bits in a cell of their own.
+    for n in FLT_BIN:
+        cells = ("a=dst b=x hi=imm",) if t == "f32" else ("a=dst b=x", "i64=imm")
+        op(f"{t}_{n}_imm", cells, f"{t} -> {t}",
+           f"fp[dst] = {t}.{n}(fp[x], imm) with imm the constant's bits "
+           f"(lower: `{t}.const k; {t}.{n}`).", (f"{t}.{n}",),
+           kind="binop_imm" if t == "f32" else "binop_imm64", helper=f"{t}_{n}")
 
 # Conversions (reinterpretations are `copy`).
 section("Conversions")
@@ -279,6 +286,15 @@ for t in ("i32", "i64"):
            (f"{t}.{n} + br_if", f"{t}.{n} + if"), kind="cmp_br", helper=f"{t}_{n}")
         op(f"br_{t}_{n}_imm", ("a=x hi=offset", "i64=imm"), f"{t} ->",
            f"if {t}.{n}(fp[x], imm): pc += offset.",
+           (f"{t}.const + {t}.{n} + br_if",), kind="cmp_br_imm", helper=f"{t}_{n}")
+# Float compares fuse with `br_if` only: their negation is not a compare (NaN).
+for t in ("f32", "f64"):
+    for n in FLT_CMP:
+        op(f"br_{t}_{n}", ("a=x b=y hi=offset",), f"{t} {t} ->",
+           f"if {t}.{n}(fp[x], fp[y]): pc += offset.", (f"{t}.{n} + br_if",), kind="cmp_br",
+           helper=f"{t}_{n}")
+        op(f"br_{t}_{n}_imm", ("a=x hi=offset", "i64=imm"), f"{t} ->",
+           f"if {t}.{n}(fp[x], imm): pc += offset (imm: the constant's bits).",
            (f"{t}.const + {t}.{n} + br_if",), kind="cmp_br_imm", helper=f"{t}_{n}")
 op("br_table", ("a=index hi=n", "lo=offset..."), "i32 ->",
    "pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the "

@@ -92,6 +92,13 @@ cdef uint16_t _ir_br[IR_COUNT]
 cdef uint16_t _ir_br_imm[IR_COUNT]
 cdef uint16_t _ir_neg[IR_COUNT]
 cdef uint8_t _ir_is64[IR_COUNT]
+cdef uint8_t _ir_immk[IR_COUNT]         # how the *_imm form holds its constant (IK_*)
+
+
+cdef enum ImmKind:
+    IK_INT = 0                  # sign-extended int32 in `hi` (the constant must fit)
+    IK_F32 = 1                  # f32 bits in `hi`
+    IK_F64 = 2                  # f64 bits in a cell of their own
 
 
 cdef void _lw_tables():
@@ -106,6 +113,7 @@ cdef void _lw_tables():
     memset(_ir_br_imm, 0, sizeof(_ir_br_imm))
     memset(_ir_neg, 0, sizeof(_ir_neg))
     memset(_ir_is64, 0, sizeof(_ir_is64))
+    memset(_ir_immk, 0, sizeof(_ir_immk))
     icmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
     fcmp = ["eq", "ne", "lt", "gt", "le", "ge"]
     iar = ["clz", "ctz", "popcnt", "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u",
@@ -137,8 +145,8 @@ cdef void _lw_tables():
     rows += [(0x46 + k, "i32_" + n, LK_CMP) for k, n in enumerate(icmp)]
     rows.append((0x50, "i64_eqz", LK_EQZ))
     rows += [(0x51 + k, "i64_" + n, LK_CMP) for k, n in enumerate(icmp)]
-    rows += [(0x5B + k, "f32_" + n, LK_BIN) for k, n in enumerate(fcmp)]
-    rows += [(0x61 + k, "f64_" + n, LK_BIN) for k, n in enumerate(fcmp)]
+    rows += [(0x5B + k, "f32_" + n, LK_CMP) for k, n in enumerate(fcmp)]
+    rows += [(0x61 + k, "f64_" + n, LK_CMP) for k, n in enumerate(fcmp)]
     rows += [(0x67 + k, "i32_" + n, LK_UN if k < 3 else LK_BIN) for k, n in enumerate(iar)]
     rows += [(0x79 + k, "i64_" + n, LK_UN if k < 3 else LK_BIN) for k, n in enumerate(iar)]
     rows += [(0x8B + k, "f32_" + n, LK_UN if k < 7 else LK_BIN) for k, n in enumerate(far)]
@@ -174,6 +182,12 @@ cdef void _lw_tables():
             _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{n}"]
         for n, r in (("lt", "gt"), ("gt", "lt"), ("le", "ge"), ("ge", "le")):
             _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{r}"]
+        for n in far[7:]:
+            _ir_imm[ir[f"{t}_{n}"]] = ir[f"{t}_{n}_imm"]
+            _ir_immk[ir[f"{t}_{n}"]] = IK_F32 if t == "f32" else IK_F64
+        for n in fcmp:                 # br_if only: a float compare has no negation
+            _ir_br[ir[f"{t}_{n}"]] = ir[f"br_{t}_{n}"]
+            _ir_br_imm[ir[f"{t}_{n}"]] = ir[f"br_{t}_{n}_imm"]
 
 
 _lw_tables()
@@ -275,6 +289,7 @@ cdef class Lowerer:
     cdef int32_t label_pc         # cell index of the last bound label
     cdef uint32_t cur_off         # module offset of the instruction being lowered
     cdef uint32_t cmp_op, cmp_x, cmp_y   # the fusable compare: op, operand slots
+    cdef int32_t cmp_start        #   where it starts (with a constant materialised for it)
     cdef int64_t cmp_imm          #   and its immediate,
     cdef bint cmp_is_imm          #   if it is an *_imm form
 
@@ -599,7 +614,9 @@ cdef class Lowerer:
         cdef uint32_t home = x.home, sx, sy
         cdef int64_t k
         cdef uint32_t imm_op
-        cdef int32_t pc
+        cdef int32_t pc, start
+        cdef bint const_y
+        cdef uint64_t ybits
         cdef LwVal* t
         if x.kind == LV_CONST and y.kind != LV_CONST and _ir_swap[op]:
             op = _ir_swap[op]
@@ -608,23 +625,36 @@ cdef class Lowerer:
             y = t
         imm_op = _ir_imm[op]
         if y.kind == LV_CONST and imm_op:
-            k = <int64_t>y.bits if _ir_is64[op] else <int64_t><int32_t><uint32_t>y.bits
-            if _fits_i32(k):
+            if _ir_immk[op] == IK_INT:
+                k = <int64_t>y.bits if _ir_is64[op] else <int64_t><int32_t><uint32_t>y.bits
+            else:
+                k = <int64_t>y.bits
+            if _ir_immk[op] != IK_INT or _fits_i32(k):
                 sx = self._slot(<uint32_t>(x - self.vals))
-                pc = self._emit(imm_op, 2)
+                if _ir_immk[op] == IK_F64:
+                    pc = self._emit(imm_op, 3)
+                    self.code[pc + 2].u64 = y.bits
+                else:
+                    pc = self._emit(imm_op, 2)
+                    self.code[pc + 1].w.hi = <int32_t><uint32_t>(<uint64_t>k & 0xFFFFFFFF)
                 self.code[pc + 1].s.a = home
                 self.code[pc + 1].s.b = sx
-                self.code[pc + 1].w.hi = <int32_t>k
                 self._pop(2)
                 self._push(LV_TEMP, 1)
                 self.last_dst = pc
                 if is_cmp:
                     self.last_cmp = pc
+                    self.cmp_start = pc
                     self.cmp_op = op
                     self.cmp_x = sx
                     self.cmp_imm = k
                     self.cmp_is_imm = 1
                 return pc
+        # A compare with a constant and no *_imm form (floats): the constant is
+        # materialised right before it, and both go if a branch fuses with it.
+        const_y = is_cmp and y.kind == LV_CONST and x.kind != LV_CONST
+        ybits = y.bits
+        start = self.ncode
         sx = self._slot(<uint32_t>(x - self.vals))
         sy = self._slot(<uint32_t>(y - self.vals))
         pc = self._emit(op, 2)
@@ -636,15 +666,18 @@ cdef class Lowerer:
         self.last_dst = pc
         if is_cmp:
             self.last_cmp = pc
+            self.cmp_start = start if const_y else pc
             self.cmp_op = op
             self.cmp_x = sx
             self.cmp_y = sy
-            self.cmp_is_imm = 0
+            self.cmp_imm = <int64_t>ybits
+            self.cmp_is_imm = const_y
         return pc
 
     cdef int _eqz(self, uint32_t op) except -1:
         cdef int32_t pc = self._unop(op)
         self.last_cmp = pc
+        self.cmp_start = pc
         self.cmp_op = op
         self.cmp_x = self.code[pc + 1].s.b
         self.cmp_is_imm = 0
@@ -730,11 +763,12 @@ cdef class Lowerer:
             self._prepare(materialize, preserve)
             return -1
         cpc = self.last_cmp
+        op = self.cmp_op
         if e.kind == LV_TEMP and cpc >= 0 and cpc >= self.label_pc \
                 and self.code[cpc + 1].s.a == e.home \
-                and cpc + <int32_t>ir_ncells(<uint32_t>self.code[cpc].u64, 0) == self.ncode:
-            op = self.cmp_op
-            self._truncate(cpc)
+                and cpc + <int32_t>ir_ncells(<uint32_t>self.code[cpc].u64, 0) == self.ncode \
+                and (when_true or _ir_neg[op] or op == IR_I32_EQZ or op == IR_I64_EQZ):
+            self._truncate(self.cmp_start)
             self._pop(1)
             self._prepare(materialize, preserve)
             if op == IR_I32_EQZ or op == IR_I64_EQZ:

@@ -741,6 +741,48 @@ cdef int h_f32_ge(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t 
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_f32_add_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.add(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.add`)."""
+    fp[pc[1].s.a] = f32_add(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_sub_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.sub(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.sub`)."""
+    fp[pc[1].s.a] = f32_sub(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_mul_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.mul(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.mul`)."""
+    fp[pc[1].s.a] = f32_mul(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_div_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.div(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.div`)."""
+    fp[pc[1].s.a] = f32_div(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_min_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.min(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.min`)."""
+    fp[pc[1].s.a] = f32_min(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_max_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.max(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.max`)."""
+    fp[pc[1].s.a] = f32_max(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_copysign_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.copysign(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.copysign`)."""
+    fp[pc[1].s.a] = f32_copysign(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_f64_abs(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = f64.abs(fp[x])."""
     fp[pc[1].s.a] = f64_abs(fp[pc[1].s.b])
@@ -859,6 +901,48 @@ cdef int h_f64_ge(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t 
     """fp[dst] = f64.ge(fp[x], fp[y]) (0 or 1)."""
     fp[pc[1].s.a] = f64_ge(fp[pc[1].s.b], fp[pc[1].s.c])
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64_add_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.add(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.add`)."""
+    fp[pc[1].s.a] = f64_add(fp[pc[1].s.b], pc[2].u64)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_sub_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.sub(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.sub`)."""
+    fp[pc[1].s.a] = f64_sub(fp[pc[1].s.b], pc[2].u64)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_mul_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.mul(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.mul`)."""
+    fp[pc[1].s.a] = f64_mul(fp[pc[1].s.b], pc[2].u64)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_div_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.div(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.div`)."""
+    fp[pc[1].s.a] = f64_div(fp[pc[1].s.b], pc[2].u64)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_min_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.min(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.min`)."""
+    fp[pc[1].s.a] = f64_min(fp[pc[1].s.b], pc[2].u64)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_max_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.max(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.max`)."""
+    fp[pc[1].s.a] = f64_max(fp[pc[1].s.b], pc[2].u64)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_copysign_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.copysign(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.copysign`)."""
+    fp[pc[1].s.a] = f64_copysign(fp[pc[1].s.b], pc[2].u64)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_i32_wrap_i64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -1617,6 +1701,198 @@ cdef int h_br_i64_ge_u_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
+cdef int h_br_f32_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.eq(fp[x], fp[y]): pc += offset."""
+    if f32_eq(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_eq_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f32_eq(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ne(fp[x], fp[y]): pc += offset."""
+    if f32_ne(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ne_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f32_ne(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_lt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.lt(fp[x], fp[y]): pc += offset."""
+    if f32_lt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_lt_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f32_lt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_gt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.gt(fp[x], fp[y]): pc += offset."""
+    if f32_gt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_gt_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f32_gt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_le(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.le(fp[x], fp[y]): pc += offset."""
+    if f32_le(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_le_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.le(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f32_le(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ge(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ge(fp[x], fp[y]): pc += offset."""
+    if f32_ge(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ge_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f32_ge(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.eq(fp[x], fp[y]): pc += offset."""
+    if f64_eq(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_eq_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f64_eq(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ne(fp[x], fp[y]): pc += offset."""
+    if f64_ne(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ne_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f64_ne(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_lt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.lt(fp[x], fp[y]): pc += offset."""
+    if f64_lt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_lt_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f64_lt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_gt(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.gt(fp[x], fp[y]): pc += offset."""
+    if f64_gt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_gt_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f64_gt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_le(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.le(fp[x], fp[y]): pc += offset."""
+    if f64_le(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_le_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.le(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f64_le(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ge(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ge(fp[x], fp[y]): pc += offset."""
+    if f64_ge(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ge_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits)."""
+    if f64_ge(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 # hot:end
 
 
@@ -1749,6 +2025,13 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_F32_GT] = <void*>h_f32_gt
     t[<int>IR_F32_LE] = <void*>h_f32_le
     t[<int>IR_F32_GE] = <void*>h_f32_ge
+    t[<int>IR_F32_ADD_IMM] = <void*>h_f32_add_imm
+    t[<int>IR_F32_SUB_IMM] = <void*>h_f32_sub_imm
+    t[<int>IR_F32_MUL_IMM] = <void*>h_f32_mul_imm
+    t[<int>IR_F32_DIV_IMM] = <void*>h_f32_div_imm
+    t[<int>IR_F32_MIN_IMM] = <void*>h_f32_min_imm
+    t[<int>IR_F32_MAX_IMM] = <void*>h_f32_max_imm
+    t[<int>IR_F32_COPYSIGN_IMM] = <void*>h_f32_copysign_imm
     t[<int>IR_F64_ABS] = <void*>h_f64_abs
     t[<int>IR_F64_NEG] = <void*>h_f64_neg
     t[<int>IR_F64_CEIL] = <void*>h_f64_ceil
@@ -1769,6 +2052,13 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_F64_GT] = <void*>h_f64_gt
     t[<int>IR_F64_LE] = <void*>h_f64_le
     t[<int>IR_F64_GE] = <void*>h_f64_ge
+    t[<int>IR_F64_ADD_IMM] = <void*>h_f64_add_imm
+    t[<int>IR_F64_SUB_IMM] = <void*>h_f64_sub_imm
+    t[<int>IR_F64_MUL_IMM] = <void*>h_f64_mul_imm
+    t[<int>IR_F64_DIV_IMM] = <void*>h_f64_div_imm
+    t[<int>IR_F64_MIN_IMM] = <void*>h_f64_min_imm
+    t[<int>IR_F64_MAX_IMM] = <void*>h_f64_max_imm
+    t[<int>IR_F64_COPYSIGN_IMM] = <void*>h_f64_copysign_imm
     t[<int>IR_I32_WRAP_I64] = <void*>h_i32_wrap_i64
     t[<int>IR_I32_TRUNC_F32_S] = <void*>h_i32_trunc_f32_s
     t[<int>IR_I32_TRUNC_F32_U] = <void*>h_i32_trunc_f32_u
@@ -1890,6 +2180,30 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_BR_I64_GE_S_IMM] = <void*>h_br_i64_ge_s_imm
     t[<int>IR_BR_I64_GE_U] = <void*>h_br_i64_ge_u
     t[<int>IR_BR_I64_GE_U_IMM] = <void*>h_br_i64_ge_u_imm
+    t[<int>IR_BR_F32_EQ] = <void*>h_br_f32_eq
+    t[<int>IR_BR_F32_EQ_IMM] = <void*>h_br_f32_eq_imm
+    t[<int>IR_BR_F32_NE] = <void*>h_br_f32_ne
+    t[<int>IR_BR_F32_NE_IMM] = <void*>h_br_f32_ne_imm
+    t[<int>IR_BR_F32_LT] = <void*>h_br_f32_lt
+    t[<int>IR_BR_F32_LT_IMM] = <void*>h_br_f32_lt_imm
+    t[<int>IR_BR_F32_GT] = <void*>h_br_f32_gt
+    t[<int>IR_BR_F32_GT_IMM] = <void*>h_br_f32_gt_imm
+    t[<int>IR_BR_F32_LE] = <void*>h_br_f32_le
+    t[<int>IR_BR_F32_LE_IMM] = <void*>h_br_f32_le_imm
+    t[<int>IR_BR_F32_GE] = <void*>h_br_f32_ge
+    t[<int>IR_BR_F32_GE_IMM] = <void*>h_br_f32_ge_imm
+    t[<int>IR_BR_F64_EQ] = <void*>h_br_f64_eq
+    t[<int>IR_BR_F64_EQ_IMM] = <void*>h_br_f64_eq_imm
+    t[<int>IR_BR_F64_NE] = <void*>h_br_f64_ne
+    t[<int>IR_BR_F64_NE_IMM] = <void*>h_br_f64_ne_imm
+    t[<int>IR_BR_F64_LT] = <void*>h_br_f64_lt
+    t[<int>IR_BR_F64_LT_IMM] = <void*>h_br_f64_lt_imm
+    t[<int>IR_BR_F64_GT] = <void*>h_br_f64_gt
+    t[<int>IR_BR_F64_GT_IMM] = <void*>h_br_f64_gt_imm
+    t[<int>IR_BR_F64_LE] = <void*>h_br_f64_le
+    t[<int>IR_BR_F64_LE_IMM] = <void*>h_br_f64_le_imm
+    t[<int>IR_BR_F64_GE] = <void*>h_br_f64_ge
+    t[<int>IR_BR_F64_GE_IMM] = <void*>h_br_f64_ge_imm
     t[<int>IR_BR_TABLE] = <void*>h_br_table
     t[<int>IR_FUEL] = <void*>h_fuel
     t[<int>IR_CALL] = <void*>h_call

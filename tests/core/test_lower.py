@@ -76,6 +76,17 @@ def test_small_i64_constant_is_an_imm() -> None:
     ]
 
 
+def test_float_constants_fold_into_imm_forms() -> None:
+    assert dis("local.get 0 f64.const 2.5 f64.mul", "(param f64) (result f64)") == [
+        f"f64_mul_imm dst=1 x=0 imm={0x4004000000000000}",
+        "ret_slot src=1",
+    ]
+    assert dis("f32.const -1 local.get 0 f32.add", "(param f32) (result f32)") == [
+        f"f32_add_imm dst=1 x=0 imm={0xBF800000 - 2**32}",
+        "ret_slot src=1",
+    ]
+
+
 def test_returned_constant_goes_straight_to_slot_0() -> None:
     assert dis("f64.const 1.5", "(result f64)") == [
         f"const64 dst=0 imm={0x3FF8000000000000}",
@@ -157,6 +168,25 @@ def test_compare_with_constant_fuses_with_if_negated() -> None:
         "br offset=@9",
         "const32 dst=1 imm=2",
         "ret_slot src=1",
+    ]
+
+
+def test_float_compare_fuses_with_br_if() -> None:
+    assert dis("loop local.get 0 f32.const 4 f32.le br_if 0 end", "(param f32)") == [
+        f"br_f32_le_imm x=0 offset=@0 imm={0x40800000}",
+        "ret",
+    ]
+    assert dis("block local.get 0 local.get 1 f64.lt br_if 0 unreachable end",
+               "(param f64 f64)") == ["br_f64_lt x=0 y=1 offset=@3", "unreachable", "ret"]
+
+
+def test_float_compare_in_if_is_not_negated() -> None:
+    # `if` branches to else when the compare is false, which is not f64.ge (NaN).
+    assert dis("local.get 0 local.get 1 f64.lt if unreachable end", "(param f64 f64)") == [
+        "f64_lt dst=2 x=0 y=1",
+        "br_eqz cond=2 offset=@5",
+        "unreachable",
+        "ret",
     ]
 
 

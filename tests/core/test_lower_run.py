@@ -127,6 +127,45 @@ def test_both_operands_constant(apis: tuple[Any, Any]) -> None:
         p.check(name)
 
 
+@pytest.mark.parametrize("t", ["f32", "f64"])
+def test_float_ops_with_constants(apis: tuple[Any, Any], t: str) -> None:
+    consts = ["0", "-0", "1.5", "-2", "inf", "-inf", "nan", "0x1p-149", "3.4e38"]
+    ops = ["add", "sub", "mul", "div", "min", "max", "copysign"]
+    cmps = ["eq", "ne", "lt", "gt", "le", "ge"]
+    funcs = []
+    for j, k in enumerate(consts):
+        for op in ops:
+            funcs.append(f'(func (export "{op}_r{j}") (param {t}) (result {t})'
+                         f" local.get 0 {t}.const {k} {t}.{op})")
+            funcs.append(f'(func (export "{op}_l{j}") (param {t}) (result {t})'
+                         f" {t}.const {k} local.get 0 {t}.{op})")
+        for op in cmps:
+            funcs.append(f'(func (export "br_{op}_{j}") (param {t}) (result i32)'
+                         f" block (result i32) i32.const 1 local.get 0 {t}.const {k} {t}.{op}"
+                         f" br_if 0 drop i32.const 0 end)")
+            funcs.append(f'(func (export "if_{op}_{j}") (param {t}) (result i32)'
+                         f" {t}.const {k} local.get 0 {t}.{op} if (result i32) i32.const 1"
+                         f" else i32.const 0 end)")
+    for op in cmps:
+        funcs.append(f'(func (export "br_{op}") (param {t} {t}) (result i32)'
+                     f" block (result i32) i32.const 1 local.get 0 local.get 1 {t}.{op}"
+                     f" br_if 0 drop i32.const 0 end)")
+    p = pair(apis, "(module " + "\n".join(funcs) + ")")
+    xs = [0.0, -0.0, 1.5, -2.0, 3.0, float("inf"), float("-inf"), float("nan"), 1e-45]
+    for j in range(len(consts)):
+        for x in xs:
+            for op in ops:
+                p.check(f"{op}_r{j}", x)
+                p.check(f"{op}_l{j}", x)
+            for op in cmps:
+                p.check(f"br_{op}_{j}", x)
+                p.check(f"if_{op}_{j}", x)
+    for op in cmps:
+        for x in xs:
+            for y in xs:
+                p.check(f"br_{op}", x, y)
+
+
 # -- compare + branch fusion -------------------------------------------------------------
 
 
