@@ -234,7 +234,10 @@ def test_binary_input_passes_through() -> None:
         ('(module (func) (import "a" "b" (func)))', 1, 16, "import after func"),
         ('(module (func (result i32) "str"))', 1, 28, "unexpected token"),
         ('(module (func (export "\\ff")))', 1, 23, "malformed UTF-8 encoding"),
-        ("(module (bogus))", 1, 10, "unexpected token 'bogus'"),
+        ("(module (bogus))", 1, 10, "unknown operator bogus"),
+        ("(module (func) (param i32))", 1, 17, "unexpected token 'param'"),
+        ("(module (func (i32.const 0x)))", 1, 26, "unknown operator 0x"),
+        ('(module (data "a""b"))', 1, 15, "unknown operator"),
         ('(module (func (export "f)))', 1, 23, "unterminated string"),
     ],
 )

@@ -463,8 +463,6 @@ def _sleb(v: int) -> bytes:
         out.append(b | 0x80)
 
 
-
-
 def _vec(items: list[bytes]) -> bytes:
     return _uleb(len(items)) + b"".join(items)
 
@@ -683,6 +681,10 @@ _LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64)
 _FIELDS = frozenset(
     ("type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data")
 )
+_UNKNOWN_ID_RE = re.compile(r"unknown (?:type|func|table|memory|global|elem|data) ")
+_KIND_NAMES = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
+# keywords of the syntax around instructions: out of place, they are unexpected tokens
+_SYNTAX_WORDS = frozenset(_FIELDS | {"param", "result", "local", "then", "mut", "offset", "item"})
 _SPACES = ("type", "func", "table", "memory", "global", "elem", "data")
 _IMPORT_KINDS = {"func": 0, "table": 1, "memory": 2, "global": 3}
 
@@ -709,6 +711,35 @@ def _string_id(tok: str) -> str:
 def _id_name(tok: str) -> str:
     """The name an id token stands for (for the name section)."""
     return tok[2:] if tok[1] == "\x01" else tok[1:]
+
+
+def _is_word(t: str) -> bool:
+    """Whether an atom is a keyword, number or id that the text format knows."""
+    return (
+        t in OPS
+        or t in VALTYPES
+        or t in _SYNTAX_WORDS
+        or t in _HEAPTYPES
+        or t in _LANES
+        or t in ("nan:canonical", "nan:arithmetic")
+        or _is_id(t)
+        or _parse_int(t) is not None
+        or _is_float(t)
+    )
+
+
+def _is_lane_literal(t: str) -> bool:
+    """Whether a token stands where a lane literal may (a number, or a malformed word)."""
+    if t[0] in "0123456789+-" or t.startswith(("nan", "inf")):
+        return True
+    return t not in ("(", ")") and not _STR_RE.match(t) and not _is_word(t)
+
+
+def _is_float(t: str) -> bool:
+    try:
+        return _float_bits(t, 52, 11) is not None
+    except OverflowError:
+        return True
 
 
 def _is_id(t: str) -> bool:
@@ -777,7 +808,7 @@ class _ModuleParser:
     def string(self, k: int) -> bytes:
         t = self.toks[k]
         if t[0] != '"' or not _STR_RE.match(t):
-            raise self.err(f"unexpected token {t}, expected a string", k)
+            raise self.unexpected(k, "a string")
         b = _string_bytes(t)
         if b is None:
             raise self.err("malformed string escape", k)
@@ -791,11 +822,20 @@ class _ModuleParser:
             raise self.err("malformed UTF-8 encoding", k) from None
         return b
 
+    def unexpected(self, k: int, expected: str) -> WatError:
+        """The error for token ``k`` where ``expected`` was due: a word that is no keyword,
+        number or id is an "unknown operator" (as the reference lexer reports it), any
+        other token is an "unexpected token"."""
+        t = self.toks[k]
+        if t not in ("(", ")") and not _STR_RE.match(t) and not _is_word(t):
+            return self.err(f"unknown operator {t}", k)
+        return self.err(f"unexpected token '{t}', expected {expected}", k)
+
     def u32(self, k: int) -> int:
         t = self.toks[k]
         v = _parse_uint(t) if t[0] in "0123456789" else None
         if v is None:
-            raise self.err(f"unexpected token '{t}', expected a natural number", k)
+            raise self.unexpected(k, "a natural number")
         if v >> 32:
             raise self.err("i32 constant out of range", k)
         return v
@@ -812,7 +852,7 @@ class _ModuleParser:
             return v
         if t[0] in "0123456789":
             return self.u32(k)
-        raise self.err(f"unexpected token '{t}', expected a {space} index", k)
+        raise self.unexpected(k, f"a {space} index")
 
     def bind(self, space: str, k: int, index: int) -> None:
         t = self.toks[k]
@@ -824,7 +864,7 @@ class _ModuleParser:
     def valtype(self, k: int) -> int:
         v = VALTYPES.get(self.toks[k])
         if v is None:
-            raise self.err(f"unexpected token '{self.toks[k]}', expected a value type", k)
+            raise self.unexpected(k, "a value type")
         return v
 
     def reftype(self, k: int) -> tuple[int, int]:
@@ -841,16 +881,42 @@ class _ModuleParser:
 
     # ---- pass 1 --------------------------------------------------------------------
     def encode(self, k: int, end: int) -> bytes:
-        """Encode the fields from token ``k`` up to the ')' (or end of input) at ``end``."""
-        toks = self.toks
+        """Encode the fields from token ``k`` up to the ')' (or end of input) at ``end``.
+
+        When pass 1 fails, the fields before the failure are still encoded first, so that
+        the error reported is the first one in the text (as a one-pass parser finds it).
+        """
         fields: list[tuple[str, int, int]] = []
+        try:
+            self.collect(k, end, fields)
+        except WatError:
+            try:
+                self.encode_fields(fields)
+            except WatError as e:
+                if not _UNKNOWN_ID_RE.match(e.reason):  # not just a later field's id
+                    raise
+            except IndexError:
+                pass
+            raise
+        self.encode_fields(fields)
+        return self.assemble()
+
+    def encode_fields(self, fields: list[tuple[str, int, int]]) -> None:
+        """Pass 2: encode each field in order."""
+        self.next_index = dict.fromkeys(("func", "table", "memory", "global"), 0)
+        for kw, a, b in fields:
+            if kw != "type":  # types were read in pass 1
+                getattr(self, "field_" + kw)(a + 2, b - 1)
+
+    def collect(self, k: int, end: int, fields: list[tuple[str, int, int]]) -> None:
+        """Pass 1: the extent of each field, the ids of every index space and the types."""
+        toks = self.toks
         defined: str | None = None
         while k < end:
             if toks[k] != "(":
-                raise self.err(f"unexpected token '{toks[k]}', expected a module field", k)
+                raise self.unexpected(k, "a module field")
             kw = toks[k + 1]
             stop = self.skip(k)
-            fields.append((kw, k, stop))
             j = k + 2
             if kw == "type":
                 if _is_id(toks[j]):
@@ -875,7 +941,7 @@ class _ModuleParser:
                     j = self.skip(j)
                 if imported:
                     if defined is not None:
-                        raise self.err(f"import after {defined}", k)
+                        raise self.err(f"import after {_KIND_NAMES[defined]}", k)
                 else:
                     defined = defined or kw
                 if has_id:
@@ -892,7 +958,7 @@ class _ModuleParser:
                         m += 1
             elif kw == "import":
                 if defined is not None:
-                    raise self.err(f"import after {defined}", k)
+                    raise self.err(f"import after {_KIND_NAMES[defined]}", k)
                 j += 2
                 if toks[j] != "(" or toks[j + 1] not in _IMPORT_KINDS:
                     raise self.err("unexpected token, expected an import description", j)
@@ -905,14 +971,9 @@ class _ModuleParser:
                     self.bind(kw, j, self.counts[kw])
                 self.counts[kw] += 1
             elif kw not in ("export", "start"):
-                raise self.err(f"unexpected token '{kw}', expected a module field", k + 1)
+                raise self.unexpected(k + 1, "a module field")
+            fields.append((kw, k, stop))
             k = stop
-        # pass 2: the fields in order
-        self.next_index = dict.fromkeys(("func", "table", "memory", "global"), 0)
-        for kw, a, b in fields:
-            if kw != "type":  # types were read in pass 1
-                getattr(self, "field_" + kw)(a + 2, b - 1)
-        return self.assemble()
 
     # ---- type uses -----------------------------------------------------------------
     def sig(self, k: int, allow_names: bool) -> tuple[Sig, int, list[tuple[int, str, int]]]:
@@ -940,6 +1001,8 @@ class _ModuleParser:
                 results.append(self.valtype(k))
                 k += 1
             k += 1
+        if toks[k] == "(" and toks[k + 1] in ("param", "type"):
+            raise self.err(f"unexpected token '{toks[k + 1]}'", k + 1)
         return (tuple(params), tuple(results)), k, names
 
     def typeuse(
@@ -1426,6 +1489,8 @@ class _ModuleParser:
                         raise self.err(f"unexpected token '{op}', expected ')'", k + 1)
                 info = ops.get(op)
                 if info is None:
+                    if op in _SYNTAX_WORDS:
+                        raise self.err(f"unexpected token '{op}'", k + 1)
                     raise self.err(f"unknown operator {op}", k + 1)
                 kind = info[0]
                 if kind == K_BLOCK:
@@ -1485,7 +1550,7 @@ class _ModuleParser:
                 raise self.err(f"unexpected token '{t}', expected '('", k)
             info = ops.get(t)
             if info is None:
-                if t[0] == '"':
+                if _STR_RE.match(t):
                     raise self.err("unexpected token: a string", k)
                 raise self.err(f"unknown operator {t}", k)
             kind = info[0]
@@ -1685,10 +1750,10 @@ class _ModuleParser:
         if kind == K_SHUFFLE:
             for _ in range(16):
                 t = toks[k]
-                v = _parse_uint(t) if t[0] in "0123456789" else None
-                if v is None:
+                if t == "(" or t == ")":
                     raise self.err("invalid lane length: expected 16 lane indices", k)
-                if v > 255:
+                v = _parse_int(t)
+                if v is None or not 0 <= v <= 255:
                     raise self.err("malformed lane index", k)
                 out.append(v)
                 k += 1
@@ -1723,7 +1788,7 @@ class _ModuleParser:
         if v is None:
             if _parse_int(t) is not None:
                 raise self.err("constant out of range", k)
-            raise self.err(f"unexpected token '{t}', expected an i{bits} literal", k)
+            raise self.unexpected(k, f"an i{bits} literal")
         return v
 
     def float_lit(self, k: int, mbits: int) -> int:
@@ -1733,7 +1798,7 @@ class _ModuleParser:
         except OverflowError:
             raise self.err("constant out of range", k) from None
         if v is None:
-            raise self.err(f"unexpected token '{t}', expected a float literal", k)
+            raise self.unexpected(k, "a float literal")
         return v
 
     def v128_lit(self, k: int) -> tuple[int, int]:
@@ -1744,6 +1809,11 @@ class _ModuleParser:
             raise self.err(f"unexpected token '{shape}', expected a lane shape", k)
         n, bits = lanes
         k += 1
+        count = 0
+        while count <= n and _is_lane_literal(toks[k + count]):
+            count += 1
+        if count != n:
+            raise self.err("wrong number of lane literals", k + min(count, n))
         value = 0
         if shape[0] == "f":
             mbits = 23 if bits == 32 else 52
