@@ -118,6 +118,7 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint32_t max_depth          # wasm call depth limit ("call stack exhausted")
     uint32_t nest               # Python->wasm entries currently active
     uint32_t max_nest           # cap on Python->wasm->Python->wasm re-entry
+    unsigned long owner_thread  # thread running the outermost entry while nest > 0
     const Cell* trap_pc         # instruction that trapped
     uint64_t trap_arg           # detail for the message (the element index of call_indirect)
     int64_t budget              # fuel/epoch/Ctrl-C countdown of the `fuel` op

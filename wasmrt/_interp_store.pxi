@@ -332,6 +332,12 @@ cdef class FuncInstance:
             res = (<object>self.rec.host)(*args) if not self.rec.access_caller else \
                 (<object>self.rec.host)(None, *args)
             return res
+        if cx.nest == 0:
+            cx.owner_thread = PyThread_get_thread_ident()
+        elif cx.owner_thread != PyThread_get_thread_ident():
+            # a host call let another thread in: running here would interleave two call
+            # stacks on one value stack
+            raise _errors.WasmtimeError("store is in use by another thread")
         if fp + 2 * (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
             raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
         j = 0

@@ -241,3 +241,35 @@ def test_signal_interrupts_a_metered_loop() -> None:
     rig.store.set_fuel(10)
     with pytest.raises(Trap, match="all fuel consumed"):
         loop()
+
+
+def test_store_used_from_two_threads_at_once_is_refused() -> None:
+    import threading
+
+    from wasmrt.errors import WasmtimeError
+
+    rig = Rig()
+    f = None
+    seen = []
+
+    def host():
+        t = threading.Thread(target=lambda: seen.append(_run(f)))
+        t.start()
+        t.join()
+
+    def _run(fn):
+        try:
+            fn()
+        except WasmtimeError as e:
+            return str(e)
+        return "ran"
+
+    rig.inst.set_func(1, rig.store.new_host_func(host, [], [], 0))
+    f = rig.func(0, [("call", dict(base=0, func=1)), ("ret", {})])
+    f()
+    assert seen == ["store is in use by another thread"]
+    # once the outer call is over, another thread may use the store
+    t = threading.Thread(target=lambda: seen.append(_run(rig.func(2, [("ret", {})]))))
+    t.start()
+    t.join()
+    assert seen[-1] == "ran"
