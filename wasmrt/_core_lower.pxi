@@ -286,6 +286,7 @@ cdef class Lowerer:
     cdef int32_t last_dst         # pc of the last instruction if it wrote one value (a=dst)
     cdef int32_t last_cmp         # pc of the last instruction if it is a fusable compare
     cdef int32_t last_pc          # pc of the instruction _operands emitted
+    cdef int32_t last_copy        # pc of the last instruction if it is a one-slot copy
     cdef int32_t label_pc         # cell index of the last bound label
     cdef uint32_t cur_off         # module offset of the instruction being lowered
     cdef uint32_t cmp_op, cmp_x, cmp_y   # the fusable compare: op, operand slots
@@ -327,6 +328,7 @@ cdef class Lowerer:
         self.live = 1
         self.last_dst = -1
         self.last_cmp = -1
+        self.last_copy = -1
         self.label_pc = 0
         self.cur_off = 0
         self.nlocal_refs = 0
@@ -407,6 +409,7 @@ cdef class Lowerer:
         self.ncode += ncells
         self.last_dst = -1
         self.last_cmp = -1
+        self.last_copy = -1
         if self.nsrc == 0 or self.srcmap[2 * self.nsrc - 1] != self.cur_off:
             if self.nsrc >= self.cap_src:
                 self.cap_src = self.cap_src * 2 if self.cap_src else 64
@@ -425,6 +428,7 @@ cdef class Lowerer:
             self.nsrc -= 1
         self.last_dst = -1
         self.last_cmp = -1
+        self.last_copy = -1
 
     cdef LwVal* _push(self, uint8_t kind, uint8_t nslots) except NULL:
         cdef LwVal* e
@@ -505,6 +509,7 @@ cdef class Lowerer:
         self.label_pc = self.ncode
         self.last_dst = -1
         self.last_cmp = -1
+        self.last_copy = -1
 
     # -- operands ----------------------------------------------------------------------
 
@@ -532,11 +537,19 @@ cdef class Lowerer:
             self.code[pc + 1].s.b = src
             self.code[pc + 1].s.c = dst + 1
             self.code[pc + 1].s.d = src + 1
+        elif self.last_copy >= 0:               # two moves in a row: one copy2
+            pc = self.last_copy
+            self.code[pc].u64 = IR_COPY2
+            self.code[pc + 1].s.c = dst
+            self.code[pc + 1].s.d = src
+            self.last_copy = -1
+            self.last_dst = -1
         else:
             pc = self._emit(IR_COPY, 2)
             self.code[pc + 1].s.a = dst
             self.code[pc + 1].s.b = src
             self.last_dst = pc
+            self.last_copy = pc
         return 0
 
     cdef int _materialize(self, uint32_t i) except -1:

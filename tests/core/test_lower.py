@@ -124,8 +124,7 @@ def test_local_set_preserves_a_pending_read_of_the_local() -> None:
     assert dis("local.get 0 local.get 0 i32.const 1 i32.add local.set 0 local.get 0 i32.add",
                "(param i32) (result i32)") == [
         "i32_add_imm dst=2 x=0 imm=1",
-        "copy dst=1 src=0",
-        "copy dst=0 src=2",
+        "copy2 dst0=1 src0=0 dst1=0 src1=2",  # preserve the old value, then set
         "i32_add dst=1 x=1 y=0",
         "ret_slot src=1",
     ]
@@ -300,8 +299,7 @@ def test_dead_code_emits_nothing() -> None:
 
 def test_return_of_several_values_moves_them_together() -> None:
     assert dis("local.get 1 local.get 0", "(param i32 i32) (result i32 i32)") == [
-        "copy dst=2 src=1",
-        "copy dst=3 src=0",
+        "copy2 dst0=2 src0=1 dst1=3 src1=0",  # two moves in a row make one copy2
         "ret_n src=2 n=2",
     ]
 
