@@ -59,7 +59,7 @@ cdef class MemoryInstance:
     committed bytes; it stays valid across ``grow`` (the base never moves).
     """
 
-    def __cinit__(self, uint64_t min_pages, object max_pages=None):
+    def __cinit__(self, uint64_t min_pages, object max_pages=None, bint reserve=True):
         cdef void* p
         cdef uint64_t limit = MAX_PAGES_32
         if max_pages is not None:
@@ -76,7 +76,10 @@ cdef class MemoryInstance:
         self.rec.pages = 0
         self.rec.size = 0
         self.rec.exports = 0
-        p = mmap(NULL, RESERVE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        p = MAP_FAILED
+        if reserve:  # reserve=False forces the realloc fallback (what a failed mmap gets)
+            p = mmap(NULL, RESERVE_BYTES, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         if p != MAP_FAILED:
             self.rec.mode = MEM_MODE_MMAP
             self.rec.base = <uint8_t*>p

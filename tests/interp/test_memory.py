@@ -133,3 +133,21 @@ def test_bulk_memory() -> None:
     init(20, 0, 0)
     with pytest.raises(Trap, match="out of bounds memory access"):
         init(20, 0, 1)
+
+
+def test_realloc_fallback_refuses_to_grow_under_a_view() -> None:
+    m = _memory.MemoryInstance(1, None, reserve=False)
+    assert not m.mmap_backed
+    m.write(b"abc", 10)
+    view = memoryview(m)
+    assert m.grow(1) == -1  # the base could move: refused while a view is exported
+    view.release()
+    assert m.grow(1) == 1
+    assert m.read(10, 13) == b"abc" and m.read(PAGE, PAGE + 4) == bytes(4)
+    rig = Rig()
+    m2 = _memory.MemoryInstance(1, 2, reserve=False)
+    rig.inst.set_memory(m2)
+    f = rig.func(0, [("memory_grow", dict(dst=0, delta=0)), ("ret", {})], [I32], [I32])
+    with memoryview(m2):
+        assert f(1) == -1
+    assert f(1) == 1 and f(1) == -1
