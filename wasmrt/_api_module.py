@@ -142,6 +142,7 @@ class Module:
         self._engine = engine
         self._binary = binary
         self._info = info
+        self._plan: Any = None  # _interp.ModulePlan, made on first instantiation
         self._imports: list[ImportType] | None = None
         self._exports: list[ExportType] | None = None
 
