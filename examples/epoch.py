@@ -19,7 +19,7 @@ def main() -> None:
     try:
         spin(store)
     except wasmrt.Trap as trap:
-        print("interrupted:", trap.trap_code)
+        print("interrupted:", trap.trap_code.name)
     finally:
         timer.cancel()
 

@@ -21,7 +21,7 @@ def main() -> None:
     try:
         exports["spin"](store)
     except wasmrt.Trap as trap:
-        print("spin stopped:", trap.message, trap.trap_code)
+        print("spin stopped:", trap.message, trap.trap_code.name)
 
 
 if __name__ == "__main__":

@@ -235,7 +235,14 @@ class Engine:
         self._consume_fuel: bool = bool(config._options["consume_fuel"])
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
         self._max_wasm_stack: Optional[int] = config._options["max_wasm_stack"]
+        # Fuel and epoch checks are compiled in (IR_FUEL at function entry and loop
+        # heads) only when an Engine asks for them.
+        self._metering = self._consume_fuel or self._epoch_interruption
         self._feature_mask: int = feature_mask(self._features)
+        if self._metering:
+            from . import _core
+
+            self._feature_mask |= _core.FEATURE_METERING
         from . import _interp
 
         self._epoch_counter: Any = _interp.EpochCounter()

@@ -5,7 +5,7 @@ objects of ``_memory`` / ``_interp``; plus the helpers that wrap any runtime ext
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Optional, Union
+from typing import Any, Union
 
 from . import _interp, _memory
 from ._api_func import Func
@@ -22,7 +22,7 @@ from ._api_types import (
 )
 from .errors import WasmtimeError
 
-__all__ = ["Memory", "Table", "Global", "Extern", "wrap_extern", "check_extern", "extern_type_of"]
+__all__ = ["Extern", "Global", "Memory", "Table", "check_extern", "extern_type_of", "wrap_extern"]
 
 _PAGE = 65536
 
@@ -123,7 +123,7 @@ class Memory(_StoreBound):
         return ctypes.cast(self._rt.data_ptr, ctypes.POINTER(ctypes.c_ubyte))
 
     def get_buffer_ptr(
-        self, store: Any, size: Optional[int] = None, offset: int = 0
+        self, store: Any, size: int | None = None, offset: int = 0
     ) -> ctypes.Array[ctypes.c_ubyte]:
         """A ctypes array of ``size`` bytes (default: all) at ``offset``, zero-copy and
         writable (usable with ``numpy.frombuffer``)."""
@@ -135,7 +135,7 @@ class Memory(_StoreBound):
             raise IndexError("index out of range")
         return (ctypes.c_ubyte * size).from_address(self._rt.data_ptr + offset)
 
-    def view(self, store: Any, start: int = 0, stop: Optional[int] = None) -> memoryview:
+    def view(self, store: Any, start: int = 0, stop: int | None = None) -> memoryview:
         """A zero-copy, writable ``memoryview`` of bytes ``[start:stop]`` (slice rules).
 
         The view keeps its length if the memory grows later.
@@ -143,7 +143,7 @@ class Memory(_StoreBound):
         self._ctx(store)
         return memoryview(self._rt)[start:stop]
 
-    def read(self, store: Any, start: Optional[int] = 0, stop: Optional[int] = None) -> bytearray:
+    def read(self, store: Any, start: int | None = 0, stop: int | None = None) -> bytearray:
         """A copy of bytes ``[start:stop]`` (slice rules, negative indices from the end)."""
         self._ctx(store)
         size = int(self._rt.data_len)
@@ -152,7 +152,7 @@ class Memory(_StoreBound):
             return bytearray()
         return bytearray(memoryview(self._rt)[begin:end])
 
-    def write(self, store: Any, value: Any, start: Optional[int] = None) -> int:
+    def write(self, store: Any, value: Any, start: int | None = None) -> int:
         """Copy the bytes of any buffer ``value`` to ``start`` (negative from the end);
         returns the number of bytes written.  Raises ``IndexError`` if they do not fit."""
         self._ctx(store)
@@ -169,7 +169,7 @@ class Memory(_StoreBound):
         return n
 
 
-def memory_new(store: Store, minimum: int, maximum: Optional[int]) -> Any:
+def memory_new(store: Store, minimum: int, maximum: int | None) -> Any:
     """A new runtime memory in ``store``, honouring its ``set_limits``."""
     limit = store._limits[0]
     if limit >= 0 and minimum * _PAGE > limit:
@@ -231,7 +231,7 @@ class Table(_StoreBound):
             raise WasmtimeError("failed to grow table")
         return int(old)
 
-    def get(self, store: Any, idx: int) -> Optional[Any]:
+    def get(self, store: Any, idx: int) -> Any | None:
         """Element ``idx``: a ``Func``, the ``externref`` object, or ``None`` for null
         (and for an index out of bounds)."""
         store_ = self._ctx(store)
@@ -252,7 +252,7 @@ class Table(_StoreBound):
         self._rt.set(idx, _ref_in(val))
 
 
-def table_new(store: Store, code: int, minimum: int, maximum: Optional[int], init: Any) -> Any:
+def table_new(store: Store, code: int, minimum: int, maximum: int | None, init: Any) -> Any:
     """A new runtime table in ``store``, honouring its ``set_limits``."""
     limit = store._limits[1]
     if limit >= 0 and minimum > limit:

@@ -7,7 +7,8 @@ function receives native Python values; a first ``Caller`` argument when asked f
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from . import _core, _interp
 from ._api_store import Store, store_of
@@ -18,7 +19,7 @@ from .errors import WasmtimeError
 if TYPE_CHECKING:
     from ._api_extern import Extern
 
-__all__ = ["Func", "Caller"]
+__all__ = ["Caller", "Func"]
 
 _interp.set_val_class(Val)
 
@@ -114,9 +115,7 @@ class Func(_interp.FuncBase):
         if len(params) != len(func.params):
             n = len(func.params)
             few = "few" if len(params) < n else "many"
-            raise WasmtimeError(
-                f"too {few} parameters provided: given {len(params)}, expected {n}"
-            )
+            raise WasmtimeError(f"too {few} parameters provided: given {len(params)}, expected {n}")
         if any(type(p) is Val for p in params):
             params = tuple(_unwrap_vals(params, func.params))
         if func.is_host:
@@ -173,7 +172,9 @@ def _call_host(fi: Any, params: tuple[Any, ...], store: Store) -> Any:
 def _wrap_values(values: Any, codes: bytes, store: Store) -> list[Any]:
     """``values`` with runtime functions (funcref values) replaced by ``Func``s."""
     return [
-        Func._from_runtime(v, store) if c == _FUNCREF and v is not None and type(v) is not Func else v
+        Func._from_runtime(v, store)
+        if c == _FUNCREF and v is not None and type(v) is not Func
+        else v
         for v, c in zip(values, codes)
     ]
 
@@ -232,7 +233,7 @@ class Caller:
     def _context(self) -> Any:
         return self._store_of()._context()
 
-    def get(self, name: str) -> Optional[Extern]:
+    def get(self, name: str) -> Extern | None:
         """The calling instance's export ``name``, or ``None`` (also once invalid)."""
         if not isinstance(name, str):
             raise TypeError("expected a str")
@@ -244,7 +245,7 @@ class Caller:
         item = inst.exports.get(name)
         return None if item is None else wrap_extern(item, inst.store.owner)
 
-    def get_export(self, name: str) -> Optional[Extern]:
+    def get_export(self, name: str) -> Extern | None:
         """Rust-style name of ``get``: the caller's export ``name``, or ``None``."""
         return self.get(name)
 

@@ -10,7 +10,7 @@ start function run in ``_interp.instantiate`` (``_interp_instance.pxi``).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any
 
 from . import _interp
 from ._api_extern import Extern, Global, Memory, Table, check_extern, wrap_extern
@@ -20,20 +20,22 @@ from ._api_store import Store, store_of
 from ._api_types import FuncType, Limits
 from .errors import LinkError
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["Instance", "InstanceExports", "InstancePre", "resolve_imports"]
 
-_KIND_NAMES = {EXTERN_FUNC: "func", EXTERN_TABLE: "table", EXTERN_MEMORY: "memory", EXTERN_GLOBAL: "global"}
+_KIND_NAMES = {
+    EXTERN_FUNC: "func",
+    EXTERN_TABLE: "table",
+    EXTERN_MEMORY: "memory",
+    EXTERN_GLOBAL: "global",
+}
 _CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: Memory, EXTERN_GLOBAL: Global}
 
 
-def _limits_str(minimum: int, maximum: Optional[int]) -> str:
+def _limits_str(minimum: int, maximum: int | None) -> str:
     return f"(min: {minimum}, max: {'none' if maximum is None else maximum})"
 
 
-def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> Optional[str]:
+def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
     """Why ``item`` cannot satisfy an import of ``kind`` with descriptor ``desc``, or None."""
     if not isinstance(item, _CLASSES[kind]):
         found = next(n for k, n in _KIND_NAMES.items() if isinstance(item, _CLASSES[k]))
@@ -97,7 +99,7 @@ class Instance:
     before the trap stay applied, as the spec says).
     """
 
-    __slots__ = ("_inst", "_store", "_exports", "_module")
+    __slots__ = ("_exports", "_inst", "_module", "_store")
 
     def __init__(self, store: Any, module: Module, imports: Sequence[Extern]):
         store_ = store_of(store)
@@ -115,7 +117,7 @@ class Instance:
         store._count(2, "memory", len(info.memories) - info.num_imported_memories)
         self._store = store
         self._module = module
-        self._exports: Optional[InstanceExports] = None
+        self._exports: InstanceExports | None = None
         plan = module._plan
         if plan is None:
             plan = module._plan = _interp.plan_module(info)

@@ -9,7 +9,8 @@ defined.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Union
 
 from ._api_extern import Extern, check_extern
 from ._api_func import Func
@@ -29,7 +30,7 @@ __all__ = ["Linker"]
 class _HostDef:
     """A Store-independent host function definition (``define_func`` / ``func_wrap``)."""
 
-    __slots__ = ("ty", "func", "access_caller", "__weakref__")
+    __slots__ = ("__weakref__", "access_caller", "func", "ty")
 
     def __init__(self, ty: FuncType, func: Callable[..., Any], access_caller: bool):
         self.ty = ty
@@ -125,9 +126,7 @@ class Linker:
             raise TypeError("expected a callable")
         self._insert(module, name, _HostDef(ty, func, access_caller))
 
-    def func_wrap(
-        self, module: str, name: str, func: Optional[Callable[..., Any]] = None
-    ) -> Any:
+    def func_wrap(self, module: str, name: str, func: Callable[..., Any] | None = None) -> Any:
         """Define a host function whose wasm type comes from ``func``'s annotations
         (see ``Func.wrap``).  Usable as a decorator: ``@linker.func_wrap("env", "log")``.
         Returns ``func`` unchanged.
@@ -222,8 +221,10 @@ class Linker:
             key = (imp.module, imp.name or "")
             if key in self._defs or not isinstance(imp.type, FuncType):
                 continue
-            results = [0.0 if str(t) in ("f32", "f64") else
-                       None if t.is_reference else 0 for t in imp.type.results]
+            results = [
+                0.0 if str(t) in ("f32", "f64") else None if t.is_reference else 0
+                for t in imp.type.results
+            ]
             value = None if not results else results[0] if len(results) == 1 else results
 
             def zero(*_: Any, _value: Any = value) -> Any:
@@ -233,7 +234,7 @@ class Linker:
 
     # Lookup and instantiation ----------------------------------------------
 
-    def _lookup(self, store: Store, module: str, name: str) -> Optional[Extern]:
+    def _lookup(self, store: Store, module: str, name: str) -> Extern | None:
         item = self._defs.get((module, name))
         if item is None:
             return None

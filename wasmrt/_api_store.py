@@ -7,7 +7,7 @@ is inside it raises ``WasmtimeError`` instead of corrupting it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from . import _interp
 from ._api_engine import Engine
@@ -30,7 +30,7 @@ class Store(_interp.StoreBase):
 
     engine: Engine
 
-    def __init__(self, engine: Optional[Engine] = None, data: Optional[Any] = None):
+    def __init__(self, engine: Engine | None = None, data: Any | None = None):
         if engine is None:
             engine = Engine()
         elif not isinstance(engine, Engine):
@@ -46,7 +46,7 @@ class Store(_interp.StoreBase):
         self._ctx.data = data
         self._ctx.owner = self
         self._host_funcs: dict[Any, Any] = {}
-        self._wasi: Optional[WasiConfig] = None
+        self._wasi: WasiConfig | None = None
         self._wasi_state: Any = None
         self._limits = [_UNLIMITED] * 5  # memory_size, table_elements, instances, tables, memories
         self._counts = [0, 0, 0]  # instances, tables, memories created
@@ -58,7 +58,7 @@ class Store(_interp.StoreBase):
             raise ValueError("already closed")
         return self._ctx
 
-    def data(self) -> Optional[Any]:
+    def data(self) -> Any | None:
         """The ``data`` object given to the constructor."""
         return self._context().data
 
@@ -144,7 +144,7 @@ class Store(_interp.StoreBase):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -6,12 +6,7 @@ and ``import wasmrt as wasmtime`` both work.
 """
 
 from ._api_engine import Config, Engine
-from ._api_extern import Global, Memory, Table
-from ._api_func import Caller, Func
-from ._api_instance import Instance, InstanceExports, InstancePre
-from ._api_linker import Linker
 from ._api_module import Module, wat2wasm
-from ._api_store import Store, Storelike
 from ._api_types import (
     ExportType,
     FuncType,

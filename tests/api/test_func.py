@@ -16,11 +16,15 @@ def instance(rt, store, wat, imports=()):
 
 def test_call_wasm(rt):
     store = rt.Store()
-    inst = instance(rt, store, """(module
+    inst = instance(
+        rt,
+        store,
+        """(module
       (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
       (func (export "none"))
       (func (export "two") (param i64) (result i64 f64) local.get 0 f64.const 1.5)
-      (func (export "f32") (param f32) (result f32) local.get 0))""")
+      (func (export "f32") (param f32) (result f32) local.get 0))""",
+    )
     ex = inst.exports(store)
     assert ex["add"](store, 2, 3) == 5
     assert ex["add"](store, 2**31 - 1, 1) == -(2**31)
@@ -33,7 +37,9 @@ def test_call_wasm(rt):
 
 def test_func_type(rt):
     store = rt.Store()
-    inst = instance(rt, store, '(module (func (export "f") (param i32 f64) (result i64) i64.const 0))')
+    inst = instance(
+        rt, store, '(module (func (export "f") (param i32 f64) (result i64) i64.const 0))'
+    )
     ty = inst.exports(store)["f"].type(store)
     assert ty.params == [rt.ValType.i32(), rt.ValType.f64()]
     assert ty.results == [rt.ValType.i64()]
@@ -68,9 +74,14 @@ def test_host_func(rt):
     f = rt.Func(store, ty, host)
     assert f(store, 3, -1) == 6
     assert f.type(store).params == ty.params
-    inst = instance(rt, store, """(module
+    inst = instance(
+        rt,
+        store,
+        """(module
       (import "" "h" (func $h (param i32 i64) (result i32)))
-      (func (export "run") (result i32) i32.const 7 i64.const -2 call $h))""", [f])
+      (func (export "run") (result i32) i32.const 7 i64.const -2 call $h))""",
+        [f],
+    )
     assert inst.exports(store)["run"](store) == 14
     assert seen == [(3, -1), (7, -2)]
 
@@ -79,8 +90,13 @@ def test_host_multi_value_and_none(rt):
     store = rt.Store()
     ty = rt.FuncType([], [rt.ValType.i32(), rt.ValType.f64()])
     f = rt.Func(store, ty, lambda: (1, 2.5))
-    inst = instance(rt, store, """(module (import "" "h" (func $h (result i32 f64)))
-      (func (export "run") (result i32) call $h drop))""", [f])
+    inst = instance(
+        rt,
+        store,
+        """(module (import "" "h" (func $h (result i32 f64)))
+      (func (export "run") (result i32) call $h drop))""",
+        [f],
+    )
     assert inst.exports(store)["run"](store) == 1
     noop = rt.Func(store, rt.FuncType([], []), lambda: None)
     assert noop(store) is None
@@ -110,8 +126,13 @@ def test_host_exception_propagates(rt):
         raise Boom("inner")
 
     f = rt.Func(store, rt.FuncType([], []), fail)
-    inst = instance(rt, store, """(module (import "" "h" (func $h))
-      (func (export "run") call $h))""", [f])
+    inst = instance(
+        rt,
+        store,
+        """(module (import "" "h" (func $h))
+      (func (export "run") call $h))""",
+        [f],
+    )
     with pytest.raises(Boom, match="inner"):
         inst.exports(store)["run"](store)
     # The store stays usable afterwards.
@@ -126,7 +147,9 @@ def test_host_base_exception_propagates(rt):
         raise KeyboardInterrupt
 
     f = rt.Func(store, rt.FuncType([], []), stop)
-    inst = instance(rt, store, '(module (import "" "h" (func $h)) (func (export "run") call $h))', [f])
+    inst = instance(
+        rt, store, '(module (import "" "h" (func $h)) (func (export "run") call $h))', [f]
+    )
     with pytest.raises(KeyboardInterrupt):
         inst.exports(store)["run"](store)
 
@@ -138,16 +161,22 @@ def test_host_trap(rt):
         raise rt.Trap("custom failure")
 
     f = rt.Func(store, rt.FuncType([], []), trap)
-    inst = instance(rt, store, '(module (import "" "h" (func $h)) (func (export "run") call $h))', [f])
+    inst = instance(
+        rt, store, '(module (import "" "h" (func $h)) (func (export "run") call $h))', [f]
+    )
     with pytest.raises(rt.Trap, match="custom failure"):
         inst.exports(store)["run"](store)
 
 
 def test_wasm_trap(rt):
     store = rt.Store()
-    inst = instance(rt, store, """(module
+    inst = instance(
+        rt,
+        store,
+        """(module
       (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
-      (func (export "unreachable") unreachable))""")
+      (func (export "unreachable") unreachable))""",
+    )
     ex = inst.exports(store)
     with pytest.raises(rt.Trap) as info:
         ex["div"](store, 1, 0)
@@ -166,18 +195,27 @@ def test_reentrant_calls(rt):
         return box["f"](store, n - 1) + 1 if n > 0 else 0
 
     h = rt.Func(store, rt.FuncType([rt.ValType.i32()], [rt.ValType.i32()]), host)
-    inst = instance(rt, store, """(module (import "" "h" (func $h (param i32) (result i32)))
-      (func (export "f") (param i32) (result i32) local.get 0 call $h))""", [h])
+    inst = instance(
+        rt,
+        store,
+        """(module (import "" "h" (func $h (param i32) (result i32)))
+      (func (export "f") (param i32) (result i32) local.get 0 call $h))""",
+        [h],
+    )
     box["f"] = inst.exports(store)["f"]
     assert box["f"](store, 20) == 20
 
 
 def test_refs(rt):
     store = rt.Store()
-    inst = instance(rt, store, """(module
+    inst = instance(
+        rt,
+        store,
+        """(module
       (func (export "ext") (param externref) (result externref) local.get 0)
       (func (export "fn") (param funcref) (result funcref) local.get 0)
-      (func (export "isnull") (param externref) (result i32) local.get 0 ref.is_null))""")
+      (func (export "isnull") (param externref) (result i32) local.get 0 ref.is_null))""",
+    )
     ex = inst.exports(store)
     obj = {"key": [1, 2]}
     assert ex["ext"](store, obj) is obj
@@ -193,10 +231,14 @@ def test_refs(rt):
 
 def test_f32_nan_payload_crosses():
     store = wasmrt.Store()
-    inst = instance(wasmrt, store, """(module
+    inst = instance(
+        wasmrt,
+        store,
+        """(module
       (func (export "id") (param f32) (result f32) local.get 0)
       (func (export "bits") (param f32) (result i32) local.get 0 i32.reinterpret_f32)
-      (func (export "mk") (param i32) (result f32) local.get 0 f32.reinterpret_i32))""")
+      (func (export "mk") (param i32) (result f32) local.get 0 f32.reinterpret_i32))""",
+    )
     ex = inst.exports(store)
     for bits in (0x7FA00001, 0xFFC00000, 0x7F800001):
         value = f32_from_bits(bits)
@@ -209,9 +251,13 @@ def test_f32_nan_payload_crosses():
 def test_v128():
     store = wasmrt.Store()
     try:
-        inst = instance(wasmrt, store, """(module
+        inst = instance(
+            wasmrt,
+            store,
+            """(module
           (func (export "id") (param v128) (result v128) local.get 0)
-          (func (export "k") (result v128) v128.const i32x4 1 2 3 -1))""")
+          (func (export "k") (result v128) v128.const i32x4 1 2 3 -1))""",
+        )
     except wasmrt.errors.UnsupportedFeatureError as e:
         pytest.skip(f"SIMD not executable yet: {e}")
     ex = inst.exports(store)

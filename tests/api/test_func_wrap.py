@@ -21,7 +21,9 @@ def test_plain_types():
 
 
 def test_markers():
-    def f(a: wasmrt.i64, b: wasmrt.f32, c: wasmrt.externref, d: wasmrt.funcref, e: wasmrt.v128) -> wasmrt.f64: ...
+    def f(
+        a: wasmrt.i64, b: wasmrt.f32, c: wasmrt.externref, d: wasmrt.funcref, e: wasmrt.v128
+    ) -> wasmrt.f64: ...
 
     assert sig(f) == (["i64", "f32", "externref", "funcref", "v128"], ["f64"], False)
 
@@ -80,9 +82,16 @@ def test_wrap_call():
     f = wasmrt.Func.wrap(store, add)
     assert f.type(store).params == [ValType.i32(), ValType.i64()]
     assert f(store, 1, 2) == [2, 3]
-    inst = wasmrt.Instance(store, wasmrt.Module(store.engine, """(module
+    inst = wasmrt.Instance(
+        store,
+        wasmrt.Module(
+            store.engine,
+            """(module
       (import "" "add" (func $add (param i32 i64) (result i32 i32)))
-      (func (export "run") (result i32) (call $add (i32.const 4) (i64.const 5)) i32.add))"""), [f])
+      (func (export "run") (result i32) (call $add (i32.const 4) (i64.const 5)) i32.add))""",
+        ),
+        [f],
+    )
     assert inst.exports(store)["run"](store) == 11
 
 

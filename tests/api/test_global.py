@@ -40,9 +40,16 @@ def test_float_and_refs(rt):
 
 def test_exported_global(rt):
     store = rt.Store()
-    inst = rt.Instance(store, rt.Module(store.engine, """(module
+    inst = rt.Instance(
+        store,
+        rt.Module(
+            store.engine,
+            """(module
       (global (export "g") (mut i64) (i64.const -1))
-      (func (export "get") (result i64) global.get 0))"""), [])
+      (func (export "get") (result i64) global.get 0))""",
+        ),
+        [],
+    )
     g = inst.exports(store)["g"]
     assert g.value(store) == -1
     g.set_value(store, 2**63)

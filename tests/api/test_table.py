@@ -44,9 +44,16 @@ def test_externref_table(rt):
 def test_table_used_by_wasm(rt):
     store = rt.Store()
     table = rt.Table(store, rt.TableType(rt.ValType.funcref(), rt.Limits(1, None)), None)
-    inst = rt.Instance(store, rt.Module(store.engine, """(module
+    inst = rt.Instance(
+        store,
+        rt.Module(
+            store.engine,
+            """(module
       (import "" "t" (table 1 funcref)) (type $t (func (result i32)))
-      (func (export "call") (result i32) (call_indirect (type $t) (i32.const 0))))"""), [table])
+      (func (export "call") (result i32) (call_indirect (type $t) (i32.const 0))))""",
+        ),
+        [table],
+    )
     with pytest.raises(rt.Trap):
         inst.exports(store)["call"](store)
     table.set(store, 0, rt.Func(store, rt.FuncType([], [rt.ValType.i32()]), lambda: 5))
