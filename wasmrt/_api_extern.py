@@ -291,12 +291,8 @@ class Global(_StoreBound):
         store_ = store_of(store)
         if not isinstance(ty, GlobalType):
             raise TypeError("expected a GlobalType")
-        value = _ref_in(val)
-        if ty.content.is_reference:
-            rt = store_._context().new_global(ty.content._code, ty.mutable, value)
-        else:
-            rt = store_._context().new_global(ty.content._code, ty.mutable, None)
-            rt.raw = to_bits(ty.content._code, value)
+        rt = store_._context().new_global(ty.content._code, ty.mutable, None)
+        rt.value = _global_in(ty.content._code, val)
         self._bind(rt, store_)
 
     def _type(self) -> GlobalType:
@@ -311,10 +307,7 @@ class Global(_StoreBound):
     def value(self, store: Any) -> Any:
         """The current value as a native Python value (``None`` for a null reference)."""
         store_ = self._ctx(store)
-        rt = self._rt
-        if rt.valtype in (0x70, 0x6F):
-            return _ref_out(rt.value, store_)
-        return from_bits(rt.valtype, rt.raw)
+        return _ref_out(self._rt.value, store_)
 
     def set_value(self, store: Any, val: Any) -> None:
         """Set the value; ``WasmtimeError`` if the global is immutable, ``TypeError`` if
@@ -322,11 +315,15 @@ class Global(_StoreBound):
         self._ctx(store)
         if not self._rt.mutable:
             raise WasmtimeError("immutable global cannot be set")
-        rt = self._rt
-        if rt.valtype in (0x70, 0x6F):
-            rt.value = _ref_in(val)
-        else:
-            rt.raw = to_bits(rt.valtype, val)
+        self._rt.value = _global_in(self._rt.valtype, val)
+
+
+def _global_in(code: int, val: Any) -> Any:
+    """``val`` checked and converted for a global of type ``code`` (``TypeError`` if it
+    does not fit; integers wrap to width, as in wasmtime-py)."""
+    if code == 0x70 or code == 0x6F:
+        return _ref_in(val)
+    return from_bits(code, to_bits(code, val))
 
 
 Extern = Union[Func, Memory, Table, Global]
