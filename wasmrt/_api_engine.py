@@ -10,7 +10,6 @@ like wasmtime-py does, then accepted and ignored.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -117,13 +116,23 @@ def _target(value: Any) -> str:
     return value
 
 
+# Always on (wasmtime has no toggle for them): mutable globals, sign extension,
+# saturating float-to-int conversions.
+_ALWAYS_ON = ("mutable_globals", "sign_ext", "saturating_float_to_int")
+
+
 def feature_mask(features: frozenset[str]) -> int:
-    """The ``_core`` feature bitmask (``FEATURE_<NAME>`` constants) of enabled feature names."""
+    """``_core``'s feature bitmask (its ``FEATURES`` table) for enabled proposal names.
+
+    Proposals ``_core`` does not know (component model, stack switching ...) have no bit:
+    modules using them fail to decode whatever the toggle says.
+    """
     from . import _core
 
+    bits: dict[str, int] = _core.FEATURES
     mask = 0
-    for name in features:
-        mask |= int(getattr(_core, "FEATURE_" + name.upper(), 0))
+    for name in (*_ALWAYS_ON, *features):
+        mask |= bits.get(name, 0)
     return mask
 
 
@@ -140,7 +149,7 @@ class Config:
         self._options: dict[str, Any] = {
             "consume_fuel": False,
             "epoch_interruption": False,
-            "max_wasm_stack": 512 * 1024,
+            "max_wasm_stack": None,
         }
 
     # Proposal toggles -------------------------------------------------------
@@ -225,10 +234,18 @@ class Engine:
         self._features: frozenset[str] = frozenset(f for f, on in config._features.items() if on)
         self._consume_fuel: bool = bool(config._options["consume_fuel"])
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
-        self._max_wasm_stack: int = int(config._options["max_wasm_stack"])
+        self._max_wasm_stack: Optional[int] = config._options["max_wasm_stack"]
+        # Fuel and epoch checks are compiled in (IR_FUEL at function entry and loop
+        # heads) only when an Engine asks for them.
+        self._metering = self._consume_fuel or self._epoch_interruption
         self._feature_mask: int = feature_mask(self._features)
-        self._epoch_lock = threading.Lock()
-        self._epoch = 0
+        if self._metering:
+            from . import _core
+
+            self._feature_mask |= _core.FEATURE_METERING
+        from . import _interp
+
+        self._epoch_counter: Any = _interp.EpochCounter()
 
     def __reduce__(self) -> tuple[Any, ...]:
         config = Config()
@@ -242,8 +259,7 @@ class Engine:
 
     def increment_epoch(self) -> None:
         """Advance the epoch by one: Stores whose deadline is reached trap with an interrupt."""
-        with self._epoch_lock:
-            self._epoch += 1
+        self._epoch_counter.increment()
 
     def is_pulley(self) -> bool:
         """Whether this engine runs the Pulley interpreter (wasmtime-py API; always False)."""

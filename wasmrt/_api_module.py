@@ -62,6 +62,22 @@ def wat2wasm(wat: str | bytes) -> bytes:
     return bytes(convert(wat))
 
 
+_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 13)) + b"\x7f"
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Whether bytes are WebAssembly text: non-empty, not starting with ``\\0`` (as
+    wasmtime-py decides), UTF-8, and free of control characters, which the text format
+    never contains raw (so malformed binaries still fail as binaries)."""
+    if not data or data[0] == 0:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return not any(c in data for c in _CONTROL)
+
+
 def to_wasm(wasm: Any) -> bytes:
     """The binary module for ``wasm``: text goes through ``wat2wasm`` (as wasmtime-py's ``_to_wasm``)."""
     if isinstance(wasm, str):
@@ -70,7 +86,7 @@ def to_wasm(wasm: Any) -> bytes:
         return wasm.encode("latin-1")
     if isinstance(wasm, (bytes, bytearray, memoryview)):
         data = bytes(wasm)
-        if data and data[0] != 0:
+        if _looks_like_text(data):
             return wat2wasm(data)
         return data
     raise TypeError("expected wasm bytes")
@@ -142,6 +158,7 @@ class Module:
         self._engine = engine
         self._binary = binary
         self._info = info
+        self._plan: Any = None  # _interp.ModulePlan, made on first instantiation
         self._imports: list[ImportType] | None = None
         self._exports: list[ExportType] | None = None
 

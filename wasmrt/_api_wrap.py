@@ -47,6 +47,20 @@ def _results(hint: Any) -> list[ValType]:
     return [_valtype(hint, "result")]
 
 
+def _resolve(fn: Callable[..., Any], hint: Any) -> Any:
+    """A string annotation evaluated in ``fn``'s globals, with ``wasmrt`` and its markers
+    visible (for ``from __future__ import annotations`` with a local ``import wasmrt``)."""
+    if not isinstance(hint, str):
+        return hint
+    import wasmrt
+
+    scope = {**vars(wasmrt), "wasmrt": wasmrt}
+    try:
+        return eval(hint, dict(getattr(fn, "__globals__", {})), scope)
+    except Exception:  # noqa: BLE001
+        return hint
+
+
 def infer_functype(fn: Callable[..., Any], caller_cls: type) -> tuple[FuncType, bool]:
     """The wasm type of ``fn`` from its annotations, and whether it takes a ``Caller`` first."""
     if not callable(fn):
@@ -57,8 +71,8 @@ def infer_functype(fn: Callable[..., Any], caller_cls: type) -> tuple[FuncType, 
         raise TypeError(f"cannot read the signature of {fn!r}: {e}") from None
     try:
         hints = get_type_hints(fn, include_extras=True)
-    except Exception:
-        hints = dict(getattr(fn, "__annotations__", {}) or {})
+    except Exception:  # noqa: BLE001 - a name not visible from fn's module: resolve one by one
+        hints = {k: _resolve(fn, v) for k, v in (getattr(fn, "__annotations__", {}) or {}).items()}
     params = list(sig.parameters.values())
     access_caller = False
     if params:

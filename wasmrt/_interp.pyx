@@ -47,6 +47,7 @@ include "_interp_loop.pxi"
 include "_interp_simd.pxi"
 include "_interp_ops.pxi"
 include "_interp_store.pxi"
+include "_interp_instance.pxi"
 include "_interp_debug.pxi"
 
 _init_handlers()

@@ -41,8 +41,13 @@ cdef int fuel_slow(Ctx* cx) noexcept nogil:
 
 
 cdef int check_signals() noexcept nogil:
+    cdef int rc
     with gil:
-        return check_signals_gil()
+        rc = check_signals_gil()
+        if rc == 0:
+            with nogil:
+                pass    # yield the GIL: other threads (an epoch timer, ...) get to run
+    return rc
 
 
 cdef int check_signals_gil() noexcept:

@@ -6,7 +6,12 @@ and ``import wasmrt as wasmtime`` both work.
 """
 
 from ._api_engine import Config, Engine
+from ._api_extern import Global, Memory, Table
+from ._api_func import Caller, Func
+from ._api_instance import Instance, InstanceExports, InstancePre
+from ._api_linker import Linker
 from ._api_module import Module, wat2wasm
+from ._api_store import Store, Storelike
 from ._api_types import (
     ExportType,
     FuncType,
@@ -27,15 +32,26 @@ from ._api_types import (
 )
 
 __all__ = [
+    "Caller",
     "Config",
     "Engine",
     "ExportType",
+    "Func",
     "FuncType",
+    "Global",
     "GlobalType",
     "ImportType",
+    "Instance",
+    "InstanceExports",
+    "InstancePre",
     "Limits",
+    "Linker",
+    "Memory",
     "MemoryType",
     "Module",
+    "Store",
+    "Storelike",
+    "Table",
     "TableType",
     "Val",
     "ValType",

@@ -15,3 +15,9 @@ def rt(request: pytest.FixtureRequest) -> ModuleType:
     if request.param == "wasmtime":
         return pytest.importorskip("wasmtime", reason="wasmtime-py (oracle) not installed")
     return importlib.import_module("wasmrt")
+
+
+def is_null(rt: ModuleType, value: object) -> bool:
+    """A null reference as returned by ``Table.get``/``Global.value``: wasmrt returns
+    ``None`` (wasmtime-py's documented contract), wasmtime-py a ``Val`` holding ``None``."""
+    return value is None or (isinstance(value, rt.Val) and value.value is None)

@@ -1,0 +1,174 @@
+"""Module: text and binary input, errors, imports/exports, serialization, pickling."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+import wasmrt
+
+TYPES_WAT = """
+(module
+  (import "a" "f" (func (param i32) (result i64)))
+  (import "a" "t" (table 1 2 funcref))
+  (import "a" "m" (memory 1))
+  (import "a" "g" (global (mut f32)))
+  (func (export "f2") (param f64 externref))
+  (export "mem" (memory 0))
+  (table (export "tab") 4 externref)
+  (global (export "glob") i64 (i64.const 0)))
+"""
+
+EMPTY = b"\0asm\x01\0\0\0"
+
+
+def test_text_and_binary(rt):
+    engine = rt.Engine()
+    rt.Module(engine, "(module)")
+    rt.Module(engine, b"(module)")
+    rt.Module(engine, EMPTY)
+    rt.Module(engine, bytearray(EMPTY))
+
+
+def test_memoryview_and_fields_without_module():
+    engine = wasmrt.Engine()
+    wasmrt.Module(engine, memoryview(EMPTY))
+    module = wasmrt.Module(engine, '(func (export "f"))')
+    assert [e.name for e in module.exports] == ["f"]
+
+
+def test_bad_input(rt):
+    engine = rt.Engine()
+    with pytest.raises(TypeError):
+        rt.Module(engine, 5)
+    with pytest.raises(TypeError):
+        rt.Module("engine", EMPTY)
+    with pytest.raises(rt.WasmtimeError):
+        rt.Module(engine, b"\0asm\x02\0\0\0")
+    with pytest.raises(rt.WasmtimeError):
+        rt.Module(engine, "(func")
+    with pytest.raises(rt.WasmtimeError):
+        rt.Module(engine, "(module (func (result i32)))")
+
+
+def test_error_phases():
+    engine = wasmrt.Engine()
+    with pytest.raises(wasmrt.errors.DecodeError):
+        wasmrt.Module(engine, b"\0asm\x02\0\0\0")
+    with pytest.raises(wasmrt.errors.ValidationError):
+        wasmrt.Module(engine, "(module (func (result i32)))")
+
+
+def test_imports(rt):
+    module = rt.Module(rt.Engine(), TYPES_WAT)
+    imports = module.imports
+    assert [(i.module, i.name) for i in imports] == [("a", "f"), ("a", "t"), ("a", "m"), ("a", "g")]
+    f, t, m, g = (i.type for i in imports)
+    assert isinstance(f, rt.FuncType)
+    assert f.params == [rt.ValType.i32()] and f.results == [rt.ValType.i64()]
+    assert isinstance(t, rt.TableType)
+    assert t.element == rt.ValType.funcref() and t.limits == rt.Limits(1, 2)
+    assert isinstance(m, rt.MemoryType) and m.limits == rt.Limits(1, None)
+    assert isinstance(g, rt.GlobalType)
+    assert g.content == rt.ValType.f32() and g.mutable
+
+
+def test_exports(rt):
+    module = rt.Module(rt.Engine(), TYPES_WAT)
+    exports = module.exports
+    assert [e.name for e in exports] == ["f2", "mem", "tab", "glob"]
+    f, m, t, g = (e.type for e in exports)
+    assert f.params == [rt.ValType.f64(), rt.ValType.externref()] and f.results == []
+    assert m.limits == rt.Limits(1, None)
+    assert t.element == rt.ValType.externref() and t.limits == rt.Limits(4, None)
+    assert g.content == rt.ValType.i64() and not g.mutable
+
+
+def test_from_file(rt, tmp_path):
+    path = tmp_path / "m.wat"
+    path.write_text('(module (func (export "x")))')
+    assert [e.name for e in rt.Module.from_file(rt.Engine(), path).exports] == ["x"]
+    path = tmp_path / "m.wasm"
+    path.write_bytes(EMPTY)
+    assert rt.Module.from_file(rt.Engine(), str(path)).exports == []
+
+
+def test_validate(rt):
+    engine = rt.Engine()
+    rt.Module.validate(engine, EMPTY)
+    with pytest.raises(rt.WasmtimeError):
+        rt.Module.validate(engine, b"\0asm\x01\0\0\0\x01")
+    with pytest.raises(TypeError):
+        rt.Module.validate(engine, "(module)")
+
+
+@pytest.mark.parametrize(
+    ("option", "wat"),
+    [
+        (
+            "wasm_bulk_memory",
+            "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))",
+        ),
+        ("wasm_multi_value", "(module (func (result i32 i32) i32.const 0 i32.const 1))"),
+    ],
+)
+def test_disabled_proposal(option, wat):
+    wasmrt.Module(wasmrt.Engine(), wat)
+    config = wasmrt.Config()
+    setattr(config, option, False)
+    with pytest.raises(wasmrt.WasmtimeError):
+        wasmrt.Module(wasmrt.Engine(config), wat)
+
+
+def test_unimplemented_proposal():
+    config = wasmrt.Config()
+    config.wasm_tail_call = True
+    with pytest.raises(wasmrt.WasmtimeError):
+        wasmrt.Module(wasmrt.Engine(config), "(module (func return_call 0))")
+
+
+def test_serialize_roundtrip(rt):
+    engine = rt.Engine()
+    module = rt.Module(engine, TYPES_WAT)
+    data = module.serialize()
+    again = rt.Module.deserialize(engine, data)
+    assert [e.name for e in again.exports] == ["f2", "mem", "tab", "glob"]
+
+
+def test_deserialize_rejects_foreign_and_corrupt(tmp_path):
+    engine = wasmrt.Engine()
+    data = wasmrt.Module(engine, TYPES_WAT).serialize()
+    with pytest.raises(wasmrt.WasmtimeError, match="magic"):
+        wasmrt.Module.deserialize(engine, EMPTY)
+    with pytest.raises(wasmrt.WasmtimeError):
+        wasmrt.Module.deserialize(engine, b"")
+    corrupt = bytearray(data)
+    corrupt[-3] ^= 0xFF
+    with pytest.raises(wasmrt.WasmtimeError, match="corrupted"):
+        wasmrt.Module.deserialize(engine, corrupt)
+    future = bytearray(data)
+    future[8] = 99
+    with pytest.raises(wasmrt.WasmtimeError, match="version"):
+        wasmrt.Module.deserialize(engine, future)
+    with pytest.raises(wasmrt.WasmtimeError, match="truncated"):
+        wasmrt.Module.deserialize(engine, data[:20])
+    config = wasmrt.Config()
+    config.wasm_simd = False
+    with pytest.raises(wasmrt.WasmtimeError, match="incompatible"):
+        wasmrt.Module.deserialize(wasmrt.Engine(config), data)
+    path = tmp_path / "m.bin"
+    path.write_bytes(data)
+    assert len(wasmrt.Module.deserialize_file(engine, str(path)).imports) == 4
+
+
+def test_pickle():
+    module = wasmrt.Module(wasmrt.Engine(), TYPES_WAT)
+    again = pickle.loads(pickle.dumps(module))
+    assert [e.name for e in again.exports] == [e.name for e in module.exports]
+    assert again.engine._features == module.engine._features
+
+
+def test_name():
+    assert wasmrt.Module(wasmrt.Engine(), "(module $demo)").name == "demo"
+    assert wasmrt.Module(wasmrt.Engine(), EMPTY).name is None

@@ -1,0 +1,358 @@
+"""``Memory``, ``Table`` and ``Global``: the non-function externs, thin over the runtime
+objects of ``_memory`` / ``_interp``; plus the helpers that wrap any runtime extern.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any, Union
+
+from . import _interp, _memory
+from ._api_func import Func
+from ._api_store import Store, store_of
+from ._api_types import (
+    AsExternType,
+    GlobalType,
+    Limits,
+    MemoryType,
+    TableType,
+    ValType,
+    from_bits,
+    to_bits,
+)
+from .errors import WasmtimeError
+
+__all__ = ["Extern", "Global", "Memory", "Table", "check_extern", "extern_type_of", "wrap_extern"]
+
+_PAGE = 65536
+
+
+class _StoreBound:
+    """Shared part of the externs: the runtime object and the Store owning it."""
+
+    __slots__ = ("_rt", "_store")
+    _rt: Any
+    _store: Store
+
+    def _bind(self, rt: Any, store: Store) -> None:
+        self._rt = rt
+        self._store = store
+
+    @classmethod
+    def _from_runtime(cls, rt: Any, store: Store) -> Any:
+        obj = cls.__new__(cls)
+        obj._bind(rt, store)
+        return obj
+
+    def _check_store(self, store: Store) -> None:
+        if store is not self._store:
+            raise WasmtimeError("object used with the wrong store")
+
+    def _ctx(self, store: Any) -> Store:
+        store_ = store_of(store)
+        if store_ is not self._store:
+            self._check_store(store_)
+        return store_
+
+
+class Memory(_StoreBound):
+    """A linear memory: ``Memory(store, MemoryType(Limits(min, max)))``.
+
+    Its bytes never move once allocated, so ``view()`` (and NumPy arrays over it) stay
+    valid when it grows.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, store: Any, ty: MemoryType):
+        store_ = store_of(store)
+        if not isinstance(ty, MemoryType):
+            raise TypeError("expected a MemoryType")
+        if ty.is_64 or ty.is_shared or ty.page_size_log2 != 16:
+            raise WasmtimeError("64-bit, shared and custom-page-size memories are not supported")
+        self._bind(memory_new(store_, ty.limits.min, ty.limits.max), store_)
+
+    def _type(self) -> MemoryType:
+        mem = self._rt
+        return MemoryType(Limits(int(mem.min_pages), mem.declared_max))
+
+    def type(self, store: Any) -> MemoryType:
+        """This memory's type (its declared limits)."""
+        self._ctx(store)
+        return self._type()
+
+    def size(self, store: Any) -> int:
+        """The current size in 64 KiB pages."""
+        self._ctx(store)
+        return int(self._rt.pages)
+
+    def data_len(self, store: Any) -> int:
+        """The current size in bytes."""
+        self._ctx(store)
+        return int(self._rt.data_len)
+
+    def page_size(self, store: Any) -> int:
+        """The page size in bytes (65536)."""
+        self._ctx(store)
+        return _PAGE
+
+    def page_size_log2(self, store: Any) -> int:
+        """log2 of the page size (16)."""
+        self._ctx(store)
+        return 16
+
+    def grow(self, store: Any, delta: int) -> int:
+        """Grow by ``delta`` pages; returns the previous size in pages.
+
+        Raises ``WasmtimeError`` if ``delta`` is negative or the memory cannot grow (its
+        maximum, or the store's ``memory_size`` limit).
+        """
+        self._ctx(store)
+        if not isinstance(delta, int):
+            raise TypeError("expected an int")
+        if delta < 0:
+            raise WasmtimeError("cannot grow by negative amount")
+        old = self._rt.grow(delta)
+        if old < 0:
+            raise WasmtimeError(f"failed to grow memory by `{delta}`")
+        return int(old)
+
+    def data_ptr(self, store: Any) -> ctypes._Pointer[ctypes.c_ubyte]:
+        """A ctypes pointer to the first byte (bounds-check against ``data_len``)."""
+        self._ctx(store)
+        return ctypes.cast(self._rt.data_ptr, ctypes.POINTER(ctypes.c_ubyte))
+
+    def get_buffer_ptr(
+        self, store: Any, size: int | None = None, offset: int = 0
+    ) -> ctypes.Array[ctypes.c_ubyte]:
+        """A ctypes array of ``size`` bytes (default: all) at ``offset``, zero-copy and
+        writable (usable with ``numpy.frombuffer``)."""
+        self._ctx(store)
+        length = int(self._rt.data_len)
+        if size is None:
+            size = length - offset
+        if offset < 0 or size < 0 or offset + size > length:
+            raise IndexError("index out of range")
+        return (ctypes.c_ubyte * size).from_address(self._rt.data_ptr + offset)
+
+    def view(self, store: Any, start: int = 0, stop: int | None = None) -> memoryview:
+        """A zero-copy, writable ``memoryview`` of bytes ``[start:stop]`` (slice rules).
+
+        The view keeps its length if the memory grows later.
+        """
+        self._ctx(store)
+        return memoryview(self._rt)[start:stop]
+
+    def read(self, store: Any, start: int | None = 0, stop: int | None = None) -> bytearray:
+        """A copy of bytes ``[start:stop]`` (slice rules, negative indices from the end)."""
+        self._ctx(store)
+        size = int(self._rt.data_len)
+        begin, end, _ = slice(start, stop).indices(size)
+        if end <= begin:
+            return bytearray()
+        return bytearray(memoryview(self._rt)[begin:end])
+
+    def write(self, store: Any, value: Any, start: int | None = None) -> int:
+        """Copy the bytes of any buffer ``value`` to ``start`` (negative from the end);
+        returns the number of bytes written.  Raises ``IndexError`` if they do not fit."""
+        self._ctx(store)
+        size = int(self._rt.data_len)
+        begin = slice(start, None).indices(size)[0]
+        if begin >= size:
+            raise IndexError("index out of range")
+        data = memoryview(value).cast("B")
+        n = len(data)
+        if begin + n > size:
+            raise IndexError("index out of range")
+        if n:
+            memoryview(self._rt)[begin : begin + n] = data
+        return n
+
+
+def memory_new(store: Store, minimum: int, maximum: int | None) -> Any:
+    """A new runtime memory in ``store``, honouring its ``set_limits``."""
+    limit = store._limits[0]
+    if limit >= 0 and minimum * _PAGE > limit:
+        raise WasmtimeError(f"memory minimum size of {minimum} pages exceeds memory limits")
+    if maximum is not None and maximum < minimum:
+        raise WasmtimeError("size minimum must not be greater than maximum")
+    if minimum > 65536 or (maximum is not None and maximum > 65536):
+        raise WasmtimeError("memory size must be at most 65536 pages (4GiB)")
+    store._count(2, "memory")
+    try:
+        mem = store._context().new_memory(minimum, maximum)
+    except (MemoryError, ValueError) as e:
+        raise WasmtimeError(str(e)) from None
+    _interp.memory_limit(mem, limit // _PAGE if limit >= 0 else -1)
+    return mem
+
+
+class Table(_StoreBound):
+    """A table of references: ``Table(store, TableType(...), init)``; ``init`` fills it."""
+
+    __slots__ = ()
+
+    def __init__(self, store: Any, ty: TableType, init: Any):
+        store_ = store_of(store)
+        if not isinstance(ty, TableType):
+            raise TypeError("expected a TableType")
+        code = ty.element._code
+        if code not in (0x70, 0x6F):
+            raise WasmtimeError("table element type must be funcref or externref")
+        limits = ty.limits
+        self._bind(table_new(store_, code, limits.min, limits.max, init), store_)
+
+    def _type(self) -> TableType:
+        rt = self._rt
+        return TableType(ValType._of(rt.elem_type), Limits(int(rt.size), rt.max))
+
+    def type(self, store: Any) -> TableType:
+        """This table's type (element type and declared limits)."""
+        self._ctx(store)
+        return self._type()
+
+    def size(self, store: Any) -> int:
+        """The current number of elements."""
+        self._ctx(store)
+        return int(self._rt.size)
+
+    def grow(self, store: Any, amt: int, init: Any) -> int:
+        """Add ``amt`` elements set to ``init``; returns the previous size.
+
+        Raises ``WasmtimeError`` if the table cannot grow that much.
+        """
+        self._ctx(store)
+        if not isinstance(amt, int):
+            raise TypeError("expected an int")
+        if amt < 0 or amt > 0xFFFFFFFF:
+            raise WasmtimeError("failed to grow table")
+        old = self._rt.grow(amt, _ref_in(init))
+        if old < 0:
+            raise WasmtimeError("failed to grow table")
+        return int(old)
+
+    def get(self, store: Any, idx: int) -> Any | None:
+        """Element ``idx``: a ``Func``, the ``externref`` object, or ``None`` for null
+        (and for an index out of bounds)."""
+        store_ = self._ctx(store)
+        if not isinstance(idx, int):
+            raise TypeError("expected an int")
+        if idx < 0 or idx >= self._rt.size:
+            return None
+        return _ref_out(self._rt.get(idx), store_)
+
+    def set(self, store: Any, idx: int, val: Any) -> None:
+        """Set element ``idx`` to ``val`` (a ``Func``/``None`` for funcref tables, any
+        object for externref tables).  Raises ``WasmtimeError`` when out of bounds."""
+        self._ctx(store)
+        if not isinstance(idx, int):
+            raise TypeError("expected an int")
+        if idx < 0 or idx >= self._rt.size:
+            raise WasmtimeError("table index out of bounds")
+        self._rt.set(idx, _ref_in(val))
+
+
+def table_new(store: Store, code: int, minimum: int, maximum: int | None, init: Any) -> Any:
+    """A new runtime table in ``store``, honouring its ``set_limits``."""
+    limit = store._limits[1]
+    if limit >= 0 and minimum > limit:
+        raise WasmtimeError(f"table minimum size of {minimum} elements exceeds table limits")
+    if maximum is not None and maximum < minimum:
+        raise WasmtimeError("size minimum must not be greater than maximum")
+    store._count(1, "table")
+    table = store._context().new_table(code, minimum, maximum, _ref_in(init))
+    _interp.table_limit(table, limit)
+    return table
+
+
+def _ref_in(value: Any) -> Any:
+    """A Python value for a reference slot: ``Func`` becomes its runtime function."""
+    from ._api_types import Val
+
+    if isinstance(value, Val):
+        value = value.value
+    if isinstance(value, Func):
+        return value._func
+    return value
+
+
+def _ref_out(value: Any, store: Store) -> Any:
+    if isinstance(value, _interp.FuncInstance):
+        return Func._from_runtime(value, store)
+    return value
+
+
+class Global(_StoreBound):
+    """A global variable: ``Global(store, GlobalType(valtype, mutable), value)``."""
+
+    __slots__ = ()
+
+    def __init__(self, store: Any, ty: GlobalType, val: Any):
+        store_ = store_of(store)
+        if not isinstance(ty, GlobalType):
+            raise TypeError("expected a GlobalType")
+        rt = store_._context().new_global(ty.content._code, ty.mutable, None)
+        rt.value = _global_in(ty.content._code, val)
+        self._bind(rt, store_)
+
+    def _type(self) -> GlobalType:
+        rt = self._rt
+        return GlobalType(ValType._of(rt.valtype), bool(rt.mutable))
+
+    def type(self, store: Any) -> GlobalType:
+        """This global's type."""
+        self._ctx(store)
+        return self._type()
+
+    def value(self, store: Any) -> Any:
+        """The current value as a native Python value (``None`` for a null reference)."""
+        store_ = self._ctx(store)
+        return _ref_out(self._rt.value, store_)
+
+    def set_value(self, store: Any, val: Any) -> None:
+        """Set the value; ``WasmtimeError`` if the global is immutable, ``TypeError`` if
+        ``val`` does not fit its type."""
+        self._ctx(store)
+        if not self._rt.mutable:
+            raise WasmtimeError("immutable global cannot be set")
+        self._rt.value = _global_in(self._rt.valtype, val)
+
+
+def _global_in(code: int, val: Any) -> Any:
+    """``val`` checked and converted for a global of type ``code`` (``TypeError`` if it
+    does not fit; integers wrap to width, as in wasmtime-py)."""
+    if code == 0x70 or code == 0x6F:
+        return _ref_in(val)
+    return from_bits(code, to_bits(code, val))
+
+
+Extern = Union[Func, Memory, Table, Global]
+_EXTERN_TYPES = (Func, Memory, Table, Global)
+
+
+def check_extern(item: Any) -> Extern:
+    """``item`` if it is a Func, Memory, Table or Global, else ``TypeError``."""
+    if not isinstance(item, _EXTERN_TYPES):
+        raise TypeError("expected a Func, Global, Memory, or Table")
+    return item
+
+
+def extern_type_of(item: Extern) -> AsExternType:
+    """The extern type of a public extern object."""
+    if isinstance(item, Func):
+        return item.type(item._store)
+    return item._type()  # type: ignore[no-any-return]
+
+
+def wrap_extern(rt: Any, store: Store) -> Extern:
+    """The public object for a runtime extern of ``store`` (FuncInstance, MemoryInstance,
+    TableInstance or GlobalInstance)."""
+    if isinstance(rt, _interp.FuncInstance):
+        return Func._from_runtime(rt, store)
+    if isinstance(rt, _memory.MemoryInstance):
+        return Memory._from_runtime(rt, store)  # type: ignore[no-any-return]
+    if isinstance(rt, _interp.TableInstance):
+        return Table._from_runtime(rt, store)  # type: ignore[no-any-return]
+    if isinstance(rt, _interp.GlobalInstance):
+        return Global._from_runtime(rt, store)  # type: ignore[no-any-return]
+    raise WasmtimeError(f"unknown extern {rt!r}")

@@ -1,0 +1,273 @@
+"""``Func`` (host and wasm functions, ``Func.wrap``) and ``Caller``.
+
+Calls convert native Python values straight into the store's value slots (no ``Val``
+objects, no type lookup per call: the function record holds its type codes).  A host
+function receives native Python values; a first ``Caller`` argument when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from . import _core, _interp
+from ._api_store import Store, store_of
+from ._api_types import FuncType, Val, from_bits, to_bits
+from ._api_wrap import infer_functype
+from .errors import WasmtimeError
+
+if TYPE_CHECKING:
+    from ._api_extern import Extern
+
+__all__ = ["Caller", "Func"]
+
+_interp.set_val_class(Val)
+
+
+def _codes(types: Any) -> bytes:
+    return bytes(t._code for t in types)
+
+
+def _type_id(ty: FuncType) -> int:
+    """The process-wide canonical id of ``ty``'s signature (as ``_core`` assigns them)."""
+    return int(_core.FuncTypeInfo(ty._codes[0], ty._codes[1]).type_id)
+
+
+class Func(_interp.FuncBase):
+    """A WebAssembly function, defined by a module or by Python.
+
+    ``Func(store, ty, func, access_caller=False)`` makes a host function of type ``ty``
+    that calls ``func`` with native Python values (preceded by a ``Caller`` when
+    ``access_caller``).  It returns ``None``, one value, or a sequence for several results;
+    it may raise ``Trap`` to trap, or any exception, which reaches the Python code that
+    called into wasm unchanged.
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        store: Any,
+        ty: FuncType,
+        func: Callable[..., Any],
+        access_caller: bool = False,
+    ):
+        store_ = store_of(store)
+        if not isinstance(ty, FuncType):
+            raise TypeError("expected a FuncType")
+        if not callable(func):
+            raise TypeError("expected a callable")
+        host = _with_caller(func) if access_caller else func
+        if _FUNCREF in _codes(ty._params):
+            host = _wrap_funcref_args(host, _codes(ty._params), store_, access_caller)
+        fi = store_._context().new_host_func(
+            host, _codes(ty._params), _codes(ty._results), _type_id(ty), bool(access_caller)
+        )
+        self._bind(fi, store_)
+
+    @classmethod
+    def wrap(cls, store: Any, func: Callable[..., Any]) -> Func:
+        """A host function whose wasm type comes from ``func``'s annotations.
+
+        ``int`` -> i32, ``float`` -> f64, markers ``wasmrt.i32/i64/f32/f64/v128/externref/
+        funcref``; a ``tuple[...]`` return gives several results, no return annotation or
+        ``None`` none.  A first parameter annotated ``Caller`` receives the caller.
+        Raises ``TypeError`` for anything that does not map to a wasm type.
+        """
+        ty, access_caller = infer_functype(func, Caller)
+        return cls(store, ty, func, access_caller)
+
+    @classmethod
+    def _from_runtime(cls, fi: Any, store: Store) -> Func:
+        """The (cached) public wrapper of runtime function ``fi``."""
+        func = fi.wrapper
+        if func is None:
+            func = cls.__new__(cls)
+            func._bind(fi, store)
+        return func  # type: ignore[no-any-return]
+
+    def _bind(self, fi: Any, store: Store) -> None:
+        self._func = fi
+        self._store = store
+        self._simple = not fi.is_host and _FUNCREF not in fi.results
+        fi.wrapper = self
+
+    def _check_store(self, store: Store) -> None:
+        if store is not self._store:
+            raise WasmtimeError("object used with the wrong store")
+
+    def type(self, store: Any) -> FuncType:
+        """This function's ``FuncType``."""
+        self._check_store(store_of(store))
+        fi = self._func
+        return FuncType._from_codes(fi.params, fi.results)
+
+    # __call__(store, *params) is FuncBase.__call__ (Cython): the common case runs
+    # there; everything else comes here.
+    def _call_slow(self, store: Any, params: tuple[Any, ...]) -> Any:
+        """Call with native Python values (or ``Val``); returns ``None``, the single
+        result, or a list for several results.  Raises ``Trap`` on a trap, the host's
+        exception if a host function raised, ``WasmtimeError`` for a wrong number of
+        arguments, ``TypeError`` for a value of the wrong type."""
+        if store is not self._store:
+            self._check_store(store_of(store))
+        func = self._func
+        if len(params) != len(func.params):
+            n = len(func.params)
+            few = "few" if len(params) < n else "many"
+            raise WasmtimeError(f"too {few} parameters provided: given {len(params)}, expected {n}")
+        if any(type(p) is Val for p in params):
+            params = tuple(_unwrap_vals(params, func.params))
+        if func.is_host:
+            return _call_host(func, params, self._store)
+        result = self._invoke(params)
+        if _FUNCREF in func.results:
+            return _wrap_funcrefs(result, func.results, self._store)
+        return result
+
+    def __repr__(self) -> str:
+        fi = self._func
+        return f"<wasmrt.Func {FuncType._from_codes(fi.params, fi.results)!r}>"
+
+
+_FUNCREF = 0x70
+
+
+def _unwrap_vals(params: tuple[Any, ...], codes: bytes) -> list[Any]:
+    """Plain values for ``params``, checking that each ``Val`` has the parameter's type."""
+    out = []
+    for p, code in zip(params, codes):
+        if type(p) is Val:
+            if p._kind._code != code:
+                raise TypeError("wrong type of `Val` provided")
+            p = p._val._func if type(p._val) is Func else p._val
+        out.append(p)
+    return out
+
+
+def _normalize(value: Any, code: int) -> Any:
+    """``value`` as wasm sees it after crossing into a slot of type ``code`` and back."""
+    if code == _FUNCREF or code == 0x6F:
+        return value._val if type(value) is Val else value
+    return from_bits(code, to_bits(code, value))
+
+
+def _call_host(fi: Any, params: tuple[Any, ...], store: Store) -> Any:
+    """A host function called from Python: arguments and results converted as they would
+    be on a call from wasm (wrapped to width, checked against the function's type)."""
+    args = [_normalize(v, c) for v, c in zip(params, fi.params)]
+    result = fi(*args)
+    codes = fi.results
+    if not codes:
+        if result is not None:
+            raise WasmtimeError("callback produced results when it shouldn't")
+        return None
+    if len(codes) == 1:
+        return _wrap_funcrefs(_normalize(result, codes[0]), codes, store)
+    if not isinstance(result, (tuple, list)) or len(result) != len(codes):
+        raise WasmtimeError("callback produced wrong number of results")
+    return _wrap_values([_normalize(v, c) for v, c in zip(result, codes)], codes, store)
+
+
+def _wrap_values(values: Any, codes: bytes, store: Store) -> list[Any]:
+    """``values`` with runtime functions (funcref values) replaced by ``Func``s."""
+    return [
+        Func._from_runtime(v, store)
+        if c == _FUNCREF and v is not None and type(v) is not Func
+        else v
+        for v, c in zip(values, codes)
+    ]
+
+
+def _wrap_funcrefs(result: Any, codes: bytes, store: Store) -> Any:
+    """A call's ``result`` (one value or a list) with ``Func``s for funcref values."""
+    if len(codes) == 1:
+        return _wrap_values((result,), codes, store)[0]
+    return _wrap_values(result, codes, store)
+
+
+def _wrap_funcref_args(
+    host: Callable[..., Any], codes: bytes, store: Store, access_caller: bool
+) -> Callable[..., Any]:
+    """Adapt ``host`` so that its funcref arguments arrive as ``Func`` objects."""
+    skip = 1 if access_caller else 0
+
+    def call(*args: Any) -> Any:
+        return host(*args[:skip], *_wrap_values(args[skip:], codes, store))
+
+    return call
+
+
+def _with_caller(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Adapt a host callable taking a ``Caller`` to the runtime's (instance, *args) call."""
+
+    def host(instance: Any, *args: Any) -> Any:
+        caller = Caller(instance)
+        try:
+            return func(caller, *args)
+        finally:
+            caller._instance = None
+
+    return host
+
+
+class Caller:
+    """The calling instance, passed to host functions created with ``access_caller=True``
+    (or ``Func.wrap`` of a function whose first parameter is annotated ``Caller``).
+
+    Valid only during the host call: afterwards every method raises ``ValueError``
+    (``get`` returns ``None``).  A ``Caller`` can be used wherever a store is expected.
+    """
+
+    __slots__ = ("_instance",)
+
+    def __init__(self, instance: Any):
+        self._instance = instance
+
+    def _store_of(self) -> Store:
+        inst = self._instance
+        if inst is None:
+            raise ValueError("caller is no longer valid")
+        return inst.store.owner  # type: ignore[no-any-return]
+
+    def _context(self) -> Any:
+        return self._store_of()._context()
+
+    def get(self, name: str) -> Extern | None:
+        """The calling instance's export ``name``, or ``None`` (also once invalid)."""
+        if not isinstance(name, str):
+            raise TypeError("expected a str")
+        inst = self._instance
+        if inst is None:
+            return None
+        from ._api_extern import wrap_extern
+
+        item = inst.exports.get(name)
+        return None if item is None else wrap_extern(item, inst.store.owner)
+
+    def get_export(self, name: str) -> Extern | None:
+        """Rust-style name of ``get``: the caller's export ``name``, or ``None``."""
+        return self.get(name)
+
+    def __getitem__(self, name: str) -> Extern:
+        item = self.get(name)
+        if item is None:
+            raise KeyError(f"failed to find export {name}")
+        return item
+
+    def data(self) -> Any:
+        """The store's ``data`` object."""
+        return self._store_of().data()
+
+    def get_fuel(self) -> int:
+        """The store's remaining fuel (see ``Store.get_fuel``)."""
+        return self._store_of().get_fuel()
+
+    def set_fuel(self, fuel: int) -> None:
+        """Set the store's remaining fuel (see ``Store.set_fuel``)."""
+        self._store_of().set_fuel(fuel)
+
+    @property
+    def engine(self) -> Any:
+        """The Engine of the caller's store."""
+        return self._store_of().engine

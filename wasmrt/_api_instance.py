@@ -1,0 +1,206 @@
+"""``Instance`` (a module instantiated in a Store), its exports, and ``InstancePre``.
+
+Import resolution is checked here, before any allocation: each provided extern must be of
+the right kind and type (function types equal, global type and mutability equal, table
+and memory limits matching by the spec's subtyping on their *current* sizes), else
+``LinkError`` ("incompatible import type").  Allocation, segment initialisation and the
+start function run in ``_interp.instantiate`` (``_interp_instance.pxi``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from . import _interp
+from ._api_extern import Extern, Global, Memory, Table, check_extern, wrap_extern
+from ._api_func import Func
+from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, Module
+from ._api_store import Store, store_of
+from ._api_types import FuncType, Limits
+from .errors import LinkError
+
+__all__ = ["Instance", "InstanceExports", "InstancePre", "resolve_imports"]
+
+_KIND_NAMES = {
+    EXTERN_FUNC: "func",
+    EXTERN_TABLE: "table",
+    EXTERN_MEMORY: "memory",
+    EXTERN_GLOBAL: "global",
+}
+_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: Memory, EXTERN_GLOBAL: Global}
+
+
+def _limits_str(minimum: int, maximum: int | None) -> str:
+    return f"(min: {minimum}, max: {'none' if maximum is None else maximum})"
+
+
+def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
+    """Why ``item`` cannot satisfy an import of ``kind`` with descriptor ``desc``, or None."""
+    if not isinstance(item, _CLASSES[kind]):
+        found = next(n for k, n in _KIND_NAMES.items() if isinstance(item, _CLASSES[k]))
+        return f"expected {_KIND_NAMES[kind]}, but found {found}"
+    rt = item._rt if not isinstance(item, Func) else item._func
+    if kind == EXTERN_FUNC:
+        ft = info.types[desc]
+        if bytes(ft.params) != rt.params or bytes(ft.results) != rt.results:
+            want = FuncType._from_codes(ft.params, ft.results)
+            have = FuncType._from_codes(rt.params, rt.results)
+            return f"types incompatible: expected type `{want!r}`, found type `{have!r}`"
+        return None
+    if kind == EXTERN_GLOBAL:
+        if desc.val_type != rt.valtype:
+            return "global types incompatible: value types differ"
+        if bool(desc.mutable) != bool(rt.mutable):
+            want = "mutable" if desc.mutable else "immutable"
+            have = "mutable" if rt.mutable else "immutable"
+            return f"global types incompatible: expected {want} global, found {have} global"
+        return None
+    want = Limits(desc.min, None if desc.max < 0 else desc.max)
+    if kind == EXTERN_MEMORY:
+        have = Limits(int(rt.pages), rt.declared_max)
+        what = "memory"
+    else:
+        if rt.elem_type != desc.elem_type:
+            return "table types incompatible: element types differ"
+        have = Limits(int(rt.size), rt.max)
+        what = "table"
+    if not have._matches(want):
+        return (
+            f"{what} types incompatible: expected {what} limits {_limits_str(want.min, want.max)} "
+            f"doesn't match provided {what} limits {_limits_str(have.min, have.max)}"
+        )
+    return None
+
+
+def resolve_imports(module: Module, items: Sequence[Any]) -> list[Any]:
+    """The runtime objects for ``items`` (public externs in import order), type-checked
+    against ``module``'s imports.  Raises ``LinkError``."""
+    info = module._info
+    imports = info.imports
+    if len(items) != len(imports):
+        raise LinkError(f"expected {len(imports)} imports, found {len(items)}")
+    out = []
+    for imp, item in zip(imports, items):
+        check_extern(item)
+        why = _mismatch(info, imp.desc, imp.kind, item)
+        if why is not None:
+            raise LinkError(f"incompatible import type for `{imp.module}::{imp.name}`: {why}")
+        out.append(item._func if isinstance(item, Func) else item._rt)
+    return out
+
+
+class Instance:
+    """An instantiated module: ``Instance(store, module, imports)``.
+
+    ``imports`` are ``Func``/``Memory``/``Table``/``Global`` objects of ``store`` in the
+    order of ``module.imports``.  Raises ``LinkError`` for a missing or mistyped import,
+    ``Trap`` if a segment is out of bounds or the start function traps (segments applied
+    before the trap stay applied, as the spec says).
+    """
+
+    __slots__ = ("_exports", "_inst", "_module", "_store")
+
+    def __init__(self, store: Any, module: Module, imports: Sequence[Extern]):
+        store_ = store_of(store)
+        if not isinstance(module, Module):
+            raise TypeError("expected a Module")
+        items = list(imports)
+        for item in items:
+            check_extern(item)._check_store(store_)
+        self._init(store_, module, resolve_imports(module, items))
+
+    def _init(self, store: Store, module: Module, runtime_imports: list[Any]) -> None:
+        info = module._info
+        store._count(0, "instance")
+        store._count(1, "table", len(info.tables) - info.num_imported_tables)
+        store._count(2, "memory", len(info.memories) - info.num_imported_memories)
+        self._store = store
+        self._module = module
+        self._exports: InstanceExports | None = None
+        plan = module._plan
+        if plan is None:
+            plan = module._plan = _interp.plan_module(info)
+        limits = store._limits
+        self._inst = _interp.instantiate(
+            store._context(),
+            plan,
+            runtime_imports,
+            limits[0] // 65536 if limits[0] >= 0 else -1,
+            limits[1],
+        )
+
+    @classmethod
+    def _create(cls, store: Store, module: Module, runtime_imports: list[Any]) -> Instance:
+        inst = cls.__new__(cls)
+        inst._init(store, module, runtime_imports)
+        return inst
+
+    def exports(self, store: Any) -> InstanceExports:
+        """The exports, as a mapping by name (in export order) with ``by_index``."""
+        store_ = store_of(store)
+        if store_ is not self._store:
+            from .errors import WasmtimeError
+
+            raise WasmtimeError("object used with the wrong store")
+        if self._exports is None:
+            self._exports = InstanceExports(self._inst.exports, store_)
+        return self._exports
+
+    @property
+    def module(self) -> Module:
+        """The module this is an instance of."""
+        return self._module
+
+
+class InstanceExports(Mapping[str, Extern]):
+    """The exports of an instance: ``exports["name"]``, ``exports.get(name)``, iteration
+    over names in export order, and ``exports.by_index[i]``."""
+
+    def __init__(self, runtime_exports: dict[str, Any], store: Store):
+        self._map = {name: wrap_extern(rt, store) for name, rt in runtime_exports.items()}
+        self._seq = tuple(self._map.values())
+
+    @property
+    def by_index(self) -> Sequence[Extern]:
+        """The exported items in export order."""
+        return self._seq
+
+    def __getitem__(self, name: str) -> Extern:
+        return self._map[name]
+
+    def __len__(self) -> int:
+        return len(self._seq)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._map)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._map
+
+
+class InstancePre:
+    """A module whose imports were resolved by a ``Linker`` (``Linker.instantiate_pre``):
+    ``instantiate(store)`` creates instances cheaply in any Store of the Engine."""
+
+    def __init__(self, module: Module, definitions: list[Any]):
+        self._module = module
+        self._defs = definitions
+
+    @property
+    def module(self) -> Module:
+        """The module this was created from."""
+        return self._module
+
+    def instantiate(self, store: Any) -> Instance:
+        """Instantiate in ``store``.  Raises ``LinkError`` or ``Trap`` like ``Instance``."""
+        store_ = store_of(store)
+        items = []
+        for item in self._defs:
+            materialize = getattr(item, "materialize", None)
+            if materialize is not None:
+                item = materialize(store_)
+            else:
+                item._check_store(store_)
+            items.append(item)
+        return Instance._create(store_, self._module, resolve_imports(self._module, items))

@@ -1,0 +1,161 @@
+"""``Store``: the owner of all runtime objects (instances, functions, memories, tables,
+globals) and of the per-store execution state (value stack, fuel, epoch deadline).
+
+A Store belongs to one thread at a time: using it from a second thread while the first
+is inside it raises ``WasmtimeError`` instead of corrupting it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Union
+
+from . import _interp
+from ._api_engine import Engine
+from .errors import WasmtimeError
+
+if TYPE_CHECKING:
+    from ._api_func import Caller
+    from .wasi import WasiConfig
+
+__all__ = ["Store", "Storelike", "store_of"]
+
+_UNLIMITED = -1
+
+
+class Store(_interp.StoreBase):
+    """A collection of WebAssembly instances and host state: ``Store(engine=None, data=None)``.
+
+    ``data`` is any Python object, returned by ``data()`` (also from ``Caller.data()``).
+    """
+
+    engine: Engine
+
+    def __init__(self, engine: Engine | None = None, data: Any | None = None):
+        if engine is None:
+            engine = Engine()
+        elif not isinstance(engine, Engine):
+            raise TypeError("expected an Engine")
+        self.engine = engine
+        stack = engine._max_wasm_stack
+        ctx: Any = _interp.StoreCtx() if stack is None else _interp.StoreCtx(max(stack // 8, 1024))
+        if engine._consume_fuel:
+            ctx.set_fuel(0)
+        if engine._epoch_interruption:
+            _interp.store_use_epoch(ctx, engine._epoch_counter)
+        self._ctx = ctx
+        self._ctx.data = data
+        self._ctx.owner = self
+        self._host_funcs: dict[Any, Any] = {}
+        self._wasi: WasiConfig | None = None
+        self._wasi_state: Any = None
+        self._limits = [_UNLIMITED] * 5  # memory_size, table_elements, instances, tables, memories
+        self._counts = [0, 0, 0]  # instances, tables, memories created
+        self._closed = False
+
+    def _context(self) -> Any:
+        """The runtime store (``_interp.StoreCtx``); ``ValueError`` once closed."""
+        if self._closed:
+            raise ValueError("already closed")
+        return self._ctx
+
+    def data(self) -> Any | None:
+        """The ``data`` object given to the constructor."""
+        return self._context().data
+
+    def gc(self) -> None:
+        """Release ``externref`` objects no longer referenced from any table or global of
+        this store (they are otherwise kept until the store dies)."""
+        _interp.store_gc(self._context())
+
+    def set_fuel(self, fuel: int) -> None:
+        """Set the remaining fuel (``Config.consume_fuel`` must be enabled; stores start at 0).
+
+        Raises ``WasmtimeError`` if fuel consumption is not enabled.
+        """
+        if not self.engine._consume_fuel:
+            raise WasmtimeError("fuel is not configured in this store")
+        if not isinstance(fuel, int):
+            raise TypeError("expected an int")
+        if fuel < 0:
+            raise WasmtimeError("fuel must be non-negative")
+        self._context().set_fuel(fuel)
+
+    def get_fuel(self) -> int:
+        """The remaining fuel.  Raises ``WasmtimeError`` if fuel consumption is not enabled."""
+        if not self.engine._consume_fuel:
+            raise WasmtimeError("fuel is not configured in this store")
+        return int(self._context().get_fuel())
+
+    def set_epoch_deadline(self, ticks_after_current: int) -> None:
+        """Trap with an interrupt once the Engine's epoch passes the current epoch plus
+        ``ticks_after_current`` (needs ``Config.epoch_interruption``)."""
+        if not isinstance(ticks_after_current, int):
+            raise TypeError("expected an int")
+        ctx = self._context()
+        if self.engine._epoch_interruption:
+            ctx.set_epoch_deadline(self.engine._epoch_counter.current + ticks_after_current)
+
+    def set_limits(
+        self,
+        memory_size: int = -1,
+        table_elements: int = -1,
+        instances: int = -1,
+        tables: int = -1,
+        memories: int = -1,
+    ) -> None:
+        """Limit the resources of this store; a negative value leaves that limit unchanged.
+
+        * ``memory_size``: the maximum byte size of any linear memory (instantiation fails
+          beyond it; ``memory.grow`` returns -1 and ``Memory.grow`` raises).
+        * ``table_elements``: the maximum number of elements of any table.
+        * ``instances``, ``tables``, ``memories``: how many may be created in this store.
+        """
+        values = (memory_size, table_elements, instances, tables, memories)
+        for i, value in enumerate(values):
+            if not isinstance(value, int):
+                raise TypeError("expected an int")
+            if value >= 0:
+                self._limits[i] = value
+
+    def _count(self, which: int, what: str, n: int = 1) -> None:
+        """Account for ``n`` new instances (0), tables (1) or memories (2) against the limits."""
+        limit = self._limits[2 + which]
+        if limit >= 0 and self._counts[which] + n > limit:
+            raise WasmtimeError(f"resource limit exceeded: {what} count too high at {limit}")
+        self._counts[which] += n
+
+    def set_wasi(self, wasi: WasiConfig) -> None:
+        """Use ``wasi`` for the WASI functions defined by ``Linker.define_wasi``."""
+        from .wasi import WasiConfig
+
+        if not isinstance(wasi, WasiConfig):
+            raise TypeError("expected a WasiConfig")
+        self._wasi = wasi
+        self._wasi_state = None
+
+    def close(self) -> None:
+        """Release this store's runtime objects now; the store cannot be used afterwards."""
+        if not self._closed:
+            self._closed = True
+            self._host_funcs.clear()
+            self._wasi_state = None
+            self._ctx = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+Storelike = Union[Store, "Caller"]
+
+
+def store_of(storelike: Any) -> Store:
+    """The ``Store`` behind a ``Store`` or a live ``Caller``; ``TypeError`` otherwise."""
+    if type(storelike) is Store:
+        return storelike
+    get = getattr(storelike, "_store_of", None)
+    if get is None:
+        raise TypeError("expected a Store")
+    return get()  # type: ignore[no-any-return]

@@ -1,0 +1,482 @@
+# Instantiation: a compiled module + its resolved imports -> an InstanceCtx in a store.
+#
+# Entry points (Python-visible; the public API in wasmrt/_api_instance.py calls them
+# after it has checked every import's kind and type):
+#   plan_module(info) -> ModulePlan       once per compiled module (cached by the API)
+#   instantiate(store, plan, imports, mem_limit, table_limit) -> InstanceCtx
+#       `imports`: runtime objects in import order (FuncInstance, TableInstance,
+#       MemoryInstance, GlobalInstance); the limits are the Store's `set_limits` values
+#       (memory pages / table elements, -1 = none).  Raises `Trap` when a segment is out
+#       of bounds or the start function traps; what was done before stays done (the
+#       spec's partial instantiation: earlier segments stay written to imported tables
+#       and memories, and the instance's functions stay referenced from them).
+# plus the Store-level helpers the API needs that reach into C state (epoch counter,
+# limits, externref collection).
+#
+# Order (spec 4.5.4, Wasm 2.0): functions, tables, memory, globals (initialisers see the
+# imported globals and every function), element segments evaluated, exports; then every
+# active element segment (table.init + elem.drop), every active data segment
+# (memory.init + data.drop), declarative element segments dropped, the start function.
+
+from ._core cimport LoweredFunc
+
+from . import errors as _api_errors
+
+cdef enum:
+    CX_I32_CONST = 0x41
+    CX_I64_CONST = 0x42
+    CX_F32_CONST = 0x43
+    CX_F64_CONST = 0x44
+    CX_GLOBAL_GET = 0x23
+    CX_REF_NULL = 0xD0
+    CX_REF_FUNC = 0xD2
+    CX_V128_CONST = 0xFD0C
+    CX_I32_ADD = 0x6A        # extended constant expressions (accepted if core lets them by)
+    CX_I32_SUB = 0x6B
+    CX_I32_MUL = 0x6C
+    CX_I64_ADD = 0x7C
+    CX_I64_SUB = 0x7D
+    CX_I64_MUL = 0x7E
+    CX_STACK = 16
+
+    SEG_MODE_ACTIVE = 0
+    SEG_MODE_PASSIVE = 1
+    SEG_MODE_DECLARATIVE = 2
+
+
+cdef class ModulePlan:
+    """What instantiating a compiled module needs, converted once per module from its
+    ModuleInfo: type codes as bytes, constant expressions as op tuples, segment lists."""
+    cdef readonly object info
+    cdef list type_params           # bytes of value-type codes, per type index
+    cdef list type_results
+    cdef list type_ids              # canonical type id per type index
+    cdef list func_types            # type index per function (imports first)
+    cdef list codes                 # LoweredFunc per defined function
+    cdef uint32_t nfuncs, nimp_funcs, ntables, nimp_tables, nmems, nimp_mems
+    cdef uint32_t nglobals, nimp_globals
+    cdef list tables                # (elem_type, min, max or None) per defined table
+    cdef list mems                  # (min, max or None) per defined memory
+    cdef list globals               # (valtype, mutable, ops) per defined global
+    cdef list elems                 # (mode, table, offset ops or None, [item ops])
+    cdef list datas                 # (mode, memory, offset ops or None, bytes)
+    cdef list exports               # (name, kind, index)
+    cdef int64_t start
+
+
+def plan_module(info) -> ModulePlan:
+    """The instantiation plan of a ModuleInfo from `_core.compile_module`."""
+    cdef ModulePlan p = ModulePlan.__new__(ModulePlan)
+    p.info = info
+    p.type_params = [bytes(t.params) for t in info.types]
+    p.type_results = [bytes(t.results) for t in info.types]
+    p.type_ids = [t.type_id for t in info.types]
+    p.func_types = list(info.func_types)
+    p.codes = list(info.func_codes)
+    p.nfuncs = len(p.func_types)
+    p.nimp_funcs = info.num_imported_funcs
+    p.ntables = len(info.tables)
+    p.nimp_tables = info.num_imported_tables
+    p.nmems = len(info.memories)
+    p.nimp_mems = info.num_imported_memories
+    p.nglobals = len(info.globals)
+    p.nimp_globals = info.num_imported_globals
+    if <uint32_t>len(p.codes) != p.nfuncs - p.nimp_funcs:
+        raise _api_errors.WasmtimeError("module has no lowered code (compile it with compile_module)")
+    p.tables = [(t.elem_type, t.min, None if t.max < 0 else t.max)
+                for t in info.tables[p.nimp_tables:]]
+    p.mems = [(m.min, None if m.max < 0 else m.max) for m in info.memories[p.nimp_mems:]]
+    p.globals = [(g.type.val_type, g.type.mutable, g.init.ops)
+                 for g in info.globals[p.nimp_globals:]]
+    p.elems = [(e.mode, e.table, None if e.offset is None else e.offset.ops,
+                [item.ops for item in e.items]) for e in info.elems]
+    p.datas = [(d.mode, d.memory, None if d.offset is None else d.offset.ops, d.data)
+               for d in info.datas]
+    p.exports = [(x.name, x.kind, x.index) for x in info.exports]
+    p.start = info.start
+    return p
+
+
+cdef int eval_const(InstCtx* ctx, tuple ops, uint64_t* out) except -1:
+    """Evaluate a constant expression into out[0] (and out[1] for v128)."""
+    cdef uint64_t stack[CX_STACK]
+    cdef int sp = 0
+    cdef uint32_t idx
+    cdef int op
+    cdef bytes raw
+    out[1] = 0
+    for instr in ops:
+        op = instr[0]
+        imm = instr[1]
+        if op == CX_I32_CONST:
+            stack[sp] = (<uint64_t>(<int64_t>imm)) & 0xFFFFFFFFULL
+        elif op == CX_I64_CONST:
+            stack[sp] = <uint64_t>(<int64_t>imm)
+        elif op == CX_F32_CONST or op == CX_F64_CONST:
+            stack[sp] = <uint64_t>imm
+        elif op == CX_REF_NULL:
+            stack[sp] = 0
+        elif op == CX_REF_FUNC:
+            idx = imm
+            if idx >= ctx.nfuncs:
+                raise _api_errors.WasmtimeError(f"unknown function {idx}")
+            stack[sp] = <uint64_t>ctx.funcs[idx]
+        elif op == CX_GLOBAL_GET:
+            idx = imm
+            if idx >= ctx.nglobals or ctx.globals[idx] == NULL:
+                raise _api_errors.WasmtimeError(f"unknown global {idx}")
+            stack[sp] = ctx.globals[idx][0]
+            out[1] = ctx.globals[idx][1]
+        elif op == CX_V128_CONST:
+            raw = bytes(imm)
+            memcpy(&stack[sp], <const char*>raw, 8)
+            memcpy(&out[1], (<const char*>raw) + 8, 8)
+        elif sp >= 2 and CX_I32_ADD <= op <= CX_I32_MUL:
+            sp -= 2
+            if op == CX_I32_ADD:
+                stack[sp] = (stack[sp] + stack[sp + 1]) & 0xFFFFFFFFULL
+            elif op == CX_I32_SUB:
+                stack[sp] = (stack[sp] - stack[sp + 1]) & 0xFFFFFFFFULL
+            else:
+                stack[sp] = (stack[sp] * stack[sp + 1]) & 0xFFFFFFFFULL
+        elif sp >= 2 and CX_I64_ADD <= op <= CX_I64_MUL:
+            sp -= 2
+            if op == CX_I64_ADD:
+                stack[sp] = stack[sp] + stack[sp + 1]
+            elif op == CX_I64_SUB:
+                stack[sp] = stack[sp] - stack[sp + 1]
+            else:
+                stack[sp] = stack[sp] * stack[sp + 1]
+        else:
+            raise _api_errors.WasmtimeError(f"constant expression required (opcode 0x{op:x})")
+        sp += 1
+        if sp >= CX_STACK:
+            raise _api_errors.WasmtimeError("constant expression too deep")
+    if sp != 1:
+        raise _api_errors.WasmtimeError("type mismatch in constant expression")
+    out[0] = stack[0]
+    return 0
+
+
+cdef object segment_trap(int code):
+    return _Trap(TRAP_MESSAGES[code], TRAP_CODES[code])
+
+
+def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit=-1,
+                int64_t table_limit=-1) -> InstanceCtx:
+    """Create an instance of `plan` in `store` with the already type-checked `imports`."""
+    cdef InstanceCtx inst = InstanceCtx(store, plan.info)
+    cdef InstCtx* ctx
+    cdef uint32_t i, k, n, ti
+    cdef uint64_t cells[2]
+    cdef uint64_t offset
+    cdef FuncInstance fi
+    cdef GlobalInstance g
+    cdef TableInstance t
+    cdef MemoryInstance m
+    cdef TableRec* tr
+    cdef ElemRec* er
+    cdef DataRec* dr
+    cdef LoweredFunc code
+    cdef list tables = []
+    cdef list globals_ = []
+    cdef MemoryInstance memory = None
+    cdef uint32_t nimports = len(imports)
+    cdef uint32_t nf = 0, nt = 0, ng = 0
+    keep = inst.keep
+
+    inst.alloc(plan.nfuncs, plan.nglobals, plan.ntables, len(plan.type_ids),
+               len(plan.datas), len(plan.elems))
+    ctx = &inst.ctx
+    for i in range(ctx.ntypes):
+        ctx.type_ids[i] = <uint32_t>plan.type_ids[i]
+
+    # Imports, in import order: each fills the next slot of its index space.
+    for i in range(nimports):
+        item = imports[i]
+        if type(item) is FuncInstance:
+            fi = <FuncInstance>item
+            ctx.funcs[nf] = &fi.rec
+            nf += 1
+        elif type(item) is TableInstance:
+            t = <TableInstance>item
+            ctx.tables[nt] = &t.rec
+            tables.append(t)
+            nt += 1
+        elif type(item) is GlobalInstance:
+            g = <GlobalInstance>item
+            ctx.globals[ng] = &g.cell[0]
+            globals_.append(g)
+            ng += 1
+        elif isinstance(item, MemoryInstance):
+            memory = <MemoryInstance>item
+        else:
+            raise TypeError(f"not a runtime extern: {item!r}")
+        keep.append(item)
+    if nf != plan.nimp_funcs or nt != plan.nimp_tables or ng != plan.nimp_globals:
+        raise _api_errors.LinkError("imports do not match the module's import section")
+
+    # Defined functions.
+    for k in range(plan.nfuncs - plan.nimp_funcs):
+        ti = plan.func_types[nf]
+        code = <LoweredFunc>plan.codes[k]
+        fi = store.new_wasm_func(inst, &code.fc, plan.type_params[ti], plan.type_results[ti],
+                                 plan.type_ids[ti])
+        ctx.funcs[nf] = &fi.rec
+        nf += 1
+    keep.append(plan)                   # keeps the LoweredFunc codes alive
+
+    # Defined tables.
+    for elem_type, tmin, tmax in plan.tables:
+        if table_limit >= 0:
+            if tmin > table_limit:
+                raise _api_errors.WasmtimeError(
+                    f"table minimum size of {tmin} elements exceeds table limits")
+            if tmax is None or tmax > table_limit:
+                tmax = table_limit
+        t = store.new_table(elem_type, tmin, tmax)
+        ctx.tables[nt] = &t.rec
+        tables.append(t)
+        nt += 1
+
+    # Defined memory.
+    for mmin, mmax in plan.mems:
+        if mem_limit >= 0 and mmin > mem_limit:
+            raise _api_errors.WasmtimeError(
+                f"memory minimum size of {mmin} pages exceeds memory limits")
+        memory = store.new_memory(mmin, mmax)
+        if mem_limit >= 0 and <uint64_t>mem_limit < memory.rec.max_pages:
+            memory.rec.max_pages = <uint64_t>mem_limit
+    if memory is not None:
+        inst.set_memory(memory)
+
+    # Defined globals.
+    for valtype, mutable, ops in plan.globals:
+        g = GlobalInstance.__new__(GlobalInstance)
+        g.store = store
+        g.valtype = <uint8_t>valtype
+        g.mutable = mutable
+        eval_const(ctx, ops, g.cell)
+        store.objects.append(g)
+        ctx.globals[ng] = &g.cell[0]
+        globals_.append(g)
+        ng += 1
+    keep.extend(globals_)
+    keep.extend(tables)
+
+    # Element segments: evaluate the references.
+    for i in range(ctx.nelems):
+        items = plan.elems[i][3]
+        n = len(items)
+        er = &ctx.elems[i]
+        er.refs = <uint64_t*>malloc((n + 1) * sizeof(uint64_t))
+        if er.refs == NULL:
+            raise MemoryError("cannot allocate an element segment")
+        for k in range(n):
+            eval_const(ctx, <tuple>items[k], cells)
+            er.refs[k] = cells[0]
+        er.len = n
+
+    # Data segments: point at the module's bytes.
+    for i in range(ctx.ndatas):
+        data = plan.datas[i][3]
+        ctx.datas[i].bytes = <const uint8_t*>(<char*>data)
+        ctx.datas[i].len = <uint32_t>len(data)
+        keep.append(data)
+
+    # Exports, in export order.
+    exports = inst.exports
+    for name, kind, index in plan.exports:
+        if kind == 0:
+            exports[name] = <FuncInstance>ctx.funcs[<uint32_t>index].owner
+        elif kind == 1:
+            exports[name] = tables[index]
+        elif kind == 2:
+            exports[name] = memory
+        else:
+            exports[name] = globals_[index]
+
+    # Active element segments, in order (table.init + elem.drop); declarative: dropped.
+    for i in range(ctx.nelems):
+        mode, table_index, offset_ops = plan.elems[i][:3]
+        er = &ctx.elems[i]
+        if mode == SEG_MODE_ACTIVE:
+            eval_const(ctx, offset_ops, cells)
+            offset = cells[0] & 0xFFFFFFFFULL
+            tr = ctx.tables[<uint32_t>table_index]
+            if offset + er.len > tr.size:
+                raise segment_trap(TRAP_OOB_TABLE)
+            if er.len:
+                memcpy(tr.elems + offset, er.refs, er.len * sizeof(uint64_t))
+            er.len = 0
+        elif mode == SEG_MODE_DECLARATIVE:
+            er.len = 0
+
+    # Active data segments, in order (memory.init + data.drop).
+    for i in range(ctx.ndatas):
+        mode, _, offset_ops, _ = plan.datas[i]
+        if mode != SEG_MODE_ACTIVE:
+            continue
+        dr = &ctx.datas[i]
+        eval_const(ctx, offset_ops, cells)
+        offset = cells[0] & 0xFFFFFFFFULL
+        if offset + dr.len > ctx.mem.size:
+            raise segment_trap(TRAP_OOB_MEMORY)
+        if dr.len:
+            memcpy(ctx.mem.base + offset, dr.bytes, dr.len)
+        dr.len = 0
+
+    # The start function.
+    if plan.start >= 0:
+        (<FuncInstance>ctx.funcs[<uint32_t>plan.start].owner)()
+    return inst
+
+
+# ---- Store-level helpers of the public API ------------------------------------------
+
+
+cdef class EpochCounter:
+    """An Engine's epoch: Stores of the Engine read it through `Ctx.epoch_counter`."""
+    cdef uint64_t value
+
+    def increment(self) -> None:
+        """Advance the epoch by one."""
+        self.value += 1
+
+    @property
+    def current(self) -> int:
+        """The current epoch."""
+        return self.value
+
+
+def store_use_epoch(StoreCtx store, EpochCounter counter) -> None:
+    """Make `store` read the epoch of `counter` (its Engine's)."""
+    store.cx.epoch_counter = &counter.value
+    store.objects.append(counter)
+
+
+def memory_limit(MemoryInstance memory, int64_t max_pages) -> None:
+    """Cap how far `memory` may grow (a Store's `memory_size` limit, in pages)."""
+    if max_pages >= 0 and <uint64_t>max_pages < memory.rec.max_pages:
+        memory.rec.max_pages = <uint64_t>max_pages
+
+
+def table_limit(TableInstance table, int64_t max_elems) -> None:
+    """Cap how far `table` may grow (a Store's `table_elements` limit)."""
+    if max_elems >= 0 and <uint64_t>max_elems < table.rec.max:
+        table.rec.max = <uint32_t>max_elems
+
+
+def store_running(StoreCtx store) -> bool:
+    """Whether wasm code of `store` is running (a Python->wasm call is active)."""
+    return store.cx.nest > 0
+
+
+def store_gc(StoreCtx store) -> int:
+    """Forget externref targets not referenced from any table, global or element segment
+    of `store`; renumbers the survivors.  Only while no wasm runs (no live stack values).
+    Returns how many were released."""
+    cdef TableInstance t
+    cdef GlobalInstance g
+    cdef InstanceCtx inst
+    cdef uint32_t i, k
+    cdef list cells = []               # addresses of every externref cell
+    if store.cx.nest > 0 or not store.externs:
+        return 0
+    for obj in store.objects:
+        if type(obj) is TableInstance:
+            t = <TableInstance>obj
+            if t.rec.elem_type == VT_EXTERNREF:
+                for i in range(t.rec.size):
+                    if t.rec.elems[i]:
+                        cells.append(<size_t>&t.rec.elems[i])
+        elif type(obj) is GlobalInstance:
+            g = <GlobalInstance>obj
+            if g.valtype == VT_EXTERNREF and g.cell[0]:
+                cells.append(<size_t>&g.cell[0])
+    live = {}
+    new_externs = []
+    for addr in cells:
+        old = (<uint64_t*><size_t>addr)[0]
+        r = live.get(old)
+        if r is None:
+            new_externs.append(store.externs[old - 1])
+            r = len(new_externs)
+            live[old] = r
+        (<uint64_t*><size_t>addr)[0] = <uint64_t>r
+    released = len(store.externs) - len(new_externs)
+    store.externs[:] = new_externs
+    store.extern_ids.clear()
+    for r, obj in enumerate(new_externs, 1):
+        store.extern_ids[id(obj)] = r
+    return released
+
+
+# ---- The C-level base classes of the public Store and Func ---------------------------
+#
+# `wasmrt.Store` and `wasmrt.Func` (wasmrt/_api_*.py) subclass these, so the common call
+# `func(store, *args)` runs here without Python-level frames: check the store and the
+# thread, then enter the runtime function.  Everything unusual (a Caller as store, Val
+# arguments, host functions called from Python, funcref results, a wrong argument count)
+# goes to the subclass's `_call_slow`.
+
+from cpython.pythread cimport PyThread_get_thread_ident
+
+
+cdef class StoreBase:
+    """C-level state of a public Store: its runtime store and the thread running in it."""
+    cdef public StoreCtx _ctx
+    cdef unsigned long _thread       # thread running wasm of this store (valid if _depth)
+    cdef uint32_t _depth             # Python->wasm entries active through the public API
+
+    cdef int enter(self) except -1:
+        cdef unsigned long tid = PyThread_get_thread_ident()
+        if self._depth and self._thread != tid:
+            raise _api_errors.WasmtimeError(
+                "store used from two threads at once: a Store belongs to one thread at a time")
+        self._thread = tid
+        self._depth += 1
+        return 0
+
+
+cdef class FuncBase:
+    """C-level part of a public Func: the runtime function and the Store owning it."""
+    cdef public FuncInstance _func
+    cdef public StoreBase _store
+    cdef public bint _simple         # wasm function without funcref results
+
+    def __call__(self, store, *params):
+        cdef FuncInstance fi = self._func
+        cdef StoreBase st = self._store
+        if store is not st or not self._simple or <uint32_t>len(params) != fi.rec.nparams:
+            return self._call_slow(store, params)
+        st.enter()
+        try:
+            return fi(*params)
+        except TypeError:
+            for p in params:
+                if type(p) is _ValClass:
+                    break
+            else:
+                raise
+        finally:
+            st._depth -= 1
+        return self._call_slow(store, params)
+
+    def _invoke(self, tuple params):
+        """Run the runtime function on plain values, with the store's thread check."""
+        cdef StoreBase st = self._store
+        st.enter()
+        try:
+            return self._func(*params)
+        finally:
+            st._depth -= 1
+
+
+cdef object _ValClass = None
+
+
+def set_val_class(cls) -> None:
+    """Tell FuncBase which class is the public `Val` (its arguments take the slow path)."""
+    global _ValClass
+    _ValClass = cls
