@@ -418,12 +418,17 @@ cdef class GlobalInstance:
 
     @property
     def raw(self) -> int:
-        """The value cell's bits."""
+        """The value cell's bits (a v128: both cells, as an unsigned 128-bit int)."""
+        if self.valtype == VT_V128:
+            return (<object>self.cell[1] << 64) | <object>self.cell[0]
         return self.cell[0]
 
     @raw.setter
-    def raw(self, uint64_t bits) -> None:
-        self.cell[0] = bits
+    def raw(self, bits) -> None:
+        if self.valtype == VT_V128:
+            self.store.to_cells(bits, VT_V128, self.cell)
+        else:
+            self.cell[0] = <uint64_t>bits
 
 
 cdef class TableInstance:

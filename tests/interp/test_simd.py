@@ -604,3 +604,14 @@ def test_v128_through_the_api(runnable_wasmrt) -> None:  # type: ignore[no-untyp
     assert g.value(store) == (8 << 96) | (6 << 64) | (4 << 32) | 2
     g.set_value(store, api.Val.v128(bytes(16)))
     assert g.value(store) == 0
+
+
+def test_v128_global_raw_bits() -> None:
+    """`GlobalInstance.raw` of a v128 global is the whole 128-bit pattern (both cells)."""
+    from .conftest import Rig
+
+    g = Rig().store.new_global(V128, True, 0)
+    g.raw = _SUM
+    assert g.raw == _SUM == g.value
+    g.raw = -1
+    assert g.raw == (1 << 128) - 1
