@@ -8,7 +8,7 @@ cdef InstCtx EMPTY_INST                 # the "instance" outside any wasm call
 
 cdef enum:
     DEF_STACK_SLOTS = 1 << 20           # 8 MiB of slots per store (mmap'ed lazily)
-    DEF_MAX_DEPTH = 10000               # wasm call depth ("call stack exhausted")
+    DEF_MAX_DEPTH = 50000               # wasm call depth ("call stack exhausted")
     DEF_MAX_NEST = 100                  # Python->wasm re-entry cap
     FUEL_CHUNK = 10000                  # fuel-op units between slow-path checks
 
