@@ -45,6 +45,7 @@ import stat as _stat
 import struct
 import sys
 import time
+import types
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, Union
 
@@ -259,7 +260,8 @@ class FilePerms(enum.IntFlag):
     READ_WRITE = 3
 
 
-R = Rights
+# ``Rights`` as plain ints: enum flag arithmetic is slow on the host-call path.
+R: Any = types.SimpleNamespace(**{str(right.name): int(right) for right in Rights})
 _ALL_RIGHTS = (1 << 30) - 1
 # Rights a regular file can carry, and those a directory can carry.
 _FILE_RIGHTS = (
@@ -707,6 +709,7 @@ class WasiContext:
         self.env: list[bytes] = [k + b"=" + v for k, v in config._env]
         self.fds: dict[int, _Fd] = {}
         self.exit_code: int | None = None
+        self._memory: tuple[Any, Any] | None = None  # (calling instance, its memory export)
         try:
             for fd, (kind, value) in enumerate(config._stdio):
                 self.fds[fd] = self._open_stdio(fd, kind, value)
@@ -900,21 +903,38 @@ class _Fault(Exception):
     """A pointer argument is outside linear memory (the call returns ``EFAULT``)."""
 
 
-def _memory_view(caller: Any) -> memoryview:
-    mem = caller.get("memory") if hasattr(caller, "get") else caller["memory"]
-    if mem is None:
-        raise Trap("WASI call: the module exports no memory named \"memory\"")
-    if hasattr(mem, "get_buffer_ptr"):
-        buf = mem.get_buffer_ptr(caller)
+def _memory_view(caller: Any, ctx: WasiContext) -> memoryview:
+    """A writable byte view of the calling instance's ``"memory"`` export, for this call.
+
+    wasmrt's ``Memory.view`` is used when there (its bytes never move); else wasmtime-py's
+    ``get_buffer_ptr``, ``data_ptr``/``data_len``, or the buffer protocol.  The export is
+    looked up once per calling instance (wasmrt's ``Caller`` names it); the view is
+    taken afresh on every call, so it always covers the memory's current size.
+    """
+    instance = getattr(caller, "_instance", None)
+    cached = ctx._memory
+    if instance is not None and cached is not None and cached[0] is instance:
+        mem = cached[1]
+    else:
+        mem = caller.get("memory") if hasattr(caller, "get") else caller["memory"]
+        if mem is None:
+            raise Trap("WASI call: the module exports no memory named \"memory\"")
+        if instance is not None:
+            ctx._memory = (instance, mem)
+    view: memoryview
+    if hasattr(mem, "view"):
+        view = mem.view(caller)
+    elif hasattr(mem, "get_buffer_ptr"):
+        view = memoryview(mem.get_buffer_ptr(caller))
     elif not hasattr(mem, "data_ptr"):
-        buf = mem  # a memory object with the buffer protocol
+        view = memoryview(mem)  # a memory object with the buffer protocol
     else:
         import ctypes
 
         n = mem.data_len(caller)
         ptr = mem.data_ptr(caller)
-        buf = (ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents)) if n else b""
-    view = memoryview(buf)
+        view = memoryview((ctypes.c_ubyte * n).from_address(ctypes.addressof(ptr.contents))
+                          if n else bytearray())
     return view.cast("B") if view.format != "B" else view
 
 
@@ -1806,10 +1826,9 @@ def _make_host_function(name: str, get_context: Callable[[Any], WasiContext]
         ctx = get_context(caller)
         if ctx is None:
             raise Trap("WASI is not configured for this store (call Store.set_wasi first)")
-        raw = tuple(a & m for a, m in zip(args, masks))
         try:
-            impl = _Impl(ctx, _Mem(_memory_view(caller)))
-            return int(method(impl, *raw))
+            impl = _Impl(ctx, _Mem(_memory_view(caller, ctx)))
+            return int(method(impl, *map(int.__and__, args, masks)))
         except WasiError as exc:
             return int(exc.errno)
         except _Fault:
