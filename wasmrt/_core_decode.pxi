@@ -40,8 +40,13 @@ cdef int malformed(str reason, Reader* r, const uint8_t* at=NULL) except -1:
     raise DecodeError(reason, <Py_ssize_t>((at if at != NULL else r.p) - r.base))
 
 
-cdef int unsupported(str what, Reader* r, const uint8_t* at) except -1:
-    raise UnsupportedFeatureError("unsupported feature: " + what, <Py_ssize_t>(at - r.base))
+cdef int unsupported(str what, Reader* r, const uint8_t* at, str malformed_as=None) except -1:
+    """Reject a 3.0 encoding.  ``malformed_as``: the Wasm 2.0 wording for the same bytes
+    (which 2.0 calls malformed), put first so the message keeps the spec's prefix."""
+    cdef str reason = "unsupported feature: " + what
+    if malformed_as is not None:
+        reason = f"{malformed_as} ({reason})"
+    raise UnsupportedFeatureError(reason, <Py_ssize_t>(at - r.base))
 
 
 cdef str rd_str(Reader* r):
@@ -108,9 +113,9 @@ cdef int read_limits(Reader* r, int64_t* mn, int64_t* mx, bint memory) except -1
         malformed("integer representation too long", r, at)
     if flags > 1:
         if memory and (flags == 2 or flags == 3):
-            unsupported("shared memory (threads)", r, at)
+            unsupported("shared memory (threads)", r, at, "integer too large")
         if flags <= 7:
-            unsupported("64-bit memories and tables (memory64)", r, at)
+            unsupported("64-bit memories and tables (memory64)", r, at, "integer too large")
         malformed("integer too large", r, at)
     mn[0] = rd_u32(r)
     mx[0] = rd_u32(r) if flags == 1 else -1
@@ -390,7 +395,7 @@ cdef class Decoder:
                 m.globals.append(GlobalInfo(desc, None, True))
                 m.num_imported_globals += 1
             elif kind == 4:
-                unsupported("exception handling (tag import)", r, at)
+                unsupported("exception handling (tag import)", r, at, "malformed import kind")
             else:
                 malformed("malformed import kind", r, at)
             m.imports.append(ImportInfo(module, name, kind, desc))
