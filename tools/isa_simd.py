@@ -59,32 +59,60 @@ class SimdOp(NamedTuple):
 SIMD_OPS: list[SimdOp] = []
 
 
-def _add(wasm: str, opcode: int, kind: str, width: int = 0, scalar: str = "",
-         relaxed: bool = False) -> None:
+def _add(
+    wasm: str, opcode: int, kind: str, width: int = 0, scalar: str = "", relaxed: bool = False
+) -> None:
     SIMD_OPS.append(SimdOp(wasm, opcode, kind, width, scalar, relaxed))
 
 
 # Memory: plain, extending, splat, zero, lane.
 _add("v128.load", 0x00, "load", 16)
-for _i, (_n, _w) in enumerate([("8x8_s", 8), ("8x8_u", 8), ("16x4_s", 8), ("16x4_u", 8),
-                               ("32x2_s", 8), ("32x2_u", 8), ("8_splat", 1), ("16_splat", 2),
-                               ("32_splat", 4), ("64_splat", 8)]):
+for _i, (_n, _w) in enumerate(
+    [
+        ("8x8_s", 8),
+        ("8x8_u", 8),
+        ("16x4_s", 8),
+        ("16x4_u", 8),
+        ("32x2_s", 8),
+        ("32x2_u", 8),
+        ("8_splat", 1),
+        ("16_splat", 2),
+        ("32_splat", 4),
+        ("64_splat", 8),
+    ]
+):
     _add(f"v128.load{_n}", 0x01 + _i, "load", _w)
 _add("v128.store", 0x0B, "store", 16)
 _add("v128.const", 0x0C, "const")
 _add("i8x16.shuffle", 0x0D, "shuffle")
 _add("i8x16.swizzle", 0x0E, "bin")
-for _i, (_s, _t) in enumerate([("i8x16", "i32"), ("i16x8", "i32"), ("i32x4", "i32"),
-                               ("i64x2", "i64"), ("f32x4", "f32"), ("f64x2", "f64")]):
+for _i, (_s, _t) in enumerate(
+    [
+        ("i8x16", "i32"),
+        ("i16x8", "i32"),
+        ("i32x4", "i32"),
+        ("i64x2", "i64"),
+        ("f32x4", "f32"),
+        ("f64x2", "f64"),
+    ]
+):
     _add(f"{_s}.splat", 0x0F + _i, "splat", scalar=_t)
-_LANES = [("i8x16.extract_lane_s", "extract", "i32"), ("i8x16.extract_lane_u", "extract", "i32"),
-          ("i8x16.replace_lane", "replace", "i32"),
-          ("i16x8.extract_lane_s", "extract", "i32"), ("i16x8.extract_lane_u", "extract", "i32"),
-          ("i16x8.replace_lane", "replace", "i32"),
-          ("i32x4.extract_lane", "extract", "i32"), ("i32x4.replace_lane", "replace", "i32"),
-          ("i64x2.extract_lane", "extract", "i64"), ("i64x2.replace_lane", "replace", "i64"),
-          ("f32x4.extract_lane", "extract", "f32"), ("f32x4.replace_lane", "replace", "f32"),
-          ("f64x2.extract_lane", "extract", "f64"), ("f64x2.replace_lane", "replace", "f64")]
+_LANES = [
+    ("i8x16.extract_lane_s", "extract", "i32"),
+    ("i8x16.extract_lane_u", "extract", "i32"),
+    ("i8x16.replace_lane", "replace", "i32"),
+    ("i16x8.extract_lane_s", "extract", "i32"),
+    ("i16x8.extract_lane_u", "extract", "i32"),
+    ("i16x8.replace_lane", "replace", "i32"),
+    ("i32x4.extract_lane", "extract", "i32"),
+    ("i32x4.replace_lane", "replace", "i32"),
+    ("i64x2.extract_lane", "extract", "i64"),
+    ("i64x2.replace_lane", "replace", "i64"),
+    ("f32x4.extract_lane", "extract", "f32"),
+    ("f32x4.replace_lane", "replace", "f32"),
+    ("f64x2.extract_lane", "extract", "f64"),
+    ("f64x2.replace_lane", "replace", "f64"),
+]
 for _i, (_n, _k, _t) in enumerate(_LANES):
     _add(_n, 0x15 + _i, _k, scalar=_t)
 _CMP_I = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
@@ -203,21 +231,32 @@ KIND_CELLS: dict[str, tuple[str, ...]] = {
     "global_set": ("a=src hi=global",),
 }
 KIND_EFFECT = {
-    "const": "-> v128", "load": "i32 -> v128", "store": "i32 v128 ->",
-    "load_lane": "i32 v128 -> v128", "store_lane": "i32 v128 ->", "splat": "{t} -> v128",
-    "extract": "v128 -> {t}", "replace": "v128 {t} -> v128", "shuffle": "v128 v128 -> v128",
-    "un": "v128 -> v128", "bin": "v128 v128 -> v128", "tern": "v128 v128 v128 -> v128",
-    "test": "v128 -> i32", "shift": "v128 i32 -> v128", "select": "v128 v128 i32 -> v128",
-    "global_get": "-> v128", "global_set": "v128 ->",
+    "const": "-> v128",
+    "load": "i32 -> v128",
+    "store": "i32 v128 ->",
+    "load_lane": "i32 v128 -> v128",
+    "store_lane": "i32 v128 ->",
+    "splat": "{t} -> v128",
+    "extract": "v128 -> {t}",
+    "replace": "v128 {t} -> v128",
+    "shuffle": "v128 v128 -> v128",
+    "un": "v128 -> v128",
+    "bin": "v128 v128 -> v128",
+    "tern": "v128 v128 v128 -> v128",
+    "test": "v128 -> i32",
+    "shift": "v128 i32 -> v128",
+    "select": "v128 v128 i32 -> v128",
+    "global_get": "-> v128",
+    "global_set": "v128 ->",
 }
 KIND_DOC = {
     "const": "fp[dst..+2) = the 16 immediate bytes (lo, hi).",
     "load": "fp[dst..+2) = {w} from memory[u32(fp[addr]) + offset] ({n} bytes).",
     "store": "{w}: store fp[val..+2) at memory[u32(fp[addr]) + offset].",
     "load_lane": "fp[dst..+2) = fp[vec..+2) with lane `lane` loaded ({n} bytes) from "
-                 "memory[u32(fp[addr]) + offset].",
+    "memory[u32(fp[addr]) + offset].",
     "store_lane": "{w}: store lane `lane` of fp[val..+2) ({n} bytes) at "
-                  "memory[u32(fp[addr]) + offset].",
+    "memory[u32(fp[addr]) + offset].",
     "splat": "fp[dst..+2) = {w}(fp[x]).",
     "extract": "fp[dst] = {w}(fp[x..+2), lane).",
     "replace": "fp[dst..+2) = {w}(fp[x..+2), lane, fp[val]).",
@@ -241,9 +280,17 @@ def isa_rows() -> list[dict]:
         doc = KIND_DOC[o.kind].format(w=o.wasm, n=o.width)
         if o.relaxed:
             doc += " Relaxed SIMD (deterministic choice, see wasmrt_simd.h)."
-        rows.append({"name": o.name, "cells": KIND_CELLS[o.kind],
-                         "effect": KIND_EFFECT[o.kind].format(t=o.scalar), "doc": doc, "wasm": (o.wasm,),
-                         "traps": (TRAP_MEM,) if o.width else (), "kind": "simd"})
+        rows.append(
+            {
+                "name": o.name,
+                "cells": KIND_CELLS[o.kind],
+                "effect": KIND_EFFECT[o.kind].format(t=o.scalar),
+                "doc": doc,
+                "wasm": (o.wasm,),
+                "traps": (TRAP_MEM,) if o.width else (),
+                "kind": "simd",
+            }
+        )
     return rows
 
 

@@ -26,16 +26,66 @@ OPS = {o.wasm: o for o in SIMD_OPS}
 LANE_COUNT = {"i8x16": 16, "i16x8": 8, "i32x4": 4, "i64x2": 2, "f32x4": 4, "f64x2": 2}
 
 # ---- inputs ----------------------------------------------------------------------------
-F32_EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, float("inf"), float("-inf"),
-            3.4028234663852886e38, 1.1754943508222875e-38, 1e-45, 2147483648.0, -2147483648.0,
-            -2147483904.0, 4294967296.0, 4294967040.0, 16777217.0, 1e10, -1e10, 0.49999997]
+F32_EDGE = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    1.5,
+    -1.5,
+    2.5,
+    -2.5,
+    float("inf"),
+    float("-inf"),
+    3.4028234663852886e38,
+    1.1754943508222875e-38,
+    1e-45,
+    2147483648.0,
+    -2147483648.0,
+    -2147483904.0,
+    4294967296.0,
+    4294967040.0,
+    16777217.0,
+    1e10,
+    -1e10,
+    0.49999997,
+]
 F32_NAN_BITS = [0x7FC00000, 0xFFC00000, 0x7FA00000, 0x7F800001, 0xFFC12345]
-F64_EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, float("inf"), float("-inf"),
-            1.7976931348623157e308, 2.2250738585072014e-308, 5e-324, 2147483647.0,
-            2147483647.5, -2147483648.5, -2147483649.0, 4294967295.5, 4294967296.0, 1e300,
-            0.49999999999999994, 4503599627370497.0]
-F64_NAN_BITS = [0x7FF8000000000000, 0xFFF8000000000000, 0x7FF4000000000000,
-                0x7FF0000000000001, 0xFFF8000000012345]
+F64_EDGE = [
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -0.5,
+    1.5,
+    -1.5,
+    2.5,
+    -2.5,
+    float("inf"),
+    float("-inf"),
+    1.7976931348623157e308,
+    2.2250738585072014e-308,
+    5e-324,
+    2147483647.0,
+    2147483647.5,
+    -2147483648.5,
+    -2147483649.0,
+    4294967295.5,
+    4294967296.0,
+    1e300,
+    0.49999999999999994,
+    4503599627370497.0,
+]
+F64_NAN_BITS = [
+    0x7FF8000000000000,
+    0xFFF8000000000000,
+    0x7FF4000000000000,
+    0x7FF0000000000001,
+    0xFFF8000000012345,
+]
 
 
 def _int_edges(bits: int) -> list[int]:
@@ -62,8 +112,10 @@ def _vector(shape: str, rng: random.Random) -> bytes:
     if rng.random() < 0.25:
         return rng.randbytes(16)
     lanes = LANE_COUNT[shape]
-    return b"".join(_edge_lane(shape, rng) if rng.random() < 0.8 else
-                    rng.randbytes(16 // lanes) for _ in range(lanes))
+    return b"".join(
+        _edge_lane(shape, rng) if rng.random() < 0.8 else rng.randbytes(16 // lanes)
+        for _ in range(lanes)
+    )
 
 
 def _input_shape(o: SimdOp) -> str:
@@ -88,8 +140,9 @@ def cases(o: SimdOp, n: int, seed: int = 0) -> list[tuple]:
         elif o.kind == "tern":
             out.append((_vector(shape, rng), _vector(shape, rng), _vector(shape, rng)))
         elif o.kind == "shift":
-            count = rng.choice([0, 1, 7, 8, 15, 16, 31, 32, 63, 64, 65, 0xFFFFFFFF,
-                                rng.getrandbits(32)])
+            count = rng.choice(
+                [0, 1, 7, 8, 15, 16, 31, 32, 63, 64, 65, 0xFFFFFFFF, rng.getrandbits(32)]
+            )
             out.append((_vector(shape, rng), count))
         elif o.kind == "splat":
             out.append((int.from_bytes(_edge_lane(o.wasm[:5], rng), "little"),))
@@ -102,8 +155,12 @@ def cases(o: SimdOp, n: int, seed: int = 0) -> list[tuple]:
 
 
 # ---- the oracle -------------------------------------------------------------------------
-SCALAR_MEM = {"i32": ("i32.load", "i32.store"), "i64": ("i64.load", "i64.store"),
-              "f32": ("f32.load", "f32.store"), "f64": ("f64.load", "f64.store")}
+SCALAR_MEM = {
+    "i32": ("i32.load", "i32.store"),
+    "i64": ("i64.load", "i64.store"),
+    "f32": ("f32.load", "f32.store"),
+    "f64": ("f64.load", "f64.store"),
+}
 STRIDE = 64  # per case: operand a at +0, b at +16, c at +32, result at +48
 
 
@@ -156,7 +213,8 @@ def oracle(o: SimdOp, all_args: list[tuple], imm: str = "", api=None) -> list[by
     """Run `o` in wasmtime (or `api`, a wasmtime-py compatible module) over every case;
     each result as the 16 bytes at +48."""
     wasmtime = api or pytest.importorskip(
-        "wasmtime", reason="wasmtime-py (the oracle) is not installed")
+        "wasmtime", reason="wasmtime-py (the oracle) is not installed"
+    )
     config = wasmtime.Config()
     config.wasm_relaxed_simd = True
     if api is None:
@@ -170,7 +228,7 @@ def oracle(o: SimdOp, all_args: list[tuple], imm: str = "", api=None) -> list[by
     mem.write(store, data, 0)
     inst.exports(store)["run"](store, len(all_args))
     raw = mem.read(store, 0, len(data))
-    return [raw[i * STRIDE + 48:i * STRIDE + 64] for i in range(len(all_args))]
+    return [raw[i * STRIDE + 48 : i * STRIDE + 64] for i in range(len(all_args))]
 
 
 # ---- comparing ----------------------------------------------------------------------------
@@ -178,7 +236,7 @@ EXACT_FLOAT = ("abs", "neg", "splat", "extract_lane", "replace_lane", "convert")
 
 
 def _float_result(o: SimdOp) -> str | None:
-    """"f32"/"f64" when the result lanes are floats subject to the NaN rules."""
+    """ "f32"/"f64" when the result lanes are floats subject to the NaN rules."""
     shape, name = o.wasm.split(".")
     if name in ("eq", "ne", "lt", "gt", "le", "ge") or any(k in name for k in EXACT_FLOAT):
         return None
@@ -195,8 +253,8 @@ def same_result(o: SimdOp, ours: bytes, theirs: bytes) -> bool:
     size, fmt, quiet = (4, "<I", 0x00400000) if ft == "f32" else (8, "<Q", 0x0008000000000000)
     exp = 0x7F800000 if ft == "f32" else 0x7FF0000000000000
     for i in range(0, 16, size):
-        x = struct.unpack(fmt, ours[i:i + size])[0]
-        y = struct.unpack(fmt, theirs[i:i + size])[0]
+        x = struct.unpack(fmt, ours[i : i + size])[0]
+        y = struct.unpack(fmt, theirs[i : i + size])[0]
         if x == y:
             continue
         x_nan = (x & exp) == exp and x & (quiet * 2 - 1)
@@ -210,7 +268,7 @@ def ours(o: SimdOp, args: tuple, lane: int = 0, imm: bytes = b"") -> bytes:
     """Our result for one case, as the 16 bytes the oracle module stores."""
     if o.kind == "extract":
         r = _simd_eval(o.wasm, args[0], lane=lane)
-        return r.to_bytes(16, "little")[:{"i32": 4, "f32": 4}.get(o.scalar, 8)].ljust(16, b"\0")
+        return r.to_bytes(16, "little")[: {"i32": 4, "f32": 4}.get(o.scalar, 8)].ljust(16, b"\0")
     if o.kind == "test":
         return _simd_eval(o.wasm, *args).to_bytes(4, "little").ljust(16, b"\0")
     if o.kind == "replace":
@@ -224,7 +282,7 @@ def _pad_result(o: SimdOp, theirs: bytes) -> bytes:
     if o.kind == "test":
         return theirs[:4].ljust(16, b"\0")
     if o.kind == "extract":
-        return theirs[:{"i32": 4, "f32": 4}.get(o.scalar, 8)].ljust(16, b"\0")
+        return theirs[: {"i32": 4, "f32": 4}.get(o.scalar, 8)].ljust(16, b"\0")
     return theirs
 
 
@@ -240,7 +298,8 @@ def test_against_wasmtime(op: SimdOp) -> None:
         mine = ours(op, a)
         assert same_result(op, mine, _pad_result(op, theirs)), (
             f"{op.wasm}{tuple(x.hex() if isinstance(x, bytes) else x for x in a)}: "
-            f"ours {mine.hex()} wasmtime {theirs.hex()}")
+            f"ours {mine.hex()} wasmtime {theirs.hex()}"
+        )
 
 
 @pytest.mark.parametrize("op", VALUE_OPS, ids=[o.wasm for o in VALUE_OPS])
@@ -252,7 +311,8 @@ def test_pipeline_against_wasmtime(op: SimdOp, runnable_wasmrt) -> None:  # type
     for a, mine, theirs in zip(args, oracle(op, args, api=runnable_wasmrt), expected):
         assert same_result(op, _pad_result(op, mine), _pad_result(op, theirs)), (
             f"{op.wasm}{tuple(x.hex() if isinstance(x, bytes) else x for x in a)}: "
-            f"wasmrt {mine.hex()} wasmtime {theirs.hex()}")
+            f"wasmrt {mine.hex()} wasmtime {theirs.hex()}"
+        )
 
 
 LANE_OPS = [o for o in SIMD_OPS if o.kind in ("extract", "replace")]
@@ -274,8 +334,12 @@ def test_shuffle_against_wasmtime() -> None:
     """i8x16.shuffle picks lanes of both operands for random index patterns."""
     rng = random.Random(5)
     o = OPS["i8x16.shuffle"]
-    for pattern in [list(range(16)), list(range(16, 32)), [31 - i for i in range(16)],
-                    *[[rng.randrange(32) for _ in range(16)] for _ in range(8)]]:
+    for pattern in [
+        list(range(16)),
+        list(range(16, 32)),
+        [31 - i for i in range(16)],
+        *[[rng.randrange(32) for _ in range(16)] for _ in range(8)],
+    ]:
         args = cases(o, 10, seed=pattern[0])
         expected = oracle(o, args, imm=" " + " ".join(map(str, pattern)))
         for a, theirs in zip(args, expected):
@@ -288,29 +352,62 @@ def v(fmt: str, *lanes: float) -> bytes:
     return struct.pack("<" + fmt * len(lanes), *lanes)
 
 
-@pytest.mark.parametrize("op,args,expected", [
-    ("i8x16.add_sat_s", (v("b", *[127] * 16), v("b", *[1] * 16)), v("b", *[127] * 16)),
-    ("i8x16.sub_sat_u", (v("B", *[1] * 16), v("B", *[2] * 16)), bytes(16)),
-    ("i8x16.abs", (v("b", *[-128] * 16),), v("b", *[-128] * 16)),
-    ("i8x16.popcnt", (v("B", *range(16)),), v("B", 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4)),
-    ("i8x16.swizzle", (v("B", *range(100, 116)), v("B", 15, 16, 255, 0, *range(12))),
-     v("B", 115, 0, 0, 100, *range(100, 112))),
-    ("i16x8.q15mulr_sat_s", (v("h", *[-32768] * 8), v("h", *[-32768] * 8)), v("h", *[32767] * 8)),
-    ("i32x4.dot_i16x8_s", (v("h", *[-32768] * 8), v("h", *[-32768] * 8)), v("i", *[-2**31] * 4)),
-    ("i16x8.narrow_i32x4_u", (v("i", -1, 65536, 300, 0), v("i", 70000, 1, -5, 65535)),
-     v("H", 0, 65535, 300, 0, 65535, 1, 0, 65535)),
-    ("f32x4.min", (v("f", -0.0, 0.0, 1.0, 2.0), v("f", 0.0, -0.0, float("nan"), 1.0)), None),
-    ("f32x4.pmin", (v("f", 0.0, -0.0, 1.0, float("nan")), v("f", -0.0, 0.0, float("nan"), 1.0)),
-     v("f", 0.0, -0.0, 1.0, float("nan"))),
-    ("f32x4.nearest", (v("f", 0.5, 1.5, -2.5, -0.5),), v("f", 0.0, 2.0, -2.0, -0.0)),
-    ("i32x4.trunc_sat_f32x4_u", (v("f", -0.9, float("nan"), 4294967296.0, 3.7),),
-     v("I", 0, 0, 4294967295, 3)),
-    ("i32x4.trunc_sat_f64x2_s_zero", (v("d", -1e300, 2147483647.9),),
-     v("i", -2**31, 2147483647, 0, 0)),
-    ("f32x4.convert_i32x4_u", (v("I", 0xFFFFFFFF, 0x80000001, 16777217, 1),),
-     v("f", 4294967296.0, 2147483648.0, 16777216.0, 1.0)),
-    ("i64x2.shr_s", (v("q", -8, 8), 65), v("q", -4, 4)),
-])
+@pytest.mark.parametrize(
+    "op,args,expected",
+    [
+        ("i8x16.add_sat_s", (v("b", *[127] * 16), v("b", *[1] * 16)), v("b", *[127] * 16)),
+        ("i8x16.sub_sat_u", (v("B", *[1] * 16), v("B", *[2] * 16)), bytes(16)),
+        ("i8x16.abs", (v("b", *[-128] * 16),), v("b", *[-128] * 16)),
+        (
+            "i8x16.popcnt",
+            (v("B", *range(16)),),
+            v("B", 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4),
+        ),
+        (
+            "i8x16.swizzle",
+            (v("B", *range(100, 116)), v("B", 15, 16, 255, 0, *range(12))),
+            v("B", 115, 0, 0, 100, *range(100, 112)),
+        ),
+        (
+            "i16x8.q15mulr_sat_s",
+            (v("h", *[-32768] * 8), v("h", *[-32768] * 8)),
+            v("h", *[32767] * 8),
+        ),
+        (
+            "i32x4.dot_i16x8_s",
+            (v("h", *[-32768] * 8), v("h", *[-32768] * 8)),
+            v("i", *[-(2**31)] * 4),
+        ),
+        (
+            "i16x8.narrow_i32x4_u",
+            (v("i", -1, 65536, 300, 0), v("i", 70000, 1, -5, 65535)),
+            v("H", 0, 65535, 300, 0, 65535, 1, 0, 65535),
+        ),
+        ("f32x4.min", (v("f", -0.0, 0.0, 1.0, 2.0), v("f", 0.0, -0.0, float("nan"), 1.0)), None),
+        (
+            "f32x4.pmin",
+            (v("f", 0.0, -0.0, 1.0, float("nan")), v("f", -0.0, 0.0, float("nan"), 1.0)),
+            v("f", 0.0, -0.0, 1.0, float("nan")),
+        ),
+        ("f32x4.nearest", (v("f", 0.5, 1.5, -2.5, -0.5),), v("f", 0.0, 2.0, -2.0, -0.0)),
+        (
+            "i32x4.trunc_sat_f32x4_u",
+            (v("f", -0.9, float("nan"), 4294967296.0, 3.7),),
+            v("I", 0, 0, 4294967295, 3),
+        ),
+        (
+            "i32x4.trunc_sat_f64x2_s_zero",
+            (v("d", -1e300, 2147483647.9),),
+            v("i", -(2**31), 2147483647, 0, 0),
+        ),
+        (
+            "f32x4.convert_i32x4_u",
+            (v("I", 0xFFFFFFFF, 0x80000001, 16777217, 1),),
+            v("f", 4294967296.0, 2147483648.0, 16777216.0, 1.0),
+        ),
+        ("i64x2.shr_s", (v("q", -8, 8), 65), v("q", -4, 4)),
+    ],
+)
 def test_known_values(op: str, args: tuple, expected: bytes | None) -> None:
     """Edge cases whose results the spec fixes exactly."""
     r = _simd_eval(op, *args)
@@ -337,20 +434,27 @@ def test_loads_and_stores() -> None:
     """Every load/store form reads and writes the right bytes and checks bounds."""
     mem = bytearray(range(64))
     assert _simd_eval("v128.load", 3, memory=mem, offset=1) == bytes(range(4, 20))
-    assert _simd_eval("v128.load8x8_s", 0x78, memory=bytearray(b"\x80\x7f" * 64)) == \
-        v("h", *[-128, 127] * 4)
+    assert _simd_eval("v128.load8x8_s", 0x78, memory=bytearray(b"\x80\x7f" * 64)) == v(
+        "h", *[-128, 127] * 4
+    )
     assert _simd_eval("v128.load16x4_u", 0, memory=bytearray(b"\xff" * 8)) == v("I", *[65535] * 4)
     assert _simd_eval("v128.load32x2_s", 0, memory=bytearray(b"\xff" * 8)) == v("q", -1, -1)
     assert _simd_eval("v128.load16_splat", 2, memory=mem) == bytes([2, 3] * 8)
     assert _simd_eval("v128.load64_zero", 8, memory=mem) == bytes(range(8, 16)) + bytes(8)
-    assert _simd_eval("v128.load32_lane", 4, bytes(16), lane=2, memory=mem) == \
-        bytes(8) + bytes(range(4, 8)) + bytes(4)
+    assert _simd_eval("v128.load32_lane", 4, bytes(16), lane=2, memory=mem) == bytes(8) + bytes(
+        range(4, 8)
+    ) + bytes(4)
     _simd_eval("v128.store16_lane", 60, bytes(range(200, 216)), lane=7, memory=mem)
     assert mem[60:64] == bytes([214, 215, 62, 63])
     _simd_eval("v128.store", 48, bytes(16), memory=mem)
     assert mem[48:] == bytes(16)
-    for op, addr, offset in [("v128.load", 49, 0), ("v128.load", 0, 49), ("v128.load8_splat", 64, 0),
-                             ("v128.load64_zero", 0xFFFFFFFF, 0), ("v128.store8_lane", 0, 64)]:
+    for op, addr, offset in [
+        ("v128.load", 49, 0),
+        ("v128.load", 0, 49),
+        ("v128.load8_splat", 64, 0),
+        ("v128.load64_zero", 0xFFFFFFFF, 0),
+        ("v128.store8_lane", 0, 64),
+    ]:
         args = (addr, bytes(16)) if "store" in op else (addr,)
         with pytest.raises(IndexError, match="out of bounds memory access"):
             _simd_eval(op, *args, memory=mem, offset=offset)
@@ -407,8 +511,18 @@ def _q(b: bytes) -> list[int]:
     return list(struct.unpack("<2q", b))
 
 
-def _run_handler(o: SimdOp, a: bytes, b: bytes, c: bytes, x: int, addr: int = 0, lane: int = 0,
-                 offset: int = 0, imm: bytes = bytes(16), memory=None):
+def _run_handler(
+    o: SimdOp,
+    a: bytes,
+    b: bytes,
+    c: bytes,
+    x: int,
+    addr: int = 0,
+    lane: int = 0,
+    offset: int = 0,
+    imm: bytes = bytes(16),
+    memory=None,
+):
     from .conftest import Rig
 
     rig = Rig()
@@ -474,8 +588,7 @@ def test_memory_handler(op: SimdOp) -> None:
     ref = bytearray(data)
     v = bytes(range(100, 116))
     lane = LANE_COUNT["i8x16"] // op.width - 1 if op.kind.endswith("lane") else 0
-    got = _run_handler(op, v, bytes(16), bytes(16), 0, addr=1000, lane=lane, offset=24,
-                       memory=mem)
+    got = _run_handler(op, v, bytes(16), bytes(16), 0, addr=1000, lane=lane, offset=24, memory=mem)
     if op.kind.startswith("load"):
         extra = (v,) if op.kind == "load_lane" else ()
         assert got == _simd_eval(op.wasm, 1000, *extra, lane=lane, offset=24, memory=ref)
@@ -484,8 +597,9 @@ def test_memory_handler(op: SimdOp) -> None:
         assert mem.read(0, 65536) == bytes(ref)
     for addr, offset in [(65536 - op.width + 1, 0), (0, 65536), (0xFFFFFFFF, 1)]:
         with pytest.raises(Trap, match="out of bounds memory access"):
-            _run_handler(op, v, bytes(16), bytes(16), 0, addr=addr, lane=lane, offset=offset,
-                         memory=mem)
+            _run_handler(
+                op, v, bytes(16), bytes(16), 0, addr=addr, lane=lane, offset=offset, memory=mem
+            )
     _run_handler(op, v, bytes(16), bytes(16), 0, addr=65536 - op.width, lane=lane, memory=mem)
 
 
@@ -501,16 +615,26 @@ def test_v128_params_and_results() -> None:
     from .conftest import Rig
 
     rig = Rig()
-    fi = rig.func(0, [("i8x16_add", {"dst": 4, "x": 0, "y": 2}), ("ret_n", {"src": 4, "n": 2})],
-                  [V128, V128], [V128])
+    fi = rig.func(
+        0,
+        [("i8x16_add", {"dst": 4, "x": 0, "y": 2}), ("ret_n", {"src": 4, "n": 2})],
+        [V128, V128],
+        [V128],
+    )
     assert fi(_A, _B) == _SUM
-    assert fi(bytes(range(16)), -1) == int.from_bytes(bytes((i - 1) & 0xFF for i in range(16)), "little")
+    assert fi(bytes(range(16)), -1) == int.from_bytes(
+        bytes((i - 1) & 0xFF for i in range(16)), "little"
+    )
     with pytest.raises(TypeError, match="16 bytes"):
         fi(b"short", 0)
     with pytest.raises(TypeError, match="v128"):
         fi(1.5, 0)
-    pair = rig.func(1, [("copy2", {"dst0": 3, "src0": 0, "dst1": 4, "src1": 1}), ("ret_n", {"src": 2, "n": 3})],
-                    [V128, I64], [I64, V128])
+    pair = rig.func(
+        1,
+        [("copy2", {"dst0": 3, "src0": 0, "dst1": 4, "src1": 1}), ("ret_n", {"src": 2, "n": 3})],
+        [V128, I64],
+        [I64, V128],
+    )
     assert pair(_A, 7) == [7, _A]
 
 
@@ -527,8 +651,13 @@ def test_v128_through_a_host_function() -> None:
 
     hf = rig.store.new_host_func(host, [V128, I64], [V128], 0)
     rig.inst.set_func(1, hf)
-    fi = rig.func(0, [("call", {"base": 0, "func": 1}), ("ret_n", {"src": 0, "n": 2})],
-                  [V128, I64], [V128], max_slots=8)
+    fi = rig.func(
+        0,
+        [("call", {"base": 0, "func": 1}), ("ret_n", {"src": 0, "n": 2})],
+        [V128, I64],
+        [V128],
+        max_slots=8,
+    )
     assert fi(_A, 5) == _A ^ ((1 << 128) - 1)
     assert seen == [(_A, 5)]
 
@@ -541,10 +670,17 @@ def test_v128_global() -> None:
     g = rig.store.new_global(V128, True, bytes(range(16)))
     assert g.value == _A
     rig.inst.set_global(0, g)
-    fi = rig.func(0, [("v128_global_get", dict(dst=2, **{"global": 0})),
-                      ("i8x16_add", {"dst": 2, "x": 2, "y": 0}),
-                      ("v128_global_set", dict(src=2, **{"global": 0})),
-                      ("ret", {})], [V128], [])
+    fi = rig.func(
+        0,
+        [
+            ("v128_global_get", dict(dst=2, **{"global": 0})),
+            ("i8x16_add", {"dst": 2, "x": 2, "y": 0}),
+            ("v128_global_set", dict(src=2, **{"global": 0})),
+            ("ret", {}),
+        ],
+        [V128],
+        [],
+    )
     fi(_B)
     assert g.value == _SUM
     g.value = 0
@@ -569,7 +705,9 @@ def test_relaxed_simd_needs_the_feature() -> None:
             _core.compile_module(wasm)
         (func,) = _core.compile_module(wasm, relaxed).func_codes
         assert _core.disassemble(func, pcs=False).splitlines()[0].startswith(o.name + " ")
-    bad = wat2wasm("(module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0))))")
+    bad = wat2wasm(
+        "(module (func (param v128) (result v128) (f32x4.relaxed_madd (local.get 0) (local.get 0))))"
+    )
     with pytest.raises(ValidationError, match="type mismatch"):
         _core.compile_module(bad, relaxed)
 
