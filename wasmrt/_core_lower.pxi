@@ -279,7 +279,9 @@ cdef class Lowerer:
     cdef int32_t* arm             # br_table: trampoline per label depth
     cdef uint32_t func_index, type_index
     cdef uint32_t nparam_slots, nlocal_slots, nresult_slots, max_slots
-    cdef uint32_t nlocal_refs     # LV_LOCAL entries on the stack
+    cdef uint32_t nlocal_refs     # LV_LOCAL entries on the stack,
+    cdef uint32_t* lrefs          #   per local slot,
+    cdef uint32_t local_floor     #   all at stack index >= local_floor
     cdef bint live                # the code being lowered is reachable
     cdef bint fuel                # emit fuel checks at entry and loop heads
     cdef bint const_cond          # _emit_cond: value of a constant condition
@@ -301,6 +303,7 @@ cdef class Lowerer:
         self.fixs = NULL
         self.srcmap = NULL
         self.local_slot = NULL
+        self.lrefs = NULL
         self.arm = NULL
 
     def __dealloc__(self):
@@ -310,6 +313,7 @@ cdef class Lowerer:
         free(self.fixs)
         free(self.srcmap)
         free(self.local_slot)
+        free(self.lrefs)
         free(self.arm)
 
     # -- set-up and result -------------------------------------------------------------
@@ -332,6 +336,7 @@ cdef class Lowerer:
         self.label_pc = 0
         self.cur_off = 0
         self.nlocal_refs = 0
+        self.local_floor = 0
         self.fuel = (v.features & FEAT_METERING) != 0
         self._reserve_code(64)
         self.local_slot = <uint32_t*>realloc(self.local_slot, (v.nlocals + 1) * sizeof(uint32_t))
@@ -346,6 +351,10 @@ cdef class Lowerer:
             self.nparam_slots = slot
         self.nlocal_slots = slot
         self.max_slots = slot
+        self.lrefs = <uint32_t*>realloc(self.lrefs, (slot + 1) * sizeof(uint32_t))
+        if self.lrefs == NULL:
+            raise MemoryError()
+        memset(self.lrefs, 0, (slot + 1) * sizeof(uint32_t))
         self.nresult_slots = 0
         cdef const uint8_t* res = v.type_buf + v.type_off[t] + np
         for i in range(v.type_nr[t]):
@@ -446,10 +455,27 @@ cdef class Lowerer:
         e.bits = 0
         if e.home + nslots > self.max_slots:
             self.max_slots = e.home + nslots
-        if kind == LV_LOCAL:
-            self.nlocal_refs += 1
         self.nvals += 1
         return e
+
+    cdef LwVal* _push_local(self, uint32_t src, uint8_t nslots) except NULL:
+        """Push a read of the local at slot `src` (``local.get``: nothing emitted)."""
+        cdef LwVal* e = self._push(LV_TEMP, nslots)
+        self._make_local(self.nvals - 1, src)
+        return e
+
+    cdef inline void _make_local(self, uint32_t i, uint32_t src) noexcept:
+        """Entry i becomes a pending read of the local at slot `src`."""
+        self.vals[i].kind = LV_LOCAL
+        self.vals[i].src = src
+        self.nlocal_refs += 1
+        self.lrefs[src] += 1
+        if i < self.local_floor:
+            self.local_floor = i
+
+    cdef inline void _unref(self, LwVal* e) noexcept:
+        self.nlocal_refs -= 1
+        self.lrefs[e.src] -= 1
 
     cdef inline uint32_t _top_home(self) noexcept:
         """The home slot of the next entry to be pushed."""
@@ -461,7 +487,7 @@ cdef class Lowerer:
         while n:
             self.nvals -= 1
             if self.vals[self.nvals].kind == LV_LOCAL:
-                self.nlocal_refs -= 1
+                self._unref(&self.vals[self.nvals])
             n -= 1
 
     cdef LwCtrl* _push_ctrl(self) except NULL:
@@ -559,7 +585,7 @@ cdef class Lowerer:
             return 0
         self._move(e.home, e)
         if e.kind == LV_LOCAL:
-            self.nlocal_refs -= 1
+            self._unref(e)
         e.kind = LV_TEMP
         return 0
 
@@ -575,35 +601,21 @@ cdef class Lowerer:
     cdef int _preserve_locals(self) except -1:
         """Materialise every pending LV_LOCAL (before a control-flow construct)."""
         cdef uint32_t i
-        if self.nlocal_refs == 0:
-            return 0
-        for i in range(self.nvals):
-            if self.vals[i].kind == LV_LOCAL:
-                self._materialize(i)
+        if self.nlocal_refs:
+            for i in range(self.local_floor, self.nvals):
+                if self.vals[i].kind == LV_LOCAL:
+                    self._materialize(i)
+        self.local_floor = self.nvals
         return 0
 
     cdef int _preserve_local(self, uint32_t slot, uint32_t below) except -1:
-        """Materialise the pending LV_LOCALs of `slot` among entries [0, below)."""
-        cdef uint32_t i
-        if self.nlocal_refs == 0:
-            return 0
-        for i in range(below):
+        """Materialise the pending LV_LOCALs of `slot` (all among entries [0, below)),
+        newest first: amortised O(1), since a deep one was pushed long ago."""
+        cdef uint32_t i = below
+        while self.lrefs[slot] and i > self.local_floor:
+            i -= 1
             if self.vals[i].kind == LV_LOCAL and self.vals[i].src == slot:
                 self._materialize(i)
-        return 0
-
-    cdef bint _refers(self, uint32_t slot, uint32_t below) noexcept:
-        cdef uint32_t i
-        if self.nlocal_refs == 0:
-            return 0
-        for i in range(below):
-            if self.vals[i].kind == LV_LOCAL and self.vals[i].src == slot:
-                return 1
-        return 0
-
-    cdef inline int _produced(self, int32_t pc) noexcept:
-        """Record that the instruction at `pc` wrote the new top entry (a retarget candidate)."""
-        self.last_dst = pc
         return 0
 
     # -- emission helpers --------------------------------------------------------------
@@ -867,8 +879,7 @@ cdef class Lowerer:
         cdef int32_t pc
         cdef LwVal* e
         if op == 0x20:                                  # local.get x: [] -> [t]
-            e = self._push(LV_LOCAL, _vt_slots(v.locals[ins.idx]))
-            e.src = self.local_slot[ins.idx]
+            self._push_local(self.local_slot[ins.idx], _vt_slots(v.locals[ins.idx]))
         elif op == 0x21 or op == 0x22:                  # local.set/tee x: [t] -> [] / [t]
             self._set_local(v, ins.idx, op == 0x22)
         elif op == 0x41 or op == 0x43:                  # i32/f32.const: [] -> [t]
@@ -1032,9 +1043,7 @@ cdef class Lowerer:
             self.last_dst = -1
             self.last_cmp = -1
             if tee:
-                e.kind = LV_LOCAL
-                e.src = x
-                self.nlocal_refs += 1
+                self._make_local(top, x)
             else:
                 self._pop(1)
             return 0
@@ -1079,9 +1088,11 @@ cdef class Lowerer:
                     sy = y.src
                     bits = y.bits
                     self._pop(3)
-                    e = self._push(<uint8_t>sx, 1)
-                    e.src = sy
-                    e.bits = bits
+                    if sx == LV_LOCAL:
+                        self._push_local(sy, 1)
+                    else:
+                        e = self._push(<uint8_t>sx, 1)
+                        e.bits = bits
             else:
                 self._pop(2)
             return 0
