@@ -112,9 +112,17 @@ class Instance:
 
     def _init(self, store: Store, module: Module, runtime_imports: list[Any]) -> None:
         info = module._info
-        store._count(0, "instance")
-        store._count(1, "table", len(info.tables) - info.num_imported_tables)
-        store._count(2, "memory", len(info.memories) - info.num_imported_memories)
+        ntables = len(info.tables) - info.num_imported_tables
+        nmemories = len(info.memories) - info.num_imported_memories
+        if store._counted:
+            store._count(0, "instance")
+            store._count(1, "table", ntables)
+            store._count(2, "memory", nmemories)
+        else:  # no count limits set: just keep the tally
+            counts = store._counts
+            counts[0] += 1
+            counts[1] += ntables
+            counts[2] += nmemories
         self._store = store
         self._module = module
         self._exports: InstanceExports | None = None

@@ -50,6 +50,7 @@ class Store(_interp.StoreBase):
         self._wasi_state: Any = None
         self._limits = [_UNLIMITED] * 5  # memory_size, table_elements, instances, tables, memories
         self._counts = [0, 0, 0]  # instances, tables, memories created
+        self._counted = False  # whether a count limit (instances, tables, memories) is set
         self._closed = False
 
     def _context(self) -> Any:
@@ -116,6 +117,7 @@ class Store(_interp.StoreBase):
                 raise TypeError("expected an int")
             if value >= 0:
                 self._limits[i] = value
+        self._counted = any(limit >= 0 for limit in self._limits[2:])
 
     def _count(self, which: int, what: str, n: int = 1) -> None:
         """Account for ``n`` new instances (0), tables (1) or memories (2) against the limits."""
