@@ -108,9 +108,13 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
     return TRAP_NONE
 
 
+cdef enum:
+    MAX_TRAP_FRAMES = 1000      # innermost frames kept in a Trap's backtrace
+
+
 cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
     """The exception for trap `rc`: the stashed host exception, or a new `Trap` whose
-    frames are the activations above `depth0`, innermost first."""
+    frames are the activations above `depth0`, innermost first (at most MAX_TRAP_FRAMES)."""
     cdef Ctx* cx = &store.cx
     cdef uint32_t k
     cdef FuncRec* f
@@ -125,7 +129,7 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
     frames = []
     k = cx.depth
     pc = cx.trap_pc
-    while k > depth0:
+    while k > depth0 and len(frames) < MAX_TRAP_FRAMES:
         k -= 1
         f = cx.recs[k].func
         if f.code != NULL:

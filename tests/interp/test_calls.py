@@ -47,6 +47,15 @@ def test_deep_recursion_is_a_trap_not_a_crash() -> None:
     assert g(10) == 55
 
 
+def test_backtrace_keeps_the_innermost_thousand_frames() -> None:
+    rig = Rig(max_depth=5000)
+    f = rig.func(0, [("call", dict(base=0, func=0)), ("ret", {})], srcmap=[(0, 7)])
+    with pytest.raises(Trap) as ei:
+        f()
+    assert len(ei.value.frames) == 1000
+    assert all(fr.module_offset == 7 for fr in ei.value.frames)
+
+
 def test_slot_limit_exhaustion() -> None:
     rig = Rig(stack_slots=4096, max_depth=100000)
     f = rig.func(0, [("call", dict(base=8, func=0)), ("ret", {})], [], [], max_slots=64)
