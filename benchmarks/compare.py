@@ -18,6 +18,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from .programs import Program, micro_path, to_i32
 from .runtimes import HostFunc, Runtime
@@ -182,6 +183,10 @@ def environment(runtimes: list[str]) -> dict[str, str]:
         "Python": sys.version.split()[0] + f" ({platform.python_implementation()})",
         "Cython": cython,
         "gcc": _cmd_version(["gcc", "--version"]),
+        "load average at the end": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "wasmrt commit": _cmd_version(
+            ["git", "-C", str(Path(__file__).resolve().parent), "rev-parse", "--short", "HEAD"]
+        ),
     }
     from .runtimes import RUNTIMES
 
