@@ -2,7 +2,7 @@
 PYTHON ?= python3
 JOBS ?= 2
 
-.PHONY: build debug annotate test spec bench lint typecheck clean
+.PHONY: build debug annotate test spec bench lint typecheck clean fuzz asan
 
 build:
 	$(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
@@ -21,6 +21,31 @@ spec: build
 
 bench: build
 	$(PYTHON) -m benchmarks compare
+
+# The long fuzz run (issue 9): FUZZ_SECONDS of every fuzz target, findings in build/fuzz-findings.
+FUZZ_SECONDS ?= 1800
+fuzz: build
+	$(PYTHON) -m tests.robustness.fuzz --seconds $(FUZZ_SECONDS)
+
+# The extensions built with AddressSanitizer + UBSan in a copy of the tree (build/asan, so the
+# in-place build is untouched), then the spec suite and the robustness/fuzz tests run on them.
+# CPython itself is not instrumented: libasan is preloaded and leak checking is off.
+ASAN_DIR ?= build/asan
+ASAN_TESTS ?= tests/spec tests/robustness tests/core/test_hostile.py
+SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+SPEC_DIR = $(shell $(PYTHON) -c "from tests.conftest import spec_dir_path as p; print(p() or '')")
+BENCH_DIR = $(shell $(PYTHON) -c "from benchmarks.programs import bench_dir as p; print(p() or '')")
+asan:
+	rm -rf $(ASAN_DIR) && mkdir -p $(ASAN_DIR)
+	cp -rp wasmrt tests benchmarks setup.py pyproject.toml $(ASAN_DIR)/
+	rm -f $(ASAN_DIR)/wasmrt/*.so
+	cd $(ASAN_DIR) && CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)" \
+	    $(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
+	cd $(ASAN_DIR) && LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	    ASAN_OPTIONS=detect_leaks=0:halt_on_error=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    WASMRT_SPEC_DIR="$(SPEC_DIR)" WASMRT_BENCH_DIR="$(BENCH_DIR)" \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider -x $(ASAN_TESTS)
 
 lint:
 	ruff check wasmrt tests benchmarks tools

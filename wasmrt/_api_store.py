@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Union
 
-from . import _interp
+from . import _interp, _memory
 from ._api_engine import Engine
 from .errors import WasmtimeError
 
@@ -110,6 +110,8 @@ class Store(_interp.StoreBase):
           beyond it; ``memory.grow`` returns -1 and ``Memory.grow`` raises).
         * ``table_elements``: the maximum number of elements of any table.
         * ``instances``, ``tables``, ``memories``: how many may be created in this store.
+
+        The size limits also cap the memories and tables that already exist.
         """
         values = (memory_size, table_elements, instances, tables, memories)
         for i, value in enumerate(values):
@@ -118,6 +120,11 @@ class Store(_interp.StoreBase):
             if value >= 0:
                 self._limits[i] = value
         self._counted = any(limit >= 0 for limit in self._limits[2:])
+        for obj in self._context().objects:
+            if memory_size >= 0 and isinstance(obj, _memory.MemoryInstance):
+                _interp.memory_limit(obj, memory_size // 65536)
+            elif table_elements >= 0 and isinstance(obj, _interp.TableInstance):
+                _interp.table_limit(obj, table_elements)
 
     def _count(self, which: int, what: str, n: int = 1) -> None:
         """Account for ``n`` new instances (0), tables (1) or memories (2) against the limits."""

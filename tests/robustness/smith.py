@@ -1,0 +1,107 @@
+"""Random valid modules from ``wasm-tools smith`` and a runner that records what they do.
+
+``observe`` instantiates a module and calls every exported function with zero-valued
+arguments, then reads every exported memory and global: the same record, built once with
+wasmrt and once with wasmtime-py, must match (``--canonicalize-nans`` keeps NaN payloads
+out of memory, and float results compare NaN-to-NaN).  ``--ensure-termination`` makes
+smith insert a fuel counter, so every call ends, by a return or a trap.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import shutil
+import subprocess
+from typing import Any
+
+SMITH_FLAGS = [
+    "--ensure-termination", "--canonicalize-nans", "true", "--export-everything", "true",
+    "--max-imports", "0", "--max-memories", "1", "--max-memory32-bytes", "1048576",
+    "--max-tables", "2", "--min-funcs", "1",
+    "--simd-enabled", "false", "--reference-types-enabled", "true",
+    "--bulk-memory-enabled", "true", "--multi-value-enabled", "true",
+    "--saturating-float-to-int-enabled", "true", "--sign-extension-ops-enabled", "true",
+    "--exceptions-enabled", "false", "--gc-enabled", "false", "--memory64-enabled", "false",
+    "--relaxed-simd-enabled", "false", "--tail-call-enabled", "false",
+    "--threads-enabled", "false", "--wide-arithmetic-enabled", "false",
+    "--extended-const-enabled", "false", "--custom-page-sizes-enabled", "false",
+    "--shared-everything-threads-enabled", "false", "--custom-descriptors-enabled", "false",
+    "--compact-imports-enabled", "false",
+]
+
+
+def wasm_tools() -> str | None:
+    """The ``wasm-tools`` executable, or None when it is not installed."""
+    return shutil.which("wasm-tools")
+
+
+def smith(exe: str, seed: bytes, extra: list[str] | None = None) -> bytes:
+    """The module ``wasm-tools smith`` builds from the random bytes ``seed``."""
+    proc = subprocess.run([exe, "smith", *SMITH_FLAGS, *(extra or []), "-o", "/dev/stdout"],
+                          input=seed, capture_output=True, timeout=60, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"wasm-tools smith failed: {proc.stderr.decode(errors='replace')}")
+    return proc.stdout
+
+
+def seeds(tag: str, count: int) -> list[bytes]:
+    """``count`` reproducible random seeds for smith, derived from ``tag``."""
+    rng = random.Random(tag)
+    return [bytes(rng.randrange(256) for _ in range(rng.randint(100, 4000))) for _ in range(count)]
+
+
+def _zero(kind: str) -> Any:
+    return {"i32": 0, "i64": 0, "f32": 0.0, "f64": 0.0}.get(kind)
+
+
+def _norm(value: Any) -> Any:
+    """Results compared by value: NaNs equal each other, references only by presence."""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else value
+    if isinstance(value, (list, tuple)):
+        return tuple(_norm(v) for v in value)
+    if value is None or isinstance(value, int):
+        return value
+    if getattr(value, "value", 0) is None:  # wasmtime-py's null reference: a Val holding None
+        return None
+    return "ref"
+
+
+def observe(rt: Any, data: bytes, store: Any = None) -> list[tuple[Any, ...]]:
+    """What ``data`` does under runtime ``rt`` (the ``wasmrt`` or ``wasmtime`` module).
+
+    Returns a list of events: the instantiation outcome, then per exported function its
+    results or ``("trap",)``, then the contents of exported memories and globals.
+    """
+    if store is None:
+        store = rt.Store(rt.Engine())
+    module = rt.Module(store.engine, data)
+    events: list[tuple[Any, ...]] = []
+    try:
+        instance = rt.Instance(store, module, [])
+    except rt.Trap:
+        return [("instantiate", "trap")]
+    events.append(("instantiate", "ok"))
+    exports = instance.exports(store)
+    names = [e.name for e in module.exports]
+    for name in names:
+        item = exports[name]
+        if isinstance(item, rt.Func):
+            ty = item.type(store)
+            kinds = [str(p) for p in ty.params]
+            try:
+                result = item(store, *[_zero(k) for k in kinds])
+            except rt.Trap:
+                events.append((name, "trap"))
+            else:
+                events.append((name, _norm(result)))
+    for name in names:
+        item = exports[name]
+        if isinstance(item, rt.Memory):
+            events.append((name, "memory", item.size(store), bytes(item.read(store, 0, item.data_len(store)))))
+        elif isinstance(item, rt.Global):
+            events.append((name, "global", _norm(item.value(store))))
+        elif isinstance(item, rt.Table):
+            events.append((name, "table", item.size(store)))
+    return events
