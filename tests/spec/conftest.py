@@ -34,9 +34,13 @@ def script_pool(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
         for item in request.session.items
         if getattr(item, "originalname", "") == "test_wast" and hasattr(item, "callspec")
     ]
-    pool = ScriptPool(paths, request.config.getoption("--spec-api"))
+    pool = ScriptPool(paths, request.config.getoption("--spec-api", default="wasmrt"))
     yield pool
     pool.close()
+
+
+# The options exist only when this conftest is loaded at start-up (``pytest tests/spec``);
+# a run from the root loads it later, so every getoption() here has a default.
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,10 +51,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     results = config.stash.get(RESULTS, {})
     if not results:
         return
-    if config.getoption("--spec-table"):
+    if config.getoption("--spec-table", default=False):
         terminalreporter.write_line("")
         terminalreporter.write(format_table(results))
-    if config.getoption("--spec-regen"):
+    if config.getoption("--spec-regen", default=False):
         path = Path(__file__).with_name("expected_failures.txt")
         write_expected(path, results)
         terminalreporter.write_line(f"rewrote {path}: review the reasons before committing")

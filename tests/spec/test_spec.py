@@ -36,12 +36,12 @@ def test_expected_failures_list() -> None:
 
 @pytest.mark.parametrize("path", _FILES, ids=[p.name for p in _FILES])
 def test_wast(path: Path, request: pytest.FixtureRequest) -> None:
-    api = request.config.getoption("--spec-api")
+    api = request.config.getoption("--spec-api", default="wasmrt")
     if api == "wasmrt":
         request.getfixturevalue("runnable_wasmrt")
     result = request.getfixturevalue("script_pool").result(path)
     verdict = judge(path.name, result, load_expected() if api == "wasmrt" else Expected())
-    request.config.stash[RESULTS][path.name] = verdict
+    request.config.stash.setdefault(RESULTS, {})[path.name] = verdict
     if not verdict.ok:
         pytest.fail(verdict.report(), pytrace=False)
     if verdict.expected_failures:
