@@ -37,7 +37,7 @@ SPEC_DIR = $(shell $(PYTHON) -c "from tests.conftest import spec_dir_path as p; 
 BENCH_DIR = $(shell $(PYTHON) -c "from benchmarks.programs import bench_dir as p; print(p() or '')")
 asan:
 	rm -rf $(ASAN_DIR) && mkdir -p $(ASAN_DIR)
-	cp -rp wasmrt tests benchmarks setup.py pyproject.toml $(ASAN_DIR)/
+	cp -rp wasmrt tests benchmarks setup.py pyproject.toml README.md $(ASAN_DIR)/
 	rm -f $(ASAN_DIR)/wasmrt/*.so
 	cd $(ASAN_DIR) && CFLAGS="$(SANITIZE)" LDFLAGS="$(SANITIZE)" \
 	    $(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
