@@ -1,6 +1,6 @@
 """Every benchmark program returns its expected checksums (not a timing test).
 
-On wasmrt at ``n_small`` (skipped, with the reason, while wasmrt cannot run code yet), and
+On wasmrt at ``n_small``, and
 on pywasm3 when installed, which checks the benchmark harness itself.
 """
 

@@ -2,7 +2,7 @@
 
 ``run_wasi(...)`` runs a WASI command and returns its exit code, stdout and stderr.  The
 ``runtime`` fixture (tests/conftest.py) chooses who executes the wasm code: ``wasmrt``
-(skips while wasmrt cannot run code) or wasmtime-py (a development oracle for
+or wasmtime-py (a development oracle for
 ``wasmrt.wasi``, which provides WASI in both cases; skips when wasmtime-py is absent).
 
 ``run_native_wasi`` runs the same program under wasmtime-py's own WASI implementation, the

