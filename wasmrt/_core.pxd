@@ -52,23 +52,32 @@ cdef class FuncTypeInfo:
     """A function type: ``params``/``results`` are tuples of value-type codes.
 
     ``type_id`` is process-wide: two types have equal ``type_id`` iff their signatures are
-    equal (``call_indirect`` and import checks compare ids)."""
+    equal (``call_indirect`` and import checks compare ids).
+
+    ``offset``: byte offset of its entry (the 0x60 form byte) in the type section; -1 for
+    a type not decoded from a module.  The same holds for the ``offset`` of the other
+    structures below: where decoded, -1 otherwise.  Module-level ValidationErrors carry it."""
     cdef readonly tuple params
     cdef readonly tuple results
     cdef readonly int type_id
+    cdef readonly int64_t offset
 
 
 cdef class TableTypeInfo:
-    """``elem_type`` (0x70 funcref / 0x6F externref), ``min``, ``max`` (-1 if none)."""
+    """``elem_type`` (0x70 funcref / 0x6F externref), ``min``, ``max`` (-1 if none).
+    ``offset``: the table type's (its reftype byte), in the table or import section."""
     cdef readonly int elem_type
     cdef readonly int64_t min
     cdef readonly int64_t max
+    cdef readonly int64_t offset
 
 
 cdef class MemoryTypeInfo:
-    """Limits in 64 KiB pages: ``min``, ``max`` (-1 if none)."""
+    """Limits in 64 KiB pages: ``min``, ``max`` (-1 if none).  ``offset``: the memory
+    type's (its limits flag byte), in the memory or import section."""
     cdef readonly int64_t min
     cdef readonly int64_t max
+    cdef readonly int64_t offset
 
 
 cdef class GlobalTypeInfo:
@@ -79,18 +88,22 @@ cdef class GlobalTypeInfo:
 
 cdef class ImportInfo:
     """``module``, ``name``, ``kind`` (EXTERN_*) and ``desc``: a type index (func),
-    ``TableTypeInfo``, ``MemoryTypeInfo`` or ``GlobalTypeInfo``."""
+    ``TableTypeInfo``, ``MemoryTypeInfo`` or ``GlobalTypeInfo``.  ``offset``: the start
+    of the import entry (its module name's length)."""
     cdef readonly str module
     cdef readonly str name
     cdef readonly int kind
     cdef readonly object desc
+    cdef readonly int64_t offset
 
 
 cdef class ExportInfo:
-    """``name``, ``kind`` (EXTERN_*) and ``index`` in that kind's index space."""
+    """``name``, ``kind`` (EXTERN_*) and ``index`` in that kind's index space.
+    ``offset``: the start of the export entry (its name's length)."""
     cdef readonly str name
     cdef readonly int kind
     cdef readonly uint32_t index
+    cdef readonly int64_t offset
 
 
 cdef class ConstExpr:
@@ -107,10 +120,13 @@ cdef class ConstExpr:
 
 
 cdef class GlobalInfo:
-    """One global: ``type`` (GlobalTypeInfo) and ``init`` (ConstExpr; None if imported)."""
+    """One global: ``type`` (GlobalTypeInfo) and ``init`` (ConstExpr; None if imported).
+    ``offset``: the start of its entry in the global section (of its import entry if
+    imported)."""
     cdef readonly GlobalTypeInfo type
     cdef readonly ConstExpr init
     cdef readonly bint imported
+    cdef readonly int64_t offset
 
 
 cdef enum SegmentMode:
@@ -122,22 +138,27 @@ cdef enum SegmentMode:
 cdef class ElemInfo:
     """An element segment: ``mode`` (SEG_ACTIVE/PASSIVE/DECLARATIVE), ``table`` and
     ``offset`` (ConstExpr, None unless active), ``elem_type`` (reftype), ``items``: a
-    tuple of ConstExpr (``ref.func x`` for the index encodings), ``encoding`` (flags 0..7)."""
+    tuple of ConstExpr (``ref.func x`` for the index encodings), ``encoding`` (flags 0..7).
+    ``entry_offset``: the start of the segment (its flags) -- ``offset`` is the spec's
+    name of the offset expression."""
     cdef readonly int mode
     cdef readonly uint32_t table
     cdef readonly ConstExpr offset
     cdef readonly int elem_type
     cdef readonly tuple items
     cdef readonly int encoding
+    cdef readonly int64_t entry_offset
 
 
 cdef class DataInfo:
     """A data segment: ``mode`` (SEG_ACTIVE/PASSIVE), ``memory`` and ``offset`` (ConstExpr,
-    None if passive), ``data`` (bytes)."""
+    None if passive), ``data`` (bytes).  ``entry_offset``: the start of the segment (its
+    flags), as for ElemInfo."""
     cdef readonly int mode
     cdef readonly uint32_t memory
     cdef readonly ConstExpr offset
     cdef readonly bytes data
+    cdef readonly int64_t entry_offset
 
 
 cdef class CodeInfo:
@@ -172,7 +193,10 @@ cdef class ModuleInfo:
     ``datas``: [DataInfo].  ``data_count``: -1 if no data count section.  ``codes``:
     [CodeInfo], one per defined function.  ``names``: NameInfo.  ``customs``: [(name,
     bytes)] in order.  ``func_codes``: the lowerer's result per defined function
-    (``compile_module`` only, else empty).  ``features``: the mask it was checked with."""
+    (``compile_module`` only, else empty).  ``features``: the mask it was checked with.
+    ``start_offset``: byte offset of the start section's function index (-1 if none).
+    ``function_section_offset``: of the function section's content (its count; -1 if
+    none) -- the offsets of its type indices are found from it on error paths only."""
     cdef readonly bytes data
     cdef readonly list types
     cdef readonly list imports
@@ -194,6 +218,8 @@ cdef class ModuleInfo:
     cdef readonly uint32_t num_imported_memories
     cdef readonly uint32_t num_imported_globals
     cdef readonly uint32_t features
+    cdef readonly int64_t start_offset
+    cdef readonly int64_t function_section_offset
 
 
 # ---------------------------------------------------------------------------------------

@@ -358,7 +358,7 @@ cdef class Decoder:
             params = tuple([read_valtype(r) for k in range(np)])
             nr = self.vec_count()
             results = tuple([read_valtype(r) for k in range(nr)])
-            self.m.types.append(FuncTypeInfo(params, results))
+            self.m.types.append(FuncTypeInfo(params, results, <int64_t>(at - r.base)))
         return 0
 
     # -- 2: imports ------------------------------------------------------------------------
@@ -366,10 +366,13 @@ cdef class Decoder:
         cdef Reader* r = &self.r
         cdef uint32_t n = self.vec_count(), i
         cdef const uint8_t* at
+        cdef const uint8_t* tat
+        cdef int64_t entry
         cdef uint8_t kind
         cdef int64_t mn, mx
         cdef ModuleInfo m = self.m
         for i in range(n):
+            entry = <int64_t>(r.p - r.base)
             module = rd_str(r)
             name = rd_str(r)
             at = r.p
@@ -380,25 +383,27 @@ cdef class Decoder:
                 m.func_types.append(desc)
                 m.num_imported_funcs += 1
             elif kind == EXTERN_TABLE:
+                tat = r.p
                 et = read_reftype(r)
                 read_limits(r, &mn, &mx, False)
-                desc = TableTypeInfo(et, mn, mx)
+                desc = TableTypeInfo(et, mn, mx, <int64_t>(tat - r.base))
                 m.tables.append(desc)
                 m.num_imported_tables += 1
             elif kind == EXTERN_MEMORY:
+                tat = r.p
                 read_limits(r, &mn, &mx, True)
-                desc = MemoryTypeInfo(mn, mx)
+                desc = MemoryTypeInfo(mn, mx, <int64_t>(tat - r.base))
                 m.memories.append(desc)
                 m.num_imported_memories += 1
             elif kind == EXTERN_GLOBAL:
                 desc = self.global_type()
-                m.globals.append(GlobalInfo(desc, None, True))
+                m.globals.append(GlobalInfo(desc, None, True, entry))
                 m.num_imported_globals += 1
             elif kind == 4:
                 unsupported("exception handling (tag import)", r, at, "malformed import kind")
             else:
                 malformed("malformed import kind", r, at)
-            m.imports.append(ImportInfo(module, name, kind, desc))
+            m.imports.append(ImportInfo(module, name, kind, desc, entry))
         return 0
 
     cdef GlobalTypeInfo global_type(self):
@@ -413,7 +418,9 @@ cdef class Decoder:
 
     # -- 3: functions ----------------------------------------------------------------------
     cdef int function_section(self) except -1:
+        cdef int64_t at = <int64_t>(self.r.p - self.r.base)
         cdef uint32_t n = self.vec_count(), i
+        self.m.function_section_offset = at
         self.nfunc_decls = 0
         for i in range(n):
             self.m.func_types.append(self.vec_count())
@@ -424,30 +431,34 @@ cdef class Decoder:
     cdef int table_section(self) except -1:
         cdef Reader* r = &self.r
         cdef uint32_t n = self.vec_count(), i
-        cdef int64_t mn, mx
+        cdef int64_t mn, mx, at
         for i in range(n):
             if rd_peek(r) == 0x40:
                 unsupported("table initializer expressions (function-references)", r, r.p)
+            at = <int64_t>(r.p - r.base)
             et = read_reftype(r)
             read_limits(r, &mn, &mx, False)
-            self.m.tables.append(TableTypeInfo(et, mn, mx))
+            self.m.tables.append(TableTypeInfo(et, mn, mx, at))
         return 0
 
     # -- 5: memories -----------------------------------------------------------------------
     cdef int memory_section(self) except -1:
         cdef uint32_t n = self.vec_count(), i
-        cdef int64_t mn, mx
+        cdef int64_t mn, mx, at
         for i in range(n):
+            at = <int64_t>(self.r.p - self.r.base)
             read_limits(&self.r, &mn, &mx, True)
-            self.m.memories.append(MemoryTypeInfo(mn, mx))
+            self.m.memories.append(MemoryTypeInfo(mn, mx, at))
         return 0
 
     # -- 6: globals ------------------------------------------------------------------------
     cdef int global_section(self) except -1:
         cdef uint32_t n = self.vec_count(), i
+        cdef int64_t at
         for i in range(n):
+            at = <int64_t>(self.r.p - self.r.base)
             gt = self.global_type()
-            self.m.globals.append(GlobalInfo(gt, read_const_expr(&self.r), False))
+            self.m.globals.append(GlobalInfo(gt, read_const_expr(&self.r), False, at))
         return 0
 
     # -- 7: exports ------------------------------------------------------------------------
@@ -455,8 +466,10 @@ cdef class Decoder:
         cdef Reader* r = &self.r
         cdef uint32_t n = self.vec_count(), i
         cdef const uint8_t* at
+        cdef int64_t entry
         cdef uint8_t kind
         for i in range(n):
+            entry = <int64_t>(r.p - r.base)
             name = rd_str(r)
             at = r.p
             kind = rd_u8(r)
@@ -465,11 +478,12 @@ cdef class Decoder:
                 if kind == 4:
                     unsupported("exception handling (tag export)", r, at)
                 malformed("malformed export kind", r, at)
-            self.m.exports.append(ExportInfo(name, kind, self.vec_count()))
+            self.m.exports.append(ExportInfo(name, kind, self.vec_count(), entry))
         return 0
 
     # -- 8: start --------------------------------------------------------------------------
     cdef int start_section(self) except -1:
+        self.m.start_offset = <int64_t>(self.r.p - self.r.base)
         self.m.start = self.vec_count()
         return 0
 
@@ -482,8 +496,10 @@ cdef class Decoder:
         cdef ConstExpr offset
         cdef uint8_t kind
         cdef list items
+        cdef int64_t entry
         for i in range(n):
             at = r.p
+            entry = <int64_t>(at - r.base)
             flags = rd_u32(r)
             rd_check(r)
             if flags > 7:
@@ -517,7 +533,7 @@ cdef class Decoder:
                 for k in range(count):
                     at = r.p
                     items.append(ConstExpr(((0xD2, self.vec_count()),), <uint32_t>(at - r.base)))
-            self.m.elems.append(ElemInfo(mode, table, offset, et, tuple(items), flags))
+            self.m.elems.append(ElemInfo(mode, table, offset, et, tuple(items), flags, entry))
         return 0
 
     # -- 12: data count --------------------------------------------------------------------
@@ -572,8 +588,10 @@ cdef class Decoder:
         cdef const uint8_t* at
         cdef const uint8_t* q
         cdef ConstExpr offset
+        cdef int64_t entry
         for i in range(n):
             at = r.p
+            entry = <int64_t>(at - r.base)
             flags = rd_u32(r)
             rd_check(r)
             mem = 0
@@ -589,7 +607,7 @@ cdef class Decoder:
             q = rd_bytes(r, size)
             rd_check(r)
             self.m.datas.append(DataInfo(SEG_PASSIVE if flags == 1 else SEG_ACTIVE, mem, offset,
-                                         (<const char*>q)[:size]))
+                                         (<const char*>q)[:size], entry))
         return 0
 
 

@@ -85,9 +85,10 @@ def _vt(int t) -> str:
 
 @cython.no_gc
 cdef class FuncTypeInfo:
-    def __init__(self, tuple params, tuple results):
+    def __init__(self, tuple params, tuple results, int64_t offset=-1):
         self.params = params
         self.results = results
+        self.offset = offset
         self.type_id = canonical_type_id(params, results)
 
     def __eq__(self, other):
@@ -103,10 +104,11 @@ cdef class FuncTypeInfo:
 
 @cython.no_gc
 cdef class TableTypeInfo:
-    def __init__(self, int elem_type, int64_t min, int64_t max=-1):
+    def __init__(self, int elem_type, int64_t min, int64_t max=-1, int64_t offset=-1):
         self.elem_type = elem_type
         self.min = min
         self.max = max
+        self.offset = offset
 
     def __repr__(self):
         return "TableTypeInfo(%s, %d, %d)" % (_vt(self.elem_type), self.min, self.max)
@@ -114,9 +116,10 @@ cdef class TableTypeInfo:
 
 @cython.no_gc
 cdef class MemoryTypeInfo:
-    def __init__(self, int64_t min, int64_t max=-1):
+    def __init__(self, int64_t min, int64_t max=-1, int64_t offset=-1):
         self.min = min
         self.max = max
+        self.offset = offset
 
     def __repr__(self):
         return "MemoryTypeInfo(%d, %d)" % (self.min, self.max)
@@ -134,11 +137,12 @@ cdef class GlobalTypeInfo:
 
 @cython.no_gc
 cdef class ImportInfo:
-    def __init__(self, str module, str name, int kind, object desc):
+    def __init__(self, str module, str name, int kind, object desc, int64_t offset=-1):
         self.module = module
         self.name = name
         self.kind = kind
         self.desc = desc
+        self.offset = offset
 
     def __repr__(self):
         kind = EXTERN_KINDS[self.kind]
@@ -147,10 +151,11 @@ cdef class ImportInfo:
 
 @cython.no_gc
 cdef class ExportInfo:
-    def __init__(self, str name, int kind, uint32_t index):
+    def __init__(self, str name, int kind, uint32_t index, int64_t offset=-1):
         self.name = name
         self.kind = kind
         self.index = index
+        self.offset = offset
 
     def __repr__(self):
         return "ExportInfo(%r, %s, %d)" % (self.name, EXTERN_KINDS[self.kind], self.index)
@@ -168,10 +173,12 @@ cdef class ConstExpr:
 
 @cython.no_gc
 cdef class GlobalInfo:
-    def __init__(self, GlobalTypeInfo type, ConstExpr init=None, bint imported=False):
+    def __init__(self, GlobalTypeInfo type, ConstExpr init=None, bint imported=False,
+                 int64_t offset=-1):
         self.type = type
         self.init = init
         self.imported = imported
+        self.offset = offset
 
     def __repr__(self):
         return "GlobalInfo(%r, %r)" % (self.type, self.init)
@@ -180,13 +187,14 @@ cdef class GlobalInfo:
 @cython.no_gc
 cdef class ElemInfo:
     def __init__(self, int mode, uint32_t table, ConstExpr offset, int elem_type, tuple items,
-                 int encoding):
+                 int encoding, int64_t entry_offset=-1):
         self.mode = mode
         self.table = table
         self.offset = offset
         self.elem_type = elem_type
         self.items = items
         self.encoding = encoding
+        self.entry_offset = entry_offset
 
     def __repr__(self):
         return "ElemInfo(mode=%d, table=%d, %s, %d items)" % (
@@ -195,11 +203,13 @@ cdef class ElemInfo:
 
 @cython.no_gc
 cdef class DataInfo:
-    def __init__(self, int mode, uint32_t memory, ConstExpr offset, bytes data):
+    def __init__(self, int mode, uint32_t memory, ConstExpr offset, bytes data,
+                 int64_t entry_offset=-1):
         self.mode = mode
         self.memory = memory
         self.offset = offset
         self.data = data
+        self.entry_offset = entry_offset
 
     def __repr__(self):
         return "DataInfo(mode=%d, memory=%d, %d bytes)" % (self.mode, self.memory, len(self.data))
@@ -249,6 +259,8 @@ cdef class ModuleInfo:
         self.customs = []
         self.func_codes = []
         self.features = FEATURES_WASM2
+        self.start_offset = -1
+        self.function_section_offset = -1
 
     @property
     def num_funcs(self):

@@ -1022,12 +1022,40 @@ cdef int fv_lane_op(FuncValidator v, uint32_t sub) except -1:
 
 # -- module rules (spec 3.4) -----------------------------------------------------------------
 
-cdef int check_limits(int64_t mn, int64_t mx, int64_t bound, str too_big) except -1:
+cdef int check_limits(int64_t mn, int64_t mx, int64_t bound, str too_big,
+                      int64_t offset) except -1:
     if mn > bound or mx > bound:
-        raise ValidationError(too_big)
+        raise ValidationError(too_big, offset)
     if mx >= 0 and mn > mx:
-        raise ValidationError("size minimum must not be greater than maximum")
+        raise ValidationError("size minimum must not be greater than maximum", offset)
     return 0
+
+
+cdef int64_t func_decl_offset(ModuleInfo m, uint32_t func_index):
+    """Byte offset of the type index of function ``func_index``: its import entry, or its
+    entry in the function section (found by reading the section again: error paths only)."""
+    cdef ImportInfo im
+    cdef Reader r
+    cdef uint32_t k = 0, i, n
+    if func_index < m.num_imported_funcs:
+        for im in m.imports:
+            if im.kind == EXTERN_FUNC:
+                if k == func_index:
+                    return im.offset
+                k += 1
+        return -1
+    if m.function_section_offset < 0:
+        return -1
+    rd_init(&r, <const uint8_t*><const char*>m.data, len(m.data))
+    r.p = r.base + m.function_section_offset
+    n = rd_u32(&r)
+    if r.err or func_index - m.num_imported_funcs >= n:
+        return -1
+    for i in range(func_index - m.num_imported_funcs):
+        rd_u32(&r)
+    if r.err:
+        return -1
+    return <int64_t>(r.p - r.base)
 
 
 cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals) except -1:
@@ -1103,24 +1131,28 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
     cdef DataInfo d
     cdef FuncTypeInfo ft
     cdef ConstExpr e
+    cdef uint32_t i
     for ft in m.types:
         if len(ft.results) > 1 and not (features & FEAT_MULTI_VALUE):
-            raise ValidationError("invalid result arity")
-    for x in m.func_types:
+            raise ValidationError("invalid result arity", ft.offset)
+    for i in range(nfuncs):
+        x = m.func_types[i]
         if x >= ntypes:
-            raise ValidationError("unknown type %d" % x)
+            raise ValidationError("unknown type %d" % x, func_decl_offset(m, i))
     for tt in m.tables:
-        check_limits(tt.min, tt.max, 0xFFFFFFFF, "table size must be at most 2^32-1")
+        check_limits(tt.min, tt.max, 0xFFFFFFFF, "table size must be at most 2^32-1", tt.offset)
     for mt in m.memories:
-        check_limits(mt.min, mt.max, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)")
+        check_limits(mt.min, mt.max, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)",
+                     mt.offset)
     if len(m.memories) > 1:
-        raise ValidationError("multiple memories")
+        raise ValidationError("multiple memories", (<MemoryTypeInfo>m.memories[1]).offset)
     if len(m.tables) > 1 and not (features & FEAT_REFERENCE_TYPES):
-        raise ValidationError("multiple tables")
+        raise ValidationError("multiple tables", (<TableTypeInfo>m.tables[1]).offset)
     if not (features & FEAT_MUTABLE_GLOBALS):
         for im in m.imports:
             if im.kind == EXTERN_GLOBAL and (<GlobalTypeInfo>im.desc).mutable:
-                raise ValidationError("mutable global import (mutable-globals disabled)")
+                raise ValidationError("mutable global import (mutable-globals disabled)",
+                                      im.offset)
     for g in m.globals:
         if g.init is not None:
             check_const(m, g.init, g.type.val_type, m.num_imported_globals)
@@ -1129,7 +1161,7 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
             check_const(m, e, el.elem_type, m.num_imported_globals)
         if el.mode == SEG_ACTIVE:
             if el.table >= len(m.tables):
-                raise ValidationError("unknown table %d" % el.table)
+                raise ValidationError("unknown table %d" % el.table, el.entry_offset)
             check_const(m, el.offset, VT_I32, m.num_imported_globals)
             tt = m.tables[el.table]
             if tt.elem_type != el.elem_type:
@@ -1138,31 +1170,32 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
     for d in m.datas:
         if d.mode == SEG_ACTIVE:
             if d.memory >= len(m.memories):
-                raise ValidationError("unknown memory %d" % d.memory)
+                raise ValidationError("unknown memory %d" % d.memory, d.entry_offset)
             check_const(m, d.offset, VT_I32, m.num_imported_globals)
     if m.start >= 0:
         if m.start >= nfuncs:
-            raise ValidationError("unknown function %d" % m.start)
+            raise ValidationError("unknown function %d" % m.start, m.start_offset)
         ft = m.types[m.func_types[m.start]]
         if ft.params or ft.results:
-            raise ValidationError("start function must have type [] -> []")
+            raise ValidationError("start function must have type [] -> []", m.start_offset)
     names = set()
     for ex in m.exports:
         if ex.name in names:
-            raise ValidationError("duplicate export name %r" % ex.name)
+            raise ValidationError("duplicate export name %r" % ex.name, ex.offset)
         names.add(ex.name)
         if ex.kind == EXTERN_FUNC and ex.index >= nfuncs:
-            raise ValidationError("unknown function %d" % ex.index)
+            raise ValidationError("unknown function %d" % ex.index, ex.offset)
         if ex.kind == EXTERN_TABLE and ex.index >= len(m.tables):
-            raise ValidationError("unknown table %d" % ex.index)
+            raise ValidationError("unknown table %d" % ex.index, ex.offset)
         if ex.kind == EXTERN_MEMORY and ex.index >= len(m.memories):
-            raise ValidationError("unknown memory %d" % ex.index)
+            raise ValidationError("unknown memory %d" % ex.index, ex.offset)
         if ex.kind == EXTERN_GLOBAL:
             if ex.index >= len(m.globals):
-                raise ValidationError("unknown global %d" % ex.index)
+                raise ValidationError("unknown global %d" % ex.index, ex.offset)
             g = m.globals[ex.index]
             if not (features & FEAT_MUTABLE_GLOBALS) and g.type.mutable:
-                raise ValidationError("mutable global export (mutable-globals disabled)")
+                raise ValidationError("mutable global export (mutable-globals disabled)",
+                                      ex.offset)
     return 0
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.core.wasm_bytes import func_module, section, vec
+from tests.core.wasm_bytes import HEADER, func_module, module, name, section, vec
 from wasmrt import _core
 from wasmrt.errors import DecodeError, UnsupportedFeatureError, ValidationError
 
@@ -286,3 +286,103 @@ def test_body_without_end_reads_on_like_the_spec() -> None:
     data = b"\x00asm\x01\x00\x00\x00" + types + funcs + code
     with pytest.raises(DecodeError, match="END opcode expected"):
         _core.validate_module(data)
+
+
+# Module-level errors carry the byte offset of the entity at fault, as body errors do.
+MODULE_LEVEL = [
+    ("(module (func (export \"a\")) (export \"a\" (func 0)))", "duplicate export name 'a'"),
+    ("(module (memory 2 1))", "size minimum must not be greater than maximum"),
+    ("(module (table 2 1 funcref))", "size minimum must not be greater than maximum"),
+    ("(module (import \"m\" \"m\" (memory 2 1)))", "size minimum must not be greater than maximum"),
+    ("(module (import \"m\" \"t\" (table 2 1 funcref)))", "size minimum must not be greater than maximum"),
+    ("(module (memory 65537))", "memory size must be at most 65536 pages (4GiB)"),
+    ("(module (func $s (param i32)) (start $s))", "start function must have type [] -> []"),
+    ("(module (start 3))", "unknown function 3"),
+    ("(module (memory 1) (memory 1))", "multiple memories"),
+    ("(module (import \"m\" \"m\" (memory 1)) (memory 1))", "multiple memories"),
+    ("(module (export \"m\" (memory 0)))", "unknown memory 0"),
+    ("(module (export \"f\" (func 3)))", "unknown function 3"),
+    ("(module (export \"t\" (table 0)))", "unknown table 0"),
+    ("(module (export \"g\" (global 0)))", "unknown global 0"),
+    ("(module (func (type 7)))", "unknown type 7"),
+    ("(module (import \"m\" \"f\" (func (type 7))))", "unknown type 7"),
+    ("(module (table 1 funcref) (elem (table 1) (i32.const 0) func))", "unknown table 1"),
+    ("(module (table 1 externref) (elem (table 0) (i32.const 0) func))", "type mismatch"),
+    ("(module (elem funcref (ref.null extern)))", "type mismatch"),
+    ("(module (elem funcref (ref.func 4)))", "unknown function 4"),
+    ("(module (data (i32.const 0) \"\"))", "unknown memory 0"),
+    ("(module (memory 1) (data (i64.const 0) \"\"))", "type mismatch"),
+    ("(module (global i32 (global.get 0)))", "unknown global 0"),
+    ("(module (func $f) (func (result funcref) ref.func $f))", "undeclared function reference"),
+]
+
+
+@pytest.mark.parametrize("wat, reason", MODULE_LEVEL)
+def test_module_level_errors_carry_offset(wat: str, reason: str, wat2bin: Callable[[str], bytes]) -> None:
+    data = wat2bin(wat)
+    with pytest.raises(ValidationError) as info:
+        _core.validate_module(data)
+    err = info.value
+    assert err.reason.startswith(reason)
+    assert 8 <= err.offset < len(data)
+    assert f"offset 0x{err.offset:x}" in str(err)
+
+
+@pytest.mark.parametrize("wat, reason, feature", [
+    ("(module (table 1 funcref) (table 1 funcref))", "multiple tables", "reference_types"),
+    ("(module (type (func (result i32 i32))))", "invalid result arity", "multi_value"),
+])
+def test_module_level_feature_errors_carry_offset(wat: str, reason: str, feature: str,
+                                                  wat2bin: Callable[[str], bytes]) -> None:
+    data = wat2bin(wat)
+    with pytest.raises(ValidationError) as info:
+        _core.validate_module(data, _core.WASM2_FEATURES & ~_core.FEATURES[feature])
+    assert info.value.reason.startswith(reason)
+    assert 8 <= info.value.offset < len(data)
+
+
+def test_duplicate_export_offset_is_the_second_entry() -> None:
+    first = name("a") + b"\x00\x00"
+    second = name("a") + b"\x00\x00"
+    types = section(1, vec([b"\x60\x00\x00"]))
+    funcs = section(3, vec([b"\x00"]))
+    exports_start = len(HEADER) + len(types) + len(funcs) + 2   # the export section's id, size
+    data = module(types, funcs, section(7, vec([first, second])),
+                  section(10, vec([b"\x02\x00\x0b"])))
+    with pytest.raises(ValidationError) as info:
+        _core.validate_module(data)
+    assert info.value.offset == exports_start + 1 + len(first)   # after the count and the first
+    assert data[info.value.offset:info.value.offset + 2] == b"\x01a"
+    assert [ex.offset for ex in _core.decode_module(data).exports] == [exports_start + 1,
+                                                                       exports_start + 1 + len(first)]
+
+
+def test_limits_start_and_function_type_offsets() -> None:
+    types = section(1, vec([b"\x60\x01\x7f\x00"]))
+    # memory (2, max 1): its limits flag byte right after the section header and count
+    mems = section(5, vec([b"\x01\x02\x01"]))
+    data = module(types, mems)
+    with pytest.raises(ValidationError, match="size minimum") as info:
+        _core.validate_module(data)
+    assert info.value.offset == len(HEADER) + len(types) + 3
+    assert data[info.value.offset] == 0x01
+    # start names a function of type [i32] -> []: the offset is its index
+    funcs = section(3, vec([b"\x00"]))
+    data = module(types, funcs, section(8, b"\x00"), section(10, vec([b"\x02\x00\x0b"])))
+    with pytest.raises(ValidationError, match="start function") as info:
+        _core.validate_module(data)
+    assert info.value.offset == len(HEADER) + len(types) + len(funcs) + 2
+    # the third declared function names type 5: the offset is its type index
+    funcs = section(3, vec([b"\x00", b"\x00", b"\x05"]))
+    codes = section(10, vec([b"\x02\x00\x0b"] * 3))
+    data = module(types, funcs, codes)
+    with pytest.raises(ValidationError, match="unknown type 5") as info:
+        _core.validate_module(data)
+    assert info.value.offset == len(HEADER) + len(types) + 2 + 1 + 2
+    assert data[info.value.offset] == 0x05
+
+
+def test_module_api_message_has_offset() -> None:
+    import wasmrt
+    with pytest.raises(ValidationError, match=r"^duplicate export name 'a' \(at offset 0x[0-9a-f]+\)$"):
+        wasmrt.Module(wasmrt.Engine(), '(module (func (export "a")) (export "a" (func 0)))')
