@@ -31,6 +31,10 @@ SMITH_FLAGS = [
 ]
 
 
+GUEST_MEMORY = 64 << 20  # bytes per linear memory a fuzzed guest may reach
+GUEST_TABLE = 1 << 20  # elements per table
+
+
 def wasm_tools() -> str | None:
     """The ``wasm-tools`` executable, or None when it is not installed."""
     return shutil.which("wasm-tools")
@@ -76,6 +80,8 @@ def observe(rt: Any, data: bytes, store: Any = None) -> list[tuple[Any, ...]]:
     """
     if store is None:
         store = rt.Store(rt.Engine())
+    # a guest may table.grow to 2^32-1 elements (32 GiB in both runtimes): cap what it can take
+    store.set_limits(memory_size=GUEST_MEMORY, table_elements=GUEST_TABLE)
     module = rt.Module(store.engine, data)
     events: list[tuple[Any, ...]] = []
     try:

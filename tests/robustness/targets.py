@@ -12,6 +12,7 @@ from typing import Any
 
 import wasmrt
 from benchmarks.programs import bench_dir
+from tests.robustness.smith import GUEST_MEMORY, GUEST_TABLE
 from wasmrt.errors import WasmtimeError
 from wasmrt.wat import parse_wast, wat2wasm
 
@@ -89,6 +90,7 @@ def run_module(module: Any, fuel: int = 20_000) -> None:
         return
     store = wasmrt.Store(_FUEL_ENGINE)
     store.set_fuel(fuel)
+    store.set_limits(memory_size=GUEST_MEMORY, table_elements=GUEST_TABLE)
     try:
         instance = wasmrt.Instance(store, module, [])
     except (wasmrt.Trap, WasmtimeError):
