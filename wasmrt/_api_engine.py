@@ -234,7 +234,7 @@ class Engine:
         self._features: frozenset[str] = frozenset(f for f, on in config._features.items() if on)
         self._consume_fuel: bool = bool(config._options["consume_fuel"])
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
-        self._max_wasm_stack: Optional[int] = config._options["max_wasm_stack"]
+        self._max_wasm_stack: int | None = config._options["max_wasm_stack"]
         # Fuel and epoch checks are compiled in (IR_FUEL at function entry and loop
         # heads) only when an Engine asks for them.
         self._metering = self._consume_fuel or self._epoch_interruption
