@@ -1760,17 +1760,9 @@ class _ModuleParser:
             if toks[k] not in (")",) and toks[k][0] in "0123456789":
                 raise self.err("invalid lane length: expected 16 lane indices", k)
             return k
-        if kind == K_LANE:
-            t = toks[k]
-            v = _parse_uint(t) if t[0] in "0123456789" else None
-            if v is None:
-                raise self.err(f"unexpected token '{t}', expected a lane index", k)
-            if v > 255:
-                raise self.err("malformed lane index", k)
-            out.append(v)
-            return k + 1
         if kind == K_MEMLANE:
             k = self.memarg(k, align, out)
+        if kind == K_LANE or kind == K_MEMLANE:
             t = toks[k]
             v = _parse_uint(t) if t[0] in "0123456789" else None
             if v is None:
