@@ -125,17 +125,20 @@ def handler(o: isa.Op) -> list[str]:
     elif o.kind == "trap_binop":
         body = [f"    cdef int rc = {h}(&fp[pc[1].s.a], fp[pc[1].s.b], fp[pc[1].s.c])",
                 "    if rc != 0:", "        return trap_at(cx, pc, rc)", nxt(2)]
-    elif o.kind == "load":
-        w = o.extra["width"]
-        body = ["    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi",
-                f"    if ea + {w} > msize:", "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
-                f"    fp[pc[1].s.a] = {LOAD_EXPR[o.name]}", nxt(2)]
-    elif o.kind == "store":
+    elif o.kind in ("load", "store"):
+        # The effective address: u32 slot + offset, or (the *_add forms) u32(slot + imm).
+        base = o.extra.get("base")
+        ea = ("<uint32_t>(<uint32_t>fp[pc[1].s.{}] + <uint32_t>pc[1].w.hi)" if base else
+              "<uint64_t><uint32_t>fp[pc[1].s.{}] + <uint32_t>pc[1].w.hi")
         w = int(o.extra["width"])
-        body = ["    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi",
-                "    cdef uint64_t v = fp[pc[1].s.b]",
-                f"    if ea + {w} > msize:", "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
-                f"    {STORE_STMT[w]}", nxt(2)]
+        if o.kind == "load":
+            body = [f"    cdef uint64_t ea = {ea.format('b')}"]
+            access = f"    fp[pc[1].s.a] = {LOAD_EXPR[base or o.name]}"
+        else:
+            body = [f"    cdef uint64_t ea = {ea.format('a')}", "    cdef uint64_t v = fp[pc[1].s.b]"]
+            access = f"    {STORE_STMT[w]}"
+        body += [f"    if ea + {w} > msize:", "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
+                 access, nxt(2)]
     elif o.kind == "cmp_br":
         body = [f"    if {h}(fp[pc[1].s.a], fp[pc[1].s.b]):",
                 "        pc = pc + pc[1].w.hi",

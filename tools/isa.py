@@ -205,16 +205,26 @@ LOADS = [("i32_load", 4, "i32"), ("i64_load", 8, "i64"), ("f32_load", 4, "f32"),
 STORES = [("i32_store", 4, "i32"), ("i64_store", 8, "i64"), ("f32_store", 4, "f32"),
           ("f64_store", 8, "f64"), ("i32_store8", 1, "i32"), ("i32_store16", 2, "i32"),
           ("i64_store8", 1, "i64"), ("i64_store16", 2, "i64"), ("i64_store32", 4, "i64")]
+# `*_add` forms: `i32.add x k` (or `sub`) feeding an access with offset 0 is computed by the
+# access itself (ea = u32(fp[x] + k), wasm's wrapping add), so the add emits nothing.
 for name, width, t in LOADS:
     wasm = name.replace("_", ".", 1)
     op(name, ("a=dst b=addr hi=offset",), f"i32 -> {t}",
        f"fp[dst] = {wasm} from memory[u32(fp[addr]) + offset], {width} byte(s).", (wasm,),
        (TRAP_MEM,), kind="load", extra={"width": str(width)})
+    op(f"{name}_add", ("a=dst b=x hi=imm",), f"i32 -> {t}",
+       f"fp[dst] = {wasm} from memory[u32(fp[x] + imm)], {width} byte(s).",
+       (f"i32.add + {wasm} offset=0",), (TRAP_MEM,), kind="load",
+       extra={"width": str(width), "base": name})
 for name, width, t in STORES:
     wasm = name.replace("_", ".", 1)
     op(name, ("a=addr b=val hi=offset",), f"i32 {t} ->",
        f"{wasm}: store the low {width} byte(s) of fp[val] at memory[u32(fp[addr]) + offset].",
        (wasm,), (TRAP_MEM,), kind="store", extra={"width": str(width)})
+    op(f"{name}_add", ("a=x b=val hi=imm",), f"i32 {t} ->",
+       f"{wasm}: store the low {width} byte(s) of fp[val] at memory[u32(fp[x] + imm)].",
+       (f"i32.add + {wasm} offset=0",), (TRAP_MEM,), kind="store",
+       extra={"width": str(width), "base": name})
 
 op("memory_size", ("a=dst",), "-> i32", "fp[dst] = current memory size in pages.",
    ("memory.size",))

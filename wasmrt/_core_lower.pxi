@@ -13,11 +13,14 @@
 #   LV_TEMP   the value is in its home slot (written by an emitted instruction)
 #   LV_LOCAL  the value is local `src` (``local.get`` emits nothing)
 #   LV_CONST  the value is the constant `bits` (folded into *_imm forms, or materialised)
+#   LV_ADDI   the i32 value u32(slot `src` + `bits`): an ``i32.add``/``sub`` of a constant not
+#             yet emitted, so a load/store with offset 0 folds it into its address (the
+#             *_add forms); `src` is a local or the entry's own home slot
 # Consumers read providers directly.  ``local.set``/``local.tee`` rewrite the destination of
 # the instruction that produced the value (when it is the last one emitted and no label was
-# bound since), after preserve-copying any pending LV_LOCAL of that local.  Pending
-# LV_LOCALs are materialised on entry to every block, loop and if, so control-flow joins
-# never see a provider that only one path made real.
+# bound since), after preserve-copying any pending read of that local.  Pending reads
+# (LV_LOCAL, LV_ADDI) are materialised on entry to every block, loop and if, so
+# control-flow joins never see a provider that only one path made real.
 #
 # Control: every label has fixed result slots (its ``base``); a branch carrying values
 # first copies them there.  Forward branches are recorded as fix-ups (Wizard's side
@@ -36,14 +39,16 @@ cdef enum LvKind:
     LV_TEMP = 0
     LV_LOCAL = 1
     LV_CONST = 2
+    LV_ADDI = 3
 
 
 ctypedef struct LwVal:          # one operand-stack entry (a provider)
     uint8_t kind                # LvKind
     uint8_t nslots              # 1, or 2 for v128
     uint32_t home               # its home slot
-    uint32_t src                # LV_LOCAL: the local's slot
-    uint64_t bits               # LV_CONST: the value's bits (i32/f32 in the low half)
+    uint32_t src                # LV_LOCAL: the local's slot; LV_ADDI: the slot added to
+    uint64_t bits               # LV_CONST: the value's bits (i32/f32 in the low half);
+                                #   LV_ADDI: the u32 constant added
 
 
 ctypedef struct LwCtrl:         # one control frame / label
@@ -93,6 +98,7 @@ cdef uint16_t _ir_br_imm[IR_COUNT]
 cdef uint16_t _ir_neg[IR_COUNT]
 cdef uint8_t _ir_is64[IR_COUNT]
 cdef uint8_t _ir_immk[IR_COUNT]         # how the *_imm form holds its constant (IK_*)
+cdef uint16_t _ir_addr[IR_COUNT]        # load/store -> its *_add form (address x + imm)
 
 
 cdef enum ImmKind:
@@ -114,6 +120,7 @@ cdef void _lw_tables():
     memset(_ir_neg, 0, sizeof(_ir_neg))
     memset(_ir_is64, 0, sizeof(_ir_is64))
     memset(_ir_immk, 0, sizeof(_ir_immk))
+    memset(_ir_addr, 0, sizeof(_ir_addr))
     icmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
     fcmp = ["eq", "ne", "lt", "gt", "le", "ge"]
     iar = ["clz", "ctz", "popcnt", "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u",
@@ -157,6 +164,8 @@ cdef void _lw_tables():
         _w2kind[code] = kind
         if kind != LK_NOP:
             _w2ir[code] = ir[name]
+    for name in loads + stores:
+        _ir_addr[ir[name]] = ir[name + "_add"]
     # *_imm forms, swaps, fused branches.
     rev = {"eq": "eq", "ne": "ne", "lt_s": "gt_s", "lt_u": "gt_u", "gt_s": "lt_s",
            "gt_u": "lt_u", "le_s": "ge_s", "le_u": "ge_u", "ge_s": "le_s", "ge_u": "le_u"}
@@ -468,14 +477,20 @@ cdef class Lowerer:
         """Entry i becomes a pending read of the local at slot `src`."""
         self.vals[i].kind = LV_LOCAL
         self.vals[i].src = src
+        self._ref(i)
+
+    cdef inline void _ref(self, uint32_t i) noexcept:
+        """Count entry i (an LV_LOCAL or LV_ADDI) as a pending read."""
         self.nlocal_refs += 1
-        self.lrefs[src] += 1
+        if self.vals[i].src < self.nlocal_slots:
+            self.lrefs[self.vals[i].src] += 1
         if i < self.local_floor:
             self.local_floor = i
 
     cdef inline void _unref(self, LwVal* e) noexcept:
         self.nlocal_refs -= 1
-        self.lrefs[e.src] -= 1
+        if e.src < self.nlocal_slots:
+            self.lrefs[e.src] -= 1
 
     cdef inline uint32_t _top_home(self) noexcept:
         """The home slot of the next entry to be pushed."""
@@ -486,7 +501,7 @@ cdef class Lowerer:
     cdef inline void _pop(self, uint32_t n) noexcept:
         while n:
             self.nvals -= 1
-            if self.vals[self.nvals].kind == LV_LOCAL:
+            if self.vals[self.nvals].kind == LV_LOCAL or self.vals[self.nvals].kind == LV_ADDI:
                 self._unref(&self.vals[self.nvals])
             n -= 1
 
@@ -555,6 +570,13 @@ cdef class Lowerer:
             self.last_dst = pc
             return 0
         src = e.home if e.kind == LV_TEMP else e.src
+        if e.kind == LV_ADDI and (<uint32_t>e.bits != 0 or src != dst):
+            pc = self._emit(IR_I32_ADD_IMM, 2)
+            self.code[pc + 1].s.a = dst
+            self.code[pc + 1].s.b = src
+            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+            self.last_dst = pc
+            return 0
         if src == dst:
             return 0
         if e.nslots == 2:
@@ -584,7 +606,7 @@ cdef class Lowerer:
         if e.kind == LV_TEMP:
             return 0
         self._move(e.home, e)
-        if e.kind == LV_LOCAL:
+        if e.kind == LV_LOCAL or e.kind == LV_ADDI:
             self._unref(e)
         e.kind = LV_TEMP
         return 0
@@ -594,27 +616,28 @@ cdef class Lowerer:
         cdef LwVal* e = &self.vals[i]
         if e.kind == LV_LOCAL:
             return e.src
-        if e.kind == LV_CONST:
+        if e.kind == LV_CONST or e.kind == LV_ADDI:
             self._materialize(i)
         return e.home
 
     cdef int _preserve_locals(self) except -1:
-        """Materialise every pending LV_LOCAL (before a control-flow construct)."""
+        """Materialise every pending read (before a control-flow construct)."""
         cdef uint32_t i
         if self.nlocal_refs:
             for i in range(self.local_floor, self.nvals):
-                if self.vals[i].kind == LV_LOCAL:
+                if self.vals[i].kind == LV_LOCAL or self.vals[i].kind == LV_ADDI:
                     self._materialize(i)
         self.local_floor = self.nvals
         return 0
 
     cdef int _preserve_local(self, uint32_t slot, uint32_t below) except -1:
-        """Materialise the pending LV_LOCALs of `slot` (all among entries [0, below)),
+        """Materialise the pending reads of `slot` (all among entries [0, below)),
         newest first: amortised O(1), since a deep one was pushed long ago."""
         cdef uint32_t i = below
         while self.lrefs[slot] and i > self.local_floor:
             i -= 1
-            if self.vals[i].kind == LV_LOCAL and self.vals[i].src == slot:
+            if (self.vals[i].kind == LV_LOCAL or self.vals[i].kind == LV_ADDI) \
+                    and self.vals[i].src == slot:
                 self._materialize(i)
         return 0
 
@@ -648,6 +671,9 @@ cdef class Lowerer:
             t = x
             x = y
             y = t
+        if (op == IR_I32_ADD or op == IR_I32_SUB) and y.kind == LV_CONST \
+                and x.kind != LV_CONST:
+            return self._addi(x, <uint32_t>y.bits, op == IR_I32_SUB)
         imm_op = _ir_imm[op]
         if y.kind == LV_CONST and imm_op:
             if _ir_immk[op] == IK_INT:
@@ -699,6 +725,26 @@ cdef class Lowerer:
             self.cmp_is_imm = const_y
         return pc
 
+    cdef int _addi(self, LwVal* x, uint32_t k, bint sub) except -1:
+        """``i32.add``/``i32.sub`` of the top two entries, x and the constant k: an LV_ADDI
+        entry (nothing emitted yet; constants accumulate: u32 addition is associative)."""
+        cdef uint32_t src
+        if sub:
+            k = 0 - k
+        if x.kind == LV_ADDI:
+            k += <uint32_t>x.bits
+            src = x.src
+        elif x.kind == LV_LOCAL:
+            src = x.src
+        else:
+            src = x.home
+        self._pop(2)
+        x = self._push(LV_ADDI, 1)
+        x.src = src
+        x.bits = k
+        self._ref(self.nvals - 1)
+        return 0
+
     cdef int _eqz(self, uint32_t op) except -1:
         cdef int32_t pc = self._unop(op)
         self.last_cmp = pc
@@ -740,6 +786,8 @@ cdef class Lowerer:
             return 0
         e = &self.vals[self.nvals - 1]
         if n == 1 and e.nslots == 1:
+            if e.kind == LV_ADDI:
+                self._materialize(self.nvals - 1)
             if e.kind == LV_CONST:
                 self._move(0, e)
                 self._emit(IR_RET, 1)
@@ -1016,11 +1064,33 @@ cdef class Lowerer:
         return 0
 
     cdef int _load(self, uint32_t op, Instr* ins) except -1:
-        cdef int32_t pc = self._unop(op)
+        cdef LwVal* e = &self.vals[self.nvals - 1]
+        cdef int32_t pc
+        if e.kind == LV_ADDI and ins.mem_offset == 0:   # address x + k: the *_add form
+            pc = self._emit(_ir_addr[op], 2)
+            self.code[pc + 1].s.a = e.home
+            self.code[pc + 1].s.b = e.src
+            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+            self._pop(1)
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+            return 0
+        pc = self._unop(op)
         self.code[pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
         return 0
 
     cdef int _store(self, uint32_t op, Instr* ins) except -1:
+        cdef LwVal* e = &self.vals[self.nvals - 2]
+        cdef uint32_t sv
+        cdef int32_t pc
+        if e.kind == LV_ADDI and ins.mem_offset == 0:   # address x + k: the *_add form
+            sv = self._slot(self.nvals - 1)
+            pc = self._emit(_ir_addr[op], 2)
+            self.code[pc + 1].s.a = e.src
+            self.code[pc + 1].s.b = sv
+            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+            self._pop(2)
+            return 0
         self._operands(op, 2, 0, 1)
         self.code[self.last_pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
         return 0
@@ -1033,6 +1103,17 @@ cdef class Lowerer:
         cdef int32_t pc
         if e.kind == LV_LOCAL and e.src == x:           # x = x
             if not tee:
+                self._pop(1)
+            return 0
+        if e.kind == LV_ADDI:                           # x = src + k, one add_imm
+            self._unref(e)                              # (not a pending read of x itself)
+            self._preserve_local(x, top)
+            self._move(x, e)
+            e.kind = LV_TEMP
+            self.last_dst = -1
+            if tee:
+                self._make_local(top, x)
+            else:
                 self._pop(1)
             return 0
         self._preserve_local(x, top)
@@ -1077,6 +1158,8 @@ cdef class Lowerer:
             self.last_dst = pc
             return 0
         if c.kind == LV_CONST:
+            if y.kind == LV_ADDI:
+                self._materialize(i + 1)
             if <uint32_t>c.bits == 0:                  # the result is y, at x's position
                 if y.kind == LV_TEMP:
                     self._move(home, y)

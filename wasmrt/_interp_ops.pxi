@@ -1174,9 +1174,27 @@ cdef int h_i32_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load from memory[u32(fp[x] + imm)], 4 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u32(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i64_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u64(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load from memory[u32(fp[x] + imm)], 8 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 8 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
@@ -1192,9 +1210,27 @@ cdef int h_f32_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_f32_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.load from memory[u32(fp[x] + imm)], 4 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u32(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_f64_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u64(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.load from memory[u32(fp[x] + imm)], 8 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 8 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
@@ -1210,9 +1246,27 @@ cdef int h_i32_load8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_load8_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load8_s from memory[u32(fp[x] + imm)], 1 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint32_t><int32_t><int8_t>mem[ea]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i32_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem[ea]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32_load8_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load8_u from memory[u32(fp[x] + imm)], 1 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem[ea]
@@ -1228,9 +1282,27 @@ cdef int h_i32_load16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_load16_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load16_s from memory[u32(fp[x] + imm)], 2 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint32_t><int32_t><int16_t>mem_ld_u16(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i32_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u16(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32_load16_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load16_u from memory[u32(fp[x] + imm)], 2 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
@@ -1246,9 +1318,27 @@ cdef int h_i64_load8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_load8_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load8_s from memory[u32(fp[x] + imm)], 1 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int8_t>mem[ea]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i64_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem[ea]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_load8_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load8_u from memory[u32(fp[x] + imm)], 1 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem[ea]
@@ -1264,9 +1354,27 @@ cdef int h_i64_load16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_load16_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load16_s from memory[u32(fp[x] + imm)], 2 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int16_t>mem_ld_u16(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i64_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u16(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_load16_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load16_u from memory[u32(fp[x] + imm)], 2 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
@@ -1282,6 +1390,15 @@ cdef int h_i64_load32_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_load32_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load32_s from memory[u32(fp[x] + imm)], 4 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int32_t>mem_ld_u32(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i64_load32_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1291,9 +1408,28 @@ cdef int h_i64_load32_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_load32_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load32_u from memory[u32(fp[x] + imm)], 4 byte(s)."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u32(mem + ea)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i32_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset]."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem_st_u32(mem + ea, <uint32_t>v)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
@@ -1311,9 +1447,29 @@ cdef int h_i64_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem_st_u64(mem + ea, v)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_f32_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset]."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem_st_u32(mem + ea, <uint32_t>v)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
@@ -1331,9 +1487,29 @@ cdef int h_f64_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_f64_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem_st_u64(mem + ea, v)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i32_store8(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset]."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem[ea] = <uint8_t>v
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32_store8_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 1 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
@@ -1351,9 +1527,29 @@ cdef int h_i32_store16(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_store16_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem_st_u16(mem + ea, <uint16_t>v)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i64_store8(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset]."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem[ea] = <uint8_t>v
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_store8_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 1 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
@@ -1371,9 +1567,29 @@ cdef int h_i64_store16(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_store16_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem_st_u16(mem + ea, <uint16_t>v)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i64_store32(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset]."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
+    cdef uint64_t v = fp[pc[1].s.b]
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    mem_st_u32(mem + ea, <uint32_t>v)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_store32_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)]."""
+    cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
@@ -2094,28 +2310,51 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_I64_TRUNC_SAT_F64_S] = <void*>h_i64_trunc_sat_f64_s
     t[<int>IR_I64_TRUNC_SAT_F64_U] = <void*>h_i64_trunc_sat_f64_u
     t[<int>IR_I32_LOAD] = <void*>h_i32_load
+    t[<int>IR_I32_LOAD_ADD] = <void*>h_i32_load_add
     t[<int>IR_I64_LOAD] = <void*>h_i64_load
+    t[<int>IR_I64_LOAD_ADD] = <void*>h_i64_load_add
     t[<int>IR_F32_LOAD] = <void*>h_f32_load
+    t[<int>IR_F32_LOAD_ADD] = <void*>h_f32_load_add
     t[<int>IR_F64_LOAD] = <void*>h_f64_load
+    t[<int>IR_F64_LOAD_ADD] = <void*>h_f64_load_add
     t[<int>IR_I32_LOAD8_S] = <void*>h_i32_load8_s
+    t[<int>IR_I32_LOAD8_S_ADD] = <void*>h_i32_load8_s_add
     t[<int>IR_I32_LOAD8_U] = <void*>h_i32_load8_u
+    t[<int>IR_I32_LOAD8_U_ADD] = <void*>h_i32_load8_u_add
     t[<int>IR_I32_LOAD16_S] = <void*>h_i32_load16_s
+    t[<int>IR_I32_LOAD16_S_ADD] = <void*>h_i32_load16_s_add
     t[<int>IR_I32_LOAD16_U] = <void*>h_i32_load16_u
+    t[<int>IR_I32_LOAD16_U_ADD] = <void*>h_i32_load16_u_add
     t[<int>IR_I64_LOAD8_S] = <void*>h_i64_load8_s
+    t[<int>IR_I64_LOAD8_S_ADD] = <void*>h_i64_load8_s_add
     t[<int>IR_I64_LOAD8_U] = <void*>h_i64_load8_u
+    t[<int>IR_I64_LOAD8_U_ADD] = <void*>h_i64_load8_u_add
     t[<int>IR_I64_LOAD16_S] = <void*>h_i64_load16_s
+    t[<int>IR_I64_LOAD16_S_ADD] = <void*>h_i64_load16_s_add
     t[<int>IR_I64_LOAD16_U] = <void*>h_i64_load16_u
+    t[<int>IR_I64_LOAD16_U_ADD] = <void*>h_i64_load16_u_add
     t[<int>IR_I64_LOAD32_S] = <void*>h_i64_load32_s
+    t[<int>IR_I64_LOAD32_S_ADD] = <void*>h_i64_load32_s_add
     t[<int>IR_I64_LOAD32_U] = <void*>h_i64_load32_u
+    t[<int>IR_I64_LOAD32_U_ADD] = <void*>h_i64_load32_u_add
     t[<int>IR_I32_STORE] = <void*>h_i32_store
+    t[<int>IR_I32_STORE_ADD] = <void*>h_i32_store_add
     t[<int>IR_I64_STORE] = <void*>h_i64_store
+    t[<int>IR_I64_STORE_ADD] = <void*>h_i64_store_add
     t[<int>IR_F32_STORE] = <void*>h_f32_store
+    t[<int>IR_F32_STORE_ADD] = <void*>h_f32_store_add
     t[<int>IR_F64_STORE] = <void*>h_f64_store
+    t[<int>IR_F64_STORE_ADD] = <void*>h_f64_store_add
     t[<int>IR_I32_STORE8] = <void*>h_i32_store8
+    t[<int>IR_I32_STORE8_ADD] = <void*>h_i32_store8_add
     t[<int>IR_I32_STORE16] = <void*>h_i32_store16
+    t[<int>IR_I32_STORE16_ADD] = <void*>h_i32_store16_add
     t[<int>IR_I64_STORE8] = <void*>h_i64_store8
+    t[<int>IR_I64_STORE8_ADD] = <void*>h_i64_store8_add
     t[<int>IR_I64_STORE16] = <void*>h_i64_store16
+    t[<int>IR_I64_STORE16_ADD] = <void*>h_i64_store16_add
     t[<int>IR_I64_STORE32] = <void*>h_i64_store32
+    t[<int>IR_I64_STORE32_ADD] = <void*>h_i64_store32_add
     t[<int>IR_MEMORY_SIZE] = <void*>h_memory_size
     t[<int>IR_MEMORY_GROW] = <void*>h_memory_grow
     t[<int>IR_MEMORY_FILL] = <void*>h_memory_fill

@@ -201,387 +201,410 @@ cdef enum IrOp:
     IR_I64_TRUNC_SAT_F64_S = 193  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_s(fp[x]).
     IR_I64_TRUNC_SAT_F64_U = 194  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_u(fp[x]).
     IR_I32_LOAD = 195  # [a=dst b=addr hi=offset] fp[dst] = i32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I64_LOAD = 196  # [a=dst b=addr hi=offset] fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
-    IR_F32_LOAD = 197  # [a=dst b=addr hi=offset] fp[dst] = f32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_F64_LOAD = 198  # [a=dst b=addr hi=offset] fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
-    IR_I32_LOAD8_S = 199  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I32_LOAD8_U = 200  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I32_LOAD16_S = 201  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I32_LOAD16_U = 202  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I64_LOAD8_S = 203  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I64_LOAD8_U = 204  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I64_LOAD16_S = 205  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I64_LOAD16_U = 206  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I64_LOAD32_S = 207  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_s from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I64_LOAD32_U = 208  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I32_STORE = 209  # [a=addr b=val hi=offset] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE = 210  # [a=addr b=val hi=offset] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_F32_STORE = 211  # [a=addr b=val hi=offset] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_F64_STORE = 212  # [a=addr b=val hi=offset] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE8 = 213  # [a=addr b=val hi=offset] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE16 = 214  # [a=addr b=val hi=offset] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE8 = 215  # [a=addr b=val hi=offset] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE16 = 216  # [a=addr b=val hi=offset] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE32 = 217  # [a=addr b=val hi=offset] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_MEMORY_SIZE = 218  # [a=dst] fp[dst] = current memory size in pages.
-    IR_MEMORY_GROW = 219  # [a=dst b=delta] fp[dst] = old size in pages after growing by fp[delta] pages, or -1 (never traps).
-    IR_MEMORY_FILL = 220  # [a=dst b=val c=n] Fill memory[fp[dst] .. +fp[n]) with the byte fp[val].
-    IR_MEMORY_COPY = 221  # [a=dst b=src c=n] Copy memory[fp[src] .. +fp[n]) to memory[fp[dst] ..] (overlap allowed).
-    IR_MEMORY_INIT = 222  # [a=dst b=src c=n | lo=data] Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory[fp[dst] ..].
-    IR_DATA_DROP = 223  # [lo=data] Drop data segment `data` (its length becomes 0).
-    IR_GLOBAL_GET = 224  # [a=dst hi=global] fp[dst] = value cell of global `global`.
-    IR_GLOBAL_SET = 225  # [a=src hi=global] value cell of global `global` = fp[src].
-    IR_REF_IS_NULL = 226  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
-    IR_REF_FUNC = 227  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
-    IR_TABLE_GET = 228  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
-    IR_TABLE_SET = 229  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
-    IR_TABLE_SIZE = 230  # [a=dst hi=table] fp[dst] = number of elements of `table`.
-    IR_TABLE_GROW = 231  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
-    IR_TABLE_FILL = 232  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
-    IR_TABLE_COPY = 233  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
-    IR_TABLE_INIT = 234  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
-    IR_ELEM_DROP = 235  # [lo=elem] Drop element segment `elem` (its length becomes 0).
-    IR_UNREACHABLE = 236  # [-] Trap.
-    IR_BR = 237  # [lo=offset] pc += offset.
-    IR_BR_NEZ = 238  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
-    IR_BR_EQZ = 239  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
-    IR_BR_I64_NEZ = 240  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
-    IR_BR_I64_EQZ = 241  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
-    IR_BR_I32_EQ = 242  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
-    IR_BR_I32_EQ_IMM = 243  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
-    IR_BR_I32_NE = 244  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
-    IR_BR_I32_NE_IMM = 245  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_S = 246  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
-    IR_BR_I32_LT_S_IMM = 247  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_U = 248  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
-    IR_BR_I32_LT_U_IMM = 249  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_S = 250  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
-    IR_BR_I32_GT_S_IMM = 251  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_U = 252  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
-    IR_BR_I32_GT_U_IMM = 253  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_S = 254  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
-    IR_BR_I32_LE_S_IMM = 255  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_U = 256  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
-    IR_BR_I32_LE_U_IMM = 257  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_S = 258  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
-    IR_BR_I32_GE_S_IMM = 259  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_U = 260  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
-    IR_BR_I32_GE_U_IMM = 261  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
-    IR_BR_I64_EQ = 262  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
-    IR_BR_I64_EQ_IMM = 263  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
-    IR_BR_I64_NE = 264  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
-    IR_BR_I64_NE_IMM = 265  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_S = 266  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
-    IR_BR_I64_LT_S_IMM = 267  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_U = 268  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
-    IR_BR_I64_LT_U_IMM = 269  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_S = 270  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
-    IR_BR_I64_GT_S_IMM = 271  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_U = 272  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
-    IR_BR_I64_GT_U_IMM = 273  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_S = 274  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
-    IR_BR_I64_LE_S_IMM = 275  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_U = 276  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
-    IR_BR_I64_LE_U_IMM = 277  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_S = 278  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
-    IR_BR_I64_GE_S_IMM = 279  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_U = 280  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
-    IR_BR_I64_GE_U_IMM = 281  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
-    IR_BR_F32_EQ = 282  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_EQ_IMM = 283  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_NE = 284  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_NE_IMM = 285  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LT = 286  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LT_IMM = 287  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GT = 288  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GT_IMM = 289  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LE = 290  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LE_IMM = 291  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GE = 292  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GE_IMM = 293  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_EQ = 294  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_EQ_IMM = 295  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_NE = 296  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_NE_IMM = 297  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LT = 298  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LT_IMM = 299  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GT = 300  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GT_IMM = 301  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LE = 302  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LE_IMM = 303  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GE = 304  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GE_IMM = 305  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_TABLE = 306  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).
-    IR_FUEL = 307  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
-    IR_CALL = 308  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
-    IR_CALL_INDIRECT = 309  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RET = 310  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 311  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 312  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 313  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 314  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 315  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 316  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 317  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 318  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 319  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 320  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 321  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 322  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 323  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 324  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 325  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 326  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 327  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 328  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 329  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 330  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 331  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 332  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 333  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 334  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 335  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 336  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 337  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 338  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 339  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 340  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 341  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 342  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 343  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 344  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 345  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 346  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 347  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 348  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 349  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 350  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 351  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 352  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 353  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 354  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 355  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 356  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 357  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 358  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 359  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 360  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 361  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 362  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 363  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 364  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 365  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 366  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 367  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 368  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 369  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 370  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 371  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 372  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 373  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 374  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 375  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 376  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 377  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 378  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 379  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 380  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 381  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 382  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 383  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 384  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 385  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 386  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 387  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 388  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 389  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 390  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 391  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 392  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 393  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 394  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 395  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 396  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 397  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 398  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 399  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 400  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 401  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 402  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 403  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 404  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 405  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 406  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 407  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 408  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 409  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 410  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 411  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 412  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 413  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 414  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 415  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 416  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 417  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 418  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 419  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 420  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 421  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 422  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 423  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 424  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 425  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 426  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 427  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 428  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 429  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 430  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 431  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 432  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 433  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 434  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 435  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 436  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 437  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 438  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 439  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 440  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 441  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 442  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 443  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 444  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 445  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 446  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 447  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 448  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 449  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 450  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 451  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 452  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 453  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 454  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 455  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 456  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 457  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 458  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 459  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 460  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 461  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 462  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 463  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 464  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 465  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 466  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 467  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 468  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 469  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 470  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 471  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 472  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 473  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 474  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 475  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 476  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 477  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 478  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 479  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 480  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 481  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 482  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 483  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 484  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 485  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 486  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 487  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 488  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 489  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 490  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 491  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 492  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 493  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 494  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 495  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 496  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 497  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 498  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 499  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 500  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 501  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 502  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 503  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 504  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 505  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 506  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 507  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 508  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 509  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 510  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 511  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 512  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 513  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 514  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 515  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 516  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 517  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 518  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 519  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 520  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 521  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 522  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 523  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 524  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 525  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 526  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 527  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 528  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 529  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 530  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 531  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 532  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 533  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 534  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 535  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 536  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 537  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 538  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 539  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 540  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 541  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 542  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 543  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 544  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 545  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 546  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 547  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 548  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 549  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 550  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 551  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 552  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 553  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 554  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 555  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 556  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 557  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 558  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 559  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 560  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 561  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 562  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 563  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 564  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 565  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 566  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 567  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 568  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_SELECT = 569  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 570  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 571  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 572  # number of ops
+    IR_I32_LOAD_ADD = 196  # [a=dst b=x hi=imm] fp[dst] = i32.load from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I64_LOAD = 197  # [a=dst b=addr hi=offset] fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
+    IR_I64_LOAD_ADD = 198  # [a=dst b=x hi=imm] fp[dst] = i64.load from memory[u32(fp[x] + imm)], 8 byte(s).
+    IR_F32_LOAD = 199  # [a=dst b=addr hi=offset] fp[dst] = f32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_F32_LOAD_ADD = 200  # [a=dst b=x hi=imm] fp[dst] = f32.load from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_F64_LOAD = 201  # [a=dst b=addr hi=offset] fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
+    IR_F64_LOAD_ADD = 202  # [a=dst b=x hi=imm] fp[dst] = f64.load from memory[u32(fp[x] + imm)], 8 byte(s).
+    IR_I32_LOAD8_S = 203  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I32_LOAD8_S_ADD = 204  # [a=dst b=x hi=imm] fp[dst] = i32.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I32_LOAD8_U = 205  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I32_LOAD8_U_ADD = 206  # [a=dst b=x hi=imm] fp[dst] = i32.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I32_LOAD16_S = 207  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I32_LOAD16_S_ADD = 208  # [a=dst b=x hi=imm] fp[dst] = i32.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I32_LOAD16_U = 209  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I32_LOAD16_U_ADD = 210  # [a=dst b=x hi=imm] fp[dst] = i32.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD8_S = 211  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I64_LOAD8_S_ADD = 212  # [a=dst b=x hi=imm] fp[dst] = i64.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I64_LOAD8_U = 213  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I64_LOAD8_U_ADD = 214  # [a=dst b=x hi=imm] fp[dst] = i64.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I64_LOAD16_S = 215  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I64_LOAD16_S_ADD = 216  # [a=dst b=x hi=imm] fp[dst] = i64.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD16_U = 217  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I64_LOAD16_U_ADD = 218  # [a=dst b=x hi=imm] fp[dst] = i64.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD32_S = 219  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_s from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I64_LOAD32_S_ADD = 220  # [a=dst b=x hi=imm] fp[dst] = i64.load32_s from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I64_LOAD32_U = 221  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I64_LOAD32_U_ADD = 222  # [a=dst b=x hi=imm] fp[dst] = i64.load32_u from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I32_STORE = 223  # [a=addr b=val hi=offset] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE_ADD = 224  # [a=x b=val hi=imm] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE = 225  # [a=addr b=val hi=offset] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE_ADD = 226  # [a=x b=val hi=imm] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_F32_STORE = 227  # [a=addr b=val hi=offset] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_F32_STORE_ADD = 228  # [a=x b=val hi=imm] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_F64_STORE = 229  # [a=addr b=val hi=offset] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_F64_STORE_ADD = 230  # [a=x b=val hi=imm] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I32_STORE8 = 231  # [a=addr b=val hi=offset] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE8_ADD = 232  # [a=x b=val hi=imm] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I32_STORE16 = 233  # [a=addr b=val hi=offset] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE16_ADD = 234  # [a=x b=val hi=imm] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE8 = 235  # [a=addr b=val hi=offset] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE8_ADD = 236  # [a=x b=val hi=imm] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE16 = 237  # [a=addr b=val hi=offset] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE16_ADD = 238  # [a=x b=val hi=imm] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE32 = 239  # [a=addr b=val hi=offset] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE32_ADD = 240  # [a=x b=val hi=imm] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_MEMORY_SIZE = 241  # [a=dst] fp[dst] = current memory size in pages.
+    IR_MEMORY_GROW = 242  # [a=dst b=delta] fp[dst] = old size in pages after growing by fp[delta] pages, or -1 (never traps).
+    IR_MEMORY_FILL = 243  # [a=dst b=val c=n] Fill memory[fp[dst] .. +fp[n]) with the byte fp[val].
+    IR_MEMORY_COPY = 244  # [a=dst b=src c=n] Copy memory[fp[src] .. +fp[n]) to memory[fp[dst] ..] (overlap allowed).
+    IR_MEMORY_INIT = 245  # [a=dst b=src c=n | lo=data] Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory[fp[dst] ..].
+    IR_DATA_DROP = 246  # [lo=data] Drop data segment `data` (its length becomes 0).
+    IR_GLOBAL_GET = 247  # [a=dst hi=global] fp[dst] = value cell of global `global`.
+    IR_GLOBAL_SET = 248  # [a=src hi=global] value cell of global `global` = fp[src].
+    IR_REF_IS_NULL = 249  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
+    IR_REF_FUNC = 250  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
+    IR_TABLE_GET = 251  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
+    IR_TABLE_SET = 252  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
+    IR_TABLE_SIZE = 253  # [a=dst hi=table] fp[dst] = number of elements of `table`.
+    IR_TABLE_GROW = 254  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
+    IR_TABLE_FILL = 255  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
+    IR_TABLE_COPY = 256  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
+    IR_TABLE_INIT = 257  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
+    IR_ELEM_DROP = 258  # [lo=elem] Drop element segment `elem` (its length becomes 0).
+    IR_UNREACHABLE = 259  # [-] Trap.
+    IR_BR = 260  # [lo=offset] pc += offset.
+    IR_BR_NEZ = 261  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
+    IR_BR_EQZ = 262  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
+    IR_BR_I64_NEZ = 263  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
+    IR_BR_I64_EQZ = 264  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
+    IR_BR_I32_EQ = 265  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
+    IR_BR_I32_EQ_IMM = 266  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
+    IR_BR_I32_NE = 267  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
+    IR_BR_I32_NE_IMM = 268  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_S = 269  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
+    IR_BR_I32_LT_S_IMM = 270  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_U = 271  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
+    IR_BR_I32_LT_U_IMM = 272  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_S = 273  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
+    IR_BR_I32_GT_S_IMM = 274  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_U = 275  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
+    IR_BR_I32_GT_U_IMM = 276  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_S = 277  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
+    IR_BR_I32_LE_S_IMM = 278  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_U = 279  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
+    IR_BR_I32_LE_U_IMM = 280  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_S = 281  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
+    IR_BR_I32_GE_S_IMM = 282  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_U = 283  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
+    IR_BR_I32_GE_U_IMM = 284  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
+    IR_BR_I64_EQ = 285  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
+    IR_BR_I64_EQ_IMM = 286  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
+    IR_BR_I64_NE = 287  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
+    IR_BR_I64_NE_IMM = 288  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_S = 289  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
+    IR_BR_I64_LT_S_IMM = 290  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_U = 291  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
+    IR_BR_I64_LT_U_IMM = 292  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_S = 293  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
+    IR_BR_I64_GT_S_IMM = 294  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_U = 295  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
+    IR_BR_I64_GT_U_IMM = 296  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_S = 297  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
+    IR_BR_I64_LE_S_IMM = 298  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_U = 299  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
+    IR_BR_I64_LE_U_IMM = 300  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_S = 301  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
+    IR_BR_I64_GE_S_IMM = 302  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_U = 303  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
+    IR_BR_I64_GE_U_IMM = 304  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
+    IR_BR_F32_EQ = 305  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_EQ_IMM = 306  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_NE = 307  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_NE_IMM = 308  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LT = 309  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LT_IMM = 310  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GT = 311  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GT_IMM = 312  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LE = 313  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LE_IMM = 314  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GE = 315  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GE_IMM = 316  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_EQ = 317  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_EQ_IMM = 318  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_NE = 319  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_NE_IMM = 320  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LT = 321  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LT_IMM = 322  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GT = 323  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GT_IMM = 324  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LE = 325  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LE_IMM = 326  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GE = 327  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GE_IMM = 328  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_TABLE = 329  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).
+    IR_FUEL = 330  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
+    IR_CALL = 331  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
+    IR_CALL_INDIRECT = 332  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
+    IR_RET = 333  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 334  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 335  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 336  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 337  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 338  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 339  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 340  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 341  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 342  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 343  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 344  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 345  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 346  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 347  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 348  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 349  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 350  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 351  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 352  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 353  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 354  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 355  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 356  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 357  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 358  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 359  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 360  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 361  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 362  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 363  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 364  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 365  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 366  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 367  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 368  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 369  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 370  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 371  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 372  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 373  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 374  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 375  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 376  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 377  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 378  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 379  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 380  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 381  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 382  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 383  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 384  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 385  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 386  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 387  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 388  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 389  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 390  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 391  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 392  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 393  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 394  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 395  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 396  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 397  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 398  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 399  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 400  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 401  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 402  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 403  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 404  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 405  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 406  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 407  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 408  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 409  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 410  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 411  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 412  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 413  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 414  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 415  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 416  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 417  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 418  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 419  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 420  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 421  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 422  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 423  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 424  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 425  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 426  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 427  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 428  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 429  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 430  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 431  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 432  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 433  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 434  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 435  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 436  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 437  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 438  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 439  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 440  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 441  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 442  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 443  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 444  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 445  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 446  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 447  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 448  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 449  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 450  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 451  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 452  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 453  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 454  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 455  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 456  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 457  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 458  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 459  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 460  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 461  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 462  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 463  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 464  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 465  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 466  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 467  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 468  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 469  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 470  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 471  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 472  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 473  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 474  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 475  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 476  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 477  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 478  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 479  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 480  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 481  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 482  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 483  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 484  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 485  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 486  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 487  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 488  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 489  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 490  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 491  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 492  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 493  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 494  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 495  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 496  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 497  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 498  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 499  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 500  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 501  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 502  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 503  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 504  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 505  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 506  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 507  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 508  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 509  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 510  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 511  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 512  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 513  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 514  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 515  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 516  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 517  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 518  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 519  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 520  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 521  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 522  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 523  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 524  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 525  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 526  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 527  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 528  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 529  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 530  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 531  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 532  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 533  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 534  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 535  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 536  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 537  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 538  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 539  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 540  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 541  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 542  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 543  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 544  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 545  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 546  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 547  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 548  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 549  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 550  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 551  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 552  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 553  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 554  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 555  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 556  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 557  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 558  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 559  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 560  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 561  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 562  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 563  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 564  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 565  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 566  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 567  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 568  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 569  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 570  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 571  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 572  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 573  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 574  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 575  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 576  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 577  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 578  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 579  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 580  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 581  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 582  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 583  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 584  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 585  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 586  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 587  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 588  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 589  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 590  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 591  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_SELECT = 592  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 593  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 594  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 595  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[572] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[595] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

@@ -124,8 +124,8 @@ def test_local_set_preserves_a_pending_read_of_the_local() -> None:
     # copied out first, and the sum uses the old value.
     assert dis("local.get 0 local.get 0 i32.const 1 i32.add local.set 0 local.get 0 i32.add",
                "(param i32) (result i32)") == [
-        "i32_add_imm dst=2 x=0 imm=1",
-        "copy2 dst0=1 src0=0 dst1=0 src1=2",  # preserve the old value, then set
+        "copy dst=1 src=0",  # preserve the old value, then set
+        "i32_add_imm dst=0 x=0 imm=1",
         "i32_add dst=1 x=1 y=0",
         "ret_slot src=1",
     ]
@@ -154,7 +154,7 @@ def test_pending_local_is_materialised_before_a_block() -> None:
 def test_compare_fuses_with_br_if() -> None:
     assert dis("loop local.get 0 i32.const 1 i32.sub local.tee 0 local.get 1 i32.gt_s br_if 0 end"
                " local.get 0") == [
-        "i32_sub_imm dst=0 x=0 imm=1",
+        "i32_add_imm dst=0 x=0 imm=-1",
         "br_i32_gt_s x=0 y=1 offset=@0",
         "ret_slot src=0",
     ]
@@ -283,7 +283,7 @@ def test_loop_params_live_in_their_slots() -> None:
       end"""
     assert dis(body, "(param i32) (result i32)") == [
         "copy dst=1 src=0",  # the loop's param slot
-        "i32_sub_imm dst=0 x=1 imm=1",
+        "i32_add_imm dst=0 x=1 imm=-1",
         "br_eqz cond=0 offset=@10",
         "copy dst=1 src=0",  # br_if 0 carries local 0 into the param slot
         "br offset=@2",
@@ -334,6 +334,53 @@ def test_load_and_store_offsets_are_immediates() -> None:
         "i32_load dst=3 addr=0 offset=8",
         "i32_store16 addr=0 val=3 offset=2",
         "ret_slot src=1",
+    ]
+
+
+def test_address_add_folds_into_loads_and_stores() -> None:
+    # `x + k` feeding an access with offset 0 is computed by the access (the *_add forms),
+    # also when the value to store is computed after the address; constants accumulate.
+    body = """local.get 0 i32.const 8 i32.add
+              local.get 0 i32.const 4 i32.add i32.const -2 i32.add i64.load8_u
+              i64.store
+              local.get 1 i32.const 3 i32.sub i32.load"""
+    assert dis(body, extra="(memory 1)") == [
+        "i64_load8_u_add dst=3 x=0 imm=2",
+        "i64_store_add x=0 val=3 imm=8",
+        "i32_load_add dst=2 x=1 imm=-3",
+        "ret_slot src=2",
+    ]
+
+
+def test_address_add_with_an_offset_is_emitted() -> None:
+    assert dis("local.get 0 i32.const 8 i32.add i32.load offset=4", extra="(memory 1)") == [
+        "i32_add_imm dst=2 x=0 imm=8",
+        "i32_load dst=2 addr=2 offset=4",
+        "ret_slot src=2",
+    ]
+
+
+def test_pending_address_add_is_preserved_before_its_local_changes() -> None:
+    # The address p + 4 is taken before the value's `local.tee 0` changes p.
+    body = """local.get 0 i32.const 4 i32.add
+              i32.const 9 local.tee 0
+              i32.store local.get 0"""
+    assert dis(body, extra="(memory 1)") == [
+        "i32_add_imm dst=2 x=0 imm=4",
+        "const32 dst=0 imm=9",
+        "const32 dst=3 imm=9",
+        "i32_store addr=2 val=3 offset=0",
+        "ret_slot src=0",
+    ]
+
+
+def test_address_add_set_to_its_own_local_is_one_add() -> None:
+    body = "local.get 0 i32.const 1 i32.add local.tee 0 local.get 0 i32.load8_u i32.add"
+    assert dis(body, extra="(memory 1)") == [
+        "i32_add_imm dst=0 x=0 imm=1",
+        "i32_load8_u dst=3 addr=0 offset=0",
+        "i32_add dst=2 x=0 y=3",
+        "ret_slot src=2",
     ]
 
 

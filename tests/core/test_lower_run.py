@@ -390,6 +390,25 @@ def test_memory_globals_tables(apis: tuple[Any, Any]) -> None:
         local.get 0 local.get 1 i32.const 7 i32.add i32.store8 offset=9
         local.get 0 i64.load offset=4
         local.get 0 i32.load16_s offset=8 i64.extend_i32_s i64.add)
+      (func (export "addr_add") (param i32 i32) (result i64)
+        ;; address adds folded into the accesses (wrapping u32 adds, offset 0)
+        local.get 0 i32.const 12 i32.add local.get 1 i32.store
+        local.get 0 i32.const -4 i32.add local.get 1 i32.const 7 i32.add i32.store16
+        local.get 0 i32.const 16 i32.add
+        local.get 0 i32.const 12 i32.add i32.load8_s local.tee 1 i32.store8
+        local.get 0 i32.const 3 i32.sub i32.const 15 i32.add i64.load
+        local.get 1 i64.extend_i32_s i64.add)
+      (func (export "addr_loop") (param i32 i32) (result i32) (local i32)
+        ;; a byte copy loop whose pointers step by address adds
+        block loop
+          local.get 1 i32.eqz br_if 1
+          local.get 0 i32.const 100 i32.add
+          local.get 0 i32.const 1 i32.add local.tee 0 i32.const -1 i32.add i32.load8_u
+          i32.store8
+          local.get 2 local.get 0 i32.const 99 i32.add i32.load8_u i32.add local.set 2
+          local.get 1 i32.const 1 i32.sub local.set 1
+          br 0
+        end end local.get 2)
       (func (export "const_addr") (result i32)
         i32.const 16 i32.const 0x1234 i32.store i32.const 17 i32.load8_u)
       (func (export "grow") (param i32) (result i32)
@@ -409,6 +428,10 @@ def test_memory_globals_tables(apis: tuple[Any, Any]) -> None:
         local.get 0 i32.const 9 i32.const 1 select i32.add))""")
     for a in (0, 8, 65530, 65540, -1):
         p.check("mem", a, 0x11223344)
+    for a in (0, 4, 8, 65520, 65524, 65525, -12, -13, -16, 3, 2**31):
+        p.check("addr_add", a, 0x5566778)
+    for a, n in ((0, 5), (65430, 6), (65431, 6), (-100, 3)):
+        p.check("addr_loop", a, n)
     p.check("const_addr")
     for d in (0, 1, 5, 1):
         p.check("grow", d)
