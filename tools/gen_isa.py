@@ -139,14 +139,22 @@ def handler(o: isa.Op) -> list[str]:
             access = f"    {STORE_STMT[w]}"
         body += [f"    if ea + {w} > msize:", "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
                  access, nxt(2)]
-    elif o.kind == "cmp_br":
-        body = [f"    if {h}(fp[pc[1].s.a], fp[pc[1].s.b]):",
-                "        pc = pc + pc[1].w.hi",
-                "        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)", nxt(2)]
-    elif o.kind == "cmp_br_imm":
-        body = [f"    if {h}(fp[pc[1].s.a], pc[2].u64):",
-                "        pc = pc + pc[1].w.hi",
-                "        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)", nxt(3)]
+    elif o.kind in ("br", "cmp_br", "cmp_br_imm"):
+        if o.kind == "br":
+            cond, size = o.extra["cond"], 2
+        elif o.kind == "cmp_br":
+            cond, size = f"{h}(fp[pc[1].s.a], fp[pc[1].s.b])", 2
+        else:
+            cond, size = f"{h}(fp[pc[1].s.a], pc[2].u64)", 3
+        taken = [f"pc = pc + pc[1].w.{'hi' if cond else 'lo'}"]
+        if o.extra.get("back"):  # a loop back-edge: attend to Ctrl-C (wasmrt_attn.h)
+            taken += ["if wasmrt_attn_pending(cx.attn_seen):",
+                      "    return ATTEND(pc, fp, cx, mem, msize)"]
+        taken.append("return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)")
+        if cond:
+            body = [f"    if {cond}:", *("        " + t for t in taken), nxt(size)]
+        else:
+            body = ["    " + t for t in taken]
     else:
         raise ValueError(o.kind)
     return [f"cdef int h_{o.name}{SIG}:", f'    """{o.doc}"""', *body, "", ""]

@@ -279,15 +279,16 @@ op("elem_drop", ("lo=elem",), "->", "Drop element segment `elem` (its length bec
 # ---------------------------------------------------------------------------------------
 section("Control flow")
 op("unreachable", (), "->", "Trap.", ("unreachable",), ("unreachable",))
-op("br", ("lo=offset",), "->", "pc += offset.", ("br", "else", "end of if-arm"))
+op("br", ("lo=offset",), "->", "pc += offset.", ("br", "else", "end of if-arm"), kind="br",
+   extra={"cond": ""})
 op("br_nez", ("a=cond hi=offset",), "i32 ->", "if i32 fp[cond] != 0: pc += offset.",
-   ("br_if",))
+   ("br_if",), kind="br", extra={"cond": "<uint32_t>fp[pc[1].s.a] != 0"})
 op("br_eqz", ("a=cond hi=offset",), "i32 ->", "if i32 fp[cond] == 0: pc += offset.",
-   ("if", "i32.eqz + br_if"))
+   ("if", "i32.eqz + br_if"), kind="br", extra={"cond": "<uint32_t>fp[pc[1].s.a] == 0"})
 op("br_i64_nez", ("a=cond hi=offset",), "i64 ->", "if i64 fp[cond] != 0: pc += offset.",
-   ("i64.eqz + if",))
+   ("i64.eqz + if",), kind="br", extra={"cond": "fp[pc[1].s.a] != 0"})
 op("br_i64_eqz", ("a=cond hi=offset",), "i64 ->", "if i64 fp[cond] == 0: pc += offset.",
-   ("i64.eqz + br_if",))
+   ("i64.eqz + br_if",), kind="br", extra={"cond": "fp[pc[1].s.a] == 0"})
 for t in ("i32", "i64"):
     for n in INT_CMP:
         op(f"br_{t}_{n}", ("a=x b=y hi=offset",), f"{t} {t} ->",
@@ -306,9 +307,18 @@ for t in ("f32", "f64"):
         op(f"br_{t}_{n}_imm", ("a=x hi=offset", "i64=imm"), f"{t} ->",
            f"if {t}.{n}(fp[x], imm): pc += offset (imm: the constant's bits).",
            (f"{t}.const + {t}.{n} + br_if",), kind="cmp_br_imm", helper=f"{t}_{n}")
+# Every branch above has a twin for loop back-edges (offset < 0, to a loop head) that also
+# checks for an attention request (Ctrl-C: wasmrt_attn, include/wasmrt_attn.h) when taken,
+# so any loop can be interrupted at the cost of a compare on its back-edge.
+for _o in [o for o in OPS if o.kind in ("br", "cmp_br", "cmp_br_imm")]:
+    op(f"{_o.name}_loop", _o.cells, _o.effect,
+       f"{_o.doc} A loop back-edge: checks for an attention request when taken.",
+       tuple(f"{w} (to a loop)" for w in _o.wasm), ("interrupt (KeyboardInterrupt)",),
+       kind=_o.kind, helper=_o.helper, extra={**_o.extra, "back": "1"})
 op("br_table", ("a=index hi=n", "lo=offset..."), "i32 ->",
    "pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the "
-   "default); an arm needing result copies targets a trampoline (copies + br).",
+   "default); an arm needing result copies targets a trampoline (copies + br).  Checks for "
+   "an attention request (its arms may be loop back-edges).",
    ("br_table",), variable=True)
 op("fuel", (), "->",
    "Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry "

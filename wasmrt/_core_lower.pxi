@@ -25,8 +25,9 @@
 # Control: every label has fixed result slots (its ``base``); a branch carrying values
 # first copies them there.  Forward branches are recorded as fix-ups (Wizard's side
 # table) and patched when the label is bound at ``end``/``else``; loop labels are bound at
-# their head.  Compares fuse with the ``br_if``/``if`` that consumes them, ``eqz`` too.
-# Code after ``br``/``return``/``unreachable`` is dead and emits nothing.
+# their head; a branch back to a loop head uses the op's ``*_loop`` twin, which also
+# checks for Ctrl-C.  Compares fuse with the ``br_if``/``if`` that consumes them, ``eqz``
+# too.  Code after ``br``/``return``/``unreachable`` is dead and emits nothing.
 
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -99,6 +100,7 @@ cdef uint16_t _ir_neg[IR_COUNT]
 cdef uint8_t _ir_is64[IR_COUNT]
 cdef uint8_t _ir_immk[IR_COUNT]         # how the *_imm form holds its constant (IK_*)
 cdef uint16_t _ir_addr[IR_COUNT]        # load/store -> its *_add form (address x + imm)
+cdef uint16_t _ir_loop[IR_COUNT]        # branch -> its *_loop twin (back-edges check Ctrl-C)
 
 
 cdef enum ImmKind:
@@ -121,6 +123,7 @@ cdef void _lw_tables():
     memset(_ir_is64, 0, sizeof(_ir_is64))
     memset(_ir_immk, 0, sizeof(_ir_immk))
     memset(_ir_addr, 0, sizeof(_ir_addr))
+    memset(_ir_loop, 0, sizeof(_ir_loop))
     icmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
     fcmp = ["eq", "ne", "lt", "gt", "le", "ge"]
     iar = ["clz", "ctz", "popcnt", "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u",
@@ -166,6 +169,9 @@ cdef void _lw_tables():
             _w2ir[code] = ir[name]
     for name in loads + stores:
         _ir_addr[ir[name]] = ir[name + "_add"]
+    for name, i in ir.items():
+        if name + "_loop" in ir:
+            _ir_loop[i] = ir[name + "_loop"]
     # *_imm forms, swaps, fused branches.
     rev = {"eq": "eq", "ne": "ne", "lt_s": "gt_s", "lt_u": "gt_u", "gt_s": "lt_s",
            "gt_u": "lt_u", "le_s": "ge_s", "le_u": "ge_u", "ge_s": "le_s", "ge_u": "le_u"}
@@ -804,7 +810,7 @@ cdef class Lowerer:
 
     cdef int _jump(self, LwCtrl* L) except -1:
         """Emit an unconditional branch to label L (values already in place)."""
-        cdef int32_t pc = self._emit(IR_BR, 2)
+        cdef int32_t pc = self._emit(IR_BR_LOOP if L.kind == FRAME_LOOP else IR_BR, 2)
         if L.kind == FRAME_LOOP:
             self.code[pc + 1].w.lo = L.head - pc
         else:
@@ -1328,7 +1334,8 @@ cdef class Lowerer:
                     self._jump(L)
                     self.live = 0
                 return 0
-            if L.kind == FRAME_LOOP:
+            if L.kind == FRAME_LOOP:                    # a back-edge: the *_loop twin
+                self.code[pc].u64 = _ir_loop[self.code[pc].u64]
                 self.code[pc + 1].w.hi = L.head - pc
             else:
                 L.fixups = self._add_fix(pc, pc + 1, 1, L.fixups)

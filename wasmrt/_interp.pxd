@@ -128,6 +128,8 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     int epoch_enabled
     uint64_t epoch_deadline
     uint64_t* epoch_counter     # the engine's epoch counter (or a private zero)
+    uint32_t attn_seen          # `wasmrt_attn` when this store last attended (wasmrt_attn.h)
+    void* store                 # the StoreCtx owning this Ctx (borrowed)
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,

@@ -40,6 +40,13 @@ from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32,
 
 from ._memory import MemoryInstance
 
+cdef extern from "wasmrt_attn.h":           # attention requests: Ctrl-C reaches running wasm
+    uint32_t wasmrt_attn
+    int wasmrt_sigint
+    bint wasmrt_attn_pending(uint32_t seen) nogil
+    int wasmrt_hook_sigint() nogil
+    unsigned long wasmrt_thread_ident() nogil
+
 include "_interp_numeric.pxi"
 include "_interp_frames.pxi"
 include "_interp_host.pxi"

@@ -33,30 +33,65 @@ cdef int fuel_slow(Ctx* cx) noexcept nogil:
             chunk = cx.fuel
     if cx.epoch_enabled and cx.epoch_counter[0] >= cx.epoch_deadline:
         return TRAP_INTERRUPT
-    if check_signals() != 0:
+    if check_signals(cx) != 0:
         return TRAP_HOST
     cx.budget = chunk
     cx.budget_start = chunk
     return TRAP_NONE
 
 
-cdef int check_signals() noexcept nogil:
+cdef int check_signals(Ctx* cx) noexcept nogil:
     cdef int rc
     with gil:
-        rc = check_signals_gil()
+        rc = check_signals_gil(cx)
         if rc == 0:
             with nogil:
                 pass    # yield the GIL: other threads (an epoch timer, ...) get to run
     return rc
 
 
-cdef int check_signals_gil() noexcept:
+cdef int check_signals_gil(Ctx* cx) noexcept:
     """Run pending Python signal handlers (Ctrl-C); stash what they raise."""
     try:
         PyErr_CheckSignals()
     except BaseException:
-        return stash_exception()
+        return stash_exception(<StoreCtx>cx.store)
     return 0
+
+
+cdef unsigned long MAIN_THREAD = 0     # CPython runs signal handlers on this thread only
+
+
+cdef int attention(Ctx* cx) noexcept nogil:
+    """The slow path of an attention check (include/wasmrt_attn.h): `wasmrt_attn` moved
+    since this store last looked.  On the main thread a pending SIGINT runs CPython's
+    handlers, and what they raise (KeyboardInterrupt) unwinds the guest; elsewhere the
+    request is only acknowledged (the main thread handles it)."""
+    global wasmrt_sigint
+    cx.attn_seen = wasmrt_attn
+    if wasmrt_sigint and wasmrt_thread_ident() == MAIN_THREAD:
+        wasmrt_sigint = 0
+        return check_signals(cx)
+    return TRAP_NONE
+
+
+cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """A handler-shaped slow path: attend to the request, then run the instruction at pc."""
+    cdef int rc = attention(cx)
+    if rc != 0:
+        return trap_at(cx, pc, rc)
+    return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+
+
+# Handlers reach h_attend through this pointer, as a tail call (`return ATTEND(pc, ...)`):
+# called directly, gcc would inline it and give their fast paths its prologue.
+cdef handler_t ATTEND = h_attend
+
+
+def hook_sigint() -> bool:
+    """Chain wasmrt's SIGINT hook in front of the current handler (see wasmrt_attn.h);
+    True if it is in place (False when SIGINT is ignored or has its default action)."""
+    return wasmrt_hook_sigint() != 0
 
 
 cdef int64_t table_grow(TableRec* t, uint32_t n, uint64_t init) noexcept nogil:
@@ -153,6 +188,10 @@ cdef uint32_t src_offset(FuncCode* c, const Cell* pc) noexcept nogil:
 
 
 def _init_handlers() -> None:
+    global MAIN_THREAD
+    import threading
+    MAIN_THREAD = threading.main_thread().ident
+    wasmrt_hook_sigint()
     isa_fill_handlers(HANDLERS)
     EXIT_CELL[0].h = <void*>h_exit
     memset(&EMPTY_MEM, 0, sizeof(MemRec))

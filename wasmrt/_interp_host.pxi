@@ -40,17 +40,11 @@ TRAP_CODES = {
     TRAP_OUT_OF_FUEL: _TrapCode.OUT_OF_FUEL,
 }
 
-# The store whose wasm is running on this thread, for stashing host exceptions from
-# nogil code (set by every Python->wasm entry, restored on exit).
-cdef StoreCtx CURRENT_STORE = None
-
-
-cdef int stash_exception() noexcept:
+cdef int stash_exception(StoreCtx store) noexcept:
     """Move the current Python exception into the running store: the wasm call unwinds
     with TRAP_HOST and the outermost Python caller re-raises it unchanged."""
-    cdef StoreCtx store = CURRENT_STORE
     exc = sys.exc_info()[1]
-    if store is not None and store.pending_exc is None:
+    if store.pending_exc is None:
         store.pending_exc = exc
     return TRAP_HOST
 
@@ -103,7 +97,7 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
                 j += store.to_cells(res[i], rt[i], fp + j)
     except BaseException:
         cx.top = saved_top
-        return stash_exception()
+        return stash_exception(store)
     cx.top = saved_top
     return TRAP_NONE
 

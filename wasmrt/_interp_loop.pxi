@@ -198,45 +198,14 @@ cdef int h_unreachable(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return trap_at(cx, pc, TRAP_UNREACHABLE)
 
 
-cdef int h_br(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
-    pc = pc + pc[1].w.lo
-    return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
-
-
-cdef int h_br_nez(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
-    if <uint32_t>fp[pc[1].s.a] != 0:
-        pc = pc + pc[1].w.hi
-        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
-    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
-
-
-cdef int h_br_eqz(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
-    if <uint32_t>fp[pc[1].s.a] == 0:
-        pc = pc + pc[1].w.hi
-        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
-    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
-
-
-cdef int h_br_i64_nez(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
-    if fp[pc[1].s.a] != 0:
-        pc = pc + pc[1].w.hi
-        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
-    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
-
-
-cdef int h_br_i64_eqz(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
-    if fp[pc[1].s.a] == 0:
-        pc = pc + pc[1].w.hi
-        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
-    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
-
-
 cdef int h_br_table(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     cdef uint32_t n = <uint32_t>pc[1].w.hi
     cdef uint32_t i = <uint32_t>fp[pc[1].s.a]
     if i > n:
         i = n
     pc = pc + pc[2 + i].w.lo
+    if wasmrt_attn_pending(cx.attn_seen):       # an arm may be a loop back-edge
+        return ATTEND(pc, fp, cx, mem, msize)
     return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
 
 
@@ -267,6 +236,8 @@ cdef inline int do_call(const Cell* pc, const Cell* ret_pc, uint64_t* fp, Ctx* c
         return (<handler_t>ret_pc[0].h)(ret_pc, fp, cx, m.base, m.size)
     if cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end:
         return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
+    if wasmrt_attn_pending(cx.attn_seen):       # recursion without loops: attend, then
+        return ATTEND(pc, fp, cx, mem, msize)   # run the call instruction again
     if code.nlocals:
         memset(nfp + code.nparams, 0, code.nlocals * sizeof(uint64_t))
     rec = &cx.recs[cx.depth]

@@ -1597,6 +1597,44 @@ cdef int h_i64_store32_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_br(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """pc += offset."""
+    pc = pc + pc[1].w.lo
+    return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+
+
+cdef int h_br_nez(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32 fp[cond] != 0: pc += offset."""
+    if <uint32_t>fp[pc[1].s.a] != 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_eqz(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32 fp[cond] == 0: pc += offset."""
+    if <uint32_t>fp[pc[1].s.a] == 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_nez(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64 fp[cond] != 0: pc += offset."""
+    if fp[pc[1].s.a] != 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_eqz(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64 fp[cond] == 0: pc += offset."""
+    if fp[pc[1].s.a] == 0:
+        pc = pc + pc[1].w.hi
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_br_i32_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne)."""
     if i32_eq(fp[pc[1].s.a], fp[pc[1].s.b]):
@@ -2109,6 +2147,694 @@ cdef int h_br_f64_ge_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
+cdef int h_br_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """pc += offset. A loop back-edge: checks for an attention request when taken."""
+    pc = pc + pc[1].w.lo
+    if wasmrt_attn_pending(cx.attn_seen):
+        return ATTEND(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+
+
+cdef int h_br_nez_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if <uint32_t>fp[pc[1].s.a] != 0:
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_eqz_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if <uint32_t>fp[pc[1].s.a] == 0:
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_nez_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if fp[pc[1].s.a] != 0:
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_eqz_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if fp[pc[1].s.a] == 0:
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_eq_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken."""
+    if i32_eq(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_eq_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_eq(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_ne_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken."""
+    if i32_ne(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_ne_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_ne(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_lt_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken."""
+    if i32_lt_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_lt_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_lt_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_lt_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken."""
+    if i32_lt_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_lt_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_lt_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_gt_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken."""
+    if i32_gt_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_gt_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_gt_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_gt_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken."""
+    if i32_gt_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_gt_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_gt_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_le_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken."""
+    if i32_le_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_le_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_le_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_le_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken."""
+    if i32_le_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_le_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_le_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_ge_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken."""
+    if i32_ge_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_ge_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_ge_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_ge_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken."""
+    if i32_ge_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i32_ge_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i32_ge_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_eq_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken."""
+    if i64_eq(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_eq_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_eq(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_ne_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken."""
+    if i64_ne(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_ne_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_ne(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_lt_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken."""
+    if i64_lt_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_lt_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_lt_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_lt_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken."""
+    if i64_lt_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_lt_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_lt_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_gt_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken."""
+    if i64_gt_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_gt_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_gt_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_gt_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken."""
+    if i64_gt_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_gt_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_gt_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_le_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken."""
+    if i64_le_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_le_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_le_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_le_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken."""
+    if i64_le_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_le_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_le_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_ge_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken."""
+    if i64_ge_s(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_ge_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_ge_s(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_ge_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken."""
+    if i64_ge_u(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_i64_ge_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if i64_ge_u(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_eq_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f32_eq(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_eq_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f32_eq(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ne_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f32_ne(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ne_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f32_ne(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_lt_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f32_lt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_lt_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f32_lt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_gt_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f32_gt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_gt_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f32_gt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_le_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f32_le(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_le_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f32_le(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ge_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f32_ge(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f32_ge_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f32_ge(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_eq_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f64_eq(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_eq_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f64_eq(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ne_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f64_ne(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ne_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f64_ne(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_lt_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f64_lt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_lt_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f64_lt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_gt_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f64_gt(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_gt_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f64_gt(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_le_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f64_le(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_le_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f64_le(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ge_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    if f64_ge(fp[pc[1].s.a], fp[pc[1].s.b]):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_br_f64_ge_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken."""
+    if f64_ge(fp[pc[1].s.a], pc[2].u64):
+        pc = pc + pc[1].w.hi
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 # hot:end
 
 
@@ -2443,6 +3169,75 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_BR_F64_LE_IMM] = <void*>h_br_f64_le_imm
     t[<int>IR_BR_F64_GE] = <void*>h_br_f64_ge
     t[<int>IR_BR_F64_GE_IMM] = <void*>h_br_f64_ge_imm
+    t[<int>IR_BR_LOOP] = <void*>h_br_loop
+    t[<int>IR_BR_NEZ_LOOP] = <void*>h_br_nez_loop
+    t[<int>IR_BR_EQZ_LOOP] = <void*>h_br_eqz_loop
+    t[<int>IR_BR_I64_NEZ_LOOP] = <void*>h_br_i64_nez_loop
+    t[<int>IR_BR_I64_EQZ_LOOP] = <void*>h_br_i64_eqz_loop
+    t[<int>IR_BR_I32_EQ_LOOP] = <void*>h_br_i32_eq_loop
+    t[<int>IR_BR_I32_EQ_IMM_LOOP] = <void*>h_br_i32_eq_imm_loop
+    t[<int>IR_BR_I32_NE_LOOP] = <void*>h_br_i32_ne_loop
+    t[<int>IR_BR_I32_NE_IMM_LOOP] = <void*>h_br_i32_ne_imm_loop
+    t[<int>IR_BR_I32_LT_S_LOOP] = <void*>h_br_i32_lt_s_loop
+    t[<int>IR_BR_I32_LT_S_IMM_LOOP] = <void*>h_br_i32_lt_s_imm_loop
+    t[<int>IR_BR_I32_LT_U_LOOP] = <void*>h_br_i32_lt_u_loop
+    t[<int>IR_BR_I32_LT_U_IMM_LOOP] = <void*>h_br_i32_lt_u_imm_loop
+    t[<int>IR_BR_I32_GT_S_LOOP] = <void*>h_br_i32_gt_s_loop
+    t[<int>IR_BR_I32_GT_S_IMM_LOOP] = <void*>h_br_i32_gt_s_imm_loop
+    t[<int>IR_BR_I32_GT_U_LOOP] = <void*>h_br_i32_gt_u_loop
+    t[<int>IR_BR_I32_GT_U_IMM_LOOP] = <void*>h_br_i32_gt_u_imm_loop
+    t[<int>IR_BR_I32_LE_S_LOOP] = <void*>h_br_i32_le_s_loop
+    t[<int>IR_BR_I32_LE_S_IMM_LOOP] = <void*>h_br_i32_le_s_imm_loop
+    t[<int>IR_BR_I32_LE_U_LOOP] = <void*>h_br_i32_le_u_loop
+    t[<int>IR_BR_I32_LE_U_IMM_LOOP] = <void*>h_br_i32_le_u_imm_loop
+    t[<int>IR_BR_I32_GE_S_LOOP] = <void*>h_br_i32_ge_s_loop
+    t[<int>IR_BR_I32_GE_S_IMM_LOOP] = <void*>h_br_i32_ge_s_imm_loop
+    t[<int>IR_BR_I32_GE_U_LOOP] = <void*>h_br_i32_ge_u_loop
+    t[<int>IR_BR_I32_GE_U_IMM_LOOP] = <void*>h_br_i32_ge_u_imm_loop
+    t[<int>IR_BR_I64_EQ_LOOP] = <void*>h_br_i64_eq_loop
+    t[<int>IR_BR_I64_EQ_IMM_LOOP] = <void*>h_br_i64_eq_imm_loop
+    t[<int>IR_BR_I64_NE_LOOP] = <void*>h_br_i64_ne_loop
+    t[<int>IR_BR_I64_NE_IMM_LOOP] = <void*>h_br_i64_ne_imm_loop
+    t[<int>IR_BR_I64_LT_S_LOOP] = <void*>h_br_i64_lt_s_loop
+    t[<int>IR_BR_I64_LT_S_IMM_LOOP] = <void*>h_br_i64_lt_s_imm_loop
+    t[<int>IR_BR_I64_LT_U_LOOP] = <void*>h_br_i64_lt_u_loop
+    t[<int>IR_BR_I64_LT_U_IMM_LOOP] = <void*>h_br_i64_lt_u_imm_loop
+    t[<int>IR_BR_I64_GT_S_LOOP] = <void*>h_br_i64_gt_s_loop
+    t[<int>IR_BR_I64_GT_S_IMM_LOOP] = <void*>h_br_i64_gt_s_imm_loop
+    t[<int>IR_BR_I64_GT_U_LOOP] = <void*>h_br_i64_gt_u_loop
+    t[<int>IR_BR_I64_GT_U_IMM_LOOP] = <void*>h_br_i64_gt_u_imm_loop
+    t[<int>IR_BR_I64_LE_S_LOOP] = <void*>h_br_i64_le_s_loop
+    t[<int>IR_BR_I64_LE_S_IMM_LOOP] = <void*>h_br_i64_le_s_imm_loop
+    t[<int>IR_BR_I64_LE_U_LOOP] = <void*>h_br_i64_le_u_loop
+    t[<int>IR_BR_I64_LE_U_IMM_LOOP] = <void*>h_br_i64_le_u_imm_loop
+    t[<int>IR_BR_I64_GE_S_LOOP] = <void*>h_br_i64_ge_s_loop
+    t[<int>IR_BR_I64_GE_S_IMM_LOOP] = <void*>h_br_i64_ge_s_imm_loop
+    t[<int>IR_BR_I64_GE_U_LOOP] = <void*>h_br_i64_ge_u_loop
+    t[<int>IR_BR_I64_GE_U_IMM_LOOP] = <void*>h_br_i64_ge_u_imm_loop
+    t[<int>IR_BR_F32_EQ_LOOP] = <void*>h_br_f32_eq_loop
+    t[<int>IR_BR_F32_EQ_IMM_LOOP] = <void*>h_br_f32_eq_imm_loop
+    t[<int>IR_BR_F32_NE_LOOP] = <void*>h_br_f32_ne_loop
+    t[<int>IR_BR_F32_NE_IMM_LOOP] = <void*>h_br_f32_ne_imm_loop
+    t[<int>IR_BR_F32_LT_LOOP] = <void*>h_br_f32_lt_loop
+    t[<int>IR_BR_F32_LT_IMM_LOOP] = <void*>h_br_f32_lt_imm_loop
+    t[<int>IR_BR_F32_GT_LOOP] = <void*>h_br_f32_gt_loop
+    t[<int>IR_BR_F32_GT_IMM_LOOP] = <void*>h_br_f32_gt_imm_loop
+    t[<int>IR_BR_F32_LE_LOOP] = <void*>h_br_f32_le_loop
+    t[<int>IR_BR_F32_LE_IMM_LOOP] = <void*>h_br_f32_le_imm_loop
+    t[<int>IR_BR_F32_GE_LOOP] = <void*>h_br_f32_ge_loop
+    t[<int>IR_BR_F32_GE_IMM_LOOP] = <void*>h_br_f32_ge_imm_loop
+    t[<int>IR_BR_F64_EQ_LOOP] = <void*>h_br_f64_eq_loop
+    t[<int>IR_BR_F64_EQ_IMM_LOOP] = <void*>h_br_f64_eq_imm_loop
+    t[<int>IR_BR_F64_NE_LOOP] = <void*>h_br_f64_ne_loop
+    t[<int>IR_BR_F64_NE_IMM_LOOP] = <void*>h_br_f64_ne_imm_loop
+    t[<int>IR_BR_F64_LT_LOOP] = <void*>h_br_f64_lt_loop
+    t[<int>IR_BR_F64_LT_IMM_LOOP] = <void*>h_br_f64_lt_imm_loop
+    t[<int>IR_BR_F64_GT_LOOP] = <void*>h_br_f64_gt_loop
+    t[<int>IR_BR_F64_GT_IMM_LOOP] = <void*>h_br_f64_gt_imm_loop
+    t[<int>IR_BR_F64_LE_LOOP] = <void*>h_br_f64_le_loop
+    t[<int>IR_BR_F64_LE_IMM_LOOP] = <void*>h_br_f64_le_imm_loop
+    t[<int>IR_BR_F64_GE_LOOP] = <void*>h_br_f64_ge_loop
+    t[<int>IR_BR_F64_GE_IMM_LOOP] = <void*>h_br_f64_ge_imm_loop
     t[<int>IR_BR_TABLE] = <void*>h_br_table
     t[<int>IR_FUEL] = <void*>h_fuel
     t[<int>IR_CALL] = <void*>h_call

@@ -71,6 +71,9 @@ cdef class StoreCtx:
         self.private_epoch = 0
         self.cx.epoch_counter = &self.private_epoch
         self.cx.epoch_deadline = 0xFFFFFFFFFFFFFFFFULL
+        self.cx.store = <void*>self
+        self.cx.attn_seen = wasmrt_attn
+        wasmrt_hook_sigint()        # again: signal.signal() or asyncio may have replaced it
 
     def __dealloc__(self):
         if self.cx.stack != NULL:
@@ -314,7 +317,6 @@ cdef class FuncInstance:
     parameter types and returns None, one value, or a list for several results."""
 
     def __call__(self, *args):
-        global CURRENT_STORE
         cdef StoreCtx store = self.store
         cdef Ctx* cx = &store.cx
         cdef uint32_t n = self.rec.nparams
@@ -325,7 +327,6 @@ cdef class FuncInstance:
         cdef uint32_t depth0 = cx.depth
         cdef InstCtx* inst0 = cx.inst
         cdef int rc
-        cdef StoreCtx prev_store
         cdef long long x
         cdef int ovf
         if <uint32_t>PyTuple_GET_SIZE(args) != n:
@@ -361,12 +362,9 @@ cdef class FuncInstance:
                 j += 1
             else:
                 j += store.to_cells(a, t, fp + j)
-        prev_store = CURRENT_STORE
-        CURRENT_STORE = store
         cx.nest += 1
         rc = invoke(cx, &self.rec, fp)
         cx.nest -= 1
-        CURRENT_STORE = prev_store
         if rc != TRAP_NONE:
             exc = build_trap(store, rc, depth0)
             store.restore(depth0, inst0, fp)

@@ -155,7 +155,7 @@ def test_compare_fuses_with_br_if() -> None:
     assert dis("loop local.get 0 i32.const 1 i32.sub local.tee 0 local.get 1 i32.gt_s br_if 0 end"
                " local.get 0") == [
         "i32_add_imm dst=0 x=0 imm=-1",
-        "br_i32_gt_s x=0 y=1 offset=@0",
+        "br_i32_gt_s_loop x=0 y=1 offset=@0",  # a back-edge: the twin that checks Ctrl-C
         "ret_slot src=0",
     ]
 
@@ -173,7 +173,7 @@ def test_compare_with_constant_fuses_with_if_negated() -> None:
 
 def test_float_compare_fuses_with_br_if() -> None:
     assert dis("loop local.get 0 f32.const 4 f32.le br_if 0 end", "(param f32)") == [
-        f"br_f32_le_imm x=0 offset=@0 imm={0x40800000}",
+        f"br_f32_le_imm_loop x=0 offset=@0 imm={0x40800000}",
         "ret",
     ]
     assert dis("block local.get 0 local.get 1 f64.lt br_if 0 unreachable end",
@@ -286,7 +286,7 @@ def test_loop_params_live_in_their_slots() -> None:
         "i32_add_imm dst=0 x=1 imm=-1",
         "br_eqz cond=0 offset=@10",
         "copy dst=1 src=0",  # br_if 0 carries local 0 into the param slot
-        "br offset=@2",
+        "br_loop offset=@2",
         "copy dst=1 src=0",  # the fall-through result
         "ret_slot src=1",
     ]
@@ -402,9 +402,9 @@ def test_metering_adds_fuel_checks_at_entry_and_loop_heads() -> None:
     wasm = wat2wasm("(module (func loop br 0 end))")
     features = _core.WASM2_FEATURES | _core.FEATURE_METERING
     (func,) = _core.compile_module(wasm, features).func_codes
-    assert _core.disassemble(func, pcs=False).splitlines() == ["fuel", "fuel", "br offset=@1"]
+    assert _core.disassemble(func, pcs=False).splitlines() == ["fuel", "fuel", "br_loop offset=@1"]
     (plain,) = _core.compile_module(wasm).func_codes
-    assert _core.disassemble(plain, pcs=False).splitlines() == ["br offset=@0"]
+    assert _core.disassemble(plain, pcs=False).splitlines() == ["br_loop offset=@0"]
 
 
 def test_simd_ops_read_and_write_slot_pairs() -> None:
@@ -432,7 +432,7 @@ def test_pending_locals_cost_stays_linear_on_deep_stacks() -> None:
 
 _SLOT_FIELDS = {"dst", "x", "y", "z", "src", "cond", "addr", "val", "vec", "count", "index",
                 "init", "delta", "dst0", "src0", "dst1", "src1"}
-_TERMINATORS = {"br", "ret", "ret_slot", "ret_n", "unreachable", "br_table"}
+_TERMINATORS = {"br", "br_loop", "ret", "ret_slot", "ret_n", "unreachable", "br_table"}
 
 
 def _field(cell: int, field: str) -> int:
@@ -466,6 +466,8 @@ def check_code(func: object) -> None:
                     value = _field(cells[pc + 1 + k], field)
                     if what == "offset" and name.startswith("br"):
                         targets.append((pc, pc + value))
+                        # a *_loop twin is a back-edge, and every back-edge is one
+                        assert (value <= 0) == name.endswith("_loop"), f"cell {pc}: {name}"
                     elif what in _SLOT_FIELDS:
                         assert value < max_slots, f"cell {pc}: {name} {what}={value} >= {max_slots}"
         pc += size

@@ -2,14 +2,17 @@
 watchdog thread, and by ``KeyboardInterrupt`` (a signal handler), within a bounded delay;
 the Store stays usable afterwards.
 
-Signal handlers run from the same check as fuel and epochs (the ``fuel`` op at function
-entries and loop heads), which is compiled in only when the Engine meters execution
-(``consume_fuel`` or ``epoch_interruption``): an interruptible guest needs such an Engine.
+On a metering Engine (``consume_fuel`` or ``epoch_interruption``) Python signal handlers run
+from the ``fuel`` op at function entries and loop heads.  On any Engine, Ctrl-C (SIGINT)
+reaches the guest through wasmrt's SIGINT hook and the attention checks on loop back-edges,
+``br_table`` and calls (``include/wasmrt_attn.h``).
 """
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
 import threading
 import time
 
@@ -113,3 +116,65 @@ def test_sigint_to_self_stops_infinite_loop() -> None:
         timer.cancel()
         signal.signal(signal.SIGINT, old)
     assert ex["one"](store) == 1
+
+
+SPIN_DEFAULT = """(module
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "count") (param i32) (result i32)
+    (loop $l (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                               (i32.const 0)))) (local.get 0))
+  (func (export "dispatch") (param i32)
+    (loop $l (block $a (block $b (br_table $a $b $l (local.get 0))) (br $l)) (br $l)))
+  (func $tree (export "tree") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 1))
+      (else (i32.add (call $tree (i32.sub (local.get 0) (i32.const 1)))
+                     (call $tree (i32.sub (local.get 0) (i32.const 1)))))))
+  (func (export "one") (result i32) i32.const 1))"""
+
+
+@pytest.mark.parametrize("name,args", [("spin", ()), ("count", (1,)), ("dispatch", (2,)),
+                                       ("dispatch", (0,)), ("tree", (60,))])
+def test_sigint_stops_a_guest_on_a_default_engine(name: str, args: tuple[int, ...]) -> None:
+    """No metering: loops, a br_table loop and call-only recursion still stop on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        engine = wasmrt.Engine()
+        store = wasmrt.Store(engine)   # a new Store re-hooks SIGINT after signal.signal()
+        ex = wasmrt.Instance(store, wasmrt.Module(engine, SPIN_DEFAULT), []).exports(store)
+        # Ctrl-C as a terminal sends it: from outside (a thread of this process would need
+        # the GIL, which the guest holds)
+        killer = subprocess.Popen(["sh", "-c", f"sleep 0.2; kill -INT {os.getpid()}"])
+        start = time.monotonic()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                ex[name](store, *args)
+        finally:
+            killer.wait()
+        assert time.monotonic() - start < 5
+        assert ex["one"](store) == 1       # the Store stays usable
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def test_sigint_hook_is_only_chained_over_a_real_handler() -> None:
+    from wasmrt import _interp
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal.signal works on the main thread only")
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        assert _interp.hook_sigint() is False          # ignored stays ignored
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        assert _interp.hook_sigint() is False          # default stays default
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        assert _interp.hook_sigint() is True           # chained in front of CPython's
+        assert _interp.hook_sigint() is True           # (once)
+        seen: list[int] = []
+        signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+        assert _interp.hook_sigint() is True
+        signal.raise_signal(signal.SIGINT)             # the Python handler still runs
+        assert seen == [signal.SIGINT]
+    finally:
+        signal.signal(signal.SIGINT, old)
