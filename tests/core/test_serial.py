@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import spec_dir_path
+from tests.conftest import spec_module_binaries, spec_wast_files
 from wasmrt import _core, _interp
-from wasmrt.errors import UnsupportedFeatureError, WasmtimeError, WatError
-from wasmrt.wat import ModuleCmd, parse_wast, wat2wasm
+from wasmrt.errors import UnsupportedFeatureError, WasmtimeError
+from wasmrt.wat import wat2wasm
 
 WAT = """
 (module
@@ -71,22 +71,11 @@ def test_damaged_tables_raise() -> None:
             _core.load_module(wasm, _core.WASM2_FEATURES, bad)
 
 
-def _wast_files() -> list[Path]:
-    root = spec_dir_path()
-    return sorted(root.glob("*.wast")) if root else []
-
-
-@pytest.mark.parametrize("path", _wast_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", spec_wast_files(), ids=lambda p: p.stem)
 def test_spec_modules_round_trip(path: Path) -> None:
     """No lowered body of the suite fails the load checks; the loaded code is the same."""
     checked = 0
-    for cmd in parse_wast(path.read_text(), str(path)):
-        if not isinstance(cmd, ModuleCmd):
-            continue
-        try:
-            wasm = cmd.module.encode()
-        except WatError:  # a text module our WAT encoder rejects is not this test's concern
-            continue
+    for wasm in spec_module_binaries(path):
         for features in (_core.WASM2_FEATURES, _core.WASM2_FEATURES | _core.FEATURE_METERING):
             try:
                 info = _core.compile_module(wasm, features)
