@@ -177,11 +177,13 @@ cdef object _corrupt(str what):
     return WasmtimeError("serialized module is corrupted: " + what)
 
 
-cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint64_t nbytes) noexcept nogil:
+cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint32_t* branches,
+                             uint64_t nbytes) noexcept nogil:
     """The structural checks of one function's code (see the header); NULL if it passes,
-    else what failed.  ``starts`` has room for ``c.ncells`` flags."""
+    else what failed.  ``starts`` and ``branches`` have room for ``c.ncells`` items."""
     cdef const Cell* code = c.code
     cdef uint64_t i = 0, n, j, op, last = IR_COUNT, target
+    cdef uint32_t k, nbranches = 0
     cdef int64_t off
     cdef uint8_t where
     memset(starts, 0, c.ncells)
@@ -193,27 +195,28 @@ cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint64_t nbytes
         if n == 0 or i + n > c.ncells:
             return "an instruction runs past the end of the code"
         starts[i] = 1
+        if _ct_branch[op] or op == IR_BR_TABLE:
+            branches[nbranches] = <uint32_t>i
+            nbranches += 1
         last = op
         i += n
     if not (last == IR_RET or last == IR_RET_SLOT or last == IR_RET_N or last == IR_BR
             or last == IR_BR_TABLE or last == IR_UNREACHABLE):
         return "the code does not end in a return, branch or trap"
-    i = 0
-    while i < c.ncells:
+    for k in range(nbranches):
+        i = branches[k]
         op = code[i].u64
-        n = _instr_cells(code, i, c.ncells, op)
         where = _ct_branch[op]
         if where:
             off = code[i + (where >> 1)].w.hi if where & 1 else code[i + (where >> 1)].w.lo
             target = <uint64_t>(<int64_t>i + off)
             if target >= c.ncells or not starts[target]:
                 return "a branch target is not an instruction"
-        elif op == IR_BR_TABLE:
-            for j in range(n - 2):
+        else:
+            for j in range(_instr_cells(code, i, c.ncells, op) - 2):
                 target = <uint64_t>(<int64_t>i + code[i + 2 + j].w.lo)
                 if target >= c.ncells or not starts[target]:
                     return "a br_table target is not an instruction"
-        i += n
     for j in range(c.nsrc):
         if c.srcmap[2 * j] >= c.ncells or (j > 0 and c.srcmap[2 * j] < c.srcmap[2 * j - 2]):
             return "srcmap cells unsorted or out of range"
@@ -234,7 +237,7 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
     the header; raises ``WasmtimeError`` when one fails."""
     cdef Py_ssize_t size = table.shape[0]
     cdef uint32_t count, i, k
-    cdef uint64_t total_cells = 0, total_src = 0, max_cells = 0, ncells, nsrc
+    cdef uint64_t total_cells = 0, total_src = 0, max_cells = 0, ncells, nsrc, nlocals
     cdef const uint8_t* rec
     cdef const uint8_t* cells
     cdef const uint8_t* srcs
@@ -243,6 +246,7 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
     cdef CodeInfo code
     cdef const char* failed
     cdef uint8_t* starts = NULL
+    cdef uint32_t* branches = NULL
     cdef uint64_t nbytes = len(m.data)
     if size < 4:
         raise _corrupt("no code table")
@@ -269,7 +273,10 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
     cdef list type_slots = [(_slots(ft.params), _slots(ft.results)) for ft in m.types]
     cdef list func_codes = []
     starts = <uint8_t*>malloc(max_cells if max_cells else 1)
-    if starts == NULL:
+    branches = <uint32_t*>malloc((max_cells if max_cells else 1) * sizeof(uint32_t))
+    if starts == NULL or branches == NULL:
+        free(starts)
+        free(branches)
         raise MemoryError()
     try:
         for i in range(count):
@@ -293,8 +300,10 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
                     or fc.body_offset != code.offset:
                 raise _corrupt("function %d: record does not match the module" % k)
             np, nr = type_slots[fc.type_index]
-            if fc.nparams != np or fc.nresults != nr \
-                    or fc.nlocals != sum(run[0] * _vt_slots(run[1]) for run in code.locals):
+            nlocals = 0
+            for run in code.locals:
+                nlocals += <uint64_t>run[0] * _vt_slots(run[1])
+            if fc.nparams != np or fc.nresults != nr or fc.nlocals != nlocals:
                 raise _corrupt("function %d: frame does not match its type and locals" % k)
             if fc.max_slots > 0xFFFF or fc.max_slots < <uint64_t>fc.nparams + fc.nlocals \
                     or fc.max_slots < fc.nresults or fc.ncells == 0:
@@ -307,11 +316,12 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
             memcpy(fc.srcmap, srcs, 2 * fc.nsrc * sizeof(uint32_t))
             cells += fc.ncells * sizeof(Cell)
             srcs += 2 * fc.nsrc * sizeof(uint32_t)
-            failed = _check_code(fc, starts, nbytes)
+            failed = _check_code(fc, starts, branches, nbytes)
             if failed != NULL:
                 raise _corrupt("function %d: %s" % (k, failed.decode()))
             func_codes.append(lf)
     finally:
         free(starts)
+        free(branches)
     m.func_codes = func_codes
     return 0
