@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,26 @@ def spec_dir_path() -> Path | None:
     env = os.environ.get("WASMRT_SPEC_DIR")
     path = Path(env) if env else SHARED / "spec-testsuite-2.0"
     return path if path.is_dir() else None
+
+
+def spec_wast_files() -> list[Path]:
+    """The ``.wast`` scripts of the spec suite, sorted (none without the suite)."""
+    root = spec_dir_path()
+    return sorted(root.glob("*.wast")) if root else []
+
+
+def spec_module_binaries(path: Path) -> Iterator[bytes]:
+    """The binary of every ``(module ...)`` command of a ``.wast`` script (a text module the
+    WAT encoder rejects is left out: that is the text-format tests' concern)."""
+    from wasmrt.errors import WatError
+    from wasmrt.wat import ModuleCmd, parse_wast
+
+    for cmd in parse_wast(path.read_text(), str(path)):
+        if isinstance(cmd, ModuleCmd):
+            try:
+                yield cmd.module.encode()
+            except WatError:
+                continue
 
 
 @pytest.fixture(scope="session")

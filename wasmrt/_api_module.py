@@ -4,24 +4,48 @@
 (``str``, or bytes that do not start with ``\\0``) and runs the decode -> validate + lower
 pipeline of ``_core`` once; every instance in every Store shares the result.
 
-Serialized form (``Module.serialize``), version 1::
+Serialized form (``Module.serialize``), format version 2: the module binary and the
+lowered code of every defined function, so ``Module.deserialize`` only decodes the module
+structure (``_core.load_module``) and copies the code, without validating or lowering a
+single body again.  Integers of the envelope are little-endian::
 
-    b"\\0wasmrt\\0"  magic (8 bytes)
-    u16 LE        format version
-    u16 LE        length of the features field, then the enabled features (comma separated)
-    32 bytes      SHA-256 of the module binary
-    ...           the module binary
+    offset  size
+     0       8   magic b"\\0wasmrt\\0"
+     8       2   u16 format version (2)
+    10       1   u8 byte order of the code table: 1 little-endian, 2 big-endian
+    11       1   u8 0
+    12       4   u32 feature mask the code was lowered with (``ModuleInfo.features``:
+                 the proposals, plus ``FEATURE_METERING`` for consume_fuel/epoch_interruption)
+    16       8   u64 length of the whole serialized module
+    24       8   u64 length n of the module binary
+    32      32   ISA fingerprint: SHA-256 of the instruction set tables (``_isa_names``)
+    64       4   u32 CRC-32 of bytes [0, 64) and [68, end)
+    68       4   u32 0
+    72       n   the module binary
+    72+n    ...  the code table (``_core.dump_codes``; layout in ``_core_serial.pxi``):
+                 per function its ``FuncCode`` fields, cells (handler cells hold IR_*
+                 numbers) and srcmap
 
-Deserializing checks magic, version and hash, then compiles the binary again (lowered
-code is not yet serializable; the hash check guards against corruption).
+``deserialize`` rejects with ``WasmtimeError``: other data (magic), another format
+version, truncated data, a checksum mismatch, code of another byte order or another
+wasmrt instruction set, code lowered for other Engine features (metering included); the
+code table gets structural checks (sizes, op numbers, instruction walk, branch targets,
+srcmap; see ``_core_serial.pxi``).  Beyond these checks a serialized module is trusted
+input, as in wasmtime: deserialize only what ``serialize`` wrote, never data from an
+untrusted source.  Bump the format version when the lowerer changes what the code of an
+unchanged instruction set means.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 import os
 import struct
-from typing import Any, Union
+import sys
+import zlib
+from typing import Any, TypeVar, Union
 
 from . import _core
 from ._api_engine import Engine
@@ -44,8 +68,14 @@ __all__ = ["EXTERN_FUNC", "EXTERN_GLOBAL", "EXTERN_MEMORY", "EXTERN_TABLE", "Mod
 EXTERN_FUNC, EXTERN_TABLE, EXTERN_MEMORY, EXTERN_GLOBAL = 0, 1, 2, 3
 
 _MAGIC = b"\0wasmrt\0"
-_VERSION = 1
-_HEADER = struct.Struct("<8sHH")
+_VERSION = 2
+# magic, version, byte order, 0, features, total length, binary length, ISA fingerprint,
+# checksum, 0.  The checksum (CRC-32: it guards against damage, not against tampering: a
+# serialized module is trusted input) covers the header up to itself and all after it.
+_HEADER = struct.Struct("<8sHBBIQQ32sII")
+_CHECKSUM_AT = 64
+_BYTE_ORDER = {"little": 1, "big": 2}
+_Buffer = TypeVar("_Buffer", bytes, bytearray)
 
 Wasm = Union[str, bytes, bytearray, memoryview]
 
@@ -219,69 +249,133 @@ class Module:
     # Serialization ----------------------------------------------------------
 
     def serialize(self) -> bytearray:
-        """This module in wasmrt's versioned format, for ``Module.deserialize``."""
-        features = ",".join(sorted(self._engine._features)).encode()
-        header = _HEADER.pack(_MAGIC, _VERSION, len(features))
-        digest = hashlib.sha256(self._binary).digest()
-        return bytearray(header + features + digest + self._binary)
+        """This module in wasmrt's versioned format (see the module docstring), for
+        ``Module.deserialize`` by the same wasmrt build with the same Engine features."""
+        return self._serialize(bytearray)
+
+    def _serialize(self, kind: type[_Buffer]) -> _Buffer:
+        from . import _interp  # threaded code maps back to IR numbers through its handlers
+
+        codes = _core.dump_codes(self._info, _interp.handler_table())
+        binary = self._binary
+        fields = (
+            _MAGIC,
+            _VERSION,
+            _BYTE_ORDER[sys.byteorder],
+            0,
+            self._info.features,
+            _HEADER.size + len(binary) + len(codes),
+            len(binary),
+            _isa_fingerprint(),
+        )
+        checksum = _checksum((_HEADER.pack(*fields, 0, 0), binary, codes))
+        return kind().join((_HEADER.pack(*fields, checksum, 0), binary, codes))
 
     @classmethod
-    def deserialize(cls, engine: Engine, encoded: bytes | bytearray) -> Module:
-        """Recreate a module from ``Module.serialize`` output.
+    def deserialize(cls, engine: Engine, encoded: bytes | bytearray | memoryview) -> Module:
+        """Recreate a module from ``Module.serialize`` output without validating or
+        lowering it again.
 
         Raises ``WasmtimeError`` if ``encoded`` is not in wasmrt's format, was written by
-        another format version or for other enabled features, or is corrupted.
+        another format version, for another instruction set or byte order or Engine
+        features, or is truncated or corrupted.  Serialized modules are trusted input
+        beyond these checks: only deserialize what ``serialize`` wrote.
         """
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
         if not isinstance(encoded, (bytes, bytearray, memoryview)):
             raise TypeError("expected bytes")
-        binary, features = _unpack(bytes(encoded))
-        if features != engine._features:
-            raise WasmtimeError(
-                "Module was compiled with incompatible Engine settings: features "
-                f"{sorted(features)} != {sorted(engine._features)}"
-            )
+        view = memoryview(encoded).cast("B")
+        binary, codes = _unpack(view, engine._feature_mask | _core.BASELINE_FEATURES)
         module = cls.__new__(cls)
-        module._init(engine, binary, _compile(engine, binary))
+        module._init(engine, binary, _core.load_module(binary, engine._feature_mask, codes))
         return module
 
     @classmethod
-    def deserialize_file(cls, engine: Engine, path: str) -> Module:
+    def deserialize_file(cls, engine: Engine, path: str | bytes | os.PathLike[Any]) -> Module:
         """``Module.deserialize`` of the contents of the file at ``path``."""
         with open(path, "rb") as f:
             return cls.deserialize(engine, f.read())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_unpickle, (self._engine, bytes(self.serialize())))
+        """Pickle as the Engine and the serialized module: workers of ``multiprocessing``
+        or ``concurrent.futures`` get the compiled module without compiling it again."""
+        return (_unpickle, (self._engine, self._serialize(bytes)))
 
     def __repr__(self) -> str:
         name = self.name
         return f"<wasmrt.Module{' ' + name if name else ''} ({len(self._binary)} bytes)>"
 
 
-def _unpack(encoded: bytes) -> tuple[bytes, frozenset[str]]:
-    if len(encoded) < _HEADER.size or encoded[:8] != _MAGIC:
+@functools.cache
+def _isa_fingerprint() -> bytes:
+    """SHA-256 of the generated instruction set tables (op names, operand layouts, cell
+    counts): lowered code is only meaningful to a runtime with the same ones."""
+    from . import _isa_names
+
+    tables = [_isa_names.NAMES, _isa_names.LAYOUT, _isa_names.NCELLS]
+    return hashlib.sha256(json.dumps(tables).encode()).digest()
+
+
+def _feature_names(mask: int) -> list[str]:
+    names = [name for name, bit in _core.FEATURES.items() if mask & bit]
+    if mask & _core.FEATURE_METERING:
+        names.append("metering (consume_fuel/epoch_interruption)")
+    return sorted(names)
+
+
+def _checksum(parts: tuple[Any, ...]) -> int:
+    """CRC-32 of a serialized module given in parts, its checksum field excluded."""
+    first = memoryview(parts[0])
+    crc = zlib.crc32(first[_CHECKSUM_AT + 4 :], zlib.crc32(first[:_CHECKSUM_AT]))
+    for part in parts[1:]:
+        crc = zlib.crc32(part, crc)
+    return crc
+
+
+def _unpack(view: memoryview, features: int) -> tuple[bytes, memoryview]:
+    """The module binary and the code table of a serialized module, after the checks of
+    its envelope against this wasmrt and an Engine with the feature mask ``features``."""
+    size = len(view)
+    if bytes(view[:8]) != _MAGIC:
+        if 0 < size < 8 and _MAGIC.startswith(bytes(view)):
+            raise WasmtimeError("serialized module is truncated")
         raise WasmtimeError("not a serialized wasmrt module (bad magic)")
-    _, version, flen = _HEADER.unpack_from(encoded)
+    if size < 10:
+        raise WasmtimeError("serialized module is truncated")
+    version = int.from_bytes(view[8:10], "little")
     if version != _VERSION:
         raise WasmtimeError(
-            f"unsupported serialized module version {version} (expected {_VERSION})"
+            f"serialized module has format version {version}; this wasmrt reads {_VERSION}"
         )
-    start = _HEADER.size
-    if len(encoded) < start + flen + 32:
+    if size < _HEADER.size:
         raise WasmtimeError("serialized module is truncated")
-    features_raw = encoded[start : start + flen]
-    digest = encoded[start + flen : start + flen + 32]
-    binary = encoded[start + flen + 32 :]
-    if hashlib.sha256(binary).digest() != digest:
+    fields = _HEADER.unpack_from(view)
+    _, _, order, zero, module_features, total, nbinary, isa, checksum, zero2 = fields
+    if size < total:
+        raise WasmtimeError(f"serialized module is truncated ({size} of {total} bytes)")
+    if size > total:
+        raise WasmtimeError(f"serialized module is corrupted ({size - total} bytes too many)")
+    if _checksum((view,)) != checksum:
         raise WasmtimeError("serialized module is corrupted (checksum mismatch)")
-    try:
-        features = frozenset(f for f in features_raw.decode().split(",") if f)
-    except UnicodeDecodeError:
-        raise WasmtimeError("serialized module is corrupted (bad features)") from None
-    return binary, features
+    if zero or zero2 or nbinary > size - _HEADER.size:
+        raise WasmtimeError("serialized module is corrupted (bad header)")
+    if order != _BYTE_ORDER[sys.byteorder]:
+        raise WasmtimeError("serialized module was written on a machine of another byte order")
+    if isa != _isa_fingerprint():
+        raise WasmtimeError(
+            "serialized module was compiled for another wasmrt instruction set "
+            "(another wasmrt build): compile the module again"
+        )
+    if module_features != features:
+        raise WasmtimeError(
+            "Module was compiled with incompatible Engine settings: features "
+            f"{_feature_names(module_features)} != {_feature_names(features)}"
+        )
+    end = _HEADER.size + nbinary
+    return bytes(view[_HEADER.size : end]), view[end:]
 
 
 def _unpickle(engine: Engine, encoded: bytes) -> Module:
+    """The reconstructor of pickled modules (``Module.__reduce__``)."""
     return Module.deserialize(engine, encoded)

@@ -6,7 +6,9 @@ Naming: ``rd_*`` reader helpers (_reader.pxd), ``fv_*`` body-validator helpers,
 (_core.pxd); ``x``/``y`` are indices, ``t`` a value type, ``n`` a count.
 
 Entry points: ``decode_module(data)``, ``validate_module(data, features)`` and
-``compile_module(data, features)`` (see _core.pxd for the structures they return).
+``compile_module(data, features)`` (see _core.pxd for the structures they return);
+``dump_codes(module)`` and ``load_module(data, features, codes)`` carry the lowered code
+of a compiled module over to a later process (``Module.serialize``/``deserialize``).
 """
 
 cimport cython
@@ -19,7 +21,7 @@ from wasmrt._reader cimport *
 
 import gc
 
-from wasmrt.errors import DecodeError, UnsupportedFeatureError, ValidationError
+from wasmrt.errors import DecodeError, UnsupportedFeatureError, ValidationError, WasmtimeError
 
 # Module structures (ModuleInfo and friends)
 include "_core_module.pxi"
@@ -30,6 +32,8 @@ include "_core_lower.pxi"
 include "_core_lower_simd.pxi"
 # Validator: module rules and the one-pass body validator that drives the lowerer
 include "_core_validate.pxi"
+# Lowered code as bytes and back (the code table of a serialized module)
+include "_core_serial.pxi"
 
 
 cdef bytes _as_bytes(data):
@@ -40,9 +44,10 @@ cdef bytes _as_bytes(data):
     raise TypeError("expected bytes-like wasm binary, got %s" % type(data).__name__)
 
 
-cdef ModuleInfo _run(data, unsigned int features, int stage, list traces=None):
+cdef ModuleInfo _run(data, unsigned int features, int stage, list traces=None, codes=None):
     """Decode (stage 0), + validate (1), + lower (2), with the cyclic GC paused: the
-    pipeline allocates many objects and creates no cycles."""
+    pipeline allocates many objects and creates no cycles.  ``codes`` (stage 0 only): a
+    code table to take the lowered code from."""
     cdef Decoder d = Decoder(_as_bytes(data))
     d.m.features = features | FEAT_MUTABLE_GLOBALS | FEAT_SIGN_EXT | FEAT_SAT_FLOAT_TO_INT
     cdef bint gc_was_enabled = gc.isenabled()
@@ -51,6 +56,8 @@ cdef ModuleInfo _run(data, unsigned int features, int stage, list traces=None):
         d.run()
         if stage > 0:
             validate_all(d.m, stage > 1, traces)
+        elif codes is not None:
+            load_codes(d.m, codes)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -77,6 +84,17 @@ def compile_module(data, unsigned int features=FEATURES_WASM2) -> ModuleInfo:
 
     Raises ``DecodeError`` or ``ValidationError``."""
     return _run(data, features, 2)
+
+
+def load_module(data, unsigned int features, codes) -> ModuleInfo:
+    """Decode a module compiled earlier with ``features`` and take its lowered code from
+    ``codes`` (``dump_codes`` output) instead of validating and lowering its bodies: the
+    result serves the runtime and the API as ``compile_module``'s would.
+
+    The module is trusted to be valid (it was when it was compiled); the code table gets
+    the structural checks of _core_serial.pxi.  Raises ``DecodeError``, or
+    ``WasmtimeError`` for a code table that fails a check."""
+    return _run(data, features, 0, None, codes)
 
 
 def trace_instrs(data, unsigned int features=FEATURES_WASM2) -> list:

@@ -70,13 +70,16 @@ ctypedef struct FuncCode:
     #
     # Hand-over contract:
     # * The lowerer malloc()s `code` and `srcmap` and fills every field but `threaded`
-    #   (left 0); handler cells hold IR_* numbers in `.u64`.  The owner of the FuncCode
-    #   (the compiled module, in _core) free()s both arrays when it dies; nothing else does.
+    #   (left 0); handler cells hold IR_* numbers in `.u64`.  (A deserialized module's
+    #   FuncCodes come from the stored copy of that output: _core_serial.pxi.)  The owner
+    #   of the FuncCode (the compiled module, in _core) free()s both arrays when it dies;
+    #   nothing else does.
     # * _interp threads the code once, before the first instance runs it
     #   (`thread_code()`): it walks the instructions with `ir_ncells()` and replaces each
     #   IR_* number by its handler address, then sets `threaded = 1`.  The code is then
     #   shared read-only by every instance in every store.
-    # * The body must end in a `ret*` (the lowerer emits the final one for `end`).
+    # * The last instruction does not fall through: a `ret*` (the lowerer emits the final
+    #   one for `end`), or `br`/`br_table`/`unreachable` when the end is not reachable.
     # * Frame: fp[0 .. nparams) params, fp[nparams .. nparams+nlocals) declared locals
     #   (zeroed at entry by the call), then temporaries; every slot index used by the
     #   code is < max_slots <= 65535.  Results are returned in fp[0 .. nresults).

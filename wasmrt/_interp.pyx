@@ -19,6 +19,7 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 
 import sys
 
+from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact

@@ -199,7 +199,6 @@ def _init_handlers() -> None:
     EMPTY_INST.mem = &EMPTY_MEM
 
 
-
 def handler_table_complete() -> bool:
     """True when every IR_* op has a handler address (checked by the tests)."""
     cdef int i
@@ -207,3 +206,10 @@ def handler_table_complete() -> bool:
         if HANDLERS[i] == NULL:
             return False
     return True
+
+
+def handler_table() -> bytes:
+    """The handler address of every IR_* op (IR_COUNT native-endian 64-bit words): what
+    `thread_code` writes into handler cells, so `_core.dump_codes` can map threaded code
+    back to op numbers."""
+    return PyBytes_FromStringAndSize(<const char*>HANDLERS, sizeof(HANDLERS))

@@ -354,7 +354,8 @@ class ScriptRunner:
     ):
         # The default engine is wasmrt itself.
         self.api: Any = api if api is not None else importlib.import_module("wasmrt")
-        self.native = self.api.__name__ == "wasmrt"
+        # wasmrt itself, or a module re-exporting its API (tests.spec.serialized_api)
+        self.native = getattr(self.api, "Engine", None) is importlib.import_module("wasmrt").Engine
         self.check_messages = self.native if check_messages is None else check_messages
         self.out = out
         self._classes = self._error_classes()

@@ -1,8 +1,6 @@
-"""Module: text and binary input, errors, imports/exports, serialization, pickling."""
+"""Module: text and binary input, errors, imports/exports (serialization: test_serialize.py)."""
 
 from __future__ import annotations
-
-import pickle
 
 import pytest
 
@@ -126,47 +124,6 @@ def test_unimplemented_proposal():
     config.wasm_tail_call = True
     with pytest.raises(wasmrt.WasmtimeError):
         wasmrt.Module(wasmrt.Engine(config), "(module (func return_call 0))")
-
-
-def test_serialize_roundtrip(rt):
-    engine = rt.Engine()
-    module = rt.Module(engine, TYPES_WAT)
-    data = module.serialize()
-    again = rt.Module.deserialize(engine, data)
-    assert [e.name for e in again.exports] == ["f2", "mem", "tab", "glob"]
-
-
-def test_deserialize_rejects_foreign_and_corrupt(tmp_path):
-    engine = wasmrt.Engine()
-    data = wasmrt.Module(engine, TYPES_WAT).serialize()
-    with pytest.raises(wasmrt.WasmtimeError, match="magic"):
-        wasmrt.Module.deserialize(engine, EMPTY)
-    with pytest.raises(wasmrt.WasmtimeError):
-        wasmrt.Module.deserialize(engine, b"")
-    corrupt = bytearray(data)
-    corrupt[-3] ^= 0xFF
-    with pytest.raises(wasmrt.WasmtimeError, match="corrupted"):
-        wasmrt.Module.deserialize(engine, corrupt)
-    future = bytearray(data)
-    future[8] = 99
-    with pytest.raises(wasmrt.WasmtimeError, match="version"):
-        wasmrt.Module.deserialize(engine, future)
-    with pytest.raises(wasmrt.WasmtimeError, match="truncated"):
-        wasmrt.Module.deserialize(engine, data[:20])
-    config = wasmrt.Config()
-    config.wasm_simd = False
-    with pytest.raises(wasmrt.WasmtimeError, match="incompatible"):
-        wasmrt.Module.deserialize(wasmrt.Engine(config), data)
-    path = tmp_path / "m.bin"
-    path.write_bytes(data)
-    assert len(wasmrt.Module.deserialize_file(engine, str(path)).imports) == 4
-
-
-def test_pickle():
-    module = wasmrt.Module(wasmrt.Engine(), TYPES_WAT)
-    again = pickle.loads(pickle.dumps(module))
-    assert [e.name for e in again.exports] == [e.name for e in module.exports]
-    assert again.engine._features == module.engine._features
 
 
 def test_name():

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import spec_dir_path
+from tests.conftest import spec_module_binaries, spec_wast_files
 from wasmrt import _core
 from wasmrt._isa_names import LAYOUT, NAMES, NCELLS
 from wasmrt.errors import UnsupportedFeatureError
-from wasmrt.wat import ModuleCmd, parse_wast, wat2wasm
+from wasmrt.wat import wat2wasm
 
 
 def lower(text: str) -> list:
@@ -478,23 +478,10 @@ def check_code(func: object) -> None:
     assert NAMES[cells[starts[-1]]] in _TERMINATORS, "code can fall off its end"
 
 
-def _wast_files() -> list[Path]:
-    root = spec_dir_path()
-    if root is None:
-        return []
-    return sorted(root.glob("*.wast"))
-
-
-@pytest.mark.parametrize("path", _wast_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", spec_wast_files(), ids=lambda p: p.stem)
 def test_spec_modules_lower_to_well_formed_code(path: Path) -> None:
     checked = 0
-    for cmd in parse_wast(path.read_text(), str(path)):
-        if not isinstance(cmd, ModuleCmd):
-            continue
-        try:
-            wasm = cmd.module.encode()
-        except Exception:  # a text module our WAT encoder rejects is not this test's concern
-            continue
+    for wasm in spec_module_binaries(path):
         try:
             info = _core.compile_module(wasm)
         except UnsupportedFeatureError:

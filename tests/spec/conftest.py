@@ -1,5 +1,6 @@
 """Options of the spec harness: ``--spec-table`` prints pass/fail counts per ``.wast`` file;
-``--spec-api`` runs the scripts on another engine (``wasmtime``, the development oracle);
+``--spec-api`` runs the scripts on another engine (``wasmtime``, the development oracle;
+``tests.spec.serialized_api``: wasmrt on serialized and deserialized modules);
 ``--spec-regen`` rewrites ``expected_failures.txt`` from the run (review the reasons!)."""
 
 from __future__ import annotations

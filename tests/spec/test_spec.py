@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import spec_dir_path
-from tests.spec.harness import RESULTS, Expected, judge, load_expected
+from tests.spec.harness import NATIVE_APIS, RESULTS, Expected, judge, load_expected
 
 _DIR = spec_dir_path()
 _FILES = sorted(_DIR.glob("*.wast")) if _DIR else []
@@ -37,10 +37,11 @@ def test_expected_failures_list() -> None:
 @pytest.mark.parametrize("path", _FILES, ids=[p.name for p in _FILES])
 def test_wast(path: Path, request: pytest.FixtureRequest) -> None:
     api = request.config.getoption("--spec-api", default="wasmrt")
-    if api == "wasmrt":
+    native = api in NATIVE_APIS
+    if native:
         request.getfixturevalue("runnable_wasmrt")
     result = request.getfixturevalue("script_pool").result(path)
-    verdict = judge(path.name, result, load_expected() if api == "wasmrt" else Expected())
+    verdict = judge(path.name, result, load_expected() if native else Expected())
     request.config.stash.setdefault(RESULTS, {})[path.name] = verdict
     if not verdict.ok:
         pytest.fail(verdict.report(), pytrace=False)
