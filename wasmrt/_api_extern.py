@@ -49,9 +49,12 @@ class _StoreBound:
             raise WasmtimeError("object used with the wrong store")
 
     def _ctx(self, store: Any) -> Store:
+        """The Store behind ``store``, checked: this object's, open, and not running wasm
+        on another thread (``WasmtimeError`` / ``ValueError``)."""
         store_ = store_of(store)
         if store_ is not self._store:
             self._check_store(store_)
+        store_._context()
         return store_
 
 

@@ -111,6 +111,7 @@ class Instance:
         self._init(store_, module, resolve_imports(module, items))
 
     def _init(self, store: Store, module: Module, runtime_imports: list[Any]) -> None:
+        ctx = store._context()
         info = module._info
         ntables = len(info.tables) - info.num_imported_tables
         nmemories = len(info.memories) - info.num_imported_memories
@@ -131,7 +132,7 @@ class Instance:
             plan = module._plan = _interp.plan_module(info)
         limits = store._limits
         self._inst = _interp.instantiate(
-            store._context(),
+            ctx,
             plan,
             runtime_imports,
             limits[0] // 65536 if limits[0] >= 0 else -1,
@@ -151,6 +152,7 @@ class Instance:
             from .errors import WasmtimeError
 
             raise WasmtimeError("object used with the wrong store")
+        store_._context()
         if self._exports is None:
             self._exports = InstanceExports(self._inst.exports, store_)
         return self._exports
