@@ -8,7 +8,7 @@ from .errors import ExitTrap, Frame, Trap, TrapCode, WasmtimeError
 from .api import Config, Engine, Module, wat2wasm
 from .api import ExportType, FuncType, GlobalType, ImportType, Limits, MemoryType, TableType
 from .api import Val, ValType
-from .api import Caller, Func, Global, Instance, InstancePre, Linker, Memory, Store, Table
+from .api import Caller, Func, Global, Instance, InstancePre, Linker, Memory, Store, Storelike, Table
 from .api import externref, f32, f64, funcref, i32, i64, v128
 from .wasi import DirPerms, FilePerms, WasiConfig
 
@@ -24,6 +24,7 @@ __all__ = [
     "Config",
     "Engine",
     "Store",
+    "Storelike",
     "Instance",
     "InstancePre",
     "Linker",

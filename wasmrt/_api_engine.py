@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._api_managed import Closeable
 from .errors import WasmtimeError
 
 __all__ = ["PROPOSALS", "Config", "Engine"]
@@ -84,7 +85,7 @@ def _setter(name: str, check: Callable[[Any], Any], doc: str) -> property:
     """A write-only option (as wasmtime-py's ``setter_property``) that stores ``check(value)``."""
 
     def fset(self: Config, value: Any) -> None:
-        self._options[name] = check(value)
+        self._live()._options[name] = check(value)
 
     return property(
         fset=fset, doc=doc + "\n\nNote that this field can only be set, it cannot be read"
@@ -136,10 +137,11 @@ def feature_mask(features: frozenset[str]) -> int:
     return mask
 
 
-class Config:
+class Config(Closeable):
     """Global configuration, used to create an ``Engine``.
 
-    Options are write-only properties, as in wasmtime-py.  wasmrt honours the proposal
+    Options are write-only properties, as in wasmtime-py; ``close()`` (or a ``with``
+    block) ends its use.  wasmrt honours the proposal
     toggles, ``consume_fuel``, ``epoch_interruption`` and ``max_wasm_stack``; the other
     options tune native code generation and are accepted and ignored.
     """
@@ -157,7 +159,7 @@ class Config:
 
         def _make(feature: str) -> Callable[[Config, Any], None]:
             def fset(self: Config, enable: Any) -> None:
-                self._features[feature] = _expect_bool(enable)
+                self._live()._features[feature] = _expect_bool(enable)
 
             return fset
 
@@ -209,21 +211,24 @@ class Config:
 
     def cranelift_flag_enable(self, flag: str) -> None:
         """Enables a Cranelift flag (accepted and ignored: wasmrt interprets)."""
+        self._live()
         if not isinstance(flag, str):
             raise TypeError("expected a str")
 
     def cranelift_flag_set(self, key: str, value: str) -> None:
         """Sets a Cranelift flag (accepted and ignored: wasmrt interprets)."""
+        self._live()
         if not isinstance(key, str):
             raise TypeError("expected a str for key")
         if not isinstance(value, str):
             raise TypeError("expected a str for value")
 
 
-class Engine:
+class Engine(Closeable):
     """Compilation settings and the epoch counter shared by Modules and Stores.
 
-    ``Engine(config=None)``; an Engine is safe to share between threads.
+    ``Engine(config=None)``; an Engine is safe to share between threads.  Once closed,
+    no Module, Store or Linker can be made with it (those made before keep working).
     """
 
     def __init__(self, config: Config | None = None):
@@ -231,6 +236,7 @@ class Engine:
             config = Config()
         elif not isinstance(config, Config):
             raise TypeError("expected Config")
+        config._live()
         self._features: frozenset[str] = frozenset(f for f, on in config._features.items() if on)
         self._consume_fuel: bool = bool(config._options["consume_fuel"])
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
@@ -259,8 +265,9 @@ class Engine:
 
     def increment_epoch(self) -> None:
         """Advance the epoch by one: Stores whose deadline is reached trap with an interrupt."""
-        self._epoch_counter.increment()
+        self._live()._epoch_counter.increment()
 
     def is_pulley(self) -> bool:
         """Whether this engine runs the Pulley interpreter (wasmtime-py API; always False)."""
+        self._live()
         return False

@@ -15,6 +15,7 @@ from typing import Any
 from . import _interp
 from ._api_extern import Extern, Global, Memory, Table, check_extern, wrap_extern
 from ._api_func import Func
+from ._api_managed import Closeable
 from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, Module
 from ._api_store import Store, store_of
 from ._api_types import FuncType, Limits
@@ -105,6 +106,7 @@ class Instance:
         store_ = store_of(store)
         if not isinstance(module, Module):
             raise TypeError("expected a Module")
+        module._live()
         items = list(imports)
         for item in items:
             check_extern(item)._check_store(store_)
@@ -189,9 +191,10 @@ class InstanceExports(Mapping[str, Extern]):
         return name in self._map
 
 
-class InstancePre:
+class InstancePre(Closeable):
     """A module whose imports were resolved by a ``Linker`` (``Linker.instantiate_pre``):
-    ``instantiate(store)`` creates instances cheaply in any Store of the Engine."""
+    ``instantiate(store)`` creates instances cheaply in any Store of the Engine (also
+    after the Module was closed); ``close()`` ends its use."""
 
     def __init__(self, module: Module, definitions: list[Any]):
         self._module = module
@@ -200,10 +203,16 @@ class InstancePre:
     @property
     def module(self) -> Module:
         """The module this was created from."""
-        return self._module
+        return self._live()._module
+
+    def close(self) -> None:
+        """Close this: ``instantiate`` and ``module`` raise ``ValueError`` afterwards."""
+        super().close()
+        self._defs = []
 
     def instantiate(self, store: Any) -> Instance:
         """Instantiate in ``store``.  Raises ``LinkError`` or ``Trap`` like ``Instance``."""
+        self._live()
         store_ = store_of(store)
         items = []
         for item in self._defs:

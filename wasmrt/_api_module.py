@@ -25,6 +25,7 @@ from typing import Any, Union
 
 from . import _core
 from ._api_engine import Engine
+from ._api_managed import Closeable
 from ._api_types import (
     AsExternType,
     ExportType,
@@ -50,11 +51,17 @@ _HEADER = struct.Struct("<8sHH")
 Wasm = Union[str, bytes, bytearray, memoryview]
 
 
-def wat2wasm(wat: str | bytes) -> bytes:
-    """Convert WebAssembly text (a module, or module fields without ``(module ...)``) to binary.
+def wat2wasm(wat: str | bytes) -> bytearray:
+    """Convert WebAssembly text (a module, or module fields without ``(module ...)``) to
+    binary (a ``bytearray``, as wasmtime-py returns).
 
     Raises ``WatError`` (a ``WasmtimeError``) naming ``line:column`` on malformed text.
     """
+    return bytearray(_encode_text(wat))
+
+
+def _encode_text(wat: str | bytes) -> bytes:
+    """The binary module of WebAssembly text ``wat`` (``str`` or UTF-8 ``bytes``)."""
     from .wat import wat2wasm as convert
 
     if isinstance(wat, (bytes, bytearray)):
@@ -82,12 +89,12 @@ def to_wasm(wasm: Any) -> bytes:
     """The binary module for ``wasm``: text goes through ``wat2wasm`` (as wasmtime-py's ``_to_wasm``)."""
     if isinstance(wasm, str):
         if wasm and wasm[0] != "\0":
-            return wat2wasm(wasm)
+            return _encode_text(wasm)
         return wasm.encode("latin-1")
     if isinstance(wasm, (bytes, bytearray, memoryview)):
         data = bytes(wasm)
         if _looks_like_text(data):
-            return wat2wasm(data)
+            return _encode_text(data)
         return data
     raise TypeError("expected wasm bytes")
 
@@ -133,13 +140,14 @@ def export_desc(module_info: Any, kind: int, index: int) -> Any:
 
 
 def _compile(engine: Engine, binary: bytes) -> Any:
-    return _core.compile_module(binary, engine._feature_mask)
+    return _core.compile_module(binary, engine._live()._feature_mask)
 
 
-class Module:
+class Module(Closeable):
     """A compiled WebAssembly module: ``Module(engine, wasm_or_wat)``.
 
-    Immutable and safe to share between threads and Stores of the same Engine.
+    Immutable and safe to share between threads and Stores of the same Engine.  Once
+    closed it can no longer be instantiated or inspected (its instances keep working).
     Raises ``WasmtimeError`` subclasses (``WatError``, ``DecodeError``, ``ValidationError``)
     for malformed or invalid input.
     """
@@ -151,6 +159,7 @@ class Module:
     def __init__(self, engine: Engine, wasm: Wasm):
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
+        engine._live()
         binary = to_wasm(wasm)
         self._init(engine, binary, _compile(engine, binary))
 
@@ -189,13 +198,13 @@ class Module:
     @property
     def name(self) -> str | None:
         """The module name from the ``name`` custom section, if any."""
-        names = getattr(self._info, "names", None)
+        names = getattr(self._live()._info, "names", None)
         return getattr(names, "module", None) if names is not None else None
 
     @property
     def imports(self) -> list[ImportType]:
         """The module's imports, in order, with their expected extern types."""
-        if self._imports is None:
+        if self._live()._imports is None:
             info = self._info
             self._imports = [
                 ImportType(imp.module, imp.name, extern_type(info, imp.kind, imp.desc))
@@ -206,7 +215,7 @@ class Module:
     @property
     def exports(self) -> list[ExportType]:
         """The module's exports, in order, with their extern types."""
-        if self._exports is None:
+        if self._live()._exports is None:
             info = self._info
             self._exports = [
                 ExportType(
@@ -220,6 +229,7 @@ class Module:
 
     def serialize(self) -> bytearray:
         """This module in wasmrt's versioned format, for ``Module.deserialize``."""
+        self._live()
         features = ",".join(sorted(self._engine._features)).encode()
         header = _HEADER.pack(_MAGIC, _VERSION, len(features))
         digest = hashlib.sha256(self._binary).digest()
@@ -256,6 +266,8 @@ class Module:
         return (_unpickle, (self._engine, bytes(self.serialize())))
 
     def __repr__(self) -> str:
+        if self._closed:
+            return "<wasmrt.Module (closed)>"
         name = self.name
         return f"<wasmrt.Module{' ' + name if name else ''} ({len(self._binary)} bytes)>"
 

@@ -36,6 +36,7 @@ class Store(_interp.StoreBase):
             engine = Engine()
         elif not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
+        engine._live()
         self.engine = engine
         stack = engine._max_wasm_stack
         ctx: Any = _interp.StoreCtx() if stack is None else _interp.StoreCtx(max(stack // 8, 1024))
