@@ -199,13 +199,13 @@ class Config(Closeable):
         locals()[_name] = _setter(
             _name, _expect_int, f"``{_name}`` (accepted, no effect in wasmrt)."
         )
-    for _name in _CHOICES:
+    for _name, _values in _CHOICES.items():
         locals()[_name] = _setter(
             _name,
             _choice(_name),
-            f"``{_name}``: one of {', '.join(_CHOICES[_name])} (accepted, no effect in wasmrt).",
+            f"``{_name}``: one of {', '.join(_values)} (accepted, no effect in wasmrt).",
         )
-    del _name
+    del _name, _values
     cache = _setter("cache", _cache, "Code caching (accepted, no effect in wasmrt).")
     target = _setter("target", _target, "Target triple (accepted, no effect in wasmrt).")
 

@@ -10,7 +10,7 @@ defined.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from ._api_extern import Extern, check_extern
 from ._api_func import Func
@@ -48,7 +48,7 @@ class _HostDef:
         return func
 
 
-Definition = Union[Extern, _HostDef]
+Definition = Extern | _HostDef
 
 
 class Linker(Closeable):

@@ -8,11 +8,9 @@ it before (Stores of a closed Engine, Instances of a closed Module) keeps workin
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Self
 
 __all__ = ["Closeable"]
-
-_T = TypeVar("_T", bound="Closeable")
 
 
 class Closeable:
@@ -25,14 +23,14 @@ class Closeable:
         allowed)."""
         self._closed = True
 
-    def _live(self: _T) -> _T:
+    def _live(self) -> Self:
         """``self``, or ``ValueError("already closed")`` once closed."""
         if self._closed:
             raise ValueError("already closed")
         return self
 
-    def __enter__(self: _T) -> _T:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

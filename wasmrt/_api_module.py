@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-from typing import Any, Union
+from typing import Any
 
 from . import _core
 from ._api_engine import Engine
@@ -48,7 +48,7 @@ _MAGIC = b"\0wasmrt\0"
 _VERSION = 1
 _HEADER = struct.Struct("<8sHH")
 
-Wasm = Union[str, bytes, bytearray, memoryview]
+Wasm = str | bytes | bytearray | memoryview
 
 
 def wat2wasm(wat: str | bytes) -> bytearray:

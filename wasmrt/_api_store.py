@@ -8,7 +8,7 @@ running wasm in it raises ``WasmtimeError`` instead of corrupting it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Self, Union
 
 from . import _interp, _memory
 from ._api_engine import Engine
@@ -153,7 +153,7 @@ class Store(_interp.StoreBase):
             self._wasi_state = None
             self._ctx = None
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -82,7 +82,8 @@ def plan_module(info) -> ModulePlan:
     p.nglobals = len(info.globals)
     p.nimp_globals = info.num_imported_globals
     if <uint32_t>len(p.codes) != p.nfuncs - p.nimp_funcs:
-        raise _api_errors.WasmtimeError("module has no lowered code (compile it with compile_module)")
+        raise _api_errors.WasmtimeError(
+            "module has no lowered code (compile it with compile_module)")
     p.tables = [(t.elem_type, t.min, None if t.max < 0 else t.max)
                 for t in info.tables[p.nimp_tables:]]
     p.mems = [(m.min, None if m.max < 0 else m.max) for m in info.memories[p.nimp_mems:]]

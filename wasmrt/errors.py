@@ -25,16 +25,16 @@ import enum
 from dataclasses import dataclass
 
 __all__ = [
-    "WasmtimeError",
-    "WatError",
     "DecodeError",
-    "ValidationError",
-    "UnsupportedFeatureError",
-    "LinkError",
     "ExitTrap",
+    "Frame",
+    "LinkError",
     "Trap",
     "TrapCode",
-    "Frame",
+    "UnsupportedFeatureError",
+    "ValidationError",
+    "WasmtimeError",
+    "WatError",
 ]
 
 

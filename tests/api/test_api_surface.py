@@ -162,9 +162,9 @@ def _signature_gaps(ours: list[inspect.Parameter], theirs: list[inspect.Paramete
     theirs_names = {p.name for p in theirs}
     for i, q in enumerate(positional):
         required = q.default is inspect.Parameter.empty
-        if required and (i >= len(theirs) or theirs[i].kind not in _POSITIONAL):
-            if q.name not in theirs_names:
-                gaps.append(f"extra required parameter {q.name!r}")
+        beyond = i >= len(theirs) or theirs[i].kind not in _POSITIONAL
+        if required and beyond and q.name not in theirs_names:
+            gaps.append(f"extra required parameter {q.name!r}")
     return gaps
 
 
@@ -261,16 +261,26 @@ def test_every_public_wasmrt_name_is_documented() -> None:
 def test_signature_check_catches_differences() -> None:
     """The comparison itself: each kind of incompatible signature is reported."""
 
-    def sig(src: str) -> list[inspect.Parameter]:
-        scope: dict[str, Any] = {}
-        exec(f"def f(self, {src}): pass", scope)
-        return list(inspect.signature(scope["f"]).parameters.values())[1:]
+    def sig(*spec: str) -> list[inspect.Parameter]:
+        """Parameters from specs: "a" required, "a=" optional, "*a" var, "a*" keyword-only."""
+        out = []
+        for s in spec:
+            kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+            if s.startswith("*"):
+                kind, s = inspect.Parameter.VAR_POSITIONAL, s[1:]
+            elif s.endswith("*"):
+                kind, s = inspect.Parameter.KEYWORD_ONLY, s[:-1]
+            default = 1 if s.endswith("=") else inspect.Parameter.empty
+            out.append(inspect.Parameter(s.rstrip("="), kind, default=default))
+        return out
 
-    assert _signature_gaps(sig("a, b=1"), sig("a, b=1")) == []
-    assert _signature_gaps(sig("a, b=1, c=2"), sig("a, b=1")) == []
-    assert _signature_gaps(sig("a, *rest"), sig("a, b, c")) == []
-    assert _signature_gaps(sig("x, b=1"), sig("a, b=1")) == ["parameter 0 is 'x', wasmtime-py's 'a'"]
-    assert _signature_gaps(sig("a, b"), sig("a, b=1")) == ["'b' is required, optional in wasmtime-py"]
-    assert _signature_gaps(sig("a"), sig("a, b")) == ["no positional parameter 1 (b)"]
-    assert _signature_gaps(sig("a, c"), sig("a")) == ["extra required parameter 'c'"]
-    assert _signature_gaps(sig("a"), sig("a, *, k=1")) == ["no keyword parameter 'k'"]
+    assert _signature_gaps(sig("a", "b="), sig("a", "b=")) == []
+    assert _signature_gaps(sig("a", "b=", "c="), sig("a", "b=")) == []
+    assert _signature_gaps(sig("a", "*rest"), sig("a", "b", "c")) == []
+    assert _signature_gaps(sig("x", "b="), sig("a", "b=")) == [
+        "parameter 0 is 'x', wasmtime-py's 'a'"]
+    assert _signature_gaps(sig("a", "b"), sig("a", "b=")) == [
+        "'b' is required, optional in wasmtime-py"]
+    assert _signature_gaps(sig("a"), sig("a", "b")) == ["no positional parameter 1 (b)"]
+    assert _signature_gaps(sig("a", "c"), sig("a")) == ["extra required parameter 'c'"]
+    assert _signature_gaps(sig("a"), sig("a", "k=*")) == ["no keyword parameter 'k'"]

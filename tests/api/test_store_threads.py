@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,29 +115,20 @@ OPERATIONS: dict[str, Callable[[World], Any]] = {
 def blocked() -> Iterator[World]:
     """A World whose Store is running wasm on another thread, blocked in a host call."""
     started, release = threading.Event(), threading.Event()
-    errors: list[BaseException] = []
 
     def block() -> None:
         started.set()
         release.wait(10)
 
     w = _world(block)
-
-    def worker() -> None:
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(w.ex["run"], w.store)
+        assert started.wait(10)
         try:
-            w.ex["run"](w.store)
-        except BaseException as e:  # pragma: no cover - reported below
-            errors.append(e)
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    assert started.wait(10)
-    try:
-        yield w
-    finally:
-        release.set()
-        thread.join(10)
-    assert not thread.is_alive() and not errors
+            yield w
+        finally:
+            release.set()
+        assert running.result(10) is None  # re-raises what the worker raised
 
 
 @pytest.mark.parametrize("name", list(OPERATIONS))
@@ -154,21 +146,10 @@ def test_refused_while_another_thread_runs_wasm(blocked: World, name: str) -> No
 def test_allowed_once_the_other_thread_is_done(name: str) -> None:
     """The same operations from a second thread once the first left the Store."""
     w = _world(lambda: None)
-    first = threading.Thread(target=lambda: w.ex["run"](w.store))
-    first.start()
-    first.join(10)
-    failed: list[BaseException] = []
-
-    def second() -> None:
-        try:
-            OPERATIONS[name](w)
-        except BaseException as e:  # pragma: no cover - reported below
-            failed.append(e)
-
-    thread = threading.Thread(target=second)
-    thread.start()
-    thread.join(10)
-    assert not failed, f"{name} failed on a Store no thread is running: {failed}"
+    with ThreadPoolExecutor(1) as first:
+        assert first.submit(w.ex["run"], w.store).result(10) is None
+    with ThreadPoolExecutor(1) as second:
+        second.submit(OPERATIONS[name], w).result(10)  # re-raises a failure here
 
 
 def test_store_unchanged_by_refused_operations(blocked: World) -> None:
@@ -191,32 +172,23 @@ def test_refused_while_another_thread_loops_in_wasm() -> None:
     """A guest in an endless loop on another thread (it lets this thread run at its fuel
     and epoch checks): operations are refused until the epoch stops it."""
     w = _world(lambda: None)
-    trapped: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            w.ex["spin"](w.store)
-        except BaseException as e:
-            trapped.append(e)
-
     w.store.set_epoch_deadline(1)
-    thread = threading.Thread(target=worker)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not _interp.store_running(w.store._ctx):
-            assert time.monotonic() < deadline, "the guest never started"
-            time.sleep(0.001)
-        for name in ("call export", "Memory.grow", "Table.set", "Global.set_value",
-                     "Store.gc", "Store.set_fuel", "Instance(...)", "Store.close"):
-            with pytest.raises(wasmrt.WasmtimeError, match=BUSY):
-                OPERATIONS[name](w)
-    finally:
-        w.engine.increment_epoch()
-        thread.join(10)
-    assert not thread.is_alive()
-    assert len(trapped) == 1 and isinstance(trapped[0], wasmrt.Trap)
-    assert trapped[0].trap_code == wasmrt.TrapCode.INTERRUPT
+    with ThreadPoolExecutor(1) as pool:
+        spinning = pool.submit(w.ex["spin"], w.store)
+        try:
+            deadline = time.monotonic() + 10
+            while not _interp.store_running(w.store._ctx):
+                assert time.monotonic() < deadline, "the guest never started"
+                time.sleep(0.001)
+            for name in ("call export", "Memory.grow", "Table.set", "Global.set_value",
+                         "Store.gc", "Store.set_fuel", "Instance(...)", "Store.close"):
+                with pytest.raises(wasmrt.WasmtimeError, match=BUSY):
+                    OPERATIONS[name](w)
+        finally:
+            w.engine.increment_epoch()
+        with pytest.raises(wasmrt.Trap) as info:
+            spinning.result(10)
+    assert info.value.trap_code == wasmrt.TrapCode.INTERRUPT
     assert w.ex["mem"].size(w.store) == 1 and w.ex["g"].value(w.store) == 7
     w.store.set_epoch_deadline(1)
     w.ex["nop"](w.store)
