@@ -92,6 +92,15 @@ def _setter(name: str, check: Callable[[Any], Any], doc: str) -> property:
     )
 
 
+def _feature_setter(feature: str) -> Callable[[Config, Any], None]:
+    """The setter of the proposal toggle of ``feature`` (a bool)."""
+
+    def fset(self: Config, enable: Any) -> None:
+        self._live()._features[feature] = _expect_bool(enable)
+
+    return fset
+
+
 def _choice(name: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in _CHOICES[name]:
@@ -156,19 +165,12 @@ class Config(Closeable):
 
     # Proposal toggles -------------------------------------------------------
     for _name, (_feature, _default) in PROPOSALS.items():
-
-        def _make(feature: str) -> Callable[[Config, Any], None]:
-            def fset(self: Config, enable: Any) -> None:
-                self._live()._features[feature] = _expect_bool(enable)
-
-            return fset
-
         locals()[_name] = property(
-            fset=_make(_feature),
+            fset=_feature_setter(_feature),
             doc=f"Whether the wasm `{_feature}` proposal is enabled "
             f"(default {_default}).\n\nNote that this field can only be set, it cannot be read",
         )
-    del _name, _feature, _default, _make
+    del _name, _feature, _default
 
     # Engine behaviour -------------------------------------------------------
     consume_fuel = _setter(

@@ -5,7 +5,7 @@ objects of ``_memory`` / ``_interp``; plus the helpers that wrap any runtime ext
 from __future__ import annotations
 
 import ctypes
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import _interp, _memory
 from ._api_func import Func
@@ -308,7 +308,7 @@ class Global(_StoreBound):
         self._rt.value = val
 
 
-Extern = Func | Memory | Table | Global
+Extern: TypeAlias = Func | Memory | Table | Global
 _EXTERN_TYPES = (Func, Memory, Table, Global)
 
 
@@ -323,7 +323,7 @@ def extern_type_of(item: Extern) -> AsExternType:
     """The extern type of a public extern object."""
     if isinstance(item, Func):
         return item.type(item._store)
-    return item._type()  # type: ignore[no-any-return]
+    return item._type()
 
 
 def wrap_extern(rt: Any, store: Store) -> Extern:

@@ -41,21 +41,21 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
     if not isinstance(item, _CLASSES[kind]):
         found = next(n for k, n in _KIND_NAMES.items() if isinstance(item, _CLASSES[k]))
         return f"expected {_KIND_NAMES[kind]}, but found {found}"
-    rt = item._rt if not isinstance(item, Func) else item._func
+    rt: Any = item._rt if not isinstance(item, Func) else item._func
     if kind == EXTERN_FUNC:
         ft = info.types[desc]
         if bytes(ft.params) != rt.params or bytes(ft.results) != rt.results:
-            want = FuncType._from_codes(ft.params, ft.results)
-            have = FuncType._from_codes(rt.params, rt.results)
-            return f"types incompatible: expected type `{want!r}`, found type `{have!r}`"
+            want_ty = FuncType._from_codes(ft.params, ft.results)
+            have_ty = FuncType._from_codes(rt.params, rt.results)
+            return f"types incompatible: expected type `{want_ty!r}`, found type `{have_ty!r}`"
         return None
     if kind == EXTERN_GLOBAL:
         if desc.val_type != rt.valtype:
             return "global types incompatible: value types differ"
         if bool(desc.mutable) != bool(rt.mutable):
-            want = "mutable" if desc.mutable else "immutable"
-            have = "mutable" if rt.mutable else "immutable"
-            return f"global types incompatible: expected {want} global, found {have} global"
+            want_m = "mutable" if desc.mutable else "immutable"
+            have_m = "mutable" if rt.mutable else "immutable"
+            return f"global types incompatible: expected {want_m} global, found {have_m} global"
         return None
     want = Limits(desc.min, None if desc.max < 0 else desc.max)
     if kind == EXTERN_MEMORY:

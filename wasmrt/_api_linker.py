@@ -10,7 +10,7 @@ defined.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._api_extern import Extern, check_extern
 from ._api_func import Func
@@ -48,7 +48,7 @@ class _HostDef:
         return func
 
 
-Definition = Extern | _HostDef
+Definition: TypeAlias = Extern | _HostDef
 
 
 class Linker(Closeable):
@@ -190,8 +190,10 @@ class Linker(Closeable):
                 )
 
             def call(*args: Any, _export: str = export.name) -> Any:
-                instance = self.instantiate(store, module)
-                return instance.exports(store)[_export](store, *args)
+                item = self.instantiate(store, module).exports(store)[_export]
+                if not isinstance(item, Func):  # the module's type says it is one
+                    raise WasmtimeError(f"command export `{_export}` is not a function")
+                return item(store, *args)
 
             self.define(store, name, export.name, Func(store, ty, call))
 

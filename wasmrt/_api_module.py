@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-from typing import Any
+from typing import Any, TypeAlias
 
 from . import _core
 from ._api_engine import Engine
@@ -48,7 +48,7 @@ _MAGIC = b"\0wasmrt\0"
 _VERSION = 1
 _HEADER = struct.Struct("<8sHH")
 
-Wasm = str | bytes | bytearray | memoryview
+Wasm: TypeAlias = str | bytes | bytearray | memoryview
 
 
 def wat2wasm(wat: str | bytes) -> bytearray:
@@ -204,7 +204,8 @@ class Module(Closeable):
     @property
     def imports(self) -> list[ImportType]:
         """The module's imports, in order, with their expected extern types."""
-        if self._live()._imports is None:
+        self._live()
+        if self._imports is None:
             info = self._info
             self._imports = [
                 ImportType(imp.module, imp.name, extern_type(info, imp.kind, imp.desc))
@@ -215,7 +216,8 @@ class Module(Closeable):
     @property
     def exports(self) -> list[ExportType]:
         """The module's exports, in order, with their extern types."""
-        if self._live()._exports is None:
+        self._live()
+        if self._exports is None:
             info = self._info
             self._exports = [
                 ExportType(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterable
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeAlias
 
 from .errors import WasmtimeError
 
@@ -412,7 +412,7 @@ class MemoryType:
         return f"MemoryType({self._limits})"
 
 
-AsExternType = FuncType | TableType | MemoryType | GlobalType
+AsExternType: TypeAlias = FuncType | TableType | MemoryType | GlobalType
 
 
 class ImportType:

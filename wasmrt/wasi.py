@@ -48,7 +48,7 @@ import sys
 import time
 import types
 from collections.abc import Callable, Iterable
-from typing import Any, BinaryIO, Self, Union
+from typing import Any, BinaryIO, Self, TypeAlias, Union
 
 from .errors import ExitTrap, Trap, WasmtimeError
 
@@ -338,8 +338,8 @@ def _host_errno(exc: OSError) -> int:
 # Configuration
 # --------------------------------------------------------------------------------------
 
-InputSource = bytes | bytearray | Callable[[int], bytes] | BinaryIO | io.IOBase
-OutputSink = Callable[[bytes], Any] | BinaryIO | io.IOBase
+InputSource: TypeAlias = bytes | bytearray | Callable[[int], bytes] | BinaryIO | io.IOBase
+OutputSink: TypeAlias = Callable[[bytes], Any] | BinaryIO | io.IOBase
 
 
 class _Preopen:
