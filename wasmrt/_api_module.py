@@ -86,7 +86,7 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def to_wasm(wasm: Any) -> bytes:
-    """The binary module for ``wasm``: text goes through ``wat2wasm`` (as wasmtime-py's ``_to_wasm``)."""
+    """The binary module for ``wasm``: text is encoded first (as wasmtime-py's ``_to_wasm``)."""
     if isinstance(wasm, str):
         if wasm and wasm[0] != "\0":
             return _encode_text(wasm)
