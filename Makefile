@@ -49,9 +49,11 @@ asan:
 	    WASMRT_SPEC_DIR="$(SPEC_DIR)" WASMRT_BENCH_DIR="$(BENCH_DIR)" \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider $(ASAN_TESTS)
 
+# The linters of $(PYTHON)'s environment (cython-lint runs the pycodestyle found on PATH).
+SCRIPTS = $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_path('scripts'))")
 lint:
-	ruff check wasmrt tests benchmarks tools
-	cython-lint wasmrt
+	PATH="$(SCRIPTS):$$PATH" ruff check wasmrt tests benchmarks tools
+	PATH="$(SCRIPTS):$$PATH" cython-lint wasmrt
 
 typecheck:
 	mypy

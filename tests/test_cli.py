@@ -43,7 +43,7 @@ def wasmrt_cli(*args: str, stdin: bytes = b"", cwd: Path | None = None,
     full_env = dict(os.environ if env is None else env)
     full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-m", "wasmrt", *args], input=stdin,
-                          capture_output=True, cwd=cwd, env=full_env, timeout=120)
+                          capture_output=True, cwd=cwd, env=full_env, timeout=120, check=False)
 
 
 # in process, on each runtime ---------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._api_managed import Closeable
 from .errors import WasmtimeError
 
 __all__ = ["PROPOSALS", "Config", "Engine"]
@@ -84,11 +85,20 @@ def _setter(name: str, check: Callable[[Any], Any], doc: str) -> property:
     """A write-only option (as wasmtime-py's ``setter_property``) that stores ``check(value)``."""
 
     def fset(self: Config, value: Any) -> None:
-        self._options[name] = check(value)
+        self._live()._options[name] = check(value)
 
     return property(
         fset=fset, doc=doc + "\n\nNote that this field can only be set, it cannot be read"
     )
+
+
+def _feature_setter(feature: str) -> Callable[[Config, Any], None]:
+    """The setter of the proposal toggle of ``feature`` (a bool)."""
+
+    def fset(self: Config, enable: Any) -> None:
+        self._live()._features[feature] = _expect_bool(enable)
+
+    return fset
 
 
 def _choice(name: str) -> Callable[[Any], str]:
@@ -136,10 +146,11 @@ def feature_mask(features: frozenset[str]) -> int:
     return mask
 
 
-class Config:
+class Config(Closeable):
     """Global configuration, used to create an ``Engine``.
 
-    Options are write-only properties, as in wasmtime-py.  wasmrt honours the proposal
+    Options are write-only properties, as in wasmtime-py; ``close()`` (or a ``with``
+    block) ends its use.  wasmrt honours the proposal
     toggles, ``consume_fuel``, ``epoch_interruption`` and ``max_wasm_stack``; the other
     options tune native code generation and are accepted and ignored.
     """
@@ -154,19 +165,12 @@ class Config:
 
     # Proposal toggles -------------------------------------------------------
     for _name, (_feature, _default) in PROPOSALS.items():
-
-        def _make(feature: str) -> Callable[[Config, Any], None]:
-            def fset(self: Config, enable: Any) -> None:
-                self._features[feature] = _expect_bool(enable)
-
-            return fset
-
         locals()[_name] = property(
-            fset=_make(_feature),
+            fset=_feature_setter(_feature),
             doc=f"Whether the wasm `{_feature}` proposal is enabled "
             f"(default {_default}).\n\nNote that this field can only be set, it cannot be read",
         )
-    del _name, _feature, _default, _make
+    del _name, _feature, _default
 
     # Engine behaviour -------------------------------------------------------
     consume_fuel = _setter(
@@ -197,33 +201,36 @@ class Config:
         locals()[_name] = _setter(
             _name, _expect_int, f"``{_name}`` (accepted, no effect in wasmrt)."
         )
-    for _name in _CHOICES:
+    for _name, _values in _CHOICES.items():
         locals()[_name] = _setter(
             _name,
             _choice(_name),
-            f"``{_name}``: one of {', '.join(_CHOICES[_name])} (accepted, no effect in wasmrt).",
+            f"``{_name}``: one of {', '.join(_values)} (accepted, no effect in wasmrt).",
         )
-    del _name
+    del _name, _values
     cache = _setter("cache", _cache, "Code caching (accepted, no effect in wasmrt).")
     target = _setter("target", _target, "Target triple (accepted, no effect in wasmrt).")
 
     def cranelift_flag_enable(self, flag: str) -> None:
         """Enables a Cranelift flag (accepted and ignored: wasmrt interprets)."""
+        self._live()
         if not isinstance(flag, str):
             raise TypeError("expected a str")
 
     def cranelift_flag_set(self, key: str, value: str) -> None:
         """Sets a Cranelift flag (accepted and ignored: wasmrt interprets)."""
+        self._live()
         if not isinstance(key, str):
             raise TypeError("expected a str for key")
         if not isinstance(value, str):
             raise TypeError("expected a str for value")
 
 
-class Engine:
+class Engine(Closeable):
     """Compilation settings and the epoch counter shared by Modules and Stores.
 
-    ``Engine(config=None)``; an Engine is safe to share between threads.
+    ``Engine(config=None)``; an Engine is safe to share between threads.  Once closed,
+    no Module, Store or Linker can be made with it (those made before keep working).
     """
 
     def __init__(self, config: Config | None = None):
@@ -231,6 +238,7 @@ class Engine:
             config = Config()
         elif not isinstance(config, Config):
             raise TypeError("expected Config")
+        config._live()
         self._features: frozenset[str] = frozenset(f for f, on in config._features.items() if on)
         self._consume_fuel: bool = bool(config._options["consume_fuel"])
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
@@ -259,8 +267,9 @@ class Engine:
 
     def increment_epoch(self) -> None:
         """Advance the epoch by one: Stores whose deadline is reached trap with an interrupt."""
-        self._epoch_counter.increment()
+        self._live()._epoch_counter.increment()
 
     def is_pulley(self) -> bool:
         """Whether this engine runs the Pulley interpreter (wasmtime-py API; always False)."""
+        self._live()
         return False

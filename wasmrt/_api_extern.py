@@ -5,7 +5,7 @@ objects of ``_memory`` / ``_interp``; plus the helpers that wrap any runtime ext
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 from . import _interp, _memory
 from ._api_func import Func
@@ -17,8 +17,6 @@ from ._api_types import (
     MemoryType,
     TableType,
     ValType,
-    from_bits,
-    to_bits,
 )
 from .errors import WasmtimeError
 
@@ -49,9 +47,12 @@ class _StoreBound:
             raise WasmtimeError("object used with the wrong store")
 
     def _ctx(self, store: Any) -> Store:
+        """The Store behind ``store``, checked: this object's, open, and not running wasm
+        on another thread (``WasmtimeError`` / ``ValueError``)."""
         store_ = store_of(store)
         if store_ is not self._store:
             self._check_store(store_)
+        store_._context()
         return store_
 
 
@@ -226,7 +227,7 @@ class Table(_StoreBound):
             raise TypeError("expected an int")
         if amt < 0 or amt > 0xFFFFFFFF:
             raise WasmtimeError("failed to grow table")
-        old = self._rt.grow(amt, _ref_in(init))
+        old = self._rt.grow(amt, init)
         if old < 0:
             raise WasmtimeError("failed to grow table")
         return int(old)
@@ -249,7 +250,7 @@ class Table(_StoreBound):
             raise TypeError("expected an int")
         if idx < 0 or idx >= self._rt.size:
             raise WasmtimeError("table index out of bounds")
-        self._rt.set(idx, _ref_in(val))
+        self._rt.set(idx, val)
 
 
 def table_new(store: Store, code: int, minimum: int, maximum: int | None, init: Any) -> Any:
@@ -260,20 +261,9 @@ def table_new(store: Store, code: int, minimum: int, maximum: int | None, init: 
     if maximum is not None and maximum < minimum:
         raise WasmtimeError("size minimum must not be greater than maximum")
     store._count(1, "table")
-    table = store._context().new_table(code, minimum, maximum, _ref_in(init))
+    table = store._context().new_table(code, minimum, maximum, init)
     _interp.table_limit(table, limit)
     return table
-
-
-def _ref_in(value: Any) -> Any:
-    """A Python value for a reference slot: ``Func`` becomes its runtime function."""
-    from ._api_types import Val
-
-    if isinstance(value, Val):
-        value = value.value
-    if isinstance(value, Func):
-        return value._func
-    return value
 
 
 def _ref_out(value: Any, store: Store) -> Any:
@@ -292,7 +282,7 @@ class Global(_StoreBound):
         if not isinstance(ty, GlobalType):
             raise TypeError("expected a GlobalType")
         rt = store_._context().new_global(ty.content._code, ty.mutable, None)
-        rt.value = _global_in(ty.content._code, val)
+        rt.value = val  # checked and converted as wasmtime-py does (TypeError)
         self._bind(rt, store_)
 
     def _type(self) -> GlobalType:
@@ -315,18 +305,10 @@ class Global(_StoreBound):
         self._ctx(store)
         if not self._rt.mutable:
             raise WasmtimeError("immutable global cannot be set")
-        self._rt.value = _global_in(self._rt.valtype, val)
+        self._rt.value = val
 
 
-def _global_in(code: int, val: Any) -> Any:
-    """``val`` checked and converted for a global of type ``code`` (``TypeError`` if it
-    does not fit; integers wrap to width, as in wasmtime-py)."""
-    if code == 0x70 or code == 0x6F:
-        return _ref_in(val)
-    return from_bits(code, to_bits(code, val))
-
-
-Extern = Union[Func, Memory, Table, Global]
+Extern: TypeAlias = Func | Memory | Table | Global
 _EXTERN_TYPES = (Func, Memory, Table, Global)
 
 
@@ -341,7 +323,7 @@ def extern_type_of(item: Extern) -> AsExternType:
     """The extern type of a public extern object."""
     if isinstance(item, Func):
         return item.type(item._store)
-    return item._type()  # type: ignore[no-any-return]
+    return item._type()
 
 
 def wrap_extern(rt: Any, store: Store) -> Extern:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _core, _interp
 from ._api_store import Store, store_of
-from ._api_types import FuncType, Val, from_bits, to_bits
+from ._api_types import FuncType, Val
 from ._api_wrap import infer_functype
 from .errors import WasmtimeError
 
@@ -98,7 +98,9 @@ class Func(_interp.FuncBase):
 
     def type(self, store: Any) -> FuncType:
         """This function's ``FuncType``."""
-        self._check_store(store_of(store))
+        store_ = store_of(store)
+        self._check_store(store_)
+        store_._context()
         fi = self._func
         return FuncType._from_codes(fi.params, fi.results)
 
@@ -116,8 +118,6 @@ class Func(_interp.FuncBase):
             n = len(func.params)
             few = "few" if len(params) < n else "many"
             raise WasmtimeError(f"too {few} parameters provided: given {len(params)}, expected {n}")
-        if any(type(p) is Val for p in params):
-            params = tuple(_unwrap_vals(params, func.params))
         if func.is_host:
             return _call_host(func, params, self._store)
         result = self._invoke(params)
@@ -133,40 +133,15 @@ class Func(_interp.FuncBase):
 _FUNCREF = 0x70
 
 
-def _unwrap_vals(params: tuple[Any, ...], codes: bytes) -> list[Any]:
-    """Plain values for ``params``, checking that each ``Val`` has the parameter's type."""
-    out = []
-    for p, code in zip(params, codes):
-        if type(p) is Val:
-            if p._kind._code != code:
-                raise TypeError("wrong type of `Val` provided")
-            p = p._val._func if type(p._val) is Func else p._val
-        out.append(p)
-    return out
-
-
-def _normalize(value: Any, code: int) -> Any:
-    """``value`` as wasm sees it after crossing into a slot of type ``code`` and back."""
-    if code == _FUNCREF or code == 0x6F:
-        return value._val if type(value) is Val else value
-    return from_bits(code, to_bits(code, value))
-
-
 def _call_host(fi: Any, params: tuple[Any, ...], store: Store) -> Any:
-    """A host function called from Python: arguments and results converted as they would
-    be on a call from wasm (wrapped to width, checked against the function's type)."""
-    args = [_normalize(v, c) for v, c in zip(params, fi.params)]
-    result = fi(*args)
+    """A host function called from Python: the runtime converts arguments and results as
+    on a call from wasm (wrapped to width, checked against the function's type, results
+    shaped by wasmtime-py's rules); funcref results become ``Func``s."""
+    result = fi(*params)
     codes = fi.results
-    if not codes:
-        if result is not None:
-            raise WasmtimeError("callback produced results when it shouldn't")
-        return None
-    if len(codes) == 1:
-        return _wrap_funcrefs(_normalize(result, codes[0]), codes, store)
-    if not isinstance(result, (tuple, list)) or len(result) != len(codes):
-        raise WasmtimeError("callback produced wrong number of results")
-    return _wrap_values([_normalize(v, c) for v, c in zip(result, codes)], codes, store)
+    if _FUNCREF in codes:
+        return _wrap_funcrefs(result, codes, store)
+    return result
 
 
 def _wrap_values(values: Any, codes: bytes, store: Store) -> list[Any]:

@@ -15,6 +15,7 @@ from typing import Any
 from . import _interp
 from ._api_extern import Extern, Global, Memory, Table, check_extern, wrap_extern
 from ._api_func import Func
+from ._api_managed import Closeable
 from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, Module
 from ._api_store import Store, store_of
 from ._api_types import FuncType, Limits
@@ -40,21 +41,21 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
     if not isinstance(item, _CLASSES[kind]):
         found = next(n for k, n in _KIND_NAMES.items() if isinstance(item, _CLASSES[k]))
         return f"expected {_KIND_NAMES[kind]}, but found {found}"
-    rt = item._rt if not isinstance(item, Func) else item._func
+    rt: Any = item._rt if not isinstance(item, Func) else item._func
     if kind == EXTERN_FUNC:
         ft = info.types[desc]
         if bytes(ft.params) != rt.params or bytes(ft.results) != rt.results:
-            want = FuncType._from_codes(ft.params, ft.results)
-            have = FuncType._from_codes(rt.params, rt.results)
-            return f"types incompatible: expected type `{want!r}`, found type `{have!r}`"
+            want_ty = FuncType._from_codes(ft.params, ft.results)
+            have_ty = FuncType._from_codes(rt.params, rt.results)
+            return f"types incompatible: expected type `{want_ty!r}`, found type `{have_ty!r}`"
         return None
     if kind == EXTERN_GLOBAL:
         if desc.val_type != rt.valtype:
             return "global types incompatible: value types differ"
         if bool(desc.mutable) != bool(rt.mutable):
-            want = "mutable" if desc.mutable else "immutable"
-            have = "mutable" if rt.mutable else "immutable"
-            return f"global types incompatible: expected {want} global, found {have} global"
+            want_m = "mutable" if desc.mutable else "immutable"
+            have_m = "mutable" if rt.mutable else "immutable"
+            return f"global types incompatible: expected {want_m} global, found {have_m} global"
         return None
     want = Limits(desc.min, None if desc.max < 0 else desc.max)
     if kind == EXTERN_MEMORY:
@@ -105,12 +106,14 @@ class Instance:
         store_ = store_of(store)
         if not isinstance(module, Module):
             raise TypeError("expected a Module")
+        module._live()
         items = list(imports)
         for item in items:
             check_extern(item)._check_store(store_)
         self._init(store_, module, resolve_imports(module, items))
 
     def _init(self, store: Store, module: Module, runtime_imports: list[Any]) -> None:
+        ctx = store._context()
         info = module._info
         ntables = len(info.tables) - info.num_imported_tables
         nmemories = len(info.memories) - info.num_imported_memories
@@ -131,7 +134,7 @@ class Instance:
             plan = module._plan = _interp.plan_module(info)
         limits = store._limits
         self._inst = _interp.instantiate(
-            store._context(),
+            ctx,
             plan,
             runtime_imports,
             limits[0] // 65536 if limits[0] >= 0 else -1,
@@ -151,6 +154,7 @@ class Instance:
             from .errors import WasmtimeError
 
             raise WasmtimeError("object used with the wrong store")
+        store_._context()
         if self._exports is None:
             self._exports = InstanceExports(self._inst.exports, store_)
         return self._exports
@@ -187,9 +191,10 @@ class InstanceExports(Mapping[str, Extern]):
         return name in self._map
 
 
-class InstancePre:
+class InstancePre(Closeable):
     """A module whose imports were resolved by a ``Linker`` (``Linker.instantiate_pre``):
-    ``instantiate(store)`` creates instances cheaply in any Store of the Engine."""
+    ``instantiate(store)`` creates instances cheaply in any Store of the Engine (also
+    after the Module was closed); ``close()`` ends its use."""
 
     def __init__(self, module: Module, definitions: list[Any]):
         self._module = module
@@ -198,10 +203,16 @@ class InstancePre:
     @property
     def module(self) -> Module:
         """The module this was created from."""
-        return self._module
+        return self._live()._module
+
+    def close(self) -> None:
+        """Close this: ``instantiate`` and ``module`` raise ``ValueError`` afterwards."""
+        super().close()
+        self._defs = []
 
     def instantiate(self, store: Any) -> Instance:
         """Instantiate in ``store``.  Raises ``LinkError`` or ``Trap`` like ``Instance``."""
+        self._live()
         store_ = store_of(store)
         items = []
         for item in self._defs:

@@ -10,11 +10,12 @@ defined.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._api_extern import Extern, check_extern
 from ._api_func import Func
 from ._api_instance import Instance, InstancePre
+from ._api_managed import Closeable
 from ._api_module import Module
 from ._api_store import Store, Storelike, store_of
 from ._api_types import FuncType
@@ -47,12 +48,12 @@ class _HostDef:
         return func
 
 
-Definition = Union[Extern, _HostDef]
+Definition: TypeAlias = Extern | _HostDef
 
 
-class Linker:
+class Linker(Closeable):
     """Resolves a module's imports by name: ``Linker(engine)``, then ``define*`` and
-    ``instantiate(store, module)``."""
+    ``instantiate(store, module)``; ``close()`` drops the definitions and ends its use."""
 
     engine: Engine
 
@@ -61,6 +62,7 @@ class Linker:
 
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
+        engine._live()
         self.engine = engine
         self._defs: dict[tuple[str, str], Definition] = {}
         self._shadowing = False
@@ -69,6 +71,7 @@ class Linker:
     # Options ----------------------------------------------------------------
 
     def _set_allow_shadowing(self, allow: bool) -> None:
+        self._live()
         self._shadowing = bool(allow)
 
     allow_shadowing = property(
@@ -79,6 +82,7 @@ class Linker:
     )
 
     def _set_allow_unknown_exports(self, allow: bool) -> None:
+        self._live()
         self._unknown_exports = bool(allow)
 
     allow_unknown_exports = property(
@@ -104,6 +108,7 @@ class Linker:
 
         Raises ``WasmtimeError`` if the name is taken and shadowing is not allowed.
         """
+        self._live()
         check_extern(item)
         item._check_store(store_of(store))
         self._insert(module, name, item)
@@ -120,6 +125,7 @@ class Linker:
 
         ``func`` receives native Python values (after a ``Caller`` if ``access_caller``).
         """
+        self._live()
         if not isinstance(ty, FuncType):
             raise TypeError("expected a FuncType")
         if not callable(func):
@@ -131,6 +137,7 @@ class Linker:
         (see ``Func.wrap``).  Usable as a decorator: ``@linker.func_wrap("env", "log")``.
         Returns ``func`` unchanged.
         """
+        self._live()
         from ._api_func import Caller
 
         def define(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -142,6 +149,7 @@ class Linker:
 
     def define_instance(self, store: Storelike, name: str, instance: Instance) -> None:
         """Define every export of ``instance`` under module name ``name``."""
+        self._live()
         if not isinstance(instance, Instance):
             raise TypeError("expected an `Instance`")
         exports = instance.exports(store)
@@ -155,6 +163,7 @@ class Linker:
         of its exported functions; any other module (a *reactor*) is instantiated once,
         its ``_initialize`` export run, and its exports defined.
         """
+        self._live()
         if not isinstance(module, Module):
             raise TypeError("expected a `Module`")
         store_ = store_of(store)
@@ -181,8 +190,10 @@ class Linker:
                 )
 
             def call(*args: Any, _export: str = export.name) -> Any:
-                instance = self.instantiate(store, module)
-                return instance.exports(store)[_export](store, *args)
+                item = self.instantiate(store, module).exports(store)[_export]
+                if not isinstance(item, Func):  # the module's type says it is one
+                    raise WasmtimeError(f"command export `{_export}` is not a function")
+                return item(store, *args)
 
             self.define(store, name, export.name, Func(store, ty, call))
 
@@ -191,6 +202,7 @@ class Linker:
 
         They act on the ``WasiConfig`` given to each Store with ``Store.set_wasi``.
         """
+        self._live()
         from .wasi import define_wasi
 
         define_wasi(self)
@@ -198,6 +210,7 @@ class Linker:
     def define_unknown_imports_as_traps(self, module: Module) -> None:
         """Define every not-yet-defined function import of ``module`` as a function that
         traps when called."""
+        self._live()
         if not isinstance(module, Module):
             raise TypeError("expected a `Module`")
         from .errors import Trap
@@ -215,6 +228,7 @@ class Linker:
     def define_unknown_imports_as_default_values(self, store: Storelike, module: Module) -> None:
         """Define every not-yet-defined function import of ``module`` as a function that
         returns zeros / null references."""
+        self._live()
         if not isinstance(module, Module):
             raise TypeError("expected a `Module`")
         for imp in module.imports:
@@ -231,6 +245,12 @@ class Linker:
                 return _value
 
             self._defs[key] = _HostDef(imp.type, zero, False)
+
+    def close(self) -> None:
+        """Close this Linker: its definitions are dropped and every later use raises
+        ``ValueError``."""
+        super().close()
+        self._defs.clear()
 
     # Lookup and instantiation ----------------------------------------------
 
@@ -257,6 +277,7 @@ class Linker:
         Raises ``LinkError`` ("unknown import", "incompatible import type") or ``Trap``
         (from a segment or the start function).
         """
+        self._live()
         if not isinstance(module, Module):
             raise TypeError("expected a `Module`")
         store_ = store_of(store)
@@ -266,6 +287,7 @@ class Linker:
         """Check now that every import of ``module`` is defined, for cheap repeated
         ``InstancePre.instantiate(store)`` calls.  Raises ``LinkError`` if one is missing.
         """
+        self._live()
         if not isinstance(module, Module):
             raise TypeError("expected a `Module`")
         items: list[Definition] = []
@@ -283,6 +305,7 @@ class Linker:
 
     def get(self, store: Storelike, module: str, name: str) -> Extern:
         """The item defined as ``module``/``name``; ``WasmtimeError`` if there is none."""
+        self._live()
         item = self._lookup(store_of(store), module, name)
         if item is None:
             raise WasmtimeError("item not defined in linker")
@@ -291,6 +314,7 @@ class Linker:
     def get_default(self, store: Storelike, name: str) -> Func:
         """The default export of module ``name``: its ``""`` function, else ``_start``,
         else a function that does nothing."""
+        self._live()
         store_ = store_of(store)
         for field in ("", "_start"):
             item = self._lookup(store_, name, field)

@@ -45,10 +45,11 @@ import os
 import struct
 import sys
 import zlib
-from typing import Any, TypeVar, Union
+from typing import Any, TypeAlias, TypeVar
 
 from . import _core
 from ._api_engine import Engine
+from ._api_managed import Closeable
 from ._api_types import (
     AsExternType,
     ExportType,
@@ -77,14 +78,20 @@ _CHECKSUM_AT = 64
 _BYTE_ORDER = {"little": 1, "big": 2}
 _Buffer = TypeVar("_Buffer", bytes, bytearray)
 
-Wasm = Union[str, bytes, bytearray, memoryview]
+Wasm: TypeAlias = str | bytes | bytearray | memoryview
 
 
-def wat2wasm(wat: str | bytes) -> bytes:
-    """Convert WebAssembly text (a module, or module fields without ``(module ...)``) to binary.
+def wat2wasm(wat: str | bytes) -> bytearray:
+    """Convert WebAssembly text (a module, or module fields without ``(module ...)``) to
+    binary (a ``bytearray``, as wasmtime-py returns).
 
     Raises ``WatError`` (a ``WasmtimeError``) naming ``line:column`` on malformed text.
     """
+    return bytearray(_encode_text(wat))
+
+
+def _encode_text(wat: str | bytes) -> bytes:
+    """The binary module of WebAssembly text ``wat`` (``str`` or UTF-8 ``bytes``)."""
     from .wat import wat2wasm as convert
 
     if isinstance(wat, (bytes, bytearray)):
@@ -109,15 +116,15 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def to_wasm(wasm: Any) -> bytes:
-    """The binary module for ``wasm``: text goes through ``wat2wasm`` (as wasmtime-py's ``_to_wasm``)."""
+    """The binary module for ``wasm``: text is encoded first (as wasmtime-py's ``_to_wasm``)."""
     if isinstance(wasm, str):
         if wasm and wasm[0] != "\0":
-            return wat2wasm(wasm)
+            return _encode_text(wasm)
         return wasm.encode("latin-1")
     if isinstance(wasm, (bytes, bytearray, memoryview)):
         data = bytes(wasm)
         if _looks_like_text(data):
-            return wat2wasm(data)
+            return _encode_text(data)
         return data
     raise TypeError("expected wasm bytes")
 
@@ -163,13 +170,14 @@ def export_desc(module_info: Any, kind: int, index: int) -> Any:
 
 
 def _compile(engine: Engine, binary: bytes) -> Any:
-    return _core.compile_module(binary, engine._feature_mask)
+    return _core.compile_module(binary, engine._live()._feature_mask)
 
 
-class Module:
+class Module(Closeable):
     """A compiled WebAssembly module: ``Module(engine, wasm_or_wat)``.
 
-    Immutable and safe to share between threads and Stores of the same Engine.
+    Immutable and safe to share between threads and Stores of the same Engine.  Once
+    closed it can no longer be instantiated or inspected (its instances keep working).
     Raises ``WasmtimeError`` subclasses (``WatError``, ``DecodeError``, ``ValidationError``)
     for malformed or invalid input.
     """
@@ -181,6 +189,7 @@ class Module:
     def __init__(self, engine: Engine, wasm: Wasm):
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
+        engine._live()
         binary = to_wasm(wasm)
         self._init(engine, binary, _compile(engine, binary))
 
@@ -219,12 +228,13 @@ class Module:
     @property
     def name(self) -> str | None:
         """The module name from the ``name`` custom section, if any."""
-        names = getattr(self._info, "names", None)
+        names = getattr(self._live()._info, "names", None)
         return getattr(names, "module", None) if names is not None else None
 
     @property
     def imports(self) -> list[ImportType]:
         """The module's imports, in order, with their expected extern types."""
+        self._live()
         if self._imports is None:
             info = self._info
             self._imports = [
@@ -236,6 +246,7 @@ class Module:
     @property
     def exports(self) -> list[ExportType]:
         """The module's exports, in order, with their extern types."""
+        self._live()
         if self._exports is None:
             info = self._info
             self._exports = [
@@ -251,6 +262,7 @@ class Module:
     def serialize(self) -> bytearray:
         """This module in wasmrt's versioned format (see the module docstring), for
         ``Module.deserialize`` by the same wasmrt build with the same Engine features."""
+        self._live()
         return self._serialize(bytearray)
 
     def _serialize(self, kind: type[_Buffer]) -> _Buffer:
@@ -285,6 +297,7 @@ class Module:
             raise TypeError("expected an Engine")
         if not isinstance(encoded, (bytes, bytearray, memoryview)):
             raise TypeError("expected bytes")
+        engine._live()
         view = memoryview(encoded).cast("B")
         binary, codes = _unpack(view, engine._feature_mask | _core.BASELINE_FEATURES)
         module = cls.__new__(cls)
@@ -303,6 +316,8 @@ class Module:
         return (_unpickle, (self._engine, self._serialize(bytes)))
 
     def __repr__(self) -> str:
+        if self._closed:
+            return "<wasmrt.Module (closed)>"
         name = self.name
         return f"<wasmrt.Module{' ' + name if name else ''} ({len(self._binary)} bytes)>"
 

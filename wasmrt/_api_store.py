@@ -1,13 +1,14 @@
 """``Store``: the owner of all runtime objects (instances, functions, memories, tables,
 globals) and of the per-store execution state (value stack, fuel, epoch deadline).
 
-A Store belongs to one thread at a time: using it from a second thread while the first
-is inside it raises ``WasmtimeError`` instead of corrupting it.
+A Store belongs to one thread at a time: any use of it (a call, an extern of it, creating
+an instance or function in it, fuel, gc ...) from a second thread while the first is
+running wasm in it raises ``WasmtimeError`` instead of corrupting it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Self, Union
 
 from . import _interp, _memory
 from ._api_engine import Engine
@@ -35,6 +36,7 @@ class Store(_interp.StoreBase):
             engine = Engine()
         elif not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
+        engine._live()
         self.engine = engine
         stack = engine._max_wasm_stack
         ctx: Any = _interp.StoreCtx() if stack is None else _interp.StoreCtx(max(stack // 8, 1024))
@@ -53,11 +55,9 @@ class Store(_interp.StoreBase):
         self._counted = False  # whether a count limit (instances, tables, memories) is set
         self._closed = False
 
-    def _context(self) -> Any:
-        """The runtime store (``_interp.StoreCtx``); ``ValueError`` once closed."""
-        if self._closed:
-            raise ValueError("already closed")
-        return self._ctx
+    # _context() (StoreBase, Cython): the runtime store (``_interp.StoreCtx``) for every
+    # operation on this Store: ``ValueError`` once closed, ``WasmtimeError`` while another
+    # thread is running wasm in it.
 
     def data(self) -> Any | None:
         """The ``data`` object given to the constructor."""
@@ -113,6 +113,7 @@ class Store(_interp.StoreBase):
 
         The size limits also cap the memories and tables that already exist.
         """
+        ctx = self._context()
         values = (memory_size, table_elements, instances, tables, memories)
         for i, value in enumerate(values):
             if not isinstance(value, int):
@@ -120,7 +121,7 @@ class Store(_interp.StoreBase):
             if value >= 0:
                 self._limits[i] = value
         self._counted = any(limit >= 0 for limit in self._limits[2:])
-        for obj in self._context().objects:
+        for obj in ctx.objects:
             if memory_size >= 0 and isinstance(obj, _memory.MemoryInstance):
                 _interp.memory_limit(obj, memory_size // 65536)
             elif table_elements >= 0 and isinstance(obj, _interp.TableInstance):
@@ -139,18 +140,20 @@ class Store(_interp.StoreBase):
 
         if not isinstance(wasi, WasiConfig):
             raise TypeError("expected a WasiConfig")
+        self._context()
         self._wasi = wasi
         self._wasi_state = None
 
     def close(self) -> None:
         """Release this store's runtime objects now; the store cannot be used afterwards."""
         if not self._closed:
+            self._context()
             self._closed = True
             self._host_funcs.clear()
             self._wasi_state = None
             self._ctx = None
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

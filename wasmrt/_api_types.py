@@ -10,9 +10,10 @@ which is what the Cython cores use.
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterable
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, ClassVar, TypeAlias
 
 from .errors import WasmtimeError
 
@@ -90,7 +91,7 @@ def f32_from_bits(bits: int) -> float:
 
 def f32_to_bits(value: float) -> int:
     """Narrow a Python float to a binary32 pattern (round to nearest; NaN payload moved)."""
-    if value != value:
+    if math.isnan(value):
         bits = f64_to_bits(value)
         payload = (bits >> 29) & 0x007FFFFF
         return ((bits >> 63) << 31) | 0x7F800000 | (payload or 0x00400000)
@@ -119,7 +120,7 @@ class ValType:
 
     __slots__ = ("_code",)
     _code: int
-    _by_code: dict[int, ValType] = {}
+    _by_code: ClassVar[dict[int, ValType]] = {}
 
     def __init__(self) -> None:
         raise WasmtimeError("cannot construct directly")
@@ -411,7 +412,7 @@ class MemoryType:
         return f"MemoryType({self._limits})"
 
 
-AsExternType = Union[FuncType, TableType, MemoryType, GlobalType]
+AsExternType: TypeAlias = FuncType | TableType | MemoryType | GlobalType
 
 
 class ImportType:
@@ -556,7 +557,7 @@ class Val:
         """The null reference of reference type ``ty``."""
         if isinstance(ty, ValType) and ty._code in REF_CODES:
             return Val(ty, None)
-        raise WasmtimeError("Invalid reference type for `ref_null`: %s" % ty)
+        raise WasmtimeError(f"Invalid reference type for `ref_null`: {ty}")
 
     @property
     def value(self) -> Any:
@@ -608,42 +609,6 @@ class Val:
 
     def __repr__(self) -> str:
         return f"Val.{self._kind}({self._val!r})"
-
-
-def to_bits(code: int, value: Any) -> int:
-    """The raw unsigned bits of a numeric Python value of type ``code`` (i32/i64/f32/f64/v128).
-
-    Raises ``TypeError`` like wasmtime-py when the Python value does not fit the type.
-    """
-    if isinstance(value, Val):
-        if value._kind._code != code:
-            raise TypeError("wrong type of `Val` provided")
-        value = value._val
-    if code == I32 or code == I64:
-        if isinstance(value, int):
-            return value & (_U32 if code == I32 else _U64)
-    elif code == F32 or code == F64:
-        if isinstance(value, float):
-            return f32_to_bits(value) if code == F32 else f64_to_bits(value)
-    elif code == V128:
-        if isinstance(value, (int, bytes, bytearray, memoryview)):
-            return v128_to_int(value)
-    raise TypeError("don't know how to convert %r to %s" % (value, _NAMES.get(code, code)))
-
-
-def from_bits(code: int, bits: int) -> Any:
-    """The Python value of numeric type ``code`` held in raw ``bits``."""
-    if code == I32:
-        return wrap_i32(bits)
-    if code == I64:
-        return wrap_i64(bits)
-    if code == F32:
-        return f32_from_bits(bits)
-    if code == F64:
-        return f64_from_bits(bits)
-    if code == V128:
-        return bits & _U128
-    raise WasmtimeError(f"not a numeric type: 0x{code:x}")
 
 
 # ---------------------------------------------------------------------------

@@ -201,7 +201,7 @@ cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint32_t* branc
         last = op
         i += n
     if not (last == IR_RET or last == IR_RET_SLOT or last == IR_RET_N or last == IR_BR
-            or last == IR_BR_TABLE or last == IR_UNREACHABLE):
+            or last == IR_BR_LOOP or last == IR_BR_TABLE or last == IR_UNREACHABLE):
         return "the code does not end in a return, branch or trap"
     for k in range(nbranches):
         i = branches[k]

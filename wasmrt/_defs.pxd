@@ -94,9 +94,12 @@ ctypedef struct FuncCode:
     uint32_t max_slots          # frame size in slots: params + locals + temporaries
     uint32_t func_index         # index in the module's function index space
     uint32_t type_index         # index in the module's type section
-    uint32_t body_offset        # module offset of the body (its local declarations), so a
-                                #   backtrace can give function-relative offsets
-    uint32_t* srcmap            # pc -> module offset: nsrc pairs (cell index, byte offset of
-    uint32_t nsrc               #   the wasm instruction in the module), sorted by cell index;
-                                #   at least one pair per instruction that may trap or call
+    # module offset of the body (its local declarations), so a backtrace can give
+    # function-relative offsets
+    uint32_t body_offset
+    # pc -> module offset: nsrc pairs (cell index, byte offset of the wasm instruction in
+    # the module), sorted by cell index; at least one pair per instruction that may trap
+    # or call
+    uint32_t* srcmap
+    uint32_t nsrc
     int threaded                # 0 as emitted; 1 once _interp replaced op numbers by handlers

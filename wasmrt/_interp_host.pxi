@@ -4,6 +4,8 @@
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.ref cimport PyObject
 
+from itertools import islice
+
 from . import errors as _errors
 
 _Trap = _errors.Trap
@@ -49,6 +51,51 @@ cdef int stash_exception(StoreCtx store) noexcept:
     return TRAP_HOST
 
 
+cdef tuple host_results(object res, uint32_t nr):
+    """The `nr` results in `res`, a host function's return value, by wasmtime-py's rules:
+    no results: only None; one: the value itself (a list or tuple is no result of type
+    i32); several: any sized iterable of exactly `nr` values.  Raises WasmtimeError for a
+    wrong count, TypeError for a value without a length."""
+    if nr == 0:
+        if res is not None:
+            raise _errors.WasmtimeError("callback produced results when it shouldn't")
+        return ()
+    if nr == 1:
+        return (res,)
+    if len(res) != nr:
+        raise _errors.WasmtimeError("callback produced wrong number of results")
+    values = tuple(islice(res, nr + 1))     # bounded: a lying __len__ cannot run away
+    if <uint32_t>len(values) != nr:
+        raise _errors.WasmtimeError("callback produced wrong number of results")
+    return values
+
+
+cdef object crossed(StoreCtx store, object value, uint8_t vt):
+    """`value` as wasm sees it after crossing into a value of type `vt` and back (wrapped
+    to width, f32 rounded; TypeError if it is none); an externref crosses unchanged."""
+    cdef uint64_t cells[2]
+    if vt == VT_EXTERNREF:
+        return val_payload(value, vt) if type(value) is _ValClass else value
+    store.to_cells(value, vt, cells)
+    return store.from_cells(cells, vt)
+
+
+cdef object call_host_py(FuncInstance fi, tuple args):
+    """A host function called from Python: its arguments and results cross as they do on
+    a call from wasm (`crossed`, `host_results`); None, one value or a list of them."""
+    cdef StoreCtx store = fi.store
+    cdef uint32_t i
+    cdef uint32_t nr = fi.rec.nresults
+    params = [None] if fi.rec.access_caller else []
+    for i in range(fi.rec.nparams):
+        params.append(crossed(store, args[i], fi.rec.params[i]))
+    values = host_results((<object>fi.rec.host)(*params), nr)
+    out = [crossed(store, values[i], fi.rec.results[i]) for i in range(nr)]
+    if nr == 0:
+        return None
+    return out[0] if nr == 1 else out
+
+
 cdef int call_host(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     """wasm -> Python: run host function `f` on the arguments at fp; results to fp[0..)."""
     with gil:
@@ -81,20 +128,14 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
             Py_INCREF(v)
             PyTuple_SET_ITEM(args, i + skip, v)
         res = (<object>f.host)(*args)
-        if nr == 0:
-            pass
-        elif nr == 1:
-            if isinstance(res, (tuple, list)):
-                if len(res) != 1:
-                    raise _Trap("host function returned the wrong number of results")
-                res = res[0]
+        if nr == 1:
             store.to_cells(res, rt[0], fp)
-        else:
-            if not isinstance(res, (tuple, list)) or len(<object>res) != nr:
-                raise _Trap(f"host function must return {nr} results")
+        elif nr:
             j = 0
-            for i in range(nr):
-                j += store.to_cells(res[i], rt[i], fp + j)
+            for i, v in enumerate(host_results(res, nr)):
+                j += store.to_cells(v, rt[i], fp + j)
+        elif res is not None:
+            host_results(res, 0)
     except BaseException:
         cx.top = saved_top
         return stash_exception(store)

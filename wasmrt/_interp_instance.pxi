@@ -82,7 +82,8 @@ def plan_module(info) -> ModulePlan:
     p.nglobals = len(info.globals)
     p.nimp_globals = info.num_imported_globals
     if <uint32_t>len(p.codes) != p.nfuncs - p.nimp_funcs:
-        raise _api_errors.WasmtimeError("module has no lowered code (compile it with compile_module)")
+        raise _api_errors.WasmtimeError(
+            "module has no lowered code (compile it with compile_module)")
     p.tables = [(t.elem_type, t.min, None if t.max < 0 else t.max)
                 for t in info.tables[p.nimp_tables:]]
     p.mems = [(m.min, None if m.max < 0 else m.max) for m in info.memories[p.nimp_mems:]]
@@ -379,6 +380,7 @@ def store_gc(StoreCtx store) -> int:
     cdef TableInstance t
     cdef GlobalInstance g
     cdef InstanceCtx inst
+    cdef ElemRec* er
     cdef uint32_t i, k
     cdef list cells = []               # addresses of every externref cell
     if store.cx.nest > 0 or not store.externs:
@@ -394,6 +396,17 @@ def store_gc(StoreCtx store) -> int:
             g = <GlobalInstance>obj
             if g.valtype == VT_EXTERNREF and g.cell[0]:
                 cells.append(<size_t>&g.cell[0])
+        elif type(obj) is InstanceCtx:
+            # a passive externref segment keeps what its items evaluated to until dropped
+            inst = <InstanceCtx>obj
+            segments = getattr(inst.module, "elems", None) or ()
+            for i in range(min(<size_t>len(segments), <size_t>inst.ctx.nelems)):
+                if segments[i].elem_type != VT_EXTERNREF:
+                    continue
+                er = &inst.ctx.elems[i]
+                for k in range(er.len):
+                    if er.refs[k]:
+                        cells.append(<size_t>&er.refs[k])
     live = {}
     new_externs = []
     for addr in cells:
@@ -416,9 +429,9 @@ def store_gc(StoreCtx store) -> int:
 #
 # `wasmrt.Store` and `wasmrt.Func` (wasmrt/_api_*.py) subclass these, so the common call
 # `func(store, *args)` runs here without Python-level frames: check the store and the
-# thread, then enter the runtime function.  Everything unusual (a Caller as store, Val
-# arguments, host functions called from Python, funcref results, a wrong argument count)
-# goes to the subclass's `_call_slow`.
+# thread, then enter the runtime function (which unwraps `Val` arguments).  Everything
+# unusual (a Caller as store, host functions called from Python, funcref results, a wrong
+# argument count) goes to the subclass's `_call_slow`.
 
 from cpython.pythread cimport PyThread_get_thread_ident
 
@@ -432,11 +445,21 @@ cdef class StoreBase:
     cdef int enter(self) except -1:
         cdef unsigned long tid = PyThread_get_thread_ident()
         if self._depth and self._thread != tid:
-            raise _api_errors.WasmtimeError(
-                "store used from two threads at once: a Store belongs to one thread at a time")
+            raise _api_errors.WasmtimeError(STORE_BUSY)
         self._thread = tid
         self._depth += 1
         return 0
+
+    def _context(self) -> StoreCtx:
+        """The runtime store, for an operation on it: ``ValueError`` once closed,
+        ``WasmtimeError`` while another thread is running wasm in it (from a host call or
+        a fuel/epoch check of that thread, which let this one in)."""
+        cdef StoreCtx ctx = self._ctx
+        if ctx is None:
+            raise ValueError("already closed")
+        if ctx.cx.nest and ctx.cx.owner_thread != PyThread_get_thread_ident():
+            raise _api_errors.WasmtimeError(STORE_BUSY)
+        return ctx
 
 
 cdef class FuncBase:
@@ -453,15 +476,8 @@ cdef class FuncBase:
         st.enter()
         try:
             return fi(*params)
-        except TypeError:
-            for p in params:
-                if type(p) is _ValClass:
-                    break
-            else:
-                raise
         finally:
             st._depth -= 1
-        return self._call_slow(store, params)
 
     def _invoke(self, tuple params):
         """Run the runtime function on plain values, with the store's thread check."""
@@ -471,9 +487,6 @@ cdef class FuncBase:
             return self._func(*params)
         finally:
             st._depth -= 1
-
-
-cdef object _ValClass = None
 
 
 def set_val_class(cls) -> None:

@@ -425,8 +425,8 @@ cdef inline uint64_t f64_min(uint64_t x, uint64_t y) noexcept nogil:
     cdef double b = f64_of(y)
     if a != a or b != b:
         return f64_bits(a + b)  # a quiet NaN from the NaN operand(s)
-    if a == b:
-        return (x | y) & (0x7FFFFFFFFFFFFFFFULL | 0x8000000000000000ULL)  # min(-0, +0): the sign bits decide
+    if a == b:  # equal bits, or min(-0, +0): the sign bits decide (-0)
+        return x | y
     return x if a < b else y
 
 cdef inline uint64_t f64_max(uint64_t x, uint64_t y) noexcept nogil:
@@ -434,8 +434,8 @@ cdef inline uint64_t f64_max(uint64_t x, uint64_t y) noexcept nogil:
     cdef double b = f64_of(y)
     if a != a or b != b:
         return f64_bits(a + b)  # a quiet NaN from the NaN operand(s)
-    if a == b:
-        return (x & y) & (0x7FFFFFFFFFFFFFFFULL | 0x8000000000000000ULL)  # max(-0, +0): the sign bits decide
+    if a == b:  # equal bits, or max(-0, +0): the sign bits decide (+0)
+        return x & y
     return x if a > b else y
 
 cdef inline uint64_t f64_eq(uint64_t x, uint64_t y) noexcept nogil:

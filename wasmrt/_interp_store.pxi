@@ -26,16 +26,43 @@ cdef inline uint64_t f32_narrow(double v) noexcept nogil:
     return f32_bits(<float>v)
 
 
-cdef inline uint64_t int_cell(object value, uint64_t mask) except? 0xFFFFFFFFFFFFFFFF:
-    if type(value) is not int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"expected an int, got {type(value).__name__}")
+# The public `Val` class (`set_val_class`, called by wasmrt._api_func): a `Val` where a
+# value is expected is unwrapped once its type is checked.
+cdef object _ValClass = None
+
+# Why a Store refuses a second thread (see FuncInstance.__call__ and StoreBase._context).
+STORE_BUSY = ("store used from two threads at once: another thread is running WebAssembly "
+              "in this Store (a Store belongs to one thread at a time)")
+
+
+cdef object convert_error(object value, uint8_t vt):
+    """The TypeError for a Python value that is no value of wasm type `vt` (wasmtime-py's
+    words)."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__} object>"
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return TypeError(f"don't know how to convert {text} to {VT_NAMES.get(vt, vt)}")
+
+
+cdef object val_payload(object val, uint8_t vt):
+    """The Python value inside the public `Val` `val`, which must be of type `vt`."""
+    if val._kind._code != vt:
+        raise TypeError("wrong type of `Val` provided")
+    return val._val
+
+
+cdef inline uint64_t int_cell(object value, uint8_t vt,
+                              uint64_t mask) except? 0xFFFFFFFFFFFFFFFF:
+    """An int (a bool too) wrapped to the width of `mask`, as wasmtime-py converts them."""
+    if not isinstance(value, int):
+        raise convert_error(value, vt)
     try:
         return (<uint64_t>(<int64_t>value)) & mask
     except OverflowError:
-        if value < 0 or value > 0xFFFFFFFFFFFFFFFF:
-            raise TypeError(f"integer {value} out of range") from None
-        return (<uint64_t>value) & mask
+        return (<uint64_t>(value & 0xFFFFFFFFFFFFFFFF)) & mask
 
 
 cdef class StoreCtx:
@@ -130,32 +157,38 @@ cdef class StoreCtx:
         return <uint64_t>r
 
     cdef object extern_obj(self, uint64_t ref):
+        """The object of externref cell `ref` (None for null).  Checked: the module runs
+        without bounds checks, and a cell left stale by a bug must not read past the list."""
         if ref == 0:
             return None
+        if ref > <uint64_t>len(self.externs):
+            raise RuntimeError(f"internal error: externref {ref} is not in the store")
         return self.externs[ref - 1]
 
     cdef uint64_t to_cell(self, object value, uint8_t vt) except? 0xFFFFFFFFFFFFFFFF:
         """Unbox a Python value of wasm type `vt` into a slot cell (TypeError if it isn't one)."""
         cdef FuncInstance fi
+        if type(value) is _ValClass:
+            value = val_payload(value, vt)
         if vt == VT_I32:
-            return int_cell(value, 0xFFFFFFFFULL)
+            return int_cell(value, vt, 0xFFFFFFFFULL)
         if vt == VT_I64:
-            return int_cell(value, 0xFFFFFFFFFFFFFFFFULL)
-        if vt == VT_F32:
-            if not isinstance(value, (float, int)) or isinstance(value, bool):
-                raise TypeError(f"expected a float, got {type(value).__name__}")
-            return f32_narrow(<double>value)
-        if vt == VT_F64:
-            if not isinstance(value, (float, int)) or isinstance(value, bool):
-                raise TypeError(f"expected a float, got {type(value).__name__}")
-            return f64_bits(<double>value)
+            return int_cell(value, vt, 0xFFFFFFFFFFFFFFFFULL)
+        if vt == VT_F32 or vt == VT_F64:
+            # an int is a float here, as for Python's float(), struct and ctypes (wasmtime-py
+            # takes floats only; this accepts a superset of what it accepts)
+            if not isinstance(value, float):
+                if not isinstance(value, int):
+                    raise convert_error(value, vt)
+                value = float(value)
+            return f32_narrow(<double>value) if vt == VT_F32 else f64_bits(<double>value)
         if vt == VT_FUNCREF:
             if value is None:
                 return 0
             if not isinstance(value, FuncInstance):
                 value = getattr(value, "_func", value)
             if not isinstance(value, FuncInstance):
-                raise TypeError(f"expected a funcref, got {type(value).__name__}")
+                raise convert_error(value, vt)
             fi = <FuncInstance>value
             if fi.store is not self:
                 raise ValueError("function belongs to another store")
@@ -190,6 +223,8 @@ cdef class StoreCtx:
         if vt != VT_V128:
             dst[0] = self.to_cell(value, vt)
             return 1
+        if type(value) is _ValClass:
+            value = val_payload(value, vt)
         if isinstance(value, (bytes, bytearray, memoryview)):
             if len(value) != 16:
                 raise TypeError(f"expected 16 bytes for a v128, got {len(value)}")
@@ -331,16 +366,14 @@ cdef class FuncInstance:
         cdef int ovf
         if <uint32_t>PyTuple_GET_SIZE(args) != n:
             raise TypeError(f"expected {n} arguments, got {len(args)}")
-        if self.rec.code == NULL:  # a host function called from Python
-            res = (<object>self.rec.host)(*args) if not self.rec.access_caller else \
-                (<object>self.rec.host)(None, *args)
-            return res
         if cx.nest == 0:
             cx.owner_thread = PyThread_get_thread_ident()
         elif cx.owner_thread != PyThread_get_thread_ident():
             # a host call let another thread in: running here would interleave two call
             # stacks on one value stack
-            raise _errors.WasmtimeError("store is in use by another thread")
+            raise _errors.WasmtimeError(STORE_BUSY)
+        if self.rec.code == NULL:  # a host function called from Python
+            return call_host_py(self, args)
         if fp + 2 * (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
             raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
         j = 0

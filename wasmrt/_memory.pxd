@@ -45,9 +45,9 @@ cdef class MemoryInstance:
     cdef int _check(self, uint64_t start, uint64_t n) except -1
 
 
+# Grow by `delta` pages: old size in pages, or -1 (over the maximum, the reservation,
+# out of memory, or buffers exported in MALLOC mode).  Never raises.
 cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil
-    # Grow by `delta` pages: old size in pages, or -1 (over the maximum, the reservation,
-    # out of memory, or buffers exported in MALLOC mode).  Never raises.
 
 
 cdef inline uint16_t mem_ld_u16(const uint8_t* p) noexcept nogil:

@@ -6,7 +6,6 @@ See `_memory.pxd` for the `MemRec` layout and the inline access helpers the inte
 
 import sys
 
-from cpython.buffer cimport PyBUF_WRITABLE
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memset

@@ -25,16 +25,16 @@ import enum
 from dataclasses import dataclass
 
 __all__ = [
-    "WasmtimeError",
-    "WatError",
     "DecodeError",
-    "ValidationError",
-    "UnsupportedFeatureError",
-    "LinkError",
     "ExitTrap",
+    "Frame",
+    "LinkError",
     "Trap",
     "TrapCode",
-    "Frame",
+    "UnsupportedFeatureError",
+    "ValidationError",
+    "WasmtimeError",
+    "WatError",
 ]
 
 
@@ -99,7 +99,12 @@ class ExitTrap(WasmtimeError):
 
 
 class TrapCode(enum.IntEnum):
-    """Why a trap happened (names and values as in wasmtime-py)."""
+    """Why a trap happened: every code of wasmtime-py 50, with its names and values.
+
+    wasmrt raises the Wasm 2.0 ones (0-11); the others belong to proposals it does not
+    run (threads, GC, exceptions, stack switching, the component model) and are here so
+    that code comparing against them works unchanged.
+    """
 
     STACK_OVERFLOW = 0
     MEMORY_OUT_OF_BOUNDS = 1
@@ -113,7 +118,44 @@ class TrapCode(enum.IntEnum):
     UNREACHABLE = 9
     INTERRUPT = 10
     OUT_OF_FUEL = 11
+    ATOMIC_WAIT_NON_SHARED_MEMORY = 12
     NULL_REFERENCE = 13
+    ARRAY_OUT_OF_BOUNDS = 14
+    ALLOCATION_TOO_LARGE = 15
+    CAST_FAILURE = 16
+    CANNOT_ENTER_COMPONENT = 17
+    NO_ASYNC_RESULT = 18
+    UNHANDLED_TAG = 19
+    CONTINUATION_ALREADY_CONSUMED = 20
+    DISABLED_OPCODE = 21
+    ASYNC_DEADLOCK = 22
+    CANNOT_LEAVE_COMPONENT = 23
+    CANNOT_BLOCK_SYNC_TASK = 24
+    INVALID_CHAR = 25
+    DEBUG_ASSERT_STRING_ENCODING_FINISHED = 26
+    DEBUG_ASSERT_EQUAL_CODE_UNITS = 27
+    DEBUG_ASSERT_POINTER_ALIGNED = 28
+    DEBUG_ASSERT_UPPER_BITS_UNSET = 29
+    STRING_OUT_OF_BOUNDS = 30
+    LIST_OUT_OF_BOUNDS = 31
+    INVALID_DISCRIMINANT = 32
+    UNALIGNED_POINTER = 33
+    TASK_CANCEL_NOT_CANCELLED = 34
+    TASK_CANCEL_OR_RETURN_TWICE = 35
+    SUBTASK_CANCEL_AFTER_TERMINAL = 36
+    TASK_RETURN_INVALID = 37
+    WAITABLE_SET_DROP_HAS_WAITERS = 38
+    SUBTASK_DROP_NOT_RESOLVED = 39
+    THREAD_NEW_INDIRECT_INVALID_TYPE = 40
+    THREAD_NEW_INDIRECT_UNINITIALIZED = 41
+    BACKPRESSURE_OVERFLOW = 42
+    UNSUPPORTED_CALLBACK_CODE = 43
+    CANNOT_RESUME_THREAD = 44
+    CONCURRENT_FUTURE_STREAM_OP = 45
+    REFERENCE_COUNT_OVERFLOW = 46
+    STREAM_OP_TOO_BIG = 47
+    WAITABLE_SYNC_AND_ASYNC = 48
+    UNCAUGHT_EXCEPTION = 49
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ refuses every call that would change the tree or open a file for writing with ``
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import errno as _errno
 import io
@@ -47,7 +48,7 @@ import sys
 import time
 import types
 from collections.abc import Callable, Iterable
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO, Self, TypeAlias, Union
 
 from .errors import ExitTrap, Trap, WasmtimeError
 
@@ -337,8 +338,8 @@ def _host_errno(exc: OSError) -> int:
 # Configuration
 # --------------------------------------------------------------------------------------
 
-InputSource = Union[bytes, bytearray, Callable[[int], bytes], BinaryIO, io.IOBase]
-OutputSink = Union[Callable[[bytes], Any], BinaryIO, io.IOBase]
+InputSource: TypeAlias = bytes | bytearray | Callable[[int], bytes] | BinaryIO | io.IOBase
+OutputSink: TypeAlias = Callable[[bytes], Any] | BinaryIO | io.IOBase
 
 
 class _Preopen:
@@ -771,17 +772,16 @@ class WasiContext:
             _close_entry(entry)
         self.fds.clear()
 
-    def __enter__(self) -> WasiContext:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __del__(self) -> None:
-        try:
+        # a descriptor the host closed already, a failed __init__, interpreter shutdown
+        with contextlib.suppress(OSError, AttributeError, TypeError):
             self.close()
-        except Exception:
-            pass
 
     # descriptor lookup -------------------------------------------------------------
     def get(self, fd: int, rights: int = 0) -> _Fd:

@@ -64,6 +64,7 @@ def test_hello_wat_cli():
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
         cwd=EXAMPLES.parent,
     )
     assert proc.returncode == 0, proc.stderr

@@ -269,5 +269,5 @@ def test_v128():
 def test_cross_store_use_rejected(rt):
     s1, s2 = rt.Store(), rt.Store()
     f = rt.Func(s1, rt.FuncType([], []), lambda: None)
-    with pytest.raises(Exception):
+    with pytest.raises(rt.WasmtimeError):
         rt.Instance(s2, rt.Module(s2.engine, '(module (import "" "f" (func)))'), [f])

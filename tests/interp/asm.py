@@ -53,7 +53,7 @@ def asm(program: list) -> list[int]:
         here = len(out)
         out.append(OPS[name])
 
-        def val(v: int | str) -> int:
+        def val(v: int | str, here: int = here) -> int:
             return labels[v] - here if isinstance(v, str) else v
 
         if name == "br_table":

@@ -39,11 +39,11 @@ def rig() -> Rig:
 def op1(name: str, vt_in: int, vt_out: int, rig: Rig | None = None):
     """A function computing unary op `name` on its parameter."""
     rig = rig or Rig()
-    return rig.func(0, [(name, dict(dst=1, x=0)), ("ret_slot", dict(src=1))], [vt_in], [vt_out])
+    return rig.func(0, [(name, {"dst": 1, "x": 0}), ("ret_slot", {"src": 1})], [vt_in], [vt_out])
 
 
 def op2(name: str, vt_in: int, vt_out: int, rig: Rig | None = None):
     """A function computing binary op `name` on its two parameters."""
     rig = rig or Rig()
-    return rig.func(0, [(name, dict(dst=2, x=0, y=1)), ("ret_slot", dict(src=2))],
+    return rig.func(0, [(name, {"dst": 2, "x": 0, "y": 1}), ("ret_slot", {"src": 2})],
                     [vt_in, vt_in], [vt_out])

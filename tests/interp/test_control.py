@@ -12,13 +12,13 @@ from .conftest import I32, I64, Rig
 def count_loop(rig: Rig):
     # acc = 0; i = n; do { acc = (acc ^ i) * 3; i -= 1 } while (i != 0); return acc
     return rig.func(0, [
-        ("const32", dict(dst=1, imm=0)),
+        ("const32", {"dst": 1, "imm": 0}),
         "loop:",
-        ("i32_xor", dict(dst=1, x=1, y=0)),
-        ("i32_mul_imm", dict(dst=1, x=1, imm=3)),
-        ("i32_sub_imm", dict(dst=0, x=0, imm=1)),
-        ("br_nez", dict(cond=0, offset="loop")),
-        ("ret_slot", dict(src=1)),
+        ("i32_xor", {"dst": 1, "x": 1, "y": 0}),
+        ("i32_mul_imm", {"dst": 1, "x": 1, "imm": 3}),
+        ("i32_sub_imm", {"dst": 0, "x": 0, "imm": 1}),
+        ("br_nez", {"cond": 0, "offset": "loop"}),
+        ("ret_slot", {"src": 1}),
     ], [I32], [I32], nlocals=1)
 
 
@@ -48,11 +48,11 @@ def test_hundred_million_iterations_do_not_grow_the_c_stack(rig: Rig) -> None:
 
 def test_br_table(rig: Rig) -> None:
     f = rig.func(0, [
-        ("br_table", dict(index=0, targets=["a", "b", "c"])),
-        "a:", ("const32", dict(dst=1, imm=10)), ("br", dict(offset="end")),
-        "b:", ("const32", dict(dst=1, imm=20)), ("br", dict(offset="end")),
-        "c:", ("const32", dict(dst=1, imm=30)),
-        "end:", ("ret_slot", dict(src=1)),
+        ("br_table", {"index": 0, "targets": ["a", "b", "c"]}),
+        "a:", ("const32", {"dst": 1, "imm": 10}), ("br", {"offset": "end"}),
+        "b:", ("const32", {"dst": 1, "imm": 20}), ("br", {"offset": "end"}),
+        "c:", ("const32", {"dst": 1, "imm": 30}),
+        "end:", ("ret_slot", {"src": 1}),
     ], [I32], [I32])
     assert [f(i) for i in (0, 1, 2, 3, 100, -1)] == [10, 20, 30, 30, 30, 30]
 
@@ -63,27 +63,27 @@ def test_br_table(rig: Rig) -> None:
 ])
 def test_fused_compare_branch(rig: Rig, name: str, x: int, y: int, taken: bool) -> None:
     f = rig.func(0, [
-        (name, dict(x=0, y=1, offset="yes")),
-        ("const32", dict(dst=0, imm=0)), ("ret_slot", dict(src=0)),
-        "yes:", ("const32", dict(dst=0, imm=1)), ("ret_slot", dict(src=0)),
+        (name, {"x": 0, "y": 1, "offset": "yes"}),
+        ("const32", {"dst": 0, "imm": 0}), ("ret_slot", {"src": 0}),
+        "yes:", ("const32", {"dst": 0, "imm": 1}), ("ret_slot", {"src": 0}),
     ], [I32, I32], [I32])
     assert f(x, y) == int(taken)
 
 
 def test_fused_compare_branch_imm(rig: Rig) -> None:
     f = rig.func(0, [
-        ("br_i64_gt_s_imm", dict(x=0, offset="yes", imm=-5)),
-        ("const32", dict(dst=0, imm=0)), ("ret_slot", dict(src=0)),
-        "yes:", ("const32", dict(dst=0, imm=1)), ("ret_slot", dict(src=0)),
+        ("br_i64_gt_s_imm", {"x": 0, "offset": "yes", "imm": -5}),
+        ("const32", {"dst": 0, "imm": 0}), ("ret_slot", {"src": 0}),
+        "yes:", ("const32", {"dst": 0, "imm": 1}), ("ret_slot", {"src": 0}),
     ], [I64], [I32])
     assert (f(-4), f(-5), f(-6), f(2**62)) == (1, 0, 0, 1)
 
 
 def test_select_and_copies(rig: Rig) -> None:
     f = rig.func(0, [
-        ("select", dict(dst=3, x=0, y=1, cond=2)),
-        ("copy2", dict(dst0=4, src0=3, dst1=5, src1=0)),
-        ("copy_n", dict(dst=0, src=4, n=2)),
+        ("select", {"dst": 3, "x": 0, "y": 1, "cond": 2}),
+        ("copy2", {"dst0": 4, "src0": 3, "dst1": 5, "src1": 0}),
+        ("copy_n", {"dst": 0, "src": 4, "n": 2}),
         ("ret", {}),
     ], [I32, I32, I32], [I32, I32], nlocals=3)
     assert f(7, 8, 1) == [7, 7]

@@ -15,7 +15,7 @@ from wasmrt import _interp
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
-import check_annotate  # noqa: E402
+import check_annotate
 
 
 def test_hot_code_has_no_python_interaction(tmp_path: Path) -> None:

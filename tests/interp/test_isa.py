@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_generated_files_are_current() -> None:
     r = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_isa.py"), "--check"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, check=False)
     assert r.returncode == 0, r.stdout + r.stderr
 
 

@@ -69,7 +69,7 @@ LOADS = [("i32_load", 4, I32, False), ("i64_load", 8, I64, False), ("i32_load8_s
 def test_loads(name: str, width: int, vt: int, signed: bool) -> None:
     rig, m = mem_rig()
     m.write(bytes(range(0xF8, 0x100)), 16)
-    f = rig.func(0, [(name, dict(dst=1, addr=0, offset=8)), ("ret_slot", dict(src=1))], [I32], [vt])
+    f = rig.func(0, [(name, {"dst": 1, "addr": 0, "offset": 8}), ("ret_slot", {"src": 1})], [I32], [vt])
     raw = int.from_bytes(bytes(range(0xF8, 0x100))[:width], "little")
     if signed and raw >> (8 * width - 1):
         raw -= 1 << (8 * width)
@@ -90,7 +90,7 @@ def test_loads(name: str, width: int, vt: int, signed: bool) -> None:
                                         ("i64_store32", 4), ("f32_store", 4), ("f64_store", 8)])
 def test_stores(name: str, width: int) -> None:
     rig, m = mem_rig()
-    f = rig.func(0, [(name, dict(addr=0, val=1, offset=4)), ("ret", {})], [I32, I64], [])
+    f = rig.func(0, [(name, {"addr": 0, "val": 1, "offset": 4}), ("ret", {})], [I32, I64], [])
     f(100, 0x0102030405060708)
     assert m.read(104, 112) == (0x0102030405060708).to_bytes(8, "little")[:width] + bytes(8 - width)
     with pytest.raises(Trap, match="out of bounds memory access"):
@@ -101,8 +101,8 @@ def test_stores(name: str, width: int) -> None:
 def test_memory_size_grow() -> None:
     rig, m = mem_rig(1, 3)
     # after growing, a store into the new page succeeds (mem/msize reloaded)
-    f = rig.func(0, [("const32", dict(dst=3, imm=PAGE + 8)), ("memory_grow", dict(dst=0, delta=0)),
-                     ("memory_size", dict(dst=1)), ("i32_store", dict(addr=3, val=1, offset=0)),
+    f = rig.func(0, [("const32", {"dst": 3, "imm": PAGE + 8}), ("memory_grow", {"dst": 0, "delta": 0}),
+                     ("memory_size", {"dst": 1}), ("i32_store", {"addr": 3, "val": 1, "offset": 0}),
                      ("ret", {})], [I32], [I32, I32], nlocals=3, max_slots=4)
     assert f(1) == [1, 2]
     assert m.read(PAGE + 8, PAGE + 12) == (2).to_bytes(4, "little")
@@ -113,11 +113,11 @@ def test_memory_size_grow() -> None:
 def test_bulk_memory() -> None:
     rig, m = mem_rig()
     rig.inst.set_data(0, b"abcdef")
-    fill = rig.func(0, [("memory_fill", dict(dst=0, val=1, n=2)), ("ret", {})], [I32, I32, I32], [])
-    copy = rig.func(1, [("memory_copy", dict(dst=0, src=1, n=2)), ("ret", {})], [I32, I32, I32], [])
-    init = rig.func(2, [("memory_init", dict(dst=0, src=1, n=2, data=0)), ("ret", {})],
+    fill = rig.func(0, [("memory_fill", {"dst": 0, "val": 1, "n": 2}), ("ret", {})], [I32, I32, I32], [])
+    copy = rig.func(1, [("memory_copy", {"dst": 0, "src": 1, "n": 2}), ("ret", {})], [I32, I32, I32], [])
+    init = rig.func(2, [("memory_init", {"dst": 0, "src": 1, "n": 2, "data": 0}), ("ret", {})],
                     [I32, I32, I32], [])
-    drop = rig.func(3, [("data_drop", dict(data=0)), ("ret", {})])
+    drop = rig.func(3, [("data_drop", {"data": 0}), ("ret", {})])
     fill(10, 0x41, 4)
     assert m.read(10, 14) == b"AAAA"
     copy(11, 10, 4)  # overlapping
@@ -147,7 +147,7 @@ def test_realloc_fallback_refuses_to_grow_under_a_view() -> None:
     rig = Rig()
     m2 = _memory.MemoryInstance(1, 2, reserve=False)
     rig.inst.set_memory(m2)
-    f = rig.func(0, [("memory_grow", dict(dst=0, delta=0)), ("ret", {})], [I32], [I32])
+    f = rig.func(0, [("memory_grow", {"dst": 0, "delta": 0}), ("ret", {})], [I32], [I32])
     with memoryview(m2):
         assert f(1) == -1
     assert f(1) == 1 and f(1) == -1

@@ -107,7 +107,7 @@ def oracle():
 
 
 def _ours(rig: Rig, name: str, params: tuple[str, ...], res: str):
-    prog = [(name, dict(dst=len(params), x=0, y=1)), ("ret_slot", dict(src=len(params)))]
+    prog = [(name, {"dst": len(params), "x": 0, "y": 1}), ("ret_slot", {"src": len(params)})]
     # pass every operand as raw bits through an integer-typed parameter of the same width
     return rig.func(0, prog, [VT[BITS_T[p]] for p in params], [VT[BITS_T[res]]])
 
@@ -164,11 +164,11 @@ def _nan_kind(bits: int, t: str) -> str | None:
 def test_imm_variant_equals_register_form(n: str, t: str) -> None:
     rig = Rig()
     vt = VT[t]
-    reg = rig.func(0, [(f"{t}_{n}", dict(dst=2, x=0, y=1)), ("ret_slot", dict(src=2))], [vt, vt],
+    reg = rig.func(0, [(f"{t}_{n}", {"dst": 2, "x": 0, "y": 1}), ("ret_slot", {"src": 2})], [vt, vt],
                    [I32 if n in INT_CMP else vt])
     bits = 32 if t == "i32" else 64
     for imm in (0, 1, 5, 31, 63, -1, -7, 0x7FFFFFFF, -0x80000000):
-        imm_f = rig.func(1, [(f"{t}_{n}_imm", dict(dst=1, x=0, imm=imm)), ("ret_slot", dict(src=1))],
+        imm_f = rig.func(1, [(f"{t}_{n}_imm", {"dst": 1, "x": 0, "imm": imm}), ("ret_slot", {"src": 1})],
                          [vt], [I32 if n in INT_CMP else vt])
         for x in VALS[t]:
             xs = _signed(x, bits)

@@ -15,7 +15,7 @@ def test_globals() -> None:
     g1 = rig.store.new_global(F32, False, 1.5)
     rig.inst.set_global(0, g0)
     rig.inst.set_global(1, g1)
-    f = rig.func(0, [("global_get", dict(dst=1, **{"global": 0})), ("i64_add", dict(dst=1, x=1, y=0)),
+    f = rig.func(0, [("global_get", dict(dst=1, **{"global": 0})), ("i64_add", {"dst": 1, "x": 1, "y": 0}),
                      ("global_set", dict(src=1, **{"global": 0})), ("global_get", dict(dst=0, **{"global": 1})),
                      ("ret", {})], [I64], [F32], max_slots=2)
     assert f(10) == 1.5
@@ -33,10 +33,10 @@ def test_table_handlers() -> None:
     u = rig.store.new_table(EXTERNREF, 4)
     rig.inst.set_table(1, u)
     a, b = object(), object()
-    get = rig.func(0, [("table_get", dict(dst=0, index=0, table=0)), ("ret", {})], [I32], [EXTERNREF])
-    set_ = rig.func(1, [("table_set", dict(index=0, val=1, table=0)), ("ret", {})], [I32, EXTERNREF], [])
-    size_grow = rig.func(2, [("table_grow", dict(dst=2, init=0, n=1, table=0)),
-                             ("table_size", dict(dst=1, table=0)), ("copy", dict(dst=0, src=2)), ("ret", {})],
+    get = rig.func(0, [("table_get", {"dst": 0, "index": 0, "table": 0}), ("ret", {})], [I32], [EXTERNREF])
+    set_ = rig.func(1, [("table_set", {"index": 0, "val": 1, "table": 0}), ("ret", {})], [I32, EXTERNREF], [])
+    size_grow = rig.func(2, [("table_grow", {"dst": 2, "init": 0, "n": 1, "table": 0}),
+                             ("table_size", {"dst": 1, "table": 0}), ("copy", {"dst": 0, "src": 2}), ("ret", {})],
                          [EXTERNREF, I32], [I32, I32], max_slots=3)
     set_(1, a)
     assert get(1) is a and get(0) is None
@@ -47,7 +47,7 @@ def test_table_handlers() -> None:
     assert size_grow(b, 2) == [2, 4]
     assert get(3) is b
     assert size_grow(b, 2) == [-1, 4]  # past the maximum
-    fill = rig.func(3, [("table_fill", dict(dst=0, val=1, n=2, table=1)), ("ret", {})],
+    fill = rig.func(3, [("table_fill", {"dst": 0, "val": 1, "n": 2, "table": 1}), ("ret", {})],
                     [I32, EXTERNREF, I32], [])
     fill(1, a, 3)
     assert [u.get(i) for i in range(4)] == [None, a, a, a]
@@ -59,11 +59,11 @@ def test_table_copy_init_drop() -> None:
     rig = Rig()
     t = rig.store.new_table(FUNCREF, 4)
     rig.inst.set_table(0, t)
-    f0 = rig.func(0, [("table_copy", dict(dst=0, src=1, n=2, dst_table=0, src_table=0)), ("ret", {})],
+    f0 = rig.func(0, [("table_copy", {"dst": 0, "src": 1, "n": 2, "dst_table": 0, "src_table": 0}), ("ret", {})],
                   [I32, I32, I32], [])
-    f1 = rig.func(1, [("table_init", dict(dst=0, src=1, n=2, table=0, elem=0)), ("ret", {})],
+    f1 = rig.func(1, [("table_init", {"dst": 0, "src": 1, "n": 2, "table": 0, "elem": 0}), ("ret", {})],
                   [I32, I32, I32], [])
-    f2 = rig.func(2, [("elem_drop", dict(elem=0)), ("ret", {})])
+    f2 = rig.func(2, [("elem_drop", {"elem": 0}), ("ret", {})])
     rig.inst.set_elem(0, [rig.inst.func_cell(0), rig.inst.func_cell(1), 0])
     f1(1, 0, 3)
     assert [t.get(i) for i in range(4)] == [None, f0, f1, None]

@@ -30,7 +30,7 @@ def _run(host: Any, arg: int = 0, access_caller: bool = False) -> tuple[Store, A
 @pytest.mark.parametrize("bad", ["str", 1.5, None, (1, 2), (), object(), 1j])
 def test_wrong_result_type_or_count(bad: Any) -> None:
     store, ex, call = _run(lambda x: bad)
-    with pytest.raises((TypeError, wasmrt.Trap, wasmrt.WasmtimeError, OverflowError, ValueError)):
+    with pytest.raises(TypeError):  # as wasmtime-py: a tuple is no i32 either
         call(store, 0)
     assert ex["one"](store) == 1
 
@@ -44,10 +44,10 @@ def test_out_of_range_result_wraps_like_wasmtime(value: int, wrapped: int) -> No
 def test_wrong_result_count_multi() -> None:
     store = Store(Engine())
     f = Func(store, FuncType([], [I32, I32]), lambda: 1)
-    with pytest.raises((TypeError, wasmrt.Trap, wasmrt.WasmtimeError)):
+    with pytest.raises(TypeError, match="has no len"):
         f(store)
     g = Func(store, FuncType([], [I32, I32]), lambda: (1, 2, 3))
-    with pytest.raises((TypeError, wasmrt.Trap, wasmrt.WasmtimeError)):
+    with pytest.raises(wasmrt.WasmtimeError, match="wrong number of results"):
         g(store)
     h = Func(store, FuncType([], [I32, I32]), lambda: (1, 2))
     assert h(store) == [1, 2]

@@ -1,0 +1,36 @@
+"""``Closeable``: ``close()`` and the ``with`` protocol of wasmtime-py's resource objects
+(its ``Managed`` base) for ``Config``, ``Engine``, ``Module``, ``Linker`` and ``InstancePre``.
+
+wasmrt's objects own no native handles: closing one drops what it holds and makes every
+later use raise ``ValueError("already closed")``, as wasmtime-py does; what was made from
+it before (Stores of a closed Engine, Instances of a closed Module) keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+__all__ = ["Closeable"]
+
+
+class Closeable:
+    """Mixin: ``close()``, ``__enter__``/``__exit__`` and the ``_live()`` check."""
+
+    _closed = False
+
+    def close(self) -> None:
+        """Close this object: using it afterwards raises ``ValueError`` (closing twice is
+        allowed)."""
+        self._closed = True
+
+    def _live(self) -> Self:
+        """``self``, or ``ValueError("already closed")`` once closed."""
+        if self._closed:
+            raise ValueError("already closed")
+        return self
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
