@@ -48,8 +48,7 @@ ctypedef struct LwVal:          # one operand-stack entry (a provider)
     uint8_t nslots              # 1, or 2 for v128
     uint32_t home               # its home slot
     uint32_t src                # LV_LOCAL: the local's slot; LV_ADDI: the slot added to
-    uint64_t bits               # LV_CONST: the value's bits (i32/f32 in the low half);
-                                #   LV_ADDI: the u32 constant added
+    uint64_t bits               # LV_CONST: the value's bits (i32/f32 low); LV_ADDI: the u32 k
 
 
 ctypedef struct LwCtrl:         # one control frame / label
@@ -294,9 +293,9 @@ cdef class Lowerer:
     cdef int32_t* arm             # br_table: trampoline per label depth
     cdef uint32_t func_index, type_index
     cdef uint32_t nparam_slots, nlocal_slots, nresult_slots, max_slots
-    cdef uint32_t nlocal_refs     # LV_LOCAL entries on the stack,
-    cdef uint32_t* lrefs          #   per local slot,
-    cdef uint32_t local_floor     #   all at stack index >= local_floor
+    cdef uint32_t nlocal_refs     # pending reads (LV_LOCAL, LV_ADDI) on the stack,
+    cdef uint32_t* lrefs          # - per local slot,
+    cdef uint32_t local_floor     # - all at stack index >= local_floor
     cdef bint live                # the code being lowered is reachable
     cdef bint fuel                # emit fuel checks at entry and loop heads
     cdef bint const_cond          # _emit_cond: value of a constant condition
@@ -307,9 +306,9 @@ cdef class Lowerer:
     cdef int32_t label_pc         # cell index of the last bound label
     cdef uint32_t cur_off         # module offset of the instruction being lowered
     cdef uint32_t cmp_op, cmp_x, cmp_y   # the fusable compare: op, operand slots
-    cdef int32_t cmp_start        #   where it starts (with a constant materialised for it)
-    cdef int64_t cmp_imm          #   and its immediate,
-    cdef bint cmp_is_imm          #   if it is an *_imm form
+    cdef int32_t cmp_start        # - where it starts (with a constant materialised for it)
+    cdef int64_t cmp_imm          # - and its immediate,
+    cdef bint cmp_is_imm          # - if it is an *_imm form
 
     def __cinit__(self):
         self.code = NULL
@@ -390,7 +389,8 @@ cdef class Lowerer:
         cdef LoweredFunc lf = LoweredFunc.__new__(LoweredFunc)
         if self.max_slots > 0xFFFF:
             raise UnsupportedFeatureError(
-                "function %d needs %d frame slots (limit 65535)" % (self.func_index, self.max_slots))
+                "function %d needs %d frame slots (limit 65535)"
+                % (self.func_index, self.max_slots))
         lf.fc.code = <Cell*>malloc((self.ncode if self.ncode else 1) * sizeof(Cell))
         lf.fc.srcmap = <uint32_t*>malloc((2 * self.nsrc if self.nsrc else 1) * sizeof(uint32_t))
         if lf.fc.code == NULL or lf.fc.srcmap == NULL:

@@ -75,7 +75,8 @@ cdef int attention(Ctx* cx) noexcept nogil:
     return TRAP_NONE
 
 
-cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                  uint64_t msize) noexcept nogil:
     """A handler-shaped slow path: attend to the request, then run the instruction at pc."""
     cdef int rc = attention(cx)
     if rc != 0:

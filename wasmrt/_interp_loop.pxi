@@ -20,28 +20,33 @@ cdef int h_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t ms
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_copy2(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_copy2(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                 uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = fp[pc[1].s.b]
     fp[pc[1].s.c] = fp[pc[1].s.d]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_copy_n(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_copy_n(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                  uint64_t msize) noexcept nogil:
     memmove(fp + pc[1].s.a, fp + pc[1].s.b, pc[1].s.c * sizeof(uint64_t))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_const32(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_const32(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                   uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = <uint32_t>pc[1].w.hi
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_const64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_const64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                   uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = pc[2].u64
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                  uint64_t msize) noexcept nogil:
     if <uint32_t>fp[pc[1].s.d] != 0:
         fp[pc[1].s.a] = fp[pc[1].s.b]
     else:
@@ -51,18 +56,21 @@ cdef int h_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t 
 
 # ---- linear memory (beyond loads/stores) ----
 
-cdef int h_memory_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_memory_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = cx.inst.mem.pages
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_memory_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_memory_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
     cdef MemRec* m = cx.inst.mem
     fp[pc[1].s.a] = <uint32_t>mem_grow(m, <uint32_t>fp[pc[1].s.b])
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, m.base, m.size)
 
 
-cdef int h_memory_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_memory_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
     cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
     if d + n > msize:
@@ -71,7 +79,8 @@ cdef int h_memory_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_memory_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_memory_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
     cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
     cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
@@ -81,7 +90,8 @@ cdef int h_memory_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_memory_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_memory_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
     cdef DataRec* seg = &cx.inst.datas[<uint32_t>pc[2].w.lo]
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
     cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
@@ -92,36 +102,42 @@ cdef int h_memory_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_data_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_data_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
     cx.inst.datas[<uint32_t>pc[1].w.lo].len = 0
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
 # ---- globals and references ----
 
-cdef int h_global_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_global_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = cx.inst.globals[<uint32_t>pc[1].w.hi][0]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_global_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_global_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
     cx.inst.globals[<uint32_t>pc[1].w.hi][0] = fp[pc[1].s.a]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_ref_is_null(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_ref_is_null(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = fp[pc[1].s.b] == 0
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_ref_func(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_ref_func(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                    uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = <uint64_t>cx.inst.funcs[<uint32_t>pc[1].w.hi]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
 # ---- tables ----
 
-cdef int h_table_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_table_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
     cdef uint32_t i = <uint32_t>fp[pc[1].s.b]
     if i >= t.size:
@@ -130,7 +146,8 @@ cdef int h_table_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_table_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_table_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
     cdef uint32_t i = <uint32_t>fp[pc[1].s.a]
     if i >= t.size:
@@ -139,18 +156,21 @@ cdef int h_table_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_table_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_table_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = cx.inst.tables[<uint32_t>pc[1].w.hi].size
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_table_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_table_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     fp[pc[1].s.a] = <uint32_t>table_grow(t, <uint32_t>fp[pc[1].s.c], fp[pc[1].s.b])
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
     cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
@@ -163,7 +183,8 @@ cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_table_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_table_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
     cdef TableRec* dt = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef TableRec* st = cx.inst.tables[<uint32_t>pc[2].w.hi]
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
@@ -175,7 +196,8 @@ cdef int h_table_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_table_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_table_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef ElemRec* seg = &cx.inst.elems[<uint32_t>pc[2].w.hi]
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
@@ -187,18 +209,21 @@ cdef int h_table_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_elem_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_elem_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
     cx.inst.elems[<uint32_t>pc[1].w.lo].len = 0
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
 # ---- control flow ----
 
-cdef int h_unreachable(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_unreachable(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
     return trap_at(cx, pc, TRAP_UNREACHABLE)
 
 
-cdef int h_br_table(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_br_table(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                    uint64_t msize) noexcept nogil:
     cdef uint32_t n = <uint32_t>pc[1].w.hi
     cdef uint32_t i = <uint32_t>fp[pc[1].s.a]
     if i > n:
@@ -258,7 +283,8 @@ cdef int h_call(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t ms
                    mem, msize)
 
 
-cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef uint32_t i = <uint32_t>fp[pc[1].s.b]
     cdef FuncRec* f
@@ -286,12 +312,14 @@ cdef int h_ret(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msi
     return do_ret(cx)
 
 
-cdef int h_ret_slot(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_ret_slot(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                    uint64_t msize) noexcept nogil:
     fp[0] = fp[pc[1].s.a]
     return do_ret(cx)
 
 
-cdef int h_ret_n(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+cdef int h_ret_n(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                 uint64_t msize) noexcept nogil:
     memmove(fp, fp + pc[1].s.a, pc[1].s.b * sizeof(uint64_t))
     return do_ret(cx)
 

@@ -20,6 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from isa_simd import SIMD_OPS, SimdOp
+
 from wasmrt._interp import _simd_eval
 
 OPS = {o.wasm: o for o in SIMD_OPS}
@@ -579,7 +580,6 @@ MEM_OPS = [o for o in SIMD_OPS if o.kind in ("load", "store", "load_lane", "stor
 def test_memory_handler(op: SimdOp) -> None:
     """Memory handlers access u32(addr) + offset, and trap past the end of memory."""
     from wasmrt._memory import MemoryInstance
-
     from wasmrt.errors import Trap
 
     mem = MemoryInstance(1)
