@@ -151,8 +151,9 @@ class Config(Closeable):
 
     Options are write-only properties, as in wasmtime-py; ``close()`` (or a ``with``
     block) ends its use.  wasmrt honours the proposal
-    toggles, ``consume_fuel``, ``epoch_interruption`` and ``max_wasm_stack``; the other
-    options tune native code generation and are accepted and ignored.
+    toggles, ``consume_fuel``, ``epoch_interruption`` and ``max_wasm_stack``, and adds
+    ``release_gil``; the other options tune native code generation and are accepted and
+    ignored.
     """
 
     def __init__(self) -> None:
@@ -161,6 +162,7 @@ class Config(Closeable):
             "consume_fuel": False,
             "epoch_interruption": False,
             "max_wasm_stack": None,
+            "release_gil": False,
         }
 
     # Proposal toggles -------------------------------------------------------
@@ -184,6 +186,14 @@ class Config(Closeable):
         bool,
         "Whether execution can be interrupted by ``Engine.increment_epoch`` passing a "
         "Store's ``set_epoch_deadline``.",
+    )
+    release_gil = _setter(
+        "release_gil",
+        _expect_bool,
+        "(wasmrt) Whether a call into wasm releases the GIL while the guest runs, so "
+        "Stores on separate threads run wasm in parallel (host functions take the GIL "
+        "back while they run).  Off by default: releasing and retaking the GIL costs "
+        "each call some tens of nanoseconds and lets other threads in between.",
     )
     max_wasm_stack = _setter(
         "max_wasm_stack",
@@ -243,6 +253,7 @@ class Engine(Closeable):
         self._consume_fuel: bool = bool(config._options["consume_fuel"])
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
         self._max_wasm_stack: int | None = config._options["max_wasm_stack"]
+        self._release_gil: bool = bool(config._options["release_gil"])
         # Fuel and epoch checks are compiled in (IR_FUEL at function entry and loop
         # heads) only when an Engine asks for them.
         self._metering = self._consume_fuel or self._epoch_interruption
@@ -262,6 +273,7 @@ class Engine(Closeable):
             consume_fuel=self._consume_fuel,
             epoch_interruption=self._epoch_interruption,
             max_wasm_stack=self._max_wasm_stack,
+            release_gil=self._release_gil,
         )
         return (Engine, (config,))
 

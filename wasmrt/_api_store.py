@@ -44,6 +44,8 @@ class Store(_interp.StoreBase):
             ctx.set_fuel(0)
         if engine._epoch_interruption:
             _interp.store_use_epoch(ctx, engine._epoch_counter)
+        if engine._release_gil:
+            ctx.release_gil = True
         self._ctx = ctx
         self._ctx.data = data
         self._ctx.owner = self

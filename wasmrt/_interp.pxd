@@ -129,6 +129,7 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint64_t epoch_deadline
     uint64_t* epoch_counter     # the engine's epoch counter (or a private zero)
     uint32_t attn_seen          # `wasmrt_attn` when this store last attended (wasmrt_attn.h)
+    int release_gil             # run wasm without the GIL (Config.release_gil)
     void* store                 # the StoreCtx owning this Ctx (borrowed)
 
 

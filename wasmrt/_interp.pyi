@@ -8,6 +8,8 @@ from typing import Any
 from ._memory import MemoryInstance
 
 STORE_BUSY: str
+
+def hook_sigint() -> bool: ...
 TRAP_MESSAGES: dict[int, str]
 
 class StoreCtx:
@@ -26,6 +28,7 @@ class StoreCtx:
     def increment_epoch(self) -> None: ...
     @property
     def max_depth(self) -> int: ...
+    release_gil: bool
     def value_to_cell(self, value: Any, vt: int) -> int: ...
     def cell_to_value(self, v: int, vt: int) -> Any: ...
     def new_host_func(self, host: Callable[..., Any], params: bytes, results: bytes,

@@ -109,6 +109,15 @@ cdef class StoreCtx:
         free(self.cx.recs)
         self.cx.recs = NULL
 
+    @property
+    def release_gil(self) -> bool:
+        """Whether calls into wasm run without the GIL (``Config.release_gil``)."""
+        return self.cx.release_gil != 0
+
+    @release_gil.setter
+    def release_gil(self, bint on) -> None:
+        self.cx.release_gil = on
+
     # ---- fuel and epochs ----
 
     def set_fuel(self, fuel: int) -> None:
@@ -396,7 +405,11 @@ cdef class FuncInstance:
             else:
                 j += store.to_cells(a, t, fp + j)
         cx.nest += 1
-        rc = invoke(cx, &self.rec, fp)
+        if cx.release_gil:      # other threads run meanwhile (host calls take it back)
+            with nogil:
+                rc = invoke(cx, &self.rec, fp)
+        else:
+            rc = invoke(cx, &self.rec, fp)
         cx.nest -= 1
         if rc != TRAP_NONE:
             exc = build_trap(store, rc, depth0)
