@@ -320,6 +320,9 @@ op("br_table", ("a=index hi=n", "lo=offset..."), "i32 ->",
    "default); an arm needing result copies targets a trampoline (copies + br).  Checks for "
    "an attention request (its arms may be loop back-edges).",
    ("br_table",), variable=True)
+op("zero_locals", ("a=first b=n",), "->",
+   "fp[first .. first+n) = 0: a function's declared locals, its first instruction when it "
+   "has any (so a call does not zero them).")
 op("fuel", (), "->",
    "Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry "
    "and loop headers only when metering is enabled.", (), ("all fuel consumed",))

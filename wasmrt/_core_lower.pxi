@@ -336,6 +336,7 @@ cdef class Lowerer:
         cdef uint32_t t = v.func_type[func_index]
         cdef uint32_t np = v.type_np[t]
         cdef uint32_t i, slot = 0
+        cdef int32_t pc
         self.func_index = func_index
         self.type_index = t
         self.ncode = 0
@@ -383,6 +384,10 @@ cdef class Lowerer:
         c.base = 0
         if self.fuel:
             self._emit(IR_FUEL, 1)
+        if self.nlocal_slots > self.nparam_slots:      # locals start at zero
+            pc = self._emit(IR_ZERO_LOCALS, 2)
+            self.code[pc + 1].s.a = self.nparam_slots
+            self.code[pc + 1].s.b = self.nlocal_slots - self.nparam_slots
         return 0
 
     cdef object finish(self, FuncValidator v):
@@ -677,9 +682,12 @@ cdef class Lowerer:
             t = x
             x = y
             y = t
-        if (op == IR_I32_ADD or op == IR_I32_SUB) and y.kind == LV_CONST \
-                and x.kind != LV_CONST:
-            return self._addi(x, <uint32_t>y.bits, op == IR_I32_SUB)
+        if op == IR_I32_ADD or op == IR_I32_SUB:
+            if y.kind == LV_CONST and x.kind != LV_CONST:
+                return self._addi(x, <uint32_t>y.bits, op == IR_I32_SUB)
+            if (x.kind == LV_ADDI or y.kind == LV_ADDI) and x.kind != LV_CONST \
+                    and y.kind != LV_CONST:
+                return self._add_reassoc(op, i)
         imm_op = _ir_imm[op]
         if y.kind == LV_CONST and imm_op:
             if _ir_immk[op] == IK_INT:
@@ -748,6 +756,28 @@ cdef class Lowerer:
         x = self._push(LV_ADDI, 1)
         x.src = src
         x.bits = k
+        self._ref(self.nvals - 1)
+        return 0
+
+    cdef int _add_reassoc(self, uint32_t op, uint32_t i) except -1:
+        """``i32.add``/``sub`` of entries i, i+1 where one is an LV_ADDI: the constant moves
+        out, (s + k) + y = (s + y) + k, so an access can still fold it (emits the add/sub
+        of the slots; the result is an LV_ADDI on it)."""
+        cdef LwVal* x = &self.vals[i]
+        cdef LwVal* y = &self.vals[i + 1]
+        cdef uint32_t kx = <uint32_t>x.bits if x.kind == LV_ADDI else 0
+        cdef uint32_t ky = <uint32_t>y.bits if y.kind == LV_ADDI else 0
+        cdef uint32_t home = x.home
+        cdef uint32_t sx = x.src if x.kind == LV_ADDI else self._slot(i)
+        cdef uint32_t sy = y.src if y.kind == LV_ADDI else self._slot(i + 1)
+        cdef int32_t pc = self._emit(op, 2)
+        self.code[pc + 1].s.a = home
+        self.code[pc + 1].s.b = sx
+        self.code[pc + 1].s.c = sy
+        self._pop(2)
+        x = self._push(LV_ADDI, 1)
+        x.src = home
+        x.bits = kx + ky if op == IR_I32_ADD else kx - ky
         self._ref(self.nvals - 1)
         return 0
 

@@ -159,8 +159,6 @@ cdef int invoke(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     if cx.depth >= cx.max_depth or fp + code.max_slots > cx.stack_end:
         cx.trap_pc = NULL
         return TRAP_STACK_EXHAUSTED
-    if code.nlocals:
-        memset(fp + code.nparams, 0, code.nlocals * sizeof(uint64_t))
     rec = &cx.recs[cx.depth]
     cx.depth += 1
     rec.ret_pc = EXIT_CELL

@@ -234,6 +234,26 @@ cdef int h_br_table(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
 
 
+cdef int h_zero_locals(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
+    cdef uint64_t* p = fp + pc[1].s.a
+    cdef uint32_t n = pc[1].s.b
+    while n >= 4:
+        p[0] = 0
+        p[1] = 0
+        p[2] = 0
+        p[3] = 0
+        p += 4
+        n -= 4
+    if n & 2:                   # no loop here: gcc would make it a call of memset
+        p[0] = 0
+        p[1] = 0
+        p += 2
+    if n & 1:
+        p[0] = 0
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_fuel(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     cdef int rc
     if cx.budget <= 0:
@@ -246,25 +266,41 @@ cdef int h_fuel(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t ms
 
 # ---- calls ----
 
+cdef int h_call_host(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
+    """The host half of a call (handler-shaped, reached by a tail call through HOST_CALL):
+    run host function `cx.call_func` on the frame `cx.call_fp`, then resume at
+    `cx.call_ret`; `pc` is the calling instruction."""
+    cdef const Cell* ret_pc = cx.call_ret
+    cdef int rc = call_host(cx, cx.call_func, cx.call_fp)
+    cdef MemRec* m
+    if rc != 0:
+        return trap_at(cx, pc, rc)
+    m = cx.inst.mem
+    return (<handler_t>ret_pc[0].h)(ret_pc, fp, cx, m.base, m.size)
+
+
+# Reached through a pointer, as ATTEND: inlined, it would give every call's fast path the
+# prologue of a C call.
+cdef handler_t HOST_CALL = h_call_host
+
+
 cdef inline int do_call(const Cell* pc, const Cell* ret_pc, uint64_t* fp, Ctx* cx, FuncRec* f,
                         uint64_t* nfp, uint8_t* mem, uint64_t msize) noexcept nogil:
-    """Call `f` with frame `nfp`; `pc` is the calling instruction and `ret_pc` the next one."""
+    """Call `f` with frame `nfp`; `pc` is the calling instruction and `ret_pc` the next one.
+    The callee's first instruction zeroes its locals (`zero_locals`); no C call is made
+    on the wasm path."""
     cdef FuncCode* code = f.code
     cdef CallRec* rec
-    cdef int rc
-    cdef MemRec* m
     if code == NULL:
-        rc = call_host(cx, f, nfp)
-        if rc != 0:
-            return trap_at(cx, pc, rc)
-        m = cx.inst.mem
-        return (<handler_t>ret_pc[0].h)(ret_pc, fp, cx, m.base, m.size)
+        cx.call_func = f
+        cx.call_fp = nfp
+        cx.call_ret = ret_pc
+        return HOST_CALL(pc, fp, cx, mem, msize)
     if cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end:
         return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
     if wasmrt_attn_pending(cx.attn_seen):       # recursion without loops: attend, then
         return ATTEND(pc, fp, cx, mem, msize)   # run the call instruction again
-    if code.nlocals:
-        memset(nfp + code.nparams, 0, code.nlocals * sizeof(uint64_t))
     rec = &cx.recs[cx.depth]
     cx.depth += 1
     rec.ret_pc = ret_pc

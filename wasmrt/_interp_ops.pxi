@@ -3239,6 +3239,7 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_BR_F64_GE_LOOP] = <void*>h_br_f64_ge_loop
     t[<int>IR_BR_F64_GE_IMM_LOOP] = <void*>h_br_f64_ge_imm_loop
     t[<int>IR_BR_TABLE] = <void*>h_br_table
+    t[<int>IR_ZERO_LOCALS] = <void*>h_zero_locals
     t[<int>IR_FUEL] = <void*>h_fuel
     t[<int>IR_CALL] = <void*>h_call
     t[<int>IR_CALL_INDIRECT] = <void*>h_call_indirect

@@ -404,276 +404,277 @@ cdef enum IrOp:
     IR_BR_F64_GE_LOOP = 396  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
     IR_BR_F64_GE_IMM_LOOP = 397  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
     IR_BR_TABLE = 398  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
-    IR_FUEL = 399  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
-    IR_CALL = 400  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
-    IR_CALL_INDIRECT = 401  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RET = 402  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 403  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 404  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 405  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 406  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 407  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 408  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 409  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 410  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 411  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 412  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 413  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 414  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 415  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 416  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 417  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 418  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 419  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 420  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 421  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 422  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 423  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 424  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 425  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 426  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 427  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 428  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 429  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 430  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 431  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 432  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 433  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 434  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 435  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 436  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 437  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 438  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 439  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 440  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 441  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 442  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 443  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 444  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 445  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 446  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 447  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 448  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 449  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 450  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 451  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 452  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 453  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 454  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 455  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 456  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 457  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 458  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 459  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 460  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 461  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 462  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 463  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 464  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 465  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 466  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 467  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 468  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 469  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 470  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 471  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 472  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 473  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 474  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 475  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 476  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 477  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 478  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 479  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 480  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 481  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 482  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 483  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 484  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 485  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 486  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 487  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 488  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 489  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 490  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 491  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 492  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 493  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 494  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 495  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 496  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 497  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 498  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 499  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 500  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 501  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 502  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 503  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 504  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 505  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 506  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 507  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 508  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 509  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 510  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 511  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 512  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 513  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 514  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 515  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 516  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 517  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 518  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 519  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 520  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 521  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 522  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 523  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 524  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 525  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 526  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 527  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 528  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 529  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 530  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 531  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 532  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 533  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 534  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 535  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 536  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 537  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 538  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 539  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 540  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 541  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 542  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 543  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 544  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 545  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 546  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 547  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 548  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 549  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 550  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 551  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 552  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 553  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 554  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 555  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 556  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 557  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 558  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 559  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 560  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 561  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 562  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 563  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 564  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 565  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 566  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 567  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 568  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 569  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 570  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 571  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 572  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 573  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 574  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 575  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 576  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 577  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 578  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 579  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 580  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 581  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 582  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 583  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 584  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 585  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 586  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 587  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 588  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 589  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 590  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 591  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 592  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 593  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 594  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 595  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 596  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 597  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 598  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 599  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 600  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 601  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 602  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 603  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 604  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 605  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 606  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 607  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 608  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 609  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 610  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 611  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 612  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 613  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 614  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 615  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 616  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 617  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 618  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 619  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 620  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 621  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 622  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 623  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 624  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 625  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 626  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 627  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 628  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 629  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 630  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 631  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 632  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 633  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 634  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 635  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 636  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 637  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 638  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 639  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 640  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 641  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 642  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 643  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 644  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 645  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 646  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 647  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 648  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 649  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 650  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 651  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 652  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 653  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 654  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 655  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 656  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 657  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 658  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 659  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 660  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_SELECT = 661  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 662  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 663  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 664  # number of ops
+    IR_ZERO_LOCALS = 399  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
+    IR_FUEL = 400  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
+    IR_CALL = 401  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
+    IR_CALL_INDIRECT = 402  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
+    IR_RET = 403  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 404  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 405  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 406  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 407  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 408  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 409  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 410  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 411  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 412  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 413  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 414  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 415  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 416  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 417  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 418  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 419  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 420  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 421  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 422  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 423  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 424  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 425  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 426  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 427  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 428  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 429  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 430  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 431  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 432  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 433  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 434  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 435  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 436  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 437  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 438  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 439  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 440  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 441  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 442  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 443  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 444  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 445  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 446  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 447  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 448  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 449  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 450  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 451  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 452  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 453  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 454  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 455  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 456  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 457  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 458  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 459  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 460  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 461  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 462  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 463  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 464  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 465  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 466  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 467  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 468  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 469  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 470  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 471  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 472  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 473  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 474  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 475  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 476  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 477  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 478  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 479  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 480  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 481  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 482  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 483  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 484  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 485  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 486  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 487  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 488  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 489  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 490  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 491  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 492  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 493  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 494  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 495  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 496  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 497  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 498  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 499  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 500  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 501  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 502  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 503  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 504  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 505  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 506  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 507  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 508  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 509  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 510  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 511  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 512  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 513  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 514  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 515  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 516  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 517  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 518  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 519  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 520  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 521  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 522  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 523  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 524  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 525  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 526  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 527  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 528  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 529  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 530  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 531  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 532  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 533  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 534  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 535  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 536  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 537  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 538  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 539  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 540  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 541  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 542  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 543  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 544  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 545  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 546  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 547  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 548  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 549  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 550  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 551  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 552  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 553  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 554  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 555  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 556  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 557  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 558  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 559  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 560  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 561  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 562  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 563  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 564  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 565  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 566  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 567  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 568  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 569  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 570  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 571  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 572  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 573  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 574  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 575  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 576  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 577  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 578  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 579  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 580  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 581  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 582  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 583  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 584  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 585  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 586  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 587  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 588  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 589  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 590  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 591  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 592  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 593  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 594  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 595  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 596  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 597  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 598  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 599  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 600  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 601  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 602  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 603  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 604  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 605  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 606  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 607  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 608  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 609  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 610  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 611  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 612  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 613  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 614  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 615  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 616  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 617  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 618  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 619  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 620  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 621  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 622  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 623  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 624  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 625  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 626  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 627  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 628  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 629  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 630  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 631  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 632  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 633  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 634  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 635  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 636  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 637  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 638  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 639  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 640  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 641  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 642  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 643  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 644  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 645  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 646  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 647  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 648  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 649  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 650  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 651  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 652  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 653  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 654  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 655  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 656  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 657  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 658  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 659  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 660  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 661  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_SELECT = 662  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 663  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 664  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 665  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[664] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[665] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 2, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

@@ -105,6 +105,7 @@ def test_reinterpret_emits_nothing() -> None:
 def test_local_set_retargets_the_producer() -> None:
     assert dis("local.get 0 local.get 0 i32.mul local.set 1 local.get 1",
                "(param i32) (result i32) (local i32)") == [
+        "zero_locals first=1 n=1",  # declared locals start at zero
         "i32_mul dst=1 x=0 y=0",
         "ret_slot src=1",
     ]
@@ -113,6 +114,7 @@ def test_local_set_retargets_the_producer() -> None:
 def test_local_tee_retargets_and_the_value_stays_the_local() -> None:
     assert dis("local.get 0 i32.const 1 i32.add local.tee 1 local.get 1 i32.add",
                "(param i32) (result i32) (local i32)") == [
+        "zero_locals first=1 n=1",
         "i32_add_imm dst=1 x=0 imm=1",
         "i32_add dst=2 x=1 y=1",
         "ret_slot src=2",
@@ -411,7 +413,7 @@ def test_simd_ops_read_and_write_slot_pairs() -> None:
     body = ("(local.set 2 (i8x16.add (local.get 0) (local.get 1))) "
             "(i32x4.extract_lane 3 (i32x4.shl (local.get 2) (i32.const 3)))")
     assert dis(body, "(param v128 v128) (result i32) (local v128)") == [
-        "i8x16_add dst=4 x=0 y=2", "const32 dst=8 imm=3", "i32x4_shl dst=6 x=4 count=8",
+        "zero_locals first=4 n=2", "i8x16_add dst=4 x=0 y=2", "const32 dst=8 imm=3", "i32x4_shl dst=6 x=4 count=8",
         "i32x4_extract_lane dst=6 x=6 lane=3", "ret_slot src=6"]
 
 

@@ -367,7 +367,19 @@ def test_calls(apis: tuple[Any, Any]) -> None:
       (func (export "indirect") (param i32 i32 i32) (result i32)
         local.get 1 i32.const 100 local.get 0 call_indirect (type $bin) local.get 2 i32.add)
       (func (export "args") (param i32) (result i32)
-        i32.const 3 local.get 0 call $sub local.get 0 i32.const 3 call $sub i32.mul))""")
+        i32.const 3 local.get 0 call $sub local.get 0 i32.const 3 call $sub i32.mul)
+      ;; $dirty leaves values in the frame slots where $clean's locals live next: the
+      ;; callee's first instruction zeroes them (1, 2, 3, 4 and 5 locals)
+      (func $dirty (param i32) (local i32 i32 i32 i32 i32)
+        (local.set 1 (local.get 0)) (local.set 2 (local.get 0)) (local.set 3 (local.get 0))
+        (local.set 4 (local.get 0)) (local.set 5 (local.get 0)))
+      (func $clean (param i32) (result i32) (local i32 i32 i32 i32 i32)
+        (i32.add (local.get 0) (i32.add (i32.add (local.get 1) (local.get 2))
+          (i32.add (i32.add (local.get 3) (local.get 4)) (local.get 5)))))
+      (func $clean1 (param i32) (result i32) (local i32) (i32.add (local.get 0) (local.get 1)))
+      (func (export "locals_start_at_zero") (param i32) (result i32)
+        (call $dirty (local.get 0)) (call $clean (i32.const 1))
+        (call $dirty (local.get 0)) (call $clean1 (i32.const 2)) i32.add))""")
     for n in range(15):
         p.check("fib", n)
     p.check("multi")
@@ -375,6 +387,7 @@ def test_calls(apis: tuple[Any, Any]) -> None:
         p.check("indirect", k, 5, 1)
     for x in (0, 4, -8):
         p.check("args", x)
+    p.check("locals_start_at_zero", 77)
 
 
 # -- memory, globals, tables, select ------------------------------------------------------
