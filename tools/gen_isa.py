@@ -119,6 +119,12 @@ def handler(o: isa.Op) -> list[str]:
         body = [f"    fp[pc[1].s.a] = {h}(fp[pc[1].s.b], <uint64_t><int64_t>pc[1].w.hi)", nxt(2)]
     elif o.kind == "binop_imm64":
         body = [f"    fp[pc[1].s.a] = {h}(fp[pc[1].s.b], pc[2].u64)", nxt(3)]
+    elif o.kind == "mul_addsub":
+        prod = f"{h}_mul(fp[pc[1].s.b], fp[pc[1].s.c])"
+        expr = {"mul_add": f"{h}_add({prod}, fp[pc[1].s.d])",
+                "mul_sub": f"{h}_sub({prod}, fp[pc[1].s.d])",
+                "sub_mul": f"{h}_sub(fp[pc[1].s.d], {prod})"}[o.extra["form"]]
+        body = [f"    fp[pc[1].s.a] = {expr}", nxt(2)]
     elif o.kind == "trap_unop":
         body = [f"    cdef int rc = {h}(&fp[pc[1].s.a], fp[pc[1].s.b])",
                 "    if rc != 0:", "        return trap_at(cx, pc, rc)", nxt(2)]

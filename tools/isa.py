@@ -149,6 +149,16 @@ for t in ("f32", "f64"):
            f"(lower: `{t}.const k; {t}.{n}`).", (f"{t}.{n}",),
            kind="binop_imm" if t == "f32" else "binop_imm64", helper=f"{t}_{n}")
 
+# A float multiply whose product feeds an add/sub at once: one op, rounded after each
+# operation exactly as the two wasm instructions are (no fused multiply-add).
+MUL_ADDSUB = {"mul_add": "x * y + z", "mul_sub": "x * y - z", "sub_mul": "z - x * y"}
+for t in ("f32", "f64"):
+    for n, expr in MUL_ADDSUB.items():
+        op(f"{t}_{n}", ("a=dst b=x c=y d=z",), f"{t} {t} {t} -> {t}",
+           f"fp[dst] = {expr}, the product rounded to {t} first.",
+           (f"{t}.mul + {t}.add" if n == "mul_add" else f"{t}.mul + {t}.sub",),
+           kind="mul_addsub", helper=t, extra={"form": n})
+
 # Conversions (reinterpretations are `copy`).
 section("Conversions")
 CONV = [

@@ -100,6 +100,9 @@ cdef uint8_t _ir_is64[IR_COUNT]
 cdef uint8_t _ir_immk[IR_COUNT]         # how the *_imm form holds its constant (IK_*)
 cdef uint16_t _ir_addr[IR_COUNT]        # load/store -> its *_add form (address x + imm)
 cdef uint16_t _ir_loop[IR_COUNT]        # branch -> its *_loop twin (back-edges check Ctrl-C)
+cdef uint16_t _ir_fmul[IR_COUNT]        # f32/f64 add/sub -> the mul of its type (fusion)
+cdef uint16_t _ir_fused[IR_COUNT][2]    # f32/f64 add/sub -> fused form: [product on top,
+                                        #   product below] (mul_add/sub_mul, mul_add/mul_sub)
 
 
 cdef enum ImmKind:
@@ -123,6 +126,8 @@ cdef void _lw_tables():
     memset(_ir_immk, 0, sizeof(_ir_immk))
     memset(_ir_addr, 0, sizeof(_ir_addr))
     memset(_ir_loop, 0, sizeof(_ir_loop))
+    memset(_ir_fmul, 0, sizeof(_ir_fmul))
+    memset(_ir_fused, 0, sizeof(_ir_fused))
     icmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
     fcmp = ["eq", "ne", "lt", "gt", "le", "ge"]
     iar = ["clz", "ctz", "popcnt", "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u",
@@ -171,6 +176,11 @@ cdef void _lw_tables():
     for name, i in ir.items():
         if name + "_loop" in ir:
             _ir_loop[i] = ir[name + "_loop"]
+    for t in ("f32", "f64"):
+        for n, top, below in (("add", "mul_add", "mul_add"), ("sub", "sub_mul", "mul_sub")):
+            _ir_fmul[ir[f"{t}_{n}"]] = ir[f"{t}_mul"]
+            _ir_fused[ir[f"{t}_{n}"]][0] = ir[f"{t}_{top}"]
+            _ir_fused[ir[f"{t}_{n}"]][1] = ir[f"{t}_{below}"]
     # *_imm forms, swaps, fused branches.
     rev = {"eq": "eq", "ne": "ne", "lt_s": "gt_s", "lt_u": "gt_u", "gt_s": "lt_s",
            "gt_u": "lt_u", "le_s": "ge_s", "le_u": "ge_u", "ge_s": "le_s", "ge_u": "le_u"}
@@ -688,6 +698,9 @@ cdef class Lowerer:
             if (x.kind == LV_ADDI or y.kind == LV_ADDI) and x.kind != LV_CONST \
                     and y.kind != LV_CONST:
                 return self._add_reassoc(op, i)
+        if _ir_fmul[op] and x.kind != LV_CONST and y.kind != LV_CONST \
+                and self._fuse_mul(op, i):
+            return 0
         imm_op = _ir_imm[op]
         if y.kind == LV_CONST and imm_op:
             if _ir_immk[op] == IK_INT:
@@ -758,6 +771,34 @@ cdef class Lowerer:
         x.bits = k
         self._ref(self.nvals - 1)
         return 0
+
+    cdef bint _fuse_mul(self, uint32_t op, uint32_t i) except -1:
+        """A float add/sub of entries i, i+1 one of which is the product the last
+        instruction computed: turn that mul into the fused op (f64_mul_add ...), which
+        writes the sum straight to the result's slot.  False if there is no such mul."""
+        cdef int32_t pc = self.last_dst
+        cdef LwVal* x = &self.vals[i]
+        cdef LwVal* y = &self.vals[i + 1]
+        cdef uint32_t z
+        cdef int below
+        if pc < 0 or pc < self.label_pc or pc + 2 != <int32_t>self.ncode \
+                or self.code[pc].u64 != _ir_fmul[op]:
+            return 0
+        if y.kind == LV_TEMP and y.home == self.code[pc + 1].s.a:
+            below = 0                               # x op (a * b)
+            z = self._slot(i)
+        elif x.kind == LV_TEMP and x.home == self.code[pc + 1].s.a:
+            below = 1                               # (a * b) op y: y emitted nothing
+            z = self._slot(i + 1)
+        else:
+            return 0
+        self.code[pc].u64 = _ir_fused[op][below]
+        self.code[pc + 1].s.a = x.home
+        self.code[pc + 1].s.d = z
+        self._pop(2)
+        self._push(LV_TEMP, 1)
+        self.last_dst = pc
+        return 1
 
     cdef int _add_reassoc(self, uint32_t op, uint32_t i) except -1:
         """``i32.add``/``sub`` of entries i, i+1 where one is an LV_ADDI: the constant moves

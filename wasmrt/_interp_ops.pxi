@@ -945,6 +945,42 @@ cdef int h_f64_copysign_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
+cdef int h_f32_mul_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = x * y + z, the product rounded to f32 first."""
+    fp[pc[1].s.a] = f32_add(f32_mul(fp[pc[1].s.b], fp[pc[1].s.c]), fp[pc[1].s.d])
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_mul_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = x * y - z, the product rounded to f32 first."""
+    fp[pc[1].s.a] = f32_sub(f32_mul(fp[pc[1].s.b], fp[pc[1].s.c]), fp[pc[1].s.d])
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f32_sub_mul(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = z - x * y, the product rounded to f32 first."""
+    fp[pc[1].s.a] = f32_sub(fp[pc[1].s.d], f32_mul(fp[pc[1].s.b], fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64_mul_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = x * y + z, the product rounded to f64 first."""
+    fp[pc[1].s.a] = f64_add(f64_mul(fp[pc[1].s.b], fp[pc[1].s.c]), fp[pc[1].s.d])
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64_mul_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = x * y - z, the product rounded to f64 first."""
+    fp[pc[1].s.a] = f64_sub(f64_mul(fp[pc[1].s.b], fp[pc[1].s.c]), fp[pc[1].s.d])
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64_sub_mul(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = z - x * y, the product rounded to f64 first."""
+    fp[pc[1].s.a] = f64_sub(fp[pc[1].s.d], f64_mul(fp[pc[1].s.b], fp[pc[1].s.c]))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_i32_wrap_i64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i32.wrap_i64(fp[x])."""
     fp[pc[1].s.a] = i32_wrap_i64(fp[pc[1].s.b])
@@ -3001,6 +3037,12 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_F64_MIN_IMM] = <void*>h_f64_min_imm
     t[<int>IR_F64_MAX_IMM] = <void*>h_f64_max_imm
     t[<int>IR_F64_COPYSIGN_IMM] = <void*>h_f64_copysign_imm
+    t[<int>IR_F32_MUL_ADD] = <void*>h_f32_mul_add
+    t[<int>IR_F32_MUL_SUB] = <void*>h_f32_mul_sub
+    t[<int>IR_F32_SUB_MUL] = <void*>h_f32_sub_mul
+    t[<int>IR_F64_MUL_ADD] = <void*>h_f64_mul_add
+    t[<int>IR_F64_MUL_SUB] = <void*>h_f64_mul_sub
+    t[<int>IR_F64_SUB_MUL] = <void*>h_f64_sub_mul
     t[<int>IR_I32_WRAP_I64] = <void*>h_i32_wrap_i64
     t[<int>IR_I32_TRUNC_F32_S] = <void*>h_i32_trunc_f32_s
     t[<int>IR_I32_TRUNC_F32_U] = <void*>h_i32_trunc_f32_u

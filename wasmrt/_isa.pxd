@@ -166,515 +166,521 @@ cdef enum IrOp:
     IR_F64_MIN_IMM = 158  # [a=dst b=x | i64=imm] fp[dst] = f64.min(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.min`).
     IR_F64_MAX_IMM = 159  # [a=dst b=x | i64=imm] fp[dst] = f64.max(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.max`).
     IR_F64_COPYSIGN_IMM = 160  # [a=dst b=x | i64=imm] fp[dst] = f64.copysign(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.copysign`).
-    IR_I32_WRAP_I64 = 161  # [a=dst b=x] fp[dst] = i32.wrap_i64(fp[x]).
-    IR_I32_TRUNC_F32_S = 162  # [a=dst b=x] fp[dst] = i32.trunc_f32_s(fp[x]).
-    IR_I32_TRUNC_F32_U = 163  # [a=dst b=x] fp[dst] = i32.trunc_f32_u(fp[x]).
-    IR_I32_TRUNC_F64_S = 164  # [a=dst b=x] fp[dst] = i32.trunc_f64_s(fp[x]).
-    IR_I32_TRUNC_F64_U = 165  # [a=dst b=x] fp[dst] = i32.trunc_f64_u(fp[x]).
-    IR_I64_EXTEND_I32_S = 166  # [a=dst b=x] fp[dst] = i64.extend_i32_s(fp[x]).
-    IR_I64_EXTEND_I32_U = 167  # [a=dst b=x] fp[dst] = i64.extend_i32_u(fp[x]).
-    IR_I64_TRUNC_F32_S = 168  # [a=dst b=x] fp[dst] = i64.trunc_f32_s(fp[x]).
-    IR_I64_TRUNC_F32_U = 169  # [a=dst b=x] fp[dst] = i64.trunc_f32_u(fp[x]).
-    IR_I64_TRUNC_F64_S = 170  # [a=dst b=x] fp[dst] = i64.trunc_f64_s(fp[x]).
-    IR_I64_TRUNC_F64_U = 171  # [a=dst b=x] fp[dst] = i64.trunc_f64_u(fp[x]).
-    IR_F32_CONVERT_I32_S = 172  # [a=dst b=x] fp[dst] = f32.convert_i32_s(fp[x]).
-    IR_F32_CONVERT_I32_U = 173  # [a=dst b=x] fp[dst] = f32.convert_i32_u(fp[x]).
-    IR_F32_CONVERT_I64_S = 174  # [a=dst b=x] fp[dst] = f32.convert_i64_s(fp[x]).
-    IR_F32_CONVERT_I64_U = 175  # [a=dst b=x] fp[dst] = f32.convert_i64_u(fp[x]).
-    IR_F32_DEMOTE_F64 = 176  # [a=dst b=x] fp[dst] = f32.demote_f64(fp[x]).
-    IR_F64_CONVERT_I32_S = 177  # [a=dst b=x] fp[dst] = f64.convert_i32_s(fp[x]).
-    IR_F64_CONVERT_I32_U = 178  # [a=dst b=x] fp[dst] = f64.convert_i32_u(fp[x]).
-    IR_F64_CONVERT_I64_S = 179  # [a=dst b=x] fp[dst] = f64.convert_i64_s(fp[x]).
-    IR_F64_CONVERT_I64_U = 180  # [a=dst b=x] fp[dst] = f64.convert_i64_u(fp[x]).
-    IR_F64_PROMOTE_F32 = 181  # [a=dst b=x] fp[dst] = f64.promote_f32(fp[x]).
-    IR_I32_EXTEND8_S = 182  # [a=dst b=x] fp[dst] = i32.extend8_s(fp[x]).
-    IR_I32_EXTEND16_S = 183  # [a=dst b=x] fp[dst] = i32.extend16_s(fp[x]).
-    IR_I64_EXTEND8_S = 184  # [a=dst b=x] fp[dst] = i64.extend8_s(fp[x]).
-    IR_I64_EXTEND16_S = 185  # [a=dst b=x] fp[dst] = i64.extend16_s(fp[x]).
-    IR_I64_EXTEND32_S = 186  # [a=dst b=x] fp[dst] = i64.extend32_s(fp[x]).
-    IR_I32_TRUNC_SAT_F32_S = 187  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_s(fp[x]).
-    IR_I32_TRUNC_SAT_F32_U = 188  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_u(fp[x]).
-    IR_I32_TRUNC_SAT_F64_S = 189  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_s(fp[x]).
-    IR_I32_TRUNC_SAT_F64_U = 190  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_u(fp[x]).
-    IR_I64_TRUNC_SAT_F32_S = 191  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_s(fp[x]).
-    IR_I64_TRUNC_SAT_F32_U = 192  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_u(fp[x]).
-    IR_I64_TRUNC_SAT_F64_S = 193  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_s(fp[x]).
-    IR_I64_TRUNC_SAT_F64_U = 194  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_u(fp[x]).
-    IR_I32_LOAD = 195  # [a=dst b=addr hi=offset] fp[dst] = i32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I32_LOAD_ADD = 196  # [a=dst b=x hi=imm] fp[dst] = i32.load from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_I64_LOAD = 197  # [a=dst b=addr hi=offset] fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
-    IR_I64_LOAD_ADD = 198  # [a=dst b=x hi=imm] fp[dst] = i64.load from memory[u32(fp[x] + imm)], 8 byte(s).
-    IR_F32_LOAD = 199  # [a=dst b=addr hi=offset] fp[dst] = f32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_F32_LOAD_ADD = 200  # [a=dst b=x hi=imm] fp[dst] = f32.load from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_F64_LOAD = 201  # [a=dst b=addr hi=offset] fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
-    IR_F64_LOAD_ADD = 202  # [a=dst b=x hi=imm] fp[dst] = f64.load from memory[u32(fp[x] + imm)], 8 byte(s).
-    IR_I32_LOAD8_S = 203  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I32_LOAD8_S_ADD = 204  # [a=dst b=x hi=imm] fp[dst] = i32.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I32_LOAD8_U = 205  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I32_LOAD8_U_ADD = 206  # [a=dst b=x hi=imm] fp[dst] = i32.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I32_LOAD16_S = 207  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I32_LOAD16_S_ADD = 208  # [a=dst b=x hi=imm] fp[dst] = i32.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I32_LOAD16_U = 209  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I32_LOAD16_U_ADD = 210  # [a=dst b=x hi=imm] fp[dst] = i32.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I64_LOAD8_S = 211  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I64_LOAD8_S_ADD = 212  # [a=dst b=x hi=imm] fp[dst] = i64.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I64_LOAD8_U = 213  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I64_LOAD8_U_ADD = 214  # [a=dst b=x hi=imm] fp[dst] = i64.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I64_LOAD16_S = 215  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I64_LOAD16_S_ADD = 216  # [a=dst b=x hi=imm] fp[dst] = i64.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I64_LOAD16_U = 217  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I64_LOAD16_U_ADD = 218  # [a=dst b=x hi=imm] fp[dst] = i64.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I64_LOAD32_S = 219  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_s from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I64_LOAD32_S_ADD = 220  # [a=dst b=x hi=imm] fp[dst] = i64.load32_s from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_I64_LOAD32_U = 221  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I64_LOAD32_U_ADD = 222  # [a=dst b=x hi=imm] fp[dst] = i64.load32_u from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_I32_STORE = 223  # [a=addr b=val hi=offset] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE_ADD = 224  # [a=x b=val hi=imm] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE = 225  # [a=addr b=val hi=offset] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE_ADD = 226  # [a=x b=val hi=imm] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_F32_STORE = 227  # [a=addr b=val hi=offset] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_F32_STORE_ADD = 228  # [a=x b=val hi=imm] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_F64_STORE = 229  # [a=addr b=val hi=offset] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_F64_STORE_ADD = 230  # [a=x b=val hi=imm] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I32_STORE8 = 231  # [a=addr b=val hi=offset] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE8_ADD = 232  # [a=x b=val hi=imm] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I32_STORE16 = 233  # [a=addr b=val hi=offset] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE16_ADD = 234  # [a=x b=val hi=imm] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE8 = 235  # [a=addr b=val hi=offset] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE8_ADD = 236  # [a=x b=val hi=imm] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE16 = 237  # [a=addr b=val hi=offset] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE16_ADD = 238  # [a=x b=val hi=imm] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE32 = 239  # [a=addr b=val hi=offset] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE32_ADD = 240  # [a=x b=val hi=imm] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_MEMORY_SIZE = 241  # [a=dst] fp[dst] = current memory size in pages.
-    IR_MEMORY_GROW = 242  # [a=dst b=delta] fp[dst] = old size in pages after growing by fp[delta] pages, or -1 (never traps).
-    IR_MEMORY_FILL = 243  # [a=dst b=val c=n] Fill memory[fp[dst] .. +fp[n]) with the byte fp[val].
-    IR_MEMORY_COPY = 244  # [a=dst b=src c=n] Copy memory[fp[src] .. +fp[n]) to memory[fp[dst] ..] (overlap allowed).
-    IR_MEMORY_INIT = 245  # [a=dst b=src c=n | lo=data] Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory[fp[dst] ..].
-    IR_DATA_DROP = 246  # [lo=data] Drop data segment `data` (its length becomes 0).
-    IR_GLOBAL_GET = 247  # [a=dst hi=global] fp[dst] = value cell of global `global`.
-    IR_GLOBAL_SET = 248  # [a=src hi=global] value cell of global `global` = fp[src].
-    IR_REF_IS_NULL = 249  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
-    IR_REF_FUNC = 250  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
-    IR_TABLE_GET = 251  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
-    IR_TABLE_SET = 252  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
-    IR_TABLE_SIZE = 253  # [a=dst hi=table] fp[dst] = number of elements of `table`.
-    IR_TABLE_GROW = 254  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
-    IR_TABLE_FILL = 255  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
-    IR_TABLE_COPY = 256  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
-    IR_TABLE_INIT = 257  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
-    IR_ELEM_DROP = 258  # [lo=elem] Drop element segment `elem` (its length becomes 0).
-    IR_UNREACHABLE = 259  # [-] Trap.
-    IR_BR = 260  # [lo=offset] pc += offset.
-    IR_BR_NEZ = 261  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
-    IR_BR_EQZ = 262  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
-    IR_BR_I64_NEZ = 263  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
-    IR_BR_I64_EQZ = 264  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
-    IR_BR_I32_EQ = 265  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
-    IR_BR_I32_EQ_IMM = 266  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
-    IR_BR_I32_NE = 267  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
-    IR_BR_I32_NE_IMM = 268  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_S = 269  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
-    IR_BR_I32_LT_S_IMM = 270  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_U = 271  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
-    IR_BR_I32_LT_U_IMM = 272  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_S = 273  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
-    IR_BR_I32_GT_S_IMM = 274  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_U = 275  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
-    IR_BR_I32_GT_U_IMM = 276  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_S = 277  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
-    IR_BR_I32_LE_S_IMM = 278  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_U = 279  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
-    IR_BR_I32_LE_U_IMM = 280  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_S = 281  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
-    IR_BR_I32_GE_S_IMM = 282  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_U = 283  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
-    IR_BR_I32_GE_U_IMM = 284  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
-    IR_BR_I64_EQ = 285  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
-    IR_BR_I64_EQ_IMM = 286  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
-    IR_BR_I64_NE = 287  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
-    IR_BR_I64_NE_IMM = 288  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_S = 289  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
-    IR_BR_I64_LT_S_IMM = 290  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_U = 291  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
-    IR_BR_I64_LT_U_IMM = 292  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_S = 293  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
-    IR_BR_I64_GT_S_IMM = 294  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_U = 295  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
-    IR_BR_I64_GT_U_IMM = 296  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_S = 297  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
-    IR_BR_I64_LE_S_IMM = 298  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_U = 299  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
-    IR_BR_I64_LE_U_IMM = 300  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_S = 301  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
-    IR_BR_I64_GE_S_IMM = 302  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_U = 303  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
-    IR_BR_I64_GE_U_IMM = 304  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
-    IR_BR_F32_EQ = 305  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_EQ_IMM = 306  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_NE = 307  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_NE_IMM = 308  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LT = 309  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LT_IMM = 310  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GT = 311  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GT_IMM = 312  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LE = 313  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LE_IMM = 314  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GE = 315  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GE_IMM = 316  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_EQ = 317  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_EQ_IMM = 318  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_NE = 319  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_NE_IMM = 320  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LT = 321  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LT_IMM = 322  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GT = 323  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GT_IMM = 324  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LE = 325  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LE_IMM = 326  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GE = 327  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GE_IMM = 328  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_LOOP = 329  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_NEZ_LOOP = 330  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_EQZ_LOOP = 331  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NEZ_LOOP = 332  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQZ_LOOP = 333  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_LOOP = 334  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_IMM_LOOP = 335  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_LOOP = 336  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_IMM_LOOP = 337  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_LOOP = 338  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_IMM_LOOP = 339  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_LOOP = 340  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_IMM_LOOP = 341  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_LOOP = 342  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_IMM_LOOP = 343  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_LOOP = 344  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_IMM_LOOP = 345  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_LOOP = 346  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_IMM_LOOP = 347  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_LOOP = 348  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_IMM_LOOP = 349  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_LOOP = 350  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_IMM_LOOP = 351  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_LOOP = 352  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_IMM_LOOP = 353  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_LOOP = 354  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_IMM_LOOP = 355  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_LOOP = 356  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_IMM_LOOP = 357  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_LOOP = 358  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_IMM_LOOP = 359  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_LOOP = 360  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_IMM_LOOP = 361  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_LOOP = 362  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_IMM_LOOP = 363  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_LOOP = 364  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_IMM_LOOP = 365  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_LOOP = 366  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_IMM_LOOP = 367  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_LOOP = 368  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_IMM_LOOP = 369  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_LOOP = 370  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_IMM_LOOP = 371  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_LOOP = 372  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_IMM_LOOP = 373  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_LOOP = 374  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_IMM_LOOP = 375  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_LOOP = 376  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_IMM_LOOP = 377  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_LOOP = 378  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_IMM_LOOP = 379  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_LOOP = 380  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_IMM_LOOP = 381  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_LOOP = 382  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_IMM_LOOP = 383  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_LOOP = 384  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_IMM_LOOP = 385  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_LOOP = 386  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_IMM_LOOP = 387  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_LOOP = 388  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_IMM_LOOP = 389  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_LOOP = 390  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_IMM_LOOP = 391  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_LOOP = 392  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_IMM_LOOP = 393  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_LOOP = 394  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_IMM_LOOP = 395  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_LOOP = 396  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_IMM_LOOP = 397  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_TABLE = 398  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
-    IR_ZERO_LOCALS = 399  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
-    IR_FUEL = 400  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
-    IR_CALL = 401  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
-    IR_CALL_INDIRECT = 402  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RET = 403  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 404  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 405  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 406  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 407  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 408  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 409  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 410  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 411  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 412  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 413  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 414  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 415  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 416  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 417  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 418  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 419  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 420  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 421  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 422  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 423  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 424  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 425  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 426  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 427  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 428  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 429  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 430  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 431  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 432  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 433  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 434  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 435  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 436  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 437  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 438  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 439  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 440  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 441  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 442  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 443  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 444  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 445  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 446  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 447  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 448  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 449  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 450  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 451  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 452  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 453  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 454  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 455  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 456  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 457  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 458  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 459  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 460  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 461  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 462  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 463  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 464  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 465  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 466  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 467  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 468  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 469  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 470  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 471  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 472  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 473  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 474  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 475  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 476  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 477  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 478  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 479  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 480  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 481  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 482  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 483  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 484  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 485  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 486  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 487  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 488  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 489  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 490  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 491  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 492  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 493  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 494  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 495  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 496  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 497  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 498  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 499  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 500  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 501  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 502  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 503  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 504  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 505  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 506  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 507  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 508  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 509  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 510  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 511  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 512  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 513  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 514  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 515  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 516  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 517  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 518  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 519  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 520  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 521  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 522  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 523  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 524  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 525  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 526  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 527  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 528  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 529  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 530  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 531  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 532  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 533  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 534  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 535  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 536  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 537  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 538  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 539  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 540  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 541  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 542  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 543  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 544  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 545  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 546  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 547  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 548  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 549  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 550  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 551  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 552  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 553  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 554  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 555  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 556  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 557  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 558  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 559  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 560  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 561  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 562  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 563  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 564  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 565  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 566  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 567  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 568  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 569  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 570  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 571  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 572  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 573  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 574  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 575  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 576  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 577  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 578  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 579  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 580  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 581  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 582  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 583  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 584  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 585  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 586  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 587  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 588  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 589  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 590  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 591  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 592  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 593  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 594  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 595  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 596  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 597  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 598  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 599  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 600  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 601  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 602  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 603  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 604  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 605  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 606  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 607  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 608  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 609  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 610  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 611  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 612  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 613  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 614  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 615  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 616  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 617  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 618  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 619  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 620  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 621  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 622  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 623  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 624  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 625  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 626  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 627  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 628  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 629  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 630  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 631  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 632  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 633  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 634  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 635  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 636  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 637  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 638  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 639  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 640  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 641  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 642  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 643  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 644  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 645  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 646  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 647  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 648  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 649  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 650  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 651  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 652  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 653  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 654  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 655  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 656  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 657  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 658  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 659  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 660  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 661  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_SELECT = 662  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 663  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 664  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 665  # number of ops
+    IR_F32_MUL_ADD = 161  # [a=dst b=x c=y d=z] fp[dst] = x * y + z, the product rounded to f32 first.
+    IR_F32_MUL_SUB = 162  # [a=dst b=x c=y d=z] fp[dst] = x * y - z, the product rounded to f32 first.
+    IR_F32_SUB_MUL = 163  # [a=dst b=x c=y d=z] fp[dst] = z - x * y, the product rounded to f32 first.
+    IR_F64_MUL_ADD = 164  # [a=dst b=x c=y d=z] fp[dst] = x * y + z, the product rounded to f64 first.
+    IR_F64_MUL_SUB = 165  # [a=dst b=x c=y d=z] fp[dst] = x * y - z, the product rounded to f64 first.
+    IR_F64_SUB_MUL = 166  # [a=dst b=x c=y d=z] fp[dst] = z - x * y, the product rounded to f64 first.
+    IR_I32_WRAP_I64 = 167  # [a=dst b=x] fp[dst] = i32.wrap_i64(fp[x]).
+    IR_I32_TRUNC_F32_S = 168  # [a=dst b=x] fp[dst] = i32.trunc_f32_s(fp[x]).
+    IR_I32_TRUNC_F32_U = 169  # [a=dst b=x] fp[dst] = i32.trunc_f32_u(fp[x]).
+    IR_I32_TRUNC_F64_S = 170  # [a=dst b=x] fp[dst] = i32.trunc_f64_s(fp[x]).
+    IR_I32_TRUNC_F64_U = 171  # [a=dst b=x] fp[dst] = i32.trunc_f64_u(fp[x]).
+    IR_I64_EXTEND_I32_S = 172  # [a=dst b=x] fp[dst] = i64.extend_i32_s(fp[x]).
+    IR_I64_EXTEND_I32_U = 173  # [a=dst b=x] fp[dst] = i64.extend_i32_u(fp[x]).
+    IR_I64_TRUNC_F32_S = 174  # [a=dst b=x] fp[dst] = i64.trunc_f32_s(fp[x]).
+    IR_I64_TRUNC_F32_U = 175  # [a=dst b=x] fp[dst] = i64.trunc_f32_u(fp[x]).
+    IR_I64_TRUNC_F64_S = 176  # [a=dst b=x] fp[dst] = i64.trunc_f64_s(fp[x]).
+    IR_I64_TRUNC_F64_U = 177  # [a=dst b=x] fp[dst] = i64.trunc_f64_u(fp[x]).
+    IR_F32_CONVERT_I32_S = 178  # [a=dst b=x] fp[dst] = f32.convert_i32_s(fp[x]).
+    IR_F32_CONVERT_I32_U = 179  # [a=dst b=x] fp[dst] = f32.convert_i32_u(fp[x]).
+    IR_F32_CONVERT_I64_S = 180  # [a=dst b=x] fp[dst] = f32.convert_i64_s(fp[x]).
+    IR_F32_CONVERT_I64_U = 181  # [a=dst b=x] fp[dst] = f32.convert_i64_u(fp[x]).
+    IR_F32_DEMOTE_F64 = 182  # [a=dst b=x] fp[dst] = f32.demote_f64(fp[x]).
+    IR_F64_CONVERT_I32_S = 183  # [a=dst b=x] fp[dst] = f64.convert_i32_s(fp[x]).
+    IR_F64_CONVERT_I32_U = 184  # [a=dst b=x] fp[dst] = f64.convert_i32_u(fp[x]).
+    IR_F64_CONVERT_I64_S = 185  # [a=dst b=x] fp[dst] = f64.convert_i64_s(fp[x]).
+    IR_F64_CONVERT_I64_U = 186  # [a=dst b=x] fp[dst] = f64.convert_i64_u(fp[x]).
+    IR_F64_PROMOTE_F32 = 187  # [a=dst b=x] fp[dst] = f64.promote_f32(fp[x]).
+    IR_I32_EXTEND8_S = 188  # [a=dst b=x] fp[dst] = i32.extend8_s(fp[x]).
+    IR_I32_EXTEND16_S = 189  # [a=dst b=x] fp[dst] = i32.extend16_s(fp[x]).
+    IR_I64_EXTEND8_S = 190  # [a=dst b=x] fp[dst] = i64.extend8_s(fp[x]).
+    IR_I64_EXTEND16_S = 191  # [a=dst b=x] fp[dst] = i64.extend16_s(fp[x]).
+    IR_I64_EXTEND32_S = 192  # [a=dst b=x] fp[dst] = i64.extend32_s(fp[x]).
+    IR_I32_TRUNC_SAT_F32_S = 193  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_s(fp[x]).
+    IR_I32_TRUNC_SAT_F32_U = 194  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_u(fp[x]).
+    IR_I32_TRUNC_SAT_F64_S = 195  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_s(fp[x]).
+    IR_I32_TRUNC_SAT_F64_U = 196  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_u(fp[x]).
+    IR_I64_TRUNC_SAT_F32_S = 197  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_s(fp[x]).
+    IR_I64_TRUNC_SAT_F32_U = 198  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_u(fp[x]).
+    IR_I64_TRUNC_SAT_F64_S = 199  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_s(fp[x]).
+    IR_I64_TRUNC_SAT_F64_U = 200  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_u(fp[x]).
+    IR_I32_LOAD = 201  # [a=dst b=addr hi=offset] fp[dst] = i32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I32_LOAD_ADD = 202  # [a=dst b=x hi=imm] fp[dst] = i32.load from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I64_LOAD = 203  # [a=dst b=addr hi=offset] fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
+    IR_I64_LOAD_ADD = 204  # [a=dst b=x hi=imm] fp[dst] = i64.load from memory[u32(fp[x] + imm)], 8 byte(s).
+    IR_F32_LOAD = 205  # [a=dst b=addr hi=offset] fp[dst] = f32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_F32_LOAD_ADD = 206  # [a=dst b=x hi=imm] fp[dst] = f32.load from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_F64_LOAD = 207  # [a=dst b=addr hi=offset] fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
+    IR_F64_LOAD_ADD = 208  # [a=dst b=x hi=imm] fp[dst] = f64.load from memory[u32(fp[x] + imm)], 8 byte(s).
+    IR_I32_LOAD8_S = 209  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I32_LOAD8_S_ADD = 210  # [a=dst b=x hi=imm] fp[dst] = i32.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I32_LOAD8_U = 211  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I32_LOAD8_U_ADD = 212  # [a=dst b=x hi=imm] fp[dst] = i32.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I32_LOAD16_S = 213  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I32_LOAD16_S_ADD = 214  # [a=dst b=x hi=imm] fp[dst] = i32.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I32_LOAD16_U = 215  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I32_LOAD16_U_ADD = 216  # [a=dst b=x hi=imm] fp[dst] = i32.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD8_S = 217  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I64_LOAD8_S_ADD = 218  # [a=dst b=x hi=imm] fp[dst] = i64.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I64_LOAD8_U = 219  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I64_LOAD8_U_ADD = 220  # [a=dst b=x hi=imm] fp[dst] = i64.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I64_LOAD16_S = 221  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I64_LOAD16_S_ADD = 222  # [a=dst b=x hi=imm] fp[dst] = i64.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD16_U = 223  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I64_LOAD16_U_ADD = 224  # [a=dst b=x hi=imm] fp[dst] = i64.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD32_S = 225  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_s from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I64_LOAD32_S_ADD = 226  # [a=dst b=x hi=imm] fp[dst] = i64.load32_s from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I64_LOAD32_U = 227  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I64_LOAD32_U_ADD = 228  # [a=dst b=x hi=imm] fp[dst] = i64.load32_u from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I32_STORE = 229  # [a=addr b=val hi=offset] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE_ADD = 230  # [a=x b=val hi=imm] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE = 231  # [a=addr b=val hi=offset] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE_ADD = 232  # [a=x b=val hi=imm] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_F32_STORE = 233  # [a=addr b=val hi=offset] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_F32_STORE_ADD = 234  # [a=x b=val hi=imm] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_F64_STORE = 235  # [a=addr b=val hi=offset] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_F64_STORE_ADD = 236  # [a=x b=val hi=imm] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I32_STORE8 = 237  # [a=addr b=val hi=offset] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE8_ADD = 238  # [a=x b=val hi=imm] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I32_STORE16 = 239  # [a=addr b=val hi=offset] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE16_ADD = 240  # [a=x b=val hi=imm] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE8 = 241  # [a=addr b=val hi=offset] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE8_ADD = 242  # [a=x b=val hi=imm] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE16 = 243  # [a=addr b=val hi=offset] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE16_ADD = 244  # [a=x b=val hi=imm] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE32 = 245  # [a=addr b=val hi=offset] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE32_ADD = 246  # [a=x b=val hi=imm] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_MEMORY_SIZE = 247  # [a=dst] fp[dst] = current memory size in pages.
+    IR_MEMORY_GROW = 248  # [a=dst b=delta] fp[dst] = old size in pages after growing by fp[delta] pages, or -1 (never traps).
+    IR_MEMORY_FILL = 249  # [a=dst b=val c=n] Fill memory[fp[dst] .. +fp[n]) with the byte fp[val].
+    IR_MEMORY_COPY = 250  # [a=dst b=src c=n] Copy memory[fp[src] .. +fp[n]) to memory[fp[dst] ..] (overlap allowed).
+    IR_MEMORY_INIT = 251  # [a=dst b=src c=n | lo=data] Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory[fp[dst] ..].
+    IR_DATA_DROP = 252  # [lo=data] Drop data segment `data` (its length becomes 0).
+    IR_GLOBAL_GET = 253  # [a=dst hi=global] fp[dst] = value cell of global `global`.
+    IR_GLOBAL_SET = 254  # [a=src hi=global] value cell of global `global` = fp[src].
+    IR_REF_IS_NULL = 255  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
+    IR_REF_FUNC = 256  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
+    IR_TABLE_GET = 257  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
+    IR_TABLE_SET = 258  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
+    IR_TABLE_SIZE = 259  # [a=dst hi=table] fp[dst] = number of elements of `table`.
+    IR_TABLE_GROW = 260  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
+    IR_TABLE_FILL = 261  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
+    IR_TABLE_COPY = 262  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
+    IR_TABLE_INIT = 263  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
+    IR_ELEM_DROP = 264  # [lo=elem] Drop element segment `elem` (its length becomes 0).
+    IR_UNREACHABLE = 265  # [-] Trap.
+    IR_BR = 266  # [lo=offset] pc += offset.
+    IR_BR_NEZ = 267  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
+    IR_BR_EQZ = 268  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
+    IR_BR_I64_NEZ = 269  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
+    IR_BR_I64_EQZ = 270  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
+    IR_BR_I32_EQ = 271  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
+    IR_BR_I32_EQ_IMM = 272  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
+    IR_BR_I32_NE = 273  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
+    IR_BR_I32_NE_IMM = 274  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_S = 275  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
+    IR_BR_I32_LT_S_IMM = 276  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_U = 277  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
+    IR_BR_I32_LT_U_IMM = 278  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_S = 279  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
+    IR_BR_I32_GT_S_IMM = 280  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_U = 281  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
+    IR_BR_I32_GT_U_IMM = 282  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_S = 283  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
+    IR_BR_I32_LE_S_IMM = 284  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_U = 285  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
+    IR_BR_I32_LE_U_IMM = 286  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_S = 287  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
+    IR_BR_I32_GE_S_IMM = 288  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_U = 289  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
+    IR_BR_I32_GE_U_IMM = 290  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
+    IR_BR_I64_EQ = 291  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
+    IR_BR_I64_EQ_IMM = 292  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
+    IR_BR_I64_NE = 293  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
+    IR_BR_I64_NE_IMM = 294  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_S = 295  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
+    IR_BR_I64_LT_S_IMM = 296  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_U = 297  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
+    IR_BR_I64_LT_U_IMM = 298  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_S = 299  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
+    IR_BR_I64_GT_S_IMM = 300  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_U = 301  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
+    IR_BR_I64_GT_U_IMM = 302  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_S = 303  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
+    IR_BR_I64_LE_S_IMM = 304  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_U = 305  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
+    IR_BR_I64_LE_U_IMM = 306  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_S = 307  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
+    IR_BR_I64_GE_S_IMM = 308  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_U = 309  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
+    IR_BR_I64_GE_U_IMM = 310  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
+    IR_BR_F32_EQ = 311  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_EQ_IMM = 312  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_NE = 313  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_NE_IMM = 314  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LT = 315  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LT_IMM = 316  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GT = 317  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GT_IMM = 318  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LE = 319  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LE_IMM = 320  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GE = 321  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GE_IMM = 322  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_EQ = 323  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_EQ_IMM = 324  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_NE = 325  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_NE_IMM = 326  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LT = 327  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LT_IMM = 328  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GT = 329  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GT_IMM = 330  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LE = 331  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LE_IMM = 332  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GE = 333  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GE_IMM = 334  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_LOOP = 335  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_NEZ_LOOP = 336  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_EQZ_LOOP = 337  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NEZ_LOOP = 338  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQZ_LOOP = 339  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_LOOP = 340  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_IMM_LOOP = 341  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_LOOP = 342  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_IMM_LOOP = 343  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_LOOP = 344  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_IMM_LOOP = 345  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_LOOP = 346  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_IMM_LOOP = 347  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_LOOP = 348  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_IMM_LOOP = 349  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_LOOP = 350  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_IMM_LOOP = 351  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_LOOP = 352  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_IMM_LOOP = 353  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_LOOP = 354  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_IMM_LOOP = 355  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_LOOP = 356  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_IMM_LOOP = 357  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_LOOP = 358  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_IMM_LOOP = 359  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_LOOP = 360  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_IMM_LOOP = 361  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_LOOP = 362  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_IMM_LOOP = 363  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_LOOP = 364  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_IMM_LOOP = 365  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_LOOP = 366  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_IMM_LOOP = 367  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_LOOP = 368  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_IMM_LOOP = 369  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_LOOP = 370  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_IMM_LOOP = 371  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_LOOP = 372  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_IMM_LOOP = 373  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_LOOP = 374  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_IMM_LOOP = 375  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_LOOP = 376  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_IMM_LOOP = 377  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_LOOP = 378  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_IMM_LOOP = 379  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_LOOP = 380  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_IMM_LOOP = 381  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_LOOP = 382  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_IMM_LOOP = 383  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_LOOP = 384  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_IMM_LOOP = 385  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_LOOP = 386  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_IMM_LOOP = 387  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_LOOP = 388  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_IMM_LOOP = 389  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_LOOP = 390  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_IMM_LOOP = 391  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_LOOP = 392  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_IMM_LOOP = 393  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_LOOP = 394  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_IMM_LOOP = 395  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_LOOP = 396  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_IMM_LOOP = 397  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_LOOP = 398  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_IMM_LOOP = 399  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_LOOP = 400  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_IMM_LOOP = 401  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_LOOP = 402  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_IMM_LOOP = 403  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_TABLE = 404  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
+    IR_ZERO_LOCALS = 405  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
+    IR_FUEL = 406  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
+    IR_CALL = 407  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
+    IR_CALL_INDIRECT = 408  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
+    IR_RET = 409  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 410  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 411  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 412  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 413  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 414  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 415  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 416  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 417  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 418  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 419  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 420  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 421  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 422  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 423  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 424  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 425  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 426  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 427  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 428  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 429  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 430  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 431  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 432  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 433  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 434  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 435  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 436  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 437  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 438  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 439  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 440  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 441  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 442  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 443  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 444  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 445  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 446  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 447  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 448  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 449  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 450  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 451  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 452  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 453  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 454  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 455  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 456  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 457  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 458  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 459  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 460  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 461  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 462  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 463  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 464  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 465  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 466  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 467  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 468  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 469  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 470  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 471  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 472  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 473  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 474  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 475  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 476  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 477  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 478  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 479  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 480  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 481  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 482  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 483  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 484  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 485  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 486  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 487  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 488  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 489  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 490  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 491  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 492  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 493  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 494  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 495  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 496  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 497  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 498  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 499  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 500  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 501  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 502  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 503  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 504  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 505  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 506  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 507  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 508  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 509  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 510  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 511  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 512  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 513  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 514  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 515  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 516  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 517  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 518  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 519  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 520  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 521  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 522  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 523  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 524  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 525  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 526  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 527  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 528  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 529  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 530  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 531  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 532  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 533  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 534  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 535  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 536  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 537  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 538  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 539  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 540  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 541  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 542  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 543  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 544  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 545  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 546  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 547  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 548  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 549  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 550  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 551  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 552  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 553  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 554  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 555  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 556  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 557  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 558  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 559  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 560  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 561  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 562  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 563  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 564  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 565  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 566  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 567  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 568  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 569  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 570  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 571  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 572  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 573  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 574  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 575  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 576  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 577  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 578  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 579  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 580  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 581  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 582  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 583  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 584  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 585  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 586  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 587  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 588  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 589  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 590  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 591  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 592  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 593  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 594  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 595  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 596  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 597  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 598  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 599  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 600  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 601  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 602  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 603  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 604  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 605  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 606  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 607  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 608  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 609  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 610  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 611  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 612  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 613  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 614  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 615  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 616  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 617  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 618  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 619  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 620  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 621  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 622  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 623  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 624  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 625  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 626  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 627  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 628  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 629  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 630  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 631  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 632  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 633  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 634  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 635  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 636  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 637  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 638  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 639  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 640  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 641  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 642  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 643  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 644  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 645  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 646  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 647  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 648  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 649  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 650  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 651  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 652  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 653  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 654  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 655  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 656  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 657  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 658  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 659  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 660  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 661  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 662  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 663  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 664  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 665  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 666  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 667  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_SELECT = 668  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 669  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 670  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 671  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[665] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 2, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[671] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 2, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

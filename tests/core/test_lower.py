@@ -386,6 +386,19 @@ def test_address_add_set_to_its_own_local_is_one_add() -> None:
     ]
 
 
+def test_float_product_feeding_add_or_sub_fuses() -> None:
+    sig = "(param f64 f64 f64) (result f64)"
+    assert dis("local.get 0 local.get 1 f64.mul local.get 2 f64.add", sig) == [
+        "f64_mul_add dst=3 x=0 y=1 z=2", "ret_slot src=3"]
+    assert dis("local.get 2 local.get 0 local.get 1 f64.mul f64.sub", sig) == [
+        "f64_sub_mul dst=3 x=0 y=1 z=2", "ret_slot src=3"]
+    assert dis("local.get 0 local.get 1 f64.mul local.get 2 f64.sub", sig) == [
+        "f64_mul_sub dst=3 x=0 y=1 z=2", "ret_slot src=3"]
+    # the product kept in a local stays a mul
+    assert dis("local.get 0 local.get 1 f64.mul local.tee 0 local.get 2 f64.add", sig) == [
+        "f64_mul dst=0 x=0 y=1", "f64_add dst=3 x=0 y=2", "ret_slot src=3"]
+
+
 def test_srcmap_points_at_the_wasm_instructions() -> None:
     wasm = wat2wasm("(module (func (param i32) (result i32) local.get 0 i32.const 0 i32.div_u))")
     (func,) = _core.compile_module(wasm).func_codes

@@ -166,6 +166,33 @@ def test_float_ops_with_constants(apis: tuple[Any, Any], t: str) -> None:
                 p.check(f"br_{op}", x, y)
 
 
+@pytest.mark.parametrize("t", ["f32", "f64"])
+def test_float_multiply_then_add_or_sub(apis: tuple[Any, Any], t: str) -> None:
+    """mul feeding add/sub fuses into one op (f64_mul_add, f64_sub_mul, f64_mul_sub) that
+    still rounds the product first: the inputs include ones where a fused multiply-add
+    would round differently, and NaN payloads/infinities/signed zeros."""
+    p = pair(apis, f"""(module
+      (func (export "mul_add") (param {t} {t} {t}) (result {t})
+        local.get 0 local.get 1 {t}.mul local.get 2 {t}.add)
+      (func (export "add_mul") (param {t} {t} {t}) (result {t})
+        local.get 2 local.get 0 local.get 1 {t}.mul {t}.add)
+      (func (export "mul_sub") (param {t} {t} {t}) (result {t})
+        local.get 0 local.get 1 {t}.mul local.get 2 {t}.sub)
+      (func (export "sub_mul") (param {t} {t} {t}) (result {t})
+        local.get 2 local.get 0 local.get 1 {t}.mul {t}.sub)
+      (func (export "chain") (param {t} {t} {t}) (result {t})
+        local.get 2 local.get 0 local.get 1 {t}.mul {t}.sub local.get 0 {t}.mul
+        local.get 1 {t}.add))""")
+    eps = 2.0**-12 if t == "f32" else 2.0**-27
+    vals = [0.0, -0.0, 1.0, -1.0, 1 + eps, 1 - eps, 3.0, float("inf"), float("-inf"),
+            float("nan"), 1e-300, -2.5]
+    for name in ("mul_add", "add_mul", "mul_sub", "sub_mul", "chain"):
+        for a in vals:
+            for b in (1 + eps, 1 - eps, -0.0, float("inf"), 2.0, float("nan")):
+                for c in (-1.0, 1.0, 0.0, -0.0, float("-inf"), float("nan")):
+                    p.check(name, a, b, c)
+
+
 # -- compare + branch fusion -------------------------------------------------------------
 
 
