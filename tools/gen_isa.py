@@ -145,20 +145,27 @@ def handler(o: isa.Op) -> list[str]:
             access = f"    {STORE_STMT[w]}"
         body += [f"    if ea + {w} > msize:", "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
                  access, nxt(2)]
-    elif o.kind in ("br", "cmp_br", "cmp_br_imm"):
-        if o.kind == "br":
+    elif o.kind in ("br", "cmp_br", "cmp_br_imm", "add_br"):
+        pre: list[str] = []
+        if o.kind == "add_br":  # the slot is written first: the condition reads it (y too)
+            k = o.extra.get("k", "pc[1].w.hi")
+            pre = [f"    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>{k})",
+                   "    fp[pc[1].s.a] = v"]
+            cond, size = o.extra["cond"], 3
+        elif o.kind == "br":
             cond, size = o.extra["cond"], 2
         elif o.kind == "cmp_br":
             cond, size = f"{h}(fp[pc[1].s.a], fp[pc[1].s.b])", 2
         else:
             cond, size = f"{h}(fp[pc[1].s.a], pc[2].u64)", 3
-        taken = [f"pc = pc + pc[1].w.{'hi' if cond else 'lo'}"]
+        where = "pc[2].w.lo" if o.kind == "add_br" else f"pc[1].w.{'hi' if cond else 'lo'}"
+        taken = [f"pc = pc + {where}"]
         if o.extra.get("back"):  # a loop back-edge: attend to Ctrl-C (wasmrt_attn.h)
             taken += ["if wasmrt_attn_pending(cx.attn_seen):",
                       "    return ATTEND(pc, fp, cx, mem, msize)"]
         taken.append("return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)")
         if cond:
-            body = [f"    if {cond}:", *("        " + t for t in taken), nxt(size)]
+            body = [*pre, f"    if {cond}:", *("        " + t for t in taken), nxt(size)]
         else:
             body = ["    " + t for t in taken]
     else:

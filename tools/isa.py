@@ -317,10 +317,27 @@ for t in ("f32", "f64"):
         op(f"br_{t}_{n}_imm", ("a=x hi=offset", "i64=imm"), f"{t} ->",
            f"if {t}.{n}(fp[x], imm): pc += offset (imm: the constant's bits).",
            (f"{t}.const + {t}.{n} + br_if",), kind="cmp_br_imm", helper=f"{t}_{n}")
+# Loop counters: `x = x + k` (an i32.add of a constant kept in a slot) right before the
+# conditional branch that tests it: one op that adds, writes the slot and branches.
+op("br_add_nez", ("a=dst b=x hi=imm", "lo=offset"), "i32 -> i32",
+   "fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.", ("i32.add + br_if",),
+   kind="add_br", extra={"cond": "v != 0"})
+op("br_add_eqz", ("a=dst b=x hi=imm", "lo=offset"), "i32 -> i32",
+   "fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.", ("i32.add + i32.eqz + br_if",),
+   kind="add_br", extra={"cond": "v == 0"})
+for n in INT_CMP:
+    op(f"br_add_i32_{n}_imm", ("a=dst b=x hi=imm", "lo=offset hi=c"), "i32 -> i32",
+       f"fp[dst] = u32(fp[x] + imm); if i32.{n}(fp[dst], c): pc += offset.",
+       (f"i32.add + i32.{n} + br_if",), kind="add_br", helper=f"i32_{n}",
+       extra={"cond": f"i32_{n}(v, <uint32_t>pc[2].w.hi)"})
+    op(f"br_add_i32_{n}", ("a=dst b=x c=y", "lo=offset hi=imm"), "i32 i32 -> i32",
+       f"fp[dst] = u32(fp[x] + imm); if i32.{n}(fp[dst], fp[y]): pc += offset (y read after "
+       "dst is written).", (f"i32.add + i32.{n} + br_if",), kind="add_br", helper=f"i32_{n}",
+       extra={"cond": f"i32_{n}(v, fp[pc[1].s.c])", "k": "pc[2].w.hi"})
 # Every branch above has a twin for loop back-edges (offset < 0, to a loop head) that also
 # checks for an attention request (Ctrl-C: wasmrt_attn, include/wasmrt_attn.h) when taken,
 # so any loop can be interrupted at the cost of a compare on its back-edge.
-for _o in [o for o in OPS if o.kind in ("br", "cmp_br", "cmp_br_imm")]:
+for _o in [o for o in OPS if o.kind in ("br", "cmp_br", "cmp_br_imm", "add_br")]:
     op(f"{_o.name}_loop", _o.cells, _o.effect,
        f"{_o.doc} A loop back-edge: checks for an attention request when taken.",
        tuple(f"{w} (to a loop)" for w in _o.wasm), ("interrupt (KeyboardInterrupt)",),

@@ -100,6 +100,8 @@ cdef uint8_t _ir_is64[IR_COUNT]
 cdef uint8_t _ir_immk[IR_COUNT]         # how the *_imm form holds its constant (IK_*)
 cdef uint16_t _ir_addr[IR_COUNT]        # load/store -> its *_add form (address x + imm)
 cdef uint16_t _ir_loop[IR_COUNT]        # branch -> its *_loop twin (back-edges check Ctrl-C)
+cdef uint16_t _ir_addbr[IR_COUNT]       # i32 conditional branch -> its br_add_* form
+cdef uint8_t _ir_addbr_reg[IR_COUNT]    # 1 if that branch compares two slots
 cdef uint16_t _ir_fmul[IR_COUNT]        # f32/f64 add/sub -> the mul of its type (fusion)
 cdef uint16_t _ir_fused[IR_COUNT][2]    # f32/f64 add/sub -> fused form: [product on top,
                                         #   product below] (mul_add/sub_mul, mul_add/mul_sub)
@@ -126,6 +128,8 @@ cdef void _lw_tables():
     memset(_ir_immk, 0, sizeof(_ir_immk))
     memset(_ir_addr, 0, sizeof(_ir_addr))
     memset(_ir_loop, 0, sizeof(_ir_loop))
+    memset(_ir_addbr, 0, sizeof(_ir_addbr))
+    memset(_ir_addbr_reg, 0, sizeof(_ir_addbr_reg))
     memset(_ir_fmul, 0, sizeof(_ir_fmul))
     memset(_ir_fused, 0, sizeof(_ir_fused))
     icmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
@@ -176,6 +180,9 @@ cdef void _lw_tables():
     for name, i in ir.items():
         if name + "_loop" in ir:
             _ir_loop[i] = ir[name + "_loop"]
+    for name in ["br_nez", "br_eqz"] + [f"br_i32_{n}{imm}" for n in icmp for imm in ("", "_imm")]:
+        _ir_addbr[ir[name]] = ir["br_add" + name[2:]]
+        _ir_addbr_reg[ir[name]] = name.startswith("br_i32") and not name.endswith("_imm")
     for t in ("f32", "f64"):
         for n, top, below in (("add", "mul_add", "mul_add"), ("sub", "sub_mul", "mul_sub")):
             _ir_fmul[ir[f"{t}_{n}"]] = ir[f"{t}_mul"]
@@ -309,6 +316,10 @@ cdef class Lowerer:
     cdef bint live                # the code being lowered is reachable
     cdef bint fuel                # emit fuel checks at entry and loop heads
     cdef bint const_cond          # _emit_cond: value of a constant condition
+    cdef int32_t br_cell          # _emit_cond: the cell holding the branch's offset,
+    cdef bint br_hi               # - in its .w.hi (else .w.lo)
+    cdef int32_t cur_pc           # pc of the last instruction emitted (-1: unknown)
+    cdef int32_t prev_pc          # pc of the one before it (-1: unknown)
     cdef int32_t last_dst         # pc of the last instruction if it wrote one value (a=dst)
     cdef int32_t last_cmp         # pc of the last instruction if it is a fusable compare
     cdef int32_t last_pc          # pc of the instruction _operands emitted
@@ -359,6 +370,8 @@ cdef class Lowerer:
         self.last_cmp = -1
         self.last_copy = -1
         self.label_pc = 0
+        self.cur_pc = -1
+        self.prev_pc = -1
         self.cur_off = 0
         self.nlocal_refs = 0
         self.local_floor = 0
@@ -446,6 +459,8 @@ cdef class Lowerer:
         memset(&self.code[pc], 0, ncells * sizeof(Cell))
         self.code[pc].u64 = op
         self.ncode += ncells
+        self.prev_pc = self.cur_pc
+        self.cur_pc = pc
         self.last_dst = -1
         self.last_cmp = -1
         self.last_copy = -1
@@ -462,6 +477,11 @@ cdef class Lowerer:
 
     cdef void _truncate(self, int32_t pc) noexcept:
         """Drop the instructions from `pc` on (the last one, replaced by a fused form)."""
+        if pc == self.cur_pc:
+            self.cur_pc = self.prev_pc
+        elif pc != <int32_t>self.ncode:
+            self.cur_pc = -1
+        self.prev_pc = -1
         self.ncode = pc
         while self.nsrc and <int32_t>self.srcmap[2 * (self.nsrc - 1)] >= pc:
             self.nsrc -= 1
@@ -898,9 +918,10 @@ cdef class Lowerer:
 
     cdef int32_t _emit_cond(self, bint when_true, uint32_t materialize, bint preserve) except -2:
         """Pop the i32 condition on top and emit a conditional branch taken when it is
-        true (`when_true`) or false, fusing a just-emitted compare or eqz.  Returns the pc
-        of the branch (its offset cell is pc + 1, ``.w.hi``) or -1 if the condition is a
-        constant (then ``self.const_cond`` tells whether it is true).  Before the branch,
+        true (`when_true`) or false, fusing a just-emitted compare or eqz (and an add
+        before it, ``_emit_br``).  Returns the pc of the branch (its offset goes in
+        ``self.br_cell``, see ``_set_offset``) or -1 if the condition is a constant (then
+        ``self.const_cond`` tells whether it is true).  Before the branch,
         the `materialize` entries below the condition are materialised, and with
         `preserve` every pending local too (both paths must agree on the providers)."""
         cdef uint32_t i = self.nvals - 1
@@ -926,27 +947,71 @@ cdef class Lowerer:
                     op = IR_BR_EQZ if when_true else IR_BR_NEZ
                 else:
                     op = IR_BR_I64_EQZ if when_true else IR_BR_I64_NEZ
-                pc = self._emit(op, 2)
-                self.code[pc + 1].s.a = self.cmp_x
-                return pc
+                return self._emit_br(op, self.cmp_x, 0, 0)
             if not when_true:
                 op = _ir_neg[op]
             if self.cmp_is_imm:
-                pc = self._emit(_ir_br_imm[op], 3)
-                self.code[pc + 1].s.a = self.cmp_x
-                self.code[pc + 2].i64 = self.cmp_imm
-            else:
-                pc = self._emit(_ir_br[op], 2)
-                self.code[pc + 1].s.a = self.cmp_x
-                self.code[pc + 1].s.b = self.cmp_y
-            return pc
+                return self._emit_br(_ir_br_imm[op], self.cmp_x, 0, self.cmp_imm)
+            if self._added(self.cmp_y) and not self._added(self.cmp_x):
+                # the slot just added to is the right operand: compare the other way round
+                return self._emit_br(_ir_br[_ir_swap[op]], self.cmp_y, self.cmp_x, 0)
+            return self._emit_br(_ir_br[op], self.cmp_x, self.cmp_y, 0)
         op = IR_BR_NEZ if when_true else IR_BR_EQZ
         cpc = self._slot(i)
         self._pop(1)
         self._prepare(materialize, preserve)
-        pc = self._emit(op, 2)
-        self.code[pc + 1].s.a = <uint32_t>cpc
+        return self._emit_br(op, <uint32_t>cpc, 0, 0)
+
+    cdef inline bint _added(self, uint32_t slot) noexcept:
+        """Whether the last instruction is ``i32_add_imm slot = ...`` (fusable with a
+        branch that tests `slot`: nothing can jump in between)."""
+        cdef int32_t pc = self.cur_pc
+        return pc >= 0 and pc >= self.label_pc and pc + 2 == <int32_t>self.ncode \
+            and self.code[pc].u64 == IR_I32_ADD_IMM and self.code[pc + 1].s.a == slot
+
+    cdef int32_t _emit_br(self, uint32_t op, uint32_t x, uint32_t y, int64_t imm) except -1:
+        """Emit conditional branch `op` (br_nez/eqz, br_<cmp>, br_<cmp>_imm) on slot x (and
+        slot y or immediate imm).  When the last instruction is the ``i32_add_imm`` that
+        computes x, the two become one ``br_add_*`` op.  Returns the branch's pc and sets
+        ``br_cell``/``br_hi`` to where its offset goes."""
+        cdef int32_t pc
+        cdef int32_t k
+        if _ir_addbr[op] and self._added(x):
+            pc = self.cur_pc
+            k = self.code[pc + 1].w.hi
+            self._reserve_code(1)
+            self.code[pc + 2].u64 = 0
+            self.ncode += 1
+            self.code[pc].u64 = _ir_addbr[op]
+            if _ir_addbr_reg[op]:                   # [a=dst b=x c=y] [lo=offset hi=k]
+                self.code[pc + 1].s.c = y
+                self.code[pc + 1].s.d = 0
+                self.code[pc + 2].w.hi = k
+            else:                                   # [a=dst b=x hi=k] [lo=offset hi=c]
+                self.code[pc + 2].w.hi = <int32_t>imm
+            self.last_dst = -1
+            self.last_cmp = -1
+            self.last_copy = -1
+            self.br_cell = pc + 2
+            self.br_hi = 0
+            return pc
+        pc = self._emit(op, ir_ncells(op, 0))
+        self.code[pc + 1].s.a = x
+        if ir_ncells(op, 0) == 3:
+            self.code[pc + 2].i64 = imm
+        else:
+            self.code[pc + 1].s.b = y
+        self.br_cell = pc + 1
+        self.br_hi = 1
         return pc
+
+    cdef void _set_offset(self, int32_t pc, int32_t cell, bint hi, int32_t target) noexcept:
+        """Point the branch at `pc`, whose offset is in `cell` (``.w.hi`` or ``.w.lo``),
+        at cell `target`."""
+        if hi:
+            self.code[cell].w.hi = target - pc
+        else:
+            self.code[cell].w.lo = target - pc
 
     cdef int _prepare(self, uint32_t n, bint preserve) except -1:
         """See ``_emit_cond``: materialise the top n entries, and pending locals."""
@@ -1337,7 +1402,7 @@ cdef class Lowerer:
                 self._emit(IR_FUEL, 1)
         elif ins.op == 0x04:
             if pc >= 0:
-                c.else_fix = self._add_fix(pc, pc + 1, 1, -1)
+                c.else_fix = self._add_fix(pc, self.br_cell, self.br_hi, -1)
             elif self.const_cond:
                 c.else_live = 0
             else:
@@ -1397,7 +1462,8 @@ cdef class Lowerer:
         branch around the copies."""
         cdef LwCtrl* L = &self.ctrls[self.nctrls - 1 - depth]
         cdef uint32_t n = self._arity(L)
-        cdef int32_t pc
+        cdef int32_t pc, cell
+        cdef bint hi
         if L.kind != FRAME_FUNC and not self._needs_copies(L, n, 1):
             pc = self._emit_cond(True, 0, 0)
             if pc == -1:
@@ -1407,9 +1473,9 @@ cdef class Lowerer:
                 return 0
             if L.kind == FRAME_LOOP:                    # a back-edge: the *_loop twin
                 self.code[pc].u64 = _ir_loop[self.code[pc].u64]
-                self.code[pc + 1].w.hi = L.head - pc
+                self._set_offset(pc, self.br_cell, self.br_hi, L.head)
             else:
-                L.fixups = self._add_fix(pc, pc + 1, 1, L.fixups)
+                L.fixups = self._add_fix(pc, self.br_cell, self.br_hi, L.fixups)
             return 0
         # Both paths must agree on the providers: materialise the values for a return.
         pc = self._emit_cond(False, n if L.kind == FRAME_FUNC else 0, 0)
@@ -1418,8 +1484,10 @@ cdef class Lowerer:
                 self._branch(depth)
                 self.live = 0
             return 0
+        cell = self.br_cell
+        hi = self.br_hi
         self._branch(depth)
-        self.code[pc + 1].w.hi = self.ncode - pc
+        self._set_offset(pc, cell, hi, self.ncode)
         self._bind()
         return 0
 

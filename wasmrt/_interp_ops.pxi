@@ -2183,6 +2183,226 @@ cdef int h_br_f64_ge_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
+cdef int h_br_add_nez(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if v != 0:
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_eqz(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if v == 0:
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_eq_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_eq(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_eq(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ne_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ne(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ne(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ne(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_s_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_u_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_s_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_u_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_s_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_u_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_s_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_u_imm(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written)."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_br_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """pc += offset. A loop back-edge: checks for an attention request when taken."""
     pc = pc + pc[1].w.lo
@@ -2871,6 +3091,270 @@ cdef int h_br_f64_ge_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* me
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
+cdef int h_br_add_nez_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if v != 0:
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_eqz_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if v == 0:
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_eq_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_eq(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_eq_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_eq(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ne_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ne(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ne_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ne(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_lt_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_lt_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_gt_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_gt_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_le_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_le_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_s_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_s(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_s_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_s(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_u_imm_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_u(v, <uint32_t>pc[2].w.hi):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_br_add_i32_ge_u_loop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken."""
+    cdef uint64_t v = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.hi)
+    fp[pc[1].s.a] = v
+    if i32_ge_u(v, fp[pc[1].s.c]):
+        pc = pc + pc[2].w.lo
+        if wasmrt_attn_pending(cx.attn_seen):
+            return ATTEND(pc, fp, cx, mem, msize)
+        return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 # hot:end
 
 
@@ -3211,6 +3695,28 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_BR_F64_LE_IMM] = <void*>h_br_f64_le_imm
     t[<int>IR_BR_F64_GE] = <void*>h_br_f64_ge
     t[<int>IR_BR_F64_GE_IMM] = <void*>h_br_f64_ge_imm
+    t[<int>IR_BR_ADD_NEZ] = <void*>h_br_add_nez
+    t[<int>IR_BR_ADD_EQZ] = <void*>h_br_add_eqz
+    t[<int>IR_BR_ADD_I32_EQ_IMM] = <void*>h_br_add_i32_eq_imm
+    t[<int>IR_BR_ADD_I32_EQ] = <void*>h_br_add_i32_eq
+    t[<int>IR_BR_ADD_I32_NE_IMM] = <void*>h_br_add_i32_ne_imm
+    t[<int>IR_BR_ADD_I32_NE] = <void*>h_br_add_i32_ne
+    t[<int>IR_BR_ADD_I32_LT_S_IMM] = <void*>h_br_add_i32_lt_s_imm
+    t[<int>IR_BR_ADD_I32_LT_S] = <void*>h_br_add_i32_lt_s
+    t[<int>IR_BR_ADD_I32_LT_U_IMM] = <void*>h_br_add_i32_lt_u_imm
+    t[<int>IR_BR_ADD_I32_LT_U] = <void*>h_br_add_i32_lt_u
+    t[<int>IR_BR_ADD_I32_GT_S_IMM] = <void*>h_br_add_i32_gt_s_imm
+    t[<int>IR_BR_ADD_I32_GT_S] = <void*>h_br_add_i32_gt_s
+    t[<int>IR_BR_ADD_I32_GT_U_IMM] = <void*>h_br_add_i32_gt_u_imm
+    t[<int>IR_BR_ADD_I32_GT_U] = <void*>h_br_add_i32_gt_u
+    t[<int>IR_BR_ADD_I32_LE_S_IMM] = <void*>h_br_add_i32_le_s_imm
+    t[<int>IR_BR_ADD_I32_LE_S] = <void*>h_br_add_i32_le_s
+    t[<int>IR_BR_ADD_I32_LE_U_IMM] = <void*>h_br_add_i32_le_u_imm
+    t[<int>IR_BR_ADD_I32_LE_U] = <void*>h_br_add_i32_le_u
+    t[<int>IR_BR_ADD_I32_GE_S_IMM] = <void*>h_br_add_i32_ge_s_imm
+    t[<int>IR_BR_ADD_I32_GE_S] = <void*>h_br_add_i32_ge_s
+    t[<int>IR_BR_ADD_I32_GE_U_IMM] = <void*>h_br_add_i32_ge_u_imm
+    t[<int>IR_BR_ADD_I32_GE_U] = <void*>h_br_add_i32_ge_u
     t[<int>IR_BR_LOOP] = <void*>h_br_loop
     t[<int>IR_BR_NEZ_LOOP] = <void*>h_br_nez_loop
     t[<int>IR_BR_EQZ_LOOP] = <void*>h_br_eqz_loop
@@ -3280,6 +3786,28 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_BR_F64_LE_IMM_LOOP] = <void*>h_br_f64_le_imm_loop
     t[<int>IR_BR_F64_GE_LOOP] = <void*>h_br_f64_ge_loop
     t[<int>IR_BR_F64_GE_IMM_LOOP] = <void*>h_br_f64_ge_imm_loop
+    t[<int>IR_BR_ADD_NEZ_LOOP] = <void*>h_br_add_nez_loop
+    t[<int>IR_BR_ADD_EQZ_LOOP] = <void*>h_br_add_eqz_loop
+    t[<int>IR_BR_ADD_I32_EQ_IMM_LOOP] = <void*>h_br_add_i32_eq_imm_loop
+    t[<int>IR_BR_ADD_I32_EQ_LOOP] = <void*>h_br_add_i32_eq_loop
+    t[<int>IR_BR_ADD_I32_NE_IMM_LOOP] = <void*>h_br_add_i32_ne_imm_loop
+    t[<int>IR_BR_ADD_I32_NE_LOOP] = <void*>h_br_add_i32_ne_loop
+    t[<int>IR_BR_ADD_I32_LT_S_IMM_LOOP] = <void*>h_br_add_i32_lt_s_imm_loop
+    t[<int>IR_BR_ADD_I32_LT_S_LOOP] = <void*>h_br_add_i32_lt_s_loop
+    t[<int>IR_BR_ADD_I32_LT_U_IMM_LOOP] = <void*>h_br_add_i32_lt_u_imm_loop
+    t[<int>IR_BR_ADD_I32_LT_U_LOOP] = <void*>h_br_add_i32_lt_u_loop
+    t[<int>IR_BR_ADD_I32_GT_S_IMM_LOOP] = <void*>h_br_add_i32_gt_s_imm_loop
+    t[<int>IR_BR_ADD_I32_GT_S_LOOP] = <void*>h_br_add_i32_gt_s_loop
+    t[<int>IR_BR_ADD_I32_GT_U_IMM_LOOP] = <void*>h_br_add_i32_gt_u_imm_loop
+    t[<int>IR_BR_ADD_I32_GT_U_LOOP] = <void*>h_br_add_i32_gt_u_loop
+    t[<int>IR_BR_ADD_I32_LE_S_IMM_LOOP] = <void*>h_br_add_i32_le_s_imm_loop
+    t[<int>IR_BR_ADD_I32_LE_S_LOOP] = <void*>h_br_add_i32_le_s_loop
+    t[<int>IR_BR_ADD_I32_LE_U_IMM_LOOP] = <void*>h_br_add_i32_le_u_imm_loop
+    t[<int>IR_BR_ADD_I32_LE_U_LOOP] = <void*>h_br_add_i32_le_u_loop
+    t[<int>IR_BR_ADD_I32_GE_S_IMM_LOOP] = <void*>h_br_add_i32_ge_s_imm_loop
+    t[<int>IR_BR_ADD_I32_GE_S_LOOP] = <void*>h_br_add_i32_ge_s_loop
+    t[<int>IR_BR_ADD_I32_GE_U_IMM_LOOP] = <void*>h_br_add_i32_ge_u_imm_loop
+    t[<int>IR_BR_ADD_I32_GE_U_LOOP] = <void*>h_br_add_i32_ge_u_loop
     t[<int>IR_BR_TABLE] = <void*>h_br_table
     t[<int>IR_ZERO_LOCALS] = <void*>h_zero_locals
     t[<int>IR_FUEL] = <void*>h_fuel

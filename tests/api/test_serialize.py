@@ -400,12 +400,15 @@ def test_checks_branch_targets(serialized: bytes) -> None:
                 checked.add(name)
             layout = _isa_names.LAYOUT[_isa_names.NAMES.index(name)]
             if name.startswith("br_") and name != "br_table" and "branch" not in checked:
-                field = next(
-                    item.split("=")[0] for item in layout[0].split() if item.endswith("=offset")
+                at, field = next(
+                    (j, item.split("=")[0])
+                    for j, spec in enumerate(layout)
+                    for item in spec.split()
+                    if item.endswith("=offset")
                 )
                 for offset in (1, -pc - 1, code.ncells - pc):  # an operand, before, past the end
-                    cell = with_offset(cells[pc + 1], field, offset)
-                    rejects(edit_code(serialized, k, pc + 1, cell), "branch target is not")
+                    cell = with_offset(cells[pc + 1 + at], field, offset)
+                    rejects(edit_code(serialized, k, pc + 1 + at, cell), "branch target is not")
                 checked.add("branch")
     assert checked == {"br_table", "branch"}
 

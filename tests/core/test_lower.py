@@ -156,8 +156,8 @@ def test_pending_local_is_materialised_before_a_block() -> None:
 def test_compare_fuses_with_br_if() -> None:
     assert dis("loop local.get 0 i32.const 1 i32.sub local.tee 0 local.get 1 i32.gt_s br_if 0 end"
                " local.get 0") == [
-        "i32_add_imm dst=0 x=0 imm=-1",
-        "br_i32_gt_s_loop x=0 y=1 offset=@0",  # a back-edge: the twin that checks Ctrl-C
+        # the decrement, the compare and the back-edge (the twin that checks Ctrl-C) in one
+        "br_add_i32_gt_s_loop dst=0 x=0 y=1 offset=@0 imm=-1",
         "ret_slot src=0",
     ]
 
@@ -285,8 +285,7 @@ def test_loop_params_live_in_their_slots() -> None:
       end"""
     assert dis(body, "(param i32) (result i32)") == [
         "copy dst=1 src=0",  # the loop's param slot
-        "i32_add_imm dst=0 x=1 imm=-1",
-        "br_eqz cond=0 offset=@10",
+        "br_add_eqz dst=0 x=1 imm=-1 offset=@9",
         "copy dst=1 src=0",  # br_if 0 carries local 0 into the param slot
         "br_loop offset=@2",
         "copy dst=1 src=0",  # the fall-through result
@@ -384,6 +383,26 @@ def test_address_add_set_to_its_own_local_is_one_add() -> None:
         "i32_add dst=2 x=0 y=3",
         "ret_slot src=2",
     ]
+
+
+def test_add_of_a_constant_fuses_with_the_branch_testing_it() -> None:
+    counter = "local.get 0 i32.const {k} i32.add local.tee 0 {test} br_if 0"
+    sig = "(param i32 i32)"
+    assert dis(f"loop {counter.format(k=-1, test='')} end", sig) == [
+        "br_add_nez_loop dst=0 x=0 imm=-1 offset=@0", "ret"]
+    assert dis(f"loop {counter.format(k=4, test='i32.const 64 i32.lt_u')} end", sig) == [
+        "br_add_i32_lt_u_imm_loop dst=0 x=0 imm=4 offset=@0 c=64", "ret"]
+    # the counter on the right of the compare: the compare is reversed
+    assert dis("loop local.get 1 local.get 0 i32.const 1 i32.add local.tee 0 i32.gt_u br_if 0"
+               " end", sig) == ["br_add_i32_lt_u_loop dst=0 x=0 y=1 offset=@0 imm=1", "ret"]
+    # a forward `if` tests the negated condition
+    assert dis("local.get 0 i32.const 1 i32.add local.tee 0 i32.const 9 i32.eq if nop end",
+               sig) == ["br_add_i32_ne_imm dst=0 x=0 imm=1 offset=@3 c=9", "ret"]
+    # a label between the add and the branch keeps them apart
+    assert dis("block local.get 1 br_if 0 local.get 0 i32.const 1 i32.add local.set 0 end"
+               " local.get 0 if nop end", sig) == [
+        "br_nez cond=1 offset=@4", "i32_add_imm dst=0 x=0 imm=1", "br_eqz cond=0 offset=@6",
+        "ret"]
 
 
 def test_float_product_feeding_add_or_sub_fuses() -> None:

@@ -196,6 +196,48 @@ def test_float_multiply_then_add_or_sub(apis: tuple[Any, Any], t: str) -> None:
 # -- compare + branch fusion -------------------------------------------------------------
 
 
+def test_counters_fused_with_their_branches(apis: tuple[Any, Any]) -> None:
+    """br_add_*: the add, the slot write and the branch in one op; counts wrap at 2**32,
+    the compared slot may be the one written, and the loop/forward forms agree."""
+    cmps = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
+    funcs = []
+    for c in cmps:
+        # counts iterations of x += k until the compare with the bound fails (at most 40)
+        funcs.append(f"""(func (export "imm_{c}") (param i32 i32) (result i32) (local i32)
+          (block $done (loop $l
+            (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+            (br_if $done (i32.eq (local.get 2) (i32.const 40)))
+            (br_if $l (i32.{c} (local.tee 0 (i32.add (local.get 0) (local.get 1)))
+                               (i32.const 7)))))
+          (i32.add (i32.mul (local.get 2) (i32.const 1000)) (local.get 0)))""")
+        funcs.append(f"""(func (export "reg_{c}") (param i32 i32 i32) (result i32) (local i32)
+          (block $done (loop $l
+            (local.set 3 (i32.add (local.get 3) (i32.const 1)))
+            (br_if $done (i32.eq (local.get 3) (i32.const 40)))
+            (br_if $l (i32.{c} (local.get 2) (local.tee 0 (i32.add (local.get 0)
+                                                                    (i32.const 3)))))))
+          (i32.add (i32.mul (local.get 3) (i32.const 1000)) (local.get 0)))""")
+        funcs.append(f"""(func (export "if_{c}") (param i32) (result i32)
+          (if (result i32) (i32.{c} (local.tee 0 (i32.add (local.get 0) (i32.const -5)))
+                                    (local.get 0))
+            (then (i32.const 1)) (else (i32.const 2))))""")
+    funcs.append("""(func (export "nez") (param i32) (result i32) (local i32)
+      (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const -1)))))
+      (local.get 1))""")
+    p = pair(apis, "(module " + "\n".join(funcs) + ")")
+    for c in cmps:
+        for x0, k in ((0, 1), (5, 2), (-3, 1), (2**31 - 2, 1), (-1, 1), (6, -1), (100, 7)):
+            p.check(f"imm_{c}", x0, k)
+        for x0, y in ((0, 10), (-9, 0), (2**31 - 4, 2**31 - 1), (-2, 1), (7, 7)):
+            p.check(f"reg_{c}", x0, 0, y)
+        for x0 in (0, 5, -2**31 + 2, 2**31 - 1):
+            p.check(f"if_{c}", x0)
+    for n in (1, 2, 17, 0):
+        p.check("nez", n)
+
+
+
 @pytest.mark.parametrize("t", ["i32", "i64"])
 def test_compare_fused_with_br_if_and_if(apis: tuple[Any, Any], t: str) -> None:
     funcs = []
