@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .compare import MICRO, environment, format_report, measure_micro, measure_program
+from .compare import MICRO, environment, format_report, measure_micro, measure_programs
 from .programs import bench_dir, load_programs
 from .runtimes import RUNTIMES, available_runtimes, get_runtime
 
@@ -14,8 +14,8 @@ _PREAMBLE = """# wasmrt benchmarks
 
 Produced by `python -m benchmarks compare --write BENCHMARKS.md` (see `benchmarks/__init__.py`).
 Programs and expected checksums: `../shared/bench` (`benchmarks.json`). Each cell is the best of
-{repeat} runs of `run(n)` on one instance, in seconds, after a `run(0)` warm-up; the ratio is that
-time over wasm3's (lower is better). `~` marks pywasm times extrapolated from `run(n_small)`.
+{repeat} runs of `run(n)` on one instance, in seconds, after a `run(0)` warm-up (the timed runs of a
+program alternate between the runtimes); the ratio is that time over wasm3's (lower is better). `~` marks pywasm times extrapolated from `run(n_small)`.
 Every checksum was checked. wasmtime compiles to native code (Cranelift); wasm3, wasmrt and
 pywasm interpret. The 2-core machine is shared, so single numbers vary by up to ~30%.
 
@@ -45,14 +45,14 @@ def _compare(args: argparse.Namespace) -> int:
         keep = set(args.programs.split(","))
         programs = [p for p in programs if p.name in keep]
     results, micro = [], []
-    for name in names:
-        runtime = get_runtime(name)
-        for prog in programs:
-            r = measure_program(runtime, prog, args.repeat)
+    runtimes = [get_runtime(name) for name in names]
+    for prog in programs:
+        for r in measure_programs(runtimes, prog, args.repeat):
             results.append(r)
             status = f"{r.seconds:.3f} s" if r.ok else f"FAIL {r.error}"
-            print(f"{name:9} {prog.name:12} {status}", file=sys.stderr, flush=True)
-        if not args.no_micro:
+            print(f"{r.runtime:9} {prog.name:12} {status}", file=sys.stderr, flush=True)
+    if not args.no_micro:
+        for name, runtime in zip(names, runtimes):
             for mname in MICRO:
                 m = measure_micro(runtime, mname)
                 micro.append(m)

@@ -2,8 +2,10 @@
 
 Each program is instantiated once per runtime, ``run(0)`` is called (checks the setup
 and warms lazy compilers), then ``run(n)`` is timed ``repeat`` times and the best time
-kept.  A slow runtime (pywasm) runs ``n_small`` instead and its time is extrapolated to
-``n`` linearly from ``run(0)`` and ``run(n_small)``.  Every result is compared with the
+kept.  The timed runs of one program alternate between the runtimes (round robin), so a
+busy moment of a shared machine slows them alike and the ratios stay fair.  A slow
+runtime (pywasm) runs ``n_small`` instead and its time is extrapolated to ``n`` linearly
+from ``run(0)`` and ``run(n_small)``.  Every result is compared with the
 checksum of ``benchmarks.json``; a wrong checksum or an error marks the cell as failed.
 """
 
@@ -30,6 +32,7 @@ __all__ = [
     "format_report",
     "measure_micro",
     "measure_program",
+    "measure_programs",
 ]
 
 BASELINE = "wasm3"
@@ -76,31 +79,49 @@ def _check(program: Program, n: int, got: int) -> None:
         raise AssertionError(f"run({n}) returned {to_i32(got)}, expected {expected}")
 
 
-def measure_program(runtime: Runtime, program: Program, repeat: int = 3) -> Result:
-    """Time ``program`` on ``runtime``; any error or wrong checksum is recorded, not raised."""
-    result = Result(runtime.name, program.name, program.n)
-    try:
-        result.load_seconds, inst = _timed(runtime.load, program.wasm())
-        t0, got = _timed(inst.call, "run", 0)
-        _check(program, 0, got)
-        if runtime.slow:
-            n = program.n_small
-            ts, got = _timed(inst.call, "run", n)
-            _check(program, n, got)
-            result.seconds = t0 + max(ts - t0, 0.0) * program.n / n
-            result.extrapolated = True
-        else:
-            n = program.n
-            best = math.inf
-            for _ in range(repeat):
-                t, got = _timed(inst.call, "run", n)
+def _error(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def measure_programs(runtimes: list[Runtime], program: Program, repeat: int = 3) -> list[Result]:
+    """Time ``program`` on each runtime, the timed runs interleaved round robin (a slow
+    runtime is extrapolated from one ``run(n_small)``); an error or a wrong checksum is
+    recorded in that runtime's result, not raised."""
+    results = [Result(rt.name, program.name, program.n) for rt in runtimes]
+    timed: list[tuple[Result, object]] = []  # fast runtimes: (result, instance)
+    for runtime, result in zip(runtimes, results):
+        try:
+            result.load_seconds, inst = _timed(runtime.load, program.wasm())
+            t0, got = _timed(inst.call, "run", 0)
+            _check(program, 0, got)
+            if runtime.slow:
+                n = program.n_small
+                ts, got = _timed(inst.call, "run", n)
                 _check(program, n, got)
-                best = min(best, t)
-            result.seconds = best
-        result.measured_n = n
-    except Exception as exc:  # noqa: BLE001 - a failing runtime must not stop the table
-        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    return result
+                result.seconds = t0 + max(ts - t0, 0.0) * program.n / n
+                result.extrapolated = True
+                result.measured_n = n
+            else:
+                result.measured_n = program.n
+                timed.append((result, inst))
+        except Exception as exc:  # noqa: BLE001 - a failing runtime must not stop the table
+            result.error = _error(exc)
+    for _ in range(repeat):
+        for result, inst in timed:
+            if result.error is not None:
+                continue
+            try:
+                t, got = _timed(inst.call, "run", program.n)  # type: ignore[attr-defined]
+                _check(program, program.n, got)
+                result.seconds = t if math.isnan(result.seconds) else min(result.seconds, t)
+            except Exception as exc:  # noqa: BLE001
+                result.error = _error(exc)
+    return results
+
+
+def measure_program(runtime: Runtime, program: Program, repeat: int = 3) -> Result:
+    """Time ``program`` on ``runtime`` alone (see ``measure_programs``)."""
+    return measure_programs([runtime], program, repeat)[0]
 
 
 def _micro_identity(runtime: Runtime, calls: int) -> float:
