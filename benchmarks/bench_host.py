@@ -27,11 +27,12 @@ MIB = 1 << 20
 _HOST: dict[tuple[str, str], HostFunc] = {("env", "h"): (("i32",), ("i32",), lambda x: x + 1)}
 
 
-def _read_memory(runtime: str, inst: Any) -> bytes:
-    """1 MiB out of the exported memory, through each runtime's own API."""
+def _read_memory(runtime: str, inst: Any) -> bytes | bytearray:
+    """A copy of 1 MiB of the exported memory, through each runtime's own API (one copy
+    each: ``Memory.read`` returns a new bytearray, pywasm3 gives a view to copy)."""
     if runtime == "wasm3":
         return bytes(inst._rt.get_memory(0)[0:MIB])
-    return bytes(inst._exports["memory"].read(inst._store, 0, MIB))
+    return inst._exports["memory"].read(inst._store, 0, MIB)
 
 
 class Case:
