@@ -136,6 +136,9 @@ def handler(o: isa.Op) -> list[str]:
         base = o.extra.get("base")
         ea = ("<uint32_t>(<uint32_t>fp[pc[1].s.{}] + <uint32_t>pc[1].w.hi)" if base else
               "<uint64_t><uint32_t>fp[pc[1].s.{}] + <uint32_t>pc[1].w.hi")
+        if o.extra.get("shl"):
+            ea = ("<uint32_t>((<uint32_t>fp[pc[1].s.{}] << (pc[2].w.lo & 31)) + "
+                  "<uint32_t>pc[1].w.hi)")
         w = int(o.extra["width"])
         if o.kind == "load":
             body = [f"    cdef uint64_t ea = {ea.format('b')}"]
@@ -144,7 +147,7 @@ def handler(o: isa.Op) -> list[str]:
             body = [f"    cdef uint64_t ea = {ea.format('a')}", "    cdef uint64_t v = fp[pc[1].s.b]"]
             access = f"    {STORE_STMT[w]}"
         body += [f"    if ea + {w} > msize:", "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
-                 access, nxt(2)]
+                 access, nxt(o.ncells)]
     elif o.kind in ("br", "cmp_br", "cmp_br_imm", "add_br"):
         pre: list[str] = []
         if o.kind == "add_br":  # the slot is written first: the condition reads it (y too)

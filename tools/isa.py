@@ -86,6 +86,9 @@ op("const32", ("a=dst hi=imm",), "-> i32",
    ("i32.const", "f32.const", "ref.null"))
 op("const64", ("a=dst", "i64=imm"), "-> i64",
    "fp[dst] = imm (i64.const, f64.const bits).", ("i64.const", "f64.const"))
+op("i32_add_shl", ("a=dst b=x c=y d=shift",), "i32 i32 -> i32",
+   "fp[dst] = u32(fp[x] + (fp[y] << shift)): an `i32.shl` by a constant feeding an `i32.add` "
+   "(an element address).", ("i32.shl + i32.add",))
 op("select", ("a=dst b=x c=y d=cond",), "t t i32 -> t",
    "fp[dst] = fp[x] if i32 fp[cond] != 0 else fp[y] (one slot; refs too).",
    ("select", "select t"))
@@ -226,6 +229,11 @@ for name, width, t in LOADS:
        f"fp[dst] = {wasm} from memory[u32(fp[x] + imm)], {width} byte(s).",
        (f"i32.add + {wasm} offset=0",), (TRAP_MEM,), kind="load",
        extra={"width": str(width), "base": name})
+    op(f"{name}_shl", ("a=dst b=x hi=imm", "lo=shift"), f"i32 -> {t}",
+       f"fp[dst] = {wasm} from memory[u32((fp[x] << shift) + imm)], {width} byte(s) (an "
+       f"array element: the index scaled by the `i32.shl` before it).",
+       (f"i32.shl + i32.add + {wasm} offset=0",), (TRAP_MEM,), kind="load",
+       extra={"width": str(width), "base": name, "shl": "1"})
 for name, width, t in STORES:
     wasm = name.replace("_", ".", 1)
     op(name, ("a=addr b=val hi=offset",), f"i32 {t} ->",

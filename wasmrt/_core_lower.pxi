@@ -99,6 +99,7 @@ cdef uint16_t _ir_neg[IR_COUNT]
 cdef uint8_t _ir_is64[IR_COUNT]
 cdef uint8_t _ir_immk[IR_COUNT]         # how the *_imm form holds its constant (IK_*)
 cdef uint16_t _ir_addr[IR_COUNT]        # load/store -> its *_add form (address x + imm)
+cdef uint16_t _ir_shl[IR_COUNT]         # load -> its *_shl form (address (x << s) + imm)
 cdef uint16_t _ir_loop[IR_COUNT]        # branch -> its *_loop twin (back-edges check Ctrl-C)
 cdef uint16_t _ir_addbr[IR_COUNT]       # i32 conditional branch -> its br_add_* form
 cdef uint8_t _ir_addbr_reg[IR_COUNT]    # 1 if that branch compares two slots
@@ -127,6 +128,7 @@ cdef void _lw_tables():
     memset(_ir_is64, 0, sizeof(_ir_is64))
     memset(_ir_immk, 0, sizeof(_ir_immk))
     memset(_ir_addr, 0, sizeof(_ir_addr))
+    memset(_ir_shl, 0, sizeof(_ir_shl))
     memset(_ir_loop, 0, sizeof(_ir_loop))
     memset(_ir_addbr, 0, sizeof(_ir_addbr))
     memset(_ir_addbr_reg, 0, sizeof(_ir_addbr_reg))
@@ -177,6 +179,8 @@ cdef void _lw_tables():
             _w2ir[code] = ir[name]
     for name in loads + stores:
         _ir_addr[ir[name]] = ir[name + "_add"]
+    for name in loads:
+        _ir_shl[ir[name]] = ir[name + "_shl"]
     for name, i in ir.items():
         if name + "_loop" in ir:
             _ir_loop[i] = ir[name + "_loop"]
@@ -464,7 +468,16 @@ cdef class Lowerer:
         self.last_dst = -1
         self.last_cmp = -1
         self.last_copy = -1
-        if self.nsrc == 0 or self.srcmap[2 * self.nsrc - 1] != self.cur_off:
+        self._map_src(pc)
+        return pc
+
+    cdef int _map_src(self, int32_t pc) except -1:
+        """Map the instruction at `pc` (the last one) to the wasm instruction being lowered
+        (``cur_off``), for trap backtraces; a fused instruction is re-mapped to the last
+        wasm instruction it does."""
+        if self.nsrc and <int32_t>self.srcmap[2 * (self.nsrc - 1)] == pc:
+            self.srcmap[2 * self.nsrc - 1] = self.cur_off
+        elif self.nsrc == 0 or self.srcmap[2 * self.nsrc - 1] != self.cur_off:
             if self.nsrc >= self.cap_src:
                 self.cap_src = self.cap_src * 2 if self.cap_src else 64
                 self.srcmap = <uint32_t*>realloc(self.srcmap, 2 * self.cap_src * sizeof(uint32_t))
@@ -473,7 +486,7 @@ cdef class Lowerer:
             self.srcmap[2 * self.nsrc] = pc
             self.srcmap[2 * self.nsrc + 1] = self.cur_off
             self.nsrc += 1
-        return pc
+        return 0
 
     cdef void _truncate(self, int32_t pc) noexcept:
         """Drop the instructions from `pc` on (the last one, replaced by a fused form)."""
@@ -755,10 +768,7 @@ cdef class Lowerer:
         start = self.ncode
         sx = self._slot(<uint32_t>(x - self.vals))
         sy = self._slot(<uint32_t>(y - self.vals))
-        pc = self._emit(op, 2)
-        self.code[pc + 1].s.a = home
-        self.code[pc + 1].s.b = sx
-        self.code[pc + 1].s.c = sy
+        pc = self._emit_binop(op, home, i, sx, sy)
         self._pop(2)
         self._push(LV_TEMP, 1)
         self.last_dst = pc
@@ -820,6 +830,39 @@ cdef class Lowerer:
         self.last_dst = pc
         return 1
 
+    cdef inline bint _shl_of(self, uint32_t i, uint32_t slot) noexcept:
+        """Whether `slot`, the value of entry i (a temp, or the base of its LV_ADDI), is
+        what the last instruction, an ``i32_shl_imm``, wrote (and so is used only here)."""
+        cdef LwVal* e = &self.vals[i]
+        cdef int32_t pc = self.cur_pc
+        return slot == e.home and (e.kind == LV_TEMP or e.kind == LV_ADDI) and pc >= 0 \
+            and pc >= self.label_pc and pc + 2 == <int32_t>self.ncode \
+            and self.code[pc].u64 == IR_I32_SHL_IMM and self.code[pc + 1].s.a == slot
+
+    cdef int32_t _emit_binop(self, uint32_t op, uint32_t dst, uint32_t i, uint32_t sx,
+                             uint32_t sy) except -1:
+        """Emit ``op dst = sx, sy`` for entries i, i+1 (before they are popped); an
+        ``i32.add`` of the shift the last instruction made becomes ``i32_add_shl``."""
+        cdef int32_t pc = self.cur_pc
+        cdef uint32_t other, src, k
+        if op == IR_I32_ADD and (self._shl_of(i + 1, sy) or self._shl_of(i, sx)):
+            other = sx if self._shl_of(i + 1, sy) else sy
+            src = self.code[pc + 1].s.b
+            k = <uint32_t>self.code[pc + 1].w.hi & 31
+            self.code[pc].u64 = IR_I32_ADD_SHL
+            self.code[pc + 1].s.a = dst
+            self.code[pc + 1].s.b = other
+            self.code[pc + 1].s.c = src
+            self.code[pc + 1].s.d = k
+            self.last_dst = pc
+            return pc
+        pc = self._emit(op, 2)
+        self.code[pc + 1].s.a = dst
+        self.code[pc + 1].s.b = sx
+        self.code[pc + 1].s.c = sy
+        self.last_dst = pc
+        return pc
+
     cdef int _add_reassoc(self, uint32_t op, uint32_t i) except -1:
         """``i32.add``/``sub`` of entries i, i+1 where one is an LV_ADDI: the constant moves
         out, (s + k) + y = (s + y) + k, so an access can still fold it (emits the add/sub
@@ -831,10 +874,8 @@ cdef class Lowerer:
         cdef uint32_t home = x.home
         cdef uint32_t sx = x.src if x.kind == LV_ADDI else self._slot(i)
         cdef uint32_t sy = y.src if y.kind == LV_ADDI else self._slot(i + 1)
-        cdef int32_t pc = self._emit(op, 2)
-        self.code[pc + 1].s.a = home
-        self.code[pc + 1].s.b = sx
-        self.code[pc + 1].s.c = sy
+        self._emit_binop(op, home, i, sx, sy)
+        self.last_dst = -1
         self._pop(2)
         x = self._push(LV_ADDI, 1)
         x.src = home
@@ -1208,6 +1249,20 @@ cdef class Lowerer:
     cdef int _load(self, uint32_t op, Instr* ins) except -1:
         cdef LwVal* e = &self.vals[self.nvals - 1]
         cdef int32_t pc
+        if e.kind == LV_ADDI and ins.mem_offset == 0 and self._shl_of(self.nvals - 1, e.src):
+            pc = self.cur_pc                            # address (y << s) + k: *_shl form
+            self._reserve_code(1)
+            self.ncode += 1
+            self.code[pc + 2].u64 = 0
+            self.code[pc + 2].w.lo = self.code[pc + 1].w.hi & 31
+            self.code[pc].u64 = _ir_shl[op]
+            self.code[pc + 1].s.a = e.home
+            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+            self._map_src(pc)
+            self._pop(1)
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+            return 0
         if e.kind == LV_ADDI and ins.mem_offset == 0:   # address x + k: the *_add form
             pc = self._emit(_ir_addr[op], 2)
             self.code[pc + 1].s.a = e.home

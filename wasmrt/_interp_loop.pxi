@@ -45,6 +45,12 @@ cdef int h_const64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
+cdef int h_i32_add_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = <uint32_t>(<uint32_t>fp[pc[1].s.b] + (<uint32_t>fp[pc[1].s.c] << pc[1].s.d))
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                   uint64_t msize) noexcept nogil:
     if <uint32_t>fp[pc[1].s.d] != 0:

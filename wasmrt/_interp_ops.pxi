@@ -1219,6 +1219,15 @@ cdef int h_i32_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u32(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_i64_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1235,6 +1244,15 @@ cdef int h_i64_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load from memory[u32((fp[x] << shift) + imm)], 8 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u64(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_f32_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -1255,6 +1273,15 @@ cdef int h_f32_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_f32_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.load from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u32(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_f64_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1271,6 +1298,15 @@ cdef int h_f64_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_f64_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.load from memory[u32((fp[x] << shift) + imm)], 8 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 8 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u64(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_i32_load8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -1291,6 +1327,15 @@ cdef int h_i32_load8_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_load8_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load8_s from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint32_t><int32_t><int8_t>mem[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_i32_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1307,6 +1352,15 @@ cdef int h_i32_load8_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32_load8_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load8_u from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_i32_load16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -1327,6 +1381,15 @@ cdef int h_i32_load16_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_load16_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load16_s from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint32_t><int32_t><int16_t>mem_ld_u16(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_i32_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1343,6 +1406,15 @@ cdef int h_i32_load16_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i32_load16_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load16_u from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u16(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_i64_load8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -1363,6 +1435,15 @@ cdef int h_i64_load8_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_load8_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load8_s from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int8_t>mem[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_i64_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1379,6 +1460,15 @@ cdef int h_i64_load8_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_load8_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load8_u from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 1 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_i64_load16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -1399,6 +1489,15 @@ cdef int h_i64_load16_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_load16_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load16_s from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int16_t>mem_ld_u16(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_i64_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1415,6 +1514,15 @@ cdef int h_i64_load16_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_load16_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load16_u from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 2 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u16(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_i64_load32_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -1435,6 +1543,15 @@ cdef int h_i64_load32_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i64_load32_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load32_s from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int32_t>mem_ld_u32(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_i64_load32_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
@@ -1451,6 +1568,15 @@ cdef int h_i64_load32_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_load32_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load32_u from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
+    cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
+    if ea + 4 > msize:
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    fp[pc[1].s.a] = mem_ld_u32(mem + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
 cdef int h_i32_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
@@ -3366,6 +3492,7 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_COPY_N] = <void*>h_copy_n
     t[<int>IR_CONST32] = <void*>h_const32
     t[<int>IR_CONST64] = <void*>h_const64
+    t[<int>IR_I32_ADD_SHL] = <void*>h_i32_add_shl
     t[<int>IR_SELECT] = <void*>h_select
     t[<int>IR_I32_EQZ] = <void*>h_i32_eqz
     t[<int>IR_I32_CLZ] = <void*>h_i32_clz
@@ -3563,32 +3690,46 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_I64_TRUNC_SAT_F64_U] = <void*>h_i64_trunc_sat_f64_u
     t[<int>IR_I32_LOAD] = <void*>h_i32_load
     t[<int>IR_I32_LOAD_ADD] = <void*>h_i32_load_add
+    t[<int>IR_I32_LOAD_SHL] = <void*>h_i32_load_shl
     t[<int>IR_I64_LOAD] = <void*>h_i64_load
     t[<int>IR_I64_LOAD_ADD] = <void*>h_i64_load_add
+    t[<int>IR_I64_LOAD_SHL] = <void*>h_i64_load_shl
     t[<int>IR_F32_LOAD] = <void*>h_f32_load
     t[<int>IR_F32_LOAD_ADD] = <void*>h_f32_load_add
+    t[<int>IR_F32_LOAD_SHL] = <void*>h_f32_load_shl
     t[<int>IR_F64_LOAD] = <void*>h_f64_load
     t[<int>IR_F64_LOAD_ADD] = <void*>h_f64_load_add
+    t[<int>IR_F64_LOAD_SHL] = <void*>h_f64_load_shl
     t[<int>IR_I32_LOAD8_S] = <void*>h_i32_load8_s
     t[<int>IR_I32_LOAD8_S_ADD] = <void*>h_i32_load8_s_add
+    t[<int>IR_I32_LOAD8_S_SHL] = <void*>h_i32_load8_s_shl
     t[<int>IR_I32_LOAD8_U] = <void*>h_i32_load8_u
     t[<int>IR_I32_LOAD8_U_ADD] = <void*>h_i32_load8_u_add
+    t[<int>IR_I32_LOAD8_U_SHL] = <void*>h_i32_load8_u_shl
     t[<int>IR_I32_LOAD16_S] = <void*>h_i32_load16_s
     t[<int>IR_I32_LOAD16_S_ADD] = <void*>h_i32_load16_s_add
+    t[<int>IR_I32_LOAD16_S_SHL] = <void*>h_i32_load16_s_shl
     t[<int>IR_I32_LOAD16_U] = <void*>h_i32_load16_u
     t[<int>IR_I32_LOAD16_U_ADD] = <void*>h_i32_load16_u_add
+    t[<int>IR_I32_LOAD16_U_SHL] = <void*>h_i32_load16_u_shl
     t[<int>IR_I64_LOAD8_S] = <void*>h_i64_load8_s
     t[<int>IR_I64_LOAD8_S_ADD] = <void*>h_i64_load8_s_add
+    t[<int>IR_I64_LOAD8_S_SHL] = <void*>h_i64_load8_s_shl
     t[<int>IR_I64_LOAD8_U] = <void*>h_i64_load8_u
     t[<int>IR_I64_LOAD8_U_ADD] = <void*>h_i64_load8_u_add
+    t[<int>IR_I64_LOAD8_U_SHL] = <void*>h_i64_load8_u_shl
     t[<int>IR_I64_LOAD16_S] = <void*>h_i64_load16_s
     t[<int>IR_I64_LOAD16_S_ADD] = <void*>h_i64_load16_s_add
+    t[<int>IR_I64_LOAD16_S_SHL] = <void*>h_i64_load16_s_shl
     t[<int>IR_I64_LOAD16_U] = <void*>h_i64_load16_u
     t[<int>IR_I64_LOAD16_U_ADD] = <void*>h_i64_load16_u_add
+    t[<int>IR_I64_LOAD16_U_SHL] = <void*>h_i64_load16_u_shl
     t[<int>IR_I64_LOAD32_S] = <void*>h_i64_load32_s
     t[<int>IR_I64_LOAD32_S_ADD] = <void*>h_i64_load32_s_add
+    t[<int>IR_I64_LOAD32_S_SHL] = <void*>h_i64_load32_s_shl
     t[<int>IR_I64_LOAD32_U] = <void*>h_i64_load32_u
     t[<int>IR_I64_LOAD32_U_ADD] = <void*>h_i64_load32_u_add
+    t[<int>IR_I64_LOAD32_U_SHL] = <void*>h_i64_load32_u_shl
     t[<int>IR_I32_STORE] = <void*>h_i32_store
     t[<int>IR_I32_STORE_ADD] = <void*>h_i32_store_add
     t[<int>IR_I64_STORE] = <void*>h_i64_store

@@ -11,720 +11,735 @@ cdef enum IrOp:
     IR_COPY_N = 3  # [a=dst b=src c=n] Move n slots fp[src..src+n) to fp[dst..dst+n) (memmove: overlap allowed).
     IR_CONST32 = 4  # [a=dst hi=imm] fp[dst] = imm zero-extended (i32.const, f32.const bits, ref.null as 0).
     IR_CONST64 = 5  # [a=dst | i64=imm] fp[dst] = imm (i64.const, f64.const bits).
-    IR_SELECT = 6  # [a=dst b=x c=y d=cond] fp[dst] = fp[x] if i32 fp[cond] != 0 else fp[y] (one slot; refs too).
-    IR_I32_EQZ = 7  # [a=dst b=x] fp[dst] = i32.eqz(fp[x]).
-    IR_I32_CLZ = 8  # [a=dst b=x] fp[dst] = i32.clz(fp[x]).
-    IR_I32_CTZ = 9  # [a=dst b=x] fp[dst] = i32.ctz(fp[x]).
-    IR_I32_POPCNT = 10  # [a=dst b=x] fp[dst] = i32.popcnt(fp[x]).
-    IR_I32_ADD = 11  # [a=dst b=x c=y] fp[dst] = i32.add(fp[x], fp[y]).
-    IR_I32_SUB = 12  # [a=dst b=x c=y] fp[dst] = i32.sub(fp[x], fp[y]).
-    IR_I32_MUL = 13  # [a=dst b=x c=y] fp[dst] = i32.mul(fp[x], fp[y]).
-    IR_I32_AND = 14  # [a=dst b=x c=y] fp[dst] = i32.and(fp[x], fp[y]).
-    IR_I32_OR = 15  # [a=dst b=x c=y] fp[dst] = i32.or(fp[x], fp[y]).
-    IR_I32_XOR = 16  # [a=dst b=x c=y] fp[dst] = i32.xor(fp[x], fp[y]).
-    IR_I32_SHL = 17  # [a=dst b=x c=y] fp[dst] = i32.shl(fp[x], fp[y]).
-    IR_I32_SHR_S = 18  # [a=dst b=x c=y] fp[dst] = i32.shr_s(fp[x], fp[y]).
-    IR_I32_SHR_U = 19  # [a=dst b=x c=y] fp[dst] = i32.shr_u(fp[x], fp[y]).
-    IR_I32_ROTL = 20  # [a=dst b=x c=y] fp[dst] = i32.rotl(fp[x], fp[y]).
-    IR_I32_ROTR = 21  # [a=dst b=x c=y] fp[dst] = i32.rotr(fp[x], fp[y]).
-    IR_I32_DIV_S = 22  # [a=dst b=x c=y] fp[dst] = i32.div_s(fp[x], fp[y]).
-    IR_I32_DIV_U = 23  # [a=dst b=x c=y] fp[dst] = i32.div_u(fp[x], fp[y]).
-    IR_I32_REM_S = 24  # [a=dst b=x c=y] fp[dst] = i32.rem_s(fp[x], fp[y]).
-    IR_I32_REM_U = 25  # [a=dst b=x c=y] fp[dst] = i32.rem_u(fp[x], fp[y]).
-    IR_I32_EQ = 26  # [a=dst b=x c=y] fp[dst] = i32.eq(fp[x], fp[y]) (0 or 1).
-    IR_I32_NE = 27  # [a=dst b=x c=y] fp[dst] = i32.ne(fp[x], fp[y]) (0 or 1).
-    IR_I32_LT_S = 28  # [a=dst b=x c=y] fp[dst] = i32.lt_s(fp[x], fp[y]) (0 or 1).
-    IR_I32_LT_U = 29  # [a=dst b=x c=y] fp[dst] = i32.lt_u(fp[x], fp[y]) (0 or 1).
-    IR_I32_GT_S = 30  # [a=dst b=x c=y] fp[dst] = i32.gt_s(fp[x], fp[y]) (0 or 1).
-    IR_I32_GT_U = 31  # [a=dst b=x c=y] fp[dst] = i32.gt_u(fp[x], fp[y]) (0 or 1).
-    IR_I32_LE_S = 32  # [a=dst b=x c=y] fp[dst] = i32.le_s(fp[x], fp[y]) (0 or 1).
-    IR_I32_LE_U = 33  # [a=dst b=x c=y] fp[dst] = i32.le_u(fp[x], fp[y]) (0 or 1).
-    IR_I32_GE_S = 34  # [a=dst b=x c=y] fp[dst] = i32.ge_s(fp[x], fp[y]) (0 or 1).
-    IR_I32_GE_U = 35  # [a=dst b=x c=y] fp[dst] = i32.ge_u(fp[x], fp[y]) (0 or 1).
-    IR_I32_ADD_IMM = 36  # [a=dst b=x hi=imm] fp[dst] = i32.add(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.add` when k fits in int32).
-    IR_I32_SUB_IMM = 37  # [a=dst b=x hi=imm] fp[dst] = i32.sub(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.sub` when k fits in int32).
-    IR_I32_MUL_IMM = 38  # [a=dst b=x hi=imm] fp[dst] = i32.mul(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.mul` when k fits in int32).
-    IR_I32_AND_IMM = 39  # [a=dst b=x hi=imm] fp[dst] = i32.and(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.and` when k fits in int32).
-    IR_I32_OR_IMM = 40  # [a=dst b=x hi=imm] fp[dst] = i32.or(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.or` when k fits in int32).
-    IR_I32_XOR_IMM = 41  # [a=dst b=x hi=imm] fp[dst] = i32.xor(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.xor` when k fits in int32).
-    IR_I32_SHL_IMM = 42  # [a=dst b=x hi=imm] fp[dst] = i32.shl(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.shl` when k fits in int32).
-    IR_I32_SHR_S_IMM = 43  # [a=dst b=x hi=imm] fp[dst] = i32.shr_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.shr_s` when k fits in int32).
-    IR_I32_SHR_U_IMM = 44  # [a=dst b=x hi=imm] fp[dst] = i32.shr_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.shr_u` when k fits in int32).
-    IR_I32_ROTL_IMM = 45  # [a=dst b=x hi=imm] fp[dst] = i32.rotl(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.rotl` when k fits in int32).
-    IR_I32_ROTR_IMM = 46  # [a=dst b=x hi=imm] fp[dst] = i32.rotr(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.rotr` when k fits in int32).
-    IR_I32_EQ_IMM = 47  # [a=dst b=x hi=imm] fp[dst] = i32.eq(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.eq` when k fits in int32).
-    IR_I32_NE_IMM = 48  # [a=dst b=x hi=imm] fp[dst] = i32.ne(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.ne` when k fits in int32).
-    IR_I32_LT_S_IMM = 49  # [a=dst b=x hi=imm] fp[dst] = i32.lt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.lt_s` when k fits in int32).
-    IR_I32_LT_U_IMM = 50  # [a=dst b=x hi=imm] fp[dst] = i32.lt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.lt_u` when k fits in int32).
-    IR_I32_GT_S_IMM = 51  # [a=dst b=x hi=imm] fp[dst] = i32.gt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.gt_s` when k fits in int32).
-    IR_I32_GT_U_IMM = 52  # [a=dst b=x hi=imm] fp[dst] = i32.gt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.gt_u` when k fits in int32).
-    IR_I32_LE_S_IMM = 53  # [a=dst b=x hi=imm] fp[dst] = i32.le_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.le_s` when k fits in int32).
-    IR_I32_LE_U_IMM = 54  # [a=dst b=x hi=imm] fp[dst] = i32.le_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.le_u` when k fits in int32).
-    IR_I32_GE_S_IMM = 55  # [a=dst b=x hi=imm] fp[dst] = i32.ge_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.ge_s` when k fits in int32).
-    IR_I32_GE_U_IMM = 56  # [a=dst b=x hi=imm] fp[dst] = i32.ge_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.ge_u` when k fits in int32).
-    IR_I64_EQZ = 57  # [a=dst b=x] fp[dst] = i64.eqz(fp[x]).
-    IR_I64_CLZ = 58  # [a=dst b=x] fp[dst] = i64.clz(fp[x]).
-    IR_I64_CTZ = 59  # [a=dst b=x] fp[dst] = i64.ctz(fp[x]).
-    IR_I64_POPCNT = 60  # [a=dst b=x] fp[dst] = i64.popcnt(fp[x]).
-    IR_I64_ADD = 61  # [a=dst b=x c=y] fp[dst] = i64.add(fp[x], fp[y]).
-    IR_I64_SUB = 62  # [a=dst b=x c=y] fp[dst] = i64.sub(fp[x], fp[y]).
-    IR_I64_MUL = 63  # [a=dst b=x c=y] fp[dst] = i64.mul(fp[x], fp[y]).
-    IR_I64_AND = 64  # [a=dst b=x c=y] fp[dst] = i64.and(fp[x], fp[y]).
-    IR_I64_OR = 65  # [a=dst b=x c=y] fp[dst] = i64.or(fp[x], fp[y]).
-    IR_I64_XOR = 66  # [a=dst b=x c=y] fp[dst] = i64.xor(fp[x], fp[y]).
-    IR_I64_SHL = 67  # [a=dst b=x c=y] fp[dst] = i64.shl(fp[x], fp[y]).
-    IR_I64_SHR_S = 68  # [a=dst b=x c=y] fp[dst] = i64.shr_s(fp[x], fp[y]).
-    IR_I64_SHR_U = 69  # [a=dst b=x c=y] fp[dst] = i64.shr_u(fp[x], fp[y]).
-    IR_I64_ROTL = 70  # [a=dst b=x c=y] fp[dst] = i64.rotl(fp[x], fp[y]).
-    IR_I64_ROTR = 71  # [a=dst b=x c=y] fp[dst] = i64.rotr(fp[x], fp[y]).
-    IR_I64_DIV_S = 72  # [a=dst b=x c=y] fp[dst] = i64.div_s(fp[x], fp[y]).
-    IR_I64_DIV_U = 73  # [a=dst b=x c=y] fp[dst] = i64.div_u(fp[x], fp[y]).
-    IR_I64_REM_S = 74  # [a=dst b=x c=y] fp[dst] = i64.rem_s(fp[x], fp[y]).
-    IR_I64_REM_U = 75  # [a=dst b=x c=y] fp[dst] = i64.rem_u(fp[x], fp[y]).
-    IR_I64_EQ = 76  # [a=dst b=x c=y] fp[dst] = i64.eq(fp[x], fp[y]) (0 or 1).
-    IR_I64_NE = 77  # [a=dst b=x c=y] fp[dst] = i64.ne(fp[x], fp[y]) (0 or 1).
-    IR_I64_LT_S = 78  # [a=dst b=x c=y] fp[dst] = i64.lt_s(fp[x], fp[y]) (0 or 1).
-    IR_I64_LT_U = 79  # [a=dst b=x c=y] fp[dst] = i64.lt_u(fp[x], fp[y]) (0 or 1).
-    IR_I64_GT_S = 80  # [a=dst b=x c=y] fp[dst] = i64.gt_s(fp[x], fp[y]) (0 or 1).
-    IR_I64_GT_U = 81  # [a=dst b=x c=y] fp[dst] = i64.gt_u(fp[x], fp[y]) (0 or 1).
-    IR_I64_LE_S = 82  # [a=dst b=x c=y] fp[dst] = i64.le_s(fp[x], fp[y]) (0 or 1).
-    IR_I64_LE_U = 83  # [a=dst b=x c=y] fp[dst] = i64.le_u(fp[x], fp[y]) (0 or 1).
-    IR_I64_GE_S = 84  # [a=dst b=x c=y] fp[dst] = i64.ge_s(fp[x], fp[y]) (0 or 1).
-    IR_I64_GE_U = 85  # [a=dst b=x c=y] fp[dst] = i64.ge_u(fp[x], fp[y]) (0 or 1).
-    IR_I64_ADD_IMM = 86  # [a=dst b=x hi=imm] fp[dst] = i64.add(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.add` when k fits in int32).
-    IR_I64_SUB_IMM = 87  # [a=dst b=x hi=imm] fp[dst] = i64.sub(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.sub` when k fits in int32).
-    IR_I64_MUL_IMM = 88  # [a=dst b=x hi=imm] fp[dst] = i64.mul(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.mul` when k fits in int32).
-    IR_I64_AND_IMM = 89  # [a=dst b=x hi=imm] fp[dst] = i64.and(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.and` when k fits in int32).
-    IR_I64_OR_IMM = 90  # [a=dst b=x hi=imm] fp[dst] = i64.or(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.or` when k fits in int32).
-    IR_I64_XOR_IMM = 91  # [a=dst b=x hi=imm] fp[dst] = i64.xor(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.xor` when k fits in int32).
-    IR_I64_SHL_IMM = 92  # [a=dst b=x hi=imm] fp[dst] = i64.shl(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.shl` when k fits in int32).
-    IR_I64_SHR_S_IMM = 93  # [a=dst b=x hi=imm] fp[dst] = i64.shr_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.shr_s` when k fits in int32).
-    IR_I64_SHR_U_IMM = 94  # [a=dst b=x hi=imm] fp[dst] = i64.shr_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.shr_u` when k fits in int32).
-    IR_I64_ROTL_IMM = 95  # [a=dst b=x hi=imm] fp[dst] = i64.rotl(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.rotl` when k fits in int32).
-    IR_I64_ROTR_IMM = 96  # [a=dst b=x hi=imm] fp[dst] = i64.rotr(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.rotr` when k fits in int32).
-    IR_I64_EQ_IMM = 97  # [a=dst b=x hi=imm] fp[dst] = i64.eq(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.eq` when k fits in int32).
-    IR_I64_NE_IMM = 98  # [a=dst b=x hi=imm] fp[dst] = i64.ne(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.ne` when k fits in int32).
-    IR_I64_LT_S_IMM = 99  # [a=dst b=x hi=imm] fp[dst] = i64.lt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.lt_s` when k fits in int32).
-    IR_I64_LT_U_IMM = 100  # [a=dst b=x hi=imm] fp[dst] = i64.lt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.lt_u` when k fits in int32).
-    IR_I64_GT_S_IMM = 101  # [a=dst b=x hi=imm] fp[dst] = i64.gt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.gt_s` when k fits in int32).
-    IR_I64_GT_U_IMM = 102  # [a=dst b=x hi=imm] fp[dst] = i64.gt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.gt_u` when k fits in int32).
-    IR_I64_LE_S_IMM = 103  # [a=dst b=x hi=imm] fp[dst] = i64.le_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.le_s` when k fits in int32).
-    IR_I64_LE_U_IMM = 104  # [a=dst b=x hi=imm] fp[dst] = i64.le_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.le_u` when k fits in int32).
-    IR_I64_GE_S_IMM = 105  # [a=dst b=x hi=imm] fp[dst] = i64.ge_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.ge_s` when k fits in int32).
-    IR_I64_GE_U_IMM = 106  # [a=dst b=x hi=imm] fp[dst] = i64.ge_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.ge_u` when k fits in int32).
-    IR_F32_ABS = 107  # [a=dst b=x] fp[dst] = f32.abs(fp[x]).
-    IR_F32_NEG = 108  # [a=dst b=x] fp[dst] = f32.neg(fp[x]).
-    IR_F32_CEIL = 109  # [a=dst b=x] fp[dst] = f32.ceil(fp[x]).
-    IR_F32_FLOOR = 110  # [a=dst b=x] fp[dst] = f32.floor(fp[x]).
-    IR_F32_TRUNC = 111  # [a=dst b=x] fp[dst] = f32.trunc(fp[x]).
-    IR_F32_NEAREST = 112  # [a=dst b=x] fp[dst] = f32.nearest(fp[x]).
-    IR_F32_SQRT = 113  # [a=dst b=x] fp[dst] = f32.sqrt(fp[x]).
-    IR_F32_ADD = 114  # [a=dst b=x c=y] fp[dst] = f32.add(fp[x], fp[y]).
-    IR_F32_SUB = 115  # [a=dst b=x c=y] fp[dst] = f32.sub(fp[x], fp[y]).
-    IR_F32_MUL = 116  # [a=dst b=x c=y] fp[dst] = f32.mul(fp[x], fp[y]).
-    IR_F32_DIV = 117  # [a=dst b=x c=y] fp[dst] = f32.div(fp[x], fp[y]).
-    IR_F32_MIN = 118  # [a=dst b=x c=y] fp[dst] = f32.min(fp[x], fp[y]).
-    IR_F32_MAX = 119  # [a=dst b=x c=y] fp[dst] = f32.max(fp[x], fp[y]).
-    IR_F32_COPYSIGN = 120  # [a=dst b=x c=y] fp[dst] = f32.copysign(fp[x], fp[y]).
-    IR_F32_EQ = 121  # [a=dst b=x c=y] fp[dst] = f32.eq(fp[x], fp[y]) (0 or 1).
-    IR_F32_NE = 122  # [a=dst b=x c=y] fp[dst] = f32.ne(fp[x], fp[y]) (0 or 1).
-    IR_F32_LT = 123  # [a=dst b=x c=y] fp[dst] = f32.lt(fp[x], fp[y]) (0 or 1).
-    IR_F32_GT = 124  # [a=dst b=x c=y] fp[dst] = f32.gt(fp[x], fp[y]) (0 or 1).
-    IR_F32_LE = 125  # [a=dst b=x c=y] fp[dst] = f32.le(fp[x], fp[y]) (0 or 1).
-    IR_F32_GE = 126  # [a=dst b=x c=y] fp[dst] = f32.ge(fp[x], fp[y]) (0 or 1).
-    IR_F32_ADD_IMM = 127  # [a=dst b=x hi=imm] fp[dst] = f32.add(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.add`).
-    IR_F32_SUB_IMM = 128  # [a=dst b=x hi=imm] fp[dst] = f32.sub(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.sub`).
-    IR_F32_MUL_IMM = 129  # [a=dst b=x hi=imm] fp[dst] = f32.mul(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.mul`).
-    IR_F32_DIV_IMM = 130  # [a=dst b=x hi=imm] fp[dst] = f32.div(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.div`).
-    IR_F32_MIN_IMM = 131  # [a=dst b=x hi=imm] fp[dst] = f32.min(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.min`).
-    IR_F32_MAX_IMM = 132  # [a=dst b=x hi=imm] fp[dst] = f32.max(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.max`).
-    IR_F32_COPYSIGN_IMM = 133  # [a=dst b=x hi=imm] fp[dst] = f32.copysign(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.copysign`).
-    IR_F64_ABS = 134  # [a=dst b=x] fp[dst] = f64.abs(fp[x]).
-    IR_F64_NEG = 135  # [a=dst b=x] fp[dst] = f64.neg(fp[x]).
-    IR_F64_CEIL = 136  # [a=dst b=x] fp[dst] = f64.ceil(fp[x]).
-    IR_F64_FLOOR = 137  # [a=dst b=x] fp[dst] = f64.floor(fp[x]).
-    IR_F64_TRUNC = 138  # [a=dst b=x] fp[dst] = f64.trunc(fp[x]).
-    IR_F64_NEAREST = 139  # [a=dst b=x] fp[dst] = f64.nearest(fp[x]).
-    IR_F64_SQRT = 140  # [a=dst b=x] fp[dst] = f64.sqrt(fp[x]).
-    IR_F64_ADD = 141  # [a=dst b=x c=y] fp[dst] = f64.add(fp[x], fp[y]).
-    IR_F64_SUB = 142  # [a=dst b=x c=y] fp[dst] = f64.sub(fp[x], fp[y]).
-    IR_F64_MUL = 143  # [a=dst b=x c=y] fp[dst] = f64.mul(fp[x], fp[y]).
-    IR_F64_DIV = 144  # [a=dst b=x c=y] fp[dst] = f64.div(fp[x], fp[y]).
-    IR_F64_MIN = 145  # [a=dst b=x c=y] fp[dst] = f64.min(fp[x], fp[y]).
-    IR_F64_MAX = 146  # [a=dst b=x c=y] fp[dst] = f64.max(fp[x], fp[y]).
-    IR_F64_COPYSIGN = 147  # [a=dst b=x c=y] fp[dst] = f64.copysign(fp[x], fp[y]).
-    IR_F64_EQ = 148  # [a=dst b=x c=y] fp[dst] = f64.eq(fp[x], fp[y]) (0 or 1).
-    IR_F64_NE = 149  # [a=dst b=x c=y] fp[dst] = f64.ne(fp[x], fp[y]) (0 or 1).
-    IR_F64_LT = 150  # [a=dst b=x c=y] fp[dst] = f64.lt(fp[x], fp[y]) (0 or 1).
-    IR_F64_GT = 151  # [a=dst b=x c=y] fp[dst] = f64.gt(fp[x], fp[y]) (0 or 1).
-    IR_F64_LE = 152  # [a=dst b=x c=y] fp[dst] = f64.le(fp[x], fp[y]) (0 or 1).
-    IR_F64_GE = 153  # [a=dst b=x c=y] fp[dst] = f64.ge(fp[x], fp[y]) (0 or 1).
-    IR_F64_ADD_IMM = 154  # [a=dst b=x | i64=imm] fp[dst] = f64.add(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.add`).
-    IR_F64_SUB_IMM = 155  # [a=dst b=x | i64=imm] fp[dst] = f64.sub(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.sub`).
-    IR_F64_MUL_IMM = 156  # [a=dst b=x | i64=imm] fp[dst] = f64.mul(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.mul`).
-    IR_F64_DIV_IMM = 157  # [a=dst b=x | i64=imm] fp[dst] = f64.div(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.div`).
-    IR_F64_MIN_IMM = 158  # [a=dst b=x | i64=imm] fp[dst] = f64.min(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.min`).
-    IR_F64_MAX_IMM = 159  # [a=dst b=x | i64=imm] fp[dst] = f64.max(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.max`).
-    IR_F64_COPYSIGN_IMM = 160  # [a=dst b=x | i64=imm] fp[dst] = f64.copysign(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.copysign`).
-    IR_F32_MUL_ADD = 161  # [a=dst b=x c=y d=z] fp[dst] = x * y + z, the product rounded to f32 first.
-    IR_F32_MUL_SUB = 162  # [a=dst b=x c=y d=z] fp[dst] = x * y - z, the product rounded to f32 first.
-    IR_F32_SUB_MUL = 163  # [a=dst b=x c=y d=z] fp[dst] = z - x * y, the product rounded to f32 first.
-    IR_F64_MUL_ADD = 164  # [a=dst b=x c=y d=z] fp[dst] = x * y + z, the product rounded to f64 first.
-    IR_F64_MUL_SUB = 165  # [a=dst b=x c=y d=z] fp[dst] = x * y - z, the product rounded to f64 first.
-    IR_F64_SUB_MUL = 166  # [a=dst b=x c=y d=z] fp[dst] = z - x * y, the product rounded to f64 first.
-    IR_I32_WRAP_I64 = 167  # [a=dst b=x] fp[dst] = i32.wrap_i64(fp[x]).
-    IR_I32_TRUNC_F32_S = 168  # [a=dst b=x] fp[dst] = i32.trunc_f32_s(fp[x]).
-    IR_I32_TRUNC_F32_U = 169  # [a=dst b=x] fp[dst] = i32.trunc_f32_u(fp[x]).
-    IR_I32_TRUNC_F64_S = 170  # [a=dst b=x] fp[dst] = i32.trunc_f64_s(fp[x]).
-    IR_I32_TRUNC_F64_U = 171  # [a=dst b=x] fp[dst] = i32.trunc_f64_u(fp[x]).
-    IR_I64_EXTEND_I32_S = 172  # [a=dst b=x] fp[dst] = i64.extend_i32_s(fp[x]).
-    IR_I64_EXTEND_I32_U = 173  # [a=dst b=x] fp[dst] = i64.extend_i32_u(fp[x]).
-    IR_I64_TRUNC_F32_S = 174  # [a=dst b=x] fp[dst] = i64.trunc_f32_s(fp[x]).
-    IR_I64_TRUNC_F32_U = 175  # [a=dst b=x] fp[dst] = i64.trunc_f32_u(fp[x]).
-    IR_I64_TRUNC_F64_S = 176  # [a=dst b=x] fp[dst] = i64.trunc_f64_s(fp[x]).
-    IR_I64_TRUNC_F64_U = 177  # [a=dst b=x] fp[dst] = i64.trunc_f64_u(fp[x]).
-    IR_F32_CONVERT_I32_S = 178  # [a=dst b=x] fp[dst] = f32.convert_i32_s(fp[x]).
-    IR_F32_CONVERT_I32_U = 179  # [a=dst b=x] fp[dst] = f32.convert_i32_u(fp[x]).
-    IR_F32_CONVERT_I64_S = 180  # [a=dst b=x] fp[dst] = f32.convert_i64_s(fp[x]).
-    IR_F32_CONVERT_I64_U = 181  # [a=dst b=x] fp[dst] = f32.convert_i64_u(fp[x]).
-    IR_F32_DEMOTE_F64 = 182  # [a=dst b=x] fp[dst] = f32.demote_f64(fp[x]).
-    IR_F64_CONVERT_I32_S = 183  # [a=dst b=x] fp[dst] = f64.convert_i32_s(fp[x]).
-    IR_F64_CONVERT_I32_U = 184  # [a=dst b=x] fp[dst] = f64.convert_i32_u(fp[x]).
-    IR_F64_CONVERT_I64_S = 185  # [a=dst b=x] fp[dst] = f64.convert_i64_s(fp[x]).
-    IR_F64_CONVERT_I64_U = 186  # [a=dst b=x] fp[dst] = f64.convert_i64_u(fp[x]).
-    IR_F64_PROMOTE_F32 = 187  # [a=dst b=x] fp[dst] = f64.promote_f32(fp[x]).
-    IR_I32_EXTEND8_S = 188  # [a=dst b=x] fp[dst] = i32.extend8_s(fp[x]).
-    IR_I32_EXTEND16_S = 189  # [a=dst b=x] fp[dst] = i32.extend16_s(fp[x]).
-    IR_I64_EXTEND8_S = 190  # [a=dst b=x] fp[dst] = i64.extend8_s(fp[x]).
-    IR_I64_EXTEND16_S = 191  # [a=dst b=x] fp[dst] = i64.extend16_s(fp[x]).
-    IR_I64_EXTEND32_S = 192  # [a=dst b=x] fp[dst] = i64.extend32_s(fp[x]).
-    IR_I32_TRUNC_SAT_F32_S = 193  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_s(fp[x]).
-    IR_I32_TRUNC_SAT_F32_U = 194  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_u(fp[x]).
-    IR_I32_TRUNC_SAT_F64_S = 195  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_s(fp[x]).
-    IR_I32_TRUNC_SAT_F64_U = 196  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_u(fp[x]).
-    IR_I64_TRUNC_SAT_F32_S = 197  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_s(fp[x]).
-    IR_I64_TRUNC_SAT_F32_U = 198  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_u(fp[x]).
-    IR_I64_TRUNC_SAT_F64_S = 199  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_s(fp[x]).
-    IR_I64_TRUNC_SAT_F64_U = 200  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_u(fp[x]).
-    IR_I32_LOAD = 201  # [a=dst b=addr hi=offset] fp[dst] = i32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I32_LOAD_ADD = 202  # [a=dst b=x hi=imm] fp[dst] = i32.load from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_I64_LOAD = 203  # [a=dst b=addr hi=offset] fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
-    IR_I64_LOAD_ADD = 204  # [a=dst b=x hi=imm] fp[dst] = i64.load from memory[u32(fp[x] + imm)], 8 byte(s).
-    IR_F32_LOAD = 205  # [a=dst b=addr hi=offset] fp[dst] = f32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_F32_LOAD_ADD = 206  # [a=dst b=x hi=imm] fp[dst] = f32.load from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_F64_LOAD = 207  # [a=dst b=addr hi=offset] fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
-    IR_F64_LOAD_ADD = 208  # [a=dst b=x hi=imm] fp[dst] = f64.load from memory[u32(fp[x] + imm)], 8 byte(s).
-    IR_I32_LOAD8_S = 209  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I32_LOAD8_S_ADD = 210  # [a=dst b=x hi=imm] fp[dst] = i32.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I32_LOAD8_U = 211  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I32_LOAD8_U_ADD = 212  # [a=dst b=x hi=imm] fp[dst] = i32.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I32_LOAD16_S = 213  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I32_LOAD16_S_ADD = 214  # [a=dst b=x hi=imm] fp[dst] = i32.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I32_LOAD16_U = 215  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I32_LOAD16_U_ADD = 216  # [a=dst b=x hi=imm] fp[dst] = i32.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I64_LOAD8_S = 217  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I64_LOAD8_S_ADD = 218  # [a=dst b=x hi=imm] fp[dst] = i64.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I64_LOAD8_U = 219  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
-    IR_I64_LOAD8_U_ADD = 220  # [a=dst b=x hi=imm] fp[dst] = i64.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
-    IR_I64_LOAD16_S = 221  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I64_LOAD16_S_ADD = 222  # [a=dst b=x hi=imm] fp[dst] = i64.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I64_LOAD16_U = 223  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
-    IR_I64_LOAD16_U_ADD = 224  # [a=dst b=x hi=imm] fp[dst] = i64.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
-    IR_I64_LOAD32_S = 225  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_s from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I64_LOAD32_S_ADD = 226  # [a=dst b=x hi=imm] fp[dst] = i64.load32_s from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_I64_LOAD32_U = 227  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s).
-    IR_I64_LOAD32_U_ADD = 228  # [a=dst b=x hi=imm] fp[dst] = i64.load32_u from memory[u32(fp[x] + imm)], 4 byte(s).
-    IR_I32_STORE = 229  # [a=addr b=val hi=offset] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE_ADD = 230  # [a=x b=val hi=imm] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE = 231  # [a=addr b=val hi=offset] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE_ADD = 232  # [a=x b=val hi=imm] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_F32_STORE = 233  # [a=addr b=val hi=offset] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_F32_STORE_ADD = 234  # [a=x b=val hi=imm] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_F64_STORE = 235  # [a=addr b=val hi=offset] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_F64_STORE_ADD = 236  # [a=x b=val hi=imm] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I32_STORE8 = 237  # [a=addr b=val hi=offset] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE8_ADD = 238  # [a=x b=val hi=imm] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I32_STORE16 = 239  # [a=addr b=val hi=offset] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I32_STORE16_ADD = 240  # [a=x b=val hi=imm] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE8 = 241  # [a=addr b=val hi=offset] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE8_ADD = 242  # [a=x b=val hi=imm] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE16 = 243  # [a=addr b=val hi=offset] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE16_ADD = 244  # [a=x b=val hi=imm] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_I64_STORE32 = 245  # [a=addr b=val hi=offset] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
-    IR_I64_STORE32_ADD = 246  # [a=x b=val hi=imm] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
-    IR_MEMORY_SIZE = 247  # [a=dst] fp[dst] = current memory size in pages.
-    IR_MEMORY_GROW = 248  # [a=dst b=delta] fp[dst] = old size in pages after growing by fp[delta] pages, or -1 (never traps).
-    IR_MEMORY_FILL = 249  # [a=dst b=val c=n] Fill memory[fp[dst] .. +fp[n]) with the byte fp[val].
-    IR_MEMORY_COPY = 250  # [a=dst b=src c=n] Copy memory[fp[src] .. +fp[n]) to memory[fp[dst] ..] (overlap allowed).
-    IR_MEMORY_INIT = 251  # [a=dst b=src c=n | lo=data] Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory[fp[dst] ..].
-    IR_DATA_DROP = 252  # [lo=data] Drop data segment `data` (its length becomes 0).
-    IR_GLOBAL_GET = 253  # [a=dst hi=global] fp[dst] = value cell of global `global`.
-    IR_GLOBAL_SET = 254  # [a=src hi=global] value cell of global `global` = fp[src].
-    IR_REF_IS_NULL = 255  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
-    IR_REF_FUNC = 256  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
-    IR_TABLE_GET = 257  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
-    IR_TABLE_SET = 258  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
-    IR_TABLE_SIZE = 259  # [a=dst hi=table] fp[dst] = number of elements of `table`.
-    IR_TABLE_GROW = 260  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
-    IR_TABLE_FILL = 261  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
-    IR_TABLE_COPY = 262  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
-    IR_TABLE_INIT = 263  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
-    IR_ELEM_DROP = 264  # [lo=elem] Drop element segment `elem` (its length becomes 0).
-    IR_UNREACHABLE = 265  # [-] Trap.
-    IR_BR = 266  # [lo=offset] pc += offset.
-    IR_BR_NEZ = 267  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
-    IR_BR_EQZ = 268  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
-    IR_BR_I64_NEZ = 269  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
-    IR_BR_I64_EQZ = 270  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
-    IR_BR_I32_EQ = 271  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
-    IR_BR_I32_EQ_IMM = 272  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
-    IR_BR_I32_NE = 273  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
-    IR_BR_I32_NE_IMM = 274  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_S = 275  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
-    IR_BR_I32_LT_S_IMM = 276  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_U = 277  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
-    IR_BR_I32_LT_U_IMM = 278  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_S = 279  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
-    IR_BR_I32_GT_S_IMM = 280  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_U = 281  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
-    IR_BR_I32_GT_U_IMM = 282  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_S = 283  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
-    IR_BR_I32_LE_S_IMM = 284  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_U = 285  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
-    IR_BR_I32_LE_U_IMM = 286  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_S = 287  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
-    IR_BR_I32_GE_S_IMM = 288  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_U = 289  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
-    IR_BR_I32_GE_U_IMM = 290  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
-    IR_BR_I64_EQ = 291  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
-    IR_BR_I64_EQ_IMM = 292  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
-    IR_BR_I64_NE = 293  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
-    IR_BR_I64_NE_IMM = 294  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_S = 295  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
-    IR_BR_I64_LT_S_IMM = 296  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_U = 297  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
-    IR_BR_I64_LT_U_IMM = 298  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_S = 299  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
-    IR_BR_I64_GT_S_IMM = 300  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_U = 301  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
-    IR_BR_I64_GT_U_IMM = 302  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_S = 303  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
-    IR_BR_I64_LE_S_IMM = 304  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_U = 305  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
-    IR_BR_I64_LE_U_IMM = 306  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_S = 307  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
-    IR_BR_I64_GE_S_IMM = 308  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_U = 309  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
-    IR_BR_I64_GE_U_IMM = 310  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
-    IR_BR_F32_EQ = 311  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_EQ_IMM = 312  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_NE = 313  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_NE_IMM = 314  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LT = 315  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LT_IMM = 316  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GT = 317  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GT_IMM = 318  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LE = 319  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LE_IMM = 320  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GE = 321  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GE_IMM = 322  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_EQ = 323  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_EQ_IMM = 324  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_NE = 325  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_NE_IMM = 326  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LT = 327  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LT_IMM = 328  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GT = 329  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GT_IMM = 330  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LE = 331  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LE_IMM = 332  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GE = 333  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GE_IMM = 334  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_ADD_NEZ = 335  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
-    IR_BR_ADD_EQZ = 336  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
-    IR_BR_ADD_I32_EQ_IMM = 337  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_EQ = 338  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_NE_IMM = 339  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_NE = 340  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_S_IMM = 341  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_S = 342  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_U_IMM = 343  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_U = 344  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_S_IMM = 345  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_S = 346  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_U_IMM = 347  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_U = 348  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_S_IMM = 349  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_S = 350  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_U_IMM = 351  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_U = 352  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_S_IMM = 353  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_S = 354  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_U_IMM = 355  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_U = 356  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_LOOP = 357  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_NEZ_LOOP = 358  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_EQZ_LOOP = 359  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NEZ_LOOP = 360  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQZ_LOOP = 361  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_LOOP = 362  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_IMM_LOOP = 363  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_LOOP = 364  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_IMM_LOOP = 365  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_LOOP = 366  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_IMM_LOOP = 367  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_LOOP = 368  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_IMM_LOOP = 369  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_LOOP = 370  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_IMM_LOOP = 371  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_LOOP = 372  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_IMM_LOOP = 373  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_LOOP = 374  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_IMM_LOOP = 375  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_LOOP = 376  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_IMM_LOOP = 377  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_LOOP = 378  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_IMM_LOOP = 379  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_LOOP = 380  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_IMM_LOOP = 381  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_LOOP = 382  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_IMM_LOOP = 383  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_LOOP = 384  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_IMM_LOOP = 385  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_LOOP = 386  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_IMM_LOOP = 387  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_LOOP = 388  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_IMM_LOOP = 389  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_LOOP = 390  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_IMM_LOOP = 391  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_LOOP = 392  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_IMM_LOOP = 393  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_LOOP = 394  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_IMM_LOOP = 395  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_LOOP = 396  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_IMM_LOOP = 397  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_LOOP = 398  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_IMM_LOOP = 399  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_LOOP = 400  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_IMM_LOOP = 401  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_LOOP = 402  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_IMM_LOOP = 403  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_LOOP = 404  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_IMM_LOOP = 405  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_LOOP = 406  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_IMM_LOOP = 407  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_LOOP = 408  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_IMM_LOOP = 409  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_LOOP = 410  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_IMM_LOOP = 411  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_LOOP = 412  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_IMM_LOOP = 413  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_LOOP = 414  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_IMM_LOOP = 415  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_LOOP = 416  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_IMM_LOOP = 417  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_LOOP = 418  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_IMM_LOOP = 419  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_LOOP = 420  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_IMM_LOOP = 421  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_LOOP = 422  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_IMM_LOOP = 423  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_LOOP = 424  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_IMM_LOOP = 425  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_NEZ_LOOP = 426  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_EQZ_LOOP = 427  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_IMM_LOOP = 428  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_LOOP = 429  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_IMM_LOOP = 430  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_LOOP = 431  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_IMM_LOOP = 432  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_LOOP = 433  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_IMM_LOOP = 434  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_LOOP = 435  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_IMM_LOOP = 436  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_LOOP = 437  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_IMM_LOOP = 438  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_LOOP = 439  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_IMM_LOOP = 440  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_LOOP = 441  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_IMM_LOOP = 442  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_LOOP = 443  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_IMM_LOOP = 444  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_LOOP = 445  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_IMM_LOOP = 446  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_LOOP = 447  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_TABLE = 448  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
-    IR_ZERO_LOCALS = 449  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
-    IR_FUEL = 450  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
-    IR_CALL = 451  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
-    IR_CALL_INDIRECT = 452  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RET = 453  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 454  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 455  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 456  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 457  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 458  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 459  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 460  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 461  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 462  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 463  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 464  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 465  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 466  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 467  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 468  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 469  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 470  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 471  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 472  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 473  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 474  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 475  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 476  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 477  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 478  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 479  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 480  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 481  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 482  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 483  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 484  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 485  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 486  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 487  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 488  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 489  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 490  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 491  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 492  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 493  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 494  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 495  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 496  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 497  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 498  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 499  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 500  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 501  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 502  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 503  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 504  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 505  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 506  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 507  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 508  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 509  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 510  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 511  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 512  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 513  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 514  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 515  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 516  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 517  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 518  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 519  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 520  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 521  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 522  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 523  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 524  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 525  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 526  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 527  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 528  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 529  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 530  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 531  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 532  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 533  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 534  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 535  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 536  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 537  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 538  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 539  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 540  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 541  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 542  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 543  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 544  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 545  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 546  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 547  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 548  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 549  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 550  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 551  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 552  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 553  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 554  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 555  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 556  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 557  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 558  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 559  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 560  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 561  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 562  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 563  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 564  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 565  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 566  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 567  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 568  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 569  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 570  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 571  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 572  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 573  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 574  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 575  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 576  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 577  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 578  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 579  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 580  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 581  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 582  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 583  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 584  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 585  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 586  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 587  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 588  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 589  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 590  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 591  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 592  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 593  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 594  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 595  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 596  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 597  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 598  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 599  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 600  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 601  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 602  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 603  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 604  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 605  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 606  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 607  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 608  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 609  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 610  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 611  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 612  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 613  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 614  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 615  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 616  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 617  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 618  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 619  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 620  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 621  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 622  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 623  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 624  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 625  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 626  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 627  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 628  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 629  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 630  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 631  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 632  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 633  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 634  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 635  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 636  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 637  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 638  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 639  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 640  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 641  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 642  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 643  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 644  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 645  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 646  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 647  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 648  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 649  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 650  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 651  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 652  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 653  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 654  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 655  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 656  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 657  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 658  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 659  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 660  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 661  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 662  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 663  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 664  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 665  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 666  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 667  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 668  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 669  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 670  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 671  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 672  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 673  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 674  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 675  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 676  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 677  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 678  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 679  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 680  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 681  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 682  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 683  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 684  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 685  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 686  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 687  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 688  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 689  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 690  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 691  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 692  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 693  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 694  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 695  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 696  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 697  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 698  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 699  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 700  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 701  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 702  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 703  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 704  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 705  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 706  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 707  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 708  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 709  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 710  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 711  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_SELECT = 712  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 713  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 714  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 715  # number of ops
+    IR_I32_ADD_SHL = 6  # [a=dst b=x c=y d=shift] fp[dst] = u32(fp[x] + (fp[y] << shift)): an `i32.shl` by a constant feeding an `i32.add` (an element address).
+    IR_SELECT = 7  # [a=dst b=x c=y d=cond] fp[dst] = fp[x] if i32 fp[cond] != 0 else fp[y] (one slot; refs too).
+    IR_I32_EQZ = 8  # [a=dst b=x] fp[dst] = i32.eqz(fp[x]).
+    IR_I32_CLZ = 9  # [a=dst b=x] fp[dst] = i32.clz(fp[x]).
+    IR_I32_CTZ = 10  # [a=dst b=x] fp[dst] = i32.ctz(fp[x]).
+    IR_I32_POPCNT = 11  # [a=dst b=x] fp[dst] = i32.popcnt(fp[x]).
+    IR_I32_ADD = 12  # [a=dst b=x c=y] fp[dst] = i32.add(fp[x], fp[y]).
+    IR_I32_SUB = 13  # [a=dst b=x c=y] fp[dst] = i32.sub(fp[x], fp[y]).
+    IR_I32_MUL = 14  # [a=dst b=x c=y] fp[dst] = i32.mul(fp[x], fp[y]).
+    IR_I32_AND = 15  # [a=dst b=x c=y] fp[dst] = i32.and(fp[x], fp[y]).
+    IR_I32_OR = 16  # [a=dst b=x c=y] fp[dst] = i32.or(fp[x], fp[y]).
+    IR_I32_XOR = 17  # [a=dst b=x c=y] fp[dst] = i32.xor(fp[x], fp[y]).
+    IR_I32_SHL = 18  # [a=dst b=x c=y] fp[dst] = i32.shl(fp[x], fp[y]).
+    IR_I32_SHR_S = 19  # [a=dst b=x c=y] fp[dst] = i32.shr_s(fp[x], fp[y]).
+    IR_I32_SHR_U = 20  # [a=dst b=x c=y] fp[dst] = i32.shr_u(fp[x], fp[y]).
+    IR_I32_ROTL = 21  # [a=dst b=x c=y] fp[dst] = i32.rotl(fp[x], fp[y]).
+    IR_I32_ROTR = 22  # [a=dst b=x c=y] fp[dst] = i32.rotr(fp[x], fp[y]).
+    IR_I32_DIV_S = 23  # [a=dst b=x c=y] fp[dst] = i32.div_s(fp[x], fp[y]).
+    IR_I32_DIV_U = 24  # [a=dst b=x c=y] fp[dst] = i32.div_u(fp[x], fp[y]).
+    IR_I32_REM_S = 25  # [a=dst b=x c=y] fp[dst] = i32.rem_s(fp[x], fp[y]).
+    IR_I32_REM_U = 26  # [a=dst b=x c=y] fp[dst] = i32.rem_u(fp[x], fp[y]).
+    IR_I32_EQ = 27  # [a=dst b=x c=y] fp[dst] = i32.eq(fp[x], fp[y]) (0 or 1).
+    IR_I32_NE = 28  # [a=dst b=x c=y] fp[dst] = i32.ne(fp[x], fp[y]) (0 or 1).
+    IR_I32_LT_S = 29  # [a=dst b=x c=y] fp[dst] = i32.lt_s(fp[x], fp[y]) (0 or 1).
+    IR_I32_LT_U = 30  # [a=dst b=x c=y] fp[dst] = i32.lt_u(fp[x], fp[y]) (0 or 1).
+    IR_I32_GT_S = 31  # [a=dst b=x c=y] fp[dst] = i32.gt_s(fp[x], fp[y]) (0 or 1).
+    IR_I32_GT_U = 32  # [a=dst b=x c=y] fp[dst] = i32.gt_u(fp[x], fp[y]) (0 or 1).
+    IR_I32_LE_S = 33  # [a=dst b=x c=y] fp[dst] = i32.le_s(fp[x], fp[y]) (0 or 1).
+    IR_I32_LE_U = 34  # [a=dst b=x c=y] fp[dst] = i32.le_u(fp[x], fp[y]) (0 or 1).
+    IR_I32_GE_S = 35  # [a=dst b=x c=y] fp[dst] = i32.ge_s(fp[x], fp[y]) (0 or 1).
+    IR_I32_GE_U = 36  # [a=dst b=x c=y] fp[dst] = i32.ge_u(fp[x], fp[y]) (0 or 1).
+    IR_I32_ADD_IMM = 37  # [a=dst b=x hi=imm] fp[dst] = i32.add(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.add` when k fits in int32).
+    IR_I32_SUB_IMM = 38  # [a=dst b=x hi=imm] fp[dst] = i32.sub(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.sub` when k fits in int32).
+    IR_I32_MUL_IMM = 39  # [a=dst b=x hi=imm] fp[dst] = i32.mul(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.mul` when k fits in int32).
+    IR_I32_AND_IMM = 40  # [a=dst b=x hi=imm] fp[dst] = i32.and(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.and` when k fits in int32).
+    IR_I32_OR_IMM = 41  # [a=dst b=x hi=imm] fp[dst] = i32.or(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.or` when k fits in int32).
+    IR_I32_XOR_IMM = 42  # [a=dst b=x hi=imm] fp[dst] = i32.xor(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.xor` when k fits in int32).
+    IR_I32_SHL_IMM = 43  # [a=dst b=x hi=imm] fp[dst] = i32.shl(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.shl` when k fits in int32).
+    IR_I32_SHR_S_IMM = 44  # [a=dst b=x hi=imm] fp[dst] = i32.shr_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.shr_s` when k fits in int32).
+    IR_I32_SHR_U_IMM = 45  # [a=dst b=x hi=imm] fp[dst] = i32.shr_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.shr_u` when k fits in int32).
+    IR_I32_ROTL_IMM = 46  # [a=dst b=x hi=imm] fp[dst] = i32.rotl(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.rotl` when k fits in int32).
+    IR_I32_ROTR_IMM = 47  # [a=dst b=x hi=imm] fp[dst] = i32.rotr(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.rotr` when k fits in int32).
+    IR_I32_EQ_IMM = 48  # [a=dst b=x hi=imm] fp[dst] = i32.eq(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.eq` when k fits in int32).
+    IR_I32_NE_IMM = 49  # [a=dst b=x hi=imm] fp[dst] = i32.ne(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.ne` when k fits in int32).
+    IR_I32_LT_S_IMM = 50  # [a=dst b=x hi=imm] fp[dst] = i32.lt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.lt_s` when k fits in int32).
+    IR_I32_LT_U_IMM = 51  # [a=dst b=x hi=imm] fp[dst] = i32.lt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.lt_u` when k fits in int32).
+    IR_I32_GT_S_IMM = 52  # [a=dst b=x hi=imm] fp[dst] = i32.gt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.gt_s` when k fits in int32).
+    IR_I32_GT_U_IMM = 53  # [a=dst b=x hi=imm] fp[dst] = i32.gt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.gt_u` when k fits in int32).
+    IR_I32_LE_S_IMM = 54  # [a=dst b=x hi=imm] fp[dst] = i32.le_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.le_s` when k fits in int32).
+    IR_I32_LE_U_IMM = 55  # [a=dst b=x hi=imm] fp[dst] = i32.le_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.le_u` when k fits in int32).
+    IR_I32_GE_S_IMM = 56  # [a=dst b=x hi=imm] fp[dst] = i32.ge_s(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.ge_s` when k fits in int32).
+    IR_I32_GE_U_IMM = 57  # [a=dst b=x hi=imm] fp[dst] = i32.ge_u(fp[x], imm) with imm a sign-extended int32 (lower: `i32.const k; i32.ge_u` when k fits in int32).
+    IR_I64_EQZ = 58  # [a=dst b=x] fp[dst] = i64.eqz(fp[x]).
+    IR_I64_CLZ = 59  # [a=dst b=x] fp[dst] = i64.clz(fp[x]).
+    IR_I64_CTZ = 60  # [a=dst b=x] fp[dst] = i64.ctz(fp[x]).
+    IR_I64_POPCNT = 61  # [a=dst b=x] fp[dst] = i64.popcnt(fp[x]).
+    IR_I64_ADD = 62  # [a=dst b=x c=y] fp[dst] = i64.add(fp[x], fp[y]).
+    IR_I64_SUB = 63  # [a=dst b=x c=y] fp[dst] = i64.sub(fp[x], fp[y]).
+    IR_I64_MUL = 64  # [a=dst b=x c=y] fp[dst] = i64.mul(fp[x], fp[y]).
+    IR_I64_AND = 65  # [a=dst b=x c=y] fp[dst] = i64.and(fp[x], fp[y]).
+    IR_I64_OR = 66  # [a=dst b=x c=y] fp[dst] = i64.or(fp[x], fp[y]).
+    IR_I64_XOR = 67  # [a=dst b=x c=y] fp[dst] = i64.xor(fp[x], fp[y]).
+    IR_I64_SHL = 68  # [a=dst b=x c=y] fp[dst] = i64.shl(fp[x], fp[y]).
+    IR_I64_SHR_S = 69  # [a=dst b=x c=y] fp[dst] = i64.shr_s(fp[x], fp[y]).
+    IR_I64_SHR_U = 70  # [a=dst b=x c=y] fp[dst] = i64.shr_u(fp[x], fp[y]).
+    IR_I64_ROTL = 71  # [a=dst b=x c=y] fp[dst] = i64.rotl(fp[x], fp[y]).
+    IR_I64_ROTR = 72  # [a=dst b=x c=y] fp[dst] = i64.rotr(fp[x], fp[y]).
+    IR_I64_DIV_S = 73  # [a=dst b=x c=y] fp[dst] = i64.div_s(fp[x], fp[y]).
+    IR_I64_DIV_U = 74  # [a=dst b=x c=y] fp[dst] = i64.div_u(fp[x], fp[y]).
+    IR_I64_REM_S = 75  # [a=dst b=x c=y] fp[dst] = i64.rem_s(fp[x], fp[y]).
+    IR_I64_REM_U = 76  # [a=dst b=x c=y] fp[dst] = i64.rem_u(fp[x], fp[y]).
+    IR_I64_EQ = 77  # [a=dst b=x c=y] fp[dst] = i64.eq(fp[x], fp[y]) (0 or 1).
+    IR_I64_NE = 78  # [a=dst b=x c=y] fp[dst] = i64.ne(fp[x], fp[y]) (0 or 1).
+    IR_I64_LT_S = 79  # [a=dst b=x c=y] fp[dst] = i64.lt_s(fp[x], fp[y]) (0 or 1).
+    IR_I64_LT_U = 80  # [a=dst b=x c=y] fp[dst] = i64.lt_u(fp[x], fp[y]) (0 or 1).
+    IR_I64_GT_S = 81  # [a=dst b=x c=y] fp[dst] = i64.gt_s(fp[x], fp[y]) (0 or 1).
+    IR_I64_GT_U = 82  # [a=dst b=x c=y] fp[dst] = i64.gt_u(fp[x], fp[y]) (0 or 1).
+    IR_I64_LE_S = 83  # [a=dst b=x c=y] fp[dst] = i64.le_s(fp[x], fp[y]) (0 or 1).
+    IR_I64_LE_U = 84  # [a=dst b=x c=y] fp[dst] = i64.le_u(fp[x], fp[y]) (0 or 1).
+    IR_I64_GE_S = 85  # [a=dst b=x c=y] fp[dst] = i64.ge_s(fp[x], fp[y]) (0 or 1).
+    IR_I64_GE_U = 86  # [a=dst b=x c=y] fp[dst] = i64.ge_u(fp[x], fp[y]) (0 or 1).
+    IR_I64_ADD_IMM = 87  # [a=dst b=x hi=imm] fp[dst] = i64.add(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.add` when k fits in int32).
+    IR_I64_SUB_IMM = 88  # [a=dst b=x hi=imm] fp[dst] = i64.sub(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.sub` when k fits in int32).
+    IR_I64_MUL_IMM = 89  # [a=dst b=x hi=imm] fp[dst] = i64.mul(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.mul` when k fits in int32).
+    IR_I64_AND_IMM = 90  # [a=dst b=x hi=imm] fp[dst] = i64.and(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.and` when k fits in int32).
+    IR_I64_OR_IMM = 91  # [a=dst b=x hi=imm] fp[dst] = i64.or(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.or` when k fits in int32).
+    IR_I64_XOR_IMM = 92  # [a=dst b=x hi=imm] fp[dst] = i64.xor(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.xor` when k fits in int32).
+    IR_I64_SHL_IMM = 93  # [a=dst b=x hi=imm] fp[dst] = i64.shl(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.shl` when k fits in int32).
+    IR_I64_SHR_S_IMM = 94  # [a=dst b=x hi=imm] fp[dst] = i64.shr_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.shr_s` when k fits in int32).
+    IR_I64_SHR_U_IMM = 95  # [a=dst b=x hi=imm] fp[dst] = i64.shr_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.shr_u` when k fits in int32).
+    IR_I64_ROTL_IMM = 96  # [a=dst b=x hi=imm] fp[dst] = i64.rotl(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.rotl` when k fits in int32).
+    IR_I64_ROTR_IMM = 97  # [a=dst b=x hi=imm] fp[dst] = i64.rotr(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.rotr` when k fits in int32).
+    IR_I64_EQ_IMM = 98  # [a=dst b=x hi=imm] fp[dst] = i64.eq(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.eq` when k fits in int32).
+    IR_I64_NE_IMM = 99  # [a=dst b=x hi=imm] fp[dst] = i64.ne(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.ne` when k fits in int32).
+    IR_I64_LT_S_IMM = 100  # [a=dst b=x hi=imm] fp[dst] = i64.lt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.lt_s` when k fits in int32).
+    IR_I64_LT_U_IMM = 101  # [a=dst b=x hi=imm] fp[dst] = i64.lt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.lt_u` when k fits in int32).
+    IR_I64_GT_S_IMM = 102  # [a=dst b=x hi=imm] fp[dst] = i64.gt_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.gt_s` when k fits in int32).
+    IR_I64_GT_U_IMM = 103  # [a=dst b=x hi=imm] fp[dst] = i64.gt_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.gt_u` when k fits in int32).
+    IR_I64_LE_S_IMM = 104  # [a=dst b=x hi=imm] fp[dst] = i64.le_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.le_s` when k fits in int32).
+    IR_I64_LE_U_IMM = 105  # [a=dst b=x hi=imm] fp[dst] = i64.le_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.le_u` when k fits in int32).
+    IR_I64_GE_S_IMM = 106  # [a=dst b=x hi=imm] fp[dst] = i64.ge_s(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.ge_s` when k fits in int32).
+    IR_I64_GE_U_IMM = 107  # [a=dst b=x hi=imm] fp[dst] = i64.ge_u(fp[x], imm) with imm a sign-extended int32 (lower: `i64.const k; i64.ge_u` when k fits in int32).
+    IR_F32_ABS = 108  # [a=dst b=x] fp[dst] = f32.abs(fp[x]).
+    IR_F32_NEG = 109  # [a=dst b=x] fp[dst] = f32.neg(fp[x]).
+    IR_F32_CEIL = 110  # [a=dst b=x] fp[dst] = f32.ceil(fp[x]).
+    IR_F32_FLOOR = 111  # [a=dst b=x] fp[dst] = f32.floor(fp[x]).
+    IR_F32_TRUNC = 112  # [a=dst b=x] fp[dst] = f32.trunc(fp[x]).
+    IR_F32_NEAREST = 113  # [a=dst b=x] fp[dst] = f32.nearest(fp[x]).
+    IR_F32_SQRT = 114  # [a=dst b=x] fp[dst] = f32.sqrt(fp[x]).
+    IR_F32_ADD = 115  # [a=dst b=x c=y] fp[dst] = f32.add(fp[x], fp[y]).
+    IR_F32_SUB = 116  # [a=dst b=x c=y] fp[dst] = f32.sub(fp[x], fp[y]).
+    IR_F32_MUL = 117  # [a=dst b=x c=y] fp[dst] = f32.mul(fp[x], fp[y]).
+    IR_F32_DIV = 118  # [a=dst b=x c=y] fp[dst] = f32.div(fp[x], fp[y]).
+    IR_F32_MIN = 119  # [a=dst b=x c=y] fp[dst] = f32.min(fp[x], fp[y]).
+    IR_F32_MAX = 120  # [a=dst b=x c=y] fp[dst] = f32.max(fp[x], fp[y]).
+    IR_F32_COPYSIGN = 121  # [a=dst b=x c=y] fp[dst] = f32.copysign(fp[x], fp[y]).
+    IR_F32_EQ = 122  # [a=dst b=x c=y] fp[dst] = f32.eq(fp[x], fp[y]) (0 or 1).
+    IR_F32_NE = 123  # [a=dst b=x c=y] fp[dst] = f32.ne(fp[x], fp[y]) (0 or 1).
+    IR_F32_LT = 124  # [a=dst b=x c=y] fp[dst] = f32.lt(fp[x], fp[y]) (0 or 1).
+    IR_F32_GT = 125  # [a=dst b=x c=y] fp[dst] = f32.gt(fp[x], fp[y]) (0 or 1).
+    IR_F32_LE = 126  # [a=dst b=x c=y] fp[dst] = f32.le(fp[x], fp[y]) (0 or 1).
+    IR_F32_GE = 127  # [a=dst b=x c=y] fp[dst] = f32.ge(fp[x], fp[y]) (0 or 1).
+    IR_F32_ADD_IMM = 128  # [a=dst b=x hi=imm] fp[dst] = f32.add(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.add`).
+    IR_F32_SUB_IMM = 129  # [a=dst b=x hi=imm] fp[dst] = f32.sub(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.sub`).
+    IR_F32_MUL_IMM = 130  # [a=dst b=x hi=imm] fp[dst] = f32.mul(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.mul`).
+    IR_F32_DIV_IMM = 131  # [a=dst b=x hi=imm] fp[dst] = f32.div(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.div`).
+    IR_F32_MIN_IMM = 132  # [a=dst b=x hi=imm] fp[dst] = f32.min(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.min`).
+    IR_F32_MAX_IMM = 133  # [a=dst b=x hi=imm] fp[dst] = f32.max(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.max`).
+    IR_F32_COPYSIGN_IMM = 134  # [a=dst b=x hi=imm] fp[dst] = f32.copysign(fp[x], imm) with imm the constant's bits (lower: `f32.const k; f32.copysign`).
+    IR_F64_ABS = 135  # [a=dst b=x] fp[dst] = f64.abs(fp[x]).
+    IR_F64_NEG = 136  # [a=dst b=x] fp[dst] = f64.neg(fp[x]).
+    IR_F64_CEIL = 137  # [a=dst b=x] fp[dst] = f64.ceil(fp[x]).
+    IR_F64_FLOOR = 138  # [a=dst b=x] fp[dst] = f64.floor(fp[x]).
+    IR_F64_TRUNC = 139  # [a=dst b=x] fp[dst] = f64.trunc(fp[x]).
+    IR_F64_NEAREST = 140  # [a=dst b=x] fp[dst] = f64.nearest(fp[x]).
+    IR_F64_SQRT = 141  # [a=dst b=x] fp[dst] = f64.sqrt(fp[x]).
+    IR_F64_ADD = 142  # [a=dst b=x c=y] fp[dst] = f64.add(fp[x], fp[y]).
+    IR_F64_SUB = 143  # [a=dst b=x c=y] fp[dst] = f64.sub(fp[x], fp[y]).
+    IR_F64_MUL = 144  # [a=dst b=x c=y] fp[dst] = f64.mul(fp[x], fp[y]).
+    IR_F64_DIV = 145  # [a=dst b=x c=y] fp[dst] = f64.div(fp[x], fp[y]).
+    IR_F64_MIN = 146  # [a=dst b=x c=y] fp[dst] = f64.min(fp[x], fp[y]).
+    IR_F64_MAX = 147  # [a=dst b=x c=y] fp[dst] = f64.max(fp[x], fp[y]).
+    IR_F64_COPYSIGN = 148  # [a=dst b=x c=y] fp[dst] = f64.copysign(fp[x], fp[y]).
+    IR_F64_EQ = 149  # [a=dst b=x c=y] fp[dst] = f64.eq(fp[x], fp[y]) (0 or 1).
+    IR_F64_NE = 150  # [a=dst b=x c=y] fp[dst] = f64.ne(fp[x], fp[y]) (0 or 1).
+    IR_F64_LT = 151  # [a=dst b=x c=y] fp[dst] = f64.lt(fp[x], fp[y]) (0 or 1).
+    IR_F64_GT = 152  # [a=dst b=x c=y] fp[dst] = f64.gt(fp[x], fp[y]) (0 or 1).
+    IR_F64_LE = 153  # [a=dst b=x c=y] fp[dst] = f64.le(fp[x], fp[y]) (0 or 1).
+    IR_F64_GE = 154  # [a=dst b=x c=y] fp[dst] = f64.ge(fp[x], fp[y]) (0 or 1).
+    IR_F64_ADD_IMM = 155  # [a=dst b=x | i64=imm] fp[dst] = f64.add(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.add`).
+    IR_F64_SUB_IMM = 156  # [a=dst b=x | i64=imm] fp[dst] = f64.sub(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.sub`).
+    IR_F64_MUL_IMM = 157  # [a=dst b=x | i64=imm] fp[dst] = f64.mul(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.mul`).
+    IR_F64_DIV_IMM = 158  # [a=dst b=x | i64=imm] fp[dst] = f64.div(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.div`).
+    IR_F64_MIN_IMM = 159  # [a=dst b=x | i64=imm] fp[dst] = f64.min(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.min`).
+    IR_F64_MAX_IMM = 160  # [a=dst b=x | i64=imm] fp[dst] = f64.max(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.max`).
+    IR_F64_COPYSIGN_IMM = 161  # [a=dst b=x | i64=imm] fp[dst] = f64.copysign(fp[x], imm) with imm the constant's bits (lower: `f64.const k; f64.copysign`).
+    IR_F32_MUL_ADD = 162  # [a=dst b=x c=y d=z] fp[dst] = x * y + z, the product rounded to f32 first.
+    IR_F32_MUL_SUB = 163  # [a=dst b=x c=y d=z] fp[dst] = x * y - z, the product rounded to f32 first.
+    IR_F32_SUB_MUL = 164  # [a=dst b=x c=y d=z] fp[dst] = z - x * y, the product rounded to f32 first.
+    IR_F64_MUL_ADD = 165  # [a=dst b=x c=y d=z] fp[dst] = x * y + z, the product rounded to f64 first.
+    IR_F64_MUL_SUB = 166  # [a=dst b=x c=y d=z] fp[dst] = x * y - z, the product rounded to f64 first.
+    IR_F64_SUB_MUL = 167  # [a=dst b=x c=y d=z] fp[dst] = z - x * y, the product rounded to f64 first.
+    IR_I32_WRAP_I64 = 168  # [a=dst b=x] fp[dst] = i32.wrap_i64(fp[x]).
+    IR_I32_TRUNC_F32_S = 169  # [a=dst b=x] fp[dst] = i32.trunc_f32_s(fp[x]).
+    IR_I32_TRUNC_F32_U = 170  # [a=dst b=x] fp[dst] = i32.trunc_f32_u(fp[x]).
+    IR_I32_TRUNC_F64_S = 171  # [a=dst b=x] fp[dst] = i32.trunc_f64_s(fp[x]).
+    IR_I32_TRUNC_F64_U = 172  # [a=dst b=x] fp[dst] = i32.trunc_f64_u(fp[x]).
+    IR_I64_EXTEND_I32_S = 173  # [a=dst b=x] fp[dst] = i64.extend_i32_s(fp[x]).
+    IR_I64_EXTEND_I32_U = 174  # [a=dst b=x] fp[dst] = i64.extend_i32_u(fp[x]).
+    IR_I64_TRUNC_F32_S = 175  # [a=dst b=x] fp[dst] = i64.trunc_f32_s(fp[x]).
+    IR_I64_TRUNC_F32_U = 176  # [a=dst b=x] fp[dst] = i64.trunc_f32_u(fp[x]).
+    IR_I64_TRUNC_F64_S = 177  # [a=dst b=x] fp[dst] = i64.trunc_f64_s(fp[x]).
+    IR_I64_TRUNC_F64_U = 178  # [a=dst b=x] fp[dst] = i64.trunc_f64_u(fp[x]).
+    IR_F32_CONVERT_I32_S = 179  # [a=dst b=x] fp[dst] = f32.convert_i32_s(fp[x]).
+    IR_F32_CONVERT_I32_U = 180  # [a=dst b=x] fp[dst] = f32.convert_i32_u(fp[x]).
+    IR_F32_CONVERT_I64_S = 181  # [a=dst b=x] fp[dst] = f32.convert_i64_s(fp[x]).
+    IR_F32_CONVERT_I64_U = 182  # [a=dst b=x] fp[dst] = f32.convert_i64_u(fp[x]).
+    IR_F32_DEMOTE_F64 = 183  # [a=dst b=x] fp[dst] = f32.demote_f64(fp[x]).
+    IR_F64_CONVERT_I32_S = 184  # [a=dst b=x] fp[dst] = f64.convert_i32_s(fp[x]).
+    IR_F64_CONVERT_I32_U = 185  # [a=dst b=x] fp[dst] = f64.convert_i32_u(fp[x]).
+    IR_F64_CONVERT_I64_S = 186  # [a=dst b=x] fp[dst] = f64.convert_i64_s(fp[x]).
+    IR_F64_CONVERT_I64_U = 187  # [a=dst b=x] fp[dst] = f64.convert_i64_u(fp[x]).
+    IR_F64_PROMOTE_F32 = 188  # [a=dst b=x] fp[dst] = f64.promote_f32(fp[x]).
+    IR_I32_EXTEND8_S = 189  # [a=dst b=x] fp[dst] = i32.extend8_s(fp[x]).
+    IR_I32_EXTEND16_S = 190  # [a=dst b=x] fp[dst] = i32.extend16_s(fp[x]).
+    IR_I64_EXTEND8_S = 191  # [a=dst b=x] fp[dst] = i64.extend8_s(fp[x]).
+    IR_I64_EXTEND16_S = 192  # [a=dst b=x] fp[dst] = i64.extend16_s(fp[x]).
+    IR_I64_EXTEND32_S = 193  # [a=dst b=x] fp[dst] = i64.extend32_s(fp[x]).
+    IR_I32_TRUNC_SAT_F32_S = 194  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_s(fp[x]).
+    IR_I32_TRUNC_SAT_F32_U = 195  # [a=dst b=x] fp[dst] = i32.trunc_sat_f32_u(fp[x]).
+    IR_I32_TRUNC_SAT_F64_S = 196  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_s(fp[x]).
+    IR_I32_TRUNC_SAT_F64_U = 197  # [a=dst b=x] fp[dst] = i32.trunc_sat_f64_u(fp[x]).
+    IR_I64_TRUNC_SAT_F32_S = 198  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_s(fp[x]).
+    IR_I64_TRUNC_SAT_F32_U = 199  # [a=dst b=x] fp[dst] = i64.trunc_sat_f32_u(fp[x]).
+    IR_I64_TRUNC_SAT_F64_S = 200  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_s(fp[x]).
+    IR_I64_TRUNC_SAT_F64_U = 201  # [a=dst b=x] fp[dst] = i64.trunc_sat_f64_u(fp[x]).
+    IR_I32_LOAD = 202  # [a=dst b=addr hi=offset] fp[dst] = i32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I32_LOAD_ADD = 203  # [a=dst b=x hi=imm] fp[dst] = i32.load from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I32_LOAD_SHL = 204  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i32.load from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I64_LOAD = 205  # [a=dst b=addr hi=offset] fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
+    IR_I64_LOAD_ADD = 206  # [a=dst b=x hi=imm] fp[dst] = i64.load from memory[u32(fp[x] + imm)], 8 byte(s).
+    IR_I64_LOAD_SHL = 207  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i64.load from memory[u32((fp[x] << shift) + imm)], 8 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_F32_LOAD = 208  # [a=dst b=addr hi=offset] fp[dst] = f32.load from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_F32_LOAD_ADD = 209  # [a=dst b=x hi=imm] fp[dst] = f32.load from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_F32_LOAD_SHL = 210  # [a=dst b=x hi=imm | lo=shift] fp[dst] = f32.load from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_F64_LOAD = 211  # [a=dst b=addr hi=offset] fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s).
+    IR_F64_LOAD_ADD = 212  # [a=dst b=x hi=imm] fp[dst] = f64.load from memory[u32(fp[x] + imm)], 8 byte(s).
+    IR_F64_LOAD_SHL = 213  # [a=dst b=x hi=imm | lo=shift] fp[dst] = f64.load from memory[u32((fp[x] << shift) + imm)], 8 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I32_LOAD8_S = 214  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I32_LOAD8_S_ADD = 215  # [a=dst b=x hi=imm] fp[dst] = i32.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I32_LOAD8_S_SHL = 216  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i32.load8_s from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I32_LOAD8_U = 217  # [a=dst b=addr hi=offset] fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I32_LOAD8_U_ADD = 218  # [a=dst b=x hi=imm] fp[dst] = i32.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I32_LOAD8_U_SHL = 219  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i32.load8_u from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I32_LOAD16_S = 220  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I32_LOAD16_S_ADD = 221  # [a=dst b=x hi=imm] fp[dst] = i32.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I32_LOAD16_S_SHL = 222  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i32.load16_s from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I32_LOAD16_U = 223  # [a=dst b=addr hi=offset] fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I32_LOAD16_U_ADD = 224  # [a=dst b=x hi=imm] fp[dst] = i32.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I32_LOAD16_U_SHL = 225  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i32.load16_u from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I64_LOAD8_S = 226  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I64_LOAD8_S_ADD = 227  # [a=dst b=x hi=imm] fp[dst] = i64.load8_s from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I64_LOAD8_S_SHL = 228  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i64.load8_s from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I64_LOAD8_U = 229  # [a=dst b=addr hi=offset] fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s).
+    IR_I64_LOAD8_U_ADD = 230  # [a=dst b=x hi=imm] fp[dst] = i64.load8_u from memory[u32(fp[x] + imm)], 1 byte(s).
+    IR_I64_LOAD8_U_SHL = 231  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i64.load8_u from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I64_LOAD16_S = 232  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I64_LOAD16_S_ADD = 233  # [a=dst b=x hi=imm] fp[dst] = i64.load16_s from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD16_S_SHL = 234  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i64.load16_s from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I64_LOAD16_U = 235  # [a=dst b=addr hi=offset] fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s).
+    IR_I64_LOAD16_U_ADD = 236  # [a=dst b=x hi=imm] fp[dst] = i64.load16_u from memory[u32(fp[x] + imm)], 2 byte(s).
+    IR_I64_LOAD16_U_SHL = 237  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i64.load16_u from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I64_LOAD32_S = 238  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_s from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I64_LOAD32_S_ADD = 239  # [a=dst b=x hi=imm] fp[dst] = i64.load32_s from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I64_LOAD32_S_SHL = 240  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i64.load32_s from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I64_LOAD32_U = 241  # [a=dst b=addr hi=offset] fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s).
+    IR_I64_LOAD32_U_ADD = 242  # [a=dst b=x hi=imm] fp[dst] = i64.load32_u from memory[u32(fp[x] + imm)], 4 byte(s).
+    IR_I64_LOAD32_U_SHL = 243  # [a=dst b=x hi=imm | lo=shift] fp[dst] = i64.load32_u from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it).
+    IR_I32_STORE = 244  # [a=addr b=val hi=offset] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE_ADD = 245  # [a=x b=val hi=imm] i32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE = 246  # [a=addr b=val hi=offset] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE_ADD = 247  # [a=x b=val hi=imm] i64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_F32_STORE = 248  # [a=addr b=val hi=offset] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_F32_STORE_ADD = 249  # [a=x b=val hi=imm] f32.store: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_F64_STORE = 250  # [a=addr b=val hi=offset] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_F64_STORE_ADD = 251  # [a=x b=val hi=imm] f64.store: store the low 8 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I32_STORE8 = 252  # [a=addr b=val hi=offset] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE8_ADD = 253  # [a=x b=val hi=imm] i32.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I32_STORE16 = 254  # [a=addr b=val hi=offset] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I32_STORE16_ADD = 255  # [a=x b=val hi=imm] i32.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE8 = 256  # [a=addr b=val hi=offset] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE8_ADD = 257  # [a=x b=val hi=imm] i64.store8: store the low 1 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE16 = 258  # [a=addr b=val hi=offset] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE16_ADD = 259  # [a=x b=val hi=imm] i64.store16: store the low 2 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_I64_STORE32 = 260  # [a=addr b=val hi=offset] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[addr]) + offset].
+    IR_I64_STORE32_ADD = 261  # [a=x b=val hi=imm] i64.store32: store the low 4 byte(s) of fp[val] at memory[u32(fp[x] + imm)].
+    IR_MEMORY_SIZE = 262  # [a=dst] fp[dst] = current memory size in pages.
+    IR_MEMORY_GROW = 263  # [a=dst b=delta] fp[dst] = old size in pages after growing by fp[delta] pages, or -1 (never traps).
+    IR_MEMORY_FILL = 264  # [a=dst b=val c=n] Fill memory[fp[dst] .. +fp[n]) with the byte fp[val].
+    IR_MEMORY_COPY = 265  # [a=dst b=src c=n] Copy memory[fp[src] .. +fp[n]) to memory[fp[dst] ..] (overlap allowed).
+    IR_MEMORY_INIT = 266  # [a=dst b=src c=n | lo=data] Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory[fp[dst] ..].
+    IR_DATA_DROP = 267  # [lo=data] Drop data segment `data` (its length becomes 0).
+    IR_GLOBAL_GET = 268  # [a=dst hi=global] fp[dst] = value cell of global `global`.
+    IR_GLOBAL_SET = 269  # [a=src hi=global] value cell of global `global` = fp[src].
+    IR_REF_IS_NULL = 270  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
+    IR_REF_FUNC = 271  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
+    IR_TABLE_GET = 272  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
+    IR_TABLE_SET = 273  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
+    IR_TABLE_SIZE = 274  # [a=dst hi=table] fp[dst] = number of elements of `table`.
+    IR_TABLE_GROW = 275  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
+    IR_TABLE_FILL = 276  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
+    IR_TABLE_COPY = 277  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
+    IR_TABLE_INIT = 278  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
+    IR_ELEM_DROP = 279  # [lo=elem] Drop element segment `elem` (its length becomes 0).
+    IR_UNREACHABLE = 280  # [-] Trap.
+    IR_BR = 281  # [lo=offset] pc += offset.
+    IR_BR_NEZ = 282  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
+    IR_BR_EQZ = 283  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
+    IR_BR_I64_NEZ = 284  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
+    IR_BR_I64_EQZ = 285  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
+    IR_BR_I32_EQ = 286  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
+    IR_BR_I32_EQ_IMM = 287  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
+    IR_BR_I32_NE = 288  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
+    IR_BR_I32_NE_IMM = 289  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_S = 290  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
+    IR_BR_I32_LT_S_IMM = 291  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_U = 292  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
+    IR_BR_I32_LT_U_IMM = 293  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_S = 294  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
+    IR_BR_I32_GT_S_IMM = 295  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_U = 296  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
+    IR_BR_I32_GT_U_IMM = 297  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_S = 298  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
+    IR_BR_I32_LE_S_IMM = 299  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_U = 300  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
+    IR_BR_I32_LE_U_IMM = 301  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_S = 302  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
+    IR_BR_I32_GE_S_IMM = 303  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_U = 304  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
+    IR_BR_I32_GE_U_IMM = 305  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
+    IR_BR_I64_EQ = 306  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
+    IR_BR_I64_EQ_IMM = 307  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
+    IR_BR_I64_NE = 308  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
+    IR_BR_I64_NE_IMM = 309  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_S = 310  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
+    IR_BR_I64_LT_S_IMM = 311  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_U = 312  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
+    IR_BR_I64_LT_U_IMM = 313  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_S = 314  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
+    IR_BR_I64_GT_S_IMM = 315  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_U = 316  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
+    IR_BR_I64_GT_U_IMM = 317  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_S = 318  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
+    IR_BR_I64_LE_S_IMM = 319  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_U = 320  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
+    IR_BR_I64_LE_U_IMM = 321  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_S = 322  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
+    IR_BR_I64_GE_S_IMM = 323  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_U = 324  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
+    IR_BR_I64_GE_U_IMM = 325  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
+    IR_BR_F32_EQ = 326  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_EQ_IMM = 327  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_NE = 328  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_NE_IMM = 329  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LT = 330  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LT_IMM = 331  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GT = 332  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GT_IMM = 333  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LE = 334  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LE_IMM = 335  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GE = 336  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GE_IMM = 337  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_EQ = 338  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_EQ_IMM = 339  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_NE = 340  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_NE_IMM = 341  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LT = 342  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LT_IMM = 343  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GT = 344  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GT_IMM = 345  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LE = 346  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LE_IMM = 347  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GE = 348  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GE_IMM = 349  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_ADD_NEZ = 350  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
+    IR_BR_ADD_EQZ = 351  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
+    IR_BR_ADD_I32_EQ_IMM = 352  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_EQ = 353  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_NE_IMM = 354  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_NE = 355  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_S_IMM = 356  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_S = 357  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_U_IMM = 358  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_U = 359  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_S_IMM = 360  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_S = 361  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_U_IMM = 362  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_U = 363  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_S_IMM = 364  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_S = 365  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_U_IMM = 366  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_U = 367  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_S_IMM = 368  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_S = 369  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_U_IMM = 370  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_U = 371  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_LOOP = 372  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_NEZ_LOOP = 373  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_EQZ_LOOP = 374  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NEZ_LOOP = 375  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQZ_LOOP = 376  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_LOOP = 377  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_IMM_LOOP = 378  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_LOOP = 379  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_IMM_LOOP = 380  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_LOOP = 381  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_IMM_LOOP = 382  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_LOOP = 383  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_IMM_LOOP = 384  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_LOOP = 385  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_IMM_LOOP = 386  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_LOOP = 387  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_IMM_LOOP = 388  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_LOOP = 389  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_IMM_LOOP = 390  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_LOOP = 391  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_IMM_LOOP = 392  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_LOOP = 393  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_IMM_LOOP = 394  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_LOOP = 395  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_IMM_LOOP = 396  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_LOOP = 397  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_IMM_LOOP = 398  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_LOOP = 399  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_IMM_LOOP = 400  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_LOOP = 401  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_IMM_LOOP = 402  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_LOOP = 403  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_IMM_LOOP = 404  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_LOOP = 405  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_IMM_LOOP = 406  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_LOOP = 407  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_IMM_LOOP = 408  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_LOOP = 409  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_IMM_LOOP = 410  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_LOOP = 411  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_IMM_LOOP = 412  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_LOOP = 413  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_IMM_LOOP = 414  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_LOOP = 415  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_IMM_LOOP = 416  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_LOOP = 417  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_IMM_LOOP = 418  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_LOOP = 419  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_IMM_LOOP = 420  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_LOOP = 421  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_IMM_LOOP = 422  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_LOOP = 423  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_IMM_LOOP = 424  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_LOOP = 425  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_IMM_LOOP = 426  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_LOOP = 427  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_IMM_LOOP = 428  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_LOOP = 429  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_IMM_LOOP = 430  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_LOOP = 431  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_IMM_LOOP = 432  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_LOOP = 433  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_IMM_LOOP = 434  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_LOOP = 435  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_IMM_LOOP = 436  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_LOOP = 437  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_IMM_LOOP = 438  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_LOOP = 439  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_IMM_LOOP = 440  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_NEZ_LOOP = 441  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_EQZ_LOOP = 442  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_IMM_LOOP = 443  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_LOOP = 444  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_IMM_LOOP = 445  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_LOOP = 446  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_IMM_LOOP = 447  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_LOOP = 448  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_IMM_LOOP = 449  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_LOOP = 450  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_IMM_LOOP = 451  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_LOOP = 452  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_IMM_LOOP = 453  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_LOOP = 454  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_IMM_LOOP = 455  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_LOOP = 456  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_IMM_LOOP = 457  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_LOOP = 458  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_IMM_LOOP = 459  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_LOOP = 460  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_IMM_LOOP = 461  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_LOOP = 462  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_TABLE = 463  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
+    IR_ZERO_LOCALS = 464  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
+    IR_FUEL = 465  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
+    IR_CALL = 466  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
+    IR_CALL_INDIRECT = 467  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
+    IR_RET = 468  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 469  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 470  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 471  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 472  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 473  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 474  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 475  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 476  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 477  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 478  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 479  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 480  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 481  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 482  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 483  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 484  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 485  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 486  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 487  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 488  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 489  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 490  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 491  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 492  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 493  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 494  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 495  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 496  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 497  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 498  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 499  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 500  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 501  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 502  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 503  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 504  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 505  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 506  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 507  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 508  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 509  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 510  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 511  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 512  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 513  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 514  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 515  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 516  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 517  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 518  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 519  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 520  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 521  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 522  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 523  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 524  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 525  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 526  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 527  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 528  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 529  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 530  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 531  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 532  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 533  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 534  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 535  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 536  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 537  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 538  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 539  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 540  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 541  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 542  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 543  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 544  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 545  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 546  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 547  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 548  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 549  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 550  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 551  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 552  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 553  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 554  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 555  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 556  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 557  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 558  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 559  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 560  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 561  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 562  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 563  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 564  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 565  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 566  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 567  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 568  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 569  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 570  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 571  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 572  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 573  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 574  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 575  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 576  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 577  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 578  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 579  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 580  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 581  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 582  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 583  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 584  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 585  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 586  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 587  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 588  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 589  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 590  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 591  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 592  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 593  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 594  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 595  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 596  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 597  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 598  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 599  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 600  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 601  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 602  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 603  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 604  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 605  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 606  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 607  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 608  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 609  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 610  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 611  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 612  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 613  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 614  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 615  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 616  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 617  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 618  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 619  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 620  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 621  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 622  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 623  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 624  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 625  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 626  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 627  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 628  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 629  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 630  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 631  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 632  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 633  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 634  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 635  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 636  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 637  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 638  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 639  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 640  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 641  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 642  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 643  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 644  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 645  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 646  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 647  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 648  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 649  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 650  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 651  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 652  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 653  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 654  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 655  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 656  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 657  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 658  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 659  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 660  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 661  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 662  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 663  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 664  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 665  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 666  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 667  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 668  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 669  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 670  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 671  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 672  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 673  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 674  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 675  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 676  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 677  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 678  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 679  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 680  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 681  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 682  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 683  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 684  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 685  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 686  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 687  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 688  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 689  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 690  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 691  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 692  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 693  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 694  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 695  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 696  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 697  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 698  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 699  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 700  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 701  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 702  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 703  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 704  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 705  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 706  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 707  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 708  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 709  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 710  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 711  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 712  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 713  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 714  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 715  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 716  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 717  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 718  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 719  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 720  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 721  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 722  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 723  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 724  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 725  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 726  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_SELECT = 727  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 728  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 729  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 730  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[715] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[730] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

@@ -385,6 +385,17 @@ def test_address_add_set_to_its_own_local_is_one_add() -> None:
     ]
 
 
+def test_scaled_index_fuses_into_the_add_or_the_load() -> None:
+    # &base[i] and base[i] for 4-byte elements: the shift joins the add / the load
+    assert dis("local.get 0 local.get 1 i32.const 2 i32.shl i32.add", extra="(memory 1)") == [
+        "i32_add_shl dst=2 x=0 y=1 shift=2", "ret_slot src=2"]
+    assert dis("local.get 1 i32.const 2 i32.shl i32.const 64 i32.add i32.load",
+               extra="(memory 1)") == ["i32_load_shl dst=2 x=1 imm=64 shift=2", "ret_slot src=2"]
+    # the shifted value kept in a local stays a shift
+    assert dis("local.get 1 i32.const 3 i32.shl local.tee 1 local.get 0 i32.add") == [
+        "i32_shl_imm dst=1 x=1 imm=3", "i32_add dst=2 x=1 y=0", "ret_slot src=2"]
+
+
 def test_add_of_a_constant_fuses_with_the_branch_testing_it() -> None:
     counter = "local.get 0 i32.const {k} i32.add local.tee 0 {test} br_if 0"
     sig = "(param i32 i32)"

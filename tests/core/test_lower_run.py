@@ -491,6 +491,12 @@ def test_memory_globals_tables(apis: tuple[Any, Any]) -> None:
           local.get 1 i32.const 1 i32.sub local.set 1
           br 0
         end end local.get 2)
+      (func (export "scaled") (param i32 i32) (result i32)
+        ;; element addresses and loads with the index shifted (by 2, 3 and 33 = 1)
+        local.get 0 local.get 1 i32.const 2 i32.shl i32.add
+        local.get 1 i32.const 33 i32.shl i32.const 8 i32.add i32.load16_u i32.add
+        local.get 1 i32.const 3 i32.shl i32.const -8 i32.add i64.load8_s i32.wrap_i64 i32.add
+        local.get 1 i32.const 2 i32.shl i32.const 4 i32.add i32.load i32.add)
       (func (export "const_addr") (result i32)
         i32.const 16 i32.const 0x1234 i32.store i32.const 17 i32.load8_u)
       (func (export "grow") (param i32) (result i32)
@@ -514,6 +520,8 @@ def test_memory_globals_tables(apis: tuple[Any, Any]) -> None:
         p.check("addr_add", a, 0x5566778)
     for a, n in ((0, 5), (65430, 6), (65431, 6), (-100, 3)):
         p.check("addr_loop", a, n)
+    for a, i in ((0, 0), (3, 5), (7, 16383), (-1, 1), (0, 2**30 - 1), (0, 2**29), (5, -2)):
+        p.check("scaled", a, i)
     p.check("const_addr")
     for d in (0, 1, 5, 1):
         p.check("grow", d)
