@@ -104,8 +104,9 @@ cdef uint16_t _ir_loop[IR_COUNT]        # branch -> its *_loop twin (back-edges 
 cdef uint16_t _ir_addbr[IR_COUNT]       # i32 conditional branch -> its br_add_* form
 cdef uint8_t _ir_addbr_reg[IR_COUNT]    # 1 if that branch compares two slots
 cdef uint16_t _ir_fmul[IR_COUNT]        # f32/f64 add/sub -> the mul of its type (fusion)
-cdef uint16_t _ir_fused[IR_COUNT][2]    # f32/f64 add/sub -> fused form: [product on top,
-                                        #   product below] (mul_add/sub_mul, mul_add/mul_sub)
+# f32/f64 add/sub -> its fused form with the product as [top, below] operand
+# (add: mul_add, mul_add; sub: sub_mul, mul_sub)
+cdef uint16_t _ir_fused[IR_COUNT][2]
 
 
 cdef enum ImmKind:
