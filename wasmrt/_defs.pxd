@@ -82,8 +82,8 @@ ctypedef struct FuncCode:
     #   one for `end`), or `br`/`br_table`/`unreachable` when the end is not reachable.
     # * Frame: fp[0 .. nparams) params, fp[nparams .. nparams+nlocals) declared locals
     #   (zeroed by the code's first instruction, `zero_locals`), then temporaries;
-    #   every slot index used by the code is < max_slots <= 65535.  Results are returned in fp[0 .. nresults).
-    #   Slots count v128 as 2 (i32/i64/f32/f64/refs are 1).
+    #   every slot index used by the code is < max_slots <= 65535.  Results are
+    #   returned in fp[0 .. nresults).  Slots count v128 as 2 (i32/i64/f32/f64/refs: 1).
     # * `call` at base b clobbers fp[b ..]; the callee needs max(nparams, nresults) slots
     #   at fp + b within the caller's max_slots (the callee checks its own frame fits).
     Cell* code
