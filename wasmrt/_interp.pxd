@@ -131,9 +131,9 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint32_t attn_seen          # `wasmrt_attn` when this store last attended (wasmrt_attn.h)
     int release_gil             # run wasm without the GIL (Config.release_gil)
     void* store                 # the StoreCtx owning this Ctx (borrowed)
-    FuncRec* call_func          # a host call in progress: the function, its frame and
-    uint64_t* call_fp           #   where the caller resumes (h_call_host's arguments)
-    const Cell* call_ret
+    FuncRec* call_func          # a host call in progress (h_call_host's arguments): the
+    uint64_t* call_fp           # - function, its frame,
+    const Cell* call_ret        # - and where the caller resumes
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
