@@ -787,6 +787,8 @@ cdef class Lowerer:
         """``i32.add``/``i32.sub`` of the top two entries, x and the constant k: an LV_ADDI
         entry (nothing emitted yet; constants accumulate: u32 addition is associative)."""
         cdef uint32_t src
+        cdef uint32_t home = self.vals[self.nvals - 2].home
+        cdef int32_t pc
         if sub:
             k = 0 - k
         if x.kind == LV_ADDI:
@@ -797,6 +799,16 @@ cdef class Lowerer:
         else:
             src = x.home
         self._pop(2)
+        if src >= self.nlocal_slots and src != home:
+            # x was above the constant (``k + x``): its temporary is not the result's slot
+            # and the next push would overwrite it, so add now
+            pc = self._emit(IR_I32_ADD_IMM, 2)
+            self.code[pc + 1].s.a = home
+            self.code[pc + 1].s.b = src
+            self.code[pc + 1].w.hi = <int32_t>k
+            self._push(LV_TEMP, 1)
+            self.last_dst = pc
+            return 0
         x = self._push(LV_ADDI, 1)
         x.src = src
         x.bits = k

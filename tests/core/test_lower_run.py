@@ -497,6 +497,13 @@ def test_memory_globals_tables(apis: tuple[Any, Any]) -> None:
         local.get 1 i32.const 33 i32.shl i32.const 8 i32.add i32.load16_u i32.add
         local.get 1 i32.const 3 i32.shl i32.const -8 i32.add i64.load8_s i32.wrap_i64 i32.add
         local.get 1 i32.const 2 i32.shl i32.const 4 i32.add i32.load i32.add)
+      (func (export "const_plus_temp") (param i32) (result i32)
+        ;; k + t (the constant below the temporary) then another push: the sum must not
+        ;; stay pending on t's slot, which the next value reuses (found by the pattern fuzzer)
+        i32.const -1003308244 local.get 0 i32.const 7 i32.shl i32.add
+        i32.const 814686178 i32.const 21 i32.shl i32.add
+        i32.const 16 local.get 0 i32.const 2 i32.shl i32.add i32.const 4 i32.add i32.load
+        i32.add)
       (func (export "const_addr") (result i32)
         i32.const 16 i32.const 0x1234 i32.store i32.const 17 i32.load8_u)
       (func (export "grow") (param i32) (result i32)
@@ -522,6 +529,8 @@ def test_memory_globals_tables(apis: tuple[Any, Any]) -> None:
         p.check("addr_loop", a, n)
     for a, i in ((0, 0), (3, 5), (7, 16383), (-1, 1), (0, 2**30 - 1), (0, 2**29), (5, -2)):
         p.check("scaled", a, i)
+    for a in (0, 1, 3, -1, 2**20):
+        p.check("const_plus_temp", a)
     p.check("const_addr")
     for d in (0, 1, 5, 1):
         p.check("grow", d)

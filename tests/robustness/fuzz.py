@@ -1,8 +1,9 @@
 """The long fuzz run (``make fuzz``): ``python -m tests.robustness.fuzz --seconds 1800``.
 
 Cycles through the targets of ``tests.robustness.targets`` (decoder/validator on raw and
-mutated modules, text parser on raw and token-edited text) and through ``wasm-tools smith``
-modules (execution, and the wasmtime-py differential when installed) until the time is up,
+mutated modules, text parser on raw and token-edited text), through ``wasm-tools smith``
+modules (execution, and the wasmtime-py differential when installed) and through the
+lowerer's shapes (``tests.robustness.patterns``, against wasmtime-py) until the time is up,
 then prints the case count per target.  An input that raises anything but the allowed
 exceptions, or diverges from wasmtime, is saved under ``--findings`` and reported; the input
 being run is kept in ``<findings>/current.*`` so a hard crash leaves it behind.  With
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.robustness import targets
+from tests.robustness.patterns import pattern_module
 from tests.robustness.smith import observe, smith, wasm_tools
 
 
@@ -79,6 +81,14 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if exe:
         jobs.append(("smith-exec-diff", lambda: rng.randbytes(rng.randint(100, 4000)), smith_diff))
+    if wasmtime is not None:
+        def pattern_diff(data: bytes) -> None:
+            module = bytes(wasmrt.wat2wasm(data.decode()))
+            ours, theirs = observe(wasmrt, module), observe(wasmtime, module)
+            if ours != theirs:
+                raise AssertionError(f"divergence: wasmrt {ours!r} != wasmtime {theirs!r}")
+
+        jobs.append(("pattern-diff", lambda: pattern_module(rng).encode(), pattern_diff))
     counts = {name: 0 for name, _, _ in jobs}
     found = 0
     deadline = time.monotonic() + args.seconds
