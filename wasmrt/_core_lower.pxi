@@ -991,7 +991,7 @@ cdef class Lowerer:
         op = self.cmp_op
         if e.kind == LV_TEMP and cpc >= 0 and cpc >= self.label_pc \
                 and self.code[cpc + 1].s.a == e.home \
-                and cpc + <int32_t>ir_ncells(<uint32_t>self.code[cpc].u64, 0) == self.ncode \
+                and <uint32_t>cpc + ir_ncells(<uint32_t>self.code[cpc].u64, 0) == self.ncode \
                 and (when_true or _ir_neg[op] or op == IR_I32_EQZ or op == IR_I64_EQZ):
             self._truncate(self.cmp_start)
             self._pop(1)

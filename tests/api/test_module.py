@@ -101,6 +101,16 @@ def test_validate(rt):
         rt.Module.validate(engine, "(module)")
 
 
+def test_validate_honours_proposal_toggles():
+    # wasmrt only: wasmtime-py's Engine aborts the process when SIMD is off on x86-64.
+    simd = wasmrt.wat2wasm("(module (func (result v128) (v128.const i64x2 1 2)))")
+    wasmrt.Module.validate(wasmrt.Engine(), simd)
+    config = wasmrt.Config()
+    config.wasm_simd = False
+    with pytest.raises(wasmrt.WasmtimeError, match="(?i)simd"):
+        wasmrt.Module.validate(wasmrt.Engine(config), simd)
+
+
 @pytest.mark.parametrize(
     ("option", "wat"),
     [
