@@ -15,6 +15,7 @@ import random
 import struct
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -712,14 +713,18 @@ def test_relaxed_simd_needs_the_feature() -> None:
         _core.compile_module(bad, relaxed)
 
 
-def _relaxed_files() -> list[Path]:
+def _relaxed_files() -> list[Any]:
     from tests.conftest import SHARED
 
     root = Path(os.environ.get("WASMRT_SPEC3_DIR", SHARED / "spec-testsuite"))
-    return sorted(root.glob("*relaxed*.wast"))
+    files = sorted(root.glob("*relaxed*.wast"))
+    if files:
+        return [pytest.param(p, id=p.stem) for p in files]
+    reason = f"no *relaxed*.wast in {root}: set WASMRT_SPEC3_DIR to the Wasm 3.0 spec suite"
+    return [pytest.param(None, id="relaxed-spec-files", marks=pytest.mark.skip(reason=reason))]
 
 
-@pytest.mark.parametrize("path", _relaxed_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", _relaxed_files())
 def test_relaxed_simd_spec_files(path: Path, runnable_wasmrt: object) -> None:
     """The relaxed-SIMD scripts of the Wasm 3.0 suite pass with Config.wasm_relaxed_simd."""
     from wasmrt.script import run_script
