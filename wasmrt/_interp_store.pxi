@@ -361,6 +361,11 @@ cdef class FuncInstance:
     parameter types and returns None, one value, or a list for several results."""
 
     def __call__(self, *args):
+        return self.call(args, 0)
+
+    cdef object call(self, tuple args, Py_ssize_t first):
+        """Run the function on the Python values ``args[first:]`` (what ``__call__`` does,
+        reached from C by the public Func without a second Python call or a new tuple)."""
         cdef StoreCtx store = self.store
         cdef Ctx* cx = &store.cx
         cdef uint32_t n = self.rec.nparams
@@ -373,8 +378,8 @@ cdef class FuncInstance:
         cdef int rc
         cdef long long x
         cdef int ovf
-        if <uint32_t>PyTuple_GET_SIZE(args) != n:
-            raise TypeError(f"expected {n} arguments, got {len(args)}")
+        if <uint32_t>(PyTuple_GET_SIZE(args) - first) != n:
+            raise TypeError(f"expected {n} arguments, got {len(args) - first}")
         if cx.nest == 0:
             cx.owner_thread = PyThread_get_thread_ident()
         elif cx.owner_thread != PyThread_get_thread_ident():
@@ -382,13 +387,13 @@ cdef class FuncInstance:
             # stacks on one value stack
             raise _errors.WasmtimeError(STORE_BUSY)
         if self.rec.code == NULL:  # a host function called from Python
-            return call_host_py(self, args)
+            return call_host_py(self, args[first:])
         if fp + 2 * (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
             raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
         j = 0
         for i in range(n):                      # a v128 takes two slots
             t = self.rec.params[i]
-            a = <object>PyTuple_GET_ITEM(args, i)
+            a = <object>PyTuple_GET_ITEM(args, first + i)
             if (t == VT_I32 or t == VT_I64) and PyLong_CheckExact(a):  # fast path: exact ints
                 x = PyLong_AsLongLongAndOverflow(a, &ovf)
                 if ovf == 0:

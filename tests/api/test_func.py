@@ -59,6 +59,8 @@ def test_argument_errors(rt):
     with pytest.raises(TypeError):
         f(store, None, 2.0)
     with pytest.raises(TypeError):
+        f()  # no store
+    with pytest.raises(TypeError):
         f(store, 1, rt.Val.f32(1.0))
 
 
