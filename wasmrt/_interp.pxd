@@ -130,6 +130,7 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint64_t* epoch_counter     # the engine's epoch counter (or a private zero)
     uint32_t attn_seen          # `wasmrt_attn` when this store last attended (wasmrt_attn.h)
     int release_gil             # run wasm without the GIL (Config.release_gil)
+    int gil_held                # the innermost Python->wasm entry kept the GIL
     void* store                 # the StoreCtx owning this Ctx (borrowed)
     FuncRec* call_func          # a host call in progress (h_call_host's arguments): the
     uint64_t* call_fp           # - function, its frame,

@@ -96,8 +96,15 @@ cdef object call_host_py(FuncInstance fi, tuple args):
     return out[0] if nr == 1 else out
 
 
+ctypedef int (*held_gil_call_t)(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil
+
+
 cdef int call_host(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     """wasm -> Python: run host function `f` on the arguments at fp; results to fp[0..)."""
+    if cx.gil_held:
+        # this thread has the GIL (the entry kept it): call straight in, without the
+        # PyGILState_Ensure/Release round trip of `with gil`
+        return (<held_gil_call_t>call_host_gil)(cx, f, fp)
     with gil:
         return call_host_gil(cx, f, fp)
 

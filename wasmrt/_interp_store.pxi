@@ -377,7 +377,7 @@ cdef class FuncInstance:
         cdef InstCtx* inst0 = cx.inst
         cdef int rc
         cdef long long x
-        cdef int ovf
+        cdef int ovf, gil0
         if <uint32_t>(PyTuple_GET_SIZE(args) - first) != n:
             raise TypeError(f"expected {n} arguments, got {len(args) - first}")
         if cx.nest == 0:
@@ -409,13 +409,17 @@ cdef class FuncInstance:
                 j += 1
             else:
                 j += store.to_cells(a, t, fp + j)
+        gil0 = cx.gil_held
         cx.nest += 1
         if cx.release_gil:      # other threads run meanwhile (host calls take it back)
+            cx.gil_held = 0
             with nogil:
                 rc = invoke(cx, &self.rec, fp)
         else:
+            cx.gil_held = 1
             rc = invoke(cx, &self.rec, fp)
         cx.nest -= 1
+        cx.gil_held = gil0
         if rc != TRAP_NONE:
             exc = build_trap(store, rc, depth0)
             store.restore(depth0, inst0, fp)

@@ -151,3 +151,26 @@ def test_option_is_per_engine() -> None:
     assert wasmrt.Store(_engine(True))._ctx.release_gil is True
     assert wasmrt.Store(_engine(False))._ctx.release_gil is False
     assert wasmrt.Store(wasmrt.Engine())._ctx.release_gil is False
+
+
+@pytest.mark.parametrize("start_released", [True, False])
+def test_switching_release_gil_inside_a_host_call(start_released: bool) -> None:
+    """Host calls take the GIL by what their own entry into wasm did, not by the Store's
+    current setting: flipping it from a host function (and re-entering wasm there) while
+    the outer guest keeps calling host functions neither deadlocks nor crashes."""
+    state: dict[str, object] = {}
+
+    def add(a: int, b: int) -> int:
+        store = state["store"]
+        ctx = store._ctx                      # the runtime store behind the public one
+        ctx.release_gil = not ctx.release_gil
+        if b == 3 and "inner" not in state:  # once: re-enter under the flipped setting
+            state["inner"] = None
+            state["inner"] = state["ex"]["host_sum"](store, 5)
+        return a + b
+
+    store, ex = _exports(_engine(start_released), add)
+    state.update(store=store, ex=ex)
+    assert ex["host_sum"](store, 200) == sum(range(200))
+    assert state["inner"] == sum(range(5))
+    assert ex["count"](store, 10) == 10
