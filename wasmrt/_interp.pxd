@@ -148,7 +148,7 @@ cdef class InstanceCtx
 cdef class StoreCtx:
     """The runtime side of a Store: value stack, call records, and every object created in it."""
     cdef Ctx cx
-    cdef size_t stack_bytes
+    cdef size_t stack_bytes         # the mapping at cx.stack: value slots, then call records
     cdef readonly list funcs        # FuncInstance objects (keep FuncRec pointers valid)
     cdef readonly list objects      # tables, globals, memories, instances
     cdef readonly list externs      # externref targets: ref value r -> externs[r - 1]

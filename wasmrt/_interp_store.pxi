@@ -79,7 +79,10 @@ cdef class StoreCtx:
         self.externs = []
         self.extern_ids = {}
         self.pending_exc = None
-        self.stack_bytes = stack_slots * sizeof(uint64_t)
+        # One lazily committed mapping holds the value stack and then the call records
+        # (a separate 1.6 MB malloc was a second mmap/munmap pair per Store).
+        cdef size_t slot_bytes = stack_slots * sizeof(uint64_t)
+        self.stack_bytes = slot_bytes + (<size_t>max_depth + 1) * sizeof(CallRec)
         p = mmap(NULL, self.stack_bytes, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         if p == MAP_FAILED:
@@ -87,11 +90,7 @@ cdef class StoreCtx:
         self.cx.stack = <uint64_t*>p
         self.cx.stack_end = self.cx.stack + stack_slots
         self.cx.top = self.cx.stack
-        # malloc, not calloc: a record is written by the call that pushes it before anything
-        # reads it, and zeroing 50k records (1.6 MB) dominated the cost of a new Store.
-        self.cx.recs = <CallRec*>malloc((max_depth + 1) * sizeof(CallRec))
-        if self.cx.recs == NULL:
-            raise MemoryError("cannot allocate the call records")
+        self.cx.recs = <CallRec*>(<char*>p + slot_bytes)
         self.cx.max_depth = max_depth
         self.cx.max_nest = max_nest
         self.cx.inst = &EMPTY_INST
@@ -106,7 +105,6 @@ cdef class StoreCtx:
         if self.cx.stack != NULL:
             munmap(self.cx.stack, self.stack_bytes)
             self.cx.stack = NULL
-        free(self.cx.recs)
         self.cx.recs = NULL
 
     @property
