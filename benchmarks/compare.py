@@ -34,6 +34,7 @@ __all__ = [
     "format_report",
     "format_value",
     "measure_micro",
+    "measure_micros",
     "measure_phases",
     "measure_program",
     "measure_programs",
@@ -191,6 +192,21 @@ def measure_micro(runtime: Runtime, name: str) -> MicroResult:
     except Exception as exc:  # noqa: BLE001 - recorded in the table
         result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return result
+
+
+def measure_micros(runtimes: list[Runtime], name: str, rounds: int = 3) -> list[MicroResult]:
+    """Micro-benchmark ``name`` on every runtime, ``rounds`` times in turn (round robin, as
+    the programs), keeping each runtime's best value (an error sticks)."""
+    best: list[MicroResult | None] = [None] * len(runtimes)
+    for _ in range(max(rounds, 1)):
+        for i, runtime in enumerate(runtimes):
+            prev = best[i]
+            if prev is not None and prev.error:
+                continue
+            m = measure_micro(runtime, name)
+            if prev is None or m.error or m.value < prev.value:
+                best[i] = m
+    return [m for m in best if m is not None]
 
 
 #: The runtimes with the wasmtime-py API, measured by ``measure_phases``.

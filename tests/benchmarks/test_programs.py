@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.compare import MICRO, measure_micro
+from benchmarks.compare import MICRO, measure_micro, measure_micros
 from benchmarks.programs import Program, load_programs, to_i32
 from benchmarks.programs import bench_dir as bench_dir_path
 from benchmarks.runtimes import RUNTIMES, get_runtime
@@ -66,3 +66,11 @@ def test_micro_results_wasm3(name: str, bench_dir: Path) -> None:
         pytest.skip("pywasm3 not installed (optional `bench` extra)")
     result = measure_micro(get_runtime("wasm3"), name)
     assert result.error is None, result.error
+
+
+def test_micro_rounds_keep_one_result_per_runtime(bench_dir: Path, runnable_wasmrt: object) -> None:
+    """Round robin over the runtimes: one result each, tagged with its runtime, checked."""
+    runtimes = [get_runtime("wasmrt"), get_runtime("wasmrt")]
+    results = measure_micros(runtimes, "instantiate", rounds=2)
+    assert [m.runtime for m in results] == ["wasmrt", "wasmrt"]
+    assert all(m.error is None and m.value > 0 for m in results)
