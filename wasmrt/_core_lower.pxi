@@ -472,6 +472,16 @@ cdef class Lowerer:
         self._map_src(pc)
         return pc
 
+    cdef int32_t _widen_last(self, uint32_t op) except -1:
+        """Turn the last instruction (two cells, at ``cur_pc``) into `op`, a fused form of
+        three cells; the new third cell is zeroed.  Returns its pc."""
+        cdef int32_t pc = self.cur_pc
+        self._reserve_code(1)
+        self.code[pc + 2].u64 = 0
+        self.ncode += 1
+        self.code[pc].u64 = op
+        return pc
+
     cdef int _map_src(self, int32_t pc) except -1:
         """Map the instruction at `pc` (the last one) to the wasm instruction being lowered
         (``cur_off``), for trap backtraces; a fused instruction is re-mapped to the last
@@ -788,7 +798,6 @@ cdef class Lowerer:
         entry (nothing emitted yet; constants accumulate: u32 addition is associative)."""
         cdef uint32_t src
         cdef uint32_t home = self.vals[self.nvals - 2].home
-        cdef int32_t pc
         if sub:
             k = 0 - k
         if x.kind == LV_ADDI:
@@ -799,20 +808,14 @@ cdef class Lowerer:
         else:
             src = x.home
         self._pop(2)
-        if src >= self.nlocal_slots and src != home:
-            # x was above the constant (``k + x``): its temporary is not the result's slot
-            # and the next push would overwrite it, so add now
-            pc = self._emit(IR_I32_ADD_IMM, 2)
-            self.code[pc + 1].s.a = home
-            self.code[pc + 1].s.b = src
-            self.code[pc + 1].w.hi = <int32_t>k
-            self._push(LV_TEMP, 1)
-            self.last_dst = pc
-            return 0
         x = self._push(LV_ADDI, 1)
         x.src = src
         x.bits = k
         self._ref(self.nvals - 1)
+        if src >= self.nlocal_slots and src != home:
+            # x was above the constant (``k + x``): its temporary is not the result's slot
+            # and the next push would overwrite it, so add now
+            self._materialize(self.nvals - 1)
         return 0
 
     cdef bint _fuse_mul(self, uint32_t op, uint32_t i) except -1:
@@ -855,7 +858,8 @@ cdef class Lowerer:
     cdef int32_t _emit_binop(self, uint32_t op, uint32_t dst, uint32_t i, uint32_t sx,
                              uint32_t sy) except -1:
         """Emit ``op dst = sx, sy`` for entries i, i+1 (before they are popped); an
-        ``i32.add`` of the shift the last instruction made becomes ``i32_add_shl``."""
+        ``i32.add`` of the shift the last instruction made becomes ``i32_add_shl``.
+        ``last_dst`` is the caller's to set."""
         cdef int32_t pc = self.cur_pc
         cdef uint32_t other, src, k
         if op == IR_I32_ADD and (self._shl_of(i + 1, sy) or self._shl_of(i, sx)):
@@ -867,13 +871,11 @@ cdef class Lowerer:
             self.code[pc + 1].s.b = other
             self.code[pc + 1].s.c = src
             self.code[pc + 1].s.d = k
-            self.last_dst = pc
             return pc
         pc = self._emit(op, 2)
         self.code[pc + 1].s.a = dst
         self.code[pc + 1].s.b = sx
         self.code[pc + 1].s.c = sy
-        self.last_dst = pc
         return pc
 
     cdef int _add_reassoc(self, uint32_t op, uint32_t i) except -1:
@@ -1031,12 +1033,8 @@ cdef class Lowerer:
         cdef int32_t pc
         cdef int32_t k
         if _ir_addbr[op] and self._added(x):
-            pc = self.cur_pc
-            k = self.code[pc + 1].w.hi
-            self._reserve_code(1)
-            self.code[pc + 2].u64 = 0
-            self.ncode += 1
-            self.code[pc].u64 = _ir_addbr[op]
+            k = self.code[self.cur_pc + 1].w.hi
+            pc = self._widen_last(_ir_addbr[op])
             if _ir_addbr_reg[op]:                   # [a=dst b=x c=y] [lo=offset hi=k]
                 self.code[pc + 1].s.c = y
                 self.code[pc + 1].s.d = 0
@@ -1263,12 +1261,8 @@ cdef class Lowerer:
         cdef LwVal* e = &self.vals[self.nvals - 1]
         cdef int32_t pc
         if e.kind == LV_ADDI and ins.mem_offset == 0 and self._shl_of(self.nvals - 1, e.src):
-            pc = self.cur_pc                            # address (y << s) + k: *_shl form
-            self._reserve_code(1)
-            self.ncode += 1
-            self.code[pc + 2].u64 = 0
+            pc = self._widen_last(_ir_shl[op])          # address (y << s) + k: *_shl form
             self.code[pc + 2].w.lo = self.code[pc + 1].w.hi & 31
-            self.code[pc].u64 = _ir_shl[op]
             self.code[pc + 1].s.a = e.home
             self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
             self._map_src(pc)
