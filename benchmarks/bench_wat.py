@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from wasmrt import wat
 from wasmrt.errors import WatError
-from wasmrt.wat import ModuleSource, parse_wast
+from wasmrt.wast import ModuleSource, parse_wast
 
 
 def default_spec_dir() -> Path:

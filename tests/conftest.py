@@ -33,7 +33,7 @@ def spec_module_binaries(path: Path) -> Iterator[bytes]:
     """The binary of every ``(module ...)`` command of a ``.wast`` script (a text module the
     WAT encoder rejects is left out: that is the text-format tests' concern)."""
     from wasmrt.errors import WatError
-    from wasmrt.wat import ModuleCmd, parse_wast
+    from wasmrt.wast import ModuleCmd, parse_wast
 
     for cmd in parse_wast(path.read_text(), str(path)):
         if isinstance(cmd, ModuleCmd):

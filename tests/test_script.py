@@ -14,7 +14,7 @@ from wasmrt.script import ExternRef, Outcome, ScriptResult
 
 def _wat():  # type: ignore[no-untyped-def]
     return pytest.importorskip(
-        "wasmrt.wat", reason="the script object model (wasmrt.wat) is not there yet"
+        "wasmrt.wast", reason="the script object model (wasmrt.wast) is not there yet"
     )
 
 

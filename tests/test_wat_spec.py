@@ -19,7 +19,7 @@ import pytest
 
 from tests.conftest import spec_dir_path
 from wasmrt.errors import WatError
-from wasmrt.wat import (
+from wasmrt.wast import (
     AssertInvalid,
     AssertMalformed,
     AssertTrap,
@@ -28,8 +28,8 @@ from wasmrt.wat import (
     ModuleCmd,
     ModuleSource,
     parse_wast,
-    wat2wasm,
 )
+from wasmrt.wat import wat2wasm
 
 WASM_TOOLS = shutil.which("wasm-tools")
 SPEC = spec_dir_path()

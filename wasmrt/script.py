@@ -7,7 +7,7 @@ narrow engine: the wasmtime-py compatible API (``Engine``, ``Store``, ``Module``
 It is parametrised by that API's module, so the same scripts run on wasmrt (the default)
 and on wasmtime-py (``run_script(..., api=wasmtime)``), a development oracle.
 
-Scripts are parsed by :func:`wasmrt.wat.parse_wast`.  Each command gets an
+Scripts are parsed by :func:`wasmrt.wast.parse_wast`.  Each command gets an
 :class:`Outcome`; :func:`run_script` returns them all in a :class:`ScriptResult`.
 
 Assertions map to exception classes first (``errors.py``), then to messages:
@@ -632,7 +632,7 @@ def run_script(
     with ``error`` set.
     """
     from .errors import WatError
-    from .wat import parse_wast
+    from .wast import parse_wast
 
     text, name = _read(path_or_text, filename)
     result = ScriptResult(name)

@@ -14,7 +14,8 @@ import wasmrt
 from benchmarks.programs import bench_dir
 from tests.robustness.smith import GUEST_MEMORY, GUEST_TABLE
 from wasmrt.errors import WasmtimeError
-from wasmrt.wat import parse_wast, wat2wasm
+from wasmrt.wast import parse_wast
+from wasmrt.wat import wat2wasm
 
 _FUEL_CONFIG = wasmrt.Config()
 _FUEL_CONFIG.consume_fuel = True

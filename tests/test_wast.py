@@ -1,0 +1,133 @@
+"""The .wast script parser (wasmrt/wast.py): commands, values and patterns, lazy module
+encoding, positions of errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from wasmrt.errors import WatError
+from wasmrt.wast import (
+    ActionCmd,
+    AssertInvalid,
+    AssertMalformed,
+    AssertReturn,
+    AssertTrap,
+    Either,
+    Get,
+    Invoke,
+    ModuleCmd,
+    Pattern,
+    Register,
+    Value,
+    parse_wast,
+)
+from wasmrt.wat import wat2wasm
+
+SCRIPT = r"""
+(module $M (func (export "f") (param i32) (result i32) local.get 0))
+(register "m" $M)
+(invoke "f" (i32.const -1))
+(assert_return (invoke $M "f" (i32.const 7)) (i32.const 7))
+(assert_return (invoke "g") (f32.const nan:canonical) (f64.const -0x1p-1)
+  (v128.const f32x4 1 nan:arithmetic 2 3) (v128.const i64x2 -1 2)
+  (ref.null func) (ref.extern 3) (ref.func) (ref.extern))
+(assert_return (get "glob") (either (i32.const 1) (i32.const 2)))
+(assert_trap (invoke "f" (i64.const 1)) "integer overflow")
+(assert_trap (module (func $s unreachable) (start $s)) "unreachable")
+(module binary "\00asm" "\01\00\00\00")
+(assert_malformed (module quote "(func" ")" "(func i32.bogus)") "unknown operator")
+(assert_invalid (module (func (result i32))) "type mismatch")
+"""
+
+
+def test_script_commands() -> None:
+    cmds = parse_wast(SCRIPT, "t.wast")
+    kinds = [type(c).__name__ for c in cmds]
+    assert kinds == [
+        "ModuleCmd",
+        "Register",
+        "ActionCmd",
+        "AssertReturn",
+        "AssertReturn",
+        "AssertReturn",
+        "AssertTrap",
+        "AssertTrap",
+        "ModuleCmd",
+        "AssertMalformed",
+        "AssertInvalid",
+    ]
+    m = cmds[0]
+    assert isinstance(m, ModuleCmd) and m.module.name == "$M" and m.module.kind == "text"
+    assert m.loc.line == 2 and m.loc.column == 1
+    assert m.module.encode() == wat2wasm(
+        '(module $M (func (export "f") (param i32) (result i32) local.get 0))'
+    )
+    assert cmds[1] == Register(cmds[1].loc, "m", "$M")
+    act = cmds[2]
+    assert isinstance(act, ActionCmd) and isinstance(act.action, Invoke)
+    assert act.action.args == [Value("i32", 0xFFFFFFFF)]
+    r = cmds[3]
+    assert isinstance(r, AssertReturn) and isinstance(r.action, Invoke) and r.action.module == "$M"
+    exp = cmds[4]
+    assert isinstance(exp, AssertReturn)
+    assert exp.expected[0] == Pattern("f32", "nan:canonical")
+    assert exp.expected[1] == Value("f64", 0xBFE0000000000000)
+    lanes = exp.expected[2]
+    assert isinstance(lanes, Pattern) and lanes.kind == "lanes" and lanes.shape == "f32x4"
+    assert lanes.lanes == [
+        Value("f32", 0x3F800000),
+        Pattern("f32", "nan:arithmetic"),
+        Value("f32", 0x40000000),
+        Value("f32", 0x40400000),
+    ]
+    assert exp.expected[3] == Value("v128", (2 << 64) | (2**64 - 1))
+    assert exp.expected[4:] == [
+        Value("funcref", None),
+        Value("externref", 3),
+        Pattern("funcref", "ref.func"),
+        Pattern("externref", "ref.extern"),
+    ]
+    e = cmds[5]
+    assert isinstance(e, AssertReturn) and isinstance(e.action, Get)
+    assert e.expected == [Either([[Value("i32", 1)], [Value("i32", 2)]])]
+    t = cmds[7]
+    assert isinstance(t, AssertTrap) and not isinstance(t.target, (Invoke, Get))
+    assert cmds[8].module.kind == "binary" and cmds[8].module.encode() == b"\x00asm\x01\x00\x00\x00"
+    mal = cmds[9]
+    assert isinstance(mal, AssertMalformed) and mal.module.kind == "quote"
+    with pytest.raises(WatError, match="unknown operator i32.bogus"):
+        mal.module.encode()
+    inv = cmds[10]
+    assert isinstance(inv, AssertInvalid) and inv.module.encode().startswith(b"\x00asm")
+
+
+def test_script_text_module_errors_are_lazy() -> None:
+    cmds = parse_wast(
+        '(assert_malformed (module (func (i32.const 0x1_0000_0000))) "constant out of range")'
+    )
+    with pytest.raises(WatError, match="constant out of range"):
+        cmds[0].module.encode()
+
+
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("(module definition $m)", "module definition"),
+        ('(assert_exception (invoke "f"))', "assert_exception"),
+        ("(thread $t)", "thread"),
+        ('(assert_return (invoke "f")', "unexpected end"),
+    ],
+)
+def test_script_unknown_commands(text: str, what: str) -> None:
+    with pytest.raises(WatError, match=what) as info:
+        parse_wast("\n" + text)
+    assert info.value.line == 2
+
+
+def test_old_import_path_still_resolves() -> None:
+    """The script names moved from wasmrt.wat to wasmrt.wast; the old path still finds them."""
+    from wasmrt import wast, wat
+
+    assert wat.parse_wast is wast.parse_wast and wat.ModuleSource is wast.ModuleSource
+    with pytest.raises(AttributeError):
+        wat.no_such_name  # noqa: B018
