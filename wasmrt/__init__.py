@@ -4,6 +4,8 @@ The public names are re-exported here from the modules that define them; see
 ``ARCHITECTURE.md`` for the pipeline (text -> decode -> validate + lower -> execute).
 """
 
+from . import _unbuilt  # noqa: F401  (first: a missing build fails here, in one sentence)
+from ._version import __version__
 from .api import (
     Caller,
     Config,
@@ -70,6 +72,7 @@ __all__ = [
     "ValType",
     "WasiConfig",
     "WasmtimeError",
+    "__version__",
     "externref",
     "f32",
     "f64",
