@@ -146,7 +146,10 @@ def handler(o: isa.Op) -> list[str]:
         else:
             body = [f"    cdef uint64_t ea = {ea.format('a')}", "    cdef uint64_t v = fp[pc[1].s.b]"]
             access = f"    {STORE_STMT[w]}"
-        body += [f"    if ea + {w} > msize:", "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
+        # (the fused forms have no memarg offset: it is 0 when they are made)
+        offset = "0" if base or o.extra.get("shl") else "<uint32_t>pc[1].w.hi"
+        body += [f"    if ea + {w} > msize:",
+                 f"        return mem_fault(cx, pc, ea, {w}, {offset}, msize)",
                  access, nxt(o.ncells)]
     elif o.kind in ("br", "cmp_br", "cmp_br_imm", "add_br"):
         pre: list[str] = []

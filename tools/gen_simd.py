@@ -59,7 +59,7 @@ def _ea(addr: str, offset: str, width: int) -> list[str]:
     return [
         f"    cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.{addr}] + <uint32_t>{offset}",
         f"    if ea + {width} > msize:",
-        "        return trap_at(cx, pc, TRAP_OOB_MEMORY)",
+        f"        return mem_fault(cx, pc, ea, {width}, <uint32_t>{offset}, msize)",
     ]
 
 

@@ -38,7 +38,7 @@ from .api import (
     v128,
     wat2wasm,
 )
-from .errors import ExitTrap, Frame, Trap, TrapCode, WasmtimeError
+from .errors import ExitTrap, Frame, Trap, TrapCode, WasmtimeError, WrongKindError
 from .wasi import DirPerms, FilePerms, WasiConfig
 
 __all__ = [
@@ -72,6 +72,7 @@ __all__ = [
     "ValType",
     "WasiConfig",
     "WasmtimeError",
+    "WrongKindError",
     "__version__",
     "externref",
     "f32",

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ._api_managed import Closeable
-from .errors import WasmtimeError
+from ._config_values import check_cache_file, check_target
+from .errors import WasmtimeError, WrongKindError
 
 __all__ = ["PROPOSALS", "Config", "Engine"]
 
@@ -116,14 +117,14 @@ def _cache(value: Any) -> bool | str:
             raise WasmtimeError("caching cannot be explicitly disabled")
         return value
     if isinstance(value, str):
-        return value
+        return check_cache_file(value)
     raise TypeError("expected string or bool")
 
 
 def _target(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError("expected a str")
-    return value
+    return check_target(value)
 
 
 # Always on (wasmtime has no toggle for them): mutable globals, sign extension,
@@ -218,8 +219,19 @@ class Config(Closeable):
             f"``{_name}``: one of {', '.join(_values)} (accepted, no effect in wasmrt).",
         )
     del _name, _values
-    cache = _setter("cache", _cache, "Code caching (accepted, no effect in wasmrt).")
-    target = _setter("target", _target, "Target triple (accepted, no effect in wasmrt).")
+    cache = _setter(
+        "cache",
+        _cache,
+        "Code caching: ``True``, or the path of a wasmtime cache configuration file, which "
+        "is checked as wasmtime checks it (``WasmtimeError`` if it cannot be read or is "
+        "invalid); no effect in wasmrt, which caches nothing.",
+    )
+    target = _setter(
+        "target",
+        _target,
+        "Target triple, parsed as wasmtime parses it (``WasmtimeError`` for an unknown "
+        "one); no effect in wasmrt, whose code runs on any host.",
+    )
 
     def cranelift_flag_enable(self, flag: str) -> None:
         """Enables a Cranelift flag (accepted and ignored: wasmrt interprets)."""
@@ -239,16 +251,21 @@ class Config(Closeable):
 class Engine(Closeable):
     """Compilation settings and the epoch counter shared by Modules and Stores.
 
-    ``Engine(config=None)``; an Engine is safe to share between threads.  Once closed,
-    no Module, Store or Linker can be made with it (those made before keep working).
+    ``Engine(config=None)`` consumes ``config``: it cannot make another Engine or take
+    new settings afterwards (``ValueError``).  An Engine is safe to share between
+    threads.  Once closed, no Module, Store or Linker can be made with it (those made
+    before keep working).
     """
 
     def __init__(self, config: Config | None = None):
         if config is None:
             config = Config()
         elif not isinstance(config, Config):
-            raise TypeError("expected Config")
+            raise WrongKindError("expected Config")
         config._live()
+        # the Engine consumes its Config, as in wasmtime-py: using it again (another
+        # Engine, setting an option) raises ValueError("already closed")
+        config.close()
         self._features: frozenset[str] = frozenset(f for f, on in config._features.items() if on)
         self._consume_fuel: bool = bool(config._options["consume_fuel"])
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])

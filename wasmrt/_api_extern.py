@@ -18,7 +18,7 @@ from ._api_types import (
     TableType,
     ValType,
 )
-from .errors import WasmtimeError
+from .errors import WasmtimeError, WrongKindError
 
 __all__ = ["Extern", "Global", "Memory", "Table", "check_extern", "extern_type_of", "wrap_extern"]
 
@@ -68,7 +68,7 @@ class Memory(_StoreBound):
     def __init__(self, store: Any, ty: MemoryType):
         store_ = store_of(store)
         if not isinstance(ty, MemoryType):
-            raise TypeError("expected a MemoryType")
+            raise WrongKindError("expected a MemoryType")
         if ty.is_64 or ty.is_shared or ty.page_size_log2 != 16:
             raise WasmtimeError("64-bit, shared and custom-page-size memories are not supported")
         self._bind(memory_new(store_, ty.limits.min, ty.limits.max), store_)
@@ -196,7 +196,7 @@ class Table(_StoreBound):
     def __init__(self, store: Any, ty: TableType, init: Any):
         store_ = store_of(store)
         if not isinstance(ty, TableType):
-            raise TypeError("expected a TableType")
+            raise WrongKindError("expected a TableType")
         code = ty.element._code
         if code not in (0x70, 0x6F):
             raise WasmtimeError("table element type must be funcref or externref")
@@ -225,11 +225,9 @@ class Table(_StoreBound):
         self._ctx(store)
         if not isinstance(amt, int):
             raise TypeError("expected an int")
-        if amt < 0 or amt > 0xFFFFFFFF:
-            raise WasmtimeError("failed to grow table")
-        old = self._rt.grow(amt, init)
+        old = self._rt.grow(amt, init) if 0 <= amt <= 0xFFFFFFFF else -1
         if old < 0:
-            raise WasmtimeError("failed to grow table")
+            raise WasmtimeError(f"failed to grow table by `{amt}`")
         return int(old)
 
     def get(self, store: Any, idx: int) -> Any | None:
@@ -280,7 +278,7 @@ class Global(_StoreBound):
     def __init__(self, store: Any, ty: GlobalType, val: Any):
         store_ = store_of(store)
         if not isinstance(ty, GlobalType):
-            raise TypeError("expected a GlobalType")
+            raise WrongKindError("expected a GlobalType")
         rt = store_._context().new_global(ty.content._code, ty.mutable, None)
         rt.value = val  # checked and converted as wasmtime-py does (TypeError)
         self._bind(rt, store_)
@@ -295,7 +293,14 @@ class Global(_StoreBound):
         return self._type()
 
     def value(self, store: Any) -> Any:
-        """The current value as a native Python value (``None`` for a null reference)."""
+        """The current value as a native Python value: a ``Func`` for a funcref, the object
+        for an externref, ``None`` for a null reference.
+
+        wasmtime-py 51 returns a ``Val`` holding ``None`` for a null reference here (and
+        from ``Table.get``, whose documentation promises ``None``), while its calls and
+        host parameters give ``None``; wasmrt gives ``None`` everywhere, so ``value is
+        None`` tests for null (code that reads ``.value`` of wasmtime-py's ``Val`` needs
+        ``getattr(v, "value", v)``)."""
         store_ = self._ctx(store)
         return _ref_out(self._rt.value, store_)
 
@@ -315,7 +320,7 @@ _EXTERN_TYPES = (Func, Memory, Table, Global)
 def check_extern(item: Any) -> Extern:
     """``item`` if it is a Func, Memory, Table or Global, else ``TypeError``."""
     if not isinstance(item, _EXTERN_TYPES):
-        raise TypeError("expected a Func, Global, Memory, or Table")
+        raise WrongKindError("expected a Func, Global, Memory, or Table")
     return item
 
 

@@ -14,7 +14,7 @@ from . import _core, _interp
 from ._api_store import Store, store_of
 from ._api_types import FuncType, Val
 from ._api_wrap import infer_functype
-from .errors import WasmtimeError
+from .errors import WasmtimeError, WrongKindError
 
 if TYPE_CHECKING:
     from ._api_extern import Extern
@@ -54,7 +54,7 @@ class Func(_interp.FuncBase):
     ):
         store_ = store_of(store)
         if not isinstance(ty, FuncType):
-            raise TypeError("expected a FuncType")
+            raise WrongKindError("expected a FuncType")
         if not callable(func):
             raise TypeError("expected a callable")
         host = _with_caller(func) if access_caller else func

@@ -19,7 +19,7 @@ from ._api_managed import Closeable
 from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, Module
 from ._api_store import Store, store_of
 from ._api_types import FuncType, Limits
-from .errors import LinkError
+from .errors import LinkError, WrongKindError
 
 __all__ = ["Instance", "InstanceExports", "InstancePre", "resolve_imports"]
 
@@ -105,7 +105,7 @@ class Instance:
     def __init__(self, store: Any, module: Module, imports: Sequence[Extern]):
         store_ = store_of(store)
         if not isinstance(module, Module):
-            raise TypeError("expected a Module")
+            raise WrongKindError("expected a Module")
         module._live()
         items = list(imports)
         for item in items:

@@ -20,7 +20,7 @@ from ._api_module import Module
 from ._api_store import Store, Storelike, store_of
 from ._api_types import FuncType
 from ._api_wrap import infer_functype
-from .errors import LinkError, WasmtimeError
+from .errors import LinkError, WasmtimeError, WrongKindError
 
 if TYPE_CHECKING:
     from ._api_engine import Engine
@@ -61,7 +61,7 @@ class Linker(Closeable):
         from ._api_engine import Engine
 
         if not isinstance(engine, Engine):
-            raise TypeError("expected an Engine")
+            raise WrongKindError("expected an Engine")
         engine._live()
         self.engine = engine
         self._defs: dict[tuple[str, str], Definition] = {}
@@ -127,7 +127,7 @@ class Linker(Closeable):
         """
         self._live()
         if not isinstance(ty, FuncType):
-            raise TypeError("expected a FuncType")
+            raise WrongKindError("expected a FuncType")
         if not callable(func):
             raise TypeError("expected a callable")
         self._insert(module, name, _HostDef(ty, func, access_caller))
@@ -151,7 +151,7 @@ class Linker(Closeable):
         """Define every export of ``instance`` under module name ``name``."""
         self._live()
         if not isinstance(instance, Instance):
-            raise TypeError("expected an `Instance`")
+            raise WrongKindError("expected an `Instance`")
         exports = instance.exports(store)
         for export_name in exports:
             self.define(store, name, export_name, exports[export_name])
@@ -165,7 +165,7 @@ class Linker(Closeable):
         """
         self._live()
         if not isinstance(module, Module):
-            raise TypeError("expected a `Module`")
+            raise WrongKindError("expected a `Module`")
         store_ = store_of(store)
         export_names = [e.name for e in module.exports]
         if "_start" in export_names:
@@ -209,11 +209,11 @@ class Linker(Closeable):
 
     def define_unknown_imports_as_traps(self, module: Module) -> None:
         """Define every not-yet-defined function import of ``module`` as a function that
-        traps when called."""
+        fails when called: the call raises ``WasmtimeError`` ("unknown import: ... has not
+        been defined"), as in wasmtime-py."""
         self._live()
         if not isinstance(module, Module):
-            raise TypeError("expected a `Module`")
-        from .errors import Trap
+            raise WrongKindError("expected a `Module`")
 
         for imp in module.imports:
             key = (imp.module, imp.name or "")
@@ -221,7 +221,7 @@ class Linker(Closeable):
                 continue
 
             def trap(*_: Any, _key: tuple[str, str] = key) -> Any:
-                raise Trap(f"unknown import: `{_key[0]}::{_key[1]}` has not been defined")
+                raise WasmtimeError(f"unknown import: `{_key[0]}::{_key[1]}` has not been defined")
 
             self._defs[key] = _HostDef(imp.type, trap, False)
 
@@ -230,7 +230,7 @@ class Linker(Closeable):
         returns zeros / null references."""
         self._live()
         if not isinstance(module, Module):
-            raise TypeError("expected a `Module`")
+            raise WrongKindError("expected a `Module`")
         for imp in module.imports:
             key = (imp.module, imp.name or "")
             if key in self._defs or not isinstance(imp.type, FuncType):
@@ -279,7 +279,7 @@ class Linker(Closeable):
         """
         self._live()
         if not isinstance(module, Module):
-            raise TypeError("expected a `Module`")
+            raise WrongKindError("expected a `Module`")
         store_ = store_of(store)
         return Instance(store_, module, self._resolve(store_, module))
 
@@ -289,7 +289,7 @@ class Linker(Closeable):
         """
         self._live()
         if not isinstance(module, Module):
-            raise TypeError("expected a `Module`")
+            raise WrongKindError("expected a `Module`")
         items: list[Definition] = []
         for imp in module.imports:
             item = self._defs.get((imp.module, imp.name or ""))

@@ -4,14 +4,14 @@
 (``str``, or bytes that do not start with ``\\0``) and runs the decode -> validate + lower
 pipeline of ``_core`` once; every instance in every Store shares the result.
 
-Serialized form (``Module.serialize``), format version 2: the module binary and the
+Serialized form (``Module.serialize``), format version 3: the module binary and the
 lowered code of every defined function, so ``Module.deserialize`` only decodes the module
 structure (``_core.load_module``) and copies the code, without validating or lowering a
 single body again.  Integers of the envelope are little-endian::
 
     offset  size
      0       8   magic b"\\0wasmrt\\0"
-     8       2   u16 format version (2)
+     8       2   u16 format version (3)
     10       1   u8 byte order of the code table: 1 little-endian, 2 big-endian
     11       1   u8 0
     12       4   u32 feature mask the code was lowered with (``ModuleInfo.features``:
@@ -61,7 +61,7 @@ from ._api_types import (
     TableType,
     ValType,
 )
-from .errors import WasmtimeError
+from .errors import WasmtimeError, WrongKindError
 
 __all__ = ["EXTERN_FUNC", "EXTERN_GLOBAL", "EXTERN_MEMORY", "EXTERN_TABLE", "Module", "wat2wasm"]
 
@@ -69,7 +69,7 @@ __all__ = ["EXTERN_FUNC", "EXTERN_GLOBAL", "EXTERN_MEMORY", "EXTERN_TABLE", "Mod
 EXTERN_FUNC, EXTERN_TABLE, EXTERN_MEMORY, EXTERN_GLOBAL = 0, 1, 2, 3
 
 _MAGIC = b"\0wasmrt\0"
-_VERSION = 2
+_VERSION = 3
 # magic, version, byte order, 0, features, total length, binary length, ISA fingerprint,
 # checksum, 0.  The checksum (CRC-32: it guards against damage, not against tampering: a
 # serialized module is trusted input) covers the header up to itself and all after it.
@@ -188,7 +188,7 @@ class Module(Closeable):
 
     def __init__(self, engine: Engine, wasm: Wasm):
         if not isinstance(engine, Engine):
-            raise TypeError("expected an Engine")
+            raise WrongKindError("expected an Engine")
         engine._live()
         binary = to_wasm(wasm)
         self._init(engine, binary, _compile(engine, binary))
@@ -216,7 +216,7 @@ class Module(Closeable):
         Decodes and validates only: nothing is translated.
         """
         if not isinstance(engine, Engine):
-            raise TypeError("expected an Engine")
+            raise WrongKindError("expected an Engine")
         if not isinstance(wasm, (bytes, bytearray, memoryview)):
             raise TypeError("expected wasm bytes")
         _core.validate_module(bytes(wasm), engine._live()._feature_mask)
@@ -295,7 +295,7 @@ class Module(Closeable):
         beyond these checks: only deserialize what ``serialize`` wrote.
         """
         if not isinstance(engine, Engine):
-            raise TypeError("expected an Engine")
+            raise WrongKindError("expected an Engine")
         if not isinstance(encoded, (bytes, bytearray, memoryview)):
             raise TypeError("expected bytes")
         engine._live()

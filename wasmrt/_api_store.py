@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Self, Union
 
 from . import _interp, _memory
 from ._api_engine import Engine
-from .errors import WasmtimeError
+from .errors import WasmtimeError, WrongKindError
 
 if TYPE_CHECKING:
     from ._api_func import Caller
@@ -35,7 +35,7 @@ class Store(_interp.StoreBase):
         if engine is None:
             engine = Engine()
         elif not isinstance(engine, Engine):
-            raise TypeError("expected an Engine")
+            raise WrongKindError("expected an Engine")
         engine._live()
         self.engine = engine
         stack = engine._max_wasm_stack
@@ -141,7 +141,7 @@ class Store(_interp.StoreBase):
         from .wasi import WasiConfig
 
         if not isinstance(wasi, WasiConfig):
-            raise TypeError("expected a WasiConfig")
+            raise WrongKindError("expected a WasiConfig")
         self._context()
         self._wasi = wasi
         self._wasi_state = None
@@ -171,5 +171,5 @@ def store_of(storelike: Any) -> Store:
         return storelike
     get = getattr(storelike, "_store_of", None)
     if get is None:
-        raise TypeError("expected a Store")
+        raise WrongKindError("expected a Store")
     return get()  # type: ignore[no-any-return]

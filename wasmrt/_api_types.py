@@ -15,7 +15,7 @@ import struct
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, TypeAlias
 
-from .errors import WasmtimeError
+from .errors import WasmtimeError, WrongKindError
 
 __all__ = [
     "AsExternType",
@@ -200,13 +200,13 @@ def _valtypes(items: Iterable[Any]) -> list[ValType]:
     out = list(items)
     for item in out:
         if not isinstance(item, ValType):
-            raise TypeError("expected ValType")
+            raise WrongKindError("expected ValType")
     return out
 
 
 def _valtype(item: Any) -> ValType:
     if not isinstance(item, ValType):
-        raise TypeError("expected valtype")
+        raise WrongKindError("expected valtype")
     return item
 
 
@@ -281,7 +281,7 @@ class Limits:
 
 def _limits(limits: Any) -> Limits:
     if not isinstance(limits, Limits):
-        raise TypeError("expected Limits")
+        raise WrongKindError("expected Limits")
     return limits
 
 

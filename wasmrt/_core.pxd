@@ -165,12 +165,14 @@ cdef class CodeInfo:
     """A function body: ``locals`` (tuple of ``(count, valtype)`` runs as encoded),
     ``num_locals`` (their total, params excluded), and the instruction bytes
     ``module.data[body_start:body_end]`` (the final ``end`` included).  ``offset`` is the
-    start of the code entry (its size field)."""
+    start of the code entry (its size field), ``locals_offset`` the start of its locals
+    vector, just after the size: the function's start as wasmtime counts frame offsets."""
     cdef readonly tuple locals
     cdef readonly uint64_t num_locals
     cdef readonly uint32_t body_start
     cdef readonly uint32_t body_end
     cdef readonly uint32_t offset
+    cdef readonly uint32_t locals_offset
 
 
 cdef class NameInfo:

@@ -101,6 +101,7 @@ class CodeInfo:
     body_start: int
     body_end: int
     offset: int
+    locals_offset: int
 
 class NameInfo:
     module: str | None

@@ -546,6 +546,7 @@ cdef class Decoder:
         cdef Reader* r = &self.r
         cdef uint32_t n = self.vec_count(), i, size, nruns, k, cnt
         cdef const uint8_t* at
+        cdef const uint8_t* locals_at
         cdef const uint8_t* body_end
         cdef const uint8_t* sec_end = r.end
         cdef uint64_t total
@@ -559,6 +560,7 @@ cdef class Decoder:
             rd_check(r)
             if size > rd_left(r):
                 malformed("length out of bounds", r, at)
+            locals_at = r.p
             body_end = r.p + size
             r.end = body_end
             nruns = self.vec_count()
@@ -576,7 +578,8 @@ cdef class Decoder:
                 r.end = sec_end
                 malformed("unexpected end of section or function", r)
             self.m.codes.append(CodeInfo(tuple(runs), total, <uint32_t>(r.p - r.base),
-                                         <uint32_t>(body_end - r.base), <uint32_t>(at - r.base)))
+                                         <uint32_t>(body_end - r.base), <uint32_t>(at - r.base),
+                                         <uint32_t>(locals_at - r.base)))
             r.p = body_end
             r.end = sec_end
         return 0

@@ -377,7 +377,10 @@ cdef class Lowerer:
         self.label_pc = 0
         self.cur_pc = -1
         self.prev_pc = -1
-        self.cur_off = 0
+        # what the function does before its first instruction (the fuel/epoch check at
+        # entry) maps to the function's start
+        self.cur_off = (<CodeInfo>v.module.codes[
+            func_index - v.module.num_imported_funcs]).locals_offset
         self.nlocal_refs = 0
         self.local_floor = 0
         self.fuel = (v.features & FEAT_METERING) != 0
@@ -439,7 +442,7 @@ cdef class Lowerer:
         lf.fc.func_index = self.func_index
         lf.fc.type_index = self.type_index
         lf.fc.body_offset = (<CodeInfo>v.module.codes[
-            self.func_index - v.module.num_imported_funcs]).offset
+            self.func_index - v.module.num_imported_funcs]).locals_offset
         lf.fc.threaded = 0
         return lf
 

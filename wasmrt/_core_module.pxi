@@ -218,12 +218,13 @@ cdef class DataInfo:
 @cython.no_gc
 cdef class CodeInfo:
     def __init__(self, tuple locals, uint64_t num_locals, uint32_t body_start, uint32_t body_end,
-                 uint32_t offset):
+                 uint32_t offset, uint32_t locals_offset):
         self.locals = locals
         self.num_locals = num_locals
         self.body_start = body_start
         self.body_end = body_end
         self.offset = offset
+        self.locals_offset = locals_offset
 
     def __repr__(self):
         return "CodeInfo(%d locals, body %d..%d)" % (

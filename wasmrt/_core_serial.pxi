@@ -297,7 +297,7 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
             code = m.codes[i]
             if fc.func_index != k or fc.type_index != m.func_types[k] \
                     or fc.type_index >= len(type_slots) \
-                    or fc.body_offset != code.offset:
+                    or fc.body_offset != code.locals_offset:
                 raise _corrupt("function %d: record does not match the module" % k)
             np, nr = type_slots[fc.type_index]
             nlocals = 0

@@ -94,8 +94,8 @@ ctypedef struct FuncCode:
     uint32_t max_slots          # frame size in slots: params + locals + temporaries
     uint32_t func_index         # index in the module's function index space
     uint32_t type_index         # index in the module's type section
-    # module offset of the body (its local declarations), so a backtrace can give
-    # function-relative offsets
+    # module offset of the body's start (its locals vector, after the size), so a
+    # backtrace can give function-relative offsets as wasmtime counts them
     uint32_t body_offset
     # pc -> module offset: nsrc pairs (cell index, byte offset of the wasm instruction in
     # the module), sorted by cell index; at least one pair per instruction that may trap

@@ -51,7 +51,9 @@ cdef enum TrapKind:
     TRAP_HOST = 11              # a host function raised: the exception is stashed in the store
     TRAP_INTERRUPT = 12         # epoch deadline reached: "interrupt"
     TRAP_OUT_OF_FUEL = 13       # "all fuel consumed by WebAssembly"
-    TRAP_COUNT = 14
+    TRAP_MEM_FAULT = 14         # "out of bounds memory access", by a load or store
+    # that wasmtime reports as a memory fault (`mem_fault`)
+    TRAP_COUNT = 15
 
 
 ctypedef struct TableRec:
@@ -120,7 +122,11 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint32_t max_nest           # cap on Python->wasm->Python->wasm re-entry
     unsigned long owner_thread  # thread running the outermost entry while nest > 0
     const Cell* trap_pc         # instruction that trapped
-    uint64_t trap_arg           # detail for the message (the element index of call_indirect)
+    # detail for the message: the element index of call_indirect, the faulting wasm
+    # address of TRAP_MEM_FAULT
+    uint64_t trap_arg
+    uint64_t trap_msize         # the memory's size in bytes at a TRAP_MEM_FAULT
+    FuncRec* trap_callee        # the function whose call exhausted the stack
     int64_t budget              # fuel/epoch/Ctrl-C countdown of the `fuel` op
     int64_t budget_start        # value `budget` was last reset to
     int64_t fuel                # remaining fuel (when fuel_enabled)

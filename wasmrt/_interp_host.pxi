@@ -25,6 +25,7 @@ TRAP_MESSAGES = {
     TRAP_STACK_EXHAUSTED: "call stack exhausted",
     TRAP_INTERRUPT: "interrupt",
     TRAP_OUT_OF_FUEL: "all fuel consumed by WebAssembly",
+    TRAP_MEM_FAULT: "out of bounds memory access",
 }
 
 TRAP_CODES = {
@@ -40,7 +41,14 @@ TRAP_CODES = {
     TRAP_STACK_EXHAUSTED: _TrapCode.STACK_OVERFLOW,
     TRAP_INTERRUPT: _TrapCode.INTERRUPT,
     TRAP_OUT_OF_FUEL: _TrapCode.OUT_OF_FUEL,
+    TRAP_MEM_FAULT: _TrapCode.MEMORY_OUT_OF_BOUNDS,
 }
+
+cdef object out_of_memory(uint64_t nbytes):
+    """The error for an allocation the host refused (a table or memory too large for this
+    machine): a `WasmtimeError` in wasmtime's words, never a bare `MemoryError`."""
+    return _errors.WasmtimeError(f"out of memory (failed to allocate {nbytes} bytes)")
+
 
 cdef int stash_exception(StoreCtx store) noexcept:
     """Move the current Python exception into the running store: the wasm call unwinds
@@ -154,14 +162,31 @@ cdef enum:
     MAX_TRAP_FRAMES = 1000      # innermost frames kept in a Trap's backtrace
 
 
+cdef object trap_frame(FuncRec* f, object off):
+    """The backtrace `Frame` of an activation of wasm function `f` at module offset `off`
+    (None: before its first instruction)."""
+    inst = <InstanceCtx>f.inst.owner if f.inst.owner != NULL else None
+    name = None
+    modname = None
+    if inst is not None:
+        modname = inst.name
+        names = getattr(inst.module, "names", None)
+        if names is not None:
+            name = names.functions.get(f.code.func_index)
+            if modname is None:
+                modname = names.module
+    rel = None if off is None else off - f.code.body_offset
+    return _Frame(f.code.func_index, name, modname, rel, off)
+
+
 cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
     """The exception for trap `rc`: the stashed host exception, or a new `Trap` whose
-    frames are the activations above `depth0`, innermost first (at most MAX_TRAP_FRAMES)."""
+    frames are the activations above `depth0`, innermost first (at most MAX_TRAP_FRAMES).
+    A call that exhausted the stack adds its callee, not started, as wasmtime does."""
     cdef Ctx* cx = &store.cx
     cdef uint32_t k
     cdef FuncRec* f
     cdef const Cell* pc
-    cdef uint32_t off
     if rc == TRAP_HOST:
         exc = store.pending_exc
         store.pending_exc = None
@@ -169,28 +194,21 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
             exc = RuntimeError("host call failed without an exception")
         return exc
     frames = []
+    if rc == TRAP_STACK_EXHAUSTED and cx.trap_callee != NULL and cx.trap_callee.code != NULL:
+        frames.append(trap_frame(cx.trap_callee, None))
+    cx.trap_callee = NULL
     k = cx.depth
     pc = cx.trap_pc
     while k > depth0 and len(frames) < MAX_TRAP_FRAMES:
         k -= 1
         f = cx.recs[k].func
         if f.code != NULL:
-            off = src_offset(f.code, pc) if pc != NULL else f.code.body_offset
-            inst = <InstanceCtx>f.inst.owner if f.inst.owner != NULL else None
-            name = None
-            modname = None
-            if inst is not None:
-                modname = inst.name
-                names = getattr(inst.module, "names", None)
-                if names is not None:
-                    name = names.functions.get(f.code.func_index)
-                    if modname is None:
-                        modname = names.module
-            frames.append(_Frame(f.code.func_index, name, modname,
-                                 off - f.code.body_offset, off))
+            frames.append(trap_frame(f, src_offset(f.code, pc) if pc != NULL
+                                     else f.code.body_offset))
         # the caller resumes after its call instruction: point inside that instruction
         pc = cx.recs[k].ret_pc - 1
     message = TRAP_MESSAGES.get(rc, "trap")
     if rc == TRAP_UNDEFINED_ELEMENT or rc == TRAP_UNINIT_ELEMENT:
         message = f"{message} {cx.trap_arg}"  # as the reference interpreter words it
-    return _Trap(message, TRAP_CODES.get(rc), frames)
+    fault = (cx.trap_arg, cx.trap_msize) if rc == TRAP_MEM_FAULT else None
+    return _Trap(message, TRAP_CODES.get(rc), frames, fault)

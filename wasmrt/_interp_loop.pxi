@@ -304,6 +304,7 @@ cdef inline int do_call(const Cell* pc, const Cell* ret_pc, uint64_t* fp, Ctx* c
         cx.call_ret = ret_pc
         return HOST_CALL(pc, fp, cx, mem, msize)
     if cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end:
+        cx.trap_callee = f
         return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
     if wasmrt_attn_pending(cx.attn_seen):       # recursion without loops: attend, then
         return ATTEND(pc, fp, cx, mem, msize)   # run the call instruction again

@@ -1205,7 +1205,7 @@ cdef int h_i32_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_
     """fp[dst] = i32.load from memory[u32(fp[addr]) + offset], 4 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1214,7 +1214,7 @@ cdef int h_i32_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i32.load from memory[u32(fp[x] + imm)], 4 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1223,7 +1223,7 @@ cdef int h_i32_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i32.load from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1232,7 +1232,7 @@ cdef int h_i64_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_
     """fp[dst] = i64.load from memory[u32(fp[addr]) + offset], 8 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1241,7 +1241,7 @@ cdef int h_i64_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i64.load from memory[u32(fp[x] + imm)], 8 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, 0, msize)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1250,7 +1250,7 @@ cdef int h_i64_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i64.load from memory[u32((fp[x] << shift) + imm)], 8 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, 0, msize)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1259,7 +1259,7 @@ cdef int h_f32_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_
     """fp[dst] = f32.load from memory[u32(fp[addr]) + offset], 4 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1268,7 +1268,7 @@ cdef int h_f32_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = f32.load from memory[u32(fp[x] + imm)], 4 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1277,7 +1277,7 @@ cdef int h_f32_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = f32.load from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1286,7 +1286,7 @@ cdef int h_f64_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_
     """fp[dst] = f64.load from memory[u32(fp[addr]) + offset], 8 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1295,7 +1295,7 @@ cdef int h_f64_load_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = f64.load from memory[u32(fp[x] + imm)], 8 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, 0, msize)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1304,7 +1304,7 @@ cdef int h_f64_load_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = f64.load from memory[u32((fp[x] << shift) + imm)], 8 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, 0, msize)
     fp[pc[1].s.a] = mem_ld_u64(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1313,7 +1313,7 @@ cdef int h_i32_load8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     """fp[dst] = i32.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = <uint32_t><int32_t><int8_t>mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1322,7 +1322,7 @@ cdef int h_i32_load8_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i32.load8_s from memory[u32(fp[x] + imm)], 1 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = <uint32_t><int32_t><int8_t>mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1331,7 +1331,7 @@ cdef int h_i32_load8_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i32.load8_s from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = <uint32_t><int32_t><int8_t>mem[ea]
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1340,7 +1340,7 @@ cdef int h_i32_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     """fp[dst] = i32.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1349,7 +1349,7 @@ cdef int h_i32_load8_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i32.load8_u from memory[u32(fp[x] + imm)], 1 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1358,7 +1358,7 @@ cdef int h_i32_load8_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i32.load8_u from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1367,7 +1367,7 @@ cdef int h_i32_load16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i32.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = <uint32_t><int32_t><int16_t>mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1376,7 +1376,7 @@ cdef int h_i32_load16_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i32.load16_s from memory[u32(fp[x] + imm)], 2 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = <uint32_t><int32_t><int16_t>mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1385,7 +1385,7 @@ cdef int h_i32_load16_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i32.load16_s from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = <uint32_t><int32_t><int16_t>mem_ld_u16(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1394,7 +1394,7 @@ cdef int h_i32_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i32.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1403,7 +1403,7 @@ cdef int h_i32_load16_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i32.load16_u from memory[u32(fp[x] + imm)], 2 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1412,7 +1412,7 @@ cdef int h_i32_load16_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i32.load16_u from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1421,7 +1421,7 @@ cdef int h_i64_load8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     """fp[dst] = i64.load8_s from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int8_t>mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1430,7 +1430,7 @@ cdef int h_i64_load8_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i64.load8_s from memory[u32(fp[x] + imm)], 1 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int8_t>mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1439,7 +1439,7 @@ cdef int h_i64_load8_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i64.load8_s from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int8_t>mem[ea]
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1448,7 +1448,7 @@ cdef int h_i64_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     """fp[dst] = i64.load8_u from memory[u32(fp[addr]) + offset], 1 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1457,7 +1457,7 @@ cdef int h_i64_load8_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i64.load8_u from memory[u32(fp[x] + imm)], 1 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1466,7 +1466,7 @@ cdef int h_i64_load8_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """fp[dst] = i64.load8_u from memory[u32((fp[x] << shift) + imm)], 1 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     fp[pc[1].s.a] = mem[ea]
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1475,7 +1475,7 @@ cdef int h_i64_load16_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i64.load16_s from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int16_t>mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1484,7 +1484,7 @@ cdef int h_i64_load16_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load16_s from memory[u32(fp[x] + imm)], 2 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int16_t>mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1493,7 +1493,7 @@ cdef int h_i64_load16_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load16_s from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int16_t>mem_ld_u16(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1502,7 +1502,7 @@ cdef int h_i64_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i64.load16_u from memory[u32(fp[addr]) + offset], 2 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1511,7 +1511,7 @@ cdef int h_i64_load16_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load16_u from memory[u32(fp[x] + imm)], 2 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1520,7 +1520,7 @@ cdef int h_i64_load16_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load16_u from memory[u32((fp[x] << shift) + imm)], 2 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     fp[pc[1].s.a] = mem_ld_u16(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1529,7 +1529,7 @@ cdef int h_i64_load32_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i64.load32_s from memory[u32(fp[addr]) + offset], 4 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int32_t>mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1538,7 +1538,7 @@ cdef int h_i64_load32_s_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load32_s from memory[u32(fp[x] + imm)], 4 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int32_t>mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1547,7 +1547,7 @@ cdef int h_i64_load32_s_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load32_s from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = <uint64_t><int64_t><int32_t>mem_ld_u32(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1556,7 +1556,7 @@ cdef int h_i64_load32_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uin
     """fp[dst] = i64.load32_u from memory[u32(fp[addr]) + offset], 4 byte(s)."""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1565,7 +1565,7 @@ cdef int h_i64_load32_u_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load32_u from memory[u32(fp[x] + imm)], 4 byte(s)."""
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1574,7 +1574,7 @@ cdef int h_i64_load32_u_shl(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """fp[dst] = i64.load32_u from memory[u32((fp[x] << shift) + imm)], 4 byte(s) (an array element: the index scaled by the `i32.shl` before it)."""
     cdef uint64_t ea = <uint32_t>((<uint32_t>fp[pc[1].s.b] << (pc[2].w.lo & 31)) + <uint32_t>pc[1].w.hi)
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     fp[pc[1].s.a] = mem_ld_u32(mem + ea)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1584,7 +1584,7 @@ cdef int h_i32_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     mem_st_u32(mem + ea, <uint32_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1594,7 +1594,7 @@ cdef int h_i32_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     mem_st_u32(mem + ea, <uint32_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1604,7 +1604,7 @@ cdef int h_i64_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     mem_st_u64(mem + ea, v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1614,7 +1614,7 @@ cdef int h_i64_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, 0, msize)
     mem_st_u64(mem + ea, v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1624,7 +1624,7 @@ cdef int h_f32_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     mem_st_u32(mem + ea, <uint32_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1634,7 +1634,7 @@ cdef int h_f32_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     mem_st_u32(mem + ea, <uint32_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1644,7 +1644,7 @@ cdef int h_f64_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     mem_st_u64(mem + ea, v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1654,7 +1654,7 @@ cdef int h_f64_store_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, 0, msize)
     mem_st_u64(mem + ea, v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1664,7 +1664,7 @@ cdef int h_i32_store8(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[1].w.hi, msize)
     mem[ea] = <uint8_t>v
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1674,7 +1674,7 @@ cdef int h_i32_store8_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, u
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     mem[ea] = <uint8_t>v
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1684,7 +1684,7 @@ cdef int h_i32_store16(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[1].w.hi, msize)
     mem_st_u16(mem + ea, <uint16_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1694,7 +1694,7 @@ cdef int h_i32_store16_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     mem_st_u16(mem + ea, <uint16_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1704,7 +1704,7 @@ cdef int h_i64_store8(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[1].w.hi, msize)
     mem[ea] = <uint8_t>v
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1714,7 +1714,7 @@ cdef int h_i64_store8_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, u
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, 0, msize)
     mem[ea] = <uint8_t>v
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1724,7 +1724,7 @@ cdef int h_i64_store16(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[1].w.hi, msize)
     mem_st_u16(mem + ea, <uint16_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1734,7 +1734,7 @@ cdef int h_i64_store16_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, 0, msize)
     mem_st_u16(mem + ea, <uint16_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1744,7 +1744,7 @@ cdef int h_i64_store32(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     mem_st_u32(mem + ea, <uint32_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1754,7 +1754,7 @@ cdef int h_i64_store32_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     cdef uint64_t ea = <uint32_t>(<uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi)
     cdef uint64_t v = fp[pc[1].s.b]
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, 0, msize)
     mem_st_u32(mem + ea, <uint32_t>v)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 

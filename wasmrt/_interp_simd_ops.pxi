@@ -527,7 +527,7 @@ cdef int h_v128_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64
     """v128.load"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 16 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 16, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -536,7 +536,7 @@ cdef int h_v128_load8x8_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, u
     """v128.load8x8_s"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load8x8_s(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -545,7 +545,7 @@ cdef int h_v128_load8x8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, u
     """v128.load8x8_u"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load8x8_u(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -554,7 +554,7 @@ cdef int h_v128_load16x4_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """v128.load16x4_s"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load16x4_s(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -563,7 +563,7 @@ cdef int h_v128_load16x4_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """v128.load16x4_u"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load16x4_u(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -572,7 +572,7 @@ cdef int h_v128_load32x2_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """v128.load32x2_s"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load32x2_s(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -581,7 +581,7 @@ cdef int h_v128_load32x2_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """v128.load32x2_u"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load32x2_u(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -590,7 +590,7 @@ cdef int h_v128_load8_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """v128.load8_splat"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load8_splat(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -599,7 +599,7 @@ cdef int h_v128_load16_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem
     """v128.load16_splat"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load16_splat(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -608,7 +608,7 @@ cdef int h_v128_load32_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem
     """v128.load32_splat"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load32_splat(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -617,7 +617,7 @@ cdef int h_v128_load64_splat(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem
     """v128.load64_splat"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load64_splat(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -626,7 +626,7 @@ cdef int h_v128_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint6
     """v128.store"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[1].w.hi
     if ea + 16 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 16, <uint32_t>pc[1].w.hi, msize)
     simd_v128_store(mem + ea, simd_get(&fp[pc[1].s.b]))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1068,7 +1068,7 @@ cdef int h_v128_load8_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     """v128.load8_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[2].w.lo, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load8_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1077,7 +1077,7 @@ cdef int h_v128_load16_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """v128.load16_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[2].w.lo, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load16_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1086,7 +1086,7 @@ cdef int h_v128_load32_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """v128.load32_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[2].w.lo, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load32_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1095,7 +1095,7 @@ cdef int h_v128_load64_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """v128.load64_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[2].w.lo
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[2].w.lo, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load64_lane(mem + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1104,7 +1104,7 @@ cdef int h_v128_store8_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """v128.store8_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
     if ea + 1 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 1, <uint32_t>pc[2].w.lo, msize)
     simd_v128_store8_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1113,7 +1113,7 @@ cdef int h_v128_store16_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem
     """v128.store16_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
     if ea + 2 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 2, <uint32_t>pc[2].w.lo, msize)
     simd_v128_store16_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1122,7 +1122,7 @@ cdef int h_v128_store32_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem
     """v128.store32_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[2].w.lo, msize)
     simd_v128_store32_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1131,7 +1131,7 @@ cdef int h_v128_store64_lane(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem
     """v128.store64_lane"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.a] + <uint32_t>pc[2].w.lo
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[2].w.lo, msize)
     simd_v128_store64_lane(mem + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
@@ -1140,7 +1140,7 @@ cdef int h_v128_load32_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """v128.load32_zero"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 4 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 4, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load32_zero(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
@@ -1149,7 +1149,7 @@ cdef int h_v128_load64_zero(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     """v128.load64_zero"""
     cdef uint64_t ea = <uint64_t><uint32_t>fp[pc[1].s.b] + <uint32_t>pc[1].w.hi
     if ea + 8 > msize:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+        return mem_fault(cx, pc, ea, 8, <uint32_t>pc[1].w.hi, msize)
     simd_put(&fp[pc[1].s.a], simd_v128_load64_zero(mem + ea))
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 

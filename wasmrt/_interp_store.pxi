@@ -335,7 +335,7 @@ cdef class StoreCtx:
         if size:
             t.rec.elems = <uint64_t*>malloc(size * sizeof(uint64_t))
             if t.rec.elems == NULL:
-                raise MemoryError("cannot allocate the table")
+                raise out_of_memory(size * sizeof(uint64_t))
             for i in range(size):
                 t.rec.elems[i] = v
             t.rec.size = size

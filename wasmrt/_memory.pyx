@@ -6,6 +6,8 @@ See `_memory.pxd` for the `MemRec` layout and the inline access helpers the inte
 
 import sys
 
+from .errors import WasmtimeError
+
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memset
@@ -88,7 +90,9 @@ cdef class MemoryInstance:
             self.rec.base = NULL
             self.rec.reserved = 0
         if min_pages and mem_grow(&self.rec, min_pages) < 0:
-            raise MemoryError(f"cannot allocate a memory of {min_pages} pages")
+            # what the host refused, in wasmtime's words (never a bare MemoryError)
+            raise WasmtimeError(
+                f"out of memory (failed to allocate {min_pages * WASMRT_PAGE_SIZE} bytes)")
 
     def __dealloc__(self):
         if self.rec.mode == MEM_MODE_MMAP and self.rec.base != NULL:

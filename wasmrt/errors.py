@@ -35,11 +35,22 @@ __all__ = [
     "ValidationError",
     "WasmtimeError",
     "WatError",
+    "WrongKindError",
 ]
 
 
 class WasmtimeError(Exception):
     """Base class of every wasmrt error that is not a trap."""
+
+
+class WrongKindError(TypeError, AttributeError):
+    """Another kind of object was given where a wasmrt object is expected: a Store, Engine,
+    Module, MemoryType ... (``"expected a Store"``).
+
+    Both a ``TypeError``, as Python argument checks are, and an ``AttributeError``, which
+    is what wasmtime-py raises there (it reaches for an attribute of the object it was
+    given), so handlers written for either keep working.
+    """
 
 
 class WatError(WasmtimeError):
@@ -158,26 +169,67 @@ class TrapCode(enum.IntEnum):
     UNCAUGHT_EXCEPTION = 49
 
 
+# wasmtime's words for each trap code: the Display of wasmtime's `Trap` (after its
+# "wasm trap: " prefix), which wasmtime-py's messages carry.
+TRAP_WORDS: dict[TrapCode, str] = {
+    TrapCode.STACK_OVERFLOW: "call stack exhausted",
+    TrapCode.MEMORY_OUT_OF_BOUNDS: "out of bounds memory access",
+    TrapCode.HEAP_MISALIGNED: "unaligned atomic",
+    TrapCode.TABLE_OUT_OF_BOUNDS: "undefined element: out of bounds table access",
+    TrapCode.INDIRECT_CALL_TO_NULL: "uninitialized element",
+    TrapCode.BAD_SIGNATURE: "indirect call type mismatch",
+    TrapCode.INTEGER_OVERFLOW: "integer overflow",
+    TrapCode.INTEGER_DIVISION_BY_ZERO: "integer divide by zero",
+    TrapCode.BAD_CONVERSION_TO_INTEGER: "invalid conversion to integer",
+    TrapCode.UNREACHABLE: "wasm `unreachable` instruction executed",
+    TrapCode.INTERRUPT: "interrupt",
+    TrapCode.OUT_OF_FUEL: "all fuel consumed by WebAssembly",
+    TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY: "atomic wait on non-shared memory",
+    TrapCode.NULL_REFERENCE: "null reference",
+    TrapCode.ARRAY_OUT_OF_BOUNDS: "out of bounds array access",
+    TrapCode.ALLOCATION_TOO_LARGE: "allocation size too large",
+    TrapCode.CAST_FAILURE: "cast failure",
+    TrapCode.UNHANDLED_TAG: "unhandled tag",
+    TrapCode.CONTINUATION_ALREADY_CONSUMED: "continuation already consumed",
+}
+
+# How many frames wasmtime's backtrace shows (its default `wasm_backtrace_max_frames`).
+MAX_BACKTRACE_FRAMES = 20
+
+
 @dataclass(frozen=True)
 class Frame:
-    """One wasm frame of a trap backtrace."""
+    """One wasm frame of a trap backtrace, innermost first.
+
+    ``module_offset`` is the byte offset, in the module, of the instruction the frame was
+    executing (in a caller: its call instruction); ``func_offset`` the same counted from
+    the start of the function's body (its locals vector), as wasmtime counts them.  Both
+    are ``None`` for a function that had not started: the callee whose call exhausted the
+    stack.
+    """
 
     func_index: int
     func_name: str | None
     module_name: str | None
-    func_offset: int
-    module_offset: int
+    func_offset: int | None
+    module_offset: int | None
 
     def __str__(self) -> str:
+        """The frame as a line of wasmtime's backtrace shows it (after the frame number)."""
         name = self.func_name or f"<wasm function {self.func_index}>"
-        mod = f"{self.module_name}!" if self.module_name else ""
-        return f"0x{self.module_offset:x} - {mod}{name}"
+        where = "" if self.module_offset is None else f"{self.module_offset:#8x} - "
+        return f"{where}{self.module_name or '<unknown>'}!{name}"
 
 
 class Trap(Exception):
     """A WebAssembly trap: execution stopped with ``trap_code`` and a wasm backtrace.
 
-    ``Trap(message)`` may also be raised by a host function to trap the calling wasm code.
+    ``message`` is what went wrong in the spec's words (``"unreachable"``, ``"integer divide
+    by zero"``, ``"uninitialized element 2"``); ``frames`` the wasm backtrace, innermost first
+    (at most 1000 frames).  ``str(trap)`` is wasmtime's report, as wasmtime-py shows it: the
+    backtrace (its first 20 frames), then "Caused by:" and wasmtime's words for the trap.
+    ``Trap(message)`` may also be raised by a host function to trap the calling wasm code;
+    it reaches the Python caller unchanged.
     """
 
     def __init__(
@@ -185,15 +237,30 @@ class Trap(Exception):
         message: str,
         trap_code: TrapCode | None = None,
         frames: list[Frame] | None = None,
+        fault: tuple[int, int] | None = None,
     ):
         self.message = message
         self.trap_code = trap_code
         self.frames: list[Frame] = list(frames or [])
+        # (wasm address, memory size) of an out-of-bounds access that wasmtime would
+        # see as a memory fault (see `_interp_frames.pxi`'s `mem_fault`)
+        self._fault = fault
         super().__init__(message)
 
     def __str__(self) -> str:
-        if not self.frames:
+        if self.trap_code is None:
             return self.message
-        lines = [self.message, "wasm backtrace:"]
-        lines += [f"  {i:>2}: {f}" for i, f in enumerate(self.frames)]
-        return "\n".join(lines)
+        words = "wasm trap: " + TRAP_WORDS.get(self.trap_code, self.message)
+        if not self.frames:
+            return words
+        lines = ["error while executing at wasm backtrace:"]
+        lines += [f"  {i:>3}: {f}" for i, f in enumerate(self.frames[:MAX_BACKTRACE_FRAMES])]
+        lines += ["", "Caused by:"]
+        if self._fault is None:
+            lines.append(f"    {words}")
+        else:
+            address, size = self._fault
+            lines.append(f"    0: memory fault at wasm address 0x{address:x} "
+                         f"in linear memory of size 0x{size:x}")
+            lines.append(f"    1: {words}")
+        return "\n".join(lines) + "\n"

@@ -62,3 +62,51 @@ def test_caller_fuel_and_export():
     assert 0 < seen["fuel"] <= 1000
     assert isinstance(seen["memory"], wasmrt.Memory)
     assert store.get_fuel() <= 500
+
+
+@pytest.mark.parametrize("outcome", ["returns", "raises", "traps"])
+def test_caller_is_valid_only_during_its_call(rt, outcome):
+    """After the host call (also one that raised) ``get`` gives None and ``caller[name]``
+    raises KeyError; using it as a store raises ValueError."""
+    store = rt.Store()
+    kept = []
+
+    def host(caller, ptr, length):
+        assert caller.get("memory") is not None and caller["g"] is not None
+        kept.append(caller)
+        if outcome == "raises":
+            raise ValueError("host failure")
+        if outcome == "traps":
+            raise rt.Trap("host trap")
+        return 0
+
+    ty = rt.FuncType([rt.ValType.i32(), rt.ValType.i32()], [rt.ValType.i32()])
+    inst = rt.Instance(store, rt.Module(store.engine, WAT),
+                       [rt.Func(store, ty, host, access_caller=True)])
+    if outcome == "returns":
+        inst.exports(store)["run"](store)
+    else:
+        with pytest.raises(ValueError if outcome == "raises" else rt.Trap):
+            inst.exports(store)["run"](store)
+    (caller,) = kept
+    assert caller.get("memory") is None
+    assert caller.get("g") is None
+    with pytest.raises(KeyError):
+        caller["memory"]
+    with pytest.raises(ValueError, match="no longer valid"):
+        inst.exports(store)["memory"].read(caller, 0, 1)
+    with pytest.raises(ValueError, match="no longer valid"):
+        inst.exports(store)["g"].value(caller)
+
+
+def test_caller_from_linker_define_func(rt):
+    store = rt.Store()
+    kept = []
+    linker = rt.Linker(store.engine)
+    ty = rt.FuncType([rt.ValType.i32(), rt.ValType.i32()], [rt.ValType.i32()])
+    linker.define_func("", "host", ty, lambda caller, p, n: kept.append(caller) or 0,
+                       access_caller=True)
+    linker.instantiate(store, rt.Module(store.engine, WAT)).exports(store)["run"](store)
+    assert kept[0].get("memory") is None
+    with pytest.raises(KeyError):
+        kept[0]["memory"]

@@ -103,3 +103,14 @@ def test_config(rt: ModuleType) -> None:
     with rt.Config() as other:
         other.consume_fuel = True
     _closed(lambda: rt.Engine(other))
+
+
+def test_engine_consumes_its_config(rt: ModuleType) -> None:
+    config = rt.Config()
+    config.consume_fuel = True
+    rt.Engine(config)
+    _closed(lambda: rt.Engine(config))
+    _closed(lambda: setattr(config, "wasm_simd", False))
+    _closed(lambda: setattr(config, "epoch_interruption", True))
+    _closed(lambda: config.cranelift_flag_set("opt_level", "speed"))
+    config.close()                      # closing a consumed config is allowed

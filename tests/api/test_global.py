@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import is_null
+
 
 def test_global(rt):
     store = rt.Store()
@@ -54,3 +56,31 @@ def test_exported_global(rt):
     assert g.value(store) == -1
     g.set_value(store, 2**63)
     assert inst.exports(store)["get"](store) == -(2**63)
+
+
+def test_reference_globals(rt):
+    """Reference-typed globals hold a Func, the extern object or null.  A null reads back
+    as None in wasmrt, as wasm call results and host parameters do in both runtimes;
+    wasmtime-py's Global.value gives a Val holding None instead (documented choice)."""
+    store = rt.Store()
+    func = rt.Func(store, rt.FuncType([], []), lambda: None)
+    obj = {"a": 1}
+    for vt, value in ((rt.ValType.funcref(), func), (rt.ValType.externref(), obj)):
+        g = rt.Global(store, rt.GlobalType(vt, True), None)
+        null = g.value(store)
+        assert is_null(rt, null)
+        assert null is None if rt.__name__ == "wasmrt" else null.value is None
+        g.set_value(store, value)
+        assert g.value(store) is value or (vt == rt.ValType.funcref()
+                                           and isinstance(g.value(store), rt.Func))
+        g.set_value(store, None)
+        assert is_null(rt, g.value(store))
+    inst = rt.Instance(store, rt.Module(store.engine, """(module
+      (func $f (export "fn"))
+      (global (export "gf") funcref (ref.func $f))
+      (global (export "gn") funcref (ref.null func))
+      (func (export "null") (result externref) ref.null extern))"""), [])
+    exports = inst.exports(store)
+    assert isinstance(exports["gf"].value(store), rt.Func)
+    assert is_null(rt, exports["gn"].value(store))
+    assert exports["null"](store) is None     # call results: None in both

@@ -58,3 +58,20 @@ def test_table_used_by_wasm(rt):
         inst.exports(store)["call"](store)
     table.set(store, 0, rt.Func(store, rt.FuncType([], [rt.ValType.i32()]), lambda: 5))
     assert inst.exports(store)["call"](store) == 5
+
+
+@pytest.mark.parametrize("wat", ["(module (table 4294967295 funcref))",
+                                 "(module (table 4294967295 4294967295 funcref))"])
+def test_unallocatable_table_is_a_wasmtime_error(rt, wat):
+    """A table the host cannot allocate fails instantiation with WasmtimeError, never a
+    bare MemoryError (wasmtime: "out of memory (failed to allocate N bytes)")."""
+    store = rt.Store()
+    module = rt.Module(store.engine, wat)
+    with pytest.raises(rt.WasmtimeError, match="out of memory"):
+        rt.Instance(store, module, [])
+    ty = rt.TableType(rt.ValType.funcref(), rt.Limits(4294967295, None))
+    with pytest.raises(rt.WasmtimeError, match="out of memory"):
+        rt.Table(store, ty, None)
+    table = rt.Table(store, rt.TableType(rt.ValType.funcref(), rt.Limits(0, None)), None)
+    with pytest.raises(rt.WasmtimeError, match="failed to grow table by `4294967295`"):
+        table.grow(store, 4294967295, None)
