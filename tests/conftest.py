@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,17 +9,16 @@ import pytest
 
 from benchmarks.programs import bench_dir as bench_dir_path
 from benchmarks.programs import shared_dir
+from tests.suites import SPEC_2_0
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = shared_dir()
 
 
 def spec_dir_path() -> Path | None:
-    """The Wasm 2.0 spec test suite: ``$WASMRT_SPEC_DIR``, else ``../shared/spec-testsuite-2.0``
-    (``shared_dir()`` also finds ``shared`` from a git worktree)."""
-    env = os.environ.get("WASMRT_SPEC_DIR")
-    path = Path(env) if env else SHARED / "spec-testsuite-2.0"
-    return path if path.is_dir() else None
+    """The Wasm 2.0 spec test suite: its submodule, ``$WASMRT_SPEC_DIR``, else
+    ``../shared/spec-testsuite-2.0`` (``tests/suites.py``)."""
+    return SPEC_2_0.find()
 
 
 def spec_wast_files() -> list[Path]:
@@ -47,9 +45,7 @@ def spec_module_binaries(path: Path) -> Iterator[bytes]:
 def spec_dir() -> Path:
     path = spec_dir_path()
     if path is None:
-        pytest.skip(
-            "spec test suite not found: set WASMRT_SPEC_DIR or provide ../shared/spec-testsuite-2.0"
-        )
+        pytest.skip(SPEC_2_0.missing())
     return path
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import spec_dir_path
+from tests.suites import SPEC_2_0
 from wasmrt.errors import WatError
 from wasmrt.wast import (
     AssertInvalid,
@@ -40,8 +41,7 @@ FILES = (
         pytest.param(
             "none",
             marks=pytest.mark.skip(
-                reason="spec test suite not found: set WASMRT_SPEC_DIR or provide "
-                "../shared/spec-testsuite-2.0"
+                reason=SPEC_2_0.missing()
             ),
         )
     ]

@@ -10,7 +10,6 @@ tricky cases without the oracle.
 
 from __future__ import annotations
 
-import os
 import random
 import struct
 import sys
@@ -714,13 +713,13 @@ def test_relaxed_simd_needs_the_feature() -> None:
 
 
 def _relaxed_files() -> list[Any]:
-    from tests.conftest import SHARED
+    from tests.suites import SPEC_3_0
 
-    root = Path(os.environ.get("WASMRT_SPEC3_DIR", SHARED / "spec-testsuite"))
-    files = sorted(root.glob("*relaxed*.wast"))
+    root = SPEC_3_0.find()
+    files = sorted(root.glob("*relaxed*.wast")) if root else []
     if files:
         return [pytest.param(p, id=p.stem) for p in files]
-    reason = f"no *relaxed*.wast in {root}: set WASMRT_SPEC3_DIR to the Wasm 3.0 spec suite"
+    reason = f"no *relaxed*.wast in {root}" if root else SPEC_3_0.missing()
     return [pytest.param(None, id="relaxed-spec-files", marks=pytest.mark.skip(reason=reason))]
 
 

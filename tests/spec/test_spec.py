@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import spec_dir_path
 from tests.spec.harness import NATIVE_APIS, RESULTS, Expected, judge, load_expected
+from tests.suites import SPEC_2_0
 
 _DIR = spec_dir_path()
 _FILES = sorted(_DIR.glob("*.wast")) if _DIR else []
@@ -26,9 +27,7 @@ def test_expected_failures_list() -> None:
     """The list parses, and every entry names a file of the suite."""
     expected = load_expected()
     if _DIR is None:
-        pytest.skip(
-            "spec test suite not found: set WASMRT_SPEC_DIR or provide ../shared/spec-testsuite-2.0"
-        )
+        pytest.skip(SPEC_2_0.missing())
     names = {p.name for p in _FILES}
     stale = sorted((set(expected.lines) | set(expected.files)) - names)
     assert not stale, f"entries for files that are not in the suite: {stale}"
