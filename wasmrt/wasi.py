@@ -802,13 +802,17 @@ class WasiContext:
         return entry
 
     # path resolution ---------------------------------------------------------------
-    def resolve(self, entry: _Fd, path: bytes, follow: bool) -> tuple[int, str]:
+    def resolve(self, entry: _Fd, path: bytes, follow: bool,
+                slash_follows: bool = True) -> tuple[int, str]:
         """Resolve ``path`` beneath the directory ``entry``.
 
         Returns ``(parent, name)``: ``parent`` is a new host descriptor (the caller closes it)
         of the directory holding the last component, ``name`` that component (``"."`` for the
         directory itself; a trailing ``/`` is kept, so the host insists on a directory).
-        With ``follow``, a symbolic link in last position is expanded too.  Raises
+        With ``follow``, a symbolic link in last position is expanded too, and so it is
+        when the path ends in ``/``, unless ``slash_follows`` is false: then the link is
+        named as it is, slash kept (for rmdir and rename, which the host refuses on such a
+        name with ENOTDIR, as wasmtime does).  Raises
         ``WasiError``: ``EPERM`` for an escape (as wasmtime), ``ENOENT``/``ENOTDIR``/``ELOOP`` as a
         host would.
         """
@@ -840,7 +844,7 @@ class WasiContext:
                         raise WasiError(Errno.PERM)
                     os.close(stack.pop())
                     continue
-                if last and not follow and not trailing:
+                if last and not follow and (not trailing or not slash_follows):
                     name = comp
                     break
                 # a directory to descend into, or a last component to follow
@@ -1418,15 +1422,26 @@ class _Impl:
         return self.mem.read(ptr, length)
 
     def _resolve(self, fd: int, rights: int, ptr: int, length: int, follow: bool,
-                 mutate: bool = False) -> tuple[_Fd, int, str]:
+                 mutate: bool = False, slash_follows: bool = True) -> tuple[_Fd, int, str]:
         entry = self.ctx.dir(fd, rights)
         if mutate and not entry.dir_perms & DirPerms.WRITE_ONLY:
             raise WasiError(Errno.PERM)  # a read-only preopen (as wasmtime)
-        parent, name = self.ctx.resolve(entry, self._path(ptr, length), follow)
+        parent, name = self.ctx.resolve(entry, self._path(ptr, length), follow, slash_follows)
         return entry, parent, name
 
+    @staticmethod
+    def _as_directory(parent: int, name: str) -> int:
+        """What naming ``name/`` (resolved, in ``parent``) as a place to create an entry
+        gives, as wasmtime's `open_parent` does: the path is opened as a directory, so a
+        missing one is ENOENT, anything else ENOTDIR, and a directory EEXIST (its "."
+        exists)."""
+        st = os.stat(name.rstrip("/") or ".", dir_fd=parent, follow_symlinks=False)
+        return Errno.EXIST if _stat.S_ISDIR(st.st_mode) else Errno.NOTDIR
+
     def path_create_directory(self, fd: int, path: int, path_len: int) -> int:
-        _, parent, name = self._resolve(fd, R.PATH_CREATE_DIRECTORY, path, path_len, False, True)
+        # a trailing slash is stripped, not followed: "link/" names the link (EEXIST)
+        _, parent, name = self._resolve(fd, R.PATH_CREATE_DIRECTORY, path, path_len, False, True,
+                                        slash_follows=False)
         try:
             if name == ".":
                 return Errno.EXIST
@@ -1460,17 +1475,27 @@ class _Impl:
 
     def path_link(self, old_fd: int, old_flags: int, old_path: int, old_path_len: int,
                   new_fd: int, new_path: int, new_path_len: int) -> int:
-        follow = bool(old_flags & Lookupflags.SYMLINK_FOLLOW)
+        for fd, rights in ((old_fd, R.PATH_LINK_SOURCE), (new_fd, R.PATH_LINK_TARGET)):
+            if not self.ctx.dir(fd, rights).dir_perms & DirPerms.WRITE_ONLY:
+                return Errno.PERM  # a read-only preopen (as wasmtime)
+        if old_flags & Lookupflags.SYMLINK_FOLLOW:
+            return Errno.INVAL  # wasmtime does not link through a symbolic link
         _, src_parent, src = self._resolve(old_fd, R.PATH_LINK_SOURCE, old_path, old_path_len,
-                                           follow)
+                                           False)
         try:
             _, dst_parent, dst = self._resolve(new_fd, R.PATH_LINK_TARGET, new_path,
                                                new_path_len, False, True)
             try:
-                if src.endswith("/") or dst.endswith("/"):
+                # as wasmtime: a path ending in "/" is opened as a directory first
+                if src.endswith("/"):
                     st = os.stat(src.rstrip("/") or ".", dir_fd=src_parent,
                                  follow_symlinks=False)
-                    return Errno.PERM if _stat.S_ISDIR(st.st_mode) else Errno.NOTDIR
+                    if not _stat.S_ISDIR(st.st_mode):
+                        return Errno.NOTDIR
+                if dst.endswith("/"):
+                    return self._as_directory(dst_parent, dst)
+                if src.endswith("/"):
+                    return Errno.PERM  # a directory cannot be linked
                 os.link(src, dst, src_dir_fd=src_parent, dst_dir_fd=dst_parent,
                         follow_symlinks=False)
             finally:
@@ -1517,7 +1542,10 @@ class _Impl:
         if oflags & Oflags.TRUNC:
             flags |= os.O_TRUNC
         if oflags & Oflags.DIRECTORY:
-            flags = (flags & ~(os.O_RDWR | os.O_WRONLY)) | _O_DIRECTORY
+            # the host refuses a directory opened for writing (EISDIR), as wasmtime's
+            # does; other writing rights open it read-only
+            access = os.O_RDWR if base & R.FD_WRITE else os.O_RDONLY
+            flags = (flags & ~(os.O_RDWR | os.O_WRONLY)) | access | _O_DIRECTORY
         if fdflags & Fdflags.APPEND:
             flags |= os.O_APPEND
         if fdflags & Fdflags.NONBLOCK:
@@ -1535,8 +1563,12 @@ class _Impl:
             except OSError as exc:
                 if exc.errno == _errno.EISDIR and flags & (os.O_WRONLY | os.O_RDWR):
                     return Errno.ISDIR
-                if exc.errno == _errno.ELOOP and not flags & _O_DIRECTORY and not follow:
-                    # the last component is a symbolic link and the guest asked not to follow it
+                if not follow and not name.endswith("/") and (
+                        exc.errno == _errno.ELOOP or exc.errno == _errno.ENOTDIR
+                        and _stat.S_ISLNK(os.stat(name, dir_fd=parent,
+                                                  follow_symlinks=False).st_mode)):
+                    # the last component is a symbolic link and the guest asked not to follow
+                    # it (the host says ENOTDIR for one opened with O_DIRECTORY)
                     return Errno.LOOP
                 raise
         finally:
@@ -1575,7 +1607,8 @@ class _Impl:
         return 0
 
     def path_remove_directory(self, fd: int, path: int, path_len: int) -> int:
-        _, parent, name = self._resolve(fd, R.PATH_REMOVE_DIRECTORY, path, path_len, False, True)
+        _, parent, name = self._resolve(fd, R.PATH_REMOVE_DIRECTORY, path, path_len, False, True,
+                                        slash_follows=False)
         try:
             if name == ".":
                 return Errno.INVAL
@@ -1587,10 +1620,10 @@ class _Impl:
     def path_rename(self, fd: int, old_path: int, old_path_len: int, new_fd: int,
                     new_path: int, new_path_len: int) -> int:
         _, src_parent, src = self._resolve(fd, R.PATH_RENAME_SOURCE, old_path, old_path_len,
-                                           False, True)
+                                           False, True, slash_follows=False)
         try:
             _, dst_parent, dst = self._resolve(new_fd, R.PATH_RENAME_TARGET, new_path,
-                                               new_path_len, False, True)
+                                               new_path_len, False, True, slash_follows=False)
             try:
                 if src == "." or dst == ".":
                     return Errno.BUSY
@@ -1615,8 +1648,7 @@ class _Impl:
             if target.startswith(b"/"):
                 return Errno.PERM
             if name.endswith("/"):
-                os.stat(name.rstrip("/"), dir_fd=parent, follow_symlinks=False)
-                return Errno.EXIST
+                return self._as_directory(parent, name)
             os.symlink(os.fsdecode(target), name, dir_fd=parent)
         finally:
             os.close(parent)
