@@ -39,7 +39,7 @@ CFLAGS += ["-ffp-contract=off", "-Wno-unused-function", "-Wno-unreachable-code"]
 MSVC_FLAGS += ["/fp:precise"]
 
 # The extension modules, listed once in wasmrt/_unbuilt.py (which names a missing one on import).
-MODULES = runpy.run_path("wasmrt/_unbuilt.py")["EXTENSIONS"]
+MODULES = runpy.run_path("wasmrt/_unbuilt.py", run_name="setup")["EXTENSIONS"]
 
 extensions = [
     Extension(f"wasmrt.{name}", [f"wasmrt/{name}.pyx"], include_dirs=["wasmrt/include"])

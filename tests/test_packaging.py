@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from wasmrt import __version__
 from wasmrt._unbuilt import EXTENSIONS, unbuilt_message
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,15 @@ def test_unbuilt_source_tree_fails_with_one_sentence(tmp_path: Path, argv: list[
     sentence = (f"wasmrt was imported from its source tree in {tree}, whose C extensions are "
                 "not built for this Python: run `pip install -e .` there")
     assert sentence in proc.stderr.replace("\n", " "), proc.stderr
+
+
+def test_setup_py_reads_an_unbuilt_tree(tmp_path: Path) -> None:
+    """setup.py's own code runs on a tree without extensions (what pip and build meet)."""
+    tree = _source_tree(tmp_path)
+    shutil.copy(ROOT / "setup.py", tree / "setup.py")
+    shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
+    proc = _run([sys.executable, "setup.py", "--version"], cwd=tree, check=False)
+    assert proc.returncode == 0 and proc.stdout.split()[-1] == __version__, proc.stderr
 
 
 def test_installed_package_missing_an_extension_names_it(tmp_path: Path) -> None:

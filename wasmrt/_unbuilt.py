@@ -37,6 +37,9 @@ def unbuilt_message(package_dir: str) -> str | None:
             f"Python: reinstall it with `pip install --force-reinstall wasmrt`.")
 
 
-_MESSAGE = unbuilt_message(os.path.dirname(os.path.abspath(__file__)))
-if _MESSAGE is not None:
-    raise ImportError(_MESSAGE, name="wasmrt")
+# The check runs when the package imports this module; setup.py runs it as a file under
+# another name only to read EXTENSIONS, on a tree that is not built yet.
+if __name__ == "wasmrt._unbuilt":
+    _MESSAGE = unbuilt_message(os.path.dirname(os.path.abspath(__file__)))
+    if _MESSAGE is not None:
+        raise ImportError(_MESSAGE, name="wasmrt")
