@@ -2,10 +2,17 @@
 PYTHON ?= python3
 JOBS ?= 2
 
-.PHONY: build debug annotate test spec bench lint typecheck clean fuzz asan
+.PHONY: build gen debug annotate test spec bench lint typecheck clean fuzz asan
 
 build:
 	$(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
+
+# Regenerate every file derived from the instruction tables: tools/wasm_ops.py (the wasm
+# instructions), tools/isa.py (the internal ops) and tools/isa_simd.py (their v128 handlers).
+gen:
+	$(PYTHON) tools/gen_wasm_ops.py
+	$(PYTHON) tools/gen_isa.py
+	$(PYTHON) tools/gen_simd.py
 
 debug:
 	WASMRT_DEBUG=1 $(PYTHON) setup.py -q build_ext --inplace --force -j $(JOBS)

@@ -63,7 +63,14 @@ def gen_names() -> str:
     out += [f"    {o.ncells}," for o in isa.OPS]
     out += [")", "", "# Operand cell layouts, e.g. ('a=dst b=x c=y',).", "LAYOUT: tuple[tuple[str, ...], ...] = ("]
     out += [f"    {o.cells!r}," for o in isa.OPS]
-    out += [")", ""]
+    out += [")", "", "# Relations between ops (tools/isa.py RELATION_DOCS), for the lowerer's tables.",
+            "RELATIONS: dict[str, tuple[tuple[str, str], ...]] = {"]
+    for key, pairs in isa.relations().items():
+        out.append(f'    # {isa.RELATION_DOCS[key]}')
+        out.append(f'    "{key}": (')
+        out += [f'        ("{a}", "{b}"),' for a, b in pairs]
+        out.append("    ),")
+    out += ["}", ""]
     return "\n".join(out)
 
 

@@ -393,6 +393,73 @@ for _row in isa_rows():
     op(**_row)
 
 
+# ---------------------------------------------------------------------------------------
+# Relations between ops: what the lowerer's peephole rewrites turn an op into.  Generated
+# into ``wasmrt/_isa_names.py`` as ``RELATIONS`` (name -> ((op, related op), ...)), from
+# which the lowerer fills its tables at import.
+# ---------------------------------------------------------------------------------------
+# x op y == y op' x: each integer/float comparison and its operands-swapped form
+INT_CMP_SWAP = {"eq": "eq", "ne": "ne", "lt_s": "gt_s", "lt_u": "gt_u", "gt_s": "lt_s",
+                "gt_u": "lt_u", "le_s": "ge_s", "le_u": "ge_u", "ge_s": "le_s", "ge_u": "le_u"}
+FLT_CMP_SWAP = {"eq": "eq", "ne": "ne", "lt": "gt", "gt": "lt", "le": "ge", "ge": "le"}
+COMMUTATIVE = {"i": ["add", "mul", "and", "or", "xor"], "f": ["add", "mul", "min", "max"]}
+RELATION_DOCS = {
+    "imm_i32": "i32 op -> its *_imm form (a sign-extended int32 constant in `hi`)",
+    "imm_i64": "i64 op -> its *_imm form (the int64 constant must fit int32)",
+    "imm_f32": "f32 op -> its *_imm form (f32 bits in `hi`)",
+    "imm_f64": "f64 op -> its *_imm form (f64 bits in a cell of their own)",
+    "swap": "binary op -> the op computing the same with its operands swapped",
+    "neg": "integer compare -> its negation (`if` branches when the condition is false)",
+    "br": "compare -> the branch fusing it (br_if / if)",
+    "br_imm": "compare -> the branch fusing it with a constant right operand",
+    "addr": "load/store -> its *_add form (address x + imm)",
+    "shl": "load -> its *_shl form (address (x << s) + imm)",
+    "loop": "branch -> its *_loop twin (a back-edge, checks for Ctrl-C)",
+    "addbr": "conditional i32 branch -> its br_add_* form (an add of a constant fused in)",
+    "addbr_reg": "the addbr pairs whose branch compares two slots",
+    "fmul": "f32/f64 add/sub -> the mul of its type (fusion candidate)",
+    "fused_top": "f32/f64 add/sub -> its fused form with the product as top operand",
+    "fused_below": "f32/f64 add/sub -> its fused form with the product below",
+}
+
+
+def relations() -> dict[str, list[tuple[str, str]]]:
+    """The relations of RELATION_DOCS, as (op, related op) pairs of op names."""
+    names = by_name()
+    rel: dict[str, list[tuple[str, str]]] = {k: [] for k in RELATION_DOCS}
+    for t in ("i32", "i64", "f32", "f64"):
+        for n in IMM_OPS if t[0] == "i" else FLT_BIN:
+            rel[f"imm_{t}"].append((f"{t}_{n}", f"{t}_{n}_imm"))
+        for n in COMMUTATIVE[t[0]]:
+            rel["swap"].append((f"{t}_{n}", f"{t}_{n}"))
+        for n, m in (INT_CMP_SWAP if t[0] == "i" else FLT_CMP_SWAP).items():
+            rel["swap"].append((f"{t}_{n}", f"{t}_{m}"))
+            rel["br"].append((f"{t}_{n}", f"br_{t}_{n}"))
+            rel["br_imm"].append((f"{t}_{n}", f"br_{t}_{n}_imm"))
+            if t[0] == "i":
+                rel["neg"].append((f"{t}_{n}", f"{t}_{INT_CMP_NEGATE[n]}"))
+    for name, _, _ in LOADS + STORES:
+        rel["addr"].append((name, f"{name}_add"))
+    for name, _, _ in LOADS:
+        rel["shl"].append((name, f"{name}_shl"))
+    for o in OPS:
+        if o.name + "_loop" in names:
+            rel["loop"].append((o.name, o.name + "_loop"))
+    for br in ["br_nez", "br_eqz"] + [f"br_i32_{n}{imm}" for n in INT_CMP for imm in ("", "_imm")]:
+        rel["addbr"].append((br, "br_add" + br[2:]))
+        if br.startswith("br_i32") and not br.endswith("_imm"):
+            rel["addbr_reg"].append((br, "br_add" + br[2:]))
+    for t in ("f32", "f64"):
+        for n, top, below in (("add", "mul_add", "mul_add"), ("sub", "sub_mul", "mul_sub")):
+            rel["fmul"].append((f"{t}_{n}", f"{t}_mul"))
+            rel["fused_top"].append((f"{t}_{n}", f"{t}_{top}"))
+            rel["fused_below"].append((f"{t}_{n}", f"{t}_{below}"))
+    for pairs in rel.values():
+        for a, b in pairs:
+            assert a in names and b in names, (a, b)
+    return rel
+
+
 def by_name() -> dict[str, Op]:
     """The ops keyed by name."""
     return {o.name: o for o in OPS}

@@ -109,10 +109,11 @@ cdef class ExportInfo:
 cdef class ConstExpr:
     """A decoded constant expression (without its ``end``), evaluated at instantiation.
 
-    ``ops`` is a tuple of ``(opcode, immediate)``: ``(0x41, int)`` i32.const (signed),
-    ``(0x42, int)`` i64.const (signed), ``(0x43, bits)`` f32.const, ``(0x44, bits)``
-    f64.const (bit patterns), ``(0xFD0C, bytes16)`` v128.const, ``(0xD0, reftype)``
-    ref.null, ``(0xD2, funcidx)`` ref.func, ``(0x23, globalidx)`` global.get.  Other
+    ``ops`` is a tuple of ``(opcode, immediate)``, opcodes as ``OP_*`` (_wasm_ops.pxd):
+    ``(0x41, int)`` i32.const (signed), ``(0x42, int)`` i64.const (signed), ``(0x43, bits)``
+    f32.const, ``(0x44, bits)`` f64.const (bit patterns), ``(0xFD000C, bytes16)``
+    v128.const, ``(0xD0, reftype)`` ref.null, ``(0xD2, funcidx)`` ref.func, ``(0x23,
+    globalidx)`` global.get.  Other
     opcodes may appear in a decoded-but-invalid module (immediate ``None``); a validated
     module holds exactly one of the above.  ``offset`` is its byte offset."""
     cdef readonly tuple ops
@@ -255,14 +256,12 @@ ctypedef struct CtrlFrame:
 # One decoded, type-checked instruction, handed to ``Lowerer.instr`` after the validator
 # has fully applied it (operands popped/pushed, frames pushed/popped).
 ctypedef struct Instr:
-    uint32_t op               # opcode; prefixed ops are 0xFC00|sub and 0xFD00|sub
+    uint32_t op               # opcode: OP_* (_wasm_ops.pxd), prefixed ops prefix << 16 | sub
     uint32_t offset           # byte offset of the opcode in the module
     # the index immediate: local/global/func/table/type/elem/data, label depth (br, br_if;
     # br_table's default), lane (lane ops)
     uint32_t idx
-    # second index: call_indirect table, table.copy source, table.init table,
-    # memory.init/copy memories (0); 0xFD ops: the sub-opcode (lower_simd reads it: relaxed
-    # ones exceed 0xFF)
+    # second index: call_indirect table, table.copy source, table.init table
     uint32_t idx2
     uint32_t align            # memarg alignment exponent
     uint64_t mem_offset       # memarg offset

@@ -18,6 +18,7 @@ from libc.string cimport memcpy, memset
 
 from wasmrt._defs cimport *
 from wasmrt._reader cimport *
+from wasmrt._wasm_ops cimport *
 
 import gc
 

@@ -136,37 +136,38 @@ cdef ConstExpr read_const_expr(Reader* r):
         op = rd_u8(r)
         rd_check(r)
         imm = None
-        if op == 0x0B:
+        if op == OP_END:
             break
-        elif op == 0x41:
+        elif op == OP_I32_CONST:
             imm = rd_s32(r)
-        elif op == 0x42:
+        elif op == OP_I64_CONST:
             imm = rd_s64(r)
-        elif op == 0x43:
+        elif op == OP_F32_CONST:
             imm = rd_f32_bits(r)
-        elif op == 0x44:
+        elif op == OP_F64_CONST:
             imm = rd_f64_bits(r)
-        elif op == 0xD0:
+        elif op == OP_REF_NULL:
             imm = read_reftype(r)
-        elif op == 0xD2 or op == 0x23 or op == 0x24 or (0x20 <= op <= 0x22) or op == 0x10 \
-                or op == 0x0C or op == 0x0D:
+        elif op == OP_REF_FUNC or op == OP_GLOBAL_GET or op == OP_GLOBAL_SET \
+                or op == OP_LOCAL_GET or op == OP_LOCAL_SET or op == OP_LOCAL_TEE \
+                or op == OP_CALL or op == OP_BR or op == OP_BR_IF:
             imm = rd_u32(r)
-        elif op == 0x3F or op == 0x40:
+        elif op == OP_MEMORY_SIZE or op == OP_MEMORY_GROW:
             imm = rd_u8(r)
-        elif 0x28 <= op <= 0x3E:
+        elif OPS_PLAIN[op].imms == IMM_MEMARG:
             imm = (rd_u32(r), rd_u32(r))
-        elif op == 0xFD:
+        elif op == PREFIX_SIMD:
             sub = rd_u32(r)
             rd_check(r)
-            op = 0xFD00 | sub
-            if sub == 12:
+            op = (PREFIX_SIMD << 16) | (sub if sub <= 0xFFFF else 0xFFFF)
+            if op == OP_V128_CONST:
                 q = rd_bytes(r, 16)
                 rd_check(r)
                 imm = (<const char*>q)[:16]
             else:
                 malformed("constant expression required", r, at)
-        elif op == 0x00 or op == 0x01 or op == 0x1A or op == 0x1B or op == 0xD1 \
-                or 0x45 <= op <= 0xC4:
+        elif op == OP_UNREACHABLE or op == OP_DROP or op == OP_SELECT or op == OP_REF_IS_NULL \
+                or (OPS_PLAIN[op].kind == OK_TABLE and OPS_PLAIN[op].imms == 0):  # numerics, nop
             pass
         else:
             malformed("illegal opcode", r, at)
@@ -624,12 +625,14 @@ cdef class Decoder:
 
 cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) except -1:
     """Decode one body's instructions (from ``start``, its first instruction) up to the
-    ``end`` that closes the function; raise DecodeError if malformed."""
+    ``end`` that closes the function; raise DecodeError if malformed.  Immediates are read
+    by their kinds in the instruction table (OpInfo.imms)."""
     cdef uint8_t* kinds = NULL          # 1 for an open ``if`` (``else`` allowed), else 0
-    cdef uint32_t depth = 1, cap = 0, n, i, sub
+    cdef uint32_t depth = 1, cap = 0, sub
     cdef const uint8_t* at
     cdef uint8_t op, b
     cdef int64_t x
+    cdef const OpInfo* oi
     r.p = r.base + start
     r.end = r.limit
     r.scoped = 1
@@ -640,7 +643,7 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) 
             at = r.p
             op = rd_u8(r)
             rd_check(r)
-            if op == 0x02 or op == 0x03 or op == 0x04:
+            if op == OP_BLOCK or op == OP_LOOP or op == OP_IF:
                 b = rd_peek(r)
                 if r.p < r.end and (b == 0x40 or b == VT_I32 or b == VT_I64 or b == VT_F32
                                     or b == VT_F64 or b == VT_V128 or b == VT_FUNCREF
@@ -653,107 +656,83 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) 
                         check_valtype(r, b, r.p - 1)
                 if depth == cap:
                     kinds = <uint8_t*>_grow(kinds, &cap, 1, depth + 1)
-                kinds[depth] = op == 0x04
+                kinds[depth] = op == OP_IF
                 depth += 1
-            elif op == 0x05:
+            elif op == OP_ELSE:
                 if not kinds[depth - 1]:
                     malformed("END opcode expected", r, at)
                 kinds[depth - 1] = 0
-            elif op == 0x0B:
+            elif op == OP_END:
                 depth -= 1
-            elif op == 0x0C or op == 0x0D or op == 0x10 or 0x20 <= op <= 0x26 or op == 0xD2:
-                rd_u32(r)
-            elif op == 0x11:
-                rd_u32(r)
-                rd_u32(r)
-            elif op == 0x0E:
-                n = rd_u32(r)
-                rd_check(r)
-                for i in range(n):
-                    rd_u32(r)
-                    rd_check(r)
-                rd_u32(r)
-            elif op == 0x1C:
-                n = rd_u32(r)
-                rd_check(r)
-                for i in range(n):
-                    read_valtype(r)
-            elif 0x28 <= op <= 0x3E:
-                rd_u32(r)
-                rd_u32(r)
-            elif op == 0x3F or op == 0x40:
-                scan_zero_byte(r)
-            elif op == 0x41:
-                rd_s32(r)
-            elif op == 0x42:
-                rd_s64(r)
-            elif op == 0x43:
-                rd_f32_bits(r)
-            elif op == 0x44:
-                rd_f64_bits(r)
-            elif op == 0xD0:
-                read_reftype(r)
-            elif op == 0xFC:
-                sub = rd_u32(r)
-                rd_check(r)
-                if sub == 8 or sub == 9:
-                    rd_u32(r)
-                    rd_check(r)
-                    if sub == 8:
-                        scan_zero_byte(r)
-                    if data_count < 0:
-                        malformed("data count section required", r, at)
-                elif sub == 10:
-                    scan_zero_byte(r)
-                    scan_zero_byte(r)
-                elif sub == 11:
-                    scan_zero_byte(r)
-                elif sub == 12 or sub == 14:
-                    rd_u32(r)
-                    rd_u32(r)
-                elif sub == 13 or 15 <= sub <= 17:
-                    rd_u32(r)
-                elif sub > 17:
-                    malformed("illegal opcode", r, at)
-            elif op == 0xFD:
-                sub = rd_u32(r)
-                rd_check(r)
-                if sub <= 0x0B or sub == 0x5C or sub == 0x5D:
-                    rd_u32(r)
-                    rd_u32(r)
-                elif 0x54 <= sub <= 0x5B:
-                    rd_u32(r)
-                    rd_u32(r)
-                    rd_u8(r)
-                elif sub == 0x0C or sub == 0x0D:
-                    rd_bytes(r, 16)
-                elif 0x15 <= sub <= 0x22:
-                    rd_u8(r)
-                elif sub > 0xFF:
-                    if sub > 0x113:         # relaxed SIMD (no immediates): the validator
-                        malformed("illegal opcode", r, at)  # checks the feature
-                elif SIG_FD[sub] == 0:
-                    malformed("illegal opcode", r, at)
-            elif op == 0x00 or op == 0x01 or op == 0x0F or op == 0x1A or op == 0x1B \
-                    or op == 0xD1 or 0x45 <= op <= 0xC4:
-                pass
-            elif op == 0x12 or op == 0x13:
-                unsupported("tail calls", r, at)
-            elif op == 0x14 or op == 0x15 or 0xD3 <= op <= 0xD6:
-                unsupported("typed function references", r, at)
-            elif 0x06 <= op <= 0x0A or op == 0x18 or op == 0x19 or op == 0x1F:
-                unsupported("exception handling", r, at)
-            elif op == 0xFB:
-                unsupported("gc instructions", r, at)
-            elif op == 0xFE:
-                unsupported("threads (atomic instructions)", r, at)
             else:
-                malformed("illegal opcode", r, at)
+                oi = &OPS_PLAIN[op]
+                if oi.kind == OK_PREFIX:
+                    sub = rd_u32(r)
+                    rd_check(r)
+                    oi = op_info(op, sub)
+                if oi.kind == OK_RESERVED:
+                    unsupported(_GATE_MSG[oi.gate], r, at)
+                if oi.kind == OK_NONE:
+                    malformed("illegal opcode", r, at)
+                scan_immediates(r, oi.imms, data_count, at)
             rd_check(r)
     finally:
         PyMem_Free(kinds)
     if r.p != r.base + end:
         malformed("section size mismatch", r)
+    return 0
+
+
+cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,
+                         const uint8_t* at) except -1:
+    """Read (and skip) immediates of the kinds ``imms`` (IMM_* codes, first in the low byte)."""
+    cdef uint32_t k, n, i
+    cdef bint data_index = 0
+    while imms:
+        k = imms & 0xFF
+        if k == IMM_MEMARG:
+            rd_u32(r)
+            rd_u32(r)
+        elif k == IMM_MEMIDX:               # memory 0: a zero byte (no multi-memory)
+            scan_zero_byte(r)
+        elif k == IMM_LANE:
+            rd_u8(r)
+        elif k == IMM_LANES16 or k == IMM_V128:
+            rd_bytes(r, 16)
+        elif k == IMM_I32:
+            rd_s32(r)
+        elif k == IMM_I64:
+            rd_s64(r)
+        elif k == IMM_F32:
+            rd_f32_bits(r)
+        elif k == IMM_F64:
+            rd_f64_bits(r)
+        elif k == IMM_HEAPTYPE:
+            read_reftype(r)
+        elif k == IMM_LABELS:
+            n = rd_u32(r)
+            rd_check(r)
+            for i in range(n):
+                rd_u32(r)
+                rd_check(r)
+            rd_u32(r)
+        elif k == IMM_VALTYPES:
+            n = rd_u32(r)
+            rd_check(r)
+            for i in range(n):
+                read_valtype(r)
+        elif k == IMM_LABELIDX or k == IMM_FUNCIDX or k == IMM_TYPEIDX or k == IMM_TABLEIDX \
+                or k == IMM_LOCALIDX or k == IMM_GLOBALIDX or k == IMM_ELEMIDX \
+                or k == IMM_DATAIDX or k == IMM_TAGIDX or k == IMM_FIELDIDX or k == IMM_U32:
+            rd_u32(r)
+            data_index |= k == IMM_DATAIDX
+        else:
+            raise UnsupportedFeatureError("immediate kind %d cannot be decoded yet" % k,
+                                          <Py_ssize_t>(at - r.base))
+        rd_check(r)
+        imms >>= 8
+    if data_index and data_count < 0:
+        malformed("data count section required", r, at)
     return 0
 
 

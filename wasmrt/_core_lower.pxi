@@ -116,9 +116,13 @@ cdef enum ImmKind:
 
 
 cdef void _lw_tables():
-    """Fill the opcode tables from the IR names (once, at import)."""
-    from wasmrt._isa_names import NAMES
+    """Fill the opcode tables (once, at import): wasm op -> IR op and family from the wasm
+    instruction table (tools/wasm_ops.py), the IR relations from the internal one
+    (tools/isa.py RELATIONS)."""
+    from wasmrt._isa_names import NAMES, RELATIONS
+    from wasmrt._wasm_ops import OPS
     cdef dict ir = {n: i for i, n in enumerate(NAMES)}
+    cdef uint32_t code
     memset(_w2ir, 0, sizeof(_w2ir))
     memset(_w2kind, 0, sizeof(_w2kind))
     memset(_ir_imm, 0, sizeof(_ir_imm))
@@ -135,95 +139,35 @@ cdef void _lw_tables():
     memset(_ir_addbr_reg, 0, sizeof(_ir_addbr_reg))
     memset(_ir_fmul, 0, sizeof(_ir_fmul))
     memset(_ir_fused, 0, sizeof(_ir_fused))
-    icmp = ["eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u"]
-    fcmp = ["eq", "ne", "lt", "gt", "le", "ge"]
-    iar = ["clz", "ctz", "popcnt", "add", "sub", "mul", "div_s", "div_u", "rem_s", "rem_u",
-           "and", "or", "xor", "shl", "shr_s", "shr_u", "rotl", "rotr"]
-    far = ["abs", "neg", "ceil", "floor", "trunc", "nearest", "sqrt", "add", "sub", "mul",
-           "div", "min", "max", "copysign"]
-    conv = ["i32_wrap_i64", "i32_trunc_f32_s", "i32_trunc_f32_u", "i32_trunc_f64_s",
-            "i32_trunc_f64_u", "i64_extend_i32_s", "i64_extend_i32_u", "i64_trunc_f32_s",
-            "i64_trunc_f32_u", "i64_trunc_f64_s", "i64_trunc_f64_u", "f32_convert_i32_s",
-            "f32_convert_i32_u", "f32_convert_i64_s", "f32_convert_i64_u", "f32_demote_f64",
-            "f64_convert_i32_s", "f64_convert_i32_u", "f64_convert_i64_s", "f64_convert_i64_u",
-            "f64_promote_f32", "reinterpret", "reinterpret", "reinterpret", "reinterpret",
-            "i32_extend8_s", "i32_extend16_s", "i64_extend8_s", "i64_extend16_s",
-            "i64_extend32_s"]
-    sat = ["i32_trunc_sat_f32_s", "i32_trunc_sat_f32_u", "i32_trunc_sat_f64_s",
-           "i32_trunc_sat_f64_u", "i64_trunc_sat_f32_s", "i64_trunc_sat_f32_u",
-           "i64_trunc_sat_f64_s", "i64_trunc_sat_f64_u"]
-    loads = ["i32_load", "i64_load", "f32_load", "f64_load", "i32_load8_s", "i32_load8_u",
-             "i32_load16_s", "i32_load16_u", "i64_load8_s", "i64_load8_u", "i64_load16_s",
-             "i64_load16_u", "i64_load32_s", "i64_load32_u"]
-    stores = ["i32_store", "i64_store", "f32_store", "f64_store", "i32_store8", "i32_store16",
-              "i64_store8", "i64_store16", "i64_store32"]
-    rows = []
-    for k, n in enumerate(loads):
-        rows.append((0x28 + k, n, LK_LOAD))
-    for k, n in enumerate(stores):
-        rows.append((0x36 + k, n, LK_STORE))
-    rows.append((0x45, "i32_eqz", LK_EQZ))
-    rows += [(0x46 + k, "i32_" + n, LK_CMP) for k, n in enumerate(icmp)]
-    rows.append((0x50, "i64_eqz", LK_EQZ))
-    rows += [(0x51 + k, "i64_" + n, LK_CMP) for k, n in enumerate(icmp)]
-    rows += [(0x5B + k, "f32_" + n, LK_CMP) for k, n in enumerate(fcmp)]
-    rows += [(0x61 + k, "f64_" + n, LK_CMP) for k, n in enumerate(fcmp)]
-    rows += [(0x67 + k, "i32_" + n, LK_UN if k < 3 else LK_BIN) for k, n in enumerate(iar)]
-    rows += [(0x79 + k, "i64_" + n, LK_UN if k < 3 else LK_BIN) for k, n in enumerate(iar)]
-    rows += [(0x8B + k, "f32_" + n, LK_UN if k < 7 else LK_BIN) for k, n in enumerate(far)]
-    rows += [(0x99 + k, "f64_" + n, LK_UN if k < 7 else LK_BIN) for k, n in enumerate(far)]
-    rows += [(0xA7 + k, n, LK_NOP if n == "reinterpret" else LK_UN) for k, n in enumerate(conv)]
-    rows += [(0x100 + k, n, LK_UN) for k, n in enumerate(sat)]
-    for code, name, kind in rows:
-        _w2kind[code] = kind
-        if kind != LK_NOP:
+    families = {"un": LK_UN, "bin": LK_BIN, "cmp": LK_CMP, "eqz": LK_EQZ, "load": LK_LOAD,
+                "store": LK_STORE, "nop": LK_NOP}
+    for row in OPS:
+        op, family, name = row[1], row[8], row[9]
+        if family not in families:                  # lowered by hand, or v128
+            continue
+        code = op if op < 0x100 else 0x100 + (op & 0xFFFF)     # (0xFC sub-opcodes < 0x20)
+        _w2kind[code] = families[family]
+        if family != "nop":
             _w2ir[code] = ir[name]
-    for name in loads + stores:
-        _ir_addr[ir[name]] = ir[name + "_add"]
-    for name in loads:
-        _ir_shl[ir[name]] = ir[name + "_shl"]
-    for name, i in ir.items():
-        if name + "_loop" in ir:
-            _ir_loop[i] = ir[name + "_loop"]
-    for name in ["br_nez", "br_eqz"] + [f"br_i32_{n}{imm}" for n in icmp for imm in ("", "_imm")]:
-        _ir_addbr[ir[name]] = ir["br_add" + name[2:]]
-        _ir_addbr_reg[ir[name]] = name.startswith("br_i32") and not name.endswith("_imm")
-    for t in ("f32", "f64"):
-        for n, top, below in (("add", "mul_add", "mul_add"), ("sub", "sub_mul", "mul_sub")):
-            _ir_fmul[ir[f"{t}_{n}"]] = ir[f"{t}_mul"]
-            _ir_fused[ir[f"{t}_{n}"]][0] = ir[f"{t}_{top}"]
-            _ir_fused[ir[f"{t}_{n}"]][1] = ir[f"{t}_{below}"]
-    # *_imm forms, swaps, fused branches.
-    rev = {"eq": "eq", "ne": "ne", "lt_s": "gt_s", "lt_u": "gt_u", "gt_s": "lt_s",
-           "gt_u": "lt_u", "le_s": "ge_s", "le_u": "ge_u", "ge_s": "le_s", "ge_u": "le_u"}
-    neg = {"eq": "ne", "ne": "eq", "lt_s": "ge_s", "lt_u": "ge_u", "gt_s": "le_s",
-           "gt_u": "le_u", "le_s": "gt_s", "le_u": "gt_u", "ge_s": "lt_s", "ge_u": "lt_u"}
-    for t in ("i32", "i64"):
-        for n in ("add", "mul", "and", "or", "xor"):
-            _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{n}"]
-        for n in iar + icmp:
-            name = f"{t}_{n}"
-            if name in ir:
-                _ir_is64[ir[name]] = t == "i64"
-            if f"{name}_imm" in ir:
-                _ir_imm[ir[name]] = ir[f"{name}_imm"]
-        for n in icmp:
-            c = ir[f"{t}_{n}"]
-            _ir_swap[c] = ir[f"{t}_{rev[n]}"]
-            _ir_neg[c] = ir[f"{t}_{neg[n]}"]
-            _ir_br[c] = ir[f"br_{t}_{n}"]
-            _ir_br_imm[c] = ir[f"br_{t}_{n}_imm"]
-    for t in ("f32", "f64"):
-        for n in ("add", "mul", "min", "max", "eq", "ne"):
-            _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{n}"]
-        for n, r in (("lt", "gt"), ("gt", "lt"), ("le", "ge"), ("ge", "le")):
-            _ir_swap[ir[f"{t}_{n}"]] = ir[f"{t}_{r}"]
-        for n in far[7:]:
-            _ir_imm[ir[f"{t}_{n}"]] = ir[f"{t}_{n}_imm"]
-            _ir_immk[ir[f"{t}_{n}"]] = IK_F32 if t == "f32" else IK_F64
-        for n in fcmp:                 # br_if only: a float compare has no negation
-            _ir_br[ir[f"{t}_{n}"]] = ir[f"br_{t}_{n}"]
-            _ir_br_imm[ir[f"{t}_{n}"]] = ir[f"br_{t}_{n}_imm"]
+    for key, immk, wide in (("imm_i32", IK_INT, 0), ("imm_i64", IK_INT, 1),
+                            ("imm_f32", IK_F32, 0), ("imm_f64", IK_F64, 0)):
+        for a, b in RELATIONS[key]:
+            _ir_imm[ir[a]] = ir[b]
+            _ir_immk[ir[a]] = immk
+            _ir_is64[ir[a]] = wide
+    for table, key in ((<size_t>_ir_swap, "swap"), (<size_t>_ir_neg, "neg"),
+                       (<size_t>_ir_br, "br"), (<size_t>_ir_br_imm, "br_imm"),
+                       (<size_t>_ir_addr, "addr"), (<size_t>_ir_shl, "shl"),
+                       (<size_t>_ir_loop, "loop"), (<size_t>_ir_addbr, "addbr"),
+                       (<size_t>_ir_fmul, "fmul")):
+        for a, b in RELATIONS[key]:
+            (<uint16_t*><size_t>table)[<int>ir[a]] = ir[b]
+    for a, b in RELATIONS["addbr_reg"]:
+        _ir_addbr_reg[ir[a]] = 1
+    for a, b in RELATIONS["fused_top"]:
+        _ir_fused[ir[a]][0] = ir[b]
+    for a, b in RELATIONS["fused_below"]:
+        _ir_fused[ir[a]][1] = ir[b]
 
 
 _lw_tables()
@@ -1084,20 +1028,20 @@ cdef class Lowerer:
         cdef uint32_t op = ins.op
         cdef uint32_t code, kind
         self.cur_off = ins.offset
-        if op == 0x02 or op == 0x03 or op == 0x04:
+        if op == OP_BLOCK or op == OP_LOOP or op == OP_IF:
             return self._open(v, ins)
-        if op == 0x05:
+        if op == OP_ELSE:
             return self._else(v, ins)
-        if op == 0x0B:
+        if op == OP_END:
             return self._end(v, ins)
         if not self.live:
             return 0
-        if (op >> 8) == 0xFD:                           # v128: _core_lower_simd.pxi
-            return lower_simd(self, ins.idx2, ins)
+        if (op >> 16) == PREFIX_SIMD:                   # v128: _core_lower_simd.pxi
+            return lower_simd(self, op & 0xFFFF, ins)
         if op < 0x100:
             code = op
-        elif (op >> 8) == 0xFC and (op & 0xFF) < 8:
-            code = 0x100 + (op & 0xFF)
+        elif (op >> 16) == PREFIX_MISC and (op & 0xFFFF) < 0x20:
+            code = 0x100 + (op & 0xFFFF)
         else:
             return self._misc(v, ins)
         kind = _w2kind[code]
@@ -1123,41 +1067,41 @@ cdef class Lowerer:
         cdef uint32_t n, s, t
         cdef int32_t pc
         cdef LwVal* e
-        if op == 0x20:                                  # local.get x: [] -> [t]
+        if op == OP_LOCAL_GET:                          # x: [] -> [t]
             self._push_local(self.local_slot[ins.idx], _vt_slots(v.locals[ins.idx]))
-        elif op == 0x21 or op == 0x22:                  # local.set/tee x: [t] -> [] / [t]
-            self._set_local(v, ins.idx, op == 0x22)
-        elif op == 0x41 or op == 0x43:                  # i32/f32.const: [] -> [t]
+        elif op == OP_LOCAL_SET or op == OP_LOCAL_TEE:  # x: [t] -> [] / [t]
+            self._set_local(v, ins.idx, op == OP_LOCAL_TEE)
+        elif op == OP_I32_CONST or op == OP_F32_CONST:  # [] -> [t]
             e = self._push(LV_CONST, 1)
             e.bits = ins.bits & 0xFFFFFFFF
-        elif op == 0x42 or op == 0x44:                  # i64/f64.const: [] -> [t]
+        elif op == OP_I64_CONST or op == OP_F64_CONST:  # [] -> [t]
             e = self._push(LV_CONST, 1)
             e.bits = ins.bits
-        elif op == 0x1A:                                # drop: [t] -> []
+        elif op == OP_DROP:                             # [t] -> []
             self._pop(1)
-        elif op == 0x01:                                # nop
+        elif op == OP_NOP:
             pass
-        elif op == 0x1B or op == 0x1C:                  # select: [t t i32] -> [t]
+        elif op == OP_SELECT or op == OP_SELECT_T:      # [t t i32] -> [t]
             self._select()
-        elif op == 0x00:                                # unreachable
+        elif op == OP_UNREACHABLE:
             self._emit(IR_UNREACHABLE, 1)
             self.live = 0
-        elif op == 0x0C:                                # br l
+        elif op == OP_BR:                               # l
             self._branch(ins.idx)
             self.live = 0
-        elif op == 0x0D:                                # br_if l: [t* i32] -> [t*]
+        elif op == OP_BR_IF:                            # l: [t* i32] -> [t*]
             self._br_if(ins.idx)
-        elif op == 0x0E:                                # br_table l* l: [t* i32] -> [t*]
+        elif op == OP_BR_TABLE:                         # l* l: [t* i32] -> [t*]
             self._br_table(ins)
             self.live = 0
-        elif op == 0x0F:                                # return
+        elif op == OP_RETURN:
             self._return()
             self.live = 0
-        elif op == 0x10:                                # call f
+        elif op == OP_CALL:                             # f
             self._call(v, v.func_type[ins.idx], IR_CALL, ins.idx, 0)
-        elif op == 0x11:                                # call_indirect t table
+        elif op == OP_CALL_INDIRECT:                    # t table
             self._call(v, ins.idx, IR_CALL_INDIRECT, ins.idx, ins.idx2)
-        elif op == 0x23:                                # global.get g: [] -> [t]
+        elif op == OP_GLOBAL_GET:                       # g: [] -> [t]
             n = _vt_slots(v.global_type[ins.idx])
             s = self._top_home()
             pc = self._emit(IR_GLOBAL_GET if n == 1 else IR_V128_GLOBAL_GET, 2)
@@ -1165,71 +1109,71 @@ cdef class Lowerer:
             self.code[pc + 1].w.hi = ins.idx
             self._push(LV_TEMP, n)
             self.last_dst = pc
-        elif op == 0x24:                                # global.set g: [t] -> []
+        elif op == OP_GLOBAL_SET:                       # g: [t] -> []
             n = _vt_slots(v.global_type[ins.idx])
             s = self._slot(self.nvals - 1)
             pc = self._emit(IR_GLOBAL_SET if n == 1 else IR_V128_GLOBAL_SET, 2)
             self.code[pc + 1].s.a = s
             self.code[pc + 1].w.hi = ins.idx
             self._pop(1)
-        elif op == 0x25:                                # table.get t: [i32] -> [ref]
+        elif op == OP_TABLE_GET:                        # t: [i32] -> [ref]
             pc = self._unop(IR_TABLE_GET)
             self.code[pc + 1].w.hi = ins.idx
-        elif op == 0x26:                                # table.set t: [i32 ref] -> []
+        elif op == OP_TABLE_SET:                        # t: [i32 ref] -> []
             self._operands(IR_TABLE_SET, 2, 0, 1)
             self.code[self.last_pc + 1].w.hi = ins.idx
-        elif op == 0x3F:                                # memory.size: [] -> [i32]
+        elif op == OP_MEMORY_SIZE:                      # [] -> [i32]
             s = self._top_home()
             pc = self._emit(IR_MEMORY_SIZE, 2)
             self.code[pc + 1].s.a = s
             self._push(LV_TEMP, 1)
             self.last_dst = pc
-        elif op == 0x40:                                # memory.grow: [i32] -> [i32]
+        elif op == OP_MEMORY_GROW:                      # [i32] -> [i32]
             self._unop(IR_MEMORY_GROW)
-        elif op == 0xD0:                                # ref.null t: [] -> [ref]
+        elif op == OP_REF_NULL:                         # t: [] -> [ref]
             e = self._push(LV_CONST, 1)
             e.bits = 0
-        elif op == 0xD1:                                # ref.is_null: [ref] -> [i32]
+        elif op == OP_REF_IS_NULL:                      # [ref] -> [i32]
             self._unop(IR_REF_IS_NULL)
-        elif op == 0xD2:                                # ref.func f: [] -> [funcref]
+        elif op == OP_REF_FUNC:                         # f: [] -> [funcref]
             s = self._top_home()
             pc = self._emit(IR_REF_FUNC, 2)
             self.code[pc + 1].s.a = s
             self.code[pc + 1].w.hi = ins.idx
             self._push(LV_TEMP, 1)
             self.last_dst = pc
-        elif op == 0xFC08:                              # memory.init d: [i32 i32 i32] -> []
+        elif op == OP_MEMORY_INIT:                      # d: [i32 i32 i32] -> []
             self._operands(IR_MEMORY_INIT, 3, 0, 2)
             self.code[self.last_pc + 2].w.lo = ins.idx
-        elif op == 0xFC09:                              # data.drop d
+        elif op == OP_DATA_DROP:                        # d
             pc = self._emit(IR_DATA_DROP, 2)
             self.code[pc + 1].w.lo = ins.idx
-        elif op == 0xFC0A:                              # memory.copy: [i32 i32 i32] -> []
+        elif op == OP_MEMORY_COPY:                      # [i32 i32 i32] -> []
             self._operands(IR_MEMORY_COPY, 3, 0, 1)
-        elif op == 0xFC0B:                              # memory.fill: [i32 i32 i32] -> []
+        elif op == OP_MEMORY_FILL:                      # [i32 i32 i32] -> []
             self._operands(IR_MEMORY_FILL, 3, 0, 1)
-        elif op == 0xFC0C:                              # table.init e t: [i32 i32 i32] -> []
+        elif op == OP_TABLE_INIT:                       # e t: [i32 i32 i32] -> []
             self._operands(IR_TABLE_INIT, 3, 0, 2)
             self.code[self.last_pc + 2].w.lo = ins.idx2
             self.code[self.last_pc + 2].w.hi = ins.idx
-        elif op == 0xFC0D:                              # elem.drop e
+        elif op == OP_ELEM_DROP:                        # e
             pc = self._emit(IR_ELEM_DROP, 2)
             self.code[pc + 1].w.lo = ins.idx
-        elif op == 0xFC0E:                              # table.copy d s: [i32 i32 i32] -> []
+        elif op == OP_TABLE_COPY:                       # d s: [i32 i32 i32] -> []
             self._operands(IR_TABLE_COPY, 3, 0, 2)
             self.code[self.last_pc + 2].w.lo = ins.idx
             self.code[self.last_pc + 2].w.hi = ins.idx2
-        elif op == 0xFC0F:                              # table.grow t: [ref i32] -> [i32]
+        elif op == OP_TABLE_GROW:                       # t: [ref i32] -> [i32]
             self._operands(IR_TABLE_GROW, 2, 1, 2)
             self.code[self.last_pc + 2].w.lo = ins.idx
-        elif op == 0xFC10:                              # table.size t: [] -> [i32]
+        elif op == OP_TABLE_SIZE:                       # t: [] -> [i32]
             s = self._top_home()
             pc = self._emit(IR_TABLE_SIZE, 2)
             self.code[pc + 1].s.a = s
             self.code[pc + 1].w.hi = ins.idx
             self._push(LV_TEMP, 1)
             self.last_dst = pc
-        elif op == 0xFC11:                              # table.fill t: [i32 ref i32] -> []
+        elif op == OP_TABLE_FILL:                       # t: [i32 ref i32] -> []
             self._operands(IR_TABLE_FILL, 3, 0, 2)
             self.code[self.last_pc + 2].w.lo = ins.idx
         else:
@@ -1441,17 +1385,18 @@ cdef class Lowerer:
         cdef LwCtrl* c
         cdef CtrlFrame* f = &v.ctrls[v.nctrls - 1]
         if live:
-            if ins.op == 0x04:
+            if ins.op == OP_IF:
                 pc = self._emit_cond(False, np, 1)
             else:
                 self._preserve_locals()
-                if ins.op == 0x03:
+                if ins.op == OP_LOOP:
                     self._prepare(np, 0)
             height = self.nvals - np
         else:
             height = self.nvals
         c = self._push_ctrl()
-        c.kind = FRAME_BLOCK if ins.op == 0x02 else (FRAME_LOOP if ins.op == 0x03 else FRAME_IF)
+        c.kind = FRAME_BLOCK if ins.op == OP_BLOCK else (
+            FRAME_LOOP if ins.op == OP_LOOP else FRAME_IF)
         c.nparams = np
         c.nresults = ins.nresults
         c.params = f.params
@@ -1460,12 +1405,12 @@ cdef class Lowerer:
         c.base = self.vals[height].home if height < self.nvals else self._top_home()
         if not live:
             return 0
-        if ins.op == 0x03:
+        if ins.op == OP_LOOP:
             self._bind()
             c.head = self.ncode
             if self.fuel:
                 self._emit(IR_FUEL, 1)
-        elif ins.op == 0x04:
+        elif ins.op == OP_IF:
             if pc >= 0:
                 c.else_fix = self._add_fix(pc, self.br_cell, self.br_hi, -1)
             elif self.const_cond:

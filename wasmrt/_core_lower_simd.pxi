@@ -1,5 +1,6 @@
-# Lowering of the v128 instructions (0xFD prefix): one IR op each (tools/isa_simd.py gives
-# the operand layout of every kind).  Called by ``Lowerer.instr`` for every 0xFD
+# Lowering of the v128 instructions (0xFD prefix): one IR op each (the rows of
+# tools/wasm_ops.py with a ``v.<kind>`` family; tools/isa_simd.py gives the operand layout of
+# every kind).  Called by ``Lowerer.instr`` for every 0xFD
 # instruction.  A v128 provider takes two slots; a v128 operand field names the first.
 # Every SIMD handler reads all its operands before it writes its result, so the result may
 # reuse the home slot of its first operand (as the scalar ops do) and `local.set` may
@@ -22,25 +23,30 @@ cdef enum SimdKind:
     SK_TEST = 13        # [a=dst b=x]                           v128 -> i32
     SK_SHIFT = 14       # [a=dst b=x c=count]                   v128 i32 -> v128
 
-# Sub-opcode (after 0xFD, relaxed SIMD up to 0x113) -> IR op and kind.
-cdef uint16_t _simd_ir[0x114]
-cdef uint8_t _simd_kind[0x114]
+# Sub-opcode (after 0xFD) -> IR op and kind.
+cdef uint16_t _simd_ir[NSUB_SIMD]
+cdef uint8_t _simd_kind[NSUB_SIMD]
 
 
 cdef void _simd_tables():
-    """Fill the SIMD opcode tables from wasmrt/_isa_simd.py and the IR names (at import)."""
+    """Fill the SIMD opcode tables from the v128 rows of the wasm instruction table (lowering
+    family ``v.<kind>``) and the IR names (at import)."""
     from wasmrt._isa_names import NAMES
-    from wasmrt._isa_simd import OPS
+    from wasmrt._wasm_ops import OPS
     cdef dict ir = {n: i for i, n in enumerate(NAMES)}
+    cdef uint32_t sub
     kinds = {"const": SK_CONST, "load": SK_LOAD, "store": SK_STORE, "load_lane": SK_LOAD_LANE,
              "store_lane": SK_STORE_LANE, "splat": SK_SPLAT, "extract": SK_EXTRACT,
              "replace": SK_REPLACE, "shuffle": SK_SHUFFLE, "un": SK_UN, "bin": SK_BIN,
              "tern": SK_TERN, "test": SK_TEST, "shift": SK_SHIFT}
     memset(_simd_ir, 0, sizeof(_simd_ir))
     memset(_simd_kind, 0, sizeof(_simd_kind))
-    for code, name, kind, width in OPS:
-        _simd_ir[code] = ir[name]
-        _simd_kind[code] = kinds[kind]
+    for row in OPS:
+        op, family, name = row[1], row[8], row[9]
+        if family.startswith("v."):
+            sub = op & 0xFFFF
+            _simd_ir[sub] = ir[name]
+            _simd_kind[sub] = kinds[family[2:]]
 
 
 _simd_tables()
@@ -49,8 +55,8 @@ _simd_tables()
 cdef int lower_simd(Lowerer lw, uint32_t sub, Instr* ins) except -1:
     """Lower the 0xFD instruction `sub` (validated): operands from the top providers,
     result to the home slot of the first operand."""
-    cdef uint8_t kind = _simd_kind[sub] if sub < 0x114 else SK_NONE
-    cdef uint32_t op = _simd_ir[sub] if sub < 0x114 else 0
+    cdef uint8_t kind = _simd_kind[sub] if sub < NSUB_SIMD else SK_NONE
+    cdef uint32_t op = _simd_ir[sub] if sub < NSUB_SIMD else 0
     cdef uint32_t nin, nout, i, base, home
     cdef uint32_t s[3]
     cdef int32_t pc

@@ -6,101 +6,119 @@
 # recursion), decoding each instruction's immediates into ``v.ins`` (an ``Instr``) and
 # handing it to the lowerer once its stack effect has been applied.
 
-# -- operand signatures of the immediate-free numeric ops -----------------------------------
-# sig = in0 | in1 << 8 | in2 << 16 | out << 24 (value-type codes, 0 = none); in0 is the
-# deepest operand.  Filled once at import from the compact table below.
-cdef uint32_t SIG_PLAIN[256]
-cdef uint32_t SIG_FC[32]
-cdef uint32_t SIG_FD[256]
-cdef uint32_t SIG_FD_RELAXED[20]   # 0xFD 0x100..0x113 (relaxed SIMD), no immediates
-# natural alignment exponent of memory ops (plain 0x28..0x3E, and 0xFD loads/stores)
-cdef uint8_t ALIGN_PLAIN[256]
-cdef uint8_t ALIGN_FD[256]
+# -- the instruction table ------------------------------------------------------------------
+# What the validator and the decoder's body scan need of every opcode, filled once at import
+# from the wasm instruction table (tools/wasm_ops.py, generated into wasmrt/_wasm_ops.py).
+# One OpInfo per plain opcode byte and per sub-opcode of each prefix.
+cdef enum OpKind:
+    OK_NONE = 0         # no instruction: malformed, "illegal opcode"
+    OK_HAND = 1         # typed by hand in validate_body / fv_misc / fv_simd (its OP_* case)
+    OK_TABLE = 2        # a fixed signature and immediates among memarg, lane, memidx: the
+    #                     table alone validates it (fv_table_op)
+    OK_PREFIX = 3       # a prefix byte with rows (the sub-opcode follows)
+    OK_RESERVED = 4     # an opcode of a proposal with no rows yet: UnsupportedFeatureError
+
+
+ctypedef struct OpInfo:
+    # fixed signature: in0 | in1 << 8 | in2 << 16 | out << 24 (value-type codes, 0 = none;
+    # in0 is the deepest operand), 0 if the signature is not fixed (typed by hand)
+    uint32_t sig
+    uint32_t imms       # the immediate kinds (IMM_*), the first in the low byte
+    uint8_t kind        # OpKind
+    uint8_t align       # natural alignment exponent of a memarg
+    uint8_t lanes       # the lane count a lane immediate must stay below
+    uint8_t gate        # the proposal whose feature bit it needs (index into _gate_bit), 0: none
+    uint8_t vt          # Instr.val_type of a table-validated op with a memarg or lane: the
+    #                     value type accessed (the result, else the non-address operand)
+
+
+cdef OpInfo OPS_PLAIN[256]
+cdef OpInfo OPS_GC[NSUB_GC]
+cdef OpInfo OPS_MISC[NSUB_MISC]
+cdef OpInfo OPS_SIMD[NSUB_SIMD]
+cdef OpInfo OPS_ATOMIC[NSUB_ATOMIC]
+cdef OpInfo NO_OP                               # all zero: OK_NONE
+cdef OpInfo* _prefix_ops[4]                     # the tables of prefixes 0xFB .. 0xFE
+cdef uint32_t _prefix_n[4]
+cdef uint8_t _prefix_gate[4]                    # the gate of every instruction of a prefix
+cdef uint32_t _gate_bit[64]                     # gate -> FEAT_* bit (0: never enabled)
+cdef list _GATE_MSG = []                        # gate -> what UnsupportedFeatureError names
 # one byte per value-type code holding that code: results pointer of single-result blocks
 cdef uint8_t VT_SELF[256]
 
-cdef dict _SIG_CODES = {"i": VT_I32, "I": VT_I64, "f": VT_F32, "F": VT_F64, "v": VT_V128}
+cdef dict _TYPE_CODES = {"i32": VT_I32, "i64": VT_I64, "f32": VT_F32, "f64": VT_F64,
+                         "v128": VT_V128, "funcref": VT_FUNCREF, "externref": VT_EXTERNREF,
+                         "addr": VT_I32}        # 32-bit memories and tables only, so far
 
 
-cdef uint32_t _sig(str s):
-    ins, out = s.split(":")
-    cdef uint32_t sig = 0
-    cdef int k
-    for k, c in enumerate(ins):
-        sig |= (<uint32_t>_SIG_CODES[c]) << (8 * k)
-    if out:
-        sig |= (<uint32_t>_SIG_CODES[out]) << 24
-    return sig
+cdef inline const OpInfo* op_info(uint32_t prefix, uint32_t sub) noexcept nogil:
+    """The OpInfo of sub-opcode `sub` of a prefix byte (NO_OP past its table)."""
+    cdef uint32_t p = prefix - PREFIX_GC
+    if p < 4 and sub < _prefix_n[p]:
+        return &_prefix_ops[p][sub]
+    return &NO_OP
+
+
+cdef uint32_t _pack_sig(str sig):
+    """The OpInfo.sig of a signature, 0 if it has type variables or does not fit."""
+    ins, outs = [s.split() for s in sig.split("->")]
+    if len(ins) > 3 or len(outs) > 1 or any(t not in _TYPE_CODES for t in ins + outs):
+        return 0
+    cdef uint32_t packed = 0
+    for k, t in enumerate(ins):
+        packed |= (<uint32_t><uint8_t>_TYPE_CODES[t]) << (8 * k)
+    if outs:
+        packed |= (<uint32_t><uint8_t>_TYPE_CODES[outs[0]]) << 24
+    return packed
 
 
 cdef _init_tables():
+    from wasmrt._wasm_ops import IMMEDIATES, OPS, PREFIXES, PROPOSALS, RESERVED
     cdef int i
+    cdef OpInfo* oi
+    cdef uint32_t op, sub, imms
     for i in range(256):
-        SIG_PLAIN[i] = 0
-        SIG_FD[i] = 0
-        ALIGN_PLAIN[i] = 0
-        ALIGN_FD[i] = 0
         VT_SELF[i] = i
-    for i in range(32):
-        SIG_FC[i] = 0
-    for i, s in enumerate(["vv:v"] + ["v:v"] * 4 + ["vvv:v"] * 8 + ["vv:v"] * 6 + ["vvv:v"]):
-        SIG_FD_RELAXED[i] = _sig(s)
-
-    def plain(lo, hi, s):
-        for op in range(lo, hi + 1):
-            SIG_PLAIN[op] = _sig(s)
-
-    def fd(lo, hi, s):
-        for op in range(lo, hi + 1):
-            SIG_FD[op] = _sig(s)
-
-    # numeric (spec 5.4.7): test, compare, unary, binary, conversions
-    for lo, hi, s in ((0x45, 0x45, "i:i"), (0x46, 0x4F, "ii:i"), (0x50, 0x50, "I:i"),
-                      (0x51, 0x5A, "II:i"), (0x5B, 0x60, "ff:i"), (0x61, 0x66, "FF:i"),
-                      (0x67, 0x69, "i:i"), (0x6A, 0x78, "ii:i"), (0x79, 0x7B, "I:I"),
-                      (0x7C, 0x8A, "II:I"), (0x8B, 0x91, "f:f"), (0x92, 0x98, "ff:f"),
-                      (0x99, 0x9F, "F:F"), (0xA0, 0xA6, "FF:F")):
-        plain(lo, hi, s)
-    for op, s in ((0xA7, "I:i"), (0xA8, "f:i"), (0xA9, "f:i"), (0xAA, "F:i"), (0xAB, "F:i"),
-                  (0xAC, "i:I"), (0xAD, "i:I"), (0xAE, "f:I"), (0xAF, "f:I"), (0xB0, "F:I"),
-                  (0xB1, "F:I"), (0xB2, "i:f"), (0xB3, "i:f"), (0xB4, "I:f"), (0xB5, "I:f"),
-                  (0xB6, "F:f"), (0xB7, "i:F"), (0xB8, "i:F"), (0xB9, "I:F"), (0xBA, "I:F"),
-                  (0xBB, "f:F"), (0xBC, "f:i"), (0xBD, "F:I"), (0xBE, "i:f"), (0xBF, "I:F"),
-                  (0xC0, "i:i"), (0xC1, "i:i"), (0xC2, "I:I"), (0xC3, "I:I"), (0xC4, "I:I")):
-        SIG_PLAIN[op] = _sig(s)
-    # saturating truncations 0xFC 0..7
-    for sub, s in enumerate(("f:i", "f:i", "F:i", "F:i", "f:I", "f:I", "F:I", "F:I")):
-        SIG_FC[sub] = _sig(s)
-    # memory ops: natural alignment
-    for op, a in ((0x28, 2), (0x29, 3), (0x2A, 2), (0x2B, 3), (0x2C, 0), (0x2D, 0), (0x2E, 1),
-                  (0x2F, 1), (0x30, 0), (0x31, 0), (0x32, 1), (0x33, 1), (0x34, 2), (0x35, 2),
-                  (0x36, 2), (0x37, 3), (0x38, 2), (0x39, 3), (0x3A, 0), (0x3B, 1), (0x3C, 0),
-                  (0x3D, 1), (0x3E, 2)):
-        ALIGN_PLAIN[op] = a
-    for op, a in ((0x00, 4), (0x01, 3), (0x02, 3), (0x03, 3), (0x04, 3), (0x05, 3), (0x06, 3),
-                  (0x07, 0), (0x08, 1), (0x09, 2), (0x0A, 3), (0x0B, 4), (0x54, 0), (0x55, 1),
-                  (0x56, 2), (0x57, 3), (0x58, 0), (0x59, 1), (0x5A, 2), (0x5B, 3), (0x5C, 2),
-                  (0x5D, 3)):
-        ALIGN_FD[op] = a
-    # SIMD (spec 5.4.8), the immediate-free ops: (first, last, signature)
-    for lo, hi, s in (
-        (0x0E, 0x0E, "vv:v"), (0x0F, 0x11, "i:v"), (0x12, 0x12, "I:v"), (0x13, 0x13, "f:v"),
-        (0x14, 0x14, "F:v"), (0x23, 0x4C, "vv:v"), (0x4D, 0x4D, "v:v"), (0x4E, 0x51, "vv:v"),
-        (0x52, 0x52, "vvv:v"), (0x53, 0x53, "v:i"), (0x5E, 0x5F, "v:v"),
-        (0x60, 0x62, "v:v"), (0x63, 0x64, "v:i"), (0x65, 0x66, "vv:v"), (0x67, 0x6A, "v:v"),
-        (0x6B, 0x6D, "vi:v"), (0x6E, 0x73, "vv:v"), (0x74, 0x75, "v:v"), (0x76, 0x79, "vv:v"),
-        (0x7A, 0x7A, "v:v"), (0x7B, 0x7B, "vv:v"), (0x7C, 0x7F, "v:v"),
-        (0x80, 0x81, "v:v"), (0x82, 0x82, "vv:v"), (0x83, 0x84, "v:i"), (0x85, 0x86, "vv:v"),
-        (0x87, 0x8A, "v:v"), (0x8B, 0x8D, "vi:v"), (0x8E, 0x93, "vv:v"), (0x94, 0x94, "v:v"),
-        (0x95, 0x99, "vv:v"), (0x9B, 0x9F, "vv:v"),
-        (0xA0, 0xA1, "v:v"), (0xA3, 0xA4, "v:i"), (0xA7, 0xAA, "v:v"), (0xAB, 0xAD, "vi:v"),
-        (0xAE, 0xAE, "vv:v"), (0xB1, 0xB1, "vv:v"), (0xB5, 0xBA, "vv:v"), (0xBC, 0xBF, "vv:v"),
-        (0xC0, 0xC1, "v:v"), (0xC3, 0xC4, "v:i"), (0xC7, 0xCA, "v:v"), (0xCB, 0xCD, "vi:v"),
-        (0xCE, 0xCE, "vv:v"), (0xD1, 0xD1, "vv:v"), (0xD5, 0xDF, "vv:v"),
-        (0xE0, 0xE1, "v:v"), (0xE3, 0xE3, "v:v"), (0xE4, 0xEB, "vv:v"),
-        (0xEC, 0xED, "v:v"), (0xEF, 0xEF, "v:v"), (0xF0, 0xF7, "vv:v"), (0xF8, 0xFF, "v:v"),
-    ):
-        fd(lo, hi, s)
+    memset(OPS_PLAIN, 0, sizeof(OPS_PLAIN))
+    memset(&NO_OP, 0, sizeof(OpInfo))
+    for i, (ops, n) in enumerate(((<size_t>OPS_GC, NSUB_GC), (<size_t>OPS_MISC, NSUB_MISC),
+                                  (<size_t>OPS_SIMD, NSUB_SIMD),
+                                  (<size_t>OPS_ATOMIC, NSUB_ATOMIC))):
+        _prefix_ops[i] = <OpInfo*><size_t>ops
+        _prefix_n[i] = n
+        memset(_prefix_ops[i], 0, n * sizeof(OpInfo))
+    gates = {}                                  # proposal -> gate index
+    for name, (feature, message) in PROPOSALS.items():
+        if feature is not None:
+            gates[name] = len(_GATE_MSG) + 1
+            _gate_bit[gates[name]] = FEATURES.get(feature, 0)
+            _GATE_MSG.append(message)
+    _GATE_MSG.insert(0, "")
+    for byte, (_, gate) in PREFIXES.items():
+        _prefix_gate[byte - PREFIX_GC] = gates.get(gate, 0) if gate else 0
+    table_imms = {"memarg", "lane", "memidx"}
+    for name, op, imm, align, lanes, sig, proposal, gate, lower, ir, text in OPS:
+        oi = &OPS_PLAIN[op] if op < 0x100 else <OpInfo*>op_info(op >> 16, op & 0xFFFF)
+        if op >= 0x100:
+            OPS_PLAIN[op >> 16].kind = OK_PREFIX
+        oi.sig = _pack_sig(sig)
+        imms = 0
+        for i, k in enumerate(imm.split()):
+            imms |= <uint32_t>(IMMEDIATES.index(k) + 1) << (8 * i)
+        oi.imms = imms
+        fixed = oi.sig != 0 or sig.replace(" ", "") == "->"
+        oi.kind = OK_TABLE if fixed and set(imm.split()) <= table_imms else OK_HAND
+        oi.align = align.bit_length() - 1 if align else 0
+        oi.lanes = lanes
+        oi.gate = gates.get(gate, 0)
+        if "memarg" in imm or "lane" in imm:     # the scalar accessed, if any
+            out = (oi.sig >> 24) & 0xFF
+            in1 = (oi.sig >> 8) & 0xFF
+            oi.vt = out if out and out != VT_V128 else (in1 if in1 != VT_V128 else 0)
+    for proposal, codes in RESERVED.items():
+        for op in codes:
+            OPS_PLAIN[op].kind = OK_RESERVED
+            OPS_PLAIN[op].gate = gates[proposal]
 
 
 _init_tables()
@@ -439,6 +457,32 @@ cdef inline int fv_pop_sig(FuncValidator v, uint32_t sig) except -1:
     return 0
 
 
+cdef int fv_table_op(FuncValidator v, const OpInfo* oi) except -1:
+    """An instruction the table validates (OK_TABLE): its feature gate, its immediates
+    (memarg, lane, memidx), then its fixed signature."""
+    cdef uint32_t imms = oi.imms, k
+    cdef bint mem = 0
+    if oi.gate and not (v.features & _gate_bit[oi.gate]):
+        unsupported(_GATE_MSG[oi.gate], &v.r, v.r.base + v.ins.offset)
+    if imms:
+        while imms:
+            k = imms & 0xFF
+            if k == IMM_MEMARG:
+                fv_memarg(v, oi.align)
+            elif k == IMM_LANE:
+                fv_lane(v, oi.lanes)
+            else:                                   # IMM_MEMIDX: memory 0 (a zero byte)
+                fv_zero_byte(v)
+                mem = 1
+            imms >>= 8
+        if mem and v.nmems == 0:
+            fv_fail(v, "unknown memory 0")
+        if oi.vt:
+            v.ins.val_type = oi.vt
+    fv_pop_sig(v, oi.sig)
+    return 0
+
+
 cdef dict instr_dict(FuncValidator v):
     """``v.ins`` (the fields that apply to its op) and the stack state, as a dict."""
     cdef Instr* ins = &v.ins
@@ -447,30 +491,43 @@ cdef dict instr_dict(FuncValidator v):
         "unreachable": bool(v.ctrls[v.nctrls - 1].unreachable) if v.nctrls else False,
     }
     cdef uint32_t op = ins.op
-    if op in (0x0C, 0x0D, 0x10, 0x11, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2) \
-            or 0xFC08 <= op <= 0xFC11 or 0xFD15 <= op <= 0xFD22 or 0xFD54 <= op <= 0xFD5B:
-        d["idx"] = ins.idx
-    if op in (0x11, 0xFC0C, 0xFC0E):
+    cdef const OpInfo* oi = op_info(op >> 16, op & 0xFFFF)
+    cdef uint32_t imms, k
+    if op < 0x100:
+        oi = &OPS_PLAIN[op]
+    imms = oi.imms
+    while imms:
+        k = imms & 0xFF
+        if k == IMM_LABELIDX or k == IMM_FUNCIDX or k == IMM_LOCALIDX or k == IMM_GLOBALIDX \
+                or k == IMM_DATAIDX or k == IMM_ELEMIDX or k == IMM_LANE or k == IMM_LABELS \
+                or (k == IMM_TABLEIDX and op != OP_CALL_INDIRECT) or k == IMM_TYPEIDX \
+                or (k == IMM_MEMIDX and op > 0xFF):
+            d["idx"] = ins.idx
+        if k == IMM_MEMARG:
+            d["align"] = ins.align
+            d["mem_offset"] = ins.mem_offset
+        if k == IMM_I32 or k == IMM_I64 or k == IMM_F32 or k == IMM_F64:
+            d["bits"] = ins.bits
+        if k == IMM_V128 or k == IMM_LANES16:
+            d["v128"] = (<char*>ins.v128)[:16]
+        if k == IMM_LABELS:
+            d["targets"] = [ins.targets[i] for i in range(ins.ntargets)]
+        imms >>= 8
+    if op == OP_CALL_INDIRECT or op == OP_TABLE_INIT or op == OP_TABLE_COPY:
         d["idx2"] = ins.idx2
-    if 0x28 <= op <= 0x3E or 0xFD00 <= op <= 0xFD0B or 0xFD54 <= op <= 0xFD5D:
-        d["align"] = ins.align
-        d["mem_offset"] = ins.mem_offset
-    if 0x41 <= op <= 0x44:
-        d["bits"] = ins.bits
-    if op == 0xFD0C or op == 0xFD0D:
-        d["v128"] = (<char*>ins.v128)[:16]
-    if op in (0x1A, 0x1B, 0x1C, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD0, 0xD1) \
-            or 0x28 <= op <= 0x3E:
+    if op == OP_DROP or op == OP_SELECT or op == OP_SELECT_T or op == OP_LOCAL_GET \
+            or op == OP_LOCAL_SET or op == OP_LOCAL_TEE or op == OP_GLOBAL_GET \
+            or op == OP_GLOBAL_SET or op == OP_TABLE_GET or op == OP_TABLE_SET \
+            or op == OP_REF_NULL or op == OP_REF_IS_NULL \
+            or (op < 0x100 and oi.imms == IMM_MEMARG):
         d["val_type"] = ins.val_type
-    if op in (0x02, 0x03, 0x04, 0x10, 0x11):
+    if op == OP_BLOCK or op == OP_LOOP or op == OP_IF or op == OP_CALL \
+            or op == OP_CALL_INDIRECT:
         d["nparams"] = ins.nparams
         d["nresults"] = ins.nresults
-    if op in (0x02, 0x03, 0x04, 0x0B):
+    if op == OP_BLOCK or op == OP_LOOP or op == OP_IF or op == OP_END:
         d["block_type"] = ins.block_type
-    if op == 0x0E:
-        d["targets"] = [ins.targets[i] for i in range(ins.ntargets)]
-        d["idx"] = ins.idx
-    if op == 0x05 or op == 0x0B:
+    if op == OP_ELSE or op == OP_END:
         d["frame_kind"] = ins.frame_kind
         d["frame_unreachable"] = bool(ins.frame_unreachable)
         d["frame_height"] = ins.frame_height
@@ -490,7 +547,8 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
     cdef const uint8_t* ftypes = v.type_buf + v.type_off[tidx]
     cdef uint64_t total = np + code.num_locals
     cdef uint32_t i, k, n, x, y, sub, cnt, arity
-    cdef uint32_t sig, op
+    cdef uint32_t op
+    cdef const OpInfo* oi
     cdef uint8_t t, t1, t2
     cdef const uint8_t* lt
     cdef const uint8_t* lt2
@@ -538,30 +596,26 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
         r.p += 1
         ins.op = op
         ins.val_type = VT_BOTTOM
-        sig = SIG_PLAIN[op]
-        if sig:
-            if 0xC0 <= op <= 0xC4 and not (v.features & FEAT_SIGN_EXT):
-                unsupported("sign-extension operators", r, r.p - 1)
-            fv_pop_sig(v, sig)
+        oi = &OPS_PLAIN[op]
+        if oi.kind == OK_TABLE:                # numerics, loads, stores, memory.size/grow
+            fv_table_op(v, oi)
         # -- control (spec 3.3.8) --
-        elif op == 0x00:                       # unreachable  [t1*] -> [t2*]
+        elif op == OP_UNREACHABLE:             # [t1*] -> [t2*]
             fv_unreachable(v)
-        elif op == 0x01:                       # nop
-            pass
-        elif op == 0x02 or op == 0x03:         # block/loop bt  [t1*] -> [t2*]
+        elif op == OP_BLOCK or op == OP_LOOP:  # bt  [t1*] -> [t2*]
             fv_blocktype(v)
             lt = bt_params(v, ins.block_type)
             fv_pop_vals(v, lt, ins.nparams)
-            fv_push_ctrl(v, FRAME_BLOCK if op == 0x02 else FRAME_LOOP, ins.block_type,
+            fv_push_ctrl(v, FRAME_BLOCK if op == OP_BLOCK else FRAME_LOOP, ins.block_type,
                          ins.nparams, ins.nresults, lt, bt_results(v, ins.block_type))
-        elif op == 0x04:                       # if bt  [t1* i32] -> [t2*]
+        elif op == OP_IF:                      # bt  [t1* i32] -> [t2*]
             fv_blocktype(v)
             fv_pop_expect(v, VT_I32)
             lt = bt_params(v, ins.block_type)
             fv_pop_vals(v, lt, ins.nparams)
             fv_push_ctrl(v, FRAME_IF, ins.block_type, ins.nparams, ins.nresults, lt,
                          bt_results(v, ins.block_type))
-        elif op == 0x05:                       # else
+        elif op == OP_ELSE:
             f = &v.ctrls[v.nctrls - 1]
             if f.kind != FRAME_IF:
                 fv_malformed(v, "END opcode expected")
@@ -571,7 +625,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             f.unreachable = 0
             v.nvals = f.height
             fv_push_vals(v, f.params, f.nparams)
-        elif op == 0x0B:                       # end
+        elif op == OP_END:
             fv_pop_ctrl(v)
             f = &v.ctrls[v.nctrls - 1]
             if f.kind == FRAME_IF:
@@ -585,18 +639,18 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.nresults = f.nresults
             ins.block_type = f.block_type
             fv_push_vals(v, f.results, f.nresults)
-        elif op == 0x0C:                       # br l  [t1* t*] -> [t2*]
+        elif op == OP_BR:                      # l  [t1* t*] -> [t2*]
             ins.idx = fv_index(v)
             n = fv_label(v, ins.idx, &lt)
             fv_pop_vals(v, lt, n)
             fv_unreachable(v)
-        elif op == 0x0D:                       # br_if l  [t* i32] -> [t*]
+        elif op == OP_BR_IF:                   # l  [t* i32] -> [t*]
             ins.idx = fv_index(v)
             fv_pop_expect(v, VT_I32)
             n = fv_label(v, ins.idx, &lt)
             fv_pop_vals(v, lt, n)
             fv_push_vals(v, lt, n)
-        elif op == 0x0E:                       # br_table l* l  [t1* t* i32] -> [t2*]
+        elif op == OP_BR_TABLE:                # l* l  [t1* t* i32] -> [t2*]
             cnt = fv_index(v)
             n = 0
             while n < cnt:
@@ -622,11 +676,11 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                 v.nvals = k
             fv_pop_vals(v, lt, arity)
             fv_unreachable(v)
-        elif op == 0x0F:                       # return
+        elif op == OP_RETURN:
             f = &v.ctrls[0]
             fv_pop_vals(v, f.results, f.nresults)
             fv_unreachable(v)
-        elif op == 0x10:                       # call f
+        elif op == OP_CALL:                    # f
             x = fv_index(v)
             ins.idx = x
             if x >= v.nfuncs:
@@ -637,7 +691,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.nresults = v.type_nr[y]
             fv_pop_vals(v, lt, ins.nparams)
             fv_push_vals(v, lt + ins.nparams, ins.nresults)
-        elif op == 0x11:                       # call_indirect y x  [t1* i32] -> [t2*]
+        elif op == OP_CALL_INDIRECT:           # y x  [t1* i32] -> [t2*]
             y = fv_index(v)
             x = fv_index(v)
             ins.idx = y
@@ -653,16 +707,10 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.nresults = v.type_nr[y]
             fv_pop_vals(v, lt, ins.nparams)
             fv_push_vals(v, lt + ins.nparams, ins.nresults)
-        elif op == 0x12 or op == 0x13:
-            unsupported("tail calls", r, r.p - 1)
-        elif op == 0x14 or op == 0x15 or 0xD3 <= op <= 0xD6:
-            unsupported("typed function references", r, r.p - 1)
-        elif 0x06 <= op <= 0x0A or op == 0x18 or op == 0x19 or op == 0x1F:
-            unsupported("exception handling", r, r.p - 1)
         # -- parametric (3.3.4) --
-        elif op == 0x1A:                       # drop  [t] -> []
+        elif op == OP_DROP:                    # [t] -> []
             ins.val_type = fv_pop(v)
-        elif op == 0x1B:                       # select  [t t i32] -> [t], t numeric or vector
+        elif op == OP_SELECT:                  # [t t i32] -> [t], t numeric or vector
             fv_pop_expect(v, VT_I32)
             t1 = fv_pop(v)
             t2 = fv_pop(v)
@@ -673,7 +721,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             t = t2 if t1 == VT_BOTTOM else t1
             ins.val_type = t
             fv_push(v, t)
-        elif op == 0x1C:                       # select t*  [t t i32] -> [t]
+        elif op == OP_SELECT_T:                # select t*  [t t i32] -> [t]
             cnt = fv_index(v)
             if cnt != 1:
                 fv_fail(v, "invalid result arity")
@@ -684,34 +732,34 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             fv_pop_expect(v, t)
             fv_push(v, t)
         # -- variables (3.3.6) --
-        elif op == 0x20 or op == 0x21 or op == 0x22:   # local.get/set/tee x
+        elif op == OP_LOCAL_GET or op == OP_LOCAL_SET or op == OP_LOCAL_TEE:  # x
             x = fv_index(v)
             ins.idx = x
             if x >= v.nlocals:
                 fv_fail(v, "unknown local %d" % x)
             t = v.locals[x]
             ins.val_type = t
-            if op == 0x20:
+            if op == OP_LOCAL_GET:
                 fv_push(v, t)
             else:
                 fv_pop_expect(v, t)
-                if op == 0x22:
+                if op == OP_LOCAL_TEE:
                     fv_push(v, t)
-        elif op == 0x23 or op == 0x24:         # global.get/set x
+        elif op == OP_GLOBAL_GET or op == OP_GLOBAL_SET:    # x
             x = fv_index(v)
             ins.idx = x
             if x >= v.nglobals:
                 fv_fail(v, "unknown global %d" % x)
             t = v.global_type[x]
             ins.val_type = t
-            if op == 0x23:
+            if op == OP_GLOBAL_GET:
                 fv_push(v, t)
             else:
                 if not v.global_mut[x]:
                     fv_fail(v, "global is immutable")
                 fv_pop_expect(v, t)
         # -- tables (3.3.5) --
-        elif op == 0x25:                       # table.get x  [i32] -> [t]
+        elif op == OP_TABLE_GET:               # x  [i32] -> [t]
             x = fv_index(v)
             ins.idx = x
             fv_check_table(v, x)
@@ -719,7 +767,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.val_type = t
             fv_pop_expect(v, VT_I32)
             fv_push(v, t)
-        elif op == 0x26:                       # table.set x  [i32 t] -> []
+        elif op == OP_TABLE_SET:               # x  [i32 t] -> []
             x = fv_index(v)
             ins.idx = x
             fv_check_table(v, x)
@@ -727,65 +775,39 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.val_type = t
             fv_pop_expect(v, t)
             fv_pop_expect(v, VT_I32)
-        # -- memory (3.3.7) --
-        elif 0x28 <= op <= 0x35:               # t.load memarg  [i32] -> [t]
-            fv_memarg(v, ALIGN_PLAIN[op])
-            t = VT_I32 if (op == 0x28 or 0x2C <= op <= 0x2F) else (
-                VT_F32 if op == 0x2A else (VT_F64 if op == 0x2B else VT_I64))
-            ins.val_type = t
-            fv_pop_expect(v, VT_I32)
-            fv_push(v, t)
-        elif 0x36 <= op <= 0x3E:               # t.store memarg  [i32 t] -> []
-            fv_memarg(v, ALIGN_PLAIN[op])
-            t = VT_I32 if (op == 0x36 or op == 0x3A or op == 0x3B) else (
-                VT_F32 if op == 0x38 else (VT_F64 if op == 0x39 else VT_I64))
-            ins.val_type = t
-            fv_pop_expect(v, t)
-            fv_pop_expect(v, VT_I32)
-        elif op == 0x3F:                       # memory.size  [] -> [i32]
-            fv_zero_byte(v)
-            if v.nmems == 0:
-                fv_fail(v, "unknown memory 0")
-            fv_push(v, VT_I32)
-        elif op == 0x40:                       # memory.grow  [i32] -> [i32]
-            fv_zero_byte(v)
-            if v.nmems == 0:
-                fv_fail(v, "unknown memory 0")
-            fv_pop_expect(v, VT_I32)
-            fv_push(v, VT_I32)
         # -- numeric constants --
-        elif op == 0x41:
+        elif op == OP_I32_CONST:
             ins.bits = <uint64_t>(<int64_t>rd_s32(r))
             if r.err:
                 raise_read_error(r)
             fv_push(v, VT_I32)
-        elif op == 0x42:
+        elif op == OP_I64_CONST:
             ins.bits = <uint64_t>rd_s64(r)
             if r.err:
                 raise_read_error(r)
             fv_push(v, VT_I64)
-        elif op == 0x43:
+        elif op == OP_F32_CONST:
             ins.bits = rd_f32_bits(r)
             if r.err:
                 raise_read_error(r)
             fv_push(v, VT_F32)
-        elif op == 0x44:
+        elif op == OP_F64_CONST:
             ins.bits = rd_f64_bits(r)
             if r.err:
                 raise_read_error(r)
             fv_push(v, VT_F64)
         # -- references (3.3.3) --
-        elif op == 0xD0:                       # ref.null t  [] -> [t]
+        elif op == OP_REF_NULL:                # t  [] -> [t]
             t = read_reftype(r)
             ins.val_type = t
             fv_push(v, t)
-        elif op == 0xD1:                       # ref.is_null  [t] -> [i32]
+        elif op == OP_REF_IS_NULL:             # [t] -> [i32]
             t = fv_pop(v)
             if t != VT_BOTTOM and not is_ref(t):
                 fv_fail(v, "type mismatch")
             ins.val_type = t
             fv_push(v, VT_I32)
-        elif op == 0xD2:                       # ref.func x  [] -> [funcref]
+        elif op == OP_REF_FUNC:                # x  [] -> [funcref]
             x = fv_index(v)
             ins.idx = x
             if x >= v.nfuncs:
@@ -793,14 +815,10 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             if not v.func_declared[x]:
                 fv_fail(v, "undeclared function reference")
             fv_push(v, VT_FUNCREF)
-        elif op == 0xFC:
-            validate_fc(v)
-        elif op == 0xFD:
-            validate_fd(v)
-        elif op == 0xFB:
-            unsupported("gc instructions", r, r.p - 1)
-        elif op == 0xFE:
-            unsupported("threads (atomic instructions)", r, r.p - 1)
+        elif oi.kind == OK_PREFIX:
+            validate_prefixed(v, op)
+        elif oi.kind == OK_RESERVED:           # a proposal with no rows yet
+            unsupported(_GATE_MSG[oi.gate], r, r.p - 1)
         else:
             fv_malformed(v, "illegal opcode")
         if lw is not None:
@@ -816,24 +834,38 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
     return 0
 
 
-cdef int validate_fc(FuncValidator v) except -1:
-    """The 0xFC prefix: saturating truncations, bulk memory, table ops."""
+cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
+    """A prefixed instruction: the sub-opcode, the prefix's and the row's feature gates, then
+    the table (OK_TABLE) or the prefix's hand-written rules."""
     cdef Reader* r = &v.r
     cdef Instr* ins = &v.ins
     cdef uint32_t sub = fv_index(v)
-    cdef uint32_t x, y
-    cdef uint8_t t
-    ins.op = 0xFC00 | (sub & 0xFF) if sub < 256 else 0xFCFF
-    if sub < 8:
-        if not (v.features & FEAT_SAT_FLOAT_TO_INT):
-            unsupported("saturating float-to-int conversions", r, r.base + ins.offset)
-        fv_pop_sig(v, SIG_FC[sub])
-        return 0
-    if sub > 17:
+    cdef const OpInfo* oi = op_info(prefix, sub)
+    cdef uint8_t gate = _prefix_gate[prefix - PREFIX_GC]
+    ins.op = (prefix << 16) | (sub if sub <= 0xFFFF else 0xFFFF)
+    if gate and not (v.features & _gate_bit[gate]):
+        unsupported(_GATE_MSG[gate], r, r.base + ins.offset)
+    if oi.kind == OK_NONE:
         fv_malformed(v, "illegal opcode")
-    if not (v.features & FEAT_BULK_MEMORY):
-        unsupported("bulk memory", r, r.base + ins.offset)
-    if sub == 8:                               # memory.init x 0  [i32 i32 i32] -> []
+    if oi.kind == OK_TABLE:
+        return fv_table_op(v, oi)
+    if oi.gate and not (v.features & _gate_bit[oi.gate]):
+        unsupported(_GATE_MSG[oi.gate], r, r.base + ins.offset)
+    if prefix == PREFIX_MISC:
+        return fv_misc(v, ins.op)
+    if prefix == PREFIX_SIMD:
+        return fv_simd(v, ins.op)
+    raise UnsupportedFeatureError("instruction 0x%x has a row in tools/wasm_ops.py but no "
+                                  "validation rule" % ins.op, ins.offset)
+
+
+cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
+    """The 0xFC instructions with index immediates: bulk memory and table ops."""
+    cdef Instr* ins = &v.ins
+    cdef uint32_t x, y
+    cdef uint32_t sig = op_info(PREFIX_MISC, op & 0xFFFF).sig    # the table's, fixed or 0
+    cdef uint8_t t
+    if op == OP_MEMORY_INIT:                   # x 0  [i32 i32 i32] -> []
         x = fv_index(v)
         ins.idx = x
         fv_zero_byte(v)
@@ -843,26 +875,15 @@ cdef int validate_fc(FuncValidator v) except -1:
             fv_fail(v, "unknown memory 0")
         if x >= v.ndatas:
             fv_fail(v, "unknown data segment %d" % x)
-        fv_pop_sig(v, _SIG_III)
-    elif sub == 9:                             # data.drop x
+        fv_pop_sig(v, sig)
+    elif op == OP_DATA_DROP:                   # x
         x = fv_index(v)
         ins.idx = x
         if v.ndatas < 0:
             fv_malformed(v, "data count section required")
         if x >= v.ndatas:
             fv_fail(v, "unknown data segment %d" % x)
-    elif sub == 10:                            # memory.copy 0 0  [i32 i32 i32] -> []
-        fv_zero_byte(v)
-        fv_zero_byte(v)
-        if v.nmems == 0:
-            fv_fail(v, "unknown memory 0")
-        fv_pop_sig(v, _SIG_III)
-    elif sub == 11:                            # memory.fill 0  [i32 i32 i32] -> []
-        fv_zero_byte(v)
-        if v.nmems == 0:
-            fv_fail(v, "unknown memory 0")
-        fv_pop_sig(v, _SIG_III)
-    elif sub == 12:                            # table.init y x  [i32 i32 i32] -> []
+    elif op == OP_TABLE_INIT:                  # y x  [i32 i32 i32] -> []
         y = fv_index(v)
         x = fv_index(v)
         ins.idx = y
@@ -873,13 +894,13 @@ cdef int validate_fc(FuncValidator v) except -1:
         if v.elem_type[y] != v.table_type[x]:
             fv_fail(v, "type mismatch")
         ins.val_type = v.table_type[x]
-        fv_pop_sig(v, _SIG_III)
-    elif sub == 13:                            # elem.drop x
+        fv_pop_sig(v, sig)
+    elif op == OP_ELEM_DROP:                   # x
         x = fv_index(v)
         ins.idx = x
         if x >= v.nelems:
             fv_fail(v, "unknown elem segment %d" % x)
-    elif sub == 14:                            # table.copy x y  [i32 i32 i32] -> []
+    elif op == OP_TABLE_COPY:                  # x y  [i32 i32 i32] -> []
         x = fv_index(v)
         y = fv_index(v)
         ins.idx = x
@@ -889,18 +910,18 @@ cdef int validate_fc(FuncValidator v) except -1:
         if v.table_type[x] != v.table_type[y]:
             fv_fail(v, "type mismatch")
         ins.val_type = v.table_type[x]
-        fv_pop_sig(v, _SIG_III)
+        fv_pop_sig(v, sig)
     else:                                      # table.grow/size/fill x
         x = fv_index(v)
         ins.idx = x
         fv_check_table(v, x)
         t = v.table_type[x]
         ins.val_type = t
-        if sub == 15:                          # [t i32] -> [i32]
+        if op == OP_TABLE_GROW:                # [t i32] -> [i32]
             fv_pop_expect(v, VT_I32)
             fv_pop_expect(v, t)
             fv_push(v, VT_I32)
-        elif sub == 16:                        # [] -> [i32]
+        elif op == OP_TABLE_SIZE:              # [] -> [i32]
             fv_push(v, VT_I32)
         else:                                  # table.fill [i32 t i32] -> []
             fv_pop_expect(v, VT_I32)
@@ -909,114 +930,23 @@ cdef int validate_fc(FuncValidator v) except -1:
     return 0
 
 
-cdef uint32_t _SIG_III = VT_I32 | (VT_I32 << 8) | (VT_I32 << 16)
-
-
-cdef int validate_fd(FuncValidator v) except -1:
-    """The 0xFD prefix: SIMD (validation of every Wasm 2.0 vector instruction)."""
+cdef int fv_simd(FuncValidator v, uint32_t op) except -1:
+    """The 0xFD instructions with 16 immediate bytes (the others are validated by the table:
+    loads, stores, lanes and every lane-wise operation)."""
     cdef Reader* r = &v.r
     cdef Instr* ins = &v.ins
-    cdef uint32_t sub = fv_index(v)
-    cdef uint32_t sig
-    cdef const uint8_t* q
+    cdef const uint8_t* q = rd_bytes(r, 16)
     cdef int i
-    ins.op = 0xFD00 | sub if sub < 0x200 else 0xFDFF
-    ins.idx2 = sub                             # the full sub-opcode (relaxed ones exceed 0xFF)
-    if not (v.features & FEAT_SIMD):
-        unsupported("simd", r, r.base + ins.offset)
-    if sub > 0xFF:
-        if sub > 0x113:
-            fv_malformed(v, "illegal opcode")
-        if not (v.features & FEAT_RELAXED_SIMD):
-            unsupported("relaxed simd", r, r.base + ins.offset)
-        fv_pop_sig(v, SIG_FD_RELAXED[sub - 0x100])
-        return 0
-    sig = SIG_FD[sub]
-    if sig:
-        fv_pop_sig(v, sig)
-        return 0
-    if sub <= 0x0A or sub == 0x5C or sub == 0x5D:   # v128.load*  [i32] -> [v128]
-        fv_memarg(v, ALIGN_FD[sub])
-        fv_pop_expect(v, VT_I32)
+    if r.err:
+        raise_read_error(r)
+    memcpy(ins.v128, q, 16)
+    if op == OP_V128_CONST:                    # [] -> [v128]
         fv_push(v, VT_V128)
-    elif sub == 0x0B:                          # v128.store  [i32 v128] -> []
-        fv_memarg(v, ALIGN_FD[sub])
-        fv_pop_expect(v, VT_V128)
-        fv_pop_expect(v, VT_I32)
-    elif sub == 0x0C:                          # v128.const
-        q = rd_bytes(r, 16)
-        if r.err:
-            raise_read_error(r)
-        memcpy(ins.v128, q, 16)
-        fv_push(v, VT_V128)
-    elif sub == 0x0D:                          # i8x16.shuffle lanes  [v128 v128] -> [v128]
-        q = rd_bytes(r, 16)
-        if r.err:
-            raise_read_error(r)
-        memcpy(ins.v128, q, 16)
+    else:                                      # i8x16.shuffle lanes  [v128 v128] -> [v128]
         for i in range(16):
             if q[i] >= 32:
                 fv_fail(v, "invalid lane index")
-        fv_pop_sig(v, _SIG_VVV)
-    elif 0x15 <= sub <= 0x22:                  # extract_lane / replace_lane
-        fv_lane_op(v, sub)
-    elif 0x54 <= sub <= 0x5B:                  # v128.loadN_lane / storeN_lane
-        fv_memarg(v, ALIGN_FD[sub])
-        fv_lane(v, 16 >> ALIGN_FD[sub])
-        if sub <= 0x57:                        # [i32 v128] -> [v128]
-            fv_pop_expect(v, VT_V128)
-            fv_pop_expect(v, VT_I32)
-            fv_push(v, VT_V128)
-        else:                                  # [i32 v128] -> []
-            fv_pop_expect(v, VT_V128)
-            fv_pop_expect(v, VT_I32)
-    else:
-        fv_malformed(v, "illegal opcode")
-    return 0
-
-
-cdef uint32_t _SIG_VVV = VT_V128 | (VT_V128 << 8) | (<uint32_t>VT_V128 << 24)
-
-
-cdef int fv_lane_op(FuncValidator v, uint32_t sub) except -1:
-    # 0x15..0x22: i8x16 (extract_s, extract_u, replace), i16x8 (same), i32x4, i64x2,
-    # f32x4, f64x2 (extract, replace)
-    cdef uint32_t nlanes
-    cdef uint8_t t
-    cdef bint replace
-    if sub <= 0x17:
-        nlanes = 16
-        t = VT_I32
-        replace = sub == 0x17
-    elif sub <= 0x1A:
-        nlanes = 8
-        t = VT_I32
-        replace = sub == 0x1A
-    elif sub <= 0x1C:
-        nlanes = 4
-        t = VT_I32
-        replace = sub == 0x1C
-    elif sub <= 0x1E:
-        nlanes = 2
-        t = VT_I64
-        replace = sub == 0x1E
-    elif sub <= 0x20:
-        nlanes = 4
-        t = VT_F32
-        replace = sub == 0x20
-    else:
-        nlanes = 2
-        t = VT_F64
-        replace = sub == 0x22
-    fv_lane(v, nlanes)
-    v.ins.val_type = t
-    if replace:                                # [v128 t] -> [v128]
-        fv_pop_expect(v, t)
-        fv_pop_expect(v, VT_V128)
-        fv_push(v, VT_V128)
-    else:                                      # [v128] -> [t]
-        fv_pop_expect(v, VT_V128)
-        fv_push(v, t)
+        fv_pop_sig(v, op_info(PREFIX_SIMD, OP_I8X16_SHUFFLE & 0xFFFF).sig)
     return 0
 
 
@@ -1064,23 +994,23 @@ cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals)
     cdef uint32_t x
     cdef GlobalInfo g
     for op, imm in e.ops:
-        if op == 0x41:
+        if op == OP_I32_CONST:
             stack.append(VT_I32)
-        elif op == 0x42:
+        elif op == OP_I64_CONST:
             stack.append(VT_I64)
-        elif op == 0x43:
+        elif op == OP_F32_CONST:
             stack.append(VT_F32)
-        elif op == 0x44:
+        elif op == OP_F64_CONST:
             stack.append(VT_F64)
-        elif op == 0xFD0C:
+        elif op == OP_V128_CONST:
             stack.append(VT_V128)
-        elif op == 0xD0:
+        elif op == OP_REF_NULL:
             stack.append(imm)
-        elif op == 0xD2:
+        elif op == OP_REF_FUNC:
             if imm >= len(m.func_types):
                 raise ValidationError("unknown function %d" % imm, e.offset)
             stack.append(VT_FUNCREF)
-        elif op == 0x23:
+        elif op == OP_GLOBAL_GET:
             if imm >= nglobals:
                 raise ValidationError("unknown global %d" % imm, e.offset)
             g = m.globals[imm]
@@ -1105,7 +1035,7 @@ cdef set declared_funcs(ModuleInfo m):
     for el in m.elems:
         for e in el.items:
             for op, imm in e.ops:
-                if op == 0xD2:
+                if op == OP_REF_FUNC:
                     refs.add(imm)
     for ex in m.exports:
         if ex.kind == EXTERN_FUNC:
@@ -1113,7 +1043,7 @@ cdef set declared_funcs(ModuleInfo m):
     for g in m.globals:
         if g.init is not None:
             for op, imm in g.init.ops:
-                if op == 0xD2:
+                if op == OP_REF_FUNC:
                     refs.add(imm)
     return refs
 

@@ -19,25 +19,12 @@
 # (memory.init + data.drop), declarative element segments dropped, the start function.
 
 from ._core cimport LoweredFunc
+from ._wasm_ops cimport *
 
 from . import errors as _api_errors
 
 cdef enum:
-    CX_I32_CONST = 0x41
-    CX_I64_CONST = 0x42
-    CX_F32_CONST = 0x43
-    CX_F64_CONST = 0x44
-    CX_GLOBAL_GET = 0x23
-    CX_REF_NULL = 0xD0
-    CX_REF_FUNC = 0xD2
-    CX_V128_CONST = 0xFD0C
-    CX_I32_ADD = 0x6A        # extended constant expressions (accepted if core lets them by)
-    CX_I32_SUB = 0x6B
-    CX_I32_MUL = 0x6C
-    CX_I64_ADD = 0x7C
-    CX_I64_SUB = 0x7D
-    CX_I64_MUL = 0x7E
-    CX_STACK = 16
+    CX_STACK = 16            # operand stack of a constant expression
 
     SEG_MODE_ACTIVE = 0
     SEG_MODE_PASSIVE = 1
@@ -109,42 +96,42 @@ cdef int eval_const(InstCtx* ctx, tuple ops, uint64_t* out) except -1:
     for instr in ops:
         op = instr[0]
         imm = instr[1]
-        if op == CX_I32_CONST:
+        if op == OP_I32_CONST:
             stack[sp] = (<uint64_t>(<int64_t>imm)) & 0xFFFFFFFFULL
-        elif op == CX_I64_CONST:
+        elif op == OP_I64_CONST:
             stack[sp] = <uint64_t>(<int64_t>imm)
-        elif op == CX_F32_CONST or op == CX_F64_CONST:
+        elif op == OP_F32_CONST or op == OP_F64_CONST:
             stack[sp] = <uint64_t>imm
-        elif op == CX_REF_NULL:
+        elif op == OP_REF_NULL:
             stack[sp] = 0
-        elif op == CX_REF_FUNC:
+        elif op == OP_REF_FUNC:
             idx = imm
             if idx >= ctx.nfuncs:
                 raise _api_errors.WasmtimeError(f"unknown function {idx}")
             stack[sp] = <uint64_t>ctx.funcs[idx]
-        elif op == CX_GLOBAL_GET:
+        elif op == OP_GLOBAL_GET:
             idx = imm
             if idx >= ctx.nglobals or ctx.globals[idx] == NULL:
                 raise _api_errors.WasmtimeError(f"unknown global {idx}")
             stack[sp] = ctx.globals[idx][0]
             out[1] = ctx.globals[idx][1]
-        elif op == CX_V128_CONST:
+        elif op == OP_V128_CONST:
             raw = bytes(imm)
             memcpy(&stack[sp], <const char*>raw, 8)
             memcpy(&out[1], (<const char*>raw) + 8, 8)
-        elif sp >= 2 and CX_I32_ADD <= op <= CX_I32_MUL:
+        elif sp >= 2 and OP_I32_ADD <= op <= OP_I32_MUL:   # extended constant expressions
             sp -= 2
-            if op == CX_I32_ADD:
+            if op == OP_I32_ADD:
                 stack[sp] = (stack[sp] + stack[sp + 1]) & 0xFFFFFFFFULL
-            elif op == CX_I32_SUB:
+            elif op == OP_I32_SUB:
                 stack[sp] = (stack[sp] - stack[sp + 1]) & 0xFFFFFFFFULL
             else:
                 stack[sp] = (stack[sp] * stack[sp + 1]) & 0xFFFFFFFFULL
-        elif sp >= 2 and CX_I64_ADD <= op <= CX_I64_MUL:
+        elif sp >= 2 and OP_I64_ADD <= op <= OP_I64_MUL:
             sp -= 2
-            if op == CX_I64_ADD:
+            if op == OP_I64_ADD:
                 stack[sp] = stack[sp] + stack[sp + 1]
-            elif op == CX_I64_SUB:
+            elif op == OP_I64_SUB:
                 stack[sp] = stack[sp] - stack[sp + 1]
             else:
                 stack[sp] = stack[sp] * stack[sp + 1]

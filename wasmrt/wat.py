@@ -22,6 +22,7 @@ import struct
 from itertools import accumulate, repeat
 from typing import Any
 
+from . import _wasm_ops
 from .errors import WatError
 
 __all__ = ["wat2wasm"]
@@ -455,7 +456,7 @@ _HEAPTYPES = {"func": 0x70, "extern": 0x6F}
 _REFTYPES = {"funcref": 0x70, "externref": 0x6F}
 
 # --------------------------------------------------------------------------------------
-# Instruction table: name -> (immediate kind, opcode bytes[, natural alignment])
+# Instructions: name -> (immediate kind, opcode bytes, natural alignment)
 # --------------------------------------------------------------------------------------
 (
     K_NONE,
@@ -487,163 +488,58 @@ _REFTYPES = {"funcref": 0x70, "externref": 0x6F}
     K_BLOCK,
 ) = range(27)
 
-# name opcode [natural-alignment-bytes]; one line per instruction, prefix given per block.
-_OPS_PLAIN = """
-unreachable 00|nop 01|block 02|loop 03|if 04|else 05|end 0b|br 0c|br_if 0d|br_table 0e|return 0f
-call 10|call_indirect 11|drop 1a|select 1b|local.get 20|local.set 21|local.tee 22|global.get 23
-global.set 24|table.get 25|table.set 26|i32.load 28 4|i64.load 29 8|f32.load 2a 4|f64.load 2b 8
-i32.load8_s 2c 1|i32.load8_u 2d 1|i32.load16_s 2e 2|i32.load16_u 2f 2|i64.load8_s 30 1
-i64.load8_u 31 1|i64.load16_s 32 2|i64.load16_u 33 2|i64.load32_s 34 4|i64.load32_u 35 4
-i32.store 36 4|i64.store 37 8|f32.store 38 4|f64.store 39 8|i32.store8 3a 1|i32.store16 3b 2
-i64.store8 3c 1|i64.store16 3d 2|i64.store32 3e 4|memory.size 3f|memory.grow 40|i32.const 41
-i64.const 42|f32.const 43|f64.const 44|i32.eqz 45|i32.eq 46|i32.ne 47|i32.lt_s 48|i32.lt_u 49
-i32.gt_s 4a|i32.gt_u 4b|i32.le_s 4c|i32.le_u 4d|i32.ge_s 4e|i32.ge_u 4f|i64.eqz 50|i64.eq 51
-i64.ne 52|i64.lt_s 53|i64.lt_u 54|i64.gt_s 55|i64.gt_u 56|i64.le_s 57|i64.le_u 58|i64.ge_s 59
-i64.ge_u 5a|f32.eq 5b|f32.ne 5c|f32.lt 5d|f32.gt 5e|f32.le 5f|f32.ge 60|f64.eq 61|f64.ne 62
-f64.lt 63|f64.gt 64|f64.le 65|f64.ge 66|i32.clz 67|i32.ctz 68|i32.popcnt 69|i32.add 6a|i32.sub 6b
-i32.mul 6c|i32.div_s 6d|i32.div_u 6e|i32.rem_s 6f|i32.rem_u 70|i32.and 71|i32.or 72|i32.xor 73
-i32.shl 74|i32.shr_s 75|i32.shr_u 76|i32.rotl 77|i32.rotr 78|i64.clz 79|i64.ctz 7a|i64.popcnt 7b
-i64.add 7c|i64.sub 7d|i64.mul 7e|i64.div_s 7f|i64.div_u 80|i64.rem_s 81|i64.rem_u 82|i64.and 83
-i64.or 84|i64.xor 85|i64.shl 86|i64.shr_s 87|i64.shr_u 88|i64.rotl 89|i64.rotr 8a|f32.abs 8b
-f32.neg 8c|f32.ceil 8d|f32.floor 8e|f32.trunc 8f|f32.nearest 90|f32.sqrt 91|f32.add 92|f32.sub 93
-f32.mul 94|f32.div 95|f32.min 96|f32.max 97|f32.copysign 98|f64.abs 99|f64.neg 9a|f64.ceil 9b
-f64.floor 9c|f64.trunc 9d|f64.nearest 9e|f64.sqrt 9f|f64.add a0|f64.sub a1|f64.mul a2|f64.div a3
-f64.min a4|f64.max a5|f64.copysign a6|i32.wrap_i64 a7|i32.trunc_f32_s a8|i32.trunc_f32_u a9
-i32.trunc_f64_s aa|i32.trunc_f64_u ab|i64.extend_i32_s ac|i64.extend_i32_u ad|i64.trunc_f32_s ae
-i64.trunc_f32_u af|i64.trunc_f64_s b0|i64.trunc_f64_u b1|f32.convert_i32_s b2|f32.convert_i32_u b3
-f32.convert_i64_s b4|f32.convert_i64_u b5|f32.demote_f64 b6|f64.convert_i32_s b7
-f64.convert_i32_u b8|f64.convert_i64_s b9|f64.convert_i64_u ba|f64.promote_f32 bb
-i32.reinterpret_f32 bc|i64.reinterpret_f64 bd|f32.reinterpret_i32 be|f64.reinterpret_i64 bf
-i32.extend8_s c0|i32.extend16_s c1|i64.extend8_s c2|i64.extend16_s c3|i64.extend32_s c4
-ref.null d0|ref.is_null d1|ref.func d2
-"""
-_OPS_FC = """
-i32.trunc_sat_f32_s 00|i32.trunc_sat_f32_u 01|i32.trunc_sat_f64_s 02|i32.trunc_sat_f64_u 03
-i64.trunc_sat_f32_s 04|i64.trunc_sat_f32_u 05|i64.trunc_sat_f64_s 06|i64.trunc_sat_f64_u 07
-memory.init 08|data.drop 09|memory.copy 0a|memory.fill 0b|table.init 0c|elem.drop 0d
-table.copy 0e|table.grow 0f|table.size 10|table.fill 11
-"""
-_OPS_FD = """
-v128.load 00 16|v128.load8x8_s 01 8|v128.load8x8_u 02 8|v128.load16x4_s 03 8|v128.load16x4_u 04 8
-v128.load32x2_s 05 8|v128.load32x2_u 06 8|v128.load8_splat 07 1|v128.load16_splat 08 2
-v128.load32_splat 09 4|v128.load64_splat 0a 8|v128.store 0b 16|v128.const 0c|i8x16.shuffle 0d
-i8x16.swizzle 0e|i8x16.splat 0f|i16x8.splat 10|i32x4.splat 11|i64x2.splat 12|f32x4.splat 13
-f64x2.splat 14|i8x16.extract_lane_s 15|i8x16.extract_lane_u 16|i8x16.replace_lane 17
-i16x8.extract_lane_s 18|i16x8.extract_lane_u 19|i16x8.replace_lane 1a|i32x4.extract_lane 1b
-i32x4.replace_lane 1c|i64x2.extract_lane 1d|i64x2.replace_lane 1e|f32x4.extract_lane 1f
-f32x4.replace_lane 20|f64x2.extract_lane 21|f64x2.replace_lane 22|i8x16.eq 23|i8x16.ne 24
-i8x16.lt_s 25|i8x16.lt_u 26|i8x16.gt_s 27|i8x16.gt_u 28|i8x16.le_s 29|i8x16.le_u 2a|i8x16.ge_s 2b
-i8x16.ge_u 2c|i16x8.eq 2d|i16x8.ne 2e|i16x8.lt_s 2f|i16x8.lt_u 30|i16x8.gt_s 31|i16x8.gt_u 32
-i16x8.le_s 33|i16x8.le_u 34|i16x8.ge_s 35|i16x8.ge_u 36|i32x4.eq 37|i32x4.ne 38|i32x4.lt_s 39
-i32x4.lt_u 3a|i32x4.gt_s 3b|i32x4.gt_u 3c|i32x4.le_s 3d|i32x4.le_u 3e|i32x4.ge_s 3f|i32x4.ge_u 40
-f32x4.eq 41|f32x4.ne 42|f32x4.lt 43|f32x4.gt 44|f32x4.le 45|f32x4.ge 46|f64x2.eq 47|f64x2.ne 48
-f64x2.lt 49|f64x2.gt 4a|f64x2.le 4b|f64x2.ge 4c|v128.not 4d|v128.and 4e|v128.andnot 4f|v128.or 50
-v128.xor 51|v128.bitselect 52|v128.any_true 53|v128.load8_lane 54 1|v128.load16_lane 55 2
-v128.load32_lane 56 4|v128.load64_lane 57 8|v128.store8_lane 58 1|v128.store16_lane 59 2
-v128.store32_lane 5a 4|v128.store64_lane 5b 8|v128.load32_zero 5c 4|v128.load64_zero 5d 8
-f32x4.demote_f64x2_zero 5e|f64x2.promote_low_f32x4 5f|i8x16.abs 60|i8x16.neg 61|i8x16.popcnt 62
-i8x16.all_true 63|i8x16.bitmask 64|i8x16.narrow_i16x8_s 65|i8x16.narrow_i16x8_u 66
-f32x4.ceil 67|f32x4.floor 68|f32x4.trunc 69|f32x4.nearest 6a|i8x16.shl 6b|i8x16.shr_s 6c
-i8x16.shr_u 6d|i8x16.add 6e|i8x16.add_sat_s 6f|i8x16.add_sat_u 70|i8x16.sub 71
-i8x16.sub_sat_s 72|i8x16.sub_sat_u 73|f64x2.ceil 74|f64x2.floor 75|i8x16.min_s 76|i8x16.min_u 77
-i8x16.max_s 78|i8x16.max_u 79|f64x2.trunc 7a|i8x16.avgr_u 7b|i16x8.extadd_pairwise_i8x16_s 7c
-i16x8.extadd_pairwise_i8x16_u 7d|i32x4.extadd_pairwise_i16x8_s 7e|i32x4.extadd_pairwise_i16x8_u 7f
-i16x8.abs 80|i16x8.neg 81|i16x8.q15mulr_sat_s 82|i16x8.all_true 83|i16x8.bitmask 84
-i16x8.narrow_i32x4_s 85|i16x8.narrow_i32x4_u 86|i16x8.extend_low_i8x16_s 87
-i16x8.extend_high_i8x16_s 88|i16x8.extend_low_i8x16_u 89|i16x8.extend_high_i8x16_u 8a
-i16x8.shl 8b|i16x8.shr_s 8c|i16x8.shr_u 8d|i16x8.add 8e|i16x8.add_sat_s 8f|i16x8.add_sat_u 90
-i16x8.sub 91|i16x8.sub_sat_s 92|i16x8.sub_sat_u 93|f64x2.nearest 94|i16x8.mul 95|i16x8.min_s 96
-i16x8.min_u 97|i16x8.max_s 98|i16x8.max_u 99|i16x8.avgr_u 9b|i16x8.extmul_low_i8x16_s 9c
-i16x8.extmul_high_i8x16_s 9d|i16x8.extmul_low_i8x16_u 9e|i16x8.extmul_high_i8x16_u 9f
-i32x4.abs a0|i32x4.neg a1|i32x4.all_true a3|i32x4.bitmask a4|i32x4.extend_low_i16x8_s a7
-i32x4.extend_high_i16x8_s a8|i32x4.extend_low_i16x8_u a9|i32x4.extend_high_i16x8_u aa
-i32x4.shl ab|i32x4.shr_s ac|i32x4.shr_u ad|i32x4.add ae|i32x4.sub b1|i32x4.mul b5|i32x4.min_s b6
-i32x4.min_u b7|i32x4.max_s b8|i32x4.max_u b9|i32x4.dot_i16x8_s ba|i32x4.extmul_low_i16x8_s bc
-i32x4.extmul_high_i16x8_s bd|i32x4.extmul_low_i16x8_u be|i32x4.extmul_high_i16x8_u bf
-i64x2.abs c0|i64x2.neg c1|i64x2.all_true c3|i64x2.bitmask c4|i64x2.extend_low_i32x4_s c7
-i64x2.extend_high_i32x4_s c8|i64x2.extend_low_i32x4_u c9|i64x2.extend_high_i32x4_u ca
-i64x2.shl cb|i64x2.shr_s cc|i64x2.shr_u cd|i64x2.add ce|i64x2.sub d1|i64x2.mul d5|i64x2.eq d6
-i64x2.ne d7|i64x2.lt_s d8|i64x2.gt_s d9|i64x2.le_s da|i64x2.ge_s db|i64x2.extmul_low_i32x4_s dc
-i64x2.extmul_high_i32x4_s dd|i64x2.extmul_low_i32x4_u de|i64x2.extmul_high_i32x4_u df
-f32x4.abs e0|f32x4.neg e1|f32x4.sqrt e3|f32x4.add e4|f32x4.sub e5|f32x4.mul e6|f32x4.div e7
-f32x4.min e8|f32x4.max e9|f32x4.pmin ea|f32x4.pmax eb|f64x2.abs ec|f64x2.neg ed|f64x2.sqrt ef
-f64x2.add f0|f64x2.sub f1|f64x2.mul f2|f64x2.div f3|f64x2.min f4|f64x2.max f5|f64x2.pmin f6
-f64x2.pmax f7|i32x4.trunc_sat_f32x4_s f8|i32x4.trunc_sat_f32x4_u f9|f32x4.convert_i32x4_s fa
-f32x4.convert_i32x4_u fb|i32x4.trunc_sat_f64x2_s_zero fc|i32x4.trunc_sat_f64x2_u_zero fd
-f64x2.convert_low_i32x4_s fe|f64x2.convert_low_i32x4_u ff
-i8x16.relaxed_swizzle 100|i32x4.relaxed_trunc_f32x4_s 101|i32x4.relaxed_trunc_f32x4_u 102
-i32x4.relaxed_trunc_f64x2_s_zero 103|i32x4.relaxed_trunc_f64x2_u_zero 104|f32x4.relaxed_madd 105
-f32x4.relaxed_nmadd 106|f64x2.relaxed_madd 107|f64x2.relaxed_nmadd 108
-i8x16.relaxed_laneselect 109|i16x8.relaxed_laneselect 10a|i32x4.relaxed_laneselect 10b
-i64x2.relaxed_laneselect 10c|f32x4.relaxed_min 10d|f32x4.relaxed_max 10e|f64x2.relaxed_min 10f
-f64x2.relaxed_max 110|i16x8.relaxed_q15mulr_s 111|i16x8.relaxed_dot_i8x16_i7x16_s 112
-i32x4.relaxed_dot_i8x16_i7x16_add_s 113
-"""
-
-_SPECIAL_KINDS = {
-    "block": K_BLOCK,
-    "loop": K_BLOCK,
-    "if": K_BLOCK,
-    "else": K_BLOCK,
-    "end": K_BLOCK,
-    "br": K_LABEL,
-    "br_if": K_LABEL,
-    "br_table": K_BRTABLE,
-    "call": K_FUNC,
-    "ref.func": K_FUNC,
-    "call_indirect": K_CALLIND,
-    "local.get": K_LOCAL,
-    "local.set": K_LOCAL,
-    "local.tee": K_LOCAL,
-    "global.get": K_GLOBAL,
-    "global.set": K_GLOBAL,
-    "table.get": K_TABLE,
-    "table.set": K_TABLE,
-    "table.size": K_TABLE,
-    "table.grow": K_TABLE,
-    "table.fill": K_TABLE,
-    "table.copy": K_TABLECOPY,
-    "table.init": K_TABLEINIT,
-    "elem.drop": K_ELEM,
-    "memory.init": K_MEMINIT,
-    "data.drop": K_DATA,
-    "memory.size": K_ZERO,
-    "memory.grow": K_ZERO,
-    "memory.fill": K_ZERO,
-    "memory.copy": K_ZERO2,
-    "select": K_SELECT,
-    "ref.null": K_REFNULL,
-    "i32.const": K_I32,
-    "i64.const": K_I64,
-    "f32.const": K_F32,
-    "f64.const": K_F64,
-    "v128.const": K_V128,
-    "i8x16.shuffle": K_SHUFFLE,
+# The instructions come from the wasm instruction table (tools/wasm_ops.py, generated into
+# _wasm_ops.py); here only how each kind of immediate is written in the text format.
+_TEXT_KINDS = {
+    "": K_NONE,
+    "memarg": K_MEM,
+    "i32": K_I32,
+    "i64": K_I64,
+    "f32": K_F32,
+    "f64": K_F64,
+    "labelidx": K_LABEL,
+    "labels": K_BRTABLE,
+    "funcidx": K_FUNC,
+    "typeidx tableidx": K_CALLIND,
+    "localidx": K_LOCAL,
+    "globalidx": K_GLOBAL,
+    "tableidx": K_TABLE,
+    "tableidx tableidx": K_TABLECOPY,
+    "elemidx tableidx": K_TABLEINIT,
+    "elemidx": K_ELEM,
+    "dataidx memidx": K_MEMINIT,
+    "dataidx": K_DATA,
+    "memidx": K_ZERO,
+    "memidx memidx": K_ZERO2,
+    "heaptype": K_REFNULL,
+    "v128": K_V128,
+    "lanes16": K_SHUFFLE,
+    "lane": K_LANE,
+    "memarg lane": K_MEMLANE,
+    "blocktype": K_BLOCK,
 }
+# Syntax that is more than the binary immediates: structured instructions, and `select`
+# with an optional `(result t)` (the binary `select_t` form).
+_SYNTAX_KINDS = {"block": K_BLOCK, "loop": K_BLOCK, "if": K_BLOCK, "else": K_BLOCK,
+                 "end": K_BLOCK, "select": K_SELECT}  # fmt: skip
+
+
+def _opcode_bytes(op: int) -> bytes:
+    """The encoding of an ``Instr.op`` value: the byte, or the prefix and LEB128 sub-opcode."""
+    return bytes((op,)) if op < 0x100 else bytes((op >> 16,)) + _uleb(op & 0xFFFF)
 
 
 def _build_ops() -> dict[str, tuple[int, bytes, int]]:
+    """Text mnemonic -> (immediate kind, opcode bytes, natural alignment in bytes)."""
     ops: dict[str, tuple[int, bytes, int]] = {}
-    for table, prefix in ((_OPS_PLAIN, b""), (_OPS_FC, b"\xfc"), (_OPS_FD, b"\xfd")):
-        for entry in table.replace("\n", "|").split("|"):
-            parts = entry.split()
-            if not parts:
-                continue
-            name, code = parts[0], int(parts[1], 16)
-            align = int(parts[2]) if len(parts) > 2 else 0
-            opbytes = prefix + (_uleb(code) if prefix else bytes((code,)))
-            if name.endswith("_lane") and align:
-                kind = K_MEMLANE
-            elif align:
-                kind = K_MEM
-            elif "extract_lane" in name or "replace_lane" in name:
-                kind = K_LANE
-            else:
-                kind = _SPECIAL_KINDS.get(name, K_NONE)
-            ops[name] = (kind, opbytes, align)
+    for row in _wasm_ops.OPS:
+        op, imm, align, text = row[1], row[2], row[3], row[10]
+        if text:
+            ops[text] = (_SYNTAX_KINDS.get(text, _TEXT_KINDS[imm]), _opcode_bytes(op), align)
     return ops
 
 
+_SELECT_T = next(_opcode_bytes(row[1]) for row in _wasm_ops.OPS if row[0] == "select_t")[0]
 OPS = _build_ops()
 
 _LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64), "f32x4": (4, 32),
@@ -1705,7 +1601,7 @@ class _ModuleParser:
                     k += 1
                 k += 1
             if seen:
-                out[-1] = 0x1C
+                out[-1] = _SELECT_T
                 out += _uleb(len(types)) + bytes(types)
             return k
         if kind == K_REFNULL:

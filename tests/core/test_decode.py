@@ -196,7 +196,7 @@ def test_globals_and_const_exprs(wat2bin: Callable[[str], bytes]) -> None:
     assert inits[1] == ((0x42, 0x7FFFFFFFFFFFFFFF),)
     assert inits[2] == ((0x43, 0x3FC00000),)
     assert inits[3] == ((0x44, 0x8000000000000000),)
-    assert inits[4] == ((0xFD0C, bytes([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0])),)
+    assert inits[4] == ((0xFD000C, bytes([1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0])),)
     assert inits[5] == ((0xD0, FUNCREF),)
     assert inits[6] == ((0xD2, 0),)
     assert inits[7] == ((0x23, 0),)

@@ -249,8 +249,8 @@ def test_trace_prefixed_ops(wat2bin: Callable[[str], bytes]) -> None:
         i32.const 0 i32.const 0 i32.const 0 memory.fill
         local.get 1 i16x8.extract_lane_u 7))"""))
     ops = [t["op"] for t in trace]
-    assert 0xFC00 in ops and 0xFC0B in ops and 0xFD19 in ops
-    lane = trace[ops.index(0xFD19)]
+    assert 0xFC0000 in ops and 0xFC000B in ops and 0xFD0019 in ops
+    lane = trace[ops.index(0xFD0019)]
     assert lane["idx"] == 7
 
 
