@@ -38,7 +38,8 @@ from .api import (
     v128,
     wat2wasm,
 )
-from .errors import ExitTrap, Frame, Trap, TrapCode, WasmtimeError, WrongKindError
+from .errors import ExitTrap, Frame, FrameSymbol, Trap, TrapCode, WasmtimeError, WrongKindError
+from .profiler import Profiler
 from .wasi import DirPerms, FilePerms, WasiConfig
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "ExportType",
     "FilePerms",
     "Frame",
+    "FrameSymbol",
     "Func",
     "FuncType",
     "Global",
@@ -62,6 +64,7 @@ __all__ = [
     "Memory",
     "MemoryType",
     "Module",
+    "Profiler",
     "Store",
     "Storelike",
     "Table",

@@ -199,7 +199,9 @@ cdef class ModuleInfo:
     (``compile_module`` only, else empty).  ``features``: the mask it was checked with.
     ``start_offset``: byte offset of the start section's function index (-1 if none).
     ``function_section_offset``: of the function section's content (its count; -1 if
-    none) -- the offsets of its type indices are found from it on error paths only."""
+    none) -- the offsets of its type indices are found from it on error paths only.
+    ``debug``: the module's DWARF reader, set on first use by ``wasmrt.debuginfo``
+    (None: not looked for yet; False: the module has none)."""
     cdef readonly bytes data
     cdef readonly list types
     cdef readonly list imports
@@ -223,6 +225,7 @@ cdef class ModuleInfo:
     cdef readonly uint32_t features
     cdef readonly int64_t start_offset
     cdef readonly int64_t function_section_offset
+    cdef public object debug
 
 
 # ---------------------------------------------------------------------------------------

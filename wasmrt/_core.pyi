@@ -130,6 +130,7 @@ class ModuleInfo:
     num_imported_memories: int
     num_imported_globals: int
     features: int
+    debug: Any
     @property
     def num_funcs(self) -> int: ...
     def func_type(self, func_index: int) -> FuncTypeInfo: ...

@@ -35,6 +35,35 @@ from ._defs cimport Cell, FuncCode
 from ._memory cimport MemRec, MemoryInstance
 
 
+cdef extern from "wasmrt_prof.h":        # the sampling profiler (wasmrt.Profiler)
+    enum:
+        WASMRT_PROF_MAX_HOST
+    ctypedef struct wasmrt_prof_host:
+        void* func
+        void* caller
+        const void* ret_pc
+        uint32_t depth
+    ctypedef struct wasmrt_prof_stack:
+        size_t start
+        uint32_t n
+    ctypedef struct wasmrt_prof:
+        uint32_t ticks
+        uint32_t seen
+        wasmrt_prof_host host[WASMRT_PROF_MAX_HOST]
+        uint32_t nhost
+        uint32_t host_lost
+        uint64_t* scratch
+        size_t scratch_cap
+        uint64_t* words
+        wasmrt_prof_stack* stacks
+        uint32_t nstacks
+        uint32_t* samples
+        size_t nsamples
+        uint64_t total
+        int oom
+        int running
+
+
 # Trap codes: handlers return them (0 = keep going / finished normally).
 cdef enum TrapKind:
     TRAP_NONE = 0
@@ -141,6 +170,7 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     FuncRec* call_func          # a host call in progress (h_call_host's arguments): the
     uint64_t* call_fp           # - function, its frame,
     const Cell* call_ret        # - and where the caller resumes
+    wasmrt_prof* prof           # the Profiler sampling this store, or NULL
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,

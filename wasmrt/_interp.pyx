@@ -9,6 +9,7 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 - _interp_numeric.pxi  one `noexcept nogil` helper per numeric instruction
 - _interp_frames.pxi   handler table, code threading, entry, traps, fuel, table growth
 - _interp_host.pxi     host calls (wasm -> Python), trap construction
+- _interp_prof.pxi     the sampling profiler's stack walk and `ProfilerCtx`
 - _interp_loop.pxi     the hand-written handlers (control, calls, memory, tables, ...)
 - _interp_simd.pxi     v128 lane semantics (include/wasmrt_simd.h) + GENERATED SIMD handlers
 - _interp_ops.pxi      GENERATED handlers of the uniform families + the handler table
@@ -51,6 +52,7 @@ cdef extern from "wasmrt_attn.h":           # attention requests: Ctrl-C reaches
 include "_interp_numeric.pxi"
 include "_interp_frames.pxi"
 include "_interp_host.pxi"
+include "_interp_prof.pxi"
 include "_interp_loop.pxi"
 include "_interp_simd.pxi"
 include "_interp_ops.pxi"

@@ -84,13 +84,17 @@ cdef int check_signals_gil(Ctx* cx) noexcept:
 cdef unsigned long MAIN_THREAD = 0     # CPython runs signal handlers on this thread only
 
 
-cdef int attention(Ctx* cx) noexcept nogil:
+cdef int attention(Ctx* cx, const Cell* pc) noexcept nogil:
     """The slow path of an attention check (include/wasmrt_attn.h): `wasmrt_attn` moved
-    since this store last looked.  On the main thread a pending SIGINT runs CPython's
-    handlers, and what they raise (KeyboardInterrupt) unwinds the guest; elsewhere the
-    request is only acknowledged (the main thread handles it)."""
+    since this store last looked; `pc` is the instruction about to run.  A profiler's
+    clock that ticked records the stack (`prof_record`, _interp_prof.pxi).  On the main
+    thread a pending SIGINT runs CPython's handlers, and what they raise
+    (KeyboardInterrupt) unwinds the guest; elsewhere the request is only acknowledged (the
+    main thread handles it)."""
     global wasmrt_sigint
     cx.attn_seen = wasmrt_attn
+    if cx.prof != NULL and cx.prof.ticks != cx.prof.seen:
+        prof_record(cx, pc)
     if wasmrt_sigint and wasmrt_thread_ident() == MAIN_THREAD:
         wasmrt_sigint = 0
         return check_signals(cx)
@@ -100,7 +104,7 @@ cdef int attention(Ctx* cx) noexcept nogil:
 cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                   uint64_t msize) noexcept nogil:
     """A handler-shaped slow path: attend to the request, then run the instruction at pc."""
-    cdef int rc = attention(cx)
+    cdef int rc = attention(cx, pc)
     if rc != 0:
         return trap_at(cx, pc, rc)
     return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)

@@ -7,6 +7,8 @@ from cpython.ref cimport PyObject
 from itertools import islice
 
 from . import errors as _errors
+from ._tracebacks import attach as _attach_frames
+from .debuginfo import debug_info as _debug_info
 
 _Trap = _errors.Trap
 _Frame = _errors.Frame
@@ -108,7 +110,21 @@ ctypedef int (*held_gil_call_t)(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogi
 
 
 cdef int call_host(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
-    """wasm -> Python: run host function `f` on the arguments at fp; results to fp[0..)."""
+    """wasm -> Python: run host function `f` on the arguments at fp; results to fp[0..).
+    A profiled store records the call (_interp_prof.pxi), so the time spent in it is
+    the host function's."""
+    cdef wasmrt_prof* p = cx.prof
+    cdef int rc
+    if p != NULL:
+        prof_host_enter(cx, p, f)
+        rc = enter_host(cx, f, fp)
+        if cx.prof == p:        # still attached (it cannot stop during a call into wasm)
+            prof_host_leave(cx, p)
+        return rc
+    return enter_host(cx, f, fp)
+
+
+cdef inline int enter_host(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     if cx.gil_held:
         # this thread has the GIL (the entry kept it): call straight in, without the
         # PyGILState_Ensure/Release round trip of `with gil`
@@ -164,10 +180,11 @@ cdef enum:
 
 cdef object trap_frame(FuncRec* f, object off):
     """The backtrace `Frame` of an activation of wasm function `f` at module offset `off`
-    (None: before its first instruction)."""
+    (None: before its first instruction), with its module's DWARF reader if it has one."""
     inst = <InstanceCtx>f.inst.owner if f.inst.owner != NULL else None
     name = None
     modname = None
+    debug = None
     if inst is not None:
         modname = inst.name
         names = getattr(inst.module, "names", None)
@@ -175,24 +192,41 @@ cdef object trap_frame(FuncRec* f, object off):
             name = names.functions.get(f.code.func_index)
             if modname is None:
                 modname = names.module
+            debug = _debug_info(inst.module)
     rel = None if off is None else off - f.code.body_offset
-    return _Frame(f.code.func_index, name, modname, rel, off)
+    return _Frame(f.code.func_index, name, modname, rel, off, debug=debug)
 
 
 cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
-    """The exception for trap `rc`: the stashed host exception, or a new `Trap` whose
-    frames are the activations above `depth0`, innermost first (at most MAX_TRAP_FRAMES).
-    A call that exhausted the stack adds its callee, not started, as wasmtime does."""
+    """The exception for trap `rc`: a new `Trap` whose frames are the activations above
+    `depth0` (`trap_frames`); or the exception a host function raised (stashed in the
+    store), with those frames put into its traceback between the host function and the
+    Python caller (`_tracebacks.attach`; not for a WASI exit)."""
     cdef Ctx* cx = &store.cx
-    cdef uint32_t k
-    cdef FuncRec* f
-    cdef const Cell* pc
     if rc == TRAP_HOST:
         exc = store.pending_exc
         store.pending_exc = None
         if exc is None:
             exc = RuntimeError("host call failed without an exception")
+        elif not isinstance(exc, _errors.ExitTrap):
+            _attach_frames(exc, trap_frames(cx, rc, depth0))
         return exc
+    frames = trap_frames(cx, rc, depth0)
+    message = TRAP_MESSAGES.get(rc, "trap")
+    if rc == TRAP_UNDEFINED_ELEMENT or rc == TRAP_UNINIT_ELEMENT:
+        message = f"{message} {cx.trap_arg}"  # as the reference interpreter words it
+    fault = (cx.trap_arg, cx.trap_msize) if rc == TRAP_MEM_FAULT else None
+    return _Trap(message, TRAP_CODES.get(rc), frames, fault)
+
+
+cdef list trap_frames(Ctx* cx, int rc, uint32_t depth0):
+    """The `Frame`s of the activations above `depth0`, innermost first (at most
+    MAX_TRAP_FRAMES): the trapping one at `cx.trap_pc`, the others at their call
+    instructions.  A call that exhausted the stack adds its callee, not started, as
+    wasmtime does."""
+    cdef uint32_t k
+    cdef FuncRec* f
+    cdef const Cell* pc
     frames = []
     if rc == TRAP_STACK_EXHAUSTED and cx.trap_callee != NULL and cx.trap_callee.code != NULL:
         frames.append(trap_frame(cx.trap_callee, None))
@@ -207,8 +241,4 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
                                      else f.code.body_offset))
         # the caller resumes after its call instruction: point inside that instruction
         pc = cx.recs[k].ret_pc - 1
-    message = TRAP_MESSAGES.get(rc, "trap")
-    if rc == TRAP_UNDEFINED_ELEMENT or rc == TRAP_UNINIT_ELEMENT:
-        message = f"{message} {cx.trap_arg}"  # as the reference interpreter words it
-    fault = (cx.trap_arg, cx.trap_msize) if rc == TRAP_MEM_FAULT else None
-    return _Trap(message, TRAP_CODES.get(rc), frames, fault)
+    return frames

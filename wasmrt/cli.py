@@ -3,14 +3,17 @@
 Subcommands (flag shapes as in the ``wasmtime`` CLI)::
 
     wasmrt run [--dir HOST[::GUEST]]... [--env KEY[=VALUE]]... [--invoke NAME] [--fuel N]
-               [--preload NAME=PATH]... FILE.wasm|FILE.wat [ARGS...]
+               [--preload NAME=PATH]... [--profile OUT.json|OUT.svg [--profile-interval MS]]
+               FILE.wasm|FILE.wat [ARGS...]
     wasmrt wast FILE...
     wasmrt validate FILE
     wasmrt wat2wasm IN [-o OUT]
 
 ``wasmrt FILE [ARGS...]`` is short for ``wasmrt run FILE [ARGS...]``.  ``run`` exits with the
 guest's exit status; a trap prints its message and wasm backtrace on stderr and exits with
-134 (as ``wasmtime`` does: 128 + SIGABRT); any other error exits with 1.
+134 (as ``wasmtime`` does: 128 + SIGABRT); any other error exits with 1.  ``--profile``
+samples the guest (``wasmrt.Profiler``) and writes the profile when it ends, however it
+ends: speedscope JSON for a ``.json`` file, a flame graph for ``.svg``.
 
 ``main(argv, api=...)`` takes the module providing the wasmtime-compatible API (the
 ``wasmrt`` package by default; wasmtime-py also works, which the tests use as a reference).
@@ -41,6 +44,7 @@ wasmrt: run WebAssembly modules and WASI programs.
   wasmrt run hello.wasm                      run a WASI command
   wasmrt run --dir .::/work prog.wasm a b    ... with the current directory as /work
   wasmrt run --invoke add math.wat 2 3       call an exported function, print its results
+  wasmrt run --profile out.svg prog.wasm     ... and write a flame graph of where it ran
   wasmrt wast test.wast                      run a spec test script
   wasmrt validate module.wasm                decode and validate a module
   wasmrt wat2wasm module.wat -o module.wasm  convert text to binary
@@ -82,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--preload", action="append", default=[], metavar="NAME=PATH",
                      help="instantiate the module at PATH first and make its exports "
                           "importable under the module name NAME; repeatable")
+    run.add_argument("--profile", metavar="OUT",
+                     help="sample the program while it runs and write the profile to OUT: "
+                          "speedscope JSON (OUT.json, https://www.speedscope.app) or a flame "
+                          "graph (OUT.svg, opens in a browser)")
+    run.add_argument("--profile-interval", type=float, metavar="MS",
+                     help="milliseconds between profile samples (default 1)")
     run.add_argument("file", metavar="FILE", help="the module (.wasm binary or .wat text)")
     run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                      help="arguments passed to the program (argv[1:]) or to --invoke")
@@ -207,7 +217,47 @@ def _run(opts: argparse.Namespace, api: ModuleType) -> int:
     store = api.Store(engine)
     if opts.fuel is not None:
         store.set_fuel(opts.fuel)
+    profiler = None
+    if opts.profile is not None:
+        try:
+            profiler = _profiler(api, store, opts)
+        except (ValueError, TypeError) as exc:
+            return _error(str(exc))
     linker = api.Linker(engine)
+    status = ERROR_EXIT_STATUS
+    try:
+        status = _run_in(api, engine, store, linker, module, wasi_config, opts)
+    finally:   # also after Ctrl-C: the profile says where a long run was
+        if profiler is not None:
+            profiler.stop()
+            try:
+                profiler.write(opts.profile)
+            except OSError as exc:
+                status = _error(f"cannot write the profile {opts.profile}: {exc}")
+    return status
+
+
+def _profiler(api: ModuleType, store: Any, opts: argparse.Namespace) -> Any:
+    """A started ``Profiler`` of ``store`` for ``--profile`` (ValueError for a file name
+    of no known format, or a runtime that has no profiler)."""
+    profiler_class = getattr(api, "Profiler", None)
+    if profiler_class is None:
+        raise ValueError("--profile needs wasmrt's runtime (this one has no Profiler)")
+    from .profiler import DEFAULT_INTERVAL, check_format
+
+    check_format(opts.profile)
+    ms = opts.profile_interval
+    if ms is not None and not 0 < ms <= 3_600_000:
+        raise ValueError(f"--profile-interval must be a positive number of ms, not {ms}")
+    interval = DEFAULT_INTERVAL if ms is None else ms / 1000
+    profiler = profiler_class(store, interval, name=Path(opts.file).name)
+    profiler.start()
+    return profiler
+
+
+def _run_in(api: ModuleType, engine: Any, store: Any, linker: Any, module: Any,
+            wasi_config: wasi.WasiConfig, opts: argparse.Namespace) -> int:
+    """``run`` once the module is compiled and the store made."""
     with wasi.WasiContext(wasi_config) as ctx:
         wasi.define_wasi(linker, ctx)
         try:

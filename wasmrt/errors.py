@@ -22,12 +22,15 @@ class                  raised by              ``.wast`` assertion
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 __all__ = [
     "DecodeError",
     "ExitTrap",
     "Frame",
+    "FrameSymbol",
     "LinkError",
     "Trap",
     "TrapCode",
@@ -198,6 +201,18 @@ MAX_BACKTRACE_FRAMES = 20
 
 
 @dataclass(frozen=True)
+class FrameSymbol:
+    """A source function active in a frame, from the module's DWARF (as wasmtime's
+    ``FrameSymbol``): ``name`` (linkage name, else name), the source ``file``, and the
+    1-based ``line`` and ``column`` (None when the debug information does not say)."""
+
+    name: str | None
+    file: str | None
+    line: int | None
+    column: int | None
+
+
+@dataclass(frozen=True)
 class Frame:
     """One wasm frame of a trap backtrace, innermost first.
 
@@ -206,6 +221,11 @@ class Frame:
     the start of the function's body (its locals vector), as wasmtime counts them.  Both
     are ``None`` for a function that had not started: the callee whose call exhausted the
     stack.
+
+    ``symbols`` lists the source functions active at ``module_offset`` when the module
+    carries DWARF (``.debug_info`` and ``.debug_line``; built with ``-g``): the innermost
+    inlined function first, the function the frame runs last.  It is read from the DWARF on
+    first use (``wasmrt.debuginfo``), and is empty without debug information.
     """
 
     func_index: int
@@ -213,12 +233,45 @@ class Frame:
     module_name: str | None
     func_offset: int | None
     module_offset: int | None
+    debug: Any = field(default=None, repr=False, compare=False, kw_only=True)
+
+    @cached_property
+    def symbols(self) -> list[FrameSymbol]:
+        """The DWARF symbols of this frame, innermost first (empty without DWARF)."""
+        if self.debug is None or self.module_offset is None:
+            return []
+        return list(self.debug.symbols(self.module_offset))
 
     def __str__(self) -> str:
         """The frame as a line of wasmtime's backtrace shows it (after the frame number)."""
-        name = self.func_name or f"<wasm function {self.func_index}>"
         where = "" if self.module_offset is None else f"{self.module_offset:#8x} - "
-        return f"{where}{self.module_name or '<unknown>'}!{name}"
+        return f"{where}{self.module_name or '<unknown>'}!{self._raw_name()}"
+
+    def backtrace_lines(self, index: int) -> list[str]:
+        """Frame ``index`` of a backtrace as wasmtime prints it: the offset and
+        ``module!function``, or with DWARF each symbol (inlined ones on lines of their
+        own, starting ``- ``) followed by its ``at file:line:column`` line."""
+        head = f"  {index:>3}: "
+        symbols = self.symbols
+        if not symbols:
+            return [f"{head}{self}"]
+        if self.module_offset is not None:
+            head += f"{self.module_offset:#8x} - "
+        lines: list[str] = []
+        for k, sym in enumerate(symbols):
+            name = sym.name or (self._raw_name() if k == 0 else "<inlined function>")
+            lines.append((head if k == 0 else " " * 16 + "- ") + name)
+            if sym.file is not None:
+                at = sym.file
+                if sym.line is not None:
+                    at += f":{sym.line}"
+                    if sym.column is not None:
+                        at += f":{sym.column}"
+                lines.append(" " * 20 + "at " + at)
+        return lines
+
+    def _raw_name(self) -> str:
+        return self.func_name or f"<wasm function {self.func_index}>"
 
 
 class Trap(Exception):
@@ -254,7 +307,8 @@ class Trap(Exception):
         if not self.frames:
             return words
         lines = ["error while executing at wasm backtrace:"]
-        lines += [f"  {i:>3}: {f}" for i, f in enumerate(self.frames[:MAX_BACKTRACE_FRAMES])]
+        for i, frame in enumerate(self.frames[:MAX_BACKTRACE_FRAMES]):
+            lines += frame.backtrace_lines(i)
         lines += ["", "Caused by:"]
         if self._fault is None:
             lines.append(f"    {words}")

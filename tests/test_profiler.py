@@ -1,0 +1,274 @@
+"""The sampling guest profiler (``wasmrt.Profiler``, ``run --profile``): what it samples,
+and its files -- speedscope JSON checked against speedscope's schema, the flame graph by an
+XML parser.  Not a timing test: its overhead is measured by ``python -m
+benchmarks.bench_profile``."""
+
+from __future__ import annotations
+
+import json
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wasmrt
+from benchmarks.programs import Program, load_programs
+from benchmarks.programs import bench_dir as bench_dir_path
+from tests.wasi.conftest import program
+from wasmrt import cli
+from wasmrt.profiler import ProfileFrame, Profiler
+
+SCHEMA = Path(__file__).resolve().parent / "data" / "speedscope-file-format-schema.json"
+SVG = "{http://www.w3.org/2000/svg}"
+DWARF_PROGRAM = program("backtrace")    # built with -g (tests/wasi/Makefile)
+
+
+def bench_program(name: str) -> Program:
+    if bench_dir_path() is None:
+        pytest.skip("benchmark programs not found: expected ../shared/bench")
+    return {p.name: p for p in load_programs()}[name]
+
+
+def profile_bench(name: str, n: int, interval: float = 0.0005) -> Profiler:
+    prog = bench_program(name)
+    store = wasmrt.Store()
+    run = wasmrt.Instance(store, wasmrt.Module(store.engine, prog.wasm()), []).exports(store)["run"]
+    with wasmrt.Profiler(store, interval) as prof:
+        run(store, n)
+    return prof
+
+
+def hottest(prof: Profiler) -> ProfileFrame:
+    return next(iter(prof.self_times()))
+
+
+def validate_speedscope(doc: dict[str, Any]) -> None:
+    jsonschema = pytest.importorskip("jsonschema", reason="jsonschema (test extra) missing")
+    jsonschema.validate(doc, json.loads(SCHEMA.read_text()))
+    nframes = len(doc["shared"]["frames"])
+    (profile,) = doc["profiles"]
+    assert len(profile["samples"]) == len(profile["weights"]) > 0
+    assert all(0 <= f < nframes for stack in profile["samples"] for f in stack)
+    assert sum(profile["weights"]) == pytest.approx(profile["endValue"])
+
+
+def svg_boxes(path: Path) -> dict[str, float]:
+    """Width of each box of a flame graph, by the name of its frame (added up)."""
+    root = ET.parse(path).getroot()
+    assert root.tag == SVG + "svg"
+    out: dict[str, float] = {}
+    for g in root.iter(SVG + "g"):
+        if g.get("class") != "f":
+            continue
+        rect = g.find(SVG + "rect")
+        assert rect is not None and g.find(SVG + "title") is not None
+        name = g.get("data-name", "")
+        out[name] = out.get(name, 0.0) + float(rect.get("width", "0"))
+    return out
+
+
+# what it samples -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "n", "hot"), [("fib", 400, "fib"), ("sha256", 1500, "compress")])
+def test_hottest_frame_is_the_hot_function(name: str, n: int, hot: str) -> None:
+    prof = profile_bench(name, n)
+    assert hottest(prof).name == hot
+    assert prof.self_times()[hottest(prof)] > 0.5 * prof.total
+    assert all(stack[0].name == "run" for stack in prof.stacks())
+
+
+def test_no_samples_outside_wasm() -> None:
+    store = wasmrt.Store()
+    with wasmrt.Profiler(store, 0.001) as prof:
+        time.sleep(0.05)
+    assert prof.total == 0
+    assert prof.samples() == []
+
+
+def _host_program(store: wasmrt.Store, host: Any, *, reenter: bool = False) -> Any:
+    linker = wasmrt.Linker(store.engine)
+    linker.define_func("env", "host", wasmrt.FuncType([], []), host)
+    module = wasmrt.Module(store.engine, """(module
+      (import "env" "host" (func $host))
+      (func $spin (export "spin") (local i32)
+        (loop (br_if 0 (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                               (i32.const 3000000)))))
+      (func $outer (export "outer") call $host))""")
+    return linker.instantiate(store, module).exports(store)
+
+
+def test_host_calls_are_frames() -> None:
+    store = wasmrt.Store()
+    exports = _host_program(store, lambda: time.sleep(0.03))
+    with wasmrt.Profiler(store, 0.001) as prof:
+        for _ in range(3):
+            exports["outer"](store)
+    host = ProfileFrame("env::host", None, "host")
+    assert prof.self_times().get(host, 0.0) > 0.045
+    assert all(stack[-2:] == (ProfileFrame("outer"), host) for stack in prof.stacks())
+
+
+def test_wasm_called_by_a_host_call_stacks_above_it() -> None:
+    store = wasmrt.Store()
+    exports: dict[str, Any] = {}
+    exports.update(_host_program(store, lambda: exports["spin"](store)))
+    with wasmrt.Profiler(store, 0.0005) as prof:
+        exports["outer"](store)
+    names = {tuple(f.name for f in stack) for stack in prof.stacks()}
+    assert ("outer", "env::host", "spin") in names
+
+
+def test_deep_stacks_keep_both_ends() -> None:
+    store = wasmrt.Store()
+    module = wasmrt.Module(store.engine, """(module
+      (func $rec (export "rec") (param i32) (local i32)
+        (if (local.get 0)
+          (then (call $rec (i32.sub (local.get 0) (i32.const 1))))
+          (else (loop (br_if 0 (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 1)))
+                                       (i32.const 3000000))))))))""")
+    rec = wasmrt.Instance(store, module, []).exports(store)["rec"]
+    with wasmrt.Profiler(store, 0.0005) as prof:
+        rec(store, 3000)
+    deep = [stack for stack in prof.stacks() if len(stack) > 1000]
+    assert deep, "no sample at the bottom of the recursion"
+    for stack in deep:
+        assert len(stack) == 1024
+        assert stack[511].kind == "truncated"
+        assert {f.name for f in stack} == {"rec", "[frames left out]"}
+
+
+def test_dwarf_names_and_files(tmp_path: Path) -> None:
+    engine = wasmrt.Engine()
+    store = wasmrt.Store(engine)
+    config = wasmrt.WasiConfig()
+    config.argv = ["backtrace", "work", "16"]
+    config.stdout = lambda data: None
+    store.set_wasi(config)
+    linker = wasmrt.Linker(engine)
+    linker.define_wasi()
+    instance = linker.instantiate(store, wasmrt.Module.from_file(engine, DWARF_PROGRAM))
+    with wasmrt.Profiler(store, 0.0005) as prof:
+        instance.exports(store)["_start"](store)        # exit status 0: no ExitTrap
+    main = ProfileFrame("__main_argc_argv", "./src/backtrace.c")
+    below: dict[ProfileFrame, float] = {}      # time under each function main calls
+    for stack, seconds in prof.stacks().items():
+        if main in stack[:-1]:
+            callee = stack[stack.index(main) + 1]
+            below[callee] = below.get(callee, 0.0) + seconds
+    hot = max(below, key=below.__getitem__)
+    assert (hot.name, hot.file, hot.kind) == ("checksum", "./src/backtrace.c", "wasm")
+
+
+# the files -------------------------------------------------------------------------------
+
+
+def test_speedscope_file(tmp_path: Path) -> None:
+    prof = profile_bench("sha256", 600)
+    prof.write(tmp_path / "out.json")
+    doc = json.loads((tmp_path / "out.json").read_text())
+    validate_speedscope(doc)
+    names = [f["name"] for f in doc["shared"]["frames"]]
+    assert "compress" in names and "run" in names
+    assert doc["profiles"][0]["endValue"] == pytest.approx(prof.total)
+
+
+def test_flamegraph_file(tmp_path: Path) -> None:
+    prof = profile_bench("sha256", 600)
+    prof.write(tmp_path / "out.svg")
+    boxes = svg_boxes(tmp_path / "out.svg")
+    assert boxes["all"] == pytest.approx(boxes["run"], rel=1e-3)
+    assert boxes["compress"] > 0.5 * boxes["all"]
+
+
+def test_flamegraph_escapes_names(tmp_path: Path) -> None:
+    store = wasmrt.Store()
+    module = wasmrt.Module(store.engine, """(module
+      (func $<T&x> (export "f") (local i32)
+        (loop (br_if 0 (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                               (i32.const 2000000))))))""")
+    f = wasmrt.Instance(store, module, []).exports(store)["f"]
+    with wasmrt.Profiler(store, 0.0005) as prof:
+        f(store)
+    prof.write(tmp_path / "out.svg", "svg")
+    assert "<T&x>" in svg_boxes(tmp_path / "out.svg")
+
+
+def test_cli_profile(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    for name in ("p.json", "p.svg"):
+        argv = ["run", "--profile", str(tmp_path / name), "--profile-interval", "0.5",
+                str(DWARF_PROGRAM), "work", "3"]
+        assert cli.main(argv) == 0
+    validate_speedscope(json.loads((tmp_path / "p.json").read_text()))
+    assert "checksum" in svg_boxes(tmp_path / "p.svg")
+    out = capfd.readouterr().out
+    assert out.count("\n") == 6
+
+
+def test_cli_profile_of_a_trap_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "trap.svg"
+    status = cli.main(["run", "--profile", str(out), str(DWARF_PROGRAM), "div", "0"])
+    assert status == cli.TRAP_EXIT_STATUS
+    assert svg_boxes(out)
+
+
+def test_cli_profile_format_checked_first(tmp_path: Path,
+                                         capfd: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["run", "--profile", str(tmp_path / "p.txt"), str(DWARF_PROGRAM),
+                       "work", "1"])
+    assert status == cli.ERROR_EXIT_STATUS
+    out, err = capfd.readouterr()
+    assert out == "" and ".json" in err and not (tmp_path / "p.txt").exists()
+
+
+# refusals ---------------------------------------------------------------------------------
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    store = wasmrt.Store()
+    for interval in (0, -1.0, float("nan")):
+        with pytest.raises(ValueError):
+            wasmrt.Profiler(store, interval)
+    with pytest.raises(TypeError):
+        wasmrt.Profiler(store, "1ms")  # type: ignore[arg-type]
+    prof = wasmrt.Profiler(store)
+    with pytest.raises(ValueError, match="format"):
+        prof.write(tmp_path / "out.txt")
+    with pytest.raises(ValueError, match="unknown profile format"):
+        prof.write(tmp_path / "out.json", "pprof")
+
+
+def test_one_profiler_per_store() -> None:
+    store = wasmrt.Store()
+    with wasmrt.Profiler(store), pytest.raises(wasmrt.WasmtimeError, match="already"):
+        wasmrt.Profiler(store).start()
+    with wasmrt.Profiler(store) as again:      # free again after the first stopped
+        assert again.running
+    assert not again.running
+
+
+def test_not_from_inside_wasm() -> None:
+    store = wasmrt.Store()
+    errors: list[BaseException] = []
+
+    def host() -> None:
+        try:
+            wasmrt.Profiler(store).start()
+        except wasmrt.WasmtimeError as exc:
+            errors.append(exc)
+
+    _host_program(store, host)["outer"](store)
+    assert len(errors) == 1 and "inside a call into wasm" in str(errors[0])
+
+
+def test_threads_without_the_gil() -> None:
+    config = wasmrt.Config()
+    config.release_gil = True  # type: ignore[attr-defined]
+    prog = bench_program("fib")
+    store = wasmrt.Store(wasmrt.Engine(config))
+    run = wasmrt.Instance(store, wasmrt.Module(store.engine, prog.wasm()), []).exports(store)["run"]
+    with wasmrt.Profiler(store, 0.0005) as prof:
+        run(store, 300)
+    assert hottest(prof).name == "fib"
