@@ -6,6 +6,8 @@ if any generated file is stale).  Outputs, all committed and headed "generated, 
 - ``wasmrt/_isa.pxd``       the ``IR_*`` enum (one comment per member) and ``ir_ncells()``
 - ``wasmrt/_isa_names.py``  ``NAMES``/``NCELLS``/``LAYOUT`` tuples for disassemblers and tests
 - ``docs/isa.md``           the reference table
+- ``wasmrt/_isa_emit.pxi``  typed emitters for the lowerer (one per operand layout, one per
+  hand-written op)
 - ``wasmrt/_interp_ops.pxi`` handlers of the uniform families (numerics, loads, stores,
   fused compare+branch) and ``isa_fill_handlers()`` which maps every op to its ``h_<name>``
   (hand-written ones live in ``_interp_loop.pxi``, SIMD ones in
@@ -14,6 +16,7 @@ if any generated file is stale).  Outputs, all committed and headed "generated, 
 
 from __future__ import annotations
 
+import keyword
 import sys
 from pathlib import Path
 
@@ -202,11 +205,128 @@ def gen_ops() -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------------------------------
+# Typed emitters: one per operand-cell layout (and one per hand-written op), so the lowerer
+# never spells a cell field.
+# ---------------------------------------------------------------------------------------
+_FIELD_C = {"a": "s.a", "b": "s.b", "c": "s.c", "d": "s.d", "lo": "w.lo", "hi": "w.hi",
+            "i64": "u64"}
+_FIELD_T = {"a": "uint32_t", "b": "uint32_t", "c": "uint32_t", "d": "uint32_t",
+            "lo": "int32_t", "hi": "int32_t", "i64": "uint64_t"}
+
+
+def layout_fields(cells: tuple[str, ...]) -> list[tuple[int, str, str]]:
+    """(cell index after the handler cell, field, name) of every operand field."""
+    out = []
+    for ci, cell in enumerate(cells):
+        for item in cell.split():
+            field, name = item.split("=")
+            out.append((ci + 1, field, name))
+    return out
+
+
+def layout_name(cells: tuple[str, ...]) -> str:
+    """The emitter suffix of a layout: its field names in order (``dst_x_y``; an i64 field
+    gets ``64``: ``dst_x_imm64``; no operands: ``none``)."""
+    parts = [n.replace("...", "s") + ("64" if f == "i64" else "") for _, f, n in layout_fields(cells)]
+    return "_".join(parts) or "none"
+
+
+def _param(name: str) -> str:
+    name = name.replace("...", "s")
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _signature(head: str, params: list[str], tail: str) -> list[str]:
+    """``head(p1, p2, ...) tail`` wrapped at 100 columns, continuation under the '('."""
+    lines, line = [], head + "("
+    for i, p in enumerate(params):
+        piece = p + (", " if i < len(params) - 1 else ")" + tail)
+        if len(line) + len(piece.rstrip()) > 100 and line.strip() != head + "(":
+            lines.append(line.rstrip())
+            line = " " * (len(head) + 1)
+        line += piece
+    return lines + [line]
+
+
+def gen_emit() -> str:
+    out = [f"# {HEADER}", "#",
+           "# Typed emitters of the internal ops, from the operand-cell layouts of tools/isa.py.",
+           "# Included by _core.pyx after the Lowerer (_core_lower.pxi), which emits only through",
+           "# them:",
+           "#   emit_<layout>(lw, op, fields...) appends an op of that layout, returns its pc;",
+           "#   put_<layout>(code, pc, op, fields...) rewrites the instruction at pc in place (a",
+           "#     fused form replacing the last one: same cell count or widened first);",
+           "#   emit_<op>(lw, fields...) appends one of the ops with a hand-written handler.",
+           "# A layout's fields are named as in docs/isa.md: a b c d are uint16 slots or counts,",
+           "# lo hi int32 halves, i64 a whole cell.  Variable-length br_table: emit_index_n_offsets",
+           "# reserves the n + 1 offset cells (filled by the caller).", ""]
+    layouts: dict[str, tuple[str, ...]] = {}
+    users: dict[str, list[str]] = {}
+    for o in isa.OPS:
+        name = layout_name(o.cells)
+        layouts.setdefault(name, o.cells)
+        users.setdefault(name, []).append(o.name)
+    for name, cells in layouts.items():
+        fields = layout_fields(cells)
+        variable = any(n.endswith("...") for _, _, n in fields)
+        fixed = [(ci, f, n) for ci, f, n in fields if not n.endswith("...")]
+        lay = " | ".join(cells) if cells else "-"
+        more = len(users[name]) - 1
+        some = users[name][0] + (f" and {more} more" if more else "")
+        ncells = 1 + len(cells)
+        extra = ", uint32_t n" if variable and "n" not in [n for _, _, n in fixed] else ""
+        size = f"{2 + 1} + <uint32_t>{_param('n')}" if variable else str(ncells)
+        plist = [f"{_FIELD_T[f]} {_param(n)}" for _, f, n in fixed]
+        out += _signature(f"cdef inline void put_{name}", ["Cell* code", "int32_t pc",
+                          "uint32_t op", *plist], " noexcept nogil:")
+        out += [f'    """Write [{lay}] at pc ({some}):',
+                '    the op, then its operand cells (bits of no field of the layout zero)."""',
+                "    code[pc].u64 = op"]
+        out += [f"    code[pc + {ci}].u64 = 0" for ci in range(1, 1 + len(cells))
+                if not any(n.endswith("...") for c2, _, n in fields if c2 == ci)
+                and not any(f == "i64" for c2, f, _ in fields if c2 == ci)]
+        out += [f"    code[pc + {ci}].{_FIELD_C[f]} = {_param(n)}" for ci, f, n in fixed]
+        out += ["", ""]
+        out += _signature(f"cdef inline int32_t emit_{name}", ["Lowerer lw", "uint32_t op",
+                          *plist, *([extra[2:]] if extra else [])], " except -1:")
+        out += [f'    """Append [{lay}] ({some})."""',
+                f"    cdef int32_t pc = lw._emit(op, {size})"]
+        if fixed:
+            args = "".join(f", {_param(n)}" for _, _, n in fixed)
+            out.append(f"    put_{name}(lw.code, pc, op{args})")
+        out += ["    return pc", "", ""]
+    out += ["cdef inline void put_branch_offset(Cell* code, int32_t cell, bint hi,",
+            "                                   int32_t offset) noexcept nogil:",
+            '    """Write a branch offset field: cell `cell`, its `hi` half (else `lo`)."""',
+            "    if hi:", "        code[cell].w.hi = offset", "    else:",
+            "        code[cell].w.lo = offset", "", "",
+            "cdef inline void set_dst(Cell* code, int32_t pc, uint32_t dst) noexcept nogil:",
+            '    """Retarget the result of the instruction at pc (a layout starting a=dst)."""',
+            "    code[pc + 1].s.a = dst", "", "",
+            "cdef inline uint32_t dst_of(const Cell* code, int32_t pc) noexcept nogil:",
+            '    """The result slot of the instruction at pc (a layout starting a=dst)."""',
+            "    return code[pc + 1].s.a", "", ""]
+    for o in isa.OPS:
+        if o.kind != "manual":
+            continue
+        name = layout_name(o.cells)
+        fixed = [(ci, f, n) for ci, f, n in layout_fields(o.cells) if not n.endswith("...")]
+        plist = [f"{_FIELD_T[f]} {_param(n)}" for _, f, n in fixed]
+        args = "".join(f", {_param(n)}" for _, _, n in fixed)
+        out += _signature(f"cdef inline int32_t emit_{o.name}", ["Lowerer lw", *plist],
+                          " except -1:")
+        out += [f'    """Append {o.name}."""',
+                f"    return emit_{name}(lw, IR_{o.name.upper()}{args})", "", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
 OUTPUTS = {
     "wasmrt/_isa.pxd": gen_pxd,
     "wasmrt/_isa_names.py": gen_names,
     "docs/isa.md": gen_doc,
     "wasmrt/_interp_ops.pxi": gen_ops,
+    "wasmrt/_isa_emit.pxi": gen_emit,
 }
 
 

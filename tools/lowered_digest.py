@@ -7,6 +7,7 @@ Usage (from the repository root, after ``make build``)::
     python tools/lowered_digest.py --save a.json    # also keep every function's digest
     python tools/lowered_digest.py --compare a.json # exit 1 and name the functions that differ
     python tools/lowered_digest.py --corpora bench,patterns --patterns 200   # a quicker subset
+    python tools/lowered_digest.py --raw            # every bit of the cells too
 
 The corpus:
 
@@ -77,16 +78,20 @@ def pattern_modules(count: int) -> Iterator[tuple[str, bytes]]:
         yield f"seed{seed}", wat2wasm(pattern_module(random.Random(seed)))
 
 
-def function_texts(wasm: bytes, features: int) -> Iterator[tuple[int, str]]:
-    """(function index, text) for every defined function of a module."""
+def function_texts(wasm: bytes, features: int, raw: bool = False) -> Iterator[tuple[int, str]]:
+    """(function index, text) for every defined function of a module; with ``raw`` the text
+    also holds the cells as numbers (every bit, but tied to the ``IR_*`` numbering)."""
     for func in _core.compile_module(wasm, features).func_codes:
         head = (f"func {func.func_index} params={func.nparams} results={func.nresults}"
                 f" locals={func.nlocals} slots={func.max_slots}")
         src = " ".join(f"{pc}:{off}" for pc, off in func.srcmap())
-        yield func.func_index, f"{head}\n{_core.disassemble(func)}\nsrcmap {src}\n"
+        text = f"{head}\n{_core.disassemble(func)}\nsrcmap {src}\n"
+        if raw:
+            text += "cells " + " ".join(f"{c:x}" for c in func.cells()) + "\n"
+        yield func.func_index, text
 
 
-def digest(corpora: dict[str, Iterator[tuple[str, bytes]] | None]) -> dict:
+def digest(corpora: dict[str, Iterator[tuple[str, bytes]] | None], raw: bool = False) -> dict:
     """``{"corpora": {name: {"digest", "modules", "functions", "seconds"}}, "total",
     "functions": {"corpus/module/mode/index": digest}}``."""
     total = hashlib.sha256()
@@ -102,7 +107,7 @@ def digest(corpora: dict[str, Iterator[tuple[str, bytes]] | None]) -> dict:
         for mod_name, wasm in modules:
             nmod += 1
             for mode, features in MODES.items():
-                for index, text in function_texts(wasm, features):
+                for index, text in function_texts(wasm, features, raw):
                     data = text.encode()
                     h.update(data)
                     per_func[f"{name}/{mod_name}/{mode}/{index}"] = hashlib.sha256(data).hexdigest()
@@ -118,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--patterns", type=int, default=1500, help="pattern modules (seeds 0..N-1)")
     ap.add_argument("--save", metavar="FILE", help="write every function's digest as JSON")
     ap.add_argument("--compare", metavar="FILE", help="compare with a --save file; exit 1 if any differs")
+    ap.add_argument("--raw", action="store_true",
+                    help="hash the raw cells too: every bit, for a change that keeps the IR_* "
+                    "numbering (a different digest from the default one)")
     ap.add_argument("--corpora", default="bench,cpython,patterns",
                     help="comma-separated subset of bench,cpython,patterns (default: all)")
     args = ap.parse_args(argv)
@@ -127,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(chosen) - sources.keys()
     if unknown:
         ap.error(f"unknown corpus {sorted(unknown)}")
-    result = digest({name: sources[name]() for name in chosen})
+    result = digest({name: sources[name]() for name in chosen}, args.raw)
     for name, info in result["corpora"].items():
         if info["digest"] == "absent":
             print(f"{name:9} absent")

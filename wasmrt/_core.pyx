@@ -28,8 +28,10 @@ from wasmrt.errors import DecodeError, UnsupportedFeatureError, ValidationError,
 include "_core_module.pxi"
 # Binary decoder: one method per section, in binary order
 include "_core_decode.pxi"
-# Lowering to the internal IR (one Lowerer per body)
+# Lowering to the internal IR (one Lowerer per body), through the typed emitters
+# generated from the ISA's operand layouts
 include "_core_lower.pxi"
+include "_isa_emit.pxi"
 include "_core_lower_simd.pxi"
 # Validator: module rules and the one-pass body validator that drives the lowerer
 include "_core_validate.pxi"

@@ -6,7 +6,7 @@
 #   code = lw.finish(v)          after the final ``end``; stored in ModuleInfo.func_codes
 # ``v`` is the FuncValidator; the fields it documents in _core.pxd are readable here.
 #
-# How it works (INTERPRETER.md 2.2).  A frame is [params | locals | temporaries]; every
+# How it works.  A frame is [params | locals | temporaries]; every
 # operand-stack position p has a fixed *home* slot (nlocal_slots + the slots below p), so a
 # block's results live at the home slots of its height and need no run-time stack pointer.
 # The lowerer keeps a stack of operand *providers* parallel to the validator's type stack:
@@ -21,6 +21,13 @@
 # bound since), after preserve-copying any pending read of that local.  Pending reads
 # (LV_LOCAL, LV_ADDI) are materialised on entry to every block, loop and if, so
 # control-flow joins never see a provider that only one path made real.
+#
+# Emission goes through the typed emitters of _isa_emit.pxi (generated from the operand
+# layouts of tools/isa.py): ``emit_<layout>``/``emit_<op>`` append an instruction, its
+# ``put_<layout>`` twin rewrites the last one into a fused form; ``_result`` pushes the value
+# an instruction wrote to a fresh home slot.  The fusions look only at ``st`` (``Staged``:
+# the last instructions, the compare a branch may absorb, the copy a second move may join),
+# which ``forget`` clears whenever a label is bound or code is cut.
 #
 # Control: every label has fixed result slots (its ``base``); a branch carrying values
 # first copies them there.  Forward branches are recorded as fix-ups (Wizard's side
@@ -72,6 +79,37 @@ ctypedef struct LwFix:          # a forward branch waiting for its label
     int32_t cell                # the cell holding the offset
     int32_t hi                  # 1: offset in .w.hi, 0: in .w.lo
     int32_t next                # next fix-up of the same label, or -1
+
+
+ctypedef struct Staged:
+    # What the peephole fusions know of the instructions just emitted: the state every
+    # fusion reads and ``forget`` clears (a label, a new instruction, a rewrite).
+    int32_t cur_pc              # pc of the last instruction emitted (-1: unknown)
+    int32_t prev_pc             # pc of the one before it (-1: unknown)
+    int32_t label_pc            # cell index of the last bound label: no fusion looks across it
+    int32_t dst                 # pc of the last instruction if it wrote one fresh value
+    #                             (a=dst), which local.set may retarget; else -1
+    int32_t cmp                 # pc of the last instruction if it is a compare or eqz a
+    #                             branch may fuse with; else -1.  That compare:
+    uint32_t cmp_op             # - its IR op,
+    uint32_t cmp_x, cmp_y       # - its operand slots,
+    int32_t cmp_start           # - where it starts (with a constant materialised for it),
+    int64_t cmp_imm             # - its immediate,
+    bint cmp_is_imm             # - if it is an *_imm form
+    int32_t copy                # pc of the last instruction if it is a one-slot copy (a
+    #                             second move turns it into copy2); else -1
+    # The conditional branch _emit_cond just emitted, until its target is known:
+    int32_t br_cell             # - the cell holding its offset,
+    bint br_hi                  # - in that cell's .w.hi (else .w.lo);
+    bint const_cond             # or, when it folded away, the constant condition's value
+
+
+cdef inline void forget(Staged* st) noexcept nogil:
+    """Nothing emitted so far fuses with what comes next (the last instruction is no
+    longer a candidate: a new one was emitted, a label bound, code cut or rewritten)."""
+    st.dst = -1
+    st.cmp = -1
+    st.copy = -1
 
 
 # Kinds of plain numeric instructions (one wasm op -> one IR op).
@@ -264,21 +302,8 @@ cdef class Lowerer:
     cdef uint32_t local_floor     # - all at stack index >= local_floor
     cdef bint live                # the code being lowered is reachable
     cdef bint fuel                # emit fuel checks at entry and loop heads
-    cdef bint const_cond          # _emit_cond: value of a constant condition
-    cdef int32_t br_cell          # _emit_cond: the cell holding the branch's offset,
-    cdef bint br_hi               # - in its .w.hi (else .w.lo)
-    cdef int32_t cur_pc           # pc of the last instruction emitted (-1: unknown)
-    cdef int32_t prev_pc          # pc of the one before it (-1: unknown)
-    cdef int32_t last_dst         # pc of the last instruction if it wrote one value (a=dst)
-    cdef int32_t last_cmp         # pc of the last instruction if it is a fusable compare
-    cdef int32_t last_pc          # pc of the instruction _operands emitted
-    cdef int32_t last_copy        # pc of the last instruction if it is a one-slot copy
-    cdef int32_t label_pc         # cell index of the last bound label
+    cdef Staged st                # the peephole fusions' view of the code just emitted
     cdef uint32_t cur_off         # module offset of the instruction being lowered
-    cdef uint32_t cmp_op, cmp_x, cmp_y   # the fusable compare: op, operand slots
-    cdef int32_t cmp_start        # - where it starts (with a constant materialised for it)
-    cdef int64_t cmp_imm          # - and its immediate,
-    cdef bint cmp_is_imm          # - if it is an *_imm form
 
     def __cinit__(self):
         self.code = NULL
@@ -315,12 +340,10 @@ cdef class Lowerer:
         self.nfixs = 0
         self.nsrc = 0
         self.live = 1
-        self.last_dst = -1
-        self.last_cmp = -1
-        self.last_copy = -1
-        self.label_pc = 0
-        self.cur_pc = -1
-        self.prev_pc = -1
+        forget(&self.st)
+        self.st.label_pc = 0
+        self.st.cur_pc = -1
+        self.st.prev_pc = -1
         # what the function does before its first instruction (the fuel/epoch check at
         # entry) maps to the function's start
         self.cur_off = (<CodeInfo>v.module.codes[
@@ -358,11 +381,9 @@ cdef class Lowerer:
         c.nresults = v.type_nr[t]
         c.base = 0
         if self.fuel:
-            self._emit(IR_FUEL, 1)
+            emit_fuel(self)
         if self.nlocal_slots > self.nparam_slots:      # locals start at zero
-            pc = self._emit(IR_ZERO_LOCALS, 2)
-            self.code[pc + 1].s.a = self.nparam_slots
-            self.code[pc + 1].s.b = self.nlocal_slots - self.nparam_slots
+            emit_zero_locals(self, self.nparam_slots, self.nlocal_slots - self.nparam_slots)
         return 0
 
     cdef object finish(self, FuncValidator v):
@@ -405,28 +426,25 @@ cdef class Lowerer:
         return 0
 
     cdef int32_t _emit(self, uint32_t op, uint32_t ncells) except -1:
-        """Append an instruction of `ncells` cells (operand cells zeroed); return its pc."""
+        """Append an instruction of `ncells` cells (operand cells zeroed); return its pc.
+        Only the typed emitters (``emit_*``, _isa_emit.pxi) call it."""
         cdef int32_t pc = self.ncode
         self._reserve_code(ncells)
         memset(&self.code[pc], 0, ncells * sizeof(Cell))
         self.code[pc].u64 = op
         self.ncode += ncells
-        self.prev_pc = self.cur_pc
-        self.cur_pc = pc
-        self.last_dst = -1
-        self.last_cmp = -1
-        self.last_copy = -1
+        self.st.prev_pc = self.st.cur_pc
+        self.st.cur_pc = pc
+        forget(&self.st)
         self._map_src(pc)
         return pc
 
-    cdef int32_t _widen_last(self, uint32_t op) except -1:
-        """Turn the last instruction (two cells, at ``cur_pc``) into `op`, a fused form of
-        three cells; the new third cell is zeroed.  Returns its pc."""
-        cdef int32_t pc = self.cur_pc
+    cdef int32_t _widen_last(self) except -1:
+        """Make room for a fused form of three cells in place of the last instruction (two
+        cells, at ``cur_pc``), which the caller rewrites with a ``put_*``.  Returns its pc."""
+        cdef int32_t pc = self.st.cur_pc
         self._reserve_code(1)
-        self.code[pc + 2].u64 = 0
         self.ncode += 1
-        self.code[pc].u64 = op
         return pc
 
     cdef int _map_src(self, int32_t pc) except -1:
@@ -448,17 +466,15 @@ cdef class Lowerer:
 
     cdef void _truncate(self, int32_t pc) noexcept:
         """Drop the instructions from `pc` on (the last one, replaced by a fused form)."""
-        if pc == self.cur_pc:
-            self.cur_pc = self.prev_pc
+        if pc == self.st.cur_pc:
+            self.st.cur_pc = self.st.prev_pc
         elif pc != <int32_t>self.ncode:
-            self.cur_pc = -1
-        self.prev_pc = -1
+            self.st.cur_pc = -1
+        self.st.prev_pc = -1
         self.ncode = pc
         while self.nsrc and <int32_t>self.srcmap[2 * (self.nsrc - 1)] >= pc:
             self.nsrc -= 1
-        self.last_dst = -1
-        self.last_cmp = -1
-        self.last_copy = -1
+        forget(&self.st)
 
     cdef LwVal* _push(self, uint8_t kind, uint8_t nslots) except NULL:
         cdef LwVal* e
@@ -550,19 +566,15 @@ cdef class Lowerer:
     cdef void _patch(self, int32_t f, int32_t target) noexcept:
         """Point the branches of fix-up list `f` at cell `target`."""
         while f >= 0:
-            if self.fixs[f].hi:
-                self.code[self.fixs[f].cell].w.hi = target - self.fixs[f].pc
-            else:
-                self.code[self.fixs[f].cell].w.lo = target - self.fixs[f].pc
+            put_branch_offset(self.code, self.fixs[f].cell, self.fixs[f].hi,
+                              target - self.fixs[f].pc)
             f = self.fixs[f].next
         return
 
     cdef inline void _bind(self) noexcept:
         """A label is bound here: no peephole may look across it."""
-        self.label_pc = self.ncode
-        self.last_dst = -1
-        self.last_cmp = -1
-        self.last_copy = -1
+        self.st.label_pc = self.ncode
+        forget(&self.st)
 
     # -- operands ----------------------------------------------------------------------
 
@@ -572,44 +584,29 @@ cdef class Lowerer:
         cdef uint32_t src
         if e.kind == LV_CONST:
             if e.bits <= 0xFFFFFFFF:
-                pc = self._emit(IR_CONST32, 2)
-                self.code[pc + 1].s.a = dst
-                self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+                pc = emit_const32(self, dst, <int32_t><uint32_t>e.bits)
             else:
-                pc = self._emit(IR_CONST64, 3)
-                self.code[pc + 1].s.a = dst
-                self.code[pc + 2].u64 = e.bits
-            self.last_dst = pc
+                pc = emit_const64(self, dst, e.bits)
+            self.st.dst = pc
             return 0
         src = e.home if e.kind == LV_TEMP else e.src
         if e.kind == LV_ADDI and (<uint32_t>e.bits != 0 or src != dst):
-            pc = self._emit(IR_I32_ADD_IMM, 2)
-            self.code[pc + 1].s.a = dst
-            self.code[pc + 1].s.b = src
-            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
-            self.last_dst = pc
+            self.st.dst = emit_dst_x_imm(self, IR_I32_ADD_IMM, dst, src,
+                                         <int32_t><uint32_t>e.bits)
             return 0
         if src == dst:
             return 0
         if e.nslots == 2:
-            pc = self._emit(IR_COPY2, 2)
-            self.code[pc + 1].s.a = dst
-            self.code[pc + 1].s.b = src
-            self.code[pc + 1].s.c = dst + 1
-            self.code[pc + 1].s.d = src + 1
-        elif self.last_copy >= 0:               # two moves in a row: one copy2
-            pc = self.last_copy
-            self.code[pc].u64 = IR_COPY2
-            self.code[pc + 1].s.c = dst
-            self.code[pc + 1].s.d = src
-            self.last_copy = -1
-            self.last_dst = -1
+            emit_copy2(self, dst, src, dst + 1, src + 1)
+        elif self.st.copy >= 0:               # two moves in a row: one copy2
+            pc = self.st.copy
+            put_dst0_src0_dst1_src1(self.code, pc, IR_COPY2, dst_of(self.code, pc),
+                                    self.code[pc + 1].s.b, dst, src)
+            forget(&self.st)                    # (the copy was the last instruction)
         else:
-            pc = self._emit(IR_COPY, 2)
-            self.code[pc + 1].s.a = dst
-            self.code[pc + 1].s.b = src
-            self.last_dst = pc
-            self.last_copy = pc
+            pc = emit_copy(self, dst, src)
+            self.st.dst = pc
+            self.st.copy = pc
         return 0
 
     cdef int _materialize(self, uint32_t i) except -1:
@@ -655,17 +652,20 @@ cdef class Lowerer:
 
     # -- emission helpers --------------------------------------------------------------
 
+    cdef int32_t _result(self, uint32_t npop, uint8_t nslots, int32_t pc) except -1:
+        """The instruction at `pc`, just emitted, wrote one result to the home slot of the
+        first of the `npop` entries it consumed (with none: of the next entry): pop them and
+        push the result (`nslots` wide), which ``local.set`` may retarget.  Returns pc."""
+        self._pop(npop)
+        self._push(LV_TEMP, nslots)
+        self.st.dst = pc
+        return pc
+
     cdef int _unop(self, uint32_t op) except -1:
+        """A one-operand op [a=dst b=x] on the top entry."""
         cdef uint32_t i = self.nvals - 1
         cdef uint32_t x = self._slot(i)
-        cdef uint32_t home = self.vals[i].home
-        cdef int32_t pc = self._emit(op, 2)
-        self.code[pc + 1].s.a = home
-        self.code[pc + 1].s.b = x
-        self._pop(1)
-        self._push(LV_TEMP, 1)
-        self.last_dst = pc
-        return pc
+        return self._result(1, 1, emit_dst_x(self, op, self.vals[i].home, x))
 
     cdef int _binop(self, uint32_t op, bint is_cmp) except -1:
         cdef uint32_t i = self.nvals - 2
@@ -701,23 +701,18 @@ cdef class Lowerer:
             if _ir_immk[op] != IK_INT or _fits_i32(k):
                 sx = self._slot(<uint32_t>(x - self.vals))
                 if _ir_immk[op] == IK_F64:
-                    pc = self._emit(imm_op, 3)
-                    self.code[pc + 2].u64 = y.bits
+                    pc = emit_dst_x_imm64(self, imm_op, home, sx, y.bits)
                 else:
-                    pc = self._emit(imm_op, 2)
-                    self.code[pc + 1].w.hi = <int32_t><uint32_t>(<uint64_t>k & 0xFFFFFFFF)
-                self.code[pc + 1].s.a = home
-                self.code[pc + 1].s.b = sx
-                self._pop(2)
-                self._push(LV_TEMP, 1)
-                self.last_dst = pc
+                    pc = emit_dst_x_imm(self, imm_op, home, sx,
+                                        <int32_t><uint32_t>(<uint64_t>k & 0xFFFFFFFF))
+                self._result(2, 1, pc)
                 if is_cmp:
-                    self.last_cmp = pc
-                    self.cmp_start = pc
-                    self.cmp_op = op
-                    self.cmp_x = sx
-                    self.cmp_imm = k
-                    self.cmp_is_imm = 1
+                    self.st.cmp = pc
+                    self.st.cmp_start = pc
+                    self.st.cmp_op = op
+                    self.st.cmp_x = sx
+                    self.st.cmp_imm = k
+                    self.st.cmp_is_imm = 1
                 return pc
         # A compare with a constant and no *_imm form (floats): the constant is
         # materialised right before it, and both go if a branch fuses with it.
@@ -726,18 +721,15 @@ cdef class Lowerer:
         start = self.ncode
         sx = self._slot(<uint32_t>(x - self.vals))
         sy = self._slot(<uint32_t>(y - self.vals))
-        pc = self._emit_binop(op, home, i, sx, sy)
-        self._pop(2)
-        self._push(LV_TEMP, 1)
-        self.last_dst = pc
+        pc = self._result(2, 1, self._emit_binop(op, home, i, sx, sy))
         if is_cmp:
-            self.last_cmp = pc
-            self.cmp_start = start if const_y else pc
-            self.cmp_op = op
-            self.cmp_x = sx
-            self.cmp_y = sy
-            self.cmp_imm = <int64_t>ybits
-            self.cmp_is_imm = const_y
+            self.st.cmp = pc
+            self.st.cmp_start = start if const_y else pc
+            self.st.cmp_op = op
+            self.st.cmp_x = sx
+            self.st.cmp_y = sy
+            self.st.cmp_imm = <int64_t>ybits
+            self.st.cmp_is_imm = const_y
         return pc
 
     cdef int _addi(self, LwVal* x, uint32_t k, bint sub) except -1:
@@ -769,61 +761,50 @@ cdef class Lowerer:
         """A float add/sub of entries i, i+1 one of which is the product the last
         instruction computed: turn that mul into the fused op (f64_mul_add ...), which
         writes the sum straight to the result's slot.  False if there is no such mul."""
-        cdef int32_t pc = self.last_dst
+        cdef int32_t pc = self.st.dst
         cdef LwVal* x = &self.vals[i]
         cdef LwVal* y = &self.vals[i + 1]
         cdef uint32_t z
         cdef int below
-        if pc < 0 or pc < self.label_pc or pc + 2 != <int32_t>self.ncode \
+        if pc < 0 or pc < self.st.label_pc or pc + 2 != <int32_t>self.ncode \
                 or self.code[pc].u64 != _ir_fmul[op]:
             return 0
-        if y.kind == LV_TEMP and y.home == self.code[pc + 1].s.a:
+        if y.kind == LV_TEMP and y.home == dst_of(self.code, pc):
             below = 0                               # x op (a * b)
             z = self._slot(i)
-        elif x.kind == LV_TEMP and x.home == self.code[pc + 1].s.a:
+        elif x.kind == LV_TEMP and x.home == dst_of(self.code, pc):
             below = 1                               # (a * b) op y: y emitted nothing
             z = self._slot(i + 1)
         else:
             return 0
-        self.code[pc].u64 = _ir_fused[op][below]
-        self.code[pc + 1].s.a = x.home
-        self.code[pc + 1].s.d = z
-        self._pop(2)
-        self._push(LV_TEMP, 1)
-        self.last_dst = pc
+        put_dst_x_y_z(self.code, pc, _ir_fused[op][below], x.home, self.code[pc + 1].s.b,
+                      self.code[pc + 1].s.c, z)
+        self._result(2, 1, pc)
         return 1
 
     cdef inline bint _shl_of(self, uint32_t i, uint32_t slot) noexcept:
         """Whether `slot`, the value of entry i (a temp, or the base of its LV_ADDI), is
         what the last instruction, an ``i32_shl_imm``, wrote (and so is used only here)."""
         cdef LwVal* e = &self.vals[i]
-        cdef int32_t pc = self.cur_pc
+        cdef int32_t pc = self.st.cur_pc
         return slot == e.home and (e.kind == LV_TEMP or e.kind == LV_ADDI) and pc >= 0 \
-            and pc >= self.label_pc and pc + 2 == <int32_t>self.ncode \
-            and self.code[pc].u64 == IR_I32_SHL_IMM and self.code[pc + 1].s.a == slot
+            and pc >= self.st.label_pc and pc + 2 == <int32_t>self.ncode \
+            and self.code[pc].u64 == IR_I32_SHL_IMM and dst_of(self.code, pc) == slot
 
     cdef int32_t _emit_binop(self, uint32_t op, uint32_t dst, uint32_t i, uint32_t sx,
                              uint32_t sy) except -1:
         """Emit ``op dst = sx, sy`` for entries i, i+1 (before they are popped); an
         ``i32.add`` of the shift the last instruction made becomes ``i32_add_shl``.
-        ``last_dst`` is the caller's to set."""
-        cdef int32_t pc = self.cur_pc
+        ``st.dst`` is the caller's to set."""
+        cdef int32_t pc = self.st.cur_pc
         cdef uint32_t other, src, k
         if op == IR_I32_ADD and (self._shl_of(i + 1, sy) or self._shl_of(i, sx)):
             other = sx if self._shl_of(i + 1, sy) else sy
-            src = self.code[pc + 1].s.b
+            src = self.code[pc + 1].s.b               # i32_shl_imm [a=dst b=x hi=imm]
             k = <uint32_t>self.code[pc + 1].w.hi & 31
-            self.code[pc].u64 = IR_I32_ADD_SHL
-            self.code[pc + 1].s.a = dst
-            self.code[pc + 1].s.b = other
-            self.code[pc + 1].s.c = src
-            self.code[pc + 1].s.d = k
+            put_dst_x_y_shift(self.code, pc, IR_I32_ADD_SHL, dst, other, src, k)
             return pc
-        pc = self._emit(op, 2)
-        self.code[pc + 1].s.a = dst
-        self.code[pc + 1].s.b = sx
-        self.code[pc + 1].s.c = sy
-        return pc
+        return emit_dst_x_y(self, op, dst, sx, sy)
 
     cdef int _add_reassoc(self, uint32_t op, uint32_t i) except -1:
         """``i32.add``/``sub`` of entries i, i+1 where one is an LV_ADDI: the constant moves
@@ -837,7 +818,7 @@ cdef class Lowerer:
         cdef uint32_t sx = x.src if x.kind == LV_ADDI else self._slot(i)
         cdef uint32_t sy = y.src if y.kind == LV_ADDI else self._slot(i + 1)
         self._emit_binop(op, home, i, sx, sy)
-        self.last_dst = -1
+        self.st.dst = -1
         self._pop(2)
         x = self._push(LV_ADDI, 1)
         x.src = home
@@ -846,12 +827,13 @@ cdef class Lowerer:
         return 0
 
     cdef int _eqz(self, uint32_t op) except -1:
+        cdef uint32_t x = self._slot(self.nvals - 1)
         cdef int32_t pc = self._unop(op)
-        self.last_cmp = pc
-        self.cmp_start = pc
-        self.cmp_op = op
-        self.cmp_x = self.code[pc + 1].s.b
-        self.cmp_is_imm = 0
+        self.st.cmp = pc
+        self.st.cmp_start = pc
+        self.st.cmp_op = op
+        self.st.cmp_x = x
+        self.st.cmp_is_imm = 0
         return pc
 
     cdef int _copies_to(self, LwCtrl* L, uint32_t n) except -1:
@@ -882,7 +864,7 @@ cdef class Lowerer:
         cdef int32_t pc
         cdef LwVal* e
         if n == 0:
-            self._emit(IR_RET, 1)
+            emit_ret(self)
             return 0
         e = &self.vals[self.nvals - 1]
         if n == 1 and e.nslots == 1:
@@ -890,24 +872,22 @@ cdef class Lowerer:
                 self._materialize(self.nvals - 1)
             if e.kind == LV_CONST:
                 self._move(0, e)
-                self._emit(IR_RET, 1)
+                emit_ret(self)
             else:
-                pc = self._emit(IR_RET_SLOT, 2)
-                self.code[pc + 1].s.a = e.home if e.kind == LV_TEMP else e.src
+                emit_ret_slot(self, e.home if e.kind == LV_TEMP else e.src)
             return 0
         for i in range(self.nvals - n, self.nvals):
             self._materialize(i)
-        pc = self._emit(IR_RET_N, 2)
-        self.code[pc + 1].s.a = self.vals[self.nvals - n].home
-        self.code[pc + 1].s.b = self.nresult_slots
+        emit_ret_n(self, self.vals[self.nvals - n].home, self.nresult_slots)
         return 0
 
     cdef int _jump(self, LwCtrl* L) except -1:
         """Emit an unconditional branch to label L (values already in place)."""
-        cdef int32_t pc = self._emit(IR_BR_LOOP if L.kind == FRAME_LOOP else IR_BR, 2)
+        cdef int32_t pc = self.ncode
         if L.kind == FRAME_LOOP:
-            self.code[pc + 1].w.lo = L.head - pc
+            emit_offset(self, IR_BR_LOOP, L.head - pc)
         else:
+            emit_offset(self, IR_BR, 0)
             L.fixups = self._add_fix(pc, pc + 1, 0, L.fixups)
         return 0
 
@@ -923,8 +903,8 @@ cdef class Lowerer:
         """Pop the i32 condition on top and emit a conditional branch taken when it is
         true (`when_true`) or false, fusing a just-emitted compare or eqz (and an add
         before it, ``_emit_br``).  Returns the pc of the branch (its offset goes in
-        ``self.br_cell``, see ``_set_offset``) or -1 if the condition is a constant (then
-        ``self.const_cond`` tells whether it is true).  Before the branch,
+        ``self.st.br_cell``, see ``_set_offset``) or -1 if the condition is a constant (then
+        ``self.st.const_cond`` tells whether it is true).  Before the branch,
         the `materialize` entries below the condition are materialised, and with
         `preserve` every pending local too (both paths must agree on the providers)."""
         cdef uint32_t i = self.nvals - 1
@@ -932,17 +912,17 @@ cdef class Lowerer:
         cdef int32_t pc, cpc
         cdef uint32_t op
         if e.kind == LV_CONST:
-            self.const_cond = (<uint32_t>e.bits) != 0
+            self.st.const_cond = (<uint32_t>e.bits) != 0
             self._pop(1)
             self._prepare(materialize, preserve)
             return -1
-        cpc = self.last_cmp
-        op = self.cmp_op
-        if e.kind == LV_TEMP and cpc >= 0 and cpc >= self.label_pc \
-                and self.code[cpc + 1].s.a == e.home \
+        cpc = self.st.cmp
+        op = self.st.cmp_op
+        if e.kind == LV_TEMP and cpc >= 0 and cpc >= self.st.label_pc \
+                and dst_of(self.code, cpc) == e.home \
                 and <uint32_t>cpc + ir_ncells(<uint32_t>self.code[cpc].u64, 0) == self.ncode \
                 and (when_true or _ir_neg[op] or op == IR_I32_EQZ or op == IR_I64_EQZ):
-            self._truncate(self.cmp_start)
+            self._truncate(self.st.cmp_start)
             self._pop(1)
             self._prepare(materialize, preserve)
             if op == IR_I32_EQZ or op == IR_I64_EQZ:
@@ -950,15 +930,15 @@ cdef class Lowerer:
                     op = IR_BR_EQZ if when_true else IR_BR_NEZ
                 else:
                     op = IR_BR_I64_EQZ if when_true else IR_BR_I64_NEZ
-                return self._emit_br(op, self.cmp_x, 0, 0)
+                return self._emit_br(op, self.st.cmp_x, 0, 0)
             if not when_true:
                 op = _ir_neg[op]
-            if self.cmp_is_imm:
-                return self._emit_br(_ir_br_imm[op], self.cmp_x, 0, self.cmp_imm)
-            if self._added(self.cmp_y) and not self._added(self.cmp_x):
+            if self.st.cmp_is_imm:
+                return self._emit_br(_ir_br_imm[op], self.st.cmp_x, 0, self.st.cmp_imm)
+            if self._added(self.st.cmp_y) and not self._added(self.st.cmp_x):
                 # the slot just added to is the right operand: compare the other way round
-                return self._emit_br(_ir_br[_ir_swap[op]], self.cmp_y, self.cmp_x, 0)
-            return self._emit_br(_ir_br[op], self.cmp_x, self.cmp_y, 0)
+                return self._emit_br(_ir_br[_ir_swap[op]], self.st.cmp_y, self.st.cmp_x, 0)
+            return self._emit_br(_ir_br[op], self.st.cmp_x, self.st.cmp_y, 0)
         op = IR_BR_NEZ if when_true else IR_BR_EQZ
         cpc = self._slot(i)
         self._pop(1)
@@ -968,49 +948,44 @@ cdef class Lowerer:
     cdef inline bint _added(self, uint32_t slot) noexcept:
         """Whether the last instruction is ``i32_add_imm slot = ...`` (fusable with a
         branch that tests `slot`: nothing can jump in between)."""
-        cdef int32_t pc = self.cur_pc
-        return pc >= 0 and pc >= self.label_pc and pc + 2 == <int32_t>self.ncode \
-            and self.code[pc].u64 == IR_I32_ADD_IMM and self.code[pc + 1].s.a == slot
+        cdef int32_t pc = self.st.cur_pc
+        return pc >= 0 and pc >= self.st.label_pc and pc + 2 == <int32_t>self.ncode \
+            and self.code[pc].u64 == IR_I32_ADD_IMM and dst_of(self.code, pc) == slot
 
     cdef int32_t _emit_br(self, uint32_t op, uint32_t x, uint32_t y, int64_t imm) except -1:
         """Emit conditional branch `op` (br_nez/eqz, br_<cmp>, br_<cmp>_imm) on slot x (and
         slot y or immediate imm).  When the last instruction is the ``i32_add_imm`` that
         computes x, the two become one ``br_add_*`` op.  Returns the branch's pc and sets
-        ``br_cell``/``br_hi`` to where its offset goes."""
+        ``st.br_cell``/``st.br_hi`` to where its offset goes."""
         cdef int32_t pc
+        cdef uint32_t dst, src
         cdef int32_t k
-        if _ir_addbr[op] and self._added(x):
-            k = self.code[self.cur_pc + 1].w.hi
-            pc = self._widen_last(_ir_addbr[op])
-            if _ir_addbr_reg[op]:                   # [a=dst b=x c=y] [lo=offset hi=k]
-                self.code[pc + 1].s.c = y
-                self.code[pc + 1].s.d = 0
-                self.code[pc + 2].w.hi = k
-            else:                                   # [a=dst b=x hi=k] [lo=offset hi=c]
-                self.code[pc + 2].w.hi = <int32_t>imm
-            self.last_dst = -1
-            self.last_cmp = -1
-            self.last_copy = -1
-            self.br_cell = pc + 2
-            self.br_hi = 0
+        if _ir_addbr[op] and self._added(x):      # i32_add_imm [a=dst b=x hi=k] before it
+            dst = dst_of(self.code, self.st.cur_pc)
+            src = self.code[self.st.cur_pc + 1].s.b
+            k = self.code[self.st.cur_pc + 1].w.hi
+            pc = self._widen_last()
+            if _ir_addbr_reg[op]:
+                put_dst_x_y_offset_imm(self.code, pc, _ir_addbr[op], dst, src, y, 0, k)
+            else:
+                put_dst_x_imm_offset_c(self.code, pc, _ir_addbr[op], dst, src, k, 0,
+                                       <int32_t>imm)
+            forget(&self.st)
+            self.st.br_cell = pc + 2
+            self.st.br_hi = 0
             return pc
-        pc = self._emit(op, ir_ncells(op, 0))
-        self.code[pc + 1].s.a = x
         if ir_ncells(op, 0) == 3:
-            self.code[pc + 2].i64 = imm
+            pc = emit_x_offset_imm64(self, op, x, 0, <uint64_t>imm)
         else:
-            self.code[pc + 1].s.b = y
-        self.br_cell = pc + 1
-        self.br_hi = 1
+            pc = emit_x_y_offset(self, op, x, y, 0)
+        self.st.br_cell = pc + 1
+        self.st.br_hi = 1
         return pc
 
     cdef void _set_offset(self, int32_t pc, int32_t cell, bint hi, int32_t target) noexcept:
         """Point the branch at `pc`, whose offset is in `cell` (``.w.hi`` or ``.w.lo``),
         at cell `target`."""
-        if hi:
-            self.code[cell].w.hi = target - pc
-        else:
-            self.code[cell].w.lo = target - pc
+        put_branch_offset(self.code, cell, hi, target - pc)
 
     cdef int _prepare(self, uint32_t n, bint preserve) except -1:
         """See ``_emit_cond``: materialise the top n entries, and pending locals."""
@@ -1064,8 +1039,8 @@ cdef class Lowerer:
     cdef int _misc(self, FuncValidator v, Instr* ins) except -1:
         """Everything but block structure and plain numerics."""
         cdef uint32_t op = ins.op
-        cdef uint32_t n, s, t
-        cdef int32_t pc
+        cdef uint32_t n, s
+        cdef uint32_t sl[3]
         cdef LwVal* e
         if op == OP_LOCAL_GET:                          # x: [] -> [t]
             self._push_local(self.local_slot[ins.idx], _vt_slots(v.locals[ins.idx]))
@@ -1084,7 +1059,7 @@ cdef class Lowerer:
         elif op == OP_SELECT or op == OP_SELECT_T:      # [t t i32] -> [t]
             self._select()
         elif op == OP_UNREACHABLE:
-            self._emit(IR_UNREACHABLE, 1)
+            emit_unreachable(self)
             self.live = 0
         elif op == OP_BR:                               # l
             self._branch(ins.idx)
@@ -1103,147 +1078,115 @@ cdef class Lowerer:
             self._call(v, ins.idx, IR_CALL_INDIRECT, ins.idx, ins.idx2)
         elif op == OP_GLOBAL_GET:                       # g: [] -> [t]
             n = _vt_slots(v.global_type[ins.idx])
-            s = self._top_home()
-            pc = self._emit(IR_GLOBAL_GET if n == 1 else IR_V128_GLOBAL_GET, 2)
-            self.code[pc + 1].s.a = s
-            self.code[pc + 1].w.hi = ins.idx
-            self._push(LV_TEMP, n)
-            self.last_dst = pc
+            self._result(0, n, emit_dst_global(self, IR_GLOBAL_GET if n == 1 else
+                                               IR_V128_GLOBAL_GET, self._top_home(), ins.idx))
         elif op == OP_GLOBAL_SET:                       # g: [t] -> []
             n = _vt_slots(v.global_type[ins.idx])
-            s = self._slot(self.nvals - 1)
-            pc = self._emit(IR_GLOBAL_SET if n == 1 else IR_V128_GLOBAL_SET, 2)
-            self.code[pc + 1].s.a = s
-            self.code[pc + 1].w.hi = ins.idx
+            emit_src_global(self, IR_GLOBAL_SET if n == 1 else IR_V128_GLOBAL_SET,
+                            self._slot(self.nvals - 1), ins.idx)
             self._pop(1)
         elif op == OP_TABLE_GET:                        # t: [i32] -> [ref]
-            pc = self._unop(IR_TABLE_GET)
-            self.code[pc + 1].w.hi = ins.idx
+            s = self._slot(self.nvals - 1)
+            self._result(1, 1, emit_table_get(self, self.vals[self.nvals - 1].home, s, ins.idx))
         elif op == OP_TABLE_SET:                        # t: [i32 ref] -> []
-            self._operands(IR_TABLE_SET, 2, 0, 1)
-            self.code[self.last_pc + 1].w.hi = ins.idx
+            self._slots(2, sl)
+            emit_table_set(self, sl[0], sl[1], ins.idx)
+            self._pop(2)
         elif op == OP_MEMORY_SIZE:                      # [] -> [i32]
-            s = self._top_home()
-            pc = self._emit(IR_MEMORY_SIZE, 2)
-            self.code[pc + 1].s.a = s
-            self._push(LV_TEMP, 1)
-            self.last_dst = pc
+            self._result(0, 1, emit_memory_size(self, self._top_home()))
         elif op == OP_MEMORY_GROW:                      # [i32] -> [i32]
-            self._unop(IR_MEMORY_GROW)
+            s = self._slot(self.nvals - 1)
+            self._result(1, 1, emit_memory_grow(self, self.vals[self.nvals - 1].home, s))
         elif op == OP_REF_NULL:                         # t: [] -> [ref]
             e = self._push(LV_CONST, 1)
             e.bits = 0
         elif op == OP_REF_IS_NULL:                      # [ref] -> [i32]
             self._unop(IR_REF_IS_NULL)
         elif op == OP_REF_FUNC:                         # f: [] -> [funcref]
-            s = self._top_home()
-            pc = self._emit(IR_REF_FUNC, 2)
-            self.code[pc + 1].s.a = s
-            self.code[pc + 1].w.hi = ins.idx
-            self._push(LV_TEMP, 1)
-            self.last_dst = pc
+            self._result(0, 1, emit_ref_func(self, self._top_home(), ins.idx))
         elif op == OP_MEMORY_INIT:                      # d: [i32 i32 i32] -> []
-            self._operands(IR_MEMORY_INIT, 3, 0, 2)
-            self.code[self.last_pc + 2].w.lo = ins.idx
+            self._slots(3, sl)
+            emit_memory_init(self, sl[0], sl[1], sl[2], ins.idx)
+            self._pop(3)
         elif op == OP_DATA_DROP:                        # d
-            pc = self._emit(IR_DATA_DROP, 2)
-            self.code[pc + 1].w.lo = ins.idx
+            emit_data_drop(self, ins.idx)
         elif op == OP_MEMORY_COPY:                      # [i32 i32 i32] -> []
-            self._operands(IR_MEMORY_COPY, 3, 0, 1)
+            self._slots(3, sl)
+            emit_memory_copy(self, sl[0], sl[1], sl[2])
+            self._pop(3)
         elif op == OP_MEMORY_FILL:                      # [i32 i32 i32] -> []
-            self._operands(IR_MEMORY_FILL, 3, 0, 1)
+            self._slots(3, sl)
+            emit_memory_fill(self, sl[0], sl[1], sl[2])
+            self._pop(3)
         elif op == OP_TABLE_INIT:                       # e t: [i32 i32 i32] -> []
-            self._operands(IR_TABLE_INIT, 3, 0, 2)
-            self.code[self.last_pc + 2].w.lo = ins.idx2
-            self.code[self.last_pc + 2].w.hi = ins.idx
+            self._slots(3, sl)
+            emit_table_init(self, sl[0], sl[1], sl[2], ins.idx2, ins.idx)
+            self._pop(3)
         elif op == OP_ELEM_DROP:                        # e
-            pc = self._emit(IR_ELEM_DROP, 2)
-            self.code[pc + 1].w.lo = ins.idx
+            emit_elem_drop(self, ins.idx)
         elif op == OP_TABLE_COPY:                       # d s: [i32 i32 i32] -> []
-            self._operands(IR_TABLE_COPY, 3, 0, 2)
-            self.code[self.last_pc + 2].w.lo = ins.idx
-            self.code[self.last_pc + 2].w.hi = ins.idx2
+            self._slots(3, sl)
+            emit_table_copy(self, sl[0], sl[1], sl[2], ins.idx, ins.idx2)
+            self._pop(3)
         elif op == OP_TABLE_GROW:                       # t: [ref i32] -> [i32]
-            self._operands(IR_TABLE_GROW, 2, 1, 2)
-            self.code[self.last_pc + 2].w.lo = ins.idx
+            s = self._slots(2, sl)
+            self._result(2, 1, emit_table_grow(self, s, sl[0], sl[1], ins.idx))
         elif op == OP_TABLE_SIZE:                       # t: [] -> [i32]
-            s = self._top_home()
-            pc = self._emit(IR_TABLE_SIZE, 2)
-            self.code[pc + 1].s.a = s
-            self.code[pc + 1].w.hi = ins.idx
-            self._push(LV_TEMP, 1)
-            self.last_dst = pc
+            self._result(0, 1, emit_table_size(self, self._top_home(), ins.idx))
         elif op == OP_TABLE_FILL:                       # t: [i32 ref i32] -> []
-            self._operands(IR_TABLE_FILL, 3, 0, 2)
-            self.code[self.last_pc + 2].w.lo = ins.idx
+            self._slots(3, sl)
+            emit_table_fill(self, sl[0], sl[1], sl[2], ins.idx)
+            self._pop(3)
         else:
             raise UnsupportedFeatureError("instruction 0x%x cannot be lowered" % op)
         return 0
 
-    cdef int _operands(self, uint32_t op, uint32_t n, bint result, uint32_t ncells) except -1:
-        """Emit `op` reading the top n entries into fields a, b, c (after a ``dst`` field
-        when `result`), pop them and push the result if any; ``self.last_pc`` = its pc."""
+    cdef uint32_t _slots(self, uint32_t n, uint32_t* s) except? 0xFFFFFFFF:
+        """The slots of the top `n` entries into s[0 .. n), in order (constants are
+        materialised); returns the home slot of the first (where a result goes)."""
         cdef uint32_t base = self.nvals - n
-        cdef uint32_t home = self.vals[base].home
-        cdef uint32_t s0 = self._slot(base)
-        cdef uint32_t s1 = self._slot(base + 1) if n > 1 else 0
-        cdef uint32_t s2 = self._slot(base + 2) if n > 2 else 0
-        cdef int32_t pc = self._emit(op, 1 + ncells)
-        if result:
-            self.code[pc + 1].s.a = home
-            self.code[pc + 1].s.b = s0
-            self.code[pc + 1].s.c = s1
-        else:
-            self.code[pc + 1].s.a = s0
-            self.code[pc + 1].s.b = s1
-            self.code[pc + 1].s.c = s2
-        self._pop(n)
-        if result:
-            self._push(LV_TEMP, 1)
-            self.last_dst = pc
-        self.last_pc = pc
-        return 0
+        cdef uint32_t i
+        for i in range(n):
+            s[i] = self._slot(base + i)
+        return self.vals[base].home
 
     cdef int _load(self, uint32_t op, Instr* ins) except -1:
         cdef LwVal* e = &self.vals[self.nvals - 1]
         cdef int32_t pc
+        cdef uint32_t x, y, shift
         if e.kind == LV_ADDI and ins.mem_offset == 0 and self._shl_of(self.nvals - 1, e.src):
-            pc = self._widen_last(_ir_shl[op])          # address (y << s) + k: *_shl form
-            self.code[pc + 2].w.lo = self.code[pc + 1].w.hi & 31
-            self.code[pc + 1].s.a = e.home
-            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+            # address (y << s) + k: the last instruction, i32_shl_imm [a=dst b=y hi=s],
+            # becomes the *_shl form
+            pc = self.st.cur_pc
+            y = self.code[pc + 1].s.b
+            shift = self.code[pc + 1].w.hi & 31
+            self._widen_last()
+            put_dst_x_imm_shift(self.code, pc, _ir_shl[op], e.home, y,
+                                <int32_t><uint32_t>e.bits, shift)
             self._map_src(pc)
-            self._pop(1)
-            self._push(LV_TEMP, 1)
-            self.last_dst = pc
+            self._result(1, 1, pc)
             return 0
         if e.kind == LV_ADDI and ins.mem_offset == 0:   # address x + k: the *_add form
-            pc = self._emit(_ir_addr[op], 2)
-            self.code[pc + 1].s.a = e.home
-            self.code[pc + 1].s.b = e.src
-            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
-            self._pop(1)
-            self._push(LV_TEMP, 1)
-            self.last_dst = pc
+            self._result(1, 1, emit_dst_x_imm(self, _ir_addr[op], e.home, e.src,
+                                              <int32_t><uint32_t>e.bits))
             return 0
-        pc = self._unop(op)
-        self.code[pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
+        x = self._slot(self.nvals - 1)
+        self._result(1, 1, emit_dst_addr_offset(self, op, self.vals[self.nvals - 1].home, x,
+                                                <int32_t><uint32_t>ins.mem_offset))
         return 0
 
     cdef int _store(self, uint32_t op, Instr* ins) except -1:
         cdef LwVal* e = &self.vals[self.nvals - 2]
         cdef uint32_t sv
-        cdef int32_t pc
+        cdef uint32_t sl[2]
         if e.kind == LV_ADDI and ins.mem_offset == 0:   # address x + k: the *_add form
             sv = self._slot(self.nvals - 1)
-            pc = self._emit(_ir_addr[op], 2)
-            self.code[pc + 1].s.a = e.src
-            self.code[pc + 1].s.b = sv
-            self.code[pc + 1].w.hi = <int32_t><uint32_t>e.bits
+            emit_x_val_imm(self, _ir_addr[op], e.src, sv, <int32_t><uint32_t>e.bits)
             self._pop(2)
             return 0
-        self._operands(op, 2, 0, 1)
-        self.code[self.last_pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
+        self._slots(2, sl)
+        emit_addr_val_offset(self, op, sl[0], sl[1], <int32_t><uint32_t>ins.mem_offset)
+        self._pop(2)
         return 0
 
     cdef int _set_local(self, FuncValidator v, uint32_t idx, bint tee) except -1:
@@ -1261,26 +1204,26 @@ cdef class Lowerer:
             self._preserve_local(x, top)
             self._move(x, e)
             e.kind = LV_TEMP
-            self.last_dst = -1
+            self.st.dst = -1
             if tee:
                 self._make_local(top, x)
             else:
                 self._pop(1)
             return 0
         self._preserve_local(x, top)
-        pc = self.last_dst
-        if e.kind == LV_TEMP and pc >= 0 and pc >= self.label_pc \
-                and self.code[pc + 1].s.a == e.home:
-            self.code[pc + 1].s.a = x                   # the producer writes x directly
-            self.last_dst = -1
-            self.last_cmp = -1
+        pc = self.st.dst
+        if e.kind == LV_TEMP and pc >= 0 and pc >= self.st.label_pc \
+                and dst_of(self.code, pc) == e.home:
+            set_dst(self.code, pc, x)                   # the producer writes x directly
+            self.st.dst = -1
+            self.st.cmp = -1
             if tee:
                 self._make_local(top, x)
             else:
                 self._pop(1)
             return 0
         self._move(x, e)
-        self.last_dst = -1
+        self.st.dst = -1
         if not tee:
             self._pop(1)
         return 0
@@ -1299,14 +1242,7 @@ cdef class Lowerer:
             sx = self._slot(i)
             sy = self._slot(i + 1)
             sc = self._slot(i + 2)
-            pc = self._emit(IR_V128_SELECT, 2)
-            self.code[pc + 1].s.a = home
-            self.code[pc + 1].s.b = sx
-            self.code[pc + 1].s.c = sy
-            self.code[pc + 1].s.d = sc
-            self._pop(3)
-            self._push(LV_TEMP, 2)
-            self.last_dst = pc
+            self._result(3, 2, emit_dst_x_y_cond(self, IR_V128_SELECT, home, sx, sy, sc))
             return 0
         if c.kind == LV_CONST:
             if y.kind == LV_ADDI:
@@ -1316,7 +1252,7 @@ cdef class Lowerer:
                     self._move(home, y)
                     self._pop(3)
                     self._push(LV_TEMP, 1)
-                    self.last_dst = -1
+                    self.st.dst = -1
                 else:
                     sx = y.kind
                     sy = y.src
@@ -1333,14 +1269,7 @@ cdef class Lowerer:
         sx = self._slot(i)
         sy = self._slot(i + 1)
         sc = self._slot(i + 2)
-        pc = self._emit(IR_SELECT, 2)
-        self.code[pc + 1].s.a = home
-        self.code[pc + 1].s.b = sx
-        self.code[pc + 1].s.c = sy
-        self.code[pc + 1].s.d = sc
-        self._pop(3)
-        self._push(LV_TEMP, 1)
-        self.last_dst = pc
+        self._result(3, 1, emit_select(self, home, sx, sy, sc))
         return 0
 
     cdef int _call(self, FuncValidator v, uint32_t t, uint32_t op, uint32_t idx,
@@ -1360,15 +1289,9 @@ cdef class Lowerer:
         base = self.vals[first].home if np else (
             self.vals[first - 1].home + self.vals[first - 1].nslots if first else self.nlocal_slots)
         if indirect:
-            pc = self._emit(IR_CALL_INDIRECT, 3)
-            self.code[pc + 1].s.a = base
-            self.code[pc + 1].s.b = sidx
-            self.code[pc + 1].w.hi = idx
-            self.code[pc + 2].w.lo = table
+            emit_call_indirect(self, base, sidx, idx, table)
         else:
-            pc = self._emit(IR_CALL, 2)
-            self.code[pc + 1].s.a = base
-            self.code[pc + 1].w.hi = idx
+            emit_call(self, base, idx)
         self._pop(np + indirect)
         for i in range(nr):
             self._push(LV_TEMP, _vt_slots(res[i]))
@@ -1409,11 +1332,11 @@ cdef class Lowerer:
             self._bind()
             c.head = self.ncode
             if self.fuel:
-                self._emit(IR_FUEL, 1)
+                emit_fuel(self)
         elif ins.op == OP_IF:
             if pc >= 0:
-                c.else_fix = self._add_fix(pc, self.br_cell, self.br_hi, -1)
-            elif self.const_cond:
+                c.else_fix = self._add_fix(pc, self.st.br_cell, self.st.br_hi, -1)
+            elif self.st.const_cond:
                 c.else_live = 0
             else:
                 self.live = 0
@@ -1477,25 +1400,25 @@ cdef class Lowerer:
         if L.kind != FRAME_FUNC and not self._needs_copies(L, n, 1):
             pc = self._emit_cond(True, 0, 0)
             if pc == -1:
-                if self.const_cond:
+                if self.st.const_cond:
                     self._jump(L)
                     self.live = 0
                 return 0
             if L.kind == FRAME_LOOP:                    # a back-edge: the *_loop twin
                 self.code[pc].u64 = _ir_loop[self.code[pc].u64]
-                self._set_offset(pc, self.br_cell, self.br_hi, L.head)
+                self._set_offset(pc, self.st.br_cell, self.st.br_hi, L.head)
             else:
-                L.fixups = self._add_fix(pc, self.br_cell, self.br_hi, L.fixups)
+                L.fixups = self._add_fix(pc, self.st.br_cell, self.st.br_hi, L.fixups)
             return 0
         # Both paths must agree on the providers: materialise the values for a return.
         pc = self._emit_cond(False, n if L.kind == FRAME_FUNC else 0, 0)
         if pc == -1:
-            if self.const_cond:
+            if self.st.const_cond:
                 self._branch(depth)
                 self.live = 0
             return 0
-        cell = self.br_cell
-        hi = self.br_hi
+        cell = self.st.br_cell
+        hi = self.st.br_hi
         self._branch(depth)
         self._set_offset(pc, cell, hi, self.ncode)
         self._bind()
@@ -1517,9 +1440,7 @@ cdef class Lowerer:
         sidx = self._slot(self.nvals - 1)
         self._pop(1)
         self._prepare(n, 0)
-        pc = self._emit(IR_BR_TABLE, 3 + nt)
-        self.code[pc + 1].s.a = sidx
-        self.code[pc + 1].w.hi = nt
+        pc = emit_br_table(self, sidx, nt)
         self.arm = <int32_t*>realloc(self.arm, self.nctrls * sizeof(int32_t))
         if self.arm == NULL:
             raise MemoryError()
@@ -1532,7 +1453,7 @@ cdef class Lowerer:
             if L.kind == FRAME_FUNC or self._needs_copies(L, n, 0):
                 continue
             if L.kind == FRAME_LOOP:
-                self.code[pc + 2 + k].w.lo = L.head - pc
+                put_branch_offset(self.code, pc + 2 + k, 0, L.head - pc)
             else:
                 L.fixups = self._add_fix(pc, pc + 2 + k, 0, L.fixups)
         for k in range(nt + 1):
@@ -1545,7 +1466,7 @@ cdef class Lowerer:
                 t = self.ncode
                 self.arm[depth] = t
                 self._branch(depth)
-            self.code[pc + 2 + k].w.lo = t - pc
+            put_branch_offset(self.code, pc + 2 + k, 0, t - pc)
         return 0
 
 

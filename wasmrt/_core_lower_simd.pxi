@@ -60,15 +60,14 @@ cdef int lower_simd(Lowerer lw, uint32_t sub, Instr* ins) except -1:
     cdef uint32_t nin, nout, i, base, home
     cdef uint32_t s[3]
     cdef int32_t pc
+    cdef int32_t offset = <int32_t><uint32_t>ins.mem_offset
+    cdef uint64_t lo, hi                        # v128.const / i8x16.shuffle bytes
+    memcpy(&lo, ins.v128, 8)
+    memcpy(&hi, ins.v128 + 8, 8)
     if kind == SK_NONE:
         raise UnsupportedFeatureError("SIMD instruction 0x%x cannot be lowered" % sub)
     if kind == SK_CONST:
-        home = lw._top_home()
-        pc = lw._emit(op, 4)
-        lw.code[pc + 1].s.a = home
-        memcpy(&lw.code[pc + 2], ins.v128, 16)
-        lw._push(LV_TEMP, 2)
-        lw.last_dst = pc
+        lw._result(0, 2, emit_dst_lo64_hi64(lw, op, lw._top_home(), lo, hi))
         return 0
     # operands in, result slots out
     if kind == SK_SPLAT or kind == SK_UN or kind == SK_TEST or kind == SK_EXTRACT \
@@ -78,46 +77,35 @@ cdef int lower_simd(Lowerer lw, uint32_t sub, Instr* ins) except -1:
         nin = 3
     else:
         nin = 2
-    if kind == SK_STORE or kind == SK_STORE_LANE:
-        nout = 0
-    elif kind == SK_TEST or kind == SK_EXTRACT:
-        nout = 1
-    else:
-        nout = 2
     base = lw.nvals - nin
     home = lw.vals[base].home
     for i in range(nin):
         s[i] = lw._slot(base + i)
-    pc = lw._emit(op, 4 if kind == SK_SHUFFLE else 3 if kind == SK_LOAD_LANE
-                  or kind == SK_STORE_LANE else 2)
-    if nout == 0:                               # stores: [a=addr b=val ...]
-        lw.code[pc + 1].s.a = s[0]
-        lw.code[pc + 1].s.b = s[1]
+    if kind == SK_STORE or kind == SK_STORE_LANE:
         if kind == SK_STORE:
-            lw.code[pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
+            emit_addr_val_offset(lw, op, s[0], s[1], offset)
         else:
-            lw.code[pc + 1].s.c = ins.idx
-            lw.code[pc + 2].w.lo = <int32_t><uint32_t>ins.mem_offset
+            emit_addr_val_lane_offset(lw, op, s[0], s[1], ins.idx, offset)
         lw._pop(nin)
         return 0
-    lw.code[pc + 1].s.a = home
-    lw.code[pc + 1].s.b = s[0]
-    if nin > 1:
-        lw.code[pc + 1].s.c = s[1]
-    if nin > 2:
-        lw.code[pc + 1].s.d = s[2]
+    nout = 1 if kind == SK_TEST or kind == SK_EXTRACT else 2
     if kind == SK_LOAD:
-        lw.code[pc + 1].w.hi = <int32_t><uint32_t>ins.mem_offset
+        pc = emit_dst_addr_offset(lw, op, home, s[0], offset)
     elif kind == SK_LOAD_LANE:
-        lw.code[pc + 1].s.d = ins.idx
-        lw.code[pc + 2].w.lo = <int32_t><uint32_t>ins.mem_offset
+        pc = emit_dst_addr_vec_lane_offset(lw, op, home, s[0], s[1], ins.idx, offset)
     elif kind == SK_EXTRACT:
-        lw.code[pc + 1].s.c = ins.idx
+        pc = emit_dst_x_lane(lw, op, home, s[0], ins.idx)
     elif kind == SK_REPLACE:
-        lw.code[pc + 1].s.d = ins.idx
+        pc = emit_dst_x_val_lane(lw, op, home, s[0], s[1], ins.idx)
     elif kind == SK_SHUFFLE:
-        memcpy(&lw.code[pc + 2], ins.v128, 16)
-    lw._pop(nin)
-    lw._push(LV_TEMP, nout)
-    lw.last_dst = pc
+        pc = emit_dst_x_y_lo64_hi64(lw, op, home, s[0], s[1], lo, hi)
+    elif kind == SK_TERN:
+        pc = emit_dst_x_y_z(lw, op, home, s[0], s[1], s[2])
+    elif kind == SK_BIN:
+        pc = emit_dst_x_y(lw, op, home, s[0], s[1])
+    elif kind == SK_SHIFT:
+        pc = emit_dst_x_count(lw, op, home, s[0], s[1])
+    else:                                       # splat, un, test: [a=dst b=x]
+        pc = emit_dst_x(lw, op, home, s[0])
+    lw._result(nin, nout, pc)
     return 0
