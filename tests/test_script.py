@@ -63,8 +63,15 @@ def test_match_values_and_patterns() -> None:
     assert m("externref", ExternRef(2), V("externref", 2))
     assert not m("externref", ExternRef(2), V("externref", 3))
     assert m("externref", None, V("externref", None))
-    assert m("funcref", object(), P("funcref", "ref.func"))
-    assert not m("funcref", None, P("funcref", "ref.func"))
+    assert m("funcref", object(), P("ref", "ref.func"))
+    assert not m("funcref", None, P("ref", "ref.func"))
+    assert not m("externref", ExternRef(1), P("ref", "ref.func"))
+    assert m("externref", ExternRef(1), P("ref", "ref"))
+    # a null of any reference type matches (ref.null) and (ref.null <any heap type>)
+    assert m("funcref", None, P("ref", "ref.null"))
+    assert m("(ref null func)", None, V("funcref", None))
+    assert m("externref", None, V("anyref", None))
+    assert not m("i32", 0, P("ref", "ref.null"))
 
 
 def test_match_v128_lanes() -> None:
@@ -171,3 +178,47 @@ def test_signaling_nan_crosses_wasmrt_unchanged(runnable_wasmrt: object) -> None
     _wat()
     result = script.run_script(text, api=runnable_wasmrt)
     assert result.ok, result.report()
+
+
+DEFINITIONS = r"""
+(module definition $D
+  (global (export "g") (mut i32) (i32.const 0))
+  (func (export "bump") (result i32)
+    (global.set 0 (i32.add (global.get 0) (i32.const 1))) (global.get 0)))
+(module instance $A $D)
+(module instance $B $D)
+(assert_return (invoke $A "bump") (i32.const 1))
+(assert_return (invoke $A "bump") (i32.const 2))
+(assert_return (invoke $B "bump") (i32.const 1))
+(assert_return (invoke "bump") (i32.const 2))
+(module instance $C $nope)
+"""
+
+
+@pytest.mark.parametrize("api_name", ["wasmrt", "wasmtime"])
+def test_module_definitions_instantiate_apart(api_name: str) -> None:
+    """(module definition) compiles once; each (module instance) is a fresh instance, and
+    the last one becomes the current module."""
+    api = pytest.importorskip(api_name)
+    _wat()
+    result = script.run_script(DEFINITIONS, api=api)
+    assert [o.passed for o in result.outcomes] == [True] * 7 + [False]
+    assert "unknown module definition $nope" in result.failures[0].reason
+
+
+def test_disable_runs_a_script_as_wasm2(runnable_wasmrt: object) -> None:
+    """``disable`` switches Config options off: relaxed SIMD, on with ``enable``, is then an
+    unsupported feature."""
+    from wasmrt._api_engine import WASM3_OPTIONS
+
+    _wat()
+    text = """(module (func (export "f") (param v128 v128) (result v128)
+        (i8x16.relaxed_swizzle (local.get 0) (local.get 1))))"""
+    assert script.run_script(text, api=runnable_wasmrt, enable=("wasm_relaxed_simd",)).ok
+    result = script.run_script(
+        text, api=runnable_wasmrt, enable=("wasm_relaxed_simd",), disable=WASM3_OPTIONS
+    )
+    # enable wins over disable (applied last), so disable alone is the 2.0 run
+    assert result.ok
+    result = script.run_script(text, api=runnable_wasmrt, disable=WASM3_OPTIONS)
+    assert not result.ok and "relaxed simd" in result.failures[0].reason

@@ -8,6 +8,7 @@ import pytest
 from wasmrt.errors import WatError
 from wasmrt.wast import (
     ActionCmd,
+    AssertException,
     AssertInvalid,
     AssertMalformed,
     AssertReturn,
@@ -16,6 +17,7 @@ from wasmrt.wast import (
     Get,
     Invoke,
     ModuleCmd,
+    ModuleInstance,
     Pattern,
     Register,
     Value,
@@ -84,8 +86,8 @@ def test_script_commands() -> None:
     assert exp.expected[4:] == [
         Value("funcref", None),
         Value("externref", 3),
-        Pattern("funcref", "ref.func"),
-        Pattern("externref", "ref.extern"),
+        Pattern("ref", "ref.func"),
+        Pattern("ref", "ref.extern"),
     ]
     e = cmds[5]
     assert isinstance(e, AssertReturn) and isinstance(e.action, Get)
@@ -109,11 +111,41 @@ def test_script_text_module_errors_are_lazy() -> None:
         cmds[0].module.encode()
 
 
+def test_script_wasm3_commands() -> None:
+    """Module definitions and instances, assert_exception, the 3.0 result patterns."""
+    cmds = parse_wast(
+        """(module definition $D (memory 1))
+        (module definition binary "\\00asm" "\\01\\00\\00\\00")
+        (module instance $I $D)
+        (module instance)
+        (assert_exception (invoke "throw"))
+        (assert_return (invoke "f" (ref.null any) (ref.host 3))
+          (ref.null) (ref.null nofunc) (ref.i31) (ref.struct) (ref.array) (ref.eq) (ref))"""
+    )
+    d = cmds[0]
+    assert isinstance(d, ModuleCmd) and d.definition and d.module.name == "$D"
+    assert d.module.encode() == wat2wasm("(module $D (memory 1))")
+    assert isinstance(cmds[1], ModuleCmd) and cmds[1].definition
+    assert cmds[1].module.encode() == b"\x00asm\x01\x00\x00\x00"
+    assert cmds[2] == ModuleInstance(cmds[2].loc, "$I", "$D")
+    assert cmds[3] == ModuleInstance(cmds[3].loc, None, None)
+    exc = cmds[4]
+    assert isinstance(exc, AssertException) and isinstance(exc.action, Invoke)
+    ret = cmds[5]
+    assert isinstance(ret, AssertReturn) and isinstance(ret.action, Invoke)
+    assert ret.action.args == [Value("anyref", None), Value("anyref", 3)]
+    assert ret.expected == [
+        Pattern("ref", "ref.null"),
+        Value("funcref", None),
+        *(Pattern("ref", k) for k in ("ref.i31", "ref.struct", "ref.array", "ref.eq", "ref")),
+    ]
+
+
 @pytest.mark.parametrize(
     "text, what",
     [
-        ("(module definition $m)", "module definition"),
-        ('(assert_exception (invoke "f"))', "assert_exception"),
+        ("(module instance $i $m $x)", "module instance"),
+        ("(assert_return (invoke \"f\") (ref.i31 1))", "expected '\\)'"),
         ("(thread $t)", "thread"),
         ('(assert_return (invoke "f")', "unexpected end"),
     ],

@@ -17,7 +17,7 @@ from ._api_managed import Closeable
 from ._config_values import check_cache_file, check_target
 from .errors import WasmtimeError, WrongKindError
 
-__all__ = ["PROPOSALS", "Config", "Engine"]
+__all__ = ["PROPOSALS", "WASM3_OPTIONS", "Config", "Engine"]
 
 # Proposal toggle -> (feature name, enabled by default).  The feature names are the
 # ones `_core` understands; Wasm 2.0 (the spec suite's level) is on by default.
@@ -28,6 +28,8 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_multi_value": ("multi_value", True),
     "wasm_threads": ("threads", False),
     "wasm_tail_call": ("tail_call", False),
+    # wasmrt's own toggle (wasmtime has Config::wasm_extended_const; wasmtime-py lacks it)
+    "wasm_extended_const": ("extended_const", False),
     "wasm_multi_memory": ("multi_memory", False),
     "wasm_memory64": ("memory64", False),
     "wasm_relaxed_simd": ("relaxed_simd", False),
@@ -39,6 +41,19 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_stack_switching": ("stack_switching", False),
     "wasm_component_model": ("component_model", False),
 }
+
+# The toggles of the proposals that Wasm 3.0 standardised: switched off together they give
+# a Wasm 2.0 engine (the 2.0 spec suite runs so: `python -m wasmrt.script --wasm2`).
+WASM3_OPTIONS: tuple[str, ...] = (
+    "wasm_tail_call",
+    "wasm_extended_const",
+    "wasm_function_references",
+    "wasm_gc",
+    "wasm_exceptions",
+    "wasm_multi_memory",
+    "wasm_memory64",
+    "wasm_relaxed_simd",
+)
 
 # The other option names of wasmtime-py's Config and the type each one takes.
 _BOOL_OPTIONS = (

@@ -1,4 +1,4 @@
-# ruff: noqa: BLE001, S110 - the runner turns any error of the runtime under test into an outcome
+# ruff: noqa: BLE001 - the runner turns any error of the runtime under test into an outcome
 """The ``.wast`` script runner: runs spec test scripts through the public API only.
 
 Like the reference interpreter's ``script/run.ml`` over ``embed.ml``, the runner sees a
@@ -168,10 +168,10 @@ def to_python(value: Any) -> Any:
         return v & _MASK["v128"]
     if t == "externref":
         return None if v is None else ExternRef(v)
-    if t == "funcref":
-        if v is not None:
-            raise _Failure("a funcref argument other than ref.null cannot be written in a script")
-        return None
+    if v is None:
+        return None  # a null reference of any type
+    if t == "anyref":
+        raise _Failure("a host reference (ref.host) needs anyref values in the API")
     raise _Failure(f"unknown value type {t}")
 
 
@@ -191,7 +191,7 @@ def _from_python(vtype: str, obj: Any) -> Any:
         if not isinstance(obj, int):
             raise _Failure(f"v128 result is {type(obj).__name__}, not int")
         return obj & _MASK["v128"]
-    return obj  # funcref / externref: the object itself, None for null
+    return obj  # a reference: the object itself, None for null
 
 
 def _is_nan_pattern(bits: int, width: int, kind: str) -> bool:
@@ -230,10 +230,14 @@ def _expect_text(expected: Any) -> str:
     if name == "Value":
         if expected.value is None:
             return f"(ref.null {expected.type})"
+        if expected.type == "anyref":
+            return f"(ref.host {expected.value})"
         if expected.type in _MASK:
             return _show(expected.type, expected.value)
         return f"({expected.type} {expected.value})"
     if name == "Pattern":
+        if expected.type == "ref":
+            return f"({expected.kind})"
         if expected.kind == "lanes":
             return (
                 f"(v128 {expected.shape} "
@@ -256,12 +260,14 @@ def _match_scalar(vtype: str, got: Any, expected: Any) -> bool:
     """Whether one result (in script terms) matches one expected ``Value`` or ``Pattern``."""
     name = type(expected).__name__
     if name == "Value":
+        if expected.value is None:  # a null matches a null of any reference type
+            return vtype not in _MASK and got is None
         if expected.type != vtype:
             return False
         if vtype == "externref":
-            return got is None if expected.value is None else got == ExternRef(expected.value)
-        if vtype == "funcref":
-            return got is None if expected.value is None else got is not None
+            return bool(got == ExternRef(expected.value))
+        if vtype == "anyref":
+            raise _Failure("a host reference (ref.host) needs anyref values in the API")
         return bool(got == expected.value & _MASK[vtype])
     if name == "Pattern":
         kind = expected.kind
@@ -269,15 +275,25 @@ def _match_scalar(vtype: str, got: Any, expected: Any) -> bool:
             if vtype not in ("f32", "f64") or expected.type != vtype:
                 return False
             return _is_nan_pattern(got, 32 if vtype == "f32" else 64, kind)
-        if kind == "ref.func":
-            return vtype == "funcref" and got is not None
-        if kind == "ref.extern":
-            return vtype == "externref" and got is not None
+        if kind == "ref.null":
+            return vtype not in _MASK and got is None
+        if kind in ("ref.func", "ref.extern"):
+            return vtype not in _MASK and got is not None and _ref_kind(vtype, got) == kind
+        if kind == "ref":
+            return vtype not in _MASK and got is not None
+        if kind.startswith("ref."):
+            raise _Failure(f"({kind}) results need GC references in the API")
         if kind == "lanes":
             if vtype != "v128":
                 return False
             return _match_lanes(got, expected)
     raise _Failure(f"unknown expectation {expected!r}")
+
+
+def _ref_kind(vtype: str, obj: Any) -> str:
+    """``ref.func`` for a function reference (a funcref result or an API ``Func``), else
+    ``ref.extern``."""
+    return "ref.func" if vtype == "funcref" or type(obj).__name__ == "Func" else "ref.extern"
 
 
 def _match_lanes(got: int, pattern: Any) -> bool:
@@ -305,11 +321,13 @@ def _match(types: list[str], got: list[Any], expected: list[Any]) -> bool:
 
 _COMMAND_NAMES = {
     "ModuleCmd": "module",
+    "ModuleInstance": "module instance",
     "Register": "register",
     "ActionCmd": "action",
     "AssertReturn": "assert_return",
     "AssertTrap": "assert_trap",
     "AssertExhaustion": "assert_exhaustion",
+    "AssertException": "assert_exception",
     "AssertInvalid": "assert_invalid",
     "AssertMalformed": "assert_malformed",
     "AssertUnlinkable": "assert_unlinkable",
@@ -341,7 +359,8 @@ class ScriptRunner:
     """Runs the commands of one script against one Store of ``api`` (default: wasmrt).
 
     Every script gets a fresh Engine and Store with the ``spectest`` module registered.
-    ``enable`` names boolean ``Config`` options to switch on (``"wasm_relaxed_simd"``).
+    ``enable`` and ``disable`` name boolean ``Config`` options to switch on or off
+    (``"wasm_wide_arithmetic"``; the 2.0 suite runs with ``WASM3_OPTIONS`` off).
     """
 
     def __init__(
@@ -351,6 +370,7 @@ class ScriptRunner:
         check_messages: bool | None = None,
         out: TextIO | None = None,
         enable: tuple[str, ...] = (),
+        disable: tuple[str, ...] = (),
     ):
         # The default engine is wasmrt itself.
         self.api: Any = api if api is not None else importlib.import_module("wasmrt")
@@ -359,12 +379,14 @@ class ScriptRunner:
         self.check_messages = self.native if check_messages is None else check_messages
         self.out = out
         self._classes = self._error_classes()
-        self.engine = self.api.Engine(self._config(enable))
+        self.engine = self.api.Engine(self._config(enable, disable))
         self.store = self.api.Store(self.engine)
         self.linker = self.api.Linker(self.engine)
         self.linker.allow_shadowing = True
         self.current: Any = None
         self.modules: dict[str, Any] = {}
+        # `(module definition $m? ...)`: compiled modules by name, and the last one
+        self.definitions: dict[str | None, Any] = {}
         self._register_spectest()
 
     # -- engine glue ---------------------------------------------------------------------
@@ -387,19 +409,16 @@ class ScriptRunner:
             "trap": (api.Trap,),
         }
 
-    def _config(self, enable: tuple[str, ...] = ()) -> Any:
-        """wasmrt's default Engine runs Wasm 2.0; another API gets its post-2.0 proposals
-        switched off where its Config can (``multiple memories`` is invalid in 2.0).  The
-        options of `enable` are then switched on."""
+    def _config(self, enable: tuple[str, ...] = (), disable: tuple[str, ...] = ()) -> Any:
+        """The API's default Config with the options of ``disable`` switched off and those
+        of ``enable`` on.  An option a foreign API lacks is skipped (wasmtime-py has no
+        ``wasm_extended_const``); on wasmrt every name must exist."""
         config = self.api.Config()
-        if not self.native:
-            for option in ("wasm_multi_memory", "wasm_memory64", "wasm_tail_call", "wasm_gc"):
-                try:  # write-only properties in wasmtime-py: no hasattr
-                    setattr(config, option, False)
-                except Exception:  # best effort on a foreign API
-                    pass
-        for option in enable:
-            setattr(config, option, True)
+        for value, options in ((False, disable), (True, enable)):
+            for option in options:
+                if not self.native and option not in dir(type(config)):
+                    continue  # write-only properties in wasmtime-py: no hasattr
+                setattr(config, option, value)
         return config
 
     def _register_spectest(self) -> None:
@@ -524,6 +543,13 @@ class ScriptRunner:
 
     def _cmd_ModuleCmd(self, cmd: Any) -> None:
         source = cmd.module
+        if cmd.definition:
+            try:
+                module = self._compile(source)
+            except Exception as exc:
+                raise _Failure(f"module definition failed: {_first_line(exc)}") from None
+            self.definitions[source.name] = self.definitions[None] = module
+            return
         self.current = None
         if source.name is not None:
             self.modules.pop(source.name, None)
@@ -534,6 +560,19 @@ class ScriptRunner:
         self.current = instance
         if source.name is not None:
             self.modules[source.name] = instance
+
+    def _cmd_ModuleInstance(self, cmd: Any) -> None:
+        self.current = None
+        module = self.definitions.get(cmd.module)
+        if module is None:
+            raise _Failure(f"unknown module definition {cmd.module or '(none defined)'}")
+        try:
+            instance = self._instantiate(module)
+        except Exception as exc:
+            raise _Failure(f"module instance failed: {_first_line(exc)}") from None
+        self.current = instance
+        if cmd.instance is not None:
+            self.modules[cmd.instance] = instance
 
     def _cmd_Register(self, cmd: Any) -> None:
         self.linker.define_instance(self.store, cmd.as_name, self._instance(cmd.module))
@@ -569,6 +608,21 @@ class ScriptRunner:
             self._assert_uninstantiable(target, cmd.message)
         else:
             self._expect_error("trap", cmd.message, lambda: self._action(target))
+
+    def _cmd_AssertException(self, cmd: Any) -> None:
+        """An uncaught wasm exception leaves the export as a ``WasmtimeError`` that is not a
+        ``Trap``."""
+        try:
+            self._action(cmd.action)
+        except self.api.Trap as exc:
+            raise _Failure(f"expected an uncaught exception, got {_first_line(exc)}") from None
+        except _Failure:
+            raise
+        except self.api.WasmtimeError:
+            return
+        except Exception as exc:
+            raise _Failure(f"expected an uncaught exception, got {_first_line(exc)}") from None
+        raise _Failure("expected an uncaught exception, but the action returned")
 
     def _cmd_AssertExhaustion(self, cmd: Any) -> None:
         self._expect_error("trap", cmd.message, lambda: self._action(cmd.action))
@@ -622,12 +676,14 @@ def run_script(
     check_messages: bool | None = None,
     out: TextIO | None = None,
     enable: tuple[str, ...] = (),
+    disable: tuple[str, ...] = (),
 ) -> ScriptResult:
     """Run a ``.wast`` script (a path, or the script's text) and return every command's outcome.
 
     ``api`` is the engine's module (default wasmrt; wasmtime-py works too); ``out``
     receives what the ``spectest`` print functions print (default: discarded); ``enable``
-    names ``Config`` options to switch on (``("wasm_relaxed_simd",)``).  Errors
+    and ``disable`` name ``Config`` options to switch on and off
+    (``disable=wasmrt._api_engine.WASM3_OPTIONS`` runs a script as Wasm 2.0).  Errors
     in the runtime become failed outcomes; a script that does not parse gives a result
     with ``error`` set.
     """
@@ -641,9 +697,17 @@ def run_script(
     except WatError as exc:
         result.error = str(exc)
         return result
-    runner = ScriptRunner(api, check_messages=check_messages, out=out, enable=enable)
+    runner = ScriptRunner(
+        api, check_messages=check_messages, out=out, enable=enable, disable=disable
+    )
     result.outcomes = runner.run(commands)
     return result
+
+
+def _wasm3_options() -> tuple[str, ...]:
+    from ._api_engine import WASM3_OPTIONS
+
+    return WASM3_OPTIONS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -666,7 +730,19 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="OPTION",
-        help="switch on a boolean Config option, e.g. wasm_relaxed_simd (repeatable)",
+        help="switch on a boolean Config option, e.g. wasm_wide_arithmetic (repeatable)",
+    )
+    parser.add_argument(
+        "--disable",
+        action="append",
+        default=[],
+        metavar="OPTION",
+        help="switch off a boolean Config option, e.g. wasm_tail_call (repeatable)",
+    )
+    parser.add_argument(
+        "--wasm2",
+        action="store_true",
+        help="run as Wasm 2.0: switch off every Wasm 3.0 option (wasmrt.WASM3_OPTIONS)",
     )
     args = parser.parse_args(argv)
     api = importlib.import_module(args.api)
@@ -678,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
                 api=api,
                 check_messages=False if args.no_messages else None,
                 enable=tuple(args.enable),
+                disable=tuple(args.disable) + (_wasm3_options() if args.wasm2 else ()),
             )
         except Exception:
             result = ScriptResult(path, error=traceback.format_exc(limit=3))

@@ -18,7 +18,6 @@ from typing import Literal
 from .errors import WatError
 from .wat import (
     _FIELDS,
-    _HEAPTYPES,
     _LANES,
     _encode_module,
     _encode_text,
@@ -33,6 +32,7 @@ from .wat import (
 __all__ = [
     "Action",
     "ActionCmd",
+    "AssertException",
     "AssertExhaustion",
     "AssertInvalid",
     "AssertMalformed",
@@ -46,6 +46,7 @@ __all__ = [
     "Invoke",
     "Loc",
     "ModuleCmd",
+    "ModuleInstance",
     "ModuleSource",
     "Pattern",
     "Register",
@@ -107,7 +108,47 @@ class ModuleSource:
         return self._src.text[self._src.offset(a) : self._src.offset(b - 1) + 1]
 
 
-ValueType = Literal["i32", "i64", "f32", "f64", "v128", "funcref", "externref"]
+ValueType = Literal[
+    "i32", "i64", "f32", "f64", "v128", "funcref", "externref", "anyref", "exnref"
+]
+
+#: The script's ``(ref.null ht)`` constants by heap type: the top reference type of the
+#: heap type's hierarchy (a null of any heap type below ``func`` is a null funcref ...).
+NULL_TYPES: dict[str, ValueType] = {
+    "func": "funcref",
+    "nofunc": "funcref",
+    "extern": "externref",
+    "noextern": "externref",
+    "any": "anyref",
+    "none": "anyref",
+    "eq": "anyref",
+    "i31": "anyref",
+    "struct": "anyref",
+    "array": "anyref",
+    "exn": "exnref",
+    "noexn": "exnref",
+}
+
+#: Result patterns that match any non-null reference of a kind: ``(ref.func)``,
+#: ``(ref.extern)``, the GC kinds, and ``(ref)`` for any reference at all.
+REF_PATTERNS = ("ref", "ref.func", "ref.extern", "ref.any", "ref.eq", "ref.i31", "ref.struct",
+                "ref.array", "ref.exn")
+
+PatternKind = Literal[
+    "nan:canonical",
+    "nan:arithmetic",
+    "lanes",
+    "ref.null",
+    "ref",
+    "ref.func",
+    "ref.extern",
+    "ref.any",
+    "ref.eq",
+    "ref.i31",
+    "ref.struct",
+    "ref.array",
+    "ref.exn",
+]
 
 
 @dataclass
@@ -115,7 +156,8 @@ class Value:
     """An argument or an exact expected result.
 
     ``value``: the unsigned bit pattern for i32/i64/f32/f64, a 128-bit int for v128, N of
-    ``(ref.extern N)`` for externref, ``None`` for ``ref.null``.
+    ``(ref.extern N)`` for externref and of ``(ref.host N)`` for anyref, ``None`` for
+    ``ref.null``.
     """
 
     type: ValueType
@@ -124,10 +166,11 @@ class Value:
 
 @dataclass
 class Pattern:
-    """An expected result that is not one exact value (a NaN class, any reference, lanes)."""
+    """An expected result that is not one exact value: a NaN class, lanes, ``(ref.null)``
+    (a null of any type), or any non-null reference of a kind (``REF_PATTERNS``)."""
 
     type: str
-    kind: Literal["nan:canonical", "nan:arithmetic", "ref.func", "ref.extern", "lanes"]
+    kind: PatternKind
     lanes: list[Value | Pattern] | None = None
     shape: str | None = None
 
@@ -163,10 +206,22 @@ Action = Invoke | Get
 
 @dataclass
 class ModuleCmd:
-    """``(module ...)``: define (and instantiate) a module."""
+    """``(module ...)``: define and instantiate a module; ``(module definition ...)``
+    (``definition``): only define it, for :class:`ModuleInstance` to instantiate."""
 
     loc: Loc
     module: ModuleSource
+    definition: bool = False
+
+
+@dataclass
+class ModuleInstance:
+    """``(module instance $i? $m?)``: instantiate the module definition ``$m`` (default: the
+    last one) as instance ``$i``, which becomes the current module."""
+
+    loc: Loc
+    instance: str | None
+    module: str | None
 
 
 @dataclass
@@ -202,6 +257,14 @@ class AssertTrap:
     loc: Loc
     target: Action | ModuleSource
     message: str
+
+
+@dataclass
+class AssertException:
+    """``(assert_exception action)``: the action throws a wasm exception nobody catches."""
+
+    loc: Loc
+    action: Action
 
 
 @dataclass
@@ -251,10 +314,12 @@ class AssertUninstantiable:
 
 Command = (
     ModuleCmd
+    | ModuleInstance
     | Register
     | ActionCmd
     | AssertReturn
     | AssertTrap
+    | AssertException
     | AssertExhaustion
     | AssertInvalid
     | AssertMalformed
@@ -271,11 +336,12 @@ def _loc(src: _Source, k: int) -> Loc:
     return Loc(*src.linecol(src.offset(k)))
 
 
-def _module_source(src: _Source, k: int, stop: int) -> ModuleSource:
-    """The ``(module ...)`` opening at token ``k`` and ending just before ``stop``."""
+def _module_source(src: _Source, k: int, stop: int, definition: bool = False) -> ModuleSource:
+    """The ``(module ...)`` opening at token ``k`` and ending just before ``stop`` (after the
+    ``definition`` keyword when ``definition``)."""
     toks = src.toks
     loc = _loc(src, k)
-    j = k + 2
+    j = k + 2 + definition
     name = None
     if _is_id(toks[j]):
         name = toks[j]
@@ -287,7 +353,7 @@ def _module_source(src: _Source, k: int, stop: int) -> ModuleSource:
             return ModuleSource("binary", loc, name, b"".join(parts))
         return ModuleSource("quote", loc, name, _quote_text(parts))
     if w in ("definition", "instance"):
-        raise src.error(f"unsupported script command: module {w}", j)
+        raise src.error(f"unexpected token '{w}', expected a module", j)
     return ModuleSource("text", loc, name, b"", src, (k, stop))
 
 
@@ -333,7 +399,13 @@ class _ScriptParser:
         w = toks[k + 1]
         loc = _loc(self.src, k)
         if w == "module":
-            return ModuleCmd(loc, _module_source(self.src, k, stop))
+            if toks[k + 2] == "instance":
+                ids = [t for t in toks[k + 3 : stop - 1] if _is_id(t)]
+                if len(ids) != stop - 1 - (k + 3) or len(ids) > 2:
+                    raise self.err("expected '(module instance $instance? $module?)'", k + 3)
+                return ModuleInstance(loc, *(ids + [None, None])[:2])
+            definition = toks[k + 2] == "definition"
+            return ModuleCmd(loc, _module_source(self.src, k, stop, definition), definition)
         if w == "register":
             name = self.string(k + 2)
             mod = toks[k + 3] if _is_id(toks[k + 3]) else None
@@ -352,6 +424,10 @@ class _ScriptParser:
                 expected.append(r)
             self.end(j, stop)
             return AssertReturn(loc, act, expected)
+        if w == "assert_exception":
+            act, j = self.action(k + 2)
+            self.end(j, stop)
+            return AssertException(loc, act)
         if w in ("assert_trap", "assert_exhaustion"):
             j = k + 2
             target: Action | ModuleSource
@@ -462,20 +538,21 @@ class _ScriptParser:
             return Value("v128", v), self.mp.close(m)
         if op == "ref.null":
             h = toks[j]
-            if h not in _HEAPTYPES:
+            if h == ")":
+                return Pattern("ref", "ref.null"), j + 1
+            vtype = NULL_TYPES.get(h)
+            if vtype is None:
                 raise self.err(f"unexpected token '{h}', expected a heap type", j)
-            return Value("funcref" if h == "func" else "externref", None), self.mp.close(j + 1)
-        if op == "ref.extern":
-            if toks[j] == ")":
-                return Pattern("externref", "ref.extern"), j + 1
+            return Value(vtype, None), self.mp.close(j + 1)
+        if op in ("ref.extern", "ref.host") and toks[j] != ")":
             num = _parse_uint(toks[j])
             if num is None:
                 raise self.err(f"unexpected token '{toks[j]}', expected a number", j)
-            return Value("externref", num), self.mp.close(j + 1)
-        if op == "ref.func":
-            if toks[j] == ")":
-                return Pattern("funcref", "ref.func"), j + 1
-            raise self.err(f"unexpected token '{toks[j]}', expected ')'", j)
+            return Value("externref" if op == "ref.extern" else "anyref", num), self.mp.close(j + 1)
+        if op in REF_PATTERNS:
+            if toks[j] != ")":
+                raise self.err(f"unexpected token '{toks[j]}', expected ')'", j)
+            return Pattern("ref", op), j + 1  # type: ignore[arg-type]
         raise self.err(f"unexpected token '{op}', expected a constant or result pattern", k + 1)
 
 
@@ -483,8 +560,8 @@ def parse_wast(text: str, filename: str = "<wast>") -> list[Command]:
     """Parse a ``.wast`` script into its commands.
 
     Text modules are not encoded here: :meth:`ModuleSource.encode` does it on demand.
-    Unknown commands (Wasm 3.0 additions such as ``module definition``, ``thread``,
-    ``assert_exception``) raise :class:`~wasmrt.errors.WatError` with their position.
+    Unknown commands (the threads proposal's ``thread`` and ``wait``) raise
+    :class:`~wasmrt.errors.WatError` with their position.
     """
     src = _Source(text, filename)
     try:

@@ -1767,7 +1767,7 @@ def _encode_module(src: _Source, k: int, end: int) -> bytes:
         stop = p.skip(k)
         if stop < end:
             raise src.error(f"unexpected token '{toks[stop]}' after the module", stop)
-        j = k + 2
+        j = k + 2 + (toks[k + 2] == "definition")  # a script's `(module definition ...)`
         if _is_id(toks[j]):
             p.module_name = _id_name(toks[j])
             j += 1

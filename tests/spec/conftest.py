@@ -30,12 +30,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def script_pool(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """Runs every selected ``test_wast`` script in the background, ``WASMRT_SPEC_JOBS`` at a time."""
-    paths = [
-        item.callspec.params["path"]
+    files = [
+        item.callspec.params["spec"]
         for item in request.session.items
         if getattr(item, "originalname", "") == "test_wast" and hasattr(item, "callspec")
     ]
-    pool = ScriptPool(paths, request.config.getoption("--spec-api", default="wasmrt"))
+    pool = ScriptPool(files, request.config.getoption("--spec-api", default="wasmrt"))
     yield pool
     pool.close()
 

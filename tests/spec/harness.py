@@ -1,13 +1,20 @@
 """The spec harness: runs one ``.wast`` in a child process and checks it against the
 reviewed list of known failures (``expected_failures.txt``).
 
-Each script runs as ``python -X faulthandler -m wasmrt.script --json FILE`` so that a crash
-or a hang in the runtime fails that file alone, with the child's stderr in the report.
+The scripts come in groups (``GROUPS``): the Wasm 2.0 suite run as Wasm 2.0 (every 3.0
+option off), the Wasm 3.0 suite's top-level files with the default ``Config``, and the
+proposals of the 3.0 suite wasmrt implements, each with its option on.  Every script is a
+:class:`SpecFile` whose ``key`` names it in test ids and in the list: ``2.0/address.wast``,
+``3.0/proposals/wide-arithmetic/wide-arithmetic.wast``.
 
-``expected_failures.txt``: one entry per line, ``file.wast:LINE  reason`` for one command
-(the line of the command in the script), or ``file.wast  reason`` for a whole file (a
-script the parser rejects, or a whole proposal).  ``#`` starts a comment.  The list is
-strict: an entry whose command passes fails the test, so the list only shrinks.
+Each script runs as ``python -X faulthandler -m wasmrt.script --json [options] FILE`` so
+that a crash or a hang in the runtime fails that file alone, with the child's stderr in the
+report.
+
+``expected_failures.txt``: one entry per line, ``KEY:LINE  reason`` for one command (the
+line of the command in the script), or ``KEY  reason`` for a whole file (a script the
+parser rejects, or a whole proposal).  ``#`` starts a comment.  The list is strict: an
+entry whose command passes fails the test, so the list only shrinks.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.suites import SPEC_2_0, SPEC_3_0, SpecSuite
 from wasmrt.script import Outcome, ScriptResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +44,55 @@ TIMEOUT = float(os.environ.get("WASMRT_SPEC_TIMEOUT", "300"))
 NATIVE_APIS = ("wasmrt", "tests.spec.serialized_api")
 #: Scripts run at once (each in its own child process).
 JOBS = int(os.environ.get("WASMRT_SPEC_JOBS", str(min(2, os.cpu_count() or 1))))
+
+
+@dataclass(frozen=True)
+class SpecGroup:
+    """Scripts of one suite run alike: ``patterns`` (globs under the suite's folder) with
+    the ``wasmrt.script`` ``options``."""
+
+    label: str
+    suite: SpecSuite
+    patterns: tuple[str, ...]
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpecFile:
+    """One script of a group: ``key`` is ``<label>/<path in the suite>``."""
+
+    key: str
+    path: Path
+    options: tuple[str, ...]
+
+
+GROUPS: tuple[SpecGroup, ...] = (
+    SpecGroup("2.0", SPEC_2_0, ("*.wast",), ("--wasm2",)),
+    SpecGroup("3.0", SPEC_3_0, ("*.wast",)),
+    SpecGroup(
+        "3.0",
+        SPEC_3_0,
+        ("proposals/custom-page-sizes/*.wast",),
+        ("--enable", "wasm_custom_page_sizes"),
+    ),
+    SpecGroup(
+        "3.0", SPEC_3_0, ("proposals/wide-arithmetic/*.wast",), ("--enable", "wasm_wide_arithmetic")
+    ),
+)
+
+
+def spec_files(groups: tuple[SpecGroup, ...] = GROUPS) -> list[SpecFile]:
+    """Every script of ``groups`` whose suite is present, in group then name order."""
+    files = []
+    for group in groups:
+        root = group.suite.find()
+        if root is None:
+            continue
+        for pattern in group.patterns:
+            for path in sorted(root.glob(pattern)):
+                key = f"{group.label}/{path.relative_to(root).as_posix()}"
+                files.append(SpecFile(key, path, group.options))
+    return files
 
 
 @dataclass
@@ -73,7 +130,7 @@ def load_expected(path: Path = EXPECTED) -> Expected:
     return expected
 
 
-def run_file(path: Path, api: str = "wasmrt") -> ScriptResult:
+def run_file(path: Path, api: str = "wasmrt", options: tuple[str, ...] = ()) -> ScriptResult:
     """Run one script in a child process; a crash or timeout becomes ``ScriptResult.error``."""
     cmd = [
         sys.executable,
@@ -84,6 +141,7 @@ def run_file(path: Path, api: str = "wasmrt") -> ScriptResult:
         "--json",
         "--api",
         api,
+        *options,
         str(path),
     ]
     env = dict(
@@ -106,17 +164,19 @@ class ScriptPool:
     """Runs the selected scripts ``JOBS`` at a time, in test order, ahead of the tests that
     wait for them (the child processes do the work, so threads are enough)."""
 
-    def __init__(self, paths: list[Path], api: str, jobs: int = JOBS):
+    def __init__(self, files: list[SpecFile], api: str, jobs: int = JOBS):
         self._executor = ThreadPoolExecutor(max(jobs, 1), thread_name_prefix="wast")
-        self._futures: dict[Path, Future[ScriptResult]] = {}
+        self._futures: dict[str, Future[ScriptResult]] = {}
         self.api = api
-        for path in paths:
-            self._futures[path] = self._executor.submit(run_file, path, api)
+        for f in files:
+            self._futures[f.key] = self._executor.submit(run_file, f.path, api, f.options)
 
-    def result(self, path: Path) -> ScriptResult:
-        """The result of ``path`` (run now if it was not scheduled)."""
-        future = self._futures.get(path)
-        return future.result() if future is not None else run_file(path, self.api)
+    def result(self, spec: SpecFile) -> ScriptResult:
+        """The result of ``spec`` (run now if it was not scheduled)."""
+        future = self._futures.get(spec.key)
+        if future is not None:
+            return future.result()
+        return run_file(spec.path, self.api, spec.options)
 
     def close(self) -> None:
         """Stop scheduling; running children finish or time out."""
