@@ -272,3 +272,12 @@ def test_threads_without_the_gil() -> None:
     with wasmrt.Profiler(store, 0.0005) as prof:
         run(store, 300)
     assert hottest(prof).name == "fib"
+
+
+def test_cli_profile_needs_wasmrt(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    wasmtime = pytest.importorskip("wasmtime", reason="wasmtime-py (the reference) missing")
+    status = cli.main(["run", "--profile", str(tmp_path / "p.svg"), str(DWARF_PROGRAM),
+                       "work", "1"], api=wasmtime)
+    assert status == cli.ERROR_EXIT_STATUS
+    assert "--profile needs wasmrt" in capfd.readouterr().err
+    assert not (tmp_path / "p.svg").exists()
