@@ -171,6 +171,8 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint64_t* call_fp           # - function, its frame,
     const Cell* call_ret        # - and where the caller resumes
     wasmrt_prof* prof           # the Profiler sampling this store, or NULL
+    void* attend                # the slow paths handlers reach by a tail call: h_attend
+    void* host_call             # and h_call_host (see ATTEND in _interp_frames.pxi)
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,

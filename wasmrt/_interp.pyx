@@ -31,12 +31,11 @@ from libc.stdint cimport (INT32_MIN, INT64_MIN, int8_t, int16_t, int32_t, int64_
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, trunc, truncf
-from posix.mman cimport (MAP_ANONYMOUS, MAP_FAILED, MAP_NORESERVE, MAP_PRIVATE, PROT_READ,
-                         PROT_WRITE, mmap, munmap)
 
 from ._defs cimport (Cell, FuncCode, VT_EXTERNREF, VT_F32, VT_F64, VT_FUNCREF, VT_I32, VT_I64,
                      VT_V128)
 from ._isa cimport *
+from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free
 from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32, mem_ld_u64,
                        mem_st_u16, mem_st_u32, mem_st_u64)
 

@@ -110,9 +110,14 @@ cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
 
 
-# Handlers reach h_attend through this pointer, as a tail call (`return ATTEND(pc, ...)`):
-# called directly, gcc would inline it and give their fast paths its prologue.
-cdef handler_t ATTEND = h_attend
+# Handlers reach h_attend through a pointer, as a tail call (`return ATTEND(pc, ...)`):
+# called directly, gcc would inline it and give their fast paths its prologue.  The pointer
+# is a field of the Ctx (set by StoreCtx), which no compiler can fold: clang turned a static
+# pointer that is never reassigned into a direct call and inlined the slow path, and
+# do_call, grown too big to inline, then cost h_call its sibling call.
+cdef inline int ATTEND(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
+    return (<handler_t>cx.attend)(pc, fp, cx, mem, msize)
 
 
 def hook_sigint() -> bool:

@@ -286,9 +286,11 @@ cdef int h_call_host(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>ret_pc[0].h)(ret_pc, fp, cx, m.base, m.size)
 
 
-# Reached through a pointer, as ATTEND: inlined, it would give every call's fast path the
-# prologue of a C call.
-cdef handler_t HOST_CALL = h_call_host
+# Reached through a pointer in the Ctx, as ATTEND: inlined, it would give every call's fast
+# path the prologue of a C call.
+cdef inline int HOST_CALL(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                          uint64_t msize) noexcept nogil:
+    return (<handler_t>cx.host_call)(pc, fp, cx, mem, msize)
 
 
 cdef inline int do_call(const Cell* pc, const Cell* ret_pc, uint64_t* fp, Ctx* cx, FuncRec* f,

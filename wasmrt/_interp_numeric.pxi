@@ -5,13 +5,8 @@
 #
 # hot:begin
 
-cdef extern from *:
-    int __builtin_clz(unsigned int x) nogil
-    int __builtin_ctz(unsigned int x) nogil
-    int __builtin_popcount(unsigned int x) nogil
-    int __builtin_clzll(unsigned long long x) nogil
-    int __builtin_ctzll(unsigned long long x) nogil
-    int __builtin_popcountll(unsigned long long x) nogil
+from ._port cimport (wasmrt_clz32, wasmrt_clz64, wasmrt_ctz32, wasmrt_ctz64,
+                     wasmrt_popcnt32, wasmrt_popcnt64)
 
 
 cdef inline float f32_of(uint64_t b) noexcept nogil:
@@ -44,13 +39,13 @@ cdef inline uint64_t i32_eqz(uint64_t x) noexcept nogil:
     return <uint32_t>x == 0
 
 cdef inline uint64_t i32_clz(uint64_t x) noexcept nogil:
-    return 32 if <uint32_t>x == 0 else <uint64_t>__builtin_clz(<uint32_t>x)
+    return 32 if <uint32_t>x == 0 else <uint64_t>wasmrt_clz32(<uint32_t>x)
 
 cdef inline uint64_t i32_ctz(uint64_t x) noexcept nogil:
-    return 32 if <uint32_t>x == 0 else <uint64_t>__builtin_ctz(<uint32_t>x)
+    return 32 if <uint32_t>x == 0 else <uint64_t>wasmrt_ctz32(<uint32_t>x)
 
 cdef inline uint64_t i32_popcnt(uint64_t x) noexcept nogil:
-    return <uint64_t>__builtin_popcount(<uint32_t>x)
+    return <uint64_t>wasmrt_popcnt32(<uint32_t>x)
 
 cdef inline uint64_t i32_add(uint64_t x, uint64_t y) noexcept nogil:
     return <uint32_t>(<uint32_t>x + <uint32_t>y)
@@ -164,13 +159,13 @@ cdef inline uint64_t i64_eqz(uint64_t x) noexcept nogil:
     return <uint64_t>x == 0
 
 cdef inline uint64_t i64_clz(uint64_t x) noexcept nogil:
-    return 64 if <uint64_t>x == 0 else <uint64_t>__builtin_clzll(<uint64_t>x)
+    return 64 if <uint64_t>x == 0 else <uint64_t>wasmrt_clz64(<uint64_t>x)
 
 cdef inline uint64_t i64_ctz(uint64_t x) noexcept nogil:
-    return 64 if <uint64_t>x == 0 else <uint64_t>__builtin_ctzll(<uint64_t>x)
+    return 64 if <uint64_t>x == 0 else <uint64_t>wasmrt_ctz64(<uint64_t>x)
 
 cdef inline uint64_t i64_popcnt(uint64_t x) noexcept nogil:
-    return <uint64_t>__builtin_popcountll(<uint64_t>x)
+    return <uint64_t>wasmrt_popcnt64(<uint64_t>x)
 
 cdef inline uint64_t i64_add(uint64_t x, uint64_t y) noexcept nogil:
     return <uint64_t>(<uint64_t>x + <uint64_t>y)

@@ -83,9 +83,8 @@ cdef class StoreCtx:
         # (a separate 1.6 MB malloc was a second mmap/munmap pair per Store).
         cdef size_t slot_bytes = stack_slots * sizeof(uint64_t)
         self.stack_bytes = slot_bytes + (<size_t>max_depth + 1) * sizeof(CallRec)
-        p = mmap(NULL, self.stack_bytes, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        if p == MAP_FAILED:
+        p = wasmrt_vm_alloc(self.stack_bytes)
+        if p == NULL:
             raise MemoryError("cannot allocate the wasm value stack")
         self.cx.stack = <uint64_t*>p
         self.cx.stack_end = self.cx.stack + stack_slots
@@ -98,12 +97,14 @@ cdef class StoreCtx:
         self.cx.epoch_counter = &self.private_epoch
         self.cx.epoch_deadline = 0xFFFFFFFFFFFFFFFFULL
         self.cx.store = <void*>self
+        self.cx.attend = <void*>h_attend
+        self.cx.host_call = <void*>h_call_host
         self.cx.attn_seen = wasmrt_attn
         wasmrt_hook_sigint()        # again: signal.signal() or asyncio may have replaced it
 
     def __dealloc__(self):
         if self.cx.stack != NULL:
-            munmap(self.cx.stack, self.stack_bytes)
+            wasmrt_vm_free(self.cx.stack, self.stack_bytes)
             self.cx.stack = NULL
         self.cx.recs = NULL
 

@@ -1,5 +1,6 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""wasmrt._memory: linear memory (reserve with mmap, commit on grow, zero-copy buffers).
+"""wasmrt._memory: linear memory (reserve address space, commit on grow, zero-copy buffers;
+mmap/mprotect or VirtualAlloc, see include/wasmrt_port.h).
 
 See `_memory.pxd` for the `MemRec` layout and the inline access helpers the interpreter uses.
 """
@@ -11,8 +12,8 @@ from .errors import WasmtimeError
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, realloc
 from libc.string cimport memcpy, memset
-from posix.mman cimport (MAP_ANONYMOUS, MAP_FAILED, MAP_NORESERVE, MAP_PRIVATE, PROT_NONE,
-                         PROT_READ, PROT_WRITE, mmap, mprotect, munmap)
+
+from ._port cimport wasmrt_vm_commit, wasmrt_vm_free, wasmrt_vm_reserve
 
 if sys.byteorder != "little":  # loads/stores are memcpy of host-order integers
     raise ImportError("wasmrt needs a little-endian host")
@@ -36,7 +37,7 @@ cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil:
     if m.mode == MEM_MODE_MMAP:
         if new_size > m.reserved:
             return -1
-        if mprotect(m.base + m.size, new_size - m.size, PROT_READ | PROT_WRITE) != 0:
+        if wasmrt_vm_commit(m.base + m.size, new_size - m.size) != 0:
             return -1
     elif m.mode == MEM_MODE_MALLOC:
         if m.exports > 0:
@@ -77,11 +78,10 @@ cdef class MemoryInstance:
         self.rec.pages = 0
         self.rec.size = 0
         self.rec.exports = 0
-        p = MAP_FAILED
+        p = NULL
         if reserve:  # reserve=False forces the realloc fallback (what a failed mmap gets)
-            p = mmap(NULL, RESERVE_BYTES, PROT_NONE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        if p != MAP_FAILED:
+            p = wasmrt_vm_reserve(RESERVE_BYTES)
+        if p != NULL:
             self.rec.mode = MEM_MODE_MMAP
             self.rec.base = <uint8_t*>p
             self.rec.reserved = RESERVE_BYTES
@@ -96,7 +96,7 @@ cdef class MemoryInstance:
 
     def __dealloc__(self):
         if self.rec.mode == MEM_MODE_MMAP and self.rec.base != NULL:
-            munmap(self.rec.base, self.rec.reserved)
+            wasmrt_vm_free(self.rec.base, self.rec.reserved)
         elif self.rec.mode == MEM_MODE_MALLOC:
             free(self.rec.base)
         self.rec.base = NULL

@@ -13,6 +13,10 @@
  * SIG_IGN) and re-installed by `wasmrt_hook_sigint()` if something replaced it since
  * (signal.signal(SIGINT, ...) and asyncio do): _interp calls it at import and whenever a
  * Store is created.
+ *
+ * Windows has no sigaction: there the hook is installed with signal(), which also returns
+ * the handler it replaces (put back at once if that was SIG_DFL or SIG_IGN), and re-arms
+ * itself after each signal (the C runtime resets a handler to SIG_DFL when it runs).
  */
 #ifndef WASMRT_ATTN_H
 #define WASMRT_ATTN_H
@@ -20,12 +24,13 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "wasmrt_port.h"
+
 static volatile uint32_t wasmrt_attn = 0;          /* bumped on every attention request */
 static volatile sig_atomic_t wasmrt_sigint = 0;    /* a SIGINT arrived since last handled */
-static struct sigaction wasmrt_prev_sigint;        /* the handler the hook chains to */
 static volatile sig_atomic_t wasmrt_in_hook = 0;
 
-#define wasmrt_attn_pending(seen) __builtin_expect(wasmrt_attn != (seen), 0)
+#define wasmrt_attn_pending(seen) wasmrt_unlikely(wasmrt_attn != (seen))
 
 /* The calling thread's CPython ident (callable without the GIL; Python.h is included
  * first by the generated C). */
@@ -33,6 +38,39 @@ static inline unsigned long wasmrt_thread_ident(void)
 {
     return PyThread_get_thread_ident();
 }
+
+#if defined(_WIN32)
+typedef void (*wasmrt_sighandler)(int);
+static wasmrt_sighandler wasmrt_prev_sigint = SIG_DFL;  /* the handler the hook chains to */
+
+static void wasmrt_on_sigint(int sig)
+{
+    wasmrt_sigint = 1;
+    wasmrt_attn++;
+    if (!wasmrt_in_hook && wasmrt_prev_sigint != SIG_DFL && wasmrt_prev_sigint != SIG_IGN) {
+        wasmrt_in_hook = 1;
+        wasmrt_prev_sigint(sig);
+        wasmrt_in_hook = 0;
+    }
+    signal(SIGINT, wasmrt_on_sigint);
+}
+
+static int wasmrt_hook_sigint(void)
+{
+    wasmrt_sighandler cur = signal(SIGINT, wasmrt_on_sigint);
+    if (cur == wasmrt_on_sigint)
+        return 1;
+    if (cur == SIG_ERR)
+        return 0;
+    if (cur == SIG_DFL || cur == SIG_IGN) {
+        signal(SIGINT, cur);
+        return 0;
+    }
+    wasmrt_prev_sigint = cur;
+    return 1;
+}
+#else
+static struct sigaction wasmrt_prev_sigint;        /* the handler the hook chains to */
 
 static void wasmrt_on_sigint(int sig, siginfo_t *info, void *uctx)
 {
@@ -67,5 +105,6 @@ static int wasmrt_hook_sigint(void)
         return 0;
     return 1;
 }
+#endif
 
 #endif
