@@ -176,7 +176,7 @@ def test_name_section() -> None:
 
 
 def test_comments_and_annotations_are_skipped() -> None:
-    text = '(module (; block (; nested ;) ;) ;; line\n (@custom "x" (a b)) (func))'
+    text = '(module (; block (; nested ;) ;) ;; line\n (@x "x" (a b)) (func))'
     assert wat2wasm(text) == wat2wasm("(module (func))")
 
 

@@ -84,8 +84,8 @@ def strip_custom(data: bytes) -> bytes:
 
 
 def names(data: bytes) -> dict[int, bytes]:
-    """The name section's subsections 0-9 (module ... data names) by id; wasm-tools also
-    writes GC-era ones (12: parameter names of type definitions) that wasmrt does not."""
+    """The name section's subsections by id (0-9: module ... data names; 12: the parameter
+    names of type definitions, as wasm-tools writes them)."""
     out: dict[int, bytes] = {}
     for sid, payload in sections(data):
         if sid == 0 and payload.startswith(b"\x04name"):
@@ -93,8 +93,7 @@ def names(data: bytes) -> dict[int, bytes]:
             while k < len(payload):
                 sub = payload[k]
                 size, j = read_uleb(payload, k + 1)
-                if sub <= 9:
-                    out[sub] = payload[j : j + size]
+                out[sub] = payload[j : j + size]
                 k = j + size
     return out
 

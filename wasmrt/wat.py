@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 import struct
+from collections.abc import Callable
 from itertools import accumulate, repeat
 from typing import Any
 
@@ -46,7 +47,11 @@ _TOKEN_RE = re.compile(
 _STR_RE = re.compile(_STR + r"\Z")
 _COMMENT_SCAN_RE = re.compile(_STR + r"|;;[^\n\r]*|\(;")
 _ANNOT_SCAN_RE = re.compile(_STR + r"|;;[^\n\r]*|\(@")
-_ANNOT_INNER_RE = re.compile(_STR + r"|;;[^\n\r]*|\(|\)")
+_ANNOT_INNER_RE = re.compile(_STR + r"|;;[^\n\r]*|\(|\)|\"")
+_IDCHAR_RE = re.compile(r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]")
+_ANNOT_ID_RE = re.compile(r"[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+|" + _STR)
+# what may stand outside strings in an annotation: printable ASCII and the three spaces
+_ANNOT_ILLEGAL_RE = re.compile(_STR + r"|[^\t\n\r\x20-\x7e]")
 _NEST_STEP = {"(;": 1, ";)": -1, "(": 1, ")": -1}
 _NOT_NEWLINE_RE = re.compile(r"[^\n]")
 _NESTED_RE = re.compile(r"\(;|;\)")
@@ -57,7 +62,7 @@ _PAREN_STEP = {"(": 1, ")": -1}
 class _Source:
     """A lexed text: the token list, and positions computed only when asked for."""
 
-    __slots__ = ("_depth", "_lines", "_pos", "filename", "text", "toks")
+    __slots__ = ("_depth", "_lines", "_pos", "customs", "filename", "text", "toks")
 
     def __init__(self, text: str, filename: str) -> None:
         self.filename = filename
@@ -65,6 +70,8 @@ class _Source:
         self._pos: list[int] | None = None
         self._lines: list[int] | None = None
         self._depth: list[int] | None = None
+        # the (@custom ...) annotations: (offset, its text), in order
+        self.customs: list[tuple[int, str]] = []
         if "(;" in text or "(@" in text:
             text = _blank_comments(text, self)
         toks = _TOKEN_RE.findall(text + _SENTINEL)
@@ -80,15 +87,20 @@ class _Source:
             self._depth = list(accumulate(map(_PAREN_STEP.get, self.toks, repeat(0))))
         return self._depth
 
-    def offset(self, k: int) -> int:
-        """Character offset of token ``k`` (the end of the text past the last token)."""
+    def positions(self) -> list[int]:
+        """The character offset of every token (computed once)."""
         if self._pos is None:
             text = self.text
             if "(;" in text or "(@" in text:
-                text = _blank_comments(text, self)
+                text = _blank_comments(text, _Source("", self.filename), self.linecol)
             self._pos = [m.start(1) for m in _TOKEN_RE.finditer(text + _SENTINEL)]
-        if 0 <= k < len(self._pos):
-            return self._pos[k]
+        return self._pos
+
+    def offset(self, k: int) -> int:
+        """Character offset of token ``k`` (the end of the text past the last token)."""
+        pos = self.positions()
+        if 0 <= k < len(pos):
+            return pos[k]
         return len(self.text)
 
     def linecol(self, offset: int) -> tuple[int, int]:
@@ -105,21 +117,57 @@ class _Source:
         return WatError(message, line, col, self.filename)
 
 
-def _blank_comments(text: str, src: _Source) -> str:
+def _blank_comments(text: str, src: _Source,
+                    linecol: Callable[[int], tuple[int, int]] | None = None) -> str:
     """Replace block comments ``(; ... ;)`` (nested) and annotations ``(@id ...)`` by spaces,
-    keeping newlines so that positions stay true."""
+    keeping newlines so that positions stay true.  Annotations are checked as the
+    annotations proposal says (a non-empty id, tokens of the text format); each
+    ``(@custom ...)`` is recorded in ``src.customs`` for the module encoder."""
+    linecol = linecol or src.linecol
     if "(;" in text:
-        text = _blank_spans(text, src, _COMMENT_SCAN_RE, "(;", _NESTED_RE, "unclosed block comment")
+        text = _blank_spans(text, linecol, src.filename, _COMMENT_SCAN_RE, "(;", _NESTED_RE,
+                            "unclosed block comment")
     if "(@" in text:
-        text = _blank_spans(text, src, _ANNOT_SCAN_RE, "(@", _ANNOT_INNER_RE, "unclosed annotation")
+        text = _blank_spans(text, linecol, src.filename, _ANNOT_SCAN_RE, "(@", _ANNOT_INNER_RE,
+                            "unclosed annotation", src.customs)
     return text
 
 
+def _check_annotation(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """What is wrong with the annotation ``text[start:end]`` (its "(@" at ``start``), as
+    (message, offset), or None."""
+    m = _ANNOT_ID_RE.match(text, start + 2)
+    if m is None:
+        return "empty annotation id", start
+    if m.group()[0] == '"':
+        raw = _string_bytes(m.group())
+        if not raw:
+            return "empty annotation id", start
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return "malformed UTF-8 encoding", m.start()
+    for c in _ANNOT_ILLEGAL_RE.finditer(text, m.end(), end):
+        if c.group() == "\ufffd":  # a quoted module's bad UTF-8, replaced
+            return "malformed UTF-8 encoding", c.start()
+        if c.group()[0] != '"':
+            return "illegal character", c.start()
+    return None
+
+
 def _blank_spans(
-    text: str, src: _Source, scan: re.Pattern[str], opener: str, inner: re.Pattern[str], what: str
+    text: str, linecol: Callable[[int], tuple[int, int]], filename: str, scan: re.Pattern[str],
+    opener: str, inner: re.Pattern[str], what: str, customs: list[tuple[int, str]] | None = None,
 ) -> str:
     """Blank each span that ``scan`` finds starting with ``opener``; ``inner`` finds the
-    nested openers (depth +1) and closers (depth -1) up to the end of the span."""
+    nested openers (depth +1) and closers (depth -1) up to the end of the span.  With
+    ``customs``, the spans are annotations: each is checked, and the ``@custom`` ones are
+    appended to ``customs``."""
+
+    def error(message: str, at: int) -> WatError:
+        line, col = linecol(at)
+        return WatError(message, line, col, filename)
+
     out: list[str] = []
     i = 0
     while True:
@@ -136,10 +184,17 @@ def _blank_spans(
         while depth:
             m2 = inner.search(text, j)
             if m2 is None:
-                line, col = src.linecol(start)
-                raise WatError(what, line, col, src.filename)
+                raise error(what, start)
+            if m2.group() == '"':
+                raise error("unclosed string", m2.start())
             depth += _NEST_STEP.get(m2.group(), 0)
             j = m2.end()
+        if customs is not None:
+            wrong = _check_annotation(text, start, j)
+            if wrong is not None:
+                raise error(*wrong)
+            if text.startswith("(@custom", start) and not _IDCHAR_RE.match(text, start + 8):
+                customs.append((start, text[start:j]))
         out.append(text[i:start])
         out.append(_NOT_NEWLINE_RE.sub(" ", text[start:j]))
         i = j
@@ -619,6 +674,50 @@ def _is_id(t: str) -> bool:
 Sig = tuple[tuple[int, ...], tuple[int, ...]]
 
 
+# Where a (@custom ...) section may be placed: before or after each of these (the order
+# of sections in a module; tags included, as the text format names them), or before
+# "first" / after "last".
+_CUSTOM_KINDS = ("type", "import", "func", "table", "memory", "tag", "global", "export",
+                 "start", "elem", "code", "data")
+
+
+def _custom_annotation(text: str) -> tuple[tuple[str, str], bytes] | tuple[str, int]:
+    """``(@custom "name" (before|after kind)? "data"*)``: its placement and section payload,
+    or what is wrong with it and the offset (in ``text``) of the fault."""
+    body = text[len("(@custom"):-1]
+    spans = [(m.group(1), m.start(1) + 8) for m in _TOKEN_RE.finditer(body + _SENTINEL)][:-1]
+    toks = [t for t, _ in spans] + [")"]
+    if not _STR_RE.match(toks[0]):
+        return "missing section name", spans[0][1] if spans else 0
+    name = _string_bytes(toks[0])
+    try:
+        if name is None:
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "malformed escape")
+        name.decode("utf-8")
+    except UnicodeDecodeError:
+        return "malformed UTF-8 encoding", spans[0][1]
+    place = ("after", "last")
+    i = 1
+    if toks[i] == "(":
+        where, kind = toks[i + 1], toks[i + 2]
+        if where not in ("before", "after"):
+            return "malformed placement", spans[i][1]
+        first_last = "first" if where == "before" else "last"
+        if kind not in _CUSTOM_KINDS and kind != first_last:
+            return "malformed section kind", spans[i][1]
+        if toks[i + 3] != ")":
+            return "malformed placement", spans[i][1]
+        place = (where, kind)
+        i += 4
+    data = bytearray()
+    for t, at in spans[i:]:
+        b = _string_bytes(t) if _STR_RE.match(t) else None
+        if b is None:
+            return "unexpected token", at
+        data += b
+    return place, _name(name) + bytes(data)
+
+
 class _ModuleParser:
     """Encodes the module fields between token ``start`` and the closing ``end`` index."""
 
@@ -641,7 +740,9 @@ class _ModuleParser:
         self.codes: list[bytes] = []
         self.uses_data_count = False
         self.module_name: str | None = None
+        self.customs: list[tuple[tuple[str, str], bytes]] = []  # (placement, payload)
         self.local_names: dict[int, dict[int, str]] = {}
+        self.type_param_names: dict[int, dict[int, str]] = {}  # (type (func (param $x ..)))
         self.label_names: dict[int, dict[int, str]] = {}
         self.block_count = 0  # blocks, loops and ifs of the current function so far
         self.block_names: dict[int, str] = {}
@@ -694,6 +795,8 @@ class _ModuleParser:
         number or id is an "unknown operator" (as the reference lexer reports it), any
         other token is an "unexpected token"."""
         t = self.toks[k]
+        if t == "$":
+            return self.err("empty identifier", k)
         if t not in ("(", ")") and not _STR_RE.match(t) and not _is_word(t):
             return self.err(f"unknown operator {t}", k)
         return self.err(f"unexpected token '{t}', expected {expected}", k)
@@ -754,6 +857,8 @@ class _ModuleParser:
         the error reported is the first one in the text (as a one-pass parser finds it).
         """
         fields: list[tuple[str, int, int]] = []
+        if self.src.customs:
+            self.collect_customs(k, end)
         try:
             self.collect(k, end, fields)
         except WatError:
@@ -767,6 +872,27 @@ class _ModuleParser:
             raise
         self.encode_fields(fields)
         return self.assemble()
+
+    def collect_customs(self, k: int, end: int) -> None:
+        """The ``(@custom ...)`` annotations among the fields from token ``k`` to ``end``:
+        each becomes a custom section (a misplaced or malformed one is a WatError)."""
+        src = self.src
+        pos = src.positions()
+        depth = src.depth()
+        level = depth[k - 1] if k > 0 else 0
+        first = pos[k - 1] if k > 0 else -1
+        for offset, text in src.customs:
+            t = bisect.bisect_left(pos, offset)  # the first token after the annotation
+            if offset < first or t > end:
+                continue  # another module's
+            if (depth[t - 1] if t > 0 else 0) != level:
+                line, col = src.linecol(offset)
+                raise WatError("misplaced @custom annotation", line, col, src.filename)
+            parsed = _custom_annotation(text)
+            if isinstance(parsed[0], str):
+                line, col = src.linecol(offset + int(parsed[1]))
+                raise WatError(f"@custom annotation: {parsed[0]}", line, col, src.filename)
+            self.customs.append(parsed)
 
     def encode_fields(self, fields: list[tuple[str, int, int]]) -> None:
         """Pass 2: encode each field in order."""
@@ -791,9 +917,12 @@ class _ModuleParser:
                     j += 1
                 self.expect(j, "(")
                 self.expect(j + 1, "func")
-                sig, j2, _ = self.sig(j + 2, allow_names=True)
+                sig, j2, names = self.sig(j + 2, allow_names=True)
                 self.close(j2)
                 self.close(j2 + 1)
+                if names:
+                    self.type_param_names[len(self.types)] = {
+                        i: _id_name(t) for _, t, i in names}
                 self.first_type.setdefault(sig, len(self.types))
                 self.types.append(sig)
             elif kw in ("func", "table", "memory", "global"):
@@ -1419,7 +1548,7 @@ class _ModuleParser:
             if info is None:
                 if _STR_RE.match(t):
                     raise self.err("unexpected token: a string", k)
-                raise self.err(f"unknown operator {t}", k)
+                raise self.err("empty identifier" if t == "$" else f"unknown operator {t}", k)
             kind = info[0]
             if kind == K_NONE:
                 out += info[1]
@@ -1704,36 +1833,43 @@ class _ModuleParser:
             out.extend(_uleb(len(payload)))
             out.extend(payload)
 
-        if self.types:
-            section(
-                1,
-                _vec(
-                    [b"\x60" + _vec([bytes((p,)) for p in ps]) + _vec([bytes((r,)) for r in rs])
-                     for ps, rs in self.types]
-                ),
-            )  # fmt: skip
-        if self.imports:
-            section(2, _vec(self.imports))
-        if self.funcs:
-            section(3, _vec([_uleb(t) for t in self.funcs]))
-        if self.tables:
-            section(4, _vec(self.tables))
-        if self.memories:
-            section(5, _vec(self.memories))
-        if self.globals:
-            section(6, _vec(self.globals))
-        if self.exports:
-            section(7, _vec(self.exports))
-        if self.start is not None:
-            section(8, _uleb(self.start))
-        if self.elems:
-            section(9, _vec(self.elems))
-        if self.uses_data_count:
-            section(12, _uleb(len(self.datas)))
-        if self.codes:
-            section(10, _vec(self.codes))
-        if self.datas:
-            section(11, _vec(self.datas))
+        customs: dict[tuple[str, str], list[bytes]] = {}
+        for placement, custom in self.customs:
+            customs.setdefault(placement, []).append(custom)
+
+        def place(where: str, kind: str) -> None:
+            for custom in customs.get((where, kind), ()):
+                section(0, custom)
+
+        def vec(items: list[bytes]) -> bytes | None:
+            return _vec(items) if items else None
+
+        types = vec([b"\x60" + _vec([bytes((p,)) for p in ps]) + _vec([bytes((r,)) for r in rs])
+                     for ps, rs in self.types])
+        sections: dict[str, tuple[int, bytes | None]] = {
+            "type": (1, types),
+            "import": (2, vec(self.imports)),
+            "func": (3, vec([_uleb(t) for t in self.funcs])),
+            "table": (4, vec(self.tables)),
+            "memory": (5, vec(self.memories)),
+            "tag": (13, None),
+            "global": (6, vec(self.globals)),
+            "export": (7, vec(self.exports)),
+            "start": (8, None if self.start is None else _uleb(self.start)),
+            "elem": (9, vec(self.elems)),
+            "code": (10, vec(self.codes)),
+            "data": (11, vec(self.datas)),
+        }
+        place("before", "first")
+        for kind in _CUSTOM_KINDS:
+            sid, body = sections[kind]
+            place("before", kind)
+            if body is not None:
+                section(sid, body)
+            place("after", kind)
+            if kind == "elem" and self.uses_data_count:
+                section(12, _uleb(len(self.datas)))
+        place("after", "last")
         names = bytearray()
         if self.module_name is not None:
             names += b"\x00" + _name(_name(self.module_name.encode()))
@@ -1753,6 +1889,9 @@ class _ModuleParser:
         for sub_id, space in enumerate(("type", "table", "memory", "global", "elem", "data"), 4):
             if self.ids[space]:
                 names += bytes((sub_id,)) + _name(name_map(space_names(space)))
+        if self.type_param_names:  # wasm-tools' subsection 12: parameter names of types
+            sub = _vec([_uleb(t) + name_map(ns) for t, ns in sorted(self.type_param_names.items())])
+            names += b"\x0c" + _name(sub)
         if names:
             section(0, _name(b"name") + bytes(names))
         return bytes(out)
