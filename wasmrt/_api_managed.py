@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Self
 
-__all__ = ["Closeable"]
+__all__ = ["Closeable", "NothingToClose"]
 
 
 class Closeable:
@@ -28,6 +28,28 @@ class Closeable:
         if self._closed:
             raise ValueError("already closed")
         return self
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class NothingToClose:
+    """Mixin: ``close()`` and the ``with`` protocol for objects that hold nothing to release
+    (value and extern types, exceptions and backtrace frames, ``WasiConfig``).
+
+    wasmtime-py gives every object of its C API these methods, so code written for it may
+    close such an object; here closing releases nothing and the object stays usable (types
+    are shared: a Module's import types, the ``ValType`` singletons).
+    """
+
+    __slots__ = ()
+
+    def close(self) -> None:
+        """Nothing to release (wasmtime-py frees a native handle here); the object stays
+        usable."""
 
     def __enter__(self) -> Self:
         return self

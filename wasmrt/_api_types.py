@@ -15,6 +15,7 @@ import struct
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, TypeAlias
 
+from ._api_managed import NothingToClose
 from .errors import WasmtimeError, WrongKindError
 
 __all__ = [
@@ -111,7 +112,7 @@ def _round_f32(value: float) -> float:
 # ---------------------------------------------------------------------------
 
 
-class ValType:
+class ValType(NothingToClose):
     """A WebAssembly value type: ``ValType.i32()``, ``.i64()``, ``.f32()``, ``.f64()``,
     ``.v128()``, ``.funcref()`` or ``.externref()``.
 
@@ -210,7 +211,7 @@ def _valtype(item: Any) -> ValType:
     return item
 
 
-class FuncType:
+class FuncType(NothingToClose):
     """A function signature: ``FuncType(params, results)`` with lists of ``ValType``."""
 
     __slots__ = ("_codes", "_params", "_results")
@@ -285,7 +286,7 @@ def _limits(limits: Any) -> Limits:
     return limits
 
 
-class GlobalType:
+class GlobalType(NothingToClose):
     """The type of a global: its ``content`` value type and whether it is ``mutable``."""
 
     __slots__ = ("_content", "_mutable")
@@ -317,7 +318,7 @@ class GlobalType:
         return f"GlobalType({self._content}, mutable={self._mutable})"
 
 
-class TableType:
+class TableType(NothingToClose):
     """The type of a table: its ``element`` reference type and ``limits`` (in elements)."""
 
     __slots__ = ("_element", "_limits")
@@ -349,7 +350,7 @@ class TableType:
         return f"TableType({self._element}, {self._limits})"
 
 
-class MemoryType:
+class MemoryType(NothingToClose):
     """The type of a linear memory: ``limits`` in pages, ``is_64``, ``is_shared``, page size."""
 
     __slots__ = ("_is_64", "_limits", "_page_size_log2", "_shared")
@@ -415,7 +416,7 @@ class MemoryType:
 AsExternType: TypeAlias = FuncType | TableType | MemoryType | GlobalType
 
 
-class ImportType:
+class ImportType(NothingToClose):
     """One import of a module: ``module`` and ``name`` it is looked up by, and its extern ``type``."""
 
     __slots__ = ("_module", "_name", "_type")
@@ -444,7 +445,7 @@ class ImportType:
         return f"ImportType({self._module!r}, {self._name!r}, {self._type!r})"
 
 
-class ExportType:
+class ExportType(NothingToClose):
     """One export of a module: its ``name`` and extern ``type``."""
 
     __slots__ = ("_name", "_type")

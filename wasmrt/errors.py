@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ._api_managed import NothingToClose
+
 __all__ = [
     "DecodeError",
     "ExitTrap",
@@ -42,7 +44,7 @@ __all__ = [
 ]
 
 
-class WasmtimeError(Exception):
+class WasmtimeError(Exception, NothingToClose):
     """Base class of every wasmrt error that is not a trap."""
 
 
@@ -213,7 +215,7 @@ class FrameSymbol:
 
 
 @dataclass(frozen=True)
-class Frame:
+class Frame(NothingToClose):
     """One wasm frame of a trap backtrace, innermost first.
 
     ``module_offset`` is the byte offset, in the module, of the instruction the frame was
@@ -274,7 +276,7 @@ class Frame:
         return self.func_name or f"<wasm function {self.func_index}>"
 
 
-class Trap(Exception):
+class Trap(Exception, NothingToClose):
     """A WebAssembly trap: execution stopped with ``trap_code`` and a wasm backtrace.
 
     ``message`` is what went wrong in the spec's words (``"unreachable"``, ``"integer divide

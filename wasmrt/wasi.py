@@ -50,6 +50,7 @@ import types
 from collections.abc import Callable, Iterable
 from typing import Any, BinaryIO, Self, TypeAlias, Union
 
+from ._api_managed import NothingToClose
 from .errors import ExitTrap, Trap, WasmtimeError
 
 __all__ = [
@@ -357,7 +358,7 @@ def _fspath(path: PathLike) -> str:
     return os.fsdecode(p) if isinstance(p, bytes) else p
 
 
-class WasiConfig:
+class WasiConfig(NothingToClose):
     """What a WASI guest may see: args, environment, stdio and preopened directories.
 
     Methods and properties are those of wasmtime-py's ``WasiConfig`` (``argv``, ``env``,

@@ -33,24 +33,10 @@ MISSING_NAMES: dict[str, str] = {
     "StoreContext": "wasmtime-py hands it only to component-model host functions; " + NO_COMPONENTS,
 }
 
-_VALUE_TYPES = ("FuncType", "GlobalType", "MemoryType", "TableType", "ValType", "ImportType",
-                "ExportType")
-_NOTHING_TO_CLOSE = {
-    **{name: "an immutable value owning no native handle; wasmrt shares instances (ValType "
-       "singletons, a Module's cached import/export types), so closing one would break others"
-       for name in _VALUE_TYPES},
-    **{name: "an exception or backtrace frame owns no native handle to release"
-       for name in ("WasmtimeError", "ExitTrap", "Trap", "Frame")},
-    "WasiConfig": "plain configuration that stays usable after Store.set_wasi (wasmrt does "
-    "not consume it), so it has nothing to close",
-}
-
 # (class, attribute) of wasmtime-py that wasmrt's class lacks; "*" stands for every class.
 MISSING_ATTRS: dict[tuple[str, str], str] = {
     ("*", "ptr"): "returns the object's C-API pointer: wasmrt has no C API",
     ("Store", "set_wasi_http"): "sets up wasi:http, which is for components; " + NO_COMPONENTS,
-    **{(cls, attr): why for cls, why in _NOTHING_TO_CLOSE.items()
-       for attr in ("close", "__enter__", "__exit__")},
 }
 
 # (class, method) whose signatures differ on purpose.

@@ -114,3 +114,24 @@ def test_engine_consumes_its_config(rt: ModuleType) -> None:
     _closed(lambda: setattr(config, "epoch_interruption", True))
     _closed(lambda: config.cranelift_flag_set("opt_level", "speed"))
     config.close()                      # closing a consumed config is allowed
+
+
+def test_objects_without_resources_close_too(rt: ModuleType) -> None:
+    """Types, WasiConfig, traps and frames have close() and ``with`` as in wasmtime-py
+    (in wasmrt they hold nothing to release and stay usable)."""
+    store = rt.Store()
+    module = rt.Module(store.engine, '(module (func (export "f") unreachable))')
+    objects = [rt.ValType.i32(), rt.FuncType([], []), rt.GlobalType(rt.ValType.i32(), False),
+               rt.MemoryType(rt.Limits(1, None)), rt.TableType(rt.ValType.funcref(),
+                                                               rt.Limits(1, None)),
+               rt.WasiConfig(), module.exports[0], rt.WasmtimeError("x")]
+    try:
+        rt.Instance(store, module, []).exports(store)["f"](store)
+    except rt.Trap as trap:
+        objects += [trap, trap.frames[0]]
+    for obj in objects:
+        with obj as same:
+            assert same is obj
+        obj.close()
+    if rt.__name__ == "wasmrt":
+        assert rt.FuncType([], []).params == []       # still usable after close()
