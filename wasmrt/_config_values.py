@@ -10,7 +10,6 @@ passes is kept only for these checks.
 from __future__ import annotations
 
 import os
-import tomllib
 from typing import Any
 
 from .errors import WasmtimeError
@@ -149,6 +148,8 @@ def check_cache_file(path: str) -> str:
 
     wasmtime also creates the cache directory then; wasmrt, which caches nothing, leaves
     the file system alone."""
+    import tomllib  # only here: most programs never name a cache file
+
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()

@@ -155,6 +155,7 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     # address of TRAP_MEM_FAULT
     uint64_t trap_arg
     uint64_t trap_msize         # the memory's size in bytes at a TRAP_MEM_FAULT
+    uint64_t trap_span          # and the access: memarg offset << 8 | its size in bytes
     FuncRec* trap_callee        # the function whose call exhausted the stack
     int64_t budget              # fuel/epoch/Ctrl-C countdown of the `fuel` op
     int64_t budget_start        # value `budget` was last reset to

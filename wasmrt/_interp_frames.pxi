@@ -19,25 +19,14 @@ cdef inline int trap_at(Ctx* cx, const Cell* pc, int code) noexcept nogil:
     return code
 
 
-# wasmtime's defaults on 64-bit hosts: each 32-bit memory is a 4 GiB reservation
-# followed by a 32 MiB guard region
-cdef uint64_t WASMTIME_RESERVATION = 1ULL << 32
-cdef uint64_t WASMTIME_GUARD = 32 << 20
-
-
-cdef int mem_fault(Ctx* cx, const Cell* pc, uint64_t ea, uint64_t n, uint64_t offset,
-                   uint64_t msize) noexcept nogil:
+cdef inline int mem_fault(Ctx* cx, const Cell* pc, uint64_t ea, uint64_t n, uint64_t offset,
+                          uint64_t msize) noexcept nogil:
     """A load or store of `n` bytes at wasm address `ea` (memarg `offset` included) beyond
-    the memory's `msize` bytes traps.  wasmtime runs such an access against its guard
-    pages, and its report names the faulting address, unless Cranelift checked the bounds
-    explicitly first: it does when the static `offset + n` reaches past the guard region
-    and the access past the 4 GiB reservation.  Record the address the fault would have
-    (the first inaccessible byte: `ea`, or `msize` for an access that straddles the end)
-    for the Trap's report; the trap itself is the same either way."""
-    if offset + n > WASMTIME_GUARD + 1 and ea + n > WASMTIME_RESERVATION:
-        return trap_at(cx, pc, TRAP_OOB_MEMORY)
-    cx.trap_arg = ea if ea > msize else msize
+    the memory's `msize` bytes: record them for the Trap's report (`fault_of`), with plain
+    stores only, so the handler's fast path keeps its shape."""
+    cx.trap_arg = ea
     cx.trap_msize = msize
+    cx.trap_span = (offset << 8) | n
     return trap_at(cx, pc, TRAP_MEM_FAULT)
 
 

@@ -178,6 +178,26 @@ cdef enum:
     MAX_TRAP_FRAMES = 1000      # innermost frames kept in a Trap's backtrace
 
 
+# wasmtime's defaults on 64-bit hosts: each 32-bit memory is a 4 GiB reservation
+# followed by a 32 MiB guard region
+WASMTIME_RESERVATION = 1 << 32
+WASMTIME_GUARD = 32 << 20
+
+
+cdef object fault_of(Ctx* cx):
+    """(wasm address, memory size) that wasmtime's report names for the out-of-bounds
+    access recorded by `mem_fault`, or None.  wasmtime runs such an access against its
+    guard pages and names the faulting address (the first inaccessible byte: the access's
+    address, or the memory's end for one that straddles it), unless Cranelift checked the
+    bounds explicitly first: it does when the static offset + size reaches past the guard
+    region and the access past the 4 GiB reservation."""
+    ea, msize = cx.trap_arg, cx.trap_msize
+    offset, n = cx.trap_span >> 8, cx.trap_span & 0xFF
+    if offset + n > WASMTIME_GUARD + 1 and ea + n > WASMTIME_RESERVATION:
+        return None
+    return (max(ea, msize), msize)
+
+
 cdef object trap_frame(FuncRec* f, object off):
     """The backtrace `Frame` of an activation of wasm function `f` at module offset `off`
     (None: before its first instruction), with its module's DWARF reader if it has one."""
@@ -215,7 +235,7 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
     message = TRAP_MESSAGES.get(rc, "trap")
     if rc == TRAP_UNDEFINED_ELEMENT or rc == TRAP_UNINIT_ELEMENT:
         message = f"{message} {cx.trap_arg}"  # as the reference interpreter words it
-    fault = (cx.trap_arg, cx.trap_msize) if rc == TRAP_MEM_FAULT else None
+    fault = fault_of(cx) if rc == TRAP_MEM_FAULT else None
     return _Trap(message, TRAP_CODES.get(rc), frames, fault)
 
 

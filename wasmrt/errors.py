@@ -261,7 +261,12 @@ class Frame(NothingToClose):
             head += f"{self.module_offset:#8x} - "
         lines: list[str] = []
         for k, sym in enumerate(symbols):
-            name = sym.name or (self._raw_name() if k == 0 else "<inlined function>")
+            if sym.name:
+                from ._demangle import demangle
+
+                name = demangle(sym.name)
+            else:
+                name = self._raw_name() if k == 0 else "<inlined function>"
             lines.append((head if k == 0 else " " * 16 + "- ") + name)
             if sym.file is not None:
                 at = sym.file
@@ -273,7 +278,13 @@ class Frame(NothingToClose):
         return lines
 
     def _raw_name(self) -> str:
-        return self.func_name or f"<wasm function {self.func_index}>"
+        """The function's name (Rust and C++ names demangled, as wasmtime shows them), or
+        ``<wasm function N>``."""
+        if not self.func_name:
+            return f"<wasm function {self.func_index}>"
+        from ._demangle import demangle
+
+        return demangle(self.func_name)
 
 
 class Trap(Exception, NothingToClose):

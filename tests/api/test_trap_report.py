@@ -185,3 +185,32 @@ def test_message_and_frames_keep_their_meaning() -> None:
         trap = trap_of(wasmrt, wat, *args)
         assert trap.message == message
         assert trap.frames and trap.frames[0].func_index == 0
+
+
+def _leg(*elements: str, suffix: str = "") -> str:
+    """A legacy-mangled Rust symbol of ``elements`` (and a hash)."""
+    return ("_ZN" + "".join(f"{len(e)}{e}" for e in (*elements, "h0123456789abcdef")) + "E"
+            + suffix)
+
+
+@pytest.mark.parametrize(("symbol", "shown"), [
+    (_leg("core", "panicking", "panic"), "core::panicking::panic::h0123456789abcdef"),
+    (_leg("_$LT$alloc..vec..Vec$LT$T$GT$$u20$as$u20$core..ops..drop..Drop$GT$", "drop"),
+     "<alloc::vec::Vec<T> as core::ops::drop::Drop>::drop::h0123456789abcdef"),
+    (_leg("a$C$b", "x.y", "$u7e$z"), "a,b::x.y::~z::h0123456789abcdef"),
+    (_leg("std", "rt", "lang_start", suffix=".llvm.ABC123"),
+     "std::rt::lang_start::h0123456789abcdef"),
+    (_leg("bad$u$x"), "bad$u$x::h0123456789abcdef"),
+    ("_ZN1a1bE.cold", "a::b.cold"),
+    ("_ZN1a1bEjunk", "_ZN1a1bEjunk"),
+    ("_Z3fooi", "foo(int)"),
+    ("_ZNSt6vectorIiSaIiEE9push_backERKi",
+     "std::vector<int, std::allocator<int> >::push_back(int const&)"),
+    ("_Z1fIiEvT_", "void f<int>(int)"),
+    ("__original_main", "__original_main"),
+])
+def test_function_names_are_demangled(rt: ModuleType, symbol: str, shown: str) -> None:
+    """Rust (legacy) and C++ names as wasmtime's backtrace shows them."""
+    trap = trap_of(rt, f'(module (func $"{symbol}" (export "f") unreachable))')
+    assert str(trap).split("\n")[1] == f"    0:     0x1e - <unknown>!{shown}"
+    assert trap.frames[0].func_name == symbol      # the frame keeps the name as it is
