@@ -157,6 +157,9 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint64_t trap_msize         # the memory's size in bytes at a TRAP_MEM_FAULT
     uint64_t trap_span          # and the access: memarg offset << 8 | its size in bytes
     FuncRec* trap_callee        # the function whose call exhausted the stack
+    # the call instruction of each host call in progress, by Python->wasm entry level
+    # (`nest`), so a backtrace can go on below a nested entry (max_nest + 1 of them)
+    const Cell** host_pcs
     int64_t budget              # fuel/epoch/Ctrl-C countdown of the `fuel` op
     int64_t budget_start        # value `budget` was last reset to
     int64_t fuel                # remaining fuel (when fuel_enabled)

@@ -231,7 +231,7 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
         elif not isinstance(exc, _errors.ExitTrap):
             _attach_frames(exc, trap_frames(cx, rc, depth0))
         return exc
-    frames = trap_frames(cx, rc, depth0)
+    frames = trap_frames(cx, rc, depth0, True)
     message = TRAP_MESSAGES.get(rc, "trap")
     if rc == TRAP_UNDEFINED_ELEMENT or rc == TRAP_UNINIT_ELEMENT:
         message = f"{message} {cx.trap_arg}"  # as the reference interpreter words it
@@ -239,12 +239,16 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
     return _Trap(message, TRAP_CODES.get(rc), frames, fault)
 
 
-cdef list trap_frames(Ctx* cx, int rc, uint32_t depth0):
+cdef list trap_frames(Ctx* cx, int rc, uint32_t depth0, bint nested=False):
     """The `Frame`s of the activations above `depth0`, innermost first (at most
     MAX_TRAP_FRAMES): the trapping one at `cx.trap_pc`, the others at their call
     instructions.  A call that exhausted the stack adds its callee, not started, as
-    wasmtime does."""
+    wasmtime does.  With `nested` (a Trap's backtrace, which in wasmtime goes on below),
+    the activations of the entries this one is nested in follow: the wasm that called the
+    host function that called in here, at that call (`Ctx.host_pcs`)."""
     cdef uint32_t k
+    cdef uint32_t level = cx.nest      # the entry level of the activations below depth0
+    cdef uint32_t stop = 0 if nested else depth0
     cdef FuncRec* f
     cdef const Cell* pc
     frames = []
@@ -253,12 +257,20 @@ cdef list trap_frames(Ctx* cx, int rc, uint32_t depth0):
     cx.trap_callee = NULL
     k = cx.depth
     pc = cx.trap_pc
-    while k > depth0 and len(frames) < MAX_TRAP_FRAMES:
+    while k > stop and len(frames) < MAX_TRAP_FRAMES:
         k -= 1
         f = cx.recs[k].func
         if f.code != NULL:
             frames.append(trap_frame(f, src_offset(f.code, pc) if pc != NULL
                                      else f.code.body_offset))
-        # the caller resumes after its call instruction: point inside that instruction
-        pc = cx.recs[k].ret_pc - 1
+        if cx.recs[k].ret_pc != EXIT_CELL:
+            # the caller resumes after its call instruction: point inside that instruction
+            pc = cx.recs[k].ret_pc - 1
+            continue
+        # an entry from Python: below it, the wasm that called the host function that
+        # made this entry, at that call
+        if k == 0 or level == 0:
+            break
+        pc = cx.host_pcs[level]
+        level -= 1
     return frames

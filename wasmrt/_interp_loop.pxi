@@ -278,7 +278,9 @@ cdef int h_call_host(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     run host function `cx.call_func` on the frame `cx.call_fp`, then resume at
     `cx.call_ret`; `pc` is the calling instruction."""
     cdef const Cell* ret_pc = cx.call_ret
-    cdef int rc = call_host(cx, cx.call_func, cx.call_fp)
+    cdef int rc
+    cx.host_pcs[cx.nest] = pc      # where a trap in a nested entry continues its backtrace
+    rc = call_host(cx, cx.call_func, cx.call_fp)
     cdef MemRec* m
     if rc != 0:
         return trap_at(cx, pc, rc)

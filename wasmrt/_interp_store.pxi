@@ -79,10 +79,12 @@ cdef class StoreCtx:
         self.externs = []
         self.extern_ids = {}
         self.pending_exc = None
-        # One lazily committed mapping holds the value stack and then the call records
-        # (a separate 1.6 MB malloc was a second mmap/munmap pair per Store).
+        # One lazily committed mapping holds the value stack, then the call records and
+        # the host-call sites (a separate 1.6 MB malloc was a second mmap/munmap pair per
+        # Store).
         cdef size_t slot_bytes = stack_slots * sizeof(uint64_t)
-        self.stack_bytes = slot_bytes + (<size_t>max_depth + 1) * sizeof(CallRec)
+        cdef size_t rec_bytes = (<size_t>max_depth + 1) * sizeof(CallRec)
+        self.stack_bytes = slot_bytes + rec_bytes + (<size_t>max_nest + 1) * sizeof(Cell*)
         p = wasmrt_vm_alloc(self.stack_bytes)
         if p == NULL:
             raise MemoryError("cannot allocate the wasm value stack")
@@ -90,6 +92,7 @@ cdef class StoreCtx:
         self.cx.stack_end = self.cx.stack + stack_slots
         self.cx.top = self.cx.stack
         self.cx.recs = <CallRec*>(<char*>p + slot_bytes)
+        self.cx.host_pcs = <const Cell**>(<char*>p + slot_bytes + rec_bytes)
         self.cx.max_depth = max_depth
         self.cx.max_nest = max_nest
         self.cx.inst = &EMPTY_INST
@@ -107,6 +110,7 @@ cdef class StoreCtx:
             wasmrt_vm_free(self.cx.stack, self.stack_bytes)
             self.cx.stack = NULL
         self.cx.recs = NULL
+        self.cx.host_pcs = NULL
 
     @property
     def release_gil(self) -> bool:

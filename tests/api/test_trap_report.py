@@ -214,3 +214,28 @@ def test_function_names_are_demangled(rt: ModuleType, symbol: str, shown: str) -
     trap = trap_of(rt, f'(module (func $"{symbol}" (export "f") unreachable))')
     assert str(trap).split("\n")[1] == f"    0:     0x1e - <unknown>!{shown}"
     assert trap.frames[0].func_name == symbol      # the frame keeps the name as it is
+
+
+def test_backtrace_goes_on_below_a_host_call(rt: ModuleType) -> None:
+    """wasm -> host function -> wasm that traps: the backtrace lists the inner frames, then
+    the outer wasm at its call of the host function (wasmtime's stack walk)."""
+    store = rt.Store()
+    module = rt.Module(store.engine, '(module $n (import "" "h" (func $h))'
+                       ' (func $inner (export "inner") unreachable)'
+                       ' (func $outer (export "outer") call $h))')
+    instances = []
+
+    def host() -> None:
+        instances[0].exports(store)["inner"](store)
+
+    instances.append(rt.Instance(store, module, [rt.Func(store, rt.FuncType([], []), host)]))
+    with pytest.raises(rt.Trap) as info:
+        instances[0].exports(store)["outer"](store)
+    assert str(info.value) == report(["    0:     0x33 - n!inner", "    1:     0x37 - n!outer"],
+                                     UNREACHABLE)
+    assert [(f.func_index, f.func_name, f.func_offset) for f in info.value.frames] == [
+        (1, "inner", 1), (2, "outer", 1)]
+    # the store is usable afterwards, and a trap with no nesting is as before
+    with pytest.raises(rt.Trap) as again:
+        instances[0].exports(store)["inner"](store)
+    assert len(again.value.frames) == 1
