@@ -2,7 +2,7 @@
 PYTHON ?= python3
 JOBS ?= 2
 
-.PHONY: build gen debug annotate test spec bench lint typecheck clean fuzz asan
+.PHONY: build gen debug annotate test spec spec-native bench lint typecheck clean fuzz asan
 
 build:
 	$(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
@@ -25,6 +25,10 @@ test: build
 
 spec: build
 	$(PYTHON) -m pytest -q tests/spec --spec-table
+
+# The whole spec suite with every function compiled to machine code first (the native tier).
+spec-native: build
+	WASMRT_STRATEGY=native $(PYTHON) -m pytest -q tests/spec --spec-table
 
 bench: build
 	$(PYTHON) -m benchmarks compare

@@ -4,7 +4,8 @@ Usage: ``python tools/gen_isa.py`` (writes) or ``python tools/gen_isa.py --check
 if any generated file is stale).  Outputs, all committed and headed "generated, do not edit":
 
 - ``wasmrt/_isa.pxd``       the ``IR_*`` enum (one comment per member) and ``ir_ncells()``
-- ``wasmrt/_isa_names.py``  ``NAMES``/``NCELLS``/``LAYOUT`` tuples for disassemblers and tests
+- ``wasmrt/_isa_names.py``  ``NAMES``/``NCELLS``/``LAYOUT``/``EFFECT``/``KIND``/``HELPER``/``EXTRA``
+  tuples for disassemblers, tests and the native tier's translator
 - ``docs/isa.md``           the reference table
 - ``wasmrt/_isa_emit.pxi``  typed emitters for the lowerer (one per operand layout, one per
   hand-written op)
@@ -73,7 +74,18 @@ def gen_names() -> str:
         out.append(f'    "{key}": (')
         out += [f'        ("{a}", "{b}"),' for a, b in pairs]
         out.append("    ),")
-    out += ["}", ""]
+    out += ["}", "", "# Slot types in and out, e.g. 'i32 i32 -> i32' (the table's `effect`).",
+            "EFFECT: tuple[str, ...] = ("]
+    out += [f"    {o.effect!r}," for o in isa.OPS]
+    out += [")", "", "# Handler family ('manual' = hand-written) and the numeric helper it applies.",
+            "KIND: tuple[str, ...] = ("]
+    out += [f"    {o.kind!r}," for o in isa.OPS]
+    out += [")", "", "HELPER: tuple[str, ...] = ("]
+    out += [f"    {o.helper!r}," for o in isa.OPS]
+    out += [")", "", "# Family parameters (load width, loop back-edge, ...).",
+            "EXTRA: tuple[dict[str, str], ...] = ("]
+    out += [f"    {o.extra!r}," for o in isa.OPS]
+    out += [")", ""]
     return "\n".join(out)
 
 

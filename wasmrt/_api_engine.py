@@ -74,12 +74,10 @@ _BOOL_OPTIONS = (
 )
 _INT_OPTIONS = ("memory_reservation", "memory_guard_size", "memory_reservation_for_growth")
 _CHOICES = {
-    "strategy": ("auto", "cranelift"),
     "cranelift_opt_level": ("none", "speed", "speed_and_size"),
     "profiler": ("none", "jitdump", "vtune", "perfmap"),
 }
 _CHOICE_ERRORS = {
-    "strategy": "unknown strategy: ",
     "cranelift_opt_level": "unknown opt level: ",
     "profiler": "unknown profiler: ",
 }
@@ -124,6 +122,23 @@ def _choice(name: str) -> Callable[[Any], str]:
         return str(value)
 
     return check
+
+
+# wasmrt's strategies (see wasmrt/_native.py) and what wasmtime-py's names select:
+# "cranelift" and "winch" ask wasmtime for machine code of every function, which wasmrt
+# gives to the functions that run hot ("auto"); "native" compiles every function first.
+STRATEGIES = {"auto": "auto", "cranelift": "auto", "winch": "auto",
+              "interpreter": "interpreter", "native": "native"}
+
+
+def _strategy(value: Any) -> str:
+    if value not in STRATEGIES:
+        raise WasmtimeError("unknown strategy: " + str(value))
+    if value == "native":
+        from . import _native
+
+        _native.require()
+    return str(value)
 
 
 def _cache(value: Any) -> bool | str:
@@ -227,6 +242,17 @@ class Config(Closeable):
         locals()[_name] = _setter(
             _name, _expect_int, f"``{_name}`` (accepted, no effect in wasmrt)."
         )
+    strategy = _setter(
+        "strategy",
+        _strategy,
+        "How wasm code runs: ``\"auto\"`` (default) interprets first and compiles the "
+        "functions that run hot to machine code on a background thread (LLVM, the "
+        "``wasmrt[native]`` extra; without it everything is interpreted), "
+        "``\"interpreter\"`` never compiles, ``\"native\"`` compiles every function "
+        "before its first call (an error without llvmlite).  wasmtime-py's "
+        "``\"cranelift\"`` and ``\"winch\"`` select ``\"auto\"``; other values raise "
+        "``WasmtimeError``.",
+    )
     for _name, _values in _CHOICES.items():
         locals()[_name] = _setter(
             _name,
@@ -286,6 +312,10 @@ class Engine(Closeable):
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
         self._max_wasm_stack: int | None = config._options["max_wasm_stack"]
         self._release_gil: bool = bool(config._options["release_gil"])
+        from . import _native
+
+        self._strategy: str = STRATEGIES[
+            config._options.get("strategy") or _native.strategy_from_env("auto")]
         # Fuel and epoch checks are compiled in (IR_FUEL at function entry and loop
         # heads) only when an Engine asks for them.
         self._metering = self._consume_fuel or self._epoch_interruption

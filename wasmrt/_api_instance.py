@@ -140,6 +140,8 @@ class Instance:
             limits[0] // 65536 if limits[0] >= 0 else -1,
             limits[1],
         )
+        if module._native is not None:  # its machine code lives as long as the instance
+            self._inst.keep.append(module._native)
 
     @classmethod
     def _create(cls, store: Store, module: Module, runtime_imports: list[Any]) -> Instance:

@@ -200,6 +200,9 @@ class Module(Closeable):
         self._plan: Any = None  # _interp.ModulePlan, made on first instantiation
         self._imports: list[ImportType] | None = None
         self._exports: list[ExportType] | None = None
+        from . import _native  # machine code for Config.strategy "native" / "auto"
+
+        self._native: Any = _native.attach(info, engine._strategy)
 
     @classmethod
     def from_file(cls, engine: Engine, path: str | bytes | os.PathLike[Any]) -> Module:

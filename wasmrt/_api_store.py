@@ -46,6 +46,8 @@ class Store(_interp.StoreBase):
             _interp.store_use_epoch(ctx, engine._epoch_counter)
         if engine._release_gil:
             ctx.release_gil = True
+        if engine._strategy == "auto":  # tier-up sampling and loop-header entry
+            _interp.store_set_tier_up(ctx, True)
         self._ctx = ctx
         self._ctx.data = data
         self._ctx.owner = self

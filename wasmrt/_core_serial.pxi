@@ -95,6 +95,8 @@ cdef int _unthread(const FuncCode* c, uint8_t* out, const uint64_t* addrs, const
     cdef uint32_t lo, hi, mid
     while i < c.ncells:
         addr = c.code[i].u64
+        if i == 0 and c.native != NULL:     # cell 0 enters machine code: the handler it had
+            addr = <uint64_t>c.native.h0
         lo = 0
         hi = nops
         while hi - lo > 1:

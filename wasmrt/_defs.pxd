@@ -64,6 +64,16 @@ ctypedef union Cell:            # 8 bytes: one handler cell or one operand cell
     CellW w
 
 
+ctypedef struct NativeCode:
+    # What the native tier attaches to a FuncCode (`FuncCode.native`).  Once it is set,
+    # cell 0's handler is `entry`: interpreter calls enter the machine code unchanged.
+    void* h0                    # cell 0's interpreter handler before `entry` replaced it
+    void* entry                 # handler-shaped entry: at cell 0, or at a loop header (OSR)
+    void* body                  # int body(uint64_t* fp, Ctx* cx, uint32_t cell): C-callable
+    const uint32_t* osr         # sorted cell indexes of the loop headers `entry` accepts
+    uint32_t nosr
+
+
 ctypedef struct FuncCode:
     # The lowered body of one defined function.  Instance-independent: functions, globals,
     # tables, memories, types and segments are referred to by module index.
@@ -103,3 +113,6 @@ ctypedef struct FuncCode:
     uint32_t* srcmap
     uint32_t nsrc
     int threaded                # 0 as emitted; 1 once _interp replaced op numbers by handlers
+    # The native tier (wasmrt/_native.py, _interp_native.pxi).  The lowerer leaves both 0.
+    NativeCode* native          # machine code of this body once compiled (NULL until then)
+    uint32_t samples            # tier-up samples taken while this body ran

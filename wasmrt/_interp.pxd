@@ -31,7 +31,7 @@ and appends every Python object it points into to `InstanceCtx.keep`.
 
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
-from ._defs cimport Cell, FuncCode
+from ._defs cimport Cell, FuncCode, NativeCode
 from ._memory cimport MemRec, MemoryInstance
 
 
@@ -177,6 +177,11 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     wasmrt_prof* prof           # the Profiler sampling this store, or NULL
     void* attend                # the slow paths handlers reach by a tail call: h_attend
     void* host_call             # and h_call_host (see ATTEND in _interp_frames.pxi)
+    # The native tier (_interp_native.pxi): the lowest C stack address native code may
+    # reach (set at each entry), and whether this store samples for tier-up / enters
+    # native code at loop headers (Config.strategy "auto").
+    size_t sp_limit
+    int tier_up
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,

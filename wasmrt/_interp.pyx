@@ -11,6 +11,8 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 - _interp_host.pxi     host calls (wasm -> Python), trap construction
 - _interp_prof.pxi     the sampling profiler's stack walk and `ProfilerCtx`
 - _interp_loop.pxi     the hand-written handlers (control, calls, memory, tables, ...)
+- _interp_native.pxi   the native tier's runtime side: helpers machine code calls,
+                       installing machine code, tier-up sampling and OSR entry
 - _interp_simd.pxi     v128 lane semantics (include/wasmrt_simd.h) + GENERATED SIMD handlers
 - _interp_ops.pxi      GENERATED handlers of the uniform families + the handler table
 - _interp_store.pxi    StoreCtx, FuncInstance (the Python -> wasm entry), globals, tables,
@@ -32,8 +34,8 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, trunc, truncf
 
-from ._defs cimport (Cell, FuncCode, VT_EXTERNREF, VT_F32, VT_F64, VT_FUNCREF, VT_I32, VT_I64,
-                     VT_V128)
+from ._defs cimport (Cell, FuncCode, NativeCode, VT_EXTERNREF, VT_F32, VT_F64, VT_FUNCREF,
+                     VT_I32, VT_I64, VT_V128)
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free
 from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32, mem_ld_u64,
@@ -57,6 +59,7 @@ include "_interp_simd.pxi"
 include "_interp_ops.pxi"
 include "_interp_store.pxi"
 include "_interp_instance.pxi"
+include "_interp_native.pxi"
 include "_interp_debug.pxi"
 
 _init_handlers()

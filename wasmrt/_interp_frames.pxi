@@ -84,6 +84,9 @@ cdef int attention(Ctx* cx, const Cell* pc) noexcept nogil:
     cx.attn_seen = wasmrt_attn
     if cx.prof != NULL and cx.prof.ticks != cx.prof.seen:
         prof_record(cx, pc)
+    if cx.tier_up:                  # the native tier's sampling (_interp_native.pxi)
+        tier_sample(cx)
+        tier_yield_gil(cx)
     if wasmrt_sigint and wasmrt_thread_ident() == MAIN_THREAD:
         wasmrt_sigint = 0
         return check_signals(cx)
@@ -94,8 +97,13 @@ cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                   uint64_t msize) noexcept nogil:
     """A handler-shaped slow path: attend to the request, then run the instruction at pc."""
     cdef int rc = attention(cx, pc)
+    cdef handler_t osr
     if rc != 0:
         return trap_at(cx, pc, rc)
+    if cx.tier_up:                  # a loop header with machine code: enter it (OSR)
+        osr = osr_entry(cx, pc)
+        if osr != NULL:
+            return osr(pc, fp, cx, mem, msize)
     return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
 
 
@@ -180,6 +188,9 @@ cdef int invoke(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
         cx.trap_pc = NULL
         cx.trap_callee = f
         return TRAP_STACK_EXHAUSTED
+    cx.sp_limit = wasmrt_sp_limit()     # native frames stop above it (_interp_native.pxi)
+    if cx.tier_up and wasmrt_ticker_parked:
+        wasmrt_ticker_wake()
     rec = &cx.recs[cx.depth]
     cx.depth += 1
     rec.ret_pc = EXIT_CELL
@@ -217,6 +228,7 @@ def _init_handlers() -> None:
     memset(&EMPTY_MEM, 0, sizeof(MemRec))
     memset(&EMPTY_INST, 0, sizeof(InstCtx))
     EMPTY_INST.mem = &EMPTY_MEM
+    _init_native()
 
 
 def handler_table_complete() -> bool:

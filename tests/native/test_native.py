@@ -1,0 +1,336 @@
+"""The native tier (Config.strategy "native" / "auto"): the same results, traps,
+backtraces and limits as the interpreter."""
+
+from __future__ import annotations
+
+import math
+import signal
+import struct
+import threading
+import time
+
+import pytest
+
+import wasmrt
+from wasmrt import _interp, _native
+
+from .conftest import engine
+
+MIX = r"""
+(module
+  (type $ii (func (param i32) (result i32)))
+  (memory (export "memory") 1 4)
+  (global $g (mut i64) (i64.const 7))
+  (table 4 funcref)
+  (elem (i32.const 0) $sq $neg)
+  (func $sq (type $ii) (i32.mul (local.get 0) (local.get 0)))
+  (func $neg (type $ii) (i32.sub (i32.const 0) (local.get 0)))
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_s (local.get 0) (i32.const 2)) (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "ind") (param i32 i32) (result i32)
+    (call_indirect (type $ii) (local.get 1) (local.get 0)))
+  (func (export "ints") (param i32 i32) (result i32)
+    (i32.xor (i32.rotl (local.get 0) (local.get 1))
+      (i32.add (i32.clz (local.get 0)) (i32.add (i32.ctz (local.get 1))
+        (i32.add (i32.popcnt (local.get 0)) (i32.shr_s (local.get 0) (local.get 1)))))))
+  (func (export "i64s") (param i64 i64) (result i64)
+    (i64.add (i64.rotr (local.get 0) (local.get 1))
+      (i64.add (i64.shr_u (local.get 0) (local.get 1)) (i64.mul (local.get 0) (local.get 1)))))
+  (func (export "divs") (param i32 i32) (result i32)
+    (i32.add (i32.div_s (local.get 0) (local.get 1)) (i32.rem_s (local.get 0) (local.get 1))))
+  (func (export "divu64") (param i64 i64) (result i64)
+    (i64.add (i64.div_u (local.get 0) (local.get 1)) (i64.rem_u (local.get 0) (local.get 1))))
+  (func (export "fmix") (param f64 f64) (result f64)
+    (f64.add (f64.mul (local.get 0) (local.get 1))
+      (f64.add (f64.min (local.get 0) (local.get 1))
+        (f64.add (f64.max (local.get 0) (local.get 1))
+          (f64.add (f64.sqrt (f64.abs (local.get 0))) (f64.nearest (local.get 1)))))))
+  (func (export "fmin32") (param f32 f32) (result f32) (f32.min (local.get 0) (local.get 1)))
+  (func (export "fneg32") (param f32) (result f32) (f32.neg (local.get 0)))
+  (func (export "copysign") (param f64 f64) (result f64) (f64.copysign (local.get 0) (local.get 1)))
+  (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+  (func (export "trunc_u64") (param f32) (result i64) (i64.trunc_f32_u (local.get 0)))
+  (func (export "sat") (param f64) (result i32) (i32.trunc_sat_f64_u (local.get 0)))
+  (func (export "conv") (param i64) (result f32) (f32.convert_i64_u (local.get 0)))
+  (func (export "ext") (param i32) (result i64)
+    (i64.add (i64.extend_i32_s (local.get 0)) (i64.extend8_s (i64.extend_i32_u (local.get 0)))))
+  (func (export "mem") (param i32 i32) (result i64)
+    (i32.store (local.get 0) (local.get 1))
+    (i32.store8 offset=5 (local.get 0) (local.get 1))
+    (i64.add (i64.load (local.get 0)) (i64.load16_s offset=4 (local.get 0))))
+  (func (export "grow") (param i32) (result i32)
+    (drop (memory.grow (local.get 0)))
+    (i32.store (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 4)) (i32.const 99))
+    (i32.add (memory.size) (i32.load (i32.sub (i32.mul (memory.size) (i32.const 65536))
+                                              (i32.const 4)))))
+  (func (export "glob") (param i64) (result i64)
+    (global.set $g (i64.add (global.get $g) (local.get 0))) (global.get $g))
+  (func (export "table") (param i32) (result i32)
+    (if (i32.eqz (ref.is_null (table.get (local.get 0))))
+      (then (return (i32.add (table.size) (i32.const 100)))))
+    (table.size))
+  (func (export "bulk") (param i32 i32 i32) (result i32)
+    (memory.fill (local.get 0) (local.get 1) (local.get 2))
+    (memory.copy (i32.add (local.get 0) (i32.const 1)) (local.get 0) (local.get 2))
+    (i32.load (local.get 0)))
+  (func (export "sw") (param i32) (result i32)
+    (block $d (block $c (block $b (block $a
+      (br_table $a $b $c $d (local.get 0)))
+      (return (i32.const 10))) (return (i32.const 20))) (return (i32.const 30)))
+    (i32.const 40))
+  (func (export "loop") (param i32) (result i64) (local i64 i32)
+    (loop $l
+      (local.set 1 (i64.add (local.get 1) (i64.extend_i32_u (select (local.get 0) (i32.const 3)
+        (i32.and (local.get 0) (i32.const 1))))))
+      (local.set 2 (i32.add (local.get 2) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 2) (local.get 0))))
+    (local.get 1))
+  (func (export "multi") (param i32) (result i32 i64 f64)
+    (local.get 0) (i64.extend_i32_s (local.get 0)) (f64.convert_i32_s (local.get 0)))
+)
+"""
+
+CASES = [
+    ("fib", (20,)), ("ind", (0, 9)), ("ind", (1, 9)), ("ind", (3, 9)), ("ind", (7, 9)),
+    ("ints", (0x12345678, 5)), ("ints", (-1, 33)), ("i64s", (-123456789, 70)),
+    ("divs", (-7, 2)), ("divs", (-2147483648, -1)), ("divs", (5, 0)), ("divs", (-2147483647, -1)),
+    ("divu64", (-1, 3)), ("divu64", (1, 0)),
+    ("fmix", (2.5, -3.5)), ("fmix", (math.nan, 1.0)), ("fmix", (-0.0, 0.0)),
+    ("fmin32", (-0.0, 0.0)), ("fneg32", (math.nan,)), ("copysign", (math.inf, -0.0)),
+    ("trunc", (-2147483648.9,)), ("trunc", (2147483648.0,)), ("trunc", (math.nan,)),
+    ("trunc_u64", (-0.9,)), ("trunc_u64", (1.8446744e19,)), ("sat", (-5.0,)), ("sat", (1e20,)),
+    ("conv", (-1,)), ("ext", (-129,)), ("ext", (200,)),
+    ("mem", (8, 0x11223344)), ("mem", (65532, 1)), ("mem", (65533, 1)),
+    ("grow", (1,)), ("grow", (0,)), ("glob", (5,)), ("glob", (-20,)),
+    ("table", (0,)), ("table", (3,)), ("table", (4,)),
+    ("bulk", (16, 0xAB, 8)), ("bulk", (65530, 1, 10)),
+    *[("sw", (k,)) for k in range(6)], ("loop", (1000,)), ("multi", (-3,)),
+]
+
+
+def run_all(eng: wasmrt.Engine) -> list[object]:
+    store = wasmrt.Store(eng)
+    inst = wasmrt.Instance(store, wasmrt.Module(eng, MIX), [])
+    ex = inst.exports(store)
+    out: list[object] = []
+    for name, args in CASES:
+        try:
+            r = ex[name](store, *args)
+            out.append(_bits(r))
+        except wasmrt.Trap as t:
+            out.append(("trap", t.message, [(f.func_index, f.func_offset) for f in t.frames]))
+    return out
+
+
+def _bits(r: object) -> object:
+    if isinstance(r, float):
+        return ("f", struct.pack("<d", r))
+    if isinstance(r, list):
+        return [_bits(x) for x in r]
+    return r
+
+
+def test_native_equals_interpreter(native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
+    assert run_all(native) == run_all(interp)
+
+
+def test_native_installs_every_body(native: wasmrt.Engine) -> None:
+    m = wasmrt.Module(native, MIX)
+    assert m._native is not None
+    assert m._native.installed == set(range(len(m._info.func_codes)))
+    for lf in m._info.func_codes:
+        assert _interp.native_state(lf)[0]
+
+
+def test_strategy_values(llvmlite_ok: None) -> None:
+    cfg = wasmrt.Config()
+    for s in ("auto", "cranelift", "winch", "interpreter", "native"):
+        cfg.strategy = s
+    with pytest.raises(wasmrt.WasmtimeError, match="unknown strategy: fast"):
+        cfg.strategy = "fast"
+    assert wasmrt.Engine()._strategy in ("auto", "native", "interpreter")
+    cfg.strategy = "cranelift"
+    assert wasmrt.Engine(cfg)._strategy == "auto"
+
+
+def test_native_without_llvmlite_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_native, "available", lambda: False)
+    with pytest.raises(wasmrt.WasmtimeError, match=r"wasmrt\[native\]"):
+        wasmrt.Config().strategy = "native"
+    # "auto" without llvmlite interprets
+    eng = engine("auto")
+    m = wasmrt.Module(eng, MIX)
+    assert m._native is None
+
+
+def test_interpreter_strategy_never_compiles() -> None:
+    m = wasmrt.Module(engine("interpreter"), MIX)
+    assert m._native is None
+
+
+def test_trap_backtrace_matches(native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
+    wat = """(module
+      (func $c (param i32) (result i32) (i32.div_u (i32.const 1) (local.get 0)))
+      (func $b (param i32) (result i32) (i32.add (call $c (local.get 0)) (i32.const 1)))
+      (func (export "a") (param i32) (result i32) (call $b (local.get 0))))"""
+    got = []
+    for eng in (native, interp):
+        store = wasmrt.Store(eng)
+        a = wasmrt.Instance(store, wasmrt.Module(eng, wat), []).exports(store)["a"]
+        with pytest.raises(wasmrt.Trap) as info:
+            a(store, 0)
+        got.append((info.value.message, info.value.trap_code,
+                    [(f.func_index, f.func_offset, f.module_offset) for f in info.value.frames]))
+        assert a(store, 1) == 2
+    assert got[0] == got[1]
+    assert [f[0] for f in got[0][2]] == [0, 1, 2]
+
+
+def test_stack_exhaustion_traps(native: wasmrt.Engine) -> None:
+    wat = """(module (func $r (export "r") (param i32) (result i32)
+               (i32.add (call $r (i32.add (local.get 0) (i32.const 1))) (i32.const 1))))"""
+    store = wasmrt.Store(native)
+    r = wasmrt.Instance(store, wasmrt.Module(native, wat), []).exports(store)["r"]
+    with pytest.raises(wasmrt.Trap, match="call stack exhausted"):
+        r(store, 0)
+    # and on a thread with a small C stack
+    errors: list[str] = []
+
+    def run() -> None:
+        try:
+            r(store, 0)
+        except wasmrt.Trap as t:
+            errors.append(t.message)
+
+    threading.stack_size(4 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=run)
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(0)
+    assert errors == ["call stack exhausted"]
+
+
+LOOP = """(module (func (export "spin") (param i32) (result i32) (local i32)
+  (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+    (br_if $l (i32.ne (local.get 1) (local.get 0)))) (local.get 1)))"""
+
+
+def test_fuel_in_native_code(llvmlite_ok: None) -> None:
+    eng = engine("native", consume_fuel=True)
+    store = wasmrt.Store(eng)
+    store.set_fuel(10_000)
+    spin = wasmrt.Instance(store, wasmrt.Module(eng, LOOP), []).exports(store)["spin"]
+    assert spin(store, 300) == 300
+    with pytest.raises(wasmrt.Trap, match="all fuel consumed"):
+        spin(store, 1)  # never equal: runs until the fuel is gone
+
+
+def test_epoch_interrupts_native_loop(llvmlite_ok: None) -> None:
+    eng = engine("native", epoch_interruption=True)
+    store = wasmrt.Store(eng)
+    store.set_epoch_deadline(1)
+    spin = wasmrt.Instance(store, wasmrt.Module(eng, LOOP), []).exports(store)["spin"]
+    timer = threading.Timer(0.05, eng.increment_epoch)
+    timer.start()
+    with pytest.raises(wasmrt.Trap, match="interrupt"):
+        spin(store, 1)
+    timer.join()
+
+
+def test_ctrl_c_interrupts_native_loop(native: wasmrt.Engine) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are delivered to the main thread only")
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        store = wasmrt.Store(native)    # a new Store re-hooks SIGINT after signal.signal()
+        spin = wasmrt.Instance(store, wasmrt.Module(native, SPIN), []).exports(store)["spin"]
+        timer = threading.Timer(0.1, signal.raise_signal, (signal.SIGINT,))
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            spin(store)
+        timer.join()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+SPIN = """(module (func (export "spin") (loop $l (br $l))))"""
+
+
+HOST = """(module (import "env" "f" (func $f (param i32) (result i32)))
+  (func (export "g") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (call $f (local.get 0))))
+      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get 1)))"""
+
+
+def test_host_calls_from_native(native: wasmrt.Engine) -> None:
+    store = wasmrt.Store(native)
+    m = wasmrt.Module(native, HOST)
+    f = wasmrt.Func(store, wasmrt.FuncType([wasmrt.ValType.i32()], [wasmrt.ValType.i32()]),
+                    lambda x: x * 2)
+    g = wasmrt.Instance(store, m, [f]).exports(store)["g"]
+    assert g(store, 10) == 110
+
+    def boom(x: int) -> int:
+        raise ValueError("from host")
+
+    h = wasmrt.Func(store, wasmrt.FuncType([wasmrt.ValType.i32()], [wasmrt.ValType.i32()]), boom)
+    g2 = wasmrt.Instance(store, m, [h]).exports(store)["g"]
+    with pytest.raises(ValueError, match="from host"):
+        g2(store, 3)
+
+
+def test_release_gil_threads(llvmlite_ok: None) -> None:
+    eng = engine("native", release_gil=True)
+    m = wasmrt.Module(eng, MIX)
+    results: list[int] = []
+
+    def work() -> None:
+        store = wasmrt.Store(eng)
+        fib = wasmrt.Instance(store, m, []).exports(store)["fib"]
+        results.append(fib(store, 22))
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [17711, 17711]
+
+
+def test_auto_tiers_up_a_loop_called_once(llvmlite_ok: None) -> None:
+    """A function called once whose loop runs long moves to machine code (OSR) while it
+    runs: the call finishes much sooner than it would interpreted."""
+    wat = """(module (func (export "run") (param i32) (result i32) (local i32 i32)
+      (loop $l
+        (local.set 2 (i32.add (local.get 2) (i32.mul (local.get 1) (local.get 1))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+      (local.get 2)))"""
+    eng = engine("auto")
+    store = wasmrt.Store(eng)
+    m = wasmrt.Module(eng, wat)
+    run = wasmrt.Instance(store, m, []).exports(store)["run"]
+    n = 300_000_000
+    got = run(store, n)
+    assert _interp.native_state(m._info.func_codes[0])[0], "the body was not compiled"
+    want = ((n - 1) * n * (2 * n - 1) // 6) % 2**32
+    assert got == (want - 2**32 if want >= 2**31 else want)
+    assert run(store, 1000) == sum(i * i for i in range(1000))
+
+
+def test_auto_tiers_up_hot_function(llvmlite_ok: None) -> None:
+    eng = engine("auto")
+    store = wasmrt.Store(eng)
+    m = wasmrt.Module(eng, MIX)
+    fib = wasmrt.Instance(store, m, []).exports(store)["fib"]
+    idx = next(i for i, lf in enumerate(m._info.func_codes) if lf.func_index == 2)
+    end = time.monotonic() + 20
+    while not _interp.native_state(m._info.func_codes[idx])[0] and time.monotonic() < end:
+        assert fib(store, 20) == 6765
+    assert _interp.native_state(m._info.func_codes[idx])[0]
+    assert fib(store, 25) == 75025

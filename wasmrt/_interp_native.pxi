@@ -1,0 +1,464 @@
+# The runtime side of the native tier (wasmrt/_native.py compiles; this file connects).
+#
+# Machine code of a body keeps the interpreter's frame (the same fp[] slots) and its call
+# records, so backtraces, traps and a later resumption in the interpreter see the same
+# state.  A compiled body has two functions:
+#   body(fp, cx, cell) -> rc    C-callable: runs the body from `cell` (0, or a loop header:
+#                               OSR) with the activation's call record already pushed, and
+#                               returns 0 with the results in fp[0..) or a trap code (with
+#                               cx.trap_pc set to the interpreter pc that trapped)
+#   entry(pc, fp, cx, mem, msize) handler-shaped: runs body from pc, then returns to the
+#                               caller as `ret` does (a tail call of its resume handler)
+# `install` swaps cell 0's handler for `entry` (one aligned pointer store), so every call
+# made by the interpreter, by Python or by other machine code enters the machine code.
+#
+# Calls from machine code to anything but a body of its own batch go through `wr_call`:
+# host functions as the interpreter calls them; interpreted bodies run nested, their
+# call record's ret_pc pointing to a two-cell stub on the C stack (cell 0: `h_exit`, cell
+# 1: the real resume pc) so their `ret` comes back here; the real pc is put back into
+# the record when the callee traps, so a backtrace reads the records as the interpreter
+# leaves them.  Native frames recurse on the C stack: `Ctx.sp_limit` bounds them and a
+# call past it traps with "call stack exhausted".
+#
+# Tier-up (Config.strategy "auto"): `attention()` (the slow path of the checks that loop
+# back-edges, br_table and calls already make) charges a sample to the running body;
+# include/wasmrt_tier.h's ticker makes every running guest take that path once per
+# millisecond.  A body reaching TIER_SAMPLES samples is queued for the compile thread.
+# `h_attend` also enters machine code at a loop header once its body has an OSR entry
+# there, so a long loop of a function called once moves to machine code while it runs.
+
+cdef extern from "wasmrt_tier.h":
+    volatile uint32_t* wasmrt_tick_target
+    volatile int wasmrt_tier_busy
+    volatile int wasmrt_ticker_parked
+    volatile uint32_t wasmrt_samples_seen
+    void wasmrt_ticker_wake() nogil
+    int wasmrt_tier_push(void* code) nogil
+    int wasmrt_tier_pop(void** out, int cap, long timeout_ms) nogil
+    void wasmrt_tier_idle() nogil
+    size_t wasmrt_sp_limit() nogil
+    size_t wasmrt_sp_here() nogil
+
+cdef extern from *:
+    """
+    #define wasmrt_publish(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+    """
+    void wasmrt_publish(void** p, void* v) nogil
+
+
+ctypedef int (*body_t)(uint64_t* fp, Ctx* cx, uint32_t cell) noexcept nogil
+
+cdef uint32_t TIER_SAMPLES = 3          # samples (ms of running) before a body is queued
+
+
+# ---- tier-up: sampling and OSR (called from attention() / h_attend) ----
+
+cdef void tier_sample(Ctx* cx) noexcept nogil:
+    """Charge one sample to the running body; queue it for compilation when hot."""
+    global wasmrt_samples_seen
+    cdef FuncCode* code
+    if cx.depth == 0:
+        return
+    code = cx.recs[cx.depth - 1].func.code
+    if code == NULL or code.native != NULL:
+        return
+    wasmrt_samples_seen += 1
+    code.samples += 1
+    if code.samples == TIER_SAMPLES:
+        wasmrt_tier_push(<void*>code)
+
+
+cdef void tier_yield_gil(Ctx* cx) noexcept nogil:
+    """A guest holding the GIL lets the compile thread run its Python part."""
+    if cx.gil_held and wasmrt_tier_busy:
+        with gil:
+            with nogil:
+                pass
+
+
+cdef handler_t osr_entry(Ctx* cx, const Cell* pc) noexcept nogil:
+    """The machine-code entry for a loop header `pc` of the running body, or NULL."""
+    cdef FuncCode* code
+    cdef NativeCode* nc
+    cdef uint32_t idx, lo, hi, mid
+    if cx.depth == 0:
+        return NULL
+    code = cx.recs[cx.depth - 1].func.code
+    if code == NULL:
+        return NULL
+    nc = code.native
+    if nc == NULL or pc < code.code or pc >= code.code + code.ncells:
+        return NULL
+    idx = <uint32_t>(pc - code.code)
+    lo = 0
+    hi = nc.nosr
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if nc.osr[mid] < idx:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < nc.nosr and nc.osr[lo] == idx:
+        return <handler_t>nc.entry
+    return NULL
+
+
+# ---- helpers called by machine code (their addresses go to the JIT as symbols) ----
+
+cdef int wr_trap(Ctx* cx, uint32_t idx, int rc) noexcept nogil:
+    """Trap `rc` at cell `idx` of the running body."""
+    cx.trap_pc = cx.recs[cx.depth - 1].func.code.code + idx
+    return rc
+
+
+cdef int wr_attend(Ctx* cx, uint32_t idx) noexcept nogil:
+    """An attention check fired in machine code (Ctrl-C, tier-up ticks)."""
+    cdef int rc = attention(cx, cx.recs[cx.depth - 1].func.code.code + idx)
+    if rc != 0:
+        return wr_trap(cx, idx, rc)
+    return 0
+
+
+cdef int wr_fuel(Ctx* cx, uint32_t idx) noexcept nogil:
+    """The `fuel` op ran out of budget in machine code."""
+    cdef int rc = fuel_slow(cx)
+    if rc != 0:
+        return wr_trap(cx, idx, rc)
+    return 0
+
+
+cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
+                 uint32_t ret_idx) noexcept nogil:
+    """Call `f` with frame fp + base from machine code: the call instruction is at cell
+    `idx` of the running body, the caller resumes at `ret_idx`.  Returns a trap code."""
+    cdef const Cell* code0 = cx.recs[cx.depth - 1].func.code.code
+    cdef uint64_t* nfp = fp + base
+    cdef FuncCode* code = f.code
+    cdef CallRec* rec
+    cdef uint32_t d0
+    cdef Cell stub[2]
+    cdef int rc
+    if code == NULL:
+        rc = call_host(cx, f, nfp)
+        if rc != 0:
+            cx.trap_pc = code0 + idx
+        return rc
+    if (cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end
+            or wasmrt_sp_here() < cx.sp_limit):
+        cx.trap_pc = code0 + idx
+        return TRAP_STACK_EXHAUSTED
+    if wasmrt_attn_pending(cx.attn_seen):
+        rc = attention(cx, code0 + idx)
+        if rc != 0:
+            cx.trap_pc = code0 + idx
+            return rc
+    d0 = cx.depth
+    rec = &cx.recs[d0]
+    cx.depth = d0 + 1
+    rec.fp = fp
+    rec.inst = cx.inst
+    rec.func = f
+    cx.inst = f.inst
+    if code.native != NULL:
+        rec.ret_pc = code0 + ret_idx
+        rc = (<body_t>code.native.body)(nfp, cx, 0)
+        if rc == 0:
+            cx.depth = d0
+            cx.inst = rec.inst
+        return rc
+    stub[0].h = <void*>h_exit
+    stub[1].u64 = <uint64_t>(code0 + ret_idx)
+    rec.ret_pc = stub
+    rc = (<handler_t>code.code[0].h)(code.code, nfp, cx, f.inst.mem.base, f.inst.mem.size)
+    if rc != 0:
+        rec.ret_pc = code0 + ret_idx    # the record stays for the backtrace
+    return rc
+
+
+cdef int wr_call_indirect(Ctx* cx, uint64_t* fp, uint32_t table, uint32_t i, uint32_t type_index,
+                          uint32_t base, uint32_t idx, uint32_t ret_idx) noexcept nogil:
+    """call_indirect from machine code: the checks of h_call_indirect, then `wr_call`."""
+    cdef TableRec* t = cx.inst.tables[table]
+    cdef FuncRec* f
+    if i >= t.size:
+        cx.trap_arg = i
+        return wr_trap(cx, idx, TRAP_UNDEFINED_ELEMENT)
+    f = <FuncRec*>t.elems[i]
+    if f == NULL:
+        cx.trap_arg = i
+        return wr_trap(cx, idx, TRAP_UNINIT_ELEMENT)
+    if f.type_id != cx.inst.type_ids[type_index]:
+        return wr_trap(cx, idx, TRAP_SIG_MISMATCH)
+    return wr_call(cx, fp, f, base, idx, ret_idx)
+
+
+cdef uint64_t wr_memory_grow(Ctx* cx, uint32_t delta) noexcept nogil:
+    return <uint32_t>mem_grow(cx.inst.mem, delta)
+
+
+cdef int wr_memory_fill(Ctx* cx, uint32_t d, uint32_t v, uint32_t n) noexcept nogil:
+    cdef MemRec* m = cx.inst.mem
+    if <uint64_t>d + n > m.size:
+        return TRAP_OOB_MEMORY
+    memset(m.base + d, <uint8_t>v, n)
+    return 0
+
+
+cdef int wr_memory_copy(Ctx* cx, uint32_t d, uint32_t s, uint32_t n) noexcept nogil:
+    cdef MemRec* m = cx.inst.mem
+    if <uint64_t>d + n > m.size or <uint64_t>s + n > m.size:
+        return TRAP_OOB_MEMORY
+    memmove(m.base + d, m.base + s, n)
+    return 0
+
+
+cdef int wr_memory_init(Ctx* cx, uint32_t seg, uint32_t d, uint32_t s, uint32_t n) noexcept nogil:
+    cdef DataRec* sg = &cx.inst.datas[seg]
+    cdef MemRec* m = cx.inst.mem
+    if <uint64_t>s + n > sg.len or <uint64_t>d + n > m.size:
+        return TRAP_OOB_MEMORY
+    memcpy(m.base + d, sg.bytes + s, n)
+    return 0
+
+
+cdef void wr_data_drop(Ctx* cx, uint32_t seg) noexcept nogil:
+    cx.inst.datas[seg].len = 0
+
+
+cdef void wr_elem_drop(Ctx* cx, uint32_t seg) noexcept nogil:
+    cx.inst.elems[seg].len = 0
+
+
+cdef int wr_table_get(Ctx* cx, uint32_t table, uint32_t i, uint64_t* out) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[table]
+    if i >= t.size:
+        return TRAP_OOB_TABLE
+    out[0] = t.elems[i]
+    return 0
+
+
+cdef int wr_table_set(Ctx* cx, uint32_t table, uint32_t i, uint64_t v) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[table]
+    if i >= t.size:
+        return TRAP_OOB_TABLE
+    t.elems[i] = v
+    return 0
+
+
+cdef uint64_t wr_table_size(Ctx* cx, uint32_t table) noexcept nogil:
+    return cx.inst.tables[table].size
+
+
+cdef uint64_t wr_table_grow(Ctx* cx, uint32_t table, uint64_t init, uint32_t n) noexcept nogil:
+    return <uint32_t>table_grow(cx.inst.tables[table], n, init)
+
+
+cdef int wr_table_fill(Ctx* cx, uint32_t table, uint32_t d, uint64_t v, uint32_t n) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[table]
+    cdef uint64_t i
+    if <uint64_t>d + n > t.size:
+        return TRAP_OOB_TABLE
+    for i in range(d, <uint64_t>d + n):
+        t.elems[i] = v
+    return 0
+
+
+cdef int wr_table_copy(Ctx* cx, uint32_t dt_i, uint32_t st_i, uint32_t d, uint32_t s,
+                       uint32_t n) noexcept nogil:
+    cdef TableRec* dt = cx.inst.tables[dt_i]
+    cdef TableRec* st = cx.inst.tables[st_i]
+    if <uint64_t>d + n > dt.size or <uint64_t>s + n > st.size:
+        return TRAP_OOB_TABLE
+    memmove(dt.elems + d, st.elems + s, n * sizeof(uint64_t))
+    return 0
+
+
+cdef int wr_table_init(Ctx* cx, uint32_t table, uint32_t seg, uint32_t d, uint32_t s,
+                       uint32_t n) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[table]
+    cdef ElemRec* sg = &cx.inst.elems[seg]
+    if <uint64_t>s + n > sg.len or <uint64_t>d + n > t.size:
+        return TRAP_OOB_TABLE
+    memcpy(t.elems + d, sg.refs + s, n * sizeof(uint64_t))
+    return 0
+
+
+def native_symbols() -> dict:
+    """The runtime symbols machine code links against: name -> address."""
+    return {
+        "wasmrt_attn": <size_t>&wasmrt_attn,
+        "wr_trap": <size_t>wr_trap,
+        "wr_attend": <size_t>wr_attend,
+        "wr_fuel": <size_t>wr_fuel,
+        "wr_call": <size_t>wr_call,
+        "wr_call_indirect": <size_t>wr_call_indirect,
+        "wr_memory_grow": <size_t>wr_memory_grow,
+        "wr_memory_fill": <size_t>wr_memory_fill,
+        "wr_memory_copy": <size_t>wr_memory_copy,
+        "wr_memory_init": <size_t>wr_memory_init,
+        "wr_data_drop": <size_t>wr_data_drop,
+        "wr_elem_drop": <size_t>wr_elem_drop,
+        "wr_table_get": <size_t>wr_table_get,
+        "wr_table_set": <size_t>wr_table_set,
+        "wr_table_size": <size_t>wr_table_size,
+        "wr_table_grow": <size_t>wr_table_grow,
+        "wr_table_fill": <size_t>wr_table_fill,
+        "wr_table_copy": <size_t>wr_table_copy,
+        "wr_table_init": <size_t>wr_table_init,
+    }
+
+
+def native_layout() -> dict:
+    """Byte offsets of the runtime struct fields machine code reads (and struct sizes)."""
+    cdef Ctx c
+    cdef InstCtx i
+    cdef FuncRec f
+    cdef CallRec r
+    cdef MemRec m
+    cdef FuncCode fc
+    cdef TableRec t
+
+    def off(size_t a, size_t b) -> int:
+        return <Py_ssize_t>(a - b)
+    return {
+        "cx.inst": off(<size_t>&c.inst, <size_t>&c),
+        "cx.stack_end": off(<size_t>&c.stack_end, <size_t>&c),
+        "cx.recs": off(<size_t>&c.recs, <size_t>&c),
+        "cx.depth": off(<size_t>&c.depth, <size_t>&c),
+        "cx.max_depth": off(<size_t>&c.max_depth, <size_t>&c),
+        "cx.budget": off(<size_t>&c.budget, <size_t>&c),
+        "cx.attn_seen": off(<size_t>&c.attn_seen, <size_t>&c),
+        "cx.sp_limit": off(<size_t>&c.sp_limit, <size_t>&c),
+        "inst.funcs": off(<size_t>&i.funcs, <size_t>&i),
+        "inst.globals": off(<size_t>&i.globals, <size_t>&i),
+        "inst.mem": off(<size_t>&i.mem, <size_t>&i),
+        "func.code": off(<size_t>&f.code, <size_t>&f),
+        "func.inst": off(<size_t>&f.inst, <size_t>&f),
+        "rec.ret_pc": off(<size_t>&r.ret_pc, <size_t>&r),
+        "rec.fp": off(<size_t>&r.fp, <size_t>&r),
+        "rec.inst": off(<size_t>&r.inst, <size_t>&r),
+        "rec.func": off(<size_t>&r.func, <size_t>&r),
+        "rec.size": sizeof(CallRec),
+        "mem.base": off(<size_t>&m.base, <size_t>&m),
+        "mem.size": off(<size_t>&m.size, <size_t>&m),
+        "mem.pages": off(<size_t>&m.pages, <size_t>&m),
+        "code.code": off(<size_t>&fc.code, <size_t>&fc),
+        "code.max_slots": off(<size_t>&fc.max_slots, <size_t>&fc),
+        "table.elems": off(<size_t>&t.elems, <size_t>&t),
+        "table.size": off(<size_t>&t.size, <size_t>&t),
+    }
+
+
+cdef inline FuncCode* _fc(LoweredFunc lf) noexcept:
+    return &lf.fc
+
+
+def code_cells(LoweredFunc lf) -> list:
+    """The cells of `lf` as unsigned 64-bit ints, handler cells as IR_* numbers whether or
+    not the code is threaded (or enters machine code)."""
+    cdef FuncCode* c = _fc(lf)
+    cdef uint32_t i = 0, n, op, k
+    cdef void* h
+    if not c.threaded:
+        return lf.cells()
+    cdef dict ops = {<size_t>HANDLERS[k]: k for k in range(<int>IR_COUNT)}
+    out = [c.code[i].u64 for i in range(c.ncells)]
+    i = 0
+    while i < c.ncells:
+        h = c.code[i].h
+        if i == 0 and c.native != NULL:
+            h = c.native.h0
+        op = ops[<size_t>h]
+        out[i] = op
+        n = <uint32_t>c.code[i + 1].w.hi if op == IR_BR_TABLE else 0
+        i += ir_ncells(op, n)
+    return out
+
+
+def native_install(LoweredFunc lf, size_t entry, size_t body, osr) -> bool:
+    """Attach machine code to `lf` (entry/body addresses; `osr`: loop-header cells the entry
+    accepts) and swap cell 0's handler for the entry.  False if it already has some."""
+    cdef FuncCode* c = _fc(lf)
+    cdef NativeCode* nc
+    cdef uint32_t* o
+    cdef Py_ssize_t k
+    if c.native != NULL:
+        return False
+    if thread_code(c) != 0:
+        raise RuntimeError("internal error: malformed lowered code")
+    nc = <NativeCode*>calloc(1, sizeof(NativeCode))
+    o = <uint32_t*>calloc(len(osr) + 1, sizeof(uint32_t))
+    if nc == NULL or o == NULL:
+        free(nc)
+        free(o)
+        raise MemoryError()
+    for k, idx in enumerate(sorted(osr)):
+        o[k] = idx
+    nc.h0 = c.code[0].h
+    nc.entry = <void*>entry
+    nc.body = <void*>body
+    nc.osr = o
+    nc.nosr = len(osr)
+    wasmrt_publish(<void**>&c.native, <void*>nc)             # body first, then the entry
+    wasmrt_publish(&c.code[0].h, <void*>entry)
+    return True
+
+
+def native_uninstall(LoweredFunc lf) -> None:
+    """Detach the machine code of `lf` (its code must be running nowhere)."""
+    cdef FuncCode* c = _fc(lf)
+    cdef NativeCode* nc = c.native
+    if nc == NULL:
+        return
+    c.code[0].h = nc.h0
+    c.native = NULL
+    free(<void*>nc.osr)
+    free(nc)
+
+
+def native_state(LoweredFunc lf) -> tuple:
+    """(has machine code, tier-up samples) of `lf`."""
+    cdef FuncCode* c = _fc(lf)
+    return (c.native != NULL, c.samples)
+
+
+def tier_pop(int cap=64, long timeout_ms=100) -> list:
+    """Queued hot bodies (FuncCode addresses), waiting up to `timeout_ms` without the GIL."""
+    cdef void* buf[64]
+    cdef int n
+    if cap > 64:
+        cap = 64
+    with nogil:
+        n = wasmrt_tier_pop(buf, cap, timeout_ms)
+    return [<size_t>buf[k] for k in range(n)]
+
+
+def tier_idle() -> None:
+    """The compile thread installed its batch."""
+    wasmrt_tier_idle()
+
+
+def funccode_address(LoweredFunc lf) -> int:
+    """The address of `lf`'s FuncCode (what the compile queue holds)."""
+    return <size_t>_fc(lf)
+
+
+def set_tier_samples(uint32_t n) -> None:
+    """Samples (milliseconds of running) before a body is queued for compilation."""
+    global TIER_SAMPLES
+    TIER_SAMPLES = n if n > 0 else 1
+
+
+def _init_native() -> None:
+    global wasmrt_tick_target
+    wasmrt_tick_target = &wasmrt_attn
+
+
+def tier_busy() -> bool:
+    """True while bodies are queued for compilation or a batch is compiling."""
+    return wasmrt_tier_busy != 0
+
+
+def store_set_tier_up(StoreCtx store, bint on) -> None:
+    """Whether `store` samples for tier-up and enters machine code at loop headers."""
+    store.cx.tier_up = on

@@ -1,0 +1,337 @@
+"""The native tier: hot functions compiled to machine code through LLVM (llvmlite).
+
+``Config.strategy`` chooses: ``"auto"`` (the default) interprets first and compiles the
+bodies that run hot on a background thread; ``"native"`` compiles every body a module has
+before its first call; ``"interpreter"`` never compiles.  Without llvmlite (the
+``wasmrt[native]`` extra) ``"auto"`` interprets and ``"native"`` is an error.
+
+Pieces: ``_native_ir`` translates lowered code to LLVM IR; this module optimises and
+links it (one LLVM module per batch of bodies, ORC LLJIT), installs it
+(``_interp.native_install``: cell 0 of the body enters the machine code), and runs the
+tier-up thread, which takes the bodies that ``attention()`` found hot (samples, see
+``_interp_native.pxi``) and compiles each with its direct callees, so calls between them
+are direct C calls LLVM may inline.
+
+Compilation holds a lock (LLVM objects are not shared between threads); llvmlite's C
+calls release the GIL.  A guest that holds the GIL lets the compile thread in at every
+sample tick while a compile is pending (``tier_yield_gil``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+import weakref
+from typing import Any
+
+from . import _native_ir as nir
+from .errors import WasmtimeError
+
+# Bodies larger than this are not compiled by tier-up (LLVM's time grows faster than
+# linearly in one huge function); "native" compiles every size.
+MAX_TIER_CELLS = 60000
+# A tier-up batch: the hot body plus direct callees up to this depth and cell budget.
+CALLEE_DEPTH = 2
+BATCH_CELLS = 20000
+# "native": bodies per LLVM module (compile time grows with module size).
+NATIVE_BATCH_CELLS = 40000
+
+_lock = threading.RLock()
+_jit: _Jit | None = None
+_llvm: Any = None
+_stats = {"bodies": 0, "batches": 0, "seconds": 0.0, "failed": 0}
+
+
+def available() -> bool:
+    """Whether llvmlite (the ``wasmrt[native]`` extra) can be imported."""
+    try:
+        import llvmlite.binding  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require() -> None:
+    """Raise ``WasmtimeError`` naming the extra when llvmlite is missing."""
+    if not available():
+        raise WasmtimeError(
+            'strategy "native" needs llvmlite: install the native extra '
+            "(pip install 'wasmrt[native]')")
+
+
+def stats() -> dict[str, float]:
+    """Counters of this process: bodies compiled, batches, compile seconds, failures."""
+    return dict(_stats)
+
+
+class _Jit:
+    """One LLJIT, target machine and symbol table for the process."""
+
+    def __init__(self) -> None:
+        global _llvm
+        import llvmlite.binding as llvm
+
+        from . import _interp
+
+        _llvm = llvm
+        llvm.initialize_native_target()
+        llvm.initialize_native_asmprinter()
+        target = llvm.Target.from_default_triple()
+        self.cpu = llvm.get_host_cpu_name()
+        self.features = llvm.get_host_cpu_features().flatten()
+        self.tm = target.create_target_machine(cpu=self.cpu, features=self.features, opt=2,
+                                               reloc="pic", codemodel="small", jit=True)
+        self.jit = llvm.create_lljit_compiler(self.tm, use_jit_link=True)
+        self.symbols = _interp.native_symbols()
+        self.layout = _interp.native_layout()
+        self.count = 0
+
+    def optimise(self, ir: str) -> bytes:
+        """IR text -> optimised object code."""
+        llvm = _llvm
+        mod = llvm.parse_assembly(ir)
+        mod.verify()
+        pto = llvm.create_pipeline_tuning_options(speed_level=2)
+        pb = llvm.create_pass_builder(self.tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+        return bytes(self.tm.emit_object(mod))
+
+    def link(self, obj: bytes, exports: list[str]) -> tuple[Any, dict[str, int]]:
+        """Load object code: (resource tracker, export name -> address)."""
+        b = _llvm.JITLibraryBuilder().add_object_img(obj)
+        for name, addr in self.symbols.items():
+            b.import_symbol(name, addr)
+        for name in exports:
+            b.export_symbol(name)
+        self.count += 1
+        tracker = b.link(self.jit, f"wasmrt{self.count}")
+        return tracker, {name: tracker[name] for name in exports}
+
+
+def jit() -> _Jit:
+    global _jit
+    with _lock:
+        if _jit is None:
+            _jit = _Jit()
+        return _jit
+
+
+def cpu_key() -> str:
+    """The CPU the code is for (name + features): part of every cache key."""
+    j = jit()
+    return f"{j.cpu}:{hashlib.sha256(j.features.encode()).hexdigest()[:16]}"
+
+
+class NativeModule:
+    """The machine code of one compiled module (``ModuleInfo``): the loaded batches, kept
+    alive by the API ``Module`` and by every instance; dropping it puts the interpreter
+    back in front of every body (nothing can be running it then)."""
+
+    def __init__(self, info: Any, strategy: str):
+        from . import _interp
+
+        self.info = info
+        self.strategy = strategy
+        self.codes = list(info.func_codes)
+        self.nimp = int(info.num_imported_funcs)
+        self.module = nir.Module.of(info)
+        self.trackers: list[Any] = []
+        self.objects: list[tuple[bytes, list[int], dict[int, list[int]]]] = []
+        self.failed: set[int] = set()       # module function indexes left interpreted
+        self.installed: set[int] = set()
+        self.compile_seconds: list[tuple[list[int], float]] = []
+        self._interp = _interp
+
+    # -- bodies --
+    def lowered(self, fi: int) -> Any:
+        return self.codes[fi - self.nimp]
+
+    def body(self, fi: int) -> nir.Body:
+        lf = self.lowered(fi)
+        b = nir.Body(fi, self._interp.code_cells(lf), lf.nparams, lf.nresults, lf.max_slots)
+        b.decode()
+        return b
+
+    def callees(self, fi: int, b: nir.Body) -> list[int]:
+        out = []
+        for i in b.instrs:
+            if b.cells[i] == nir.OP["call"]:
+                callee = nir._get(b.cells, i, (1, "hi")) & 0xFFFFFFFF
+                if callee >= self.nimp and callee not in out:
+                    out.append(callee)
+        return out
+
+    # -- compiling --
+    def compile(self, funcs: list[int], install: list[int] | None = None) -> list[int]:
+        """Translate, optimise and link `funcs` as one batch, then install those of
+        `install` (default: all) that have no machine code yet.  Bodies that cannot be
+        translated are left out.  Returns the function indexes installed."""
+        bodies = []
+        for fi in funcs:
+            if fi in self.failed:
+                continue
+            try:
+                bodies.append(self.body(fi))
+            except nir.Unsupported:
+                self.failed.add(fi)
+        if not bodies:
+            return []
+        want = set(funcs if install is None else install)
+        t0 = time.perf_counter()
+        with _lock:
+            j = jit()
+            ir = nir.Translator(self.module, j.layout).module(bodies)
+            obj = j.optimise(ir)
+            names = [b.func_index for b in bodies if b.func_index in want
+                     and b.func_index not in self.installed]
+            osr = {b.func_index: b.osr_headers() for b in bodies}
+            done = self.load(obj, names, osr)
+        dt = time.perf_counter() - t0
+        _stats["batches"] += 1
+        _stats["bodies"] += len(done)
+        _stats["seconds"] += dt
+        self.compile_seconds.append(([b.func_index for b in bodies], dt))
+        self.objects.append((obj, names, {fi: osr[fi] for fi in names}))
+        return done
+
+    def load(self, obj: bytes, names: list[int], osr: dict[int, list[int]]) -> list[int]:
+        """Link object code and install its bodies `names`."""
+        exports = [f(fi) for fi in names for f in (nir.body_name, nir.entry_name)]
+        tracker, addrs = jit().link(obj, exports)
+        self.trackers.append(tracker)
+        done = []
+        for fi in names:
+            if self._interp.native_install(self.lowered(fi), addrs[nir.entry_name(fi)],
+                                           addrs[nir.body_name(fi)], osr[fi]):
+                self.installed.add(fi)
+                done.append(fi)
+        return done
+
+    def compile_all(self) -> None:
+        """Strategy "native": every body, in batches of about NATIVE_BATCH_CELLS cells."""
+        batch: list[int] = []
+        size = 0
+        for k, lf in enumerate(self.codes):
+            batch.append(self.nimp + k)
+            size += lf.ncells
+            if size >= NATIVE_BATCH_CELLS:
+                self.compile(batch)
+                batch, size = [], 0
+        if batch:
+            self.compile(batch)
+
+    def tier_up(self, fi: int) -> None:
+        """Compile hot body `fi` with its direct callees (the batch calls them directly)."""
+        if fi in self.installed or fi in self.failed:
+            return
+        if self.lowered(fi).ncells > MAX_TIER_CELLS:
+            self.failed.add(fi)
+            return
+        batch = [fi]
+        size = self.lowered(fi).ncells
+        frontier = [fi]
+        for _ in range(CALLEE_DEPTH):
+            nxt = []
+            for f in frontier:
+                try:
+                    b = self.body(f)
+                except nir.Unsupported:
+                    continue
+                for c in self.callees(f, b):
+                    n = self.lowered(c).ncells
+                    if c not in batch and c not in self.failed and size + n <= BATCH_CELLS:
+                        batch.append(c)
+                        size += n
+                        nxt.append(c)
+            frontier = nxt
+        try:
+            self.compile(batch, [f for f in batch if f not in self.installed])
+        except RuntimeError:  # llvmlite's errors: the bodies stay interpreted (counted)
+            _stats["failed"] += 1
+            self.failed.update(batch)
+
+    def release(self) -> None:
+        for k, lf in enumerate(self.codes):
+            if self.nimp + k in self.installed:
+                self._interp.native_uninstall(lf)
+        self.installed.clear()
+        self.trackers.clear()
+
+    def __del__(self) -> None:
+        self.release()
+
+
+# ---- tier-up: the registry of bodies and the compile thread ----------------------------
+
+_registry: dict[int, tuple[weakref.ref[NativeModule], int]] = {}
+_thread: threading.Thread | None = None
+
+
+def attach(info: Any, strategy: str) -> NativeModule | None:
+    """The native state of a freshly compiled module under `strategy` (None when it
+    stays interpreted): "native" compiles everything now, "auto" registers the bodies
+    for tier-up."""
+    if strategy == "interpreter" or not info.func_codes:
+        return None
+    if strategy == "native":
+        require()
+    elif not available():
+        return None
+    nm = NativeModule(info, strategy)
+    if strategy == "native":
+        nm.compile_all()
+        return nm
+    from . import _interp
+
+    ref = weakref.ref(nm)
+    for k, lf in enumerate(nm.codes):
+        _registry[_interp.funccode_address(lf)] = (ref, nm.nimp + k)
+    weakref.finalize(nm, _forget, [_interp.funccode_address(lf) for lf in nm.codes])
+    _start_thread()
+    return nm
+
+
+def _forget(addrs: list[int]) -> None:
+    for a in addrs:
+        _registry.pop(a, None)
+
+
+def _start_thread() -> None:
+    global _thread
+    with _lock:
+        if _thread is None or not _thread.is_alive():
+            _thread = threading.Thread(target=_tier_loop, name="wasmrt-native", daemon=True)
+            _thread.start()
+
+
+def _tier_loop() -> None:
+    from . import _interp
+
+    while True:
+        for addr in _interp.tier_pop(64, 200):
+            entry = _registry.get(addr)
+            nm = entry[0]() if entry is not None else None
+            if nm is not None:
+                nm.tier_up(entry[1])  # type: ignore[index]
+        _interp.tier_idle()
+
+
+def wait_idle(timeout: float = 30.0) -> bool:
+    """Wait until the compile queue is empty and no batch is compiling (for tests and
+    benchmarks); True if it got there."""
+    from . import _interp
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if not _interp.tier_busy():
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def strategy_from_env(default: str) -> str:
+    """``WASMRT_STRATEGY`` overrides the default strategy (runs test suites natively)."""
+    return os.environ.get("WASMRT_STRATEGY", default)
+

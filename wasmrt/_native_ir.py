@@ -1,0 +1,1205 @@
+"""The native tier's translator: lowered code (``FuncCode`` cells) -> LLVM IR text.
+
+It reads the interpreter's register-style IR one instruction at a time, driven by the
+instruction-set table (``_isa_names``: layouts, slot types, families, numeric helpers), so
+the lowerer's work (slot allocation, fused ops, resolved branches) is reused and a native
+frame *is* an interpreter frame:
+
+- every slot of the frame is an ``i64`` alloca; LLVM promotes them to registers.  Slots
+  are read from ``fp[]`` at an entry (cell 0, or a loop header for on-stack replacement)
+  and written to ``fp[]`` where the frame is handed over: the arguments of a call, the
+  results at a return.  A call's results are read back from ``fp[]``.
+- each op family has one emitter here; the numeric helpers of ``_interp_numeric.pxi``
+  have their LLVM twin in ``_SEM`` (same names, the same exact semantics: wasm's
+  masks for shifts, explicit traps for division and truncation, NaN bits kept, no
+  contraction of ``a*b+c``: no fast-math flags anywhere).
+- traps set ``cx.trap_pc`` to the trapping instruction's interpreter pc (``wr_trap``),
+  so a backtrace is the interpreter's; calls push the interpreter's call records.
+- a body using an op the table marks as not translatable (SIMD) raises ``Unsupported``
+  and stays interpreted.
+
+The runtime side (symbols ``wr_*``, struct layouts, the entry/body contract) is in
+``_interp_native.pxi``; the driver (compilation, installation, tier-up) in ``_native.py``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _isa_names as isa
+
+# Trap codes (_interp.pxd TrapKind).
+TRAP_UNREACHABLE = 1
+TRAP_OOB_MEMORY = 2
+TRAP_OOB_TABLE = 3
+TRAP_DIV_ZERO = 4
+TRAP_INT_OVERFLOW = 5
+TRAP_BAD_CONVERSION = 6
+TRAP_STACK_EXHAUSTED = 10
+
+OP = {name: i for i, name in enumerate(isa.NAMES)}
+VT_V128 = 0x7B
+
+# Families translated by generic emitters (the rest are handled by name below).
+_GENERIC = {"unop", "binop", "binop_imm", "binop_imm64", "mul_addsub", "trap_unop",
+            "trap_binop", "load", "store", "br", "cmp_br", "cmp_br_imm", "add_br"}
+_MANUAL = {"nop", "copy", "copy2", "copy_n", "const32", "const64", "i32_add_shl", "select",
+           "memory_size", "memory_grow", "memory_fill", "memory_copy", "memory_init",
+           "data_drop", "global_get", "global_set", "ref_is_null", "ref_func", "table_get",
+           "table_set", "table_size", "table_grow", "table_fill", "table_copy", "table_init",
+           "elem_drop", "unreachable", "br_table", "zero_locals", "fuel", "call",
+           "call_indirect", "ret", "ret_slot", "ret_n"}
+COVERED = frozenset(i for i, name in enumerate(isa.NAMES)
+                    if isa.KIND[i] in _GENERIC or name in _MANUAL)
+
+LL = {"i32": "i32", "i64": "i64", "f32": "float", "f64": "double"}
+WIDTH = {"i32": 32, "i64": 64}
+
+
+class Unsupported(Exception):
+    """The body uses an instruction the native tier does not translate (it stays
+    interpreted)."""
+
+
+def dbl(x: float) -> str:
+    """An LLVM floating constant (the hex form of the double, exact for floats too)."""
+    return f"0x{struct.unpack('<Q', struct.pack('<d', x))[0]:016X}"
+
+
+def _fields(layout: tuple[str, ...]) -> dict[str, tuple[int, str]]:
+    """Operand name -> (cell, field) of a layout such as ('a=dst b=x', 'lo=offset')."""
+    out = {}
+    for k, cell in enumerate(layout):
+        for part in cell.split():
+            fld, name = part.split("=")
+            out[name.rstrip(".")] = (k + 1, fld)
+    return out
+
+
+FIELDS = [_fields(lay) for lay in isa.LAYOUT]
+
+
+def _get(cells: list[int], pc: int, where: tuple[int, str]) -> int:
+    v = cells[pc + where[0]]
+    fld = where[1]
+    if fld in "abcd":
+        return (v >> (16 * "abcd".index(fld))) & 0xFFFF
+    if fld == "lo":
+        x = v & 0xFFFFFFFF
+    elif fld == "hi":
+        x = v >> 32
+    else:  # i64
+        return v - (1 << 64) if v >> 63 else v
+    return x - (1 << 32) if x >> 31 else x
+
+
+def slots_of(valtypes: tuple[int, ...]) -> int:
+    """Slots taken by values of these types (a v128 takes two)."""
+    return sum(2 if t == VT_V128 else 1 for t in valtypes)
+
+
+class Fn:
+    """The LLVM IR of one function under construction."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.n = 0
+
+    def tmp(self) -> str:
+        self.n += 1
+        return f"%t{self.n}"
+
+    def op(self, text: str) -> str:
+        v = self.tmp()
+        self.lines.append(f"  {v} = {text}")
+        return v
+
+    def emit(self, text: str) -> None:
+        self.lines.append(f"  {text}")
+
+    def label(self, name: str) -> None:
+        self.lines.append(f"{name}:")
+
+    def fresh(self, stem: str) -> str:
+        """A new block label."""
+        self.n += 1
+        return f"{stem}{self.n}"
+
+    # -- typed values <-> 64-bit slot cells --
+    def from_cell(self, v: str, t: str) -> str:
+        if t == "i64":
+            return v
+        if t == "f64":
+            return self.op(f"bitcast i64 {v} to double")
+        w = self.op(f"trunc i64 {v} to i32")
+        return w if t == "i32" else self.op(f"bitcast i32 {w} to float")
+
+    def to_cell(self, v: str, t: str) -> str:
+        if t == "i64":
+            return v
+        if t == "f64":
+            return self.op(f"bitcast double {v} to i64")
+        if t == "f32":
+            v = self.op(f"bitcast float {v} to i32")
+        return self.op(f"zext i32 {v} to i64")
+
+    def bits(self, v: str, t: str) -> str:
+        """A float's bit pattern (an integer of its width); integers as they are."""
+        if t == "f32":
+            return self.op(f"bitcast float {v} to i32")
+        if t == "f64":
+            return self.op(f"bitcast double {v} to i64")
+        return v
+
+    def of_bits(self, v: str, t: str) -> str:
+        if t == "f32":
+            return self.op(f"bitcast i32 {v} to float")
+        if t == "f64":
+            return self.op(f"bitcast i64 {v} to double")
+        return v
+
+    def b2i(self, c: str) -> str:
+        return self.op(f"zext i1 {c} to i32")
+
+
+def _ity(t: str) -> str:
+    return "i32" if t in ("i32", "f32") else "i64"
+
+
+# ---- numeric semantics: the LLVM twin of every helper of _interp_numeric.pxi ----------
+# Each entry: (fn, args, types) -> result value (typed as the op's effect says), where
+# `trap(cond, code)` may add a trap check.  Args are typed LLVM values.
+
+def _int_bin(opname: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        return f.op(f"{opname} {LL[t]} {a[0]}, {a[1]}")
+    return sem
+
+
+def _shift(opname: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        k = f.op(f"and {LL[t]} {a[1]}, {WIDTH[t] - 1}")
+        return f.op(f"{opname} {LL[t]} {a[0]}, {k}")
+    return sem
+
+
+def _rot(intr: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        ty = LL[t]
+        return f.op(f"call {ty} @llvm.{intr}.{ty}({ty} {a[0]}, {ty} {a[0]}, {ty} {a[1]})")
+    return sem
+
+
+def _icmp(pred: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        return f.b2i(f.op(f"icmp {pred} {LL[t]} {a[0]}, {a[1]}"))
+    return sem
+
+
+def _fcmp(pred: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        return f.b2i(f.op(f"fcmp {pred} {LL[t]} {a[0]}, {a[1]}"))
+    return sem
+
+
+def _count(intr: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        ty = LL[t]
+        extra = ", i1 false" if intr != "ctpop" else ""
+        return f.op(f"call {ty} @llvm.{intr}.{ty}({ty} {a[0]}{extra})")
+    return sem
+
+
+def _eqz(f: Fn, a: list[str], t: str, trap: Any) -> str:
+    return f.b2i(f.op(f"icmp eq {LL[t]} {a[0]}, 0"))
+
+
+def _div(signed: bool, rem: bool):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        ty = LL[t]
+        trap(f.op(f"icmp eq {ty} {a[1]}, 0"), TRAP_DIV_ZERO)
+        if not signed:
+            return f.op(f"{'urem' if rem else 'udiv'} {ty} {a[0]}, {a[1]}")
+        m1 = f.op(f"icmp eq {ty} {a[1]}, -1")
+        if rem:  # x rem -1 = 0 (srem INT_MIN, -1 is undefined in LLVM): divide by 1 instead
+            y = f.op(f"select i1 {m1}, {ty} 1, {ty} {a[1]}")
+            return f.op(f"srem {ty} {a[0]}, {y}")
+        imin = -(1 << (WIDTH[t] - 1))
+        trap(f.op(f"and i1 {m1}, {f.op(f'icmp eq {ty} {a[0]}, {imin}')}"), TRAP_INT_OVERFLOW)
+        return f.op(f"sdiv {ty} {a[0]}, {a[1]}")
+    return sem
+
+
+def fenced(f: Fn, v: str, t: str) -> str:
+    """`v` hidden from LLVM's constant folding: it would fold x*1, x+(-0), x-0, x/1 to x,
+    which must quiet a signalling NaN (wasm's arithmetic NaN).  No code is emitted."""
+    ty = LL[t]
+    return f.op(f"call {ty} @llvm.arithmetic.fence.{ty}({ty} {v})")
+
+
+def farith(f: Fn, opname: str, t: str, x: str, y: str) -> str:
+    """fadd/fsub/fmul/fdiv, rounded once, no fast-math flags."""
+    return f.op(f"{opname} {LL[t]} {fenced(f, x, t)}, {fenced(f, y, t)}")
+
+
+def _fbin(opname: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        return farith(f, opname, t, a[0], a[1])
+    return sem
+
+
+_SIGN = {"f32": 0x80000000, "f64": 0x8000000000000000}
+_QUIET = {"f32": 0x400000, "f64": 0x8000000000000}
+
+
+def _fminmax(is_min: bool):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        ty, it = LL[t], _ity(t)
+        x, y = f.bits(a[0], t), f.bits(a[1], t)
+        nan = f.bits(f.op(f"fadd {ty} {a[0]}, {a[1]}"), t)  # a quiet NaN from the NaN operand(s)
+        uno = f.op(f"fcmp uno {ty} {a[0]}, {a[1]}")
+        eq = f.op(f"fcmp oeq {ty} {a[0]}, {a[1]}")
+        signs = f.op(f"{'or' if is_min else 'and'} {it} {x}, {y}")  # min/max(-0, +0)
+        lt = f.op(f"fcmp {'olt' if is_min else 'ogt'} {ty} {a[0]}, {a[1]}")
+        pick = f.op(f"select i1 {lt}, {it} {x}, {it} {y}")
+        r = f.op(f"select i1 {eq}, {it} {signs}, {it} {pick}")
+        return f.of_bits(f.op(f"select i1 {uno}, {it} {nan}, {it} {r}"), t)
+    return sem
+
+
+def _fbits(expr: str):  # type: ignore[no-untyped-def]
+    """abs / neg / copysign: pure bit operations (NaN payloads pass unchanged)."""
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        it, s = _ity(t), _SIGN[t]
+        x = f.bits(a[0], t)
+        if expr == "abs":
+            r = f.op(f"and {it} {x}, {s - 1}")
+        elif expr == "neg":
+            r = f.op(f"xor {it} {x}, {s - (1 << (64 if t == 'f64' else 32))}")
+        else:
+            y = f.bits(a[1], t)
+            mag = f.op(f"and {it} {x}, {s - 1}")
+            sg = f.op(f"and {it} {y}, {s - (1 << (64 if t == 'f64' else 32))}")
+            r = f.op(f"or {it} {mag}, {sg}")
+        return f.of_bits(r, t)
+    return sem
+
+
+def _fround(intr: str):  # type: ignore[no-untyped-def]
+    """ceil/floor/trunc/nearest/sqrt: a NaN comes out as that NaN, quieted."""
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        ty, it = LL[t], _ity(t)
+        r = f.bits(f.op(f"call {ty} @llvm.{intr}.{ty}({ty} {a[0]})"), t)
+        q = f.op(f"or {it} {f.bits(a[0], t)}, {_QUIET[t]}")
+        uno = f.op(f"fcmp uno {ty} {a[0]}, {a[0]}")
+        return f.of_bits(f.op(f"select i1 {uno}, {it} {q}, {it} {r}"), t)
+    return sem
+
+
+def _cast(opname: str, src: str, dst: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        x = fenced(f, a[0], src) if opname in ("fpext", "fptrunc") else a[0]  # demote(promote x)
+        return f.op(f"{opname} {LL[src]} {x} to {LL[dst]}")
+    return sem
+
+
+def _ext_n(bits: int, t: str):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], _t: str, trap: Any) -> str:
+        n = f.op(f"trunc {LL[t]} {a[0]} to i{bits}")
+        return f.op(f"sext i{bits} {n} to {LL[t]}")
+    return sem
+
+
+# Ranges of the trapping truncations (as in _interp_numeric.pxi, on the value as double).
+_TRUNC = {("i32", True): ("ogt", -2147483649.0, 2147483648.0),
+          ("i32", False): ("ogt", -1.0, 4294967296.0),
+          ("i64", True): ("oge", -9223372036854775808.0, 9223372036854775808.0),
+          ("i64", False): ("ogt", -1.0, 18446744073709551616.0)}
+
+
+def _trunc(src: str, dst: str, signed: bool):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        d = a[0] if src == "f64" else f.op(f"fpext float {a[0]} to double")
+        trap(f.op(f"fcmp uno double {d}, {d}"), TRAP_BAD_CONVERSION)
+        lo_pred, lo, hi = _TRUNC[(dst, signed)]
+        ok_lo = f.op(f"fcmp {lo_pred} double {d}, {dbl(lo)}")
+        ok_hi = f.op(f"fcmp olt double {d}, {dbl(hi)}")
+        bad = f.op(f"xor i1 {f.op(f'and i1 {ok_lo}, {ok_hi}')}, true")
+        trap(bad, TRAP_INT_OVERFLOW)
+        return f.op(f"{'fptosi' if signed else 'fptoui'} double {d} to {LL[dst]}")
+    return sem
+
+
+def _trunc_sat(src: str, dst: str, signed: bool):  # type: ignore[no-untyped-def]
+    def sem(f: Fn, a: list[str], t: str, trap: Any) -> str:
+        s, d = LL[src], LL[dst]
+        intr = f"llvm.fpto{'s' if signed else 'u'}i.sat.{d}.{'f32' if src == 'f32' else 'f64'}"
+        return f.op(f"call {d} @{intr}({s} {a[0]})")
+    return sem
+
+
+def _build_sem() -> dict[str, Any]:
+    sem: dict[str, Any] = {}
+    for t in ("i32", "i64"):
+        for n, o in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("and", "and"),
+                     ("or", "or"), ("xor", "xor")):
+            sem[f"{t}_{n}"] = _int_bin(o)
+        for n, o in (("shl", "shl"), ("shr_s", "ashr"), ("shr_u", "lshr")):
+            sem[f"{t}_{n}"] = _shift(o)
+        sem[f"{t}_rotl"] = _rot("fshl")
+        sem[f"{t}_rotr"] = _rot("fshr")
+        for n, p in (("eq", "eq"), ("ne", "ne"), ("lt_s", "slt"), ("lt_u", "ult"),
+                     ("gt_s", "sgt"), ("gt_u", "ugt"), ("le_s", "sle"), ("le_u", "ule"),
+                     ("ge_s", "sge"), ("ge_u", "uge")):
+            sem[f"{t}_{n}"] = _icmp(p)
+        sem[f"{t}_eqz"] = _eqz
+        sem[f"{t}_clz"] = _count("ctlz")
+        sem[f"{t}_ctz"] = _count("cttz")
+        sem[f"{t}_popcnt"] = _count("ctpop")
+        sem[f"{t}_div_s"] = _div(True, False)
+        sem[f"{t}_div_u"] = _div(False, False)
+        sem[f"{t}_rem_s"] = _div(True, True)
+        sem[f"{t}_rem_u"] = _div(False, True)
+    for t in ("f32", "f64"):
+        for n in ("add", "sub", "mul", "div"):
+            sem[f"{t}_{n}"] = _fbin("f" + n)
+        sem[f"{t}_min"] = _fminmax(True)
+        sem[f"{t}_max"] = _fminmax(False)
+        sem[f"{t}_abs"] = _fbits("abs")
+        sem[f"{t}_neg"] = _fbits("neg")
+        sem[f"{t}_copysign"] = _fbits("copysign")
+        for n, intr in (("ceil", "ceil"), ("floor", "floor"), ("trunc", "trunc"),
+                        ("nearest", "rint"), ("sqrt", "sqrt")):
+            sem[f"{t}_{n}"] = _fround(intr)
+        for n, p in (("eq", "oeq"), ("ne", "une"), ("lt", "olt"), ("gt", "ogt"),
+                     ("le", "ole"), ("ge", "oge")):
+            sem[f"{t}_{n}"] = _fcmp(p)
+    sem["i32_wrap_i64"] = _cast("trunc", "i64", "i32")
+    sem["i64_extend_i32_s"] = _cast("sext", "i32", "i64")
+    sem["i64_extend_i32_u"] = _cast("zext", "i32", "i64")
+    for d in ("f32", "f64"):
+        for s in ("i32", "i64"):
+            sem[f"{d}_convert_{s}_s"] = _cast("sitofp", s, d)
+            sem[f"{d}_convert_{s}_u"] = _cast("uitofp", s, d)
+    sem["f32_demote_f64"] = _cast("fptrunc", "f64", "f32")
+    sem["f64_promote_f32"] = _cast("fpext", "f32", "f64")
+    for t, bits in (("i32", 8), ("i32", 16), ("i64", 8), ("i64", 16), ("i64", 32)):
+        sem[f"{t}_extend{bits}_s"] = _ext_n(bits, t)
+    for d in ("i32", "i64"):
+        for s in ("f32", "f64"):
+            for sg in ("s", "u"):
+                sem[f"{d}_trunc_{s}_{sg}"] = _trunc(s, d, sg == "s")
+                sem[f"{d}_trunc_sat_{s}_{sg}"] = _trunc_sat(s, d, sg == "s")
+    return sem
+
+
+SEM = _build_sem()
+
+
+def _effect(op: int) -> tuple[list[str], list[str]]:
+    ins, outs = isa.EFFECT[op].split("->")
+    return ins.split(), outs.split()
+
+
+# Loads: width in bytes, and how the loaded integer becomes the slot's cell.
+def _load_ext(name: str) -> str:
+    if name.endswith("_s"):
+        return "sext"
+    return "zext"
+
+
+@dataclass
+class Module:
+    """What translation needs of the module: function types (slot counts)."""
+
+    func_types: list[int]
+    type_params: list[tuple[int, ...]]
+    type_results: list[tuple[int, ...]]
+    num_imported: int
+
+    def func_slots(self, fi: int) -> tuple[int, int]:
+        t = self.func_types[fi]
+        return slots_of(self.type_params[t]), slots_of(self.type_results[t])
+
+    def type_slots(self, t: int) -> tuple[int, int]:
+        return slots_of(self.type_params[t]), slots_of(self.type_results[t])
+
+    @classmethod
+    def of(cls, info: Any) -> Module:
+        return cls([int(t) for t in info.func_types],
+                   [tuple(t.params) for t in info.types],
+                   [tuple(t.results) for t in info.types],
+                   int(info.num_imported_funcs))
+
+
+@dataclass
+class Body:
+    """One body to translate: its cells (handler cells as IR_* numbers) and frame."""
+
+    func_index: int
+    cells: list[int]
+    nparams: int
+    nresults: int
+    max_slots: int
+    instrs: list[int] = field(default_factory=list)     # cell index of each instruction
+
+    def decode(self) -> None:
+        i, n = 0, len(self.cells)
+        out = []
+        while i < n:
+            op = self.cells[i]
+            if op >= len(isa.NAMES):
+                raise Unsupported(f"bad op {op}")
+            if op not in COVERED:
+                raise Unsupported(isa.NAMES[op])
+            out.append(i)
+            i += self.size(i)
+        self.instrs = out
+
+    def size(self, i: int) -> int:
+        op = self.cells[i]
+        if op == OP["br_table"]:
+            return 3 + _get(self.cells, i, (1, "hi"))
+        return isa.NCELLS[op]
+
+    def osr_headers(self) -> list[int]:
+        """Loop headers: targets of backward branches (loop twins, backward br_table arms)."""
+        heads = set()
+        for i in self.instrs:
+            op = self.cells[i]
+            if isa.EXTRA[op].get("back") or op == OP["br_table"]:
+                for tgt in branch_targets(self.cells, i):
+                    if tgt <= i:
+                        heads.add(tgt)
+        return sorted(heads)
+
+
+def branch_targets(cells: list[int], i: int) -> list[int]:
+    op = cells[i]
+    name = isa.NAMES[op]
+    if name == "br_table":
+        n = _get(cells, i, (1, "hi"))
+        return [i + _get(cells, i, (2 + k, "lo")) for k in range(n + 1)]
+    if isa.KIND[op] in ("br", "cmp_br", "cmp_br_imm", "add_br"):
+        return [i + _get(cells, i, FIELDS[op]["offset"])]
+    return []
+
+
+SYMBOL_DECLS = """\
+@wasmrt_attn = external global i32
+declare i32 @wr_trap(ptr, i32, i32)
+declare i32 @wr_attend(ptr, i32)
+declare i32 @wr_fuel(ptr, i32)
+declare i32 @wr_call(ptr, ptr, ptr, i32, i32, i32)
+declare i32 @wr_call_indirect(ptr, ptr, i32, i32, i32, i32, i32, i32)
+declare i64 @wr_memory_grow(ptr, i32)
+declare i32 @wr_memory_fill(ptr, i32, i32, i32)
+declare i32 @wr_memory_copy(ptr, i32, i32, i32)
+declare i32 @wr_memory_init(ptr, i32, i32, i32, i32)
+declare void @wr_data_drop(ptr, i32)
+declare void @wr_elem_drop(ptr, i32)
+declare i32 @wr_table_get(ptr, i32, i32, ptr)
+declare i32 @wr_table_set(ptr, i32, i32, i64)
+declare i64 @wr_table_size(ptr, i32)
+declare i64 @wr_table_grow(ptr, i32, i64, i32)
+declare i32 @wr_table_fill(ptr, i32, i32, i64, i32)
+declare i32 @wr_table_copy(ptr, i32, i32, i32, i32, i32)
+declare i32 @wr_table_init(ptr, i32, i32, i32, i32, i32)
+"""
+
+INTRINSICS = """\
+declare float @llvm.arithmetic.fence.float(float)
+declare double @llvm.arithmetic.fence.double(double)
+declare i32 @llvm.fshl.i32(i32, i32, i32)
+declare i64 @llvm.fshl.i64(i64, i64, i64)
+declare i32 @llvm.fshr.i32(i32, i32, i32)
+declare i64 @llvm.fshr.i64(i64, i64, i64)
+declare i32 @llvm.ctlz.i32(i32, i1)
+declare i64 @llvm.ctlz.i64(i64, i1)
+declare i32 @llvm.cttz.i32(i32, i1)
+declare i64 @llvm.cttz.i64(i64, i1)
+declare i32 @llvm.ctpop.i32(i32)
+declare i64 @llvm.ctpop.i64(i64)
+""" + "".join(
+    f"declare {ty} @llvm.{i}.{ty}({ty})\n"
+    for ty in ("float", "double") for i in ("ceil", "floor", "trunc", "rint", "sqrt")
+) + "".join(
+    f"declare {d} @llvm.fpto{s}i.sat.{d}.{n}({ty})\n"
+    for d in ("i32", "i64") for s in "su" for ty, n in (("float", "f32"), ("double", "f64"))
+)
+
+
+def body_name(fi: int) -> str:
+    return f"wb{fi}"
+
+
+def entry_name(fi: int) -> str:
+    return f"we{fi}"
+
+
+class Translator:
+    """Translates a batch of bodies of one module into one LLVM module (text)."""
+
+    def __init__(self, module: Module, layout: dict[str, int], metering: bool = False):
+        self.m = module
+        self.L = layout
+        self.batch: set[int] = set()
+
+    def module(self, bodies: list[Body]) -> str:
+        """The IR of `bodies` (each decoded) : a body and an entry function per body."""
+        self.batch = {b.func_index for b in bodies}
+        parts = [SYMBOL_DECLS, INTRINSICS]
+        for b in bodies:
+            parts.append(FuncTranslator(self, b).body())
+            parts.append(self.entry(b))
+        parts.append('attributes #0 = { nounwind "frame-pointer"="none" }')
+        parts.append('!0 = !{!"branch_weights", i32 1, i32 1000}')
+        return "\n".join(parts)
+
+    # -- runtime struct access --
+    def fld(self, f: Fn, base: str, key: str, ty: str) -> str:
+        p = f.op(f"getelementptr inbounds i8, ptr {base}, i64 {self.L[key]}")
+        return f.op(f"load {ty}, ptr {p}")
+
+    def fld_ptr(self, f: Fn, base: str, key: str) -> str:
+        return f.op(f"getelementptr inbounds i8, ptr {base}, i64 {self.L[key]}")
+
+    def entry(self, b: Body) -> str:
+        """The handler-shaped entry: run the body from pc, then return as `ret` does."""
+        f = Fn()
+        L = self.L
+        depth = self.fld(f, "%cx", "cx.depth", "i32")
+        recs = self.fld(f, "%cx", "cx.recs", "ptr")
+        d1 = f.op(f"sub i32 {depth}, 1")
+        d1x = f.op(f"zext i32 {d1} to i64")
+        top = f.op(f"getelementptr inbounds [{L['rec.size']} x i8], ptr {recs}, i64 {d1x}")
+        func = self.fld(f, top, "rec.func", "ptr")
+        code = self.fld(f, func, "func.code", "ptr")
+        code0 = self.fld(f, code, "code.code", "ptr")
+        pci = f.op("ptrtoint ptr %pc to i64")
+        c0i = f.op(f"ptrtoint ptr {code0} to i64")
+        off = f.op(f"sub i64 {pci}, {c0i}")
+        cell = f.op(f"trunc i64 {f.op(f'lshr i64 {off}, 3')} to i32")
+        rc = f.op(f"call i32 @{body_name(b.func_index)}(ptr %fp, ptr %cx, i32 {cell})")
+        bad = f.op(f"icmp ne i32 {rc}, 0")
+        f.emit(f"br i1 {bad}, label %fail, label %ok")
+        f.label("fail")
+        f.emit(f"ret i32 {rc}")
+        f.label("ok")
+        depth = self.fld(f, "%cx", "cx.depth", "i32")
+        d1 = f.op(f"sub i32 {depth}, 1")
+        f.emit(f"store i32 {d1}, ptr {self.fld_ptr(f, '%cx', 'cx.depth')}")
+        d1x = f.op(f"zext i32 {d1} to i64")
+        rec = f.op(f"getelementptr inbounds [{L['rec.size']} x i8], ptr {recs}, i64 {d1x}")
+        inst = self.fld(f, rec, "rec.inst", "ptr")
+        f.emit(f"store ptr {inst}, ptr {self.fld_ptr(f, '%cx', 'cx.inst')}")
+        rp = self.fld(f, rec, "rec.ret_pc", "ptr")
+        rfp = self.fld(f, rec, "rec.fp", "ptr")
+        h = f.op(f"load ptr, ptr {rp}")
+        mem = self.fld(f, inst, "inst.mem", "ptr")
+        base = self.fld(f, mem, "mem.base", "ptr")
+        size = self.fld(f, mem, "mem.size", "i64")
+        r = f.op(f"musttail call i32 {h}(ptr {rp}, ptr {rfp}, ptr %cx, ptr {base}, i64 {size})")
+        f.emit(f"ret i32 {r}")
+        return (f"define i32 @{entry_name(b.func_index)}(ptr %pc, ptr %fp, ptr %cx, ptr %mem, "
+                f"i64 %msize) #0 {{\n" + "\n".join(f.lines) + "\n}\n")
+
+
+class FuncTranslator:
+    """One body: blocks at branch targets, one emitter call per instruction."""
+
+    def __init__(self, unit: Translator, b: Body):
+        self.u = unit
+        self.b = b
+        self.f = Fn()
+        self.L = unit.L
+        self.cells = b.cells
+        self.traps: dict[tuple[int, int], str] = {}
+        self.used: set[int] = set()
+
+    # -- slots --
+    def rd(self, s: int, t: str = "i64") -> str:
+        self.used.add(s)
+        return self.f.from_cell(self.f.op(f"load i64, ptr %s{s}"), t)
+
+    def wr(self, s: int, v: str, t: str = "i64") -> None:
+        self.used.add(s)
+        self.f.emit(f"store i64 {self.f.to_cell(v, t)}, ptr %s{s}")
+
+    def fp_slot(self, s: int) -> str:
+        return self.f.op(f"getelementptr inbounds i64, ptr %fp, i64 {s}")
+
+    def spill(self, first: int, n: int) -> None:
+        for s in range(first, first + n):
+            v = self.rd(s)
+            self.f.emit(f"store i64 {v}, ptr {self.fp_slot(s)}")
+
+    def reload(self, first: int, n: int) -> None:
+        for s in range(first, first + n):
+            self.wr(s, self.f.op(f"load i64, ptr {self.fp_slot(s)}"))
+
+    def reload_mem(self) -> None:
+        f = self.f
+        f.emit(f"store ptr {self.u.fld(f, '%memrec', 'mem.base', 'ptr')}, ptr %mbase")
+        f.emit(f"store i64 {self.u.fld(f, '%memrec', 'mem.size', 'i64')}, ptr %msize")
+
+    # -- traps --
+    def trap_block(self, idx: int, code: int) -> str:
+        key = (idx, code)
+        if key not in self.traps:
+            self.traps[key] = f"trap_{idx}_{code}"
+        return self.traps[key]
+
+    def trap_if(self, cond: str, idx: int, code: int) -> None:
+        ok = self.f.fresh("ok")
+        self.f.emit(f"br i1 {cond}, label %{self.trap_block(idx, code)}, label %{ok}, "
+                    "!prof !0")
+        self.f.label(ok)
+
+    def check_rc(self, rc: str, idx: int) -> None:
+        """Leave with `rc` if nonzero (a trap whose pc is already recorded)."""
+        f = self.f
+        bad = f.op(f"icmp ne i32 {rc}, 0")
+        leave, ok = f.fresh("leave"), f.fresh("rc")
+        f.emit(f"br i1 {bad}, label %{leave}, label %{ok}, !prof !0")
+        f.label(leave)
+        f.emit(f"ret i32 {rc}")
+        f.label(ok)
+
+    def helper_trap(self, rc: str, idx: int) -> None:
+        """A helper returned a trap code to record at `idx` (0 = none)."""
+        f = self.f
+        bad = f.op(f"icmp ne i32 {rc}, 0")
+        lab, ok = f.fresh("htrap"), f.fresh("hk")
+        f.emit(f"br i1 {bad}, label %{lab}, label %{ok}, !prof !0")
+        f.label(lab)
+        r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {rc})")
+        f.emit(f"ret i32 {r}")
+        f.label(ok)
+
+    def attention(self, idx: int) -> None:
+        """An attention check (Ctrl-C, tier-up ticks): trap at `idx` if it says so."""
+        f = self.f
+        a = f.op("load volatile i32, ptr @wasmrt_attn")
+        seen = self.u.fld(f, "%cx", "cx.attn_seen", "i32")
+        pend = f.op(f"icmp ne i32 {a}, {seen}")
+        slow, ok = f.fresh("attn"), f.fresh("attok")
+        f.emit(f"br i1 {pend}, label %{slow}, label %{ok}, !prof !0")
+        f.label(slow)
+        rc = f.op(f"call i32 @wr_attend(ptr %cx, i32 {idx})")
+        self.check_rc(rc, idx)
+        f.emit(f"br label %{ok}")
+        f.label(ok)
+
+    # -- the function --
+    def body(self) -> str:
+        b, f, u = self.b, self.f, self.u
+        targets: set[int] = {0}
+        for i in b.instrs:
+            targets.update(branch_targets(self.cells, i))
+        heads = b.osr_headers()
+        self.heads = heads
+        f.label("start")
+        inst = u.fld(f, "%cx", "cx.inst", "ptr")
+        f.lines.append(f"  %inst = getelementptr i8, ptr {inst}, i64 0")
+        memrec = u.fld(f, "%inst", "inst.mem", "ptr")
+        f.lines.append(f"  %memrec = getelementptr i8, ptr {memrec}, i64 0")
+        f.emit("%mbase = alloca ptr")
+        f.emit("%msize = alloca i64")
+        f.emit("%tmp = alloca i64")
+        f.emit("%spmark = alloca i8")
+        self.reload_mem()
+        depth = u.fld(f, "%cx", "cx.depth", "i32")
+        recs = u.fld(f, "%cx", "cx.recs", "ptr")
+        d1 = f.op(f"zext i32 {f.op(f'sub i32 {depth}, 1')} to i64")
+        top = f.op(f"getelementptr inbounds [{self.L['rec.size']} x i8], ptr {recs}, i64 {d1}")
+        func = u.fld(f, top, "rec.func", "ptr")
+        code = u.fld(f, func, "func.code", "ptr")
+        code0 = u.fld(f, code, "code.code", "ptr")
+        f.lines.append(f"  %code0 = getelementptr i8, ptr {code0}, i64 0")
+        alloca_at = len(f.lines)
+        cases = " ".join(f"i32 {h}, label %entry{h}" for h in heads if h != 0)
+        f.emit(f"switch i32 %cell, label %bad [i32 0, label %entry0 {cases}]")
+        f.label("bad")
+        r = f.op(f"call i32 @wr_trap(ptr %cx, i32 0, i32 {TRAP_UNREACHABLE})")
+        f.emit(f"ret i32 {r}")
+        entry_lines_at = len(f.lines)
+        # instructions
+        prev_falls = False
+        for k, i in enumerate(b.instrs):
+            if i in targets or not prev_falls:
+                if prev_falls:
+                    f.emit(f"br label %c{i}")
+                f.label(f"c{i}")
+            nxt = b.instrs[k + 1] if k + 1 < len(b.instrs) else None
+            prev_falls = self.instr(i, nxt)
+        if prev_falls:
+            f.emit(f"call i32 @wr_trap(ptr %cx, i32 0, i32 {TRAP_UNREACHABLE})")
+            f.emit(f"ret i32 {TRAP_UNREACHABLE}")
+        for (idx, code_), lab in self.traps.items():
+            f.label(lab)
+            r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
+            f.emit(f"ret i32 {r}")
+        # entries: load the live-in slots (params at cell 0, every slot at a loop header)
+        nslots = b.max_slots
+        entries: list[str] = []
+        for h in [0] + [h for h in heads if h != 0]:
+            entries.append(f"entry{h}:")
+            n = nslots if h in heads else b.nparams
+            for s in range(n):
+                if s in self.used:
+                    p = f"%e{h}p{s}"
+                    v = f"%e{h}v{s}"
+                    entries.append(f"  {p} = getelementptr inbounds i64, ptr %fp, i64 {s}")
+                    entries.append(f"  {v} = load i64, ptr {p}")
+                    entries.append(f"  store i64 {v}, ptr %s{s}")
+            entries.append(f"  br label %c{h}")
+        allocas = [f"  %s{s} = alloca i64" for s in sorted(self.used)]
+        lines = (f.lines[:alloca_at] + allocas + f.lines[alloca_at:entry_lines_at] + entries
+                 + f.lines[entry_lines_at:])
+        return (f"define i32 @{body_name(b.func_index)}(ptr %fp, ptr %cx, i32 %cell) #0 {{\n"
+                + "\n".join(lines) + "\n}\n")
+
+    # -- one instruction; returns whether control falls through to the next --
+    def instr(self, i: int, nxt: int | None) -> bool:
+        op = self.cells[i]
+        name = isa.NAMES[op]
+        kind = isa.KIND[op]
+        g = {k: _get(self.cells, i, w) for k, w in FIELDS[op].items()
+             if not k.endswith("...")}
+        if kind in ("unop", "binop", "binop_imm", "binop_imm64"):
+            ins, outs = _effect(op)
+            args = [self.rd(g["x"], ins[0])]
+            if kind == "binop":
+                args.append(self.rd(g["y"], ins[1]))
+            elif kind == "binop_imm":
+                args.append(self.imm(g["imm"], ins[0]))
+            elif kind == "binop_imm64":
+                args.append(self.imm64(self.cells[i + 2], ins[0]))
+            v = SEM[isa.HELPER[op]](self.f, args, ins[0], None)
+            self.wr(g["dst"], v, outs[0])
+            return True
+        if kind in ("trap_unop", "trap_binop"):
+            ins, outs = _effect(op)
+            args = [self.rd(g["x"], ins[0])]
+            if kind == "trap_binop":
+                args.append(self.rd(g["y"], ins[1]))
+            v = SEM[isa.HELPER[op]](self.f, args, ins[0],
+                                    lambda c, code: self.trap_if(c, i, code))
+            self.wr(g["dst"], v, outs[0])
+            return True
+        if kind == "mul_addsub":
+            t = isa.HELPER[op]
+            x, y, z = (self.rd(g[k], t) for k in ("x", "y", "z"))
+            p = farith(self.f, "fmul", t, x, y)
+            form = isa.EXTRA[op]["form"]
+            if form == "mul_add":
+                v = farith(self.f, "fadd", t, p, z)
+            elif form == "mul_sub":
+                v = farith(self.f, "fsub", t, p, z)
+            else:
+                v = farith(self.f, "fsub", t, z, p)
+            self.wr(g["dst"], v, t)
+            return True
+        if kind == "load":
+            self.load(i, op, g)
+            return True
+        if kind == "store":
+            self.store(i, op, g)
+            return True
+        if kind in ("br", "cmp_br", "cmp_br_imm", "add_br"):
+            return self.branch(i, op, g, nxt)
+        return bool(getattr(self, "op_" + name)(i, g, nxt))
+
+    def imm(self, v: int, t: str) -> str:
+        """A 32-bit immediate (`hi`), sign-extended, as a value of type t."""
+        if t == "i32":
+            return str(v)
+        if t == "i64":
+            return str(v)
+        if t == "f32":
+            return self.f.op(f"bitcast i32 {v} to float")
+        raise ValueError(t)
+
+    def imm64(self, bits: int, t: str) -> str:
+        s = bits - (1 << 64) if bits >> 63 else bits
+        if t == "f64":
+            return self.f.op(f"bitcast i64 {s} to double")
+        if t == "f32":
+            w = bits & 0xFFFFFFFF
+            return self.f.op(f"bitcast i32 {w - (1 << 32) if w >> 31 else w} to float")
+        if t == "i32":
+            w = bits & 0xFFFFFFFF
+            return str(w - (1 << 32) if w >> 31 else w)
+        return str(s)
+
+    # -- memory --
+    def ea(self, i: int, op: int, g: dict[str, int], addr_key: str) -> str:
+        f = self.f
+        extra = isa.EXTRA[op]
+        if extra.get("shl"):
+            x = self.rd(g["x"], "i32")
+            sh = _get(self.cells, i, (2, "lo")) & 31
+            s = f.op(f"shl i32 {x}, {sh}")
+            a = f.op(f"add i32 {s}, {g['imm']}")
+            return f.op(f"zext i32 {a} to i64")
+        if extra.get("base"):
+            x = self.rd(g["x"], "i32")
+            a = f.op(f"add i32 {x}, {g['imm']}")
+            return f.op(f"zext i32 {a} to i64")
+        x = self.rd(g[addr_key], "i32")
+        a = f.op(f"zext i32 {x} to i64")
+        return f.op(f"add i64 {a}, {g['offset'] & 0xFFFFFFFF}")
+
+    def checked_ptr(self, i: int, ea: str, width: int) -> str:
+        f = self.f
+        end = f.op(f"add i64 {ea}, {width}")
+        size = f.op("load i64, ptr %msize")
+        self.trap_if(f.op(f"icmp ugt i64 {end}, {size}"), i, TRAP_OOB_MEMORY)
+        base = f.op("load ptr, ptr %mbase")
+        return f.op(f"getelementptr i8, ptr {base}, i64 {ea}")
+
+    def load(self, i: int, op: int, g: dict[str, int]) -> None:
+        f = self.f
+        width = int(isa.EXTRA[op]["width"])
+        name = isa.EXTRA[op].get("base") or isa.NAMES[op]
+        p = self.checked_ptr(i, self.ea(i, op, g, "addr"), width)
+        v = f.op(f"load i{8 * width}, ptr {p}, align 1")
+        res = _effect(op)[1][0]
+        if width == 8:
+            self.wr(g["dst"], v)
+            return
+        rt = _ity(res)
+        if width * 8 != int(rt[1:]):
+            v = f.op(f"{_load_ext(name)} i{8 * width} {v} to {rt}")
+        self.wr(g["dst"], f.op(f"zext {rt} {v} to i64") if rt == "i32" else v)
+
+    def store(self, i: int, op: int, g: dict[str, int]) -> None:
+        f = self.f
+        width = int(isa.EXTRA[op]["width"])
+        p = self.checked_ptr(i, self.ea(i, op, g, "addr"), width)
+        v = self.rd(g["val"])
+        if width != 8:
+            v = f.op(f"trunc i64 {v} to i{8 * width}")
+        f.emit(f"store i{8 * width} {v}, ptr {p}, align 1")
+
+    # -- branches --
+    def branch(self, i: int, op: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        kind = isa.KIND[op]
+        name = isa.NAMES[op]
+        target = i + g["offset"]
+        back = bool(isa.EXTRA[op].get("back"))
+        cond: str | None = None
+        if kind == "br":
+            base = name.removesuffix("_loop")
+            if base != "br":
+                t = "i64" if "i64" in base else "i32"
+                v = self.rd(g["cond"], t)
+                cond = f.op(f"icmp {'ne' if base.endswith('nez') else 'eq'} {LL[t]} {v}, 0")
+        elif kind == "cmp_br":
+            t = _effect(op)[0][0]
+            cond = self.cmp(isa.HELPER[op], self.rd(g["x"], t), self.rd(g["y"], t), t)
+        elif kind == "cmp_br_imm":
+            t = _effect(op)[0][0]
+            cond = self.cmp(isa.HELPER[op], self.rd(g["x"], t),
+                            self.imm64(self.cells[i + 2], t), t)
+        else:  # add_br: the slot is written first, then the condition reads it
+            k = g["imm"]
+            x = self.rd(g["x"], "i32")
+            v = f.op(f"add i32 {x}, {k}")
+            self.wr(g["dst"], v, "i32")
+            base = name.removesuffix("_loop")
+            if base == "br_add_nez":
+                cond = f.op(f"icmp ne i32 {v}, 0")
+            elif base == "br_add_eqz":
+                cond = f.op(f"icmp eq i32 {v}, 0")
+            elif base.endswith("_imm"):
+                cond = self.cmp(isa.HELPER[op], v, str(g["c"]), "i32")
+            else:
+                cond = self.cmp(isa.HELPER[op], v, self.rd(g["y"], "i32"), "i32")
+        dest = f"c{target}"
+        if back:
+            dest = f"back{i}"
+        if cond is None:
+            f.emit(f"br label %{dest}")
+        else:
+            f.emit(f"br i1 {cond}, label %{dest}, label %c{nxt}")
+        if back:
+            f.label(dest)
+            self.attention(target)
+            f.emit(f"br label %c{target}")
+        return False    # a conditional branch's next instruction starts a block
+
+    def cmp(self, helper: str, x: str, y: str, t: str) -> str:
+        v = SEM[helper](self.f, [x, y], t, None)
+        return self.f.op(f"icmp ne i32 {v}, 0")
+
+    # -- manual ops (named after the ISA) --
+    def op_nop(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        return True
+
+    def op_copy(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], self.rd(g["src"]))
+        return True
+
+    def op_copy2(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst0"], self.rd(g["src0"]))
+        self.wr(g["dst1"], self.rd(g["src1"]))
+        return True
+
+    def op_copy_n(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        vals = [self.rd(g["src"] + k) for k in range(g["n"])]   # memmove: read all first
+        for k, v in enumerate(vals):
+            self.wr(g["dst"] + k, v)
+        return True
+
+    def op_const32(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], str(g["imm"] & 0xFFFFFFFF))
+        return True
+
+    def op_const64(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        v = self.cells[i + 2]
+        self.wr(g["dst"], str(v - (1 << 64) if v >> 63 else v))
+        return True
+
+    def op_i32_add_shl(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        s = f.op(f"shl i32 {self.rd(g['y'], 'i32')}, {g['shift'] & 31}")
+        self.wr(g["dst"], f.op(f"add i32 {self.rd(g['x'], 'i32')}, {s}"), "i32")
+        return True
+
+    def op_select(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        c = f.op(f"icmp ne i32 {self.rd(g['cond'], 'i32')}, 0")
+        v = f.op(f"select i1 {c}, i64 {self.rd(g['x'])}, i64 {self.rd(g['y'])}")
+        self.wr(g["dst"], v)
+        return True
+
+    def op_memory_size(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], self.u.fld(self.f, "%memrec", "mem.pages", "i64"))
+        return True
+
+    def op_memory_grow(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        d = self.rd(g["delta"], "i32")
+        self.wr(g["dst"], self.f.op(f"call i64 @wr_memory_grow(ptr %cx, i32 {d})"))
+        self.reload_mem()
+        return True
+
+    def _helper(self, i: int, call: str) -> None:
+        self.helper_trap(self.f.op(call), i)
+
+    def op_memory_fill(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        d, v, n = (self.rd(g[k], "i32") for k in ("dst", "val", "n"))
+        self._helper(i, f"call i32 @wr_memory_fill(ptr %cx, i32 {d}, i32 {v}, i32 {n})")
+        return True
+
+    def op_memory_copy(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        d, s, n = (self.rd(g[k], "i32") for k in ("dst", "src", "n"))
+        self._helper(i, f"call i32 @wr_memory_copy(ptr %cx, i32 {d}, i32 {s}, i32 {n})")
+        return True
+
+    def op_memory_init(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        d, s, n = (self.rd(g[k], "i32") for k in ("dst", "src", "n"))
+        self._helper(i, f"call i32 @wr_memory_init(ptr %cx, i32 {g['data']}, i32 {d}, "
+                        f"i32 {s}, i32 {n})")
+        return True
+
+    def op_data_drop(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.f.emit(f"call void @wr_data_drop(ptr %cx, i32 {g['data']})")
+        return True
+
+    def op_elem_drop(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.f.emit(f"call void @wr_elem_drop(ptr %cx, i32 {g['elem']})")
+        return True
+
+    def global_ptr(self, gi: int) -> str:
+        f = self.f
+        arr = self.u.fld(f, "%inst", "inst.globals", "ptr")
+        pp = f.op(f"getelementptr inbounds ptr, ptr {arr}, i64 {gi & 0xFFFFFFFF}")
+        return f.op(f"load ptr, ptr {pp}")
+
+    def op_global_get(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], self.f.op(f"load i64, ptr {self.global_ptr(g['global'])}"))
+        return True
+
+    def op_global_set(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.f.emit(f"store i64 {self.rd(g['src'])}, ptr {self.global_ptr(g['global'])}")
+        return True
+
+    def op_ref_is_null(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        self.wr(g["dst"], f.b2i(f.op(f"icmp eq i64 {self.rd(g['x'])}, 0")), "i32")
+        return True
+
+    def func_rec(self, fi: int) -> str:
+        f = self.f
+        arr = self.u.fld(f, "%inst", "inst.funcs", "ptr")
+        pp = f.op(f"getelementptr inbounds ptr, ptr {arr}, i64 {fi & 0xFFFFFFFF}")
+        return f.op(f"load ptr, ptr {pp}")
+
+    def op_ref_func(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], self.f.op(f"ptrtoint ptr {self.func_rec(g['func'])} to i64"))
+        return True
+
+    def op_table_get(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        x = self.rd(g["index"], "i32")
+        self._helper(i, f"call i32 @wr_table_get(ptr %cx, i32 {g['table']}, i32 {x}, ptr %tmp)")
+        self.wr(g["dst"], self.f.op("load i64, ptr %tmp"))
+        return True
+
+    def op_table_set(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        x, v = self.rd(g["index"], "i32"), self.rd(g["val"])
+        self._helper(i, f"call i32 @wr_table_set(ptr %cx, i32 {g['table']}, i32 {x}, i64 {v})")
+        return True
+
+    def op_table_size(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], self.f.op(f"call i64 @wr_table_size(ptr %cx, i32 {g['table']})"))
+        return True
+
+    def op_table_grow(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        init, n = self.rd(g["init"]), self.rd(g["n"], "i32")
+        self.wr(g["dst"], self.f.op(f"call i64 @wr_table_grow(ptr %cx, i32 {g['table']}, "
+                                    f"i64 {init}, i32 {n})"))
+        return True
+
+    def op_table_fill(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        d, v, n = self.rd(g["dst"], "i32"), self.rd(g["val"]), self.rd(g["n"], "i32")
+        self._helper(i, f"call i32 @wr_table_fill(ptr %cx, i32 {g['table']}, i32 {d}, "
+                        f"i64 {v}, i32 {n})")
+        return True
+
+    def op_table_copy(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        d, s, n = (self.rd(g[k], "i32") for k in ("dst", "src", "n"))
+        self._helper(i, f"call i32 @wr_table_copy(ptr %cx, i32 {g['dst_table']}, "
+                        f"i32 {g['src_table']}, i32 {d}, i32 {s}, i32 {n})")
+        return True
+
+    def op_table_init(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        d, s, n = (self.rd(g[k], "i32") for k in ("dst", "src", "n"))
+        self._helper(i, f"call i32 @wr_table_init(ptr %cx, i32 {g['table']}, i32 {g['elem']}, "
+                        f"i32 {d}, i32 {s}, i32 {n})")
+        return True
+
+    def op_unreachable(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.f.emit(f"br label %{self.trap_block(i, TRAP_UNREACHABLE)}")
+        return False
+
+    def op_br_table(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        n = g["n"]
+        x = self.rd(g["index"], "i32")
+        self.attention(i)   # as h_br_table: its arms may be loop back-edges
+        tg = branch_targets(self.cells, i)
+        cases = " ".join(f"i32 {k}, label %c{tg[k]}" for k in range(n))
+        f.emit(f"switch i32 {x}, label %c{tg[n]} [{cases}]")
+        return False
+
+    def op_zero_locals(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        for s in range(g["first"], g["first"] + g["n"]):
+            self.wr(s, "0")
+        return True
+
+    def op_fuel(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        bp = self.u.fld_ptr(f, "%cx", "cx.budget")
+        b = f.op(f"load i64, ptr {bp}")
+        out = f.op(f"icmp sle i64 {b}, 0")
+        slow, ok = f.fresh("fuel"), f.fresh("fuelok")
+        f.emit(f"br i1 {out}, label %{slow}, label %{ok}, !prof !0")
+        f.label(slow)
+        self.check_rc(f.op(f"call i32 @wr_fuel(ptr %cx, i32 {i})"), i)
+        f.emit(f"br label %{ok}")
+        f.label(ok)
+        b = f.op(f"load i64, ptr {bp}")
+        f.emit(f"store i64 {f.op(f'sub i64 {b}, 1')}, ptr {bp}")
+        return True
+
+    def op_call(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        fi = g["func"] & 0xFFFFFFFF
+        base = g["base"]
+        np_, nr = self.u.m.func_slots(fi)
+        self.spill(base, np_)
+        fr = self.func_rec(fi)
+        ret_idx = i + isa.NCELLS[self.cells[i]]
+        if fi in self.u.batch:
+            rc = self.direct_call(i, fi, fr, base, ret_idx)
+        else:
+            rc = self.f.op(f"call i32 @wr_call(ptr %cx, ptr %fp, ptr {fr}, i32 {base}, "
+                           f"i32 {i}, i32 {ret_idx})")
+        self.check_rc(rc, i)
+        self.reload(base, nr)
+        self.reload_mem()
+        return True
+
+    def direct_call(self, i: int, fi: int, fr: str, base: int, ret_idx: int) -> str:
+        """A call of a body of this batch: the interpreter's checks and call record, then a
+        C call of its body."""
+        f, u, L = self.f, self.u, self.L
+        depth = u.fld(f, "%cx", "cx.depth", "i32")
+        maxd = u.fld(f, "%cx", "cx.max_depth", "i32")
+        nfp = f.op(f"getelementptr inbounds i64, ptr %fp, i64 {base}")
+        code = u.fld(f, fr, "func.code", "ptr")
+        ms = u.fld(f, code, "code.max_slots", "i32")
+        end = f.op(f"getelementptr inbounds i64, ptr {nfp}, i32 {ms}")
+        send = u.fld(f, "%cx", "cx.stack_end", "ptr")
+        c1 = f.op(f"icmp uge i32 {depth}, {maxd}")
+        c2 = f.op(f"icmp ugt ptr {end}, {send}")
+        sp = f.op("ptrtoint ptr %spmark to i64")
+        lim = u.fld(f, "%cx", "cx.sp_limit", "i64")
+        c3 = f.op(f"icmp ult i64 {sp}, {lim}")
+        bad = f.op(f"or i1 {f.op(f'or i1 {c1}, {c2}')}, {c3}")
+        self.trap_if(bad, i, TRAP_STACK_EXHAUSTED)
+        self.attention(i)
+        recs = u.fld(f, "%cx", "cx.recs", "ptr")
+        dx = f.op(f"zext i32 {depth} to i64")
+        rec = f.op(f"getelementptr inbounds [{L['rec.size']} x i8], ptr {recs}, i64 {dx}")
+        rp = f.op(f"getelementptr inbounds i64, ptr %code0, i64 {ret_idx}")
+        f.emit(f"store ptr {rp}, ptr {u.fld_ptr(f, rec, 'rec.ret_pc')}")
+        f.emit(f"store ptr %fp, ptr {u.fld_ptr(f, rec, 'rec.fp')}")
+        f.emit(f"store ptr %inst, ptr {u.fld_ptr(f, rec, 'rec.inst')}")
+        f.emit(f"store ptr {fr}, ptr {u.fld_ptr(f, rec, 'rec.func')}")
+        dp = u.fld_ptr(f, "%cx", "cx.depth")
+        f.emit(f"store i32 {f.op(f'add i32 {depth}, 1')}, ptr {dp}")
+        rc = f.op(f"call i32 @{body_name(fi)}(ptr {nfp}, ptr %cx, i32 0)")
+        ok, done = f.fresh("dc"), f.fresh("dcd")
+        good = f.op(f"icmp eq i32 {rc}, 0")
+        f.emit(f"br i1 {good}, label %{ok}, label %{done}")
+        f.label(ok)
+        f.emit(f"store i32 {depth}, ptr {dp}")
+        f.emit(f"br label %{done}")
+        f.label(done)
+        return rc
+
+    def op_call_indirect(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        t = g["type"] & 0xFFFFFFFF
+        base = g["base"]
+        np_, nr = self.u.m.type_slots(t)
+        x = self.rd(g["index"], "i32")
+        self.spill(base, np_)
+        ret_idx = i + isa.NCELLS[self.cells[i]]
+        rc = self.f.op(f"call i32 @wr_call_indirect(ptr %cx, ptr %fp, i32 {g['table']}, "
+                       f"i32 {x}, i32 {t}, i32 {base}, i32 {i}, i32 {ret_idx})")
+        self.check_rc(rc, i)
+        self.reload(base, nr)
+        self.reload_mem()
+        return True
+
+    def op_ret(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.spill(0, self.b.nresults)
+        self.f.emit("ret i32 0")
+        return False
+
+    def op_ret_slot(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.f.emit(f"store i64 {self.rd(g['src'])}, ptr {self.fp_slot(0)}")
+        self.f.emit("ret i32 0")
+        return False
+
+    def op_ret_n(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        vals = [self.rd(g["src"] + k) for k in range(g["n"])]
+        for k, v in enumerate(vals):
+            self.f.emit(f"store i64 {v}, ptr {self.fp_slot(k)}")
+        self.f.emit("ret i32 0")
+        return False
