@@ -1,7 +1,9 @@
 """Each runtime the benchmarks compare, behind one small interface.
 
-``RUNTIMES`` maps a short name to an adapter class: ``wasmrt`` and ``wasmtime``
-(wasmtime-py) share the wasmtime-py API; ``wasm3`` is pywasm3 (``import wasm3``), the
+``RUNTIMES`` maps a short name to an adapter class: ``wasmrt`` (the default
+``Config``: strategy ``"auto"``, tiering up to machine code), ``wasmrt-interp`` and
+``wasmrt-native`` (one column per ``Config.strategy``) and ``wasmtime`` (wasmtime-py)
+share the wasmtime-py API; ``wasm3`` is pywasm3 (``import wasm3``), the
 fastest C interpreter and the baseline of the ratios; ``pywasm`` is a pure-Python
 interpreter, so slow that it runs each program at ``n_small`` (see ``Runtime.slow``).
 Peers are optional (the ``bench`` extra): ``available()`` says whether one is installed.
@@ -150,6 +152,51 @@ class WasmrtRuntime(_WasmtimeAPI):
         return getattr(cls._import(), "__version__", None) or "dev (in-place build)"
 
 
+class _WasmrtStrategy(WasmrtRuntime):
+    """wasmrt with one ``Config.strategy`` (the plain ``wasmrt`` column is the default,
+    ``"auto"``)."""
+
+    strategy = ""
+
+    @classmethod
+    def available(cls) -> bool:
+        if not super().available():
+            return False
+        if cls.strategy == "native":
+            from wasmrt import _native
+
+            return _native.available()
+        return True
+
+    def __init__(self) -> None:
+        self.api = self._import()
+        cfg = self.api.Config()
+        cfg.strategy = self.strategy
+        self.engine = self.api.Engine(cfg)
+
+
+class WasmrtInterpreter(_WasmrtStrategy):
+    """wasmrt with ``Config.strategy = "interpreter"`` (never compiles)."""
+
+    name = "wasmrt-interp"
+    strategy = "interpreter"
+
+    @classmethod
+    def _import(cls) -> Any:
+        return WasmrtRuntime._import()
+
+
+class WasmrtNative(_WasmrtStrategy):
+    """wasmrt with ``Config.strategy = "native"`` (every function compiled first)."""
+
+    name = "wasmrt-native"
+    strategy = "native"
+
+    @classmethod
+    def _import(cls) -> Any:
+        return WasmrtRuntime._import()
+
+
 class WasmtimeRuntime(_WasmtimeAPI):
     """wasmtime-py: Cranelift-compiled native code (a JIT, not an interpreter)."""
 
@@ -278,6 +325,8 @@ class PywasmRuntime(Runtime):
 
 RUNTIMES: dict[str, type[Runtime]] = {
     "wasmrt": WasmrtRuntime,
+    "wasmrt-interp": WasmrtInterpreter,
+    "wasmrt-native": WasmrtNative,
     "wasm3": Wasm3Runtime,
     "wasmtime": WasmtimeRuntime,
     "pywasm": PywasmRuntime,

@@ -10,6 +10,7 @@ like wasmtime-py does, then accepted and ignored.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -265,7 +266,9 @@ class Config(Closeable):
         _cache,
         "Code caching: ``True``, or the path of a wasmtime cache configuration file, which "
         "is checked as wasmtime checks it (``WasmtimeError`` if it cannot be read or is "
-        "invalid); no effect in wasmrt, which caches nothing.",
+        "invalid).  wasmrt caches the machine code of its native tier there: in the "
+        "file's ``cache.directory``, else ``$XDG_CACHE_HOME/wasmrt`` (``~/.cache/wasmrt``); "
+        "``enabled = false`` turns it off.",
     )
     target = _setter(
         "target",
@@ -312,10 +315,11 @@ class Engine(Closeable):
         self._epoch_interruption: bool = bool(config._options["epoch_interruption"])
         self._max_wasm_stack: int | None = config._options["max_wasm_stack"]
         self._release_gil: bool = bool(config._options["release_gil"])
-        from . import _native
-
-        self._strategy: str = STRATEGIES[
-            config._options.get("strategy") or _native.strategy_from_env("auto")]
+        # Config.cache: an on-disk cache of machine code (wasmrt/_native.py cache_path)
+        self._native_cache: Any = config._options.get("cache")
+        # WASMRT_STRATEGY changes the default (to run test suites natively)
+        self._strategy: str = STRATEGIES[_strategy(
+            config._options.get("strategy") or os.environ.get("WASMRT_STRATEGY", "auto"))]
         # Fuel and epoch checks are compiled in (IR_FUEL at function entry and loop
         # heads) only when an Engine asks for them.
         self._metering = self._consume_fuel or self._epoch_interruption

@@ -20,11 +20,14 @@ single body again.  Integers of the envelope are little-endian::
     24       8   u64 length n of the module binary
     32      32   ISA fingerprint: SHA-256 of the instruction set tables (``_isa_names``)
     64       4   u32 CRC-32 of bytes [0, 64) and [68, end)
-    68       4   u32 0
+    68       4   u32 length m of the native section (0: none)
     72       n   the module binary
     72+n    ...  the code table (``_core.dump_codes``; layout in ``_core_serial.pxi``):
                  per function its ``FuncCode`` fields, cells (handler cells hold IR_*
                  numbers) and srcmap
+    end-m    m   the native section (``_native.NativeModule.dump``): the machine code
+                 compiled so far, used when the same CPU, llvmlite and wasmrt read it
+                 (otherwise ignored: the module is interpreted and tiers up again)
 
 ``deserialize`` rejects with ``WasmtimeError``: other data (magic), another format
 version, truncated data, a checksum mismatch, code of another byte order or another
@@ -193,7 +196,7 @@ class Module(Closeable):
         binary = to_wasm(wasm)
         self._init(engine, binary, _compile(engine, binary))
 
-    def _init(self, engine: Engine, binary: bytes, info: Any) -> None:
+    def _init(self, engine: Engine, binary: bytes, info: Any, native: bytes = b"") -> None:
         self._engine = engine
         self._binary = binary
         self._info = info
@@ -202,7 +205,8 @@ class Module(Closeable):
         self._exports: list[ExportType] | None = None
         from . import _native  # machine code for Config.strategy "native" / "auto"
 
-        self._native: Any = _native.attach(info, engine._strategy)
+        self._native: Any = _native.attach(info, engine._strategy, native,
+                                           engine._native_cache, binary)
 
     @classmethod
     def from_file(cls, engine: Engine, path: str | bytes | os.PathLike[Any]) -> Module:
@@ -273,6 +277,7 @@ class Module(Closeable):
         from . import _interp  # threaded code maps back to IR numbers through its handlers
 
         codes = _core.dump_codes(self._info, _interp.handler_table())
+        native = self._native.dump() if self._native is not None else b""
         binary = self._binary
         fields = (
             _MAGIC,
@@ -280,12 +285,12 @@ class Module(Closeable):
             _BYTE_ORDER[sys.byteorder],
             0,
             self._info.features,
-            _HEADER.size + len(binary) + len(codes),
+            _HEADER.size + len(binary) + len(codes) + len(native),
             len(binary),
             _isa_fingerprint(),
         )
-        checksum = _checksum((_HEADER.pack(*fields, 0, 0), binary, codes))
-        return kind().join((_HEADER.pack(*fields, checksum, 0), binary, codes))
+        checksum = _checksum((_HEADER.pack(*fields, 0, len(native)), binary, codes, native))
+        return kind().join((_HEADER.pack(*fields, checksum, len(native)), binary, codes, native))
 
     @classmethod
     def deserialize(cls, engine: Engine, encoded: bytes | bytearray | memoryview) -> Module:
@@ -303,9 +308,10 @@ class Module(Closeable):
             raise TypeError("expected bytes")
         engine._live()
         view = memoryview(encoded).cast("B")
-        binary, codes = _unpack(view, engine._feature_mask | _core.BASELINE_FEATURES)
+        binary, codes, native = _unpack(view, engine._feature_mask | _core.BASELINE_FEATURES)
         module = cls.__new__(cls)
-        module._init(engine, binary, _core.load_module(binary, engine._feature_mask, codes))
+        module._init(engine, binary, _core.load_module(binary, engine._feature_mask, codes),
+                     bytes(native))
         return module
 
     @classmethod
@@ -352,9 +358,10 @@ def _checksum(parts: tuple[Any, ...]) -> int:
     return crc
 
 
-def _unpack(view: memoryview, features: int) -> tuple[bytes, memoryview]:
-    """The module binary and the code table of a serialized module, after the checks of
-    its envelope against this wasmrt and an Engine with the feature mask ``features``."""
+def _unpack(view: memoryview, features: int) -> tuple[bytes, memoryview, memoryview]:
+    """The module binary, the code table and the native section of a serialized module,
+    after the checks of its envelope against this wasmrt and an Engine with the feature
+    mask ``features``."""
     size = len(view)
     if bytes(view[:8]) != _MAGIC:
         if 0 < size < 8 and _MAGIC.startswith(bytes(view)):
@@ -370,14 +377,14 @@ def _unpack(view: memoryview, features: int) -> tuple[bytes, memoryview]:
     if size < _HEADER.size:
         raise WasmtimeError("serialized module is truncated")
     fields = _HEADER.unpack_from(view)
-    _, _, order, zero, module_features, total, nbinary, isa, checksum, zero2 = fields
+    _, _, order, zero, module_features, total, nbinary, isa, checksum, nnative = fields
     if size < total:
         raise WasmtimeError(f"serialized module is truncated ({size} of {total} bytes)")
     if size > total:
         raise WasmtimeError(f"serialized module is corrupted ({size - total} bytes too many)")
     if _checksum((view,)) != checksum:
         raise WasmtimeError("serialized module is corrupted (checksum mismatch)")
-    if zero or zero2 or nbinary > size - _HEADER.size:
+    if zero or nbinary + nnative > size - _HEADER.size:
         raise WasmtimeError("serialized module is corrupted (bad header)")
     if order != _BYTE_ORDER[sys.byteorder]:
         raise WasmtimeError("serialized module was written on a machine of another byte order")
@@ -392,7 +399,7 @@ def _unpack(view: memoryview, features: int) -> tuple[bytes, memoryview]:
             f"{_feature_names(module_features)} != {_feature_names(features)}"
         )
     end = _HEADER.size + nbinary
-    return bytes(view[_HEADER.size : end]), view[end:]
+    return bytes(view[_HEADER.size : end]), view[end : size - nnative], view[size - nnative :]
 
 
 def _unpickle(engine: Engine, encoded: bytes) -> Module:

@@ -48,7 +48,9 @@ cdef extern from *:
 
 ctypedef int (*body_t)(uint64_t* fp, Ctx* cx, uint32_t cell) noexcept nogil
 
-cdef uint32_t TIER_SAMPLES = 3          # samples (ms of running) before a body is queued
+cdef uint32_t TIER_SAMPLES = 10         # samples (ms of running) before a body is queued
+cdef uint32_t YIELD_EVERY = 4           # a GIL-holding guest yields at most every 4th tick
+cdef uint32_t yield_tick = 0
 
 
 # ---- tier-up: sampling and OSR (called from attention() / h_attend) ----
@@ -69,11 +71,16 @@ cdef void tier_sample(Ctx* cx) noexcept nogil:
 
 
 cdef void tier_yield_gil(Ctx* cx) noexcept nogil:
-    """A guest holding the GIL lets the compile thread run its Python part."""
+    """A guest holding the GIL lets the compile thread run its Python part (at most
+    every YIELD_EVERY ticks: the compile thread may keep the GIL for a switch interval)."""
+    global yield_tick
     if cx.gil_held and wasmrt_tier_busy:
-        with gil:
-            with nogil:
-                pass
+        yield_tick += 1
+        if yield_tick >= YIELD_EVERY:
+            yield_tick = 0
+            with gil:
+                with nogil:
+                    pass
 
 
 cdef handler_t osr_entry(Ctx* cx, const Cell* pc) noexcept nogil:
@@ -462,3 +469,19 @@ def tier_busy() -> bool:
 def store_set_tier_up(StoreCtx store, bint on) -> None:
     """Whether `store` samples for tier-up and enters machine code at loop headers."""
     store.cx.tier_up = on
+
+
+cdef extern from "<dlfcn.h>":
+    void* dlopen(const char* path, int flags) nogil
+    int RTLD_NOW
+    int RTLD_LOCAL
+
+
+def preload_library(bytes path) -> bool:
+    """dlopen `path` without the GIL (the library stays mapped: ctypes maps it again
+    cheaply)."""
+    cdef const char* p = path
+    cdef void* h
+    with nogil:
+        h = dlopen(p, RTLD_NOW | RTLD_LOCAL)
+    return h != NULL

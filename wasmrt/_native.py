@@ -20,18 +20,24 @@ sample tick while a compile is pending (``tier_yield_gil``).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import struct
 import threading
 import time
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _native_ir as nir
 from .errors import WasmtimeError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from . import _native_ir as nir
 
 # Bodies larger than this are not compiled by tier-up (LLVM's time grows faster than
 # linearly in one huge function); "native" compiles every size.
-MAX_TIER_CELLS = 60000
+MAX_TIER_CELLS = 20000
 # A tier-up batch: the hot body plus direct callees up to this depth and cell budget.
 CALLEE_DEPTH = 2
 BATCH_CELLS = 20000
@@ -45,12 +51,30 @@ _stats = {"bodies": 0, "batches": 0, "seconds": 0.0, "failed": 0}
 
 
 def available() -> bool:
-    """Whether llvmlite (the ``wasmrt[native]`` extra) can be imported."""
+    """Whether llvmlite (the ``wasmrt[native]`` extra) is installed (without importing
+    it: loading LLVM takes about 0.3 s, paid on the compile thread)."""
+    import importlib.util
+
     try:
-        import llvmlite.binding  # type: ignore[import-untyped]  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("llvmlite") is not None
+    except (ImportError, ValueError):
         return False
-    return True
+
+
+def _preload() -> None:
+    """Map llvmlite's LLVM library without holding the GIL (ctypes' own dlopen holds
+    it for the ~0.3 s a cold load takes, which would stall a guest's host calls)."""
+    import importlib.util
+    from pathlib import Path
+
+    from . import _interp
+
+    spec = importlib.util.find_spec("llvmlite")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    lib = Path(next(iter(spec.submodule_search_locations))) / "binding" / "libllvmlite.so"
+    if lib.exists():
+        _interp.preload_library(str(lib).encode())
 
 
 def require() -> None:
@@ -110,6 +134,13 @@ class _Jit:
         return tracker, {name: tracker[name] for name in exports}
 
 
+def _ir() -> Any:
+    """The translator module (imported on first use: it is not needed to interpret)."""
+    from . import _native_ir
+
+    return _native_ir
+
+
 def jit() -> _Jit:
     global _jit
     with _lock:
@@ -136,13 +167,20 @@ class NativeModule:
         self.strategy = strategy
         self.codes = list(info.func_codes)
         self.nimp = int(info.num_imported_funcs)
-        self.module = nir.Module.of(info)
+        self._module: nir.Module | None = None     # made on first compile
         self.trackers: list[Any] = []
         self.objects: list[tuple[bytes, list[int], dict[int, list[int]]]] = []
         self.failed: set[int] = set()       # module function indexes left interpreted
         self.installed: set[int] = set()
         self.compile_seconds: list[tuple[list[int], float]] = []
+        self.cache_path: Path | None = None
         self._interp = _interp
+
+    @property
+    def module(self) -> nir.Module:
+        if self._module is None:
+            self._module = _ir().Module.of(self.info)
+        return self._module
 
     # -- bodies --
     def lowered(self, fi: int) -> Any:
@@ -150,15 +188,16 @@ class NativeModule:
 
     def body(self, fi: int) -> nir.Body:
         lf = self.lowered(fi)
-        b = nir.Body(fi, self._interp.code_cells(lf), lf.nparams, lf.nresults, lf.max_slots)
+        b: nir.Body = _ir().Body(fi, self._interp.code_cells(lf), lf.nparams, lf.nresults,
+                                 lf.max_slots)
         b.decode()
         return b
 
     def callees(self, fi: int, b: nir.Body) -> list[int]:
         out = []
         for i in b.instrs:
-            if b.cells[i] == nir.OP["call"]:
-                callee = nir._get(b.cells, i, (1, "hi")) & 0xFFFFFFFF
+            if b.cells[i] == _ir().OP["call"]:
+                callee = _ir()._get(b.cells, i, (1, "hi")) & 0xFFFFFFFF
                 if callee >= self.nimp and callee not in out:
                     out.append(callee)
         return out
@@ -174,7 +213,7 @@ class NativeModule:
                 continue
             try:
                 bodies.append(self.body(fi))
-            except nir.Unsupported:
+            except _ir().Unsupported:
                 self.failed.add(fi)
         if not bodies:
             return []
@@ -182,7 +221,7 @@ class NativeModule:
         t0 = time.perf_counter()
         with _lock:
             j = jit()
-            ir = nir.Translator(self.module, j.layout).module(bodies)
+            ir = _ir().Translator(self.module, j.layout).module(bodies)
             obj = j.optimise(ir)
             names = [b.func_index for b in bodies if b.func_index in want
                      and b.func_index not in self.installed]
@@ -198,22 +237,79 @@ class NativeModule:
 
     def load(self, obj: bytes, names: list[int], osr: dict[int, list[int]]) -> list[int]:
         """Link object code and install its bodies `names`."""
-        exports = [f(fi) for fi in names for f in (nir.body_name, nir.entry_name)]
+        exports = [f(fi) for fi in names for f in (_ir().body_name, _ir().entry_name)]
         tracker, addrs = jit().link(obj, exports)
         self.trackers.append(tracker)
         done = []
         for fi in names:
-            if self._interp.native_install(self.lowered(fi), addrs[nir.entry_name(fi)],
-                                           addrs[nir.body_name(fi)], osr[fi]):
+            if self._interp.native_install(self.lowered(fi), addrs[_ir().entry_name(fi)],
+                                           addrs[_ir().body_name(fi)], osr[fi]):
                 self.installed.add(fi)
                 done.append(fi)
         return done
+
+    # -- machine code across processes (Module.serialize, the on-disk cache) --
+    def dump(self) -> bytes:
+        """The native section of a serialized module: every batch's object code, the
+        bodies it installs and their loop-header entries, for this CPU and llvmlite."""
+        if not self.objects:
+            return b""
+        desc = {"key": code_key(), "batches": [
+            {"size": len(obj), "funcs": names, "osr": {str(k): v for k, v in osr.items()}}
+            for obj, names, osr in self.objects]}
+        head = json.dumps(desc).encode()
+        return b"".join([NATIVE_MAGIC, struct.pack("<I", len(head)), head,
+                         *(obj for obj, _, _ in self.objects)])
+
+    def load_dump(self, data: bytes) -> bool:
+        """Install the machine code of a native section (False, and nothing installed,
+        when it was made for another CPU, llvmlite or wasmrt, or is damaged)."""
+        try:
+            if data[:8] != NATIVE_MAGIC:
+                return False
+            (n,) = struct.unpack_from("<I", data, 8)
+            desc = json.loads(bytes(data[12:12 + n]))
+            if desc.get("key") != code_key():
+                return False
+            pos = 12 + n
+            batches = []
+            for b in desc["batches"]:
+                obj = bytes(data[pos:pos + b["size"]])
+                if len(obj) != b["size"]:
+                    return False
+                pos += b["size"]
+                batches.append((obj, [int(f) for f in b["funcs"]],
+                                {int(k): [int(x) for x in v] for k, v in b["osr"].items()}))
+        except (ValueError, KeyError, TypeError, struct.error):
+            return False
+        for obj, names, osr in batches:
+            names = [fi for fi in names if fi not in self.installed
+                     and self.nimp <= fi < self.nimp + len(self.codes)]
+            with _lock:
+                self.load(obj, names, osr)
+            self.objects.append((obj, names, osr))
+        return True
+
+    def save(self) -> None:
+        """Write this module's machine code to the on-disk cache (when it has one)."""
+        if self.cache_path is None or not self.objects:
+            return
+        data = self.dump()
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.cache_path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(self.cache_path)
+        except OSError:   # a cache that cannot be written is no cache
+            pass
 
     def compile_all(self) -> None:
         """Strategy "native": every body, in batches of about NATIVE_BATCH_CELLS cells."""
         batch: list[int] = []
         size = 0
         for k, lf in enumerate(self.codes):
+            if self.nimp + k in self.installed:
+                continue
             batch.append(self.nimp + k)
             size += lf.ncells
             if size >= NATIVE_BATCH_CELLS:
@@ -237,7 +333,7 @@ class NativeModule:
             for f in frontier:
                 try:
                     b = self.body(f)
-                except nir.Unsupported:
+                except _ir().Unsupported:
                     continue
                 for c in self.callees(f, b):
                     n = self.lowered(c).ncells
@@ -251,6 +347,8 @@ class NativeModule:
         except RuntimeError:  # llvmlite's errors: the bodies stay interpreted (counted)
             _stats["failed"] += 1
             self.failed.update(batch)
+            return
+        self.save()
 
     def release(self) -> None:
         for k, lf in enumerate(self.codes):
@@ -269,10 +367,13 @@ _registry: dict[int, tuple[weakref.ref[NativeModule], int]] = {}
 _thread: threading.Thread | None = None
 
 
-def attach(info: Any, strategy: str) -> NativeModule | None:
+def attach(info: Any, strategy: str, stored: bytes = b"", cache: Any = None,
+           binary: bytes = b"") -> NativeModule | None:
     """The native state of a freshly compiled module under `strategy` (None when it
-    stays interpreted): "native" compiles everything now, "auto" registers the bodies
-    for tier-up."""
+    stays interpreted).  Machine code comes first from `stored` (a serialized module's
+    native section) or from the on-disk cache (`cache`: ``Config.cache``, True for the
+    default directory or a directory name; keyed by `binary`); then "native" compiles
+    every body left, "auto" registers the bodies for tier-up."""
     if strategy == "interpreter" or not info.func_codes:
         return None
     if strategy == "native":
@@ -280,8 +381,15 @@ def attach(info: Any, strategy: str) -> NativeModule | None:
     elif not available():
         return None
     nm = NativeModule(info, strategy)
+    if cache:
+        nm.cache_path = cache_path(cache, binary, info.features)
+        if not stored and nm.cache_path is not None and nm.cache_path.exists():
+            stored = nm.cache_path.read_bytes()
+    if stored:
+        nm.load_dump(stored)
     if strategy == "native":
         nm.compile_all()
+        nm.save()
         return nm
     from . import _interp
 
@@ -309,6 +417,7 @@ def _start_thread() -> None:
 def _tier_loop() -> None:
     from . import _interp
 
+    _preload()
     while True:
         for addr in _interp.tier_pop(64, 200):
             entry = _registry.get(addr)
@@ -331,7 +440,47 @@ def wait_idle(timeout: float = 30.0) -> bool:
     return False
 
 
-def strategy_from_env(default: str) -> str:
-    """``WASMRT_STRATEGY`` overrides the default strategy (runs test suites natively)."""
-    return os.environ.get("WASMRT_STRATEGY", default)
+NATIVE_MAGIC = b"wrnative"
 
+
+def code_key() -> str:
+    """What machine code depends on beyond the module: wasmrt's instruction set and
+    translator, llvmlite/LLVM, the CPU."""
+    import importlib.metadata
+
+    import llvmlite
+
+    from ._api_module import _isa_fingerprint
+
+    try:
+        version = importlib.metadata.version("wasmrt")
+    except importlib.metadata.PackageNotFoundError:
+        version = "dev"
+    with open(_ir().__file__, "rb") as f:
+        tr = hashlib.sha256(f.read())
+    tr.update(json.dumps(jit().layout, sort_keys=True).encode())
+    return (f"wasmrt {version} isa {_isa_fingerprint().hex()[:16]} "
+            f"translator {tr.hexdigest()[:16]} llvmlite {llvmlite.__version__} cpu {cpu_key()}")
+
+
+def cache_path(cache: Any, binary: bytes, features: int) -> Path | None:
+    """The cache file of a module: ``<dir>/<sha256 of binary, features, code key>.native``.
+    ``cache`` is ``Config.cache``: True, or a wasmtime cache configuration file (already
+    checked) whose ``cache.directory`` names the directory and ``cache.enabled`` may turn
+    it off; the default directory is ``$XDG_CACHE_HOME/wasmrt`` (``~/.cache/wasmrt``)."""
+    from pathlib import Path
+
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wasmrt"
+    if isinstance(cache, str):
+        import tomllib
+
+        with open(cache, "rb") as f:
+            section = tomllib.load(f).get("cache", {})
+        if section.get("enabled") is False:
+            return None
+        if section.get("directory"):
+            root = Path(section["directory"])
+    h = hashlib.sha256(binary)
+    h.update(struct.pack("<I", features))
+    h.update(code_key().encode())
+    return root / f"{h.hexdigest()}.native"

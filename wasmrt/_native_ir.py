@@ -25,6 +25,7 @@ The runtime side (symbols ``wr_*``, struct layouts, the entry/body contract) is 
 from __future__ import annotations
 
 import struct
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,12 @@ COVERED = frozenset(i for i, name in enumerate(isa.NAMES)
 
 LL = {"i32": "i32", "i64": "i64", "f32": "float", "f64": "double"}
 WIDTH = {"i32": 32, "i64": 64}
+
+
+def pause() -> None:
+    """Let other threads take the GIL (the translator runs on the compile thread, which
+    must not hold up a guest's host calls for a whole switch interval)."""
+    time.sleep(0)
 
 
 class Unsupported(Exception):
@@ -545,11 +552,11 @@ class Translator:
     def __init__(self, module: Module, layout: dict[str, int], metering: bool = False):
         self.m = module
         self.L = layout
-        self.batch: set[int] = set()
+        self.batch: dict[int, int] = {}    # bodies of this batch: function index -> max_slots
 
     def module(self, bodies: list[Body]) -> str:
         """The IR of `bodies` (each decoded) : a body and an entry function per body."""
-        self.batch = {b.func_index for b in bodies}
+        self.batch = {b.func_index: b.max_slots for b in bodies}
         parts = [SYMBOL_DECLS, INTRINSICS]
         for b in bodies:
             parts.append(FuncTranslator(self, b).body())
@@ -729,6 +736,8 @@ class FuncTranslator:
         # instructions
         prev_falls = False
         for k, i in enumerate(b.instrs):
+            if k % 64 == 63:
+                pause()
             if i in targets or not prev_falls:
                 if prev_falls:
                     f.emit(f"br label %c{i}")
@@ -1141,9 +1150,7 @@ class FuncTranslator:
         depth = u.fld(f, "%cx", "cx.depth", "i32")
         maxd = u.fld(f, "%cx", "cx.max_depth", "i32")
         nfp = f.op(f"getelementptr inbounds i64, ptr %fp, i64 {base}")
-        code = u.fld(f, fr, "func.code", "ptr")
-        ms = u.fld(f, code, "code.max_slots", "i32")
-        end = f.op(f"getelementptr inbounds i64, ptr {nfp}, i32 {ms}")
+        end = f.op(f"getelementptr inbounds i64, ptr {nfp}, i64 {u.batch[fi]}")
         send = u.fld(f, "%cx", "cx.stack_end", "ptr")
         c1 = f.op(f"icmp uge i32 {depth}, {maxd}")
         c2 = f.op(f"icmp ugt ptr {end}, {send}")

@@ -4,7 +4,9 @@ backtraces and limits as the interpreter."""
 from __future__ import annotations
 
 import math
+import os
 import signal
+import subprocess
 import struct
 import threading
 import time
@@ -248,11 +250,13 @@ def test_ctrl_c_interrupts_native_loop(native: wasmrt.Engine) -> None:
     try:
         store = wasmrt.Store(native)    # a new Store re-hooks SIGINT after signal.signal()
         spin = wasmrt.Instance(store, wasmrt.Module(native, SPIN), []).exports(store)["spin"]
-        timer = threading.Timer(0.1, signal.raise_signal, (signal.SIGINT,))
-        timer.start()
-        with pytest.raises(KeyboardInterrupt):
-            spin(store)
-        timer.join()
+        # from another process: a Timer thread would need the GIL the guest holds
+        killer = subprocess.Popen(["sh", "-c", f"sleep 0.2; kill -INT {os.getpid()}"])
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                spin(store)
+        finally:
+            killer.wait()
     finally:
         signal.signal(signal.SIGINT, old)
 
@@ -334,3 +338,41 @@ def test_auto_tiers_up_hot_function(llvmlite_ok: None) -> None:
         assert fib(store, 20) == 6765
     assert _interp.native_state(m._info.func_codes[idx])[0]
     assert fib(store, 25) == 75025
+
+
+def test_serialize_carries_machine_code(native: wasmrt.Engine) -> None:
+    m = wasmrt.Module(native, MIX)
+    data = m.serialize()
+    before = _native.stats()["batches"]
+    m2 = wasmrt.Module.deserialize(native, data)
+    assert _native.stats()["batches"] == before, "compiled again instead of loading"
+    assert m2._native.installed == m._native.installed
+    store = wasmrt.Store(native)
+    fib = wasmrt.Instance(store, m2, []).exports(store)["fib"]
+    assert fib(store, 15) == 610
+    # an interpreter Engine ignores the native section; pickling keeps it
+    import pickle
+
+    assert pickle.loads(pickle.dumps(m))._native.installed == m._native.installed
+    plain = wasmrt.Module.deserialize(engine("interpreter"), data)
+    assert plain._native is None
+
+
+def test_disk_cache_starts_native_in_a_cold_process(llvmlite_ok: None, tmp_path: object) -> None:
+    import subprocess
+    import sys
+
+    conf = tmp_path / "cache.toml"  # type: ignore[operator]
+    conf.write_text(f'[cache]\ndirectory = "{tmp_path}"\n')
+    code = (
+        "import sys, wasmrt\n"
+        "c = wasmrt.Config(); c.cache = sys.argv[1]; c.strategy = sys.argv[2]\n"
+        "m = wasmrt.Module(wasmrt.Engine(c), sys.argv[3])\n"
+        "print(len(m._native.installed))\n"
+    )
+    wat = LOOP
+    run = [sys.executable, "-c", code, str(conf)]
+    first = subprocess.run([*run, "native", wat], capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "1"
+    second = subprocess.run([*run, "auto", wat], capture_output=True, text=True, check=True)
+    assert second.stdout.strip() == "1", second.stderr  # auto, yet native from the start

@@ -2,7 +2,8 @@
 
 Cycles through the targets of ``tests.robustness.targets`` (decoder/validator on raw and
 mutated modules, text parser on raw and token-edited text), through ``wasm-tools smith``
-modules (execution, and the wasmtime-py differential when installed) and through the
+modules (execution, the wasmtime-py differential when installed, and the native tier
+against the interpreter and wasmtime-py when llvmlite is installed) and through the
 lowerer's shapes (``tests.robustness.patterns``, against wasmtime-py) until the time is up,
 then prints the case count per target.  An input that raises anything but the allowed
 exceptions, or diverges from wasmtime, is saved under ``--findings`` and reported; the input
@@ -24,7 +25,7 @@ from typing import Any
 
 from tests.robustness import targets
 from tests.robustness.patterns import pattern_module
-from tests.robustness.smith import observe, smith, wasm_tools
+from tests.robustness.smith import observe, observe_tiers, smith, wasm_tools
 
 
 def _save(findings: Path, name: str, data: bytes, error: str) -> None:
@@ -33,6 +34,12 @@ def _save(findings: Path, name: str, data: bytes, error: str) -> None:
     (findings / f"{name}-{digest}.bin").write_bytes(data)
     (findings / f"{name}-{digest}.txt").write_text(error)
     print(f"FINDING {name} {digest}: {error.splitlines()[-1] if error else ''}", flush=True)
+
+
+def _native_ok() -> bool:
+    from wasmrt import _native
+
+    return _native.available()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if exe:
         jobs.append(("smith-exec-diff", lambda: rng.randbytes(rng.randint(100, 4000)), smith_diff))
+    if exe and _native_ok():
+        def tier_diff(data: bytes) -> None:
+            module = smith(exe, data)
+            if module:
+                diff = observe_tiers(wasmrt, module, wasmtime)
+                if diff:
+                    raise AssertionError("tiers diverge: " + "; ".join(diff)
+                                         + f"\nmodule {module.hex()}")
+
+        jobs.append(("smith-tier-diff", lambda: rng.randbytes(rng.randint(100, 4000)), tier_diff))
     if wasmtime is not None:
         def pattern_diff(data: bytes) -> None:
             module = bytes(wasmrt.wat2wasm(data.decode()))

@@ -111,3 +111,19 @@ def observe(rt: Any, data: bytes, store: Any = None) -> list[tuple[Any, ...]]:
         elif isinstance(item, rt.Table):
             events.append((name, "table", item.size(store)))
     return events
+
+
+def observe_tiers(rt: Any, data: bytes, oracle: Any = None) -> list[str]:
+    """The differential of the native tier: ``data`` observed in wasmrt (``rt``) compiled
+    to machine code (``Config.strategy = "native"``), interpreted, and, when ``oracle``
+    (wasmtime-py) is given, there.  Returns the disagreements (empty when all agree)."""
+    records = {}
+    for strategy in ("native", "interpreter"):
+        cfg = rt.Config()
+        cfg.strategy = strategy
+        records[strategy] = observe(rt, data, rt.Store(rt.Engine(cfg)))
+    if oracle is not None:
+        records["wasmtime"] = observe(oracle, data)
+    base = records["interpreter"]
+    return [f"{name}: {rec!r} != interpreter {base!r}"[:400]
+            for name, rec in records.items() if rec != base]
