@@ -48,7 +48,7 @@ cdef extern from *:
 
 ctypedef int (*body_t)(uint64_t* fp, Ctx* cx, uint32_t cell) noexcept nogil
 
-cdef uint32_t TIER_SAMPLES = 10         # samples (ms of running) before a body is queued
+cdef uint32_t TIER_SAMPLES = 25         # samples (ms of running) before a body is queued
 cdef uint32_t YIELD_EVERY = 4           # a GIL-holding guest yields at most every 4th tick
 cdef uint32_t yield_tick = 0
 
