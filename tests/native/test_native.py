@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 import os
 import signal
-import subprocess
 import struct
+import subprocess
 import threading
 import time
 
