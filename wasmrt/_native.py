@@ -344,7 +344,7 @@ class NativeModule:
             frontier = nxt
         try:
             self.compile(batch, [f for f in batch if f not in self.installed])
-        except RuntimeError:  # llvmlite's errors: the bodies stay interpreted (counted)
+        except Exception:  # noqa: BLE001 - LLVM or translator failure: stay interpreted
             _stats["failed"] += 1
             self.failed.update(batch)
             return
