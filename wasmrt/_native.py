@@ -19,6 +19,7 @@ sample tick while a compile is pending (``tier_yield_gil``).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -320,7 +321,7 @@ class NativeModule:
 
     def tier_up(self, fi: int) -> None:
         """Compile hot body `fi` with its direct callees (the batch calls them directly)."""
-        if fi in self.installed or fi in self.failed:
+        if fi in self.installed or fi in self.failed or _stopping:
             return
         if self.lowered(fi).ncells > MAX_TIER_CELLS:
             self.failed.add(fi)
@@ -406,12 +407,24 @@ def _forget(addrs: list[int]) -> None:
         _registry.pop(a, None)
 
 
+_stopping = False
+
+
+def _stop() -> None:
+    """At exit: wait for the batch being compiled and start no other (LLVM's static
+    destructors run at process exit and abort a compile still in flight)."""
+    global _stopping
+    _lock.acquire()     # held until the process ends: no compile starts after this
+    _stopping = True
+
+
 def _start_thread() -> None:
     global _thread
     with _lock:
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_tier_loop, name="wasmrt-native", daemon=True)
             _thread.start()
+            atexit.register(_stop)
 
 
 def _tier_loop() -> None:
