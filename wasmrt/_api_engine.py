@@ -30,7 +30,7 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_threads": ("threads", False),
     "wasm_tail_call": ("tail_call", False),
     # wasmrt's own toggle (wasmtime has Config::wasm_extended_const; wasmtime-py lacks it)
-    "wasm_extended_const": ("extended_const", False),
+    "wasm_extended_const": ("extended_const", True),
     "wasm_multi_memory": ("multi_memory", False),
     "wasm_memory64": ("memory64", False),
     "wasm_relaxed_simd": ("relaxed_simd", False),

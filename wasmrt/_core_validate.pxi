@@ -989,10 +989,12 @@ cdef int64_t func_decl_offset(ModuleInfo m, uint32_t func_index):
 
 
 cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals) except -1:
-    """A constant expression of type ``expected``; global.get may name globals < nglobals."""
+    """A constant expression of type ``expected``; global.get may name globals < nglobals.
+    With extended constant expressions, ``i32/i64.add/sub/mul`` are constant too."""
     cdef list stack = []
     cdef uint32_t x
     cdef GlobalInfo g
+    cdef bint extended = m.features & FEAT_EXTENDED_CONST
     for op, imm in e.ops:
         if op == OP_I32_CONST:
             stack.append(VT_I32)
@@ -1017,6 +1019,13 @@ cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals)
             if g.type.mutable:
                 raise ValidationError("constant expression required", e.offset)
             stack.append(g.type.val_type)
+        elif extended and (OP_I32_ADD <= op <= OP_I32_MUL or OP_I64_ADD <= op <= OP_I64_MUL):
+            t = VT_I32 if op <= OP_I32_MUL else VT_I64
+            n = len(stack)                     # (no negative indexing: wraparound is off)
+            if n < 2 or stack[n - 1] != t or stack[n - 2] != t:
+                raise ValidationError("type mismatch: %s operands of a constant expression"
+                                      % _vt(t), e.offset)
+            stack.pop()
         else:
             raise ValidationError("constant expression required", e.offset)
     if len(stack) != 1 or stack[0] != expected:
@@ -1083,16 +1092,21 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
             if im.kind == EXTERN_GLOBAL and (<GlobalTypeInfo>im.desc).mutable:
                 raise ValidationError("mutable global import (mutable-globals disabled)",
                                       im.offset)
-    for g in m.globals:
+    # Constant expressions see the imported globals (Wasm 2.0); since 3.0 (extended const,
+    # gc) every global defined before them: all of them in segments.
+    cdef bint later_globals = features & (FEAT_EXTENDED_CONST | FEAT_GC)
+    cdef uint32_t seg_globals = len(m.globals) if later_globals else m.num_imported_globals
+    for i in range(len(m.globals)):
+        g = m.globals[i]
         if g.init is not None:
-            check_const(m, g.init, g.type.val_type, m.num_imported_globals)
+            check_const(m, g.init, g.type.val_type, i if later_globals else m.num_imported_globals)
     for el in m.elems:
         for e in el.items:
-            check_const(m, e, el.elem_type, m.num_imported_globals)
+            check_const(m, e, el.elem_type, seg_globals)
         if el.mode == SEG_ACTIVE:
             if el.table >= len(m.tables):
                 raise ValidationError("unknown table %d" % el.table, el.entry_offset)
-            check_const(m, el.offset, VT_I32, m.num_imported_globals)
+            check_const(m, el.offset, VT_I32, seg_globals)
             tt = m.tables[el.table]
             if tt.elem_type != el.elem_type:
                 raise ValidationError("type mismatch: %s element segment for a table of %s"
@@ -1101,7 +1115,7 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
         if d.mode == SEG_ACTIVE:
             if d.memory >= len(m.memories):
                 raise ValidationError("unknown memory %d" % d.memory, d.entry_offset)
-            check_const(m, d.offset, VT_I32, m.num_imported_globals)
+            check_const(m, d.offset, VT_I32, seg_globals)
     if m.start >= 0:
         if m.start >= nfuncs:
             raise ValidationError("unknown function %d" % m.start, m.start_offset)

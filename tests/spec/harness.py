@@ -271,8 +271,9 @@ def format_table(verdicts: dict[str, Verdict]) -> str:
 def write_expected(
     path: Path, verdicts: dict[str, Verdict], previous: Expected | None = None
 ) -> None:
-    """Rewrite the list from a run: keep whole-file entries and reviewed reasons, add the
-    runner's reason for new failures (to be reviewed and grouped by cause)."""
+    """Rewrite the list from a run: keep whole-file entries, reviewed reasons and the
+    entries of files the run did not select (``-k``), add the runner's reason for new
+    failures (to be reviewed and grouped by cause)."""
     previous = previous or load_expected(path)
     header = [
         line
@@ -282,7 +283,21 @@ def write_expected(
         "## Known spec-suite failures: `file.wast:line  reason` (see tests/spec/harness.py). Only shrinks."
     ]
     out = [*header, ""]
-    for name in sorted(verdicts):
+    # files this run did not cover (a run with -k) keep their entries
+    kept = [
+        (key, f"{key}  {reason}")
+        for key, reason in previous.files.items()
+        if key not in verdicts
+    ] + [
+        (key, f"{key}:{line}  {reason}")
+        for key, lines in previous.lines.items()
+        if key not in verdicts
+        for line, reason in lines.items()
+    ]
+    for name in sorted({k for k, _ in kept} | set(verdicts)):
+        if name not in verdicts:
+            out += [entry for key, entry in kept if key == name]
+            continue
         v = verdicts[name]
         if name in previous.files and not v.result.ok:
             out.append(f"{name}  {previous.files[name]}")
