@@ -375,6 +375,14 @@ op("call_indirect", ("a=base b=index hi=type", "lo=table"), "t* i32 -> t*",
    "Call table[fp[index]] checking its type against module type `type`.",
    ("call_indirect",), (TRAP_TABLE, "uninitialized element", "indirect call type mismatch",
                         "call stack exhausted"))
+op("return_call", ("a=base b=nslots hi=func",), "t* ->",
+   "Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function "
+   "`func` in this frame and call record (its results go to this function's caller).",
+   ("return_call",), ("call stack exhausted",))
+op("return_call_indirect", ("a=base b=index c=nslots", "lo=table hi=type"), "t* i32 ->",
+   "Tail call of table[fp[index]] after call_indirect's checks (see return_call).",
+   ("return_call_indirect",), (TRAP_TABLE, "uninitialized element",
+                               "indirect call type mismatch", "call stack exhausted"))
 op("ret", (), "->", "Return; the results are already in fp[0 .. nresults).", ("return", "end"))
 op("ret_slot", ("a=src",), "t ->", "fp[0] = fp[src]; return.", ("return", "end"))
 op("ret_n", ("a=src b=n",), "t* ->", "Move n slots fp[src..) to fp[0..) (memmove); return.",

@@ -146,7 +146,6 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
 # naming the proposal (not "illegal opcode").  A row added for one of these opcodes must
 # leave this list (the generator checks).  Plain bytes, or a whole prefix.
 RESERVED: dict[str, tuple[int, ...]] = {
-    "tail_call": (0x12, 0x13),
     "function_references": (0x14, 0x15, 0xD3, 0xD4, 0xD5, 0xD6),
     "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F),
     "gc": (0xFB,),
@@ -282,6 +281,10 @@ I("br_table",                 0x0E,         "t1* t* i32 -> t2*", "labels")
 I("return",                   0x0F,         "t1* t* -> t2*")
 I("call",                     0x10,         "t1* -> t2*",     "funcidx")
 I("call_indirect",            0x11,         "t1* i32 -> t2*", "typeidx tableidx")
+
+proposal("tail_call")
+I("return_call",              0x12,         "t1* -> t2*",     "funcidx")
+I("return_call_indirect",     0x13,         "t1* i32 -> t2*", "typeidx tableidx")
 
 
 # ------------------------------------------------------------------------------------------

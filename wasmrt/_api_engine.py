@@ -28,7 +28,7 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_bulk_memory": ("bulk_memory", True),
     "wasm_multi_value": ("multi_value", True),
     "wasm_threads": ("threads", False),
-    "wasm_tail_call": ("tail_call", False),
+    "wasm_tail_call": ("tail_call", True),
     # wasmrt's own toggle (wasmtime has Config::wasm_extended_const; wasmtime-py lacks it)
     "wasm_extended_const": ("extended_const", True),
     "wasm_multi_memory": ("multi_memory", False),

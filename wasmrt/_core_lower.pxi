@@ -1076,6 +1076,12 @@ cdef class Lowerer:
             self._call(v, v.func_type[ins.idx], IR_CALL, ins.idx, 0)
         elif op == OP_CALL_INDIRECT:                    # t table
             self._call(v, ins.idx, IR_CALL_INDIRECT, ins.idx, ins.idx2)
+        elif op == OP_RETURN_CALL:                      # f
+            self._call(v, v.func_type[ins.idx], IR_RETURN_CALL, ins.idx, 0)
+            self.live = 0
+        elif op == OP_RETURN_CALL_INDIRECT:             # t table
+            self._call(v, ins.idx, IR_RETURN_CALL_INDIRECT, ins.idx, ins.idx2)
+            self.live = 0
         elif op == OP_GLOBAL_GET:                       # g: [] -> [t]
             n = _vt_slots(v.global_type[ins.idx])
             self._result(0, n, emit_dst_global(self, IR_GLOBAL_GET if n == 1 else
@@ -1275,26 +1281,33 @@ cdef class Lowerer:
     cdef int _call(self, FuncValidator v, uint32_t t, uint32_t op, uint32_t idx,
                    uint32_t table) except -1:
         """``call``/``call_indirect``: arguments in their home slots (contiguous from
-        ``base``), the callee's frame starts there and leaves its results there."""
+        ``base``), the callee's frame starts there and leaves its results there.
+        ``return_call``/``return_call_indirect``: the same arguments, moved down to fp[0]
+        by the tail call itself (no results: the code after it is dead)."""
         cdef uint32_t np = v.type_np[t], nr = v.type_nr[t]
         cdef const uint8_t* res = v.type_buf + v.type_off[t] + np
-        cdef uint32_t i, sidx = 0, first, base
-        cdef bint indirect = op == IR_CALL_INDIRECT
-        cdef int32_t pc
+        cdef uint32_t i, sidx = 0, first, base, nslots = 0
+        cdef bint indirect = op == IR_CALL_INDIRECT or op == IR_RETURN_CALL_INDIRECT
         if indirect:
             sidx = self._slot(self.nvals - 1)
         first = self.nvals - np - indirect
         for i in range(first, first + np):
             self._materialize(i)
+            nslots += self.vals[i].nslots
         base = self.vals[first].home if np else (
             self.vals[first - 1].home + self.vals[first - 1].nslots if first else self.nlocal_slots)
-        if indirect:
-            emit_call_indirect(self, base, sidx, idx, table)
-        else:
+        if op == IR_CALL:
             emit_call(self, base, idx)
+        elif op == IR_CALL_INDIRECT:
+            emit_call_indirect(self, base, sidx, idx, table)
+        elif op == IR_RETURN_CALL:
+            emit_return_call(self, base, nslots, idx)
+        else:
+            emit_return_call_indirect(self, base, sidx, nslots, table, idx)
         self._pop(np + indirect)
-        for i in range(nr):
-            self._push(LV_TEMP, _vt_slots(res[i]))
+        if op == IR_CALL or op == IR_CALL_INDIRECT:
+            for i in range(nr):
+                self._push(LV_TEMP, _vt_slots(res[i]))
         return 0
 
     # -- control -----------------------------------------------------------------------

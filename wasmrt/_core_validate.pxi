@@ -325,6 +325,27 @@ cdef inline void fv_unreachable(FuncValidator v) noexcept:
     f.unreachable = 1
 
 
+cdef inline int fv_gate(FuncValidator v, const OpInfo* oi) except -1:
+    """A hand-typed instruction of a proposal: its feature gate (from the table) must be on."""
+    if oi.gate and not (v.features & _gate_bit[oi.gate]):
+        unsupported(_GATE_MSG[oi.gate], &v.r, v.r.base + v.ins.offset)
+    return 0
+
+
+cdef int fv_tail_results(FuncValidator v, const uint8_t* results, uint32_t n) except -1:
+    """A tail call's callee returns to this function's caller: its results must be this
+    function's results; the rest of the block is unreachable."""
+    cdef CtrlFrame* f = &v.ctrls[0]
+    cdef uint32_t i
+    if n != f.nresults:
+        fv_fail(v, "type mismatch")
+    for i in range(n):
+        if results[i] != f.results[i]:
+            fv_fail(v, "type mismatch")
+    fv_unreachable(v)
+    return 0
+
+
 cdef inline int fv_label(FuncValidator v, uint32_t depth, const uint8_t** types) except -1:
     """Label ``depth``: returns its arity and sets ``types`` (loop: params, else results)."""
     if depth >= v.nctrls:
@@ -500,7 +521,8 @@ cdef dict instr_dict(FuncValidator v):
         k = imms & 0xFF
         if k == IMM_LABELIDX or k == IMM_FUNCIDX or k == IMM_LOCALIDX or k == IMM_GLOBALIDX \
                 or k == IMM_DATAIDX or k == IMM_ELEMIDX or k == IMM_LANE or k == IMM_LABELS \
-                or (k == IMM_TABLEIDX and op != OP_CALL_INDIRECT) or k == IMM_TYPEIDX \
+                or (k == IMM_TABLEIDX and op != OP_CALL_INDIRECT
+                    and op != OP_RETURN_CALL_INDIRECT) or k == IMM_TYPEIDX \
                 or (k == IMM_MEMIDX and op > 0xFF):
             d["idx"] = ins.idx
         if k == IMM_MEMARG:
@@ -513,7 +535,8 @@ cdef dict instr_dict(FuncValidator v):
         if k == IMM_LABELS:
             d["targets"] = [ins.targets[i] for i in range(ins.ntargets)]
         imms >>= 8
-    if op == OP_CALL_INDIRECT or op == OP_TABLE_INIT or op == OP_TABLE_COPY:
+    if op == OP_CALL_INDIRECT or op == OP_RETURN_CALL_INDIRECT or op == OP_TABLE_INIT \
+            or op == OP_TABLE_COPY:
         d["idx2"] = ins.idx2
     if op == OP_DROP or op == OP_SELECT or op == OP_SELECT_T or op == OP_LOCAL_GET \
             or op == OP_LOCAL_SET or op == OP_LOCAL_TEE or op == OP_GLOBAL_GET \
@@ -522,7 +545,7 @@ cdef dict instr_dict(FuncValidator v):
             or (op < 0x100 and oi.imms == IMM_MEMARG):
         d["val_type"] = ins.val_type
     if op == OP_BLOCK or op == OP_LOOP or op == OP_IF or op == OP_CALL \
-            or op == OP_CALL_INDIRECT:
+            or op == OP_CALL_INDIRECT or op == OP_RETURN_CALL or op == OP_RETURN_CALL_INDIRECT:
         d["nparams"] = ins.nparams
         d["nresults"] = ins.nresults
     if op == OP_BLOCK or op == OP_LOOP or op == OP_IF or op == OP_END:
@@ -691,7 +714,8 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.nresults = v.type_nr[y]
             fv_pop_vals(v, lt, ins.nparams)
             fv_push_vals(v, lt + ins.nparams, ins.nresults)
-        elif op == OP_CALL_INDIRECT:           # y x  [t1* i32] -> [t2*]
+        elif op == OP_CALL_INDIRECT or op == OP_RETURN_CALL_INDIRECT:  # y x  [t1* i32] -> [t2*]
+            fv_gate(v, oi)
             y = fv_index(v)
             x = fv_index(v)
             ins.idx = y
@@ -706,7 +730,22 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.nparams = v.type_np[y]
             ins.nresults = v.type_nr[y]
             fv_pop_vals(v, lt, ins.nparams)
-            fv_push_vals(v, lt + ins.nparams, ins.nresults)
+            if op == OP_CALL_INDIRECT:
+                fv_push_vals(v, lt + ins.nparams, ins.nresults)
+            else:
+                fv_tail_results(v, lt + ins.nparams, ins.nresults)
+        elif op == OP_RETURN_CALL:             # f  [t1*] -> [t2*], t2* the caller's results
+            fv_gate(v, oi)
+            x = fv_index(v)
+            ins.idx = x
+            if x >= v.nfuncs:
+                fv_fail(v, "unknown function %d" % x)
+            y = v.func_type[x]
+            lt = v.type_buf + v.type_off[y]
+            ins.nparams = v.type_np[y]
+            ins.nresults = v.type_nr[y]
+            fv_pop_vals(v, lt, ins.nparams)
+            fv_tail_results(v, lt + ins.nparams, ins.nresults)
         # -- parametric (3.3.4) --
         elif op == OP_DROP:                    # [t] -> []
             ins.val_type = fv_pop(v)

@@ -3,6 +3,7 @@
 
 cdef void* HANDLERS[<int>IR_COUNT]      # IR_* -> handler address (filled at import)
 cdef Cell EXIT_CELL[1]                  # return address of a Python->wasm entry
+cdef Cell RET_CELL[1]                   # a `ret`: where a host function tail-called resumes
 cdef MemRec EMPTY_MEM                   # the memory of instances that have none
 cdef InstCtx EMPTY_INST                 # the "instance" outside any wasm call
 
@@ -225,6 +226,7 @@ def _init_handlers() -> None:
     wasmrt_hook_sigint()
     isa_fill_handlers(HANDLERS)
     EXIT_CELL[0].h = <void*>h_exit
+    RET_CELL[0].h = <void*>h_ret
     memset(&EMPTY_MEM, 0, sizeof(MemRec))
     memset(&EMPTY_INST, 0, sizeof(InstCtx))
     EMPTY_INST.mem = &EMPTY_MEM

@@ -330,21 +330,75 @@ cdef int h_call(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t ms
                    mem, msize)
 
 
-cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                         uint64_t msize) noexcept nogil:
-    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
-    cdef uint32_t i = <uint32_t>fp[pc[1].s.b]
+cdef inline FuncRec* table_callee(uint64_t* fp, Ctx* cx, uint32_t index, uint32_t table,
+                                  uint32_t type_index) noexcept nogil:
+    """The function at element fp[index] of `table`, checked against module type
+    `type_index` (call_indirect's checks); if one fails, its trap code cast to a pointer
+    (below TRAP_COUNT: no FuncRec lives there)."""
+    cdef TableRec* t = cx.inst.tables[table]
+    cdef uint32_t i = <uint32_t>fp[index]
     cdef FuncRec* f
     if i >= t.size:
         cx.trap_arg = i
-        return trap_at(cx, pc, TRAP_UNDEFINED_ELEMENT)
+        return <FuncRec*><uintptr_t>TRAP_UNDEFINED_ELEMENT
     f = <FuncRec*>t.elems[i]
     if f == NULL:
         cx.trap_arg = i
-        return trap_at(cx, pc, TRAP_UNINIT_ELEMENT)
-    if f.type_id != cx.inst.type_ids[<uint32_t>pc[1].w.hi]:
-        return trap_at(cx, pc, TRAP_SIG_MISMATCH)
+        return <FuncRec*><uintptr_t>TRAP_UNINIT_ELEMENT
+    if f.type_id != cx.inst.type_ids[type_index]:
+        return <FuncRec*><uintptr_t>TRAP_SIG_MISMATCH
+    return f
+
+
+cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    cdef FuncRec* f = table_callee(fp, cx, pc[1].s.b, <uint32_t>pc[2].w.lo, <uint32_t>pc[1].w.hi)
+    if <uintptr_t>f < TRAP_COUNT:
+        return trap_at(cx, pc, <int><uintptr_t>f)
     return do_call(pc, pc + 3, fp, cx, f, fp + pc[1].s.a, mem, msize)
+
+
+cdef inline int do_tail_call(const Cell* pc, uint64_t* fp, Ctx* cx, FuncRec* f, uint32_t base,
+                             uint32_t nslots, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Tail-call `f` (``return_call*``): its arguments, the `nslots` slots at fp + base, move
+    down to fp[0], and `f` runs in this frame and this activation's call record, so that
+    it returns to this function's caller.  Neither the C stack, the value stack nor the
+    call depth grows: a tail-recursive loop runs in constant space.  A host function runs
+    on the frame, then returns through `RET_CELL`."""
+    cdef FuncCode* code = f.code
+    cdef CallRec* rec
+    if code != NULL and fp + code.max_slots > cx.stack_end:
+        cx.trap_callee = f
+        return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
+    if wasmrt_attn_pending(cx.attn_seen):       # a tail-call loop: attend, then
+        return ATTEND(pc, fp, cx, mem, msize)   # run the call instruction again
+    memmove(fp, fp + base, nslots * sizeof(uint64_t))
+    if code == NULL:
+        cx.call_func = f
+        cx.call_fp = fp
+        cx.call_ret = RET_CELL
+        return HOST_CALL(pc, fp, cx, mem, msize)
+    rec = &cx.recs[cx.depth - 1]
+    rec.func = f
+    if f.inst != cx.inst:
+        cx.inst = f.inst
+        mem = f.inst.mem.base
+        msize = f.inst.mem.size
+    return (<handler_t>code.code[0].h)(code.code, fp, cx, mem, msize)
+
+
+cdef int h_return_call(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
+    return do_tail_call(pc, fp, cx, cx.inst.funcs[<uint32_t>pc[1].w.hi], pc[1].s.a, pc[1].s.b,
+                        mem, msize)
+
+
+cdef int h_return_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                uint64_t msize) noexcept nogil:
+    cdef FuncRec* f = table_callee(fp, cx, pc[1].s.b, <uint32_t>pc[2].w.lo, <uint32_t>pc[2].w.hi)
+    if <uintptr_t>f < TRAP_COUNT:
+        return trap_at(cx, pc, <int><uintptr_t>f)
+    return do_tail_call(pc, fp, cx, f, pc[1].s.a, pc[1].s.c, mem, msize)
 
 
 cdef inline int do_ret(Ctx* cx) noexcept nogil:

@@ -3954,6 +3954,8 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_FUEL] = <void*>h_fuel
     t[<int>IR_CALL] = <void*>h_call
     t[<int>IR_CALL_INDIRECT] = <void*>h_call_indirect
+    t[<int>IR_RETURN_CALL] = <void*>h_return_call
+    t[<int>IR_RETURN_CALL_INDIRECT] = <void*>h_return_call_indirect
     t[<int>IR_RET] = <void*>h_ret
     t[<int>IR_RET_SLOT] = <void*>h_ret_slot
     t[<int>IR_RET_N] = <void*>h_ret_n

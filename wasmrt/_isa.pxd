@@ -473,273 +473,275 @@ cdef enum IrOp:
     IR_FUEL = 465  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
     IR_CALL = 466  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
     IR_CALL_INDIRECT = 467  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RET = 468  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 469  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 470  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 471  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 472  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 473  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 474  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 475  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 476  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 477  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 478  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 479  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 480  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 481  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 482  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 483  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 484  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 485  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 486  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 487  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 488  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 489  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 490  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 491  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 492  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 493  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 494  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 495  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 496  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 497  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 498  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 499  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 500  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 501  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 502  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 503  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 504  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 505  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 506  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 507  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 508  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 509  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 510  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 511  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 512  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 513  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 514  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 515  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 516  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 517  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 518  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 519  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 520  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 521  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 522  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 523  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 524  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 525  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 526  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 527  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 528  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 529  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 530  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 531  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 532  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 533  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 534  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 535  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 536  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 537  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 538  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 539  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 540  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 541  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 542  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 543  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 544  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 545  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 546  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 547  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 548  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 549  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 550  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 551  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 552  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 553  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 554  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 555  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 556  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 557  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 558  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 559  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 560  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 561  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 562  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 563  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 564  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 565  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 566  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 567  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 568  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 569  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 570  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 571  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 572  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 573  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 574  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 575  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 576  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 577  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 578  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 579  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 580  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 581  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 582  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 583  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 584  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 585  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 586  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 587  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 588  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 589  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 590  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 591  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 592  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 593  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 594  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 595  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 596  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 597  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 598  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 599  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 600  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 601  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 602  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 603  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 604  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 605  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 606  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 607  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 608  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 609  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 610  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 611  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 612  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 613  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 614  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 615  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 616  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 617  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 618  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 619  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 620  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 621  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 622  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 623  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 624  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 625  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 626  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 627  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 628  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 629  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 630  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 631  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 632  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 633  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 634  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 635  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 636  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 637  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 638  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 639  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 640  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 641  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 642  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 643  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 644  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 645  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 646  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 647  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 648  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 649  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 650  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 651  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 652  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 653  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 654  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 655  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 656  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 657  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 658  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 659  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 660  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 661  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 662  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 663  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 664  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 665  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 666  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 667  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 668  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 669  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 670  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 671  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 672  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 673  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 674  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 675  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 676  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 677  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 678  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 679  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 680  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 681  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 682  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 683  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 684  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 685  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 686  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 687  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 688  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 689  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 690  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 691  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 692  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 693  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 694  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 695  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 696  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 697  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 698  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 699  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 700  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 701  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 702  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 703  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 704  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 705  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 706  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 707  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 708  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 709  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 710  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 711  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 712  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 713  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 714  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 715  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 716  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 717  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 718  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 719  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 720  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 721  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 722  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 723  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 724  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 725  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 726  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_SELECT = 727  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 728  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 729  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 730  # number of ops
+    IR_RETURN_CALL = 468  # [a=base b=nslots hi=func] Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function `func` in this frame and call record (its results go to this function's caller).
+    IR_RETURN_CALL_INDIRECT = 469  # [a=base b=index c=nslots | lo=table hi=type] Tail call of table[fp[index]] after call_indirect's checks (see return_call).
+    IR_RET = 470  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 471  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 472  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 473  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 474  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 475  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 476  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 477  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 478  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 479  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 480  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 481  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 482  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 483  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 484  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 485  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 486  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 487  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 488  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 489  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 490  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 491  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 492  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 493  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 494  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 495  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 496  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 497  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 498  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 499  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 500  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 501  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 502  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 503  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 504  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 505  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 506  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 507  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 508  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 509  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 510  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 511  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 512  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 513  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 514  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 515  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 516  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 517  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 518  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 519  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 520  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 521  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 522  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 523  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 524  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 525  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 526  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 527  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 528  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 529  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 530  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 531  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 532  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 533  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 534  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 535  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 536  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 537  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 538  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 539  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 540  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 541  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 542  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 543  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 544  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 545  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 546  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 547  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 548  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 549  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 550  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 551  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 552  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 553  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 554  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 555  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 556  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 557  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 558  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 559  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 560  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 561  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 562  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 563  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 564  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 565  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 566  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 567  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 568  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 569  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 570  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 571  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 572  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 573  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 574  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 575  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 576  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 577  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 578  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 579  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 580  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 581  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 582  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 583  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 584  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 585  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 586  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 587  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 588  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 589  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 590  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 591  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 592  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 593  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 594  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 595  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 596  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 597  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 598  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 599  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 600  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 601  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 602  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 603  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 604  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 605  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 606  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 607  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 608  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 609  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 610  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 611  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 612  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 613  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 614  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 615  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 616  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 617  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 618  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 619  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 620  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 621  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 622  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 623  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 624  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 625  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 626  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 627  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 628  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 629  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 630  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 631  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 632  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 633  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 634  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 635  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 636  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 637  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 638  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 639  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 640  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 641  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 642  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 643  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 644  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 645  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 646  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 647  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 648  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 649  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 650  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 651  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 652  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 653  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 654  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 655  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 656  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 657  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 658  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 659  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 660  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 661  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 662  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 663  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 664  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 665  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 666  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 667  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 668  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 669  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 670  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 671  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 672  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 673  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 674  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 675  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 676  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 677  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 678  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 679  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 680  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 681  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 682  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 683  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 684  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 685  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 686  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 687  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 688  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 689  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 690  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 691  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 692  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 693  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 694  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 695  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 696  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 697  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 698  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 699  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 700  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 701  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 702  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 703  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 704  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 705  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 706  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 707  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 708  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 709  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 710  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 711  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 712  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 713  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 714  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 715  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 716  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 717  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 718  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 719  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 720  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 721  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 722  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 723  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 724  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 725  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 726  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 727  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 728  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_SELECT = 729  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 730  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 731  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 732  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[730] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[732] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 2, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

@@ -839,6 +839,49 @@ cdef inline int32_t emit_base_index_type_table(Lowerer lw, uint32_t op, uint32_t
     return pc
 
 
+cdef inline void put_base_nslots_func(Cell* code, int32_t pc, uint32_t op, uint32_t base,
+                                      uint32_t nslots, int32_t func) noexcept nogil:
+    """Write [a=base b=nslots hi=func] at pc (return_call):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = base
+    code[pc + 1].s.b = nslots
+    code[pc + 1].w.hi = func
+
+
+cdef inline int32_t emit_base_nslots_func(Lowerer lw, uint32_t op, uint32_t base, uint32_t nslots,
+                                          int32_t func) except -1:
+    """Append [a=base b=nslots hi=func] (return_call)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_base_nslots_func(lw.code, pc, op, base, nslots, func)
+    return pc
+
+
+cdef inline void put_base_index_nslots_table_type(Cell* code, int32_t pc, uint32_t op,
+                                                  uint32_t base, uint32_t index, uint32_t nslots,
+                                                  int32_t table, int32_t type) noexcept nogil:
+    """Write [a=base b=index c=nslots | lo=table hi=type] at pc (return_call_indirect):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = base
+    code[pc + 1].s.b = index
+    code[pc + 1].s.c = nslots
+    code[pc + 2].w.lo = table
+    code[pc + 2].w.hi = type
+
+
+cdef inline int32_t emit_base_index_nslots_table_type(Lowerer lw, uint32_t op, uint32_t base,
+                                                      uint32_t index, uint32_t nslots,
+                                                      int32_t table, int32_t type) except -1:
+    """Append [a=base b=index c=nslots | lo=table hi=type] (return_call_indirect)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_base_index_nslots_table_type(lw.code, pc, op, base, index, nslots, table, type)
+    return pc
+
+
 cdef inline void put_src(Cell* code, int32_t pc, uint32_t op, uint32_t src) noexcept nogil:
     """Write [a=src] at pc (ret_slot):
     the op, then its operand cells (bits of no field of the layout zero)."""
@@ -1204,6 +1247,19 @@ cdef inline int32_t emit_call_indirect(Lowerer lw, uint32_t base, uint32_t index
                                        int32_t table) except -1:
     """Append call_indirect."""
     return emit_base_index_type_table(lw, IR_CALL_INDIRECT, base, index, type, table)
+
+
+cdef inline int32_t emit_return_call(Lowerer lw, uint32_t base, uint32_t nslots,
+                                     int32_t func) except -1:
+    """Append return_call."""
+    return emit_base_nslots_func(lw, IR_RETURN_CALL, base, nslots, func)
+
+
+cdef inline int32_t emit_return_call_indirect(Lowerer lw, uint32_t base, uint32_t index,
+                                              uint32_t nslots, int32_t table,
+                                              int32_t type) except -1:
+    """Append return_call_indirect."""
+    return emit_base_index_nslots_table_type(lw, IR_RETURN_CALL_INDIRECT, base, index, nslots, table, type)
 
 
 cdef inline int32_t emit_ret(Lowerer lw) except -1:

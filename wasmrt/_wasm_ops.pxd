@@ -61,6 +61,8 @@ cdef enum WasmOp:
     OP_RETURN = 0x0F  # t1* t* -> t2*
     OP_CALL = 0x10  # t1* -> t2* [funcidx]
     OP_CALL_INDIRECT = 0x11  # t1* i32 -> t2* [typeidx tableidx]
+    OP_RETURN_CALL = 0x12  # t1* -> t2* [funcidx]
+    OP_RETURN_CALL_INDIRECT = 0x13  # t1* i32 -> t2* [typeidx tableidx]
     OP_REF_NULL = 0xD0  # -> ref [heaptype]
     OP_REF_IS_NULL = 0xD1  # ref -> i32
     OP_REF_FUNC = 0xD2  # -> funcref [funcidx]

@@ -24,6 +24,8 @@ OPS: tuple[tuple[str, int, str, int, int, str, str, str, str, str, str], ...] = 
     ("return", 0x0F, "", 0, 0, "t1* t* -> t2*", "mvp", "mvp", "", "", "return"),
     ("call", 0x10, "funcidx", 0, 0, "t1* -> t2*", "mvp", "mvp", "", "", "call"),
     ("call_indirect", 0x11, "typeidx tableidx", 0, 0, "t1* i32 -> t2*", "mvp", "mvp", "", "", "call_indirect"),
+    ("return_call", 0x12, "funcidx", 0, 0, "t1* -> t2*", "tail_call", "tail_call", "", "", "return_call"),
+    ("return_call_indirect", 0x13, "typeidx tableidx", 0, 0, "t1* i32 -> t2*", "tail_call", "tail_call", "", "", "return_call_indirect"),
     ("ref.null", 0xD0, "heaptype", 0, 0, "-> ref", "reference_types", "reference_types", "", "", "ref.null"),
     ("ref.is_null", 0xD1, "", 0, 0, "ref -> i32", "reference_types", "reference_types", "", "", "ref.is_null"),
     ("ref.func", 0xD2, "funcidx", 0, 0, "-> funcref", "reference_types", "reference_types", "", "", "ref.func"),
@@ -528,7 +530,6 @@ PREFIXES: dict[int, tuple[str, str | None]] = {
 }
 
 RESERVED: dict[str, tuple[int, ...]] = {
-    "tail_call": (0x12, 0x13,),
     "function_references": (0x14, 0x15, 0xD3, 0xD4, 0xD5, 0xD6,),
     "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F,),
     "gc": (0xFB,),

@@ -119,6 +119,8 @@ def test_validate_honours_proposal_toggles():
             "(module (memory 1) (func (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))))",
         ),
         ("wasm_multi_value", "(module (func (result i32 i32) i32.const 0 i32.const 1))"),
+        ("wasm_tail_call", "(module (func return_call 0))"),
+        ("wasm_extended_const", "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"),
     ],
 )
 def test_disabled_proposal(option, wat):
@@ -131,9 +133,9 @@ def test_disabled_proposal(option, wat):
 
 def test_unimplemented_proposal():
     config = wasmrt.Config()
-    config.wasm_tail_call = True
+    config.wasm_gc = True
     with pytest.raises(wasmrt.WasmtimeError):
-        wasmrt.Module(wasmrt.Engine(config), "(module (func return_call 0))")
+        wasmrt.Module(wasmrt.Engine(config), "(module (type (struct)))")
 
 
 def test_name():
