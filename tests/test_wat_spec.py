@@ -159,9 +159,10 @@ def test_spec_modules(name: str, tmp_path: Path) -> None:
             continue
         where = f"{name}:{ms.loc.line}"
         rc = ref.get(ms.loc.line) or ref.get(ms.loc.line + 1)
+        # the 2.0 grammar (u32 limits and offsets: larger ones are malformed text there)
         if isinstance(cmd, AssertMalformed) and ms.kind != "binary":
             try:
-                ms.encode()
+                ms.encode(memory64=False)
             except WatError as e:
                 checked += 1
                 if cmd.message not in e.reason:  # the reference interpreter's words
@@ -170,7 +171,7 @@ def test_spec_modules(name: str, tmp_path: Path) -> None:
             failures.append(f"{where}: malformed text was accepted ({cmd.message})")
             continue
         try:
-            ours = ms.encode()
+            ours = ms.encode(memory64=False)
         except WatError as e:
             failures.append(f"{where}: {e}")
             continue

@@ -18,6 +18,7 @@ if any generated file is stale).  Outputs, all committed and headed "generated, 
 from __future__ import annotations
 
 import keyword
+import re
 import sys
 from pathlib import Path
 
@@ -173,6 +174,19 @@ def handler(o: isa.Op) -> list[str]:
         body += [f"    if ea + {w} > msize:",
                  f"        return mem_fault(cx, pc, ea, {w}, {offset}, msize)",
                  access, nxt(o.ncells)]
+    elif o.kind in ("load_m", "store_m"):
+        # any memory: its MemRec from the instance, the address of its width, a u64 offset
+        w = int(o.extra["width"])
+        addr = "fp[pc[1].s.b]" if o.kind == "load_m" else "fp[pc[1].s.a]"
+        body = ["    cdef MemRec* m = cx.inst.mems[pc[1].s.c]", "    cdef uint64_t ea"]
+        if o.kind == "load_m":
+            access = "    fp[pc[1].s.a] = " + re.sub(r"\bmem\b", "m.base", LOAD_EXPR[o.extra["base"]])
+        else:
+            body.append("    cdef uint64_t v = fp[pc[1].s.b]")
+            access = "    " + re.sub(r"\bmem\b", "m.base", STORE_STMT[w])
+        body += [f"    if mem_oob(m, {addr}, pc[2].u64, {w}, &ea):",
+                 f"        return mem_fault_m(cx, pc, m, {addr}, pc[2].u64, {w})",
+                 access, nxt(o.ncells)]
     elif o.kind in ("br", "cmp_br", "cmp_br_imm", "add_br"):
         pre: list[str] = []
         if o.kind == "add_br":  # the slot is written first: the condition reads it (y too)
@@ -325,11 +339,12 @@ def gen_emit() -> str:
         name = layout_name(o.cells)
         fixed = [(ci, f, n) for ci, f, n in layout_fields(o.cells) if not n.endswith("...")]
         plist = [f"{_FIELD_T[f]} {_param(n)}" for _, f, n in fixed]
-        args = "".join(f", {_param(n)}" for _, _, n in fixed)
         out += _signature(f"cdef inline int32_t emit_{o.name}", ["Lowerer lw", *plist],
                           " except -1:")
-        out += [f'    """Append {o.name}."""',
-                f"    return emit_{name}(lw, IR_{o.name.upper()}{args})", "", ""]
+        out += [f'    """Append {o.name}."""']
+        out += _signature(f"    return emit_{name}", ["lw", f"IR_{o.name.upper()}",
+                          *(_param(n) for _, _, n in fixed)], "")
+        out += ["", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

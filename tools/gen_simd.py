@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from isa_simd import SIMD_MOVES, SIMD_OPS, SimdOp
+from isa_simd import SIMD_MEM_OPS, SIMD_MOVES, SIMD_OPS, SimdOp
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "wasmrt" / "_interp_simd_ops.pxi"
@@ -64,28 +64,51 @@ def _ea(addr: str, offset: str, width: int) -> list[str]:
     ]
 
 
+def _ea_m(addr: str, mem: str, offset: str, width: int) -> list[str]:
+    """The address of an access of any memory (``*_m`` kinds): its MemRec is ``m``."""
+    return [
+        f"    cdef MemRec* m = cx.inst.mems[{mem}]",
+        "    cdef uint64_t ea",
+        f"    if mem_oob(m, fp[pc[1].s.{addr}], {offset}, {width}, &ea):",
+        f"        return mem_fault_m(cx, pc, m, fp[pc[1].s.{addr}], {offset}, {width})",
+    ]
+
+
+# The memory kinds: the address operand's field, and the access ({p}: the byte pointer) ...
+_MEM_ACCESS = {
+    "load": ("b", "    simd_put(&fp[pc[1].s.a], {f}({p}))"),
+    "store": ("a", "    {f}({p}, " + _v("b") + ")"),
+    "load_lane": ("b", "    simd_put(&fp[pc[1].s.a], {f}({p}, " + _v("c") + ", pc[1].s.d))"),
+    "store_lane": ("a", "    {f}({p}, " + _v("b") + ", pc[1].s.c)"),
+}
+# ... and per layout, where the offset and the memory index are (None: memory 0) and the
+# instruction's size in cells (tools/isa_simd.py KIND_CELLS).
+_MEM_LAYOUT = {
+    "load": ("pc[1].w.hi", None, 2),
+    "store": ("pc[1].w.hi", None, 2),
+    "load_lane": ("pc[2].w.lo", None, 3),
+    "store_lane": ("pc[2].w.lo", None, 3),
+    "load_m": ("pc[2].u64", "pc[1].s.c", 3),
+    "store_m": ("pc[2].u64", "pc[1].s.c", 3),
+    "load_lane_m": ("pc[3].u64", "<uint32_t>pc[2].w.lo", 4),
+    "store_lane_m": ("pc[2].u64", "pc[1].s.d", 3),
+}
+
+
 def handler(o: SimdOp) -> list[str]:
     """The Cython handler of one SIMD op: a thin wrapper over its lane function."""
     f, k = o.helper, o.kind
     put = "    simd_put(&fp[pc[1].s.a], {})"
     if k == "const":
         body = ["    fp[pc[1].s.a] = pc[2].u64", "    fp[pc[1].s.a + 1] = pc[3].u64", _next(4)]
-    elif k == "load":
-        body = [*_ea("b", "pc[1].w.hi", o.width), put.format(f"{f}(mem + ea)"), _next(2)]
-    elif k == "store":
-        body = [*_ea("a", "pc[1].w.hi", o.width), f"    {f}(mem + ea, {_v('b')})", _next(2)]
-    elif k == "load_lane":
-        body = [
-            *_ea("b", "pc[2].w.lo", o.width),
-            put.format(f"{f}(mem + ea, {_v('c')}, pc[1].s.d)"),
-            _next(3),
-        ]
-    elif k == "store_lane":
-        body = [
-            *_ea("a", "pc[2].w.lo", o.width),
-            f"    {f}(mem + ea, {_v('b')}, pc[1].s.c)",
-            _next(3),
-        ]
+    elif k in _MEM_LAYOUT:
+        addr, access = _MEM_ACCESS[k.removesuffix("_m")]
+        offset, mem, n = _MEM_LAYOUT[k]
+        if mem is None:                         # memory 0: mem/msize in registers
+            ea, p = _ea(addr, offset, o.width), "mem + ea"
+        else:                                   # any memory, its MemRec `m`
+            ea, p = _ea_m(addr, mem, offset, o.width), "m.base + ea"
+        body = [*ea, access.format(f=f, p=p), _next(n)]
     elif k == "splat":
         body = [put.format(f"{f}(fp[pc[1].s.b])"), _next(2)]
     elif k == "extract":
@@ -143,7 +166,7 @@ def render() -> str:
         "# hot:begin",
         "",
     ]
-    for o in SIMD_OPS + SIMD_MOVES:
+    for o in SIMD_OPS + SIMD_MEM_OPS + SIMD_MOVES:
         out += handler(o)
     out += ["# hot:end", ""]
     return "\n".join(out)

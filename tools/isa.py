@@ -162,6 +162,19 @@ for t in ("f32", "f64"):
            (f"{t}.mul + {t}.add" if n == "mul_add" else f"{t}.mul + {t}.sub",),
            kind="mul_addsub", helper=t, extra={"form": n})
 
+# Wide arithmetic: 128-bit results in two slots (dst: low half, dst + 1: high half); the
+# handlers read every operand before they write.
+op("i64_add128", ("a=dst b=x_lo c=x_hi d=y_lo", "a=y_hi"), "i64 i64 i64 i64 -> i64 i64",
+   "(fp[dst], fp[dst+1]) = (x_lo, x_hi) + (y_lo, y_hi) modulo 2**128.", ("i64.add128",))
+op("i64_sub128", ("a=dst b=x_lo c=x_hi d=y_lo", "a=y_hi"), "i64 i64 i64 i64 -> i64 i64",
+   "(fp[dst], fp[dst+1]) = (x_lo, x_hi) - (y_lo, y_hi) modulo 2**128.", ("i64.sub128",))
+op("i64_mul_wide_s", ("a=dst b=x c=y",), "i64 i64 -> i64 i64",
+   "(fp[dst], fp[dst+1]) = the signed 128-bit product of fp[x] and fp[y].",
+   ("i64.mul_wide_s",))
+op("i64_mul_wide_u", ("a=dst b=x c=y",), "i64 i64 -> i64 i64",
+   "(fp[dst], fp[dst+1]) = the unsigned 128-bit product of fp[x] and fp[y].",
+   ("i64.mul_wide_u",))
+
 # Conversions (reinterpretations are `copy`).
 section("Conversions")
 CONV = [
@@ -261,6 +274,39 @@ op("data_drop", ("lo=data",), "->", "Drop data segment `data` (its length become
    ("data.drop",))
 
 # ---------------------------------------------------------------------------------------
+# Any memory: the ops above serve memory 0 of a 32-bit memory (`mem`/`msize` in registers),
+# these the others (multi-memory) and 64-bit ones (memory64), through the running
+# instance's `mems[mem]`.  An address is read as the memory's width (`MemRec.addr_mask`:
+# an i32 slot's value, or the whole i64) and checked explicitly against the memory's size,
+# in 64-bit arithmetic that catches the wrap of `addr + offset`; the offset is u64.
+# ---------------------------------------------------------------------------------------
+section("Any memory (multi-memory, memory64)")
+for name, width, t in LOADS:
+    wasm = name.replace("_", ".", 1)
+    op(f"{name}_m", ("a=dst b=addr c=mem", "i64=offset"), f"addr -> {t}",
+       f"fp[dst] = {wasm} from memory `mem`[fp[addr] + offset], {width} byte(s).", (wasm,),
+       (TRAP_MEM,), kind="load_m", extra={"width": str(width), "base": name})
+for name, width, t in STORES:
+    wasm = name.replace("_", ".", 1)
+    op(f"{name}_m", ("a=addr b=val c=mem", "i64=offset"), f"addr {t} ->",
+       f"{wasm}: store the low {width} byte(s) of fp[val] at memory `mem`[fp[addr] + offset].",
+       (wasm,), (TRAP_MEM,), kind="store_m", extra={"width": str(width), "base": name})
+op("memory_size_m", ("a=dst b=mem",), "-> addr", "fp[dst] = size of memory `mem` in pages.",
+   ("memory.size",))
+op("memory_grow_m", ("a=dst b=delta c=mem",), "addr -> addr",
+   "fp[dst] = old size in pages of memory `mem` after growing it by fp[delta] pages, or -1 "
+   "(of its address width); reloads memory 0 (it may be the same memory).", ("memory.grow",))
+op("memory_fill_m", ("a=dst b=val c=n d=mem",), "addr i32 addr ->",
+   "Fill memory `mem`[fp[dst] .. +fp[n]) with the byte fp[val].", ("memory.fill",),
+   (TRAP_MEM,))
+op("memory_copy_m", ("a=dst b=src c=n", "lo=dst_mem hi=src_mem"), "addr addr addr ->",
+   "Copy memory `src_mem`[fp[src] .. +fp[n]) to memory `dst_mem`[fp[dst] ..] (overlap "
+   "allowed; n has the narrower address width of the two).", ("memory.copy",), (TRAP_MEM,))
+op("memory_init_m", ("a=dst b=src c=n d=mem", "lo=data"), "addr i32 i32 ->",
+   "Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory `mem`[fp[dst] ..].",
+   ("memory.init",), (TRAP_MEM,))
+
+# ---------------------------------------------------------------------------------------
 # Globals, references, tables
 # ---------------------------------------------------------------------------------------
 section("Globals, references, tables")
@@ -291,6 +337,24 @@ op("table_init", ("a=dst b=src c=n", "lo=table hi=elem"), "i32 i32 i32 ->",
    ("table.init",), (TRAP_TABLE,))
 op("elem_drop", ("lo=elem",), "->", "Drop element segment `elem` (its length becomes 0).",
    ("elem.drop",))
+# table64: the same ops with i64 indices (`table.size` needs none: a size is below 2**32,
+# so its zero-extended value is the i64 result too).
+op("table_get64", ("a=dst b=index hi=table",), "i64 -> ref",
+   "fp[dst] = element fp[index] (i64) of table `table`.", ("table.get",), (TRAP_TABLE,))
+op("table_set64", ("a=index b=val hi=table",), "i64 ref ->",
+   "element fp[index] (i64) of table `table` = fp[val].", ("table.set",), (TRAP_TABLE,))
+op("table_grow64", ("a=dst b=init c=n", "lo=table"), "ref i64 -> i64",
+   "fp[dst] = old size after growing `table` by fp[n] (i64) elements set to fp[init], or -1.",
+   ("table.grow",))
+op("table_fill64", ("a=dst b=val c=n", "lo=table"), "i64 ref i64 ->",
+   "Set elements [fp[dst] .. +fp[n]) (i64) of `table` to fp[val].", ("table.fill",),
+   (TRAP_TABLE,))
+op("table_copy64", ("a=dst b=src c=n d=wide", "lo=dst_table hi=src_table"), "addr addr addr ->",
+   "table.copy with i64 indices: bit 0 of `wide` for dst, bit 1 for src (n is i64 when both "
+   "tables are table64).", ("table.copy",), (TRAP_TABLE,))
+op("table_init64", ("a=dst b=src c=n", "lo=table hi=elem"), "i64 i32 i32 ->",
+   "table.init into a table64: dst is i64, the segment range i32.", ("table.init",),
+   (TRAP_TABLE,))
 
 # ---------------------------------------------------------------------------------------
 # Control flow.  Offsets are in cells, relative to the branching instruction's handler cell.
@@ -383,6 +447,14 @@ op("return_call_indirect", ("a=base b=index c=nslots", "lo=table hi=type"), "t* 
    "Tail call of table[fp[index]] after call_indirect's checks (see return_call).",
    ("return_call_indirect",), (TRAP_TABLE, "uninitialized element",
                                "indirect call type mismatch", "call stack exhausted"))
+op("return_call_indirect64", ("a=base b=index c=nslots", "lo=table hi=type"), "t* i64 ->",
+   "return_call_indirect through a table64: the index fp[index] is an i64.",
+   ("return_call_indirect",), (TRAP_TABLE, "uninitialized element",
+                               "indirect call type mismatch", "call stack exhausted"))
+op("call_indirect64", ("a=base b=index hi=type", "lo=table"), "t* i64 -> t*",
+   "call_indirect through a table64: the index fp[index] is an i64.",
+   ("call_indirect",), (TRAP_TABLE, "uninitialized element", "indirect call type mismatch",
+                        "call stack exhausted"))
 op("ret", (), "->", "Return; the results are already in fp[0 .. nresults).", ("return", "end"))
 op("ret_slot", ("a=src",), "t ->", "fp[0] = fp[src]; return.", ("return", "end"))
 op("ret_n", ("a=src b=n",), "t* ->", "Move n slots fp[src..) to fp[0..) (memmove); return.",
@@ -421,6 +493,7 @@ RELATION_DOCS = {
     "br": "compare -> the branch fusing it (br_if / if)",
     "br_imm": "compare -> the branch fusing it with a constant right operand",
     "addr": "load/store -> its *_add form (address x + imm)",
+    "mem": "memory-0 access (32-bit) -> its form for any memory (*_m: multi-memory, memory64)",
     "shl": "load -> its *_shl form (address (x << s) + imm)",
     "loop": "branch -> its *_loop twin (a back-edge, checks for Ctrl-C)",
     "addbr": "conditional i32 branch -> its br_add_* form (an add of a constant fused in)",
@@ -450,6 +523,11 @@ def relations() -> dict[str, list[tuple[str, str]]]:
         rel["addr"].append((name, f"{name}_add"))
     for name, _, _ in LOADS:
         rel["shl"].append((name, f"{name}_shl"))
+    for o in OPS:
+        if o.kind in ("load_m", "store_m") or (o.kind == "simd" and o.name.endswith("_m")):
+            rel["mem"].append((o.name[:-2], o.name))
+    for name in ("memory_size", "memory_grow", "memory_fill", "memory_copy", "memory_init"):
+        rel["mem"].append((name, f"{name}_m"))
     for o in OPS:
         if o.name + "_loop" in names:
             rel["loop"].append((o.name, o.name + "_loop"))

@@ -52,8 +52,9 @@ class SimdOp(NamedTuple):
 
     @property
     def name(self) -> str:
-        """The internal op name: ``i8x16_add`` (enum member ``IR_I8X16_ADD``)."""
-        return self.wasm.replace(".", "_")
+        """The internal op name: ``i8x16_add`` (enum member ``IR_I8X16_ADD``); an access of
+        any memory (kind ``*_m``) is ``v128_load_m``."""
+        return self.wasm.replace(".", "_") + ("_m" if self.kind.endswith("_m") else "")
 
     @property
     def helper(self) -> str:
@@ -75,6 +76,14 @@ SIMD_OPS: list[SimdOp] = sorted(
     (_simd_op(row) for row in WASM_OPS if row.lower.startswith("v.")), key=lambda o: o.opcode
 )
 
+# The memory accesses again, for any memory (multi-memory, memory64): the ``*_m`` kinds
+# read the memory from the running instance (`mems[mem]`) and take a u64 offset; the
+# ``v128`` ops above serve memory 0 of a 32-bit memory.
+SIMD_MEM_OPS: list[SimdOp] = [
+    o._replace(kind=o.kind + "_m") for o in SIMD_OPS
+    if o.kind in ("load", "store", "load_lane", "store_lane")
+]
+
 # Internal ops that move whole v128 values for non-SIMD instructions (opcode -1: no 0xFD
 # instruction of their own): `select` and `global.get`/`global.set` of v128 operands.
 SIMD_MOVES: list[SimdOp] = [
@@ -91,6 +100,10 @@ KIND_CELLS: dict[str, tuple[str, ...]] = {
     "store": ("a=addr b=val hi=offset",),
     "load_lane": ("a=dst b=addr c=vec d=lane", "lo=offset"),
     "store_lane": ("a=addr b=val c=lane", "lo=offset"),
+    "load_m": ("a=dst b=addr c=mem", "i64=offset"),
+    "store_m": ("a=addr b=val c=mem", "i64=offset"),
+    "load_lane_m": ("a=dst b=addr c=vec d=lane", "lo=mem", "i64=offset"),
+    "store_lane_m": ("a=addr b=val c=lane d=mem", "i64=offset"),
     "splat": ("a=dst b=x",),
     "extract": ("a=dst b=x c=lane",),
     "replace": ("a=dst b=x c=val d=lane",),
@@ -110,6 +123,10 @@ KIND_EFFECT = {
     "store": "i32 v128 ->",
     "load_lane": "i32 v128 -> v128",
     "store_lane": "i32 v128 ->",
+    "load_m": "addr -> v128",
+    "store_m": "addr v128 ->",
+    "load_lane_m": "addr v128 -> v128",
+    "store_lane_m": "addr v128 ->",
     "splat": "{t} -> v128",
     "extract": "v128 -> {t}",
     "replace": "v128 {t} -> v128",
@@ -131,6 +148,12 @@ KIND_DOC = {
     "memory[u32(fp[addr]) + offset].",
     "store_lane": "{w}: store lane `lane` of fp[val..+2) ({n} bytes) at "
     "memory[u32(fp[addr]) + offset].",
+    "load_m": "fp[dst..+2) = {w} from memory `mem`[fp[addr] + offset] ({n} bytes).",
+    "store_m": "{w}: store fp[val..+2) at memory `mem`[fp[addr] + offset].",
+    "load_lane_m": "fp[dst..+2) = fp[vec..+2) with lane `lane` loaded ({n} bytes) from "
+    "memory `mem`[fp[addr] + offset].",
+    "store_lane_m": "{w}: store lane `lane` of fp[val..+2) ({n} bytes) at "
+    "memory `mem`[fp[addr] + offset].",
     "splat": "fp[dst..+2) = {w}(fp[x]).",
     "extract": "fp[dst] = {w}(fp[x..+2), lane).",
     "replace": "fp[dst..+2) = {w}(fp[x..+2), lane, fp[val]).",
@@ -150,7 +173,7 @@ TRAP_MEM = "out of bounds memory access"
 def isa_rows() -> list[dict]:
     """Keyword arguments of ``isa.op(...)`` for every SIMD op (``kind="simd"``)."""
     rows = []
-    for o in SIMD_OPS + SIMD_MOVES:
+    for o in SIMD_OPS + SIMD_MEM_OPS + SIMD_MOVES:
         doc = KIND_DOC[o.kind].format(w=o.wasm, n=o.width)
         if o.relaxed:
             doc += " Relaxed SIMD (deterministic choice, see wasmrt_simd.h)."

@@ -99,8 +99,8 @@ IMMEDIATES: dict[str, str] = {
     "dataidx": "u32 data segment index",
     "tagidx": "u32 tag index (3.0 exceptions: throw, catch clauses)",
     "fieldidx": "u32 field index of a struct type (3.0 GC: struct.get typeidx fieldidx)",
-    "memarg": "u32 alignment exponent (bit 6 set: a memidx follows, multi-memory), then "
-    "the offset (u32; u64 with memory64)",
+    "memarg": "u32 flags: the alignment exponent, bit 6 set: a memidx follows (multi-memory; "
+    "flags >= 0x80 are malformed), then the offset (u32; u64 with memory64)",
     "lane": "u8 lane index, below the lane count of the shape (16 >> log2 width)",
     "lanes16": "16 lane-index bytes, each below 32 (i8x16.shuffle)",
     "i32": "s32 LEB128 constant",
@@ -511,6 +511,12 @@ I("i64.trunc_sat_f32_s",      (0xFC, 0x04), "f32 -> i64",     lower="un")
 I("i64.trunc_sat_f32_u",      (0xFC, 0x05), "f32 -> i64",     lower="un")
 I("i64.trunc_sat_f64_s",      (0xFC, 0x06), "f64 -> i64",     lower="un")
 I("i64.trunc_sat_f64_u",      (0xFC, 0x07), "f64 -> i64",     lower="un")
+
+proposal("wide_arithmetic")
+I("i64.add128",               (0xFC, 0x13), "i64 i64 i64 i64 -> i64 i64")
+I("i64.sub128",               (0xFC, 0x14), "i64 i64 i64 i64 -> i64 i64")
+I("i64.mul_wide_s",           (0xFC, 0x15), "i64 i64 -> i64 i64")
+I("i64.mul_wide_u",           (0xFC, 0x16), "i64 i64 -> i64 i64")
 
 
 # ------------------------------------------------------------------------------------------

@@ -22,9 +22,6 @@ from .errors import WasmtimeError, WrongKindError
 
 __all__ = ["Extern", "Global", "Memory", "Table", "check_extern", "extern_type_of", "wrap_extern"]
 
-_PAGE = 65536
-
-
 class _StoreBound:
     """Shared part of the externs: the runtime object and the Store owning it."""
 
@@ -57,7 +54,8 @@ class _StoreBound:
 
 
 class Memory(_StoreBound):
-    """A linear memory: ``Memory(store, MemoryType(Limits(min, max)))``.
+    """A linear memory: ``Memory(store, MemoryType(Limits(min, max)))``; 64-bit with
+    ``MemoryType(limits, is_64=True)``, with 1-byte pages with ``page_size_log2=0``.
 
     Its bytes never move once allocated, so ``view()`` (and NumPy arrays over it) stay
     valid when it grows.
@@ -69,13 +67,20 @@ class Memory(_StoreBound):
         store_ = store_of(store)
         if not isinstance(ty, MemoryType):
             raise WrongKindError("expected a MemoryType")
-        if ty.is_64 or ty.is_shared or ty.page_size_log2 != 16:
-            raise WasmtimeError("64-bit, shared and custom-page-size memories are not supported")
-        self._bind(memory_new(store_, ty.limits.min, ty.limits.max), store_)
+        if ty.is_shared:
+            raise WasmtimeError("shared memories (threads) are not supported")
+        self._bind(
+            memory_new(store_, ty.limits.min, ty.limits.max, ty.is_64, ty.page_size_log2),
+            store_,
+        )
 
     def _type(self) -> MemoryType:
         mem = self._rt
-        return MemoryType(Limits(int(mem.min_pages), mem.declared_max))
+        return MemoryType(
+            Limits(int(mem.min_pages), mem.declared_max),
+            is_64=bool(mem.is_64),
+            page_size_log2=int(mem.page_size_log2),
+        )
 
     def type(self, store: Any) -> MemoryType:
         """This memory's type (its declared limits)."""
@@ -83,7 +88,7 @@ class Memory(_StoreBound):
         return self._type()
 
     def size(self, store: Any) -> int:
-        """The current size in 64 KiB pages."""
+        """The current size in pages (64 KiB, or 1 byte with a custom page size)."""
         self._ctx(store)
         return int(self._rt.pages)
 
@@ -93,14 +98,14 @@ class Memory(_StoreBound):
         return int(self._rt.data_len)
 
     def page_size(self, store: Any) -> int:
-        """The page size in bytes (65536)."""
+        """The page size in bytes (65536, or 1)."""
         self._ctx(store)
-        return _PAGE
+        return 1 << int(self._rt.page_size_log2)
 
     def page_size_log2(self, store: Any) -> int:
-        """log2 of the page size (16)."""
+        """log2 of the page size (16, or 0)."""
         self._ctx(store)
-        return 16
+        return int(self._rt.page_size_log2)
 
     def grow(self, store: Any, delta: int) -> int:
         """Grow by ``delta`` pages; returns the previous size in pages.
@@ -170,21 +175,28 @@ class Memory(_StoreBound):
         return n
 
 
-def memory_new(store: Store, minimum: int, maximum: int | None) -> Any:
+def memory_new(
+    store: Store, minimum: int, maximum: int | None, is_64: bool = False, page_size_log2: int = 16
+) -> Any:
     """A new runtime memory in ``store``, honouring its ``set_limits``."""
     limit = store._limits[0]
-    if limit >= 0 and minimum * _PAGE > limit:
+    if limit >= 0 and minimum << page_size_log2 > limit:
         raise WasmtimeError(f"memory minimum size of {minimum} pages exceeds memory limits")
     if maximum is not None and maximum < minimum:
         raise WasmtimeError("size minimum must not be greater than maximum")
-    if minimum > 65536 or (maximum is not None and maximum > 65536):
-        raise WasmtimeError("memory size must be at most 65536 pages (4GiB)")
+    largest = _memory.max_pages_of(is_64, page_size_log2)
+    if minimum > largest or (maximum is not None and maximum > largest):
+        raise WasmtimeError(
+            "memory size must be at most 65536 pages (4GiB)"
+            if not is_64 and page_size_log2 == 16
+            else f"memory size must be at most {largest} pages"
+        )
     store._count(2, "memory")
     try:
-        mem = store._context().new_memory(minimum, maximum)
+        mem = store._context().new_memory(minimum, maximum, is_64, page_size_log2)
     except (MemoryError, ValueError) as e:
         raise WasmtimeError(str(e)) from None
-    _interp.memory_limit(mem, limit // _PAGE if limit >= 0 else -1)
+    _interp.memory_limit(mem, limit)
     return mem
 
 
@@ -201,11 +213,13 @@ class Table(_StoreBound):
         if code not in (0x70, 0x6F):
             raise WasmtimeError("table element type must be funcref or externref")
         limits = ty.limits
-        self._bind(table_new(store_, code, limits.min, limits.max, init), store_)
+        self._bind(table_new(store_, code, limits.min, limits.max, init, ty.is_64), store_)
 
     def _type(self) -> TableType:
         rt = self._rt
-        return TableType(ValType._of(rt.elem_type), Limits(int(rt.size), rt.max))
+        return TableType(
+            ValType._of(rt.elem_type), Limits(int(rt.size), rt.max), is_64=bool(rt.is_64)
+        )
 
     def type(self, store: Any) -> TableType:
         """This table's type (element type and declared limits)."""
@@ -251,15 +265,19 @@ class Table(_StoreBound):
         self._rt.set(idx, val)
 
 
-def table_new(store: Store, code: int, minimum: int, maximum: int | None, init: Any) -> Any:
+def table_new(
+    store: Store, code: int, minimum: int, maximum: int | None, init: Any, is_64: bool = False
+) -> Any:
     """A new runtime table in ``store``, honouring its ``set_limits``."""
     limit = store._limits[1]
     if limit >= 0 and minimum > limit:
         raise WasmtimeError(f"table minimum size of {minimum} elements exceeds table limits")
     if maximum is not None and maximum < minimum:
         raise WasmtimeError("size minimum must not be greater than maximum")
+    if minimum > 0xFFFFFFFF:
+        raise WasmtimeError(f"out of memory (failed to allocate {minimum * 8} bytes)")
     store._count(1, "table")
-    table = store._context().new_table(code, minimum, maximum, init)
+    table = store._context().new_table(code, minimum, maximum, init, is_64)
     _interp.table_limit(table, limit)
     return table
 

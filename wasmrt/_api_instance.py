@@ -58,14 +58,22 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
             return f"global types incompatible: expected {want_m} global, found {have_m} global"
         return None
     want = Limits(desc.min, None if desc.max < 0 else desc.max)
+    what = "memory" if kind == EXTERN_MEMORY else "table"
+    if bool(desc.is_64) != bool(rt.is_64):
+        bits = ("64", "32") if desc.is_64 else ("32", "64")
+        return f"{what} types incompatible: expected {bits[0]}-bit {what}, found {bits[1]}-bit {what}"
     if kind == EXTERN_MEMORY:
+        if desc.page_size_log2 != rt.page_size_log2:
+            return (
+                "memory types incompatible: expected a memory with a page size of "
+                f"{1 << desc.page_size_log2}, but received a memory with a page size of "
+                f"{1 << rt.page_size_log2}"
+            )
         have = Limits(int(rt.pages), rt.declared_max)
-        what = "memory"
     else:
         if rt.elem_type != desc.elem_type:
             return "table types incompatible: element types differ"
         have = Limits(int(rt.size), rt.max)
-        what = "table"
     if not have._matches(want):
         return (
             f"{what} types incompatible: expected {what} limits {_limits_str(want.min, want.max)} "
@@ -137,7 +145,7 @@ class Instance:
             ctx,
             plan,
             runtime_imports,
-            limits[0] // 65536 if limits[0] >= 0 else -1,
+            limits[0],
             limits[1],
         )
         if module._native is not None:  # its machine code lives as long as the instance

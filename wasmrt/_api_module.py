@@ -146,12 +146,13 @@ def extern_type(module_info: Any, kind: int, desc: Any) -> AsExternType:
         ft = module_info.types[desc]
         return FuncType._from_codes(ft.params, ft.results)
     if kind == EXTERN_TABLE:
-        return TableType(ValType._of(desc.elem_type), _limits(desc))
+        return TableType(ValType._of(desc.elem_type), _limits(desc), is_64=bool(desc.is_64))
     if kind == EXTERN_MEMORY:
         return MemoryType(
             _limits(desc),
-            is_64=bool(getattr(desc, "is_64", False)),
-            shared=bool(getattr(desc, "shared", False)),
+            is_64=bool(desc.is_64),
+            shared=bool(desc.shared),
+            page_size_log2=int(desc.page_size_log2),
         )
     if kind == EXTERN_GLOBAL:
         return GlobalType(ValType._of(desc.val_type), bool(desc.mutable))

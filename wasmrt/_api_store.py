@@ -127,7 +127,7 @@ class Store(_interp.StoreBase):
         self._counted = any(limit >= 0 for limit in self._limits[2:])
         for obj in ctx.objects:
             if memory_size >= 0 and isinstance(obj, _memory.MemoryInstance):
-                _interp.memory_limit(obj, memory_size // 65536)
+                _interp.memory_limit(obj, memory_size)
             elif table_elements >= 0 and isinstance(obj, _interp.TableInstance):
                 _interp.table_limit(obj, table_elements)
 

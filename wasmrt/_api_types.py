@@ -319,13 +319,21 @@ class GlobalType(NothingToClose):
 
 
 class TableType(NothingToClose):
-    """The type of a table: its ``element`` reference type and ``limits`` (in elements)."""
+    """The type of a table: its ``element`` reference type, ``limits`` (in elements) and
+    ``is_64`` (a table64, indexed by i64: the memory64 proposal; a wasmrt extension of
+    wasmtime-py's constructor, as ``MemoryType`` has it)."""
 
-    __slots__ = ("_element", "_limits")
+    __slots__ = ("_element", "_is_64", "_limits")
 
-    def __init__(self, valtype: ValType, limits: Limits):
+    def __init__(self, valtype: ValType, limits: Limits, is_64: bool = False):
         self._limits = _limits(limits)
         self._element = _valtype(valtype)
+        maximum = 1 << 64 if is_64 else 1 << 32
+        if limits.min >= maximum:
+            raise WasmtimeError("minimum size too large")
+        if limits.max is not None and limits.max >= maximum:
+            raise WasmtimeError("maximum size too large")
+        self._is_64 = bool(is_64)
 
     @property
     def element(self) -> ValType:
@@ -337,17 +345,22 @@ class TableType(NothingToClose):
         """Minimum and maximum size in elements."""
         return self._limits
 
+    @property
+    def is_64(self) -> bool:
+        """Whether this is a 64-bit (table64) table."""
+        return self._is_64
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self._element, self._limits, self._is_64)
+
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, TableType) and (other._element, other._limits) == (
-            self._element,
-            self._limits,
-        )
+        return isinstance(other, TableType) and other._key() == self._key()
 
     def __hash__(self) -> int:
-        return hash((self._element, self._limits))
+        return hash(self._key())
 
     def __repr__(self) -> str:
-        return f"TableType({self._element}, {self._limits})"
+        return f"TableType({'i64, ' if self._is_64 else ''}{self._element}, {self._limits})"
 
 
 class MemoryType(NothingToClose):
@@ -410,7 +423,10 @@ class MemoryType(NothingToClose):
         return hash(self._key())
 
     def __repr__(self) -> str:
-        return f"MemoryType({self._limits})"
+        extra = "i64, " if self._is_64 else ""
+        if self._page_size_log2 != 16:
+            extra += f"page_size={1 << self._page_size_log2}, "
+        return f"MemoryType({extra}{self._limits})"
 
 
 AsExternType: TypeAlias = FuncType | TableType | MemoryType | GlobalType

@@ -35,8 +35,9 @@ cdef enum Feature:
     # Not a proposal: lower with `fuel` checks at function entry and loop heads (for
     # Config.consume_fuel / epoch_interruption).
     FEAT_METERING = 1 << 30
-    # Wasm 3.0 proposals: recognised, rejected -- except relaxed SIMD, implemented when
-    # enabled (Config.wasm_relaxed_simd; deterministic choices, see wasmrt_simd.h).
+    # Wasm 3.0 proposals: recognised, rejected unless implemented and enabled: relaxed SIMD
+    # (Config.wasm_relaxed_simd; deterministic choices, see wasmrt_simd.h), 64-bit memories
+    # and tables, multiple memories, wide arithmetic and custom page sizes.
     FEAT_RELAXED_SIMD = 1 << 16
     FEAT_TAIL_CALL = 1 << 17
     FEAT_GC = 1 << 18
@@ -46,6 +47,8 @@ cdef enum Feature:
     FEAT_THREADS = 1 << 22
     FEAT_EXTENDED_CONST = 1 << 23
     FEAT_FUNCTION_REFERENCES = 1 << 24
+    FEAT_WIDE_ARITHMETIC = 1 << 25    # i64.add128, i64.sub128, i64.mul_wide_s/u
+    FEAT_CUSTOM_PAGE_SIZES = 1 << 26  # (pagesize 1) memories (limits flag 0x08)
 
 
 cdef class FuncTypeInfo:
@@ -63,20 +66,45 @@ cdef class FuncTypeInfo:
     cdef readonly int64_t offset
 
 
+# Limits as decoded (spec 5.3.9, with the 3.0 flag bits): ``min``/``max`` are u64 (memory64
+# and table64 limits are 64-bit); the flags byte's bits are kept as fields.
+cdef enum LimitsFlag:
+    LIM_HAS_MAX = 0x01
+    LIM_SHARED = 0x02            # threads: a shared memory
+    LIM_64 = 0x04                # memory64/table64: i64 addresses
+    LIM_PAGE_SIZE = 0x08         # custom-page-sizes: a page size exponent follows
+
+
+ctypedef struct Limits:
+    uint64_t min
+    uint64_t max                 # valid if has_max
+    bint has_max
+    bint shared
+    bint is_64
+    uint32_t page_size_log2      # 16 unless a custom page size is given
+
+
 cdef class TableTypeInfo:
-    """``elem_type`` (0x70 funcref / 0x6F externref), ``min``, ``max`` (-1 if none).
-    ``offset``: the table type's (its reftype byte), in the table or import section."""
+    """``elem_type`` (0x70 funcref / 0x6F externref), ``min``, ``max`` (-1 if none), in
+    elements; ``is_64``: a table64 (i64 indices).  ``offset``: the table type's (its
+    reftype byte), in the table or import section."""
     cdef readonly int elem_type
-    cdef readonly int64_t min
-    cdef readonly int64_t max
+    cdef readonly object min
+    cdef readonly object max
+    cdef readonly bint is_64
     cdef readonly int64_t offset
 
 
 cdef class MemoryTypeInfo:
-    """Limits in 64 KiB pages: ``min``, ``max`` (-1 if none).  ``offset``: the memory
-    type's (its limits flag byte), in the memory or import section."""
-    cdef readonly int64_t min
-    cdef readonly int64_t max
+    """Limits in pages: ``min``, ``max`` (-1 if none); ``is_64`` (memory64: i64
+    addresses), ``shared`` (threads), ``page_size_log2`` (16: 64 KiB pages; 0 with the
+    custom-page-sizes proposal).  ``offset``: the memory type's (its limits flag byte), in
+    the memory or import section."""
+    cdef readonly object min
+    cdef readonly object max
+    cdef readonly bint is_64
+    cdef readonly bint shared
+    cdef readonly uint32_t page_size_log2
     cdef readonly int64_t offset
 
 
@@ -266,8 +294,12 @@ ctypedef struct Instr:
     uint32_t idx
     # second index: call_indirect table, table.copy source, table.init table
     uint32_t idx2
+    # the memory of a memarg or memidx (memory.copy: the destination), and memory.copy's
+    # source memory
+    uint32_t mem
+    uint32_t mem2
     uint32_t align            # memarg alignment exponent
-    uint64_t mem_offset       # memarg offset
+    uint64_t mem_offset       # memarg offset (u64: memory64 offsets are 64-bit)
     # *.const bits: i32/i64 sign-extended two's complement, f32/f64 bit patterns
     uint64_t bits
     uint8_t v128[16]          # v128.const bytes, i8x16.shuffle lanes
@@ -309,7 +341,9 @@ cdef class FuncValidator:
     cdef uint8_t* func_declared   # function may be named by ref.func (elems/exports/globals)
     cdef uint32_t ntables
     cdef uint8_t* table_type      # elem type of each table
+    cdef uint8_t* table_addr      # index type of each table: VT_I32, VT_I64 (table64)
     cdef uint32_t nmems
+    cdef uint8_t* mem_addr        # address type of each memory: VT_I32, VT_I64 (memory64)
     cdef uint32_t nglobals
     cdef uint8_t* global_type
     cdef uint8_t* global_mut

@@ -49,12 +49,18 @@ class TableTypeInfo:
     elem_type: int
     min: int
     max: int
-    def __init__(self, elem_type: int, min: int, max: int = -1) -> None: ...
+    is_64: bool
+    def __init__(self, elem_type: int, min: int, max: int = -1, offset: int = -1,
+                 is_64: bool = False) -> None: ...
 
 class MemoryTypeInfo:
     min: int
     max: int
-    def __init__(self, min: int, max: int = -1) -> None: ...
+    is_64: bool
+    shared: bool
+    page_size_log2: int
+    def __init__(self, min: int, max: int = -1, offset: int = -1, is_64: bool = False,
+                 shared: bool = False, page_size_log2: int = 16) -> None: ...
 
 class GlobalTypeInfo:
     val_type: int

@@ -105,25 +105,106 @@ cdef int read_reftype(Reader* r) except -1:
     malformed("malformed reference type", r, at)
 
 
-cdef int read_limits(Reader* r, int64_t* mn, int64_t* mx, bint memory) except -1:
+cdef int read_limits(Reader* r, Limits* lim, bint memory, uint32_t features) except -1:
+    """A table's or memory's limits (spec 5.3.9): the flags byte, then min and max (u64 in
+    the 3.0 encoding, u32 in the 2.0 one), then a memory's page size exponent.  The flag bits
+    of disabled proposals are malformed: in the 3.0 encoding (memory64 on) "malformed
+    limits flags"; in the 2.0 one the flag is a LEB128 u1 ("integer too large")."""
     cdef const uint8_t* at = r.p
     cdef uint8_t flags = rd_u8(r)
+    cdef uint8_t known = LIM_HAS_MAX
+    cdef uint64_t e
     rd_check(r)
-    if flags & 0x80:
-        malformed("integer representation too long", r, at)
-    if flags > 1:
-        if memory and (flags == 2 or flags == 3):
-            unsupported("shared memory (threads)", r, at, "integer too large")
-        if flags <= 7:
+    if memory:
+        known |= LIM_SHARED                 # recognised: threads is not implemented
+        if features & FEAT_CUSTOM_PAGE_SIZES:
+            known |= LIM_PAGE_SIZE
+    if features & FEAT_MEMORY64:
+        known |= LIM_64
+    if flags & ~known:
+        if features & FEAT_MEMORY64:
+            malformed("malformed limits flags", r, at)
+        if flags & 0x80:
+            malformed("integer representation too long", r, at)
+        if flags <= 7 and flags & LIM_64:
             unsupported("64-bit memories and tables (memory64)", r, at, "integer too large")
+        if memory and flags <= 15 and flags & LIM_PAGE_SIZE:
+            unsupported("custom page sizes", r, at, "integer too large")
         malformed("integer too large", r, at)
-    mn[0] = rd_u32(r)
-    mx[0] = rd_u32(r) if flags == 1 else -1
+    if flags & LIM_SHARED:
+        unsupported("shared memory (threads)", r, at,
+                    None if features & FEAT_MEMORY64 else "integer too large")
+    lim.has_max = (flags & LIM_HAS_MAX) != 0
+    lim.shared = (flags & LIM_SHARED) != 0
+    lim.is_64 = (flags & LIM_64) != 0
+    lim.page_size_log2 = 16
+    if features & FEAT_MEMORY64:
+        # 3.0: limits are u64 whatever the address type (validation bounds a 32-bit one)
+        lim.min = rd_u64(r)
+        lim.max = rd_u64(r) if lim.has_max else 0
+    else:
+        lim.min = rd_u32(r)
+        lim.max = rd_u32(r) if lim.has_max else 0
+    if flags & LIM_PAGE_SIZE:
+        at = r.p
+        e = rd_u32(r)
+        rd_check(r)
+        if e >= 64:                         # 2**e does not fit the page size
+            malformed("invalid custom page size", r, at)
+        lim.page_size_log2 = <uint32_t>e
     rd_check(r)
     return 0
 
 
-cdef ConstExpr read_const_expr(Reader* r):
+cdef TableTypeInfo table_type_info(Limits* lim, int elem_type, int64_t at):
+    return TableTypeInfo(elem_type, lim.min, lim.max if lim.has_max else -1, at, lim.is_64)
+
+
+cdef MemoryTypeInfo memory_type_info(Limits* lim, int64_t at):
+    return MemoryTypeInfo(lim.min, lim.max if lim.has_max else -1, at, lim.is_64, lim.shared,
+                          lim.page_size_log2)
+
+
+cdef int read_memarg(Reader* r, uint32_t features, Instr* ins) except -1:
+    """A memarg (spec 5.4.6) into ``ins.align``/``mem``/``mem_offset``: the flags (u32: the
+    alignment exponent; with multi-memory, bit 6 announces a memory index and bit 7 up are
+    malformed), the memory index, then the offset (u64 with memory64, else u32)."""
+    cdef const uint8_t* at = r.p
+    cdef uint32_t flags = rd_u32(r)
+    rd_check(r)
+    ins.mem = 0
+    if features & FEAT_MULTI_MEMORY:
+        if flags >= 0x80:
+            malformed("malformed memop flags", r, at)
+        if flags & 0x40:
+            flags &= 0x3F
+            ins.mem = rd_u32(r)
+            rd_check(r)
+    elif 0x40 <= flags < 0x80:
+        unsupported("multiple memories (memarg with a memory index)", r, at)
+    ins.align = flags
+    ins.mem_offset = rd_u64(r) if features & FEAT_MEMORY64 else rd_u32(r)
+    rd_check(r)
+    return 0
+
+
+cdef uint32_t read_memidx(Reader* r, uint32_t features) except? 0xFFFFFFFF:
+    """A memory index immediate (memory.size/grow/fill/copy/init): a u32 with multi-memory,
+    else the single zero byte of Wasm 2.0 ("zero byte expected")."""
+    cdef const uint8_t* at = r.p
+    cdef uint32_t x
+    if features & FEAT_MULTI_MEMORY:
+        x = rd_u32(r)
+        rd_check(r)
+        return x
+    x = rd_u8(r)
+    rd_check(r)
+    if x != 0:
+        malformed("zero byte expected", r, at)
+    return 0
+
+
+cdef ConstExpr read_const_expr(Reader* r, uint32_t features):
     """A constant expression up to its ``end`` (see ConstExpr for the ops' form)."""
     cdef const uint8_t* start = r.p
     cdef const uint8_t* at
@@ -131,6 +212,7 @@ cdef ConstExpr read_const_expr(Reader* r):
     cdef list ops = []
     cdef object imm
     cdef const uint8_t* q
+    cdef Instr ins
     while True:
         at = r.p
         op = rd_u8(r)
@@ -153,9 +235,10 @@ cdef ConstExpr read_const_expr(Reader* r):
                 or op == OP_CALL or op == OP_BR or op == OP_BR_IF:
             imm = rd_u32(r)
         elif op == OP_MEMORY_SIZE or op == OP_MEMORY_GROW:
-            imm = rd_u8(r)
+            imm = read_memidx(r, features)
         elif OPS_PLAIN[op].imms == IMM_MEMARG:
-            imm = (rd_u32(r), rd_u32(r))
+            read_memarg(r, features, &ins)
+            imm = (ins.align, ins.mem_offset)
         elif op == PREFIX_SIMD:
             sub = rd_u32(r)
             rd_check(r)
@@ -370,7 +453,7 @@ cdef class Decoder:
         cdef const uint8_t* tat
         cdef int64_t entry
         cdef uint8_t kind
-        cdef int64_t mn, mx
+        cdef Limits lim
         cdef ModuleInfo m = self.m
         for i in range(n):
             entry = <int64_t>(r.p - r.base)
@@ -386,14 +469,14 @@ cdef class Decoder:
             elif kind == EXTERN_TABLE:
                 tat = r.p
                 et = read_reftype(r)
-                read_limits(r, &mn, &mx, False)
-                desc = TableTypeInfo(et, mn, mx, <int64_t>(tat - r.base))
+                read_limits(r, &lim, False, m.features)
+                desc = table_type_info(&lim, et, <int64_t>(tat - r.base))
                 m.tables.append(desc)
                 m.num_imported_tables += 1
             elif kind == EXTERN_MEMORY:
                 tat = r.p
-                read_limits(r, &mn, &mx, True)
-                desc = MemoryTypeInfo(mn, mx, <int64_t>(tat - r.base))
+                read_limits(r, &lim, True, m.features)
+                desc = memory_type_info(&lim, <int64_t>(tat - r.base))
                 m.memories.append(desc)
                 m.num_imported_memories += 1
             elif kind == EXTERN_GLOBAL:
@@ -432,24 +515,26 @@ cdef class Decoder:
     cdef int table_section(self) except -1:
         cdef Reader* r = &self.r
         cdef uint32_t n = self.vec_count(), i
-        cdef int64_t mn, mx, at
+        cdef int64_t at
+        cdef Limits lim
         for i in range(n):
             if rd_peek(r) == 0x40:
                 unsupported("table initializer expressions (function-references)", r, r.p)
             at = <int64_t>(r.p - r.base)
             et = read_reftype(r)
-            read_limits(r, &mn, &mx, False)
-            self.m.tables.append(TableTypeInfo(et, mn, mx, at))
+            read_limits(r, &lim, False, self.m.features)
+            self.m.tables.append(table_type_info(&lim, et, at))
         return 0
 
     # -- 5: memories -----------------------------------------------------------------------
     cdef int memory_section(self) except -1:
         cdef uint32_t n = self.vec_count(), i
-        cdef int64_t mn, mx, at
+        cdef int64_t at
+        cdef Limits lim
         for i in range(n):
             at = <int64_t>(self.r.p - self.r.base)
-            read_limits(&self.r, &mn, &mx, True)
-            self.m.memories.append(MemoryTypeInfo(mn, mx, at))
+            read_limits(&self.r, &lim, True, self.m.features)
+            self.m.memories.append(memory_type_info(&lim, at))
         return 0
 
     # -- 6: globals ------------------------------------------------------------------------
@@ -459,7 +544,8 @@ cdef class Decoder:
         for i in range(n):
             at = <int64_t>(self.r.p - self.r.base)
             gt = self.global_type()
-            self.m.globals.append(GlobalInfo(gt, read_const_expr(&self.r), False, at))
+            init = read_const_expr(&self.r, self.m.features)
+            self.m.globals.append(GlobalInfo(gt, init, False, at))
         return 0
 
     # -- 7: exports ------------------------------------------------------------------------
@@ -514,14 +600,14 @@ cdef class Decoder:
                 mode = SEG_ACTIVE
                 if flags & 2:
                     table = self.vec_count()
-                offset = read_const_expr(r)
+                offset = read_const_expr(r, self.m.features)
             if flags & 4:
                 if flags & 3:
                     et = read_reftype(r)
                 count = self.vec_count()
                 items = []
                 for k in range(count):
-                    items.append(read_const_expr(r))
+                    items.append(read_const_expr(r, self.m.features))
             else:
                 if flags & 3:
                     at = r.p
@@ -605,7 +691,7 @@ cdef class Decoder:
             elif flags > 2:
                 malformed("malformed data segment kind", r, at)
             if flags != 1:
-                offset = read_const_expr(r)
+                offset = read_const_expr(r, self.m.features)
             at = r.p
             size = self.vec_count()
             q = rd_bytes(r, size)
@@ -623,7 +709,8 @@ cdef class Decoder:
 # spec's decoder does, reading on past a body's declared end, and raises the first
 # malformation it finds.
 
-cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) except -1:
+cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count,
+                   uint32_t features) except -1:
     """Decode one body's instructions (from ``start``, its first instruction) up to the
     ``end`` that closes the function; raise DecodeError if malformed.  Immediates are read
     by their kinds in the instruction table (OpInfo.imms)."""
@@ -674,7 +761,7 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) 
                     unsupported(_GATE_MSG[oi.gate], r, at)
                 if oi.kind == OK_NONE:
                     malformed("illegal opcode", r, at)
-                scan_immediates(r, oi.imms, data_count, at)
+                scan_immediates(r, oi.imms, data_count, at, features)
             rd_check(r)
     finally:
         PyMem_Free(kinds)
@@ -684,17 +771,17 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count) 
 
 
 cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,
-                         const uint8_t* at) except -1:
+                         const uint8_t* at, uint32_t features) except -1:
     """Read (and skip) immediates of the kinds ``imms`` (IMM_* codes, first in the low byte)."""
     cdef uint32_t k, n, i
     cdef bint data_index = 0
+    cdef Instr ins
     while imms:
         k = imms & 0xFF
         if k == IMM_MEMARG:
-            rd_u32(r)
-            rd_u32(r)
-        elif k == IMM_MEMIDX:               # memory 0: a zero byte (no multi-memory)
-            scan_zero_byte(r)
+            read_memarg(r, features, &ins)
+        elif k == IMM_MEMIDX:
+            read_memidx(r, features)
         elif k == IMM_LANE:
             rd_u8(r)
         elif k == IMM_LANES16 or k == IMM_V128:
@@ -736,20 +823,11 @@ cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,
     return 0
 
 
-cdef inline int scan_zero_byte(Reader* r) except -1:
-    cdef const uint8_t* at = r.p
-    cdef uint8_t b = rd_u8(r)
-    rd_check(r)
-    if b != 0:
-        malformed("zero byte expected", r, at)
-    return 0
-
-
 cdef int scan_bodies(ModuleInfo m) except -1:
     """Raise the DecodeError of the first malformed body of ``m``, if any."""
     cdef Reader r
     cdef CodeInfo code
     rd_init(&r, <const uint8_t*><const char*>m.data, len(m.data))
     for code in m.codes:
-        scan_body(&r, code.body_start, code.body_end, m.data_count)
+        scan_body(&r, code.body_start, code.body_end, m.data_count, m.features)
     return 0

@@ -138,6 +138,7 @@ cdef uint8_t _ir_is64[IR_COUNT]
 cdef uint8_t _ir_immk[IR_COUNT]         # how the *_imm form holds its constant (IK_*)
 cdef uint16_t _ir_addr[IR_COUNT]        # load/store -> its *_add form (address x + imm)
 cdef uint16_t _ir_shl[IR_COUNT]         # load -> its *_shl form (address (x << s) + imm)
+cdef uint16_t _ir_mem[IR_COUNT]         # memory-0 op -> its *_m form (any memory, memory64)
 cdef uint16_t _ir_loop[IR_COUNT]        # branch -> its *_loop twin (back-edges check Ctrl-C)
 cdef uint16_t _ir_addbr[IR_COUNT]       # i32 conditional branch -> its br_add_* form
 cdef uint8_t _ir_addbr_reg[IR_COUNT]    # 1 if that branch compares two slots
@@ -172,6 +173,7 @@ cdef void _lw_tables():
     memset(_ir_immk, 0, sizeof(_ir_immk))
     memset(_ir_addr, 0, sizeof(_ir_addr))
     memset(_ir_shl, 0, sizeof(_ir_shl))
+    memset(_ir_mem, 0, sizeof(_ir_mem))
     memset(_ir_loop, 0, sizeof(_ir_loop))
     memset(_ir_addbr, 0, sizeof(_ir_addbr))
     memset(_ir_addbr_reg, 0, sizeof(_ir_addbr_reg))
@@ -196,6 +198,7 @@ cdef void _lw_tables():
     for table, key in ((<size_t>_ir_swap, "swap"), (<size_t>_ir_neg, "neg"),
                        (<size_t>_ir_br, "br"), (<size_t>_ir_br_imm, "br_imm"),
                        (<size_t>_ir_addr, "addr"), (<size_t>_ir_shl, "shl"),
+                       (<size_t>_ir_mem, "mem"),
                        (<size_t>_ir_loop, "loop"), (<size_t>_ir_addbr, "addbr"),
                        (<size_t>_ir_fmul, "fmul")):
         for a, b in RELATIONS[key]:
@@ -1012,7 +1015,8 @@ cdef class Lowerer:
         if not self.live:
             return 0
         if (op >> 16) == PREFIX_SIMD:                   # v128: _core_lower_simd.pxi
-            return lower_simd(self, op & 0xFFFF, ins)
+            return lower_simd(self, op & 0xFFFF, ins,
+                              v.nmems > 0 and (ins.mem or v.mem_addr[0] == VT_I64))
         if op < 0x100:
             code = op
         elif (op >> 16) == PREFIX_MISC and (op & 0xFFFF) < 0x20:
@@ -1030,18 +1034,23 @@ cdef class Lowerer:
             self._unop(_w2ir[code])
         elif kind == LK_EQZ:
             self._eqz(_w2ir[code])
-        elif kind == LK_LOAD:
-            self._load(_w2ir[code], ins)
-        elif kind == LK_STORE:
-            self._store(_w2ir[code], ins)
+        elif kind == LK_LOAD or kind == LK_STORE:
+            if ins.mem or v.mem_addr[0] == VT_I64:     # another memory, or a 64-bit one
+                self._access_m(_ir_mem[_w2ir[code]], kind == LK_LOAD, ins)
+            elif kind == LK_LOAD:
+                self._load(_w2ir[code], ins)
+            else:
+                self._store(_w2ir[code], ins)
         return 0
 
     cdef int _misc(self, FuncValidator v, Instr* ins) except -1:
         """Everything but block structure and plain numerics."""
         cdef uint32_t op = ins.op
         cdef uint32_t n, s
-        cdef uint32_t sl[3]
+        cdef uint32_t sl[4]
         cdef LwVal* e
+        cdef bint t64 = ins.idx < v.ntables and v.table_addr[ins.idx] == VT_I64
+        cdef bint m_any = v.nmems > 0 and (ins.mem or v.mem_addr[0] == VT_I64)
         if op == OP_LOCAL_GET:                          # x: [] -> [t]
             self._push_local(self.local_slot[ins.idx], _vt_slots(v.locals[ins.idx]))
         elif op == OP_LOCAL_SET or op == OP_LOCAL_TEE:  # x: [t] -> [] / [t]
@@ -1075,12 +1084,14 @@ cdef class Lowerer:
         elif op == OP_CALL:                             # f
             self._call(v, v.func_type[ins.idx], IR_CALL, ins.idx, 0)
         elif op == OP_CALL_INDIRECT:                    # t table
-            self._call(v, ins.idx, IR_CALL_INDIRECT, ins.idx, ins.idx2)
+            self._call(v, ins.idx, IR_CALL_INDIRECT64 if v.table_addr[ins.idx2] == VT_I64
+                       else IR_CALL_INDIRECT, ins.idx, ins.idx2)
         elif op == OP_RETURN_CALL:                      # f
             self._call(v, v.func_type[ins.idx], IR_RETURN_CALL, ins.idx, 0)
             self.live = 0
         elif op == OP_RETURN_CALL_INDIRECT:             # t table
-            self._call(v, ins.idx, IR_RETURN_CALL_INDIRECT, ins.idx, ins.idx2)
+            self._call(v, ins.idx, IR_RETURN_CALL_INDIRECT64 if v.table_addr[ins.idx2] == VT_I64
+                       else IR_RETURN_CALL_INDIRECT, ins.idx, ins.idx2)
             self.live = 0
         elif op == OP_GLOBAL_GET:                       # g: [] -> [t]
             n = _vt_slots(v.global_type[ins.idx])
@@ -1091,18 +1102,26 @@ cdef class Lowerer:
             emit_src_global(self, IR_GLOBAL_SET if n == 1 else IR_V128_GLOBAL_SET,
                             self._slot(self.nvals - 1), ins.idx)
             self._pop(1)
-        elif op == OP_TABLE_GET:                        # t: [i32] -> [ref]
+        elif op == OP_TABLE_GET:                        # t: [at] -> [ref]
             s = self._slot(self.nvals - 1)
-            self._result(1, 1, emit_table_get(self, self.vals[self.nvals - 1].home, s, ins.idx))
-        elif op == OP_TABLE_SET:                        # t: [i32 ref] -> []
+            self._result(1, 1, (emit_table_get64 if t64 else emit_table_get)(
+                self, self.vals[self.nvals - 1].home, s, ins.idx))
+        elif op == OP_TABLE_SET:                        # t: [at ref] -> []
             self._slots(2, sl)
-            emit_table_set(self, sl[0], sl[1], ins.idx)
+            (emit_table_set64 if t64 else emit_table_set)(self, sl[0], sl[1], ins.idx)
             self._pop(2)
-        elif op == OP_MEMORY_SIZE:                      # [] -> [i32]
-            self._result(0, 1, emit_memory_size(self, self._top_home()))
-        elif op == OP_MEMORY_GROW:                      # [i32] -> [i32]
+        elif op == OP_MEMORY_SIZE:                      # m: [] -> [at]
+            if m_any:
+                self._result(0, 1, emit_memory_size_m(self, self._top_home(), ins.mem))
+            else:
+                self._result(0, 1, emit_memory_size(self, self._top_home()))
+        elif op == OP_MEMORY_GROW:                      # m: [at] -> [at]
             s = self._slot(self.nvals - 1)
-            self._result(1, 1, emit_memory_grow(self, self.vals[self.nvals - 1].home, s))
+            if m_any:
+                self._result(1, 1, emit_memory_grow_m(self, self.vals[self.nvals - 1].home, s,
+                                                      ins.mem))
+            else:
+                self._result(1, 1, emit_memory_grow(self, self.vals[self.nvals - 1].home, s))
         elif op == OP_REF_NULL:                         # t: [] -> [ref]
             e = self._push(LV_CONST, 1)
             e.bits = 0
@@ -1110,39 +1129,64 @@ cdef class Lowerer:
             self._unop(IR_REF_IS_NULL)
         elif op == OP_REF_FUNC:                         # f: [] -> [funcref]
             self._result(0, 1, emit_ref_func(self, self._top_home(), ins.idx))
-        elif op == OP_MEMORY_INIT:                      # d: [i32 i32 i32] -> []
+        elif op == OP_MEMORY_INIT:                      # d m: [at i32 i32] -> []
             self._slots(3, sl)
-            emit_memory_init(self, sl[0], sl[1], sl[2], ins.idx)
+            if m_any:
+                emit_memory_init_m(self, sl[0], sl[1], sl[2], ins.mem, ins.idx)
+            else:
+                emit_memory_init(self, sl[0], sl[1], sl[2], ins.idx)
             self._pop(3)
         elif op == OP_DATA_DROP:                        # d
             emit_data_drop(self, ins.idx)
-        elif op == OP_MEMORY_COPY:                      # [i32 i32 i32] -> []
+        elif op == OP_MEMORY_COPY:                      # d s: [at_d at_s at] -> []
             self._slots(3, sl)
-            emit_memory_copy(self, sl[0], sl[1], sl[2])
+            if m_any or ins.mem2:
+                emit_memory_copy_m(self, sl[0], sl[1], sl[2], ins.mem, ins.mem2)
+            else:
+                emit_memory_copy(self, sl[0], sl[1], sl[2])
             self._pop(3)
-        elif op == OP_MEMORY_FILL:                      # [i32 i32 i32] -> []
+        elif op == OP_MEMORY_FILL:                      # m: [at i32 at] -> []
             self._slots(3, sl)
-            emit_memory_fill(self, sl[0], sl[1], sl[2])
+            if m_any:
+                emit_memory_fill_m(self, sl[0], sl[1], sl[2], ins.mem)
+            else:
+                emit_memory_fill(self, sl[0], sl[1], sl[2])
             self._pop(3)
-        elif op == OP_TABLE_INIT:                       # e t: [i32 i32 i32] -> []
+        elif op == OP_TABLE_INIT:                       # e t: [at i32 i32] -> []
             self._slots(3, sl)
-            emit_table_init(self, sl[0], sl[1], sl[2], ins.idx2, ins.idx)
+            (emit_table_init64 if v.table_addr[ins.idx2] == VT_I64 else emit_table_init)(
+                self, sl[0], sl[1], sl[2], ins.idx2, ins.idx)
             self._pop(3)
         elif op == OP_ELEM_DROP:                        # e
             emit_elem_drop(self, ins.idx)
-        elif op == OP_TABLE_COPY:                       # d s: [i32 i32 i32] -> []
+        elif op == OP_TABLE_COPY:                       # d s: [at_d at_s at] -> []
             self._slots(3, sl)
-            emit_table_copy(self, sl[0], sl[1], sl[2], ins.idx, ins.idx2)
+            n = (v.table_addr[ins.idx] == VT_I64) | (v.table_addr[ins.idx2] == VT_I64) << 1
+            if n:                                       # which of the two are table64
+                emit_table_copy64(self, sl[0], sl[1], sl[2], n, ins.idx, ins.idx2)
+            else:
+                emit_table_copy(self, sl[0], sl[1], sl[2], ins.idx, ins.idx2)
             self._pop(3)
-        elif op == OP_TABLE_GROW:                       # t: [ref i32] -> [i32]
+        elif op == OP_TABLE_GROW:                       # t: [ref at] -> [at]
             s = self._slots(2, sl)
-            self._result(2, 1, emit_table_grow(self, s, sl[0], sl[1], ins.idx))
-        elif op == OP_TABLE_SIZE:                       # t: [] -> [i32]
+            self._result(2, 1, (emit_table_grow64 if t64 else emit_table_grow)(
+                self, s, sl[0], sl[1], ins.idx))
+        elif op == OP_TABLE_SIZE:                       # t: [] -> [at]
             self._result(0, 1, emit_table_size(self, self._top_home(), ins.idx))
-        elif op == OP_TABLE_FILL:                       # t: [i32 ref i32] -> []
+        elif op == OP_TABLE_FILL:                       # t: [at ref at] -> []
             self._slots(3, sl)
-            emit_table_fill(self, sl[0], sl[1], sl[2], ins.idx)
+            (emit_table_fill64 if t64 else emit_table_fill)(self, sl[0], sl[1], sl[2], ins.idx)
             self._pop(3)
+        elif op == OP_I64_ADD128 or op == OP_I64_SUB128:    # [i64 i64 i64 i64] -> [i64 i64]
+            s = self._slots(4, sl)
+            (emit_i64_add128 if op == OP_I64_ADD128 else emit_i64_sub128)(
+                self, s, sl[0], sl[1], sl[2], sl[3])
+            self._wide(4)
+        elif op == OP_I64_MUL_WIDE_S or op == OP_I64_MUL_WIDE_U:   # [i64 i64] -> [i64 i64]
+            s = self._slots(2, sl)
+            (emit_i64_mul_wide_s if op == OP_I64_MUL_WIDE_S else emit_i64_mul_wide_u)(
+                self, s, sl[0], sl[1])
+            self._wide(2)
         else:
             raise UnsupportedFeatureError("instruction 0x%x cannot be lowered" % op)
         return 0
@@ -1193,6 +1237,27 @@ cdef class Lowerer:
         self._slots(2, sl)
         emit_addr_val_offset(self, op, sl[0], sl[1], <int32_t><uint32_t>ins.mem_offset)
         self._pop(2)
+        return 0
+
+    cdef int _access_m(self, uint32_t op, bint load, Instr* ins) except -1:
+        """A load or store of any memory (another than memory 0, or a 64-bit one): its
+        ``*_m`` form, [a b c=mem] [u64 offset]; no address folding."""
+        cdef uint32_t sl[2]
+        cdef uint32_t home = self._slots(1 if load else 2, sl)
+        if load:
+            self._result(1, 1, emit_dst_addr_mem_offset64(self, op, home, sl[0], ins.mem,
+                                                          ins.mem_offset))
+        else:
+            emit_addr_val_mem_offset64(self, op, sl[0], sl[1], ins.mem, ins.mem_offset)
+            self._pop(2)
+        return 0
+
+    cdef int _wide(self, uint32_t n) except -1:
+        """After a wide-arithmetic op: its n i64 operands out, its two i64 results (low,
+        high) in, in the home slots of the first two operands."""
+        self._pop(n)
+        self._push(LV_TEMP, 1)
+        self._push(LV_TEMP, 1)
         return 0
 
     cdef int _set_local(self, FuncValidator v, uint32_t idx, bint tee) except -1:
@@ -1287,7 +1352,8 @@ cdef class Lowerer:
         cdef uint32_t np = v.type_np[t], nr = v.type_nr[t]
         cdef const uint8_t* res = v.type_buf + v.type_off[t] + np
         cdef uint32_t i, sidx = 0, first, base, nslots = 0
-        cdef bint indirect = op == IR_CALL_INDIRECT or op == IR_RETURN_CALL_INDIRECT
+        cdef bint indirect = (op == IR_CALL_INDIRECT or op == IR_CALL_INDIRECT64
+                              or op == IR_RETURN_CALL_INDIRECT or op == IR_RETURN_CALL_INDIRECT64)
         if indirect:
             sidx = self._slot(self.nvals - 1)
         first = self.nvals - np - indirect
@@ -1300,12 +1366,16 @@ cdef class Lowerer:
             emit_call(self, base, idx)
         elif op == IR_CALL_INDIRECT:
             emit_call_indirect(self, base, sidx, idx, table)
+        elif op == IR_CALL_INDIRECT64:
+            emit_call_indirect64(self, base, sidx, idx, table)
         elif op == IR_RETURN_CALL:
             emit_return_call(self, base, nslots, idx)
-        else:
+        elif op == IR_RETURN_CALL_INDIRECT:
             emit_return_call_indirect(self, base, sidx, nslots, table, idx)
+        else:
+            emit_return_call_indirect64(self, base, sidx, nslots, table, idx)
         self._pop(np + indirect)
-        if op == IR_CALL or op == IR_CALL_INDIRECT:
+        if op == IR_CALL or op == IR_CALL_INDIRECT or op == IR_CALL_INDIRECT64:
             for i in range(nr):
                 self._push(LV_TEMP, _vt_slots(res[i]))
         return 0

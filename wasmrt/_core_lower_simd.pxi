@@ -25,6 +25,7 @@ cdef enum SimdKind:
 
 # Sub-opcode (after 0xFD) -> IR op and kind.
 cdef uint16_t _simd_ir[NSUB_SIMD]
+cdef uint16_t _simd_ir_m[NSUB_SIMD]             # a memory kind's `*_m` form (any memory)
 cdef uint8_t _simd_kind[NSUB_SIMD]
 
 
@@ -40,21 +41,25 @@ cdef void _simd_tables():
              "replace": SK_REPLACE, "shuffle": SK_SHUFFLE, "un": SK_UN, "bin": SK_BIN,
              "tern": SK_TERN, "test": SK_TEST, "shift": SK_SHIFT}
     memset(_simd_ir, 0, sizeof(_simd_ir))
+    memset(_simd_ir_m, 0, sizeof(_simd_ir_m))
     memset(_simd_kind, 0, sizeof(_simd_kind))
     for row in OPS:
         op, family, name = row[1], row[8], row[9]
         if family.startswith("v."):
             sub = op & 0xFFFF
             _simd_ir[sub] = ir[name]
+            _simd_ir_m[sub] = ir.get(name + "_m", 0)
             _simd_kind[sub] = kinds[family[2:]]
 
 
 _simd_tables()
 
 
-cdef int lower_simd(Lowerer lw, uint32_t sub, Instr* ins) except -1:
+cdef int lower_simd(Lowerer lw, uint32_t sub, Instr* ins, bint any_mem) except -1:
     """Lower the 0xFD instruction `sub` (validated): operands from the top providers,
-    result to the home slot of the first operand."""
+    result to the home slot of the first operand.  `any_mem`: an access of a memory other
+    than a 32-bit memory 0 (the `*_m` forms: [.. c=mem] [u64 offset], load_lane
+    [a b c d] [lo=mem] [u64 offset], store_lane [a b c=lane d=mem] [u64 offset])."""
     cdef uint8_t kind = _simd_kind[sub] if sub < NSUB_SIMD else SK_NONE
     cdef uint32_t op = _simd_ir[sub] if sub < NSUB_SIMD else 0
     cdef uint32_t nin, nout, i, base, home
@@ -81,6 +86,22 @@ cdef int lower_simd(Lowerer lw, uint32_t sub, Instr* ins) except -1:
     home = lw.vals[base].home
     for i in range(nin):
         s[i] = lw._slot(base + i)
+    if any_mem and _simd_ir_m[sub]:
+        op = _simd_ir_m[sub]
+        if kind == SK_STORE:
+            emit_addr_val_mem_offset64(lw, op, s[0], s[1], ins.mem, ins.mem_offset)
+        elif kind == SK_STORE_LANE:
+            emit_addr_val_lane_mem_offset64(lw, op, s[0], s[1], ins.idx, ins.mem, ins.mem_offset)
+        elif kind == SK_LOAD:
+            lw._result(nin, 2, emit_dst_addr_mem_offset64(lw, op, home, s[0], ins.mem,
+                                                          ins.mem_offset))
+            return 0
+        else:                                   # SK_LOAD_LANE
+            lw._result(nin, 2, emit_dst_addr_vec_lane_mem_offset64(
+                lw, op, home, s[0], s[1], ins.idx, ins.mem, ins.mem_offset))
+            return 0
+        lw._pop(nin)
+        return 0
     if kind == SK_STORE or kind == SK_STORE_LANE:
         if kind == SK_STORE:
             emit_addr_val_offset(lw, op, s[0], s[1], offset)

@@ -55,6 +55,8 @@ FEATURES = {
     "threads": FEAT_THREADS,
     "extended_const": FEAT_EXTENDED_CONST,
     "function_references": FEAT_FUNCTION_REFERENCES,
+    "wide_arithmetic": FEAT_WIDE_ARITHMETIC,
+    "custom_page_sizes": FEAT_CUSTOM_PAGE_SIZES,
 }
 WASM2_FEATURES = FEATURES_WASM2
 # Always on, whatever the mask says: wasmtime (whose Config the api mirrors) has no switch
@@ -77,6 +79,8 @@ FEATURE_MULTI_MEMORY = FEAT_MULTI_MEMORY
 FEATURE_THREADS = FEAT_THREADS
 FEATURE_EXTENDED_CONST = FEAT_EXTENDED_CONST
 FEATURE_FUNCTION_REFERENCES = FEAT_FUNCTION_REFERENCES
+FEATURE_WIDE_ARITHMETIC = FEAT_WIDE_ARITHMETIC
+FEATURE_CUSTOM_PAGE_SIZES = FEAT_CUSTOM_PAGE_SIZES
 
 
 def _vt(int t) -> str:
@@ -104,25 +108,34 @@ cdef class FuncTypeInfo:
 
 @cython.no_gc
 cdef class TableTypeInfo:
-    def __init__(self, int elem_type, int64_t min, int64_t max=-1, int64_t offset=-1):
+    def __init__(self, int elem_type, min, max=-1, int64_t offset=-1, bint is_64=False):
         self.elem_type = elem_type
-        self.min = min
-        self.max = max
+        self.min = int(min)
+        self.max = int(max)
         self.offset = offset
+        self.is_64 = is_64
 
     def __repr__(self):
-        return "TableTypeInfo(%s, %d, %d)" % (_vt(self.elem_type), self.min, self.max)
+        return "TableTypeInfo(%s%s, %d, %d)" % (
+            "i64 " if self.is_64 else "", _vt(self.elem_type), self.min, self.max)
 
 
 @cython.no_gc
 cdef class MemoryTypeInfo:
-    def __init__(self, int64_t min, int64_t max=-1, int64_t offset=-1):
-        self.min = min
-        self.max = max
+    def __init__(self, min, max=-1, int64_t offset=-1, bint is_64=False, bint shared=False,
+                 uint32_t page_size_log2=16):
+        self.min = int(min)
+        self.max = int(max)
         self.offset = offset
+        self.is_64 = is_64
+        self.shared = shared
+        self.page_size_log2 = page_size_log2
 
     def __repr__(self):
-        return "MemoryTypeInfo(%d, %d)" % (self.min, self.max)
+        extra = ("i64, " if self.is_64 else "") + ("shared, " if self.shared else "")
+        if self.page_size_log2 != 16:
+            extra += "pagesize %d, " % (1 << self.page_size_log2)
+        return "MemoryTypeInfo(%s%d, %d)" % (extra, self.min, self.max)
 
 
 @cython.no_gc

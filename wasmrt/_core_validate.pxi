@@ -13,16 +13,18 @@
 cdef enum OpKind:
     OK_NONE = 0         # no instruction: malformed, "illegal opcode"
     OK_HAND = 1         # typed by hand in validate_body / fv_misc / fv_simd (its OP_* case)
-    OK_TABLE = 2        # a fixed signature and immediates among memarg, lane, memidx: the
-    #                     table alone validates it (fv_table_op)
+    OK_TABLE = 2        # a fixed signature and immediates among memarg, lane, one memidx:
+    #                     the table alone validates it (fv_table_op)
     OK_PREFIX = 3       # a prefix byte with rows (the sub-opcode follows)
     OK_RESERVED = 4     # an opcode of a proposal with no rows yet: UnsupportedFeatureError
 
 
 ctypedef struct OpInfo:
     # fixed signature: in0 | in1 << 8 | in2 << 16 | out << 24 (value-type codes, 0 = none;
-    # in0 is the deepest operand), 0 if the signature is not fixed (typed by hand)
+    # in0 is the deepest operand), 0 if the signature is not fixed (typed by hand); its
+    # `addr` words are i32 in `sig` and i64 in `sig64` (the op on a 64-bit memory)
     uint32_t sig
+    uint32_t sig64
     uint32_t imms       # the immediate kinds (IMM_*), the first in the low byte
     uint8_t kind        # OpKind
     uint8_t align       # natural alignment exponent of a memarg
@@ -48,7 +50,7 @@ cdef uint8_t VT_SELF[256]
 
 cdef dict _TYPE_CODES = {"i32": VT_I32, "i64": VT_I64, "f32": VT_F32, "f64": VT_F64,
                          "v128": VT_V128, "funcref": VT_FUNCREF, "externref": VT_EXTERNREF,
-                         "addr": VT_I32}        # 32-bit memories and tables only, so far
+                         "addr": VT_I32}        # the address type of a 32-bit memory
 
 
 cdef inline const OpInfo* op_info(uint32_t prefix, uint32_t sub) noexcept nogil:
@@ -59,16 +61,17 @@ cdef inline const OpInfo* op_info(uint32_t prefix, uint32_t sub) noexcept nogil:
     return &NO_OP
 
 
-cdef uint32_t _pack_sig(str sig):
-    """The OpInfo.sig of a signature, 0 if it has type variables or does not fit."""
+cdef uint32_t _pack_sig(str sig, int addr=VT_I32):
+    """The OpInfo.sig of a signature with ``addr`` as its address type, 0 if it has type
+    variables or does not fit."""
     ins, outs = [s.split() for s in sig.split("->")]
     if len(ins) > 3 or len(outs) > 1 or any(t not in _TYPE_CODES for t in ins + outs):
         return 0
     cdef uint32_t packed = 0
     for k, t in enumerate(ins):
-        packed |= (<uint32_t><uint8_t>_TYPE_CODES[t]) << (8 * k)
+        packed |= (<uint32_t><uint8_t>(addr if t == "addr" else _TYPE_CODES[t])) << (8 * k)
     if outs:
-        packed |= (<uint32_t><uint8_t>_TYPE_CODES[outs[0]]) << 24
+        packed |= (<uint32_t><uint8_t>(addr if outs[0] == "addr" else _TYPE_CODES[outs[0]])) << 24
     return packed
 
 
@@ -102,12 +105,15 @@ cdef _init_tables():
         if op >= 0x100:
             OPS_PLAIN[op >> 16].kind = OK_PREFIX
         oi.sig = _pack_sig(sig)
+        oi.sig64 = _pack_sig(sig, VT_I64)
         imms = 0
         for i, k in enumerate(imm.split()):
             imms |= <uint32_t>(IMMEDIATES.index(k) + 1) << (8 * i)
         oi.imms = imms
         fixed = oi.sig != 0 or sig.replace(" ", "") == "->"
-        oi.kind = OK_TABLE if fixed and set(imm.split()) <= table_imms else OK_HAND
+        # (memory.copy names two memories, whose address types may differ: by hand)
+        oi.kind = OK_TABLE if fixed and set(imm.split()) <= table_imms \
+            and imm.split().count("memidx") <= 1 else OK_HAND
         oi.align = align.bit_length() - 1 if align else 0
         oi.lanes = lanes
         oi.gate = gates.get(gate, 0)
@@ -157,6 +163,8 @@ cdef class FuncValidator:
         PyMem_Free(self.func_type)
         PyMem_Free(self.func_declared)
         PyMem_Free(self.table_type)
+        PyMem_Free(self.table_addr)
+        PyMem_Free(self.mem_addr)
         PyMem_Free(self.global_type)
         PyMem_Free(self.global_mut)
         PyMem_Free(self.elem_type)
@@ -209,9 +217,14 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
             v.func_declared[<uint32_t>f] = 1
     v.ntables = len(m.tables)
     v.table_type = <uint8_t*>_alloc(v.ntables)
+    v.table_addr = <uint8_t*>_alloc(v.ntables)
     for i in range(v.ntables):
         v.table_type[i] = (<TableTypeInfo>m.tables[i]).elem_type
+        v.table_addr[i] = VT_I64 if (<TableTypeInfo>m.tables[i]).is_64 else VT_I32
     v.nmems = len(m.memories)
+    v.mem_addr = <uint8_t*>_alloc(v.nmems)
+    for i in range(v.nmems):
+        v.mem_addr[i] = VT_I64 if (<MemoryTypeInfo>m.memories[i]).is_64 else VT_I32
     v.nglobals = len(m.globals)
     v.global_type = <uint8_t*>_alloc(v.nglobals)
     v.global_mut = <uint8_t*>_alloc(v.nglobals)
@@ -359,30 +372,24 @@ cdef inline int fv_label(FuncValidator v, uint32_t depth, const uint8_t** types)
 
 
 cdef inline int fv_memarg(FuncValidator v, uint8_t natural) except -1:
-    cdef Reader* r = &v.r
-    v.ins.align = rd_u32(r)
-    if r.err:
-        raise_read_error(r)
-    if 0x40 <= v.ins.align < 0x80:
-        # 3.0: flag bit 6 announces a memory index between the alignment and the offset
-        unsupported("multiple memories (memarg with a memory index)", r, r.base + v.ins.offset)
-    v.ins.mem_offset = rd_u32(r)
-    if r.err:
-        raise_read_error(r)
-    if v.nmems == 0:
-        fv_fail(v, "unknown memory 0")
+    """A memarg (read_memarg) checked against its memory: it exists, the alignment is at most
+    `natural`, a 32-bit memory's offset fits in 32 bits.  Returns the address type."""
+    read_memarg(&v.r, v.features, &v.ins)
+    if v.ins.mem >= v.nmems:
+        fv_fail(v, "unknown memory %d" % v.ins.mem)
     if v.ins.align > natural:
         fv_fail(v, "alignment must not be larger than natural")
-    return 0
+    if v.mem_addr[v.ins.mem] == VT_I32 and v.ins.mem_offset > 0xFFFFFFFFu:
+        fv_fail(v, "offset out of range")
+    return v.mem_addr[v.ins.mem]
 
 
-cdef inline int fv_zero_byte(FuncValidator v) except -1:
-    cdef uint8_t b = rd_u8(&v.r)
-    if v.r.err:
-        raise_read_error(&v.r)
-    if b != 0:
-        fv_malformed(v, "zero byte expected")
-    return 0
+cdef inline uint32_t fv_memidx(FuncValidator v) except? 0xFFFFFFFF:
+    """A memory index immediate (read_memidx) naming an existing memory."""
+    cdef uint32_t x = read_memidx(&v.r, v.features)
+    if x >= v.nmems:
+        fv_fail(v, "unknown memory %d" % x)
+    return x
 
 
 cdef inline int fv_lane(FuncValidator v, uint32_t nlanes) except -1:
@@ -480,27 +487,25 @@ cdef inline int fv_pop_sig(FuncValidator v, uint32_t sig) except -1:
 
 cdef int fv_table_op(FuncValidator v, const OpInfo* oi) except -1:
     """An instruction the table validates (OK_TABLE): its feature gate, its immediates
-    (memarg, lane, memidx), then its fixed signature."""
+    (memarg, lane, memidx), then its fixed signature (with the memory's address type)."""
     cdef uint32_t imms = oi.imms, k
-    cdef bint mem = 0
+    cdef uint8_t addr = VT_I32
     if oi.gate and not (v.features & _gate_bit[oi.gate]):
         unsupported(_GATE_MSG[oi.gate], &v.r, v.r.base + v.ins.offset)
     if imms:
         while imms:
             k = imms & 0xFF
             if k == IMM_MEMARG:
-                fv_memarg(v, oi.align)
+                addr = fv_memarg(v, oi.align)
             elif k == IMM_LANE:
                 fv_lane(v, oi.lanes)
-            else:                                   # IMM_MEMIDX: memory 0 (a zero byte)
-                fv_zero_byte(v)
-                mem = 1
+            else:                                   # IMM_MEMIDX (memory.size/grow)
+                v.ins.mem = fv_memidx(v)
+                addr = v.mem_addr[v.ins.mem]
             imms >>= 8
-        if mem and v.nmems == 0:
-            fv_fail(v, "unknown memory 0")
         if oi.vt:
             v.ins.val_type = oi.vt
-    fv_pop_sig(v, oi.sig)
+    fv_pop_sig(v, oi.sig64 if addr == VT_I64 else oi.sig)
     return 0
 
 
@@ -522,12 +527,13 @@ cdef dict instr_dict(FuncValidator v):
         if k == IMM_LABELIDX or k == IMM_FUNCIDX or k == IMM_LOCALIDX or k == IMM_GLOBALIDX \
                 or k == IMM_DATAIDX or k == IMM_ELEMIDX or k == IMM_LANE or k == IMM_LABELS \
                 or (k == IMM_TABLEIDX and op != OP_CALL_INDIRECT
-                    and op != OP_RETURN_CALL_INDIRECT) or k == IMM_TYPEIDX \
-                or (k == IMM_MEMIDX and op > 0xFF):
+                    and op != OP_RETURN_CALL_INDIRECT) or k == IMM_TYPEIDX:
             d["idx"] = ins.idx
         if k == IMM_MEMARG:
             d["align"] = ins.align
             d["mem_offset"] = ins.mem_offset
+        if k == IMM_MEMARG or k == IMM_MEMIDX:
+            d["mem"] = ins.mem
         if k == IMM_I32 or k == IMM_I64 or k == IMM_F32 or k == IMM_F64:
             d["bits"] = ins.bits
         if k == IMM_V128 or k == IMM_LANES16:
@@ -538,6 +544,8 @@ cdef dict instr_dict(FuncValidator v):
     if op == OP_CALL_INDIRECT or op == OP_RETURN_CALL_INDIRECT or op == OP_TABLE_INIT \
             or op == OP_TABLE_COPY:
         d["idx2"] = ins.idx2
+    if op == OP_MEMORY_COPY:
+        d["mem2"] = ins.mem2
     if op == OP_DROP or op == OP_SELECT or op == OP_SELECT_T or op == OP_LOCAL_GET \
             or op == OP_LOCAL_SET or op == OP_LOCAL_TEE or op == OP_GLOBAL_GET \
             or op == OP_GLOBAL_SET or op == OP_TABLE_GET or op == OP_TABLE_SET \
@@ -612,7 +620,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
         if r.p >= r.end:
             # no ``end`` before the body's declared size: report what the spec's decoder
             # finds when it reads on past it
-            scan_body(r, code.body_start, code.body_end, m.data_count)
+            scan_body(r, code.body_start, code.body_end, m.data_count, v.features)
             fv_malformed(v, "unexpected end of section or function")
         ins.offset = <uint32_t>(r.p - r.base)
         op = r.p[0]
@@ -725,7 +733,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                 fv_fail(v, "type mismatch")
             if y >= v.ntypes:
                 fv_fail(v, "unknown type")
-            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, v.table_addr[x])
             lt = v.type_buf + v.type_off[y]
             ins.nparams = v.type_np[y]
             ins.nresults = v.type_nr[y]
@@ -798,22 +806,22 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                     fv_fail(v, "global is immutable")
                 fv_pop_expect(v, t)
         # -- tables (3.3.5) --
-        elif op == OP_TABLE_GET:               # x  [i32] -> [t]
+        elif op == OP_TABLE_GET:               # x  [at] -> [t]
             x = fv_index(v)
             ins.idx = x
             fv_check_table(v, x)
             t = v.table_type[x]
             ins.val_type = t
-            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, v.table_addr[x])
             fv_push(v, t)
-        elif op == OP_TABLE_SET:               # x  [i32 t] -> []
+        elif op == OP_TABLE_SET:               # x  [at t] -> []
             x = fv_index(v)
             ins.idx = x
             fv_check_table(v, x)
             t = v.table_type[x]
             ins.val_type = t
             fv_pop_expect(v, t)
-            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, v.table_addr[x])
         # -- numeric constants --
         elif op == OP_I32_CONST:
             ins.bits = <uint64_t>(<int64_t>rd_s32(r))
@@ -898,23 +906,30 @@ cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
                                   "validation rule" % ins.op, ins.offset)
 
 
+cdef inline uint8_t addr_min(uint8_t a, uint8_t b) noexcept:
+    """The address type of a length spanning two memories or tables: i64 only if both are."""
+    return VT_I64 if a == VT_I64 and b == VT_I64 else VT_I32
+
+
 cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
-    """The 0xFC instructions with index immediates: bulk memory and table ops."""
+    """The 0xFC instructions with index immediates (bulk memory and table ops; `at` is the
+    address type of the memory or table named) and wide arithmetic."""
     cdef Instr* ins = &v.ins
     cdef uint32_t x, y
-    cdef uint32_t sig = op_info(PREFIX_MISC, op & 0xFFFF).sig    # the table's, fixed or 0
-    cdef uint8_t t
-    if op == OP_MEMORY_INIT:                   # x 0  [i32 i32 i32] -> []
+    cdef uint8_t t, at
+    if op == OP_MEMORY_INIT:                   # x m  [at i32 i32] -> []
         x = fv_index(v)
         ins.idx = x
-        fv_zero_byte(v)
+        ins.mem = read_memidx(&v.r, v.features)
         if v.ndatas < 0:
             fv_malformed(v, "data count section required")
-        if v.nmems == 0:
-            fv_fail(v, "unknown memory 0")
+        if ins.mem >= v.nmems:
+            fv_fail(v, "unknown memory %d" % ins.mem)
         if x >= v.ndatas:
             fv_fail(v, "unknown data segment %d" % x)
-        fv_pop_sig(v, sig)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, v.mem_addr[ins.mem])
     elif op == OP_DATA_DROP:                   # x
         x = fv_index(v)
         ins.idx = x
@@ -922,7 +937,19 @@ cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
             fv_malformed(v, "data count section required")
         if x >= v.ndatas:
             fv_fail(v, "unknown data segment %d" % x)
-    elif op == OP_TABLE_INIT:                  # y x  [i32 i32 i32] -> []
+    elif op == OP_MEMORY_COPY:                 # d s  [at_d at_s min(at_d, at_s)] -> []
+        ins.mem = fv_memidx(v)
+        ins.mem2 = fv_memidx(v)
+        fv_pop_expect(v, addr_min(v.mem_addr[ins.mem], v.mem_addr[ins.mem2]))
+        fv_pop_expect(v, v.mem_addr[ins.mem2])
+        fv_pop_expect(v, v.mem_addr[ins.mem])
+    elif op == OP_MEMORY_FILL:                 # m  [at i32 at] -> []
+        ins.mem = fv_memidx(v)
+        at = v.mem_addr[ins.mem]
+        fv_pop_expect(v, at)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, at)
+    elif op == OP_TABLE_INIT:                  # y x  [at i32 i32] -> []
         y = fv_index(v)
         x = fv_index(v)
         ins.idx = y
@@ -933,13 +960,15 @@ cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
         if v.elem_type[y] != v.table_type[x]:
             fv_fail(v, "type mismatch")
         ins.val_type = v.table_type[x]
-        fv_pop_sig(v, sig)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, v.table_addr[x])
     elif op == OP_ELEM_DROP:                   # x
         x = fv_index(v)
         ins.idx = x
         if x >= v.nelems:
             fv_fail(v, "unknown elem segment %d" % x)
-    elif op == OP_TABLE_COPY:                  # x y  [i32 i32 i32] -> []
+    elif op == OP_TABLE_COPY:                  # x y  [at_x at_y min(at_x, at_y)] -> []
         x = fv_index(v)
         y = fv_index(v)
         ins.idx = x
@@ -949,23 +978,36 @@ cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
         if v.table_type[x] != v.table_type[y]:
             fv_fail(v, "type mismatch")
         ins.val_type = v.table_type[x]
-        fv_pop_sig(v, sig)
+        fv_pop_expect(v, addr_min(v.table_addr[x], v.table_addr[y]))
+        fv_pop_expect(v, v.table_addr[y])
+        fv_pop_expect(v, v.table_addr[x])
+    elif op == OP_I64_ADD128 or op == OP_I64_SUB128:    # [i64 i64 i64 i64] -> [i64 i64]
+        for x in range(4):
+            fv_pop_expect(v, VT_I64)
+        fv_push(v, VT_I64)
+        fv_push(v, VT_I64)
+    elif op == OP_I64_MUL_WIDE_S or op == OP_I64_MUL_WIDE_U:   # [i64 i64] -> [i64 i64]
+        fv_pop_expect(v, VT_I64)
+        fv_pop_expect(v, VT_I64)
+        fv_push(v, VT_I64)
+        fv_push(v, VT_I64)
     else:                                      # table.grow/size/fill x
         x = fv_index(v)
         ins.idx = x
         fv_check_table(v, x)
         t = v.table_type[x]
+        at = v.table_addr[x]
         ins.val_type = t
-        if op == OP_TABLE_GROW:                # [t i32] -> [i32]
-            fv_pop_expect(v, VT_I32)
+        if op == OP_TABLE_GROW:                # [t at] -> [at]
+            fv_pop_expect(v, at)
             fv_pop_expect(v, t)
-            fv_push(v, VT_I32)
-        elif op == OP_TABLE_SIZE:              # [] -> [i32]
-            fv_push(v, VT_I32)
-        else:                                  # table.fill [i32 t i32] -> []
-            fv_pop_expect(v, VT_I32)
+            fv_push(v, at)
+        elif op == OP_TABLE_SIZE:              # [] -> [at]
+            fv_push(v, at)
+        else:                                  # table.fill [at t at] -> []
+            fv_pop_expect(v, at)
             fv_pop_expect(v, t)
-            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, at)
     return 0
 
 
@@ -991,12 +1033,31 @@ cdef int fv_simd(FuncValidator v, uint32_t op) except -1:
 
 # -- module rules (spec 3.4) -----------------------------------------------------------------
 
-cdef int check_limits(int64_t mn, int64_t mx, int64_t bound, str too_big,
+cdef int check_limits(object mn, object mx, object bound, str too_big,
                       int64_t offset) except -1:
     if mn > bound or mx > bound:
         raise ValidationError(too_big, offset)
     if mx >= 0 and mn > mx:
         raise ValidationError("size minimum must not be greater than maximum", offset)
+    return 0
+
+
+cdef int check_memory_type(MemoryTypeInfo mt) except -1:
+    """A memory type's page size (1 or 64 KiB) and limits (spec 3.2.8 with memory64 and
+    custom page sizes: at most 2**32 bytes for a 32-bit memory, 2**48 pages of 64 KiB
+    for a 64-bit one)."""
+    if mt.page_size_log2 != 16 and mt.page_size_log2 != 0:
+        raise ValidationError("invalid custom page size", mt.offset)
+    if mt.is_64:
+        if mt.page_size_log2 == 16:
+            check_limits(mt.min, mt.max, 1 << 48, "memory size must be at most 2**48 pages",
+                         mt.offset)
+        else:
+            check_limits(mt.min, mt.max, 0xFFFFFFFFFFFFFFFF, "", mt.offset)
+    else:
+        check_limits(mt.min, mt.max, (1 << 32) >> mt.page_size_log2,
+                     "memory size must be at most 65536 pages (4GiB)" if mt.page_size_log2
+                     else "memory size must be at most 2**32 bytes", mt.offset)
     return 0
 
 
@@ -1118,11 +1179,11 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
         if x >= ntypes:
             raise ValidationError("unknown type %d" % x, func_decl_offset(m, i))
     for tt in m.tables:
-        check_limits(tt.min, tt.max, 0xFFFFFFFF, "table size must be at most 2^32-1", tt.offset)
+        check_limits(tt.min, tt.max, 0xFFFFFFFFFFFFFFFF if tt.is_64 else 0xFFFFFFFF,
+                     "table size must be at most 2^32-1", tt.offset)
     for mt in m.memories:
-        check_limits(mt.min, mt.max, MAX_PAGES, "memory size must be at most 65536 pages (4GiB)",
-                     mt.offset)
-    if len(m.memories) > 1:
+        check_memory_type(mt)
+    if len(m.memories) > 1 and not (features & FEAT_MULTI_MEMORY):
         raise ValidationError("multiple memories", (<MemoryTypeInfo>m.memories[1]).offset)
     if len(m.tables) > 1 and not (features & FEAT_REFERENCE_TYPES):
         raise ValidationError("multiple tables", (<TableTypeInfo>m.tables[1]).offset)
@@ -1145,8 +1206,8 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
         if el.mode == SEG_ACTIVE:
             if el.table >= len(m.tables):
                 raise ValidationError("unknown table %d" % el.table, el.entry_offset)
-            check_const(m, el.offset, VT_I32, seg_globals)
             tt = m.tables[el.table]
+            check_const(m, el.offset, VT_I64 if tt.is_64 else VT_I32, seg_globals)
             if tt.elem_type != el.elem_type:
                 raise ValidationError("type mismatch: %s element segment for a table of %s"
                                       % (_vt(el.elem_type), _vt(tt.elem_type)), el.offset.offset)
@@ -1154,7 +1215,9 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
         if d.mode == SEG_ACTIVE:
             if d.memory >= len(m.memories):
                 raise ValidationError("unknown memory %d" % d.memory, d.entry_offset)
-            check_const(m, d.offset, VT_I32, seg_globals)
+            check_const(m, d.offset,
+                        VT_I64 if (<MemoryTypeInfo>m.memories[d.memory]).is_64 else VT_I32,
+                        seg_globals)
     if m.start >= 0:
         if m.start >= nfuncs:
             raise ValidationError("unknown function %d" % m.start, m.start_offset)

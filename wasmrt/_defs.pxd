@@ -36,7 +36,6 @@ cdef enum ExternKind:
 
 # Limits of the implementation (not of the spec).
 cdef enum:
-    MAX_PAGES = 65536            # 4 GiB of 64 KiB pages (Wasm 2.0, 32-bit memories)
     MAX_FUNC_LOCALS = 50000      # params + locals of one function (wasmtime's limit too)
 
 

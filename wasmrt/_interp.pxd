@@ -19,8 +19,8 @@ instance, into `InstanceCtx.ctx` (see `InstanceCtx.alloc`):
              then `StoreCtx.new_wasm_func(inst, code)` for each defined function)
   globals[i] `&GlobalInstance.cell[0]` of global i (imported or `StoreCtx.new_global`)
   tables[i]  `&TableInstance.rec` of table i (imported or `StoreCtx.new_table`)
-  mem        `&MemoryInstance.rec` of memory 0 (imported or new); left at the shared empty
-             memory when the module has none
+  mems[i]    `&MemoryInstance.rec` of memory i (imported or new), `set_memories`
+  mem        mems[0]; left at the shared empty memory when the module has none
   type_ids[i] canonical type id of type i (`FuncTypeInfo.type_id`), for call_indirect
   datas[i]   bytes + length of data segment i (the module's bytes, kept alive by `keep`);
              set `len = 0` for active segments once applied (they count as dropped)
@@ -109,7 +109,7 @@ ctypedef struct InstCtx:
     uint32_t nglobals
     TableRec** tables
     uint32_t ntables
-    MemRec* mem                 # never NULL (a shared empty memory when there is none)
+    MemRec* mem                 # memory 0, never NULL (a shared empty memory when there is none)
     uint32_t* type_ids          # canonical type id per type index
     uint32_t ntypes
     DataRec* datas
@@ -117,6 +117,8 @@ ctypedef struct InstCtx:
     ElemRec* elems
     uint32_t nelems
     void* owner                 # the InstanceCtx object (borrowed)
+    MemRec** mems               # every memory (multi-memory), mems[0] == mem; NULL if none
+    uint32_t nmems
 
 
 ctypedef struct FuncRec:
@@ -238,6 +240,8 @@ cdef class GlobalInstance:
 cdef class TableInstance:
     cdef TableRec rec
     cdef readonly StoreCtx store
+    cdef readonly bint is_64        # table64: i64 indices (its type)
+    cdef object wide_max            # a table64's declared maximum beyond u32, else None
 
 
 cdef class InstanceCtx:

@@ -39,7 +39,7 @@ from ._defs cimport (Cell, FuncCode, NativeCode, VT_EXTERNREF, VT_F32, VT_F64, V
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free
 from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32, mem_ld_u64,
-                       mem_st_u16, mem_st_u32, mem_st_u64)
+                       mem_oob, mem_range_oob, mem_st_u16, mem_st_u32, mem_st_u64)
 
 from ._memory import MemoryInstance
 

@@ -31,6 +31,16 @@ cdef inline int mem_fault(Ctx* cx, const Cell* pc, uint64_t ea, uint64_t n, uint
     return trap_at(cx, pc, TRAP_MEM_FAULT)
 
 
+cdef int mem_fault_m(Ctx* cx, const Cell* pc, const MemRec* m, uint64_t addr, uint64_t offset,
+                     uint64_t n) noexcept nogil:
+    """An access of `n` bytes at address operand `addr` + `offset` out of bounds of memory `m`
+    (the `*_m` ops): a 32-bit memory faults as memory 0 does (`mem_fault`); a 64-bit one
+    traps as wasmtime's explicit bounds check does, without a fault address."""
+    if m.addr_mask == 0xFFFFFFFFULL:
+        return mem_fault(cx, pc, (addr & 0xFFFFFFFFULL) + offset, n, offset, m.size)
+    return trap_at(cx, pc, TRAP_OOB_MEMORY)
+
+
 cdef int fuel_slow(Ctx* cx) noexcept nogil:
     """The `fuel` op ran out of budget: charge fuel, check the epoch and Ctrl-C, refill."""
     cdef int64_t chunk = FUEL_CHUNK
@@ -124,14 +134,15 @@ def hook_sigint() -> bool:
     return wasmrt_hook_sigint() != 0
 
 
-cdef int64_t table_grow(TableRec* t, uint32_t n, uint64_t init) noexcept nogil:
+cdef int64_t table_grow(TableRec* t, uint64_t n, uint64_t init) noexcept nogil:
     """Grow by `n` elements set to `init`: old size, or -1 past the maximum / out of memory."""
     cdef uint32_t old = t.size
-    cdef uint64_t new_size = <uint64_t>old + n
+    cdef uint64_t new_size
     cdef uint64_t* p
     cdef uint64_t i
-    if new_size > t.max:
+    if n > <uint64_t>t.max - old:
         return -1
+    new_size = <uint64_t>old + n
     if n == 0:
         return old
     p = <uint64_t*>realloc(t.elems, new_size * sizeof(uint64_t))

@@ -6,7 +6,7 @@
 #   instantiate(store, plan, imports, mem_limit, table_limit) -> InstanceCtx
 #       `imports`: runtime objects in import order (FuncInstance, TableInstance,
 #       MemoryInstance, GlobalInstance); the limits are the Store's `set_limits` values
-#       (memory pages / table elements, -1 = none).  Raises `Trap` when a segment is out
+#       (memory bytes / table elements, -1 = none).  Raises `Trap` when a segment is out
 #       of bounds or the start function traps; what was done before stays done (the
 #       spec's partial instantiation: earlier segments stay written to imported tables
 #       and memories, and the instance's functions stay referenced from them).
@@ -42,8 +42,10 @@ cdef class ModulePlan:
     cdef list codes                 # LoweredFunc per defined function
     cdef uint32_t nfuncs, nimp_funcs, ntables, nimp_tables, nmems, nimp_mems
     cdef uint32_t nglobals, nimp_globals
-    cdef list tables                # (elem_type, min, max or None) per defined table
-    cdef list mems                  # (min, max or None) per defined memory
+    cdef list tables                # (elem_type, min, max or None, is_64) per defined table
+    cdef list mems                  # (min, max or None, is_64, page_size_log2) per defined memory
+    cdef list mem_is_64             # is_64 per memory, imports first
+    cdef list table_is_64           # is_64 per table, imports first
     cdef list globals               # (valtype, mutable, ops) per defined global
     cdef list elems                 # (mode, table, offset ops or None, [item ops])
     cdef list datas                 # (mode, memory, offset ops or None, bytes)
@@ -71,9 +73,12 @@ def plan_module(info) -> ModulePlan:
     if <uint32_t>len(p.codes) != p.nfuncs - p.nimp_funcs:
         raise _api_errors.WasmtimeError(
             "module has no lowered code (compile it with compile_module)")
-    p.tables = [(t.elem_type, t.min, None if t.max < 0 else t.max)
+    p.tables = [(t.elem_type, t.min, None if t.max < 0 else t.max, t.is_64)
                 for t in info.tables[p.nimp_tables:]]
-    p.mems = [(m.min, None if m.max < 0 else m.max) for m in info.memories[p.nimp_mems:]]
+    p.mems = [(m.min, None if m.max < 0 else m.max, m.is_64, m.page_size_log2)
+              for m in info.memories[p.nimp_mems:]]
+    p.mem_is_64 = [m.is_64 for m in info.memories]
+    p.table_is_64 = [t.is_64 for t in info.tables]
     p.globals = [(g.type.val_type, g.type.mutable, g.init.ops)
                  for g in info.globals[p.nimp_globals:]]
     p.elems = [(e.mode, e.table, None if e.offset is None else e.offset.ops,
@@ -168,7 +173,9 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
     cdef LoweredFunc code
     cdef list tables = []
     cdef list globals_ = []
+    cdef list memories = []
     cdef MemoryInstance memory = None
+    cdef MemRec* mr
     cdef uint32_t nimports = len(imports)
     cdef uint32_t nf = 0, nt = 0, ng = 0
     keep = inst.keep
@@ -197,11 +204,12 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             globals_.append(g)
             ng += 1
         elif isinstance(item, MemoryInstance):
-            memory = <MemoryInstance>item
+            memories.append(item)
         else:
             raise TypeError(f"not a runtime extern: {item!r}")
         keep.append(item)
-    if nf != plan.nimp_funcs or nt != plan.nimp_tables or ng != plan.nimp_globals:
+    if nf != plan.nimp_funcs or nt != plan.nimp_tables or ng != plan.nimp_globals \
+            or <uint32_t>len(memories) != plan.nimp_mems:
         raise _api_errors.LinkError("imports do not match the module's import section")
 
     # Defined functions.
@@ -215,28 +223,29 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
     keep.append(plan)                   # keeps the LoweredFunc codes alive
 
     # Defined tables.
-    for elem_type, tmin, tmax in plan.tables:
+    for elem_type, tmin, tmax, t64 in plan.tables:
         if table_limit >= 0:
             if tmin > table_limit:
                 raise _api_errors.WasmtimeError(
                     f"table minimum size of {tmin} elements exceeds table limits")
             if tmax is None or tmax > table_limit:
                 tmax = table_limit
-        t = store.new_table(elem_type, tmin, tmax)
+        if tmin > 0xFFFFFFFF:                   # a table64 too large for any host
+            raise out_of_memory(tmin * sizeof(uint64_t))
+        t = store.new_table(elem_type, tmin, tmax, None, t64)
         ctx.tables[nt] = &t.rec
         tables.append(t)
         nt += 1
 
-    # Defined memory.
-    for mmin, mmax in plan.mems:
-        if mem_limit >= 0 and mmin > mem_limit:
+    # Defined memories.
+    for mmin, mmax, m64, page_log2 in plan.mems:
+        if mem_limit >= 0 and mmin > (mem_limit >> page_log2):
             raise _api_errors.WasmtimeError(
                 f"memory minimum size of {mmin} pages exceeds memory limits")
-        memory = store.new_memory(mmin, mmax)
-        if mem_limit >= 0 and <uint64_t>mem_limit < memory.rec.max_pages:
-            memory.rec.max_pages = <uint64_t>mem_limit
-    if memory is not None:
-        inst.set_memory(memory)
+        memory = store.new_memory(mmin, mmax, m64, page_log2)
+        memory_limit(memory, mem_limit)
+        memories.append(memory)
+    inst.set_memories(memories)
 
     # Defined globals.
     for valtype, mutable, ops in plan.globals:
@@ -280,7 +289,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         elif kind == 1:
             exports[name] = tables[index]
         elif kind == 2:
-            exports[name] = memory
+            exports[name] = memories[index]
         else:
             exports[name] = globals_[index]
 
@@ -290,9 +299,9 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         er = &ctx.elems[i]
         if mode == SEG_MODE_ACTIVE:
             eval_const(ctx, offset_ops, cells)
-            offset = cells[0] & 0xFFFFFFFFULL
+            offset = cells[0] if plan.table_is_64[table_index] else cells[0] & 0xFFFFFFFFULL
             tr = ctx.tables[<uint32_t>table_index]
-            if offset + er.len > tr.size:
+            if offset > tr.size or er.len > tr.size - offset:
                 raise segment_trap(TRAP_OOB_TABLE)
             if er.len:
                 memcpy(tr.elems + offset, er.refs, er.len * sizeof(uint64_t))
@@ -300,18 +309,19 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         elif mode == SEG_MODE_DECLARATIVE:
             er.len = 0
 
-    # Active data segments, in order (memory.init + data.drop).
+    # Active data segments, in order (memory.init + data.drop), each into its memory.
     for i in range(ctx.ndatas):
-        mode, _, offset_ops, _ = plan.datas[i]
+        mode, mem_index, offset_ops, _ = plan.datas[i]
         if mode != SEG_MODE_ACTIVE:
             continue
         dr = &ctx.datas[i]
+        mr = ctx.mems[<uint32_t>mem_index]
         eval_const(ctx, offset_ops, cells)
-        offset = cells[0] & 0xFFFFFFFFULL
-        if offset + dr.len > ctx.mem.size:
+        offset = cells[0] & mr.addr_mask
+        if mem_range_oob(mr, offset, dr.len):
             raise segment_trap(TRAP_OOB_MEMORY)
         if dr.len:
-            memcpy(ctx.mem.base + offset, dr.bytes, dr.len)
+            memcpy(mr.base + offset, dr.bytes, dr.len)
         dr.len = 0
 
     # The start function.
@@ -343,10 +353,13 @@ def store_use_epoch(StoreCtx store, EpochCounter counter) -> None:
     store.objects.append(counter)
 
 
-def memory_limit(MemoryInstance memory, int64_t max_pages) -> None:
-    """Cap how far `memory` may grow (a Store's `memory_size` limit, in pages)."""
-    if max_pages >= 0 and <uint64_t>max_pages < memory.rec.max_pages:
-        memory.rec.max_pages = <uint64_t>max_pages
+def memory_limit(MemoryInstance memory, int64_t max_bytes) -> None:
+    """Cap how far `memory` may grow (a Store's `memory_size` limit, in bytes; -1: none)."""
+    cdef uint64_t max_pages
+    if max_bytes >= 0:
+        max_pages = <uint64_t>max_bytes >> memory.rec.page_shift
+        if max_pages < memory.rec.max_pages:
+            memory.rec.max_pages = max_pages
 
 
 def table_limit(TableInstance table, int64_t max_elems) -> None:

@@ -60,11 +60,58 @@ cdef int h_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+# ---- wide arithmetic: 128-bit results in fp[dst] (low) and fp[dst + 1] (high) ----
+
+cdef int h_i64_add128(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
+    cdef uint64_t lo, hi
+    i64_add128(fp[pc[1].s.b], fp[pc[1].s.c], fp[pc[1].s.d], fp[pc[2].s.a], &lo, &hi)
+    fp[pc[1].s.a] = lo
+    fp[pc[1].s.a + 1] = hi
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_sub128(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
+    cdef uint64_t lo, hi
+    i64_sub128(fp[pc[1].s.b], fp[pc[1].s.c], fp[pc[1].s.d], fp[pc[2].s.a], &lo, &hi)
+    fp[pc[1].s.a] = lo
+    fp[pc[1].s.a + 1] = hi
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_mul_wide_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                          uint64_t msize) noexcept nogil:
+    cdef uint64_t lo, hi
+    i64_mul_wide_s(fp[pc[1].s.b], fp[pc[1].s.c], &lo, &hi)
+    fp[pc[1].s.a] = lo
+    fp[pc[1].s.a + 1] = hi
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i64_mul_wide_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                          uint64_t msize) noexcept nogil:
+    cdef uint64_t lo, hi
+    i64_mul_wide_u(fp[pc[1].s.b], fp[pc[1].s.c], &lo, &hi)
+    fp[pc[1].s.a] = lo
+    fp[pc[1].s.a + 1] = hi
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 # ---- linear memory (beyond loads/stores) ----
+# Memory 0 of a 32-bit memory uses the registers `mem`/`msize`; the `*_m` ops name any
+# memory (multi-memory, memory64) and read it from the instance (`cx.inst.mems`), with
+# addresses and lengths of its width (`MemRec.addr_mask`).
 
 cdef int h_memory_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                        uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = cx.inst.mem.pages
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_memory_size_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = cx.inst.mems[pc[1].s.b].pages
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
@@ -75,6 +122,14 @@ cdef int h_memory_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, m.base, m.size)
 
 
+cdef int h_memory_grow_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    fp[pc[1].s.a] = <uint64_t>mem_grow(m, fp[pc[1].s.b] & m.addr_mask) & m.addr_mask
+    m = cx.inst.mem                             # memory 0 may be the one that grew
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, m.base, m.size)
+
+
 cdef int h_memory_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                        uint64_t msize) noexcept nogil:
     cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
@@ -82,6 +137,17 @@ cdef int h_memory_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     if d + n > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     memset(mem + d, <uint8_t>fp[pc[1].s.b], n)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_memory_fill_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t d = fp[pc[1].s.a] & m.addr_mask
+    cdef uint64_t n = fp[pc[1].s.c] & m.addr_mask
+    if mem_range_oob(m, d, n):
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    memset(m.base + d, <uint8_t>fp[pc[1].s.b], n)
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
@@ -96,6 +162,19 @@ cdef int h_memory_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_memory_copy_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    cdef MemRec* dm = cx.inst.mems[<uint32_t>pc[2].w.lo]
+    cdef MemRec* sm = cx.inst.mems[<uint32_t>pc[2].w.hi]
+    cdef uint64_t d = fp[pc[1].s.a] & dm.addr_mask
+    cdef uint64_t s = fp[pc[1].s.b] & sm.addr_mask
+    cdef uint64_t n = fp[pc[1].s.c] & dm.addr_mask & sm.addr_mask
+    if mem_range_oob(dm, d, n) or mem_range_oob(sm, s, n):
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    memmove(dm.base + d, sm.base + s, n)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_memory_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                        uint64_t msize) noexcept nogil:
     cdef DataRec* seg = &cx.inst.datas[<uint32_t>pc[2].w.lo]
@@ -105,6 +184,19 @@ cdef int h_memory_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     if s + n > seg.len or d + n > msize:
         return trap_at(cx, pc, TRAP_OOB_MEMORY)
     memcpy(mem + d, seg.bytes + s, n)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_memory_init_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef DataRec* seg = &cx.inst.datas[<uint32_t>pc[2].w.lo]
+    cdef uint64_t d = fp[pc[1].s.a] & m.addr_mask
+    cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
+    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    if s + n > seg.len or mem_range_oob(m, d, n):
+        return trap_at(cx, pc, TRAP_OOB_MEMORY)
+    memcpy(m.base + d, seg.bytes + s, n)
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
@@ -141,25 +233,54 @@ cdef int h_ref_func(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
 
 
 # ---- tables ----
+# Each op reads its indices at the table's width (u32, or u64 for the *64 ops of table64)
+# and shares the rest through an inline helper, so a 32-bit handler is what it always was.
+# `range_oob`'s `wide` is a constant in each handler: 32-bit ranges (below 2**33) need no
+# check for wrapping.
 
-cdef int h_table_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                     uint64_t msize) noexcept nogil:
+cdef inline bint range_oob(uint64_t start, uint64_t n, uint64_t size, bint wide) noexcept nogil:
+    """Whether [start, start + n) reaches past `size` elements."""
+    if wide:
+        return start > size or n > size - start
+    return start + n > size
+
+
+cdef inline int table_get_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                             uint64_t msize, uint64_t i) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
-    cdef uint32_t i = <uint32_t>fp[pc[1].s.b]
     if i >= t.size:
         return trap_at(cx, pc, TRAP_OOB_TABLE)
     fp[pc[1].s.a] = t.elems[i]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
-cdef int h_table_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+cdef int h_table_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                      uint64_t msize) noexcept nogil:
+    return table_get_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.b])
+
+
+cdef int h_table_get64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
+    return table_get_at(pc, fp, cx, mem, msize, fp[pc[1].s.b])
+
+
+cdef inline int table_set_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                             uint64_t msize, uint64_t i) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[1].w.hi]
-    cdef uint32_t i = <uint32_t>fp[pc[1].s.a]
     if i >= t.size:
         return trap_at(cx, pc, TRAP_OOB_TABLE)
     t.elems[i] = fp[pc[1].s.b]
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_table_set(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
+    return table_set_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.a])
+
+
+cdef int h_table_set64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                       uint64_t msize) noexcept nogil:
+    return table_set_at(pc, fp, cx, mem, msize, fp[pc[1].s.a])
 
 
 cdef int h_table_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
@@ -175,44 +296,82 @@ cdef int h_table_grow(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                      uint64_t msize) noexcept nogil:
+cdef int h_table_grow64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                        uint64_t msize) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
-    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
-    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
+    fp[pc[1].s.a] = <uint64_t>table_grow(t, fp[pc[1].s.c], fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef inline int table_fill_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                              uint64_t msize, uint64_t d, uint64_t n, bint wide) noexcept nogil:
+    cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef uint64_t v = fp[pc[1].s.b]
     cdef uint64_t i
-    if d + n > t.size:
+    if range_oob(d, n, t.size, wide):
         return trap_at(cx, pc, TRAP_OOB_TABLE)
     for i in range(d, d + n):
         t.elems[i] = v
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_table_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+cdef int h_table_fill(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                       uint64_t msize) noexcept nogil:
+    return table_fill_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.a],
+                         <uint32_t>fp[pc[1].s.c], False)
+
+
+cdef int h_table_fill64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                        uint64_t msize) noexcept nogil:
+    return table_fill_at(pc, fp, cx, mem, msize, fp[pc[1].s.a], fp[pc[1].s.c], True)
+
+
+cdef inline int table_copy_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                              uint64_t msize, uint64_t d, uint64_t s, uint64_t n,
+                              bint wide) noexcept nogil:
     cdef TableRec* dt = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef TableRec* st = cx.inst.tables[<uint32_t>pc[2].w.hi]
-    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
-    cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
-    cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
-    if d + n > dt.size or s + n > st.size:
+    if range_oob(d, n, dt.size, wide) or range_oob(s, n, st.size, wide):
         return trap_at(cx, pc, TRAP_OOB_TABLE)
     memmove(dt.elems + d, st.elems + s, n * sizeof(uint64_t))
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
-cdef int h_table_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+cdef int h_table_copy(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                       uint64_t msize) noexcept nogil:
+    return table_copy_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.a],
+                         <uint32_t>fp[pc[1].s.b], <uint32_t>fp[pc[1].s.c], False)
+
+
+cdef int h_table_copy64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                        uint64_t msize) noexcept nogil:
+    cdef uint32_t wide = pc[1].s.d            # bit 0: dst is table64, bit 1: src is
+    cdef uint64_t d = fp[pc[1].s.a] if wide & 1 else <uint32_t>fp[pc[1].s.a]
+    cdef uint64_t s = fp[pc[1].s.b] if wide & 2 else <uint32_t>fp[pc[1].s.b]
+    cdef uint64_t n = fp[pc[1].s.c] if wide == 3 else <uint32_t>fp[pc[1].s.c]
+    return table_copy_at(pc, fp, cx, mem, msize, d, s, n, True)
+
+
+cdef inline int table_init_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                              uint64_t msize, uint64_t d, bint wide) noexcept nogil:
     cdef TableRec* t = cx.inst.tables[<uint32_t>pc[2].w.lo]
     cdef ElemRec* seg = &cx.inst.elems[<uint32_t>pc[2].w.hi]
-    cdef uint64_t d = <uint32_t>fp[pc[1].s.a]
     cdef uint64_t s = <uint32_t>fp[pc[1].s.b]
     cdef uint64_t n = <uint32_t>fp[pc[1].s.c]
-    if s + n > seg.len or d + n > t.size:
+    if s + n > seg.len or range_oob(d, n, t.size, wide):
         return trap_at(cx, pc, TRAP_OOB_TABLE)
     memcpy(t.elems + d, seg.refs + s, n * sizeof(uint64_t))
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_table_init(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                      uint64_t msize) noexcept nogil:
+    return table_init_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.a], False)
+
+
+cdef int h_table_init64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                        uint64_t msize) noexcept nogil:
+    return table_init_at(pc, fp, cx, mem, msize, fp[pc[1].s.a], True)
 
 
 cdef int h_elem_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
@@ -330,13 +489,12 @@ cdef int h_call(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t ms
                    mem, msize)
 
 
-cdef inline FuncRec* table_callee(uint64_t* fp, Ctx* cx, uint32_t index, uint32_t table,
+cdef inline FuncRec* table_callee(Ctx* cx, uint64_t i, uint32_t table,
                                   uint32_t type_index) noexcept nogil:
-    """The function at element fp[index] of `table`, checked against module type
-    `type_index` (call_indirect's checks); if one fails, its trap code cast to a pointer
-    (below TRAP_COUNT: no FuncRec lives there)."""
+    """The function at element `i` of `table` (the handler reads the index at the table's
+    width), checked against module type `type_index` (call_indirect's checks); if one
+    fails, its trap code cast to a pointer (below TRAP_COUNT: no FuncRec lives there)."""
     cdef TableRec* t = cx.inst.tables[table]
-    cdef uint32_t i = <uint32_t>fp[index]
     cdef FuncRec* f
     if i >= t.size:
         cx.trap_arg = i
@@ -350,12 +508,22 @@ cdef inline FuncRec* table_callee(uint64_t* fp, Ctx* cx, uint32_t index, uint32_
     return f
 
 
-cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                         uint64_t msize) noexcept nogil:
-    cdef FuncRec* f = table_callee(fp, cx, pc[1].s.b, <uint32_t>pc[2].w.lo, <uint32_t>pc[1].w.hi)
+cdef inline int call_indirect_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                 uint64_t msize, uint64_t i) noexcept nogil:
+    cdef FuncRec* f = table_callee(cx, i, <uint32_t>pc[2].w.lo, <uint32_t>pc[1].w.hi)
     if <uintptr_t>f < TRAP_COUNT:
         return trap_at(cx, pc, <int><uintptr_t>f)
     return do_call(pc, pc + 3, fp, cx, f, fp + pc[1].s.a, mem, msize)
+
+
+cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    return call_indirect_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.b])
+
+
+cdef int h_call_indirect64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                           uint64_t msize) noexcept nogil:
+    return call_indirect_at(pc, fp, cx, mem, msize, fp[pc[1].s.b])
 
 
 cdef inline int do_tail_call(const Cell* pc, uint64_t* fp, Ctx* cx, FuncRec* f, uint32_t base,
@@ -393,12 +561,22 @@ cdef int h_return_call(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                         mem, msize)
 
 
-cdef int h_return_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                                uint64_t msize) noexcept nogil:
-    cdef FuncRec* f = table_callee(fp, cx, pc[1].s.b, <uint32_t>pc[2].w.lo, <uint32_t>pc[2].w.hi)
+cdef inline int return_call_indirect_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                        uint64_t msize, uint64_t i) noexcept nogil:
+    cdef FuncRec* f = table_callee(cx, i, <uint32_t>pc[2].w.lo, <uint32_t>pc[2].w.hi)
     if <uintptr_t>f < TRAP_COUNT:
         return trap_at(cx, pc, <int><uintptr_t>f)
     return do_tail_call(pc, fp, cx, f, pc[1].s.a, pc[1].s.c, mem, msize)
+
+
+cdef int h_return_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                uint64_t msize) noexcept nogil:
+    return return_call_indirect_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.b])
+
+
+cdef int h_return_call_indirect64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                  uint64_t msize) noexcept nogil:
+    return return_call_indirect_at(pc, fp, cx, mem, msize, fp[pc[1].s.b])
 
 
 cdef inline int do_ret(Ctx* cx) noexcept nogil:

@@ -667,4 +667,36 @@ cdef inline uint64_t i64_trunc_sat_f64_u(uint64_t x) noexcept nogil:
         return 0xFFFFFFFFFFFFFFFFULL
     return <uint64_t>f
 
+# ---- wide arithmetic (128-bit values as (low, high) i64 pairs; portable 64-bit C) ----
+cdef inline void i64_add128(uint64_t alo, uint64_t ahi, uint64_t blo, uint64_t bhi,
+                            uint64_t* lo, uint64_t* hi) noexcept nogil:
+    lo[0] = alo + blo
+    hi[0] = ahi + bhi + (lo[0] < alo)
+
+
+cdef inline void i64_sub128(uint64_t alo, uint64_t ahi, uint64_t blo, uint64_t bhi,
+                            uint64_t* lo, uint64_t* hi) noexcept nogil:
+    lo[0] = alo - blo
+    hi[0] = ahi - bhi - (alo < blo)
+
+
+cdef inline void i64_mul_wide_u(uint64_t x, uint64_t y, uint64_t* lo, uint64_t* hi) noexcept nogil:
+    """The 128-bit product from four 32 x 32-bit products."""
+    cdef uint64_t x0 = x & 0xFFFFFFFFULL, x1 = x >> 32
+    cdef uint64_t y0 = y & 0xFFFFFFFFULL, y1 = y >> 32
+    cdef uint64_t p00 = x0 * y0, p01 = x0 * y1, p10 = x1 * y0, p11 = x1 * y1
+    cdef uint64_t mid = (p00 >> 32) + (p01 & 0xFFFFFFFFULL) + (p10 & 0xFFFFFFFFULL)
+    lo[0] = (mid << 32) | (p00 & 0xFFFFFFFFULL)
+    hi[0] = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32)
+
+
+cdef inline void i64_mul_wide_s(uint64_t x, uint64_t y, uint64_t* lo, uint64_t* hi) noexcept nogil:
+    """The signed product: the unsigned one, its high half corrected for negative factors."""
+    i64_mul_wide_u(x, y, lo, hi)
+    if <int64_t>x < 0:
+        hi[0] -= y
+    if <int64_t>y < 0:
+        hi[0] -= x
+
+
 # hot:end

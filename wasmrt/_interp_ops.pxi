@@ -1759,6 +1759,245 @@ cdef int h_i64_store32_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, 
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_i32_load_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load from memory `mem`[fp[addr] + offset], 4 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    fp[pc[1].s.a] = mem_ld_u32(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_load_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load from memory `mem`[fp[addr] + offset], 8 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    fp[pc[1].s.a] = mem_ld_u64(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f32_load_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f32.load from memory `mem`[fp[addr] + offset], 4 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    fp[pc[1].s.a] = mem_ld_u32(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_load_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = f64.load from memory `mem`[fp[addr] + offset], 8 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    fp[pc[1].s.a] = mem_ld_u64(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_load8_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load8_s from memory `mem`[fp[addr] + offset], 1 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = <uint32_t><int32_t><int8_t>m.base[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_load8_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load8_u from memory `mem`[fp[addr] + offset], 1 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = m.base[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_load16_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load16_s from memory `mem`[fp[addr] + offset], 2 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    fp[pc[1].s.a] = <uint32_t><int32_t><int16_t>mem_ld_u16(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_load16_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i32.load16_u from memory `mem`[fp[addr] + offset], 2 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    fp[pc[1].s.a] = mem_ld_u16(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_load8_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load8_s from memory `mem`[fp[addr] + offset], 1 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int8_t>m.base[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_load8_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load8_u from memory `mem`[fp[addr] + offset], 1 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = m.base[ea]
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_load16_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load16_s from memory `mem`[fp[addr] + offset], 2 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int16_t>mem_ld_u16(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_load16_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load16_u from memory `mem`[fp[addr] + offset], 2 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    fp[pc[1].s.a] = mem_ld_u16(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_load32_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load32_s from memory `mem`[fp[addr] + offset], 4 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    fp[pc[1].s.a] = <uint64_t><int64_t><int32_t>mem_ld_u32(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_load32_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = i64.load32_u from memory `mem`[fp[addr] + offset], 4 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    fp[pc[1].s.a] = mem_ld_u32(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_store_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32.store: store the low 4 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 4)
+    mem_st_u32(m.base + ea, <uint32_t>v)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_store_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store: store the low 8 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 8)
+    mem_st_u64(m.base + ea, v)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f32_store_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f32.store: store the low 4 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 4)
+    mem_st_u32(m.base + ea, <uint32_t>v)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_f64_store_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """f64.store: store the low 8 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 8)
+    mem_st_u64(m.base + ea, v)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_store8_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32.store8: store the low 1 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 1)
+    m.base[ea] = <uint8_t>v
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_store16_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i32.store16: store the low 2 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 2)
+    mem_st_u16(m.base + ea, <uint16_t>v)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_store8_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store8: store the low 1 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 1)
+    m.base[ea] = <uint8_t>v
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_store16_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store16: store the low 2 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 2)
+    mem_st_u16(m.base + ea, <uint16_t>v)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_store32_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """i64.store32: store the low 4 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    cdef uint64_t v = fp[pc[1].s.b]
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 4)
+    mem_st_u32(m.base + ea, <uint32_t>v)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_br(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """pc += offset."""
     pc = pc + pc[1].w.lo
@@ -3654,6 +3893,10 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_F64_MUL_ADD] = <void*>h_f64_mul_add
     t[<int>IR_F64_MUL_SUB] = <void*>h_f64_mul_sub
     t[<int>IR_F64_SUB_MUL] = <void*>h_f64_sub_mul
+    t[<int>IR_I64_ADD128] = <void*>h_i64_add128
+    t[<int>IR_I64_SUB128] = <void*>h_i64_sub128
+    t[<int>IR_I64_MUL_WIDE_S] = <void*>h_i64_mul_wide_s
+    t[<int>IR_I64_MUL_WIDE_U] = <void*>h_i64_mul_wide_u
     t[<int>IR_I32_WRAP_I64] = <void*>h_i32_wrap_i64
     t[<int>IR_I32_TRUNC_F32_S] = <void*>h_i32_trunc_f32_s
     t[<int>IR_I32_TRUNC_F32_U] = <void*>h_i32_trunc_f32_u
@@ -3754,6 +3997,34 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_MEMORY_COPY] = <void*>h_memory_copy
     t[<int>IR_MEMORY_INIT] = <void*>h_memory_init
     t[<int>IR_DATA_DROP] = <void*>h_data_drop
+    t[<int>IR_I32_LOAD_M] = <void*>h_i32_load_m
+    t[<int>IR_I64_LOAD_M] = <void*>h_i64_load_m
+    t[<int>IR_F32_LOAD_M] = <void*>h_f32_load_m
+    t[<int>IR_F64_LOAD_M] = <void*>h_f64_load_m
+    t[<int>IR_I32_LOAD8_S_M] = <void*>h_i32_load8_s_m
+    t[<int>IR_I32_LOAD8_U_M] = <void*>h_i32_load8_u_m
+    t[<int>IR_I32_LOAD16_S_M] = <void*>h_i32_load16_s_m
+    t[<int>IR_I32_LOAD16_U_M] = <void*>h_i32_load16_u_m
+    t[<int>IR_I64_LOAD8_S_M] = <void*>h_i64_load8_s_m
+    t[<int>IR_I64_LOAD8_U_M] = <void*>h_i64_load8_u_m
+    t[<int>IR_I64_LOAD16_S_M] = <void*>h_i64_load16_s_m
+    t[<int>IR_I64_LOAD16_U_M] = <void*>h_i64_load16_u_m
+    t[<int>IR_I64_LOAD32_S_M] = <void*>h_i64_load32_s_m
+    t[<int>IR_I64_LOAD32_U_M] = <void*>h_i64_load32_u_m
+    t[<int>IR_I32_STORE_M] = <void*>h_i32_store_m
+    t[<int>IR_I64_STORE_M] = <void*>h_i64_store_m
+    t[<int>IR_F32_STORE_M] = <void*>h_f32_store_m
+    t[<int>IR_F64_STORE_M] = <void*>h_f64_store_m
+    t[<int>IR_I32_STORE8_M] = <void*>h_i32_store8_m
+    t[<int>IR_I32_STORE16_M] = <void*>h_i32_store16_m
+    t[<int>IR_I64_STORE8_M] = <void*>h_i64_store8_m
+    t[<int>IR_I64_STORE16_M] = <void*>h_i64_store16_m
+    t[<int>IR_I64_STORE32_M] = <void*>h_i64_store32_m
+    t[<int>IR_MEMORY_SIZE_M] = <void*>h_memory_size_m
+    t[<int>IR_MEMORY_GROW_M] = <void*>h_memory_grow_m
+    t[<int>IR_MEMORY_FILL_M] = <void*>h_memory_fill_m
+    t[<int>IR_MEMORY_COPY_M] = <void*>h_memory_copy_m
+    t[<int>IR_MEMORY_INIT_M] = <void*>h_memory_init_m
     t[<int>IR_GLOBAL_GET] = <void*>h_global_get
     t[<int>IR_GLOBAL_SET] = <void*>h_global_set
     t[<int>IR_REF_IS_NULL] = <void*>h_ref_is_null
@@ -3766,6 +4037,12 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_TABLE_COPY] = <void*>h_table_copy
     t[<int>IR_TABLE_INIT] = <void*>h_table_init
     t[<int>IR_ELEM_DROP] = <void*>h_elem_drop
+    t[<int>IR_TABLE_GET64] = <void*>h_table_get64
+    t[<int>IR_TABLE_SET64] = <void*>h_table_set64
+    t[<int>IR_TABLE_GROW64] = <void*>h_table_grow64
+    t[<int>IR_TABLE_FILL64] = <void*>h_table_fill64
+    t[<int>IR_TABLE_COPY64] = <void*>h_table_copy64
+    t[<int>IR_TABLE_INIT64] = <void*>h_table_init64
     t[<int>IR_UNREACHABLE] = <void*>h_unreachable
     t[<int>IR_BR] = <void*>h_br
     t[<int>IR_BR_NEZ] = <void*>h_br_nez
@@ -3956,6 +4233,8 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_CALL_INDIRECT] = <void*>h_call_indirect
     t[<int>IR_RETURN_CALL] = <void*>h_return_call
     t[<int>IR_RETURN_CALL_INDIRECT] = <void*>h_return_call_indirect
+    t[<int>IR_RETURN_CALL_INDIRECT64] = <void*>h_return_call_indirect64
+    t[<int>IR_CALL_INDIRECT64] = <void*>h_call_indirect64
     t[<int>IR_RET] = <void*>h_ret
     t[<int>IR_RET_SLOT] = <void*>h_ret_slot
     t[<int>IR_RET_N] = <void*>h_ret_n
@@ -4215,6 +4494,28 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_I16X8_RELAXED_Q15MULR_S] = <void*>h_i16x8_relaxed_q15mulr_s
     t[<int>IR_I16X8_RELAXED_DOT_I8X16_I7X16_S] = <void*>h_i16x8_relaxed_dot_i8x16_i7x16_s
     t[<int>IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S] = <void*>h_i32x4_relaxed_dot_i8x16_i7x16_add_s
+    t[<int>IR_V128_LOAD_M] = <void*>h_v128_load_m
+    t[<int>IR_V128_LOAD8X8_S_M] = <void*>h_v128_load8x8_s_m
+    t[<int>IR_V128_LOAD8X8_U_M] = <void*>h_v128_load8x8_u_m
+    t[<int>IR_V128_LOAD16X4_S_M] = <void*>h_v128_load16x4_s_m
+    t[<int>IR_V128_LOAD16X4_U_M] = <void*>h_v128_load16x4_u_m
+    t[<int>IR_V128_LOAD32X2_S_M] = <void*>h_v128_load32x2_s_m
+    t[<int>IR_V128_LOAD32X2_U_M] = <void*>h_v128_load32x2_u_m
+    t[<int>IR_V128_LOAD8_SPLAT_M] = <void*>h_v128_load8_splat_m
+    t[<int>IR_V128_LOAD16_SPLAT_M] = <void*>h_v128_load16_splat_m
+    t[<int>IR_V128_LOAD32_SPLAT_M] = <void*>h_v128_load32_splat_m
+    t[<int>IR_V128_LOAD64_SPLAT_M] = <void*>h_v128_load64_splat_m
+    t[<int>IR_V128_STORE_M] = <void*>h_v128_store_m
+    t[<int>IR_V128_LOAD8_LANE_M] = <void*>h_v128_load8_lane_m
+    t[<int>IR_V128_LOAD16_LANE_M] = <void*>h_v128_load16_lane_m
+    t[<int>IR_V128_LOAD32_LANE_M] = <void*>h_v128_load32_lane_m
+    t[<int>IR_V128_LOAD64_LANE_M] = <void*>h_v128_load64_lane_m
+    t[<int>IR_V128_STORE8_LANE_M] = <void*>h_v128_store8_lane_m
+    t[<int>IR_V128_STORE16_LANE_M] = <void*>h_v128_store16_lane_m
+    t[<int>IR_V128_STORE32_LANE_M] = <void*>h_v128_store32_lane_m
+    t[<int>IR_V128_STORE64_LANE_M] = <void*>h_v128_store64_lane_m
+    t[<int>IR_V128_LOAD32_ZERO_M] = <void*>h_v128_load32_zero_m
+    t[<int>IR_V128_LOAD64_ZERO_M] = <void*>h_v128_load64_zero_m
     t[<int>IR_V128_SELECT] = <void*>h_v128_select
     t[<int>IR_V128_GLOBAL_GET] = <void*>h_v128_global_get
     t[<int>IR_V128_GLOBAL_SET] = <void*>h_v128_global_set

@@ -2126,6 +2126,226 @@ cdef int h_i32x4_relaxed_dot_i8x16_i7x16_add_s(const Cell* pc, uint64_t* fp, Ctx
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+cdef int h_v128_load_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 16, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 16)
+    simd_put(&fp[pc[1].s.a], simd_v128_load(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8x8_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8x8_s"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8x8_s(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8x8_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8x8_u"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8x8_u(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16x4_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16x4_s"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16x4_s(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16x4_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16x4_u"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16x4_u(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32x2_s_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32x2_s"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32x2_s(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32x2_u_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32x2_u"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32x2_u(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8_splat_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8_splat"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8_splat(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16_splat_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16_splat"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16_splat(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32_splat_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32_splat"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32_splat(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load64_splat_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load64_splat"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load64_splat(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 16, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 16)
+    simd_v128_store(m.base + ea, simd_get(&fp[pc[1].s.b]))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load8_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load8_lane"""
+    cdef MemRec* m = cx.inst.mems[<uint32_t>pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 1)
+    simd_put(&fp[pc[1].s.a], simd_v128_load8_lane(m.base + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_v128_load16_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load16_lane"""
+    cdef MemRec* m = cx.inst.mems[<uint32_t>pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 2)
+    simd_put(&fp[pc[1].s.a], simd_v128_load16_lane(m.base + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32_lane"""
+    cdef MemRec* m = cx.inst.mems[<uint32_t>pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 4)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32_lane(m.base + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_v128_load64_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load64_lane"""
+    cdef MemRec* m = cx.inst.mems[<uint32_t>pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load64_lane(m.base + ea, simd_get(&fp[pc[1].s.c]), pc[1].s.d))
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_v128_store8_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store8_lane"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 1)
+    simd_v128_store8_lane(m.base + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store16_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store16_lane"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 2)
+    simd_v128_store16_lane(m.base + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store32_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store32_lane"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 4)
+    simd_v128_store32_lane(m.base + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_store64_lane_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.store64_lane"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 8)
+    simd_v128_store64_lane(m.base + ea, simd_get(&fp[pc[1].s.b]), pc[1].s.c)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load32_zero_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load32_zero"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    simd_put(&fp[pc[1].s.a], simd_v128_load32_zero(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_v128_load64_zero_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """v128.load64_zero"""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    simd_put(&fp[pc[1].s.a], simd_v128_load64_zero(m.base + ea))
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
 cdef int h_v128_select(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """v128.select"""
     cdef uint16_t src = pc[1].s.b if <uint32_t>fp[pc[1].s.d] != 0 else pc[1].s.c

@@ -325,13 +325,20 @@ cdef class StoreCtx:
         self.objects.append(g)
         return g
 
-    def new_table(self, int elem_type, uint32_t size, object max_size=None, init=None):
-        """A table of `size` references (`init`, a Python value, or null) growing to `max_size`."""
+    def new_table(self, int elem_type, uint32_t size, object max_size=None, init=None,
+                  bint is_64=False):
+        """A table of `size` references (`init`, a Python value, or null) growing to
+        `max_size`; `is_64`: a table64 (its maximum may be any u64: the runtime's sizes
+        stay below 2**32)."""
         cdef TableInstance t = TableInstance.__new__(TableInstance)
         cdef uint64_t v = 0
         cdef uint32_t i
         t.store = self
+        t.is_64 = is_64
         t.rec.elem_type = <uint8_t>elem_type
+        if max_size is not None and max_size >= 0xFFFFFFFF:
+            t.wide_max = max_size
+            max_size = None
         t.rec.max = 0xFFFFFFFFULL if max_size is None else <uint32_t>max_size
         t.rec.size = 0
         t.rec.elems = NULL
@@ -347,9 +354,10 @@ cdef class StoreCtx:
         self.objects.append(t)
         return t
 
-    def new_memory(self, uint64_t min_pages, object max_pages=None):
+    def new_memory(self, uint64_t min_pages, object max_pages=None, bint is_64=False,
+                   uint32_t page_size_log2=16):
         """A linear memory of `min_pages` pages (see _memory.MemoryInstance)."""
-        m = MemoryInstance(min_pages, max_pages)
+        m = MemoryInstance(min_pages, max_pages, True, is_64, page_size_log2)
         self.objects.append(m)
         return m
 
@@ -507,6 +515,8 @@ cdef class TableInstance:
     @property
     def max(self):
         """Declared maximum or None."""
+        if self.wide_max is not None and self.rec.max == 0xFFFFFFFFULL:
+            return self.wide_max
         return None if self.rec.max == 0xFFFFFFFFULL else self.rec.max
 
     def get(self, uint32_t index):
@@ -557,6 +567,7 @@ cdef class InstanceCtx:
         free(self.ctx.globals)
         free(self.ctx.tables)
         free(self.ctx.type_ids)
+        free(self.ctx.mems)
         free(self.ctx.datas)
         if self.ctx.elems != NULL:
             for i in range(self.ctx.nelems):
@@ -603,9 +614,27 @@ cdef class InstanceCtx:
         self.ctx.tables[i] = &t.rec
         self.keep.append(t)
 
+    def set_memories(self, list memories) -> None:
+        """The memory index space: `memories` (MemoryInstance objects, imports first);
+        memory 0 is also `ctx.mem`, the one the interpreter keeps in registers."""
+        cdef uint32_t i, n = len(memories)
+        cdef MemRec** mems
+        if n == 0:
+            return
+        mems = <MemRec**>calloc(n, sizeof(MemRec*))
+        if mems == NULL:
+            raise MemoryError("cannot allocate the instance")
+        for i in range(n):
+            mems[i] = &(<MemoryInstance>memories[i]).rec
+        free(self.ctx.mems)
+        self.ctx.mems = mems
+        self.ctx.nmems = n
+        self.ctx.mem = mems[0]
+        self.keep.extend(memories)
+
     def set_memory(self, MemoryInstance m) -> None:
-        self.ctx.mem = &m.rec
-        self.keep.append(m)
+        """A single memory: memory 0 is `m`."""
+        self.set_memories([m])
 
     def set_type_id(self, uint32_t i, uint32_t type_id) -> None:
         if i >= self.ctx.ntypes:

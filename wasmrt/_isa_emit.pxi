@@ -173,7 +173,7 @@ cdef inline int32_t emit_dst_x(Lowerer lw, uint32_t op, uint32_t dst, uint32_t x
 
 cdef inline void put_dst_x_y(Cell* code, int32_t pc, uint32_t op, uint32_t dst, uint32_t x,
                              uint32_t y) noexcept nogil:
-    """Write [a=dst b=x c=y] at pc (i32_add and 202 more):
+    """Write [a=dst b=x c=y] at pc (i32_add and 204 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -184,7 +184,7 @@ cdef inline void put_dst_x_y(Cell* code, int32_t pc, uint32_t op, uint32_t dst, 
 
 cdef inline int32_t emit_dst_x_y(Lowerer lw, uint32_t op, uint32_t dst, uint32_t x,
                                  uint32_t y) except -1:
-    """Append [a=dst b=x c=y] (i32_add and 202 more)."""
+    """Append [a=dst b=x c=y] (i32_add and 204 more)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_dst_x_y(lw.code, pc, op, dst, x, y)
     return pc
@@ -245,6 +245,30 @@ cdef inline int32_t emit_dst_x_y_z(Lowerer lw, uint32_t op, uint32_t dst, uint32
     """Append [a=dst b=x c=y d=z] (f32_mul_add and 15 more)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_dst_x_y_z(lw.code, pc, op, dst, x, y, z)
+    return pc
+
+
+cdef inline void put_dst_x_lo_x_hi_y_lo_y_hi(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                             uint32_t x_lo, uint32_t x_hi, uint32_t y_lo,
+                                             uint32_t y_hi) noexcept nogil:
+    """Write [a=dst b=x_lo c=x_hi d=y_lo | a=y_hi] at pc (i64_add128 and 1 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = x_lo
+    code[pc + 1].s.c = x_hi
+    code[pc + 1].s.d = y_lo
+    code[pc + 2].s.a = y_hi
+
+
+cdef inline int32_t emit_dst_x_lo_x_hi_y_lo_y_hi(Lowerer lw, uint32_t op, uint32_t dst,
+                                                 uint32_t x_lo, uint32_t x_hi, uint32_t y_lo,
+                                                 uint32_t y_hi) except -1:
+    """Append [a=dst b=x_lo c=x_hi d=y_lo | a=y_hi] (i64_add128 and 1 more)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_x_lo_x_hi_y_lo_y_hi(lw.code, pc, op, dst, x_lo, x_hi, y_lo, y_hi)
     return pc
 
 
@@ -413,6 +437,151 @@ cdef inline int32_t emit_data(Lowerer lw, uint32_t op, int32_t data) except -1:
     return pc
 
 
+cdef inline void put_dst_addr_mem_offset64(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                           uint32_t addr, uint32_t mem,
+                                           uint64_t offset) noexcept nogil:
+    """Write [a=dst b=addr c=mem | i64=offset] at pc (i32_load_m and 26 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = addr
+    code[pc + 1].s.c = mem
+    code[pc + 2].u64 = offset
+
+
+cdef inline int32_t emit_dst_addr_mem_offset64(Lowerer lw, uint32_t op, uint32_t dst, uint32_t addr,
+                                               uint32_t mem, uint64_t offset) except -1:
+    """Append [a=dst b=addr c=mem | i64=offset] (i32_load_m and 26 more)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_addr_mem_offset64(lw.code, pc, op, dst, addr, mem, offset)
+    return pc
+
+
+cdef inline void put_addr_val_mem_offset64(Cell* code, int32_t pc, uint32_t op, uint32_t addr,
+                                           uint32_t val, uint32_t mem,
+                                           uint64_t offset) noexcept nogil:
+    """Write [a=addr b=val c=mem | i64=offset] at pc (i32_store_m and 9 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = addr
+    code[pc + 1].s.b = val
+    code[pc + 1].s.c = mem
+    code[pc + 2].u64 = offset
+
+
+cdef inline int32_t emit_addr_val_mem_offset64(Lowerer lw, uint32_t op, uint32_t addr, uint32_t val,
+                                               uint32_t mem, uint64_t offset) except -1:
+    """Append [a=addr b=val c=mem | i64=offset] (i32_store_m and 9 more)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_addr_val_mem_offset64(lw.code, pc, op, addr, val, mem, offset)
+    return pc
+
+
+cdef inline void put_dst_mem(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                             uint32_t mem) noexcept nogil:
+    """Write [a=dst b=mem] at pc (memory_size_m):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = mem
+
+
+cdef inline int32_t emit_dst_mem(Lowerer lw, uint32_t op, uint32_t dst, uint32_t mem) except -1:
+    """Append [a=dst b=mem] (memory_size_m)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_mem(lw.code, pc, op, dst, mem)
+    return pc
+
+
+cdef inline void put_dst_delta_mem(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                   uint32_t delta, uint32_t mem) noexcept nogil:
+    """Write [a=dst b=delta c=mem] at pc (memory_grow_m):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = delta
+    code[pc + 1].s.c = mem
+
+
+cdef inline int32_t emit_dst_delta_mem(Lowerer lw, uint32_t op, uint32_t dst, uint32_t delta,
+                                       uint32_t mem) except -1:
+    """Append [a=dst b=delta c=mem] (memory_grow_m)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_delta_mem(lw.code, pc, op, dst, delta, mem)
+    return pc
+
+
+cdef inline void put_dst_val_n_mem(Cell* code, int32_t pc, uint32_t op, uint32_t dst, uint32_t val,
+                                   uint32_t n, uint32_t mem) noexcept nogil:
+    """Write [a=dst b=val c=n d=mem] at pc (memory_fill_m):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = val
+    code[pc + 1].s.c = n
+    code[pc + 1].s.d = mem
+
+
+cdef inline int32_t emit_dst_val_n_mem(Lowerer lw, uint32_t op, uint32_t dst, uint32_t val,
+                                       uint32_t n, uint32_t mem) except -1:
+    """Append [a=dst b=val c=n d=mem] (memory_fill_m)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_val_n_mem(lw.code, pc, op, dst, val, n, mem)
+    return pc
+
+
+cdef inline void put_dst_src_n_dst_mem_src_mem(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                               uint32_t src, uint32_t n, int32_t dst_mem,
+                                               int32_t src_mem) noexcept nogil:
+    """Write [a=dst b=src c=n | lo=dst_mem hi=src_mem] at pc (memory_copy_m):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = src
+    code[pc + 1].s.c = n
+    code[pc + 2].w.lo = dst_mem
+    code[pc + 2].w.hi = src_mem
+
+
+cdef inline int32_t emit_dst_src_n_dst_mem_src_mem(Lowerer lw, uint32_t op, uint32_t dst,
+                                                   uint32_t src, uint32_t n, int32_t dst_mem,
+                                                   int32_t src_mem) except -1:
+    """Append [a=dst b=src c=n | lo=dst_mem hi=src_mem] (memory_copy_m)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_src_n_dst_mem_src_mem(lw.code, pc, op, dst, src, n, dst_mem, src_mem)
+    return pc
+
+
+cdef inline void put_dst_src_n_mem_data(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                        uint32_t src, uint32_t n, uint32_t mem,
+                                        int32_t data) noexcept nogil:
+    """Write [a=dst b=src c=n d=mem | lo=data] at pc (memory_init_m):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = src
+    code[pc + 1].s.c = n
+    code[pc + 1].s.d = mem
+    code[pc + 2].w.lo = data
+
+
+cdef inline int32_t emit_dst_src_n_mem_data(Lowerer lw, uint32_t op, uint32_t dst, uint32_t src,
+                                            uint32_t n, uint32_t mem, int32_t data) except -1:
+    """Append [a=dst b=src c=n d=mem | lo=data] (memory_init_m)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_src_n_mem_data(lw.code, pc, op, dst, src, n, mem, data)
+    return pc
+
+
 cdef inline void put_dst_global(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                 int32_t global_) noexcept nogil:
     """Write [a=dst hi=global] at pc (global_get and 1 more):
@@ -468,7 +637,7 @@ cdef inline int32_t emit_dst_func(Lowerer lw, uint32_t op, uint32_t dst, int32_t
 
 cdef inline void put_dst_index_table(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                      uint32_t index, int32_t table) noexcept nogil:
-    """Write [a=dst b=index hi=table] at pc (table_get):
+    """Write [a=dst b=index hi=table] at pc (table_get and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -479,7 +648,7 @@ cdef inline void put_dst_index_table(Cell* code, int32_t pc, uint32_t op, uint32
 
 cdef inline int32_t emit_dst_index_table(Lowerer lw, uint32_t op, uint32_t dst, uint32_t index,
                                          int32_t table) except -1:
-    """Append [a=dst b=index hi=table] (table_get)."""
+    """Append [a=dst b=index hi=table] (table_get and 1 more)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_dst_index_table(lw.code, pc, op, dst, index, table)
     return pc
@@ -487,7 +656,7 @@ cdef inline int32_t emit_dst_index_table(Lowerer lw, uint32_t op, uint32_t dst, 
 
 cdef inline void put_index_val_table(Cell* code, int32_t pc, uint32_t op, uint32_t index,
                                      uint32_t val, int32_t table) noexcept nogil:
-    """Write [a=index b=val hi=table] at pc (table_set):
+    """Write [a=index b=val hi=table] at pc (table_set and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -498,7 +667,7 @@ cdef inline void put_index_val_table(Cell* code, int32_t pc, uint32_t op, uint32
 
 cdef inline int32_t emit_index_val_table(Lowerer lw, uint32_t op, uint32_t index, uint32_t val,
                                          int32_t table) except -1:
-    """Append [a=index b=val hi=table] (table_set)."""
+    """Append [a=index b=val hi=table] (table_set and 1 more)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_index_val_table(lw.code, pc, op, index, val, table)
     return pc
@@ -523,7 +692,7 @@ cdef inline int32_t emit_dst_table(Lowerer lw, uint32_t op, uint32_t dst, int32_
 
 cdef inline void put_dst_init_n_table(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                       uint32_t init, uint32_t n, int32_t table) noexcept nogil:
-    """Write [a=dst b=init c=n | lo=table] at pc (table_grow):
+    """Write [a=dst b=init c=n | lo=table] at pc (table_grow and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -536,7 +705,7 @@ cdef inline void put_dst_init_n_table(Cell* code, int32_t pc, uint32_t op, uint3
 
 cdef inline int32_t emit_dst_init_n_table(Lowerer lw, uint32_t op, uint32_t dst, uint32_t init,
                                           uint32_t n, int32_t table) except -1:
-    """Append [a=dst b=init c=n | lo=table] (table_grow)."""
+    """Append [a=dst b=init c=n | lo=table] (table_grow and 1 more)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_dst_init_n_table(lw.code, pc, op, dst, init, n, table)
     return pc
@@ -544,7 +713,7 @@ cdef inline int32_t emit_dst_init_n_table(Lowerer lw, uint32_t op, uint32_t dst,
 
 cdef inline void put_dst_val_n_table(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                      uint32_t val, uint32_t n, int32_t table) noexcept nogil:
-    """Write [a=dst b=val c=n | lo=table] at pc (table_fill):
+    """Write [a=dst b=val c=n | lo=table] at pc (table_fill and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -557,7 +726,7 @@ cdef inline void put_dst_val_n_table(Cell* code, int32_t pc, uint32_t op, uint32
 
 cdef inline int32_t emit_dst_val_n_table(Lowerer lw, uint32_t op, uint32_t dst, uint32_t val,
                                          uint32_t n, int32_t table) except -1:
-    """Append [a=dst b=val c=n | lo=table] (table_fill)."""
+    """Append [a=dst b=val c=n | lo=table] (table_fill and 1 more)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_dst_val_n_table(lw.code, pc, op, dst, val, n, table)
     return pc
@@ -591,7 +760,7 @@ cdef inline int32_t emit_dst_src_n_dst_table_src_table(Lowerer lw, uint32_t op, 
 cdef inline void put_dst_src_n_table_elem(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                           uint32_t src, uint32_t n, int32_t table,
                                           int32_t elem) noexcept nogil:
-    """Write [a=dst b=src c=n | lo=table hi=elem] at pc (table_init):
+    """Write [a=dst b=src c=n | lo=table hi=elem] at pc (table_init and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -605,7 +774,7 @@ cdef inline void put_dst_src_n_table_elem(Cell* code, int32_t pc, uint32_t op, u
 
 cdef inline int32_t emit_dst_src_n_table_elem(Lowerer lw, uint32_t op, uint32_t dst, uint32_t src,
                                               uint32_t n, int32_t table, int32_t elem) except -1:
-    """Append [a=dst b=src c=n | lo=table hi=elem] (table_init)."""
+    """Append [a=dst b=src c=n | lo=table hi=elem] (table_init and 1 more)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_dst_src_n_table_elem(lw.code, pc, op, dst, src, n, table, elem)
     return pc
@@ -623,6 +792,33 @@ cdef inline int32_t emit_elem(Lowerer lw, uint32_t op, int32_t elem) except -1:
     """Append [lo=elem] (elem_drop)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_elem(lw.code, pc, op, elem)
+    return pc
+
+
+cdef inline void put_dst_src_n_wide_dst_table_src_table(Cell* code, int32_t pc, uint32_t op,
+                                                        uint32_t dst, uint32_t src, uint32_t n,
+                                                        uint32_t wide, int32_t dst_table,
+                                                        int32_t src_table) noexcept nogil:
+    """Write [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] at pc (table_copy64):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = src
+    code[pc + 1].s.c = n
+    code[pc + 1].s.d = wide
+    code[pc + 2].w.lo = dst_table
+    code[pc + 2].w.hi = src_table
+
+
+cdef inline int32_t emit_dst_src_n_wide_dst_table_src_table(Lowerer lw, uint32_t op, uint32_t dst,
+                                                            uint32_t src, uint32_t n, uint32_t wide,
+                                                            int32_t dst_table,
+                                                            int32_t src_table) except -1:
+    """Append [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] (table_copy64)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_src_n_wide_dst_table_src_table(lw.code, pc, op, dst, src, n, wide, dst_table, src_table)
     return pc
 
 
@@ -819,7 +1015,7 @@ cdef inline int32_t emit_base_func(Lowerer lw, uint32_t op, uint32_t base, int32
 cdef inline void put_base_index_type_table(Cell* code, int32_t pc, uint32_t op, uint32_t base,
                                            uint32_t index, int32_t type,
                                            int32_t table) noexcept nogil:
-    """Write [a=base b=index hi=type | lo=table] at pc (call_indirect):
+    """Write [a=base b=index hi=type | lo=table] at pc (call_indirect and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -833,7 +1029,7 @@ cdef inline void put_base_index_type_table(Cell* code, int32_t pc, uint32_t op, 
 cdef inline int32_t emit_base_index_type_table(Lowerer lw, uint32_t op, uint32_t base,
                                                uint32_t index, int32_t type,
                                                int32_t table) except -1:
-    """Append [a=base b=index hi=type | lo=table] (call_indirect)."""
+    """Append [a=base b=index hi=type | lo=table] (call_indirect and 1 more)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_base_index_type_table(lw.code, pc, op, base, index, type, table)
     return pc
@@ -861,7 +1057,7 @@ cdef inline int32_t emit_base_nslots_func(Lowerer lw, uint32_t op, uint32_t base
 cdef inline void put_base_index_nslots_table_type(Cell* code, int32_t pc, uint32_t op,
                                                   uint32_t base, uint32_t index, uint32_t nslots,
                                                   int32_t table, int32_t type) noexcept nogil:
-    """Write [a=base b=index c=nslots | lo=table hi=type] at pc (return_call_indirect):
+    """Write [a=base b=index c=nslots | lo=table hi=type] at pc (return_call_indirect and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -876,7 +1072,7 @@ cdef inline void put_base_index_nslots_table_type(Cell* code, int32_t pc, uint32
 cdef inline int32_t emit_base_index_nslots_table_type(Lowerer lw, uint32_t op, uint32_t base,
                                                       uint32_t index, uint32_t nslots,
                                                       int32_t table, int32_t type) except -1:
-    """Append [a=base b=index c=nslots | lo=table hi=type] (return_call_indirect)."""
+    """Append [a=base b=index c=nslots | lo=table hi=type] (return_call_indirect and 1 more)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_base_index_nslots_table_type(lw.code, pc, op, base, index, nslots, table, type)
     return pc
@@ -1059,6 +1255,55 @@ cdef inline int32_t emit_dst_x_count(Lowerer lw, uint32_t op, uint32_t dst, uint
     return pc
 
 
+cdef inline void put_dst_addr_vec_lane_mem_offset64(Cell* code, int32_t pc, uint32_t op,
+                                                    uint32_t dst, uint32_t addr, uint32_t vec,
+                                                    uint32_t lane, int32_t mem,
+                                                    uint64_t offset) noexcept nogil:
+    """Write [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] at pc (v128_load8_lane_m and 3 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = addr
+    code[pc + 1].s.c = vec
+    code[pc + 1].s.d = lane
+    code[pc + 2].w.lo = mem
+    code[pc + 3].u64 = offset
+
+
+cdef inline int32_t emit_dst_addr_vec_lane_mem_offset64(Lowerer lw, uint32_t op, uint32_t dst,
+                                                        uint32_t addr, uint32_t vec, uint32_t lane,
+                                                        int32_t mem, uint64_t offset) except -1:
+    """Append [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] (v128_load8_lane_m and 3 more)."""
+    cdef int32_t pc = lw._emit(op, 4)
+    put_dst_addr_vec_lane_mem_offset64(lw.code, pc, op, dst, addr, vec, lane, mem, offset)
+    return pc
+
+
+cdef inline void put_addr_val_lane_mem_offset64(Cell* code, int32_t pc, uint32_t op, uint32_t addr,
+                                                uint32_t val, uint32_t lane, uint32_t mem,
+                                                uint64_t offset) noexcept nogil:
+    """Write [a=addr b=val c=lane d=mem | i64=offset] at pc (v128_store8_lane_m and 3 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = addr
+    code[pc + 1].s.b = val
+    code[pc + 1].s.c = lane
+    code[pc + 1].s.d = mem
+    code[pc + 2].u64 = offset
+
+
+cdef inline int32_t emit_addr_val_lane_mem_offset64(Lowerer lw, uint32_t op, uint32_t addr,
+                                                    uint32_t val, uint32_t lane, uint32_t mem,
+                                                    uint64_t offset) except -1:
+    """Append [a=addr b=val c=lane d=mem | i64=offset] (v128_store8_lane_m and 3 more)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_addr_val_lane_mem_offset64(lw.code, pc, op, addr, val, lane, mem, offset)
+    return pc
+
+
 cdef inline void put_branch_offset(Cell* code, int32_t cell, bint hi,
                                    int32_t offset) noexcept nogil:
     """Write a branch offset field: cell `cell`, its `hi` half (else `lo`)."""
@@ -1121,6 +1366,28 @@ cdef inline int32_t emit_select(Lowerer lw, uint32_t dst, uint32_t x, uint32_t y
     return emit_dst_x_y_cond(lw, IR_SELECT, dst, x, y, cond)
 
 
+cdef inline int32_t emit_i64_add128(Lowerer lw, uint32_t dst, uint32_t x_lo, uint32_t x_hi,
+                                    uint32_t y_lo, uint32_t y_hi) except -1:
+    """Append i64_add128."""
+    return emit_dst_x_lo_x_hi_y_lo_y_hi(lw, IR_I64_ADD128, dst, x_lo, x_hi, y_lo, y_hi)
+
+
+cdef inline int32_t emit_i64_sub128(Lowerer lw, uint32_t dst, uint32_t x_lo, uint32_t x_hi,
+                                    uint32_t y_lo, uint32_t y_hi) except -1:
+    """Append i64_sub128."""
+    return emit_dst_x_lo_x_hi_y_lo_y_hi(lw, IR_I64_SUB128, dst, x_lo, x_hi, y_lo, y_hi)
+
+
+cdef inline int32_t emit_i64_mul_wide_s(Lowerer lw, uint32_t dst, uint32_t x, uint32_t y) except -1:
+    """Append i64_mul_wide_s."""
+    return emit_dst_x_y(lw, IR_I64_MUL_WIDE_S, dst, x, y)
+
+
+cdef inline int32_t emit_i64_mul_wide_u(Lowerer lw, uint32_t dst, uint32_t x, uint32_t y) except -1:
+    """Append i64_mul_wide_u."""
+    return emit_dst_x_y(lw, IR_I64_MUL_WIDE_U, dst, x, y)
+
+
 cdef inline int32_t emit_memory_size(Lowerer lw, uint32_t dst) except -1:
     """Append memory_size."""
     return emit_dst(lw, IR_MEMORY_SIZE, dst)
@@ -1150,6 +1417,35 @@ cdef inline int32_t emit_memory_init(Lowerer lw, uint32_t dst, uint32_t src, uin
 cdef inline int32_t emit_data_drop(Lowerer lw, int32_t data) except -1:
     """Append data_drop."""
     return emit_data(lw, IR_DATA_DROP, data)
+
+
+cdef inline int32_t emit_memory_size_m(Lowerer lw, uint32_t dst, uint32_t mem) except -1:
+    """Append memory_size_m."""
+    return emit_dst_mem(lw, IR_MEMORY_SIZE_M, dst, mem)
+
+
+cdef inline int32_t emit_memory_grow_m(Lowerer lw, uint32_t dst, uint32_t delta,
+                                       uint32_t mem) except -1:
+    """Append memory_grow_m."""
+    return emit_dst_delta_mem(lw, IR_MEMORY_GROW_M, dst, delta, mem)
+
+
+cdef inline int32_t emit_memory_fill_m(Lowerer lw, uint32_t dst, uint32_t val, uint32_t n,
+                                       uint32_t mem) except -1:
+    """Append memory_fill_m."""
+    return emit_dst_val_n_mem(lw, IR_MEMORY_FILL_M, dst, val, n, mem)
+
+
+cdef inline int32_t emit_memory_copy_m(Lowerer lw, uint32_t dst, uint32_t src, uint32_t n,
+                                       int32_t dst_mem, int32_t src_mem) except -1:
+    """Append memory_copy_m."""
+    return emit_dst_src_n_dst_mem_src_mem(lw, IR_MEMORY_COPY_M, dst, src, n, dst_mem, src_mem)
+
+
+cdef inline int32_t emit_memory_init_m(Lowerer lw, uint32_t dst, uint32_t src, uint32_t n,
+                                       uint32_t mem, int32_t data) except -1:
+    """Append memory_init_m."""
+    return emit_dst_src_n_mem_data(lw, IR_MEMORY_INIT_M, dst, src, n, mem, data)
 
 
 cdef inline int32_t emit_global_get(Lowerer lw, uint32_t dst, int32_t global_) except -1:
@@ -1218,6 +1514,44 @@ cdef inline int32_t emit_elem_drop(Lowerer lw, int32_t elem) except -1:
     return emit_elem(lw, IR_ELEM_DROP, elem)
 
 
+cdef inline int32_t emit_table_get64(Lowerer lw, uint32_t dst, uint32_t index,
+                                     int32_t table) except -1:
+    """Append table_get64."""
+    return emit_dst_index_table(lw, IR_TABLE_GET64, dst, index, table)
+
+
+cdef inline int32_t emit_table_set64(Lowerer lw, uint32_t index, uint32_t val,
+                                     int32_t table) except -1:
+    """Append table_set64."""
+    return emit_index_val_table(lw, IR_TABLE_SET64, index, val, table)
+
+
+cdef inline int32_t emit_table_grow64(Lowerer lw, uint32_t dst, uint32_t init, uint32_t n,
+                                      int32_t table) except -1:
+    """Append table_grow64."""
+    return emit_dst_init_n_table(lw, IR_TABLE_GROW64, dst, init, n, table)
+
+
+cdef inline int32_t emit_table_fill64(Lowerer lw, uint32_t dst, uint32_t val, uint32_t n,
+                                      int32_t table) except -1:
+    """Append table_fill64."""
+    return emit_dst_val_n_table(lw, IR_TABLE_FILL64, dst, val, n, table)
+
+
+cdef inline int32_t emit_table_copy64(Lowerer lw, uint32_t dst, uint32_t src, uint32_t n,
+                                      uint32_t wide, int32_t dst_table,
+                                      int32_t src_table) except -1:
+    """Append table_copy64."""
+    return emit_dst_src_n_wide_dst_table_src_table(lw, IR_TABLE_COPY64, dst, src, n, wide,
+                                                   dst_table, src_table)
+
+
+cdef inline int32_t emit_table_init64(Lowerer lw, uint32_t dst, uint32_t src, uint32_t n,
+                                      int32_t table, int32_t elem) except -1:
+    """Append table_init64."""
+    return emit_dst_src_n_table_elem(lw, IR_TABLE_INIT64, dst, src, n, table, elem)
+
+
 cdef inline int32_t emit_unreachable(Lowerer lw) except -1:
     """Append unreachable."""
     return emit_none(lw, IR_UNREACHABLE)
@@ -1259,7 +1593,22 @@ cdef inline int32_t emit_return_call_indirect(Lowerer lw, uint32_t base, uint32_
                                               uint32_t nslots, int32_t table,
                                               int32_t type) except -1:
     """Append return_call_indirect."""
-    return emit_base_index_nslots_table_type(lw, IR_RETURN_CALL_INDIRECT, base, index, nslots, table, type)
+    return emit_base_index_nslots_table_type(lw, IR_RETURN_CALL_INDIRECT, base, index, nslots,
+                                             table, type)
+
+
+cdef inline int32_t emit_return_call_indirect64(Lowerer lw, uint32_t base, uint32_t index,
+                                                uint32_t nslots, int32_t table,
+                                                int32_t type) except -1:
+    """Append return_call_indirect64."""
+    return emit_base_index_nslots_table_type(lw, IR_RETURN_CALL_INDIRECT64, base, index, nslots,
+                                             table, type)
+
+
+cdef inline int32_t emit_call_indirect64(Lowerer lw, uint32_t base, uint32_t index, int32_t type,
+                                         int32_t table) except -1:
+    """Append call_indirect64."""
+    return emit_base_index_type_table(lw, IR_CALL_INDIRECT64, base, index, type, table)
 
 
 cdef inline int32_t emit_ret(Lowerer lw) except -1:

@@ -2,16 +2,22 @@
 
 from typing import Any
 
+def max_pages_of(is_64: bool, page_size_log2: int) -> int: ...
+
 class MemoryInstance:
     """A linear memory: mmap-reserved, committed page by page; a writable buffer."""
 
     min_pages: int
     declared_max: int | None
+    is_64: bool
     def __init__(self, min_pages: int, max_pages: int | None = None,
-                 reserve: bool = True) -> None: ...
+                 reserve: bool = True, is_64: bool = False,
+                 page_size_log2: int = 16) -> None: ...
     def grow(self, delta: int) -> int: ...
     @property
     def pages(self) -> int: ...
+    @property
+    def page_size_log2(self) -> int: ...
     @property
     def data_len(self) -> int: ...
     @property

@@ -20,27 +20,46 @@ if sys.byteorder != "little":  # loads/stores are memcpy of host-order integers
 
 # wasm32 addresses reach 2**32 - 1 plus a 32-bit offset: reserve 4 GiB of pages and a guard.
 cdef uint64_t RESERVE_BYTES = (1ULL << 32) + (1ULL << 31)
-cdef uint64_t MAX_PAGES_32 = 65536
+# A 64-bit memory reserves its maximum size, up to this much address space (every access
+# is checked explicitly); it cannot grow past its reservation.
+cdef uint64_t MEM64_RESERVE_BYTES = 1ULL << 34
+cdef uint64_t COMMIT_UNIT = 65536         # commits are in 64 KiB steps (any host page size)
+
+
+cdef inline uint64_t round_commit(uint64_t n) noexcept nogil:
+    return (n + COMMIT_UNIT - 1) & ~(COMMIT_UNIT - 1)
+
+
+def max_pages_of(bint is_64, uint32_t page_size_log2) -> int:
+    """The largest size in pages of a memory type: 2**32 bytes for a 32-bit memory, 2**48
+    pages of 64 KiB (or 2**64 - 1 bytes) for a 64-bit one."""
+    if is_64:
+        return (1 << 48) if page_size_log2 == 16 else (1 << 64) - 1
+    return (1 << 32) >> page_size_log2
 
 
 cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil:
     """Grow by `delta` pages; old size in pages, or -1 when the memory cannot grow."""
     cdef uint64_t old = m.pages
-    cdef uint64_t new_pages = old + delta
-    cdef uint64_t new_size
+    cdef uint64_t new_pages, new_size, have, need
     cdef void* p
-    if delta > MAX_PAGES_32 or new_pages > m.max_pages:
+    if old > m.max_pages or delta > m.max_pages - old:   # (a Store limit may be below old)
         return -1
     if delta == 0:
         return <int64_t>old
-    new_size = new_pages * WASMRT_PAGE_SIZE
+    new_pages = old + delta
+    if new_pages > (0xFFFFFFFFFFFFFFFFULL >> m.page_shift):
+        return -1
+    new_size = new_pages << m.page_shift
     if m.mode == MEM_MODE_MMAP:
         if new_size > m.reserved:
             return -1
-        if wasmrt_vm_commit(m.base + m.size, new_size - m.size) != 0:
+        have = round_commit(m.size)
+        need = round_commit(new_size)
+        if need > have and wasmrt_vm_commit(m.base + have, need - have) != 0:
             return -1
     elif m.mode == MEM_MODE_MALLOC:
-        if m.exports > 0:
+        if m.exports > 0 or new_size != <size_t>new_size:
             return -1
         p = realloc(m.base, new_size)
         if p == NULL:
@@ -55,36 +74,49 @@ cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil:
 
 
 cdef class MemoryInstance:
-    """A linear memory of `min_pages` pages growing up to `declared_max` (or 65536) pages.
+    """A linear memory of `min_pages` pages growing up to `declared_max` pages (or the
+    largest size of its type): 32-bit or 64-bit (`is_64`), with 64 KiB pages or, with
+    `page_size_log2=0`, 1-byte pages.
 
     Supports the buffer protocol: ``memoryview(mem)`` is a zero-copy, writable view of the
     committed bytes; it stays valid across ``grow`` (the base never moves).
     """
 
-    def __cinit__(self, uint64_t min_pages, object max_pages=None, bint reserve=True):
+    def __cinit__(self, uint64_t min_pages, object max_pages=None, bint reserve=True,
+                  bint is_64=False, uint32_t page_size_log2=16):
         cdef void* p
-        cdef uint64_t limit = MAX_PAGES_32
+        cdef uint64_t limit, reserve_bytes
+        if page_size_log2 != 16 and page_size_log2 != 0:
+            raise ValueError("invalid custom page size")
+        limit = max_pages_of(is_64, page_size_log2)
+        if min_pages > limit:
+            raise ValueError("memory size must be at most %d pages" % limit)
         if max_pages is not None:
-            limit = <uint64_t>max_pages
-            if limit > MAX_PAGES_32:
-                limit = MAX_PAGES_32
-            if limit < min_pages:
+            if max_pages < min_pages:
                 raise ValueError("size minimum must not be greater than maximum")
-        if min_pages > MAX_PAGES_32:
-            raise ValueError("memory size must be at most 65536 pages (4GiB)")
+            if max_pages < limit:
+                limit = <uint64_t>max_pages
         self.min_pages = min_pages
         self.declared_max = max_pages
+        self.is_64 = is_64
         self.rec.max_pages = limit
+        self.rec.page_shift = page_size_log2
+        self.rec.addr_mask = 0xFFFFFFFFFFFFFFFFULL if is_64 else 0xFFFFFFFFULL
         self.rec.pages = 0
         self.rec.size = 0
         self.rec.exports = 0
+        reserve_bytes = RESERVE_BYTES
+        if is_64:
+            reserve_bytes = MEM64_RESERVE_BYTES
+            if limit <= (MEM64_RESERVE_BYTES >> page_size_log2):
+                reserve_bytes = round_commit(limit << page_size_log2)
         p = NULL
-        if reserve:  # reserve=False forces the realloc fallback (what a failed mmap gets)
-            p = wasmrt_vm_reserve(RESERVE_BYTES)
+        if reserve and reserve_bytes:  # reserve=False forces the realloc fallback
+            p = wasmrt_vm_reserve(reserve_bytes)
         if p != NULL:
             self.rec.mode = MEM_MODE_MMAP
             self.rec.base = <uint8_t*>p
-            self.rec.reserved = RESERVE_BYTES
+            self.rec.reserved = reserve_bytes
         else:
             self.rec.mode = MEM_MODE_MALLOC
             self.rec.base = NULL
@@ -92,7 +124,7 @@ cdef class MemoryInstance:
         if min_pages and mem_grow(&self.rec, min_pages) < 0:
             # what the host refused, in wasmtime's words (never a bare MemoryError)
             raise WasmtimeError(
-                f"out of memory (failed to allocate {min_pages * WASMRT_PAGE_SIZE} bytes)")
+                f"out of memory (failed to allocate {min_pages << page_size_log2} bytes)")
 
     def __dealloc__(self):
         if self.rec.mode == MEM_MODE_MMAP and self.rec.base != NULL:
@@ -106,14 +138,19 @@ cdef class MemoryInstance:
 
     def grow(self, delta: int) -> int:
         """Grow by `delta` pages; returns the old size in pages, or -1 if it cannot grow."""
-        if delta < 0 or delta > MAX_PAGES_32:
+        if delta < 0 or delta > 0xFFFFFFFFFFFFFFFF:
             return -1
         return mem_grow(&self.rec, <uint64_t>delta)
 
     @property
     def pages(self) -> int:
-        """Current size in 64 KiB pages."""
+        """Current size in pages."""
         return self.rec.pages
+
+    @property
+    def page_size_log2(self) -> int:
+        """log2 of the page size in bytes: 16 (64 KiB), or 0 (custom page sizes)."""
+        return self.rec.page_shift
 
     @property
     def data_len(self) -> int:
@@ -122,7 +159,7 @@ cdef class MemoryInstance:
 
     @property
     def max_pages(self) -> int:
-        """Effective maximum in pages (the declared one, or 65536)."""
+        """Effective maximum in pages (the declared one, or the largest of its type)."""
         return self.rec.max_pages
 
     @property

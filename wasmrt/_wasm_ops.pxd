@@ -13,7 +13,7 @@ cdef enum WasmPrefix:
 # entries of the per-prefix tables (one past the largest sub-opcode)
 cdef enum:
     NSUB_GC = 1
-    NSUB_MISC = 18
+    NSUB_MISC = 23
     NSUB_SIMD = 276
     NSUB_ATOMIC = 1
 
@@ -251,6 +251,10 @@ cdef enum WasmOp:
     OP_I64_TRUNC_SAT_F32_U = 0xFC0005  # f32 -> i64
     OP_I64_TRUNC_SAT_F64_S = 0xFC0006  # f64 -> i64
     OP_I64_TRUNC_SAT_F64_U = 0xFC0007  # f64 -> i64
+    OP_I64_ADD128 = 0xFC0013  # i64 i64 i64 i64 -> i64 i64
+    OP_I64_SUB128 = 0xFC0014  # i64 i64 i64 i64 -> i64 i64
+    OP_I64_MUL_WIDE_S = 0xFC0015  # i64 i64 -> i64 i64
+    OP_I64_MUL_WIDE_U = 0xFC0016  # i64 i64 -> i64 i64
     OP_V128_LOAD = 0xFD0000  # addr -> v128 [memarg]
     OP_V128_LOAD8X8_S = 0xFD0001  # addr -> v128 [memarg]
     OP_V128_LOAD8X8_U = 0xFD0002  # addr -> v128 [memarg]

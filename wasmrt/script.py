@@ -380,6 +380,11 @@ class ScriptRunner:
         self.out = out
         self._classes = self._error_classes()
         self.engine = self.api.Engine(self._config(enable, disable))
+        # the text grammar of the engine's proposals: u64 limits and offsets with memory64
+        # (a foreign API's default, as wasmtime's, unless switched off)
+        features = getattr(self.engine, "_features", None)
+        self.memory64 = "memory64" in features if features is not None \
+            else "wasm_memory64" not in disable
         self.store = self.api.Store(self.engine)
         self.linker = self.api.Linker(self.engine)
         self.linker.allow_shadowing = True
@@ -451,7 +456,7 @@ class ScriptRunner:
         define("memory", api.Memory(store, api.MemoryType(api.Limits(1, 2))))
 
     def _compile(self, source: Any) -> Any:
-        data = source.encode()
+        data = source.encode(self.memory64)
         if data[:1] != b"\0":
             # Module() takes bytes that do not start with NUL for text (as wasmtime-py does);
             # the script says binary, so let the decoder give its verdict.
@@ -648,7 +653,7 @@ class ScriptRunner:
         from .errors import WatError
 
         try:
-            data = cmd.module.encode()
+            data = cmd.module.encode(self.memory64)
         except WatError as exc:
             raise _Failure(
                 f"text did not encode (expected invalid {cmd.message!r}): {exc}"

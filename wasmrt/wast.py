@@ -80,19 +80,21 @@ class ModuleSource:
     _src: _Source | None = field(default=None, repr=False, compare=False)
     _range: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
 
-    def encode(self) -> bytes:
-        """The binary module: encoded from text (may raise ``WatError``), or the bytes."""
+    def encode(self, memory64: bool = True) -> bytes:
+        """The binary module: encoded from text (may raise ``WatError``), or the bytes.
+        ``memory64=False`` reads the text with the Wasm 2.0 grammar (u32 limits and memarg
+        offsets: a larger one is malformed, not invalid)."""
         if self.kind == "binary":
             assert isinstance(self.data, bytes)
             return self.data
         if self.kind == "quote":
             assert isinstance(self.data, str)
-            return _encode_text(self.data, f"<quote at {self.loc}>")
+            return _encode_text(self.data, f"<quote at {self.loc}>", memory64)
         assert self._src is not None
         src = self._src
         a, b = self._range
         try:
-            return _encode_module(src, a, b)
+            return _encode_module(src, a, b, memory64)
         except IndexError:
             raise src.error("unexpected end of input", b) from None
 

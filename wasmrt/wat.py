@@ -721,9 +721,11 @@ def _custom_annotation(text: str) -> tuple[tuple[str, str], bytes] | tuple[str, 
 class _ModuleParser:
     """Encodes the module fields between token ``start`` and the closing ``end`` index."""
 
-    def __init__(self, src: _Source) -> None:
+    def __init__(self, src: _Source, memory64: bool = True) -> None:
         self.src = src
         self.toks = src.toks
+        # the 3.0 grammar: u64 memarg offsets (memory64); the 2.0 one has u32 offsets
+        self.memory64 = memory64
         self.ids: dict[str, dict[str, int]] = {s: {} for s in _SPACES}
         self.counts = dict.fromkeys(_SPACES, 0)
         self.types: list[Sig] = []
@@ -801,17 +803,26 @@ class _ModuleParser:
             return self.err(f"unknown operator {t}", k)
         return self.err(f"unexpected token '{t}', expected {expected}", k)
 
-    def u32(self, k: int) -> int:
+    def u32(self, k: int, bits: int = 32) -> int:
+        """The natural number at ``k``, below ``2**bits``."""
         t = self.toks[k]
         v = _parse_uint(t) if t[0] in "0123456789" else None
         if v is None:
             raise self.unexpected(k, "a natural number")
-        if v >> 32:
-            raise self.err("i32 constant out of range", k)
+        if v >> bits:
+            raise self.err(f"i{bits} constant out of range", k)
         return v
+
+    def u64(self, k: int) -> int:
+        return self.u32(k, 64)
 
     def is_num(self, k: int) -> bool:
         return self.toks[k][0] in "0123456789"
+
+    def is_index(self, k: int) -> bool:
+        """Whether token ``k`` is an index: a number or an ``$id``."""
+        t = self.toks[k]
+        return t[0] in "0123456789" or (t[0] == "$" and len(t) > 1)
 
     def idx(self, k: int, space: str) -> int:
         t = self.toks[k]
@@ -1115,13 +1126,43 @@ class _ModuleParser:
             self.label_names[index] = self.block_names
         self.codes.append(_uleb(len(body)) + bytes(body))
 
-    def limits(self, k: int) -> tuple[bytes, int]:
-        lo = self.u32(k)
+    def addrtype(self, k: int) -> tuple[bool, int]:
+        """An optional address type (``i32``/``i64``) of a memory or table: (is 64-bit, next)."""
+        t = self.toks[k]
+        if t == "i64" or t == "i32":
+            return t == "i64", k + 1
+        return False, k
+
+    def limits(self, k: int, is_64: bool = False) -> tuple[bytes, int]:
+        """``min max?`` (u64; u32 in the 2.0 grammar), encoded with its flags (0x01: a
+        maximum, 0x04: i64)."""
+        num = self.u64 if is_64 or self.memory64 else self.u32    # (3.0: u64, then validated)
+        flags = 4 if is_64 else 0
+        lo = num(k)
         k += 1
         if self.is_num(k):
-            hi = self.u32(k)
-            return b"\x01" + _uleb(lo) + _uleb(hi), k + 1
-        return b"\x00" + _uleb(lo), k
+            hi = num(k)
+            return bytes((flags | 1,)) + _uleb(lo) + _uleb(hi), k + 1
+        return bytes((flags,)) + _uleb(lo), k
+
+    def pagesize(self, k: int) -> tuple[int, int]:
+        """An optional ``(pagesize n)`` (custom page sizes): (log2 of n or -1, next index)."""
+        toks = self.toks
+        if toks[k] != "(" or toks[k + 1] != "pagesize":
+            return -1, k
+        n = self.u32(k + 2)
+        if n == 0 or n & (n - 1):
+            raise self.err("invalid custom page size", k + 2)
+        return n.bit_length() - 1, self.close(k + 3)
+
+    def memtype(self, k: int) -> tuple[bytes, int]:
+        """``addrtype? limits (pagesize n)?``: the encoded memory type."""
+        is_64, k = self.addrtype(k)
+        desc, k = self.limits(k, is_64)
+        log2, k = self.pagesize(k)
+        if log2 >= 0:                           # flag 0x08: the page size exponent follows
+            desc = bytes((desc[0] | 8,)) + desc[1:] + _uleb(log2)
+        return desc, k
 
     def field_table(self, k: int, end: int) -> None:
         toks = self.toks
@@ -1130,8 +1171,10 @@ class _ModuleParser:
         if _is_id(toks[k]):
             k += 1
         k, imp = self.exports_and_import(k, 1, index)
+        is_64, k = self.addrtype(k)
+        zero = b"\x42\x00\x0b" if is_64 else b"\x41\x00\x0b"    # the inline segment's offset
         if self.is_num(k):
-            lim, k = self.limits(k)
+            lim, k = self.limits(k, is_64)
             rt, k = self.reftype(k)
             desc = bytes((rt,)) + lim
         else:
@@ -1145,18 +1188,18 @@ class _ModuleParser:
                 while toks[k] == "(":
                     k = self.elem_expr(k, items)
                 n = len(items)
-                seg += b"\x06" + _uleb(index) + b"\x41\x00\x0b" + bytes((rt,)) + _vec(items)
+                seg += b"\x06" + _uleb(index) + zero + bytes((rt,)) + _vec(items)
             else:
                 idxs = []
                 while toks[k] != ")":
                     idxs.append(_uleb(self.idx(k, "func")))
                     k += 1
                 n = len(idxs)
-                seg += b"\x02" + _uleb(index) + b"\x41\x00\x0b\x00" + _vec(idxs)
+                seg += b"\x02" + _uleb(index) + zero + b"\x00" + _vec(idxs)
             k = self.close(k)
             self.elems.append(bytes(seg))
             lo = _uleb(n)
-            desc = bytes((rt,)) + b"\x01" + lo + lo
+            desc = bytes((rt, 5 if is_64 else 1)) + lo + lo
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         if imp is not None:
@@ -1171,19 +1214,24 @@ class _ModuleParser:
         if _is_id(toks[k]):
             k += 1
         k, imp = self.exports_and_import(k, 2, index)
-        if imp is None and toks[k] == "(" and toks[k + 1] == "data":
+        is_64, j = self.addrtype(k)
+        log2, j = self.pagesize(j)
+        if imp is None and toks[j] == "(" and toks[j + 1] == "data":
             data = bytearray()
-            k += 2
+            k = j + 2
             while toks[k] != ")":
                 data += self.string(k)
                 k += 1
             k += 1
-            pages = (len(data) + 0xFFFF) // 0x10000
-            desc = b"\x01" + _uleb(pages) + _uleb(pages)
-            seg = (b"\x00" if index == 0 else b"\x02" + _uleb(index)) + b"\x41\x00\x0b"
+            size = 1 << (16 if log2 < 0 else log2)
+            pages = _uleb((len(data) + size - 1) // size)
+            flags = (5 if is_64 else 1) | (8 if log2 >= 0 else 0)
+            desc = bytes((flags,)) + pages + pages + (_uleb(log2) if log2 >= 0 else b"")
+            seg = (b"\x00" if index == 0 else b"\x02" + _uleb(index))
+            seg += b"\x42\x00\x0b" if is_64 else b"\x41\x00\x0b"
             self.datas.append(seg + _uleb(len(data)) + bytes(data))
         else:
-            desc, k = self.limits(k)
+            desc, k = self.memtype(k)
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         if imp is not None:
@@ -1232,11 +1280,12 @@ class _ModuleParser:
             tidx, k, _, _ = self.typeuse(k, allow_names=True)
             desc = b"\x00" + _uleb(tidx)
         elif kind == "table":
-            lim, k = self.limits(k)
+            is_64, k = self.addrtype(k)
+            lim, k = self.limits(k, is_64)
             rt, k = self.reftype(k)
             desc = b"\x01" + bytes((rt,)) + lim
         elif kind == "memory":
-            lim, k = self.limits(k)
+            lim, k = self.memtype(k)
             desc = b"\x02" + lim
         else:
             gt, k = self.globaltype(k)
@@ -1587,7 +1636,10 @@ class _ModuleParser:
                 continue
             k = self.instr(k + 1, info, out, t)
 
-    def memarg(self, k: int, natural: int, out: bytearray) -> int:
+    def memarg(self, k: int, natural: int, out: bytearray, mem: int = 0) -> int:
+        """``offset=n? align=n?`` of memory ``mem``: the flags (alignment exponent, 0x40 when
+        a memory index follows), the index of a memory other than 0, the offset (u64; u32
+        in the 2.0 grammar)."""
         toks = self.toks
         offset = 0
         align = natural
@@ -1596,8 +1648,8 @@ class _ModuleParser:
             v = _parse_uint(t[7:])
             if v is None:
                 raise self.err(f"unknown operator {t}", k)
-            if v >> 32:
-                raise self.err("i32 constant out of range", k)
+            if v >> 64 or (v >> 32 and not self.memory64):
+                raise self.err(f"i{64 if self.memory64 else 32} constant out of range", k)
             offset = v
             k += 1
             t = toks[k]
@@ -1609,9 +1661,18 @@ class _ModuleParser:
                 raise self.err("alignment must be a power of two", k)
             align = v
             k += 1
-        out += _uleb(align.bit_length() - 1)
+        if mem:
+            out += _uleb((align.bit_length() - 1) | 0x40) + _uleb(mem)
+        else:
+            out += _uleb(align.bit_length() - 1)
         out += _uleb(offset)
         return k
+
+    def memidx(self, k: int) -> tuple[int, int]:
+        """An optional memory index: (index or 0, next token)."""
+        if self.is_index(k):
+            return self.idx(k, "memory"), k + 1
+        return 0, k
 
     def instr(self, k: int, info: tuple[int, bytes, int], out: bytearray, op: str) -> int:
         """Encode one plain instruction whose immediates start at ``k``; returns the next index."""
@@ -1641,7 +1702,8 @@ class _ModuleParser:
             return k + 1
         if kind == K_MEM:
             out += opbytes
-            return self.memarg(k, align, out)
+            mem, k = self.memidx(k)
+            return self.memarg(k, align, out, mem)
         out += opbytes
         if kind == K_NONE:
             return k
@@ -1709,14 +1771,22 @@ class _ModuleParser:
             return k + 1
         if kind == K_MEMINIT or kind == K_DATA:
             self.uses_data_count = True
+            mem = 0
+            if kind == K_MEMINIT and self.is_index(k + 1):  # memory.init memidx dataidx
+                mem = self.idx(k, "memory")
+                k += 1
             out += _uleb(self.idx(k, "data"))
             if kind == K_MEMINIT:
-                out.append(0)
+                out += _uleb(mem)
             return k + 1
-        if kind == K_ZERO:
-            out.append(0)
+        if kind == K_ZERO:                      # memory.size/grow/fill memidx?
+            mem, k = self.memidx(k)
+            out += _uleb(mem)
             return k
-        if kind == K_ZERO2:
+        if kind == K_ZERO2:                     # memory.copy (memidx memidx)?
+            if self.is_index(k):
+                out += _uleb(self.idx(k, "memory")) + _uleb(self.idx(k + 1, "memory"))
+                return k + 2
             out += b"\x00\x00"
             return k
         if kind == K_SELECT:
@@ -1757,7 +1827,14 @@ class _ModuleParser:
                 raise self.err("invalid lane length: expected 16 lane indices", k)
             return k
         if kind == K_MEMLANE:
-            k = self.memarg(k, align, out)
+            # memidx? memarg lane: a number is a memory index when more immediates follow
+            mem = 0
+            nxt = toks[k + 1]
+            if toks[k][0] == "$" or (
+                self.is_num(k) and (self.is_num(k + 1) or nxt.startswith(("offset=", "align=")))
+            ):
+                mem, k = self.idx(k, "memory"), k + 1
+            k = self.memarg(k, align, out, mem)
         if kind == K_LANE or kind == K_MEMLANE:
             t = toks[k]
             v = _parse_uint(t) if t[0] in "0123456789" else None
@@ -1897,11 +1974,12 @@ class _ModuleParser:
         return bytes(out)
 
 
-def _encode_module(src: _Source, k: int, end: int) -> bytes:
+def _encode_module(src: _Source, k: int, end: int, memory64: bool = True) -> bytes:
     """Encode ``(module $id? field*)`` starting at token ``k``, or bare fields if ``k`` is not
-    a ``(module`` token; ``end`` is the index of the closing ')' (or len(toks))."""
+    a ``(module`` token; ``end`` is the index of the closing ')' (or len(toks)).
+    ``memory64=False``: the Wasm 2.0 grammar (memarg offsets are u32)."""
     toks = src.toks
-    p = _ModuleParser(src)
+    p = _ModuleParser(src, memory64)
     if k < end and toks[k] == "(" and toks[k + 1] == "module":
         stop = p.skip(k)
         if stop < end:
@@ -1915,7 +1993,7 @@ def _encode_module(src: _Source, k: int, end: int) -> bytes:
             if toks[j] == "binary":
                 return b"".join(parts)
             line, column = src.linecol(src.offset(k))
-            return _encode_text(_quote_text(parts), f"<quote at {line}:{column}>")
+            return _encode_text(_quote_text(parts), f"<quote at {line}:{column}>", memory64)
         return p.encode(j, stop - 1)
     return p.encode(k, end)
 
@@ -1939,11 +2017,11 @@ def wat2wasm(text: str | bytes) -> bytes:
     return _encode_text(text, "<wat>")
 
 
-def _encode_text(text: str, filename: str) -> bytes:
+def _encode_text(text: str, filename: str, memory64: bool = True) -> bytes:
     """Lex ``text`` and encode the module it holds (``filename`` names it in errors)."""
     src = _Source(text, filename)
     try:
-        return _encode_module(src, 0, len(src.toks))
+        return _encode_module(src, 0, len(src.toks), memory64)
     except IndexError:
         raise src.error("unexpected end of input", len(src.toks)) from None
 

@@ -95,5 +95,7 @@ def test_every_table_validated_row_validates_and_lowers() -> None:
         funcs.append(f"(func {body})")
     assert len(funcs) > 300
     module = wat2wasm("(module (memory 1) " + " ".join(funcs) + ")")
-    info = _core.compile_module(module, _core.WASM2_FEATURES | _core.FEATURE_RELAXED_SIMD)
+    features = (_core.WASM2_FEATURES | _core.FEATURE_RELAXED_SIMD | _core.FEATURE_WIDE_ARITHMETIC
+                | _core.FEATURE_MEMORY64 | _core.FEATURE_MULTI_MEMORY)
+    info = _core.compile_module(module, features)
     assert len(info.func_codes) == len(funcs)

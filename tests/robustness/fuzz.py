@@ -67,13 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         wasmtime = None
     import wasmrt
 
-    def smith_diff(data: bytes) -> None:
-        module = smith(exe, data) if exe else b""
+    def smith_diff(data: bytes, profile: str = "mvp") -> None:
+        module = smith(exe, data, profile=profile) if exe else b""
         if not module:
             return
-        ours = observe(wasmrt, module)
+        ours = observe(wasmrt, module, profile=profile)
         if wasmtime is not None:
-            theirs = observe(wasmtime, module)
+            theirs = observe(wasmtime, module, profile=profile)
             if ours != theirs:
                 raise AssertionError(f"divergence: wasmrt {ours!r} != wasmtime {theirs!r}\n"
                                      f"module {module.hex()}")
@@ -88,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if exe:
         jobs.append(("smith-exec-diff", lambda: rng.randbytes(rng.randint(100, 4000)), smith_diff))
+        jobs.append(("smith-memories-diff", lambda: rng.randbytes(rng.randint(100, 4000)),
+                     lambda d: smith_diff(d, "memories")))
     if exe and _native_ok():
         def tier_diff(data: bytes) -> None:
             module = smith(exe, data)
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                                          + f"\nmodule {module.hex()}")
 
         jobs.append(("smith-tier-diff", lambda: rng.randbytes(rng.randint(100, 4000)), tier_diff))
+
     if wasmtime is not None:
         def pattern_diff(data: bytes) -> None:
             module = bytes(wasmrt.wat2wasm(data.decode()))

@@ -30,6 +30,28 @@ SMITH_FLAGS = [
     "--compact-imports-enabled", "false",
 ]
 
+# Profiles: smith options over SMITH_FLAGS, and the Config options both runtimes need for
+# the modules they make.  "memories": several memories (multi-memory), 64-bit memories and
+# tables (memory64), 1-byte pages (custom page sizes) and wide arithmetic.
+PROFILES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "mvp": ({}, ()),
+    "memories": (
+        {"--max-memories": "4", "--memory64-enabled": "true", "--max-memory64-bytes": "1048576",
+         "--custom-page-sizes-enabled": "true", "--wide-arithmetic-enabled": "true"},
+        ("wasm_multi_memory", "wasm_memory64", "wasm_custom_page_sizes", "wasm_wide_arithmetic"),
+    ),
+}
+
+
+def smith_flags(profile: str = "mvp") -> list[str]:
+    """SMITH_FLAGS with the options of ``profile`` (PROFILES) in place of their values."""
+    overrides = PROFILES[profile][0]
+    flags = list(SMITH_FLAGS)
+    for i in range(len(flags) - 1):
+        if flags[i] in overrides:
+            flags[i + 1] = overrides[flags[i]]
+    return flags
+
 
 GUEST_MEMORY = 64 << 20  # bytes per linear memory a fuzzed guest may reach
 GUEST_TABLE = 1 << 20  # elements per table
@@ -40,9 +62,9 @@ def wasm_tools() -> str | None:
     return shutil.which("wasm-tools")
 
 
-def smith(exe: str, seed: bytes, extra: list[str] | None = None) -> bytes:
+def smith(exe: str, seed: bytes, extra: list[str] | None = None, profile: str = "mvp") -> bytes:
     """The module ``wasm-tools smith`` builds from the random bytes ``seed``."""
-    proc = subprocess.run([exe, "smith", *SMITH_FLAGS, *(extra or []), "-o", "/dev/stdout"],
+    proc = subprocess.run([exe, "smith", *smith_flags(profile), *(extra or []), "-o", "/dev/stdout"],
                           input=seed, capture_output=True, timeout=60, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"wasm-tools smith failed: {proc.stderr.decode(errors='replace')}")
@@ -72,14 +94,22 @@ def _norm(value: Any) -> Any:
     return "ref"
 
 
-def observe(rt: Any, data: bytes, store: Any = None) -> list[tuple[Any, ...]]:
+def engine(rt: Any, profile: str = "mvp") -> Any:
+    """An Engine of ``rt`` with the Config options of ``profile`` switched on."""
+    config = rt.Config()
+    for option in PROFILES[profile][1]:
+        setattr(config, option, True)
+    return rt.Engine(config)
+
+
+def observe(rt: Any, data: bytes, store: Any = None, profile: str = "mvp") -> list[tuple[Any, ...]]:
     """What ``data`` does under runtime ``rt`` (the ``wasmrt`` or ``wasmtime`` module).
 
     Returns a list of events: the instantiation outcome, then per exported function its
     results or ``("trap",)``, then the contents of exported memories and globals.
     """
     if store is None:
-        store = rt.Store(rt.Engine())
+        store = rt.Store(engine(rt, profile))
     # a guest may table.grow to 2^32-1 elements (32 GiB in both runtimes): cap what it can take
     store.set_limits(memory_size=GUEST_MEMORY, table_elements=GUEST_TABLE)
     module = rt.Module(store.engine, data)
@@ -88,6 +118,8 @@ def observe(rt: Any, data: bytes, store: Any = None) -> list[tuple[Any, ...]]:
         instance = rt.Instance(store, module, [])
     except rt.Trap:
         return [("instantiate", "trap")]
+    except rt.WasmtimeError:  # a memory or table larger than the Store's limits allow
+        return [("instantiate", "error")]
     events.append(("instantiate", "ok"))
     exports = instance.exports(store)
     names = [e.name for e in module.exports]

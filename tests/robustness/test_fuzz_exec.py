@@ -23,26 +23,33 @@ def exe() -> str:
     return path
 
 
-@pytest.mark.parametrize("batch", range(BATCHES))
-def test_smith_modules_run_and_terminate(runnable_wasmrt, exe: str, batch: int) -> None:
+# (smith profile, batch): the MVP-and-2.0 modules, and modules of several, 64-bit and
+# 1-byte-page memories, table64 and wide arithmetic (tests/robustness/smith.py PROFILES)
+RUNS = [(profile, batch) for profile in ("mvp", "memories") for batch in range(BATCHES)]
+
+
+@pytest.mark.parametrize("profile, batch", RUNS)
+def test_smith_modules_run_and_terminate(runnable_wasmrt, exe: str, profile: str, batch: int) -> None:
     """Every generated module instantiates (or traps) and every export returns or traps."""
     rt = runnable_wasmrt
-    for seed in seeds(f"exec-{batch}", CASES // BATCHES):
-        data = smith(exe, seed)
-        events = observe(rt, data)
+    tag = "exec" if profile == "mvp" else f"exec-{profile}"
+    for seed in seeds(f"{tag}-{batch}", CASES // BATCHES):
+        data = smith(exe, seed, profile=profile)
+        events = observe(rt, data, profile=profile)
         assert events, data.hex()
 
 
-@pytest.mark.parametrize("batch", range(BATCHES))
-def test_smith_modules_agree_with_wasmtime(runnable_wasmrt, exe: str, batch: int) -> None:
+@pytest.mark.parametrize("profile, batch", RUNS)
+def test_smith_modules_agree_with_wasmtime(runnable_wasmrt, exe: str, profile: str, batch: int) -> None:
     """The same module observed in wasmrt and in wasmtime-py gives the same record."""
     wasmtime = pytest.importorskip("wasmtime", reason="wasmtime-py not installed: the differential oracle")
     rt = runnable_wasmrt
     diverged = []
-    for i, seed in enumerate(seeds(f"diff-{batch}", CASES // BATCHES)):
-        data = smith(exe, seed)
-        ours = observe(rt, data)
-        theirs = observe(wasmtime, data)
+    tag = "diff" if profile == "mvp" else f"diff-{profile}"
+    for i, seed in enumerate(seeds(f"{tag}-{batch}", CASES // BATCHES)):
+        data = smith(exe, seed, profile=profile)
+        ours = observe(rt, data, profile=profile)
+        theirs = observe(wasmtime, data, profile=profile)
         if ours != theirs:
             diff = [(a, b) for a, b in zip(ours, theirs) if a != b][:1] or [(ours[-1:], theirs[-1:])]
             diverged.append(f"batch {batch} case {i}: {str(diff)[:300]}\n  module: {data.hex()[:200]}...")
