@@ -7,10 +7,12 @@ function receives native Python values; a first ``Caller`` argument when asked f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from . import _core, _interp
+from ._api_async import call_host_async, call_wasm_async
 from ._api_store import Store, store_of
 from ._api_types import FuncType, Val
 from ._api_wrap import infer_functype
@@ -40,7 +42,9 @@ class Func(_interp.FuncBase):
     that calls ``func`` with native Python values (preceded by a ``Caller`` when
     ``access_caller``).  It returns ``None``, one value, or a sequence for several results;
     it may raise ``Trap`` to trap, or any exception, which reaches the Python code that
-    called into wasm unchanged.
+    called into wasm unchanged.  ``func`` may be an ``async def`` function: the guest
+    then pauses while its coroutine runs, which needs the call into wasm to be made with
+    ``await f.call_async(store, ...)`` (a synchronous call raises ``WasmtimeError``).
     """
 
     __slots__ = ()
@@ -114,13 +118,30 @@ class Func(_interp.FuncBase):
         if store is not self._store:
             self._check_store(store_of(store))
         func = self._func
-        if len(params) != len(func.params):
-            n = len(func.params)
-            few = "few" if len(params) < n else "many"
-            raise WasmtimeError(f"too {few} parameters provided: given {len(params)}, expected {n}")
+        _check_count(func, params)
         if func.is_host:
             return _call_host(func, params, self._store)
         result = self._invoke(params)
+        if _FUNCREF in func.results:
+            return _wrap_funcrefs(result, func.results, self._store)
+        return result
+
+    async def call_async(self, store: Any, *params: Any) -> Any:
+        """Call from a coroutine: returns (or raises) what ``func(store, *params)`` would.
+
+        The guest pauses while an async host function's coroutine runs (other tasks of
+        the event loop run meanwhile) and yields to the loop about every 10 ms while it
+        computes (``Store.set_async_yield_interval``); cancelling the awaiting task stops
+        the guest with ``asyncio.CancelledError`` and leaves the Store usable.
+        """
+        if store is not self._store:
+            self._check_store(store_of(store))
+        func = self._func
+        _check_count(func, params)
+        if func.is_host:
+            result = await call_host_async(func, params)
+        else:
+            result = await call_wasm_async(func, params, self._store)
         if _FUNCREF in func.results:
             return _wrap_funcrefs(result, func.results, self._store)
         return result
@@ -131,6 +152,14 @@ class Func(_interp.FuncBase):
 
 
 _FUNCREF = 0x70
+
+
+def _check_count(fi: Any, params: tuple[Any, ...]) -> None:
+    """``WasmtimeError`` unless ``params`` has one value per parameter of ``fi``."""
+    n = len(fi.params)
+    if len(params) != n:
+        few = "few" if len(params) < n else "many"
+        raise WasmtimeError(f"too {few} parameters provided: given {len(params)}, expected {n}")
 
 
 def _call_host(fi: Any, params: tuple[Any, ...], store: Store) -> Any:
@@ -174,16 +203,31 @@ def _wrap_funcref_args(
 
 
 def _with_caller(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Adapt a host callable taking a ``Caller`` to the runtime's (instance, *args) call."""
+    """Adapt a host callable taking a ``Caller`` to the runtime's (instance, *args) call.
+
+    The ``Caller`` is valid for the whole call: for an async host function, until its
+    coroutine has finished (the guest stays paused meanwhile)."""
 
     def host(instance: Any, *args: Any) -> Any:
         caller = Caller(instance)
         try:
-            return func(caller, *args)
-        finally:
+            result = func(caller, *args)
+        except BaseException:
             caller._instance = None
+            raise
+        if type(result) is CoroutineType:
+            return _caller_scope(caller, result)
+        caller._instance = None
+        return result
 
     return host
+
+
+async def _caller_scope(caller: Caller, coro: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return await coro
+    finally:
+        caller._instance = None
 
 
 class Caller:

@@ -100,6 +100,15 @@ class Store(_interp.StoreBase):
         if self.engine._epoch_interruption:
             ctx.set_epoch_deadline(self.engine._epoch_counter.current + ticks_after_current)
 
+    def set_async_yield_interval(self, seconds: float | None) -> None:
+        """How long a guest called with ``Func.call_async`` computes before it yields to
+        the event loop (default 0.01 s); ``None`` or 0: only at async host calls."""
+        if seconds is not None and not isinstance(seconds, (int, float)):
+            raise TypeError("expected a number of seconds or None")
+        if seconds is not None and seconds < 0:
+            raise ValueError("the yield interval must not be negative")
+        self._context().yield_interval_ns = int((seconds or 0) * 1e9)
+
     def set_limits(
         self,
         memory_size: int = -1,

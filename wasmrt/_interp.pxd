@@ -82,7 +82,9 @@ cdef enum TrapKind:
     TRAP_OUT_OF_FUEL = 13       # "all fuel consumed by WebAssembly"
     TRAP_MEM_FAULT = 14         # "out of bounds memory access", by a load or store
     # that wasmtime reports as a memory fault (`mem_fault`)
-    TRAP_COUNT = 15
+    TRAP_PAUSE = 15             # no trap: an async host call paused the guest (call_async)
+    TRAP_YIELD = 16             # no trap: an attention check paused the guest to yield
+    TRAP_COUNT = 17
 
 
 ctypedef struct TableRec:
@@ -184,6 +186,14 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     # native code at loop headers (Config.strategy "auto").
     size_t sp_limit
     int tier_up
+    # A paused guest (ARCHITECTURE.md, "Pausing a guest"): set when the handler chain
+    # returns TRAP_PAUSE / TRAP_YIELD; the call records and slots stay as they are.
+    const Cell* resume_pc       # the instruction the guest continues at
+    uint64_t* resume_fp         # the frame it continues in (cx.inst is its instance)
+    FuncRec* pause_func         # TRAP_PAUSE: the async host function called; else NULL
+    uint64_t* pause_args        # - its argument slots, where its results go
+    uint32_t async_nest         # `nest` of the innermost call_async entry (0: none)
+    int64_t yield_at            # CLOCK_MONOTONIC ns at which the guest yields (0: never)
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
@@ -203,6 +213,10 @@ cdef class StoreCtx:
     cdef readonly list externs      # externref targets: ref value r -> externs[r - 1]
     cdef dict extern_ids            # id(obj) -> ref value, to intern externrefs
     cdef object pending_exc         # exception stashed by a host call (type, value, tb)
+    cdef object pending_call        # a paused guest's host call: the coroutine to await
+    cdef uint64_t* pause_top        # cx.top to restore once that host call returns
+    cdef public int64_t yield_interval_ns   # call_async guests yield this often (0: never)
+    cdef public object async_task   # the asyncio task of the outermost call_async, or None
     cdef uint64_t private_epoch
     cdef public object data         # the embedder's store data (wasmtime Store.data)
     cdef public object owner        # the api-level Store (weak use only)

@@ -17,6 +17,8 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 - _interp_ops.pxi      GENERATED handlers of the uniform families + the handler table
 - _interp_store.pxi    StoreCtx, FuncInstance (the Python -> wasm entry), globals, tables,
                        instance contexts
+- _interp_instance.pxi instantiation, the C-level bases of the public Store and Func
+- _interp_pause.pxi    a paused guest: the `call_async` entry (`AsyncCall`)
 - _interp_debug.pxi    hand-assembled code for tests (`DebugCode`)
 """
 
@@ -49,6 +51,9 @@ cdef extern from "wasmrt_attn.h":           # attention requests: Ctrl-C reaches
     bint wasmrt_attn_pending(uint32_t seen) nogil
     int wasmrt_hook_sigint() nogil
     unsigned long wasmrt_thread_ident() nogil
+    int64_t wasmrt_now_ns() nogil
+    int wasmrt_tick_acquire(int64_t interval_ns) nogil
+    void wasmrt_tick_release() nogil
 
 include "_interp_numeric.pxi"
 include "_interp_frames.pxi"
@@ -60,6 +65,7 @@ include "_interp_ops.pxi"
 include "_interp_store.pxi"
 include "_interp_instance.pxi"
 include "_interp_native.pxi"
+include "_interp_pause.pxi"
 include "_interp_debug.pxi"
 
 _init_handlers()

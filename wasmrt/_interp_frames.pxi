@@ -12,6 +12,7 @@ cdef enum:
     DEF_MAX_DEPTH = 50000               # wasm call depth ("call stack exhausted")
     DEF_MAX_NEST = 100                  # Python->wasm re-entry cap
     FUEL_CHUNK = 10000                  # fuel-op units between slow-path checks
+    DEF_YIELD_NS = 10000000             # a call_async guest yields every 10 ms
 
 
 cdef inline int trap_at(Ctx* cx, const Cell* pc, int code) noexcept nogil:
@@ -92,6 +93,7 @@ cdef int attention(Ctx* cx, const Cell* pc) noexcept nogil:
     (KeyboardInterrupt) unwinds the guest; elsewhere the request is only acknowledged (the
     main thread handles it)."""
     global wasmrt_sigint
+    cdef int rc
     cx.attn_seen = wasmrt_attn
     if cx.prof != NULL and cx.prof.ticks != cx.prof.seen:
         prof_record(cx, pc)
@@ -100,16 +102,27 @@ cdef int attention(Ctx* cx, const Cell* pc) noexcept nogil:
         tier_yield_gil(cx)
     if wasmrt_sigint and wasmrt_thread_ident() == MAIN_THREAD:
         wasmrt_sigint = 0
-        return check_signals(cx)
+        rc = check_signals(cx)
+        if rc != 0:
+            return rc
+    # a call_async guest due to yield (the ticker of wasmrt_attn.h bumped the counter);
+    # not when a synchronous entry runs above it (it could not pause)
+    if cx.yield_at != 0 and cx.async_nest == cx.nest and wasmrt_now_ns() >= cx.yield_at:
+        return TRAP_YIELD
     return TRAP_NONE
 
 
 cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                   uint64_t msize) noexcept nogil:
-    """A handler-shaped slow path: attend to the request, then run the instruction at pc."""
+    """A handler-shaped slow path: attend to the request, then run the instruction at pc
+    (or pause before it: TRAP_YIELD)."""
     cdef int rc = attention(cx, pc)
     cdef handler_t osr
     if rc != 0:
+        if rc == TRAP_YIELD:
+            cx.resume_pc = pc
+            cx.resume_fp = fp
+            cx.pause_func = NULL
         return trap_at(cx, pc, rc)
     if cx.tier_up:                  # a loop header with machine code: enter it (OSR)
         osr = osr_entry(cx, pc)
@@ -211,6 +224,15 @@ cdef int invoke(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     rec.func = f
     cx.inst = f.inst
     return (<handler_t>code.code[0].h)(code.code, fp, cx, f.inst.mem.base, f.inst.mem.size)
+
+
+cdef int resume(Ctx* cx) noexcept nogil:
+    """Continue a paused guest (ARCHITECTURE.md, "Pausing a guest") at `cx.resume_pc` in
+    frame `cx.resume_fp`; returns like `invoke`.  A host call's results must be in place."""
+    cdef const Cell* pc = cx.resume_pc
+    cdef MemRec* m = cx.inst.mem
+    cx.pause_func = NULL
+    return (<handler_t>pc[0].h)(pc, cx.resume_fp, cx, m.base, m.size)
 
 
 cdef uint32_t src_offset(FuncCode* c, const Cell* pc) noexcept nogil:

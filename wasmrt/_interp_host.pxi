@@ -4,6 +4,9 @@
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.ref cimport PyObject
 
+cdef extern from "Python.h":
+    bint PyCoro_CheckExact(object o)
+
 from itertools import islice
 
 from . import errors as _errors
@@ -90,20 +93,99 @@ cdef object crossed(StoreCtx store, object value, uint8_t vt):
     return store.from_cells(cells, vt)
 
 
-cdef object call_host_py(FuncInstance fi, tuple args):
-    """A host function called from Python: its arguments and results cross as they do on
-    a call from wasm (`crossed`, `host_results`); None, one value or a list of them."""
+cdef list host_params(FuncInstance fi, tuple args):
+    """The arguments of a host function called from Python, crossed as on a call from
+    wasm (`crossed`), with the caller slot (None) first when it takes one."""
     cdef StoreCtx store = fi.store
     cdef uint32_t i
-    cdef uint32_t nr = fi.rec.nresults
     params = [None] if fi.rec.access_caller else []
     for i in range(fi.rec.nparams):
         params.append(crossed(store, args[i], fi.rec.params[i]))
-    values = host_results((<object>fi.rec.host)(*params), nr)
+    return params
+
+
+cdef object host_value(FuncInstance fi, object res):
+    """A host function's return value `res` as a call from Python returns it (`crossed`,
+    `host_results`): None, one value or a list of them."""
+    cdef StoreCtx store = fi.store
+    cdef uint32_t i
+    cdef uint32_t nr = fi.rec.nresults
+    values = host_results(res, nr)
     out = [crossed(store, values[i], fi.rec.results[i]) for i in range(nr)]
     if nr == 0:
         return None
     return out[0] if nr == 1 else out
+
+
+cdef object call_host_py(FuncInstance fi, tuple args):
+    """A host function called from Python (synchronously: an async one is refused)."""
+    res = (<object>fi.rec.host)(*host_params(fi, args))
+    if PyCoro_CheckExact(res):
+        close_unstarted(res)
+        raise _errors.WasmtimeError(NEEDS_ASYNC)
+    return host_value(fi, res)
+
+
+def host_call_begin(FuncInstance fi, tuple args):
+    """Call host function `fi` from Python on `args`; its raw return value (a coroutine
+    for an async host function).  `host_call_end` converts it."""
+    return (<object>fi.rec.host)(*host_params(fi, args))
+
+
+def host_call_end(FuncInstance fi, res):
+    """What a call of host function `fi` from Python returns, for its return value `res`."""
+    return host_value(fi, res)
+
+
+# Why an async host function (one returning a coroutine) cannot run.
+NEEDS_ASYNC = ("an async host function (it returned a coroutine) can only be called while "
+               "wasm runs under `await func.call_async(store, ...)`, which pauses the guest "
+               "while the coroutine runs; this call into wasm was synchronous")
+NOT_PAUSABLE = ("an async host function cannot pause this guest: a synchronous host function "
+                "is on the call stack below it (call_async -> wasm -> host -> wasm -> async "
+                "host); only wasm frames can be paused")
+
+
+cdef void close_unstarted(object coro):
+    """Close a host function's coroutine that will never run, and the unstarted coroutines
+    it was handed (an adapter's `await inner`: closing the adapter alone would leave the
+    inner one to warn "never awaited")."""
+    frame = coro.cr_frame
+    if frame is not None and coro.cr_await is None and not coro.cr_running:
+        for value in frame.f_locals.values():
+            if PyCoro_CheckExact(value):
+                close_unstarted(value)
+    coro.close()
+
+
+cdef int store_results(StoreCtx store, FuncRec* f, uint64_t* fp, object res) except -1:
+    """Unbox host function `f`'s return value `res` into its result slots at `fp`."""
+    cdef uint32_t i
+    cdef uint32_t j = 0
+    cdef uint32_t nr = f.nresults
+    if nr == 1:
+        store.to_cells(res, f.results[0], fp)
+    elif nr:
+        for i, v in enumerate(host_results(res, nr)):
+            j += store.to_cells(v, f.results[i], fp + j)
+    elif res is not None:
+        host_results(res, 0)
+    return 0
+
+
+cdef int pause_at_host(Ctx* cx, StoreCtx store, FuncRec* f, uint64_t* fp, object coro,
+                       uint64_t* saved_top) except -1:
+    """Host function `f` returned the coroutine `coro`: pause the guest (TRAP_PAUSE) if
+    the innermost entry is a call_async one, else refuse (WasmtimeError).  `cx.top` stays
+    above the argument slots until the call completes (`AsyncCall.resume_with`)."""
+    if cx.async_nest == 0 or cx.async_nest != cx.nest:
+        close_unstarted(coro)
+        raise _errors.WasmtimeError(NOT_PAUSABLE if cx.async_nest else NEEDS_ASYNC)
+    store.pending_call = coro
+    store.pause_top = saved_top
+    cx.pause_func = f
+    cx.pause_args = fp
+    return TRAP_PAUSE
 
 
 ctypedef int (*held_gil_call_t)(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil
@@ -141,7 +223,6 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
     cdef uint32_t n = f.nparams
     cdef uint32_t nr = f.nresults
     cdef const uint8_t* pt = f.params
-    cdef const uint8_t* rt = f.results
     cdef tuple args
     cdef object res
     cdef int skip = 1 if f.access_caller else 0
@@ -159,14 +240,12 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
             Py_INCREF(v)
             PyTuple_SET_ITEM(args, i + skip, v)
         res = (<object>f.host)(*args)
-        if nr == 1:
-            store.to_cells(res, rt[0], fp)
-        elif nr:
-            j = 0
-            for i, v in enumerate(host_results(res, nr)):
-                j += store.to_cells(v, rt[i], fp + j)
-        elif res is not None:
-            host_results(res, 0)
+        if PyCoro_CheckExact(res):      # an async host function: pause the guest
+            return pause_at_host(cx, store, f, fp, res, saved_top)
+        if nr == 1:                     # (the common case inline)
+            store.to_cells(res, f.results[0], fp)
+        else:
+            store_results(store, f, fp, res)
     except BaseException:
         cx.top = saved_top
         return stash_exception(store)

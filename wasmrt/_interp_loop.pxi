@@ -435,13 +435,17 @@ cdef int h_call_host(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                      uint64_t msize) noexcept nogil:
     """The host half of a call (handler-shaped, reached by a tail call through HOST_CALL):
     run host function `cx.call_func` on the frame `cx.call_fp`, then resume at
-    `cx.call_ret`; `pc` is the calling instruction."""
+    `cx.call_ret`; `pc` is the calling instruction.  An async host function pauses the
+    guest there instead (TRAP_PAUSE, see `resume`)."""
     cdef const Cell* ret_pc = cx.call_ret
     cdef int rc
     cx.host_pcs[cx.nest] = pc      # where a trap in a nested entry continues its backtrace
     rc = call_host(cx, cx.call_func, cx.call_fp)
     cdef MemRec* m
     if rc != 0:
+        if rc == TRAP_PAUSE:            # an async host call: continue at ret_pc later
+            cx.resume_pc = ret_pc
+            cx.resume_fp = fp
         return trap_at(cx, pc, rc)
     m = cx.inst.mem
     return (<handler_t>ret_pc[0].h)(ret_pc, fp, cx, m.base, m.size)

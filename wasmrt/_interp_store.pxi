@@ -79,6 +79,9 @@ cdef class StoreCtx:
         self.externs = []
         self.extern_ids = {}
         self.pending_exc = None
+        self.pending_call = None
+        self.async_task = None
+        self.yield_interval_ns = DEF_YIELD_NS
         # One lazily committed mapping holds the value stack, then the call records and
         # the host-call sites (a separate 1.6 MB malloc was a second mmap/munmap pair per
         # Store).
@@ -367,6 +370,82 @@ cdef class StoreCtx:
         self.cx.top = top0
 
 
+cdef inline bint enter_check(FuncInstance fi, Ctx* cx, tuple args,
+                             Py_ssize_t first) except -1:
+    """The checks of a Python->wasm entry of `fi` on ``args[first:]``: argument count,
+    thread (the store's owner while an entry is active; else this one becomes it), room
+    on the value stack and the re-entry cap.  True for a host function (no entry)."""
+    cdef uint32_t n = fi.rec.nparams
+    cdef uint32_t nr = fi.rec.nresults
+    if <uint32_t>(PyTuple_GET_SIZE(args) - first) != n:
+        raise TypeError(f"expected {n} arguments, got {len(args) - first}")
+    if cx.nest == 0:
+        cx.owner_thread = PyThread_get_thread_ident()
+    elif cx.owner_thread != PyThread_get_thread_ident():
+        # a host call let another thread in: running here would interleave two call
+        # stacks on one value stack
+        raise _errors.WasmtimeError(STORE_BUSY)
+    if fi.rec.code == NULL:
+        return True
+    if cx.top + 2 * (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
+        raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
+    return False
+
+
+cdef inline int load_args(FuncInstance fi, StoreCtx store, uint64_t* fp, tuple args,
+                          Py_ssize_t first) except -1:
+    """Unbox ``args[first:]`` into the parameter slots at `fp` (a v128 takes two)."""
+    cdef uint32_t i
+    cdef uint32_t j = 0
+    cdef uint8_t t
+    cdef long long x
+    cdef int ovf
+    for i in range(fi.rec.nparams):
+        t = fi.rec.params[i]
+        a = <object>PyTuple_GET_ITEM(args, first + i)
+        if (t == VT_I32 or t == VT_I64) and PyLong_CheckExact(a):  # fast path: exact ints
+            x = PyLong_AsLongLongAndOverflow(a, &ovf)
+            if ovf == 0:
+                fp[j] = (<uint64_t>x) & 0xFFFFFFFFULL if t == VT_I32 else <uint64_t>x
+                j += 1
+                continue
+        elif t == VT_F64 and PyFloat_CheckExact(a):
+            fp[j] = f64_bits(PyFloat_AS_DOUBLE(a))
+            j += 1
+            continue
+        if t != VT_V128:
+            fp[j] = store.to_cell(a, t)
+            j += 1
+        else:
+            j += store.to_cells(a, t, fp + j)
+    return 0
+
+
+cdef inline object box_results(FuncInstance fi, StoreCtx store, uint64_t* fp):
+    """The results at `fp` as a call returns them: None, one value, or a list."""
+    cdef uint32_t i
+    cdef uint32_t j = 0
+    cdef uint32_t nr = fi.rec.nresults
+    cdef uint8_t t
+    if nr == 1:
+        t = fi.rec.results[0]
+        if t == VT_I32:
+            return <int32_t>fp[0]
+        if t == VT_I64:
+            return <int64_t>fp[0]
+        if t == VT_F64:
+            return f64_of(fp[0])
+        return store.from_cells(fp, t)
+    if nr == 0:
+        return None
+    out = []
+    for i in range(nr):
+        t = fi.rec.results[i]
+        out.append(store.from_cells(fp + j, t))
+        j += 2 if t == VT_V128 else 1
+    return out
+
+
 cdef class FuncInstance:
     """A function in a store.  Calling it runs it: ``fi(*args)`` takes Python values of its
     parameter types and returns None, one value, or a list for several results."""
@@ -379,47 +458,13 @@ cdef class FuncInstance:
         reached from C by the public Func without a second Python call or a new tuple)."""
         cdef StoreCtx store = self.store
         cdef Ctx* cx = &store.cx
-        cdef uint32_t n = self.rec.nparams
-        cdef uint32_t nr = self.rec.nresults
-        cdef uint32_t i, j
-        cdef uint8_t t
         cdef uint64_t* fp = cx.top
         cdef uint32_t depth0 = cx.depth
         cdef InstCtx* inst0 = cx.inst
-        cdef int rc
-        cdef long long x
-        cdef int ovf, gil0
-        if <uint32_t>(PyTuple_GET_SIZE(args) - first) != n:
-            raise TypeError(f"expected {n} arguments, got {len(args) - first}")
-        if cx.nest == 0:
-            cx.owner_thread = PyThread_get_thread_ident()
-        elif cx.owner_thread != PyThread_get_thread_ident():
-            # a host call let another thread in: running here would interleave two call
-            # stacks on one value stack
-            raise _errors.WasmtimeError(STORE_BUSY)
-        if self.rec.code == NULL:  # a host function called from Python
+        cdef int rc, gil0
+        if enter_check(self, cx, args, first):  # a host function called from Python
             return call_host_py(self, args[first:])
-        if fp + 2 * (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
-            raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
-        j = 0
-        for i in range(n):                      # a v128 takes two slots
-            t = self.rec.params[i]
-            a = <object>PyTuple_GET_ITEM(args, first + i)
-            if (t == VT_I32 or t == VT_I64) and PyLong_CheckExact(a):  # fast path: exact ints
-                x = PyLong_AsLongLongAndOverflow(a, &ovf)
-                if ovf == 0:
-                    fp[j] = (<uint64_t>x) & 0xFFFFFFFFULL if t == VT_I32 else <uint64_t>x
-                    j += 1
-                    continue
-            elif t == VT_F64 and PyFloat_CheckExact(a):
-                fp[j] = f64_bits(PyFloat_AS_DOUBLE(a))
-                j += 1
-                continue
-            if t != VT_V128:
-                fp[j] = store.to_cell(a, t)
-                j += 1
-            else:
-                j += store.to_cells(a, t, fp + j)
+        load_args(self, store, fp, args, first)
         gil0 = cx.gil_held
         cx.nest += 1
         if cx.release_gil:      # other threads run meanwhile (host calls take it back)
@@ -436,24 +481,7 @@ cdef class FuncInstance:
             store.restore(depth0, inst0, fp)
             raise exc
         cx.inst = inst0
-        if nr == 1:
-            t = self.rec.results[0]
-            if t == VT_I32:
-                return <int32_t>fp[0]
-            if t == VT_I64:
-                return <int64_t>fp[0]
-            if t == VT_F64:
-                return f64_of(fp[0])
-            return store.from_cells(fp, t)
-        if nr == 0:
-            return None
-        out = []
-        j = 0
-        for i in range(nr):
-            t = self.rec.results[i]
-            out.append(store.from_cells(fp + j, t))
-            j += 2 if t == VT_V128 else 1
-        return out
+        return box_results(self, store, fp)
 
     @property
     def is_host(self) -> bool:

@@ -47,7 +47,7 @@ import struct
 import sys
 import time
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, BinaryIO, Self, TypeAlias, Union
 
 from ._api_managed import NothingToClose
@@ -339,7 +339,8 @@ def _host_errno(exc: OSError) -> int:
 # Configuration
 # --------------------------------------------------------------------------------------
 
-InputSource: TypeAlias = bytes | bytearray | Callable[[int], bytes] | BinaryIO | io.IOBase
+InputSource: TypeAlias = (bytes | bytearray | Callable[[int], bytes]
+                          | Callable[[int], Awaitable[bytes]] | BinaryIO | io.IOBase)
 OutputSink: TypeAlias = Callable[[bytes], Any] | BinaryIO | io.IOBase
 
 
@@ -458,13 +459,17 @@ class WasiConfig(NothingToClose):
 
     @property
     def stdin(self) -> Any:
-        """In-memory stdin: ``bytes``, a callable ``(max_bytes) -> bytes`` or a binary file."""
+        """In-memory stdin: ``bytes``, a callable ``(max_bytes) -> bytes``, a binary file,
+        or an async callable ``async def read(max_bytes) -> bytes``: a read of stdin then
+        pauses the guest while it runs (the guest must run under ``Func.call_async``)."""
         return self._stdio[0][1]
 
     @stdin.setter
     def stdin(self, source: InputSource) -> None:
         if isinstance(source, (bytes, bytearray, memoryview)):
             self._stdio[0] = ("bytes", bytes(source))
+        elif _is_async_callable(source):
+            self._stdio[0] = ("async_reader", source)
         elif hasattr(source, "read") or callable(source):
             self._stdio[0] = ("reader", source)
         else:
@@ -552,6 +557,17 @@ def _check_output_path(path: PathLike, what: str) -> str:
     return p
 
 
+def _is_async_callable(fn: Any) -> bool:
+    """Whether calling ``fn`` gives a coroutine (an ``async def`` function or method, or an
+    object whose ``__call__`` is one)."""
+    import inspect
+
+    if inspect.iscoroutinefunction(fn):
+        return True
+    return callable(fn) and not inspect.isroutine(fn) and \
+        inspect.iscoroutinefunction(type(fn).__call__)
+
+
 def _check_sink(sink: OutputSink) -> OutputSink:
     if not (hasattr(sink, "write") or callable(sink)):
         raise TypeError("expected a callable or a writable file-like object")
@@ -611,13 +627,29 @@ class _ReaderInput(_Stream):
 
     def read(self, n: int) -> bytes:
         src = self.source
-        data = src.read(n) if hasattr(src, "read") else src(n)
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        data = bytes(data or b"")
-        if len(data) > n:
-            raise WasmtimeError("stdin callback returned more bytes than asked for")
-        return data
+        return _input_bytes(src.read(n) if hasattr(src, "read") else src(n), n)
+
+
+def _input_bytes(data: Any, n: int) -> bytes:
+    """What a stdin callback returned for a read of up to ``n`` bytes, as bytes."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    data = bytes(data or b"")
+    if len(data) > n:
+        raise WasmtimeError("stdin callback returned more bytes than asked for")
+    return data
+
+
+class _AsyncReaderInput(_Stream):
+    """stdin from ``async def read(n) -> bytes``: ``fd_read`` awaits it (the guest pauses)."""
+
+    readable = True
+
+    def __init__(self, source: Callable[[int], Awaitable[bytes]]):
+        self.source = source
+
+    async def read_async(self, n: int) -> bytes:
+        return _input_bytes(await self.source(n), n)
 
 
 class _WriterOutput(_Stream):
@@ -744,6 +776,8 @@ class WasiContext:
             stream = _BytesInput(value)
         elif kind == "reader":
             stream = _ReaderInput(value)
+        elif kind == "async_reader":
+            stream = _AsyncReaderInput(value)
         elif kind == "writer":
             stream = _WriterOutput(value)
         else:
@@ -1301,10 +1335,12 @@ class _Impl:
     def _refuse(entry: _Fd) -> _Fd:
         raise WasiError(Errno.BADF)
 
-    def fd_read(self, fd: int, iovs: int, iovs_len: int, nread: int) -> int:
+    def fd_read(self, fd: int, iovs: int, iovs_len: int, nread: int) -> Any:
         entry = self._readable(fd)
         bufs = self.mem.iovecs(iovs, iovs_len)
         self.mem.check(nread, 4)
+        if isinstance(entry.stream, _AsyncReaderInput):
+            return self._fd_read_async(entry.stream, bufs, nread)
         if entry.stream is not None:
             total = 0
             for buf in bufs:
@@ -1318,6 +1354,20 @@ class _Impl:
         else:
             total = 0
         self.mem.set_u32(nread, total)
+        return 0
+
+    async def _fd_read_async(self, stream: _AsyncReaderInput, bufs: list[memoryview],
+                             nread: int) -> int:
+        """``fd_read`` of an async stdin: one read of up to the total size, scattered."""
+        data = await stream.read_async(sum(len(b) for b in bufs))
+        pos = 0
+        for buf in bufs:
+            chunk = data[pos:pos + len(buf)]
+            buf[:len(chunk)] = chunk
+            pos += len(chunk)
+            if pos >= len(data):
+                break
+        self.mem.set_u32(nread, len(data))
         return 0
 
     def fd_write(self, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
@@ -1855,24 +1905,42 @@ def _make_host_function(name: str, get_context: Callable[[Any], WasiContext]
     method = getattr(_Impl, name)
     masks = tuple(0xFFFFFFFF if c == "I" else 0xFFFFFFFFFFFFFFFF for c in SIGNATURES[name])
 
-    def host(caller: Any, *args: int) -> int:
+    def host(caller: Any, *args: int) -> Any:
         ctx = get_context(caller)
         if ctx is None:
             raise Trap("WASI is not configured for this store (call Store.set_wasi first)")
         try:
             impl = _Impl(ctx, _Mem(_memory_view(caller, ctx)))
-            return int(method(impl, *map(int.__and__, args, masks)))
-        except WasiError as exc:
-            return int(exc.errno)
-        except _Fault:
-            return int(Errno.FAULT)
-        except OSError as exc:
-            return _host_errno(exc)
-        except (ValueError, OverflowError):
-            return int(Errno.INVAL)
+            result = method(impl, *map(int.__and__, args, masks))
+            if type(result) is types.CoroutineType:  # a read of an async stdin
+                return _errno_async(result)
+            return int(result)
+        except BaseException as exc:  # noqa: BLE001 - _errno_of re-raises what is no errno
+            return _errno_of(exc)
 
     host.__name__ = host.__qualname__ = name
     return host
+
+
+def _errno_of(exc: BaseException) -> int:
+    """The errno result of a WASI call that raised ``exc`` (re-raised if it is none)."""
+    if isinstance(exc, WasiError):
+        return int(exc.errno)
+    if isinstance(exc, _Fault):
+        return int(Errno.FAULT)
+    if isinstance(exc, OSError):
+        return _host_errno(exc)
+    if isinstance(exc, (ValueError, OverflowError)):
+        return int(Errno.INVAL)
+    raise exc
+
+
+async def _errno_async(coro: Coroutine[Any, Any, int]) -> int:
+    """The result of a WASI call that paused the guest (``_errno_of`` what it raised)."""
+    try:
+        return int(await coro)
+    except BaseException as exc:  # noqa: BLE001 - _errno_of re-raises what is no errno
+        return _errno_of(exc)
 
 
 def _make_proc_exit(get_context: Callable[[Any], WasiContext]) -> Callable[..., None]:

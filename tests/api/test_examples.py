@@ -69,3 +69,10 @@ def test_hello_wat_cli():
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "Hello, world!\n"
+
+
+def test_async_guests(capsys):
+    out = run_example("async_guests", capsys).splitlines()
+    assert out[0].startswith("[60, 60, 60] ")
+    assert out[1] == "computed 30000000"
+    assert out[2] == "the ticker ran while the guest computed"

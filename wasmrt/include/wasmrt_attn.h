@@ -17,12 +17,23 @@
  * Windows has no sigaction: there the hook is installed with signal(), which also returns
  * the handler it replaces (put back at once if that was SIG_DFL or SIG_IGN), and re-arms
  * itself after each signal (the C runtime resets a handler to SIG_DFL when it runs).
+ *
+ * The ticker: while a `call_async` guest computes, a detached C thread bumps the counter
+ * every tick (1 ms, or a quarter of the shortest yield interval asked for, at least
+ * 100 us), so the guest's attention checks see the clock and it yields to the event loop
+ * (`attention()` compares `Ctx.yield_at` with `wasmrt_now_ns()`).  It sleeps on a
+ * condition variable while no such guest runs (`wasmrt_tick_acquire/release` bracket each
+ * stretch of guest execution).  The thread blocks every signal, holds no GIL, and is
+ * started again in a forked child.
  */
 #ifndef WASMRT_ATTN_H
 #define WASMRT_ATTN_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "wasmrt_port.h"
 
@@ -106,5 +117,99 @@ static int wasmrt_hook_sigint(void)
     return 1;
 }
 #endif
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline int64_t wasmrt_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#define WASMRT_TICK_MAX_NS 1000000L     /* the ticker's period when nothing asks for less */
+#define WASMRT_TICK_MIN_NS 100000L
+
+static pthread_mutex_t wasmrt_tick_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wasmrt_tick_wake = PTHREAD_COND_INITIALIZER;
+static int wasmrt_tick_users = 0;               /* guests computing under call_async */
+static long wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
+static pid_t wasmrt_tick_pid = 0;               /* process whose ticker runs (0: none) */
+static int wasmrt_tick_forkhook = 0;
+
+static void *wasmrt_ticker(void *arg)
+{
+    struct timespec ts;
+    (void)arg;
+    pthread_mutex_lock(&wasmrt_tick_lock);
+    for (;;) {
+        while (wasmrt_tick_users == 0)
+            pthread_cond_wait(&wasmrt_tick_wake, &wasmrt_tick_lock);
+        ts.tv_sec = 0;
+        ts.tv_nsec = wasmrt_tick_ns;
+        pthread_mutex_unlock(&wasmrt_tick_lock);
+        nanosleep(&ts, NULL);
+        wasmrt_attn++;
+        pthread_mutex_lock(&wasmrt_tick_lock);
+    }
+    return NULL;
+}
+
+/* In a forked child the ticker thread is gone and the lock may be held: start afresh. */
+static void wasmrt_tick_atfork_child(void)
+{
+    pthread_mutex_init(&wasmrt_tick_lock, NULL);
+    pthread_cond_init(&wasmrt_tick_wake, NULL);
+    wasmrt_tick_users = 0;
+    wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
+    wasmrt_tick_pid = 0;
+}
+
+/* A guest starts computing and wants attention about every `interval_ns`.  Returns 0, or
+ * -1 if the ticker thread cannot be started (the guest then yields only at host calls). */
+static int wasmrt_tick_acquire(int64_t interval_ns)
+{
+    long tick = (long)(interval_ns / 4 < WASMRT_TICK_MAX_NS ? interval_ns / 4 : WASMRT_TICK_MAX_NS);
+    pthread_mutex_lock(&wasmrt_tick_lock);
+    if (wasmrt_tick_pid != getpid()) {
+        pthread_t thread;
+        pthread_attr_t attr;
+        sigset_t all, old;
+        int rc;
+        if (!wasmrt_tick_forkhook) {
+            pthread_atfork(NULL, NULL, wasmrt_tick_atfork_child);
+            wasmrt_tick_forkhook = 1;
+        }
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&attr, 64 * 1024);
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &old);     /* the thread inherits the mask */
+        rc = pthread_create(&thread, &attr, wasmrt_ticker, NULL);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        pthread_attr_destroy(&attr);
+        if (rc != 0) {
+            pthread_mutex_unlock(&wasmrt_tick_lock);
+            return -1;
+        }
+        wasmrt_tick_pid = getpid();
+    }
+    if (tick < WASMRT_TICK_MIN_NS)
+        tick = WASMRT_TICK_MIN_NS;
+    if (tick < wasmrt_tick_ns)
+        wasmrt_tick_ns = tick;
+    if (wasmrt_tick_users++ == 0)
+        pthread_cond_signal(&wasmrt_tick_wake);
+    pthread_mutex_unlock(&wasmrt_tick_lock);
+    return 0;
+}
+
+/* The guest stopped computing (returned, paused or trapped). */
+static void wasmrt_tick_release(void)
+{
+    pthread_mutex_lock(&wasmrt_tick_lock);
+    if (wasmrt_tick_users > 0 && --wasmrt_tick_users == 0)
+        wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
+    pthread_mutex_unlock(&wasmrt_tick_lock);
+}
 
 #endif
