@@ -634,10 +634,10 @@ def _input_bytes(data: Any, n: int) -> bytes:
     """What a stdin callback returned for a read of up to ``n`` bytes, as bytes."""
     if isinstance(data, str):
         data = data.encode("utf-8")
-    data = bytes(data or b"")
-    if len(data) > n:
+    out = bytes(data or b"")
+    if len(out) > n:
         raise WasmtimeError("stdin callback returned more bytes than asked for")
-    return data
+    return out
 
 
 class _AsyncReaderInput(_Stream):
