@@ -10,13 +10,14 @@ are dropped and the Store is usable again.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import CoroutineType
 from typing import Any
 
 from . import _interp
 from .errors import WasmtimeError
 
-__all__ = ["call_host_async", "call_wasm_async", "drive"]
+__all__ = ["call_host_async", "call_wasm_async", "drive", "run_entry"]
 
 
 async def drive(call: Any, first: int) -> Any:
@@ -51,10 +52,11 @@ TASK_BUSY = ("another asyncio task has a call_async paused in this Store: a Stor
              "task's guest at a time (use one Store per task)")
 
 
-async def call_wasm_async(fi: Any, params: tuple[Any, ...], store: Any) -> Any:
-    """``await``-able call of the wasm function ``fi`` (an ``_interp.FuncInstance``) of the
-    public Store ``store``.  Entries nest within one task (a host coroutine may call into
-    the same Store); another task's ``call_async`` is refused while one is paused."""
+async def run_entry(store: Any, begin: Callable[[], tuple[Any, int]]) -> Any:
+    """Run the ``AsyncCall`` that ``begin()`` makes and starts (it returns the call and
+    its first state) in the public Store ``store``, to its end.  Entries nest within one
+    asyncio task (a host coroutine may call into the same Store); another task's entry is
+    refused while one is paused."""
     import asyncio
 
     ctx = store._context()
@@ -64,11 +66,22 @@ async def call_wasm_async(fi: Any, params: tuple[Any, ...], store: Any) -> Any:
         raise WasmtimeError(TASK_BUSY)
     ctx.async_task = task
     try:
-        call = _interp.AsyncCall(fi, store)
-        return await drive(call, call.start(params))
+        call, first = begin()
+        return await drive(call, first)
     finally:
         if owner is None:
             ctx.async_task = None
+
+
+async def call_wasm_async(fi: Any, params: tuple[Any, ...], store: Any) -> Any:
+    """``await``-able call of the wasm function ``fi`` (an ``_interp.FuncInstance``) of the
+    public Store ``store``."""
+
+    def begin() -> tuple[Any, int]:
+        call = _interp.AsyncCall(fi, store)
+        return call, call.start(params)
+
+    return await run_entry(store, begin)
 
 
 async def call_host_async(fi: Any, params: tuple[Any, ...]) -> Any:

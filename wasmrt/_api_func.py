@@ -61,13 +61,15 @@ class Func(_interp.FuncBase):
             raise WrongKindError("expected a FuncType")
         if not callable(func):
             raise TypeError("expected a callable")
-        host = _with_caller(func) if access_caller else func
-        if _FUNCREF in _codes(ty._params):
-            host = _wrap_funcref_args(host, _codes(ty._params), store_, access_caller)
+        params = _codes(ty._params)
+        host = host_callable(func, access_caller)
+        if _FUNCREF in params:
+            host = _wrap_funcref_args(host, params, store_, access_caller)
         fi = store_._context().new_host_func(
-            host, _codes(ty._params), _codes(ty._results), _type_id(ty), bool(access_caller)
+            host, params, _codes(ty._results), _type_id(ty), bool(access_caller)
         )
         self._bind(fi, store_)
+        fi.origin = (ty, func, bool(access_caller))    # (snapshots make it again)
 
     @classmethod
     def wrap(cls, store: Any, func: Callable[..., Any]) -> Func:
@@ -200,6 +202,13 @@ def _wrap_funcref_args(
         return host(*args[:skip], *_wrap_values(args[skip:], codes, store))
 
     return call
+
+
+def host_callable(func: Callable[..., Any], access_caller: bool) -> Callable[..., Any]:
+    """What the runtime calls for host function ``func``: ``func`` itself, or an adapter
+    passing a ``Caller`` first.  (Store-independent; funcref parameters add one that is
+    not, ``_wrap_funcref_args``.)"""
+    return _with_caller(func) if access_caller else func
 
 
 def _with_caller(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -147,6 +147,7 @@ class Instance:
             runtime_imports,
             limits[0],
             limits[1],
+            module,
         )
         if module._native is not None:  # its machine code lives as long as the instance
             self._inst.keep.append(module._native)

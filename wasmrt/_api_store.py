@@ -16,6 +16,7 @@ from .errors import WasmtimeError, WrongKindError
 
 if TYPE_CHECKING:
     from ._api_func import Caller
+    from ._api_snapshot import Snapshot
     from .wasi import WasiConfig
 
 __all__ = ["Store", "Storelike", "store_of"]
@@ -99,6 +100,17 @@ class Store(_interp.StoreBase):
         ctx = self._context()
         if self.engine._epoch_interruption:
             ctx.set_epoch_deadline(self.engine._epoch_counter.current + ticks_after_current)
+
+    def snapshot(self) -> Snapshot:
+        """The Store with its guest paused, as a ``Snapshot`` to resume in fresh Stores.
+
+        Only while the guest of the Store's outermost ``Func.call_async`` is paused in an
+        async host call (e.g. from inside that host coroutine) or at a yield, with no
+        other call into wasm running; ``WasmtimeError`` otherwise.
+        """
+        from ._api_snapshot import Snapshot
+
+        return Snapshot._capture(self)
 
     def set_async_yield_interval(self, seconds: float | None) -> None:
         """How long a guest called with ``Func.call_async`` computes before it yields to

@@ -9,14 +9,16 @@ the store's lifetime.  The handlers only ever see the structs: no Python object 
 on the fast path.
 
 Values in slots, tables, globals and element segments are untyped 64-bit cells:
-i32/f32 bit patterns zero-extended, i64/f64 bits, funcref = `<uint64_t>&FuncInstance.rec`
+i32/f32 bit patterns zero-extended, i64/f64 bits, funcref = the address of its `FuncRec`
 (0 = null), externref = 1 + index into `StoreCtx.externs` (0 = null).  v128 (later) takes
 two cells.
 
 What instantiation (`_interp_instance.pxi`, included in _interp.pyx) fills in, per
 instance, into `InstanceCtx.ctx` (see `InstanceCtx.alloc`):
   funcs[i]   the `FuncRec*` of function i (imports first: the imported FuncInstance's rec;
-             then `StoreCtx.new_wasm_func(inst, code)` for each defined function)
+             then the instance's own records, `InstanceCtx.defs`, copied from the
+             ModulePlan's templates by `instance_records`: a defined function gets a
+             FuncInstance only when Python needs one, `StoreCtx.func_object`)
   globals[i] `&GlobalInstance.cell[0]` of global i (imported or `StoreCtx.new_global`)
   tables[i]  `&TableInstance.rec` of table i (imported or `StoreCtx.new_table`)
   mems[i]    `&MemoryInstance.rec` of memory i (imported or new), `set_memories`
@@ -133,7 +135,7 @@ ctypedef struct FuncRec:
     const uint8_t* results      # value-type codes of the results
     void* host                  # host: the Python callable (borrowed; FuncInstance.host)
     int access_caller           # host: pass the calling InstanceCtx as first argument
-    void* owner                 # the FuncInstance object (borrowed)
+    void* owner                 # its FuncInstance (borrowed), or NULL: none made yet
 
 
 ctypedef struct CallRec:        # one activation of a wasm function
@@ -208,7 +210,7 @@ cdef class StoreCtx:
     """The runtime side of a Store: value stack, call records, and every object created in it."""
     cdef Ctx cx
     cdef size_t stack_bytes         # the mapping at cx.stack: value slots, then call records
-    cdef readonly list funcs        # FuncInstance objects (keep FuncRec pointers valid)
+    cdef readonly list funcs        # FuncInstance objects (keep FuncRec.owner valid)
     cdef readonly list objects      # tables, globals, memories, instances
     cdef readonly list externs      # externref targets: ref value r -> externs[r - 1]
     cdef dict extern_ids            # id(obj) -> ref value, to intern externrefs
@@ -217,6 +219,7 @@ cdef class StoreCtx:
     cdef uint64_t* pause_top        # cx.top to restore once that host call returns
     cdef public int64_t yield_interval_ns   # call_async guests yield this often (0: never)
     cdef public object async_task   # the asyncio task of the outermost call_async, or None
+    cdef public object paused       # that call_async's AsyncCall while it is paused, or None
     cdef uint64_t private_epoch
     cdef public object data         # the embedder's store data (wasmtime Store.data)
     cdef public object owner        # the api-level Store (weak use only)
@@ -229,18 +232,25 @@ cdef class StoreCtx:
     cdef object from_cells(self, const uint64_t* src, uint8_t vt)
     cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, params, results,
                                     int type_id)
+    cdef FuncInstance func_object(self, FuncRec* f)
     cdef void restore(self, uint32_t depth0, InstCtx* inst0, uint64_t* top0) noexcept
 
 
 cdef class FuncInstance:
-    """A function in a store: wasm (code + instance) or host (Python callable + type)."""
-    cdef FuncRec rec
+    """A function in a store: wasm (code + instance) or host (Python callable + type).
+    The function object of a record (`func_object`): a wasm function defined by an
+    instance is a record in `InstanceCtx.defs`, and gets a FuncInstance only when Python
+    needs one (an export, a funcref crossing to Python, the start function)."""
+    cdef FuncRec* rec               # the record (`own`, or one of its instance's `defs`)
+    cdef FuncRec own                # the record of a host function (or a test's wasm one)
     cdef readonly StoreCtx store
     cdef readonly bytes params      # value-type codes
     cdef readonly bytes results
     cdef readonly object host       # host callable, or None
     cdef readonly InstanceCtx instance  # owning instance for wasm functions, or None
     cdef public object wrapper      # the api-level object wrapping this one, if any
+    # host: how the API made it, for snapshots (made again in other Stores, _api_snapshot)
+    cdef public object origin
     cdef object call(self, tuple args, Py_ssize_t first)
 
 
@@ -261,8 +271,12 @@ cdef class TableInstance:
 cdef class InstanceCtx:
     """The runtime side of an instance: the index spaces its code resolves against."""
     cdef InstCtx ctx
+    cdef FuncRec* defs              # the records of its defined functions (owned)
+    cdef uint32_t ndefs
     cdef readonly StoreCtx store
     cdef readonly object module     # the compiled module (names for backtraces)
     cdef public str name            # module name for backtraces (registered name), or None
     cdef readonly list keep         # Python objects the raw pointers point into
     cdef public dict exports        # name -> extern object, filled by instantiation
+    cdef public object plan         # the ModulePlan it was made from (snapshots)
+    cdef public object source       # the public Module, if the API made it (snapshots)

@@ -19,12 +19,13 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
                        instance contexts
 - _interp_instance.pxi instantiation, the C-level bases of the public Store and Func
 - _interp_pause.pxi    a paused guest: the `call_async` entry (`AsyncCall`)
+- _interp_snapshot.pxi a paused Store as data (`StoreImage`): capture and restore
 - _interp_debug.pxi    hand-assembled code for tests (`DebugCode`)
 """
 
 import sys
 
-from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
@@ -66,6 +67,7 @@ include "_interp_store.pxi"
 include "_interp_instance.pxi"
 include "_interp_native.pxi"
 include "_interp_pause.pxi"
+include "_interp_snapshot.pxi"
 include "_interp_debug.pxi"
 
 _init_handlers()

@@ -178,7 +178,7 @@ cdef int pause_at_host(Ctx* cx, StoreCtx store, FuncRec* f, uint64_t* fp, object
     """Host function `f` returned the coroutine `coro`: pause the guest (TRAP_PAUSE) if
     the innermost entry is a call_async one, else refuse (WasmtimeError).  `cx.top` stays
     above the argument slots until the call completes (`AsyncCall.resume_with`)."""
-    if cx.async_nest == 0 or cx.async_nest != cx.nest:
+    if cx.async_nest == 0 or cx.async_nest != cx.nest:     # (StoreCtx.can_pause)
         close_unstarted(coro)
         raise _errors.WasmtimeError(NOT_PAUSABLE if cx.async_nest else NEEDS_ASYNC)
     store.pending_call = coro
@@ -215,31 +215,37 @@ cdef inline int enter_host(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
         return call_host_gil(cx, f, fp)
 
 
+cdef inline tuple host_args(Ctx* cx, StoreCtx store, FuncRec* f, uint64_t* fp):
+    """The arguments of a call of host function `f` from wasm: the calling instance first
+    if it takes one, then the values at `fp` (a v128 takes two slots)."""
+    cdef uint32_t i
+    cdef uint32_t j = 0
+    cdef uint32_t n = f.nparams
+    cdef const uint8_t* pt = f.params
+    cdef int skip = 1 if f.access_caller else 0
+    cdef tuple args = PyTuple_New(n + skip)
+    if skip:
+        caller = <object>cx.inst.owner if cx.inst.owner != NULL else None
+        Py_INCREF(caller)
+        PyTuple_SET_ITEM(args, 0, caller)
+    for i in range(n):
+        v = store.from_cells(fp + j, pt[i])
+        j += 2 if pt[i] == VT_V128 else 1
+        Py_INCREF(v)
+        PyTuple_SET_ITEM(args, i + skip, v)
+    return args
+
+
 cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
     cdef FuncInstance fi = <FuncInstance>f.owner
     cdef StoreCtx store = fi.store
     cdef uint64_t* saved_top = cx.top
-    cdef uint32_t i, j
     cdef uint32_t n = f.nparams
     cdef uint32_t nr = f.nresults
-    cdef const uint8_t* pt = f.params
-    cdef tuple args
     cdef object res
-    cdef int skip = 1 if f.access_caller else 0
     cx.top = fp + 2 * (n if n > nr else nr)     # room for v128s (two slots each)
     try:
-        args = PyTuple_New(n + skip)
-        if skip:
-            caller = <object>cx.inst.owner if cx.inst.owner != NULL else None
-            Py_INCREF(caller)
-            PyTuple_SET_ITEM(args, 0, caller)
-        j = 0
-        for i in range(n):
-            v = store.from_cells(fp + j, pt[i])
-            j += 2 if pt[i] == VT_V128 else 1
-            Py_INCREF(v)
-            PyTuple_SET_ITEM(args, i + skip, v)
-        res = (<object>f.host)(*args)
+        res = (<object>f.host)(*host_args(cx, store, f, fp))
         if PyCoro_CheckExact(res):      # an async host function: pause the guest
             return pause_at_host(cx, store, f, fp, res, saved_top)
         if nr == 1:                     # (the common case inline)

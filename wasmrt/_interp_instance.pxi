@@ -51,6 +51,12 @@ cdef class ModulePlan:
     cdef list datas                 # (mode, memory, offset ops or None, bytes)
     cdef list exports               # (name, kind, index)
     cdef int64_t start
+    cdef FuncRec* defs              # template records of the defined functions (no inst)
+    cdef DataRec* data_recs         # the data segments, as an instance starts with them
+
+    def __dealloc__(self):
+        free(self.defs)
+        free(self.data_recs)
 
 
 def plan_module(info) -> ModulePlan:
@@ -87,7 +93,63 @@ def plan_module(info) -> ModulePlan:
                for d in info.datas]
     p.exports = [(x.name, x.kind, x.index) for x in info.exports]
     p.start = info.start
+    plan_records(p)
     return p
+
+
+cdef int plan_records(ModulePlan p) except -1:
+    """The templates every instance of `p` copies: a record per defined function (its
+    code threaded here, once), a record per data segment."""
+    cdef uint32_t k, ti
+    cdef uint32_t ndefs = p.nfuncs - p.nimp_funcs
+    cdef uint32_t ndatas = len(p.datas)
+    cdef LoweredFunc code
+    cdef FuncRec* f
+    cdef bytes params, results, data
+    p.defs = <FuncRec*>calloc(ndefs + 1, sizeof(FuncRec))
+    p.data_recs = <DataRec*>calloc(ndatas + 1, sizeof(DataRec))
+    if p.defs == NULL or p.data_recs == NULL:
+        raise MemoryError("cannot allocate the module plan")
+    for k in range(ndefs):
+        ti = p.func_types[p.nimp_funcs + k]
+        code = <LoweredFunc>p.codes[k]
+        if thread_code(&code.fc) != 0:
+            raise RuntimeError("internal error: malformed lowered code")
+        params = p.type_params[ti]
+        results = p.type_results[ti]
+        f = &p.defs[k]
+        f.code = &code.fc
+        f.type_id = <uint32_t>p.type_ids[ti]
+        f.nparams = <uint32_t>len(params)
+        f.nresults = <uint32_t>len(results)
+        f.params = <const uint8_t*>PyBytes_AS_STRING(params)      # (the plan keeps them)
+        f.results = <const uint8_t*>PyBytes_AS_STRING(results)
+    for k in range(ndatas):
+        data = <bytes>(<tuple>p.datas[k])[3]
+        p.data_recs[k].bytes = <const uint8_t*>PyBytes_AS_STRING(data)
+        p.data_recs[k].len = <uint32_t>PyBytes_GET_SIZE(data)
+    return 0
+
+
+cdef int instance_records(InstanceCtx inst, ModulePlan plan) except -1:
+    """Give `inst` (allocated: `InstanceCtx.alloc`) the records of its defined functions,
+    copied from `plan`'s templates, at the end of its function index space, and its data
+    segments as the module has them (all bytes, none dropped)."""
+    cdef uint32_t k
+    cdef uint32_t ndefs = plan.nfuncs - plan.nimp_funcs
+    cdef InstCtx* ic = &inst.ctx
+    if inst.defs != NULL or ic.nfuncs != plan.nfuncs or ic.ndatas != <uint32_t>len(plan.datas):
+        raise RuntimeError("internal error: instance records made twice or misallocated")
+    inst.defs = <FuncRec*>malloc((ndefs + 1) * sizeof(FuncRec))
+    if inst.defs == NULL:
+        raise MemoryError("cannot allocate the instance's functions")
+    memcpy(inst.defs, plan.defs, ndefs * sizeof(FuncRec))
+    inst.ndefs = ndefs
+    for k in range(ndefs):
+        inst.defs[k].inst = ic
+        ic.funcs[plan.nimp_funcs + k] = &inst.defs[k]
+    memcpy(ic.datas, plan.data_recs, ic.ndatas * sizeof(DataRec))
+    return 0
 
 
 cdef int eval_const(InstCtx* ctx, tuple ops, uint64_t* out) except -1:
@@ -156,8 +218,9 @@ cdef object segment_trap(int code):
 
 
 def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit=-1,
-                int64_t table_limit=-1) -> InstanceCtx:
-    """Create an instance of `plan` in `store` with the already type-checked `imports`."""
+                int64_t table_limit=-1, object source=None) -> InstanceCtx:
+    """Create an instance of `plan` in `store` with the already type-checked `imports`
+    (`source`: the public Module, kept for snapshots)."""
     cdef InstanceCtx inst = InstanceCtx(store, plan.info)
     cdef InstCtx* ctx
     cdef uint32_t i, k, n, ti
@@ -180,6 +243,8 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
     cdef uint32_t nf = 0, nt = 0, ng = 0
     keep = inst.keep
 
+    inst.plan = plan
+    inst.source = source
     inst.alloc(plan.nfuncs, plan.nglobals, plan.ntables, len(plan.type_ids),
                len(plan.datas), len(plan.elems))
     ctx = &inst.ctx
@@ -191,7 +256,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         item = imports[i]
         if type(item) is FuncInstance:
             fi = <FuncInstance>item
-            ctx.funcs[nf] = &fi.rec
+            ctx.funcs[nf] = fi.rec
             nf += 1
         elif type(item) is TableInstance:
             t = <TableInstance>item
@@ -212,15 +277,9 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             or <uint32_t>len(memories) != plan.nimp_mems:
         raise _api_errors.LinkError("imports do not match the module's import section")
 
-    # Defined functions.
-    for k in range(plan.nfuncs - plan.nimp_funcs):
-        ti = plan.func_types[nf]
-        code = <LoweredFunc>plan.codes[k]
-        fi = store.new_wasm_func(inst, &code.fc, plan.type_params[ti], plan.type_results[ti],
-                                 plan.type_ids[ti])
-        ctx.funcs[nf] = &fi.rec
-        nf += 1
-    keep.append(plan)                   # keeps the LoweredFunc codes alive
+    # Defined functions (and the data segments, pointing at the module's bytes).
+    instance_records(inst, plan)
+    keep.append(plan)                   # keeps the LoweredFunc codes and the data alive
 
     # Defined tables.
     for elem_type, tmin, tmax, t64 in plan.tables:
@@ -274,18 +333,11 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             er.refs[k] = cells[0]
         er.len = n
 
-    # Data segments: point at the module's bytes.
-    for i in range(ctx.ndatas):
-        data = plan.datas[i][3]
-        ctx.datas[i].bytes = <const uint8_t*>(<char*>data)
-        ctx.datas[i].len = <uint32_t>len(data)
-        keep.append(data)
-
     # Exports, in export order.
     exports = inst.exports
     for name, kind, index in plan.exports:
         if kind == 0:
-            exports[name] = <FuncInstance>ctx.funcs[<uint32_t>index].owner
+            exports[name] = store.func_object(ctx.funcs[<uint32_t>index])
         elif kind == 1:
             exports[name] = tables[index]
         elif kind == 2:
@@ -326,7 +378,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
 
     # The start function.
     if plan.start >= 0:
-        (<FuncInstance>ctx.funcs[<uint32_t>plan.start].owner)()
+        store.func_object(ctx.funcs[<uint32_t>plan.start])()
     return inst
 
 

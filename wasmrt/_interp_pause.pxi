@@ -53,7 +53,7 @@ cdef class AsyncCall:
         cdef Ctx* cx = &store.cx
         if self.active or self.value is not None:
             raise RuntimeError("AsyncCall started twice")
-        if enter_check(self.func, cx, args, 0):
+        if enter_check(self.func.rec, cx, args, 0):
             raise TypeError("AsyncCall runs wasm functions")
         if self.owner is not None:
             self.owner.enter()
@@ -61,7 +61,7 @@ cdef class AsyncCall:
         self.depth0 = cx.depth
         self.inst0 = cx.inst
         try:
-            load_args(self.func, store, self.fp, args, 0)
+            load_args(self.func.rec, store, self.fp, args, 0)
         except BaseException:
             if self.owner is not None:
                 self.owner._depth -= 1
@@ -89,6 +89,51 @@ cdef class AsyncCall:
             raise
         self.store.cx.top = self.pause_top
         return self.step(False)
+
+    def redo_call(self) -> int:
+        """Make the host call the guest is paused at (a restored snapshot's, in the new
+        Store, so through its host function), then go on as after a pause there:
+        ASYNC_CALL if it returned a coroutine, else continue the guest with its results."""
+        cdef StoreCtx store = self.store
+        cdef Ctx* cx = &store.cx
+        self.check_paused(True)
+        try:
+            args = host_args(cx, store, self.pause_func, self.pause_args)
+            res = (<object>self.pause_func.host)(*args)
+        except BaseException:
+            self.abort()
+            raise
+        if PyCoro_CheckExact(res):
+            self.pending = res
+            return ASYNC_CALL
+        return self.resume_with(res)
+
+    @property
+    def at_call(self) -> bool:
+        """Whether it is paused at a host call (else at a yield, or not paused)."""
+        return self.pause_func != NULL
+
+    @property
+    def results(self) -> bytes:
+        """The value-type codes of the entry function's results."""
+        return self.func.results
+
+    cdef int enter_paused(self) except -1:
+        """Count this entry, restored paused (`restore_store`), as active in its store."""
+        cdef Ctx* cx = &self.store.cx
+        if self.owner is not None:
+            self.owner.enter()
+        cx.nest = 1
+        cx.owner_thread = PyThread_get_thread_ident()
+        self.nest = 1
+        self.async_nest0 = 0
+        self.fp = cx.stack
+        self.depth0 = 0
+        self.inst0 = &EMPTY_INST
+        self.paused_depth = cx.depth
+        self.active = True
+        self.store.paused = self
+        return 0
 
     def take_call(self):
         """The coroutine of the host call the guest is paused at (handed out once)."""
@@ -124,6 +169,8 @@ cdef class AsyncCall:
         cdef int gil0 = cx.gil_held
         cdef int ticking
         cdef int64_t interval = store.yield_interval_ns
+        if store.paused is self:
+            store.paused = None
         cx.async_nest = self.nest
         cx.yield_at = wasmrt_now_ns() + interval if interval > 0 else 0
         if not first:
@@ -133,10 +180,10 @@ cdef class AsyncCall:
         if cx.release_gil:
             cx.gil_held = 0
             with nogil:
-                rc = invoke(cx, &self.func.rec, self.fp) if first else resume(cx)
+                rc = invoke(cx, self.func.rec, self.fp) if first else resume(cx)
         else:
             cx.gil_held = 1
-            rc = invoke(cx, &self.func.rec, self.fp) if first else resume(cx)
+            rc = invoke(cx, self.func.rec, self.fp) if first else resume(cx)
         if ticking:
             wasmrt_tick_release()
         cx.gil_held = gil0
@@ -152,6 +199,8 @@ cdef class AsyncCall:
             self.pending = store.pending_call
             store.pending_call = None
             cx.pause_func = NULL
+            if self.async_nest0 == 0:   # the outermost call_async: Store.snapshot() may
+                store.paused = self     # capture it
             return rc
         self.finish(rc)
         return ASYNC_DONE
@@ -164,7 +213,7 @@ cdef class AsyncCall:
             exc = build_trap(store, rc, self.depth0)
         else:
             store.cx.inst = self.inst0
-            self.value = box_results(self.func, store, self.fp)
+            self.value = box_results(self.func.rec, store, self.fp)
             if self.value is None:
                 self.value = _NO_VALUE
         self.leave()
@@ -179,6 +228,8 @@ cdef class AsyncCall:
         if not self.active:
             return
         self.active = False
+        if store.paused is self:
+            store.paused = None
         store.restore(self.depth0, self.inst0, self.fp)
         self.pause_func = NULL
         self.resume_pc = NULL

@@ -81,6 +81,7 @@ cdef class StoreCtx:
         self.pending_exc = None
         self.pending_call = None
         self.async_task = None
+        self.paused = None
         self.yield_interval_ns = DEF_YIELD_NS
         # One lazily committed mapping holds the value stack, then the call records and
         # the host-call sites (a separate 1.6 MB malloc was a second mmap/munmap pair per
@@ -123,6 +124,13 @@ cdef class StoreCtx:
     @release_gil.setter
     def release_gil(self, bint on) -> None:
         self.cx.release_gil = on
+
+    @property
+    def can_pause(self) -> bool:
+        """Whether a host call made now may pause the guest: the innermost entry into
+        wasm is a `call_async` one (an async host function returning a coroutine is then
+        awaited; otherwise it is refused)."""
+        return self.cx.async_nest != 0 and self.cx.async_nest == self.cx.nest
 
     # ---- fuel and epochs ----
 
@@ -207,7 +215,7 @@ cdef class StoreCtx:
             fi = <FuncInstance>value
             if fi.store is not self:
                 raise ValueError("function belongs to another store")
-            return <uint64_t>&fi.rec
+            return <uint64_t>fi.rec
         if vt == VT_EXTERNREF:
             return self.extern_ref(value)
         raise TypeError(f"unsupported value type 0x{vt:02x}")
@@ -226,7 +234,7 @@ cdef class StoreCtx:
         if vt == VT_FUNCREF:
             if v == 0:
                 return None
-            fi = <FuncInstance>(<FuncRec*>v).owner
+            fi = self.func_object(<FuncRec*>v)
             return fi.wrapper if fi.wrapper is not None else fi
         if vt == VT_EXTERNREF:
             return self.extern_obj(v)
@@ -278,6 +286,7 @@ cdef class StoreCtx:
         fi.results = bytes(results)
         fi.host = host
         fi.instance = None
+        fi.rec = &fi.own
         fi.rec.code = NULL
         fi.rec.inst = NULL
         fi.rec.type_id = <uint32_t>type_id
@@ -291,6 +300,25 @@ cdef class StoreCtx:
         self.funcs.append(fi)
         return fi
 
+    cdef FuncInstance func_object(self, FuncRec* f):
+        """The FuncInstance of record `f` (a function of this store), made on first use
+        for a function defined by an instance (`InstanceCtx.defs`)."""
+        cdef FuncInstance fi
+        cdef InstanceCtx inst
+        if f.owner != NULL:
+            return <FuncInstance>f.owner
+        inst = <InstanceCtx>f.inst.owner
+        fi = FuncInstance.__new__(FuncInstance)
+        fi.rec = f
+        fi.store = self
+        fi.params = PyBytes_FromStringAndSize(<const char*>f.params, f.nparams)
+        fi.results = PyBytes_FromStringAndSize(<const char*>f.results, f.nresults)
+        fi.host = None
+        fi.instance = inst
+        f.owner = <void*>fi
+        self.funcs.append(fi)       # (keeps it alive: records point to it, borrowed)
+        return fi
+
     cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, params, results,
                                     int type_id):
         """A wasm function running `code` in `inst` (threads the code on first use)."""
@@ -302,6 +330,7 @@ cdef class StoreCtx:
         fi.results = bytes(results)
         fi.host = None
         fi.instance = inst
+        fi.rec = &fi.own
         fi.rec.code = code
         fi.rec.inst = &inst.ctx
         fi.rec.type_id = <uint32_t>type_id
@@ -370,13 +399,12 @@ cdef class StoreCtx:
         self.cx.top = top0
 
 
-cdef inline bint enter_check(FuncInstance fi, Ctx* cx, tuple args,
-                             Py_ssize_t first) except -1:
-    """The checks of a Python->wasm entry of `fi` on ``args[first:]``: argument count,
+cdef inline bint enter_check(FuncRec* f, Ctx* cx, tuple args, Py_ssize_t first) except -1:
+    """The checks of a Python->wasm entry of `f` on ``args[first:]``: argument count,
     thread (the store's owner while an entry is active; else this one becomes it), room
     on the value stack and the re-entry cap.  True for a host function (no entry)."""
-    cdef uint32_t n = fi.rec.nparams
-    cdef uint32_t nr = fi.rec.nresults
+    cdef uint32_t n = f.nparams
+    cdef uint32_t nr = f.nresults
     if <uint32_t>(PyTuple_GET_SIZE(args) - first) != n:
         raise TypeError(f"expected {n} arguments, got {len(args) - first}")
     if cx.nest == 0:
@@ -385,14 +413,14 @@ cdef inline bint enter_check(FuncInstance fi, Ctx* cx, tuple args,
         # a host call let another thread in: running here would interleave two call
         # stacks on one value stack
         raise _errors.WasmtimeError(STORE_BUSY)
-    if fi.rec.code == NULL:
+    if f.code == NULL:
         return True
     if cx.top + 2 * (n if n > nr else nr) > cx.stack_end or cx.nest >= cx.max_nest:
         raise _Trap(TRAP_MESSAGES[TRAP_STACK_EXHAUSTED], _TrapCode.STACK_OVERFLOW)
     return False
 
 
-cdef inline int load_args(FuncInstance fi, StoreCtx store, uint64_t* fp, tuple args,
+cdef inline int load_args(FuncRec* f, StoreCtx store, uint64_t* fp, tuple args,
                           Py_ssize_t first) except -1:
     """Unbox ``args[first:]`` into the parameter slots at `fp` (a v128 takes two)."""
     cdef uint32_t i
@@ -400,8 +428,8 @@ cdef inline int load_args(FuncInstance fi, StoreCtx store, uint64_t* fp, tuple a
     cdef uint8_t t
     cdef long long x
     cdef int ovf
-    for i in range(fi.rec.nparams):
-        t = fi.rec.params[i]
+    for i in range(f.nparams):
+        t = f.params[i]
         a = <object>PyTuple_GET_ITEM(args, first + i)
         if (t == VT_I32 or t == VT_I64) and PyLong_CheckExact(a):  # fast path: exact ints
             x = PyLong_AsLongLongAndOverflow(a, &ovf)
@@ -421,14 +449,14 @@ cdef inline int load_args(FuncInstance fi, StoreCtx store, uint64_t* fp, tuple a
     return 0
 
 
-cdef inline object box_results(FuncInstance fi, StoreCtx store, uint64_t* fp):
+cdef inline object box_results(FuncRec* f, StoreCtx store, uint64_t* fp):
     """The results at `fp` as a call returns them: None, one value, or a list."""
     cdef uint32_t i
     cdef uint32_t j = 0
-    cdef uint32_t nr = fi.rec.nresults
+    cdef uint32_t nr = f.nresults
     cdef uint8_t t
     if nr == 1:
-        t = fi.rec.results[0]
+        t = f.results[0]
         if t == VT_I32:
             return <int32_t>fp[0]
         if t == VT_I64:
@@ -440,7 +468,7 @@ cdef inline object box_results(FuncInstance fi, StoreCtx store, uint64_t* fp):
         return None
     out = []
     for i in range(nr):
-        t = fi.rec.results[i]
+        t = f.results[i]
         out.append(store.from_cells(fp + j, t))
         j += 2 if t == VT_V128 else 1
     return out
@@ -461,19 +489,20 @@ cdef class FuncInstance:
         cdef uint64_t* fp = cx.top
         cdef uint32_t depth0 = cx.depth
         cdef InstCtx* inst0 = cx.inst
+        cdef FuncRec* f = self.rec
         cdef int rc, gil0
-        if enter_check(self, cx, args, first):  # a host function called from Python
+        if enter_check(f, cx, args, first):     # a host function called from Python
             return call_host_py(self, args[first:])
-        load_args(self, store, fp, args, first)
+        load_args(f, store, fp, args, first)
         gil0 = cx.gil_held
         cx.nest += 1
         if cx.release_gil:      # other threads run meanwhile (host calls take it back)
             cx.gil_held = 0
             with nogil:
-                rc = invoke(cx, &self.rec, fp)
+                rc = invoke(cx, f, fp)
         else:
             cx.gil_held = 1
-            rc = invoke(cx, &self.rec, fp)
+            rc = invoke(cx, f, fp)
         cx.nest -= 1
         cx.gil_held = gil0
         if rc != TRAP_NONE:
@@ -481,7 +510,7 @@ cdef class FuncInstance:
             store.restore(depth0, inst0, fp)
             raise exc
         cx.inst = inst0
-        return box_results(self, store, fp)
+        return box_results(f, store, fp)
 
     @property
     def is_host(self) -> bool:
@@ -580,6 +609,8 @@ cdef class InstanceCtx:
 
     def __cinit__(self, StoreCtx store, object module=None):
         memset(&self.ctx, 0, sizeof(InstCtx))
+        self.defs = NULL
+        self.ndefs = 0
         self.ctx.mem = &EMPTY_MEM
         self.ctx.owner = <void*>self
         self.store = store
@@ -591,6 +622,7 @@ cdef class InstanceCtx:
 
     def __dealloc__(self):
         cdef uint32_t i
+        free(self.defs)
         free(self.ctx.funcs)
         free(self.ctx.globals)
         free(self.ctx.tables)
@@ -627,7 +659,7 @@ cdef class InstanceCtx:
         """Function i of the index space is `f` (imported or defined)."""
         if i >= self.ctx.nfuncs:
             raise IndexError("function index out of range")
-        self.ctx.funcs[i] = &f.rec
+        self.ctx.funcs[i] = f.rec
         self.keep.append(f)
 
     def set_global(self, uint32_t i, GlobalInstance g) -> None:
@@ -707,7 +739,7 @@ cdef class InstanceCtx:
         """The FuncInstance of function i."""
         if i >= self.ctx.nfuncs or self.ctx.funcs[i] == NULL:
             raise IndexError("function index out of range")
-        return <FuncInstance>self.ctx.funcs[i].owner
+        return self.store.func_object(self.ctx.funcs[i])
 
     def func_cell(self, uint32_t i) -> int:
         """The funcref cell of function i (for element segments and ref.func globals)."""

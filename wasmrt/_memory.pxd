@@ -39,6 +39,7 @@ ctypedef struct MemRec:
     uint32_t page_shift     # log2 of the page size: 16, or 0 (custom page sizes)
     int mode                # MEM_MODE_*
     int exports             # buffers currently exported (memoryviews, NumPy arrays)
+    uint64_t refused        # grows refused for going past max_pages (a Store limit, ...)
 
 
 cdef class MemoryInstance:

@@ -11,9 +11,12 @@ from .errors import WasmtimeError
 
 from libc.stdint cimport int64_t, uint8_t, uint64_t
 from libc.stdlib cimport free, realloc
-from libc.string cimport memcpy, memset
+from libc.errno cimport errno
+from libc.string cimport memcmp, memcpy, memset
 
-from ._port cimport wasmrt_vm_commit, wasmrt_vm_free, wasmrt_vm_reserve
+from ._port cimport (wasmrt_image_close, wasmrt_image_map, wasmrt_image_new,
+                     wasmrt_image_read, wasmrt_image_seal, wasmrt_image_write,
+                     wasmrt_vm_commit, wasmrt_vm_free, wasmrt_vm_reserve)
 
 if sys.byteorder != "little":  # loads/stores are memcpy of host-order integers
     raise ImportError("wasmrt needs a little-endian host")
@@ -44,6 +47,7 @@ cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil:
     cdef uint64_t new_pages, new_size, have, need
     cdef void* p
     if old > m.max_pages or delta > m.max_pages - old:   # (a Store limit may be below old)
+        m.refused += 1
         return -1
     if delta == 0:
         return <int64_t>old
@@ -105,6 +109,7 @@ cdef class MemoryInstance:
         self.rec.pages = 0
         self.rec.size = 0
         self.rec.exports = 0
+        self.rec.refused = 0
         reserve_bytes = RESERVE_BYTES
         if is_64:
             reserve_bytes = MEM64_RESERVE_BYTES
@@ -213,3 +218,83 @@ cdef class MemoryInstance:
 
     def __len__(self) -> int:
         return <Py_ssize_t>self.rec.size
+
+    @property
+    def grows_refused(self) -> int:
+        """How many grows were refused for going past the maximum (e.g. a Store limit)."""
+        return self.rec.refused
+
+    # ---- images (snapshots): the contents in a sealed file, mapped copy-on-write ----
+
+    def save_image(self) -> int:
+        """The committed bytes in a new sealed image file (`new_image`, `seal_image`), runs
+        of zeros left as holes; returns the descriptor, which the caller owns."""
+        cdef int fd = new_image(self.rec.size)
+        cdef uint64_t off = 0
+        cdef uint64_t n
+        cdef bint ok = True
+        with nogil:
+            while off < self.rec.size:
+                n = self.rec.size - off
+                if n > IMAGE_CHUNK:
+                    n = IMAGE_CHUNK
+                if memcmp(self.rec.base + off, ZERO_CHUNK, n) != 0:
+                    if wasmrt_image_write(fd, self.rec.base + off, n, off) != 0:
+                        ok = False
+                        break
+                off += n
+        if not ok:
+            wasmrt_image_close(fd)
+            raise OSError(errno, "cannot write the memory image")
+        try:
+            seal_image(fd)
+        except BaseException:
+            wasmrt_image_close(fd)
+            raise
+        return fd
+
+    def load_image(self, int fd, uint64_t pages) -> None:
+        """Make this new memory (no bigger than the image, never written) `pages` pages
+        holding the image in `fd` (as long): a private mapping of it, so its pages are
+        shared with every other memory loaded from it until written (copy-on-write).
+        Without a reservation the bytes are copied."""
+        cdef uint64_t size
+        if self.rec.pages > pages or pages > self.rec.max_pages:
+            raise ValueError("an image loads into a new memory it can grow to")
+        if pages == 0:
+            return
+        size = pages << self.rec.page_shift
+        if self.rec.mode == MEM_MODE_MMAP and size <= self.rec.reserved:
+            if wasmrt_image_map(self.rec.base, size, fd) == NULL:
+                raise OSError(errno, "cannot map the memory image")
+            self.rec.size = size
+            self.rec.pages = pages
+            return
+        if mem_grow(&self.rec, pages - self.rec.pages) < 0:
+            raise MemoryError(f"cannot allocate a memory of {pages} pages")
+        if wasmrt_image_read(fd, self.rec.base, size, 0) != 0:
+            raise OSError(errno, "cannot read the memory image")
+
+
+cdef enum:
+    IMAGE_CHUNK = 65536             # runs of zeros this long stay holes in an image
+
+
+cdef uint8_t ZERO_CHUNK[65536]
+
+
+def new_image(uint64_t nbytes) -> int:
+    """A new file of `nbytes` zero bytes (a memfd on Linux), to hold a memory image; the
+    caller owns the descriptor."""
+    cdef int fd = wasmrt_image_new(nbytes)
+    if fd < 0:
+        raise OSError(errno, "cannot create a memory image")
+    return fd
+
+
+def seal_image(int fd) -> None:
+    """Make image `fd` immutable: its size and bytes can no longer change, which the
+    private mappings of `load_image` rely on (a write to the file would show through
+    pages not yet copied)."""
+    if wasmrt_image_seal(fd) != 0:
+        raise OSError(errno, "cannot seal the memory image")

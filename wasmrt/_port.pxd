@@ -15,3 +15,9 @@ cdef extern from "wasmrt_port.h" nogil:
     int wasmrt_vm_commit(void* p, size_t n)  # read-write, zero-filled; 0 on success
     void* wasmrt_vm_alloc(size_t n)     # read-write, backed once touched; NULL on failure
     void wasmrt_vm_free(void* p, size_t n)
+    int wasmrt_image_new(uint64_t n)    # a file of n zero bytes; -1 (errno) on failure
+    int wasmrt_image_seal(int fd)       # 0 on success
+    void* wasmrt_image_map(void* at, size_t n, int fd)  # copy-on-write at `at`; NULL
+    int wasmrt_image_write(int fd, const void* p, uint64_t n, uint64_t off)  # 0 on success
+    int wasmrt_image_read(int fd, void* p, uint64_t n, uint64_t off)         # 0 on success
+    void wasmrt_image_close(int fd)

@@ -11,6 +11,7 @@ from ._api_func import Caller, Func
 from ._api_instance import Instance, InstanceExports, InstancePre
 from ._api_linker import Linker
 from ._api_module import Module, wat2wasm
+from ._api_snapshot import Snapshot
 from ._api_store import Store, Storelike
 from ._api_types import (
     ExportType,
@@ -49,6 +50,7 @@ __all__ = [
     "Memory",
     "MemoryType",
     "Module",
+    "Snapshot",
     "Store",
     "Storelike",
     "Table",

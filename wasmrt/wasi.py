@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import errno as _errno
+import functools
 import io
 import os
 import select
@@ -67,6 +68,7 @@ __all__ = [
     "Rights",
     "WasiConfig",
     "WasiContext",
+    "WasiImage",
     "define_wasi",
     "store_context",
     "wasi_functions",
@@ -687,6 +689,7 @@ class _Fd:
         "inheriting",
         "own_host",
         "preopen",
+        "stdio",
         "stream",
     )
 
@@ -704,6 +707,7 @@ class _Fd:
         self.dir_perms = dir_perms
         self.file_perms = file_perms
         self.dirents: list[tuple[bytes, int, int]] | None = None
+        self.stdio = -1  # 0, 1, 2: made from that stdio stream of the WasiConfig
 
 
 def _filetype_of(mode: int) -> int:
@@ -744,6 +748,8 @@ class WasiContext:
         self.fds: dict[int, _Fd] = {}
         self.exit_code: int | None = None
         self._memory: tuple[Any, Any] | None = None  # (calling instance, its memory export)
+        # (the stdio of a snapshot of this guest resumed without a configuration)
+        self._config: WasiConfig | None = config
         try:
             for fd, (kind, value) in enumerate(config._stdio):
                 self.fds[fd] = self._open_stdio(fd, kind, value)
@@ -770,7 +776,9 @@ class WasiContext:
                 ftype = _filetype_of(os.fstat(host).st_mode)
             except OSError:
                 ftype = Filetype.UNKNOWN
-            return _Fd(host, None, ftype, rights, 0, own_host=own)
+            entry = _Fd(host, None, ftype, rights, 0, own_host=own)
+            entry.stdio = fd
+            return entry
         stream: _Stream
         if kind == "bytes":
             stream = _BytesInput(value)
@@ -782,7 +790,9 @@ class WasiContext:
             stream = _WriterOutput(value)
         else:
             stream = _NullStream()
-        return _Fd(-1, stream, Filetype.UNKNOWN, rights, 0)
+        entry = _Fd(-1, stream, Filetype.UNKNOWN, rights, 0)
+        entry.stdio = fd
+        return entry
 
     def _add_preopen(self, pre: _Preopen) -> None:
         try:
@@ -800,6 +810,108 @@ class WasiContext:
         while fd in self.fds:
             fd += 1
         return fd
+
+    # snapshots ---------------------------------------------------------------------
+    def capture(self) -> WasiImage:
+        """This guest's WASI state as data (``WasiImage``), for a snapshot.  A file the
+        guest holds open is recorded by its path below the preopened directory it lies
+        in (from ``/proc/self/fd``) and its offset; ``WasmtimeError`` if it has none."""
+        roots = {fd: _host_path(e.host) for fd, e in self.fds.items()
+                 if e.preopen is not None and e.host >= 0}
+        fds: dict[int, _FdImage] = {}
+        for fd, entry in self.fds.items():
+            if entry.stdio >= 0:
+                image = _FdImage(entry, "stdio")
+                if isinstance(entry.stream, _BytesInput):
+                    image.position = entry.stream.pos
+            elif entry.preopen is not None and entry.host >= 0:
+                image = _FdImage(entry, "preopen")
+                image.path = roots[fd]
+            elif entry.host >= 0:
+                image = _FdImage(entry, "file")
+                path = _host_path(entry.host)
+                for root, top in roots.items():
+                    if path == top or path.startswith(top.rstrip("/") + "/"):
+                        image.root, image.path = root, os.path.relpath(path, top)
+                        break
+                else:
+                    raise WasmtimeError(f"cannot snapshot WASI state: {path} (descriptor {fd}) "
+                                        "lies in no preopened directory")
+                import fcntl
+
+                image.open_flags = fcntl.fcntl(entry.host, fcntl.F_GETFL) & _REOPEN_FLAGS
+                if entry.filetype == Filetype.REGULAR_FILE:
+                    image.position = os.lseek(entry.host, 0, os.SEEK_CUR)
+            else:
+                continue
+            fds[fd] = image
+        return WasiImage(list(self.args), list(self.env), self.exit_code, fds, self._config)
+
+    @classmethod
+    def restore(cls, image: WasiImage, config: WasiConfig | None = None) -> WasiContext:
+        """A context continuing ``image``.  Its stdio comes from ``config`` when given (a
+        resumed guest reads the new Store's stdin), else from the configuration ``image``
+        was captured from (bytes stdin at the offset reached); a preopen of ``config``
+        with the same guest path replaces that directory's host path.  Files are opened
+        again below their preopen (the sandboxed walk, no link followed) at their offsets;
+        ``WasmtimeError`` if one is gone."""
+        ctx = cls.__new__(cls)
+        ctx.args = list(image.args)
+        ctx.env = list(image.env)
+        ctx.exit_code = image.exit_code
+        ctx.fds = {}
+        ctx._memory = None
+        ctx._config = config if config is not None else image.config
+        mapped = {p.guest.encode("utf-8"): p.host for p in config._preopens} if config else {}
+        try:
+            for fd, fimage in sorted(image.fds.items(), key=lambda kv: kv[1].kind != "preopen"):
+                if fimage.kind == "preopen":
+                    host_dir = mapped.get(fimage.preopen or b"", fimage.path)
+                    try:
+                        host = os.open(host_dir, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+                    except OSError as exc:
+                        raise WasmtimeError(f"cannot open preopened directory {host_dir} "
+                                            f"again: {exc}") from None
+                    entry = _Fd(host, None, Filetype.DIRECTORY, 0, 0)
+                elif fimage.kind == "stdio":
+                    kind, value = ctx._config._stdio[fimage.stdio] if ctx._config else ("null",
+                                                                                          None)
+                    entry = ctx._open_stdio(fimage.stdio, kind, value)
+                    if config is None and fimage.position is not None \
+                            and isinstance(entry.stream, _BytesInput):
+                        entry.stream.pos = fimage.position
+                else:
+                    entry = ctx._reopen(fimage)
+                for name in ("preopen", "filetype", "base", "inheriting", "flags", "dir_perms",
+                             "file_perms", "stdio"):
+                    setattr(entry, name, getattr(fimage, name))
+                entry.dirents = list(fimage.dirents) if fimage.dirents is not None else None
+                ctx.fds[fd] = entry
+        except BaseException:
+            ctx.close()
+            raise
+        return ctx
+
+    def _reopen(self, image: _FdImage) -> _Fd:
+        """Open the file of ``image`` again, below its (already restored) preopen."""
+        root = self.fds.get(image.root)
+        if root is None or root.host < 0:
+            raise WasmtimeError("malformed WASI image: a file without its preopen")
+        where = f"{root.preopen.decode('utf-8', 'replace') if root.preopen else '?'}/{image.path}"
+        try:
+            parent, name = self.resolve(root, os.fsencode(image.path), False)
+            try:
+                flags = image.open_flags | _O_CLOEXEC | _O_NOFOLLOW
+                if image.filetype == Filetype.DIRECTORY:
+                    flags |= _O_DIRECTORY
+                host = os.open(name, flags, dir_fd=parent)
+            finally:
+                os.close(parent)
+            if image.position is not None:
+                os.lseek(host, image.position, os.SEEK_SET)
+        except (OSError, WasiError) as exc:
+            raise WasmtimeError(f"cannot open {where} again for a snapshot: {exc}") from None
+        return _Fd(host, None, image.filetype, 0, 0)
 
     def close(self) -> None:
         """Close every host descriptor the guest still holds."""
@@ -920,6 +1032,73 @@ class WasiContext:
         finally:
             for fd in stack:
                 os.close(fd)
+
+
+# What a reopened file keeps of its open flags (creation and truncation were done once).
+_REOPEN_FLAGS = os.O_ACCMODE | os.O_APPEND | os.O_NONBLOCK | getattr(os, "O_DSYNC", 0) \
+    | getattr(os, "O_SYNC", 0)
+
+
+class _FdImage:
+    """One descriptor of a ``WasiImage``: how to open it again, and its guest-visible state."""
+
+    __slots__ = ("base", "dir_perms", "dirents", "file_perms", "filetype", "flags", "inheriting",
+                 "kind", "open_flags", "path", "position", "preopen", "root", "stdio")
+
+    def __init__(self, entry: _Fd, kind: str):
+        self.kind = kind  # "stdio", "preopen" or "file"
+        self.stdio = entry.stdio
+        self.preopen = entry.preopen
+        self.filetype = entry.filetype
+        self.base = entry.base
+        self.inheriting = entry.inheriting
+        self.flags = entry.flags
+        self.dir_perms = entry.dir_perms
+        self.file_perms = entry.file_perms
+        self.dirents = list(entry.dirents) if entry.dirents is not None else None
+        self.path = ""  # preopen: its host directory; file: its path below its root's
+        self.root = -1  # file: the guest descriptor of the preopen it lies in
+        self.open_flags = 0
+        self.position: int | None = None  # bytes stdin: bytes read; file: its offset
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, state[name])
+
+
+class WasiImage:
+    """The WASI state of a guest as data, for snapshots (``WasiContext.capture``): args,
+    environment, exit code and every descriptor (stdio, preopened directories, and the
+    files and directories the guest opened, with their offsets).  Picklable: the original
+    ``WasiConfig`` (stdio for a resume without one) stays behind."""
+
+    def __init__(self, args: list[bytes], env: list[bytes], exit_code: int | None,
+                 fds: dict[int, _FdImage], config: WasiConfig | None):
+        self.args = args
+        self.env = env
+        self.exit_code = exit_code
+        self.fds = fds
+        self.config = config
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"args": self.args, "env": self.env, "exit_code": self.exit_code,
+                "fds": self.fds, "config": None}
+
+
+def _host_path(host: int) -> str:
+    """The host path of open descriptor ``host`` (``/proc/self/fd``); none for a deleted
+    file or a descriptor without a path (``WasmtimeError``)."""
+    try:
+        path = os.readlink(f"/proc/self/fd/{host}")
+    except OSError as exc:
+        raise WasmtimeError(f"cannot snapshot WASI state: no path for a descriptor: {exc}") \
+            from None
+    if not path.startswith("/") or path.endswith(" (deleted)"):
+        raise WasmtimeError(f"cannot snapshot WASI state: a descriptor has no path ({path})")
+    return path
 
 
 def _close_entry(entry: _Fd) -> None:
@@ -1124,9 +1303,10 @@ class _Impl:
     for the failure paths; ``_make_host_function`` turns those into errno results.
     """
 
-    def __init__(self, ctx: WasiContext, mem: _Mem):
+    def __init__(self, ctx: WasiContext, mem: _Mem, caller: Any = None):
         self.ctx = ctx
         self.mem = mem
+        self.caller = caller
 
     # args / environ ------------------------------------------------------------------
     def _strings_get(self, items: list[bytes], ptrs: int, buf: int) -> int:
@@ -1722,7 +1902,7 @@ class _Impl:
         return 0
 
     # poll ----------------------------------------------------------------------------
-    def poll_oneoff(self, in_ptr: int, out_ptr: int, nsubscriptions: int, nevents: int) -> int:
+    def poll_oneoff(self, in_ptr: int, out_ptr: int, nsubscriptions: int, nevents: int) -> Any:
         mem = self.mem
         if nsubscriptions == 0:
             return Errno.INVAL
@@ -1784,13 +1964,30 @@ class _Impl:
             first = min(c[0] for c in clocks)
             delay = first - time.monotonic_ns()
             if delay > 0:
+                if _can_pause(self.caller):     # under call_async: the loop runs meanwhile
+                    return self._poll_after(delay, clocks, events, out_ptr, nevents)
                 time.sleep(delay / 1e9)
+        return self._poll_done(clocks, events, out_ptr, nevents)
+
+    async def _poll_after(self, delay: int, clocks: list[tuple[int, int]],
+                          events: list[tuple[int, int, int, int, int]], out_ptr: int,
+                          nevents: int) -> int:
+        """``poll_oneoff`` waiting for a clock without blocking the event loop: the guest
+        pauses for ``delay`` ns (it runs under ``call_async``)."""
+        import asyncio
+
+        await asyncio.sleep(delay / 1e9)
+        return self._poll_done(clocks, events, out_ptr, nevents)
+
+    def _poll_done(self, clocks: list[tuple[int, int]],
+                   events: list[tuple[int, int, int, int, int]], out_ptr: int,
+                   nevents: int) -> int:
         if clocks:
             t = time.monotonic_ns()
             events += [(u, 0, _EVENT_CLOCK, 0, 0) for deadline, u in clocks if deadline <= t]
         for i, ev in enumerate(events):
-            _EVENT.pack_into(mem.view, out_ptr + 32 * i, *ev)
-        mem.set_u32(nevents, len(events))
+            _EVENT.pack_into(self.mem.view, out_ptr + 32 * i, *ev)
+        self.mem.set_u32(nevents, len(events))
         return 0
 
     # sockets (preview1 has no way to create one; only preopened sockets could exist) -------
@@ -1902,24 +2099,41 @@ i64).  All return an i32 ``Errno`` except ``proc_exit``, which returns nothing."
 
 def _make_host_function(name: str, get_context: Callable[[Any], WasiContext]
                         ) -> Callable[..., int | None]:
-    method = getattr(_Impl, name)
-    masks = tuple(0xFFFFFFFF if c == "I" else 0xFFFFFFFFFFFFFFFF for c in SIGNATURES[name])
+    """Function ``name`` over the context ``get_context(caller)`` gives: a ``partial`` of
+    module-level functions, so it pickles when ``get_context`` does (snapshots)."""
+    return functools.partial(_wasi_call, name, get_context)
 
-    def host(caller: Any, *args: int) -> Any:
-        ctx = get_context(caller)
-        if ctx is None:
-            raise Trap("WASI is not configured for this store (call Store.set_wasi first)")
-        try:
-            impl = _Impl(ctx, _Mem(_memory_view(caller, ctx)))
-            result = method(impl, *map(int.__and__, args, masks))
-            if type(result) is types.CoroutineType:  # a read of an async stdin
-                return _errno_async(result)
-            return int(result)
-        except BaseException as exc:  # noqa: BLE001 - _errno_of re-raises what is no errno
-            return _errno_of(exc)
 
-    host.__name__ = host.__qualname__ = name
-    return host
+# The method and the argument masks of every function (unsigned views of i32/i64).
+_METHODS: dict[str, Callable[..., Any]] = {name: getattr(_Impl, name) for name in SIGNATURES}
+_MASKS = {name: tuple(0xFFFFFFFF if c == "I" else 0xFFFFFFFFFFFFFFFF for c in sig)
+          for name, sig in SIGNATURES.items()}
+
+
+def _wasi_call(name: str, get_context: Callable[[Any], WasiContext], caller: Any,
+               *args: int) -> Any:
+    """A call of WASI function ``name`` from ``caller``: its errno (or, for a read of an
+    async stdin, a coroutine giving it)."""
+    ctx = get_context(caller)
+    if ctx is None:
+        raise Trap("WASI is not configured for this store (call Store.set_wasi first)")
+    try:
+        impl = _Impl(ctx, _Mem(_memory_view(caller, ctx)), caller)
+        result = _METHODS[name](impl, *map(int.__and__, args, _MASKS[name]))
+        if type(result) is types.CoroutineType:  # a read of an async stdin
+            return _errno_async(result)
+        return int(result)
+    except BaseException as exc:  # noqa: BLE001 - _errno_of re-raises what is no errno
+        return _errno_of(exc)
+
+
+def _can_pause(caller: Any) -> bool:
+    """Whether the guest of ``caller`` may pause at this host call (it runs under
+    wasmrt's ``Func.call_async``, with no synchronous call in between)."""
+    store_of = getattr(caller, "_store_of", None)
+    if store_of is None:
+        return False
+    return bool(store_of()._context().can_pause)
 
 
 def _errno_of(exc: BaseException) -> int:
@@ -1944,14 +2158,15 @@ async def _errno_async(coro: Coroutine[Any, Any, int]) -> int:
 
 
 def _make_proc_exit(get_context: Callable[[Any], WasiContext]) -> Callable[..., None]:
-    def proc_exit(caller: Any, code: int) -> None:
-        ctx = get_context(caller)
-        code &= 0xFFFFFFFF
-        if ctx is not None:
-            ctx.exit_code = code
-        raise ExitTrap(code)
+    return functools.partial(_proc_exit, get_context)
 
-    return proc_exit
+
+def _proc_exit(get_context: Callable[[Any], WasiContext], caller: Any, code: int) -> None:
+    ctx = get_context(caller)
+    code &= 0xFFFFFFFF
+    if ctx is not None:
+        ctx.exit_code = code
+    raise ExitTrap(code)
 
 
 def wasi_functions(context: WasiContext | Callable[[Any], WasiContext] | None = None

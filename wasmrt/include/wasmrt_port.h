@@ -10,6 +10,12 @@
  *    whose pages are only backed once touched), wasmrt_vm_free.  mmap/mprotect/munmap on
  *    POSIX, VirtualAlloc/VirtualFree on Windows.  Reserve/alloc return NULL on failure,
  *    commit returns 0 on success.
+ *  - memory images (snapshots): wasmrt_image_new (a file of n zero bytes: a memfd on Linux,
+ *    an unlinked temporary file elsewhere on POSIX; -1 on failure, errno set),
+ *    wasmrt_image_seal (no more changes: memfd seals on Linux, nothing to do elsewhere),
+ *    wasmrt_image_map (map it copy-on-write over a reserved range; NULL on failure),
+ *    wasmrt_image_write/read (all n bytes at an offset; 0 on success), wasmrt_image_close.
+ *    Windows has none of them yet: they fail with ENOSYS (snapshots are unavailable there).
  *
  * What does not port by a fallback: the interpreter's handlers end in calls in tail position
  * that the compiler must turn into jumps (gcc and clang do at -O2; MSVC's /O2 is expected
@@ -110,6 +116,23 @@ static inline void wasmrt_vm_free(void *p, size_t n)
     (void)n;
     VirtualFree(p, 0, MEM_RELEASE);
 }
+
+#include <errno.h>
+static inline int wasmrt_image_new(uint64_t n) { (void)n; errno = ENOSYS; return -1; }
+static inline int wasmrt_image_seal(int fd) { (void)fd; errno = ENOSYS; return -1; }
+static inline void *wasmrt_image_map(void *at, size_t n, int fd)
+{
+    (void)at; (void)n; (void)fd; errno = ENOSYS; return NULL;
+}
+static inline int wasmrt_image_write(int fd, const void *p, uint64_t n, uint64_t off)
+{
+    (void)fd; (void)p; (void)n; (void)off; errno = ENOSYS; return -1;
+}
+static inline int wasmrt_image_read(int fd, void *p, uint64_t n, uint64_t off)
+{
+    (void)fd; (void)p; (void)n; (void)off; errno = ENOSYS; return -1;
+}
+static inline void wasmrt_image_close(int fd) { (void)fd; }
 #else
 #include <sys/mman.h>
 #ifndef MAP_ANONYMOUS
@@ -131,6 +154,71 @@ static inline int wasmrt_vm_commit(void *p, size_t n)
 }
 static inline void *wasmrt_vm_alloc(size_t n) { return wasmrt_vm_map(n, PROT_READ | PROT_WRITE); }
 static inline void wasmrt_vm_free(void *p, size_t n) { munmap(p, n); }
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+static inline int wasmrt_image_new(uint64_t n)
+{
+    int fd;
+#if defined(__linux__) && defined(MFD_ALLOW_SEALING)
+    fd = memfd_create("wasmrt-memory-image", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+#else
+    char name[] = "/tmp/wasmrt-image-XXXXXX";
+    fd = mkstemp(name);
+    if (fd >= 0) {
+        unlink(name);
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    }
+#endif
+    if (fd < 0)
+        return -1;
+    if (ftruncate(fd, (off_t)n) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+static inline int wasmrt_image_seal(int fd)
+{
+#if defined(__linux__) && defined(F_ADD_SEALS)
+    return fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+#else
+    (void)fd;   /* an unlinked file only this process can name: nobody else writes it */
+    return 0;
+#endif
+}
+static inline void *wasmrt_image_map(void *at, size_t n, int fd)
+{
+    void *p = mmap(at, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+static inline int wasmrt_image_write(int fd, const void *p, uint64_t n, uint64_t off)
+{
+    const char *c = (const char *)p;
+    while (n) {
+        ssize_t w = pwrite(fd, c, n, (off_t)off);
+        if (w <= 0)
+            return -1;
+        c += w; n -= (uint64_t)w; off += (uint64_t)w;
+    }
+    return 0;
+}
+static inline int wasmrt_image_read(int fd, void *p, uint64_t n, uint64_t off)
+{
+    char *c = (char *)p;
+    while (n) {
+        ssize_t r = pread(fd, c, n, (off_t)off);
+        if (r <= 0)
+            return -1;
+        c += r; n -= (uint64_t)r; off += (uint64_t)r;
+    }
+    return 0;
+}
+static inline void wasmrt_image_close(int fd) { close(fd); }
 #endif
 
 #endif

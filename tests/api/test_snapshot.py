@@ -1,0 +1,388 @@
+"""Snapshots (issue 21, item 5): ``store.snapshot()`` while the guest is paused, resumed any
+number of times in fresh Stores, each isolated from the others and from the original;
+funcref/externref values, tables, globals, the call stack, the pending host call and the
+WASI state (descriptors, offsets) come along; a Snapshot pickles for another process."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wasmrt
+from wasmrt import FuncType, ValType
+
+ROOT = Path(__file__).resolve().parents[2]
+I32 = ValType.i32()
+
+# `run` bumps a counter in memory and in a global before and after the host call made
+# deep in a recursion, holds a funcref and an externref in locals across it, and returns
+# a value built from all of that: any state leaking between resumes changes it.
+WAT = """(module
+  (import "env" "h" (func $h (param i32) (result i32)))
+  (import "env" "obj" (func $obj (result externref)))
+  (memory (export "memory") 1)
+  (global $g (export "g") (mut i32) (i32.const 0))
+  (global $fg (mut funcref) (ref.func $inc))
+  (table $t 4 funcref)
+  (elem (i32.const 0) $inc $dbl)
+  (elem declare func $inc $dbl)
+  (type $un (func (param i32) (result i32)))
+  (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $dbl (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func $deep (param $d i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $d))
+      (then (call $h (i32.const 100)))
+      (else (i32.add (local.get $d) (call $deep (i32.sub (local.get $d) (i32.const 1)))))))
+  (func (export "run") (result i32 externref)
+    (local $f funcref) (local $x externref) (local $r i32)
+    (local.set $f (table.get $t (i32.const 1)))
+    (local.set $x (call $obj))
+    (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (local.set $r (call $deep (i32.const 10)))
+    (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 10)))
+    (global.set $g (i32.add (global.get $g) (i32.const 10)))
+    (table.set $t (i32.const 2) (local.get $f))
+    (table.set $t (i32.const 3) (global.get $fg))
+    (i32.add (local.get $r)
+      (i32.add (i32.mul (i32.load (i32.const 0)) (i32.const 1000))
+        (i32.add (i32.mul (global.get $g) (i32.const 100000))
+          (i32.add (call_indirect (type $un) (i32.const 5) (i32.const 2))
+                   (call_indirect (type $un) (i32.const 50) (i32.const 3))))))
+    (local.get $x))
+  (func (export "trap_after") (result i32)
+    (drop (call $h (i32.const 1)))
+    unreachable)
+  (func (export "spin") (param $n i32) (result i32)
+    (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (i32.store (i32.const 4) (local.get $i))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i32.load (i32.const 4))))
+"""
+# memory 11 * 1000 + global 11 * 100000 + deep 155 + dbl(5) + inc(50)
+EXPECTED = 1100000 + 11000 + 155 + 10 + 51
+TOKEN = ("a host object", 42)
+
+
+def obj() -> Any:
+    return TOKEN
+
+
+class Setup:
+    """An Engine and Linker whose async host function `h` snapshots the first time."""
+
+    def __init__(self) -> None:
+        self.engine = wasmrt.Engine()
+        self.module = wasmrt.Module(self.engine, WAT)
+        self.linker = wasmrt.Linker(self.engine)
+        self.snaps: list[wasmrt.Snapshot] = []
+        self.linker.define_func("env", "h", FuncType([I32], [I32]), self.h, access_caller=True)
+        self.linker.define_func("env", "obj", FuncType([], [ValType.externref()]), obj)
+
+    async def h(self, caller: wasmrt.Caller, x: int) -> int:
+        if not self.snaps:
+            self.snaps.append(caller._store_of().snapshot())
+        await asyncio.sleep(0)
+        return x
+
+    def instance(self) -> tuple[wasmrt.Store, Any]:
+        store = wasmrt.Store(self.engine)
+        return store, self.linker.instantiate(store, self.module).exports(store)
+
+
+def resume(snap: wasmrt.Snapshot, engine: wasmrt.Engine | None = None) -> Any:
+    store = wasmrt.Store(engine or snap.engine)
+    return asyncio.run(snap.resume_async(store)), store
+
+
+def test_resumes_continue_the_guest_isolated() -> None:
+    s = Setup()
+    store, ex = s.instance()
+    assert asyncio.run(ex["run"].call_async(store)) == [EXPECTED, TOKEN]
+    snap = s.snaps[0]
+    for _ in range(3):          # each resume starts from the snapshot: same counters
+        assert resume(snap)[0] == [EXPECTED, TOKEN]
+    # the original was not disturbed by the resumes, nor they by its later calls
+    assert ex["g"].value(store) == 11
+    assert asyncio.run(ex["run"].call_async(store))[0] == EXPECTED + 11000 + 1100000
+    assert resume(snap)[0] == [EXPECTED, TOKEN]
+    assert "paused at a host call" in repr(snap)
+
+
+def test_a_resumed_store_works_on_and_can_be_snapshotted() -> None:
+    s = Setup()
+    store, ex = s.instance()
+    asyncio.run(ex["run"].call_async(store))
+    _, store2 = resume(s.snaps[0])
+    # the resumed Store is an ordinary Store: its functions run and pause again
+    inst = next(o for o in store2._context().objects if type(o).__name__ == "InstanceCtx")
+    run = wasmrt.Func._from_runtime(inst.exports["run"], store2)
+    s.snaps.clear()
+    assert asyncio.run(run.call_async(store2))[0] == EXPECTED + 11000 + 1100000
+    assert resume(s.snaps[0])[0][0] == EXPECTED + 11000 + 1100000
+
+
+def test_resume_raises_what_the_original_raises() -> None:
+    s = Setup()
+    store, ex = s.instance()
+    with pytest.raises(wasmrt.Trap) as original:
+        asyncio.run(ex["trap_after"].call_async(store))
+    with pytest.raises(wasmrt.Trap) as resumed:
+        resume(s.snaps[0])
+    assert resumed.value.trap_code == original.value.trap_code == wasmrt.TrapCode.UNREACHABLE
+    assert [f.func_index for f in resumed.value.frames] == \
+        [f.func_index for f in original.value.frames]
+
+
+def test_snapshot_at_a_yield() -> None:
+    s = Setup()
+    store, ex = s.instance()
+    store.set_async_yield_interval(0.001)
+
+    async def main() -> tuple[int, wasmrt.Snapshot]:
+        guest = asyncio.ensure_future(ex["spin"].call_async(store, 30_000_000))
+        while store._context().paused is None:
+            await asyncio.sleep(0)
+        snap = store.snapshot()
+        return await guest, snap
+
+    result, snap = asyncio.run(main())
+    assert result == 30_000_000
+    assert "paused at a yield" in repr(snap)
+    assert resume(snap)[0] == 30_000_000
+
+
+def test_snapshot_and_resume_refusals() -> None:
+    s = Setup()
+    store, ex = s.instance()
+    with pytest.raises(wasmrt.WasmtimeError, match="paused"):
+        store.snapshot()
+    asyncio.run(ex["run"].call_async(store))
+    snap = s.snaps[0]
+    with pytest.raises(wasmrt.WasmtimeError, match="fresh Store"):
+        asyncio.run(snap.resume_async(store))
+    config = wasmrt.Config()
+    config.consume_fuel = True
+    other = wasmrt.Engine(config)
+    with pytest.raises(wasmrt.WasmtimeError, match="Engine"):
+        asyncio.run(snap.resume_async(wasmrt.Store(other)))
+    small = wasmrt.Store(s.engine)
+    small.set_limits(memory_size=0)
+    with pytest.raises(wasmrt.WasmtimeError, match="memory limit"):
+        asyncio.run(snap.resume_async(small))
+    with pytest.raises(TypeError):
+        wasmrt.Snapshot()
+
+
+def test_snapshot_in_a_nested_call_is_refused() -> None:
+    """The host coroutine calls into wasm synchronously, and a synchronous host function
+    below asks for a snapshot: a sync entry is running, so it is refused."""
+    engine = wasmrt.Engine()
+    module = wasmrt.Module(engine, WAT)
+    store = wasmrt.Store(engine)
+    errors: list[BaseException] = []
+    externref = wasmrt.Func(store, FuncType([], [ValType.externref()]), obj)
+
+    def sync_h(x: int) -> int:
+        try:
+            store.snapshot()
+        except wasmrt.WasmtimeError as exc:
+            errors.append(exc)
+        return x
+
+    inner = wasmrt.Instance(store, module,
+                            [wasmrt.Func(store, FuncType([I32], [I32]), sync_h), externref])
+
+    async def h(x: int) -> int:
+        return int(inner.exports(store)["run"](store)[0]) + x
+
+    outer = wasmrt.Instance(store, module,
+                            [wasmrt.Func(store, FuncType([I32], [I32]), h), externref])
+    assert asyncio.run(outer.exports(store)["run"].call_async(store))[0] > EXPECTED
+    assert errors and "paused" in str(errors[0])
+
+
+PICKLE_SCRIPT = """
+import asyncio, pickle, sys
+import wasmrt
+snap = pickle.loads(sys.stdin.buffer.read())
+result = asyncio.run(snap.resume_async(wasmrt.Store(snap.engine)))
+print(result[0], result[1] is None)
+"""
+
+
+def snapshot_host(x: int) -> Any:
+    """A module-level async host function (picklable): snapshots the first time."""
+    return _snapshot_host(x)
+
+
+async def _snapshot_host(x: int) -> int:
+    if CURRENT and not PICKLED:         # (only in the test's process)
+        PICKLED.append(CURRENT[0].snapshot())
+    return x
+
+
+PICKLED: list[wasmrt.Snapshot] = []
+CURRENT: list[wasmrt.Store] = []
+
+
+def test_pickle_to_another_process() -> None:
+    engine = wasmrt.Engine()
+    module = wasmrt.Module(engine, WAT)
+    linker = wasmrt.Linker(engine)
+    linker.define_func("env", "h", FuncType([I32], [I32]), snapshot_host)
+    linker.define_func("env", "obj", FuncType([], [ValType.externref()]), _none)
+    store = wasmrt.Store(engine)
+    CURRENT[:] = [store]
+    PICKLED.clear()
+    run = linker.instantiate(store, module).exports(store)["run"]
+    assert asyncio.run(run.call_async(store)) == [EXPECTED, None]
+    CURRENT.clear()
+    data = pickle.dumps(PICKLED[0])
+    assert len(data) < 200_000      # one 64 KiB page of memory, mostly zeros, is left out
+    again = pickle.loads(data)
+    assert asyncio.run(again.resume_async(wasmrt.Store(again.engine)))[0] == EXPECTED
+    proc = subprocess.run([sys.executable, "-c", PICKLE_SCRIPT], input=data, cwd=ROOT,
+                          capture_output=True, timeout=300, check=False,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.stdout.split() == [str(EXPECTED).encode(), b"True"], proc.stderr[-2000:]
+
+
+def _none() -> None:
+    return None
+
+
+def test_pickling_needs_picklable_host_functions() -> None:
+    engine = wasmrt.Engine()
+    module = wasmrt.Module(engine, WAT)
+    store = wasmrt.Store(engine)
+    snaps: list[wasmrt.Snapshot] = []
+
+    async def h(x: int) -> int:        # a closure: pickle cannot name it
+        if not snaps:
+            snaps.append(store.snapshot())
+        return x
+
+    inst = wasmrt.Instance(store, module,
+                           [wasmrt.Func(store, FuncType([I32], [I32]), h),
+                            wasmrt.Func(store, FuncType([], [ValType.externref()]), _none)])
+    asyncio.run(inst.exports(store)["run"].call_async(store))
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(snaps[0])
+
+
+# A WASI guest that opens data.txt in its preopen, reads 3 bytes, pauses at an async host
+# call, reads 3 more bytes from the same descriptor and returns them as an i32 (little
+# endian): the descriptor and its offset must survive the resume.
+WASI_WAT = """(module
+  (import "wasi_snapshot_preview1" "path_open"
+    (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "env" "pause" (func $pause (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "data.txt")
+  (func $read3 (param $fd i32) (result i32)
+    (i32.store (i32.const 200) (i32.const 300))     ;; iovec: buf 300, 3 bytes
+    (i32.store (i32.const 204) (i32.const 3))
+    (i32.store (i32.const 300) (i32.const 0))
+    (drop (call $fd_read (local.get $fd) (i32.const 200) (i32.const 1) (i32.const 400)))
+    (i32.load (i32.const 300)))
+  (func (export "run") (result i32 i32 i32)
+    (local $fd i32) (local $first i32)
+    (drop (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 8)
+                           (i32.const 0) (i64.const 6) (i64.const 0) (i32.const 0)
+                           (i32.const 404)))
+    (local.set $fd (i32.load (i32.const 404)))
+    (local.set $first (call $read3 (local.get $fd)))
+    (drop (call $pause))
+    (local.get $fd) (local.get $first) (call $read3 (local.get $fd))))
+"""
+
+
+def test_wasi_descriptors_and_offsets_survive(tmp_path: Path) -> None:
+    data = tmp_path / "dir"
+    data.mkdir()
+    (data / "data.txt").write_bytes(b"abcdefghi")
+    engine = wasmrt.Engine()
+    module = wasmrt.Module(engine, WASI_WAT)
+    linker = wasmrt.Linker(engine)
+    linker.define_wasi()
+    snaps: list[wasmrt.Snapshot] = []
+    stores: list[wasmrt.Store] = []
+
+    async def pause() -> int:
+        if not snaps:
+            snaps.append(stores[0].snapshot())
+        return 0
+
+    linker.define_func("env", "pause", FuncType([], [I32]), pause)
+    config = wasmrt.WasiConfig()
+    config.preopen_dir(str(data), "/data")
+    store = wasmrt.Store(engine)
+    store.set_wasi(config)
+    stores.append(store)
+    run = linker.instantiate(store, module).exports(store)["run"]
+    fd, first, second = asyncio.run(run.call_async(store))
+    assert (first.to_bytes(4, "little"), second.to_bytes(4, "little")) == (b"abc\0", b"def\0")
+    for _ in range(2):      # every resume reads "def": its own descriptor at offset 3
+        store2 = wasmrt.Store(engine)
+        store2.set_wasi(config)
+        assert asyncio.run(snaps[0].resume_async(store2)) == [fd, first, second]
+    # a resume can map the preopen to another directory
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "data.txt").write_bytes(b"uvwxyz")
+    config2 = wasmrt.WasiConfig()
+    config2.preopen_dir(str(other), "/data")
+    store3 = wasmrt.Store(engine)
+    store3.set_wasi(config2)
+    result = asyncio.run(snaps[0].resume_async(store3))
+    assert result[2].to_bytes(4, "little") == b"xyz\0"
+    # a file that is gone cannot be opened again
+    (data / "data.txt").unlink()
+    store4 = wasmrt.Store(engine)
+    store4.set_wasi(config)
+    with pytest.raises(wasmrt.WasmtimeError, match="again"):
+        asyncio.run(snaps[0].resume_async(store4))
+
+
+def test_pending_stdin_read_reads_the_new_stores_stdin() -> None:
+    from tests.wasi.conftest import program
+
+    engine = wasmrt.Engine()
+    module = wasmrt.Module.from_file(engine, str(program("stdin")))
+    linker = wasmrt.Linker(engine)
+    linker.define_wasi()
+    snaps: list[wasmrt.Snapshot] = []
+    store = wasmrt.Store(engine)
+
+    class Stop(Exception):
+        pass
+
+    async def first_read(n: int) -> bytes:
+        snaps.append(store.snapshot())
+        raise Stop
+
+    config = wasmrt.WasiConfig()
+    config.stdin = first_read
+    store.set_wasi(config)
+    start = linker.instantiate(store, module).exports(store)["_start"]
+    with pytest.raises(Stop):
+        asyncio.run(start.call_async(store))
+    for text in (b"first resume", b"second"):
+        out: list[bytes] = []
+        config2 = wasmrt.WasiConfig()
+        config2.stdin = text
+        config2.stdout = out.append
+        store2 = wasmrt.Store(engine)
+        store2.set_wasi(config2)
+        assert asyncio.run(snaps[0].resume_async(store2)) is None
+        assert b"".join(out) == text.upper()

@@ -1,0 +1,490 @@
+# Snapshots (ARCHITECTURE.md, "Snapshots"): a Store whose guest is paused (`AsyncCall`),
+# captured as data (`StoreImage`) and rebuilt in a fresh Store of the same Engine.
+#
+# Every pointer of the Store's runtime state becomes a number on capture and a pointer of
+# the new Store on restore.  Functions are numbered host functions first (in
+# `StoreCtx.funcs` order), then the defined functions of each instance (`InstanceCtx.defs`,
+# instances in `StoreCtx.objects` order); instances, tables, globals and memories by their
+# place among the objects of their kind; frames and the pause point by slot offsets from
+# the stack base; return addresses by cell offsets into the calling function's `FuncCode`
+# (shared by every instance of a module: in this process the same code, in another one
+# the code of the same module deserialized).  Funcref values become function number + 1
+# (0 = null); externref values are indices into the Store's externref list, which the
+# image copies in order.  Memory contents are the API layer's business
+# (`MemoryInstance.save_image` / `load_image`: sealed memfd images, mapped copy-on-write).
+
+from array import array
+
+cdef enum:
+    IMG_NONE = 0xFFFFFFFF               # no instance (EMPTY_INST) / the entry's return
+
+
+cdef class StoreImage:
+    """A paused Store as data (`capture_store`); immutable, restored any number of times
+    (`restore_store`).  Its fields are plain values, bytes of packed native integers, and
+    the instances' `ModulePlan`s (`plans`, left out of its pickled form)."""
+    cdef readonly uint32_t nhosts       # host functions (made again by the API layer)
+    cdef readonly list plans            # ModulePlan per instance
+    # per instance: (name, funcs, globals, tables, mem, data lengths, elems, exports)
+    cdef readonly list instances
+    cdef readonly list globals          # (valtype, mutable, lo, hi) per global
+    cdef readonly list tables           # (elem_type, max, cells) per table
+    cdef readonly list memories         # (min_pages, declared_max, max_pages, pages)
+    cdef readonly list externs          # externref targets (the objects themselves)
+    cdef readonly bytes stack           # the slots of the paused frames
+    cdef readonly bytes stack_refs      # uint32 (slot, function number + 1) of funcrefs
+    cdef readonly bytes recs            # uint32 (ret offset, fp slot, instance, function)
+    cdef readonly tuple state           # see capture_store
+
+    def __reduce__(self):
+        return (_image_from_state, (self.nhosts, self.instances, self.globals, self.tables,
+                                    self.memories, self.externs, self.stack, self.stack_refs,
+                                    self.recs, self.state))
+
+    def with_plans(self, list plans) -> StoreImage:
+        """This image with `plans` (one per instance: those of the same modules, e.g.
+        deserialized in another process)."""
+        cdef StoreImage img = _image_from_state(*self.__reduce__()[1])
+        if len(plans) != len(self.instances):
+            raise ValueError("one plan per instance expected")
+        img.plans = list(plans)
+        return img
+
+
+def _image_from_state(nhosts, instances, globals_, tables, memories, externs, stack,
+                      stack_refs, recs, state) -> StoreImage:
+    """A StoreImage from the values of `StoreImage.__reduce__` (without plans)."""
+    cdef StoreImage img = StoreImage.__new__(StoreImage)
+    img.nhosts = nhosts
+    img.plans = None
+    img.instances = list(instances)
+    img.globals = list(globals_)
+    img.tables = list(tables)
+    img.memories = list(memories)
+    img.externs = list(externs)
+    img.stack = bytes(stack)
+    img.stack_refs = bytes(stack_refs)
+    img.recs = bytes(recs)
+    img.state = tuple(state)
+    if len(img.stack) % 8 or len(img.stack_refs) % 8 or len(img.recs) % 16 \
+            or len(img.state) != 8:
+        raise ValueError("malformed store image")
+    return img
+
+
+cdef class FuncNumbers:
+    """Function record address -> function number, for a capture."""
+    cdef dict hosts                     # address -> number
+    cdef list ranges                    # (first record address, end address, first number)
+    cdef uint64_t lo, hi                # the addresses of every record lie in [lo, hi)
+
+    cdef int64_t find(self, uint64_t addr) except -2:
+        """The number of the record at `addr`, or -1 if it is none of the store's."""
+        if addr < self.lo or addr >= self.hi:
+            return -1
+        for first, end, base in self.ranges:
+            if first <= addr < end:
+                if (addr - <uint64_t>first) % sizeof(FuncRec):
+                    return -1
+                return <int64_t>base + <int64_t>((addr - <uint64_t>first) // sizeof(FuncRec))
+        n = self.hosts.get(addr)
+        return -1 if n is None else <int64_t>n
+
+    cdef uint32_t num(self, FuncRec* f) except? 0xFFFFFFFF:
+        cdef int64_t n = self.find(<uint64_t>f)
+        if n < 0:
+            raise RuntimeError("internal error: a function record of no function of the store")
+        return <uint32_t>n
+
+    cdef uint64_t ref(self, uint64_t cell) except? 0xFFFFFFFFFFFFFFFF:
+        """Function number + 1 of funcref `cell` (0: null)."""
+        return 0 if cell == 0 else <uint64_t>self.num(<FuncRec*>cell) + 1
+
+
+cdef bytes ref_cells_out(const uint64_t* cells, uint32_t n, uint8_t elem_type,
+                         FuncNumbers numbers):
+    """`n` reference cells as packed uint64, funcrefs as function number + 1."""
+    cdef bytearray out = bytearray(<size_t>n * 8)
+    cdef uint64_t* dst = <uint64_t*>(<char*>out)
+    cdef uint32_t i
+    for i in range(n):
+        dst[i] = numbers.ref(cells[i]) if elem_type == VT_FUNCREF else cells[i]
+    return bytes(out)
+
+
+cdef int ref_cells_in(bytes data, uint64_t* dst, uint32_t n, uint8_t elem_type,
+                      FuncRec** recs, uint32_t nf) except -1:
+    """Inverse of `ref_cells_out` into `dst` (numbers -> the new store's records)."""
+    cdef const uint64_t* src = <const uint64_t*>PyBytes_AS_STRING(data)
+    cdef uint32_t i
+    cdef uint64_t v
+    if <size_t>PyBytes_GET_SIZE(data) != <size_t>n * 8:
+        raise ValueError("malformed store image: reference cells")
+    for i in range(n):
+        v = src[i]
+        if elem_type == VT_FUNCREF and v != 0:
+            v = <uint64_t>rec_of(recs, nf, v - 1)
+        dst[i] = v
+    return 0
+
+
+cdef AsyncCall paused_call_of(StoreCtx store):
+    """The outermost call_async entry of `store`, paused, nothing running above it."""
+    call = store.paused
+    if call is None or store.cx.nest != 1:
+        raise _errors.WasmtimeError(
+            "Store.snapshot() needs the Store's guest paused in an async host call (or at a "
+            "yield) of its outermost call_async, with no other call into wasm running")
+    return <AsyncCall>call
+
+
+def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
+    """The image of `store`, whose guest is paused (`paused_call_of`).  `memories`
+    receives the store's MemoryInstances in image order (the caller saves their contents),
+    `hosts` its host FuncInstances in number order (the caller keeps their definitions)."""
+    cdef AsyncCall call = paused_call_of(store)
+    cdef Ctx* cx = &store.cx
+    cdef StoreImage img = StoreImage.__new__(StoreImage)
+    cdef FuncNumbers numbers = FuncNumbers.__new__(FuncNumbers)
+    cdef FuncInstance fi
+    cdef InstanceCtx inst
+    cdef GlobalInstance g
+    cdef TableInstance t
+    cdef MemoryInstance m
+    cdef InstCtx* ic
+    cdef FuncRec* f
+    cdef uint32_t i, k
+    cdef int64_t n
+    cdef dict inst_index = {}       # InstCtx address -> instance index
+    cdef dict global_index = {}     # value cell address -> global index
+    cdef dict table_index = {}      # TableRec address -> table index
+    cdef dict mem_index = {}        # MemRec address -> memory index
+    cdef list insts = []
+    cdef uint64_t* base = cx.stack
+    cdef uint64_t* end
+    cdef uint64_t v
+    cdef bytearray recs
+    cdef uint32_t* q
+    numbers.hosts = {}
+    numbers.ranges = []
+    numbers.lo = 0xFFFFFFFFFFFFFFFFULL
+    numbers.hi = 0
+    for o in store.funcs:
+        fi = <FuncInstance>o
+        if fi.rec == &fi.own:
+            if fi.rec.code != NULL:
+                raise _errors.WasmtimeError("cannot snapshot a function made without a module")
+            numbers.hosts[<uint64_t>fi.rec] = len(hosts)
+            hosts.append(fi)
+    img.nhosts = len(hosts)
+    n = len(hosts)
+    for o in store.objects:
+        if type(o) is InstanceCtx:
+            inst = <InstanceCtx>o
+            if inst.plan is None or (inst.defs == NULL and inst.ndefs):
+                raise _errors.WasmtimeError("cannot snapshot an instance made without a module")
+            if inst.ctx.nmems > 1:
+                raise _errors.WasmtimeError(
+                    "cannot snapshot an instance with several memories (not supported yet)")
+            inst_index[<size_t>&inst.ctx] = len(insts)
+            insts.append(inst)
+            numbers.ranges.append((<uint64_t>inst.defs,
+                                   <uint64_t>(inst.defs + inst.ndefs), n))
+            n += inst.ndefs
+        elif type(o) is GlobalInstance:
+            global_index[<size_t>&(<GlobalInstance>o).cell[0]] = len(global_index)
+        elif type(o) is TableInstance:
+            if (<TableInstance>o).is_64:
+                raise _errors.WasmtimeError("cannot snapshot a 64-bit table (not supported yet)")
+            table_index[<size_t>&(<TableInstance>o).rec] = len(table_index)
+        elif isinstance(o, MemoryInstance):
+            if (<MemoryInstance>o).is_64 or (<MemoryInstance>o).rec.page_shift != 16:
+                raise _errors.WasmtimeError("cannot snapshot a 64-bit memory or one with "
+                                            "custom page sizes (not supported yet)")
+            mem_index[<size_t>&(<MemoryInstance>o).rec] = len(mem_index)
+            memories.append(o)
+    for v in numbers.hosts:
+        numbers.lo = min(numbers.lo, v)
+        numbers.hi = max(numbers.hi, v + 1)
+    for first, last, _ in numbers.ranges:
+        numbers.lo = min(numbers.lo, <uint64_t>first)
+        numbers.hi = max(numbers.hi, <uint64_t>last)
+
+    img.globals = []
+    img.tables = []
+    img.memories = []
+    for o in store.objects:
+        if type(o) is GlobalInstance:
+            g = <GlobalInstance>o
+            v = numbers.ref(g.cell[0]) if g.valtype == VT_FUNCREF else g.cell[0]
+            img.globals.append((g.valtype, g.mutable, v, g.cell[1]))
+        elif type(o) is TableInstance:
+            t = <TableInstance>o
+            img.tables.append((t.rec.elem_type, t.rec.max,
+                               ref_cells_out(t.rec.elems, t.rec.size, t.rec.elem_type,
+                                             numbers)))
+        elif isinstance(o, MemoryInstance):
+            m = <MemoryInstance>o
+            img.memories.append((m.min_pages, m.declared_max, m.rec.max_pages, m.rec.pages))
+
+    img.plans = []
+    img.instances = []
+    for o in insts:
+        inst = <InstanceCtx>o
+        ic = &inst.ctx
+        plan = inst.plan
+        img.plans.append(plan)
+        elem_types = [e.elem_type for e in plan.info.elems]
+        img.instances.append((
+            inst.name,
+            array("I", [numbers.num(ic.funcs[i]) for i in range(ic.nfuncs)]).tobytes(),
+            [global_index[<size_t>ic.globals[i]] for i in range(ic.nglobals)],
+            [table_index[<size_t>ic.tables[i]] for i in range(ic.ntables)],
+            mem_index.get(<size_t>ic.mem, -1),
+            array("I", [ic.datas[i].len for i in range(ic.ndatas)]).tobytes(),
+            [ref_cells_out(ic.elems[i].refs, ic.elems[i].len, elem_types[i], numbers)
+             for i in range(ic.nelems)],
+            [export_entry(name, item, numbers, global_index, table_index, mem_index)
+             for name, item in inst.exports.items()],
+        ))
+    img.externs = list(store.externs)
+
+    # the wasm call stack: the slots up to the end of the innermost frame, the records
+    f = cx.recs[cx.depth - 1].func
+    end = call.resume_fp + f.code.max_slots
+    if cx.top > end:
+        end = cx.top
+    img.stack = PyBytes_FromStringAndSize(<const char*>base, (end - base) * sizeof(uint64_t))
+    refs = []
+    for k in range(<uint32_t>(end - base)):
+        n = numbers.find(base[k])   # conservative: a slot holding a function record's
+        if n >= 0:                  # address is a funcref (no wasm value can know one)
+            refs.append(k)
+            refs.append(n + 1)
+    img.stack_refs = array("I", refs).tobytes()
+    recs = bytearray(16 * cx.depth)
+    q = <uint32_t*>(<char*>recs)
+    for k in range(cx.depth):
+        q[4 * k] = IMG_NONE if k == 0 else \
+            <uint32_t>(cx.recs[k].ret_pc - cx.recs[k - 1].func.code.code)
+        q[4 * k + 1] = <uint32_t>(cx.recs[k].fp - base)
+        q[4 * k + 2] = IMG_NONE if cx.recs[k].inst == &EMPTY_INST else \
+            <uint32_t>inst_index[<size_t>cx.recs[k].inst]
+        q[4 * k + 3] = numbers.num(cx.recs[k].func)
+    img.recs = bytes(recs)
+    img.state = (
+        inst_index[<size_t>cx.inst],
+        <size_t>(call.resume_pc - f.code.code),
+        <size_t>(call.resume_fp - base),
+        numbers.num(call.pause_func) if call.pause_func != NULL else -1,
+        <size_t>(call.pause_args - base) if call.pause_func != NULL else 0,
+        <size_t>(call.pause_top - base) if call.pause_func != NULL else 0,
+        <size_t>(cx.top - base),
+        numbers.num(call.func.rec),
+    )
+    return img
+
+
+cdef tuple export_entry(name, item, FuncNumbers numbers, dict globals_, dict tables,
+                        dict mems):
+    """(name, kind, index) of an export: kind 0-3 as in the binary format."""
+    if type(item) is FuncInstance:
+        return (name, 0, numbers.num((<FuncInstance>item).rec))
+    if type(item) is TableInstance:
+        return (name, 1, tables[<size_t>&(<TableInstance>item).rec])
+    if isinstance(item, MemoryInstance):
+        return (name, 2, mems[<size_t>&(<MemoryInstance>item).rec])
+    return (name, 3, globals_[<size_t>&(<GlobalInstance>item).cell[0]])
+
+
+def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
+                  StoreBase owner=None) -> AsyncCall:
+    """Rebuild `img` in `store` (fresh: no instance, nothing running) and return its
+    paused entry (`AsyncCall.redo_call` or `resume` continues it).  `hosts` holds the
+    store's host FuncInstances, one per host function number (the API layer makes them
+    from the original definitions); `memories` the MemoryInstances of the image's
+    memories, already holding their contents (the API layer loads the saved images)."""
+    cdef Ctx* cx = &store.cx
+    cdef const uint32_t* q = <const uint32_t*>PyBytes_AS_STRING(img.recs)
+    cdef const uint32_t* sr = <const uint32_t*>PyBytes_AS_STRING(img.stack_refs)
+    cdef const uint32_t* fnum
+    cdef uint32_t nslots = <uint32_t>(len(img.stack) // 8)
+    cdef uint32_t depth = <uint32_t>(len(img.recs) // 16)
+    cdef uint32_t nf = img.nhosts
+    cdef uint32_t i, k, n
+    cdef FuncRec** recs = NULL
+    cdef InstanceCtx inst
+    cdef ModulePlan plan
+    cdef GlobalInstance g
+    cdef TableInstance t
+    cdef MemoryInstance m
+    cdef InstCtx* ic
+    cdef AsyncCall call
+    cdef list insts = []
+    cdef list gobjs = []
+    cdef list tobjs = []
+    if img.plans is None or len(img.plans) != len(img.instances):
+        raise _errors.WasmtimeError("the snapshot has no modules to restore")
+    if cx.nest or cx.depth or any(type(o) is InstanceCtx for o in store.objects):
+        raise _errors.WasmtimeError("a snapshot resumes in a fresh Store (no instance, no call)")
+    if len(hosts) != img.nhosts or len(memories) != len(img.memories):
+        raise ValueError("one host function per host number, one memory per memory expected")
+    if nslots > <uint32_t>(cx.stack_end - cx.stack) or depth == 0 or depth > cx.max_depth:
+        raise _errors.WasmtimeError("the snapshot's wasm stack does not fit this Store")
+    for i in range(len(img.instances)):
+        plan = <ModulePlan>img.plans[i]
+        nf += plan.nfuncs - plan.nimp_funcs
+    recs = <FuncRec**>malloc((nf + 1) * sizeof(FuncRec*))
+    if recs == NULL:
+        raise MemoryError()
+    try:
+        for i in range(img.nhosts):
+            recs[i] = (<FuncInstance>hosts[i]).rec
+        n = img.nhosts
+        for i, entry in enumerate(img.instances):
+            plan = <ModulePlan>img.plans[i]
+            inst = InstanceCtx(store, plan.info)
+            inst.name = entry[0]
+            inst.plan = plan
+            inst.alloc(plan.nfuncs, len(entry[2]), len(entry[3]), len(plan.type_ids),
+                       len(plan.datas), len(entry[6]))
+            instance_records(inst, plan)
+            inst.keep.append(plan)
+            for k in range(inst.ndefs):
+                recs[n + k] = &inst.defs[k]
+            n += inst.ndefs
+            insts.append(inst)
+        for valtype, mutable, lo, hi in img.globals:
+            g = GlobalInstance.__new__(GlobalInstance)
+            g.store = store
+            g.valtype = <uint8_t>valtype
+            g.mutable = mutable
+            g.cell[0] = <uint64_t>lo
+            g.cell[1] = <uint64_t>hi
+            if valtype == VT_FUNCREF and lo:
+                g.cell[0] = <uint64_t>rec_of(recs, nf, <uint64_t>lo - 1)
+            store.objects.append(g)
+            gobjs.append(g)
+        for elem_type, tmax, cells in img.tables:
+            t = store.new_table(elem_type, 0, tmax)
+            k = <uint32_t>(len(cells) // 8)
+            if k:
+                t.rec.elems = <uint64_t*>malloc(k * sizeof(uint64_t))
+                if t.rec.elems == NULL:
+                    raise MemoryError("cannot allocate a table")
+                ref_cells_in(cells, t.rec.elems, k, t.rec.elem_type, recs, nf)
+                t.rec.size = k
+            tobjs.append(t)
+        for o in memories:
+            store.objects.append(<MemoryInstance?>o)
+        for i, entry in enumerate(img.instances):
+            inst = <InstanceCtx>insts[i]
+            plan = <ModulePlan>img.plans[i]
+            ic = &inst.ctx
+            _, funcs, globals_, tables, mem, datas, elems, exports = entry
+            if <size_t>len(funcs) != <size_t>ic.nfuncs * 4 \
+                    or <size_t>len(datas) != <size_t>ic.ndatas * 4:
+                raise ValueError("malformed store image: instance")
+            fnum = <const uint32_t*>PyBytes_AS_STRING(funcs)
+            for k in range(ic.nfuncs):
+                ic.funcs[k] = rec_of(recs, nf, fnum[k])
+            for k in range(ic.nglobals):
+                g = <GlobalInstance>gobjs[globals_[k]]
+                ic.globals[k] = &g.cell[0]
+            for k in range(ic.ntables):
+                t = <TableInstance>tobjs[tables[k]]
+                ic.tables[k] = &t.rec
+            if mem >= 0:
+                m = <MemoryInstance>memories[mem]
+                ic.mem = &m.rec
+            for k in range(ic.ntypes):
+                ic.type_ids[k] = <uint32_t>plan.type_ids[k]
+            data_lengths(ic, datas)
+            for k in range(ic.nelems):
+                n = <uint32_t>(len(elems[k]) // 8)
+                ic.elems[k].refs = <uint64_t*>malloc((n + 1) * sizeof(uint64_t))
+                if ic.elems[k].refs == NULL:
+                    raise MemoryError("cannot allocate an element segment")
+                ref_cells_in(elems[k], ic.elems[k].refs, n, plan.info.elems[k].elem_type,
+                             recs, nf)
+                ic.elems[k].len = n
+            inst.keep.extend(gobjs)
+            inst.keep.extend(tobjs)
+            inst.keep.extend(memories)
+            for name, kind, index in exports:
+                if kind == 0:
+                    inst.exports[name] = store.func_object(rec_of(recs, nf, index))
+                elif kind == 1:
+                    inst.exports[name] = tobjs[index]
+                elif kind == 2:
+                    inst.exports[name] = memories[index]
+                else:
+                    inst.exports[name] = gobjs[index]
+        store.externs[:] = img.externs
+        store.extern_ids.clear()
+        for r, obj in enumerate(store.externs, 1):
+            store.extern_ids[id(obj)] = r
+
+        # the wasm call stack
+        memcpy(cx.stack, PyBytes_AS_STRING(img.stack), nslots * sizeof(uint64_t))
+        for k in range(<uint32_t>(len(img.stack_refs) // 8)):
+            if sr[2 * k] >= nslots or sr[2 * k + 1] == 0:
+                raise ValueError("malformed store image: stack reference")
+            cx.stack[sr[2 * k]] = <uint64_t>rec_of(recs, nf, sr[2 * k + 1] - 1)
+        for k in range(depth):
+            cx.recs[k].func = rec_of(recs, nf, q[4 * k + 3])
+            if k == 0:
+                cx.recs[k].ret_pc = &EXIT_CELL[0]
+            else:
+                cx.recs[k].ret_pc = code_at(cx.recs[k - 1].func, q[4 * k])
+            cx.recs[k].fp = slot_at(cx, nslots, q[4 * k + 1])
+            if q[4 * k + 2] == IMG_NONE:
+                cx.recs[k].inst = &EMPTY_INST
+            else:
+                cx.recs[k].inst = &(<InstanceCtx>insts[q[4 * k + 2]]).ctx
+        inst_i, resume_off, resume_fp, pause_func, pause_args, pause_top, top, entry = \
+            img.state
+        call = AsyncCall(store.func_object(rec_of(recs, nf, entry)), owner)
+        call.resume_pc = code_at(cx.recs[depth - 1].func, resume_off)
+        call.resume_fp = slot_at(cx, nslots, resume_fp)
+        call.pause_func = NULL if pause_func < 0 else rec_of(recs, nf, pause_func)
+        if call.pause_func != NULL and call.pause_func.code != NULL:
+            raise ValueError("malformed store image: paused at a wasm function")
+        call.pause_args = slot_at(cx, nslots, pause_args)
+        call.pause_top = slot_at(cx, nslots, pause_top)
+        cx.depth = depth
+        cx.inst = &(<InstanceCtx>insts[inst_i]).ctx
+        cx.top = slot_at(cx, nslots, top)
+    finally:
+        free(recs)
+    call.enter_paused()
+    return call
+
+
+cdef int data_lengths(InstCtx* ic, bytes lengths) except -1:
+    """Data segment k of `ic` (all its bytes: `instance_records`) keeps `lengths[k]` of
+    them: as long, or 0 once dropped."""
+    cdef const uint32_t* n = <const uint32_t*>PyBytes_AS_STRING(lengths)
+    cdef uint32_t k
+    for k in range(ic.ndatas):
+        if n[k] < ic.datas[k].len:
+            ic.datas[k].len = n[k]
+    return 0
+
+
+cdef inline FuncRec* rec_of(FuncRec** recs, uint32_t nf, uint64_t i) except NULL:
+    if i >= nf:
+        raise ValueError("malformed store image: function number")
+    return recs[i]
+
+
+cdef inline const Cell* code_at(FuncRec* f, size_t off) except NULL:
+    if f.code == NULL or off >= f.code.ncells:
+        raise ValueError("malformed store image: code offset")
+    return f.code.code + off
+
+
+cdef inline uint64_t* slot_at(Ctx* cx, uint32_t nslots, size_t off) except NULL:
+    if off > nslots:
+        raise ValueError("malformed store image: slot offset")
+    return cx.stack + off
