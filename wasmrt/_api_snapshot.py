@@ -214,8 +214,8 @@ class Snapshot:
                     f"the snapshot's memory of {pages * _PAGE} bytes exceeds the Store's "
                     f"memory limit of {limits[0]} bytes")
             memory = _memory.MemoryInstance(min_pages, declared_max)
-            _interp.memory_limit(memory, max_pages)
-            _interp.memory_limit(memory, limit_pages)
+            _interp.memory_limit(memory, max_pages * _PAGE)   # (limits are in bytes)
+            _interp.memory_limit(memory, limits[0])
             memory.load_image(saved.fd, pages)
             memories.append(memory)
         store._count(0, "instance", len(image.instances))
