@@ -32,7 +32,7 @@ from .errors import WasmtimeError
 
 __all__ = ["Snapshot"]
 
-_PAGE = 65536
+_CHUNK = 65536          # pickled memories leave out their all-zero chunks of this size
 _FUNCREF = 0x70
 
 
@@ -65,9 +65,9 @@ class _MemoryImage:
     def chunks(self) -> list[tuple[int, bytes]]:
         """The image as (offset, bytes) chunks of 64 KiB, all-zero chunks left out."""
         out = []
-        zero = bytes(_PAGE)
-        for offset in range(0, self.nbytes, _PAGE):
-            data = os.pread(self.fd, min(_PAGE, self.nbytes - offset), offset)
+        zero = bytes(_CHUNK)
+        for offset in range(0, self.nbytes, _CHUNK):
+            data = os.pread(self.fd, min(_CHUNK, self.nbytes - offset), offset)
             if data != zero[:len(data)]:
                 out.append((offset, data))
         return out
@@ -205,16 +205,17 @@ class Snapshot:
             raise WasmtimeError("a snapshot resumes in a fresh Store (no instance made in it)")
         image = self._image
         limits = store._limits
-        limit_pages = limits[0] // _PAGE if limits[0] >= 0 else -1
         memories = []
-        for (min_pages, declared_max, max_pages, pages), saved in zip(
+        for (min_pages, declared_max, max_pages, pages, is_64, page_size_log2), saved in zip(
                 image.memories, self._memories):
-            if 0 <= limit_pages < pages:
+            if 0 <= limits[0] < pages << page_size_log2:
                 raise WasmtimeError(
-                    f"the snapshot's memory of {pages * _PAGE} bytes exceeds the Store's "
-                    f"memory limit of {limits[0]} bytes")
-            memory = _memory.MemoryInstance(min_pages, declared_max)
-            _interp.memory_limit(memory, max_pages * _PAGE)   # (limits are in bytes)
+                    f"the snapshot's memory of {pages << page_size_log2} bytes exceeds the "
+                    f"Store's memory limit of {limits[0]} bytes")
+            memory = _memory.MemoryInstance(min_pages, declared_max, True, is_64,
+                                            page_size_log2)
+            if max_pages < memory.max_pages:    # the original's Store limit
+                _interp.memory_limit(memory, max_pages << page_size_log2)
             _interp.memory_limit(memory, limits[0])
             memory.load_image(saved.fd, pages)
             memories.append(memory)

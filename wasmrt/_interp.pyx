@@ -55,6 +55,9 @@ cdef extern from "wasmrt_attn.h":           # attention requests: Ctrl-C reaches
     int64_t wasmrt_now_ns() nogil
     int wasmrt_tick_acquire(int64_t interval_ns) nogil
     void wasmrt_tick_release() nogil
+    volatile int wasmrt_ticker_parked
+    volatile uint32_t wasmrt_samples_seen
+    void wasmrt_ticker_wake() nogil
 
 include "_interp_numeric.pxi"
 include "_interp_frames.pxi"

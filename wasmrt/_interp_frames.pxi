@@ -124,10 +124,11 @@ cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
             cx.resume_fp = fp
             cx.pause_func = NULL
         return trap_at(cx, pc, rc)
-    if cx.tier_up:                  # a loop header with machine code: enter it (OSR)
-        osr = osr_entry(cx, pc)
-        if osr != NULL:
-            return osr(pc, fp, cx, mem, msize)
+    # a loop header with machine code: enter it (OSR; a tiered-up body, or a native
+    # activation the interpreter resumed after a pause)
+    osr = osr_entry(cx, pc)
+    if osr != NULL:
+        return osr(pc, fp, cx, mem, msize)
     return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
 
 
@@ -231,7 +232,10 @@ cdef int resume(Ctx* cx) noexcept nogil:
     frame `cx.resume_fp`; returns like `invoke`.  A host call's results must be in place."""
     cdef const Cell* pc = cx.resume_pc
     cdef MemRec* m = cx.inst.mem
+    cdef handler_t osr = osr_entry(cx, pc)     # a loop header of machine code: enter it
     cx.pause_func = NULL
+    if osr != NULL:
+        return osr(pc, cx.resume_fp, cx, m.base, m.size)
     return (<handler_t>pc[0].h)(pc, cx.resume_fp, cx, m.base, m.size)
 
 
@@ -263,7 +267,6 @@ def _init_handlers() -> None:
     memset(&EMPTY_MEM, 0, sizeof(MemRec))
     memset(&EMPTY_INST, 0, sizeof(InstCtx))
     EMPTY_INST.mem = &EMPTY_MEM
-    _init_native()
 
 
 def handler_table_complete() -> bool:

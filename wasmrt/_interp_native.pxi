@@ -20,19 +20,22 @@
 # leaves them.  Native frames recurse on the C stack: `Ctx.sp_limit` bounds them and a
 # call past it traps with "call stack exhausted".
 #
+# Pausing (call_async, ARCHITECTURE.md "Pausing a guest"): an async host call reached
+# through `wr_call`, or a yield at an attention check (`wr_attend`, `wr_call`'s), sets the
+# pause point (`pause_point`: the interpreter pc and frame to resume at) and returns
+# TRAP_PAUSE / TRAP_YIELD; every machine-code activation on the way out spills its slots
+# to fp[] and leaves its call record (ret_pc an interpreter pc, never the C-stack stub),
+# so the C stack holds nothing and the interpreter resumes the guest (`resume`).
+#
 # Tier-up (Config.strategy "auto"): `attention()` (the slow path of the checks that loop
 # back-edges, br_table and calls already make) charges a sample to the running body;
-# include/wasmrt_tier.h's ticker makes every running guest take that path once per
-# millisecond.  A body reaching TIER_SAMPLES samples is queued for the compile thread.
+# the ticker of include/wasmrt_attn.h makes every running guest take that path once
+# per millisecond.  A body reaching TIER_SAMPLES samples is queued for the compile thread.
 # `h_attend` also enters machine code at a loop header once its body has an OSR entry
 # there, so a long loop of a function called once moves to machine code while it runs.
 
 cdef extern from "wasmrt_tier.h":
-    volatile uint32_t* wasmrt_tick_target
     volatile int wasmrt_tier_busy
-    volatile int wasmrt_ticker_parked
-    volatile uint32_t wasmrt_samples_seen
-    void wasmrt_ticker_wake() nogil
     int wasmrt_tier_push(void* code) nogil
     int wasmrt_tier_pop(void** out, int cap, long timeout_ms) nogil
     void wasmrt_tier_idle() nogil
@@ -118,12 +121,24 @@ cdef int wr_trap(Ctx* cx, uint32_t idx, int rc) noexcept nogil:
     return rc
 
 
-cdef int wr_attend(Ctx* cx, uint32_t idx) noexcept nogil:
-    """An attention check fired in machine code (Ctrl-C, tier-up ticks)."""
-    cdef int rc = attention(cx, cx.recs[cx.depth - 1].func.code.code + idx)
+cdef int wr_attend(Ctx* cx, uint64_t* fp, uint32_t idx) noexcept nogil:
+    """An attention check fired in machine code (Ctrl-C, tier-up ticks, a call_async
+    guest's time slice): as `h_attend`, a yield resumes at cell `idx` in frame `fp` (the
+    machine code spills the frame's slots before it returns TRAP_YIELD)."""
+    cdef const Cell* pc = cx.recs[cx.depth - 1].func.code.code + idx
+    cdef int rc = attention(cx, pc)
     if rc != 0:
+        if rc == TRAP_YIELD:
+            pause_point(cx, pc, fp)
+            cx.pause_func = NULL
         return wr_trap(cx, idx, rc)
     return 0
+
+
+cdef inline void pause_point(Ctx* cx, const Cell* pc, uint64_t* fp) noexcept nogil:
+    """Machine code pauses: the interpreter resumes at `pc` in frame `fp` (`resume`)."""
+    cx.resume_pc = pc
+    cx.resume_fp = fp
 
 
 cdef int wr_fuel(Ctx* cx, uint32_t idx) noexcept nogil:
@@ -149,6 +164,8 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
         rc = call_host(cx, f, nfp)
         if rc != 0:
             cx.trap_pc = code0 + idx
+            if rc == TRAP_PAUSE:        # an async host call: resume after the call
+                pause_point(cx, code0 + ret_idx, fp)
         return rc
     if (cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end
             or wasmrt_sp_here() < cx.sp_limit):
@@ -158,6 +175,9 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
         rc = attention(cx, code0 + idx)
         if rc != 0:
             cx.trap_pc = code0 + idx
+            if rc == TRAP_YIELD:        # make the call when resumed
+                pause_point(cx, code0 + idx, fp)
+                cx.pause_func = NULL
             return rc
     d0 = cx.depth
     rec = &cx.recs[d0]
@@ -178,7 +198,7 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
     rec.ret_pc = stub
     rc = (<handler_t>code.code[0].h)(code.code, nfp, cx, f.inst.mem.base, f.inst.mem.size)
     if rc != 0:
-        rec.ret_pc = code0 + ret_idx    # the record stays for the backtrace
+        rec.ret_pc = code0 + ret_idx    # the record stays for the backtrace (or a resume)
     return rc
 
 
@@ -454,11 +474,6 @@ def set_tier_samples(uint32_t n) -> None:
     """Samples (milliseconds of running) before a body is queued for compilation."""
     global TIER_SAMPLES
     TIER_SAMPLES = n if n > 0 else 1
-
-
-def _init_native() -> None:
-    global wasmrt_tick_target
-    wasmrt_tick_target = &wasmrt_attn
 
 
 def tier_busy() -> bool:

@@ -25,11 +25,12 @@ cdef class StoreImage:
     the instances' `ModulePlan`s (`plans`, left out of its pickled form)."""
     cdef readonly uint32_t nhosts       # host functions (made again by the API layer)
     cdef readonly list plans            # ModulePlan per instance
-    # per instance: (name, funcs, globals, tables, mem, data lengths, elems, exports)
+    # per instance: (name, funcs, globals, tables, mems, data lengths, elems, exports)
     cdef readonly list instances
     cdef readonly list globals          # (valtype, mutable, lo, hi) per global
-    cdef readonly list tables           # (elem_type, max, cells) per table
-    cdef readonly list memories         # (min_pages, declared_max, max_pages, pages)
+    cdef readonly list tables           # (elem_type, max, cells, is_64) per table
+    # (min_pages, declared_max, max_pages, pages, is_64, page_size_log2) per memory
+    cdef readonly list memories
     cdef readonly list externs          # externref targets (the objects themselves)
     cdef readonly bytes stack           # the slots of the paused frames
     cdef readonly bytes stack_refs      # uint32 (slot, function number + 1) of funcrefs
@@ -183,9 +184,6 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
             inst = <InstanceCtx>o
             if inst.plan is None or (inst.defs == NULL and inst.ndefs):
                 raise _errors.WasmtimeError("cannot snapshot an instance made without a module")
-            if inst.ctx.nmems > 1:
-                raise _errors.WasmtimeError(
-                    "cannot snapshot an instance with several memories (not supported yet)")
             inst_index[<size_t>&inst.ctx] = len(insts)
             insts.append(inst)
             numbers.ranges.append((<uint64_t>inst.defs,
@@ -194,13 +192,8 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
         elif type(o) is GlobalInstance:
             global_index[<size_t>&(<GlobalInstance>o).cell[0]] = len(global_index)
         elif type(o) is TableInstance:
-            if (<TableInstance>o).is_64:
-                raise _errors.WasmtimeError("cannot snapshot a 64-bit table (not supported yet)")
             table_index[<size_t>&(<TableInstance>o).rec] = len(table_index)
         elif isinstance(o, MemoryInstance):
-            if (<MemoryInstance>o).is_64 or (<MemoryInstance>o).rec.page_shift != 16:
-                raise _errors.WasmtimeError("cannot snapshot a 64-bit memory or one with "
-                                            "custom page sizes (not supported yet)")
             mem_index[<size_t>&(<MemoryInstance>o).rec] = len(mem_index)
             memories.append(o)
     for v in numbers.hosts:
@@ -220,12 +213,15 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
             img.globals.append((g.valtype, g.mutable, v, g.cell[1]))
         elif type(o) is TableInstance:
             t = <TableInstance>o
-            img.tables.append((t.rec.elem_type, t.rec.max,
+            img.tables.append((t.rec.elem_type,
+                               t.rec.max if t.wide_max is None else t.wide_max,
                                ref_cells_out(t.rec.elems, t.rec.size, t.rec.elem_type,
-                                             numbers)))
+                                             numbers),
+                               t.is_64))
         elif isinstance(o, MemoryInstance):
             m = <MemoryInstance>o
-            img.memories.append((m.min_pages, m.declared_max, m.rec.max_pages, m.rec.pages))
+            img.memories.append((m.min_pages, m.declared_max, m.rec.max_pages, m.rec.pages,
+                                 m.is_64, m.rec.page_shift))
 
     img.plans = []
     img.instances = []
@@ -240,7 +236,7 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
             array("I", [numbers.num(ic.funcs[i]) for i in range(ic.nfuncs)]).tobytes(),
             [global_index[<size_t>ic.globals[i]] for i in range(ic.nglobals)],
             [table_index[<size_t>ic.tables[i]] for i in range(ic.ntables)],
-            mem_index.get(<size_t>ic.mem, -1),
+            [mem_index[<size_t>ic.mems[i]] for i in range(ic.nmems)],
             array("I", [ic.datas[i].len for i in range(ic.ndatas)]).tobytes(),
             [ref_cells_out(ic.elems[i].refs, ic.elems[i].len, elem_types[i], numbers)
              for i in range(ic.nelems)],
@@ -365,8 +361,8 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 g.cell[0] = <uint64_t>rec_of(recs, nf, <uint64_t>lo - 1)
             store.objects.append(g)
             gobjs.append(g)
-        for elem_type, tmax, cells in img.tables:
-            t = store.new_table(elem_type, 0, tmax)
+        for elem_type, tmax, cells, is_64 in img.tables:
+            t = store.new_table(elem_type, 0, tmax, None, is_64)
             k = <uint32_t>(len(cells) // 8)
             if k:
                 t.rec.elems = <uint64_t*>malloc(k * sizeof(uint64_t))
@@ -381,7 +377,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
             inst = <InstanceCtx>insts[i]
             plan = <ModulePlan>img.plans[i]
             ic = &inst.ctx
-            _, funcs, globals_, tables, mem, datas, elems, exports = entry
+            _, funcs, globals_, tables, mems, datas, elems, exports = entry
             if <size_t>len(funcs) != <size_t>ic.nfuncs * 4 \
                     or <size_t>len(datas) != <size_t>ic.ndatas * 4:
                 raise ValueError("malformed store image: instance")
@@ -394,9 +390,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
             for k in range(ic.ntables):
                 t = <TableInstance>tobjs[tables[k]]
                 ic.tables[k] = &t.rec
-            if mem >= 0:
-                m = <MemoryInstance>memories[mem]
-                ic.mem = &m.rec
+            inst.set_memories([memories[k] for k in mems])
             for k in range(ic.ntypes):
                 ic.type_ids[k] = <uint32_t>plan.type_ids[k]
             data_lengths(ic, datas)

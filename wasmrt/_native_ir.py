@@ -15,6 +15,10 @@ frame *is* an interpreter frame:
   contraction of ``a*b+c``: no fast-math flags anywhere).
 - traps set ``cx.trap_pc`` to the trapping instruction's interpreter pc (``wr_trap``),
   so a backtrace is the interpreter's; calls push the interpreter's call records.
+- a pause (``call_async``: an async host call, a yield at an attention check) leaves
+  every activation with its slots spilled to ``fp[]`` (``check_rc``'s pause exits) and
+  its call record in place: the interpreter resumes it (ARCHITECTURE.md, "Pausing a
+  guest").
 - a body using an op the table marks as not translatable (SIMD) raises ``Unsupported``
   and stays interpreted.
 
@@ -39,6 +43,9 @@ TRAP_DIV_ZERO = 4
 TRAP_INT_OVERFLOW = 5
 TRAP_BAD_CONVERSION = 6
 TRAP_STACK_EXHAUSTED = 10
+TRAP_PAUSE = 15         # not traps: the guest pauses (call_async; `leave`)
+TRAP_YIELD = 16
+NO_PAUSE = -1           # `check_rc`: no pause can come back here
 
 OP = {name: i for i, name in enumerate(isa.NAMES)}
 VT_V128 = 0x7B
@@ -497,7 +504,7 @@ def branch_targets(cells: list[int], i: int) -> list[int]:
 SYMBOL_DECLS = """\
 @wasmrt_attn = external global i32
 declare i32 @wr_trap(ptr, i32, i32)
-declare i32 @wr_attend(ptr, i32)
+declare i32 @wr_attend(ptr, ptr, i32)
 declare i32 @wr_fuel(ptr, i32)
 declare i32 @wr_call(ptr, ptr, ptr, i32, i32, i32)
 declare i32 @wr_call_indirect(ptr, ptr, i32, i32, i32, i32, i32, i32)
@@ -624,6 +631,7 @@ class FuncTranslator:
         self.L = unit.L
         self.cells = b.cells
         self.traps: dict[tuple[int, int], str] = {}
+        self.pauses: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
         self.used: set[int] = set()
 
     # -- slots --
@@ -665,15 +673,39 @@ class FuncTranslator:
                     "!prof !0")
         self.f.label(ok)
 
-    def check_rc(self, rc: str, idx: int) -> None:
-        """Leave with `rc` if nonzero (a trap whose pc is already recorded)."""
+    def check_rc(self, rc: str, idx: int, below: int | None = NO_PAUSE) -> None:
+        """Leave with `rc` if nonzero (a trap whose pc is already recorded).  Where the
+        guest may pause (`below` >= 0 after a call: the caller's slots under the callee's
+        frame; None at an attention check: every slot), a pause first spills the slots to
+        fp[] so that the interpreter can resume this activation (`leave`)."""
         f = self.f
         bad = f.op(f"icmp ne i32 {rc}, 0")
         leave, ok = f.fresh("leave"), f.fresh("rc")
         f.emit(f"br i1 {bad}, label %{leave}, label %{ok}, !prof !0")
         f.label(leave)
+        if below != NO_PAUSE:
+            key = "pause_all" if below is None else f"pause_{below}"
+            self.pauses.setdefault(key, (below, []))[1].append((rc, leave))
+            k = f.op(f"sub i32 {rc}, {TRAP_PAUSE}")
+            paused = f.op(f"icmp ult i32 {k}, {TRAP_YIELD - TRAP_PAUSE + 1}")
+            plain = f.fresh("trapped")
+            f.emit(f"br i1 {paused}, label %{key}, label %{plain}")
+            f.label(plain)
         f.emit(f"ret i32 {rc}")
         f.label(ok)
+
+    def pause_blocks(self) -> None:
+        """The pause exits `check_rc` branches to: the slots in fp[], then leave with the
+        pause code.  The interpreter continues the activation (`cx.resume_pc` and the call
+        records hold interpreter pcs), so a paused native frame needs no C stack."""
+        f = self.f
+        for key, (below, preds) in self.pauses.items():
+            f.label(key)
+            rc = f.op("phi i32 " + ", ".join(f"[ {r}, %{lab} ]" for r, lab in preds))
+            for s in sorted(self.used):
+                if below is None or s < below:
+                    self.spill(s, 1)
+            f.emit(f"ret i32 {rc}")
 
     def helper_trap(self, rc: str, idx: int) -> None:
         """A helper returned a trap code to record at `idx` (0 = none)."""
@@ -695,8 +727,8 @@ class FuncTranslator:
         slow, ok = f.fresh("attn"), f.fresh("attok")
         f.emit(f"br i1 {pend}, label %{slow}, label %{ok}, !prof !0")
         f.label(slow)
-        rc = f.op(f"call i32 @wr_attend(ptr %cx, i32 {idx})")
-        self.check_rc(rc, idx)
+        rc = f.op(f"call i32 @wr_attend(ptr %cx, ptr %fp, i32 {idx})")
+        self.check_rc(rc, idx, None)
         f.emit(f"br label %{ok}")
         f.label(ok)
 
@@ -751,6 +783,7 @@ class FuncTranslator:
             f.label(lab)
             r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
             f.emit(f"ret i32 {r}")
+        self.pause_blocks()
         # entries: load the live-in slots (params at cell 0, every slot at a loop header)
         nslots = b.max_slots
         entries: list[str] = []
@@ -1138,7 +1171,7 @@ class FuncTranslator:
         else:
             rc = self.f.op(f"call i32 @wr_call(ptr %cx, ptr %fp, ptr {fr}, i32 {base}, "
                            f"i32 {i}, i32 {ret_idx})")
-        self.check_rc(rc, i)
+        self.check_rc(rc, i, base)
         self.reload(base, nr)
         self.reload_mem()
         return True
@@ -1189,7 +1222,7 @@ class FuncTranslator:
         ret_idx = i + isa.NCELLS[self.cells[i]]
         rc = self.f.op(f"call i32 @wr_call_indirect(ptr %cx, ptr %fp, i32 {g['table']}, "
                        f"i32 {x}, i32 {t}, i32 {base}, i32 {i}, i32 {ret_idx})")
-        self.check_rc(rc, i)
+        self.check_rc(rc, i, base)
         self.reload(base, nr)
         self.reload_mem()
         return True

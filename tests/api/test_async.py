@@ -287,22 +287,23 @@ def test_computing_guest_yields_to_the_loop() -> None:
         store.set_async_yield_interval(-1)
 
 
+async def cancel_running(call: Awaitable[Any]) -> None:
+    """Run ``call`` (a call_async) for 20 ms, cancel it, and see it end cancelled."""
+    task = asyncio.ensure_future(call)
+    await asyncio.sleep(0.02)
+    assert not task.done()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 @pytest.mark.parametrize("where", ["host call", "computing"])
 def test_cancellation_stops_the_guest(where: str) -> None:
     gate, store, ex = gated_setup()
     store.set_async_yield_interval(0.001)
-
-    async def main() -> None:
-        call = ex["run"].call_async(store, 3) if where == "host call" else \
-            ex["spin"].call_async(store, 2_000_000_000)
-        task = asyncio.ensure_future(call)
-        await asyncio.sleep(0.02)
-        assert not task.done()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
+    call = ex["run"].call_async(store, 3) if where == "host call" else \
+        ex["spin"].call_async(store, 2_000_000_000)
+    asyncio.run(cancel_running(call))
     # usable afterwards, sync and async, and nothing of the stopped guest is left running
     assert ex["spin"](store, 7) == 7
     gate.set()

@@ -386,3 +386,64 @@ def test_pending_stdin_read_reads_the_new_stores_stdin() -> None:
         store2.set_wasi(config2)
         assert asyncio.run(snaps[0].resume_async(store2)) is None
         assert b"".join(out) == text.upper()
+
+
+# Several memories, a 64-bit one, one with 1-byte pages, and a 64-bit table: each is
+# counted in before and after the pause, grown after it, and read back; the snapshot
+# pickles (the memories' page sizes and address types come along).
+WIDE_WAT = """(module
+  (import "env" "h" (func $h (param i32) (result i32)))
+  (memory $a (export "a") 1)
+  (memory $b (export "b") i64 1 4)
+  (memory $c (export "c") 100 1000 (pagesize 1))
+  (table $t i64 2 funcref)
+  (elem (table $t) (i64.const 1) func $h)
+  (func $bump (param $x i32)
+    (i32.store $a (i32.const 0) (i32.add (i32.load $a (i32.const 0)) (local.get $x)))
+    (i64.store $b (i64.const 65528)
+      (i64.add (i64.load $b (i64.const 65528)) (i64.extend_i32_u (local.get $x))))
+    (i32.store8 $c (i32.const 99) (i32.add (i32.load8_u $c (i32.const 99)) (local.get $x))))
+  (func (export "run") (result i32 i64 i32 i32 i64)
+    (local $r i32)
+    (call $bump (i32.const 1))
+    (local.set $r (call $h (i32.const 5)))
+    (call $bump (local.get $r))
+    (drop (memory.grow $c (i32.const 50)))
+    (i32.store8 $c (i32.const 149) (i32.const 7))
+    (drop (memory.grow $b (i64.const 1)))
+    (i64.store $b (i64.const 65536) (i64.const -1))
+    (i32.load $a (i32.const 0))
+    (i64.add (i64.load $b (i64.const 65528)) (i64.load $b (i64.const 65536)))
+    (i32.add (i32.load8_u $c (i32.const 99)) (i32.load8_u $c (i32.const 149)))
+    (memory.size $c)
+    (i64.add (table.size $t) (i64.extend_i32_u (ref.is_null (table.get $t (i64.const 1)))))))
+"""
+
+
+def test_several_memories_memory64_page_sizes_and_table64() -> None:
+    config = wasmrt.Config()
+    config.wasm_multi_memory = True
+    config.wasm_memory64 = True
+    config.wasm_custom_page_sizes = True
+    engine = wasmrt.Engine(config)
+    module = wasmrt.Module(engine, WIDE_WAT)
+    linker = wasmrt.Linker(engine)
+    linker.define_func("env", "h", FuncType([I32], [I32]), snapshot_host)
+    store = wasmrt.Store(engine)
+    CURRENT[:] = [store]
+    PICKLED.clear()
+    run = linker.instantiate(store, module).exports(store)["run"]
+    want = [6, 5, 13, 150, 2]
+    assert asyncio.run(run.call_async(store)) == want
+    CURRENT.clear()
+    snap = PICKLED[0]
+    for again in (snap, snap, pickle.loads(pickle.dumps(snap))):
+        store2 = wasmrt.Store(again.engine)
+        assert asyncio.run(again.resume_async(store2)) == want
+        inst = next(o for o in store2._context().objects if type(o).__name__ == "InstanceCtx")
+        c, b = inst.exports["c"], inst.exports["b"]
+        assert (len(c), c.is_64, len(b), b.is_64) == (150, False, 2 * 65536, True)
+    small = wasmrt.Store(engine)
+    small.set_limits(memory_size=99)    # memory c holds 100 one-byte pages
+    with pytest.raises(wasmrt.WasmtimeError, match="memory limit"):
+        asyncio.run(snap.resume_async(small))

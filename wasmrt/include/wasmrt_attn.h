@@ -18,13 +18,19 @@
  * the handler it replaces (put back at once if that was SIG_DFL or SIG_IGN), and re-arms
  * itself after each signal (the C runtime resets a handler to SIG_DFL when it runs).
  *
- * The ticker: while a `call_async` guest computes, a detached C thread bumps the counter
- * every tick (1 ms, or a quarter of the shortest yield interval asked for, at least
- * 100 us), so the guest's attention checks see the clock and it yields to the event loop
- * (`attention()` compares `Ctx.yield_at` with `wasmrt_now_ns()`).  It sleeps on a
- * condition variable while no such guest runs (`wasmrt_tick_acquire/release` bracket each
- * stretch of guest execution).  The thread blocks every signal, holds no GIL, and is
- * started again in a forked child.
+ * The ticker: one detached C thread that bumps the counter while something needs a clock
+ * in running guests (it blocks every signal, holds no GIL, and is started again in a
+ * forked child).  Two features ask for it:
+ * - call_async's yielding: while a `call_async` guest computes (`wasmrt_tick_acquire` /
+ *   `wasmrt_tick_release` bracket each stretch), a tick every millisecond, or a quarter of
+ *   the shortest yield interval asked for (at least 100 us); the guest's attention check
+ *   then compares `Ctx.yield_at` with `wasmrt_now_ns()` and yields to the event loop;
+ * - the native tier's sampling (wasmrt_tier.h, _interp_native.pxi): while guests of an
+ *   "auto" Engine run, a tick every millisecond, so each running guest charges one sample
+ *   to its running body.  An entry into such a guest wakes the ticker
+ *   (`wasmrt_ticker_wake`, after one load of `wasmrt_ticker_parked`); the sampling parks
+ *   after WASMRT_TICK_IDLE ticks in which no sample was taken (`wasmrt_samples_seen`).
+ * The thread sleeps on a condition variable while neither needs it.
  */
 #ifndef WASMRT_ATTN_H
 #define WASMRT_ATTN_H
@@ -126,23 +132,28 @@ static inline int64_t wasmrt_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-#define WASMRT_TICK_MAX_NS 1000000L     /* the ticker's period when nothing asks for less */
+#define WASMRT_TICK_MAX_NS 1000000L     /* the tick when nothing asks for less (1 ms) */
 #define WASMRT_TICK_MIN_NS 100000L
+#define WASMRT_TICK_IDLE 500             /* ticks without a sample before sampling parks */
 
 static pthread_mutex_t wasmrt_tick_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wasmrt_tick_wake = PTHREAD_COND_INITIALIZER;
 static int wasmrt_tick_users = 0;               /* guests computing under call_async */
 static long wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
+static volatile int wasmrt_ticker_parked = 1;   /* 1 while nobody samples for tier-up */
+static volatile uint32_t wasmrt_samples_seen = 0;   /* tier-up samples taken (any thread) */
 static pid_t wasmrt_tick_pid = 0;               /* process whose ticker runs (0: none) */
 static int wasmrt_tick_forkhook = 0;
 
 static void *wasmrt_ticker(void *arg)
 {
     struct timespec ts;
+    uint32_t last = 0;
+    unsigned idle = 0;
     (void)arg;
     pthread_mutex_lock(&wasmrt_tick_lock);
     for (;;) {
-        while (wasmrt_tick_users == 0)
+        while (wasmrt_tick_users == 0 && wasmrt_ticker_parked)
             pthread_cond_wait(&wasmrt_tick_wake, &wasmrt_tick_lock);
         ts.tv_sec = 0;
         ts.tv_nsec = wasmrt_tick_ns;
@@ -150,6 +161,15 @@ static void *wasmrt_ticker(void *arg)
         nanosleep(&ts, NULL);
         wasmrt_attn++;
         pthread_mutex_lock(&wasmrt_tick_lock);
+        if (!wasmrt_ticker_parked) {
+            if (wasmrt_samples_seen != last) {
+                last = wasmrt_samples_seen;
+                idle = 0;
+            } else if (++idle >= WASMRT_TICK_IDLE) {
+                idle = 0;
+                wasmrt_ticker_parked = 1;
+            }
+        }
     }
     return NULL;
 }
@@ -161,7 +181,36 @@ static void wasmrt_tick_atfork_child(void)
     pthread_cond_init(&wasmrt_tick_wake, NULL);
     wasmrt_tick_users = 0;
     wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
+    wasmrt_ticker_parked = 1;
     wasmrt_tick_pid = 0;
+}
+
+/* Start the ticker thread in this process if it does not run yet (with the lock held).
+ * Returns 0, or -1 if it cannot be started. */
+static int wasmrt_tick_start_locked(void)
+{
+    pthread_t thread;
+    pthread_attr_t attr;
+    sigset_t all, old;
+    int rc;
+    if (wasmrt_tick_pid == getpid())
+        return 0;
+    if (!wasmrt_tick_forkhook) {
+        pthread_atfork(NULL, NULL, wasmrt_tick_atfork_child);
+        wasmrt_tick_forkhook = 1;
+    }
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);     /* the thread inherits the mask */
+    rc = pthread_create(&thread, &attr, wasmrt_ticker, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+        return -1;
+    wasmrt_tick_pid = getpid();
+    return 0;
 }
 
 /* A guest starts computing and wants attention about every `interval_ns`.  Returns 0, or
@@ -170,28 +219,9 @@ static int wasmrt_tick_acquire(int64_t interval_ns)
 {
     long tick = (long)(interval_ns / 4 < WASMRT_TICK_MAX_NS ? interval_ns / 4 : WASMRT_TICK_MAX_NS);
     pthread_mutex_lock(&wasmrt_tick_lock);
-    if (wasmrt_tick_pid != getpid()) {
-        pthread_t thread;
-        pthread_attr_t attr;
-        sigset_t all, old;
-        int rc;
-        if (!wasmrt_tick_forkhook) {
-            pthread_atfork(NULL, NULL, wasmrt_tick_atfork_child);
-            wasmrt_tick_forkhook = 1;
-        }
-        pthread_attr_init(&attr);
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&attr, 64 * 1024);
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old);     /* the thread inherits the mask */
-        rc = pthread_create(&thread, &attr, wasmrt_ticker, NULL);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&attr);
-        if (rc != 0) {
-            pthread_mutex_unlock(&wasmrt_tick_lock);
-            return -1;
-        }
-        wasmrt_tick_pid = getpid();
+    if (wasmrt_tick_start_locked() != 0) {
+        pthread_mutex_unlock(&wasmrt_tick_lock);
+        return -1;
     }
     if (tick < WASMRT_TICK_MIN_NS)
         tick = WASMRT_TICK_MIN_NS;
@@ -209,6 +239,18 @@ static void wasmrt_tick_release(void)
     pthread_mutex_lock(&wasmrt_tick_lock);
     if (wasmrt_tick_users > 0 && --wasmrt_tick_users == 0)
         wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
+    pthread_mutex_unlock(&wasmrt_tick_lock);
+}
+
+/* Tier-up sampling is wanted (a guest of an "auto" Engine is entered while the sampling
+ * is parked): start or wake the ticker.  Callers test `wasmrt_ticker_parked` first. */
+static void wasmrt_ticker_wake(void)
+{
+    pthread_mutex_lock(&wasmrt_tick_lock);
+    if (wasmrt_tick_start_locked() == 0) {
+        wasmrt_ticker_parked = 0;
+        pthread_cond_signal(&wasmrt_tick_wake);
+    }
     pthread_mutex_unlock(&wasmrt_tick_lock);
 }
 

@@ -1,13 +1,6 @@
-/* Tier-up plumbing of the native tier, in plain C so that none of it needs the GIL:
+/* Tier-up plumbing of the native tier, in plain C so that none of it needs the GIL
+ * (its sampling clock is the ticker of wasmrt_attn.h):
  *
- * - the sampling ticker: a thread that bumps `wasmrt_attn` (wasmrt_attn.h) every
- *   WASMRT_TICK_NS while guests of an "auto" Engine run.  Every running guest then takes
- *   the slow path of its next attention check (a loop back-edge, br_table or call) once
- *   per tick, where `attention()` charges one sample to the running function
- *   (_interp_native.pxi).  The interpreter's fast paths are unchanged: the samples are
- *   the call and back-edge counters, folded into the checks that already exist.  The
- *   ticker parks itself after WASMRT_TICK_IDLE ticks without a sample and an entry into
- *   wasm wakes it (`wasmrt_ticker_wake`, one load when it is running).
  * - the compile queue: hot FuncCode pointers pushed by `attention()` (any thread, no GIL)
  *   and popped by the compile thread (wasmrt/_native.py), which waits without the GIL.
  * - the C stack limit of native code: the lowest address a thread's native frames may
@@ -21,71 +14,14 @@
 #include <string.h>
 #include <time.h>
 
-#define WASMRT_TICK_NS 1000000L          /* one sample per running guest per millisecond */
-#define WASMRT_TICK_IDLE 500             /* ticks without a sample before the ticker parks */
 #define WASMRT_QUEUE_CAP 4096
 #define WASMRT_STACK_MARGIN (512 * 1024) /* C stack kept free below native frames */
 
 static pthread_mutex_t wasmrt_tier_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wasmrt_tier_cv = PTHREAD_COND_INITIALIZER;      /* queue non-empty */
-static pthread_cond_t wasmrt_ticker_cv = PTHREAD_COND_INITIALIZER;    /* ticker woken */
 static void *wasmrt_queue[WASMRT_QUEUE_CAP];
 static unsigned wasmrt_queue_head = 0, wasmrt_queue_len = 0;
 static volatile int wasmrt_tier_busy = 0;     /* jobs queued or compiling: guests yield the GIL */
-static volatile int wasmrt_ticker_parked = 1; /* 1 while the ticker sleeps (or never started) */
-static volatile uint32_t wasmrt_samples_seen = 0;
-static int wasmrt_ticker_started = 0;
-static int wasmrt_ticker_stop = 0;
-
-static volatile uint32_t *wasmrt_tick_target = 0;   /* &wasmrt_attn, set by _interp */
-
-static void *wasmrt_ticker_main(void *arg)
-{
-    struct timespec ts = {0, WASMRT_TICK_NS};
-    uint32_t last = 0;
-    unsigned idle = 0;
-    (void)arg;
-    pthread_mutex_lock(&wasmrt_tier_mu);
-    for (;;) {
-        while (wasmrt_ticker_parked && !wasmrt_ticker_stop)
-            pthread_cond_wait(&wasmrt_ticker_cv, &wasmrt_tier_mu);
-        if (wasmrt_ticker_stop)
-            break;
-        pthread_mutex_unlock(&wasmrt_tier_mu);
-        nanosleep(&ts, 0);
-        (*wasmrt_tick_target)++;
-        pthread_mutex_lock(&wasmrt_tier_mu);
-        if (wasmrt_samples_seen != last) {
-            last = wasmrt_samples_seen;
-            idle = 0;
-        } else if (++idle >= WASMRT_TICK_IDLE) {
-            idle = 0;
-            wasmrt_ticker_parked = 1;
-        }
-    }
-    pthread_mutex_unlock(&wasmrt_tier_mu);
-    return 0;
-}
-
-/* Start (once) or unpark the ticker.  Callers test `wasmrt_ticker_parked` first. */
-static void wasmrt_ticker_wake(void)
-{
-    pthread_t t;
-    pthread_attr_t a;
-    pthread_mutex_lock(&wasmrt_tier_mu);
-    wasmrt_ticker_parked = 0;
-    if (!wasmrt_ticker_started) {
-        wasmrt_ticker_started = 1;
-        pthread_attr_init(&a);
-        pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&a, 64 * 1024);
-        if (pthread_create(&t, &a, wasmrt_ticker_main, 0) != 0)
-            wasmrt_ticker_started = 0;
-        pthread_attr_destroy(&a);
-    }
-    pthread_cond_signal(&wasmrt_ticker_cv);
-    pthread_mutex_unlock(&wasmrt_tier_mu);
-}
 
 /* Queue a hot body for compilation (drops it when the queue is full: it will be sampled
  * again).  Returns 1 if queued. */
