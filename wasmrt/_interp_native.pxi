@@ -161,6 +161,8 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
     cdef Cell stub[2]
     cdef int rc
     if code == NULL:
+        cx.call_ret = code0 + ret_idx      # as the interpreter's calls leave them: the
+        cx.host_pcs[cx.nest] = code0 + idx  # profiler's and nested backtraces' pcs
         rc = call_host(cx, f, nfp)
         if rc != 0:
             cx.trap_pc = code0 + idx

@@ -17,6 +17,14 @@ cdef extern from "wasmrt_prof.h":
     void wasmrt_prof_add(wasmrt_prof* p, uint32_t nframes, uint32_t weight) nogil
 
 
+cdef inline const Cell* real_ret_pc(const Cell* r) noexcept nogil:
+    """Where a call record's caller resumes: its ret_pc, or for a call from machine code
+    into interpreted code (`wr_call`), the pc its two-cell stub holds (cell 0 `h_exit`)."""
+    if r != EXIT_CELL and r[0].h == <void*>h_exit:
+        return <const Cell*>r[1].u64
+    return r
+
+
 cdef void prof_record(Ctx* cx, const Cell* pc) noexcept nogil:
     """Record the running stack, weighted by the clock's ticks since the last record.
 
@@ -45,7 +53,7 @@ cdef void prof_record(Ctx* cx, const Cell* pc) noexcept nogil:
         if h < p.nhost and p.host[h].depth == k + 1:
             fpc = <const Cell*>p.host[h].ret_pc - 1
         elif k + 1 < depth:
-            fpc = cx.recs[k + 1].ret_pc - 1
+            fpc = real_ret_pc(cx.recs[k + 1].ret_pc) - 1
         else:
             fpc = pc
         w[2 * n] = <uint64_t>cx.recs[k].func
