@@ -8,6 +8,12 @@ when installed.  Every checksum is checked.
 
     python -m benchmarks.bench_threads [--threads 2] [--programs fib,sieve] [--repeat 3]
 
+``--counter`` measures the threads proposal instead: one shared memory, a counter that
+``--total`` ``i32.atomic.rmw.add`` increments (3 million) bring to exactly that number,
+done by one thread and then split over ``--threads`` threads (each with its own Store and
+instance of ``examples/threads.wat``, ``release_gil``); ``--work`` rounds of private
+computation precede each increment (0: the threads only contend for the counter).
+
 ``Threads`` is the asv form (wasmrt with ``release_gil``, two threads).
 """
 
@@ -19,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from benchmarks.programs import Program, bench_dir, load_programs, to_i32
@@ -85,6 +92,46 @@ def measure(make: Callable[[], Callable[[int], int]], prog: Program, n: int, thr
     return best(sequential), best(parallel)
 
 
+GUEST = Path(__file__).resolve().parents[1] / "examples" / "threads.wat"
+
+
+def counter_times(threads: int, total: int, work: int, repeat: int) -> tuple[float, float]:
+    """Best wall times of ``total`` shared-counter increments on one thread and split over
+    ``threads`` threads (the counter is checked to end exact every time)."""
+    import wasmrt
+
+    config = wasmrt.Config()
+    config.wasm_threads = True
+    config.release_gil = True
+    engine = wasmrt.Engine(config)
+    module = wasmrt.Module(engine, GUEST.read_text())
+
+    def once(n: int) -> float:
+        memory = wasmrt.SharedMemory(engine, wasmrt.MemoryType(wasmrt.Limits(1, 1), shared=True))
+        calls = []
+        for _ in range(n):
+            store = wasmrt.Store(engine)
+            count = wasmrt.Instance(store, module, [memory]).exports(store)["count"]
+            calls.append((store, count))
+        workers = [threading.Thread(target=count, args=(store, total // n, work))
+                   for store, count in calls]
+        t = time.perf_counter()
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        elapsed = time.perf_counter() - t
+        got = int.from_bytes(memory.view(0, 4), "little")
+        if got != total // n * n:
+            raise SystemExit(f"counter {got}, expected {total // n * n}")
+        return elapsed
+
+    once(threads)                                       # warm up
+    one = min(once(1) for _ in range(repeat))
+    many = min(once(threads) for _ in range(repeat))
+    return one, many
+
+
 def _variants() -> list[tuple[str, Any, bool]]:
     import wasmrt
 
@@ -104,7 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--programs", default=",".join(DEFAULT_PROGRAMS))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scale", type=float, default=0.25, help="fraction of each n")
+    parser.add_argument("--counter", action="store_true", help="the shared-counter workload")
+    parser.add_argument("--total", type=int, default=3_000_000)
+    parser.add_argument("--work", default="0,8", help="work rounds per increment (list)")
     args = parser.parse_args(argv)
+    if args.counter:
+        print(f"shared counter: {args.total} i32.atomic.rmw.add in all, 1 thread vs "
+              f"{args.threads}; best of {args.repeat}")
+        print("| work per increment | 1 thread s | threaded s | speed-up |")
+        print("|---|---|---|---|")
+        for work in map(int, args.work.split(",")):
+            one, many = counter_times(args.threads, args.total, work, args.repeat)
+            print(f"| {work} | {one:.3f} | {many:.3f} | {one / many:.2f}x |")
+        return 0
     if bench_dir() is None:
         print("benchmark programs not found (../shared/bench)", file=sys.stderr)
         return 2

@@ -187,6 +187,28 @@ def handler(o: isa.Op) -> list[str]:
         body += [f"    if mem_oob(m, {addr}, pc[2].u64, {w}, &ea):",
                  f"        return mem_fault_m(cx, pc, m, {addr}, pc[2].u64, {w})",
                  access, nxt(o.ncells)]
+    elif o.kind.startswith("atomic_"):
+        # threads: any memory (as the *_m ops), bounds then alignment, C11 atomics
+        # (include/wasmrt_atomic.h: wr_atomic_<what><bits>)
+        w = int(o.extra["width"])
+        mem, off = ("pc[2].w.lo", "pc[3].u64") if o.kind == "atomic_cmpxchg" else \
+            ("pc[1].s.d" if o.kind == "atomic_rmw" else "pc[1].s.c", "pc[2].u64")
+        addr = "fp[pc[1].s.a]" if o.kind == "atomic_store" else "fp[pc[1].s.b]"
+        body = [f"    cdef MemRec* m = cx.inst.mems[{mem}]", "    cdef uint64_t ea",
+                f"    if mem_oob(m, {addr}, {off}, {w}, &ea):",
+                f"        return mem_fault_m(cx, pc, m, {addr}, {off}, {w})"]
+        if w > 1:
+            body += [f"    if ea & {w - 1}:", "        return trap_at(cx, pc, TRAP_UNALIGNED)"]
+        bits = 8 * w
+        body.append({
+            "atomic_load": f"    fp[pc[1].s.a] = wr_atomic_load{bits}(m.base + ea)",
+            "atomic_store": f"    wr_atomic_store{bits}(m.base + ea, fp[pc[1].s.b])",
+            "atomic_rmw": f"    fp[pc[1].s.a] = wr_atomic_{o.extra.get('rmw')}{bits}(m.base + ea, "
+                          "fp[pc[1].s.c])",
+            "atomic_cmpxchg": f"    fp[pc[1].s.a] = wr_atomic_cmpxchg{bits}(m.base + ea, "
+                              "fp[pc[1].s.c], fp[pc[1].s.d])",
+        }[o.kind])
+        body.append(nxt(o.ncells))
     elif o.kind in ("br", "cmp_br", "cmp_br_imm", "add_br"):
         pre: list[str] = []
         if o.kind == "add_br":  # the slot is written first: the condition reads it (y too)
@@ -306,7 +328,10 @@ def gen_emit() -> str:
         plist = [f"{_FIELD_T[f]} {_param(n)}" for _, f, n in fixed]
         out += _signature(f"cdef inline void put_{name}", ["Cell* code", "int32_t pc",
                           "uint32_t op", *plist], " noexcept nogil:")
-        out += [f'    """Write [{lay}] at pc ({some}):',
+        head = f'    """Write [{lay}] at pc ({some}):'
+        if len(head) > 100:     # (a long layout: its users on the next line)
+            head = f'    """Write [{lay}] at pc\n    ({some}):'
+        out += [*head.split("\n"),
                 '    the op, then its operand cells (bits of no field of the layout zero)."""',
                 "    code[pc].u64 = op"]
         out += [f"    code[pc + {ci}].u64 = 0" for ci in range(1, 1 + len(cells))
@@ -316,8 +341,10 @@ def gen_emit() -> str:
         out += ["", ""]
         out += _signature(f"cdef inline int32_t emit_{name}", ["Lowerer lw", "uint32_t op",
                           *plist, *([extra[2:]] if extra else [])], " except -1:")
-        out += [f'    """Append [{lay}] ({some})."""',
-                f"    cdef int32_t pc = lw._emit(op, {size})"]
+        head = f'    """Append [{lay}] ({some})."""'
+        if len(head) > 100:
+            head = f'    """Append [{lay}]\n    ({some})."""'
+        out += [*head.split("\n"), f"    cdef int32_t pc = lw._emit(op, {size})"]
         if fixed:
             args = "".join(f", {_param(n)}" for _, _, n in fixed)
             out.append(f"    put_{name}(lw.code, pc, op{args})")

@@ -68,6 +68,8 @@ TRAP_OVF = "integer overflow"
 TRAP_CONV = "invalid conversion to integer"
 TRAP_MEM = "out of bounds memory access"
 TRAP_TABLE = "out of bounds table access"
+TRAP_ALIGN = "unaligned atomic"
+TRAP_UNSHARED = "atomic wait on non-shared memory"
 
 # ---------------------------------------------------------------------------------------
 # Moves and constants
@@ -305,6 +307,74 @@ op("memory_copy_m", ("a=dst b=src c=n", "lo=dst_mem hi=src_mem"), "addr addr add
 op("memory_init_m", ("a=dst b=src c=n d=mem", "lo=data"), "addr i32 i32 ->",
    "Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory `mem`[fp[dst] ..].",
    ("memory.init",), (TRAP_MEM,))
+
+# ---------------------------------------------------------------------------------------
+# Atomics (threads): any memory, through `mems[mem]` as the *_m ops, sequentially consistent
+# C11 atomics (`include/wasmrt_atomic.h`).  The bounds check comes first, then the
+# alignment check: ea must be a multiple of the width ("unaligned atomic").  Values are
+# zero-extended from the width (the `_u` forms); rmw and cmpxchg return the old value.
+# ---------------------------------------------------------------------------------------
+section("Atomics (threads)")
+ATOMIC_SHAPES = [("i32_atomic_{}", 4, "i32"), ("i64_atomic_{}", 8, "i64"),
+                 ("i32_atomic_{}8_u", 1, "i32"), ("i32_atomic_{}16_u", 2, "i32"),
+                 ("i64_atomic_{}8_u", 1, "i64"), ("i64_atomic_{}16_u", 2, "i64"),
+                 ("i64_atomic_{}32_u", 4, "i64")]
+ATOMIC_RMW = ["add", "sub", "and", "or", "xor", "xchg"]
+
+
+def _wasm_atomic(name: str) -> str:
+    """The mnemonic of an atomic op: ``i32_atomic_rmw8_add_u`` -> ``i32.atomic.rmw8.add_u``."""
+    t, _, rest = name.split("_", 2)
+    if rest.startswith("rmw"):
+        head, _, tail = rest.partition("_")
+        return f"{t}.atomic.{head}.{tail}"
+    return f"{t}.atomic.{rest}"
+
+
+for pattern, width, t in ATOMIC_SHAPES:
+    name = pattern.format("load")
+    op(name, ("a=dst b=addr c=mem", "i64=offset"), f"addr -> {t}",
+       f"fp[dst] = atomic load of {width} byte(s) at memory `mem`[fp[addr] + offset].",
+       (_wasm_atomic(name),), (TRAP_MEM, TRAP_ALIGN), kind="atomic_load",
+       extra={"width": str(width)})
+for pattern, width, t in ATOMIC_SHAPES:
+    name = pattern.format("store").removesuffix("_u")
+    op(name, ("a=addr b=val c=mem", "i64=offset"), f"addr {t} ->",
+       f"Atomic store of the low {width} byte(s) of fp[val] at memory `mem`[fp[addr] + "
+       f"offset].", (_wasm_atomic(name),), (TRAP_MEM, TRAP_ALIGN), kind="atomic_store",
+       extra={"width": str(width)})
+for rmw in ATOMIC_RMW:
+    for pattern, width, t in ATOMIC_SHAPES:
+        name = (pattern.format("rmw") + f"_{rmw}" if width == int(t[1:]) // 8 else
+                pattern.format("rmw").replace("_u", f"_{rmw}_u"))
+        op(name, ("a=dst b=addr c=val d=mem", "i64=offset"), f"addr {t} -> {t}",
+           f"fp[dst] = the {width} byte(s) at memory `mem`[fp[addr] + offset], replaced "
+           f"atomically by {rmw}(old, fp[val]).", (_wasm_atomic(name),),
+           (TRAP_MEM, TRAP_ALIGN), kind="atomic_rmw", extra={"width": str(width), "rmw": rmw})
+for pattern, width, t in ATOMIC_SHAPES:
+    name = (pattern.format("rmw") + "_cmpxchg" if width == int(t[1:]) // 8 else
+            pattern.format("rmw").replace("_u", "_cmpxchg_u"))
+    op(name, ("a=dst b=addr c=exp d=new", "lo=mem", "i64=offset"),
+       f"addr {t} {t} -> {t}",
+       f"fp[dst] = the {width} byte(s) at memory `mem`[fp[addr] + offset]; atomically "
+       f"replaced by fp[new] if they equal fp[exp] wrapped to {width} byte(s).",
+       (_wasm_atomic(name),), (TRAP_MEM, TRAP_ALIGN), kind="atomic_cmpxchg",
+       extra={"width": str(width)})
+op("memory_atomic_wait32", ("a=dst b=addr c=exp d=new", "lo=mem", "i64=offset"),
+   "addr i32 i64 -> i32",
+   "fp[dst] = 1 if the i32 at memory `mem`[fp[addr] + offset] differs from fp[exp], "
+   "else 0 once notified or 2 after fp[new] ns (the timeout; negative: none); the wait "
+   "releases the "
+   "GIL and attends to Ctrl-C and epochs.", ("memory.atomic.wait32",),
+   (TRAP_MEM, TRAP_ALIGN, TRAP_UNSHARED))
+op("memory_atomic_wait64", ("a=dst b=addr c=exp d=new", "lo=mem", "i64=offset"),
+   "addr i64 i64 -> i32", "memory.atomic.wait32 on an i64.", ("memory.atomic.wait64",),
+   (TRAP_MEM, TRAP_ALIGN, TRAP_UNSHARED))
+op("memory_atomic_notify", ("a=dst b=addr c=val d=mem", "i64=offset"), "addr i32 -> i32",
+   "fp[dst] = how many waiters on memory `mem`[fp[addr] + offset] were woken, at most "
+   "u32(fp[val]) (the count; 0 on a memory that is not shared).", ("memory.atomic.notify",),
+   (TRAP_MEM, TRAP_ALIGN))
+op("atomic_fence", (), "->", "A sequentially consistent fence.", ("atomic.fence",))
 
 # ---------------------------------------------------------------------------------------
 # Globals, references, tables

@@ -67,7 +67,9 @@ proposal=<current>, gate=<proposal>, text=<name>)``
     The lowerer's family for a table-lowered row (one wasm op -> one internal op named
     ``ir``, default the mnemonic with ``.`` -> ``_``): ``un``, ``bin``, ``cmp``, ``eqz``
     (numerics; compares and eqz fuse with branches), ``load``, ``store``, ``nop`` (a
-    reinterpretation: no code), and ``v.<kind>`` for v128 ops (kinds and operand cells in
+    reinterpretation: no code), ``a.load``, ``a.store``, ``a.rmw``, ``a.cmpxchg``,
+    ``a.wait``, ``a.notify`` (atomics: ops of any memory, ``_core_lower.pxi``
+    ``Lowerer._atomic``), and ``v.<kind>`` for v128 ops (kinds and operand cells in
     ``tools/isa_simd.py``).  Empty: lowered by hand (``Lowerer.instr`` and friends).
 ``proposal``
     The proposal that introduced it (``PROPOSALS``), set per block by ``proposal(...)``.
@@ -116,6 +118,7 @@ IMMEDIATES: dict[str, str] = {
     "castflags": "u8: bit 0 the source, bit 1 the target of br_on_cast is nullable",
     "catches": "vec(catch clause): kind byte, tagidx for catch/catch_ref, labelidx (try_table)",
     "u32": "u32 count (array.new_fixed length)",
+    "zero": "a reserved 0x00 byte, no text syntax (atomic.fence's ordering flags)",
 }
 
 # Proposals: the ``_core.FEATURES`` name of the feature bit that gates its instructions
@@ -149,7 +152,6 @@ RESERVED: dict[str, tuple[int, ...]] = {
     "function_references": (0x14, 0x15, 0xD3, 0xD4, 0xD5, 0xD6),
     "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F),
     "gc": (0xFB,),
-    "threads": (0xFE,),
 }
 
 # The prefix bytes: name of the ``PREFIX_*`` constant, and the proposal every instruction of
@@ -162,7 +164,8 @@ PREFIXES: dict[int, tuple[str, str | None]] = {
     0xFE: ("ATOMIC", None),
 }
 
-LOWER_FAMILIES = ("un", "bin", "cmp", "eqz", "load", "store", "nop")
+LOWER_FAMILIES = ("un", "bin", "cmp", "eqz", "load", "store", "nop", "a.load", "a.store", "a.rmw",
+                  "a.cmpxchg", "a.wait", "a.notify")
 SIMD_KINDS = ("const", "load", "store", "load_lane", "store_lane", "splat", "extract",
               "replace", "shuffle", "un", "bin", "tern", "test", "shift")
 FIXED_TYPES = ("i32", "i64", "f32", "f64", "v128", "funcref", "externref", "addr")
@@ -517,6 +520,82 @@ I("i64.add128",               (0xFC, 0x13), "i64 i64 i64 i64 -> i64 i64")
 I("i64.sub128",               (0xFC, 0x14), "i64 i64 i64 i64 -> i64 i64")
 I("i64.mul_wide_s",           (0xFC, 0x15), "i64 i64 -> i64 i64")
 I("i64.mul_wide_u",           (0xFC, 0x16), "i64 i64 -> i64 i64")
+
+
+# ------------------------------------------------------------------------------------------
+chapter("Atomic memory instructions", "threads proposal: Overview.md, binary 0xFE", "threads")
+# Every atomic access is sequentially consistent; its memarg alignment must be the natural
+# one, and an effective address that is not a multiple of the width traps ("unaligned
+# atomic").  `a.*` families: lowered to the `*_atomic_*` internal ops of tools/isa.py.
+I("memory.atomic.notify",     (0xFE, 0x00), "addr i32 -> i32", "memarg", align=4, lower="a.notify")
+I("memory.atomic.wait32",     (0xFE, 0x01), "addr i32 i64 -> i32", "memarg", align=4,
+  lower="a.wait")
+I("memory.atomic.wait64",     (0xFE, 0x02), "addr i64 i64 -> i32", "memarg", align=8,
+  lower="a.wait")
+I("atomic.fence",             (0xFE, 0x03), "->",             "zero")
+I("i32.atomic.load",          (0xFE, 0x10), "addr -> i32", "memarg", align=4, lower="a.load")
+I("i64.atomic.load",          (0xFE, 0x11), "addr -> i64", "memarg", align=8, lower="a.load")
+I("i32.atomic.load8_u",       (0xFE, 0x12), "addr -> i32", "memarg", align=1, lower="a.load")
+I("i32.atomic.load16_u",      (0xFE, 0x13), "addr -> i32", "memarg", align=2, lower="a.load")
+I("i64.atomic.load8_u",       (0xFE, 0x14), "addr -> i64", "memarg", align=1, lower="a.load")
+I("i64.atomic.load16_u",      (0xFE, 0x15), "addr -> i64", "memarg", align=2, lower="a.load")
+I("i64.atomic.load32_u",      (0xFE, 0x16), "addr -> i64", "memarg", align=4, lower="a.load")
+I("i32.atomic.store",         (0xFE, 0x17), "addr i32 ->", "memarg", align=4, lower="a.store")
+I("i64.atomic.store",         (0xFE, 0x18), "addr i64 ->", "memarg", align=8, lower="a.store")
+I("i32.atomic.store8",        (0xFE, 0x19), "addr i32 ->", "memarg", align=1, lower="a.store")
+I("i32.atomic.store16",       (0xFE, 0x1A), "addr i32 ->", "memarg", align=2, lower="a.store")
+I("i64.atomic.store8",        (0xFE, 0x1B), "addr i64 ->", "memarg", align=1, lower="a.store")
+I("i64.atomic.store16",       (0xFE, 0x1C), "addr i64 ->", "memarg", align=2, lower="a.store")
+I("i64.atomic.store32",       (0xFE, 0x1D), "addr i64 ->", "memarg", align=4, lower="a.store")
+I("i32.atomic.rmw.add",       (0xFE, 0x1E), "addr i32 -> i32", "memarg", align=4, lower="a.rmw")
+I("i64.atomic.rmw.add",       (0xFE, 0x1F), "addr i64 -> i64", "memarg", align=8, lower="a.rmw")
+I("i32.atomic.rmw8.add_u",    (0xFE, 0x20), "addr i32 -> i32", "memarg", align=1, lower="a.rmw")
+I("i32.atomic.rmw16.add_u",   (0xFE, 0x21), "addr i32 -> i32", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw8.add_u",    (0xFE, 0x22), "addr i64 -> i64", "memarg", align=1, lower="a.rmw")
+I("i64.atomic.rmw16.add_u",   (0xFE, 0x23), "addr i64 -> i64", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw32.add_u",   (0xFE, 0x24), "addr i64 -> i64", "memarg", align=4, lower="a.rmw")
+I("i32.atomic.rmw.sub",       (0xFE, 0x25), "addr i32 -> i32", "memarg", align=4, lower="a.rmw")
+I("i64.atomic.rmw.sub",       (0xFE, 0x26), "addr i64 -> i64", "memarg", align=8, lower="a.rmw")
+I("i32.atomic.rmw8.sub_u",    (0xFE, 0x27), "addr i32 -> i32", "memarg", align=1, lower="a.rmw")
+I("i32.atomic.rmw16.sub_u",   (0xFE, 0x28), "addr i32 -> i32", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw8.sub_u",    (0xFE, 0x29), "addr i64 -> i64", "memarg", align=1, lower="a.rmw")
+I("i64.atomic.rmw16.sub_u",   (0xFE, 0x2A), "addr i64 -> i64", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw32.sub_u",   (0xFE, 0x2B), "addr i64 -> i64", "memarg", align=4, lower="a.rmw")
+I("i32.atomic.rmw.and",       (0xFE, 0x2C), "addr i32 -> i32", "memarg", align=4, lower="a.rmw")
+I("i64.atomic.rmw.and",       (0xFE, 0x2D), "addr i64 -> i64", "memarg", align=8, lower="a.rmw")
+I("i32.atomic.rmw8.and_u",    (0xFE, 0x2E), "addr i32 -> i32", "memarg", align=1, lower="a.rmw")
+I("i32.atomic.rmw16.and_u",   (0xFE, 0x2F), "addr i32 -> i32", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw8.and_u",    (0xFE, 0x30), "addr i64 -> i64", "memarg", align=1, lower="a.rmw")
+I("i64.atomic.rmw16.and_u",   (0xFE, 0x31), "addr i64 -> i64", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw32.and_u",   (0xFE, 0x32), "addr i64 -> i64", "memarg", align=4, lower="a.rmw")
+I("i32.atomic.rmw.or",        (0xFE, 0x33), "addr i32 -> i32", "memarg", align=4, lower="a.rmw")
+I("i64.atomic.rmw.or",        (0xFE, 0x34), "addr i64 -> i64", "memarg", align=8, lower="a.rmw")
+I("i32.atomic.rmw8.or_u",     (0xFE, 0x35), "addr i32 -> i32", "memarg", align=1, lower="a.rmw")
+I("i32.atomic.rmw16.or_u",    (0xFE, 0x36), "addr i32 -> i32", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw8.or_u",     (0xFE, 0x37), "addr i64 -> i64", "memarg", align=1, lower="a.rmw")
+I("i64.atomic.rmw16.or_u",    (0xFE, 0x38), "addr i64 -> i64", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw32.or_u",    (0xFE, 0x39), "addr i64 -> i64", "memarg", align=4, lower="a.rmw")
+I("i32.atomic.rmw.xor",       (0xFE, 0x3A), "addr i32 -> i32", "memarg", align=4, lower="a.rmw")
+I("i64.atomic.rmw.xor",       (0xFE, 0x3B), "addr i64 -> i64", "memarg", align=8, lower="a.rmw")
+I("i32.atomic.rmw8.xor_u",    (0xFE, 0x3C), "addr i32 -> i32", "memarg", align=1, lower="a.rmw")
+I("i32.atomic.rmw16.xor_u",   (0xFE, 0x3D), "addr i32 -> i32", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw8.xor_u",    (0xFE, 0x3E), "addr i64 -> i64", "memarg", align=1, lower="a.rmw")
+I("i64.atomic.rmw16.xor_u",   (0xFE, 0x3F), "addr i64 -> i64", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw32.xor_u",   (0xFE, 0x40), "addr i64 -> i64", "memarg", align=4, lower="a.rmw")
+I("i32.atomic.rmw.xchg",      (0xFE, 0x41), "addr i32 -> i32", "memarg", align=4, lower="a.rmw")
+I("i64.atomic.rmw.xchg",      (0xFE, 0x42), "addr i64 -> i64", "memarg", align=8, lower="a.rmw")
+I("i32.atomic.rmw8.xchg_u",   (0xFE, 0x43), "addr i32 -> i32", "memarg", align=1, lower="a.rmw")
+I("i32.atomic.rmw16.xchg_u",  (0xFE, 0x44), "addr i32 -> i32", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw8.xchg_u",   (0xFE, 0x45), "addr i64 -> i64", "memarg", align=1, lower="a.rmw")
+I("i64.atomic.rmw16.xchg_u",  (0xFE, 0x46), "addr i64 -> i64", "memarg", align=2, lower="a.rmw")
+I("i64.atomic.rmw32.xchg_u",  (0xFE, 0x47), "addr i64 -> i64", "memarg", align=4, lower="a.rmw")
+I("i32.atomic.rmw.cmpxchg",   (0xFE, 0x48), "addr i32 i32 -> i32", "memarg", align=4, lower="a.cmpxchg")
+I("i64.atomic.rmw.cmpxchg",   (0xFE, 0x49), "addr i64 i64 -> i64", "memarg", align=8, lower="a.cmpxchg")
+I("i32.atomic.rmw8.cmpxchg_u",(0xFE, 0x4A), "addr i32 i32 -> i32", "memarg", align=1, lower="a.cmpxchg")
+I("i32.atomic.rmw16.cmpxchg_u",(0xFE, 0x4B), "addr i32 i32 -> i32", "memarg", align=2, lower="a.cmpxchg")
+I("i64.atomic.rmw8.cmpxchg_u",(0xFE, 0x4C), "addr i64 i64 -> i64", "memarg", align=1, lower="a.cmpxchg")
+I("i64.atomic.rmw16.cmpxchg_u",(0xFE, 0x4D), "addr i64 i64 -> i64", "memarg", align=2, lower="a.cmpxchg")
+I("i64.atomic.rmw32.cmpxchg_u",(0xFE, 0x4E), "addr i64 i64 -> i64", "memarg", align=4, lower="a.cmpxchg")
 
 
 # ------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 
 from . import _interp, _memory
 from ._api_func import Func
+from ._api_managed import NothingToClose
 from ._api_store import Store, store_of
 from ._api_types import (
     AsExternType,
@@ -20,7 +21,16 @@ from ._api_types import (
 )
 from .errors import WasmtimeError, WrongKindError
 
-__all__ = ["Extern", "Global", "Memory", "Table", "check_extern", "extern_type_of", "wrap_extern"]
+__all__ = [
+    "Extern",
+    "Global",
+    "Memory",
+    "SharedMemory",
+    "Table",
+    "check_extern",
+    "extern_type_of",
+    "wrap_extern",
+]
 
 class _StoreBound:
     """Shared part of the externs: the runtime object and the Store owning it."""
@@ -59,6 +69,10 @@ class Memory(_StoreBound):
 
     Its bytes never move once allocated, so ``view()`` (and NumPy arrays over it) stay
     valid when it grows.
+
+    A shared memory (threads) is a :class:`SharedMemory`; an instance that exports one
+    gives that class.  ``read``/``write``/``view`` of a shared memory's export are plain
+    (non-atomic) accesses that race with wasm threads, as a wasm view does.
     """
 
     __slots__ = ()
@@ -68,7 +82,7 @@ class Memory(_StoreBound):
         if not isinstance(ty, MemoryType):
             raise WrongKindError("expected a MemoryType")
         if ty.is_shared:
-            raise WasmtimeError("shared memories (threads) are not supported")
+            raise WasmtimeError("shared memories must be created through `SharedMemory`")
         self._bind(
             memory_new(store_, ty.limits.min, ty.limits.max, ty.is_64, ty.page_size_log2),
             store_,
@@ -114,14 +128,7 @@ class Memory(_StoreBound):
         maximum, or the store's ``memory_size`` limit).
         """
         self._ctx(store)
-        if not isinstance(delta, int):
-            raise TypeError("expected an int")
-        if delta < 0:
-            raise WasmtimeError("cannot grow by negative amount")
-        old = self._rt.grow(delta)
-        if old < 0:
-            raise WasmtimeError(f"failed to grow memory by `{delta}`")
-        return int(old)
+        return grow_memory(self._rt, delta)
 
     def data_ptr(self, store: Any) -> ctypes._Pointer[ctypes.c_ubyte]:
         """A ctypes pointer to the first byte (bounds-check against ``data_len``)."""
@@ -175,13 +182,110 @@ class Memory(_StoreBound):
         return n
 
 
-def memory_new(
-    store: Store, minimum: int, maximum: int | None, is_64: bool = False, page_size_log2: int = 16
-) -> Any:
-    """A new runtime memory in ``store``, honouring its ``set_limits``."""
-    limit = store._limits[0]
-    if limit >= 0 and minimum << page_size_log2 > limit:
-        raise WasmtimeError(f"memory minimum size of {minimum} pages exceeds memory limits")
+class SharedMemory(NothingToClose):
+    """A shared linear memory (threads): ``SharedMemory(engine, MemoryType(limits,
+    shared=True))``, as in wasmtime-py.  It belongs to no Store: instances in any Store of
+    ``engine`` (on any thread) import it, and their atomics, ``memory.atomic.wait32/64``
+    and ``memory.atomic.notify`` meet in it.  The Engine needs ``Config.wasm_threads``.
+
+    A shared memory reserves the address space of its maximum (which its type must give)
+    up front, so its base never moves: growing it (``grow``, or ``memory.grow`` on any
+    thread, serialised) is safe while other threads run wasm over it.  ``data_ptr`` and
+    ``view()`` (the buffer protocol of the runtime memory) give its bytes; reading or writing them
+    from Python races with wasm threads (plain accesses, no ordering), as a view of any
+    wasm memory does.  ``close()`` releases nothing: the memory lives while an instance
+    or this object uses it.
+    """
+
+    __slots__ = ("_engine", "_rt")
+
+    def __init__(self, engine: Any, ty: MemoryType):
+        from ._api_engine import Engine
+
+        if not isinstance(engine, Engine):
+            raise WrongKindError("expected an Engine")
+        if not isinstance(ty, MemoryType):
+            raise WrongKindError("expected a MemoryType")
+        engine._live()
+        if "threads" not in engine._features:
+            raise WasmtimeError("shared memories need the threads proposal (Config.wasm_threads)")
+        if not ty.is_shared:
+            raise WasmtimeError("memory type is not shared")
+        limits = ty.limits
+        if limits.max is None:
+            raise WasmtimeError("shared memory must have maximum")
+        check_memory_limits(limits.min, limits.max, ty.is_64, ty.page_size_log2)
+        try:
+            self._rt = _memory.MemoryInstance(
+                limits.min, limits.max, True, ty.is_64, ty.page_size_log2, True
+            )
+        except (MemoryError, ValueError) as e:
+            raise WasmtimeError(str(e)) from None
+        self._engine = engine
+
+    @classmethod
+    def _from_runtime(cls, rt: Any, engine: Any) -> SharedMemory:
+        obj = cls.__new__(cls)
+        obj._rt = rt
+        obj._engine = engine
+        return obj
+
+    def _check_store(self, store: Store) -> None:
+        if store.engine is not self._engine:
+            raise WasmtimeError("shared memory used with a Store of another Engine")
+
+    def _type(self) -> MemoryType:
+        mem = self._rt
+        return MemoryType(
+            Limits(int(mem.min_pages), mem.declared_max),
+            is_64=bool(mem.is_64),
+            shared=True,
+            page_size_log2=int(mem.page_size_log2),
+        )
+
+    def type(self) -> MemoryType:
+        """This memory's type (its declared limits, ``is_shared`` True)."""
+        return self._type()
+
+    def size(self) -> int:
+        """The current size in pages."""
+        return int(self._rt.pages)
+
+    def data_len(self) -> int:
+        """The current size in bytes (it only grows)."""
+        return int(self._rt.data_len)
+
+    def data_ptr(self) -> ctypes._Pointer[ctypes.c_ubyte]:
+        """A ctypes pointer to the first byte; it never moves (bounds-check against
+        ``data_len``; accesses race with wasm threads)."""
+        return ctypes.cast(self._rt.data_ptr, ctypes.POINTER(ctypes.c_ubyte))
+
+    def grow(self, delta: int) -> int:
+        """Grow by ``delta`` pages; returns the previous size in pages.  Safe while other
+        threads run wasm over this memory.  ``WasmtimeError`` past the maximum."""
+        return grow_memory(self._rt, delta)
+
+    def view(self, start: int = 0, stop: int | None = None) -> memoryview:
+        """A zero-copy, writable ``memoryview`` of bytes ``[start:stop]`` (slice rules);
+        its accesses race with wasm threads (see the class docstring)."""
+        return memoryview(self._rt)[start:stop]
+
+
+def grow_memory(rt: Any, delta: int) -> int:
+    """Grow runtime memory ``rt`` by ``delta`` pages: the previous size in pages, or
+    ``WasmtimeError`` (``TypeError`` for a delta that is not an int)."""
+    if not isinstance(delta, int):
+        raise TypeError("expected an int")
+    if delta < 0:
+        raise WasmtimeError("cannot grow by negative amount")
+    old = rt.grow(delta)
+    if old < 0:
+        raise WasmtimeError(f"failed to grow memory by `{delta}`")
+    return int(old)
+
+
+def check_memory_limits(minimum: int, maximum: int | None, is_64: bool, page_size_log2: int) -> None:
+    """``WasmtimeError`` unless ``minimum``/``maximum`` pages fit a memory of that type."""
     if maximum is not None and maximum < minimum:
         raise WasmtimeError("size minimum must not be greater than maximum")
     largest = _memory.max_pages_of(is_64, page_size_log2)
@@ -191,6 +295,16 @@ def memory_new(
             if not is_64 and page_size_log2 == 16
             else f"memory size must be at most {largest} pages"
         )
+
+
+def memory_new(
+    store: Store, minimum: int, maximum: int | None, is_64: bool = False, page_size_log2: int = 16
+) -> Any:
+    """A new runtime memory in ``store``, honouring its ``set_limits``."""
+    limit = store._limits[0]
+    if limit >= 0 and minimum << page_size_log2 > limit:
+        raise WasmtimeError(f"memory minimum size of {minimum} pages exceeds memory limits")
+    check_memory_limits(minimum, maximum, is_64, page_size_log2)
     store._count(2, "memory")
     try:
         mem = store._context().new_memory(minimum, maximum, is_64, page_size_log2)
@@ -331,14 +445,14 @@ class Global(_StoreBound):
         self._rt.value = val
 
 
-Extern: TypeAlias = Func | Memory | Table | Global
-_EXTERN_TYPES = (Func, Memory, Table, Global)
+Extern: TypeAlias = Func | Memory | SharedMemory | Table | Global
+_EXTERN_TYPES = (Func, Memory, SharedMemory, Table, Global)
 
 
 def check_extern(item: Any) -> Extern:
-    """``item`` if it is a Func, Memory, Table or Global, else ``TypeError``."""
+    """``item`` if it is a Func, Memory, SharedMemory, Table or Global, else ``TypeError``."""
     if not isinstance(item, _EXTERN_TYPES):
-        raise WrongKindError("expected a Func, Global, Memory, or Table")
+        raise WrongKindError("expected a Func, Global, Memory, SharedMemory, or Table")
     return item
 
 
@@ -355,6 +469,8 @@ def wrap_extern(rt: Any, store: Store) -> Extern:
     if isinstance(rt, _interp.FuncInstance):
         return Func._from_runtime(rt, store)
     if isinstance(rt, _memory.MemoryInstance):
+        if rt.shared:
+            return SharedMemory._from_runtime(rt, store.engine)
         return Memory._from_runtime(rt, store)  # type: ignore[no-any-return]
     if isinstance(rt, _interp.TableInstance):
         return Table._from_runtime(rt, store)  # type: ignore[no-any-return]

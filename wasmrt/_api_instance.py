@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from . import _interp
-from ._api_extern import Extern, Global, Memory, Table, check_extern, wrap_extern
+from ._api_extern import Extern, Global, Memory, SharedMemory, Table, check_extern, wrap_extern
 from ._api_func import Func
 from ._api_managed import Closeable
 from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, Module
@@ -29,7 +29,12 @@ _KIND_NAMES = {
     EXTERN_MEMORY: "memory",
     EXTERN_GLOBAL: "global",
 }
-_CLASSES = {EXTERN_FUNC: Func, EXTERN_TABLE: Table, EXTERN_MEMORY: Memory, EXTERN_GLOBAL: Global}
+_CLASSES: dict[int, Any] = {
+    EXTERN_FUNC: Func,
+    EXTERN_TABLE: Table,
+    EXTERN_MEMORY: (Memory, SharedMemory),
+    EXTERN_GLOBAL: Global,
+}
 
 
 def _limits_str(minimum: int, maximum: int | None) -> str:
@@ -63,6 +68,9 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
         bits = ("64", "32") if desc.is_64 else ("32", "64")
         return f"{what} types incompatible: expected {bits[0]}-bit {what}, found {bits[1]}-bit {what}"
     if kind == EXTERN_MEMORY:
+        if bool(desc.shared) != bool(rt.shared):
+            want_s, have_s = ("shared", "unshared") if desc.shared else ("unshared", "shared")
+            return f"memory types incompatible: expected {want_s} memory, found {have_s} memory"
         if desc.page_size_log2 != rt.page_size_log2:
             return (
                 "memory types incompatible: expected a memory with a page size of "

@@ -344,6 +344,9 @@ cdef class FuncValidator:
     cdef uint8_t* table_addr      # index type of each table: VT_I32, VT_I64 (table64)
     cdef uint32_t nmems
     cdef uint8_t* mem_addr        # address type of each memory: VT_I32, VT_I64 (memory64)
+    # memory 0 is reached by the *_m ops: a 64-bit memory, or a shared one (another thread
+    # may grow it: its size is read at each access, never kept in a register)
+    cdef bint mem0_m
     cdef uint32_t nglobals
     cdef uint8_t* global_type
     cdef uint8_t* global_mut

@@ -116,12 +116,16 @@ cdef int read_limits(Reader* r, Limits* lim, bint memory, uint32_t features) exc
     cdef uint64_t e
     rd_check(r)
     if memory:
-        known |= LIM_SHARED                 # recognised: threads is not implemented
+        if features & FEAT_THREADS:
+            known |= LIM_SHARED
         if features & FEAT_CUSTOM_PAGE_SIZES:
             known |= LIM_PAGE_SIZE
     if features & FEAT_MEMORY64:
         known |= LIM_64
     if flags & ~known:
+        if memory and (flags & ~known) == LIM_SHARED:       # threads off
+            unsupported("shared memory (threads)", r, at,
+                        None if features & FEAT_MEMORY64 else "integer too large")
         if features & FEAT_MEMORY64:
             malformed("malformed limits flags", r, at)
         if flags & 0x80:
@@ -131,9 +135,6 @@ cdef int read_limits(Reader* r, Limits* lim, bint memory, uint32_t features) exc
         if memory and flags <= 15 and flags & LIM_PAGE_SIZE:
             unsupported("custom page sizes", r, at, "integer too large")
         malformed("integer too large", r, at)
-    if flags & LIM_SHARED:
-        unsupported("shared memory (threads)", r, at,
-                    None if features & FEAT_MEMORY64 else "integer too large")
     lim.has_max = (flags & LIM_HAS_MAX) != 0
     lim.shared = (flags & LIM_SHARED) != 0
     lim.is_64 = (flags & LIM_64) != 0
@@ -782,7 +783,7 @@ cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,
             read_memarg(r, features, &ins)
         elif k == IMM_MEMIDX:
             read_memidx(r, features)
-        elif k == IMM_LANE:
+        elif k == IMM_LANE or k == IMM_ZERO:
             rd_u8(r)
         elif k == IMM_LANES16 or k == IMM_V128:
             rd_bytes(r, 16)

@@ -122,11 +122,21 @@ cdef enum LwKind:
     LK_NOP = 5                  # a reinterpretation: same bits, nothing to emit
     LK_LOAD = 6                 # [a=dst b=addr hi=offset]
     LK_STORE = 7                # [a=addr b=val hi=offset]
+    # atomics (0xFE sub-opcodes, `a.*` families): any memory, [.. mem] [u64 offset]
+    LK_A_LOAD = 8               # [a=dst b=addr c=mem] as a *_m load
+    LK_A_STORE = 9              # [a=addr b=val c=mem] as a *_m store
+    LK_A_RMW = 10               # [a=dst b=addr c=val d=mem]
+    LK_A_CMPXCHG = 11           # [a=dst b=addr c=exp d=new] [lo=mem]
+    LK_A_WAIT = 12              # [a=dst b=addr c=exp d=new(timeout)] [lo=mem]
+    LK_A_NOTIFY = 13            # [a=dst b=addr c=val(count) d=mem]
 
 
 # Wasm opcode -> IR op and kind: index op for one-byte opcodes, 0x100 + sub for 0xFC sub.
 cdef uint16_t _w2ir[0x120]
 cdef uint8_t _w2kind[0x120]
+# Atomic (0xFE) sub-opcode -> IR op and kind (LK_A_*); atomic.fence is lowered by hand.
+cdef uint16_t _a2ir[0x50]
+cdef uint8_t _a2kind[0x50]
 # Per IR op: its *_imm form, the op with swapped operands, its fused branch forms, and the
 # negated compare (for ``if``, which branches to else when the condition is false).
 cdef uint16_t _ir_imm[IR_COUNT]
@@ -164,6 +174,8 @@ cdef void _lw_tables():
     cdef uint32_t code
     memset(_w2ir, 0, sizeof(_w2ir))
     memset(_w2kind, 0, sizeof(_w2kind))
+    memset(_a2ir, 0, sizeof(_a2ir))
+    memset(_a2kind, 0, sizeof(_a2kind))
     memset(_ir_imm, 0, sizeof(_ir_imm))
     memset(_ir_swap, 0, sizeof(_ir_swap))
     memset(_ir_br, 0, sizeof(_ir_br))
@@ -181,8 +193,14 @@ cdef void _lw_tables():
     memset(_ir_fused, 0, sizeof(_ir_fused))
     families = {"un": LK_UN, "bin": LK_BIN, "cmp": LK_CMP, "eqz": LK_EQZ, "load": LK_LOAD,
                 "store": LK_STORE, "nop": LK_NOP}
+    atomics = {"a.load": LK_A_LOAD, "a.store": LK_A_STORE, "a.rmw": LK_A_RMW,
+               "a.cmpxchg": LK_A_CMPXCHG, "a.wait": LK_A_WAIT, "a.notify": LK_A_NOTIFY}
     for row in OPS:
         op, family, name = row[1], row[8], row[9]
+        if family in atomics:
+            _a2kind[op & 0xFFFF] = atomics[family]
+            _a2ir[op & 0xFFFF] = ir[name]
+            continue
         if family not in families:                  # lowered by hand, or v128
             continue
         code = op if op < 0x100 else 0x100 + (op & 0xFFFF)     # (0xFC sub-opcodes < 0x20)
@@ -1014,9 +1032,11 @@ cdef class Lowerer:
             return self._end(v, ins)
         if not self.live:
             return 0
+        if (op >> 16) == PREFIX_ATOMIC:                 # threads
+            return self._atomic(ins)
         if (op >> 16) == PREFIX_SIMD:                   # v128: _core_lower_simd.pxi
             return lower_simd(self, op & 0xFFFF, ins,
-                              v.nmems > 0 and (ins.mem or v.mem_addr[0] == VT_I64))
+                              v.nmems > 0 and (ins.mem or v.mem0_m))
         if op < 0x100:
             code = op
         elif (op >> 16) == PREFIX_MISC and (op & 0xFFFF) < 0x20:
@@ -1035,7 +1055,7 @@ cdef class Lowerer:
         elif kind == LK_EQZ:
             self._eqz(_w2ir[code])
         elif kind == LK_LOAD or kind == LK_STORE:
-            if ins.mem or v.mem_addr[0] == VT_I64:     # another memory, or a 64-bit one
+            if ins.mem or v.mem0_m:     # another memory, or a 64-bit or shared one
                 self._access_m(_ir_mem[_w2ir[code]], kind == LK_LOAD, ins)
             elif kind == LK_LOAD:
                 self._load(_w2ir[code], ins)
@@ -1050,7 +1070,7 @@ cdef class Lowerer:
         cdef uint32_t sl[4]
         cdef LwVal* e
         cdef bint t64 = ins.idx < v.ntables and v.table_addr[ins.idx] == VT_I64
-        cdef bint m_any = v.nmems > 0 and (ins.mem or v.mem_addr[0] == VT_I64)
+        cdef bint m_any = v.nmems > 0 and (ins.mem or v.mem0_m)
         if op == OP_LOCAL_GET:                          # x: [] -> [t]
             self._push_local(self.local_slot[ins.idx], _vt_slots(v.locals[ins.idx]))
         elif op == OP_LOCAL_SET or op == OP_LOCAL_TEE:  # x: [t] -> [] / [t]
@@ -1250,6 +1270,30 @@ cdef class Lowerer:
         else:
             emit_addr_val_mem_offset64(self, op, sl[0], sl[1], ins.mem, ins.mem_offset)
             self._pop(2)
+        return 0
+
+    cdef int _atomic(self, Instr* ins) except -1:
+        """An atomic instruction: its op of any memory (``*_atomic_*``, like the ``*_m``
+        ops: no address folding, the memory from the instance)."""
+        cdef uint32_t sub = ins.op & 0xFFFF
+        cdef uint32_t kind = _a2kind[sub] if sub < 0x50 else 0
+        cdef uint32_t op = _a2ir[sub] if sub < 0x50 else 0
+        cdef uint32_t sl[3]
+        cdef uint32_t home
+        if ins.op == OP_ATOMIC_FENCE:
+            emit_atomic_fence(self)
+        elif kind == LK_A_LOAD or kind == LK_A_STORE:
+            self._access_m(op, kind == LK_A_LOAD, ins)
+        elif kind == LK_A_RMW or kind == LK_A_NOTIFY:     # [.. c=val d=mem]
+            home = self._slots(2, sl)
+            self._result(2, 1, emit_dst_addr_val_mem_offset64(self, op, home, sl[0], sl[1],
+                                                              ins.mem, ins.mem_offset))
+        elif kind == LK_A_CMPXCHG or kind == LK_A_WAIT:   # [.. c=exp d=new] [lo=mem]
+            home = self._slots(3, sl)
+            self._result(3, 1, emit_dst_addr_exp_new_mem_offset64(
+                self, op, home, sl[0], sl[1], sl[2], ins.mem, ins.mem_offset))
+        else:
+            raise AssertionError("atomic op 0x%x has no lowering" % ins.op)
         return 0
 
     cdef int _wide(self, uint32_t n) except -1:

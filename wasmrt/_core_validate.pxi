@@ -225,6 +225,8 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
     v.mem_addr = <uint8_t*>_alloc(v.nmems)
     for i in range(v.nmems):
         v.mem_addr[i] = VT_I64 if (<MemoryTypeInfo>m.memories[i]).is_64 else VT_I32
+    v.mem0_m = v.nmems > 0 and ((<MemoryTypeInfo>m.memories[0]).is_64
+                                or (<MemoryTypeInfo>m.memories[0]).shared)
     v.nglobals = len(m.globals)
     v.global_type = <uint8_t*>_alloc(v.nglobals)
     v.global_mut = <uint8_t*>_alloc(v.nglobals)
@@ -497,6 +499,8 @@ cdef int fv_table_op(FuncValidator v, const OpInfo* oi) except -1:
             k = imms & 0xFF
             if k == IMM_MEMARG:
                 addr = fv_memarg(v, oi.align)
+                if v.ins.align != oi.align and (v.ins.op >> 16) == PREFIX_ATOMIC:
+                    fv_fail(v, "atomic alignment must be natural")
             elif k == IMM_LANE:
                 fv_lane(v, oi.lanes)
             else:                                   # IMM_MEMIDX (memory.size/grow)
@@ -902,6 +906,11 @@ cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
         return fv_misc(v, ins.op)
     if prefix == PREFIX_SIMD:
         return fv_simd(v, ins.op)
+    if ins.op == OP_ATOMIC_FENCE:               # its reserved ordering byte
+        if rd_u8(r) != 0:
+            fv_malformed(v, "zero byte expected")
+        rd_check(r)
+        return 0
     raise UnsupportedFeatureError("instruction 0x%x has a row in tools/wasm_ops.py but no "
                                   "validation rule" % ins.op, ins.offset)
 
@@ -1058,6 +1067,8 @@ cdef int check_memory_type(MemoryTypeInfo mt) except -1:
         check_limits(mt.min, mt.max, (1 << 32) >> mt.page_size_log2,
                      "memory size must be at most 65536 pages (4GiB)" if mt.page_size_log2
                      else "memory size must be at most 2**32 bytes", mt.offset)
+    if mt.shared and mt.max < 0:
+        raise ValidationError("shared memory must have maximum", mt.offset)
     return 0
 
 

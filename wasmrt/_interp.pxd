@@ -86,7 +86,9 @@ cdef enum TrapKind:
     # that wasmtime reports as a memory fault (`mem_fault`)
     TRAP_PAUSE = 15             # no trap: an async host call paused the guest (call_async)
     TRAP_YIELD = 16             # no trap: an attention check paused the guest to yield
-    TRAP_COUNT = 17
+    TRAP_UNALIGNED = 17         # "unaligned atomic" (threads: an atomic access off its width)
+    TRAP_WAIT_UNSHARED = 18     # "atomic wait on non-shared memory"
+    TRAP_COUNT = 19
 
 
 ctypedef struct TableRec:

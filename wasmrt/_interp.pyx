@@ -31,8 +31,8 @@ from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
 from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE, PyTuple_New, PyTuple_SET_ITEM
 from cpython.ref cimport Py_INCREF
-from libc.stdint cimport (INT32_MIN, INT64_MIN, int8_t, int16_t, int32_t, int64_t, uint8_t,
-                          uint16_t, uint32_t, uint64_t, uintptr_t)
+from libc.stdint cimport (INT32_MIN, INT64_MAX, INT64_MIN, int8_t, int16_t, int32_t, int64_t,
+                          uint8_t, uint16_t, uint32_t, uint64_t, uintptr_t)
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, trunc, truncf
@@ -58,6 +58,53 @@ cdef extern from "wasmrt_attn.h":           # attention requests: Ctrl-C reaches
     volatile int wasmrt_ticker_parked
     volatile uint32_t wasmrt_samples_seen
     void wasmrt_ticker_wake() nogil
+
+cdef extern from "wasmrt_wait.h" nogil:     # threads: atomics (C11) and wait/notify
+    uint64_t wr_atomic_load8(uint8_t* p)
+    uint64_t wr_atomic_load16(uint8_t* p)
+    uint64_t wr_atomic_load32(uint8_t* p)
+    uint64_t wr_atomic_load64(uint8_t* p)
+    void wr_atomic_store8(uint8_t* p, uint64_t v)
+    void wr_atomic_store16(uint8_t* p, uint64_t v)
+    void wr_atomic_store32(uint8_t* p, uint64_t v)
+    void wr_atomic_store64(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_add8(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_add16(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_add32(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_add64(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_sub8(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_sub16(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_sub32(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_sub64(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_and8(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_and16(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_and32(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_and64(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_or8(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_or16(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_or32(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_or64(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xor8(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xor16(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xor32(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xor64(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xchg8(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xchg16(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xchg32(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_xchg64(uint8_t* p, uint64_t v)
+    uint64_t wr_atomic_cmpxchg8(uint8_t* p, uint64_t expected, uint64_t rep)
+    uint64_t wr_atomic_cmpxchg16(uint8_t* p, uint64_t expected, uint64_t rep)
+    uint64_t wr_atomic_cmpxchg32(uint8_t* p, uint64_t expected, uint64_t rep)
+    uint64_t wr_atomic_cmpxchg64(uint8_t* p, uint64_t expected, uint64_t rep)
+    void wr_atomic_fence()
+    ctypedef struct wr_waiter:
+        pass
+    int wr_wait_enter(wr_waiter* w, uint8_t* p, uint64_t expected, int wide)
+    int wr_wait_block(wr_waiter* w, int64_t until_ns)
+    int wr_wait_leave(wr_waiter* w)
+    uint32_t wr_notify(const uint8_t* p, uint32_t count)
+    void* wr_gil_release()
+    void wr_gil_restore(void* ts)
 
 include "_interp_numeric.pxi"
 include "_interp_frames.pxi"

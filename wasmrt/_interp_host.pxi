@@ -31,6 +31,8 @@ TRAP_MESSAGES = {
     TRAP_INTERRUPT: "interrupt",
     TRAP_OUT_OF_FUEL: "all fuel consumed by WebAssembly",
     TRAP_MEM_FAULT: "out of bounds memory access",
+    TRAP_UNALIGNED: "unaligned atomic",
+    TRAP_WAIT_UNSHARED: "atomic wait on non-shared memory",
 }
 
 TRAP_CODES = {
@@ -47,6 +49,8 @@ TRAP_CODES = {
     TRAP_INTERRUPT: _TrapCode.INTERRUPT,
     TRAP_OUT_OF_FUEL: _TrapCode.OUT_OF_FUEL,
     TRAP_MEM_FAULT: _TrapCode.MEMORY_OUT_OF_BOUNDS,
+    TRAP_UNALIGNED: _TrapCode.HEAP_MISALIGNED,
+    TRAP_WAIT_UNSHARED: _TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY,
 }
 
 cdef object out_of_memory(uint64_t nbytes):

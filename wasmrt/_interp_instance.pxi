@@ -81,7 +81,7 @@ def plan_module(info) -> ModulePlan:
             "module has no lowered code (compile it with compile_module)")
     p.tables = [(t.elem_type, t.min, None if t.max < 0 else t.max, t.is_64)
                 for t in info.tables[p.nimp_tables:]]
-    p.mems = [(m.min, None if m.max < 0 else m.max, m.is_64, m.page_size_log2)
+    p.mems = [(m.min, None if m.max < 0 else m.max, m.is_64, m.page_size_log2, m.shared)
               for m in info.memories[p.nimp_mems:]]
     p.mem_is_64 = [m.is_64 for m in info.memories]
     p.table_is_64 = [t.is_64 for t in info.tables]
@@ -297,12 +297,13 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         nt += 1
 
     # Defined memories.
-    for mmin, mmax, m64, page_log2 in plan.mems:
+    for mmin, mmax, m64, page_log2, shared in plan.mems:
         if mem_limit >= 0 and mmin > (mem_limit >> page_log2):
             raise _api_errors.WasmtimeError(
                 f"memory minimum size of {mmin} pages exceeds memory limits")
-        memory = store.new_memory(mmin, mmax, m64, page_log2)
-        memory_limit(memory, mem_limit)
+        memory = store.new_memory(mmin, mmax, m64, page_log2, shared)
+        if not shared:                  # (a shared memory is not the Store's alone)
+            memory_limit(memory, mem_limit)
         memories.append(memory)
     inst.set_memories(memories)
 

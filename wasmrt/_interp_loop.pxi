@@ -206,6 +206,103 @@ cdef int h_data_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+# ---- atomics (threads): wait, notify, fence; the accesses are generated (_interp_ops.pxi) ----
+
+cdef enum:
+    WAIT_SLICE_NS = 5000000     # a waiter attends to Ctrl-C and epochs this often
+
+
+cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noexcept nogil:
+    """memory.atomic.wait32/64 [a=dst b=addr c=exp d=new(timeout)] up to its result in
+    fp[dst] (0 returned) or its trap (the code returned): bounds, alignment, a
+    shared memory; then 1 if the cell does not hold fp[exp], else block (without the GIL)
+    until notified (0) or fp[timeout] ns pass (2; negative: no timeout).  Every
+    WAIT_SLICE_NS the waiter looks at the epoch deadline (trap "interrupt") and the
+    attention counter (Ctrl-C on the main thread unwinds it with KeyboardInterrupt; a
+    call_async guest does not yield while it waits)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    cdef wr_waiter w
+    cdef int64_t timeout = <int64_t>fp[pc[1].s.d]
+    cdef int64_t now, deadline, until
+    cdef int rc = 0, r = 1
+    cdef void* ts
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, width, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, width)
+    if ea & (width - 1):
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    if not m.shared:
+        return trap_at(cx, pc, TRAP_WAIT_UNSHARED)
+    if wr_wait_enter(&w, m.base + ea, fp[pc[1].s.c], width == 8) == 0:
+        ts = wr_gil_release()           # (a Store without release_gil: let Python run)
+        now = wasmrt_now_ns()
+        deadline = INT64_MAX if timeout < 0 or timeout > INT64_MAX - now else now + timeout
+        r = 2
+        while True:
+            until = now + WAIT_SLICE_NS
+            if until > deadline:
+                until = deadline
+            if wr_wait_block(&w, until):
+                break
+            now = wasmrt_now_ns()
+            if now >= deadline:
+                break
+            if cx.epoch_enabled and cx.epoch_counter[0] >= cx.epoch_deadline:
+                rc = TRAP_INTERRUPT
+                break
+            if wasmrt_attn_pending(cx.attn_seen):
+                rc = attention(cx, pc)
+                if rc == TRAP_YIELD:
+                    rc = 0
+                if rc != 0:
+                    break
+        if wr_wait_leave(&w):           # notified (perhaps while leaving): woken
+            r = 0
+            rc = 0
+        wr_gil_restore(ts)
+        if rc != 0:
+            return trap_at(cx, pc, rc)
+    fp[pc[1].s.a] = r
+    return 0
+
+
+cdef int h_memory_atomic_wait32(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                uint64_t msize) noexcept nogil:
+    cdef int rc = atomic_wait(pc, fp, cx, 4)
+    cdef MemRec* m = cx.inst.mem                # (memory 0 may have grown meanwhile)
+    if rc != 0:
+        return rc
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, m.base, m.size)
+
+
+cdef int h_memory_atomic_wait64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                uint64_t msize) noexcept nogil:
+    cdef int rc = atomic_wait(pc, fp, cx, 8)
+    cdef MemRec* m = cx.inst.mem
+    if rc != 0:
+        return rc
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, m.base, m.size)
+
+
+cdef int h_memory_atomic_notify(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                uint64_t msize) noexcept nogil:
+    """Wake up to u32 fp[count] waiters on the cell (none on a memory that is not shared)."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_notify(m.base + ea, <uint32_t>fp[pc[1].s.c]) if m.shared else 0
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_atomic_fence(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                        uint64_t msize) noexcept nogil:
+    wr_atomic_fence()
+    return (<handler_t>pc[1].h)(pc + 1, fp, cx, mem, msize)
+
+
 # ---- globals and references ----
 
 cdef int h_global_get(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,

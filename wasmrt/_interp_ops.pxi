@@ -1998,6 +1998,726 @@ cdef int h_i64_store32_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, ui
     return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
 
 
+cdef int h_i32_atomic_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = atomic load of 4 byte(s) at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_load32(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_load(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = atomic load of 8 byte(s) at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_load64(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = atomic load of 1 byte(s) at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_load8(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = atomic load of 2 byte(s) at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_load16(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_load8_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = atomic load of 1 byte(s) at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_load8(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_load16_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = atomic load of 2 byte(s) at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_load16(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_load32_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = atomic load of 4 byte(s) at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_load32(m.base + ea)
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Atomic store of the low 4 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    wr_atomic_store32(m.base + ea, fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_store(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Atomic store of the low 8 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    wr_atomic_store64(m.base + ea, fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_store8(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Atomic store of the low 1 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 1)
+    wr_atomic_store8(m.base + ea, fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_store16(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Atomic store of the low 2 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    wr_atomic_store16(m.base + ea, fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_store8(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Atomic store of the low 1 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 1)
+    wr_atomic_store8(m.base + ea, fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_store16(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Atomic store of the low 2 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    wr_atomic_store16(m.base + ea, fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_store32(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """Atomic store of the low 4 byte(s) of fp[val] at memory `mem`[fp[addr] + offset]."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.c]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.a], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.a], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    wr_atomic_store32(m.base + ea, fp[pc[1].s.b])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_add32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw_add(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_add64(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw8_add_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_add8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw16_add_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_add16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw8_add_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_add8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw16_add_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_add16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw32_add_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_add32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_sub32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw_sub(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_sub64(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw8_sub_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_sub8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw16_sub_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_sub16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw8_sub_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_sub8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw16_sub_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_sub16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw32_sub_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_sub32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw_and(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_and32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw_and(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_and64(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw8_and_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_and8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw16_and_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_and16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw8_and_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_and8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw16_and_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_and16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw32_and_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_and32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw_or(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_or32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw_or(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_or64(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw8_or_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_or8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw16_or_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_or16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw8_or_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_or8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw16_or_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_or16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw32_or_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_or32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw_xor(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xor32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw_xor(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xor64(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw8_xor_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_xor8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw16_xor_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xor16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw8_xor_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_xor8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw16_xor_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xor16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw32_xor_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xor32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw_xchg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xchg32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw_xchg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xchg64(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw8_xchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_xchg8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw16_xchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xchg16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw8_xchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_xchg8(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw16_xchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xchg16(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw32_xchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val])."""
+    cdef MemRec* m = cx.inst.mems[pc[1].s.d]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[2].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[2].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_xchg32(m.base + ea, fp[pc[1].s.c])
+    return (<handler_t>pc[3].h)(pc + 3, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw_cmpxchg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 4 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_cmpxchg32(m.base + ea, fp[pc[1].s.c], fp[pc[1].s.d])
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw_cmpxchg(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 8 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 8, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 8)
+    if ea & 7:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_cmpxchg64(m.base + ea, fp[pc[1].s.c], fp[pc[1].s.d])
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw8_cmpxchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 1 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_cmpxchg8(m.base + ea, fp[pc[1].s.c], fp[pc[1].s.d])
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i32_atomic_rmw16_cmpxchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 2 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_cmpxchg16(m.base + ea, fp[pc[1].s.c], fp[pc[1].s.d])
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw8_cmpxchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 1 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 1, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 1)
+    fp[pc[1].s.a] = wr_atomic_cmpxchg8(m.base + ea, fp[pc[1].s.c], fp[pc[1].s.d])
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw16_cmpxchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 2 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 2, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 2)
+    if ea & 1:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_cmpxchg16(m.base + ea, fp[pc[1].s.c], fp[pc[1].s.d])
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
+cdef int h_i64_atomic_rmw32_cmpxchg_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
+    """fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 4 byte(s)."""
+    cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
+    cdef uint64_t ea
+    if mem_oob(m, fp[pc[1].s.b], pc[3].u64, 4, &ea):
+        return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, 4)
+    if ea & 3:
+        return trap_at(cx, pc, TRAP_UNALIGNED)
+    fp[pc[1].s.a] = wr_atomic_cmpxchg32(m.base + ea, fp[pc[1].s.c], fp[pc[1].s.d])
+    return (<handler_t>pc[4].h)(pc + 4, fp, cx, mem, msize)
+
+
 cdef int h_br(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t msize) noexcept nogil:
     """pc += offset."""
     pc = pc + pc[1].w.lo
@@ -4025,6 +4745,73 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_MEMORY_FILL_M] = <void*>h_memory_fill_m
     t[<int>IR_MEMORY_COPY_M] = <void*>h_memory_copy_m
     t[<int>IR_MEMORY_INIT_M] = <void*>h_memory_init_m
+    t[<int>IR_I32_ATOMIC_LOAD] = <void*>h_i32_atomic_load
+    t[<int>IR_I64_ATOMIC_LOAD] = <void*>h_i64_atomic_load
+    t[<int>IR_I32_ATOMIC_LOAD8_U] = <void*>h_i32_atomic_load8_u
+    t[<int>IR_I32_ATOMIC_LOAD16_U] = <void*>h_i32_atomic_load16_u
+    t[<int>IR_I64_ATOMIC_LOAD8_U] = <void*>h_i64_atomic_load8_u
+    t[<int>IR_I64_ATOMIC_LOAD16_U] = <void*>h_i64_atomic_load16_u
+    t[<int>IR_I64_ATOMIC_LOAD32_U] = <void*>h_i64_atomic_load32_u
+    t[<int>IR_I32_ATOMIC_STORE] = <void*>h_i32_atomic_store
+    t[<int>IR_I64_ATOMIC_STORE] = <void*>h_i64_atomic_store
+    t[<int>IR_I32_ATOMIC_STORE8] = <void*>h_i32_atomic_store8
+    t[<int>IR_I32_ATOMIC_STORE16] = <void*>h_i32_atomic_store16
+    t[<int>IR_I64_ATOMIC_STORE8] = <void*>h_i64_atomic_store8
+    t[<int>IR_I64_ATOMIC_STORE16] = <void*>h_i64_atomic_store16
+    t[<int>IR_I64_ATOMIC_STORE32] = <void*>h_i64_atomic_store32
+    t[<int>IR_I32_ATOMIC_RMW_ADD] = <void*>h_i32_atomic_rmw_add
+    t[<int>IR_I64_ATOMIC_RMW_ADD] = <void*>h_i64_atomic_rmw_add
+    t[<int>IR_I32_ATOMIC_RMW8_ADD_U] = <void*>h_i32_atomic_rmw8_add_u
+    t[<int>IR_I32_ATOMIC_RMW16_ADD_U] = <void*>h_i32_atomic_rmw16_add_u
+    t[<int>IR_I64_ATOMIC_RMW8_ADD_U] = <void*>h_i64_atomic_rmw8_add_u
+    t[<int>IR_I64_ATOMIC_RMW16_ADD_U] = <void*>h_i64_atomic_rmw16_add_u
+    t[<int>IR_I64_ATOMIC_RMW32_ADD_U] = <void*>h_i64_atomic_rmw32_add_u
+    t[<int>IR_I32_ATOMIC_RMW_SUB] = <void*>h_i32_atomic_rmw_sub
+    t[<int>IR_I64_ATOMIC_RMW_SUB] = <void*>h_i64_atomic_rmw_sub
+    t[<int>IR_I32_ATOMIC_RMW8_SUB_U] = <void*>h_i32_atomic_rmw8_sub_u
+    t[<int>IR_I32_ATOMIC_RMW16_SUB_U] = <void*>h_i32_atomic_rmw16_sub_u
+    t[<int>IR_I64_ATOMIC_RMW8_SUB_U] = <void*>h_i64_atomic_rmw8_sub_u
+    t[<int>IR_I64_ATOMIC_RMW16_SUB_U] = <void*>h_i64_atomic_rmw16_sub_u
+    t[<int>IR_I64_ATOMIC_RMW32_SUB_U] = <void*>h_i64_atomic_rmw32_sub_u
+    t[<int>IR_I32_ATOMIC_RMW_AND] = <void*>h_i32_atomic_rmw_and
+    t[<int>IR_I64_ATOMIC_RMW_AND] = <void*>h_i64_atomic_rmw_and
+    t[<int>IR_I32_ATOMIC_RMW8_AND_U] = <void*>h_i32_atomic_rmw8_and_u
+    t[<int>IR_I32_ATOMIC_RMW16_AND_U] = <void*>h_i32_atomic_rmw16_and_u
+    t[<int>IR_I64_ATOMIC_RMW8_AND_U] = <void*>h_i64_atomic_rmw8_and_u
+    t[<int>IR_I64_ATOMIC_RMW16_AND_U] = <void*>h_i64_atomic_rmw16_and_u
+    t[<int>IR_I64_ATOMIC_RMW32_AND_U] = <void*>h_i64_atomic_rmw32_and_u
+    t[<int>IR_I32_ATOMIC_RMW_OR] = <void*>h_i32_atomic_rmw_or
+    t[<int>IR_I64_ATOMIC_RMW_OR] = <void*>h_i64_atomic_rmw_or
+    t[<int>IR_I32_ATOMIC_RMW8_OR_U] = <void*>h_i32_atomic_rmw8_or_u
+    t[<int>IR_I32_ATOMIC_RMW16_OR_U] = <void*>h_i32_atomic_rmw16_or_u
+    t[<int>IR_I64_ATOMIC_RMW8_OR_U] = <void*>h_i64_atomic_rmw8_or_u
+    t[<int>IR_I64_ATOMIC_RMW16_OR_U] = <void*>h_i64_atomic_rmw16_or_u
+    t[<int>IR_I64_ATOMIC_RMW32_OR_U] = <void*>h_i64_atomic_rmw32_or_u
+    t[<int>IR_I32_ATOMIC_RMW_XOR] = <void*>h_i32_atomic_rmw_xor
+    t[<int>IR_I64_ATOMIC_RMW_XOR] = <void*>h_i64_atomic_rmw_xor
+    t[<int>IR_I32_ATOMIC_RMW8_XOR_U] = <void*>h_i32_atomic_rmw8_xor_u
+    t[<int>IR_I32_ATOMIC_RMW16_XOR_U] = <void*>h_i32_atomic_rmw16_xor_u
+    t[<int>IR_I64_ATOMIC_RMW8_XOR_U] = <void*>h_i64_atomic_rmw8_xor_u
+    t[<int>IR_I64_ATOMIC_RMW16_XOR_U] = <void*>h_i64_atomic_rmw16_xor_u
+    t[<int>IR_I64_ATOMIC_RMW32_XOR_U] = <void*>h_i64_atomic_rmw32_xor_u
+    t[<int>IR_I32_ATOMIC_RMW_XCHG] = <void*>h_i32_atomic_rmw_xchg
+    t[<int>IR_I64_ATOMIC_RMW_XCHG] = <void*>h_i64_atomic_rmw_xchg
+    t[<int>IR_I32_ATOMIC_RMW8_XCHG_U] = <void*>h_i32_atomic_rmw8_xchg_u
+    t[<int>IR_I32_ATOMIC_RMW16_XCHG_U] = <void*>h_i32_atomic_rmw16_xchg_u
+    t[<int>IR_I64_ATOMIC_RMW8_XCHG_U] = <void*>h_i64_atomic_rmw8_xchg_u
+    t[<int>IR_I64_ATOMIC_RMW16_XCHG_U] = <void*>h_i64_atomic_rmw16_xchg_u
+    t[<int>IR_I64_ATOMIC_RMW32_XCHG_U] = <void*>h_i64_atomic_rmw32_xchg_u
+    t[<int>IR_I32_ATOMIC_RMW_CMPXCHG] = <void*>h_i32_atomic_rmw_cmpxchg
+    t[<int>IR_I64_ATOMIC_RMW_CMPXCHG] = <void*>h_i64_atomic_rmw_cmpxchg
+    t[<int>IR_I32_ATOMIC_RMW8_CMPXCHG_U] = <void*>h_i32_atomic_rmw8_cmpxchg_u
+    t[<int>IR_I32_ATOMIC_RMW16_CMPXCHG_U] = <void*>h_i32_atomic_rmw16_cmpxchg_u
+    t[<int>IR_I64_ATOMIC_RMW8_CMPXCHG_U] = <void*>h_i64_atomic_rmw8_cmpxchg_u
+    t[<int>IR_I64_ATOMIC_RMW16_CMPXCHG_U] = <void*>h_i64_atomic_rmw16_cmpxchg_u
+    t[<int>IR_I64_ATOMIC_RMW32_CMPXCHG_U] = <void*>h_i64_atomic_rmw32_cmpxchg_u
+    t[<int>IR_MEMORY_ATOMIC_WAIT32] = <void*>h_memory_atomic_wait32
+    t[<int>IR_MEMORY_ATOMIC_WAIT64] = <void*>h_memory_atomic_wait64
+    t[<int>IR_MEMORY_ATOMIC_NOTIFY] = <void*>h_memory_atomic_notify
+    t[<int>IR_ATOMIC_FENCE] = <void*>h_atomic_fence
     t[<int>IR_GLOBAL_GET] = <void*>h_global_get
     t[<int>IR_GLOBAL_SET] = <void*>h_global_set
     t[<int>IR_REF_IS_NULL] = <void*>h_ref_is_null

@@ -184,6 +184,10 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
             inst = <InstanceCtx>o
             if inst.plan is None or (inst.defs == NULL and inst.ndefs):
                 raise _errors.WasmtimeError("cannot snapshot an instance made without a module")
+            for k in range(inst.ctx.nmems):
+                if inst.ctx.mems[k].shared:
+                    raise _errors.WasmtimeError(
+                        "cannot snapshot a Store using a shared memory (other threads change it)")
             inst_index[<size_t>&inst.ctx] = len(insts)
             insts.append(inst)
             numbers.ranges.append((<uint64_t>inst.defs,

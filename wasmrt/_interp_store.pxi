@@ -387,9 +387,9 @@ cdef class StoreCtx:
         return t
 
     def new_memory(self, uint64_t min_pages, object max_pages=None, bint is_64=False,
-                   uint32_t page_size_log2=16):
+                   uint32_t page_size_log2=16, bint shared=False):
         """A linear memory of `min_pages` pages (see _memory.MemoryInstance)."""
-        m = MemoryInstance(min_pages, max_pages, True, is_64, page_size_log2)
+        m = MemoryInstance(min_pages, max_pages, True, is_64, page_size_log2, shared)
         self.objects.append(m)
         return m
 

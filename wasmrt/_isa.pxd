@@ -305,505 +305,572 @@ cdef enum IrOp:
     IR_MEMORY_FILL_M = 297  # [a=dst b=val c=n d=mem] Fill memory `mem`[fp[dst] .. +fp[n]) with the byte fp[val].
     IR_MEMORY_COPY_M = 298  # [a=dst b=src c=n | lo=dst_mem hi=src_mem] Copy memory `src_mem`[fp[src] .. +fp[n]) to memory `dst_mem`[fp[dst] ..] (overlap allowed; n has the narrower address width of the two).
     IR_MEMORY_INIT_M = 299  # [a=dst b=src c=n d=mem | lo=data] Copy data segment `data` bytes [fp[src] .. +fp[n]) to memory `mem`[fp[dst] ..].
-    IR_GLOBAL_GET = 300  # [a=dst hi=global] fp[dst] = value cell of global `global`.
-    IR_GLOBAL_SET = 301  # [a=src hi=global] value cell of global `global` = fp[src].
-    IR_REF_IS_NULL = 302  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
-    IR_REF_FUNC = 303  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
-    IR_TABLE_GET = 304  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
-    IR_TABLE_SET = 305  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
-    IR_TABLE_SIZE = 306  # [a=dst hi=table] fp[dst] = number of elements of `table`.
-    IR_TABLE_GROW = 307  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
-    IR_TABLE_FILL = 308  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
-    IR_TABLE_COPY = 309  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
-    IR_TABLE_INIT = 310  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
-    IR_ELEM_DROP = 311  # [lo=elem] Drop element segment `elem` (its length becomes 0).
-    IR_TABLE_GET64 = 312  # [a=dst b=index hi=table] fp[dst] = element fp[index] (i64) of table `table`.
-    IR_TABLE_SET64 = 313  # [a=index b=val hi=table] element fp[index] (i64) of table `table` = fp[val].
-    IR_TABLE_GROW64 = 314  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] (i64) elements set to fp[init], or -1.
-    IR_TABLE_FILL64 = 315  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) (i64) of `table` to fp[val].
-    IR_TABLE_COPY64 = 316  # [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] table.copy with i64 indices: bit 0 of `wide` for dst, bit 1 for src (n is i64 when both tables are table64).
-    IR_TABLE_INIT64 = 317  # [a=dst b=src c=n | lo=table hi=elem] table.init into a table64: dst is i64, the segment range i32.
-    IR_UNREACHABLE = 318  # [-] Trap.
-    IR_BR = 319  # [lo=offset] pc += offset.
-    IR_BR_NEZ = 320  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
-    IR_BR_EQZ = 321  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
-    IR_BR_I64_NEZ = 322  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
-    IR_BR_I64_EQZ = 323  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
-    IR_BR_I32_EQ = 324  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
-    IR_BR_I32_EQ_IMM = 325  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
-    IR_BR_I32_NE = 326  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
-    IR_BR_I32_NE_IMM = 327  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_S = 328  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
-    IR_BR_I32_LT_S_IMM = 329  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_U = 330  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
-    IR_BR_I32_LT_U_IMM = 331  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_S = 332  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
-    IR_BR_I32_GT_S_IMM = 333  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_U = 334  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
-    IR_BR_I32_GT_U_IMM = 335  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_S = 336  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
-    IR_BR_I32_LE_S_IMM = 337  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_U = 338  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
-    IR_BR_I32_LE_U_IMM = 339  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_S = 340  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
-    IR_BR_I32_GE_S_IMM = 341  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_U = 342  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
-    IR_BR_I32_GE_U_IMM = 343  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
-    IR_BR_I64_EQ = 344  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
-    IR_BR_I64_EQ_IMM = 345  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
-    IR_BR_I64_NE = 346  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
-    IR_BR_I64_NE_IMM = 347  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_S = 348  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
-    IR_BR_I64_LT_S_IMM = 349  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_U = 350  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
-    IR_BR_I64_LT_U_IMM = 351  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_S = 352  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
-    IR_BR_I64_GT_S_IMM = 353  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_U = 354  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
-    IR_BR_I64_GT_U_IMM = 355  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_S = 356  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
-    IR_BR_I64_LE_S_IMM = 357  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_U = 358  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
-    IR_BR_I64_LE_U_IMM = 359  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_S = 360  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
-    IR_BR_I64_GE_S_IMM = 361  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_U = 362  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
-    IR_BR_I64_GE_U_IMM = 363  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
-    IR_BR_F32_EQ = 364  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_EQ_IMM = 365  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_NE = 366  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_NE_IMM = 367  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LT = 368  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LT_IMM = 369  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GT = 370  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GT_IMM = 371  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LE = 372  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LE_IMM = 373  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GE = 374  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GE_IMM = 375  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_EQ = 376  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_EQ_IMM = 377  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_NE = 378  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_NE_IMM = 379  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LT = 380  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LT_IMM = 381  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GT = 382  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GT_IMM = 383  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LE = 384  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LE_IMM = 385  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GE = 386  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GE_IMM = 387  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_ADD_NEZ = 388  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
-    IR_BR_ADD_EQZ = 389  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
-    IR_BR_ADD_I32_EQ_IMM = 390  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_EQ = 391  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_NE_IMM = 392  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_NE = 393  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_S_IMM = 394  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_S = 395  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_U_IMM = 396  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_U = 397  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_S_IMM = 398  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_S = 399  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_U_IMM = 400  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_U = 401  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_S_IMM = 402  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_S = 403  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_U_IMM = 404  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_U = 405  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_S_IMM = 406  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_S = 407  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_U_IMM = 408  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_U = 409  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_LOOP = 410  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_NEZ_LOOP = 411  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_EQZ_LOOP = 412  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NEZ_LOOP = 413  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQZ_LOOP = 414  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_LOOP = 415  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_IMM_LOOP = 416  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_LOOP = 417  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_IMM_LOOP = 418  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_LOOP = 419  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_IMM_LOOP = 420  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_LOOP = 421  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_IMM_LOOP = 422  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_LOOP = 423  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_IMM_LOOP = 424  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_LOOP = 425  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_IMM_LOOP = 426  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_LOOP = 427  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_IMM_LOOP = 428  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_LOOP = 429  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_IMM_LOOP = 430  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_LOOP = 431  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_IMM_LOOP = 432  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_LOOP = 433  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_IMM_LOOP = 434  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_LOOP = 435  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_IMM_LOOP = 436  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_LOOP = 437  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_IMM_LOOP = 438  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_LOOP = 439  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_IMM_LOOP = 440  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_LOOP = 441  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_IMM_LOOP = 442  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_LOOP = 443  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_IMM_LOOP = 444  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_LOOP = 445  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_IMM_LOOP = 446  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_LOOP = 447  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_IMM_LOOP = 448  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_LOOP = 449  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_IMM_LOOP = 450  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_LOOP = 451  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_IMM_LOOP = 452  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_LOOP = 453  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_IMM_LOOP = 454  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_LOOP = 455  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_IMM_LOOP = 456  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_LOOP = 457  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_IMM_LOOP = 458  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_LOOP = 459  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_IMM_LOOP = 460  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_LOOP = 461  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_IMM_LOOP = 462  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_LOOP = 463  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_IMM_LOOP = 464  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_LOOP = 465  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_IMM_LOOP = 466  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_LOOP = 467  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_IMM_LOOP = 468  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_LOOP = 469  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_IMM_LOOP = 470  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_LOOP = 471  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_IMM_LOOP = 472  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_LOOP = 473  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_IMM_LOOP = 474  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_LOOP = 475  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_IMM_LOOP = 476  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_LOOP = 477  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_IMM_LOOP = 478  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_NEZ_LOOP = 479  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_EQZ_LOOP = 480  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_IMM_LOOP = 481  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_LOOP = 482  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_IMM_LOOP = 483  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_LOOP = 484  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_IMM_LOOP = 485  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_LOOP = 486  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_IMM_LOOP = 487  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_LOOP = 488  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_IMM_LOOP = 489  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_LOOP = 490  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_IMM_LOOP = 491  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_LOOP = 492  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_IMM_LOOP = 493  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_LOOP = 494  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_IMM_LOOP = 495  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_LOOP = 496  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_IMM_LOOP = 497  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_LOOP = 498  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_IMM_LOOP = 499  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_LOOP = 500  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_TABLE = 501  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
-    IR_ZERO_LOCALS = 502  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
-    IR_FUEL = 503  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
-    IR_CALL = 504  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
-    IR_CALL_INDIRECT = 505  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RETURN_CALL = 506  # [a=base b=nslots hi=func] Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function `func` in this frame and call record (its results go to this function's caller).
-    IR_RETURN_CALL_INDIRECT = 507  # [a=base b=index c=nslots | lo=table hi=type] Tail call of table[fp[index]] after call_indirect's checks (see return_call).
-    IR_RETURN_CALL_INDIRECT64 = 508  # [a=base b=index c=nslots | lo=table hi=type] return_call_indirect through a table64: the index fp[index] is an i64.
-    IR_CALL_INDIRECT64 = 509  # [a=base b=index hi=type | lo=table] call_indirect through a table64: the index fp[index] is an i64.
-    IR_RET = 510  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 511  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 512  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 513  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 514  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 515  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 516  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 517  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 518  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 519  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 520  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 521  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 522  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 523  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 524  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 525  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 526  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 527  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 528  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 529  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 530  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 531  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 532  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 533  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 534  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 535  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 536  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 537  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 538  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 539  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 540  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 541  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 542  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 543  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 544  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 545  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 546  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 547  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 548  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 549  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 550  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 551  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 552  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 553  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 554  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 555  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 556  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 557  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 558  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 559  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 560  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 561  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 562  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 563  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 564  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 565  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 566  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 567  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 568  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 569  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 570  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 571  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 572  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 573  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 574  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 575  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 576  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 577  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 578  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 579  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 580  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 581  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 582  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 583  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 584  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 585  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 586  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 587  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 588  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 589  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 590  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 591  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 592  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 593  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 594  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 595  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 596  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 597  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 598  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 599  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 600  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 601  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 602  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 603  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 604  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 605  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 606  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 607  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 608  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 609  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 610  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 611  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 612  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 613  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 614  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 615  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 616  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 617  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 618  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 619  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 620  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 621  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 622  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 623  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 624  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 625  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 626  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 627  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 628  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 629  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 630  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 631  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 632  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 633  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 634  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 635  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 636  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 637  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 638  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 639  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 640  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 641  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 642  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 643  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 644  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 645  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 646  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 647  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 648  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 649  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 650  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 651  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 652  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 653  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 654  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 655  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 656  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 657  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 658  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 659  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 660  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 661  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 662  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 663  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 664  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 665  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 666  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 667  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 668  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 669  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 670  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 671  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 672  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 673  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 674  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 675  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 676  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 677  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 678  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 679  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 680  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 681  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 682  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 683  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 684  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 685  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 686  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 687  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 688  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 689  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 690  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 691  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 692  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 693  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 694  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 695  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 696  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 697  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 698  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 699  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 700  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 701  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 702  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 703  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 704  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 705  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 706  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 707  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 708  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 709  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 710  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 711  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 712  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 713  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 714  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 715  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 716  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 717  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 718  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 719  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 720  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 721  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 722  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 723  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 724  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 725  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 726  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 727  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 728  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 729  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 730  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 731  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 732  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 733  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 734  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 735  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 736  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 737  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 738  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 739  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 740  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 741  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 742  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 743  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 744  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 745  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 746  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 747  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 748  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 749  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 750  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 751  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 752  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 753  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 754  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 755  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 756  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 757  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 758  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 759  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 760  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 761  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 762  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 763  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 764  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 765  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 766  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 767  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 768  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_LOAD_M = 769  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load from memory `mem`[fp[addr] + offset] (16 bytes).
-    IR_V128_LOAD8X8_S_M = 770  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD8X8_U_M = 771  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD16X4_S_M = 772  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD16X4_U_M = 773  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD32X2_S_M = 774  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD32X2_U_M = 775  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT_M = 776  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8_splat from memory `mem`[fp[addr] + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT_M = 777  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16_splat from memory `mem`[fp[addr] + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT_M = 778  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_splat from memory `mem`[fp[addr] + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT_M = 779  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_splat from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_STORE_M = 780  # [a=addr b=val c=mem | i64=offset] v128.store: store fp[val..+2) at memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD8_LANE_M = 781  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD16_LANE_M = 782  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD32_LANE_M = 783  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD64_LANE_M = 784  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_STORE8_LANE_M = 785  # [a=addr b=val c=lane d=mem | i64=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE16_LANE_M = 786  # [a=addr b=val c=lane d=mem | i64=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE32_LANE_M = 787  # [a=addr b=val c=lane d=mem | i64=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE64_LANE_M = 788  # [a=addr b=val c=lane d=mem | i64=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD32_ZERO_M = 789  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_zero from memory `mem`[fp[addr] + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO_M = 790  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_zero from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_SELECT = 791  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 792  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 793  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 794  # number of ops
+    IR_I32_ATOMIC_LOAD = 300  # [a=dst b=addr c=mem | i64=offset] fp[dst] = atomic load of 4 byte(s) at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_LOAD = 301  # [a=dst b=addr c=mem | i64=offset] fp[dst] = atomic load of 8 byte(s) at memory `mem`[fp[addr] + offset].
+    IR_I32_ATOMIC_LOAD8_U = 302  # [a=dst b=addr c=mem | i64=offset] fp[dst] = atomic load of 1 byte(s) at memory `mem`[fp[addr] + offset].
+    IR_I32_ATOMIC_LOAD16_U = 303  # [a=dst b=addr c=mem | i64=offset] fp[dst] = atomic load of 2 byte(s) at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_LOAD8_U = 304  # [a=dst b=addr c=mem | i64=offset] fp[dst] = atomic load of 1 byte(s) at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_LOAD16_U = 305  # [a=dst b=addr c=mem | i64=offset] fp[dst] = atomic load of 2 byte(s) at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_LOAD32_U = 306  # [a=dst b=addr c=mem | i64=offset] fp[dst] = atomic load of 4 byte(s) at memory `mem`[fp[addr] + offset].
+    IR_I32_ATOMIC_STORE = 307  # [a=addr b=val c=mem | i64=offset] Atomic store of the low 4 byte(s) of fp[val] at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_STORE = 308  # [a=addr b=val c=mem | i64=offset] Atomic store of the low 8 byte(s) of fp[val] at memory `mem`[fp[addr] + offset].
+    IR_I32_ATOMIC_STORE8 = 309  # [a=addr b=val c=mem | i64=offset] Atomic store of the low 1 byte(s) of fp[val] at memory `mem`[fp[addr] + offset].
+    IR_I32_ATOMIC_STORE16 = 310  # [a=addr b=val c=mem | i64=offset] Atomic store of the low 2 byte(s) of fp[val] at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_STORE8 = 311  # [a=addr b=val c=mem | i64=offset] Atomic store of the low 1 byte(s) of fp[val] at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_STORE16 = 312  # [a=addr b=val c=mem | i64=offset] Atomic store of the low 2 byte(s) of fp[val] at memory `mem`[fp[addr] + offset].
+    IR_I64_ATOMIC_STORE32 = 313  # [a=addr b=val c=mem | i64=offset] Atomic store of the low 4 byte(s) of fp[val] at memory `mem`[fp[addr] + offset].
+    IR_I32_ATOMIC_RMW_ADD = 314  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val]).
+    IR_I64_ATOMIC_RMW_ADD = 315  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val]).
+    IR_I32_ATOMIC_RMW8_ADD_U = 316  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val]).
+    IR_I32_ATOMIC_RMW16_ADD_U = 317  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val]).
+    IR_I64_ATOMIC_RMW8_ADD_U = 318  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val]).
+    IR_I64_ATOMIC_RMW16_ADD_U = 319  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val]).
+    IR_I64_ATOMIC_RMW32_ADD_U = 320  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by add(old, fp[val]).
+    IR_I32_ATOMIC_RMW_SUB = 321  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val]).
+    IR_I64_ATOMIC_RMW_SUB = 322  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val]).
+    IR_I32_ATOMIC_RMW8_SUB_U = 323  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val]).
+    IR_I32_ATOMIC_RMW16_SUB_U = 324  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val]).
+    IR_I64_ATOMIC_RMW8_SUB_U = 325  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val]).
+    IR_I64_ATOMIC_RMW16_SUB_U = 326  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val]).
+    IR_I64_ATOMIC_RMW32_SUB_U = 327  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by sub(old, fp[val]).
+    IR_I32_ATOMIC_RMW_AND = 328  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val]).
+    IR_I64_ATOMIC_RMW_AND = 329  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val]).
+    IR_I32_ATOMIC_RMW8_AND_U = 330  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val]).
+    IR_I32_ATOMIC_RMW16_AND_U = 331  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val]).
+    IR_I64_ATOMIC_RMW8_AND_U = 332  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val]).
+    IR_I64_ATOMIC_RMW16_AND_U = 333  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val]).
+    IR_I64_ATOMIC_RMW32_AND_U = 334  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by and(old, fp[val]).
+    IR_I32_ATOMIC_RMW_OR = 335  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val]).
+    IR_I64_ATOMIC_RMW_OR = 336  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val]).
+    IR_I32_ATOMIC_RMW8_OR_U = 337  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val]).
+    IR_I32_ATOMIC_RMW16_OR_U = 338  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val]).
+    IR_I64_ATOMIC_RMW8_OR_U = 339  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val]).
+    IR_I64_ATOMIC_RMW16_OR_U = 340  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val]).
+    IR_I64_ATOMIC_RMW32_OR_U = 341  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by or(old, fp[val]).
+    IR_I32_ATOMIC_RMW_XOR = 342  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val]).
+    IR_I64_ATOMIC_RMW_XOR = 343  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val]).
+    IR_I32_ATOMIC_RMW8_XOR_U = 344  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val]).
+    IR_I32_ATOMIC_RMW16_XOR_U = 345  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val]).
+    IR_I64_ATOMIC_RMW8_XOR_U = 346  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val]).
+    IR_I64_ATOMIC_RMW16_XOR_U = 347  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val]).
+    IR_I64_ATOMIC_RMW32_XOR_U = 348  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xor(old, fp[val]).
+    IR_I32_ATOMIC_RMW_XCHG = 349  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val]).
+    IR_I64_ATOMIC_RMW_XCHG = 350  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val]).
+    IR_I32_ATOMIC_RMW8_XCHG_U = 351  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val]).
+    IR_I32_ATOMIC_RMW16_XCHG_U = 352  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val]).
+    IR_I64_ATOMIC_RMW8_XCHG_U = 353  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val]).
+    IR_I64_ATOMIC_RMW16_XCHG_U = 354  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val]).
+    IR_I64_ATOMIC_RMW32_XCHG_U = 355  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset], replaced atomically by xchg(old, fp[val]).
+    IR_I32_ATOMIC_RMW_CMPXCHG = 356  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 4 byte(s).
+    IR_I64_ATOMIC_RMW_CMPXCHG = 357  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = the 8 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 8 byte(s).
+    IR_I32_ATOMIC_RMW8_CMPXCHG_U = 358  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 1 byte(s).
+    IR_I32_ATOMIC_RMW16_CMPXCHG_U = 359  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 2 byte(s).
+    IR_I64_ATOMIC_RMW8_CMPXCHG_U = 360  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = the 1 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 1 byte(s).
+    IR_I64_ATOMIC_RMW16_CMPXCHG_U = 361  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = the 2 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 2 byte(s).
+    IR_I64_ATOMIC_RMW32_CMPXCHG_U = 362  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = the 4 byte(s) at memory `mem`[fp[addr] + offset]; atomically replaced by fp[new] if they equal fp[exp] wrapped to 4 byte(s).
+    IR_MEMORY_ATOMIC_WAIT32 = 363  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] fp[dst] = 1 if the i32 at memory `mem`[fp[addr] + offset] differs from fp[exp], else 0 once notified or 2 after fp[new] ns (the timeout; negative: none); the wait releases the GIL and attends to Ctrl-C and epochs.
+    IR_MEMORY_ATOMIC_WAIT64 = 364  # [a=dst b=addr c=exp d=new | lo=mem | i64=offset] memory.atomic.wait32 on an i64.
+    IR_MEMORY_ATOMIC_NOTIFY = 365  # [a=dst b=addr c=val d=mem | i64=offset] fp[dst] = how many waiters on memory `mem`[fp[addr] + offset] were woken, at most u32(fp[val]) (the count; 0 on a memory that is not shared).
+    IR_ATOMIC_FENCE = 366  # [-] A sequentially consistent fence.
+    IR_GLOBAL_GET = 367  # [a=dst hi=global] fp[dst] = value cell of global `global`.
+    IR_GLOBAL_SET = 368  # [a=src hi=global] value cell of global `global` = fp[src].
+    IR_REF_IS_NULL = 369  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
+    IR_REF_FUNC = 370  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
+    IR_TABLE_GET = 371  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
+    IR_TABLE_SET = 372  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
+    IR_TABLE_SIZE = 373  # [a=dst hi=table] fp[dst] = number of elements of `table`.
+    IR_TABLE_GROW = 374  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
+    IR_TABLE_FILL = 375  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
+    IR_TABLE_COPY = 376  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
+    IR_TABLE_INIT = 377  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
+    IR_ELEM_DROP = 378  # [lo=elem] Drop element segment `elem` (its length becomes 0).
+    IR_TABLE_GET64 = 379  # [a=dst b=index hi=table] fp[dst] = element fp[index] (i64) of table `table`.
+    IR_TABLE_SET64 = 380  # [a=index b=val hi=table] element fp[index] (i64) of table `table` = fp[val].
+    IR_TABLE_GROW64 = 381  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] (i64) elements set to fp[init], or -1.
+    IR_TABLE_FILL64 = 382  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) (i64) of `table` to fp[val].
+    IR_TABLE_COPY64 = 383  # [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] table.copy with i64 indices: bit 0 of `wide` for dst, bit 1 for src (n is i64 when both tables are table64).
+    IR_TABLE_INIT64 = 384  # [a=dst b=src c=n | lo=table hi=elem] table.init into a table64: dst is i64, the segment range i32.
+    IR_UNREACHABLE = 385  # [-] Trap.
+    IR_BR = 386  # [lo=offset] pc += offset.
+    IR_BR_NEZ = 387  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
+    IR_BR_EQZ = 388  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
+    IR_BR_I64_NEZ = 389  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
+    IR_BR_I64_EQZ = 390  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
+    IR_BR_I32_EQ = 391  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
+    IR_BR_I32_EQ_IMM = 392  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
+    IR_BR_I32_NE = 393  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
+    IR_BR_I32_NE_IMM = 394  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_S = 395  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
+    IR_BR_I32_LT_S_IMM = 396  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_U = 397  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
+    IR_BR_I32_LT_U_IMM = 398  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_S = 399  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
+    IR_BR_I32_GT_S_IMM = 400  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_U = 401  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
+    IR_BR_I32_GT_U_IMM = 402  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_S = 403  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
+    IR_BR_I32_LE_S_IMM = 404  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_U = 405  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
+    IR_BR_I32_LE_U_IMM = 406  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_S = 407  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
+    IR_BR_I32_GE_S_IMM = 408  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_U = 409  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
+    IR_BR_I32_GE_U_IMM = 410  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
+    IR_BR_I64_EQ = 411  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
+    IR_BR_I64_EQ_IMM = 412  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
+    IR_BR_I64_NE = 413  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
+    IR_BR_I64_NE_IMM = 414  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_S = 415  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
+    IR_BR_I64_LT_S_IMM = 416  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_U = 417  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
+    IR_BR_I64_LT_U_IMM = 418  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_S = 419  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
+    IR_BR_I64_GT_S_IMM = 420  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_U = 421  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
+    IR_BR_I64_GT_U_IMM = 422  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_S = 423  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
+    IR_BR_I64_LE_S_IMM = 424  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_U = 425  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
+    IR_BR_I64_LE_U_IMM = 426  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_S = 427  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
+    IR_BR_I64_GE_S_IMM = 428  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_U = 429  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
+    IR_BR_I64_GE_U_IMM = 430  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
+    IR_BR_F32_EQ = 431  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_EQ_IMM = 432  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_NE = 433  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_NE_IMM = 434  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LT = 435  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LT_IMM = 436  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GT = 437  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GT_IMM = 438  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LE = 439  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LE_IMM = 440  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GE = 441  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GE_IMM = 442  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_EQ = 443  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_EQ_IMM = 444  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_NE = 445  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_NE_IMM = 446  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LT = 447  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LT_IMM = 448  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GT = 449  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GT_IMM = 450  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LE = 451  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LE_IMM = 452  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GE = 453  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GE_IMM = 454  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_ADD_NEZ = 455  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
+    IR_BR_ADD_EQZ = 456  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
+    IR_BR_ADD_I32_EQ_IMM = 457  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_EQ = 458  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_NE_IMM = 459  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_NE = 460  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_S_IMM = 461  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_S = 462  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_U_IMM = 463  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_U = 464  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_S_IMM = 465  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_S = 466  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_U_IMM = 467  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_U = 468  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_S_IMM = 469  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_S = 470  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_U_IMM = 471  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_U = 472  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_S_IMM = 473  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_S = 474  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_U_IMM = 475  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_U = 476  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_LOOP = 477  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_NEZ_LOOP = 478  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_EQZ_LOOP = 479  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NEZ_LOOP = 480  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQZ_LOOP = 481  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_LOOP = 482  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_IMM_LOOP = 483  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_LOOP = 484  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_IMM_LOOP = 485  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_LOOP = 486  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_IMM_LOOP = 487  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_LOOP = 488  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_IMM_LOOP = 489  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_LOOP = 490  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_IMM_LOOP = 491  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_LOOP = 492  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_IMM_LOOP = 493  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_LOOP = 494  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_IMM_LOOP = 495  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_LOOP = 496  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_IMM_LOOP = 497  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_LOOP = 498  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_IMM_LOOP = 499  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_LOOP = 500  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_IMM_LOOP = 501  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_LOOP = 502  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_IMM_LOOP = 503  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_LOOP = 504  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_IMM_LOOP = 505  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_LOOP = 506  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_IMM_LOOP = 507  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_LOOP = 508  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_IMM_LOOP = 509  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_LOOP = 510  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_IMM_LOOP = 511  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_LOOP = 512  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_IMM_LOOP = 513  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_LOOP = 514  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_IMM_LOOP = 515  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_LOOP = 516  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_IMM_LOOP = 517  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_LOOP = 518  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_IMM_LOOP = 519  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_LOOP = 520  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_IMM_LOOP = 521  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_LOOP = 522  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_IMM_LOOP = 523  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_LOOP = 524  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_IMM_LOOP = 525  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_LOOP = 526  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_IMM_LOOP = 527  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_LOOP = 528  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_IMM_LOOP = 529  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_LOOP = 530  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_IMM_LOOP = 531  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_LOOP = 532  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_IMM_LOOP = 533  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_LOOP = 534  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_IMM_LOOP = 535  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_LOOP = 536  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_IMM_LOOP = 537  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_LOOP = 538  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_IMM_LOOP = 539  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_LOOP = 540  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_IMM_LOOP = 541  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_LOOP = 542  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_IMM_LOOP = 543  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_LOOP = 544  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_IMM_LOOP = 545  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_NEZ_LOOP = 546  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_EQZ_LOOP = 547  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_IMM_LOOP = 548  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_LOOP = 549  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_IMM_LOOP = 550  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_LOOP = 551  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_IMM_LOOP = 552  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_LOOP = 553  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_IMM_LOOP = 554  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_LOOP = 555  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_IMM_LOOP = 556  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_LOOP = 557  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_IMM_LOOP = 558  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_LOOP = 559  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_IMM_LOOP = 560  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_LOOP = 561  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_IMM_LOOP = 562  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_LOOP = 563  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_IMM_LOOP = 564  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_LOOP = 565  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_IMM_LOOP = 566  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_LOOP = 567  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_TABLE = 568  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
+    IR_ZERO_LOCALS = 569  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
+    IR_FUEL = 570  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
+    IR_CALL = 571  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
+    IR_CALL_INDIRECT = 572  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
+    IR_RETURN_CALL = 573  # [a=base b=nslots hi=func] Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function `func` in this frame and call record (its results go to this function's caller).
+    IR_RETURN_CALL_INDIRECT = 574  # [a=base b=index c=nslots | lo=table hi=type] Tail call of table[fp[index]] after call_indirect's checks (see return_call).
+    IR_RETURN_CALL_INDIRECT64 = 575  # [a=base b=index c=nslots | lo=table hi=type] return_call_indirect through a table64: the index fp[index] is an i64.
+    IR_CALL_INDIRECT64 = 576  # [a=base b=index hi=type | lo=table] call_indirect through a table64: the index fp[index] is an i64.
+    IR_RET = 577  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 578  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 579  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 580  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 581  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 582  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 583  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 584  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 585  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 586  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 587  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 588  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 589  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 590  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 591  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 592  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 593  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 594  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 595  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 596  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 597  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 598  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 599  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 600  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 601  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 602  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 603  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 604  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 605  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 606  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 607  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 608  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 609  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 610  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 611  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 612  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 613  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 614  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 615  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 616  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 617  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 618  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 619  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 620  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 621  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 622  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 623  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 624  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 625  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 626  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 627  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 628  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 629  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 630  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 631  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 632  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 633  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 634  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 635  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 636  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 637  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 638  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 639  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 640  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 641  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 642  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 643  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 644  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 645  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 646  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 647  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 648  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 649  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 650  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 651  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 652  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 653  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 654  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 655  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 656  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 657  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 658  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 659  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 660  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 661  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 662  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 663  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 664  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 665  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 666  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 667  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 668  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 669  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 670  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 671  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 672  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 673  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 674  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 675  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 676  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 677  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 678  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 679  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 680  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 681  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 682  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 683  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 684  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 685  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 686  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 687  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 688  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 689  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 690  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 691  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 692  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 693  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 694  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 695  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 696  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 697  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 698  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 699  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 700  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 701  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 702  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 703  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 704  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 705  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 706  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 707  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 708  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 709  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 710  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 711  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 712  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 713  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 714  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 715  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 716  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 717  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 718  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 719  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 720  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 721  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 722  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 723  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 724  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 725  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 726  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 727  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 728  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 729  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 730  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 731  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 732  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 733  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 734  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 735  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 736  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 737  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 738  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 739  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 740  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 741  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 742  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 743  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 744  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 745  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 746  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 747  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 748  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 749  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 750  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 751  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 752  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 753  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 754  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 755  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 756  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 757  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 758  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 759  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 760  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 761  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 762  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 763  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 764  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 765  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 766  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 767  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 768  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 769  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 770  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 771  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 772  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 773  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 774  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 775  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 776  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 777  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 778  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 779  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 780  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 781  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 782  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 783  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 784  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 785  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 786  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 787  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 788  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 789  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 790  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 791  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 792  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 793  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 794  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 795  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 796  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 797  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 798  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 799  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 800  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 801  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 802  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 803  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 804  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 805  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 806  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 807  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 808  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 809  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 810  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 811  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 812  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 813  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 814  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 815  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 816  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 817  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 818  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 819  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 820  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 821  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 822  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 823  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 824  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 825  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 826  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 827  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 828  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 829  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 830  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 831  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 832  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 833  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 834  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 835  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_LOAD_M = 836  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load from memory `mem`[fp[addr] + offset] (16 bytes).
+    IR_V128_LOAD8X8_S_M = 837  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD8X8_U_M = 838  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD16X4_S_M = 839  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD16X4_U_M = 840  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD32X2_S_M = 841  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD32X2_U_M = 842  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT_M = 843  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8_splat from memory `mem`[fp[addr] + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT_M = 844  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16_splat from memory `mem`[fp[addr] + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT_M = 845  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_splat from memory `mem`[fp[addr] + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT_M = 846  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_splat from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_STORE_M = 847  # [a=addr b=val c=mem | i64=offset] v128.store: store fp[val..+2) at memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD8_LANE_M = 848  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD16_LANE_M = 849  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD32_LANE_M = 850  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD64_LANE_M = 851  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_STORE8_LANE_M = 852  # [a=addr b=val c=lane d=mem | i64=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE16_LANE_M = 853  # [a=addr b=val c=lane d=mem | i64=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE32_LANE_M = 854  # [a=addr b=val c=lane d=mem | i64=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE64_LANE_M = 855  # [a=addr b=val c=lane d=mem | i64=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD32_ZERO_M = 856  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_zero from memory `mem`[fp[addr] + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO_M = 857  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_zero from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_SELECT = 858  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 859  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 860  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 861  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[794] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 2, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[861] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 2, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

@@ -12,13 +12,13 @@
 # reserves the n + 1 offset cells (filled by the caller).
 
 cdef inline void put_none(Cell* code, int32_t pc, uint32_t op) noexcept nogil:
-    """Write [-] at pc (nop and 3 more):
+    """Write [-] at pc (nop and 4 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
 
 
 cdef inline int32_t emit_none(Lowerer lw, uint32_t op) except -1:
-    """Append [-] (nop and 3 more)."""
+    """Append [-] (nop and 4 more)."""
     cdef int32_t pc = lw._emit(op, 1)
     return pc
 
@@ -440,7 +440,7 @@ cdef inline int32_t emit_data(Lowerer lw, uint32_t op, int32_t data) except -1:
 cdef inline void put_dst_addr_mem_offset64(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                            uint32_t addr, uint32_t mem,
                                            uint64_t offset) noexcept nogil:
-    """Write [a=dst b=addr c=mem | i64=offset] at pc (i32_load_m and 26 more):
+    """Write [a=dst b=addr c=mem | i64=offset] at pc (i32_load_m and 33 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -452,7 +452,7 @@ cdef inline void put_dst_addr_mem_offset64(Cell* code, int32_t pc, uint32_t op, 
 
 cdef inline int32_t emit_dst_addr_mem_offset64(Lowerer lw, uint32_t op, uint32_t dst, uint32_t addr,
                                                uint32_t mem, uint64_t offset) except -1:
-    """Append [a=dst b=addr c=mem | i64=offset] (i32_load_m and 26 more)."""
+    """Append [a=dst b=addr c=mem | i64=offset] (i32_load_m and 33 more)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_dst_addr_mem_offset64(lw.code, pc, op, dst, addr, mem, offset)
     return pc
@@ -461,7 +461,7 @@ cdef inline int32_t emit_dst_addr_mem_offset64(Lowerer lw, uint32_t op, uint32_t
 cdef inline void put_addr_val_mem_offset64(Cell* code, int32_t pc, uint32_t op, uint32_t addr,
                                            uint32_t val, uint32_t mem,
                                            uint64_t offset) noexcept nogil:
-    """Write [a=addr b=val c=mem | i64=offset] at pc (i32_store_m and 9 more):
+    """Write [a=addr b=val c=mem | i64=offset] at pc (i32_store_m and 16 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -473,7 +473,7 @@ cdef inline void put_addr_val_mem_offset64(Cell* code, int32_t pc, uint32_t op, 
 
 cdef inline int32_t emit_addr_val_mem_offset64(Lowerer lw, uint32_t op, uint32_t addr, uint32_t val,
                                                uint32_t mem, uint64_t offset) except -1:
-    """Append [a=addr b=val c=mem | i64=offset] (i32_store_m and 9 more)."""
+    """Append [a=addr b=val c=mem | i64=offset] (i32_store_m and 16 more)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_addr_val_mem_offset64(lw.code, pc, op, addr, val, mem, offset)
     return pc
@@ -579,6 +579,57 @@ cdef inline int32_t emit_dst_src_n_mem_data(Lowerer lw, uint32_t op, uint32_t ds
     """Append [a=dst b=src c=n d=mem | lo=data] (memory_init_m)."""
     cdef int32_t pc = lw._emit(op, 3)
     put_dst_src_n_mem_data(lw.code, pc, op, dst, src, n, mem, data)
+    return pc
+
+
+cdef inline void put_dst_addr_val_mem_offset64(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                               uint32_t addr, uint32_t val, uint32_t mem,
+                                               uint64_t offset) noexcept nogil:
+    """Write [a=dst b=addr c=val d=mem | i64=offset] at pc (i32_atomic_rmw_add and 42 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = addr
+    code[pc + 1].s.c = val
+    code[pc + 1].s.d = mem
+    code[pc + 2].u64 = offset
+
+
+cdef inline int32_t emit_dst_addr_val_mem_offset64(Lowerer lw, uint32_t op, uint32_t dst,
+                                                   uint32_t addr, uint32_t val, uint32_t mem,
+                                                   uint64_t offset) except -1:
+    """Append [a=dst b=addr c=val d=mem | i64=offset] (i32_atomic_rmw_add and 42 more)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_addr_val_mem_offset64(lw.code, pc, op, dst, addr, val, mem, offset)
+    return pc
+
+
+cdef inline void put_dst_addr_exp_new_mem_offset64(Cell* code, int32_t pc, uint32_t op,
+                                                   uint32_t dst, uint32_t addr, uint32_t exp,
+                                                   uint32_t new, int32_t mem,
+                                                   uint64_t offset) noexcept nogil:
+    """Write [a=dst b=addr c=exp d=new | lo=mem | i64=offset] at pc
+    (i32_atomic_rmw_cmpxchg and 8 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = addr
+    code[pc + 1].s.c = exp
+    code[pc + 1].s.d = new
+    code[pc + 2].w.lo = mem
+    code[pc + 3].u64 = offset
+
+
+cdef inline int32_t emit_dst_addr_exp_new_mem_offset64(Lowerer lw, uint32_t op, uint32_t dst,
+                                                       uint32_t addr, uint32_t exp, uint32_t new,
+                                                       int32_t mem, uint64_t offset) except -1:
+    """Append [a=dst b=addr c=exp d=new | lo=mem | i64=offset]
+    (i32_atomic_rmw_cmpxchg and 8 more)."""
+    cdef int32_t pc = lw._emit(op, 4)
+    put_dst_addr_exp_new_mem_offset64(lw.code, pc, op, dst, addr, exp, new, mem, offset)
     return pc
 
 
@@ -1446,6 +1497,31 @@ cdef inline int32_t emit_memory_init_m(Lowerer lw, uint32_t dst, uint32_t src, u
                                        uint32_t mem, int32_t data) except -1:
     """Append memory_init_m."""
     return emit_dst_src_n_mem_data(lw, IR_MEMORY_INIT_M, dst, src, n, mem, data)
+
+
+cdef inline int32_t emit_memory_atomic_wait32(Lowerer lw, uint32_t dst, uint32_t addr, uint32_t exp,
+                                              uint32_t new, int32_t mem, uint64_t offset) except -1:
+    """Append memory_atomic_wait32."""
+    return emit_dst_addr_exp_new_mem_offset64(lw, IR_MEMORY_ATOMIC_WAIT32, dst, addr, exp, new, mem,
+                                              offset)
+
+
+cdef inline int32_t emit_memory_atomic_wait64(Lowerer lw, uint32_t dst, uint32_t addr, uint32_t exp,
+                                              uint32_t new, int32_t mem, uint64_t offset) except -1:
+    """Append memory_atomic_wait64."""
+    return emit_dst_addr_exp_new_mem_offset64(lw, IR_MEMORY_ATOMIC_WAIT64, dst, addr, exp, new, mem,
+                                              offset)
+
+
+cdef inline int32_t emit_memory_atomic_notify(Lowerer lw, uint32_t dst, uint32_t addr, uint32_t val,
+                                              uint32_t mem, uint64_t offset) except -1:
+    """Append memory_atomic_notify."""
+    return emit_dst_addr_val_mem_offset64(lw, IR_MEMORY_ATOMIC_NOTIFY, dst, addr, val, mem, offset)
+
+
+cdef inline int32_t emit_atomic_fence(Lowerer lw) except -1:
+    """Append atomic_fence."""
+    return emit_none(lw, IR_ATOMIC_FENCE)
 
 
 cdef inline int32_t emit_global_get(Lowerer lw, uint32_t dst, int32_t global_) except -1:

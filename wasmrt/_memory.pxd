@@ -7,7 +7,9 @@ commits pages with `mprotect` on grow, so `base` never moves and exported buffer
 valid.  Every access is bounds-checked explicitly (guard pages cannot cover a 64-bit
 address space; the wasm32 guard only keeps wild C pointers from other mappings).  If the
 reservation fails it falls back to `realloc` and refuses to grow while buffers are
-exported.  The interpreter keeps memory 0's `base`/`size` in registers and reloads them
+exported.  A shared memory (threads) must reserve (its base never moves while other threads
+run); its grows are serialised and publish the new size last.  The interpreter keeps memory
+0's `base`/`size` in registers and reloads them
 after `memory.grow`, calls and host calls; other memories, and 64-bit ones, are read
 through the instance (`InstCtx.mems`).
 
@@ -40,6 +42,8 @@ ctypedef struct MemRec:
     int mode                # MEM_MODE_*
     int exports             # buffers currently exported (memoryviews, NumPy arrays)
     uint64_t refused        # grows refused for going past max_pages (a Store limit, ...)
+    int shared              # a shared memory (threads): used by Stores on several threads
+    int grow_lock           # a shared memory's grows are serialised (wr_spin_lock)
 
 
 cdef class MemoryInstance:
@@ -48,6 +52,7 @@ cdef class MemoryInstance:
     cdef readonly uint64_t min_pages        # declared minimum (its type)
     cdef readonly object declared_max       # declared maximum (int) or None (its type)
     cdef readonly bint is_64                # memory64: i64 addresses (its type)
+    cdef readonly bint shared               # threads: a shared memory (its type)
     cdef int64_t grow_pages(self, uint64_t delta) noexcept nogil
     cdef int _check(self, uint64_t start, uint64_t n) except -1
 

@@ -18,6 +18,11 @@ from ._port cimport (wasmrt_image_close, wasmrt_image_map, wasmrt_image_new,
                      wasmrt_image_read, wasmrt_image_seal, wasmrt_image_write,
                      wasmrt_vm_commit, wasmrt_vm_free, wasmrt_vm_reserve)
 
+cdef extern from "wasmrt_atomic.h" nogil:
+    void wr_spin_lock(int* lock)
+    void wr_spin_unlock(int* lock)
+    void wr_store_release_u64(uint64_t* p, uint64_t v)
+
 if sys.byteorder != "little":  # loads/stores are memcpy of host-order integers
     raise ImportError("wasmrt needs a little-endian host")
 
@@ -42,7 +47,18 @@ def max_pages_of(bint is_64, uint32_t page_size_log2) -> int:
 
 
 cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil:
-    """Grow by `delta` pages; old size in pages, or -1 when the memory cannot grow."""
+    """Grow by `delta` pages; old size in pages, or -1 when the memory cannot grow.  A
+    shared memory grows under its lock (other threads may grow it at the same time)."""
+    cdef int64_t r
+    if not m.shared:
+        return grow_locked(m, delta)
+    wr_spin_lock(&m.grow_lock)
+    r = grow_locked(m, delta)
+    wr_spin_unlock(&m.grow_lock)
+    return r
+
+
+cdef int64_t grow_locked(MemRec* m, uint64_t delta) noexcept nogil:
     cdef uint64_t old = m.pages
     cdef uint64_t new_pages, new_size, have, need
     cdef void* p
@@ -72,8 +88,8 @@ cdef int64_t mem_grow(MemRec* m, uint64_t delta) noexcept nogil:
         m.base = <uint8_t*>p
     else:
         return -1
-    m.size = new_size
     m.pages = new_pages
+    wr_store_release_u64(&m.size, new_size)   # the committed pages first, then the size
     return <int64_t>old
 
 
@@ -87,7 +103,7 @@ cdef class MemoryInstance:
     """
 
     def __cinit__(self, uint64_t min_pages, object max_pages=None, bint reserve=True,
-                  bint is_64=False, uint32_t page_size_log2=16):
+                  bint is_64=False, uint32_t page_size_log2=16, bint shared=False):
         cdef void* p
         cdef uint64_t limit, reserve_bytes
         if page_size_log2 != 16 and page_size_log2 != 0:
@@ -110,6 +126,9 @@ cdef class MemoryInstance:
         self.rec.size = 0
         self.rec.exports = 0
         self.rec.refused = 0
+        self.rec.shared = shared
+        self.rec.grow_lock = 0
+        self.shared = shared
         reserve_bytes = RESERVE_BYTES
         if is_64:
             reserve_bytes = MEM64_RESERVE_BYTES
@@ -122,6 +141,9 @@ cdef class MemoryInstance:
             self.rec.mode = MEM_MODE_MMAP
             self.rec.base = <uint8_t*>p
             self.rec.reserved = reserve_bytes
+        elif shared:        # its base must never move: no realloc fallback
+            raise WasmtimeError(
+                f"out of memory (failed to reserve {reserve_bytes} bytes for a shared memory)")
         else:
             self.rec.mode = MEM_MODE_MALLOC
             self.rec.base = NULL

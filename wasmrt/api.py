@@ -6,7 +6,7 @@ and ``import wasmrt as wasmtime`` both work.
 """
 
 from ._api_engine import Config, Engine
-from ._api_extern import Global, Memory, Table
+from ._api_extern import Global, Memory, SharedMemory, Table
 from ._api_func import Caller, Func
 from ._api_instance import Instance, InstanceExports, InstancePre
 from ._api_linker import Linker
@@ -50,6 +50,7 @@ __all__ = [
     "Memory",
     "MemoryType",
     "Module",
+    "SharedMemory",
     "Snapshot",
     "Store",
     "Storelike",

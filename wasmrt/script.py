@@ -385,6 +385,7 @@ class ScriptRunner:
         features = getattr(self.engine, "_features", None)
         self.memory64 = "memory64" in features if features is not None \
             else "wasm_memory64" not in disable
+        self.threads = "wasm_threads" in enable
         self.store = self.api.Store(self.engine)
         self.linker = self.api.Linker(self.engine)
         self.linker.allow_shadowing = True
@@ -454,6 +455,9 @@ class ScriptRunner:
         define("global_f64", api.Global(store, api.GlobalType(vt.f64(), False), api.Val.f64(666.6)))
         define("table", api.Table(store, api.TableType(vt.funcref(), api.Limits(10, 20)), None))
         define("memory", api.Memory(store, api.MemoryType(api.Limits(1, 2))))
+        if self.threads:        # the threads proposal's spectest adds a shared memory
+            shared = api.MemoryType(api.Limits(1, 2), shared=True)
+            define("shared_memory", api.SharedMemory(self.engine, shared))
 
     def _compile(self, source: Any) -> Any:
         data = source.encode(self.memory64)

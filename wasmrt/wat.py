@@ -541,7 +541,8 @@ _REFTYPES = {"funcref": 0x70, "externref": 0x6F}
     K_LANE,
     K_MEMLANE,
     K_BLOCK,
-) = range(27)
+    K_BYTE0,
+) = range(28)
 
 # The instructions come from the wasm instruction table (tools/wasm_ops.py, generated into
 # _wasm_ops.py); here only how each kind of immediate is written in the text format.
@@ -572,6 +573,7 @@ _TEXT_KINDS = {
     "lane": K_LANE,
     "memarg lane": K_MEMLANE,
     "blocktype": K_BLOCK,
+    "zero": K_BYTE0,
 }
 # Syntax that is more than the binary immediates: structured instructions, and `select`
 # with an optional `(result t)` (the binary `select_t` form).
@@ -1156,9 +1158,13 @@ class _ModuleParser:
         return n.bit_length() - 1, self.close(k + 3)
 
     def memtype(self, k: int) -> tuple[bytes, int]:
-        """``addrtype? limits (pagesize n)?``: the encoded memory type."""
+        """``addrtype? limits shared? (pagesize n)?``: the encoded memory type (flag 0x02:
+        a shared memory, threads)."""
         is_64, k = self.addrtype(k)
         desc, k = self.limits(k, is_64)
+        if self.toks[k] == "shared":
+            desc = bytes((desc[0] | 2,)) + desc[1:]
+            k += 1
         log2, k = self.pagesize(k)
         if log2 >= 0:                           # flag 0x08: the page size exponent follows
             desc = bytes((desc[0] | 8,)) + desc[1:] + _uleb(log2)
@@ -1356,10 +1362,16 @@ class _ModuleParser:
             k += 1
         mode = "passive"
         table: int | None = None
+        bare = False                    # the MVP form, whose function list has no `func`
         offset = bytearray()
         if toks[k] == "declare":
             mode = "declare"
             k += 1
+        elif self.is_index(k) and toks[k + 1] == "(":     # the MVP form: `(elem 0 (offset) ..`
+            table = self.idx(k, "table")
+            mode = "active"
+            bare = True
+            k = self.offset_expr(k + 1, offset)
         elif toks[k] == "(":
             w = toks[k + 1]
             if w == "table":
@@ -1387,7 +1399,7 @@ class _ModuleParser:
             while k < end and toks[k] == "(":
                 k = self.elem_expr(k, exprs)
         else:
-            if (mode != "active" or table is not None) and k < end:
+            if (mode != "active" or (table is not None and not bare)) and k < end:
                 raise self.err(f"unexpected token '{t}', expected 'func' or a reference type", k)
             idxs = []
             while k < end:
@@ -1426,8 +1438,11 @@ class _ModuleParser:
         if _is_id(toks[k]):
             k += 1
         seg = bytearray()
+        mem = 0
+        if self.is_index(k) and toks[k + 1] == "(":         # the MVP form: `(data 0 (offset) ..`
+            mem = self.idx(k, "memory")
+            k += 1
         if toks[k] == "(":
-            mem = 0
             if toks[k + 1] == "memory":
                 mem = self.idx(k + 2, "memory")
                 k = self.close(k + 3)
@@ -1779,6 +1794,9 @@ class _ModuleParser:
             if kind == K_MEMINIT:
                 out += _uleb(mem)
             return k + 1
+        if kind == K_BYTE0:                     # atomic.fence: a reserved 0x00, no text
+            out += b"\x00"
+            return k
         if kind == K_ZERO:                      # memory.size/grow/fill memidx?
             mem, k = self.memidx(k)
             out += _uleb(mem)

@@ -96,6 +96,6 @@ def test_every_table_validated_row_validates_and_lowers() -> None:
     assert len(funcs) > 300
     module = wat2wasm("(module (memory 1) " + " ".join(funcs) + ")")
     features = (_core.WASM2_FEATURES | _core.FEATURE_RELAXED_SIMD | _core.FEATURE_WIDE_ARITHMETIC
-                | _core.FEATURE_MEMORY64 | _core.FEATURE_MULTI_MEMORY)
+                | _core.FEATURE_MEMORY64 | _core.FEATURE_MULTI_MEMORY | _core.FEATURE_THREADS)
     info = _core.compile_module(module, features)
     assert len(info.func_codes) == len(funcs)

@@ -9,6 +9,7 @@ smith insert a fuel counter, so every call ends, by a return or a trap.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import random
 import shutil
@@ -32,7 +33,8 @@ SMITH_FLAGS = [
 
 # Profiles: smith options over SMITH_FLAGS, and the Config options both runtimes need for
 # the modules they make.  "memories": several memories (multi-memory), 64-bit memories and
-# tables (memory64), 1-byte pages (custom page sizes) and wide arithmetic.
+# tables (memory64), 1-byte pages (custom page sizes) and wide arithmetic.  "threads":
+# shared memories and atomics (wasmtime also needs `shared_memory`, which wasmrt accepts).
 PROFILES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
     "mvp": ({}, ()),
     "memories": (
@@ -40,6 +42,7 @@ PROFILES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
          "--custom-page-sizes-enabled": "true", "--wide-arithmetic-enabled": "true"},
         ("wasm_multi_memory", "wasm_memory64", "wasm_custom_page_sizes", "wasm_wide_arithmetic"),
     ),
+    "threads": ({"--threads-enabled": "true"}, ("wasm_threads", "shared_memory")),
 }
 
 
@@ -138,6 +141,9 @@ def observe(rt: Any, data: bytes, store: Any = None, profile: str = "mvp") -> li
         item = exports[name]
         if isinstance(item, rt.Memory):
             events.append((name, "memory", item.size(store), bytes(item.read(store, 0, item.data_len(store)))))
+        elif isinstance(item, getattr(rt, "SharedMemory", ())):   # (wasmtime-py: no size())
+            n = item.data_len()
+            events.append((name, "shared memory", n, ctypes.string_at(item.data_ptr(), n)))
         elif isinstance(item, rt.Global):
             events.append((name, "global", _norm(item.value(store))))
         elif isinstance(item, rt.Table):

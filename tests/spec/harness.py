@@ -78,6 +78,7 @@ GROUPS: tuple[SpecGroup, ...] = (
     SpecGroup(
         "3.0", SPEC_3_0, ("proposals/wide-arithmetic/*.wast",), ("--enable", "wasm_wide_arithmetic")
     ),
+    SpecGroup("3.0", SPEC_3_0, ("proposals/threads/*.wast",), ("--enable", "wasm_threads")),
 )
 
 

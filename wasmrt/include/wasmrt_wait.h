@@ -1,0 +1,127 @@
+/* `memory.atomic.wait32/64` and `memory.atomic.notify`: one process-wide queue of waiters.
+ *
+ * A waiter is keyed by the host address of the cell it waits on (base + effective address:
+ * a shared memory is one mapping, whichever Store or thread reaches it).  `wr_wait_enter`
+ * compares the cell with the expected value and queues the waiter under the queue's lock,
+ * so a notify that follows a store by another thread cannot slip in between; the waiter
+ * then blocks in slices (`wr_wait_block`, on its own condition variable, CLOCK_MONOTONIC)
+ * so the caller can attend to Ctrl-C and epochs between them, and leaves with
+ * `wr_wait_leave` (a notify that came meanwhile counts: it already took the waiter out).
+ * `wr_notify` wakes up to `count` waiters of an address in the order they came.
+ * (Python.h is included first by the generated C: the GIL helpers use it.)
+ */
+#ifndef WASMRT_WAIT_H
+#define WASMRT_WAIT_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "wasmrt_atomic.h"
+
+typedef struct wr_waiter {
+    struct wr_waiter *next, *prev;
+    const uint8_t *addr;
+    int woken;                  /* set (and the waiter unlinked) by wr_notify */
+    pthread_cond_t cond;
+} wr_waiter;
+
+static pthread_mutex_t wr_park_lock = PTHREAD_MUTEX_INITIALIZER;
+static wr_waiter *wr_park_first = NULL, *wr_park_last = NULL;
+
+static inline void wr_park_unlink(wr_waiter *w)
+{
+    if (w->prev) w->prev->next = w->next; else wr_park_first = w->next;
+    if (w->next) w->next->prev = w->prev; else wr_park_last = w->prev;
+    w->next = w->prev = NULL;
+}
+
+/* Queue `w` on `p` if the cell (4 or 8 bytes: `wide`) holds `expected`: 0 when queued,
+ * 1 when the value differs (nothing queued, nothing to leave). */
+static int wr_wait_enter(wr_waiter *w, uint8_t *p, uint64_t expected, int wide)
+{
+    pthread_condattr_t attr;
+    uint64_t cur;
+    pthread_mutex_lock(&wr_park_lock);
+    cur = wide ? wr_atomic_load64(p) : wr_atomic_load32(p);
+    if (cur != (wide ? expected : (uint32_t)expected)) {
+        pthread_mutex_unlock(&wr_park_lock);
+        return 1;
+    }
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    w->addr = p;
+    w->woken = 0;
+    w->next = NULL;
+    w->prev = wr_park_last;
+    if (wr_park_last) wr_park_last->next = w; else wr_park_first = w;
+    wr_park_last = w;
+    pthread_mutex_unlock(&wr_park_lock);
+    return 0;
+}
+
+/* Block until notified or CLOCK_MONOTONIC passes `until_ns`: 1 if notified. */
+static int wr_wait_block(wr_waiter *w, int64_t until_ns)
+{
+    struct timespec ts;
+    int woken;
+    ts.tv_sec = (time_t)(until_ns / 1000000000LL);
+    ts.tv_nsec = (long)(until_ns % 1000000000LL);
+    pthread_mutex_lock(&wr_park_lock);
+    while (!w->woken)
+        if (pthread_cond_timedwait(&w->cond, &wr_park_lock, &ts) == ETIMEDOUT)
+            break;
+    woken = w->woken;
+    pthread_mutex_unlock(&wr_park_lock);
+    return woken;
+}
+
+/* Leave the queue: 1 if a notify took the waiter out first. */
+static int wr_wait_leave(wr_waiter *w)
+{
+    int woken;
+    pthread_mutex_lock(&wr_park_lock);
+    woken = w->woken;
+    if (!woken)
+        wr_park_unlink(w);
+    pthread_mutex_unlock(&wr_park_lock);
+    pthread_cond_destroy(&w->cond);
+    return woken;
+}
+
+/* Let other Python threads run while this one waits: release the GIL if this thread holds
+ * it (a Store without `release_gil`); returns what `wr_gil_restore` takes back. */
+static inline void *wr_gil_release(void)
+{
+    return PyGILState_Check() ? (void *)PyEval_SaveThread() : NULL;
+}
+
+static inline void wr_gil_restore(void *ts)
+{
+    if (ts != NULL)
+        PyEval_RestoreThread((PyThreadState *)ts);
+}
+
+/* Wake up to `count` waiters on `p`, oldest first; returns how many. */
+static uint32_t wr_notify(const uint8_t *p, uint32_t count)
+{
+    wr_waiter *w, *next;
+    uint32_t n = 0;
+    pthread_mutex_lock(&wr_park_lock);
+    for (w = wr_park_first; w != NULL && n < count; w = next) {
+        next = w->next;
+        if (w->addr == p) {
+            wr_park_unlink(w);
+            w->woken = 1;
+            pthread_cond_signal(&w->cond);
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&wr_park_lock);
+    return n;
+}
+
+#endif
