@@ -182,6 +182,40 @@ def test_snapshot_and_resume_refusals() -> None:
         wasmrt.Snapshot()
 
 
+GROW_WAT = """(module
+  (import "env" "delta" (func $delta (result i32)))
+  (memory 1 10)
+  (func (export "run") (result i32) (memory.grow (call $delta))))"""
+
+
+def test_a_resumed_memory_grows_to_its_maximum_and_the_store_limit() -> None:
+    """A resumed memory keeps its declared maximum (pages) and takes the new Store's
+    memory limit (bytes): it grows up to the lower of them, not beyond."""
+    engine = wasmrt.Engine()
+    linker = wasmrt.Linker(engine)
+    snaps: list[wasmrt.Snapshot] = []
+    delta = [0]
+
+    async def ask(caller: wasmrt.Caller) -> int:
+        if not snaps:
+            snaps.append(caller._store_of().snapshot())
+        return delta[0]
+
+    linker.define_func("env", "delta", FuncType([], [I32]), ask, access_caller=True)
+    store = wasmrt.Store(engine)
+    run = linker.instantiate(store, wasmrt.Module(engine, GROW_WAT)).exports(store)["run"]
+    asyncio.run(run.call_async(store))
+
+    def grow(pages: int, limit: int = -1) -> int:
+        delta[0] = pages
+        fresh = wasmrt.Store(engine)
+        fresh.set_limits(memory_size=limit)
+        return int(asyncio.run(snaps[0].resume_async(fresh)))
+
+    assert grow(9) == 1 and grow(10) == -1                   # the declared maximum: 10
+    assert grow(3, limit=4 * 65536) == 1 and grow(4, limit=4 * 65536) == -1
+
+
 def test_snapshot_in_a_nested_call_is_refused() -> None:
     """The host coroutine calls into wasm synchronously, and a synchronous host function
     below asks for a snapshot: a sync entry is running, so it is refused."""
