@@ -226,6 +226,23 @@ def test_host_exception_traceback_shows_wasm_frames() -> None:
     assert all(re.fullmatch(r"<wasm demo @ 0x[0-9a-f]+>", file) for file in wasm)
 
 
+def test_host_exception_can_decline_wasm_frames() -> None:
+    """An exception whose ``_wasmrt_no_frames`` is true keeps its own traceback (a host's
+    control flow: no DWARF lookups for it)."""
+    class Stop(Exception):
+        _wasmrt_no_frames = True
+
+    def host(x: int) -> None:
+        raise Stop
+
+    store = wasmrt.Store()
+    outer = _host_module(store, host)
+    with pytest.raises(Stop) as info:
+        _call_outer(store, outer)
+    names = [f.name for f in traceback.extract_tb(info.value.__traceback__)]
+    assert "host" in names and "inner" not in names and "outer" not in names
+
+
 def test_host_exception_traceback_with_dwarf_lines() -> None:
     def sink(data: bytes) -> None:
         raise RuntimeError("sink refused")

@@ -94,7 +94,12 @@ def _positions(frame: Any) -> list[tuple[str, int, int | None, str]]:
 
 
 def attach(exc: BaseException, frames: Sequence[Any]) -> None:
-    """Put the wasm ``frames`` (innermost first) in front of ``exc``'s traceback."""
+    """Put the wasm ``frames`` (innermost first) in front of ``exc``'s traceback; not for
+    an exception whose ``_wasmrt_no_frames`` is true (a host's own control flow, such as
+    ``PythonSandbox``'s output limit, which nobody reads a traceback of: in a big module
+    with DWARF, the first lookups parse its compilation units, a second or more)."""
+    if getattr(exc, "_wasmrt_no_frames", False):
+        return
     tb = exc.__traceback__
     try:
         for frame in frames:
