@@ -48,7 +48,7 @@ MIB = 1 << 20
 # runs what CPython initialises on first use (the first compile() alone takes 150 ms of
 # wasm), so that the runs find it done.
 _RUNNER = """\
-import atexit, os, sys, traceback, types
+import atexit, os, sys, types
 def _wasmrt_run(source):
     main = types.ModuleType("__main__")
     main.__builtins__ = __builtins__
@@ -67,11 +67,13 @@ def _wasmrt_run(source):
             print(code, file=sys.stderr)
             status = 1
     except BaseException as exc:
-        traceback.print_exception(exc)
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
         status = 1
     try:
         atexit._run_exitfuncs()
     except BaseException as exc:
+        import traceback
         traceback.print_exception(exc)
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -82,7 +84,7 @@ def _wasmrt_run(source):
 """
 _WARM_UP = """\
 def _wasmrt_warm_up():
-    import io
+    import io, traceback
     out = io.StringIO()
     try:
         exec(compile("x = [i * 2 for i in range(3)]\\nprint(x, file=out)\\nraise ValueError(x)",
@@ -142,6 +144,8 @@ class RunResult:
 class _OutputLimit(Exception):
     """Raised by an output sink past the limit: it stops the guest (the host call raises)."""
 
+    _wasmrt_no_frames = True        # (no wasm frames in its traceback: nobody reads it)
+
 
 class _Output:
     """A run's stdout or stderr, at most ``limit`` bytes (``_OutputLimit`` beyond)."""
@@ -167,6 +171,8 @@ class _Output:
 
 class _Started(Exception):
     """Ends the start-up guest once it is snapshotted at its first read of stdin."""
+
+    _wasmrt_no_frames = True
 
 
 class PythonSandbox:
@@ -389,15 +395,21 @@ def _epoch_ticker(engine: Engine, tick: float) -> float:
             ref = weakref.ref(engine)
 
             def advance() -> None:
+                # epochs follow the clock: a tick the thread missed (waiting for the GIL)
+                # is made up at its next turn
+                began, done = time.monotonic(), 0
                 while True:
                     time.sleep(period)
                     live = ref()
                     if live is None:
                         return
+                    due = int((time.monotonic() - began) / period)
                     try:
-                        live.increment_epoch()
+                        for _ in range(due - done):
+                            live.increment_epoch()
                     except WasmtimeError:       # (the Engine was closed)
                         return
+                    done = due
                     del live
 
             threading.Thread(target=advance, name="wasmrt-epoch", daemon=True).start()
