@@ -16,6 +16,7 @@ from .compare import (
     measure_programs,
 )
 from .programs import bench_dir, load_programs
+from .report import kept_sections
 from .runtimes import RUNTIMES, available_runtimes, get_runtime
 
 _PREAMBLE = """# wasmrt benchmarks
@@ -87,7 +88,9 @@ def _compare(args: argparse.Namespace) -> int:
     report = format_report(results, micro, names, env, phases)
     print(report)
     if args.write:
-        Path(args.write).write_text(_PREAMBLE.format(repeat=args.repeat) + report)
+        kept = kept_sections(Path(args.write))      # (the other benchmarks' tables)
+        Path(args.write).write_text(_PREAMBLE.format(repeat=args.repeat) + report
+                                    + ("\n" + kept if kept else ""))
     failed = any(not r.ok for r in results) or any(m.error for m in micro + phases)
     return 1 if failed else 0
 

@@ -151,6 +151,7 @@ def test_epoch_deadline_stops_a_guest_that_never_yields() -> None:
     config = wasmrt.Config()
     config.epoch_interruption = True
     config.release_gil = True           # (the epoch ticker thread runs beside the guest)
+    config.strategy = "interpreter"     # (what is tested is the sandbox's deadline)
     sb = PythonSandbox(engine=wasmrt.Engine(config), yield_interval=0, epoch_tick=0.01)
     sb.start()
     began = time.perf_counter()
