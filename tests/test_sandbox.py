@@ -7,6 +7,7 @@ resume-time measurements are in benchmarks/bench_pause.py.)"""
 from __future__ import annotations
 
 import asyncio
+import pickle
 import threading
 import time
 from pathlib import Path
@@ -159,3 +160,17 @@ def test_epoch_deadline_stops_a_guest_that_never_yields() -> None:
     assert time.perf_counter() - began < 5.0
     assert r.exit_code is None and r.error == "deadline exceeded (0.5 s, epoch)"
     assert sb.run("print(6 * 7)", timeout=5.0).stdout == b"42\n"
+
+
+def test_a_started_sandbox_pickles_with_its_snapshot(sandbox: PythonSandbox) -> None:
+    """The unpickled sandbox (as a worker process gets it) resumes the snapshot at once,
+    with the same settings; an unstarted one pickles with its module and starts later."""
+    copy = pickle.loads(pickle.dumps(sandbox))
+    assert copy.snapshot is not None and copy.startup_time is None      # (not started again)
+    assert (copy.timeout, copy.memory_limit, copy.output_limit) == \
+        (sandbox.timeout, sandbox.memory_limit, sandbox.output_limit)
+    r = copy.run("import sys\nprint(sys.version_info[:2], 6 * 7)")
+    assert r.stdout == b"(3, 12) 42\n" and r.ok
+    fresh = pickle.loads(pickle.dumps(PythonSandbox(preload="import json", timeout=7.0)))
+    assert fresh.snapshot is None and fresh.timeout == 7.0
+    assert fresh.run("import sys\nprint('json' in sys.modules)").stdout == b"True\n"

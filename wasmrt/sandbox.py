@@ -194,7 +194,8 @@ class PythonSandbox:
 
     ``await sb.run_async(code)`` and ``sb.run(code)`` run ``code`` (``str`` or ``bytes``)
     and return a ``RunResult``.  The first run (or ``start``/``start_async``) starts
-    CPython; a sandbox is then shared freely by tasks and threads.
+    CPython; a sandbox is then shared freely by tasks and threads, and pickles with its
+    snapshot for other processes.
     """
 
     def __init__(
@@ -371,6 +372,31 @@ class PythonSandbox:
         result: RunResult = _run_sync(self.run_async(code, timeout=timeout,
                                                      memory_limit=memory_limit))
         return result
+
+
+    # ---- pickling ----
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A sandbox pickles (for worker processes: ``multiprocessing``, Dask) with its
+        settings and, once started, its snapshot (``Snapshot`` pickling: CPython's
+        module, serialized, and its memory, ~70 MB), so that the unpickled sandbox runs
+        code at once, without starting CPython again; before the start, with its module.
+        The other side needs the same wasmrt build.  Like a snapshot, trusted input."""
+        settings = {"preload": self.preload, "env": self.env, "dirs": self.dirs,
+                    "timeout": self.timeout, "memory_limit": self.memory_limit,
+                    "output_limit": self.output_limit, "yield_interval": self.yield_interval,
+                    "epoch_tick": self.epoch_tick}
+        module = None if self._snapshot is not None else (self._module or self._module_source)
+        return (_unpickle_sandbox, (self._snapshot, module, settings))
+
+
+def _unpickle_sandbox(snapshot: Snapshot | None, module: Any,
+                      settings: dict[str, Any]) -> PythonSandbox:
+    """The reconstructor of pickled sandboxes (``PythonSandbox.__reduce__``)."""
+    engine = snapshot.engine if snapshot is not None else None
+    sandbox = PythonSandbox(module, engine=engine, **settings)
+    sandbox._snapshot = snapshot
+    return sandbox
 
 
 def _memory_refused(store: Store) -> bool:
