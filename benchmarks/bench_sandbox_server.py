@@ -1,15 +1,15 @@
 """The sandbox service under load: ``examples/sandbox_server.py`` on wasmrt against the
 same service on wasmtime-py.
 
-Each server is started in turn on 127.0.0.1 (``--workers`` processes), warmed up with a
-few requests, then sent a bounded load: ``--requests`` requests of a mix of small programs
+Each server is started in turn on 127.0.0.1 (``--workers`` processes), warmed up with
+half the load, then sent a bounded load: ``--requests`` requests of a mix of small programs
 (``PROGRAMS``), ``--concurrency`` at a time, each on a new connection.  Every answer is
 checked (its stdout, exit code, no error).  Then the hostile requests (``HOSTILE``: an
 endless loop, a memory bomb, a host file read, a socket, an output flood) are sent
 one after the other, each checked to be stopped or refused within the deadline; then requests that
 try to leave something behind (a builtin, a module, a file) and requests that look for it;
-then one more small request, to show the server still serves; and the worker's resident
-memory and open descriptors before and after the whole load (``GET /stats``).
+then one more small request, to show the server still serves; and each worker's resident
+memory and open descriptors after the warm-up, the load and the rest (``GET /stats``).
 
 wasmrt resumes a snapshot of CPython taken after ``--preload`` (``import json, re``); the
 wasmtime-py service starts CPython for each request (without the preload: each program
@@ -104,7 +104,9 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)     # seconds
     hostile: list[tuple[str, float, str]] = field(default_factory=list)  # name, s, error
     leaks: list[str] = field(default_factory=list)
-    stats_before: dict[int, dict[str, Any]] = field(default_factory=dict)  # by worker pid
+    # each worker's /stats (by process id) after the warm-up, the load, and the rest
+    stats_before: dict[int, dict[str, Any]] = field(default_factory=dict)
+    stats_loaded: dict[int, dict[str, Any]] = field(default_factory=dict)
     stats_after: dict[int, dict[str, Any]] = field(default_factory=dict)
     timeout: float = 0.0
 
@@ -270,9 +272,12 @@ def measure(runtime: str, requests: int, concurrency: int, workers: int = 1,
     with server(runtime, workers=workers, timeout=timeout, preload=preload) as url:
 
         async def scenario() -> None:
-            await load(url, 2 * concurrency, concurrency)           # warm-up
+            # a warm-up of half the load: the workers' memory then stays as it is if
+            # nothing leaks
+            await load(url, max(2 * concurrency, requests // 2), concurrency)
             result.stats_before = await stats(url, workers)
             result.seconds, result.latencies = await load(url, requests, concurrency)
+            result.stats_loaded = await stats(url, workers)
             result.hostile = await hostile(url, timeout)
             result.leaks = await leaks(url)
             async with client(1) as http:      # (still serving)
@@ -288,11 +293,15 @@ def measure(runtime: str, requests: int, concurrency: int, workers: int = 1,
         log(f"  {name:13} answered in {1e3 * took:7.1f} ms: {why}")
     log(f"  no state leaked ({len(LEAVERS)} requests tried, {len(result.leaks)} probes "
         "clean)")
+    nothing = {"rss_bytes": 0, "open_fds": 0, "requests": 0}
     for pid, after in result.stats_after.items():
-        before = result.stats_before.get(pid, {"rss_bytes": 0, "open_fds": 0, "requests": 0})
-        log(f"  worker {pid}: RSS {before['rss_bytes'] / 2**20:.0f} -> "
-            f"{after['rss_bytes'] / 2**20:.0f} MiB, open fds {before['open_fds']} -> "
-            f"{after['open_fds']}, {after['requests'] - before['requests']} requests served")
+        before = result.stats_before.get(pid, nothing)
+        loaded = result.stats_loaded.get(pid, nothing)
+        log(f"  worker {pid}: RSS {before['rss_bytes'] / 2**20:.0f} after the warm-up, "
+            f"{loaded['rss_bytes'] / 2**20:.0f} after the load, "
+            f"{after['rss_bytes'] / 2**20:.0f} MiB after the rest; open fds "
+            f"{before['open_fds']}, {loaded['open_fds']}, {after['open_fds']}; "
+            f"{loaded['requests'] - before['requests']} requests of the load served")
     return result
 
 
@@ -315,7 +324,7 @@ def report(outcomes: list[Outcome], workers: int, command: str) -> str:
         f"{outcomes[0].timeout} s, memory limit 64 MiB, output limit 64 KiB."),
         "",
         ("| runtime | requests | concurrency | req/s | p50 (ms) | p99 (ms) | hostile requests "
-        "(answered in ms) | worker RSS before -> after (MiB) |"),
+        "(answered in ms) | workers' RSS after warm-up -> load -> hostile (MiB) |"),
         "|---|---|---|---|---|---|---|---|",
     ]
     for o in outcomes:
@@ -323,7 +332,7 @@ def report(outcomes: list[Outcome], workers: int, command: str) -> str:
         lines.append(
             f"| {o.runtime} | {o.requests} | {o.concurrency} | {o.rate:.1f} | "
             f"{o.percentile(50):.1f} | {o.percentile(99):.1f} | {hostile} | "
-            f"{_rss(o.stats_before)} -> {_rss(o.stats_after)} |")
+            f"{_rss(o.stats_before)} -> {_rss(o.stats_loaded)} -> {_rss(o.stats_after)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -140,6 +140,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--small", action="store_true",
                         help="a quick batch: run(n_small), sandbox code 100x smaller")
     parser.add_argument("--scheduler", help="an existing Dask scheduler's address")
+    parser.add_argument("--write", metavar="PATH",
+                        help="put the result into this markdown file (BENCHMARKS.md)")
     args = parser.parse_args(argv)
 
     wasm, n, checksum = program(args.program, args.small)
@@ -163,16 +165,42 @@ def main(argv: list[str] | None = None) -> None:
         print(f"DASK: {total} jobs on {args.scheduler} ({workers} workers) {took:.2f} s "
               f"(shipping {ship:.2f} s)")
         return
-    times = []
+    times, ships = [], []
     for workers in (1, 2):
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
             ship, took = run_batch(client, module, n, checksum, args.jobs, sandbox, codes,
                                    expected)
         times.append(took)
+        ships.append(ship)
         print(f"{workers} worker(s): shipping the Module and the sandbox {ship:.2f} s, "
               f"the batch {took:.2f} s, every result checked", flush=True)
+    if args.write:
+        write_result(Path(args.write), argv, args, n, len(codes), times, ships)
     print(f"DASK: {total} jobs, 1 worker {times[0]:.2f} s, 2 workers {times[1]:.2f} s")
+
+
+def write_result(path: Path, argv: list[str] | None, args: argparse.Namespace, n: int,
+                 sandbox_jobs: int, times: list[float], ships: list[float]) -> None:
+    """The batch's section of BENCHMARKS.md (``benchmarks.report``)."""
+    from benchmarks.report import write_section
+
+    options = " ".join(a for a in (sys.argv[1:] if argv is None else argv)
+                       if not a.startswith("--write") and a != args.write)
+    text = f"""## Wasm jobs on Dask
+
+`python examples/dask_batch.py {options}`: {args.jobs} runs of `{args.program}` `run({n})`
+(a fresh Store each, on a shipped Module) and {sandbox_jobs} Python programs (a fresh resume
+each of a shipped PythonSandbox snapshot), every result checked, on a `distributed.LocalCluster`
+of one worker process, then two (one thread each). Shipping: sending the Module and the
+sandbox (its snapshot, ~70 MB pickled) to every worker, before the batch.
+
+| workers | batch (s) | speed-up | shipping (s) |
+|---|---|---|---|
+| 1 | {times[0]:.2f} | 1.00 | {ships[0]:.2f} |
+| 2 | {times[1]:.2f} | {times[0] / times[1]:.2f} | {ships[1]:.2f} |
+"""
+    write_section(path, "dask", text)
 
 
 if __name__ == "__main__":
