@@ -18,7 +18,7 @@ imports what it uses).  The last line is
     SANDBOX SERVER: wasmrt R req/s p99 L ms; wasmtime R req/s p99 L ms
 
     python -m benchmarks.bench_sandbox_server [--requests 300] [--concurrency 8]
-        [--workers 2] [--runtimes wasmrt,wasmtime] [--write BENCHMARKS.md]
+        [--workers 2] [--runtimes wasmrt,wasmtime,wasmrt-interpreter] [--write BENCHMARKS.md]
 """
 
 from __future__ import annotations
@@ -132,11 +132,15 @@ def free_port() -> int:
 def server(runtime: str, *, workers: int = 1, timeout: float = 2.0, memory_mb: int = 64,
            preload: str = "", ready_within: float = 600.0) -> Iterator[str]:
     """``examples/sandbox_server.py`` running on a free loopback port: its base URL.
+    ``runtime``: wasmrt, wasmtime, or wasmrt-STRATEGY (wasmrt with that Config.strategy).
     Stopped (the whole process group) on exit."""
     port = free_port()
+    name, _, strategy = runtime.partition("-")
     cmd = [sys.executable, str(SERVER), "--port", str(port), "--host", "127.0.0.1",
-           "--runtime", runtime, "--workers", str(workers), "--timeout", str(timeout),
+           "--runtime", name, "--workers", str(workers), "--timeout", str(timeout),
            "--memory-mb", str(memory_mb), "--output-kb", "64"]
+    if strategy:
+        cmd += ["--strategy", strategy]
     if preload:
         cmd += ["--preload", preload]
     env = dict(os.environ)
@@ -268,7 +272,7 @@ def measure(runtime: str, requests: int, concurrency: int, workers: int = 1,
     """Start the ``runtime`` server and run the load, the hostile requests and the leak
     probes on it; every answer checked."""
     result = Outcome(runtime, requests, concurrency, timeout=timeout)
-    preload = PRELOAD if runtime == "wasmrt" else ""
+    preload = PRELOAD if runtime.startswith("wasmrt") else ""
     with server(runtime, workers=workers, timeout=timeout, preload=preload) as url:
 
         async def scenario() -> None:
@@ -309,7 +313,7 @@ def _rss(stats: dict[int, dict[str, Any]]) -> str:
     return " + ".join(f"{s['rss_bytes'] / 2**20:.0f}" for _, s in sorted(stats.items()))
 
 
-def report(outcomes: list[Outcome], workers: int, command: str) -> str:
+def report(outcomes: list[Outcome], workers: int, command: str, load: float) -> str:
     """The markdown section of BENCHMARKS.md."""
     lines = [
         "## The sandbox service under load",
@@ -317,11 +321,14 @@ def report(outcomes: list[Outcome], workers: int, command: str) -> str:
         (f"`{command}`: `examples/sandbox_server.py` (Starlette + uvicorn, {workers} worker "
         "process(es)) on each runtime in turn, a fresh Store per request; wasmrt resumes a "
         f"snapshot of CPython for WASI taken after `{PRELOAD}`, wasmtime-py instantiates "
-        "the precompiled CPython Module per request. The load is a mix of "
+        "the precompiled CPython Module per request; `wasmrt` has the default `Config.strategy` "
+        "(\"auto\": hot functions compiled by LLVM on a background thread), "
+        "`wasmrt-interpreter` never compiles. The load is a mix of "
         f"{len(PROGRAMS)} small programs ({', '.join(p[0] for p in PROGRAMS)}), every answer "
         "checked; each request on a new connection. The hostile requests are sent one "
         "after the other after the load; deadline "
-        f"{outcomes[0].timeout} s, memory limit 64 MiB, output limit 64 KiB."),
+        f"{outcomes[0].timeout} s, memory limit 64 MiB, output limit 64 KiB. The machine "
+        f"has {os.cpu_count()} cores, shared (load average {load:.1f} at the start)."),
         "",
         ("| runtime | requests | concurrency | req/s | p50 (ms) | p99 (ms) | hostile requests "
         "(answered in ms) | workers' RSS after warm-up -> load -> hostile (MiB) |"),
@@ -337,9 +344,11 @@ def report(outcomes: list[Outcome], workers: int, command: str) -> str:
 
 
 def summary(outcomes: list[Outcome]) -> str:
-    """The last line: ``SANDBOX SERVER: wasmrt R req/s p99 L ms; wasmtime R ...``."""
+    """The last line: ``SANDBOX SERVER: wasmrt R req/s p99 L ms; wasmtime R ...`` (the
+    default configurations only)."""
     return "SANDBOX SERVER: " + "; ".join(
-        f"{o.runtime} {o.rate:.1f} req/s p99 {o.percentile(99):.1f} ms" for o in outcomes)
+        f"{o.runtime} {o.rate:.1f} req/s p99 {o.percentile(99):.1f} ms" for o in outcomes
+        if o.runtime in ("wasmrt", "wasmtime"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -348,17 +357,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--timeout", type=float, default=2.0, help="deadline per request (s)")
-    parser.add_argument("--runtimes", default="wasmrt,wasmtime")
+    parser.add_argument("--runtimes", default="wasmrt,wasmtime",
+                        help="wasmrt, wasmtime, wasmrt-interpreter (wasmrt never compiling)")
     parser.add_argument("--write", metavar="PATH", help="put the table into this markdown "
                         "file (BENCHMARKS.md), replacing its earlier one")
     args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
     outcomes = [measure(runtime, args.requests, args.concurrency, args.workers, args.timeout)
                 for runtime in args.runtimes.split(",")]
     if args.write:
         command = ("python -m benchmarks.bench_sandbox_server --requests "
-                   f"{args.requests} --concurrency {args.concurrency} --workers {args.workers}")
+                   f"{args.requests} --concurrency {args.concurrency} --workers {args.workers}"
+                   f" --runtimes {args.runtimes}")
         write_section(Path(args.write), "sandbox-server",
-                      report(outcomes, args.workers, command))
+                      report(outcomes, args.workers, command, load))
     print(summary(outcomes))
     return 0
 

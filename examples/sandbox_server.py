@@ -2,6 +2,7 @@
 
     python examples/sandbox_server.py --port 8000 [--host 127.0.0.1] [--runtime wasmrt]
         [--workers 1] [--timeout 2.0] [--memory-mb 64] [--preload "import json, re"]
+        [--strategy auto]
 
 ``POST /run`` with Python source as the body answers JSON: ``stdout``, ``stderr`` (text),
 ``exit_code`` (None when the run was stopped), ``error`` (why it was stopped: "deadline
@@ -70,6 +71,7 @@ class Settings:
     preload: str = ""
     module: str | None = None           # CPython for WASI (default: wasmrt[sandbox]'s)
     epoch_tick: float = 0.01
+    strategy: str = "auto"              # wasmrt's Config.strategy
 
 
 def reply(result: RunResult) -> dict[str, Any]:
@@ -89,6 +91,7 @@ class WasmrtRunner:
     def __init__(self, settings: Settings):
         config = wasmrt.Config()
         config.epoch_interruption = True
+        config.strategy = settings.strategy
         self.sandbox = PythonSandbox(
             settings.module, engine=wasmrt.Engine(config), preload=settings.preload,
             timeout=settings.timeout, memory_limit=settings.memory_mb * MIB,
@@ -274,9 +277,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preload", default="", help="Python code run before the requests "
                         "(wasmrt: once, in the snapshot; wasmtime: in every request)")
     parser.add_argument("--module", help="CPython for WASI (default: wasmrt[sandbox]'s)")
+    parser.add_argument("--strategy", default="auto", choices=["auto", "interpreter"],
+                        help="wasmrt: Config.strategy (auto: hot code compiled by LLVM)")
     args = parser.parse_args(argv)
     settings = Settings(runtime=args.runtime, timeout=args.timeout, memory_mb=args.memory_mb,
-                        output_kb=args.output_kb, preload=args.preload, module=args.module)
+                        output_kb=args.output_kb, preload=args.preload, module=args.module,
+                        strategy=args.strategy)
     log = {"log_level": "warning", "access_log": False}
     if args.workers > 1:
         # uvicorn's worker processes import the app: the settings go by the environment
