@@ -5,12 +5,17 @@
   under 0.6 s; the sleeps one after the other would take 3 s).
 * ``ticker``: a 10 ms ticker task beside a guest computing for about a second under
   ``call_async``: how many ticks it got and its largest gap; the same computation called
-  synchronously, for the cost of yielding.
+  synchronously, for the cost of yielding.  Once per ``Config.strategy``: the default
+  "auto" (the loop moves to machine code while it runs, and yields from there) and
+  "interpreter".
 * ``cpython``: CPython for WASI running ``print(...)`` to exit: a cold start (a new Store,
   instantiation and ``_start``; the module compiled once) against ``PythonSandbox.run``
   (a resume of the snapshot taken at CPython's first read of stdin, in a fresh Store, and
   the run to exit), and the restore alone (what happens before the guest runs); medians
   (target: 10x faster than the cold start, under 20 ms).
+* ``isolation``: sandbox runs that each look for what an earlier run left (a builtin, a
+  module in ``sys.modules``, an environment variable, a file) and then leave it: how many
+  runs saw anything (target: none).
 
     python -m benchmarks.bench_pause [--runs 30] [--cold 5] [--guests 20]
 """
@@ -32,16 +37,38 @@ SLEEPERS_WAT = """(module
     (i32.add (call $sleep (i32.const 1))
       (i32.add (call $sleep (i32.const 2)) (call $sleep (i32.const 3))))))"""
 
+# a xorshift generator: no closed form for LLVM to fold the loop into
 SPIN_WAT = """(module
-  (func (export "spin") (param $n i32) (result i32)
-    (local $i i32) (local $acc i32)
+  (func (export "spin") (param $n i64) (result i64)
+    (local $i i64) (local $x i64)
+    (local.set $x (i64.const 88172645463325252))
     (loop $l
-      (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $i) (local.get $i))))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
-    local.get $acc))"""
+      (local.set $x (i64.xor (local.get $x) (i64.shl (local.get $x) (i64.const 13))))
+      (local.set $x (i64.xor (local.get $x) (i64.shr_u (local.get $x) (i64.const 7))))
+      (local.set $x (i64.xor (local.get $x) (i64.shl (local.get $x) (i64.const 17))))
+      (local.set $i (i64.add (local.get $i) (i64.const 1)))
+      (br_if $l (i64.lt_u (local.get $i) (local.get $n))))
+    local.get $x))"""
 
 PRINT_CODE = "print('hello from the sandbox', 6 * 7)"
+
+# What an earlier run may have left behind, then leave it for the next run.
+ISOLATION_CODE = """
+import builtins, os, sys, types
+seen = [getattr(builtins, "LEFT", None), "left_module" in sys.modules, os.environ.get("LEFT")]
+try:
+    seen.append(open("/tmp/left").read())
+except OSError:
+    seen.append(None)
+builtins.LEFT = 1
+sys.modules["left_module"] = types.ModuleType("left_module")
+os.environ["LEFT"] = "1"
+try:
+    open("/tmp/left", "w").write("1")
+except OSError:
+    pass
+print(seen)
+"""
 
 
 def sleepers(guests: int = 20, sleep_s: float = 0.05) -> float:
@@ -73,14 +100,23 @@ def sleepers(guests: int = 20, sleep_s: float = 0.05) -> float:
     return asyncio.run(main())
 
 
-def ticker(n: int) -> dict[str, float]:
-    """A 10 ms ticker task beside ``spin(n)`` under call_async; ``spin(n)`` called alone."""
-    engine = wasmrt.Engine()
+def ticker(n: int, strategy: str = "auto") -> dict[str, float]:
+    """A 10 ms ticker task beside ``spin(n)`` under call_async; ``spin(n)`` called alone
+    (on an Engine of ``Config.strategy`` ``strategy``)."""
+    config = wasmrt.Config()
+    config.strategy = strategy
+    engine = wasmrt.Engine(config)
     module = wasmrt.Module(engine, SPIN_WAT)
     store = wasmrt.Store(engine)
     spin = wasmrt.Instance(store, module, []).exports(store)["spin"]
+    expected = spin(store, n)       # (under "auto", the loop moves to machine code here)
+    if strategy == "auto":
+        from wasmrt import _native
+
+        _native.wait_idle(60)       # its compilation finished
     began = time.perf_counter()
-    expected = spin(store, n)
+    if spin(store, n) != expected:
+        raise SystemExit("ticker: wrong result")
     sync = time.perf_counter() - began
 
     async def main() -> dict[str, float]:
@@ -154,10 +190,17 @@ def cpython(runs: int, cold_runs: int) -> dict[str, Any]:
         restores.append(time.perf_counter() - began)
         call.abort()
     memory = sum(m.nbytes for m in snapshot._memories)
+    leaks = 0
+    for _ in range(runs):
+        result = sandbox.run(ISOLATION_CODE)
+        if not result.ok:
+            raise SystemExit(f"isolation run gave {result!r}")
+        leaks += result.stdout != b"[None, False, None, None]\n"
     return {"cold_s": statistics.median(cold), "resume_s": statistics.median(resumes),
             "resume_min_s": min(resumes), "restore_s": statistics.median(restores),
             "startup_s": sandbox.startup_time or 0.0, "memory_bytes": memory,
-            "speedup": statistics.median(cold) / statistics.median(resumes)}
+            "speedup": statistics.median(cold) / statistics.median(resumes),
+            "isolation_runs": runs, "isolation_leaks": leaks}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,15 +216,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sleepers: {args.guests} guests x three 50 ms host sleeps: {elapsed:.3f} s "
           f"(best of 3; one after the other: {args.guests * 0.15:.1f} s)")
 
-    n = args.spin
-    if not n:           # calibrate: about a second of computing
-        t = ticker(2_000_000)
-        n = int(2_000_000 / max(t["sync_compute_s"], 1e-3))
-    t = ticker(n)
-    print(f"ticker: guest computing {t['compute_s']:.2f} s under call_async "
-          f"({t['sync_compute_s']:.2f} s called synchronously): the 10 ms ticker ticked "
-          f"{t['ticks']} times, median gap {t['median_gap_ms']:.1f} ms, "
-          f"max gap {t['max_gap_ms']:.1f} ms")
+    for strategy in ("auto", "interpreter"):
+        n = args.spin
+        if not n:           # calibrate: about a second of computing
+            n = 2_000_000
+            while True:
+                t = ticker(n, strategy)
+                if t["sync_compute_s"] >= 0.25:
+                    break
+                n *= 4
+            n = int(n / t["sync_compute_s"])
+        t = ticker(n, strategy)
+        print(f"ticker ({strategy}): guest computing {t['compute_s']:.2f} s under call_async "
+              f"({t['sync_compute_s']:.2f} s called synchronously): the 10 ms ticker ticked "
+              f"{t['ticks']} times, median gap {t['median_gap_ms']:.1f} ms, "
+              f"max gap {t['max_gap_ms']:.1f} ms")
 
     try:
         c = cpython(args.runs, args.cold)
@@ -194,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
           f"restore before the guest runs {1e3 * c['restore_s']:.2f} ms "
           f"({c['memory_bytes'] / (1 << 20):.0f} MiB of memory, mapped copy-on-write); "
           f"start-up + snapshot once {c['startup_s']:.2f} s")
+    print(f"isolation: {c['isolation_leaks']} of {c['isolation_runs']} sandbox runs saw "
+          f"state an earlier run left (a builtin, a module, an environment variable, a file)")
     return 0
 
 
