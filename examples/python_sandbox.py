@@ -10,20 +10,21 @@ import asyncio
 
 from wasmrt.sandbox import PythonSandbox
 
-SNIPPETS = [
-    "print(sum(i * i for i in range(1000)))",
-    "import json; print(json.dumps({'ok': True}))",
-    "open('/etc/passwd')",                      # no host files: FileNotFoundError
-    "while True: pass",                         # stopped at the deadline
+SNIPPETS = [   # (code, its deadline in seconds: None for the sandbox's)
+    ("print(sum(i * i for i in range(1000)))", None),
+    ("import json; print(json.dumps({'ok': True}))", None),
+    ("open('/etc/passwd')", None),              # no host files: FileNotFoundError
+    ("while True: pass", 1.0),                  # stopped at its deadline
 ]
 
 
 async def main_async() -> None:
-    sandbox = PythonSandbox(timeout=1.0, memory_limit=64 << 20)
+    sandbox = PythonSandbox(timeout=10.0, memory_limit=64 << 20)
     await sandbox.start_async()
     # the runs are independent: run them side by side on the event loop
-    results = await asyncio.gather(*(sandbox.run_async(code) for code in SNIPPETS))
-    for code, result in zip(SNIPPETS, results):
+    results = await asyncio.gather(*(sandbox.run_async(code, timeout=timeout)
+                                     for code, timeout in SNIPPETS))
+    for (code, _), result in zip(SNIPPETS, results):
         last_line = (result.stdout or result.stderr).decode().strip().splitlines()[-1:]
         print(f"{code[:30]!r:34} exit={result.exit_code} error={result.error} {last_line}")
 
