@@ -2,8 +2,11 @@
 PYTHON ?= python3
 JOBS ?= 2
 
-.PHONY: build gen debug annotate test spec spec-native bench lint typecheck clean fuzz asan
+.PHONY: build gen debug release annotate test spec spec-native bench lint typecheck clean fuzz asan
 
+# Builds the flavour of the last in-place build (release at first); `make debug` and
+# `make release` switch (setup.py: build/flavour), so `make debug && make test` tests the
+# debug build.
 build:
 	$(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
 
@@ -14,8 +17,14 @@ gen:
 	$(PYTHON) tools/gen_isa.py
 	$(PYTHON) tools/gen_simd.py
 
+# The debug build: -O1 -g with the handlers' sibling calls kept (a long loop runs within the
+# default 8 MiB C stack) and the invariant checks of the WASMRT_DEBUG macro
+# (include/wasmrt_debug.h: lowered operand stack against the validator's, call frames).
 debug:
-	WASMRT_DEBUG=1 $(PYTHON) setup.py -q build_ext --inplace --force -j $(JOBS)
+	WASMRT_DEBUG=1 $(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
+
+release:
+	WASMRT_DEBUG=0 $(PYTHON) setup.py -q build_ext --inplace -j $(JOBS)
 
 annotate:
 	WASMRT_ANNOTATE=1 $(PYTHON) setup.py -q build_ext --inplace --force -j $(JOBS)
@@ -33,7 +42,7 @@ spec-native: build
 bench: build
 	$(PYTHON) -m benchmarks compare
 
-# The long fuzz run (issue 9): FUZZ_SECONDS of every fuzz target, findings in build/fuzz-findings.
+# The long fuzz run: FUZZ_SECONDS of every fuzz target, findings in build/fuzz-findings.
 FUZZ_SECONDS ?= 1800
 fuzz: build
 	$(PYTHON) -m tests.robustness.fuzz --seconds $(FUZZ_SECONDS)

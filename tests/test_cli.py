@@ -283,3 +283,58 @@ class TestEndToEnd:
                                     " (i32.const 4))\n")
         result = wasmrt_cli("wast", str(script))
         assert result.returncode == 1
+
+
+# the C stack: a long loop needs none (the release and the debug build alike) ------------
+
+LOOP_WAT = """(module
+  (func (export "count") (param $n i32) (result i32) (local $acc i32)
+    (loop $top
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 3)) (local.get $n)))
+      (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc)))
+"""
+
+
+def _loop_result(n: int) -> int:
+    acc = 0
+    while n:
+        acc = (acc * 3 + n) & 0xFFFFFFFF
+        n -= 1
+    return acc - (1 << 32) if acc >= 1 << 31 else acc
+
+
+def wasmrt_cli_8_mib(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """``python -m wasmrt ARGS...`` with the C stack limited to 8 MiB (the usual default):
+    each wasm instruction's handler tail-calls the next one, so a long loop runs in one C
+    frame; without that (a build that lost the sibling calls) it overflows the stack."""
+    import resource
+
+    def limit_stack() -> None:
+        hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+        soft = 8 << 20 if hard == resource.RLIM_INFINITY else min(8 << 20, hard)
+        resource.setrlimit(resource.RLIMIT_STACK, (soft, hard))
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-m", "wasmrt", *args], capture_output=True,
+                          env=env, preexec_fn=limit_stack, timeout=300, check=False)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_STACK is POSIX")
+def test_a_long_loop_runs_in_8_mib_of_c_stack(tmp_path: Path) -> None:
+    src = tmp_path / "loop.wat"
+    src.write_text(LOOP_WAT)
+    n = 3_000_000  # 12 million handlers: far more C frames than 8 MiB holds
+    result = wasmrt_cli_8_mib("run", "--invoke", "count", str(src), str(n))
+    assert (result.returncode, result.stdout) == (0, f"{_loop_result(n)}\n".encode()), \
+        result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_STACK is POSIX")
+def test_a_bench_program_runs_in_8_mib_of_c_stack(bench_dir: Path) -> None:
+    from benchmarks.programs import load_programs
+
+    sieve = next(p for p in load_programs(bench_dir) if p.name == "sieve")
+    result = wasmrt_cli_8_mib("run", "--invoke", "run", str(sieve.path), str(sieve.n))
+    assert (result.returncode, result.stdout) == (0, f"{sieve.checksum}\n".encode()), \
+        result.stderr

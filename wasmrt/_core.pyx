@@ -20,6 +20,9 @@ from wasmrt._defs cimport *
 from wasmrt._reader cimport *
 from wasmrt._wasm_ops cimport *
 
+cdef extern from "wasmrt_debug.h":         # the debug build's invariant checks
+    bint WASMRT_DEBUG                       # 1 in the debug build (make debug), else 0
+
 import gc
 
 from wasmrt.errors import DecodeError, UnsupportedFeatureError, ValidationError, WasmtimeError

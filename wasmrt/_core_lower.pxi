@@ -324,6 +324,7 @@ cdef class Lowerer:
     cdef bint live                # the code being lowered is reachable
     cdef bint fuel                # emit fuel checks at entry and loop heads
     cdef Staged st                # the peephole fusions' view of the code just emitted
+    cdef uint32_t dbg_low         # debug build: lowest operand height since the last check
     cdef uint32_t cur_off         # module offset of the instruction being lowered
 
     def __cinit__(self):
@@ -360,6 +361,7 @@ cdef class Lowerer:
         self.nctrls = 0
         self.nfixs = 0
         self.nsrc = 0
+        self.dbg_low = 0
         self.live = 1
         forget(&self.st)
         self.st.label_pc = 0
@@ -409,6 +411,8 @@ cdef class Lowerer:
 
     cdef object finish(self, FuncValidator v):
         cdef LoweredFunc lf = LoweredFunc.__new__(LoweredFunc)
+        if WASMRT_DEBUG:
+            self.check_pending_reads()
         if self.max_slots > 0xFFFF:
             raise UnsupportedFeatureError(
                 "function %d needs %d frame slots (limit 65535)"
@@ -431,6 +435,54 @@ cdef class Lowerer:
             self.func_index - v.module.num_imported_funcs]).locals_offset
         lf.fc.threaded = 0
         return lf
+
+    cdef int check_invariants(self, FuncValidator v) except -1:
+        """The debug build checks these after every instruction (``if WASMRT_DEBUG``), in
+        O(1): the labels mirror the validator's control stack; in live code the providers
+        mirror its operand stack, and the entries pushed since the last check (those above
+        ``dbg_low``, the lowest height ``_pop`` reached) sit where their types put them: one
+        entry per value, two slots for a v128, home slots contiguous from the first
+        temporary, inside the frame; the staged state points into the code."""
+        cdef uint32_t i, home
+        cdef LwVal* e
+        cdef uint32_t low = self.dbg_low
+        self.dbg_low = self.nvals
+        if self.nctrls != v.nctrls:
+            raise AssertionError("lowerer: %d labels, the validator %d frames"
+                                 % (self.nctrls, v.nctrls))
+        if self.st.cur_pc >= <int32_t>self.ncode or self.st.dst >= <int32_t>self.ncode \
+                or self.st.cmp >= <int32_t>self.ncode or self.st.copy >= <int32_t>self.ncode \
+                or self.st.label_pc > <int32_t>self.ncode:
+            raise AssertionError("lowerer: staged state past the code (%d cells)" % self.ncode)
+        if not self.live:
+            return 0
+        if self.nvals != v.nvals:
+            raise AssertionError("lowerer: operand height %d, the validator's %d"
+                                 % (self.nvals, v.nvals))
+        for i in range(low, self.nvals):
+            e = &self.vals[i]
+            home = self.vals[i - 1].home + self.vals[i - 1].nslots if i else self.nlocal_slots
+            if e.nslots != _vt_slots(v.vals[i]) or e.home != home \
+                    or home + e.nslots > self.max_slots:
+                raise AssertionError("lowerer: operand %d (home %d, %d slots) is not where "
+                                     "its type puts it (slot %d, frame %d)"
+                                     % (i, e.home, e.nslots, home, self.max_slots))
+            if e.kind == LV_LOCAL and e.src >= self.nlocal_slots:
+                raise AssertionError("lowerer: operand %d reads slot %d, not a local"
+                                     % (i, e.src))
+        return 0
+
+    cdef int check_pending_reads(self) except -1:
+        """The debug build checks at the end of a body that the pending-read count matches
+        the LV_LOCAL/LV_ADDI entries left on the stack."""
+        cdef uint32_t i, refs = 0
+        for i in range(self.nvals):
+            if self.vals[i].kind == LV_LOCAL or self.vals[i].kind == LV_ADDI:
+                refs += 1
+        if refs != self.nlocal_refs:
+            raise AssertionError("lowerer: %d pending reads counted, %d on the stack"
+                                 % (self.nlocal_refs, refs))
+        return 0
 
     # -- buffers -----------------------------------------------------------------------
 
@@ -553,6 +605,8 @@ cdef class Lowerer:
             if self.vals[self.nvals].kind == LV_LOCAL or self.vals[self.nvals].kind == LV_ADDI:
                 self._unref(&self.vals[self.nvals])
             n -= 1
+        if WASMRT_DEBUG and self.nvals < self.dbg_low:
+            self.dbg_low = self.nvals
 
     cdef LwCtrl* _push_ctrl(self) except NULL:
         cdef LwCtrl* c

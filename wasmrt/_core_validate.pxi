@@ -874,6 +874,8 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             fv_malformed(v, "illegal opcode")
         if lw is not None:
             lw.instr(v, ins)
+            if WASMRT_DEBUG:
+                lw.check_invariants(v)
         if trace is not None:
             trace.append(instr_dict(v))
 

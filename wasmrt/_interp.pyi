@@ -122,13 +122,15 @@ class StoreBase:
     def _context(self) -> StoreCtx: ...
 
 class FuncBase:
-    """C-level part of a public Func."""
+    """C-level part of a public Func (``_interp_instance.pxi``): ``Func.__call__``."""
 
     _func: FuncInstance
     _store: Any
     _simple: bool
     def __call__(self, store: Any, *params: Any) -> Any: ...
     def _invoke(self, params: tuple[Any, ...]) -> Any: ...
+
+DEBUG_BUILD: bool  # the debug build (make debug): invariant checks on
 
 ASYNC_DONE: int
 ASYNC_CALL: int

@@ -46,6 +46,12 @@ from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32,
 
 from ._memory import MemoryInstance
 
+cdef extern from "wasmrt_debug.h":          # the debug build's invariant checks
+    bint WASMRT_DEBUG                       # 1 in the debug build (make debug), else 0
+    void wasmrt_check(bint cond, const char* what) nogil   # debug: abort() unless cond
+
+DEBUG_BUILD = bool(WASMRT_DEBUG)            # whether this is the debug build (make debug)
+
 cdef extern from "wasmrt_attn.h":           # attention requests: Ctrl-C reaches running wasm
     uint32_t wasmrt_attn
     int wasmrt_sigint

@@ -555,6 +555,26 @@ cdef inline int HOST_CALL(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>cx.host_call)(pc, fp, cx, mem, msize)
 
 
+cdef inline bint call_frame_ok(Ctx* cx, uint64_t* fp, uint64_t* nfp,
+                               FuncCode* callee) noexcept nogil:
+    """Debug build: the callee's parameter and result slots lie inside the caller's frame
+    (the lowered code's contract: a call at base b uses fp[b .. b + max(nparams, nresults)),
+    below the caller's max_slots).  Checked by the interpreter's calls and the native
+    tier's (`wr_call`)."""
+    cdef FuncCode* caller = cx.recs[cx.depth - 1].func.code if cx.depth else NULL
+    cdef uint32_t need = callee.nparams if callee.nparams > callee.nresults else callee.nresults
+    return caller == NULL or (nfp >= fp and nfp + need <= fp + caller.max_slots)
+
+
+cdef inline bint tail_frame_ok(Ctx* cx, uint32_t base, uint32_t nslots,
+                               FuncCode* callee) noexcept nogil:
+    """Debug build: a tail call's arguments, `nslots` slots at fp + base, lie inside the
+    running function's frame, and they are the callee's parameters (same slot count)."""
+    cdef FuncCode* caller = cx.recs[cx.depth - 1].func.code if cx.depth else NULL
+    return (caller == NULL or base + nslots <= caller.max_slots) and (
+        callee == NULL or nslots == callee.nparams)
+
+
 cdef inline int do_call(const Cell* pc, const Cell* ret_pc, uint64_t* fp, Ctx* cx, FuncRec* f,
                         uint64_t* nfp, uint8_t* mem, uint64_t msize) noexcept nogil:
     """Call `f` with frame `nfp`; `pc` is the calling instruction and `ret_pc` the next one.
@@ -567,6 +587,9 @@ cdef inline int do_call(const Cell* pc, const Cell* ret_pc, uint64_t* fp, Ctx* c
         cx.call_fp = nfp
         cx.call_ret = ret_pc
         return HOST_CALL(pc, fp, cx, mem, msize)
+    if WASMRT_DEBUG:
+        wasmrt_check(call_frame_ok(cx, fp, nfp, code),
+                     "call: the callee's arguments or results lie outside the caller's frame")
     if cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end:
         cx.trap_callee = f
         return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
@@ -636,6 +659,9 @@ cdef inline int do_tail_call(const Cell* pc, uint64_t* fp, Ctx* cx, FuncRec* f, 
     on the frame, then returns through `RET_CELL`."""
     cdef FuncCode* code = f.code
     cdef CallRec* rec
+    if WASMRT_DEBUG:
+        wasmrt_check(tail_frame_ok(cx, base, nslots, code),
+                     "return_call: the arguments lie outside the frame or miss the callee's")
     if code != NULL and fp + code.max_slots > cx.stack_end:
         cx.trap_callee = f
         return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)

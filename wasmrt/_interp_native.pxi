@@ -169,6 +169,9 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
             if rc == TRAP_PAUSE:        # an async host call: resume after the call
                 pause_point(cx, code0 + ret_idx, fp)
         return rc
+    if WASMRT_DEBUG:
+        wasmrt_check(call_frame_ok(cx, fp, nfp, code), "native call: the callee's arguments "
+                     "or results lie outside the caller's frame")
     if (cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end
             or wasmrt_sp_here() < cx.sp_limit):
         cx.trap_pc = code0 + idx
