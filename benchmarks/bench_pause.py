@@ -1,4 +1,4 @@
-"""Paused guests (issue 21): the targets of ``call_async`` and of snapshots, measured.
+"""Paused guests: the targets of ``call_async`` and of snapshots, measured.
 
 * ``sleepers``: 20 guests (one Store each) on one event loop, each awaiting three 50 ms
   host sleeps through an async host function: the wall time of all of them (target: well

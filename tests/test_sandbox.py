@@ -1,4 +1,4 @@
-"""``wasmrt.sandbox.PythonSandbox`` (issue 21, item 6): CPython for WASI started once,
+"""``wasmrt.sandbox.PythonSandbox``: CPython for WASI started once,
 snapshotted at its first read of stdin, and resumed in a fresh Store per run; hostile code
 (an endless loop, a memory bomb, a host file read, a socket, a flood of output) ends with
 an error result within its deadline, and nothing of one run is seen by the next.  (The

@@ -908,6 +908,63 @@ def test_sockets(guest: Guest) -> None:
 # the table of functions ---------------------------------------------------------------
 
 
+# The parameter types wasi-libc declares (wasi/api.h): I = i32, L = i64.
+WASI_LIBC_PARAMS = {
+    "args_get": "II",
+    "args_sizes_get": "II",
+    "environ_get": "II",
+    "environ_sizes_get": "II",
+    "clock_res_get": "II",
+    "clock_time_get": "ILI",
+    "fd_advise": "ILLI",
+    "fd_allocate": "ILL",
+    "fd_close": "I",
+    "fd_datasync": "I",
+    "fd_fdstat_get": "II",
+    "fd_fdstat_set_flags": "II",
+    "fd_fdstat_set_rights": "ILL",
+    "fd_filestat_get": "II",
+    "fd_filestat_set_size": "IL",
+    "fd_filestat_set_times": "ILLI",
+    "fd_pread": "IIILI",
+    "fd_prestat_get": "II",
+    "fd_prestat_dir_name": "III",
+    "fd_pwrite": "IIILI",
+    "fd_read": "IIII",
+    "fd_readdir": "IIILI",
+    "fd_renumber": "II",
+    "fd_seek": "ILII",
+    "fd_sync": "I",
+    "fd_tell": "II",
+    "fd_write": "IIII",
+    "path_create_directory": "III",
+    "path_filestat_get": "IIIII",
+    "path_filestat_set_times": "IIIILLI",
+    "path_link": "IIIIIII",
+    "path_open": "IIIIILLII",
+    "path_readlink": "IIIIII",
+    "path_remove_directory": "III",
+    "path_rename": "IIIIII",
+    "path_symlink": "IIIII",
+    "path_unlink_file": "III",
+    "poll_oneoff": "IIII",
+    "proc_exit": "I",
+    "proc_raise": "I",
+    "sched_yield": "",
+    "random_get": "II",
+    "sock_accept": "III",
+    "sock_recv": "IIIIII",
+    "sock_send": "IIIII",
+    "sock_shutdown": "II",
+}
+
+
+def test_signatures_come_from_the_annotations_and_match_wasi_libc() -> None:
+    assert wasi.SIGNATURES == WASI_LIBC_PARAMS
+    results = {name: [str(t) for t in ty.results] for name, ty in wasi._TYPES.items()}
+    assert results == {name: [] if name == "proc_exit" else ["i32"] for name in WASI_LIBC_PARAMS}
+
+
 def test_every_preview1_function_is_defined() -> None:
     names = set(wasi.SIGNATURES)
     assert len(names) == 46

@@ -1,92 +1,15 @@
 """wasmrt: a WebAssembly runtime for Python with a wasmtime-py compatible API.
 
-The public names are re-exported here from the modules that define them; see
+The public names (``api.__all__``) are re-exported here from ``wasmrt.api``; see
 ``ARCHITECTURE.md`` for the pipeline (text -> decode -> validate + lower -> execute).
 """
 
-from . import _unbuilt  # noqa: F401  (first: a missing build fails here, in one sentence)
-from ._version import __version__
-from .api import (
-    Caller,
-    Config,
-    Engine,
-    ExportType,
-    Func,
-    FuncType,
-    Global,
-    GlobalType,
-    ImportType,
-    Instance,
-    InstancePre,
-    Limits,
-    Linker,
-    Memory,
-    MemoryType,
-    Module,
-    SharedMemory,
-    Snapshot,
-    Store,
-    Storelike,
-    Table,
-    TableType,
-    Val,
-    ValType,
-    externref,
-    f32,
-    f64,
-    funcref,
-    i32,
-    i64,
-    v128,
-    wat2wasm,
+from . import (
+    _unbuilt,  # noqa: F401  (first: a missing build fails here, in one sentence)
+    api,
 )
-from .errors import ExitTrap, Frame, FrameSymbol, Trap, TrapCode, WasmtimeError, WrongKindError
-from .profiler import Profiler
-from .wasi import DirPerms, FilePerms, WasiConfig
+from ._version import __version__
+from .api import *  # the public names: api.__all__, the one list
 
-__all__ = [
-    "Caller",
-    "Config",
-    "DirPerms",
-    "Engine",
-    "ExitTrap",
-    "ExportType",
-    "FilePerms",
-    "Frame",
-    "FrameSymbol",
-    "Func",
-    "FuncType",
-    "Global",
-    "GlobalType",
-    "ImportType",
-    "Instance",
-    "InstancePre",
-    "Limits",
-    "Linker",
-    "Memory",
-    "MemoryType",
-    "Module",
-    "Profiler",
-    "SharedMemory",
-    "Snapshot",
-    "Store",
-    "Storelike",
-    "Table",
-    "TableType",
-    "Trap",
-    "TrapCode",
-    "Val",
-    "ValType",
-    "WasiConfig",
-    "WasmtimeError",
-    "WrongKindError",
-    "__version__",
-    "externref",
-    "f32",
-    "f64",
-    "funcref",
-    "i32",
-    "i64",
-    "v128",
-    "wat2wasm",
-]
+__all__ = ["__version__"]
+__all__ += api.__all__

@@ -12,10 +12,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import CoroutineType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _interp
 from .errors import WasmtimeError
+
+if TYPE_CHECKING:
+    from ._api_store import Store
 
 __all__ = ["call_host_async", "call_wasm_async", "drive", "run_entry"]
 
@@ -52,7 +55,7 @@ TASK_BUSY = ("another asyncio task has a call_async paused in this Store: a Stor
              "task's guest at a time (use one Store per task)")
 
 
-async def run_entry(store: Any, begin: Callable[[], tuple[Any, int]]) -> Any:
+async def run_entry(store: Store, begin: Callable[[], tuple[Any, int]]) -> Any:
     """Run the ``AsyncCall`` that ``begin()`` makes and starts (it returns the call and
     its first state) in the public Store ``store``, to its end.  Entries nest within one
     asyncio task (a host coroutine may call into the same Store); another task's entry is
@@ -73,7 +76,7 @@ async def run_entry(store: Any, begin: Callable[[], tuple[Any, int]]) -> Any:
             ctx.async_task = None
 
 
-async def call_wasm_async(fi: Any, params: tuple[Any, ...], store: Any) -> Any:
+async def call_wasm_async(fi: Any, params: tuple[Any, ...], store: Store) -> Any:
     """``await``-able call of the wasm function ``fi`` (an ``_interp.FuncInstance``) of the
     public Store ``store``."""
 

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 from . import _interp, _memory
 from ._api_func import Func
 from ._api_managed import NothingToClose
-from ._api_store import Store, store_of
+from ._api_store import Store, Storelike, owned_by, store_of
 from ._api_types import (
     AsExternType,
     GlobalType,
@@ -49,16 +49,14 @@ class _StoreBound:
         obj._bind(rt, store)
         return obj
 
-    def _check_store(self, store: Store) -> None:
-        if store is not self._store:
-            raise WasmtimeError("object used with the wrong store")
+    def _check_store(self, store: Storelike) -> Store:
+        """The Store behind ``store``, checked to be this object's (``owned_by``)."""
+        return owned_by(self._store, store)
 
-    def _ctx(self, store: Any) -> Store:
+    def _ctx(self, store: Storelike) -> Store:
         """The Store behind ``store``, checked: this object's, open, and not running wasm
         on another thread (``WasmtimeError`` / ``ValueError``)."""
-        store_ = store_of(store)
-        if store_ is not self._store:
-            self._check_store(store_)
+        store_ = owned_by(self._store, store)
         store_._context()
         return store_
 
@@ -77,7 +75,7 @@ class Memory(_StoreBound):
 
     __slots__ = ()
 
-    def __init__(self, store: Any, ty: MemoryType):
+    def __init__(self, store: Storelike, ty: MemoryType):
         store_ = store_of(store)
         if not isinstance(ty, MemoryType):
             raise WrongKindError("expected a MemoryType")
@@ -96,32 +94,32 @@ class Memory(_StoreBound):
             page_size_log2=int(mem.page_size_log2),
         )
 
-    def type(self, store: Any) -> MemoryType:
+    def type(self, store: Storelike) -> MemoryType:
         """This memory's type (its declared limits)."""
         self._ctx(store)
         return self._type()
 
-    def size(self, store: Any) -> int:
+    def size(self, store: Storelike) -> int:
         """The current size in pages (64 KiB, or 1 byte with a custom page size)."""
         self._ctx(store)
         return int(self._rt.pages)
 
-    def data_len(self, store: Any) -> int:
+    def data_len(self, store: Storelike) -> int:
         """The current size in bytes."""
         self._ctx(store)
         return int(self._rt.data_len)
 
-    def page_size(self, store: Any) -> int:
+    def page_size(self, store: Storelike) -> int:
         """The page size in bytes (65536, or 1)."""
         self._ctx(store)
         return 1 << int(self._rt.page_size_log2)
 
-    def page_size_log2(self, store: Any) -> int:
+    def page_size_log2(self, store: Storelike) -> int:
         """log2 of the page size (16, or 0)."""
         self._ctx(store)
         return int(self._rt.page_size_log2)
 
-    def grow(self, store: Any, delta: int) -> int:
+    def grow(self, store: Storelike, delta: int) -> int:
         """Grow by ``delta`` pages; returns the previous size in pages.
 
         Raises ``WasmtimeError`` if ``delta`` is negative or the memory cannot grow (its
@@ -130,13 +128,13 @@ class Memory(_StoreBound):
         self._ctx(store)
         return grow_memory(self._rt, delta)
 
-    def data_ptr(self, store: Any) -> ctypes._Pointer[ctypes.c_ubyte]:
+    def data_ptr(self, store: Storelike) -> ctypes._Pointer[ctypes.c_ubyte]:
         """A ctypes pointer to the first byte (bounds-check against ``data_len``)."""
         self._ctx(store)
         return ctypes.cast(self._rt.data_ptr, ctypes.POINTER(ctypes.c_ubyte))
 
     def get_buffer_ptr(
-        self, store: Any, size: int | None = None, offset: int = 0
+        self, store: Storelike, size: int | None = None, offset: int = 0
     ) -> ctypes.Array[ctypes.c_ubyte]:
         """A ctypes array of ``size`` bytes (default: all) at ``offset``, zero-copy and
         writable (usable with ``numpy.frombuffer``)."""
@@ -148,7 +146,7 @@ class Memory(_StoreBound):
             raise IndexError("index out of range")
         return (ctypes.c_ubyte * size).from_address(self._rt.data_ptr + offset)
 
-    def view(self, store: Any, start: int = 0, stop: int | None = None) -> memoryview:
+    def view(self, store: Storelike, start: int = 0, stop: int | None = None) -> memoryview:
         """A zero-copy, writable ``memoryview`` of bytes ``[start:stop]`` (slice rules).
 
         The view keeps its length if the memory grows later.
@@ -156,7 +154,7 @@ class Memory(_StoreBound):
         self._ctx(store)
         return memoryview(self._rt)[start:stop]
 
-    def read(self, store: Any, start: int | None = 0, stop: int | None = None) -> bytearray:
+    def read(self, store: Storelike, start: int | None = 0, stop: int | None = None) -> bytearray:
         """A copy of bytes ``[start:stop]`` (slice rules, negative indices from the end)."""
         self._ctx(store)
         size = int(self._rt.data_len)
@@ -165,7 +163,7 @@ class Memory(_StoreBound):
             return bytearray()
         return bytearray(memoryview(self._rt)[begin:end])
 
-    def write(self, store: Any, value: Any, start: int | None = None) -> int:
+    def write(self, store: Storelike, value: Any, start: int | None = None) -> int:
         """Copy the bytes of any buffer ``value`` to ``start`` (negative from the end);
         returns the number of bytes written.  Raises ``IndexError`` if they do not fit."""
         self._ctx(store)
@@ -301,11 +299,11 @@ def memory_new(
     store: Store, minimum: int, maximum: int | None, is_64: bool = False, page_size_log2: int = 16
 ) -> Any:
     """A new runtime memory in ``store``, honouring its ``set_limits``."""
-    limit = store._limits[0]
+    limit = store._memory_limit
     if limit >= 0 and minimum << page_size_log2 > limit:
         raise WasmtimeError(f"memory minimum size of {minimum} pages exceeds memory limits")
     check_memory_limits(minimum, maximum, is_64, page_size_log2)
-    store._count(2, "memory")
+    store._charge(memories=1)
     try:
         mem = store._context().new_memory(minimum, maximum, is_64, page_size_log2)
     except (MemoryError, ValueError) as e:
@@ -319,7 +317,7 @@ class Table(_StoreBound):
 
     __slots__ = ()
 
-    def __init__(self, store: Any, ty: TableType, init: Any):
+    def __init__(self, store: Storelike, ty: TableType, init: Any):
         store_ = store_of(store)
         if not isinstance(ty, TableType):
             raise WrongKindError("expected a TableType")
@@ -335,17 +333,17 @@ class Table(_StoreBound):
             ValType._of(rt.elem_type), Limits(int(rt.size), rt.max), is_64=bool(rt.is_64)
         )
 
-    def type(self, store: Any) -> TableType:
+    def type(self, store: Storelike) -> TableType:
         """This table's type (element type and declared limits)."""
         self._ctx(store)
         return self._type()
 
-    def size(self, store: Any) -> int:
+    def size(self, store: Storelike) -> int:
         """The current number of elements."""
         self._ctx(store)
         return int(self._rt.size)
 
-    def grow(self, store: Any, amt: int, init: Any) -> int:
+    def grow(self, store: Storelike, amt: int, init: Any) -> int:
         """Add ``amt`` elements set to ``init``; returns the previous size.
 
         Raises ``WasmtimeError`` if the table cannot grow that much.
@@ -358,7 +356,7 @@ class Table(_StoreBound):
             raise WasmtimeError(f"failed to grow table by `{amt}`")
         return int(old)
 
-    def get(self, store: Any, idx: int) -> Any | None:
+    def get(self, store: Storelike, idx: int) -> Any | None:
         """Element ``idx``: a ``Func``, the ``externref`` object, or ``None`` for null
         (and for an index out of bounds)."""
         store_ = self._ctx(store)
@@ -368,7 +366,7 @@ class Table(_StoreBound):
             return None
         return _ref_out(self._rt.get(idx), store_)
 
-    def set(self, store: Any, idx: int, val: Any) -> None:
+    def set(self, store: Storelike, idx: int, val: Any) -> None:
         """Set element ``idx`` to ``val`` (a ``Func``/``None`` for funcref tables, any
         object for externref tables).  Raises ``WasmtimeError`` when out of bounds."""
         self._ctx(store)
@@ -383,14 +381,14 @@ def table_new(
     store: Store, code: int, minimum: int, maximum: int | None, init: Any, is_64: bool = False
 ) -> Any:
     """A new runtime table in ``store``, honouring its ``set_limits``."""
-    limit = store._limits[1]
+    limit = store._table_limit
     if limit >= 0 and minimum > limit:
         raise WasmtimeError(f"table minimum size of {minimum} elements exceeds table limits")
     if maximum is not None and maximum < minimum:
         raise WasmtimeError("size minimum must not be greater than maximum")
     if minimum > 0xFFFFFFFF:
         raise WasmtimeError(f"out of memory (failed to allocate {minimum * 8} bytes)")
-    store._count(1, "table")
+    store._charge(tables=1)
     table = store._context().new_table(code, minimum, maximum, init, is_64)
     _interp.table_limit(table, limit)
     return table
@@ -407,7 +405,7 @@ class Global(_StoreBound):
 
     __slots__ = ()
 
-    def __init__(self, store: Any, ty: GlobalType, val: Any):
+    def __init__(self, store: Storelike, ty: GlobalType, val: Any):
         store_ = store_of(store)
         if not isinstance(ty, GlobalType):
             raise WrongKindError("expected a GlobalType")
@@ -419,12 +417,12 @@ class Global(_StoreBound):
         rt = self._rt
         return GlobalType(ValType._of(rt.valtype), bool(rt.mutable))
 
-    def type(self, store: Any) -> GlobalType:
+    def type(self, store: Storelike) -> GlobalType:
         """This global's type."""
         self._ctx(store)
         return self._type()
 
-    def value(self, store: Any) -> Any:
+    def value(self, store: Storelike) -> Any:
         """The current value as a native Python value: a ``Func`` for a funcref, the object
         for an externref, ``None`` for a null reference.
 
@@ -436,7 +434,7 @@ class Global(_StoreBound):
         store_ = self._ctx(store)
         return _ref_out(self._rt.value, store_)
 
-    def set_value(self, store: Any, val: Any) -> None:
+    def set_value(self, store: Storelike, val: Any) -> None:
         """Set the value; ``WasmtimeError`` if the global is immutable, ``TypeError`` if
         ``val`` does not fit its type."""
         self._ctx(store)

@@ -3,6 +3,11 @@
 Calls convert native Python values straight into the store's value slots (no ``Val``
 objects, no type lookup per call: the function record holds its type codes).  A host
 function receives native Python values; a first ``Caller`` argument when asked for.
+
+``Func.__call__`` is not in this file: it is inherited from ``FuncBase`` (Cython,
+``wasmrt/_interp_instance.pxi``; typed in ``_interp.pyi``), which runs the common case (a
+wasm function called with its own Store and the right number of plain values) without
+leaving C, and hands every other call to ``Func._call_slow`` here.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _core, _interp
 from ._api_async import call_host_async, call_wasm_async
-from ._api_store import Store, store_of
+from ._api_store import Store, Storelike, owned_by, store_of
 from ._api_types import FuncType, Val
 from ._api_wrap import infer_functype
 from .errors import WasmtimeError, WrongKindError
@@ -51,7 +56,7 @@ class Func(_interp.FuncBase):
 
     def __init__(
         self,
-        store: Any,
+        store: Storelike,
         ty: FuncType,
         func: Callable[..., Any],
         access_caller: bool = False,
@@ -72,7 +77,7 @@ class Func(_interp.FuncBase):
         fi.origin = (ty, func, bool(access_caller))    # (snapshots make it again)
 
     @classmethod
-    def wrap(cls, store: Any, func: Callable[..., Any]) -> Func:
+    def wrap(cls, store: Storelike, func: Callable[..., Any]) -> Func:
         """A host function whose wasm type comes from ``func``'s annotations.
 
         ``int`` -> i32, ``float`` -> f64, markers ``wasmrt.i32/i64/f32/f64/v128/externref/
@@ -98,27 +103,24 @@ class Func(_interp.FuncBase):
         self._simple = not fi.is_host and _FUNCREF not in fi.results
         fi.wrapper = self
 
-    def _check_store(self, store: Store) -> None:
-        if store is not self._store:
-            raise WasmtimeError("object used with the wrong store")
+    def _check_store(self, store: Storelike) -> Store:
+        """The Store behind ``store``, checked to be this function's (``owned_by``)."""
+        return owned_by(self._store, store)
 
-    def type(self, store: Any) -> FuncType:
+    def type(self, store: Storelike) -> FuncType:
         """This function's ``FuncType``."""
-        store_ = store_of(store)
-        self._check_store(store_)
-        store_._context()
+        owned_by(self._store, store)._context()
         fi = self._func
         return FuncType._from_codes(fi.params, fi.results)
 
-    # __call__(store, *params) is FuncBase.__call__ (Cython): the common case runs
-    # there; everything else comes here.
-    def _call_slow(self, store: Any, params: tuple[Any, ...]) -> Any:
+    # __call__(store, *params) is FuncBase.__call__ (wasmrt/_interp_instance.pxi): the
+    # common case runs there; everything else comes here.
+    def _call_slow(self, store: Storelike, params: tuple[Any, ...]) -> Any:
         """Call with native Python values (or ``Val``); returns ``None``, the single
         result, or a list for several results.  Raises ``Trap`` on a trap, the host's
         exception if a host function raised, ``WasmtimeError`` for a wrong number of
         arguments, ``TypeError`` for a value of the wrong type."""
-        if store is not self._store:
-            self._check_store(store_of(store))
+        owned_by(self._store, store)
         func = self._func
         _check_count(func, params)
         if func.is_host:
@@ -128,7 +130,7 @@ class Func(_interp.FuncBase):
             return _wrap_funcrefs(result, func.results, self._store)
         return result
 
-    async def call_async(self, store: Any, *params: Any) -> Any:
+    async def call_async(self, store: Storelike, *params: Any) -> Any:
         """Call from a coroutine: returns (or raises) what ``func(store, *params)`` would.
 
         The guest pauses while an async host function's coroutine runs (other tasks of
@@ -136,8 +138,7 @@ class Func(_interp.FuncBase):
         computes (``Store.set_async_yield_interval``); cancelling the awaiting task stops
         the guest with ``asyncio.CancelledError`` and leaves the Store usable.
         """
-        if store is not self._store:
-            self._check_store(store_of(store))
+        owned_by(self._store, store)
         func = self._func
         _check_count(func, params)
         if func.is_host:

@@ -17,7 +17,7 @@ from ._api_extern import Extern, Global, Memory, SharedMemory, Table, check_exte
 from ._api_func import Func
 from ._api_managed import Closeable
 from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, Module
-from ._api_store import Store, store_of
+from ._api_store import Store, Storelike, owned_by, store_of
 from ._api_types import FuncType, Limits
 from .errors import LinkError, WrongKindError
 
@@ -118,7 +118,7 @@ class Instance:
 
     __slots__ = ("_exports", "_inst", "_module", "_store")
 
-    def __init__(self, store: Any, module: Module, imports: Sequence[Extern]):
+    def __init__(self, store: Storelike, module: Module, imports: Sequence[Extern]):
         store_ = store_of(store)
         if not isinstance(module, Module):
             raise WrongKindError("expected a Module")
@@ -133,28 +133,19 @@ class Instance:
         info = module._info
         ntables = len(info.tables) - info.num_imported_tables
         nmemories = len(info.memories) - info.num_imported_memories
-        if store._counted:
-            store._count(0, "instance")
-            store._count(1, "table", ntables)
-            store._count(2, "memory", nmemories)
-        else:  # no count limits set: just keep the tally
-            counts = store._counts
-            counts[0] += 1
-            counts[1] += ntables
-            counts[2] += nmemories
+        store._charge(instances=1, tables=ntables, memories=nmemories)
         self._store = store
         self._module = module
         self._exports: InstanceExports | None = None
         plan = module._plan
         if plan is None:
             plan = module._plan = _interp.plan_module(info)
-        limits = store._limits
         self._inst = _interp.instantiate(
             ctx,
             plan,
             runtime_imports,
-            limits[0],
-            limits[1],
+            store._memory_limit,
+            store._table_limit,
             module,
         )
         if module._native is not None:  # its machine code lives as long as the instance
@@ -166,13 +157,9 @@ class Instance:
         inst._init(store, module, runtime_imports)
         return inst
 
-    def exports(self, store: Any) -> InstanceExports:
+    def exports(self, store: Storelike) -> InstanceExports:
         """The exports, as a mapping by name (in export order) with ``by_index``."""
-        store_ = store_of(store)
-        if store_ is not self._store:
-            from .errors import WasmtimeError
-
-            raise WasmtimeError("object used with the wrong store")
+        store_ = owned_by(self._store, store)
         store_._context()
         if self._exports is None:
             self._exports = InstanceExports(self._inst.exports, store_)
@@ -229,7 +216,7 @@ class InstancePre(Closeable):
         super().close()
         self._defs = []
 
-    def instantiate(self, store: Any) -> Instance:
+    def instantiate(self, store: Storelike) -> Instance:
         """Instantiate in ``store``.  Raises ``LinkError`` or ``Trap`` like ``Instance``."""
         self._live()
         store_ = store_of(store)

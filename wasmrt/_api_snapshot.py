@@ -204,24 +204,22 @@ class Snapshot:
         if any(type(o) is _interp.InstanceCtx for o in ctx.objects):
             raise WasmtimeError("a snapshot resumes in a fresh Store (no instance made in it)")
         image = self._image
-        limits = store._limits
+        limit = store._memory_limit
         memories = []
         for (min_pages, declared_max, max_pages, pages, is_64, page_size_log2), saved in zip(
                 image.memories, self._memories):
-            if 0 <= limits[0] < pages << page_size_log2:
+            if 0 <= limit < pages << page_size_log2:
                 raise WasmtimeError(
                     f"the snapshot's memory of {pages << page_size_log2} bytes exceeds the "
-                    f"Store's memory limit of {limits[0]} bytes")
+                    f"Store's memory limit of {limit} bytes")
             memory = _memory.MemoryInstance(min_pages, declared_max, True, is_64,
                                             page_size_log2)
             if max_pages < memory.max_pages:    # the original's Store limit
                 _interp.memory_limit(memory, max_pages << page_size_log2)
-            _interp.memory_limit(memory, limits[0])
+            _interp.memory_limit(memory, limit)
             memory.load_image(saved.fd, pages)
             memories.append(memory)
-        store._count(0, "instance", len(image.instances))
-        store._count(1, "table", len(image.tables))
-        store._count(2, "memory", len(memories))
+        store._charge(len(image.instances), len(image.tables), len(memories))
         hosts = [host.make(ctx, store) for host in self._hosts]
         if self._wasi is not None:
             from .wasi import WasiContext
@@ -231,10 +229,10 @@ class Snapshot:
         instances = [o for o in ctx.objects if type(o) is _interp.InstanceCtx]
         for inst, module in zip(instances, self._modules):
             inst.source = module
-        if limits[1] >= 0:
+        if store._table_limit >= 0:
             for obj in ctx.objects:
                 if isinstance(obj, _interp.TableInstance):
-                    _interp.table_limit(obj, limits[1])
+                    _interp.table_limit(obj, store._table_limit)
         return call
 
     def __reduce__(self) -> tuple[Any, ...]:

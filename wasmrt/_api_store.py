@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ._api_snapshot import Snapshot
     from .wasi import WasiConfig
 
-__all__ = ["Store", "Storelike", "store_of"]
+__all__ = ["WRONG_STORE", "Store", "Storelike", "owned_by", "store_of"]
 
 _UNLIMITED = -1
 
@@ -152,12 +152,28 @@ class Store(_interp.StoreBase):
             elif table_elements >= 0 and isinstance(obj, _interp.TableInstance):
                 _interp.table_limit(obj, table_elements)
 
-    def _count(self, which: int, what: str, n: int = 1) -> None:
-        """Account for ``n`` new instances (0), tables (1) or memories (2) against the limits."""
-        limit = self._limits[2 + which]
-        if limit >= 0 and self._counts[which] + n > limit:
-            raise WasmtimeError(f"resource limit exceeded: {what} count too high at {limit}")
-        self._counts[which] += n
+    def _charge(self, instances: int = 0, tables: int = 0, memories: int = 0) -> None:
+        """Count new instances, tables and memories against the ``set_limits`` counts:
+        ``WasmtimeError`` (and nothing counted) if one would pass its limit."""
+        new = (instances, tables, memories)
+        if self._counted:
+            for i, what in enumerate(("instance", "table", "memory")):
+                limit = self._limits[2 + i]
+                if limit >= 0 and self._counts[i] + new[i] > limit:
+                    raise WasmtimeError(
+                        f"resource limit exceeded: {what} count too high at {limit}")
+        for i, n in enumerate(new):
+            self._counts[i] += n
+
+    @property
+    def _memory_limit(self) -> int:
+        """The ``set_limits`` maximum byte size of a memory; -1: none."""
+        return self._limits[0]
+
+    @property
+    def _table_limit(self) -> int:
+        """The ``set_limits`` maximum number of elements of a table; -1: none."""
+        return self._limits[1]
 
     def set_wasi(self, wasi: WasiConfig) -> None:
         """Use ``wasi`` for the WASI functions defined by ``Linker.define_wasi``."""
@@ -196,3 +212,16 @@ def store_of(storelike: Any) -> Store:
     if get is None:
         raise WrongKindError("expected a Store")
     return get()  # type: ignore[no-any-return]
+
+
+WRONG_STORE = "object used with the wrong store"
+
+
+def owned_by(owner: Store, storelike: Storelike) -> Store:
+    """The Store behind ``storelike``, checked to be ``owner``, the Store an object (an
+    extern, an instance) belongs to: ``WasmtimeError`` otherwise, ``TypeError`` for
+    something that is no Store or Caller."""
+    store = storelike if storelike is owner else store_of(storelike)
+    if store is not owner:
+        raise WasmtimeError(WRONG_STORE)
+    return store

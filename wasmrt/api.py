@@ -2,7 +2,8 @@
 
 Each concept lives in its own private module (``_api_types``, ``_api_engine``,
 ``_api_module`` ...); this module re-exports them so that ``from wasmrt.api import X``
-and ``import wasmrt as wasmtime`` both work.
+and ``import wasmrt as wasmtime`` both work.  Its ``__all__`` is the one list of public
+names: ``wasmrt`` re-exports exactly these (with ``__version__``).
 """
 
 from ._api_engine import Config, Engine
@@ -31,12 +32,20 @@ from ._api_types import (
     i64,
     v128,
 )
+from .errors import ExitTrap, Frame, FrameSymbol, Trap, TrapCode, WasmtimeError, WrongKindError
+from .profiler import Profiler
+from .wasi import DirPerms, FilePerms, WasiConfig
 
 __all__ = [
     "Caller",
     "Config",
+    "DirPerms",
     "Engine",
+    "ExitTrap",
     "ExportType",
+    "FilePerms",
+    "Frame",
+    "FrameSymbol",
     "Func",
     "FuncType",
     "Global",
@@ -50,14 +59,20 @@ __all__ = [
     "Memory",
     "MemoryType",
     "Module",
+    "Profiler",
     "SharedMemory",
     "Snapshot",
     "Store",
     "Storelike",
     "Table",
     "TableType",
+    "Trap",
+    "TrapCode",
     "Val",
     "ValType",
+    "WasiConfig",
+    "WasmtimeError",
+    "WrongKindError",
     "externref",
     "f32",
     "f64",

@@ -23,10 +23,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from . import _interp
 from .debuginfo import debug_info
+
+if TYPE_CHECKING:
+    from ._api_store import Storelike
 
 __all__ = ["DEFAULT_INTERVAL", "ProfileFrame", "Profiler", "check_format"]
 
@@ -57,7 +60,7 @@ class Profiler:
     Several start/stop periods add up.  A Store has one running profiler at a time, and
     starting or stopping it inside a call into wasm (from a host function) is refused."""
 
-    def __init__(self, store: Any, interval: float = DEFAULT_INTERVAL, *,
+    def __init__(self, store: Storelike, interval: float = DEFAULT_INTERVAL, *,
                  name: str | None = None):
         ctx = store._context() if hasattr(store, "_context") else store
         if not isinstance(interval, (int, float)) or isinstance(interval, bool):

@@ -49,9 +49,11 @@ import sys
 import time
 import types
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from typing import Any, BinaryIO, Self, TypeAlias, Union
+from typing import Annotated, Any, BinaryIO, Self, TypeAlias, Union
 
 from ._api_managed import NothingToClose
+from ._api_types import FuncType, ValType, i32, i64
+from ._api_wrap import infer_functype
 from .errors import ExitTrap, Trap, WasmtimeError
 
 __all__ = [
@@ -1294,12 +1296,17 @@ _CLOCK_NOW: dict[int, Callable[[], int]] = {
 _SIGNAL_NAMES = ["NONE", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR", "SYS"]
 _SIGNAL_IGNORED = {0, 16, 17, 18, 19, 20, 21, 22, 27}
 
+# The result of fd_read and poll_oneoff: an i32 errno, or a coroutine giving it when the
+# guest pauses on an async stdin.
+_ErrnoOrPause = Annotated[Any, ValType.i32()]
+
 
 class _Impl:
     """The preview1 functions over one ``WasiContext`` (``ctx``) and guest memory (``mem``).
 
-    Each method takes the raw wasm arguments (Python ints, already unsigned where the
-    type is) and returns an ``Errno`` value, raising ``WasiError``/``_Fault``/``OSError``
+    Each public method is one WASI function, its wasm type read from its annotations
+    (``SIGNATURES``): it takes the raw wasm arguments (Python ints, already unsigned where
+    the type is) and returns an ``Errno`` value, raising ``WasiError``/``_Fault``/``OSError``
     for the failure paths; ``_make_host_function`` turns those into errno results.
     """
 
@@ -1323,20 +1330,20 @@ class _Impl:
         self.mem.set_u32(size_ptr, sum(len(a) + 1 for a in items))
         return 0
 
-    def args_get(self, argv: int, argv_buf: int) -> int:
+    def args_get(self, argv: i32, argv_buf: i32) -> i32:
         return self._strings_get(self.ctx.args, argv, argv_buf)
 
-    def args_sizes_get(self, argc: int, buf_size: int) -> int:
+    def args_sizes_get(self, argc: i32, buf_size: i32) -> i32:
         return self._sizes_get(self.ctx.args, argc, buf_size)
 
-    def environ_get(self, environ: int, buf: int) -> int:
+    def environ_get(self, environ: i32, buf: i32) -> i32:
         return self._strings_get(self.ctx.env, environ, buf)
 
-    def environ_sizes_get(self, count: int, buf_size: int) -> int:
+    def environ_sizes_get(self, count: i32, buf_size: i32) -> i32:
         return self._sizes_get(self.ctx.env, count, buf_size)
 
     # clocks, random, scheduling --------------------------------------------------------
-    def clock_res_get(self, clock_id: int, res_ptr: int) -> int:
+    def clock_res_get(self, clock_id: i32, res_ptr: i32) -> i32:
         if clock_id not in _CLOCK_NOW:
             return Errno.INVAL
         host = _CLOCKS[clock_id]
@@ -1347,28 +1354,28 @@ class _Impl:
         self.mem.set_u64(res_ptr, max(res, 1))
         return 0
 
-    def clock_time_get(self, clock_id: int, precision: int, time_ptr: int) -> int:
+    def clock_time_get(self, clock_id: i32, precision: i64, time_ptr: i32) -> i32:
         now = _CLOCK_NOW.get(clock_id)
         if now is None:
             return Errno.INVAL
         self.mem.set_u64(time_ptr, now())
         return 0
 
-    def random_get(self, buf: int, buf_len: int) -> int:
+    def random_get(self, buf: i32, buf_len: i32) -> i32:
         view = self.mem.slice(buf, buf_len)
         view[:] = os.urandom(buf_len)
         return 0
 
-    def sched_yield(self) -> int:
+    def sched_yield(self) -> i32:
         if hasattr(os, "sched_yield"):
             os.sched_yield()
         return 0
 
-    def proc_exit(self, code: int) -> int:
+    def proc_exit(self, code: i32) -> None:
         self.ctx.exit_code = code
         raise ExitTrap(code)
 
-    def proc_raise(self, sig: int) -> int:
+    def proc_raise(self, sig: i32) -> i32:
         if sig >= len(_SIGNAL_NAMES):
             return Errno.INVAL
         if sig in _SIGNAL_IGNORED:
@@ -1378,7 +1385,7 @@ class _Impl:
         raise ExitTrap(code, f"terminated by signal SIG{_SIGNAL_NAMES[sig]}")
 
     # descriptors -----------------------------------------------------------------------
-    def fd_advise(self, fd: int, offset: int, length: int, advice: int) -> int:
+    def fd_advise(self, fd: i32, offset: i64, length: i64, advice: i32) -> i32:
         entry = self.ctx.get(fd, R.FD_ADVISE)
         if advice > 5:
             return Errno.INVAL
@@ -1397,7 +1404,7 @@ class _Impl:
                     raise
         return 0
 
-    def fd_allocate(self, fd: int, offset: int, length: int) -> int:
+    def fd_allocate(self, fd: i32, offset: i64, length: i64) -> i32:
         entry = self.ctx.get(fd, R.FD_ALLOCATE)
         if entry.filetype != Filetype.REGULAR_FILE or entry.host < 0:
             return Errno.BADF
@@ -1407,30 +1414,30 @@ class _Impl:
             os.ftruncate(entry.host, offset + length)
         return 0
 
-    def fd_close(self, fd: int) -> int:
+    def fd_close(self, fd: i32) -> i32:
         entry = self.ctx.get(fd)
         del self.ctx.fds[fd]
         _close_entry(entry)
         return 0
 
-    def fd_datasync(self, fd: int) -> int:
+    def fd_datasync(self, fd: i32) -> i32:
         entry = self.ctx.get(fd, R.FD_DATASYNC)
         if entry.host >= 0:
             os.fdatasync(entry.host)
         return 0
 
-    def fd_sync(self, fd: int) -> int:
+    def fd_sync(self, fd: i32) -> i32:
         entry = self.ctx.get(fd, R.FD_SYNC)
         if entry.host >= 0:
             os.fsync(entry.host)
         return 0
 
-    def fd_fdstat_get(self, fd: int, buf: int) -> int:
+    def fd_fdstat_get(self, fd: i32, buf: i32) -> i32:
         entry = self.ctx.get(fd)
         self.mem.pack(_FDSTAT, buf, entry.filetype, entry.flags, entry.base, entry.inheriting)
         return 0
 
-    def fd_fdstat_set_flags(self, fd: int, flags: int) -> int:
+    def fd_fdstat_set_flags(self, fd: i32, flags: i32) -> i32:
         entry = self.ctx.get(fd, R.FD_FDSTAT_SET_FLAGS)
         if flags & ~0x1F:
             return Errno.INVAL
@@ -1447,14 +1454,14 @@ class _Impl:
         entry.flags = flags
         return 0
 
-    def fd_fdstat_set_rights(self, fd: int, base: int, inheriting: int) -> int:
+    def fd_fdstat_set_rights(self, fd: i32, base: i64, inheriting: i64) -> i32:
         entry = self.ctx.get(fd)
         if base & ~entry.base or inheriting & ~entry.inheriting:
             return Errno.NOTCAPABLE
         entry.base, entry.inheriting = base, inheriting
         return 0
 
-    def fd_filestat_get(self, fd: int, buf: int) -> int:
+    def fd_filestat_get(self, fd: i32, buf: i32) -> i32:
         entry = self.ctx.get(fd, R.FD_FILESTAT_GET)
         if entry.host >= 0:
             values = _filestat_values(os.fstat(entry.host))
@@ -1463,7 +1470,7 @@ class _Impl:
         self.mem.pack(_FILESTAT, buf, *values)
         return 0
 
-    def fd_filestat_set_size(self, fd: int, size: int) -> int:
+    def fd_filestat_set_size(self, fd: i32, size: i64) -> i32:
         entry = self.ctx.get(fd, R.FD_FILESTAT_SET_SIZE)
         if entry.host < 0 or entry.filetype != Filetype.REGULAR_FILE:
             return Errno.BADF
@@ -1472,7 +1479,7 @@ class _Impl:
         os.ftruncate(entry.host, size)
         return 0
 
-    def fd_filestat_set_times(self, fd: int, atim: int, mtim: int, flags: int) -> int:
+    def fd_filestat_set_times(self, fd: i32, atim: i64, mtim: i64, flags: i32) -> i32:
         entry = self.ctx.get(fd, R.FD_FILESTAT_SET_TIMES)
         if entry.host < 0:
             return Errno.BADF
@@ -1483,14 +1490,14 @@ class _Impl:
             os.utime(entry.host, ns=ns)
         return 0
 
-    def fd_prestat_get(self, fd: int, buf: int) -> int:
+    def fd_prestat_get(self, fd: i32, buf: i32) -> i32:
         entry = self.ctx.get(fd)
         if entry.preopen is None:
             return Errno.BADF
         self.mem.pack(_PRESTAT, buf, 0, len(entry.preopen))
         return 0
 
-    def fd_prestat_dir_name(self, fd: int, path: int, path_len: int) -> int:
+    def fd_prestat_dir_name(self, fd: i32, path: i32, path_len: i32) -> i32:
         entry = self.ctx.get(fd)
         if entry.preopen is None:
             return Errno.BADF
@@ -1515,7 +1522,7 @@ class _Impl:
     def _refuse(entry: _Fd) -> _Fd:
         raise WasiError(Errno.BADF)
 
-    def fd_read(self, fd: int, iovs: int, iovs_len: int, nread: int) -> Any:
+    def fd_read(self, fd: i32, iovs: i32, iovs_len: i32, nread: i32) -> _ErrnoOrPause:
         entry = self._readable(fd)
         bufs = self.mem.iovecs(iovs, iovs_len)
         self.mem.check(nread, 4)
@@ -1550,7 +1557,7 @@ class _Impl:
         self.mem.set_u32(nread, len(data))
         return 0
 
-    def fd_write(self, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
+    def fd_write(self, fd: i32, iovs: i32, iovs_len: i32, nwritten: i32) -> i32:
         entry = self._writable(fd)
         bufs = self.mem.iovecs(iovs, iovs_len)
         self.mem.check(nwritten, 4)
@@ -1563,7 +1570,7 @@ class _Impl:
         self.mem.set_u32(nwritten, total)
         return 0
 
-    def fd_pread(self, fd: int, iovs: int, iovs_len: int, offset: int, nread: int) -> int:
+    def fd_pread(self, fd: i32, iovs: i32, iovs_len: i32, offset: i64, nread: i32) -> i32:
         entry = self._readable(fd)
         if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
             return Errno.SPIPE
@@ -1577,7 +1584,7 @@ class _Impl:
         self.mem.set_u32(nread, total)
         return 0
 
-    def fd_pwrite(self, fd: int, iovs: int, iovs_len: int, offset: int, nwritten: int) -> int:
+    def fd_pwrite(self, fd: i32, iovs: i32, iovs_len: i32, offset: i64, nwritten: i32) -> i32:
         entry = self._writable(fd)
         if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
             return Errno.SPIPE
@@ -1591,7 +1598,7 @@ class _Impl:
         self.mem.set_u32(nwritten, total)
         return 0
 
-    def fd_readdir(self, fd: int, buf: int, buf_len: int, cookie: int, bufused: int) -> int:
+    def fd_readdir(self, fd: i32, buf: i32, buf_len: i32, cookie: i64, bufused: i32) -> i32:
         entry = self.ctx.dir(fd, R.FD_READDIR)
         mem = self.mem
         mem.check(buf, buf_len)
@@ -1609,7 +1616,7 @@ class _Impl:
         mem.set_u32(bufused, len(data))
         return 0
 
-    def fd_renumber(self, fd: int, to: int) -> int:
+    def fd_renumber(self, fd: i32, to: i32) -> i32:
         entry = self.ctx.get(fd)
         target = self.ctx.get(to)
         if fd != to:
@@ -1618,7 +1625,7 @@ class _Impl:
             del self.ctx.fds[fd]
         return 0
 
-    def fd_seek(self, fd: int, offset: int, whence: int, newoffset: int) -> int:
+    def fd_seek(self, fd: i32, offset: i64, whence: i32, newoffset: i32) -> i32:
         if whence not in _WHENCE:
             return Errno.INVAL
         need = R.FD_TELL if (offset == 0 and whence == 1) else R.FD_SEEK
@@ -1636,7 +1643,7 @@ class _Impl:
         mem.set_u64(newoffset, pos)
         return 0
 
-    def fd_tell(self, fd: int, offset_ptr: int) -> int:
+    def fd_tell(self, fd: i32, offset_ptr: i32) -> i32:
         entry = self.ctx.get(fd)
         if entry.filetype == Filetype.DIRECTORY:
             return Errno.BADF
@@ -1669,7 +1676,7 @@ class _Impl:
         st = os.stat(name.rstrip("/") or ".", dir_fd=parent, follow_symlinks=False)
         return Errno.EXIST if _stat.S_ISDIR(st.st_mode) else Errno.NOTDIR
 
-    def path_create_directory(self, fd: int, path: int, path_len: int) -> int:
+    def path_create_directory(self, fd: i32, path: i32, path_len: i32) -> i32:
         # a trailing slash is stripped, not followed: "link/" names the link (EEXIST)
         _, parent, name = self._resolve(fd, R.PATH_CREATE_DIRECTORY, path, path_len, False, True,
                                         slash_follows=False)
@@ -1681,7 +1688,7 @@ class _Impl:
             os.close(parent)
         return 0
 
-    def path_filestat_get(self, fd: int, flags: int, path: int, path_len: int, buf: int) -> int:
+    def path_filestat_get(self, fd: i32, flags: i32, path: i32, path_len: i32, buf: i32) -> i32:
         follow = bool(flags & Lookupflags.SYMLINK_FOLLOW)
         _, parent, name = self._resolve(fd, R.PATH_FILESTAT_GET, path, path_len, follow)
         try:
@@ -1691,8 +1698,8 @@ class _Impl:
         self.mem.pack(_FILESTAT, buf, *_filestat_values(st))
         return 0
 
-    def path_filestat_set_times(self, fd: int, flags: int, path: int, path_len: int,
-                                atim: int, mtim: int, fst_flags: int) -> int:
+    def path_filestat_set_times(self, fd: i32, flags: i32, path: i32, path_len: i32, atim: i64,
+                                mtim: i64, fst_flags: i32) -> i32:
         follow = bool(flags & Lookupflags.SYMLINK_FOLLOW)
         _, parent, name = self._resolve(fd, R.PATH_FILESTAT_SET_TIMES, path, path_len, follow, True)
         try:
@@ -1704,8 +1711,8 @@ class _Impl:
             os.close(parent)
         return 0
 
-    def path_link(self, old_fd: int, old_flags: int, old_path: int, old_path_len: int,
-                  new_fd: int, new_path: int, new_path_len: int) -> int:
+    def path_link(self, old_fd: i32, old_flags: i32, old_path: i32, old_path_len: i32,
+                  new_fd: i32, new_path: i32, new_path_len: i32) -> i32:
         for fd, rights in ((old_fd, R.PATH_LINK_SOURCE), (new_fd, R.PATH_LINK_TARGET)):
             if not self.ctx.dir(fd, rights).dir_perms & DirPerms.WRITE_ONLY:
                 return Errno.PERM  # a read-only preopen (as wasmtime)
@@ -1735,8 +1742,8 @@ class _Impl:
             os.close(src_parent)
         return 0
 
-    def path_open(self, fd: int, dirflags: int, path: int, path_len: int, oflags: int,
-                  base: int, inheriting: int, fdflags: int, opened: int) -> int:
+    def path_open(self, fd: i32, dirflags: i32, path: i32, path_len: i32, oflags: i32,
+                  base: i64, inheriting: i64, fdflags: i32, opened: i32) -> i32:
         ctx = self.ctx
         entry = ctx.dir(fd, R.PATH_OPEN)
         if oflags & ~0xF or fdflags & ~0x1F:
@@ -1824,8 +1831,8 @@ class _Impl:
         ctx.fds[newfd] = new
         return 0
 
-    def path_readlink(self, fd: int, path: int, path_len: int, buf: int, buf_len: int,
-                      bufused: int) -> int:
+    def path_readlink(self, fd: i32, path: i32, path_len: i32, buf: i32, buf_len: i32,
+                      bufused: i32) -> i32:
         _, parent, name = self._resolve(fd, R.PATH_READLINK, path, path_len, False)
         try:
             target = os.readlink(name, dir_fd=parent)
@@ -1837,7 +1844,7 @@ class _Impl:
         self.mem.set_u32(bufused, len(data))
         return 0
 
-    def path_remove_directory(self, fd: int, path: int, path_len: int) -> int:
+    def path_remove_directory(self, fd: i32, path: i32, path_len: i32) -> i32:
         _, parent, name = self._resolve(fd, R.PATH_REMOVE_DIRECTORY, path, path_len, False, True,
                                         slash_follows=False)
         try:
@@ -1848,8 +1855,8 @@ class _Impl:
             os.close(parent)
         return 0
 
-    def path_rename(self, fd: int, old_path: int, old_path_len: int, new_fd: int,
-                    new_path: int, new_path_len: int) -> int:
+    def path_rename(self, fd: i32, old_path: i32, old_path_len: i32, new_fd: i32, new_path: i32,
+                    new_path_len: i32) -> i32:
         _, src_parent, src = self._resolve(fd, R.PATH_RENAME_SOURCE, old_path, old_path_len,
                                            False, True, slash_follows=False)
         try:
@@ -1869,8 +1876,8 @@ class _Impl:
             os.close(src_parent)
         return 0
 
-    def path_symlink(self, old_path: int, old_path_len: int, fd: int, new_path: int,
-                     new_path_len: int) -> int:
+    def path_symlink(self, old_path: i32, old_path_len: i32, fd: i32, new_path: i32,
+                     new_path_len: i32) -> i32:
         target = self._path(old_path, old_path_len)
         _, parent, name = self._resolve(fd, R.PATH_SYMLINK, new_path, new_path_len, False, True)
         try:
@@ -1885,7 +1892,7 @@ class _Impl:
             os.close(parent)
         return 0
 
-    def path_unlink_file(self, fd: int, path: int, path_len: int) -> int:
+    def path_unlink_file(self, fd: i32, path: i32, path_len: i32) -> i32:
         _, parent, name = self._resolve(fd, R.PATH_UNLINK_FILE, path, path_len, False, True)
         try:
             if name == ".":
@@ -1902,7 +1909,8 @@ class _Impl:
         return 0
 
     # poll ----------------------------------------------------------------------------
-    def poll_oneoff(self, in_ptr: int, out_ptr: int, nsubscriptions: int, nevents: int) -> Any:
+    def poll_oneoff(self, in_ptr: i32, out_ptr: i32, nsubscriptions: i32,
+                    nevents: i32) -> _ErrnoOrPause:
         mem = self.mem
         if nsubscriptions == 0:
             return Errno.INVAL
@@ -1995,18 +2003,18 @@ class _Impl:
         self.ctx.get(fd)
         return Errno.NOTSOCK
 
-    def sock_accept(self, fd: int, flags: int, fd_ptr: int) -> int:
+    def sock_accept(self, fd: i32, flags: i32, fd_ptr: i32) -> i32:
         return self._socket(fd)
 
-    def sock_recv(self, fd: int, ri_data: int, ri_data_len: int, ri_flags: int,
-                  ro_datalen: int, ro_flags: int) -> int:
+    def sock_recv(self, fd: i32, ri_data: i32, ri_data_len: i32, ri_flags: i32, ro_datalen: i32,
+                  ro_flags: i32) -> i32:
         return self._socket(fd)
 
-    def sock_send(self, fd: int, si_data: int, si_data_len: int, si_flags: int,
-                  so_datalen: int) -> int:
+    def sock_send(self, fd: i32, si_data: i32, si_data_len: i32, si_flags: i32,
+                  so_datalen: i32) -> i32:
         return self._socket(fd)
 
-    def sock_shutdown(self, fd: int, how: int) -> int:
+    def sock_shutdown(self, fd: i32, how: i32) -> i32:
         return self._socket(fd)
 
 
@@ -2046,56 +2054,25 @@ def _list_dir(host: int) -> list[tuple[bytes, int, int]]:
 
 
 
+def _wasm_type(name: str) -> FuncType:
+    """The wasm type of WASI function ``name``, from the annotations of its ``_Impl`` method
+    (read as ``Func.wrap`` reads a host function's)."""
+    return infer_functype(getattr(_Impl.__new__(_Impl), name), _Impl)[0]
+
+
+# Every function of ``wasi_snapshot_preview1``: the public methods of ``_Impl``.
+_TYPES: dict[str, FuncType] = {
+    name: _wasm_type(name)
+    for name, method in vars(_Impl).items() if callable(method) and not name.startswith("_")
+}
+
 SIGNATURES: dict[str, str] = {
-    "args_get": "II",
-    "args_sizes_get": "II",
-    "environ_get": "II",
-    "environ_sizes_get": "II",
-    "clock_res_get": "II",
-    "clock_time_get": "ILI",
-    "fd_advise": "ILLI",
-    "fd_allocate": "ILL",
-    "fd_close": "I",
-    "fd_datasync": "I",
-    "fd_fdstat_get": "II",
-    "fd_fdstat_set_flags": "II",
-    "fd_fdstat_set_rights": "ILL",
-    "fd_filestat_get": "II",
-    "fd_filestat_set_size": "IL",
-    "fd_filestat_set_times": "ILLI",
-    "fd_pread": "IIILI",
-    "fd_prestat_get": "II",
-    "fd_prestat_dir_name": "III",
-    "fd_pwrite": "IIILI",
-    "fd_read": "IIII",
-    "fd_readdir": "IIILI",
-    "fd_renumber": "II",
-    "fd_seek": "ILII",
-    "fd_sync": "I",
-    "fd_tell": "II",
-    "fd_write": "IIII",
-    "path_create_directory": "III",
-    "path_filestat_get": "IIIII",
-    "path_filestat_set_times": "IIIILLI",
-    "path_link": "IIIIIII",
-    "path_open": "IIIIILLII",
-    "path_readlink": "IIIIII",
-    "path_remove_directory": "III",
-    "path_rename": "IIIIII",
-    "path_symlink": "IIIII",
-    "path_unlink_file": "III",
-    "poll_oneoff": "IIII",
-    "proc_exit": "I",
-    "proc_raise": "I",
-    "sched_yield": "",
-    "random_get": "II",
-    "sock_accept": "III",
-    "sock_recv": "IIIIII",
-    "sock_send": "IIIII",
-    "sock_shutdown": "II",
+    name: "".join("L" if t == ValType.i64() else "I" for t in ty.params)
+    for name, ty in _TYPES.items()
 }
 """Every function of ``wasi_snapshot_preview1``: its parameter types (``I`` = i32, ``L`` =
-i64).  All return an i32 ``Errno`` except ``proc_exit``, which returns nothing."""
+i64), from the annotations of its ``_Impl`` method.  All return an i32 ``Errno`` except
+``proc_exit``, which returns nothing."""
 
 def _make_host_function(name: str, get_context: Callable[[Any], WasiContext]
                         ) -> Callable[..., int | None]:
@@ -2230,9 +2207,9 @@ def define_wasi(linker: Any,
     ``ValType`` come from the linker's own module (wasmrt's or wasmtime-py's).
     """
     api = _api_module(linker)
-    i32, i64 = api.ValType.i32(), api.ValType.i64()
+    types = {"I": api.ValType.i32(), "L": api.ValType.i64()}
     for name, fn in wasi_functions(context).items():
-        params = [i32 if c == "I" else i64 for c in SIGNATURES[name]]
-        results = [] if name == "proc_exit" else [i32]
+        params = [types[c] for c in SIGNATURES[name]]
+        results = [types["I"]] * len(_TYPES[name].results)
         linker.define_func(WASI_MODULE, name, api.FuncType(params, results), fn,
                            access_caller=True)

@@ -1,4 +1,4 @@
-"""``Func.call_async`` and async host functions (issue 21, items 1-4): the guest pauses at an
+"""``Func.call_async`` and async host functions: the guest pauses at an
 async host call and continues with its result, many Stores run on one loop, a computing
 guest yields to the loop, cancellation stops it and leaves the Store usable, and WASI
 stdin may be an async callable.  (Timings are in benchmarks/bench_async.py.)"""

@@ -1,4 +1,4 @@
-"""Snapshots (issue 21, item 5): ``store.snapshot()`` while the guest is paused, resumed any
+"""Snapshots: ``store.snapshot()`` while the guest is paused, resumed any
 number of times in fresh Stores, each isolated from the others and from the original;
 funcref/externref values, tables, globals, the call stack, the pending host call and the
 WASI state (descriptors, offsets) come along; a Snapshot pickles for another process."""
