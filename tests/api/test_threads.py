@@ -382,7 +382,7 @@ def test_wasmtime_reference_atomics(runtime):
 
 
 def test_wasmtime_shared_memory_import():
-    """wasmtime-py 51 cannot import a SharedMemory into an instance (issue 20): Instance
+    """wasmtime-py 51 cannot import a SharedMemory into an instance: Instance
     and Linker.instantiate fail with a ctypes TypeError, and SharedMemory.size() with a
     ctypes ArgumentError.  Recorded here; wasmrt does all three."""
     wasmtime = pytest.importorskip("wasmtime")

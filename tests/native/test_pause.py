@@ -1,4 +1,4 @@
-"""Pausing guests whose code runs natively (issue 21 on the native tier, issue 16 item 4):
+"""Pausing guests whose code runs natively:
 under ``call_async`` an async host call or a yield inside machine code hands every frame
 to the interpreter (slots spilled to ``fp[]``, call records with interpreter pcs), which
 resumes it; cancellation and snapshots work the same.  Every test checks that the bodies
