@@ -388,6 +388,8 @@ op("ref_is_null", ("a=dst b=x",), "ref -> i32", "fp[dst] = 1 if fp[x] == 0 else 
    ("ref.is_null",))
 op("ref_func", ("a=dst hi=func",), "-> funcref",
    "fp[dst] = funcref of function `func` of the running instance.", ("ref.func",))
+op("ref_as_non_null", ("a=x",), "ref ->", "Trap if fp[x] is null (the value stays).",
+   ("ref.as_non_null",), ("null reference",))
 op("table_get", ("a=dst b=index hi=table",), "i32 -> ref",
    "fp[dst] = element fp[index] of table `table`.", ("table.get",), (TRAP_TABLE,))
 op("table_set", ("a=index b=val hi=table",), "i32 ref ->",
@@ -525,6 +527,12 @@ op("call_indirect64", ("a=base b=index hi=type", "lo=table"), "t* i64 -> t*",
    "call_indirect through a table64: the index fp[index] is an i64.",
    ("call_indirect",), (TRAP_TABLE, "uninitialized element", "indirect call type mismatch",
                         "call stack exhausted"))
+op("call_ref", ("a=base b=ref",), "t* ref -> t*",
+   "Call the function fp[ref] (a funcref; its type is the one validation proved).",
+   ("call_ref",), ("null function reference", "call stack exhausted"))
+op("return_call_ref", ("a=base b=ref c=nslots",), "t* ref ->",
+   "Tail call of the function fp[ref] (see return_call).",
+   ("return_call_ref",), ("null function reference", "call stack exhausted"))
 op("ret", (), "->", "Return; the results are already in fp[0 .. nresults).", ("return", "end"))
 op("ret_slot", ("a=src",), "t ->", "fp[0] = fp[src]; return.", ("return", "end"))
 op("ret_n", ("a=src b=n",), "t* ->", "Move n slots fp[src..) to fp[0..) (memmove); return.",

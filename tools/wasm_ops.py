@@ -149,9 +149,8 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
 # naming the proposal (not "illegal opcode").  A row added for one of these opcodes must
 # leave this list (the generator checks).  Plain bytes, or a whole prefix.
 RESERVED: dict[str, tuple[int, ...]] = {
-    "function_references": (0x14, 0x15, 0xD3, 0xD4, 0xD5, 0xD6),
     "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F),
-    "gc": (0xFB,),
+    "gc": (0xD3, 0xFB),
 }
 
 # The prefix bytes: name of the ``PREFIX_*`` constant, and the proposal every instruction of
@@ -289,6 +288,12 @@ proposal("tail_call")
 I("return_call",              0x12,         "t1* -> t2*",     "funcidx")
 I("return_call_indirect",     0x13,         "t1* i32 -> t2*", "typeidx tableidx")
 
+proposal("function_references")
+I("call_ref",                 0x14,         "t1* ref -> t2*", "typeidx")
+I("return_call_ref",          0x15,         "t1* ref -> t2*", "typeidx")    # + tail_call
+I("br_on_null",               0xD5,         "t* ref -> t* ref", "labelidx")
+I("br_on_non_null",           0xD6,         "t* ref -> t*",   "labelidx")
+
 
 # ------------------------------------------------------------------------------------------
 chapter("Reference instructions", "spec 2.4.3, 3.3.3, 5.4.2")
@@ -296,7 +301,10 @@ chapter("Reference instructions", "spec 2.4.3, 3.3.3, 5.4.2")
 proposal("reference_types")
 I("ref.null",                 0xD0,         "-> ref",         "heaptype")
 I("ref.is_null",              0xD1,         "ref -> i32")
-I("ref.func",                 0xD2,         "-> funcref",     "funcidx")
+I("ref.func",                 0xD2,         "-> ref",         "funcidx")
+
+proposal("function_references")
+I("ref.as_non_null",          0xD4,         "ref -> ref")
 
 
 # ------------------------------------------------------------------------------------------

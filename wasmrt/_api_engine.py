@@ -35,7 +35,7 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_memory64": ("memory64", False),
     "wasm_relaxed_simd": ("relaxed_simd", False),
     "wasm_exceptions": ("exceptions", False),
-    "wasm_function_references": ("function_references", False),
+    "wasm_function_references": ("function_references", True),
     "wasm_gc": ("gc", False),
     "wasm_wide_arithmetic": ("wide_arithmetic", False),
     "wasm_custom_page_sizes": ("custom_page_sizes", False),

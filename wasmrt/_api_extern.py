@@ -322,8 +322,10 @@ class Table(_StoreBound):
         if not isinstance(ty, TableType):
             raise WrongKindError("expected a TableType")
         code = ty.element._code
-        if code not in (0x70, 0x6F):
-            raise WasmtimeError("table element type must be funcref or externref")
+        if not ty.element.is_reference:
+            raise WasmtimeError("table element type must be a reference type")
+        if init is None and not ty.element.nullable:
+            raise TypeError(f"a table of {ty.element} needs a non-null initial value")
         limits = ty.limits
         self._bind(table_new(store_, code, limits.min, limits.max, init, ty.is_64), store_)
 

@@ -16,10 +16,10 @@ from collections.abc import Callable, Coroutine
 from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
-from . import _core, _interp
+from . import _interp
 from ._api_async import call_host_async, call_wasm_async
 from ._api_store import Store, Storelike, owned_by, store_of
-from ._api_types import FuncType, Val
+from ._api_types import FuncType, Val, is_func_code
 from ._api_wrap import infer_functype
 from .errors import WasmtimeError, WrongKindError
 
@@ -31,13 +31,9 @@ __all__ = ["Caller", "Func"]
 _interp.set_val_class(Val)
 
 
-def _codes(types: Any) -> bytes:
-    return bytes(t._code for t in types)
-
-
-def _type_id(ty: FuncType) -> int:
-    """The process-wide canonical id of ``ty``'s signature (as ``_core`` assigns them)."""
-    return int(_core.FuncTypeInfo(ty._codes[0], ty._codes[1]).type_id)
+def _has_funcs(codes: tuple[int, ...]) -> bool:
+    """Whether values of some of the types ``codes`` are function references."""
+    return any(is_func_code(c) for c in codes)
 
 
 class Func(_interp.FuncBase):
@@ -66,12 +62,12 @@ class Func(_interp.FuncBase):
             raise WrongKindError("expected a FuncType")
         if not callable(func):
             raise TypeError("expected a callable")
-        params = _codes(ty._params)
         host = host_callable(func, access_caller)
-        if _FUNCREF in params:
+        params, results = ty._codes
+        if _has_funcs(params):
             host = _wrap_funcref_args(host, params, store_, access_caller)
         fi = store_._context().new_host_func(
-            host, params, _codes(ty._results), _type_id(ty), bool(access_caller)
+            host, params, results, ty._canonical_id(), bool(access_caller)
         )
         self._bind(fi, store_)
         fi.origin = (ty, func, bool(access_caller))    # (snapshots make it again)
@@ -100,7 +96,7 @@ class Func(_interp.FuncBase):
     def _bind(self, fi: Any, store: Store) -> None:
         self._func = fi
         self._store = store
-        self._simple = not fi.is_host and _FUNCREF not in fi.results
+        self._simple = not fi.is_host and not _has_funcs(fi.results)
         fi.wrapper = self
 
     def _check_store(self, store: Storelike) -> Store:
@@ -110,8 +106,7 @@ class Func(_interp.FuncBase):
     def type(self, store: Storelike) -> FuncType:
         """This function's ``FuncType``."""
         owned_by(self._store, store)._context()
-        fi = self._func
-        return FuncType._from_codes(fi.params, fi.results)
+        return FuncType._from_type_id(self._func.type_id)
 
     # __call__(store, *params) is FuncBase.__call__ (wasmrt/_interp_instance.pxi): the
     # common case runs there; everything else comes here.
@@ -126,7 +121,7 @@ class Func(_interp.FuncBase):
         if func.is_host:
             return _call_host(func, params, self._store)
         result = self._invoke(params)
-        if _FUNCREF in func.results:
+        if _has_funcs(func.results):
             return _wrap_funcrefs(result, func.results, self._store)
         return result
 
@@ -145,16 +140,12 @@ class Func(_interp.FuncBase):
             result = await call_host_async(func, params)
         else:
             result = await call_wasm_async(func, params, self._store)
-        if _FUNCREF in func.results:
+        if _has_funcs(func.results):
             return _wrap_funcrefs(result, func.results, self._store)
         return result
 
     def __repr__(self) -> str:
-        fi = self._func
-        return f"<wasmrt.Func {FuncType._from_codes(fi.params, fi.results)!r}>"
-
-
-_FUNCREF = 0x70
+        return f"<wasmrt.Func {FuncType._from_type_id(self._func.type_id)!r}>"
 
 
 def _check_count(fi: Any, params: tuple[Any, ...]) -> None:
@@ -171,22 +162,22 @@ def _call_host(fi: Any, params: tuple[Any, ...], store: Store) -> Any:
     shaped by wasmtime-py's rules); funcref results become ``Func``s."""
     result = fi(*params)
     codes = fi.results
-    if _FUNCREF in codes:
+    if _has_funcs(codes):
         return _wrap_funcrefs(result, codes, store)
     return result
 
 
-def _wrap_values(values: Any, codes: bytes, store: Store) -> list[Any]:
-    """``values`` with runtime functions (funcref values) replaced by ``Func``s."""
+def _wrap_values(values: Any, codes: tuple[int, ...], store: Store) -> list[Any]:
+    """``values`` with runtime functions (function references) replaced by ``Func``s."""
     return [
         Func._from_runtime(v, store)
-        if c == _FUNCREF and v is not None and type(v) is not Func
+        if is_func_code(c) and v is not None and type(v) is not Func
         else v
         for v, c in zip(values, codes)
     ]
 
 
-def _wrap_funcrefs(result: Any, codes: bytes, store: Store) -> Any:
+def _wrap_funcrefs(result: Any, codes: tuple[int, ...], store: Store) -> Any:
     """A call's ``result`` (one value or a list) with ``Func``s for funcref values."""
     if len(codes) == 1:
         return _wrap_values((result,), codes, store)[0]
@@ -194,7 +185,7 @@ def _wrap_funcrefs(result: Any, codes: bytes, store: Store) -> Any:
 
 
 def _wrap_funcref_args(
-    host: Callable[..., Any], codes: bytes, store: Store, access_caller: bool
+    host: Callable[..., Any], codes: tuple[int, ...], store: Store, access_caller: bool
 ) -> Callable[..., Any]:
     """Adapt ``host`` so that its funcref arguments arrive as ``Func`` objects."""
     skip = 1 if access_caller else 0

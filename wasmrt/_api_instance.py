@@ -1,8 +1,9 @@
 """``Instance`` (a module instantiated in a Store), its exports, and ``InstancePre``.
 
 Import resolution is checked here, before any allocation: each provided extern must be of
-the right kind and type (function types equal, global type and mutability equal, table
-and memory limits matching by the spec's subtyping on their *current* sizes), else
+the right kind and type (function types equivalent, by canonical id; an immutable global's
+type matching the import's by subtyping, a mutable one's equal; table element types equal;
+table and memory limits matching by the spec's subtyping on their *current* sizes), else
 ``LinkError`` ("incompatible import type").  Allocation, segment initialisation and the
 start function run in ``_interp.instantiate`` (``_interp_instance.pxi``).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from . import _interp
+from . import _core, _interp
 from ._api_extern import Extern, Global, Memory, SharedMemory, Table, check_extern, wrap_extern
 from ._api_func import Func
 from ._api_managed import Closeable
@@ -49,13 +50,16 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
     rt: Any = item._rt if not isinstance(item, Func) else item._func
     if kind == EXTERN_FUNC:
         ft = info.types[desc]
-        if bytes(ft.params) != rt.params or bytes(ft.results) != rt.results:
-            want_ty = FuncType._from_codes(ft.params, ft.results)
-            have_ty = FuncType._from_codes(rt.params, rt.results)
+        if ft.type_id != rt.type_id:
+            want_ty = FuncType._from_type_id(ft.type_id)
+            have_ty = FuncType._from_type_id(rt.type_id)
             return f"types incompatible: expected type `{want_ty!r}`, found type `{have_ty!r}`"
         return None
+    type_ids = [t.type_id for t in info.types]
     if kind == EXTERN_GLOBAL:
-        if desc.val_type != rt.valtype:
+        want_vt = _core.canonical_valtype(desc.val_type, type_ids)
+        if want_vt != rt.valtype and (desc.mutable or not _core.valtype_matches(rt.valtype,
+                                                                                want_vt)):
             return "global types incompatible: value types differ"
         if bool(desc.mutable) != bool(rt.mutable):
             want_m = "mutable" if desc.mutable else "immutable"
@@ -79,7 +83,7 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
             )
         have = Limits(int(rt.pages), rt.declared_max)
     else:
-        if rt.elem_type != desc.elem_type:
+        if rt.elem_type != _core.canonical_valtype(desc.elem_type, type_ids):
             return "table types incompatible: element types differ"
         have = Limits(int(rt.size), rt.max)
     if not have._matches(want):

@@ -143,10 +143,11 @@ def extern_type(module_info: Any, kind: int, desc: Any) -> AsExternType:
     GlobalTypeInfo.
     """
     if kind == EXTERN_FUNC:
-        ft = module_info.types[desc]
-        return FuncType._from_codes(ft.params, ft.results)
+        return FuncType._from_type_id(module_info.types[desc].type_id)
+    type_ids = [t.type_id for t in module_info.types]
     if kind == EXTERN_TABLE:
-        return TableType(ValType._of(desc.elem_type), _limits(desc), is_64=bool(desc.is_64))
+        elem = _core.canonical_valtype(desc.elem_type, type_ids)
+        return TableType(ValType._of(elem), _limits(desc), is_64=bool(desc.is_64))
     if kind == EXTERN_MEMORY:
         return MemoryType(
             _limits(desc),
@@ -155,7 +156,8 @@ def extern_type(module_info: Any, kind: int, desc: Any) -> AsExternType:
             page_size_log2=int(desc.page_size_log2),
         )
     if kind == EXTERN_GLOBAL:
-        return GlobalType(ValType._of(desc.val_type), bool(desc.mutable))
+        content = _core.canonical_valtype(desc.val_type, type_ids)
+        return GlobalType(ValType._of(content), bool(desc.mutable))
     raise WasmtimeError(f"unknown extern kind {kind}")
 
 

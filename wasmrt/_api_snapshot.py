@@ -33,7 +33,6 @@ from .errors import WasmtimeError
 __all__ = ["Snapshot"]
 
 _CHUNK = 65536          # pickled memories leave out their all-zero chunks of this size
-_FUNCREF = 0x70
 
 
 class _MemoryImage:
@@ -90,15 +89,14 @@ class _HostDef:
     __slots__ = ("access_caller", "func", "host", "params", "results", "ty", "type_id")
 
     def __init__(self, ty: Any, func: Any, access_caller: bool):
-        from ._api_func import _codes, _type_id, host_callable
+        from ._api_func import _has_funcs, host_callable
 
         self.ty = ty
         self.func = func
         self.access_caller = access_caller
-        self.params = _codes(ty._params)
-        self.results = _codes(ty._results)
-        self.type_id = _type_id(ty)
-        self.host = None if _FUNCREF in self.params else host_callable(func, access_caller)
+        self.params, self.results = ty._codes
+        self.type_id = ty._canonical_id()
+        self.host = None if _has_funcs(self.params) else host_callable(func, access_caller)
 
     def make(self, ctx: Any, store: Store) -> Any:
         """The runtime function of this definition in ``store`` (runtime side ``ctx``)."""
@@ -132,7 +130,7 @@ class Snapshot:
     _modules: list[Any]                 # the public Module of each instance
     _memories: list[_MemoryImage]
     _wasi: Any                          # wasi.WasiImage or None
-    _results: bytes                     # value types of the entry's results
+    _results: tuple[int, ...]                   # value types of the entry's results
     _at_call: bool                      # paused at a host call (else at a yield)
 
     def __init__(self) -> None:
@@ -182,8 +180,9 @@ class Snapshot:
             return call, call.redo_call() if self._at_call else call.resume()
 
         result = await run_entry(store, begin)
-        if _FUNCREF in self._results:
-            from ._api_func import _wrap_funcrefs
+        from ._api_func import _has_funcs, _wrap_funcrefs
+
+        if _has_funcs(self._results):
 
             return _wrap_funcrefs(result, self._results, store)
         return result
@@ -265,6 +264,6 @@ def _unpickle(engine: Engine, modules: list[Any], hosts: list[Any], image: Any,
     snap._modules = list(modules)
     snap._memories = [_MemoryImage.from_chunks(n, chunks) for n, chunks in memories]
     snap._wasi = wasi
-    snap._results = bytes(results)
+    snap._results = tuple(results)
     snap._at_call = bool(at_call)
     return snap

@@ -4,8 +4,12 @@ and the annotation markers used by ``Func.wrap`` (``i32``, ``i64``, ``f32``, ``f
 ``v128``, ``externref``, ``funcref``).
 
 Names, signatures and raised exceptions follow wasmtime-py 50.  A ``ValType`` is a
-small immutable object around the binary value-type code (``0x7F`` for ``i32`` ...),
-which is what the Cython cores use.
+small immutable object around a value-type word of the Cython cores (``_defs.pxd``: the
+binary code for the Wasm 2.0 types, ``0x7F`` for ``i32`` ...; typed references in their
+canonical form, a defined type named by its process-wide canonical id, so equal types
+compare equal across modules).  wasmtime-py has no typed references; wasmrt adds them as
+wasmtime's Rust API has them (``RefType::new(nullable, heap_type)``): ``ValType.ref``,
+``ValType.nullable``, ``ValType.heap_type``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import struct
 from collections.abc import Iterable
 from typing import Annotated, Any, ClassVar, TypeAlias
 
+from . import _core
 from ._api_managed import NothingToClose
 from .errors import WasmtimeError, WrongKindError
 
@@ -54,6 +59,27 @@ _NAMES = {
     EXTERNREF: "externref",
 }
 REF_CODES = (FUNCREF, EXTERNREF)
+# Value-type words (_defs.pxd): the non-null bit, the code of a defined type, the shift
+# of its canonical id; the abstract heap types by name.
+_NONNULL, _CONCRETE, _INDEX_SHIFT = 0x100, 0x02, 9
+HEAP_TYPES = {
+    "func": 0x70, "nofunc": 0x73, "extern": 0x6F, "noextern": 0x72, "any": 0x6E, "eq": 0x6D,
+    "i31": 0x6C, "struct": 0x6B, "array": 0x6A, "none": 0x71, "exn": 0x69, "noexn": 0x74,
+}  # fmt: skip
+_HEAP_NAMES = {code: name for name, code in HEAP_TYPES.items()}
+
+
+def is_ref_code(code: int) -> bool:
+    """Whether value-type word ``code`` is a reference type."""
+    c = code & 0xFF
+    return c == _CONCRETE or c in _HEAP_NAMES
+
+
+def is_func_code(code: int) -> bool:
+    """Whether ``code`` references functions (func, nofunc, a defined function type):
+    its values cross the API as ``Func`` objects (or ``None``)."""
+    c = code & 0xFF
+    return c in (0x70, 0x73, _CONCRETE)
 
 _U32, _U64, _U128 = (1 << 32) - 1, (1 << 64) - 1, (1 << 128) - 1
 
@@ -114,9 +140,11 @@ def _round_f32(value: float) -> float:
 
 class ValType(NothingToClose):
     """A WebAssembly value type: ``ValType.i32()``, ``.i64()``, ``.f32()``, ``.f64()``,
-    ``.v128()``, ``.funcref()`` or ``.externref()``.
+    ``.v128()``, ``.funcref()``, ``.externref()``, or a typed reference
+    ``ValType.ref(heap_type, nullable=False)`` (Wasm 3.0).
 
-    Instances compare equal by kind and print as their text-format name.
+    Instances compare equal by type (defined types by iso-recursive equivalence) and
+    print as their text-format name.
     """
 
     __slots__ = ("_code",)
@@ -128,11 +156,11 @@ class ValType(NothingToClose):
 
     @classmethod
     def _of(cls, code: int) -> ValType:
-        """The shared instance for binary value-type ``code``."""
+        """The shared instance for (canonical) value-type word ``code``."""
         try:
             return cls._by_code[code]
         except KeyError:
-            if code not in _NAMES:
+            if code not in _NAMES and not is_ref_code(code):
                 raise WasmtimeError(f"unknown value type 0x{code:x}") from None
             ty = object.__new__(cls)
             ty._code = code
@@ -174,10 +202,41 @@ class ValType(NothingToClose):
         """The external reference type (values are any Python object, ``None`` is null)."""
         return cls._of(EXTERNREF)
 
+    @classmethod
+    def ref(cls, heap_type: str | FuncType, nullable: bool = False) -> ValType:
+        """The reference type ``(ref null? heap_type)``: ``heap_type`` is a ``FuncType``
+        (references to functions of that type) or an abstract heap type's name
+        (``"func"``, ``"extern"``, ``"nofunc"``, ``"noextern"``; the GC and exception
+        ones, ``"any"``, ``"eq"``, ``"i31"``, ``"struct"``, ``"array"``, ``"none"``,
+        ``"exn"``, ``"noexn"``, name types whose values cannot cross yet).
+        ``ValType.ref("func", nullable=True) == ValType.funcref()``."""
+        if isinstance(heap_type, FuncType):
+            code = _CONCRETE | (heap_type._canonical_id() << _INDEX_SHIFT)
+        elif isinstance(heap_type, str) and heap_type in HEAP_TYPES:
+            code = HEAP_TYPES[heap_type]
+        else:
+            raise WasmtimeError(f"unknown heap type {heap_type!r}")
+        return cls._of(code if nullable else code | _NONNULL)
+
     @property
     def is_reference(self) -> bool:
-        """Whether this is ``funcref`` or ``externref``."""
-        return self._code in REF_CODES
+        """Whether this is a reference type (``funcref``, ``externref``, ``ValType.ref``)."""
+        return is_ref_code(self._code)
+
+    @property
+    def nullable(self) -> bool:
+        """Whether a reference type includes null (False for number and vector types)."""
+        return is_ref_code(self._code) and not self._code & _NONNULL
+
+    @property
+    def heap_type(self) -> str | FuncType | None:
+        """A reference type's heap type: a ``FuncType``, or an abstract heap type's name;
+        None for number and vector types."""
+        if not is_ref_code(self._code):
+            return None
+        if self._code & 0xFF == _CONCRETE:
+            return FuncType._from_type_id(self._code >> _INDEX_SHIFT)
+        return _HEAP_NAMES[self._code & 0xFF]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ValType) and other._code == self._code
@@ -189,11 +248,19 @@ class ValType(NothingToClose):
         return hash(self._code)
 
     def __str__(self) -> str:
-        return _NAMES[self._code]
+        name = _NAMES.get(self._code)
+        if name is not None:
+            return name
+        if self._code & 0xFF != _CONCRETE:
+            null = "" if self._code & _NONNULL else "null "
+            return f"(ref {null}{_HEAP_NAMES[self._code & 0xFF]})"
+        return str(_core.valtype_name(self._code))
 
     __repr__ = __str__
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if self._code & 0xFF == _CONCRETE:
+            return (ValType.ref, (self.heap_type, self.nullable))
         return (ValType._of, (self._code,))
 
 
@@ -214,7 +281,7 @@ def _valtype(item: Any) -> ValType:
 class FuncType(NothingToClose):
     """A function signature: ``FuncType(params, results)`` with lists of ``ValType``."""
 
-    __slots__ = ("_codes", "_params", "_results")
+    __slots__ = ("_codes", "_id", "_params", "_results")
 
     def __init__(self, params: Iterable[ValType], results: Iterable[ValType]):
         self._params = tuple(_valtypes(params))
@@ -223,10 +290,25 @@ class FuncType(NothingToClose):
             tuple(t._code for t in self._params),
             tuple(t._code for t in self._results),
         )
+        self._id: int | None = None
 
     @classmethod
     def _from_codes(cls, params: Iterable[int], results: Iterable[int]) -> FuncType:
         return cls([ValType._of(c) for c in params], [ValType._of(c) for c in results])
+
+    @classmethod
+    def _from_type_id(cls, type_id: int) -> FuncType:
+        """The function type of canonical id ``type_id`` (a module's type, which may refer
+        to itself: the id is kept, not recomputed from the codes)."""
+        ty = cls._from_codes(*_core.canonical_signature(type_id))
+        ty._id = type_id
+        return ty
+
+    def _canonical_id(self) -> int:
+        """The process-wide canonical id of this type (as ``_core`` assigns them)."""
+        if self._id is None:
+            self._id = int(_core.FuncTypeInfo(*self._codes).type_id)
+        return self._id
 
     @property
     def params(self) -> list[ValType]:
@@ -239,10 +321,10 @@ class FuncType(NothingToClose):
         return list(self._results)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, FuncType) and other._codes == self._codes
+        return isinstance(other, FuncType) and other._canonical_id() == self._canonical_id()
 
     def __hash__(self) -> int:
-        return hash(self._codes)
+        return hash(self._canonical_id())
 
     def __repr__(self) -> str:
         params = " ".join(map(str, self._params))
@@ -250,7 +332,9 @@ class FuncType(NothingToClose):
         return f"FuncType(func (param {params}) (result {results}))"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (FuncType._from_codes, self._codes)
+        # canonical ids are per process: a defined type in a parameter is pickled by
+        # value (its FuncType), hence through ValType.__reduce__
+        return (FuncType, (list(self._params), list(self._results)))
 
 
 class Limits:

@@ -7,14 +7,18 @@ Entry points (``_core.pyx``):
   ``compile_module(data, features) -> ModuleInfo``   decode, validate and lower every body
 
 Everything below is readable from Python (``readonly`` attributes).  Value types are
-the binary codes of ``_defs.pxd`` (i32 0x7F ... externref 0x6F); extern kinds are
+``vt_t`` words (_defs.pxd: the binary codes of the 2.0 types, i32 0x7F ... externref 0x6F;
+typed references with HT_CONCRETE naming module type indices); extern kinds are
 ``EXTERN_FUNC/TABLE/MEMORY/GLOBAL`` (0..3).  Index spaces put imports first.
 """
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
-from wasmrt._defs cimport Cell, FuncCode
+from wasmrt._defs cimport Cell, FuncCode, vt_t
 from wasmrt._reader cimport Reader
+
+
+cdef class ConstExpr
 
 
 # Proposals, as bits of the ``features`` mask of ``compile_module``/``validate_module``
@@ -52,10 +56,12 @@ cdef enum Feature:
 
 
 cdef class FuncTypeInfo:
-    """A function type: ``params``/``results`` are tuples of value-type codes.
+    """A function type: ``params``/``results`` are tuples of value types (module-relative).
 
-    ``type_id`` is process-wide: two types have equal ``type_id`` iff their signatures are
-    equal (``call_indirect`` and import checks compare ids).
+    ``type_id`` is process-wide and canonical: two types have equal ``type_id`` iff they
+    are equivalent (``call_indirect``, ``call_ref``'s static types and import checks compare
+    ids); -1 for a type naming a later type (invalid).  ``canonical_signature(type_id)``
+    gives its canonical form.
 
     ``offset``: byte offset of its entry (the 0x60 form byte) in the type section; -1 for
     a type not decoded from a module.  The same holds for the ``offset`` of the other
@@ -85,14 +91,16 @@ ctypedef struct Limits:
 
 
 cdef class TableTypeInfo:
-    """``elem_type`` (0x70 funcref / 0x6F externref), ``min``, ``max`` (-1 if none), in
-    elements; ``is_64``: a table64 (i64 indices).  ``offset``: the table type's (its
-    reftype byte), in the table or import section."""
-    cdef readonly int elem_type
+    """``elem_type`` (a reference type), ``min``, ``max`` (-1 if none), in elements;
+    ``is_64``: a table64 (i64 indices); ``init``: the initialiser expression of a defined
+    table (3.0; None: null).  ``offset``: the table type's (its reftype byte), in the table
+    or import section."""
+    cdef readonly vt_t elem_type
     cdef readonly object min
     cdef readonly object max
     cdef readonly bint is_64
     cdef readonly int64_t offset
+    cdef readonly ConstExpr init
 
 
 cdef class MemoryTypeInfo:
@@ -109,8 +117,8 @@ cdef class MemoryTypeInfo:
 
 
 cdef class GlobalTypeInfo:
-    """``val_type`` (a value-type code) and ``mutable``."""
-    cdef readonly int val_type
+    """``val_type`` (a value type) and ``mutable``."""
+    cdef readonly vt_t val_type
     cdef readonly bint mutable
 
 
@@ -140,8 +148,8 @@ cdef class ConstExpr:
     ``ops`` is a tuple of ``(opcode, immediate)``, opcodes as ``OP_*`` (_wasm_ops.pxd):
     ``(0x41, int)`` i32.const (signed), ``(0x42, int)`` i64.const (signed), ``(0x43, bits)``
     f32.const, ``(0x44, bits)`` f64.const (bit patterns), ``(0xFD000C, bytes16)``
-    v128.const, ``(0xD0, reftype)`` ref.null, ``(0xD2, funcidx)`` ref.func, ``(0x23,
-    globalidx)`` global.get.  Other
+    v128.const, ``(0xD0, vt)`` ref.null (vt: the nullable reference type of its heap
+    type), ``(0xD2, funcidx)`` ref.func, ``(0x23, globalidx)`` global.get.  Other
     opcodes may appear in a decoded-but-invalid module (immediate ``None``); a validated
     module holds exactly one of the above.  ``offset`` is its byte offset."""
     cdef readonly tuple ops
@@ -173,7 +181,7 @@ cdef class ElemInfo:
     cdef readonly int mode
     cdef readonly uint32_t table
     cdef readonly ConstExpr offset
-    cdef readonly int elem_type
+    cdef readonly vt_t elem_type
     cdef readonly tuple items
     cdef readonly int encoding
     cdef readonly int64_t entry_offset
@@ -274,14 +282,16 @@ ctypedef struct CtrlFrame:
     uint8_t kind              # FrameKind
     uint8_t unreachable       # the rest of this frame is unreachable (polymorphic stack)
     uint32_t height           # operand-stack height at entry, below the frame's params
-    # as decoded (s33): a type index >= 0, BLOCKTYPE_EMPTY (-64), or a single result of
-    # value type ``block_type + 0x80``
+    # a type index >= 0, BLOCKTYPE_EMPTY (-64), or a single result: ``block_type + 0x80``
+    # for a one-byte value type (2.0's s33), else ``-0x80 - block_type`` indexes the
+    # validator's ``single_types`` (typed references)
     int64_t block_type
     uint32_t nparams          # block type's params
     uint32_t nresults         # block type's results
-    const uint8_t* params     # their types (valid while the module is validated)
-    const uint8_t* results
+    const vt_t* params        # their types (valid while the module is validated)
+    const vt_t* results
     uint32_t offset           # byte offset of the opening instruction
+    uint32_t init_height      # `ninits` at entry: locals set inside are unset at its end
 
 
 # One decoded, type-checked instruction, handed to ``Lowerer.instr`` after the validator
@@ -303,14 +313,16 @@ ctypedef struct Instr:
     # *.const bits: i32/i64 sign-extended two's complement, f32/f64 bit patterns
     uint64_t bits
     uint8_t v128[16]          # v128.const bytes, i8x16.shuffle lanes
-    # operand type: drop/select/local.*/global.*/load result/store operand/ref.null heap
-    # type/table.* elem type (VT_BOTTOM in unreachable code where unknown)
-    uint8_t val_type
+    # operand type: drop/select/local.*/global.*/load result/store operand/ref.null type/
+    # table.* elem type/ref.as_non_null, br_on_(non_)null operand (VT_BOTTOM in unreachable
+    # code where unknown)
+    vt_t val_type
     int64_t block_type        # block/loop/if (and end: the closed frame's): see CtrlFrame
     uint32_t nparams          # block/loop/if: block type arity; call*: callee arity;
     #                           end: nresults is the closed frame's result count
     uint32_t nresults
-    # br_table: the label depths (``ntargets`` of them), default in idx
+    # br_table: the label depths (``ntargets`` of them), default in idx; call_ref,
+    # return_call_ref: idx is the type index
     const uint32_t* targets
     uint32_t ntargets
     # end / else: the frame just closed (for else, the ``if`` frame's then-part)
@@ -332,15 +344,19 @@ cdef class FuncValidator:
     cdef ModuleInfo module
     cdef uint32_t features
     cdef uint32_t ntypes
-    cdef uint8_t* type_buf        # params then results of every type, back to back
+    cdef vt_t* type_buf           # params then results of every type, back to back
     cdef uint32_t* type_off       # type i: params at type_buf+type_off[i], results after them
     cdef uint32_t* type_np
     cdef uint32_t* type_nr
+    cdef int32_t* type_canon      # canonical id of each type (FuncTypeInfo.type_id)
+    # single result types of block types, at stable addresses: [0, 512) one per code
+    # (nullable, then non-null), then (ref null $i), (ref $i) for each type i
+    cdef vt_t* single_types
     cdef uint32_t nfuncs
     cdef uint32_t* func_type      # type index of each function
     cdef uint8_t* func_declared   # function may be named by ref.func (elems/exports/globals)
     cdef uint32_t ntables
-    cdef uint8_t* table_type      # elem type of each table
+    cdef vt_t* table_type         # elem type of each table
     cdef uint8_t* table_addr      # index type of each table: VT_I32, VT_I64 (table64)
     cdef uint32_t nmems
     cdef uint8_t* mem_addr        # address type of each memory: VT_I32, VT_I64 (memory64)
@@ -348,10 +364,10 @@ cdef class FuncValidator:
     # may grow it: its size is read at each access, never kept in a register)
     cdef bint mem0_m
     cdef uint32_t nglobals
-    cdef uint8_t* global_type
+    cdef vt_t* global_type
     cdef uint8_t* global_mut
     cdef uint32_t nelems
-    cdef uint8_t* elem_type
+    cdef vt_t* elem_type
     cdef int64_t ndatas           # data count section value, -1 if absent
 
     # Per body.  The lowerer may read (never write) these during ``Lowerer.instr``:
@@ -361,15 +377,23 @@ cdef class FuncValidator:
     #                     its ``unreachable`` says whether code here is dead
     #   locals[0:nlocals] types of params then declared locals
     #   func_index        the function being validated (module index space)
-    cdef uint8_t* vals
+    cdef vt_t* vals
     cdef uint32_t nvals
     cdef uint32_t cap_vals
     cdef CtrlFrame* ctrls
     cdef uint32_t nctrls
     cdef uint32_t cap_ctrls
-    cdef uint8_t* locals
+    cdef vt_t* locals
     cdef uint32_t nlocals
     cdef uint32_t cap_locals
+    # Initialisation of non-defaultable locals (3.0: non-null references): locals from
+    # `first_nondefault` on are tracked; `local_set[i]` is 1 once local i is set on every
+    # path here, and `inits[0:ninits]` lists the locals set since the frames' entries.
+    cdef uint32_t first_nondefault
+    cdef uint8_t* local_set
+    cdef uint32_t* inits
+    cdef uint32_t ninits
+    cdef uint32_t cap_inits
     cdef uint32_t* targets
     cdef uint32_t cap_targets
     cdef uint32_t func_index

@@ -77,32 +77,80 @@ cdef int SECTION_RANK[13]
 SECTION_RANK[:] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10]
 
 
-cdef int check_valtype(Reader* r, uint8_t t, const uint8_t* at) except -1:
-    """A value type byte: the 2.0 ones are returned, 3.0 ref forms are unsupported."""
-    if t == VT_I32 or t == VT_I64 or t == VT_F32 or t == VT_F64 or t == VT_V128 \
-            or t == VT_FUNCREF or t == VT_EXTERNREF:
-        return t
-    if t == 0x63 or t == 0x64 or (0x65 <= t <= 0x6E) or (0x71 <= t <= 0x74):
-        unsupported("typed references (function-references / gc)", r, at)
-    malformed("malformed value type", r, at)
+# Value types (spec 5.3.3-5.3.5) as ``vt_t`` words (_defs.pxd).  The typed forms
+# (0x63 ref null / 0x64 ref + heap type) need typed function references; the heap types of
+# GC (any, eq, i31, struct, array, none, nofunc, noextern) and of exceptions (exn, noexn)
+# are recognised and rejected as unsupported.  A type index beyond the module's types is
+# left to the validator ("unknown type").
+
+cdef enum:
+    BLOCKTYPE_VALUE = -0x1000   # read_blocktype: a single result type
+    REF_NULL_PREFIX = 0x63      # (ref null ht)
+    REF_PREFIX = 0x64           # (ref ht)
+    MAX_TYPE_INDEX = (1 << 23) - 1   # what a vt_t holds; more types are rejected
 
 
-cdef int read_valtype(Reader* r) except -1:
-    cdef const uint8_t* at = r.p
-    cdef uint8_t t = rd_u8(r)
-    rd_check(r)
-    return check_valtype(r, t, at)
-
-
-cdef int read_reftype(Reader* r) except -1:
-    cdef const uint8_t* at = r.p
-    cdef uint8_t t = rd_u8(r)
-    rd_check(r)
-    if t == VT_FUNCREF or t == VT_EXTERNREF:
-        return t
-    if t == 0x63 or t == 0x64 or (0x65 <= t <= 0x6E) or (0x71 <= t <= 0x74):
-        unsupported("typed references (function-references / gc)", r, at)
+cdef int check_heap_code(Reader* r, uint32_t code, uint32_t features, const uint8_t* at) except -1:
+    """An abstract heap type's code: func/extern, or a 3.0 one this build cannot run."""
+    if code == HT_FUNC or code == HT_EXTERN:
+        return 0
+    if code == HT_EXN or code == HT_NOEXN:
+        unsupported("exception handling (exnref)", r, at)
+    if HT_EXN <= code <= HT_NOEXN:
+        unsupported("gc (heap type %s)" % HEAPTYPE_NAMES[code], r, at)
     malformed("malformed reference type", r, at)
+
+
+cdef vt_t read_heaptype(Reader* r, uint32_t features) except 0:
+    """A heap type (s33): an abstract one as its code, a type index as (ref null $t)."""
+    cdef const uint8_t* at = r.p
+    cdef int64_t x = rd_s33(r)
+    rd_check(r)
+    if x >= 0:
+        if not (features & FEAT_FUNCTION_REFERENCES):
+            unsupported("typed function references", r, at)
+        return vt_concrete(<uint32_t>(x if x < MAX_TYPE_INDEX else MAX_TYPE_INDEX), 1)
+    if x < -0x40:
+        malformed("malformed reference type", r, at)
+    check_heap_code(r, <uint32_t>(x + 0x80), features, at)
+    return <vt_t>(x + 0x80)
+
+
+cdef vt_t read_valtype(Reader* r, uint32_t features, bint ref_only=False) except 0:
+    """A value type (with ``ref_only``: a reference type)."""
+    cdef const uint8_t* at = r.p
+    cdef uint8_t t = rd_u8(r)
+    rd_check(r)
+    if (VT_V128 <= t <= VT_I32 and not ref_only) or t == VT_FUNCREF or t == VT_EXTERNREF:
+        return t
+    if t == REF_NULL_PREFIX or t == REF_PREFIX:
+        if not (features & FEAT_FUNCTION_REFERENCES):
+            unsupported("typed function references", r, at)
+        return read_heaptype(r, features) | (VT_NONNULL if t == REF_PREFIX else 0)
+    if HT_EXN <= t <= HT_NOEXN:
+        check_heap_code(r, t, features, at)
+    malformed("malformed reference type" if ref_only else "malformed value type", r, at)
+
+
+cdef int64_t read_blocktype(Reader* r, uint32_t features, vt_t* single) except -0x100000:
+    """A block type (s33): BLOCKTYPE_EMPTY, a type index (>= 0), or BLOCKTYPE_VALUE with
+    its one result type in ``single[0]``."""
+    cdef const uint8_t* at = r.p
+    cdef int64_t x
+    if r.p >= r.end:
+        rd_fail(r, RD_EOF, r.p)
+        raise_read_error(r)
+    if r.p[0] == 0x40:
+        r.p += 1
+        return BLOCKTYPE_EMPTY
+    if 0x40 < r.p[0] < 0x80:                  # one byte, negative: a value type
+        single[0] = read_valtype(r, features)
+        return BLOCKTYPE_VALUE
+    x = rd_s33(r)
+    rd_check(r)
+    if x < 0:
+        malformed("malformed value type", r, at)
+    return x
 
 
 cdef int read_limits(Reader* r, Limits* lim, bint memory, uint32_t features) except -1:
@@ -157,8 +205,10 @@ cdef int read_limits(Reader* r, Limits* lim, bint memory, uint32_t features) exc
     return 0
 
 
-cdef TableTypeInfo table_type_info(Limits* lim, int elem_type, int64_t at):
-    return TableTypeInfo(elem_type, lim.min, lim.max if lim.has_max else -1, at, lim.is_64)
+cdef TableTypeInfo table_type_info(Limits* lim, vt_t elem_type, int64_t at,
+                                   ConstExpr init=None):
+    return TableTypeInfo(elem_type, lim.min, lim.max if lim.has_max else -1, at, lim.is_64,
+                         init)
 
 
 cdef MemoryTypeInfo memory_type_info(Limits* lim, int64_t at):
@@ -230,7 +280,7 @@ cdef ConstExpr read_const_expr(Reader* r, uint32_t features):
         elif op == OP_F64_CONST:
             imm = rd_f64_bits(r)
         elif op == OP_REF_NULL:
-            imm = read_reftype(r)
+            imm = read_heaptype(r, features)
         elif op == OP_REF_FUNC or op == OP_GLOBAL_GET or op == OP_GLOBAL_SET \
                 or op == OP_LOCAL_GET or op == OP_LOCAL_SET or op == OP_LOCAL_TEE \
                 or op == OP_CALL or op == OP_BR or op == OP_BR_IF:
@@ -426,11 +476,18 @@ cdef class Decoder:
 
     # -- 1: types --------------------------------------------------------------------------
     cdef int type_section(self) except -1:
+        """Function types, each its own recursion group (``rec``, ``sub`` and GC's struct and
+        array types are rejected): its canonical id (``canonical_group``) is computed here,
+        -1 if it names a later type (the validator then reports "unknown type")."""
         cdef Reader* r = &self.r
         cdef uint32_t n = self.vec_count(), i, k, np, nr
         cdef const uint8_t* at
         cdef uint8_t form
+        cdef uint32_t features = self.m.features
+        cdef list ids = []                  # canonical id of every type so far
         for i in range(n):
+            if i > MAX_TYPE_INDEX:
+                malformed("too many types", r)
             at = r.p
             form = rd_u8(r)
             rd_check(r)
@@ -440,10 +497,12 @@ cdef class Decoder:
                 malformed("integer representation too long" if form & 0x80
                           else "malformed functype", r, at)
             np = self.vec_count()
-            params = tuple([read_valtype(r) for k in range(np)])
+            params = tuple([read_valtype(r, features) for k in range(np)])
             nr = self.vec_count()
-            results = tuple([read_valtype(r) for k in range(nr)])
-            self.m.types.append(FuncTypeInfo(params, results, <int64_t>(at - r.base)))
+            results = tuple([read_valtype(r, features) for k in range(nr)])
+            tid = canonical_group([(params, results)], i, ids)
+            ids.append(tid)
+            self.m.types.append(FuncTypeInfo(params, results, <int64_t>(at - r.base), tid))
         return 0
 
     # -- 2: imports ------------------------------------------------------------------------
@@ -469,7 +528,7 @@ cdef class Decoder:
                 m.num_imported_funcs += 1
             elif kind == EXTERN_TABLE:
                 tat = r.p
-                et = read_reftype(r)
+                et = read_valtype(r, m.features, True)
                 read_limits(r, &lim, False, m.features)
                 desc = table_type_info(&lim, et, <int64_t>(tat - r.base))
                 m.tables.append(desc)
@@ -493,7 +552,7 @@ cdef class Decoder:
 
     cdef GlobalTypeInfo global_type(self):
         cdef Reader* r = &self.r
-        cdef int t = read_valtype(r)
+        cdef vt_t t = read_valtype(r, self.m.features)
         cdef const uint8_t* at = r.p
         cdef uint8_t mut = rd_u8(r)
         rd_check(r)
@@ -518,13 +577,27 @@ cdef class Decoder:
         cdef uint32_t n = self.vec_count(), i
         cdef int64_t at
         cdef Limits lim
+        cdef const uint8_t* q
+        cdef uint8_t b
+        cdef ConstExpr init
         for i in range(n):
-            if rd_peek(r) == 0x40:
-                unsupported("table initializer expressions (function-references)", r, r.p)
+            init = None
+            q = r.p
+            if rd_peek(r) == 0x40:              # 0x40 0x00 tabletype expr (3.0)
+                r.p += 1
+                b = rd_u8(r)
+                rd_check(r)
+                if b != 0:
+                    malformed("malformed table type", r, r.p - 1)
+                if not (self.m.features & FEAT_FUNCTION_REFERENCES):
+                    unsupported("table initializer expressions (typed function references)",
+                                r, q)
             at = <int64_t>(r.p - r.base)
-            et = read_reftype(r)
+            et = read_valtype(r, self.m.features, True)
             read_limits(r, &lim, False, self.m.features)
-            self.m.tables.append(table_type_info(&lim, et, at))
+            if q[0] == 0x40:
+                init = read_const_expr(r, self.m.features)
+            self.m.tables.append(table_type_info(&lim, et, at, init))
         return 0
 
     # -- 5: memories -----------------------------------------------------------------------
@@ -580,7 +653,8 @@ cdef class Decoder:
         cdef Reader* r = &self.r
         cdef uint32_t n = self.vec_count(), i, k, count, flags, table
         cdef const uint8_t* at
-        cdef int mode, et
+        cdef int mode
+        cdef vt_t et
         cdef ConstExpr offset
         cdef uint8_t kind
         cdef list items
@@ -594,7 +668,8 @@ cdef class Decoder:
                 malformed("malformed elements segment kind", r, at)
             table = 0
             offset = None
-            et = VT_FUNCREF
+            # a segment of function indices holds (ref func) since 3.0 (funcref in 2.0)
+            et = VT_FUNCREF | (VT_NONNULL if self.m.features & FEAT_FUNCTION_REFERENCES else 0)
             if flags & 1:
                 mode = SEG_DECLARATIVE if flags & 2 else SEG_PASSIVE
             else:
@@ -603,8 +678,9 @@ cdef class Decoder:
                     table = self.vec_count()
                 offset = read_const_expr(r, self.m.features)
             if flags & 4:
+                et = VT_FUNCREF             # expressions: funcref unless a type is given
                 if flags & 3:
-                    et = read_reftype(r)
+                    et = read_valtype(r, self.m.features, True)
                 count = self.vec_count()
                 items = []
                 for k in range(count):
@@ -660,7 +736,7 @@ cdef class Decoder:
                 total += cnt
                 if total > 0xFFFFFFFFu:
                     malformed("too many locals", r)
-                runs.append((cnt, read_valtype(r)))
+                runs.append((cnt, read_valtype(r, self.m.features)))
             if r.p >= body_end:
                 # the body needs at least its final ``end``
                 r.end = sec_end
@@ -719,7 +795,7 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count,
     cdef uint32_t depth = 1, cap = 0, sub
     cdef const uint8_t* at
     cdef uint8_t op, b
-    cdef int64_t x
+    cdef vt_t single
     cdef const OpInfo* oi
     r.p = r.base + start
     r.end = r.limit
@@ -732,16 +808,7 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count,
             op = rd_u8(r)
             rd_check(r)
             if op == OP_BLOCK or op == OP_LOOP or op == OP_IF:
-                b = rd_peek(r)
-                if r.p < r.end and (b == 0x40 or b == VT_I32 or b == VT_I64 or b == VT_F32
-                                    or b == VT_F64 or b == VT_V128 or b == VT_FUNCREF
-                                    or b == VT_EXTERNREF):
-                    r.p += 1
-                else:
-                    x = rd_s33(r)
-                    rd_check(r)
-                    if x < 0:
-                        check_valtype(r, b, r.p - 1)
+                read_blocktype(r, features, &single)
                 if depth == cap:
                     kinds = <uint8_t*>_grow(kinds, &cap, 1, depth + 1)
                 kinds[depth] = op == OP_IF
@@ -796,7 +863,7 @@ cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,
         elif k == IMM_F64:
             rd_f64_bits(r)
         elif k == IMM_HEAPTYPE:
-            read_reftype(r)
+            read_heaptype(r, features)
         elif k == IMM_LABELS:
             n = rd_u32(r)
             rd_check(r)
@@ -808,7 +875,7 @@ cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,
             n = rd_u32(r)
             rd_check(r)
             for i in range(n):
-                read_valtype(r)
+                read_valtype(r, features)
         elif k == IMM_LABELIDX or k == IMM_FUNCIDX or k == IMM_TYPEIDX or k == IMM_TABLEIDX \
                 or k == IMM_LOCALIDX or k == IMM_GLOBALIDX or k == IMM_ELEMIDX \
                 or k == IMM_DATAIDX or k == IMM_TAGIDX or k == IMM_FIELDIDX or k == IMM_U32:

@@ -67,8 +67,8 @@ ctypedef struct LwCtrl:         # one control frame / label
     uint32_t base               # home slot of the first param/result
     uint32_t nparams
     uint32_t nresults
-    const uint8_t* params       # their types (the validator's, valid during validation)
-    const uint8_t* results
+    const vt_t* params          # their types (the validator's, valid during validation)
+    const vt_t* results
     int32_t head                # loop: cell index of the loop head
     int32_t else_fix            # if: fix-up (index into fixs) of the branch to else, or -1
     int32_t fixups              # head of the list of branches to the end label, or -1
@@ -239,10 +239,6 @@ cdef inline bint _fits_i32(int64_t v) noexcept nogil:
     return -2147483648 <= v <= 2147483647
 
 
-cdef inline uint8_t _vt_slots(uint8_t vt) noexcept nogil:
-    return 2 if vt == VT_V128 else 1
-
-
 @cython.final
 cdef class LoweredFunc:
     """The lowered code of one defined function: owns its ``FuncCode`` (``code`` and
@@ -382,7 +378,7 @@ cdef class Lowerer:
             if i == np:
                 self.nparam_slots = slot
             self.local_slot[i] = slot
-            slot += _vt_slots(v.locals[i])
+            slot += vt_slots(v.locals[i])
         if v.nlocals == np:
             self.nparam_slots = slot
         self.nlocal_slots = slot
@@ -392,9 +388,9 @@ cdef class Lowerer:
             raise MemoryError()
         memset(self.lrefs, 0, (slot + 1) * sizeof(uint32_t))
         self.nresult_slots = 0
-        cdef const uint8_t* res = v.type_buf + v.type_off[t] + np
+        cdef const vt_t* res = v.type_buf + v.type_off[t] + np
         for i in range(v.type_nr[t]):
-            self.nresult_slots += _vt_slots(res[i])
+            self.nresult_slots += vt_slots(res[i])
         if self.nresult_slots > self.max_slots:
             self.max_slots = self.nresult_slots
         # The function's own label: branching to it returns.
@@ -1126,7 +1122,7 @@ cdef class Lowerer:
         cdef bint t64 = ins.idx < v.ntables and v.table_addr[ins.idx] == VT_I64
         cdef bint m_any = v.nmems > 0 and (ins.mem or v.mem0_m)
         if op == OP_LOCAL_GET:                          # x: [] -> [t]
-            self._push_local(self.local_slot[ins.idx], _vt_slots(v.locals[ins.idx]))
+            self._push_local(self.local_slot[ins.idx], vt_slots(v.locals[ins.idx]))
         elif op == OP_LOCAL_SET or op == OP_LOCAL_TEE:  # x: [t] -> [] / [t]
             self._set_local(v, ins.idx, op == OP_LOCAL_TEE)
         elif op == OP_I32_CONST or op == OP_F32_CONST:  # [] -> [t]
@@ -1167,12 +1163,23 @@ cdef class Lowerer:
             self._call(v, ins.idx, IR_RETURN_CALL_INDIRECT64 if v.table_addr[ins.idx2] == VT_I64
                        else IR_RETURN_CALL_INDIRECT, ins.idx, ins.idx2)
             self.live = 0
+        elif op == OP_CALL_REF:                         # t: [t1* (ref null t)] -> [t2*]
+            self._call(v, ins.idx, IR_CALL_REF, ins.idx, 0)
+        elif op == OP_RETURN_CALL_REF:                  # t
+            self._call(v, ins.idx, IR_RETURN_CALL_REF, ins.idx, 0)
+            self.live = 0
+        elif op == OP_REF_AS_NON_NULL:                  # [(ref null ht)] -> [(ref ht)]
+            emit_ref_as_non_null(self, self._slot(self.nvals - 1))
+        elif op == OP_BR_ON_NULL:                       # l: [t* ref] -> [t* ref]
+            self._br_on_null(ins.idx, 1)
+        elif op == OP_BR_ON_NON_NULL:                   # l: [t* ref] -> [t*]
+            self._br_on_null(ins.idx, 0)
         elif op == OP_GLOBAL_GET:                       # g: [] -> [t]
-            n = _vt_slots(v.global_type[ins.idx])
+            n = vt_slots(v.global_type[ins.idx])
             self._result(0, n, emit_dst_global(self, IR_GLOBAL_GET if n == 1 else
                                                IR_V128_GLOBAL_GET, self._top_home(), ins.idx))
         elif op == OP_GLOBAL_SET:                       # g: [t] -> []
-            n = _vt_slots(v.global_type[ins.idx])
+            n = vt_slots(v.global_type[ins.idx])
             emit_src_global(self, IR_GLOBAL_SET if n == 1 else IR_V128_GLOBAL_SET,
                             self._slot(self.nvals - 1), ins.idx)
             self._pop(1)
@@ -1448,10 +1455,11 @@ cdef class Lowerer:
         ``return_call``/``return_call_indirect``: the same arguments, moved down to fp[0]
         by the tail call itself (no results: the code after it is dead)."""
         cdef uint32_t np = v.type_np[t], nr = v.type_nr[t]
-        cdef const uint8_t* res = v.type_buf + v.type_off[t] + np
+        cdef const vt_t* res = v.type_buf + v.type_off[t] + np
         cdef uint32_t i, sidx = 0, first, base, nslots = 0
         cdef bint indirect = (op == IR_CALL_INDIRECT or op == IR_CALL_INDIRECT64
-                              or op == IR_RETURN_CALL_INDIRECT or op == IR_RETURN_CALL_INDIRECT64)
+                              or op == IR_RETURN_CALL_INDIRECT or op == IR_RETURN_CALL_INDIRECT64
+                              or op == IR_CALL_REF or op == IR_RETURN_CALL_REF)
         if indirect:
             sidx = self._slot(self.nvals - 1)
         first = self.nvals - np - indirect
@@ -1466,16 +1474,21 @@ cdef class Lowerer:
             emit_call_indirect(self, base, sidx, idx, table)
         elif op == IR_CALL_INDIRECT64:
             emit_call_indirect64(self, base, sidx, idx, table)
+        elif op == IR_CALL_REF:
+            emit_call_ref(self, base, sidx)
         elif op == IR_RETURN_CALL:
             emit_return_call(self, base, nslots, idx)
         elif op == IR_RETURN_CALL_INDIRECT:
             emit_return_call_indirect(self, base, sidx, nslots, table, idx)
-        else:
+        elif op == IR_RETURN_CALL_INDIRECT64:
             emit_return_call_indirect64(self, base, sidx, nslots, table, idx)
+        else:
+            emit_return_call_ref(self, base, sidx, nslots)
         self._pop(np + indirect)
-        if op == IR_CALL or op == IR_CALL_INDIRECT or op == IR_CALL_INDIRECT64:
+        if (op == IR_CALL or op == IR_CALL_INDIRECT or op == IR_CALL_INDIRECT64
+                or op == IR_CALL_REF):
             for i in range(nr):
-                self._push(LV_TEMP, _vt_slots(res[i]))
+                self._push(LV_TEMP, vt_slots(res[i]))
         return 0
 
     # -- control -----------------------------------------------------------------------
@@ -1523,13 +1536,13 @@ cdef class Lowerer:
                 self.live = 0
         return 0
 
-    cdef int _reset(self, LwCtrl* c, uint32_t n, const uint8_t* types) except -1:
+    cdef int _reset(self, LwCtrl* c, uint32_t n, const vt_t* types) except -1:
         """Cut the operand stack to the label's height and push n values in its slots."""
         cdef uint32_t i
         if self.nvals > c.height:
             self._pop(self.nvals - c.height)
         for i in range(n):
-            self._push(LV_TEMP, _vt_slots(types[i]))
+            self._push(LV_TEMP, vt_slots(types[i]))
         return 0
 
     cdef int _else(self, FuncValidator v, Instr* ins) except -1:
@@ -1603,6 +1616,48 @@ cdef class Lowerer:
         self._branch(depth)
         self._set_offset(pc, cell, hi, self.ncode)
         self._bind()
+        return 0
+
+    cdef int _br_on_null(self, uint32_t depth, bint on_null) except -1:
+        """``br_on_null l`` (`on_null`): branch with the label's values, which sit under the
+        reference, when it is null; ``br_on_non_null l``: branch with the values and the
+        reference when it is not (then drop it).  A direct conditional branch when the
+        values are in the label's slots, else a branch around the copies."""
+        cdef LwCtrl* L = &self.ctrls[self.nctrls - 1 - depth]
+        cdef uint32_t n = self._arity(L)
+        cdef uint32_t below = 1 if on_null else 0   # entries above the label's values
+        cdef uint32_t ref = self._slot(self.nvals - 1)
+        cdef uint32_t i
+        cdef int32_t pc, cell
+        cdef bint hi
+        cdef LwVal saved
+        if L.kind != FRAME_FUNC and not self._needs_copies(L, n, below):
+            pc = self._emit_br(IR_BR_I64_EQZ if on_null else IR_BR_I64_NEZ, ref, 0, 0)
+            if L.kind == FRAME_LOOP:                    # a back-edge: the *_loop twin
+                self.code[pc].u64 = _ir_loop[self.code[pc].u64]
+                self._set_offset(pc, self.st.br_cell, self.st.br_hi, L.head)
+            else:
+                L.fixups = self._add_fix(pc, self.st.br_cell, self.st.br_hi, L.fixups)
+        else:
+            if L.kind == FRAME_FUNC:                    # both paths agree on the providers
+                for i in range(self.nvals - below - n, self.nvals - below):
+                    self._materialize(i)
+            pc = self._emit_br(IR_BR_I64_NEZ if on_null else IR_BR_I64_EQZ, ref, 0, 0)
+            cell = self.st.br_cell
+            hi = self.st.br_hi
+            if on_null:
+                # the taken path sees the values without the reference above them
+                saved = self.vals[self.nvals - 1]
+                self.nvals -= 1
+                self._branch(depth)
+                self.vals[self.nvals] = saved
+                self.nvals += 1
+            else:
+                self._branch(depth)
+            self._set_offset(pc, cell, hi, self.ncode)
+            self._bind()
+        if not on_null:
+            self._pop(1)
         return 0
 
     cdef int _br_table(self, Instr* ins) except -1:

@@ -3,23 +3,95 @@
 # other leaves, so they cannot be part of a reference cycle: ``no_gc`` keeps the
 # garbage collector from traversing the tens of thousands of them a large module has.
 
-# Process-wide canonical ids of function types: (params, results) -> id.
-cdef dict _TYPE_IDS = {}
+# Process-wide canonical ids of defined types, iso-recursive (spec 3.1, "Type
+# equivalence"): a recursion group is keyed by its types with every reference to a type of
+# the group rewritten to HT_REC (its index in the group) and every reference to an earlier
+# type to that type's canonical id (HT_CONCRETE); equal keys <=> equivalent groups, and
+# the i-th type of a group gets id (the group's first id + i).  Without GC every group
+# holds one function type.  ``_CANON[id]`` is the type with HT_REC resolved to ids: the
+# canonical form the runtime and the API use (``canonical_signature``).
+cdef dict _GROUP_IDS = {}
+cdef list _CANON = []
+
+cdef enum:
+    MAX_CANONICAL_ID = (1 << 23) - 1
 
 
-cdef int canonical_type_id(tuple params, tuple results):
-    """The process-wide id of the signature ``params -> results`` (equal <=> equal ids)."""
-    key = (params, results)
-    tid = _TYPE_IDS.get(key)
-    if tid is None:
-        tid = len(_TYPE_IDS)
-        _TYPE_IDS[key] = tid
-    return tid
+cdef vt_t _canon_vt(vt_t t, uint32_t start, uint32_t end, list ids) except? 0xFFFFFFFF:
+    """`t` of a type of the group [start, end): in-group refs become HT_REC, earlier ones
+    canonical ids; VT_BOTTOM (never a real type) for a reference to a later type or to an
+    invalid one."""
+    cdef uint32_t x
+    if (t & 0xFF) != HT_CONCRETE:
+        return t
+    x = vt_index(t)
+    if start <= x < end:
+        return HT_REC | ((x - start) << VT_INDEX_SHIFT) | (t & VT_NONNULL)
+    if x < start and <int>ids[x] >= 0:
+        return HT_CONCRETE | (<uint32_t>ids[x] << VT_INDEX_SHIFT) | (t & VT_NONNULL)
+    return VT_BOTTOM
+
+
+cdef int canonical_group(list sigs, uint32_t start, list ids) except -2:
+    """The canonical id of the first type of the recursion group of function signatures
+    ``sigs`` ((params, results) pairs, module-relative codes) at module type indices
+    ``start ..``; ``ids`` holds the canonical ids of the types before it.  -1 if the group
+    names a later type (the validator reports "unknown type")."""
+    cdef uint32_t end = start + len(sigs)
+    cdef list key = []
+    cdef vt_t t
+    for params, results in sigs:
+        ps = tuple([_canon_vt(t, start, end, ids) for t in params])
+        rs = tuple([_canon_vt(t, start, end, ids) for t in results])
+        if VT_BOTTOM in ps or VT_BOTTOM in rs:
+            return -1
+        key.append((ps, rs))
+    group = tuple(key)
+    first = _GROUP_IDS.get(group)
+    if first is None:
+        first = len(_CANON)
+        if first + len(sigs) > MAX_CANONICAL_ID:
+            raise WasmtimeError("too many distinct types in this process")
+        _GROUP_IDS[group] = first
+        for ps, rs in key:      # resolve HT_REC to the ids just given
+            _CANON.append((tuple([_resolve_rec(t, first) for t in ps]),
+                           tuple([_resolve_rec(t, first) for t in rs])))
+    return first
+
+
+cdef inline vt_t _resolve_rec(vt_t t, uint32_t first):
+    if (t & 0xFF) == HT_REC:
+        return HT_CONCRETE | ((first + vt_index(t)) << VT_INDEX_SHIFT) | (t & VT_NONNULL)
+    return t
+
+
+cdef int canonical_type_id(tuple params, tuple results) except -2:
+    """The process-wide id of the function type ``params -> results`` whose codes are
+    canonical (references to defined types by canonical id): a group of one."""
+    return canonical_group([(params, results)], 0, [])
+
+
+def canonical_signature(int type_id) -> tuple:
+    """``(params, results)`` of canonical type ``type_id``, as canonical value types."""
+    return _CANON[type_id]
+
+
+def canonical_valtype(vt_t t, list type_ids) -> int:
+    """Value type `t` of a module whose types have canonical ids `type_ids`, in canonical
+    form (a type index becomes the type's canonical id)."""
+    if (t & 0xFF) == HT_CONCRETE:
+        return HT_CONCRETE | (<uint32_t>type_ids[vt_index(t)] << VT_INDEX_SHIFT) | (t & VT_NONNULL)
+    return t
 
 
 VALTYPE_NAMES = {
     0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128",
     0x70: "funcref", 0x6F: "externref",
+}
+HEAPTYPE_NAMES = {
+    HT_NOEXN: "noexn", HT_NOFUNC: "nofunc", HT_NOEXTERN: "noextern", HT_NONE: "none",
+    HT_FUNC: "func", HT_EXTERN: "extern", HT_ANY: "any", HT_EQ: "eq", HT_I31: "i31",
+    HT_STRUCT: "struct", HT_ARRAY: "array", HT_EXN: "exn", HT_BOT: "bot",
 }
 I32 = 0x7F
 I64 = 0x7E
@@ -83,17 +155,33 @@ FEATURE_WIDE_ARITHMETIC = FEAT_WIDE_ARITHMETIC
 FEATURE_CUSTOM_PAGE_SIZES = FEAT_CUSTOM_PAGE_SIZES
 
 
-def _vt(int t) -> str:
-    return VALTYPE_NAMES.get(t, hex(t))
+def valtype_name(vt_t t) -> str:
+    """The text-format spelling of value type `t` (a type index as ``$N``; a canonical
+    one, outside modules, names the canonical id the same way)."""
+    name = VALTYPE_NAMES.get(t)
+    if name is not None:
+        return name
+    if not vt_is_ref(t):
+        return "bot" if t == VT_BOTTOM else hex(t)
+    code = t & 0xFF
+    heap = HEAPTYPE_NAMES.get(code)
+    if heap is None:
+        heap = ("$" if code == HT_CONCRETE else "rec.") + str(vt_index(t))
+    return "(ref %s%s)" % ("" if t & VT_NONNULL else "null ", heap)
+
+
+_vt = valtype_name
 
 
 @cython.no_gc
 cdef class FuncTypeInfo:
-    def __init__(self, tuple params, tuple results, int64_t offset=-1):
+    def __init__(self, tuple params, tuple results, int64_t offset=-1, type_id=None):
         self.params = params
         self.results = results
         self.offset = offset
-        self.type_id = canonical_type_id(params, results)
+        # the decoder passes the id it computed for the module's group; otherwise the codes
+        # are canonical ones (the API's function types)
+        self.type_id = canonical_type_id(params, results) if type_id is None else type_id
 
     def __eq__(self, other):
         return isinstance(other, FuncTypeInfo) and (<FuncTypeInfo>other).type_id == self.type_id
@@ -108,12 +196,14 @@ cdef class FuncTypeInfo:
 
 @cython.no_gc
 cdef class TableTypeInfo:
-    def __init__(self, int elem_type, min, max=-1, int64_t offset=-1, bint is_64=False):
+    def __init__(self, vt_t elem_type, min, max=-1, int64_t offset=-1, bint is_64=False,
+                 ConstExpr init=None):
         self.elem_type = elem_type
         self.min = int(min)
         self.max = int(max)
         self.offset = offset
         self.is_64 = is_64
+        self.init = init
 
     def __repr__(self):
         return "TableTypeInfo(%s%s, %d, %d)" % (
@@ -140,7 +230,7 @@ cdef class MemoryTypeInfo:
 
 @cython.no_gc
 cdef class GlobalTypeInfo:
-    def __init__(self, int val_type, bint mutable):
+    def __init__(self, vt_t val_type, bint mutable):
         self.val_type = val_type
         self.mutable = mutable
 
@@ -199,7 +289,7 @@ cdef class GlobalInfo:
 
 @cython.no_gc
 cdef class ElemInfo:
-    def __init__(self, int mode, uint32_t table, ConstExpr offset, int elem_type, tuple items,
+    def __init__(self, int mode, uint32_t table, ConstExpr offset, vt_t elem_type, tuple items,
                  int encoding, int64_t entry_offset=-1):
         self.mode = mode
         self.table = table

@@ -230,7 +230,7 @@ cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint32_t* branc
 cdef uint32_t _slots(tuple types):
     cdef uint32_t n = 0
     for t in types:
-        n += _vt_slots(t)
+        n += vt_slots(t)
     return n
 
 
@@ -304,7 +304,7 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
             np, nr = type_slots[fc.type_index]
             nlocals = 0
             for run in code.locals:
-                nlocals += <uint64_t>run[0] * _vt_slots(run[1])
+                nlocals += <uint64_t>run[0] * vt_slots(run[1])
             if fc.nparams != np or fc.nresults != nr or fc.nlocals != nlocals:
                 raise _corrupt("function %d: frame does not match its type and locals" % k)
             if fc.max_slots > 0xFFFF or fc.max_slots < <uint64_t>fc.nparams + fc.nlocals \

@@ -45,8 +45,6 @@ cdef uint32_t _prefix_n[4]
 cdef uint8_t _prefix_gate[4]                    # the gate of every instruction of a prefix
 cdef uint32_t _gate_bit[64]                     # gate -> FEAT_* bit (0: never enabled)
 cdef list _GATE_MSG = []                        # gate -> what UnsupportedFeatureError names
-# one byte per value-type code holding that code: results pointer of single-result blocks
-cdef uint8_t VT_SELF[256]
 
 cdef dict _TYPE_CODES = {"i32": VT_I32, "i64": VT_I64, "f32": VT_F32, "f64": VT_F64,
                          "v128": VT_V128, "funcref": VT_FUNCREF, "externref": VT_EXTERNREF,
@@ -80,8 +78,6 @@ cdef _init_tables():
     cdef int i
     cdef OpInfo* oi
     cdef uint32_t op, sub, imms
-    for i in range(256):
-        VT_SELF[i] = i
     memset(OPS_PLAIN, 0, sizeof(OPS_PLAIN))
     memset(&NO_OP, 0, sizeof(OpInfo))
     for i, (ops, n) in enumerate(((<size_t>OPS_GC, NSUB_GC), (<size_t>OPS_MISC, NSUB_MISC),
@@ -130,12 +126,88 @@ cdef _init_tables():
 _init_tables()
 
 
-cdef inline bint is_num(uint8_t t) noexcept nogil:
+# -- subtyping (spec 3.3.x "Matching") ---------------------------------------------------
+# Heap types form three hierarchies (four with exceptions): func > (concrete function
+# types) > nofunc; extern > noextern; any > eq > (i31, struct > concrete structs, array >
+# concrete arrays) > none; exn > noexn.  HT_BOT is below all of them.  Concrete types are
+# equal when their canonical ids are (iso-recursive equivalence); GC adds declared
+# supertypes (``sub``) to ht_sub's concrete case.
+
+cdef inline uint32_t ht_top_of_bottom(uint32_t code) noexcept nogil:
+    """The top of the hierarchy whose bottom is `code` (0 if it is not a bottom)."""
+    if code == HT_NOFUNC:
+        return HT_FUNC
+    if code == HT_NOEXTERN:
+        return HT_EXTERN
+    if code == HT_NONE:
+        return HT_ANY
+    if code == HT_NOEXN:
+        return HT_EXN
+    return 0
+
+
+cdef inline uint32_t ht_top(vt_t ht) noexcept nogil:
+    """The top heap type of `ht`'s hierarchy (0 for HT_BOT)."""
+    cdef uint32_t c = ht & 0xFF
+    cdef uint32_t b
+    if c == HT_CONCRETE:
+        return HT_FUNC                          # GC: the kind of the type's definition
+    b = ht_top_of_bottom(c)
+    if b:
+        return b
+    if c == HT_EQ or c == HT_I31 or c == HT_STRUCT or c == HT_ARRAY:
+        return HT_ANY
+    return c if c != HT_BOT else 0
+
+
+cdef bint ht_sub(const int32_t* canon, vt_t a, vt_t b) noexcept nogil:
+    """Heap type `a` matches `b` (both as nullable codes, VT_NONNULL clear).  `canon`: the
+    canonical id of each module type index (NULL: the indices are canonical ids)."""
+    cdef uint32_t ca = a & 0xFF, cb = b & 0xFF
+    if a == b or ca == HT_BOT:
+        return 1
+    if ca == HT_CONCRETE:
+        if cb == HT_CONCRETE:
+            return canon != NULL and canon[vt_index(a)] == canon[vt_index(b)]
+        return cb == ht_top(a)                  # GC: or struct/array, eq, any
+    if ht_top_of_bottom(ca):                    # a bottom: below its whole hierarchy
+        return ht_top(b) == ht_top_of_bottom(ca)
+    if cb == HT_ANY:
+        return ca == HT_EQ or ca == HT_I31 or ca == HT_STRUCT or ca == HT_ARRAY
+    if cb == HT_EQ:
+        return ca == HT_I31 or ca == HT_STRUCT or ca == HT_ARRAY
+    return 0
+
+
+cdef bint vt_matches(const int32_t* canon, vt_t a, vt_t b) noexcept nogil:
+    """Value type `a` matches `b` (VT_BOTTOM, the unknown operand, matches anything);
+    `canon` as for ht_sub."""
+    if a == b or a == VT_BOTTOM:
+        return 1
+    if not vt_is_ref(a) or not vt_is_ref(b):
+        return 0
+    if (b & VT_NONNULL) and not (a & VT_NONNULL):
+        return 0
+    return ht_sub(canon, a & ~VT_NONNULL, b & ~VT_NONNULL)
+
+
+cdef inline bint vt_sub(FuncValidator v, vt_t a, vt_t b) noexcept:
+    """`a` matches `b`, both types of the module being validated."""
+    return vt_matches(v.type_canon, a, b)
+
+
+def valtype_matches(vt_t a, vt_t b) -> bool:
+    """Whether canonical value type `a` matches `b` (import and API checks)."""
+    return vt_matches(NULL, a, b)
+
+
+cdef inline bint is_num(vt_t t) noexcept nogil:
     return t == VT_I32 or t == VT_I64 or t == VT_F32 or t == VT_F64
 
 
-cdef inline bint is_ref(uint8_t t) noexcept nogil:
-    return t == VT_FUNCREF or t == VT_EXTERNREF
+cdef inline bint defaultable(vt_t t) noexcept nogil:
+    """A type with a default value (locals start with it): all but non-null references."""
+    return not (t & VT_NONNULL)
 
 
 # -- the validator's state ---------------------------------------------------------------------
@@ -160,6 +232,8 @@ cdef class FuncValidator:
         PyMem_Free(self.type_off)
         PyMem_Free(self.type_np)
         PyMem_Free(self.type_nr)
+        PyMem_Free(self.type_canon)
+        PyMem_Free(self.single_types)
         PyMem_Free(self.func_type)
         PyMem_Free(self.func_declared)
         PyMem_Free(self.table_type)
@@ -172,6 +246,8 @@ cdef class FuncValidator:
         PyMem_Free(self.ctrls)
         PyMem_Free(self.locals)
         PyMem_Free(self.targets)
+        PyMem_Free(self.local_set)
+        PyMem_Free(self.inits)
 
 
 cdef void* _alloc(size_t n) except NULL:
@@ -191,13 +267,21 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
     v.ntypes = len(m.types)
     for ft in m.types:
         total += len(ft.params) + len(ft.results)
-    v.type_buf = <uint8_t*>_alloc(total)
+    v.type_buf = <vt_t*>_alloc(total * sizeof(vt_t))
     v.type_off = <uint32_t*>_alloc(v.ntypes * sizeof(uint32_t))
     v.type_np = <uint32_t*>_alloc(v.ntypes * sizeof(uint32_t))
     v.type_nr = <uint32_t*>_alloc(v.ntypes * sizeof(uint32_t))
+    v.type_canon = <int32_t*>_alloc(v.ntypes * sizeof(int32_t))
+    v.single_types = <vt_t*>_alloc((512 + 2 * v.ntypes) * sizeof(vt_t))
+    for i in range(256):
+        v.single_types[i] = i
+        v.single_types[256 + i] = i | VT_NONNULL
     total = 0
     for i in range(v.ntypes):
         ft = m.types[i]
+        v.type_canon[i] = ft.type_id
+        v.single_types[512 + 2 * i] = vt_concrete(i, 1)
+        v.single_types[512 + 2 * i + 1] = vt_concrete(i, 0)
         v.type_off[i] = total
         v.type_np[i] = len(ft.params)
         v.type_nr[i] = len(ft.results)
@@ -216,7 +300,7 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
         if f < v.nfuncs:
             v.func_declared[<uint32_t>f] = 1
     v.ntables = len(m.tables)
-    v.table_type = <uint8_t*>_alloc(v.ntables)
+    v.table_type = <vt_t*>_alloc(v.ntables * sizeof(vt_t))
     v.table_addr = <uint8_t*>_alloc(v.ntables)
     for i in range(v.ntables):
         v.table_type[i] = (<TableTypeInfo>m.tables[i]).elem_type
@@ -228,13 +312,13 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
     v.mem0_m = v.nmems > 0 and ((<MemoryTypeInfo>m.memories[0]).is_64
                                 or (<MemoryTypeInfo>m.memories[0]).shared)
     v.nglobals = len(m.globals)
-    v.global_type = <uint8_t*>_alloc(v.nglobals)
+    v.global_type = <vt_t*>_alloc(v.nglobals * sizeof(vt_t))
     v.global_mut = <uint8_t*>_alloc(v.nglobals)
     for i in range(v.nglobals):
         v.global_type[i] = (<GlobalInfo>m.globals[i]).type.val_type
         v.global_mut[i] = (<GlobalInfo>m.globals[i]).type.mutable
     v.nelems = len(m.elems)
-    v.elem_type = <uint8_t*>_alloc(v.nelems)
+    v.elem_type = <vt_t*>_alloc(v.nelems * sizeof(vt_t))
     for i in range(v.nelems):
         v.elem_type[i] = (<ElemInfo>m.elems[i]).elem_type
     v.ndatas = m.data_count
@@ -249,15 +333,15 @@ cdef int fv_malformed(FuncValidator v, str reason) except -1:
     raise DecodeError(reason, v.ins.offset)
 
 
-cdef inline int fv_push(FuncValidator v, uint8_t t) except -1:
+cdef inline int fv_push(FuncValidator v, vt_t t) except -1:
     if v.nvals == v.cap_vals:
-        v.vals = <uint8_t*>_grow(v.vals, &v.cap_vals, 1, v.nvals + 1)
+        v.vals = <vt_t*>_grow(v.vals, &v.cap_vals, sizeof(vt_t), v.nvals + 1)
     v.vals[v.nvals] = t
     v.nvals += 1
     return 0
 
 
-cdef inline int fv_pop(FuncValidator v) except -1:
+cdef inline vt_t fv_pop(FuncValidator v) except? 0xFFFFFFFF:
     """Pop any operand; returns its type (VT_BOTTOM if the stack is polymorphic here)."""
     cdef CtrlFrame* f = &v.ctrls[v.nctrls - 1]
     if v.nvals == f.height:
@@ -268,10 +352,11 @@ cdef inline int fv_pop(FuncValidator v) except -1:
     return v.vals[v.nvals]
 
 
-cdef inline int fv_pop_expect(FuncValidator v, uint8_t expect) except -1:
-    """Pop an operand of type ``expect`` (VT_BOTTOM: any); returns the actual type."""
+cdef inline vt_t fv_pop_expect(FuncValidator v, vt_t expect) except? 0xFFFFFFFF:
+    """Pop an operand of a type matching ``expect`` (VT_BOTTOM: any); returns the actual
+    type (``expect`` for an unknown operand)."""
     cdef CtrlFrame* f = &v.ctrls[v.nctrls - 1]
-    cdef uint8_t actual
+    cdef vt_t actual
     if v.nvals == f.height:
         if f.unreachable:
             return expect
@@ -279,11 +364,12 @@ cdef inline int fv_pop_expect(FuncValidator v, uint8_t expect) except -1:
     v.nvals -= 1
     actual = v.vals[v.nvals]
     if actual != expect and actual != VT_BOTTOM and expect != VT_BOTTOM:
-        fv_fail(v, "type mismatch")
+        if not vt_sub(v, actual, expect):
+            fv_fail(v, "type mismatch")
     return actual if actual != VT_BOTTOM else expect
 
 
-cdef inline int fv_pop_vals(FuncValidator v, const uint8_t* types, uint32_t n) except -1:
+cdef inline int fv_pop_vals(FuncValidator v, const vt_t* types, uint32_t n) except -1:
     cdef uint32_t i = n
     while i > 0:
         i -= 1
@@ -291,10 +377,10 @@ cdef inline int fv_pop_vals(FuncValidator v, const uint8_t* types, uint32_t n) e
     return 0
 
 
-cdef inline int fv_push_vals(FuncValidator v, const uint8_t* types, uint32_t n) except -1:
+cdef inline int fv_push_vals(FuncValidator v, const vt_t* types, uint32_t n) except -1:
     cdef uint32_t i
     if v.nvals + n > v.cap_vals:
-        v.vals = <uint8_t*>_grow(v.vals, &v.cap_vals, 1, v.nvals + n)
+        v.vals = <vt_t*>_grow(v.vals, &v.cap_vals, sizeof(vt_t), v.nvals + n)
     for i in range(n):
         v.vals[v.nvals + i] = types[i]
     v.nvals += n
@@ -302,7 +388,7 @@ cdef inline int fv_push_vals(FuncValidator v, const uint8_t* types, uint32_t n) 
 
 
 cdef inline int fv_push_ctrl(FuncValidator v, uint8_t kind, int64_t bt, uint32_t np, uint32_t nr,
-                             const uint8_t* params, const uint8_t* results) except -1:
+                             const vt_t* params, const vt_t* results) except -1:
     if v.nctrls == v.cap_ctrls:
         v.ctrls = <CtrlFrame*>_grow(v.ctrls, &v.cap_ctrls, sizeof(CtrlFrame), v.nctrls + 1)
     cdef CtrlFrame* f = &v.ctrls[v.nctrls]
@@ -315,6 +401,7 @@ cdef inline int fv_push_ctrl(FuncValidator v, uint8_t kind, int64_t bt, uint32_t
     f.params = params
     f.results = results
     f.offset = v.ins.offset
+    f.init_height = v.ninits
     v.nctrls += 1
     fv_push_vals(v, params, np)
     return 0
@@ -331,6 +418,33 @@ cdef inline int fv_pop_ctrl(FuncValidator v) except -1:
     v.ins.frame_height = f.height
     v.ins.frame_nparams = f.nparams
     v.ins.frame_nresults = f.nresults
+    if v.ninits > f.init_height:
+        fv_reset_inits(v, f.init_height)
+    return 0
+
+
+cdef void fv_reset_inits(FuncValidator v, uint32_t height) noexcept:
+    """Forget the locals set since `height` (a frame ends, or its else arm begins)."""
+    while v.ninits > height:
+        v.ninits -= 1
+        v.local_set[v.inits[v.ninits]] = 0
+
+
+cdef inline int fv_local_get(FuncValidator v, uint32_t x) except -1:
+    """A non-defaultable local must be set before it is read."""
+    if x >= v.first_nondefault and not v.local_set[x]:
+        fv_fail(v, "uninitialized local")
+    return 0
+
+
+cdef inline int fv_local_set(FuncValidator v, uint32_t x) except -1:
+    """Record that a non-defaultable local is set (for the rest of the innermost frame)."""
+    if x >= v.first_nondefault and not v.local_set[x]:
+        v.local_set[x] = 1
+        if v.ninits == v.cap_inits:
+            v.inits = <uint32_t*>_grow(v.inits, &v.cap_inits, sizeof(uint32_t), v.ninits + 1)
+        v.inits[v.ninits] = x
+        v.ninits += 1
     return 0
 
 
@@ -347,21 +461,21 @@ cdef inline int fv_gate(FuncValidator v, const OpInfo* oi) except -1:
     return 0
 
 
-cdef int fv_tail_results(FuncValidator v, const uint8_t* results, uint32_t n) except -1:
-    """A tail call's callee returns to this function's caller: its results must be this
+cdef int fv_tail_results(FuncValidator v, const vt_t* results, uint32_t n) except -1:
+    """A tail call's callee returns to this function's caller: its results must match this
     function's results; the rest of the block is unreachable."""
     cdef CtrlFrame* f = &v.ctrls[0]
     cdef uint32_t i
     if n != f.nresults:
         fv_fail(v, "type mismatch")
     for i in range(n):
-        if results[i] != f.results[i]:
+        if not vt_sub(v, results[i], f.results[i]):
             fv_fail(v, "type mismatch")
     fv_unreachable(v)
     return 0
 
 
-cdef inline int fv_label(FuncValidator v, uint32_t depth, const uint8_t** types) except -1:
+cdef inline int fv_label(FuncValidator v, uint32_t depth, const vt_t** types) except -1:
     """Label ``depth``: returns its arity and sets ``types`` (loop: params, else results)."""
     if depth >= v.nctrls:
         fv_fail(v, "unknown label")
@@ -413,30 +527,20 @@ cdef inline uint32_t fv_index(FuncValidator v) except? 0xFFFFFFFF:
 
 cdef int fv_blocktype(FuncValidator v) except -1:
     """Read a block type into ins.block_type/nparams/nresults (+ the frame's type pointers)."""
-    cdef Reader* r = &v.r
-    cdef uint8_t b = rd_peek(r)
-    cdef int64_t x
-    if r.p >= r.end:
-        rd_fail(r, RD_EOF, r.p)
-        raise_read_error(r)
-    if b == 0x40:
-        r.p += 1
+    cdef vt_t single = 0
+    cdef int64_t x = read_blocktype(&v.r, v.features, &single)
+    if x == BLOCKTYPE_EMPTY:
         v.ins.block_type = BLOCKTYPE_EMPTY
         v.ins.nparams = 0
         v.ins.nresults = 0
         return 0
-    if b == VT_I32 or b == VT_I64 or b == VT_F32 or b == VT_F64 or b == VT_V128 \
-            or b == VT_FUNCREF or b == VT_EXTERNREF:
-        r.p += 1
-        v.ins.block_type = <int64_t>b - 0x80
+    if x == BLOCKTYPE_VALUE:
+        fv_check_vt(v, single)
+        v.ins.block_type = <int64_t>single - 0x80 if single < 0x80 else -0x80 - <int64_t>(
+            single_slot(single))
         v.ins.nparams = 0
         v.ins.nresults = 1
         return 0
-    x = rd_s33(r)
-    if r.err:
-        raise_read_error(r)
-    if x < 0:
-        check_valtype(r, b, r.p - 1)
     if x >= v.ntypes:
         fv_fail(v, "unknown type")
     v.ins.block_type = x
@@ -445,18 +549,34 @@ cdef int fv_blocktype(FuncValidator v) except -1:
     return 0
 
 
-cdef inline const uint8_t* bt_params(FuncValidator v, int64_t bt) noexcept:
+cdef inline uint32_t single_slot(vt_t t) noexcept nogil:
+    """Where `t` sits in ``FuncValidator.single_types``."""
+    if (t & 0xFF) == HT_CONCRETE:
+        return 512 + 2 * vt_index(t) + ((t & VT_NONNULL) != 0)
+    return (t & 0x1FF)
+
+
+cdef inline int fv_check_vt(FuncValidator v, vt_t t) except -1:
+    """A value type read in a body: its type index must exist."""
+    if (t & 0xFF) == HT_CONCRETE and vt_index(t) >= v.ntypes:
+        fv_fail(v, "unknown type")
+    return 0
+
+
+cdef inline const vt_t* bt_params(FuncValidator v, int64_t bt) noexcept:
     if bt >= 0:
         return v.type_buf + v.type_off[bt]
     return NULL
 
 
-cdef inline const uint8_t* bt_results(FuncValidator v, int64_t bt) noexcept:
+cdef inline const vt_t* bt_results(FuncValidator v, int64_t bt) noexcept:
     if bt >= 0:
         return v.type_buf + v.type_off[bt] + v.type_np[bt]
     if bt == BLOCKTYPE_EMPTY:
         return NULL
-    return &VT_SELF[<uint8_t>(bt + 0x80)]
+    if bt >= -0x80:
+        return &v.single_types[<uint32_t>(bt + 0x80)]
+    return &v.single_types[<uint32_t>(-0x80 - bt)]
 
 
 cdef inline int fv_check_table(FuncValidator v, uint32_t x) except -1:
@@ -579,33 +699,45 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
     cdef ModuleInfo m = v.module
     cdef uint32_t tidx = v.func_type[func_index]
     cdef uint32_t np = v.type_np[tidx], nr = v.type_nr[tidx]
-    cdef const uint8_t* ftypes = v.type_buf + v.type_off[tidx]
+    cdef const vt_t* ftypes = v.type_buf + v.type_off[tidx]
     cdef uint64_t total = np + code.num_locals
     cdef uint32_t i, k, n, x, y, sub, cnt, arity
     cdef uint32_t op
     cdef const OpInfo* oi
-    cdef uint8_t t, t1, t2
-    cdef const uint8_t* lt
-    cdef const uint8_t* lt2
+    cdef vt_t t, t1, t2
+    cdef const vt_t* lt
+    cdef const vt_t* lt2
     cdef CtrlFrame* f
     cdef Instr* ins = &v.ins
+    cdef void* q
 
     v.func_index = func_index
     ins.offset = code.offset
     if total > MAX_FUNC_LOCALS:
         fv_fail(v, "too many locals")
     if total > v.cap_locals:
-        v.locals = <uint8_t*>_grow(v.locals, &v.cap_locals, 1, <uint32_t>total)
+        v.locals = <vt_t*>_grow(v.locals, &v.cap_locals, sizeof(vt_t), <uint32_t>total)
+        q = PyMem_Realloc(v.local_set, v.cap_locals)
+        if q == NULL:
+            raise MemoryError()
+        v.local_set = <uint8_t*>q
     for i in range(np):
         v.locals[i] = ftypes[i]
     n = np
+    v.first_nondefault = <uint32_t>total
     for run in code.locals:
         cnt = run[0]
         t = run[1]
+        fv_check_vt(v, t)
+        if not defaultable(t) and v.first_nondefault == total:
+            v.first_nondefault = n
         for i in range(cnt):
             v.locals[n] = t
             n += 1
     v.nlocals = n
+    v.ninits = 0
+    if v.first_nondefault < n:
+        memset(v.local_set + v.first_nondefault, 0, n - v.first_nondefault)
     v.nvals = 0
     v.nctrls = 0
     ins.offset = code.body_start
@@ -668,7 +800,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                 if f.nparams != f.nresults:
                     fv_fail(v, "type mismatch")
                 for i in range(f.nparams):
-                    if f.params[i] != f.results[i]:
+                    if not vt_sub(v, f.params[i], f.results[i]):
                         fv_fail(v, "type mismatch")
             v.nctrls -= 1
             ins.nresults = f.nresults
@@ -733,7 +865,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.idx = y
             ins.idx2 = x
             fv_check_table(v, x)
-            if v.table_type[x] != VT_FUNCREF:
+            if not vt_sub(v, v.table_type[x], VT_FUNCREF):
                 fv_fail(v, "type mismatch")
             if y >= v.ntypes:
                 fv_fail(v, "unknown type")
@@ -758,6 +890,23 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             ins.nresults = v.type_nr[y]
             fv_pop_vals(v, lt, ins.nparams)
             fv_tail_results(v, lt + ins.nparams, ins.nresults)
+        elif op == OP_CALL_REF or op == OP_RETURN_CALL_REF:   # y  [t1* (ref null y)] -> [t2*]
+            fv_gate(v, oi)
+            if op == OP_RETURN_CALL_REF and not (v.features & FEAT_TAIL_CALL):
+                unsupported("tail calls", r, r.base + ins.offset)
+            y = fv_index(v)
+            ins.idx = y
+            if y >= v.ntypes:
+                fv_fail(v, "unknown type")
+            fv_pop_expect(v, vt_concrete(y, 1))
+            lt = v.type_buf + v.type_off[y]
+            ins.nparams = v.type_np[y]
+            ins.nresults = v.type_nr[y]
+            fv_pop_vals(v, lt, ins.nparams)
+            if op == OP_CALL_REF:
+                fv_push_vals(v, lt + ins.nparams, ins.nresults)
+            else:
+                fv_tail_results(v, lt + ins.nparams, ins.nresults)
         # -- parametric (3.3.4) --
         elif op == OP_DROP:                    # [t] -> []
             ins.val_type = fv_pop(v)
@@ -765,7 +914,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             fv_pop_expect(v, VT_I32)
             t1 = fv_pop(v)
             t2 = fv_pop(v)
-            if (t1 != VT_BOTTOM and is_ref(t1)) or (t2 != VT_BOTTOM and is_ref(t2)):
+            if vt_is_ref(t1) or vt_is_ref(t2):
                 fv_fail(v, "type mismatch")
             if t1 != t2 and t1 != VT_BOTTOM and t2 != VT_BOTTOM:
                 fv_fail(v, "type mismatch")
@@ -776,7 +925,8 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             cnt = fv_index(v)
             if cnt != 1:
                 fv_fail(v, "invalid result arity")
-            t = read_valtype(r)
+            t = read_valtype(r, v.features)
+            fv_check_vt(v, t)
             ins.val_type = t
             fv_pop_expect(v, VT_I32)
             fv_pop_expect(v, t)
@@ -791,9 +941,11 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             t = v.locals[x]
             ins.val_type = t
             if op == OP_LOCAL_GET:
+                fv_local_get(v, x)
                 fv_push(v, t)
             else:
                 fv_pop_expect(v, t)
+                fv_local_set(v, x)
                 if op == OP_LOCAL_TEE:
                     fv_push(v, t)
         elif op == OP_GLOBAL_GET or op == OP_GLOBAL_SET:    # x
@@ -807,7 +959,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                 fv_push(v, t)
             else:
                 if not v.global_mut[x]:
-                    fv_fail(v, "global is immutable")
+                    fv_fail(v, "immutable global: the global is immutable")
                 fv_pop_expect(v, t)
         # -- tables (3.3.5) --
         elif op == OP_TABLE_GET:               # x  [at] -> [t]
@@ -848,24 +1000,52 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                 raise_read_error(r)
             fv_push(v, VT_F64)
         # -- references (3.3.3) --
-        elif op == OP_REF_NULL:                # t  [] -> [t]
-            t = read_reftype(r)
+        elif op == OP_REF_NULL:                # ht  [] -> [(ref null ht)]
+            t = read_heaptype(r, v.features)
+            fv_check_vt(v, t)
             ins.val_type = t
             fv_push(v, t)
-        elif op == OP_REF_IS_NULL:             # [t] -> [i32]
+        elif op == OP_REF_IS_NULL:             # [(ref null ht)] -> [i32]
             t = fv_pop(v)
-            if t != VT_BOTTOM and not is_ref(t):
+            if t != VT_BOTTOM and not vt_is_ref(t):
                 fv_fail(v, "type mismatch")
             ins.val_type = t
             fv_push(v, VT_I32)
-        elif op == OP_REF_FUNC:                # x  [] -> [funcref]
+        elif op == OP_REF_FUNC:                # x  [] -> [(ref $t)] (2.0: [funcref])
             x = fv_index(v)
             ins.idx = x
             if x >= v.nfuncs:
                 fv_fail(v, "unknown function %d" % x)
             if not v.func_declared[x]:
                 fv_fail(v, "undeclared function reference")
-            fv_push(v, VT_FUNCREF)
+            fv_push(v, vt_concrete(v.func_type[x], 0)
+                    if v.features & FEAT_FUNCTION_REFERENCES else VT_FUNCREF)
+        elif op == OP_REF_AS_NON_NULL:         # [(ref null ht)] -> [(ref ht)]
+            fv_gate(v, oi)
+            t = fv_pop_ref(v)
+            ins.val_type = t
+            fv_push(v, t | VT_NONNULL)
+        elif op == OP_BR_ON_NULL:              # l  [t* (ref null ht)] -> [t* (ref ht)]
+            fv_gate(v, oi)
+            ins.idx = fv_index(v)
+            t = fv_pop_ref(v)
+            ins.val_type = t
+            n = fv_label(v, ins.idx, &lt)
+            fv_pop_vals(v, lt, n)
+            fv_push_vals(v, lt, n)
+            fv_push(v, t | VT_NONNULL)
+        elif op == OP_BR_ON_NON_NULL:          # l  [t* (ref null ht)] -> [t*]
+            fv_gate(v, oi)
+            ins.idx = fv_index(v)
+            n = fv_label(v, ins.idx, &lt)
+            if n == 0 or not vt_is_ref(lt[n - 1]):
+                fv_fail(v, "type mismatch")
+            t = fv_pop_ref(v)
+            ins.val_type = t
+            if not vt_sub(v, t | VT_NONNULL, lt[n - 1]):
+                fv_fail(v, "type mismatch")
+            fv_pop_vals(v, lt, n - 1)
+            fv_push_vals(v, lt, n - 1)
         elif oi.kind == OK_PREFIX:
             validate_prefixed(v, op)
         elif oi.kind == OK_RESERVED:           # a proposal with no rows yet
@@ -885,6 +1065,16 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
     if lw is not None:
         m.func_codes.append(lw.finish(v))
     return 0
+
+
+cdef vt_t fv_pop_ref(FuncValidator v) except 0xFFFFFFFF:
+    """Pop a reference operand; an unknown one (unreachable code) is (ref null bot)."""
+    cdef vt_t t = fv_pop(v)
+    if t == VT_BOTTOM:
+        return HT_BOT
+    if not vt_is_ref(t):
+        fv_fail(v, "type mismatch")
+    return t
 
 
 cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
@@ -927,7 +1117,8 @@ cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
     address type of the memory or table named) and wide arithmetic."""
     cdef Instr* ins = &v.ins
     cdef uint32_t x, y
-    cdef uint8_t t, at
+    cdef vt_t t
+    cdef uint8_t at
     if op == OP_MEMORY_INIT:                   # x m  [at i32 i32] -> []
         x = fv_index(v)
         ins.idx = x
@@ -968,7 +1159,7 @@ cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
         fv_check_table(v, x)
         if y >= v.nelems:
             fv_fail(v, "unknown elem segment %d" % y)
-        if v.elem_type[y] != v.table_type[x]:
+        if not vt_sub(v, v.elem_type[y], v.table_type[x]):
             fv_fail(v, "type mismatch")
         ins.val_type = v.table_type[x]
         fv_pop_expect(v, VT_I32)
@@ -986,7 +1177,7 @@ cdef int fv_misc(FuncValidator v, uint32_t op) except -1:
         ins.idx2 = y
         fv_check_table(v, x)
         fv_check_table(v, y)
-        if v.table_type[x] != v.table_type[y]:
+        if not vt_sub(v, v.table_type[y], v.table_type[x]):
             fv_fail(v, "type mismatch")
         ins.val_type = v.table_type[x]
         fv_pop_expect(v, addr_min(v.table_addr[x], v.table_addr[y]))
@@ -1101,9 +1292,37 @@ cdef int64_t func_decl_offset(ModuleInfo m, uint32_t func_index):
     return <int64_t>(r.p - r.base)
 
 
-cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals) except -1:
-    """A constant expression of type ``expected``; global.get may name globals < nglobals.
-    With extended constant expressions, ``i32/i64.add/sub/mul`` are constant too."""
+cdef int check_module_vt(ModuleInfo m, vt_t t, int64_t offset) except -1:
+    """A value type of the module's sections: a type index must name one of its types."""
+    if (t & 0xFF) == HT_CONCRETE and vt_index(t) >= len(m.types):
+        raise ValidationError("unknown type", offset)
+    return 0
+
+
+cdef int check_module_types(ModuleInfo m) except -1:
+    """Every value type outside the bodies names existing types (before any subtyping)."""
+    cdef FuncTypeInfo ft
+    cdef ImportInfo im
+    cdef TableTypeInfo tt
+    cdef GlobalInfo g
+    cdef ElemInfo el
+    for ft in m.types:
+        if ft.type_id < 0:
+            raise ValidationError("unknown type", ft.offset)
+    for tt in m.tables:
+        check_module_vt(m, tt.elem_type, tt.offset)
+    for g in m.globals:
+        check_module_vt(m, g.type.val_type, g.offset)
+    for el in m.elems:
+        check_module_vt(m, el.elem_type, el.entry_offset)
+    return 0
+
+
+cdef int check_const(ModuleInfo m, FuncValidator v, ConstExpr e, vt_t expected,
+                     uint32_t nglobals) except -1:
+    """A constant expression of a type matching ``expected``; global.get may name globals
+    < nglobals.  With extended constant expressions, ``i32/i64.add/sub/mul`` are constant
+    too."""
     cdef list stack = []
     cdef uint32_t x
     cdef GlobalInfo g
@@ -1120,11 +1339,13 @@ cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals)
         elif op == OP_V128_CONST:
             stack.append(VT_V128)
         elif op == OP_REF_NULL:
+            check_module_vt(m, imm, e.offset)
             stack.append(imm)
         elif op == OP_REF_FUNC:
             if imm >= len(m.func_types):
                 raise ValidationError("unknown function %d" % imm, e.offset)
-            stack.append(VT_FUNCREF)
+            stack.append(vt_concrete(m.func_types[imm], 0)
+                         if m.features & FEAT_FUNCTION_REFERENCES else VT_FUNCREF)
         elif op == OP_GLOBAL_GET:
             if imm >= nglobals:
                 raise ValidationError("unknown global %d" % imm, e.offset)
@@ -1141,15 +1362,17 @@ cdef int check_const(ModuleInfo m, ConstExpr e, int expected, uint32_t nglobals)
             stack.pop()
         else:
             raise ValidationError("constant expression required", e.offset)
-    if len(stack) != 1 or stack[0] != expected:
+    if len(stack) != 1 or not vt_sub(v, stack[0], expected):
         raise ValidationError("type mismatch: constant expression of type [%s], expected %s"
                               % (" ".join(_vt(t) for t in stack), _vt(expected)), e.offset)
     return 0
 
 
 cdef set declared_funcs(ModuleInfo m):
-    """C.refs: the functions named outside function bodies (elems, exports, globals)."""
+    """C.refs: the functions named outside function bodies (elems, exports, globals,
+    table initialisers)."""
     cdef set refs = set()
+    cdef TableTypeInfo tt
     cdef ElemInfo el
     cdef ConstExpr e
     cdef GlobalInfo g
@@ -1167,10 +1390,15 @@ cdef set declared_funcs(ModuleInfo m):
             for op, imm in g.init.ops:
                 if op == OP_REF_FUNC:
                     refs.add(imm)
+    for tt in m.tables:
+        if tt.init is not None:
+            for op, imm in tt.init.ops:
+                if op == OP_REF_FUNC:
+                    refs.add(imm)
     return refs
 
 
-cdef int validate_module_rules(ModuleInfo m) except -1:
+cdef int validate_module_rules(ModuleInfo m, FuncValidator v) except -1:
     cdef uint32_t ntypes = len(m.types)
     cdef uint32_t nfuncs = len(m.func_types)
     cdef uint32_t features = m.features
@@ -1209,26 +1437,33 @@ cdef int validate_module_rules(ModuleInfo m) except -1:
     # gc) every global defined before them: all of them in segments.
     cdef bint later_globals = features & (FEAT_EXTENDED_CONST | FEAT_GC)
     cdef uint32_t seg_globals = len(m.globals) if later_globals else m.num_imported_globals
+    for tt in m.tables[m.num_imported_tables:]:
+        if tt.init is not None:             # tables see the imported globals only
+            check_const(m, v, tt.init, tt.elem_type, m.num_imported_globals)
+        elif not defaultable(tt.elem_type):
+            raise ValidationError("type mismatch: a table of %s needs an initialiser"
+                                  % _vt(tt.elem_type), tt.offset)
     for i in range(len(m.globals)):
         g = m.globals[i]
         if g.init is not None:
-            check_const(m, g.init, g.type.val_type, i if later_globals else m.num_imported_globals)
+            check_const(m, v, g.init, g.type.val_type,
+                        i if later_globals else m.num_imported_globals)
     for el in m.elems:
         for e in el.items:
-            check_const(m, e, el.elem_type, seg_globals)
+            check_const(m, v, e, el.elem_type, seg_globals)
         if el.mode == SEG_ACTIVE:
             if el.table >= len(m.tables):
                 raise ValidationError("unknown table %d" % el.table, el.entry_offset)
             tt = m.tables[el.table]
-            check_const(m, el.offset, VT_I64 if tt.is_64 else VT_I32, seg_globals)
-            if tt.elem_type != el.elem_type:
+            check_const(m, v, el.offset, VT_I64 if tt.is_64 else VT_I32, seg_globals)
+            if not vt_sub(v, el.elem_type, tt.elem_type):
                 raise ValidationError("type mismatch: %s element segment for a table of %s"
                                       % (_vt(el.elem_type), _vt(tt.elem_type)), el.offset.offset)
     for d in m.datas:
         if d.mode == SEG_ACTIVE:
             if d.memory >= len(m.memories):
                 raise ValidationError("unknown memory %d" % d.memory, d.entry_offset)
-            check_const(m, d.offset,
+            check_const(m, v, d.offset,
                         VT_I64 if (<MemoryTypeInfo>m.memories[d.memory]).is_64 else VT_I32,
                         seg_globals)
     if m.start >= 0:
@@ -1271,9 +1506,10 @@ cdef int validate_all(ModuleInfo m, bint lower, list traces=None) except -1:
 
 
 cdef int validate_body_all(ModuleInfo m, bint lower, list traces) except -1:
-    validate_module_rules(m)
     cdef FuncValidator v = FuncValidator()
+    check_module_types(m)
     fv_setup(v, m, declared_funcs(m))
+    validate_module_rules(m, v)
     cdef uint32_t i
     cdef uint32_t base = m.num_imported_funcs
     cdef CodeInfo code

@@ -8,16 +8,88 @@ This file holds declarations only (no code): enums and small structs.
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
 
-# Value types: the binary codes of the Wasm 2.0 format (spec 5.3.4, 5.3.3).
+# Value types (``vt_t``): one 32-bit word, the form every stage and the runtime share.
+#
+#   bits 0-7   the code: a number or vector type's binary code (VT_I32 0x7F .. VT_V128
+#              0x7B); an abstract heap type's binary code (HT_NOEXN 0x74 .. HT_EXN 0x69);
+#              HT_CONCRETE, a defined type whose index is in bits 9-31; HT_REC, a type of
+#              the same recursion group (canonical forms only, index in the group); HT_BOT,
+#              the validator's bottom heap type; or 0, VT_BOTTOM, the validator's unknown
+#              operand (a polymorphic stack)
+#   bit 8      VT_NONNULL: a reference type without null, ``(ref ht)``; clear, ``(ref null ht)``
+#   bits 9-31  the type index of HT_CONCRETE / HT_REC (so at most 2^23 types)
+#
+# Every Wasm 2.0 type keeps its one-byte binary code (funcref = (ref null func) = 0x70,
+# externref = 0x6F), so 2.0 code compares plain codes.  Inside a module (ModuleInfo, the
+# validator, the lowerer) HT_CONCRETE indexes the module's type section; outside it (the
+# runtime's FuncRec, the API's ValType) the index is the type's process-wide canonical id
+# (FuncTypeInfo.type_id, equal ids <=> equivalent types, iso-recursively), so a value type
+# means the same in every module and compares by value.  GC adds struct/array heap types
+# under the same codes (HT_STRUCT/HT_ARRAY abstract, HT_CONCRETE for defined ones: the
+# type's kind comes from its definition), exceptions add HT_EXN/HT_NOEXN.
+ctypedef uint32_t vt_t
+
 cdef enum ValType:
     VT_BOTTOM = 0x00      # validator only: the unknown type of a polymorphic stack
+    HT_BOT = 0x01         # validator only: the bottom heap type (an unknown reference)
+    HT_CONCRETE = 0x02    # a defined type: index << VT_INDEX_SHIFT
+    HT_REC = 0x03         # canonical forms: a type of the same rec group (index in it)
     VT_I32 = 0x7F
     VT_I64 = 0x7E
     VT_F32 = 0x7D
     VT_F64 = 0x7C
     VT_V128 = 0x7B
-    VT_FUNCREF = 0x70
-    VT_EXTERNREF = 0x6F
+    # abstract heap types (binary codes; as value types: the nullable reference)
+    HT_NOEXN = 0x74
+    HT_NOFUNC = 0x73
+    HT_NOEXTERN = 0x72
+    HT_NONE = 0x71
+    HT_FUNC = 0x70
+    HT_EXTERN = 0x6F
+    HT_ANY = 0x6E
+    HT_EQ = 0x6D
+    HT_I31 = 0x6C
+    HT_STRUCT = 0x6B
+    HT_ARRAY = 0x6A
+    HT_EXN = 0x69
+    VT_FUNCREF = 0x70     # (ref null func)
+    VT_EXTERNREF = 0x6F   # (ref null extern)
+    VT_NONNULL = 0x100
+    VT_INDEX_SHIFT = 9
+
+
+cdef inline bint vt_is_ref(vt_t t) noexcept nogil:
+    """Whether `t` is a reference type (VT_BOTTOM is not)."""
+    cdef uint32_t c = t & 0xFF
+    return (HT_BOT <= c <= HT_REC) or (HT_EXN <= c <= HT_NOEXN)
+
+
+cdef inline uint32_t vt_index(vt_t t) noexcept nogil:
+    """The type index (or canonical id) of an HT_CONCRETE / HT_REC type."""
+    return t >> VT_INDEX_SHIFT
+
+
+cdef inline vt_t vt_concrete(uint32_t index, bint nullable) noexcept nogil:
+    """``(ref null? $index)``."""
+    return HT_CONCRETE | (index << VT_INDEX_SHIFT) | (0 if nullable else VT_NONNULL)
+
+
+cdef inline bint vt_is_funcref(vt_t t) noexcept nogil:
+    """A reference to a function: func, nofunc or a defined type (canonical or module
+    form; without GC every defined type is a function type)."""
+    cdef uint32_t c = t & 0xFF
+    return c == HT_FUNC or c == HT_NOFUNC or c == HT_CONCRETE
+
+
+cdef inline bint vt_is_externref(vt_t t) noexcept nogil:
+    """A reference to a host object: extern or noextern."""
+    cdef uint32_t c = t & 0xFF
+    return c == HT_EXTERN or c == HT_NOEXTERN
+
+
+cdef inline uint32_t vt_slots(vt_t t) noexcept nogil:
+    """Frame slots a value of type `t` takes: 2 for v128, else 1."""
+    return 2 if t == VT_V128 else 1
 
 
 # Block type "empty" (binary 0x40 read as s33), as stored in ``Instr.block_type``; a

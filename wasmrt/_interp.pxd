@@ -33,7 +33,7 @@ and appends every Python object it points into to `InstanceCtx.keep`.
 
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
-from ._defs cimport Cell, FuncCode, NativeCode
+from ._defs cimport Cell, FuncCode, NativeCode, vt_t
 from ._memory cimport MemRec, MemoryInstance
 
 
@@ -88,14 +88,16 @@ cdef enum TrapKind:
     TRAP_YIELD = 16             # no trap: an attention check paused the guest to yield
     TRAP_UNALIGNED = 17         # "unaligned atomic" (threads: an atomic access off its width)
     TRAP_WAIT_UNSHARED = 18     # "atomic wait on non-shared memory"
-    TRAP_COUNT = 19
+    TRAP_NULL_FUNC_REF = 19     # "null function reference" (call_ref of null)
+    TRAP_NULL_REF = 20          # "null reference" (ref.as_non_null of null)
+    TRAP_COUNT = 21
 
 
 ctypedef struct TableRec:
     uint64_t* elems             # `size` reference cells (realloc'ed on grow)
     uint32_t size
     uint32_t max                # declared maximum, or 0xFFFFFFFF
-    uint8_t elem_type           # VT_FUNCREF or VT_EXTERNREF
+    vt_t elem_type              # a reference type (canonical)
 
 
 ctypedef struct DataRec:
@@ -131,10 +133,10 @@ ctypedef struct FuncRec:
     FuncCode* code              # the lowered body; NULL for a host function
     InstCtx* inst               # wasm: the owning instance; host: NULL
     uint32_t type_id            # canonical type id (call_indirect compares it)
-    uint32_t nparams            # parameter count (= slots while v128 is absent)
+    uint32_t nparams            # parameter count
     uint32_t nresults           # result count
-    const uint8_t* params       # value-type codes of the parameters
-    const uint8_t* results      # value-type codes of the results
+    const vt_t* params          # the parameters' value types (canonical)
+    const vt_t* results         # the results' value types (canonical)
     void* host                  # host: the Python callable (borrowed; FuncInstance.host)
     int access_caller           # host: pass the calling InstanceCtx as first argument
     void* owner                 # its FuncInstance (borrowed), or NULL: none made yet
@@ -228,12 +230,12 @@ cdef class StoreCtx:
 
     cdef uint64_t extern_ref(self, object obj) except? 0
     cdef object extern_obj(self, uint64_t ref)
-    cdef uint64_t to_cell(self, object value, uint8_t vt) except? 0xFFFFFFFFFFFFFFFF
-    cdef object from_cell(self, uint64_t v, uint8_t vt)
-    cdef int to_cells(self, object value, uint8_t vt, uint64_t* dst) except -1
-    cdef object from_cells(self, const uint64_t* src, uint8_t vt)
-    cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, params, results,
-                                    int type_id)
+    cdef uint64_t to_cell(self, object value, vt_t vt) except? 0xFFFFFFFFFFFFFFFF
+    cdef object from_cell(self, uint64_t v, vt_t vt)
+    cdef int to_cells(self, object value, vt_t vt, uint64_t* dst) except -1
+    cdef object from_cells(self, const uint64_t* src, vt_t vt)
+    cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, tuple params,
+                                    tuple results, bytes types, int type_id)
     cdef FuncInstance func_object(self, FuncRec* f)
     cdef void restore(self, uint32_t depth0, InstCtx* inst0, uint64_t* top0) noexcept
 
@@ -246,20 +248,22 @@ cdef class FuncInstance:
     cdef FuncRec* rec               # the record (`own`, or one of its instance's `defs`)
     cdef FuncRec own                # the record of a host function (or a test's wasm one)
     cdef readonly StoreCtx store
-    cdef readonly bytes params      # value-type codes
-    cdef readonly bytes results
+    cdef readonly tuple params      # value types (canonical)
+    cdef readonly tuple results
+    cdef bytes types                # params then results as a vt_t array (rec.params)
     cdef readonly object host       # host callable, or None
     cdef readonly InstanceCtx instance  # owning instance for wasm functions, or None
     cdef public object wrapper      # the api-level object wrapping this one, if any
     # host: how the API made it, for snapshots (made again in other Stores, _api_snapshot)
     cdef public object origin
     cdef object call(self, tuple args, Py_ssize_t first)
+    cdef void set_types(self, tuple params, tuple results, bytes types)
 
 
 cdef class GlobalInstance:
     cdef uint64_t cell[2]           # the value (v128 uses both cells)
     cdef readonly StoreCtx store
-    cdef readonly uint8_t valtype
+    cdef readonly vt_t valtype      # canonical
     cdef readonly bint mutable
 
 

@@ -6,8 +6,8 @@ cdef class DebugCode:
     numbers, as the lowerer emits them; see tests/interp/asm.py).  `srcmap` is a list of
     (cell index, module offset) pairs."""
     cdef FuncCode code
-    cdef readonly object params
-    cdef readonly object results
+    cdef readonly tuple params      # value types (`params`/`results` given as bytes or ints)
+    cdef readonly tuple results
 
     def __cinit__(self, cells, params=b"", results=b"", uint32_t nlocals=0,
                   uint32_t max_slots=0, uint32_t func_index=0, uint32_t type_index=0,
@@ -15,8 +15,8 @@ cdef class DebugCode:
         cdef uint32_t i
         cdef uint32_t n = len(cells)
         memset(&self.code, 0, sizeof(FuncCode))
-        self.params = bytes(params)
-        self.results = bytes(results)
+        self.params = tuple(params)
+        self.results = tuple(results)
         self.code.code = <Cell*>malloc((n + 1) * sizeof(Cell))
         self.code.srcmap = <uint32_t*>malloc((2 * len(srcmap) + 1) * sizeof(uint32_t))
         if self.code.code == NULL or self.code.srcmap == NULL:
@@ -44,6 +44,7 @@ cdef class DebugCode:
 
     def instantiate(self, StoreCtx store, InstanceCtx inst, int type_id=0) -> FuncInstance:
         """A wasm function of `inst` running this code (keeps this object alive)."""
-        fi = store.new_wasm_func(inst, &self.code, self.params, self.results, type_id)
+        fi = store.new_wasm_func(inst, &self.code, self.params, self.results,
+                                 vt_array(self.params + self.results), type_id)
         inst.keep.append(self)
         return fi

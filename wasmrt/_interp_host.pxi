@@ -33,6 +33,8 @@ TRAP_MESSAGES = {
     TRAP_MEM_FAULT: "out of bounds memory access",
     TRAP_UNALIGNED: "unaligned atomic",
     TRAP_WAIT_UNSHARED: "atomic wait on non-shared memory",
+    TRAP_NULL_FUNC_REF: "null function reference",
+    TRAP_NULL_REF: "null reference",
 }
 
 TRAP_CODES = {
@@ -51,6 +53,8 @@ TRAP_CODES = {
     TRAP_MEM_FAULT: _TrapCode.MEMORY_OUT_OF_BOUNDS,
     TRAP_UNALIGNED: _TrapCode.HEAP_MISALIGNED,
     TRAP_WAIT_UNSHARED: _TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY,
+    TRAP_NULL_FUNC_REF: _TrapCode.NULL_REFERENCE,
+    TRAP_NULL_REF: _TrapCode.NULL_REFERENCE,
 }
 
 cdef object out_of_memory(uint64_t nbytes):
@@ -87,7 +91,7 @@ cdef tuple host_results(object res, uint32_t nr):
     return values
 
 
-cdef object crossed(StoreCtx store, object value, uint8_t vt):
+cdef object crossed(StoreCtx store, object value, vt_t vt):
     """`value` as wasm sees it after crossing into a value of type `vt` and back (wrapped
     to width, f32 rounded; TypeError if it is none); an externref crosses unchanged."""
     cdef uint64_t cells[2]
@@ -225,7 +229,7 @@ cdef inline tuple host_args(Ctx* cx, StoreCtx store, FuncRec* f, uint64_t* fp):
     cdef uint32_t i
     cdef uint32_t j = 0
     cdef uint32_t n = f.nparams
-    cdef const uint8_t* pt = f.params
+    cdef const vt_t* pt = f.params
     cdef int skip = 1 if f.access_caller else 0
     cdef tuple args = PyTuple_New(n + skip)
     if skip:

@@ -33,16 +33,19 @@ cdef enum:
 
 cdef class ModulePlan:
     """What instantiating a compiled module needs, converted once per module from its
-    ModuleInfo: type codes as bytes, constant expressions as op tuples, segment lists."""
+    ModuleInfo: canonical value types (tuples, and as vt_t arrays), constant expressions
+    as op tuples, segment lists."""
     cdef readonly object info
-    cdef list type_params           # bytes of value-type codes, per type index
+    cdef list type_params           # canonical value types (tuple), per type index
     cdef list type_results
+    cdef list type_arrays           # params then results as a vt_t array, per type index
     cdef list type_ids              # canonical type id per type index
     cdef list func_types            # type index per function (imports first)
     cdef list codes                 # LoweredFunc per defined function
     cdef uint32_t nfuncs, nimp_funcs, ntables, nimp_tables, nmems, nimp_mems
     cdef uint32_t nglobals, nimp_globals
-    cdef list tables                # (elem_type, min, max or None, is_64) per defined table
+    cdef list tables                # (elem_type, min, max or None, is_64, init ops or None)
+    #                                 per defined table (canonical types)
     cdef list mems                  # (min, max or None, is_64, page_size_log2) per defined memory
     cdef list mem_is_64             # is_64 per memory, imports first
     cdef list table_is_64           # is_64 per table, imports first
@@ -63,9 +66,11 @@ def plan_module(info) -> ModulePlan:
     """The instantiation plan of a ModuleInfo from `_core.compile_module`."""
     cdef ModulePlan p = ModulePlan.__new__(ModulePlan)
     p.info = info
-    p.type_params = [bytes(t.params) for t in info.types]
-    p.type_results = [bytes(t.results) for t in info.types]
     p.type_ids = [t.type_id for t in info.types]
+    sigs = [canonical_signature(tid) for tid in p.type_ids]
+    p.type_params = [params for params, _ in sigs]
+    p.type_results = [results for _, results in sigs]
+    p.type_arrays = [vt_array(params + results) for params, results in sigs]
     p.func_types = list(info.func_types)
     p.codes = list(info.func_codes)
     p.nfuncs = len(p.func_types)
@@ -79,13 +84,14 @@ def plan_module(info) -> ModulePlan:
     if <uint32_t>len(p.codes) != p.nfuncs - p.nimp_funcs:
         raise _api_errors.WasmtimeError(
             "module has no lowered code (compile it with compile_module)")
-    p.tables = [(t.elem_type, t.min, None if t.max < 0 else t.max, t.is_64)
+    p.tables = [(canonical_valtype(t.elem_type, p.type_ids), t.min,
+                 None if t.max < 0 else t.max, t.is_64, None if t.init is None else t.init.ops)
                 for t in info.tables[p.nimp_tables:]]
     p.mems = [(m.min, None if m.max < 0 else m.max, m.is_64, m.page_size_log2, m.shared)
               for m in info.memories[p.nimp_mems:]]
     p.mem_is_64 = [m.is_64 for m in info.memories]
     p.table_is_64 = [t.is_64 for t in info.tables]
-    p.globals = [(g.type.val_type, g.type.mutable, g.init.ops)
+    p.globals = [(canonical_valtype(g.type.val_type, p.type_ids), g.type.mutable, g.init.ops)
                  for g in info.globals[p.nimp_globals:]]
     p.elems = [(e.mode, e.table, None if e.offset is None else e.offset.ops,
                 [item.ops for item in e.items]) for e in info.elems]
@@ -105,7 +111,8 @@ cdef int plan_records(ModulePlan p) except -1:
     cdef uint32_t ndatas = len(p.datas)
     cdef LoweredFunc code
     cdef FuncRec* f
-    cdef bytes params, results, data
+    cdef tuple params, results
+    cdef bytes types, data
     p.defs = <FuncRec*>calloc(ndefs + 1, sizeof(FuncRec))
     p.data_recs = <DataRec*>calloc(ndatas + 1, sizeof(DataRec))
     if p.defs == NULL or p.data_recs == NULL:
@@ -122,8 +129,9 @@ cdef int plan_records(ModulePlan p) except -1:
         f.type_id = <uint32_t>p.type_ids[ti]
         f.nparams = <uint32_t>len(params)
         f.nresults = <uint32_t>len(results)
-        f.params = <const uint8_t*>PyBytes_AS_STRING(params)      # (the plan keeps them)
-        f.results = <const uint8_t*>PyBytes_AS_STRING(results)
+        types = p.type_arrays[ti]                                   # (the plan keeps them)
+        f.params = <const vt_t*>PyBytes_AS_STRING(types)
+        f.results = f.params + f.nparams
     for k in range(ndatas):
         data = <bytes>(<tuple>p.datas[k])[3]
         p.data_recs[k].bytes = <const uint8_t*>PyBytes_AS_STRING(data)
@@ -281,8 +289,8 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
     instance_records(inst, plan)
     keep.append(plan)                   # keeps the LoweredFunc codes and the data alive
 
-    # Defined tables.
-    for elem_type, tmin, tmax, t64 in plan.tables:
+    # Defined tables (their initialisers see the imported globals and every function).
+    for elem_type, tmin, tmax, t64, init_ops in plan.tables:
         if table_limit >= 0:
             if tmin > table_limit:
                 raise _api_errors.WasmtimeError(
@@ -292,6 +300,10 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         if tmin > 0xFFFFFFFF:                   # a table64 too large for any host
             raise out_of_memory(tmin * sizeof(uint64_t))
         t = store.new_table(elem_type, tmin, tmax, None, t64)
+        if init_ops is not None:
+            eval_const(ctx, init_ops, cells)
+            for i in range(t.rec.size):
+                t.rec.elems[i] = cells[0]
         ctx.tables[nt] = &t.rec
         tables.append(t)
         nt += 1
@@ -311,7 +323,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
     for valtype, mutable, ops in plan.globals:
         g = GlobalInstance.__new__(GlobalInstance)
         g.store = store
-        g.valtype = <uint8_t>valtype
+        g.valtype = valtype
         g.mutable = mutable
         eval_const(ctx, ops, g.cell)
         store.objects.append(g)
@@ -441,20 +453,20 @@ def store_gc(StoreCtx store) -> int:
     for obj in store.objects:
         if type(obj) is TableInstance:
             t = <TableInstance>obj
-            if t.rec.elem_type == VT_EXTERNREF:
+            if vt_is_externref(t.rec.elem_type):
                 for i in range(t.rec.size):
                     if t.rec.elems[i]:
                         cells.append(<size_t>&t.rec.elems[i])
         elif type(obj) is GlobalInstance:
             g = <GlobalInstance>obj
-            if g.valtype == VT_EXTERNREF and g.cell[0]:
+            if vt_is_externref(g.valtype) and g.cell[0]:
                 cells.append(<size_t>&g.cell[0])
         elif type(obj) is InstanceCtx:
             # a passive externref segment keeps what its items evaluated to until dropped
             inst = <InstanceCtx>obj
             segments = getattr(inst.module, "elems", None) or ()
             for i in range(min(<size_t>len(segments), <size_t>inst.ctx.nelems)):
-                if segments[i].elem_type != VT_EXTERNREF:
+                if not vt_is_externref(segments[i].elem_type):
                     continue
                 er = &inst.ctx.elems[i]
                 for k in range(er.len):
@@ -519,7 +531,7 @@ cdef class FuncBase:
     """C-level part of a public Func: the runtime function and the Store owning it."""
     cdef public FuncInstance _func
     cdef public StoreBase _store
-    cdef public bint _simple         # wasm function without funcref results
+    cdef public bint _simple         # wasm function without function-reference results
 
     def __call__(self, *args):
         # ``(store, *params)``, read in place: slicing off the store would build a tuple

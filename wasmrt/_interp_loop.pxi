@@ -706,6 +706,29 @@ cdef int h_return_call_indirect64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t
     return return_call_indirect_at(pc, fp, cx, mem, msize, fp[pc[1].s.b])
 
 
+cdef int h_call_ref(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                    uint64_t msize) noexcept nogil:
+    cdef FuncRec* f = <FuncRec*>fp[pc[1].s.b]
+    if f == NULL:
+        return trap_at(cx, pc, TRAP_NULL_FUNC_REF)
+    return do_call(pc, pc + 2, fp, cx, f, fp + pc[1].s.a, mem, msize)
+
+
+cdef int h_return_call_ref(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                           uint64_t msize) noexcept nogil:
+    cdef FuncRec* f = <FuncRec*>fp[pc[1].s.b]
+    if f == NULL:
+        return trap_at(cx, pc, TRAP_NULL_FUNC_REF)
+    return do_tail_call(pc, fp, cx, f, pc[1].s.a, pc[1].s.c, mem, msize)
+
+
+cdef int h_ref_as_non_null(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                           uint64_t msize) noexcept nogil:
+    if fp[pc[1].s.a] == 0:
+        return trap_at(cx, pc, TRAP_NULL_REF)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef inline int do_ret(Ctx* cx) noexcept nogil:
     cx.depth -= 1
     cdef CallRec* rec = &cx.recs[cx.depth]

@@ -4816,6 +4816,7 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_GLOBAL_SET] = <void*>h_global_set
     t[<int>IR_REF_IS_NULL] = <void*>h_ref_is_null
     t[<int>IR_REF_FUNC] = <void*>h_ref_func
+    t[<int>IR_REF_AS_NON_NULL] = <void*>h_ref_as_non_null
     t[<int>IR_TABLE_GET] = <void*>h_table_get
     t[<int>IR_TABLE_SET] = <void*>h_table_set
     t[<int>IR_TABLE_SIZE] = <void*>h_table_size
@@ -5022,6 +5023,8 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_RETURN_CALL_INDIRECT] = <void*>h_return_call_indirect
     t[<int>IR_RETURN_CALL_INDIRECT64] = <void*>h_return_call_indirect64
     t[<int>IR_CALL_INDIRECT64] = <void*>h_call_indirect64
+    t[<int>IR_CALL_REF] = <void*>h_call_ref
+    t[<int>IR_RETURN_CALL_REF] = <void*>h_return_call_ref
     t[<int>IR_RET] = <void*>h_ret
     t[<int>IR_RET_SLOT] = <void*>h_ret_slot
     t[<int>IR_RET_N] = <void*>h_ret_n

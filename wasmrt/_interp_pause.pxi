@@ -114,8 +114,8 @@ cdef class AsyncCall:
         return self.pause_func != NULL
 
     @property
-    def results(self) -> bytes:
-        """The value-type codes of the entry function's results."""
+    def results(self) -> tuple:
+        """The value types (canonical) of the entry function's results."""
         return self.func.results
 
     cdef int enter_paused(self) except -1:

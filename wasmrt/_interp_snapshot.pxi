@@ -102,18 +102,18 @@ cdef class FuncNumbers:
         return 0 if cell == 0 else <uint64_t>self.num(<FuncRec*>cell) + 1
 
 
-cdef bytes ref_cells_out(const uint64_t* cells, uint32_t n, uint8_t elem_type,
+cdef bytes ref_cells_out(const uint64_t* cells, uint32_t n, vt_t elem_type,
                          FuncNumbers numbers):
     """`n` reference cells as packed uint64, funcrefs as function number + 1."""
     cdef bytearray out = bytearray(<size_t>n * 8)
     cdef uint64_t* dst = <uint64_t*>(<char*>out)
     cdef uint32_t i
     for i in range(n):
-        dst[i] = numbers.ref(cells[i]) if elem_type == VT_FUNCREF else cells[i]
+        dst[i] = numbers.ref(cells[i]) if vt_is_funcref(elem_type) else cells[i]
     return bytes(out)
 
 
-cdef int ref_cells_in(bytes data, uint64_t* dst, uint32_t n, uint8_t elem_type,
+cdef int ref_cells_in(bytes data, uint64_t* dst, uint32_t n, vt_t elem_type,
                       FuncRec** recs, uint32_t nf) except -1:
     """Inverse of `ref_cells_out` into `dst` (numbers -> the new store's records)."""
     cdef const uint64_t* src = <const uint64_t*>PyBytes_AS_STRING(data)
@@ -123,7 +123,7 @@ cdef int ref_cells_in(bytes data, uint64_t* dst, uint32_t n, uint8_t elem_type,
         raise ValueError("malformed store image: reference cells")
     for i in range(n):
         v = src[i]
-        if elem_type == VT_FUNCREF and v != 0:
+        if vt_is_funcref(elem_type) and v != 0:
             v = <uint64_t>rec_of(recs, nf, v - 1)
         dst[i] = v
     return 0
@@ -213,7 +213,7 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     for o in store.objects:
         if type(o) is GlobalInstance:
             g = <GlobalInstance>o
-            v = numbers.ref(g.cell[0]) if g.valtype == VT_FUNCREF else g.cell[0]
+            v = numbers.ref(g.cell[0]) if vt_is_funcref(g.valtype) else g.cell[0]
             img.globals.append((g.valtype, g.mutable, v, g.cell[1]))
         elif type(o) is TableInstance:
             t = <TableInstance>o
@@ -357,11 +357,11 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
         for valtype, mutable, lo, hi in img.globals:
             g = GlobalInstance.__new__(GlobalInstance)
             g.store = store
-            g.valtype = <uint8_t>valtype
+            g.valtype = <vt_t>valtype
             g.mutable = mutable
             g.cell[0] = <uint64_t>lo
             g.cell[1] = <uint64_t>hi
-            if valtype == VT_FUNCREF and lo:
+            if vt_is_funcref(valtype) and lo:
                 g.cell[0] = <uint64_t>rec_of(recs, nf, <uint64_t>lo - 1)
             store.objects.append(g)
             gobjs.append(g)

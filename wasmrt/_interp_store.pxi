@@ -1,9 +1,6 @@
 # The runtime objects (declared in _interp.pxd): store context, functions, globals,
 # tables, instance contexts; and the Python -> wasm entry `FuncInstance.__call__`.
 
-VT_NAMES = {VT_I32: "i32", VT_I64: "i64", VT_F32: "f32", VT_F64: "f64",
-            VT_V128: "v128", VT_FUNCREF: "funcref", VT_EXTERNREF: "externref"}
-
 
 cdef inline double f32_widen(uint64_t b) noexcept nogil:
     """An f32 as a Python float; a NaN keeps sign, quiet bit and payload bit for bit
@@ -35,7 +32,7 @@ STORE_BUSY = ("store used from two threads at once: another thread is running We
               "in this Store (a Store belongs to one thread at a time)")
 
 
-cdef object convert_error(object value, uint8_t vt):
+cdef object convert_error(object value, vt_t vt):
     """The TypeError for a Python value that is no value of wasm type `vt` (wasmtime-py's
     words)."""
     try:
@@ -44,17 +41,40 @@ cdef object convert_error(object value, uint8_t vt):
         text = f"<{type(value).__name__} object>"
     if len(text) > 80:
         text = text[:77] + "..."
-    return TypeError(f"don't know how to convert {text} to {VT_NAMES.get(vt, vt)}")
+    return TypeError(f"don't know how to convert {text} to {valtype_name(vt)}")
 
 
-cdef object val_payload(object val, uint8_t vt):
-    """The Python value inside the public `Val` `val`, which must be of type `vt`."""
-    if val._kind._code != vt:
+cdef object null_error(vt_t vt):
+    """The TypeError for None where a non-null reference type `vt` is expected."""
+    return TypeError(f"null reference where {valtype_name(vt)} is expected")
+
+
+cdef object func_type_error(FuncInstance fi, vt_t vt):
+    """The TypeError for a function of another type where `(ref $t)` is expected."""
+    return TypeError(f"function of type {valtype_name(vt_concrete_of(fi.rec.type_id))} where "
+                     f"{valtype_name(vt)} is expected")
+
+
+cdef inline vt_t vt_concrete_of(uint32_t type_id) noexcept:
+    return HT_CONCRETE | (type_id << 9) | VT_NONNULL
+
+
+cdef bytes vt_array(tuple types):
+    """`types` as a C array of vt_t (the memory of FuncRec.params/results)."""
+    return array("I", types).tobytes()
+
+
+cdef object val_payload(object val, vt_t vt):
+    """The Python value inside the public `Val` `val`, which must be of type `vt` (or, for
+    a reference type, a reference of its hierarchy: the payload is checked afterwards)."""
+    cdef vt_t kind = val._kind._code
+    if kind != vt and not (vt_is_funcref(vt) and vt_is_funcref(kind)) \
+            and not (vt_is_externref(vt) and vt_is_externref(kind)):
         raise TypeError("wrong type of `Val` provided")
     return val._val
 
 
-cdef inline uint64_t int_cell(object value, uint8_t vt,
+cdef inline uint64_t int_cell(object value, vt_t vt,
                               uint64_t mask) except? 0xFFFFFFFFFFFFFFFF:
     """An int (a bool too) wrapped to the width of `mask`, as wasmtime-py converts them."""
     if not isinstance(value, int):
@@ -188,8 +208,10 @@ cdef class StoreCtx:
             raise RuntimeError(f"internal error: externref {ref} is not in the store")
         return self.externs[ref - 1]
 
-    cdef uint64_t to_cell(self, object value, uint8_t vt) except? 0xFFFFFFFFFFFFFFFF:
-        """Unbox a Python value of wasm type `vt` into a slot cell (TypeError if it isn't one)."""
+    cdef uint64_t to_cell(self, object value, vt_t vt) except? 0xFFFFFFFFFFFFFFFF:
+        """Unbox a Python value of wasm type `vt` into a slot cell (TypeError if it isn't one:
+        also None for a non-null reference type, and a function of another type where a
+        defined function type is expected)."""
         cdef FuncInstance fi
         if type(value) is _ValClass:
             value = val_payload(value, vt)
@@ -205,22 +227,32 @@ cdef class StoreCtx:
                     raise convert_error(value, vt)
                 value = float(value)
             return f32_narrow(<double>value) if vt == VT_F32 else f64_bits(<double>value)
-        if vt == VT_FUNCREF:
+        if vt_is_funcref(vt):
             if value is None:
+                if vt & VT_NONNULL:
+                    raise null_error(vt)
                 return 0
             if not isinstance(value, FuncInstance):
                 value = getattr(value, "_func", value)
-            if not isinstance(value, FuncInstance):
+            if not isinstance(value, FuncInstance) or (vt & 0xFF) == HT_NOFUNC:
                 raise convert_error(value, vt)
             fi = <FuncInstance>value
             if fi.store is not self:
                 raise ValueError("function belongs to another store")
+            if (vt & 0xFF) == HT_CONCRETE and fi.rec.type_id != vt_index(vt):
+                raise func_type_error(fi, vt)
             return <uint64_t>fi.rec
-        if vt == VT_EXTERNREF:
+        if vt_is_externref(vt):
+            if value is None:
+                if vt & VT_NONNULL:
+                    raise null_error(vt)
+                return 0
+            if (vt & 0xFF) == HT_NOEXTERN:
+                raise convert_error(value, vt)
             return self.extern_ref(value)
-        raise TypeError(f"unsupported value type 0x{vt:02x}")
+        raise TypeError(f"unsupported value type {valtype_name(vt)}")
 
-    cdef object from_cell(self, uint64_t v, uint8_t vt):
+    cdef object from_cell(self, uint64_t v, vt_t vt):
         """Box a slot cell of wasm type `vt` into a Python value."""
         cdef FuncInstance fi
         if vt == VT_I32:
@@ -231,16 +263,16 @@ cdef class StoreCtx:
             return f32_widen(v)
         if vt == VT_F64:
             return f64_of(v)
-        if vt == VT_FUNCREF:
+        if vt_is_funcref(vt):
             if v == 0:
                 return None
             fi = self.func_object(<FuncRec*>v)
             return fi.wrapper if fi.wrapper is not None else fi
-        if vt == VT_EXTERNREF:
+        if vt_is_externref(vt):
             return self.extern_obj(v)
-        raise TypeError(f"unsupported value type 0x{vt:02x}")
+        raise TypeError(f"unsupported value type {valtype_name(vt)}")
 
-    cdef int to_cells(self, object value, uint8_t vt, uint64_t* dst) except -1:
+    cdef int to_cells(self, object value, vt_t vt, uint64_t* dst) except -1:
         """Unbox `value` into the cell(s) at `dst`: two for a v128 (an int, masked to 128
         bits, or 16 little-endian bytes), one otherwise.  Returns the number of cells."""
         if vt != VT_V128:
@@ -259,41 +291,36 @@ cdef class StoreCtx:
         dst[1] = <uint64_t>(value >> 64)
         return 2
 
-    cdef object from_cells(self, const uint64_t* src, uint8_t vt):
+    cdef object from_cells(self, const uint64_t* src, vt_t vt):
         """Box the cell(s) at `src` of type `vt`; a v128 becomes an unsigned 128-bit int."""
         if vt == VT_V128:
             return (<object>src[1] << 64) | <object>src[0]
         return self.from_cell(src[0], vt)
 
-    def value_to_cell(self, value, int vt) -> int:
+    def value_to_cell(self, value, vt_t vt) -> int:
         """Python-level `to_cell` (for instantiation code and tests)."""
-        return self.to_cell(value, <uint8_t>vt)
+        return self.to_cell(value, vt)
 
-    def cell_to_value(self, uint64_t v, int vt):
+    def cell_to_value(self, uint64_t v, vt_t vt):
         """Python-level `from_cell`."""
-        return self.from_cell(v, <uint8_t>vt)
+        return self.from_cell(v, vt)
 
     # ---- object creation ----
 
     def new_host_func(self, host, params, results, int type_id, bint access_caller=False):
         """A host function calling `host(*args)` (with the calling InstanceCtx first when
-        `access_caller`); `params`/`results` are sequences of value-type codes."""
+        `access_caller`); `params`/`results` are sequences of canonical value types."""
         cdef FuncInstance fi = FuncInstance.__new__(FuncInstance)
         if not callable(host):
             raise TypeError("host function must be callable")
         fi.store = self
-        fi.params = bytes(params)
-        fi.results = bytes(results)
+        fi.rec = &fi.own
+        fi.set_types(tuple(params), tuple(results), vt_array(tuple(params) + tuple(results)))
         fi.host = host
         fi.instance = None
-        fi.rec = &fi.own
         fi.rec.code = NULL
         fi.rec.inst = NULL
         fi.rec.type_id = <uint32_t>type_id
-        fi.rec.nparams = len(fi.params)
-        fi.rec.nresults = len(fi.results)
-        fi.rec.params = <const uint8_t*>(<char*>fi.params)
-        fi.rec.results = <const uint8_t*>(<char*>fi.results)
         fi.rec.host = <void*>host
         fi.rec.access_caller = access_caller
         fi.rec.owner = <void*>fi
@@ -311,44 +338,41 @@ cdef class StoreCtx:
         fi = FuncInstance.__new__(FuncInstance)
         fi.rec = f
         fi.store = self
-        fi.params = PyBytes_FromStringAndSize(<const char*>f.params, f.nparams)
-        fi.results = PyBytes_FromStringAndSize(<const char*>f.results, f.nresults)
+        fi.params = tuple([f.params[i] for i in range(f.nparams)])
+        fi.results = tuple([f.results[i] for i in range(f.nresults)])
         fi.host = None
         fi.instance = inst
         f.owner = <void*>fi
         self.funcs.append(fi)       # (keeps it alive: records point to it, borrowed)
         return fi
 
-    cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, params, results,
-                                    int type_id):
-        """A wasm function running `code` in `inst` (threads the code on first use)."""
+    cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, tuple params,
+                                    tuple results, bytes types, int type_id):
+        """A wasm function running `code` in `inst` (threads the code on first use);
+        `params`/`results`: canonical value types, `types`: both as a vt_t array."""
         cdef FuncInstance fi = FuncInstance.__new__(FuncInstance)
         if thread_code(code) != 0:
             raise RuntimeError("internal error: malformed lowered code")
         fi.store = self
-        fi.params = bytes(params)
-        fi.results = bytes(results)
+        fi.rec = &fi.own
+        fi.set_types(params, results, types)
         fi.host = None
         fi.instance = inst
-        fi.rec = &fi.own
         fi.rec.code = code
         fi.rec.inst = &inst.ctx
         fi.rec.type_id = <uint32_t>type_id
-        fi.rec.nparams = len(fi.params)
-        fi.rec.nresults = len(fi.results)
-        fi.rec.params = <const uint8_t*>(<char*>fi.params)
-        fi.rec.results = <const uint8_t*>(<char*>fi.results)
         fi.rec.host = NULL
         fi.rec.access_caller = 0
         fi.rec.owner = <void*>fi
         self.funcs.append(fi)
         return fi
 
-    def new_global(self, int valtype, bint mutable, value=None):
-        """A global of type `valtype` holding `value` (a Python value; None = zero/null)."""
+    def new_global(self, vt_t valtype, bint mutable, value=None):
+        """A global of (canonical) type `valtype` holding `value` (a Python value; None =
+        zero/null)."""
         cdef GlobalInstance g = GlobalInstance.__new__(GlobalInstance)
         g.store = self
-        g.valtype = <uint8_t>valtype
+        g.valtype = valtype
         g.mutable = mutable
         g.cell[0] = 0
         g.cell[1] = 0
@@ -357,17 +381,17 @@ cdef class StoreCtx:
         self.objects.append(g)
         return g
 
-    def new_table(self, int elem_type, uint32_t size, object max_size=None, init=None,
+    def new_table(self, vt_t elem_type, uint32_t size, object max_size=None, init=None,
                   bint is_64=False):
-        """A table of `size` references (`init`, a Python value, or null) growing to
-        `max_size`; `is_64`: a table64 (its maximum may be any u64: the runtime's sizes
-        stay below 2**32)."""
+        """A table of `size` references of (canonical) type `elem_type` (`init`, a Python
+        value, or null) growing to `max_size`; `is_64`: a table64 (its maximum may be any
+        u64: the runtime's sizes stay below 2**32)."""
         cdef TableInstance t = TableInstance.__new__(TableInstance)
         cdef uint64_t v = 0
         cdef uint32_t i
         t.store = self
         t.is_64 = is_64
-        t.rec.elem_type = <uint8_t>elem_type
+        t.rec.elem_type = elem_type
         if max_size is not None and max_size >= 0xFFFFFFFF:
             t.wide_max = max_size
             max_size = None
@@ -425,7 +449,7 @@ cdef inline int load_args(FuncRec* f, StoreCtx store, uint64_t* fp, tuple args,
     """Unbox ``args[first:]`` into the parameter slots at `fp` (a v128 takes two)."""
     cdef uint32_t i
     cdef uint32_t j = 0
-    cdef uint8_t t
+    cdef vt_t t
     cdef long long x
     cdef int ovf
     for i in range(f.nparams):
@@ -454,7 +478,7 @@ cdef inline object box_results(FuncRec* f, StoreCtx store, uint64_t* fp):
     cdef uint32_t i
     cdef uint32_t j = 0
     cdef uint32_t nr = f.nresults
-    cdef uint8_t t
+    cdef vt_t t
     if nr == 1:
         t = f.results[0]
         if t == VT_I32:
@@ -511,6 +535,16 @@ cdef class FuncInstance:
             raise exc
         cx.inst = inst0
         return box_results(f, store, fp)
+
+    cdef void set_types(self, tuple params, tuple results, bytes types):
+        """Set the function's value types; `types` holds them as a vt_t array."""
+        self.params = params
+        self.results = results
+        self.types = types
+        self.rec.nparams = len(params)
+        self.rec.nresults = len(results)
+        self.rec.params = <const vt_t*>(<char*>types)
+        self.rec.results = self.rec.params + len(params)
 
     @property
     def is_host(self) -> bool:
@@ -600,7 +634,7 @@ cdef class TableInstance:
 
     def grow(self, uint32_t delta, init=None) -> int:
         """Grow by `delta` elements set to `init`; old size, or -1 if it cannot grow."""
-        cdef uint64_t v = self.store.to_cell(init, self.rec.elem_type) if init is not None else 0
+        cdef uint64_t v = self.store.to_cell(init, self.rec.elem_type)
         return table_grow(&self.rec, delta, v)
 
 

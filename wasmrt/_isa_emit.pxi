@@ -686,6 +686,21 @@ cdef inline int32_t emit_dst_func(Lowerer lw, uint32_t op, uint32_t dst, int32_t
     return pc
 
 
+cdef inline void put_x(Cell* code, int32_t pc, uint32_t op, uint32_t x) noexcept nogil:
+    """Write [a=x] at pc (ref_as_non_null):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = x
+
+
+cdef inline int32_t emit_x(Lowerer lw, uint32_t op, uint32_t x) except -1:
+    """Append [a=x] (ref_as_non_null)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_x(lw.code, pc, op, x)
+    return pc
+
+
 cdef inline void put_dst_index_table(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                      uint32_t index, int32_t table) noexcept nogil:
     """Write [a=dst b=index hi=table] at pc (table_get and 1 more):
@@ -1129,6 +1144,42 @@ cdef inline int32_t emit_base_index_nslots_table_type(Lowerer lw, uint32_t op, u
     return pc
 
 
+cdef inline void put_base_ref(Cell* code, int32_t pc, uint32_t op, uint32_t base,
+                              uint32_t ref) noexcept nogil:
+    """Write [a=base b=ref] at pc (call_ref):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = base
+    code[pc + 1].s.b = ref
+
+
+cdef inline int32_t emit_base_ref(Lowerer lw, uint32_t op, uint32_t base, uint32_t ref) except -1:
+    """Append [a=base b=ref] (call_ref)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_base_ref(lw.code, pc, op, base, ref)
+    return pc
+
+
+cdef inline void put_base_ref_nslots(Cell* code, int32_t pc, uint32_t op, uint32_t base,
+                                     uint32_t ref, uint32_t nslots) noexcept nogil:
+    """Write [a=base b=ref c=nslots] at pc (return_call_ref):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = base
+    code[pc + 1].s.b = ref
+    code[pc + 1].s.c = nslots
+
+
+cdef inline int32_t emit_base_ref_nslots(Lowerer lw, uint32_t op, uint32_t base, uint32_t ref,
+                                         uint32_t nslots) except -1:
+    """Append [a=base b=ref c=nslots] (return_call_ref)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_base_ref_nslots(lw.code, pc, op, base, ref, nslots)
+    return pc
+
+
 cdef inline void put_src(Cell* code, int32_t pc, uint32_t op, uint32_t src) noexcept nogil:
     """Write [a=src] at pc (ret_slot):
     the op, then its operand cells (bits of no field of the layout zero)."""
@@ -1544,6 +1595,11 @@ cdef inline int32_t emit_ref_func(Lowerer lw, uint32_t dst, int32_t func) except
     return emit_dst_func(lw, IR_REF_FUNC, dst, func)
 
 
+cdef inline int32_t emit_ref_as_non_null(Lowerer lw, uint32_t x) except -1:
+    """Append ref_as_non_null."""
+    return emit_x(lw, IR_REF_AS_NON_NULL, x)
+
+
 cdef inline int32_t emit_table_get(Lowerer lw, uint32_t dst, uint32_t index,
                                    int32_t table) except -1:
     """Append table_get."""
@@ -1685,6 +1741,17 @@ cdef inline int32_t emit_call_indirect64(Lowerer lw, uint32_t base, uint32_t ind
                                          int32_t table) except -1:
     """Append call_indirect64."""
     return emit_base_index_type_table(lw, IR_CALL_INDIRECT64, base, index, type, table)
+
+
+cdef inline int32_t emit_call_ref(Lowerer lw, uint32_t base, uint32_t ref) except -1:
+    """Append call_ref."""
+    return emit_base_ref(lw, IR_CALL_REF, base, ref)
+
+
+cdef inline int32_t emit_return_call_ref(Lowerer lw, uint32_t base, uint32_t ref,
+                                         uint32_t nslots) except -1:
+    """Append return_call_ref."""
+    return emit_base_ref_nslots(lw, IR_RETURN_CALL_REF, base, ref, nslots)
 
 
 cdef inline int32_t emit_ret(Lowerer lw) except -1:

@@ -64,9 +64,14 @@ cdef enum WasmOp:
     OP_CALL_INDIRECT = 0x11  # t1* i32 -> t2* [typeidx tableidx]
     OP_RETURN_CALL = 0x12  # t1* -> t2* [funcidx]
     OP_RETURN_CALL_INDIRECT = 0x13  # t1* i32 -> t2* [typeidx tableidx]
+    OP_CALL_REF = 0x14  # t1* ref -> t2* [typeidx]
+    OP_RETURN_CALL_REF = 0x15  # t1* ref -> t2* [typeidx]
+    OP_BR_ON_NULL = 0xD5  # t* ref -> t* ref [labelidx]
+    OP_BR_ON_NON_NULL = 0xD6  # t* ref -> t* [labelidx]
     OP_REF_NULL = 0xD0  # -> ref [heaptype]
     OP_REF_IS_NULL = 0xD1  # ref -> i32
-    OP_REF_FUNC = 0xD2  # -> funcref [funcidx]
+    OP_REF_FUNC = 0xD2  # -> ref [funcidx]
+    OP_REF_AS_NON_NULL = 0xD4  # ref -> ref
     OP_DROP = 0x1A  # t ->
     OP_SELECT = 0x1B  # t t i32 -> t
     OP_SELECT_T = 0x1C  # t t i32 -> t [valtypes]

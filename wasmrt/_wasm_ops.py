@@ -26,9 +26,14 @@ OPS: tuple[tuple[str, int, str, int, int, str, str, str, str, str, str], ...] = 
     ("call_indirect", 0x11, "typeidx tableidx", 0, 0, "t1* i32 -> t2*", "mvp", "mvp", "", "", "call_indirect"),
     ("return_call", 0x12, "funcidx", 0, 0, "t1* -> t2*", "tail_call", "tail_call", "", "", "return_call"),
     ("return_call_indirect", 0x13, "typeidx tableidx", 0, 0, "t1* i32 -> t2*", "tail_call", "tail_call", "", "", "return_call_indirect"),
+    ("call_ref", 0x14, "typeidx", 0, 0, "t1* ref -> t2*", "function_references", "function_references", "", "", "call_ref"),
+    ("return_call_ref", 0x15, "typeidx", 0, 0, "t1* ref -> t2*", "function_references", "function_references", "", "", "return_call_ref"),
+    ("br_on_null", 0xD5, "labelidx", 0, 0, "t* ref -> t* ref", "function_references", "function_references", "", "", "br_on_null"),
+    ("br_on_non_null", 0xD6, "labelidx", 0, 0, "t* ref -> t*", "function_references", "function_references", "", "", "br_on_non_null"),
     ("ref.null", 0xD0, "heaptype", 0, 0, "-> ref", "reference_types", "reference_types", "", "", "ref.null"),
     ("ref.is_null", 0xD1, "", 0, 0, "ref -> i32", "reference_types", "reference_types", "", "", "ref.is_null"),
-    ("ref.func", 0xD2, "funcidx", 0, 0, "-> funcref", "reference_types", "reference_types", "", "", "ref.func"),
+    ("ref.func", 0xD2, "funcidx", 0, 0, "-> ref", "reference_types", "reference_types", "", "", "ref.func"),
+    ("ref.as_non_null", 0xD4, "", 0, 0, "ref -> ref", "function_references", "function_references", "", "", "ref.as_non_null"),
     ("drop", 0x1A, "", 0, 0, "t ->", "mvp", "mvp", "", "", "drop"),
     ("select", 0x1B, "", 0, 0, "t t i32 -> t", "mvp", "mvp", "", "", "select"),
     ("select_t", 0x1C, "valtypes", 0, 0, "t t i32 -> t", "reference_types", "reference_types", "", "", ""),
@@ -602,7 +607,6 @@ PREFIXES: dict[int, tuple[str, str | None]] = {
 }
 
 RESERVED: dict[str, tuple[int, ...]] = {
-    "function_references": (0x14, 0x15, 0xD3, 0xD4, 0xD5, 0xD6,),
     "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F,),
-    "gc": (0xFB,),
+    "gc": (0xD3, 0xFB,),
 }

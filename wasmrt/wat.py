@@ -498,17 +498,18 @@ def _name(s: bytes) -> bytes:
     return _uleb(len(s)) + s
 
 
-VALTYPES = {
-    "i32": 0x7F,
-    "i64": 0x7E,
-    "f32": 0x7D,
-    "f64": 0x7C,
-    "v128": 0x7B,
-    "funcref": 0x70,
-    "externref": 0x6F,
-}
-_HEAPTYPES = {"func": 0x70, "extern": 0x6F}
-_REFTYPES = {"funcref": 0x70, "externref": 0x6F}
+# Abstract heap types and the reference-type shorthands (binary: one byte each; ``(ref null
+# ht)`` of an abstract ``ht`` is encoded as its shorthand, as wasm-tools does).
+_HEAPTYPES = {
+    "func": 0x70, "extern": 0x6F, "any": 0x6E, "eq": 0x6D, "i31": 0x6C, "struct": 0x6B,
+    "array": 0x6A, "exn": 0x69, "none": 0x71, "noextern": 0x72, "nofunc": 0x73, "noexn": 0x74,
+}  # fmt: skip
+_REFTYPES = {
+    "funcref": 0x70, "externref": 0x6F, "anyref": 0x6E, "eqref": 0x6D, "i31ref": 0x6C,
+    "structref": 0x6B, "arrayref": 0x6A, "exnref": 0x69, "nullref": 0x71,
+    "nullexternref": 0x72, "nullfuncref": 0x73, "nullexnref": 0x74,
+}  # fmt: skip
+VALTYPES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B, **_REFTYPES}
 
 # --------------------------------------------------------------------------------------
 # Instructions: name -> (immediate kind, opcode bytes, natural alignment)
@@ -542,7 +543,8 @@ _REFTYPES = {"funcref": 0x70, "externref": 0x6F}
     K_MEMLANE,
     K_BLOCK,
     K_BYTE0,
-) = range(28)
+    K_TYPE,
+) = range(29)
 
 # The instructions come from the wasm instruction table (tools/wasm_ops.py, generated into
 # _wasm_ops.py); here only how each kind of immediate is written in the text format.
@@ -574,6 +576,7 @@ _TEXT_KINDS = {
     "memarg lane": K_MEMLANE,
     "blocktype": K_BLOCK,
     "zero": K_BYTE0,
+    "typeidx": K_TYPE,
 }
 # Syntax that is more than the binary immediates: structured instructions, and `select`
 # with an optional `(result t)` (the binary `select_t` form).
@@ -673,7 +676,8 @@ def _is_id(t: str) -> bool:
 # --------------------------------------------------------------------------------------
 # Module encoder
 # --------------------------------------------------------------------------------------
-Sig = tuple[tuple[int, ...], tuple[int, ...]]
+# A function type: the binary encodings of its parameter and result types.
+Sig = tuple[tuple[bytes, ...], tuple[bytes, ...]]
 
 
 # Where a (@custom ...) section may be placed: before or after each of these (the order
@@ -844,23 +848,42 @@ class _ModuleParser:
             raise self.err(f"duplicate {space} {t}", k)
         d[t] = index
 
-    def valtype(self, k: int) -> int:
+    def valtype(self, k: int) -> tuple[bytes, int]:
+        """A value type at ``k``: its encoding and the index after it."""
         v = VALTYPES.get(self.toks[k])
-        if v is None:
-            raise self.unexpected(k, "a value type")
-        return v
+        if v is not None:
+            return bytes((v,)), k + 1
+        if self.toks[k] == "(" and self.toks[k + 1] == "ref":
+            return self.reftype(k)
+        raise self.unexpected(k, "a value type")
 
-    def reftype(self, k: int) -> tuple[int, int]:
-        """A reference type (``funcref``, ``externref`` or ``(ref null func|extern)``)."""
-        t = self.toks[k]
+    def reftype(self, k: int) -> tuple[bytes, int]:
+        """A reference type (a shorthand such as ``funcref``, or ``(ref null? heaptype)``):
+        its encoding and the index after it."""
+        toks = self.toks
+        t = toks[k]
         v = _REFTYPES.get(t)
         if v is not None:
-            return v, k + 1
-        if t == "(" and self.toks[k + 1] == "ref" and self.toks[k + 2] == "null":
-            h = _HEAPTYPES.get(self.toks[k + 3])
-            if h is not None:
-                return h, self.close(k + 4)
+            return bytes((v,)), k + 1
+        if t == "(" and toks[k + 1] == "ref":
+            j = k + 2
+            null = toks[j] == "null"
+            j += null
+            heap = self.heaptype(j)
+            if null and len(heap) == 1 and heap[0] in _HEAPTYPES.values():
+                return heap, self.close(j + 1)      # (ref null func) is funcref's byte
+            return (b"\x63" if null else b"\x64") + heap, self.close(j + 1)
         raise self.err(f"unexpected token '{t}', expected a reference type", k)
+
+    def heaptype(self, k: int) -> bytes:
+        """A heap type: an abstract one's byte, or a type index (``$t``/``N``) as s33."""
+        t = self.toks[k]
+        h = _HEAPTYPES.get(t)
+        if h is not None:
+            return bytes((h,))
+        if _is_id(t) or t[:1].isdigit():
+            return _sleb(self.idx(k, "type"))
+        raise self.err(f"unexpected token '{t}', expected a heap type", k)
 
     # ---- pass 1 --------------------------------------------------------------------
     def encode(self, k: int, end: int) -> bytes:
@@ -918,6 +941,14 @@ class _ModuleParser:
         """Pass 1: the extent of each field, the ids of every index space and the types."""
         toks = self.toks
         defined: str | None = None
+        # type ids first: a type may name a later one ((ref $t) before $t is defined)
+        j, ntypes = k, 0
+        while j < end and toks[j] == "(":
+            if toks[j + 1] == "type":
+                if _is_id(toks[j + 2]):
+                    self.bind("type", j + 2, ntypes)
+                ntypes += 1
+            j = self.skip(j)
         while k < end:
             if toks[k] != "(":
                 raise self.unexpected(k, "a module field")
@@ -926,7 +957,6 @@ class _ModuleParser:
             j = k + 2
             if kw == "type":
                 if _is_id(toks[j]):
-                    self.bind("type", j, len(self.types))
                     j += 1
                 self.expect(j, "(")
                 self.expect(j + 1, "func")
@@ -988,8 +1018,8 @@ class _ModuleParser:
     def sig(self, k: int, allow_names: bool) -> tuple[Sig, int, list[tuple[int, str, int]]]:
         """``(param ...)* (result ...)*`` from ``k``: (signature, next index, param ids)."""
         toks = self.toks
-        params: list[int] = []
-        results: list[int] = []
+        params: list[bytes] = []
+        results: list[bytes] = []
         names: list[tuple[int, str, int]] = []
         while toks[k] == "(" and toks[k + 1] == "param":
             k += 2
@@ -997,18 +1027,19 @@ class _ModuleParser:
                 if not allow_names:
                     raise self.err("unexpected token, parameter ids are not allowed here", k)
                 names.append((k, toks[k], len(params)))
-                params.append(self.valtype(k + 1))
-                k = self.close(k + 2)
+                t, k = self.valtype(k + 1)
+                params.append(t)
+                k = self.close(k)
                 continue
             while toks[k] != ")":
-                params.append(self.valtype(k))
-                k += 1
+                t, k = self.valtype(k)
+                params.append(t)
             k += 1
         while toks[k] == "(" and toks[k + 1] == "result":
             k += 2
             while toks[k] != ")":
-                results.append(self.valtype(k))
-                k += 1
+                t, k = self.valtype(k)
+                results.append(t)
             k += 1
         if toks[k] == "(" and toks[k + 1] in ("param", "type"):
             raise self.err(f"unexpected token '{toks[k + 1]}'", k + 1)
@@ -1083,7 +1114,7 @@ class _ModuleParser:
             self.locals[name] = pidx
             lnames[pidx] = _id_name(name)
         nparams = len(sig[0])
-        local_types: list[int] = []
+        local_types: list[bytes] = []
         n = nparams
         while toks[k] == "(" and toks[k + 1] == "local":
             k += 2
@@ -1092,14 +1123,15 @@ class _ModuleParser:
                     raise self.err(f"duplicate local {toks[k]}", k)
                 self.locals[toks[k]] = n
                 lnames[n] = _id_name(toks[k])
-                local_types.append(self.valtype(k + 1))
+                t, k = self.valtype(k + 1)
+                local_types.append(t)
                 n += 1
-                k = self.close(k + 2)
+                k = self.close(k)
                 continue
             while toks[k] != ")":
-                local_types.append(self.valtype(k))
+                t, k = self.valtype(k)
+                local_types.append(t)
                 n += 1
-                k += 1
             k += 1
         if lnames:
             self.local_names[index] = lnames
@@ -1108,17 +1140,17 @@ class _ModuleParser:
         self.block_names = {}
         body = bytearray()
         groups: list[bytes] = []
-        run_t = -1
+        run_t = b""
         run_n = 0
         for t in local_types:
             if t == run_t:
                 run_n += 1
             else:
                 if run_n:
-                    groups.append(_uleb(run_n) + bytes((run_t,)))
+                    groups.append(_uleb(run_n) + run_t)
                 run_t, run_n = t, 1
         if run_n:
-            groups.append(_uleb(run_n) + bytes((run_t,)))
+            groups.append(_uleb(run_n) + run_t)
         body += _vec(groups)
         k = self.instrs(k, body)
         if k != end:
@@ -1179,10 +1211,15 @@ class _ModuleParser:
         k, imp = self.exports_and_import(k, 1, index)
         is_64, k = self.addrtype(k)
         zero = b"\x42\x00\x0b" if is_64 else b"\x41\x00\x0b"    # the inline segment's offset
+        init = b""
         if self.is_num(k):
             lim, k = self.limits(k, is_64)
             rt, k = self.reftype(k)
-            desc = bytes((rt,)) + lim
+            desc = rt + lim
+            if imp is None and k < end:             # (table limits reftype expr): 3.0
+                expr = bytearray()
+                k = self.const_expr(k, expr)
+                init = bytes(expr)
         else:
             rt, k = self.reftype(k)
             if imp is not None or toks[k] != "(" or toks[k + 1] != "elem":
@@ -1194,7 +1231,7 @@ class _ModuleParser:
                 while toks[k] == "(":
                     k = self.elem_expr(k, items)
                 n = len(items)
-                seg += b"\x06" + _uleb(index) + zero + bytes((rt,)) + _vec(items)
+                seg += b"\x06" + _uleb(index) + zero + rt + _vec(items)
             else:
                 idxs = []
                 while toks[k] != ")":
@@ -1205,11 +1242,13 @@ class _ModuleParser:
             k = self.close(k)
             self.elems.append(bytes(seg))
             lo = _uleb(n)
-            desc = bytes((rt, 5 if is_64 else 1)) + lo + lo
+            desc = rt + bytes((5 if is_64 else 1,)) + lo + lo
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         if imp is not None:
             self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x01" + desc)
+        elif init:
+            self.tables.append(b"\x40\x00" + desc + init)
         else:
             self.tables.append(desc)
 
@@ -1248,9 +1287,10 @@ class _ModuleParser:
     def globaltype(self, k: int) -> tuple[bytes, int]:
         toks = self.toks
         if toks[k] == "(" and toks[k + 1] == "mut":
-            t = self.valtype(k + 2)
-            return bytes((t, 1)), self.close(k + 3)
-        return bytes((self.valtype(k), 0)), k + 1
+            t, k = self.valtype(k + 2)
+            return t + b"\x01", self.close(k)
+        t, k = self.valtype(k)
+        return t + b"\x00", k
 
     def field_global(self, k: int, end: int) -> None:
         toks = self.toks
@@ -1289,7 +1329,7 @@ class _ModuleParser:
             is_64, k = self.addrtype(k)
             lim, k = self.limits(k, is_64)
             rt, k = self.reftype(k)
-            desc = b"\x01" + bytes((rt,)) + lim
+            desc = b"\x01" + rt + lim
         elif kind == "memory":
             lim, k = self.memtype(k)
             desc = b"\x02" + lim
@@ -1385,7 +1425,7 @@ class _ModuleParser:
         # element list
         exprs: list[bytes] | None = None
         idxs: list[bytes] | None = None
-        rt = 0x70
+        rt = b"\x70"
         t = toks[k]
         if t == "func":
             k += 1
@@ -1422,14 +1462,14 @@ class _ModuleParser:
         else:
             assert exprs is not None
             if mode == "active":
-                if table is None and rt == 0x70:
+                if table is None and rt == b"\x70":
                     seg += b"\x04" + offset
                 else:
-                    seg += b"\x06" + _uleb(table or 0) + offset + bytes((rt,))
+                    seg += b"\x06" + _uleb(table or 0) + offset + rt
             elif mode == "passive":
-                seg += bytes((0x05, rt))
+                seg += b"\x05" + rt
             else:
-                seg += bytes((0x07, rt))
+                seg += b"\x07" + rt
             seg += _vec(exprs)
         self.elems.append(bytes(seg))
 
@@ -1474,12 +1514,10 @@ class _ModuleParser:
         if toks[k] != "(":
             return b"\x40", k
         w = toks[k + 1]
-        if (
-            w == "result"
-            and toks[k + 3] == ")"
-            and not (toks[k + 4] == "(" and toks[k + 5] == "result")
-        ):
-            return bytes((self.valtype(k + 2),)), k + 4
+        if w == "result" and toks[k + 2] != ")":
+            t, j = self.valtype(k + 2)
+            if toks[j] == ")" and not (toks[j + 1] == "(" and toks[j + 2] == "result"):
+                return t, j + 1                     # (result t): the value type itself
         if w not in ("type", "param", "result"):
             return b"\x40", k
         if (
@@ -1491,7 +1529,7 @@ class _ModuleParser:
         tidx, k2, _, sig = self.typeuse(k, allow_names=False)
         if w != "type" and not sig[0] and len(sig[1]) <= 1:
             # only an empty/single result: the short forms
-            return (bytes((sig[1][0],)) if sig[1] else b"\x40"), k2
+            return (sig[1][0] if sig[1] else b"\x40"), k2
         return _sleb(tidx), k2
 
     def label_index(self, k: int) -> int:
@@ -1808,24 +1846,24 @@ class _ModuleParser:
             out += b"\x00\x00"
             return k
         if kind == K_SELECT:
-            types: list[int] = []
+            types: list[bytes] = []
             seen = False
             while toks[k] == "(" and toks[k + 1] == "result":
                 seen = True
                 k += 2
                 while toks[k] != ")":
-                    types.append(self.valtype(k))
-                    k += 1
+                    vt, k = self.valtype(k)
+                    types.append(vt)
                 k += 1
             if seen:
                 out[-1] = _SELECT_T
-                out += _uleb(len(types)) + bytes(types)
+                out += _vec(types)
             return k
         if kind == K_REFNULL:
-            h = _HEAPTYPES.get(toks[k])
-            if h is None:
-                raise self.err(f"unexpected token '{toks[k]}', expected a heap type", k)
-            out.append(h)
+            out += self.heaptype(k)
+            return k + 1
+        if kind == K_TYPE:
+            out += _uleb(self.idx(k, "type"))
             return k + 1
         if kind == K_V128:
             v, k = self.v128_lit(k)
@@ -1939,8 +1977,7 @@ class _ModuleParser:
         def vec(items: list[bytes]) -> bytes | None:
             return _vec(items) if items else None
 
-        types = vec([b"\x60" + _vec([bytes((p,)) for p in ps]) + _vec([bytes((r,)) for r in rs])
-                     for ps, rs in self.types])
+        types = vec([b"\x60" + _vec(list(ps)) + _vec(list(rs)) for ps, rs in self.types])
         sections: dict[str, tuple[int, bytes | None]] = {
             "type": (1, types),
             "import": (2, vec(self.imports)),

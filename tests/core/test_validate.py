@@ -90,7 +90,7 @@ INVALID = [
     ("(module (func (block (br_table 0 1 2 (i32.const 0)))))", "unknown label"),
     ("(module (memory 1) (func i32.const 0 i32.const 0 i32.const 0 memory.init 1))", "unknown data segment 1"),
     ("(module (func elem.drop 0))", "unknown elem segment 0"),
-    ("(module (global i32 (i32.const 0)) (func i32.const 1 global.set 0))", "global is immutable"),
+    ("(module (global i32 (i32.const 0)) (func i32.const 1 global.set 0))", "immutable global"),
     ("(module (memory 1) (func i32.const 0 i32.load align=8 drop))", "alignment must not be larger than natural"),
     ("(module (memory 1) (func i32.const 0 i64.load8_s align=2 drop))", "alignment must not be larger than natural"),
     ("(module (memory 1) (func (param v128) i32.const 0 local.get 0 v128.store16_lane align=4 0))",

@@ -381,3 +381,47 @@ def test_disk_cache_starts_native_in_a_cold_process(llvmlite_ok: None, tmp_path:
     assert first.stdout.strip() == "1"
     second = subprocess.run([*run, "auto", wat], capture_output=True, text=True, check=True)
     assert second.stdout.strip() == "1", second.stderr  # auto, yet native from the start
+
+
+TYPED_REFS = r"""
+(module
+  (type $ii (func (param i32) (result i32)))
+  (table $t 2 (ref null $ii))
+  (elem (table $t) (i32.const 0) (ref $ii) (ref.func $sq))
+  (func $sq (type $ii) (i32.mul (local.get 0) (local.get 0)))
+  (func (export "via_ref") (param i32) (result i32)
+    (call_ref $ii (local.get 0) (table.get $t (i32.const 0))))
+  (func (export "tail_ref") (param i32) (result i32)
+    (return_call_ref $ii (local.get 0) (ref.func $sq)))
+  (func (export "non_null") (param i32) (result i32)
+    (drop (ref.as_non_null (table.get $t (local.get 0)))) (i32.const 1))
+  (func (export "on_null") (param i32) (result i32)
+    (block $null
+      (br_on_null $null (table.get $t (local.get 0)))
+      (drop) (return (i32.const 1)))
+    (i32.const 0)))
+"""
+
+
+def test_typed_reference_ops_stay_interpreted(native: wasmrt.Engine,
+                                              interp: wasmrt.Engine) -> None:
+    """call_ref, return_call_ref and ref.as_non_null are not translated by the native tier:
+    their functions stay interpreted (br_on_null lowers to the covered branch ops); the
+    results are the interpreter's."""
+    m = wasmrt.Module(native, TYPED_REFS)
+    assert m._native is not None
+    assert m._native.installed == {0, 4}        # $sq and on_null
+
+    def run(eng: wasmrt.Engine) -> list[object]:
+        store = wasmrt.Store(eng)
+        ex = wasmrt.Instance(store, wasmrt.Module(eng, TYPED_REFS), []).exports(store)
+        out: list[object] = []
+        for name, arg in [("via_ref", 7), ("tail_ref", -3), ("non_null", 0), ("non_null", 1),
+                          ("on_null", 0), ("on_null", 1)]:
+            try:
+                out.append(ex[name](store, arg))
+            except wasmrt.Trap as t:
+                out.append(("trap", t.message))
+        return out
+
+    assert run(native) == run(interp) == [49, 9, 1, ("trap", "null reference"), 1, 0]
