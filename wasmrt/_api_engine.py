@@ -21,7 +21,8 @@ from .errors import WasmtimeError, WrongKindError
 __all__ = ["PROPOSALS", "WASM3_OPTIONS", "Config", "Engine"]
 
 # Proposal toggle -> (feature name, enabled by default).  The feature names are the
-# ones `_core` understands; Wasm 2.0 (the spec suite's level) is on by default.
+# ones `_core` understands.  The defaults are wasmtime's: Wasm 3.0 on (GC and exceptions
+# once implemented), relaxed SIMD and wide arithmetic too; custom page sizes off.
 PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_reference_types": ("reference_types", True),
     "wasm_simd": ("simd", True),
@@ -31,13 +32,13 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_tail_call": ("tail_call", True),
     # wasmrt's own toggle (wasmtime has Config::wasm_extended_const; wasmtime-py lacks it)
     "wasm_extended_const": ("extended_const", True),
-    "wasm_multi_memory": ("multi_memory", False),
-    "wasm_memory64": ("memory64", False),
-    "wasm_relaxed_simd": ("relaxed_simd", False),
+    "wasm_multi_memory": ("multi_memory", True),
+    "wasm_memory64": ("memory64", True),
+    "wasm_relaxed_simd": ("relaxed_simd", True),
     "wasm_exceptions": ("exceptions", False),
     "wasm_function_references": ("function_references", True),
     "wasm_gc": ("gc", False),
-    "wasm_wide_arithmetic": ("wide_arithmetic", False),
+    "wasm_wide_arithmetic": ("wide_arithmetic", True),
     "wasm_custom_page_sizes": ("custom_page_sizes", False),
     "wasm_stack_switching": ("stack_switching", False),
     "wasm_component_model": ("component_model", False),

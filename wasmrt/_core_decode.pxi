@@ -175,6 +175,8 @@ cdef int read_limits(Reader* r, Limits* lim, bint memory, uint32_t features) exc
             unsupported("shared memory (threads)", r, at,
                         None if features & FEAT_MEMORY64 else "integer too large")
         if features & FEAT_MEMORY64:
+            if memory and (flags & ~known) == LIM_PAGE_SIZE:
+                unsupported("custom page sizes", r, at, "malformed limits flags")
             malformed("malformed limits flags", r, at)
         if flags & 0x80:
             malformed("integer representation too long", r, at)

@@ -1246,8 +1246,8 @@ cdef int check_limits(object mn, object mx, object bound, str too_big,
 
 cdef int check_memory_type(MemoryTypeInfo mt) except -1:
     """A memory type's page size (1 or 64 KiB) and limits (spec 3.2.8 with memory64 and
-    custom page sizes: at most 2**32 bytes for a 32-bit memory, 2**48 pages of 64 KiB
-    for a 64-bit one)."""
+    custom page sizes: at most 2**32 bytes for a 32-bit memory (2**32 - 1 1-byte pages),
+    2**48 pages of 64 KiB for a 64-bit one)."""
     if mt.page_size_log2 != 16 and mt.page_size_log2 != 0:
         raise ValidationError("invalid custom page size", mt.offset)
     if mt.is_64:
@@ -1257,9 +1257,11 @@ cdef int check_memory_type(MemoryTypeInfo mt) except -1:
         else:
             check_limits(mt.min, mt.max, 0xFFFFFFFFFFFFFFFF, "", mt.offset)
     else:
-        check_limits(mt.min, mt.max, (1 << 32) >> mt.page_size_log2,
+        # 1-byte pages: at most 2**32 - 1 of them (memory.size returns the count as an i32)
+        check_limits(mt.min, mt.max, (1 << 32) >> mt.page_size_log2 if mt.page_size_log2
+                     else 0xFFFFFFFF,
                      "memory size must be at most 65536 pages (4GiB)" if mt.page_size_log2
-                     else "memory size must be at most 2**32 bytes", mt.offset)
+                     else "memory size must be at most 2**32 - 1 bytes", mt.offset)
     if mt.shared and mt.max < 0:
         raise ValidationError("shared memory must have maximum", mt.offset)
     return 0

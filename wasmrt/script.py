@@ -454,6 +454,12 @@ class ScriptRunner:
         define("global_f32", api.Global(store, api.GlobalType(vt.f32(), False), api.Val.f32(666.6)))
         define("global_f64", api.Global(store, api.GlobalType(vt.f64(), False), api.Val.f64(666.6)))
         define("table", api.Table(store, api.TableType(vt.funcref(), api.Limits(10, 20)), None))
+        try:        # (wasmtime-py's TableType has no is_64: no table64 there)
+            table64 = api.TableType(vt.funcref(), api.Limits(10, 20), is_64=True)
+        except TypeError:
+            table64 = None
+        if table64 is not None:
+            define("table64", api.Table(store, table64, None))
         define("memory", api.Memory(store, api.MemoryType(api.Limits(1, 2))))
         if self.threads:        # the threads proposal's spectest adds a shared memory
             shared = api.MemoryType(api.Limits(1, 2), shared=True)

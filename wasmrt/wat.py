@@ -509,6 +509,9 @@ _REFTYPES = {
     "structref": 0x6B, "arrayref": 0x6A, "exnref": 0x69, "nullref": 0x71,
     "nullexternref": 0x72, "nullfuncref": 0x73, "nullexnref": 0x74,
 }  # fmt: skip
+# A lane index that is no u8: the 2.0 suite's words, then the 3.0 suite's.
+_BAD_LANE = "malformed lane index (i8 constant out of range)"
+
 VALTYPES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B, **_REFTYPES}
 
 # --------------------------------------------------------------------------------------
@@ -1238,7 +1241,11 @@ class _ModuleParser:
                     idxs.append(_uleb(self.idx(k, "func")))
                     k += 1
                 n = len(idxs)
-                seg += b"\x02" + _uleb(index) + zero + b"\x00" + _vec(idxs)
+                if rt == b"\x70":
+                    seg += b"\x02" + _uleb(index) + zero + b"\x00" + _vec(idxs)
+                else:   # a typed table: the segment has the table's type, ref.func items
+                    seg += b"\x06" + _uleb(index) + zero + rt + _vec(
+                        [b"\xd2" + x + b"\x0b" for x in idxs])
             k = self.close(k)
             self.elems.append(bytes(seg))
             lo = _uleb(n)
@@ -1876,7 +1883,7 @@ class _ModuleParser:
                     raise self.err("invalid lane length: expected 16 lane indices", k)
                 v = _parse_int(t)
                 if v is None or not 0 <= v <= 255:
-                    raise self.err("malformed lane index", k)
+                    raise self.err(_BAD_LANE, k)
                 out.append(v)
                 k += 1
             if toks[k] not in (")",) and toks[k][0] in "0123456789":
@@ -1897,7 +1904,7 @@ class _ModuleParser:
             if v is None:
                 raise self.err(f"unexpected token '{t}', expected a lane index", k)
             if v > 255:
-                raise self.err("malformed lane index", k)
+                raise self.err(_BAD_LANE, k)
             out.append(v)
             return k + 1
         raise self.err(f"unexpected token '{op}'", k - 1)
