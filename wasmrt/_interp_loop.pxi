@@ -632,22 +632,23 @@ cdef inline FuncRec* table_callee(Ctx* cx, uint64_t i, uint32_t table,
     return f
 
 
-cdef inline int call_indirect_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                                 uint64_t msize, uint64_t i) noexcept nogil:
-    cdef FuncRec* f = table_callee(cx, i, <uint32_t>pc[2].w.lo, <uint32_t>pc[1].w.hi)
+cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                         uint64_t msize) noexcept nogil:
+    cdef FuncRec* f = table_callee(cx, <uint32_t>fp[pc[1].s.b], <uint32_t>pc[2].w.lo,
+                                   <uint32_t>pc[1].w.hi)
     if <uintptr_t>f < TRAP_COUNT:
         return trap_at(cx, pc, <int><uintptr_t>f)
     return do_call(pc, pc + 3, fp, cx, f, fp + pc[1].s.a, mem, msize)
 
 
-cdef int h_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                         uint64_t msize) noexcept nogil:
-    return call_indirect_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.b])
-
-
+# (Each handler has its own body rather than one shared helper: clang does not inline a
+# helper used twice, and the handler would end in a direct jump to it.)
 cdef int h_call_indirect64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                            uint64_t msize) noexcept nogil:
-    return call_indirect_at(pc, fp, cx, mem, msize, fp[pc[1].s.b])
+    cdef FuncRec* f = table_callee(cx, fp[pc[1].s.b], <uint32_t>pc[2].w.lo, <uint32_t>pc[1].w.hi)
+    if <uintptr_t>f < TRAP_COUNT:
+        return trap_at(cx, pc, <int><uintptr_t>f)
+    return do_call(pc, pc + 3, fp, cx, f, fp + pc[1].s.a, mem, msize)
 
 
 cdef inline int do_tail_call(const Cell* pc, uint64_t* fp, Ctx* cx, FuncRec* f, uint32_t base,
@@ -688,22 +689,21 @@ cdef int h_return_call(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                         mem, msize)
 
 
-cdef inline int return_call_indirect_at(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                                        uint64_t msize, uint64_t i) noexcept nogil:
-    cdef FuncRec* f = table_callee(cx, i, <uint32_t>pc[2].w.lo, <uint32_t>pc[2].w.hi)
+cdef int h_return_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                                uint64_t msize) noexcept nogil:
+    cdef FuncRec* f = table_callee(cx, <uint32_t>fp[pc[1].s.b], <uint32_t>pc[2].w.lo,
+                                   <uint32_t>pc[2].w.hi)
     if <uintptr_t>f < TRAP_COUNT:
         return trap_at(cx, pc, <int><uintptr_t>f)
     return do_tail_call(pc, fp, cx, f, pc[1].s.a, pc[1].s.c, mem, msize)
 
 
-cdef int h_return_call_indirect(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
-                                uint64_t msize) noexcept nogil:
-    return return_call_indirect_at(pc, fp, cx, mem, msize, <uint32_t>fp[pc[1].s.b])
-
-
 cdef int h_return_call_indirect64(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                                   uint64_t msize) noexcept nogil:
-    return return_call_indirect_at(pc, fp, cx, mem, msize, fp[pc[1].s.b])
+    cdef FuncRec* f = table_callee(cx, fp[pc[1].s.b], <uint32_t>pc[2].w.lo, <uint32_t>pc[2].w.hi)
+    if <uintptr_t>f < TRAP_COUNT:
+        return trap_at(cx, pc, <int><uintptr_t>f)
+    return do_tail_call(pc, fp, cx, f, pc[1].s.a, pc[1].s.c, mem, msize)
 
 
 cdef int h_call_ref(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
