@@ -2,7 +2,7 @@
 
     python examples/sandbox_server.py --port 8000 [--host 127.0.0.1] [--runtime wasmrt]
         [--workers 1] [--timeout 2.0] [--memory-mb 64] [--preload "import json, re"]
-        [--strategy auto]
+        [--strategy interpreter]
 
 ``POST /run`` with Python source as the body answers JSON: ``stdout``, ``stderr`` (text),
 ``exit_code`` (None when the run was stopped), ``error`` (why it was stopped: "deadline
@@ -71,7 +71,7 @@ class Settings:
     preload: str = ""
     module: str | None = None           # CPython for WASI (default: wasmrt[sandbox]'s)
     epoch_tick: float = 0.01
-    strategy: str = "auto"              # wasmrt's Config.strategy
+    strategy: str = "interpreter"       # wasmrt's Config.strategy (see PythonSandbox)
 
 
 def reply(result: RunResult) -> dict[str, Any]:
@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--preload", default="", help="Python code run before the requests "
                         "(wasmrt: once, in the snapshot; wasmtime: in every request)")
     parser.add_argument("--module", help="CPython for WASI (default: wasmrt[sandbox]'s)")
-    parser.add_argument("--strategy", default="auto", choices=["auto", "interpreter"],
+    parser.add_argument("--strategy", default="interpreter", choices=["auto", "interpreter"],
                         help="wasmrt: Config.strategy (auto: hot code compiled by LLVM)")
     args = parser.parse_args(argv)
     settings = Settings(runtime=args.runtime, timeout=args.timeout, memory_mb=args.memory_mb,

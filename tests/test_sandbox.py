@@ -174,3 +174,9 @@ def test_a_started_sandbox_pickles_with_its_snapshot(sandbox: PythonSandbox) -> 
         (sandbox.timeout, sandbox.memory_limit, sandbox.output_limit)
     r = copy.run("import sys\nprint(sys.version_info[:2], 6 * 7)")
     assert r.stdout == b"(3, 12) 42\n" and r.ok
+
+
+def test_the_default_engine_interprets() -> None:
+    sandbox = PythonSandbox()
+    assert sandbox.engine._strategy == "interpreter"
+    assert pickle.loads(pickle.dumps(sandbox)).engine._strategy == "interpreter"

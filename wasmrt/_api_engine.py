@@ -341,6 +341,7 @@ class Engine(Closeable):
             epoch_interruption=self._epoch_interruption,
             max_wasm_stack=self._max_wasm_stack,
             release_gil=self._release_gil,
+            strategy=self._strategy,
         )
         return (Engine, (config,))
 

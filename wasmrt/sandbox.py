@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._api_engine import Engine
+from ._api_engine import Config, Engine
 from ._api_func import Func
 from ._api_linker import Linker
 from ._api_module import Module
@@ -186,6 +186,11 @@ class PythonSandbox:
     by default).  ``timeout`` (seconds), ``memory_limit`` (bytes of linear memory) and
     ``output_limit`` (bytes of stdout, and of stderr) are the defaults of each run.
 
+    The default ``engine`` interprets (``Config.strategy = "interpreter"``): runs last
+    milliseconds, so compiling their hot code in each process costs more than it saves
+    (``python -m benchmarks.bench_sandbox_server``), and machine code entered while a
+    guest pauses during CPython's start-up is not yet reliable.
+
     With an ``engine`` made with ``Config.epoch_interruption``, the deadline is also an
     epoch deadline: a daemon thread advances the Engine's epoch every ``epoch_tick``
     seconds, and each run traps once its timeout has passed, even where the guest does
@@ -216,7 +221,7 @@ class PythonSandbox:
             engine = engine or module.engine
             if module.engine is not engine:
                 raise WasmtimeError("the module belongs to another Engine")
-        self.engine = engine or Engine()
+        self.engine = engine or _interpreting_engine()
         self._module_source: Any = module
         self.preload = preload
         self.env = dict(env or {})
@@ -388,6 +393,13 @@ class PythonSandbox:
                     "epoch_tick": self.epoch_tick}
         module = None if self._snapshot is not None else (self._module or self._module_source)
         return (_unpickle_sandbox, (self._snapshot, module, settings))
+
+
+def _interpreting_engine() -> Engine:
+    """The default Engine of a sandbox: ``Config.strategy = "interpreter"``."""
+    config = Config()
+    config.strategy = "interpreter"
+    return Engine(config)
 
 
 def _unpickle_sandbox(snapshot: Snapshot | None, module: Any,

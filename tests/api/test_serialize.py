@@ -530,3 +530,12 @@ def test_spec_sample_on_deserialized_modules(name: str, spec_dir: Path) -> None:
     assert len(result.outcomes) > 50
     plain = run_script(spec_dir / name)
     assert [o.passed for o in result.outcomes] == [o.passed for o in plain.outcomes]
+
+
+@pytest.mark.parametrize("strategy", ["auto", "interpreter", "native"])
+def test_a_pickled_engine_keeps_its_strategy(strategy: str) -> None:
+    config = wasmrt.Config()
+    config.strategy = strategy
+    config.consume_fuel = True
+    engine = pickle.loads(pickle.dumps(wasmrt.Engine(config)))
+    assert engine._strategy == strategy and engine._consume_fuel
