@@ -1,4 +1,4 @@
-"""``examples/dask_batch.py`` with a tiny batch (issue 22): a LocalCluster of one worker,
+"""``examples/dask_batch.py`` with a tiny batch: a LocalCluster of one worker,
 then of two, runs wasm jobs of ../shared/bench on a shipped Module and Python code in a
 shipped (pickled, snapshotted) PythonSandbox; the example checks every result itself and
 ends with its DASK line.  (Its timed batch is the example run without ``--small``.)"""

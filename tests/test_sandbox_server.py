@@ -1,4 +1,4 @@
-"""``examples/sandbox_server.py`` on loopback (issue 22): a small bounded load of checked
+"""``examples/sandbox_server.py`` on loopback: a small bounded load of checked
 programs, the hostile requests (endless loop, memory bomb, host file, socket, output
 flood) each stopped or refused within its deadline, no state carried from one request to
 the next, and the server serving on; on wasmrt and, through the benchmark's own run, on
