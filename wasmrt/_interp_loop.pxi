@@ -250,7 +250,9 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
             if cx.epoch_enabled and cx.epoch_counter[0] >= cx.epoch_deadline:
                 rc = TRAP_INTERRUPT
                 break
-            if wasmrt_attn_pending(cx.attn_seen):
+            # (a SIGINT may have bumped the counter before this entry took its snapshot
+            # of it: the flag itself is looked at too, or the wait would never see it)
+            if wasmrt_attn_pending(cx.attn_seen) or wasmrt_sigint:
                 rc = attention(cx, pc)
                 if rc == TRAP_YIELD:
                     rc = 0
