@@ -458,7 +458,7 @@ cdef class Lowerer:
         for i in range(low, self.nvals):
             e = &self.vals[i]
             home = self.vals[i - 1].home + self.vals[i - 1].nslots if i else self.nlocal_slots
-            if e.nslots != _vt_slots(v.vals[i]) or e.home != home \
+            if e.nslots != vt_slots(v.vals[i]) or e.home != home \
                     or home + e.nslots > self.max_slots:
                 raise AssertionError("lowerer: operand %d (home %d, %d slots) is not where "
                                      "its type puts it (slot %d, frame %d)"
