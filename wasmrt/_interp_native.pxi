@@ -39,6 +39,7 @@ cdef extern from "wasmrt_tier.h":
     int wasmrt_tier_push(void* code) nogil
     int wasmrt_tier_pop(void** out, int cap, long timeout_ms) nogil
     void wasmrt_tier_idle() nogil
+    void wasmrt_tier_nap() nogil
     size_t wasmrt_sp_limit() nogil
     size_t wasmrt_sp_here() nogil
 
@@ -83,7 +84,7 @@ cdef void tier_yield_gil(Ctx* cx) noexcept nogil:
             yield_tick = 0
             with gil:
                 with nogil:
-                    pass
+                    wasmrt_tier_nap()
 
 
 cdef handler_t osr_entry(Ctx* cx, const Cell* pc) noexcept nogil:

@@ -25,6 +25,17 @@ static volatile int wasmrt_tier_busy = 0;     /* jobs queued or compiling: guest
 
 /* Queue a hot body for compilation (drops it when the queue is full: it will be sampled
  * again).  Returns 1 if queued. */
+/* A guest holding the GIL hands it to the compile thread: it releases the GIL and naps
+ * 200 us, long enough for the waiting thread (woken by the release) to take it.  A bare
+ * release and re-take does not do: CPython's waiter only asks for the GIL after a whole
+ * switch interval without a switch, and each re-take counts as a switch, so a guest that
+ * released it every few milliseconds starved the compile thread. */
+static void wasmrt_tier_nap(void)
+{
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+}
+
 static int wasmrt_tier_push(void *code)
 {
     int ok = 0;
