@@ -181,20 +181,12 @@ class WasmrtInterpreter(_WasmrtStrategy):
     name = "wasmrt-interp"
     strategy = "interpreter"
 
-    @classmethod
-    def _import(cls) -> Any:
-        return WasmrtRuntime._import()
-
 
 class WasmrtNative(_WasmrtStrategy):
     """wasmrt with ``Config.strategy = "native"`` (every function compiled first)."""
 
     name = "wasmrt-native"
     strategy = "native"
-
-    @classmethod
-    def _import(cls) -> Any:
-        return WasmrtRuntime._import()
 
 
 class WasmtimeRuntime(_WasmtimeAPI):
