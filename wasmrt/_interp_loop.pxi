@@ -210,6 +210,7 @@ cdef int h_data_drop(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
 
 cdef enum:
     WAIT_SLICE_NS = 5000000     # a waiter attends to Ctrl-C and epochs this often
+    WAIT_SIGNAL_SLICES = 4      # and the main thread runs Python's signal handlers every 20 ms
 
 
 cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noexcept nogil:
@@ -218,8 +219,11 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
     shared memory; then 1 if the cell does not hold fp[exp], else block (without the GIL)
     until notified (0) or fp[timeout] ns pass (2; negative: no timeout).  Every
     WAIT_SLICE_NS the waiter looks at the epoch deadline (trap "interrupt") and the
-    attention counter (Ctrl-C on the main thread unwinds it with KeyboardInterrupt; a
-    call_async guest does not yield while it waits)."""
+    attention counter; on the main thread it also runs Python's signal handlers itself
+    every WAIT_SIGNAL_SLICES slices (Ctrl-C unwinds it with KeyboardInterrupt), so no
+    signal waits on wasmrt's SIGINT hook, which another handler may have displaced.  A
+    call_async guest does not yield while it waits: the wait blocks the event loop's
+    thread up to its timeout, like any blocking call."""
     cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
     cdef uint64_t ea
     cdef wr_waiter w
@@ -227,6 +231,8 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
     cdef int64_t now, deadline, until
     cdef int rc = 0, r = 1
     cdef void* ts
+    cdef bint main_thread
+    cdef uint32_t slices = 0
     if mem_oob(m, fp[pc[1].s.b], pc[3].u64, width, &ea):
         return mem_fault_m(cx, pc, m, fp[pc[1].s.b], pc[3].u64, width)
     if ea & (width - 1):
@@ -235,6 +241,7 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
         return trap_at(cx, pc, TRAP_WAIT_UNSHARED)
     if wr_wait_enter(&w, m.base + ea, fp[pc[1].s.c], width == 8) == 0:
         ts = wr_gil_release()           # (a Store without release_gil: let Python run)
+        main_thread = wasmrt_thread_ident() == MAIN_THREAD
         now = wasmrt_now_ns()
         deadline = INT64_MAX if timeout < 0 or timeout > INT64_MAX - now else now + timeout
         r = 2
@@ -250,12 +257,18 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
             if cx.epoch_enabled and cx.epoch_counter[0] >= cx.epoch_deadline:
                 rc = TRAP_INTERRUPT
                 break
-            # (a SIGINT may have bumped the counter before this entry took its snapshot
-            # of it: the flag itself is looked at too, or the wait would never see it)
             if wasmrt_attn_pending(cx.attn_seen) or wasmrt_sigint:
                 rc = attention(cx, pc)
                 if rc == TRAP_YIELD:
                     rc = 0
+                if rc != 0:
+                    break
+            # Python's handlers run only where PyErr_CheckSignals is called: the main
+            # thread calls it itself now and then, whether or not wasmrt's hook saw the
+            # signal (a handler installed over the hook, a SIGALRM of a test timeout)
+            slices += 1
+            if main_thread and slices % WAIT_SIGNAL_SLICES == 0:
+                rc = check_signals(cx)
                 if rc != 0:
                     break
         if wr_wait_leave(&w):           # notified (perhaps while leaving): woken

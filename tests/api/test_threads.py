@@ -227,32 +227,143 @@ def test_notify_wakes_a_waiter_on_another_thread(release_gil):
     assert results == {"wait": 0, "woken": 1}
 
 
+class LostWakeGuard:
+    """A wait at address 0 that should be interrupted is woken by a notify after `seconds`
+    if the interruption was lost, and the test fails instead of hanging the run (the
+    notify comes from a Store of its own on a timer thread)."""
+
+    def __init__(self, engine: Engine, memory: SharedMemory, seconds: float = 30.0) -> None:
+        self.engine, self.memory = engine, memory
+        self.timer = threading.Timer(seconds, self.wake)
+        self.woken = 0
+
+    def wake(self) -> None:
+        store, e = instance(self.engine, self.memory)
+        self.woken = e["notify"](store, 0, 1)
+
+    def __enter__(self) -> None:
+        self.timer.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+        self.timer.join()
+        assert not self.woken, "the interruption was lost: the guard's notify ended the wait"
+
+
+@pytest.mark.timeout(120)
 def test_wait_interrupted_by_epoch():
     engine = threads_engine(epoch_interruption=True)
     mem = shared(engine)
     store, e = instance(engine, mem)
     store.set_epoch_deadline(1)
     timer = threading.Timer(0.05, engine.increment_epoch)
-    timer.start()
-    with pytest.raises(Trap) as info:
+    with LostWakeGuard(engine, mem), pytest.raises(Trap) as info:
+        timer.start()
         e["wait32"](store, 0, 0, -1)
     timer.join()
     assert info.value.trap_code == TrapCode.INTERRUPT
 
 
+def sigint_main_thread_after(seconds: float) -> threading.Timer:
+    main = threading.main_thread().ident
+    assert main == threading.get_ident()
+    return threading.Timer(seconds, signal.pthread_kill, (main, signal.SIGINT))
+
+
+@pytest.mark.timeout(120)
 @pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
 def test_wait_interrupted_by_ctrl_c():
     engine = threads_engine()
     mem = shared(engine)
     store, e = instance(engine, mem)
-    main = threading.main_thread().ident
-    assert main == threading.get_ident()
-    timer = threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT))
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
+    timer = sigint_main_thread_after(0.05)
+    with LostWakeGuard(engine, mem), pytest.raises(KeyboardInterrupt):
+        timer.start()
         e["wait32"](store, 0, 0, -1)
     timer.join()
     assert e["add"](store, 0, 1) == 0                   # the Store is usable afterwards
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="needs pthread_kill")
+def test_wait_interrupted_by_ctrl_c_without_the_hook():
+    """signal.signal() after the Store was made puts CPython's own handler in place of
+    wasmrt's SIGINT hook (asyncio and event loops do it too): the waiting main thread
+    still runs Python's handlers itself, so Ctrl-C is not lost."""
+    engine = threads_engine()
+    mem = shared(engine)
+    store, e = instance(engine, mem)
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)    # displaces the hook
+    try:
+        timer = sigint_main_thread_after(0.05)
+        with LostWakeGuard(engine, mem), pytest.raises(KeyboardInterrupt):
+            timer.start()
+            e["wait32"](store, 0, 0, -1)
+        timer.join()
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="needs setitimer")
+def test_wait_runs_other_signal_handlers():
+    """Any Python signal handler runs during a wait on the main thread (here SIGALRM's,
+    as pytest-timeout's default method uses), and what it raises unwinds the guest."""
+    engine = threads_engine()
+    mem = shared(engine)
+    store, e = instance(engine, mem)
+
+    class Alarm(Exception):
+        pass
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise Alarm
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        with LostWakeGuard(engine, mem), pytest.raises(Alarm):
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            e["wait32"](store, 0, 0, -1)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_wait_under_call_async_blocks_the_loop_thread():
+    """A wait in a call_async guest does not yield to the event loop: it blocks the loop's
+    thread until its timeout (2) or a notify from another thread (0); other tasks run
+    only after it.  (A guest that must not stall the loop waits with a timeout or runs
+    in a thread: asyncio.to_thread.)"""
+    import asyncio
+
+    engine = threads_engine()
+    mem = shared(engine)
+    store, e = instance(engine, mem)
+    ticks: list[float] = []
+
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.perf_counter())
+            await asyncio.sleep(0.001)
+
+    async def main() -> tuple[int, list[float], float, float]:
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0.01)
+        start = time.perf_counter()
+        result = await e["wait32"].call_async(store, 0, 0, 200_000_000)    # 200 ms
+        end = time.perf_counter()
+        task.cancel()
+        return result, ticks, start, end
+
+    result, seen, start, end = asyncio.run(main())
+    assert result == 2 and end - start >= 0.199
+    assert not [t for t in seen if start < t < end]     # no tick while the guest waited
+
+    other, oe = instance(engine, mem)
+    waker = threading.Timer(0.05, lambda: oe["notify"](other, 0, 1))
+    waker.start()
+    assert asyncio.run(e["wait32"].call_async(store, 0, 0, 30_000_000_000)) == 0
+    waker.join()
 
 
 def test_wait_releases_the_gil():
