@@ -2,6 +2,9 @@
 
 - ``python -m benchmarks compare`` times every program on every installed runtime,
   checks every checksum and prints (or writes, ``--write BENCHMARKS.md``) the table.
+- ``python -m benchmarks real`` runs real programs shipped as ``.wasm`` in PyPI packages
+  (CPython, resvg, Graphviz, zstd, Yosys: the ``real`` extra, opt-in) end to end, each in a
+  fresh process, and puts its table into BENCHMARKS.md (``bench_real.py``).
 - ``asv run`` (``asv.conf.json`` at the repository root) runs the ``bench_*.py`` suites of
   this folder, one file per phase: ``bench_instantiate.py``, ``bench_execute.py`` here;
   ``bench_compile.py``, ``bench_wat.py``, ``bench_host.py`` belong to the engineers of

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import bench_real
 from .compare import (
     MICRO,
     environment,
@@ -95,6 +96,49 @@ def _compare(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+_REAL_PREAMBLE = """## Real programs end to end
+
+Produced by `python -m benchmarks real --write BENCHMARKS.md` (`benchmarks/bench_real.py`;
+the programs are PyPI packages of the `real` extra, never installed in CI). Each cell is the
+wall time of a fresh Python process (start, imports, `Module(engine, bytes)`, WASI
+instantiation and the job to its end; no cache of any kind), best of {repeat}, with
+(Module creation; the rest) measured inside the process; the runtimes of a program run in
+turn and their outputs are checked equal. Ratios are over wasmtime-py's time (lower is
+better).
+
+- **date**: {date}
+- **load average at the end**: {load}
+
+"""
+
+
+def _real(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    wanted = args.runtimes.split(",") if args.runtimes else list(bench_real.RUNTIMES)
+    programs = args.programs.split(",") if args.programs else list(bench_real.PROGRAMS)
+    for name in [*wanted, *programs]:
+        if name not in bench_real.RUNTIMES and name not in bench_real.PROGRAMS:
+            print(f"unknown runtime or program: {name}", file=sys.stderr)
+            return 2
+    missing = [p for p in programs if bench_real.PROGRAMS[p].wasm() is None]
+    for p in missing:
+        print(f"skipping {p}: {bench_real.PROGRAMS[p].package} is not installed "
+              "(pip install 'wasmrt[real]')", file=sys.stderr)
+    programs = [p for p in programs if p not in missing]
+    results = bench_real.measure(wanted, programs, args.repeat,
+                                 lambda line: print(line, file=sys.stderr, flush=True))
+    table = bench_real.format_table(results, wanted)
+    print(table)
+    if args.write:
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        bench_real.write_section(Path(args.write), _REAL_PREAMBLE.format(
+            repeat=args.repeat, date=date, load=load) + table)
+    return 1 if any(r.error for r in results) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
@@ -117,8 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     cmp.add_argument(
         "--write", metavar="PATH", help="also write the report as markdown (BENCHMARKS.md)"
     )
+    real = sub.add_parser(
+        "real", help="real programs (CPython, resvg, Graphviz, zstd, Yosys) end to end")
+    real.add_argument(
+        "--runtimes", help=f"comma-separated subset of {','.join(bench_real.RUNTIMES)}")
+    real.add_argument(
+        "--programs", help=f"comma-separated subset of {','.join(bench_real.PROGRAMS)}")
+    real.add_argument("--repeat", type=int, default=1, help="fresh processes per cell (best)")
+    real.add_argument("--write", metavar="PATH", help="put the table into BENCHMARKS.md")
     args = parser.parse_args(argv)
-    return _compare(args)
+    return _real(args) if args.command == "real" else _compare(args)
 
 
 if __name__ == "__main__":
