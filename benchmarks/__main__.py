@@ -17,7 +17,7 @@ from .compare import (
     measure_programs,
 )
 from .programs import bench_dir, load_programs
-from .report import kept_sections
+from .report import kept_sections, write_section
 from .runtimes import RUNTIMES, available_runtimes, get_runtime
 
 _PREAMBLE = """# wasmrt benchmarks
@@ -104,7 +104,8 @@ wall time of a fresh Python process (start, imports, `Module(engine, bytes)`, WA
 instantiation and the job to its end; no cache of any kind), best of {repeat}, with
 (Module creation; the rest) measured inside the process; the runtimes of a program run in
 turn and their outputs are checked equal. Ratios are over wasmtime-py's time (lower is
-better).
+better); `cpu` is the CPU time of the whole process tree (all threads), which a busy
+machine disturbs much less than wall time.
 
 - **date**: {date}
 - **load average at the end**: {load}
@@ -116,7 +117,7 @@ def _real(args: argparse.Namespace) -> int:
     import os
     import time
 
-    wanted = args.runtimes.split(",") if args.runtimes else list(bench_real.RUNTIMES)
+    wanted = args.runtimes.split(",") if args.runtimes else list(bench_real.DEFAULT_RUNTIMES)
     programs = args.programs.split(",") if args.programs else list(bench_real.PROGRAMS)
     for name in [*wanted, *programs]:
         if name not in bench_real.RUNTIMES and name not in bench_real.PROGRAMS:
@@ -134,7 +135,7 @@ def _real(args: argparse.Namespace) -> int:
     if args.write:
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-        bench_real.write_section(Path(args.write), _REAL_PREAMBLE.format(
+        write_section(Path(args.write), bench_real.SECTION, _REAL_PREAMBLE.format(
             repeat=args.repeat, date=date, load=load) + table)
     return 1 if any(r.error for r in results) else 0
 
@@ -164,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     real = sub.add_parser(
         "real", help="real programs (CPython, resvg, Graphviz, zstd, Yosys) end to end")
     real.add_argument(
-        "--runtimes", help=f"comma-separated subset of {','.join(bench_real.RUNTIMES)}")
+        "--runtimes", help=f"comma-separated subset of {','.join(bench_real.RUNTIMES)} (default "
+        f"{','.join(bench_real.DEFAULT_RUNTIMES)}: wasmrt-native compiles every function of a "
+        "module first, hours of LLVM for CPython's 10,000)")
     real.add_argument(
         "--programs", help=f"comma-separated subset of {','.join(bench_real.PROGRAMS)}")
     real.add_argument("--repeat", type=int, default=1, help="fresh processes per cell (best)")

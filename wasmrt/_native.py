@@ -112,16 +112,19 @@ class _Jit:
         self.symbols = _interp.native_symbols()
         self.layout = _interp.native_layout()
         self.count = 0
+        self.local: Any = None      # the in-process optimiser, when there is no worker
 
     def optimise(self, ir: str) -> bytes:
-        """IR text -> optimised object code."""
-        llvm = _llvm
-        mod = llvm.parse_assembly(ir)
-        mod.verify()
-        pto = llvm.create_pipeline_tuning_options(speed_level=2)
-        pb = llvm.create_pass_builder(self.tm, pto)
-        pb.getModulePassManager().run(mod, pb)
-        return bytes(self.tm.emit_object(mod))
+        """IR text -> optimised object code: in the LLVM worker process, or here when no
+        worker can be started."""
+        worker = _worker(self.cpu, self.features)
+        if worker is not None:
+            return worker.optimise(ir)
+        if self.local is None:
+            from ._native_worker import optimiser
+
+            self.local = optimiser(self.cpu, self.features)
+        return bytes(self.local(ir))
 
     def link(self, obj: bytes, exports: list[str]) -> tuple[Any, dict[str, int]]:
         """Load object code: (resource tracker, export name -> address)."""
@@ -133,6 +136,70 @@ class _Jit:
         self.count += 1
         tracker = b.link(self.jit, f"wasmrt{self.count}")
         return tracker, {name: tracker[name] for name in exports}
+
+
+class _Worker:
+    """The LLVM worker process (``_native_worker.py``): optimises and emits object code,
+    so that the process can exit without waiting for a compile (the worker is killed)."""
+
+    def __init__(self, cpu: str, features: str):
+        import subprocess
+        import sys
+
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_native_worker.py")
+        self.proc = subprocess.Popen([sys.executable, path, cpu, features],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL)
+
+    def optimise(self, ir: str) -> bytes:
+        data = ir.encode()
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(struct.pack("<Q", len(data)) + data)
+            stdin.flush()
+            head = stdout.read(9)
+            status, n = struct.unpack("<BQ", head)
+            body = stdout.read(n)
+        except (OSError, ValueError, struct.error) as exc:
+            self.stop()
+            raise RuntimeError("the LLVM worker stopped") from exc
+        if len(body) != n:
+            self.stop()
+            raise RuntimeError("the LLVM worker stopped")
+        if status != 0:
+            raise RuntimeError(body.decode(errors="replace"))
+        return body
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+
+_the_worker: _Worker | None = None
+# Off unless WASMRT_NATIVE_WORKER=1 for now: with compiles no longer waited for, machine code
+# is installed early enough to run under a call_async guest (PythonSandbox's start-up), which
+# native frames do not support yet (tests/api/test_examples.py::test_python_sandbox fails).
+_no_worker = os.environ.get("WASMRT_NATIVE_WORKER", "0") != "1"
+
+
+def _worker(cpu: str, features: str) -> _Worker | None:
+    """The LLVM worker, started on first use (again if it died); None when processes
+    cannot be started here (then LLVM runs in this process)."""
+    global _the_worker, _no_worker
+    if _no_worker:
+        return None
+    if _the_worker is None or not _the_worker.alive():
+        try:
+            _the_worker = _Worker(cpu, features)
+        except OSError:
+            _no_worker = True
+            return None
+    return _the_worker
 
 
 def _ir() -> Any:
@@ -411,11 +478,15 @@ _stopping = False
 
 
 def _stop() -> None:
-    """At exit: wait for the batch being compiled and start no other (LLVM's static
-    destructors run at process exit and abort a compile still in flight)."""
-    global _stopping
-    _lock.acquire()     # held until the process ends: no compile starts after this
+    """At exit: kill the LLVM worker (a compile in flight fails at once), wait for the
+    batch being linked and start no other (LLVM's static destructors run at process exit
+    and abort an in-process compile or link still in flight)."""
+    global _stopping, _no_worker
     _stopping = True
+    _no_worker = True
+    if _the_worker is not None:
+        _the_worker.stop()
+    _lock.acquire()     # held until the process ends: no compile starts after this
 
 
 def _start_thread() -> None:

@@ -1,0 +1,69 @@
+"""The native tier's LLVM worker: a child process that turns LLVM IR text into optimised
+object code (``python _native_worker.py CPU FEATURES``).
+
+Running LLVM's optimiser and code generator here rather than on a thread of the guest's
+process means a process can exit at any time: a compile in flight is killed with the
+worker (LLVM's static destructors abort a process that exits while a thread is inside
+LLVM, so an in-process compile had to be waited for at exit, for seconds on a busy
+machine).  It imports only llvmlite.  Protocol on stdin/stdout: a request is an 8-byte
+little-endian length and the IR text; the answer a status byte (0 = object code, 1 = an
+error message) then an 8-byte length and the bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+
+
+def _read(stream, n: int) -> bytes:  # type: ignore[no-untyped-def]
+    buf = b""
+    while len(buf) < n:
+        chunk = stream.read(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return buf
+
+
+def optimiser(cpu: str, features: str):  # type: ignore[no-untyped-def]
+    """A function IR text -> object code for `cpu` with `features` (-O2, as in-process)."""
+    import llvmlite.binding as llvm
+
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    target = llvm.Target.from_default_triple()
+    tm = target.create_target_machine(cpu=cpu, features=features, opt=2, reloc="pic",
+                                      codemodel="small", jit=True)
+
+    def optimise(ir: str) -> bytes:
+        mod = llvm.parse_assembly(ir)
+        mod.verify()
+        pto = llvm.create_pipeline_tuning_options(speed_level=2)
+        pb = llvm.create_pass_builder(tm, pto)
+        pb.getModulePassManager().run(mod, pb)
+        return bytes(tm.emit_object(mod))
+    return optimise
+
+
+def main() -> None:
+    """Serve requests until stdin closes."""
+    del sys.path[0]     # this file's folder (wasmrt/): only llvmlite is imported
+    optimise = optimiser(sys.argv[1], sys.argv[2])
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            (n,) = struct.unpack("<Q", _read(inp, 8))
+            ir = _read(inp, n).decode()
+        except EOFError:
+            return
+        try:
+            status, data = 0, optimise(ir)
+        except Exception as exc:  # noqa: BLE001 - reported to the parent
+            status, data = 1, f"{type(exc).__name__}: {exc}".encode()
+        out.write(struct.pack("<BQ", status, len(data)) + data)
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
