@@ -98,19 +98,25 @@ def cpython_start(api: Any, data: bytes, argv: list[str]) -> tuple[float, float,
     t0 = time.perf_counter()
     module = api.Module(engine, data)
     t1 = time.perf_counter()
+    wasi = api.WasiConfig()
+    wasi.argv = argv
+    code = run_command(api, engine, module, wasi)
+    return t1 - t0, time.perf_counter() - t1, code
+
+
+def run_command(api: Any, engine: Any, module: Any, wasi: Any) -> int:
+    """Instantiate the WASI command ``module`` with ``wasi`` (a ``WasiConfig``) in a new Store
+    and run its ``_start``; returns the exit status."""
     linker = api.Linker(engine)
     linker.define_wasi()
     store = api.Store(engine)
-    wasi = api.WasiConfig()
-    wasi.argv = argv
     store.set_wasi(wasi)
     instance = linker.instantiate(store, module)
     try:
         instance.exports(store)["_start"](store)
-        code = 0
     except api.ExitTrap as exc:
-        code = exc.code
-    return t1 - t0, time.perf_counter() - t1, code
+        return int(exc.code)
+    return 0
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> float:

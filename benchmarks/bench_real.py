@@ -123,22 +123,15 @@ def _package_file(package: str, *path: str) -> Path | None:
 def _command(api: Any, engine: Any, module: Any, argv: list[str],
              dirs: list[tuple[str, str]], work: Path) -> bytes:
     """Run the WASI command ``module`` to its exit; its stdout (file) is the output."""
-    linker = api.Linker(engine)
-    linker.define_wasi()
-    store = api.Store(engine)
+    from .bench_compile import run_command
+
     wasi = api.WasiConfig()
     wasi.argv = argv
     for host, guest in dirs:
         wasi.preopen_dir(host, guest)
     out = work / "stdout.txt"
     wasi.stdout_file = str(out)
-    store.set_wasi(wasi)
-    instance = linker.instantiate(store, module)
-    try:
-        instance.exports(store)["_start"](store)
-        code = 0
-    except api.ExitTrap as exc:
-        code = exc.code
+    code = run_command(api, engine, module, wasi)
     if code != 0:
         raise RuntimeError(f"{argv[0]} exited with {code}")
     return out.read_bytes()
