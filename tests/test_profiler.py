@@ -202,14 +202,21 @@ def test_flamegraph_escapes_names(tmp_path: Path) -> None:
 
 
 def test_cli_profile(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    def sampled(path: Path) -> bool:
+        if path.suffix == ".svg":
+            return any(name != "all" for name in svg_boxes(path))
+        return bool(json.loads(path.read_text())["profiles"][0]["samples"])
+
     for name in ("p.json", "p.svg"):
-        argv = ["run", "--profile", str(tmp_path / name), "--profile-interval", "0.5",
-                str(DWARF_PROGRAM), "work", "3"]
-        assert cli.main(argv) == 0
+        for _ in range(10):     # a run may end before the clock ticks (a loaded machine)
+            argv = ["run", "--profile", str(tmp_path / name), "--profile-interval", "0.5",
+                    str(DWARF_PROGRAM), "work", "3"]
+            assert cli.main(argv) == 0
+            assert capfd.readouterr().out.count("\n") == 3
+            if sampled(tmp_path / name):
+                break
     validate_speedscope(json.loads((tmp_path / "p.json").read_text()))
     assert "checksum" in svg_boxes(tmp_path / "p.svg")
-    out = capfd.readouterr().out
-    assert out.count("\n") == 6
 
 
 def test_cli_profile_of_a_trap_is_written(tmp_path: Path) -> None:

