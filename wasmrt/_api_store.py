@@ -160,8 +160,9 @@ class Store(_interp.StoreBase):
             for i, what in enumerate(("instance", "table", "memory")):
                 limit = self._limits[2 + i]
                 if limit >= 0 and self._counts[i] + new[i] > limit:
-                    raise WasmtimeError(
-                        f"resource limit exceeded: {what} count too high at {limit}")
+                    raise WasmtimeError(        # (the count it would reach, as wasmtime)
+                        f"resource limit exceeded: {what} count too high at "
+                        f"{self._counts[i] + new[i]}")
         for i, n in enumerate(new):
             self._counts[i] += n
 

@@ -510,7 +510,8 @@ class MemoryType(NothingToClose):
         extra = "i64, " if self._is_64 else ""
         if self._page_size_log2 != 16:
             extra += f"page_size={1 << self._page_size_log2}, "
-        return f"MemoryType({extra}{self._limits})"
+        shared = ", shared=True" if self._shared else ""
+        return f"MemoryType({extra}{self._limits}{shared})"
 
 
 AsExternType: TypeAlias = FuncType | TableType | MemoryType | GlobalType

@@ -510,3 +510,156 @@ def test_wasmtime_shared_memory_import():
         wasmtime.Instance(store, module, [mem])
     with pytest.raises(ctypes.ArgumentError):
         mem.size()
+
+
+# -- 64-bit and multi-memory shared memories --------------------------------------------------
+
+ATOMICS64 = """
+(module
+  (import "env" "memory" (memory i64 1 4 shared))
+  (func (export "add") (param i64 i32) (result i32)
+    (i32.atomic.rmw.add (local.get 0) (local.get 1)))
+  (func (export "add64") (param i64 i64) (result i64)
+    (i64.atomic.rmw.add (local.get 0) (local.get 1)))
+  (func (export "cmpxchg16") (param i64 i32 i32) (result i32)
+    (i32.atomic.rmw16.cmpxchg_u (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "wait32") (param i64 i32 i64) (result i32)
+    (memory.atomic.wait32 (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i64 i32) (result i32)
+    (memory.atomic.notify (local.get 0) (local.get 1)))
+  (func (export "grow") (param i64) (result i64) (memory.grow (local.get 0)))
+  (func (export "size") (result i64) (memory.size)))
+"""
+
+
+def test_shared_memory64():
+    """A 64-bit shared memory: i64 addresses for every atomic, wait and notify, bounds
+    above 4 GiB, alignment, grow, and a wait woken by another thread."""
+    engine = threads_engine()
+    mem = shared64 = SharedMemory(engine, MemoryType(Limits(1, 4), shared=True, is_64=True))
+    assert shared64.type().is_64 and shared64.type().is_shared
+    store, e = instance(engine, mem, ATOMICS64)
+    assert e["add"](store, 8, 5) == 0
+    assert e["add"](store, 8, 1) == 5
+    assert e["add64"](store, 16, 1 << 40) == 0
+    assert e["add64"](store, 16, 1) == 1 << 40
+    assert e["cmpxchg16"](store, 8, 6, 0x1234) == 6
+    assert bytes(mem.view(8, 10)) == b"\x34\x12"
+    with pytest.raises(Trap, match="unaligned atomic"):
+        e["add"](store, 2, 1)
+    with pytest.raises(Trap, match="out of bounds memory access"):
+        e["add"](store, 1 << 33, 1)                     # an address a 32-bit memory cannot name
+    assert e["wait32"](store, 8, 0, 0) == 1
+    assert e["wait32"](store, 8, 0x1234, 1000) == 2
+    assert e["grow"](store, 1) == 1 and e["size"](store) == 2 and mem.size() == 2
+    results: dict[str, int] = {}
+
+    def body(i: int) -> None:
+        s, x = instance(engine, mem, ATOMICS64)
+        if i == 0:
+            results["wait"] = x["wait32"](s, 65536 + 64, 0, 20_000_000_000)
+        else:
+            while not results.get("woken"):
+                time.sleep(0.005)
+                results["woken"] = x["notify"](s, 65536 + 64, 1)
+
+    run_threads(2, body)
+    assert results == {"wait": 0, "woken": 1}
+
+
+MULTI = """
+(module
+  (import "env" "private" (memory 1 1))
+  (import "env" "shared" (memory $s 1 1 shared))
+  (func (export "count") (param $n i32)
+    (loop $l
+      (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+      (drop (i32.atomic.rmw.add $s (i32.const 0) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func (export "private") (result i32) (i32.load (i32.const 0)))
+  (func (export "wait") (param i32 i32 i64) (result i32)
+    (memory.atomic.wait32 $s (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "notify") (param i32 i32) (result i32)
+    (memory.atomic.notify $s (local.get 0) (local.get 1)))
+  (func (export "wait0") (result i32)
+    (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const 0)))
+  (func (export "unaligned") (result i32) (i32.atomic.load $s (i32.const 2))))
+"""
+
+
+def test_shared_memory_is_not_memory_0():
+    """Multi-memory: memory 0 is each Store's own, memory 1 the shared one.  Two threads
+    count on memory 1 with atomics and on their memory 0 without; a wait on memory 1 is
+    woken across threads; memory 0 (unshared) refuses to wait."""
+    engine = threads_engine(release_gil=True)
+    module = Module(engine, MULTI)
+    mem = shared(engine, 1, 1)
+    private: dict[int, int] = {}
+    results: dict[str, int] = {}
+
+    def instantiate() -> tuple[Store, dict]:
+        store = Store(engine)
+        own = Memory(store, MemoryType(Limits(1, 1)))
+        return store, Instance(store, module, [own, mem]).exports(store)
+
+    def body(i: int) -> None:
+        store, e = instantiate()
+        e["count"](store, 500_000)
+        private[i] = e["private"](store)
+        if i == 0:
+            results["wait"] = e["wait"](store, 64, 0, 20_000_000_000)
+        else:
+            while not results.get("woken"):
+                time.sleep(0.005)
+                results["woken"] = e["notify"](store, 64, 1)
+
+    run_threads(2, body)
+    assert private == {0: 500_000, 1: 500_000}
+    assert int.from_bytes(mem.view(0, 4), "little") == 1_000_000
+    assert results == {"wait": 0, "woken": 1}
+    store, e = instantiate()
+    with pytest.raises(Trap, match="atomic wait on non-shared memory"):
+        e["wait0"](store)
+    with pytest.raises(Trap, match="unaligned atomic"):
+        e["unaligned"](store)
+
+
+# -- Store limits -----------------------------------------------------------------------------
+
+
+def test_store_limits_and_shared_memories(runtime):
+    """As wasmtime: a shared memory a module defines counts against its Store's limits when
+    the instance is made (memories, memory_size of its minimum), but memory.grow of a shared
+    memory is not capped by memory_size (the memory belongs to no Store)."""
+    config = runtime.Config()
+    config.wasm_threads = True
+    config.shared_memory = True
+    engine = runtime.Engine(config)
+    module = runtime.Module(engine, """(module (memory 2 8 shared)
+        (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+        (func (export "size") (result i32) (memory.size)))""")
+    store = runtime.Store(engine)
+    store.set_limits(memory_size=65536)
+    with pytest.raises(runtime.WasmtimeError, match="memory minimum size of 2 pages exceeds"):
+        runtime.Instance(store, module, [])
+    store = runtime.Store(engine)
+    store.set_limits(memories=0)
+    with pytest.raises(runtime.WasmtimeError, match="memory count too high at 1"):
+        runtime.Instance(store, module, [])
+    store = runtime.Store(engine)
+    store.set_limits(memory_size=3 * 65536)
+    e = runtime.Instance(store, module, []).exports(store)
+    assert [e["grow"](store, 1), e["grow"](store, 1), e["size"](store)] == [2, 3, 4]
+
+
+def test_store_limits_do_not_count_an_imported_shared_memory():
+    """A SharedMemory is made by no Store (SharedMemory(engine, ...)): importing it counts
+    for no Store's limits, and growing it is capped only by its maximum.  (wasmtime-py
+    cannot import one: test_wasmtime_shared_memory_import.)"""
+    engine = threads_engine()
+    mem = shared(engine, 2, 4)
+    store = Store(engine)
+    store.set_limits(memory_size=65536, memories=0)
+    e = Instance(store, Module(engine, ATOMICS), [mem]).exports(store)
+    assert e["grow"](store, 2) == 2 and e["size"](store) == 4
+    assert e["grow"](store, 1) == -1                    # its own maximum

@@ -10,12 +10,97 @@
  *
  * `wr_spin_lock`/`wr_spin_unlock` serialise `memory.grow` of a shared memory (rare and short:
  * an mprotect), which other threads may run at the same time.
+ *
+ * Two implementations: C11 <stdatomic.h> wherever the compiler has it (gcc, clang,
+ * clang-cl, and MSVC from Visual Studio 2022 17.5 with /std:c11 /experimental:c11atomics),
+ * and the named fallback, MSVC's _Interlocked* intrinsics, when MSVC compiles without C11
+ * atomics (__STDC_NO_ATOMICS__, or no /std:c11 at all: setuptools' default): each is a
+ * full barrier, so every helper stays seq_cst; a load is an interlocked compare-exchange
+ * of 0 with 0 and a store an interlocked exchange.
  */
 #ifndef WASMRT_ATOMIC_H
 #define WASMRT_ATOMIC_H
 
-#include <stdatomic.h>
 #include <stdint.h>
+
+#if defined(WR_ATOMICS_FORCE_INTERLOCKED) || (defined(_MSC_VER) && !defined(__clang__) && \
+    (defined(__STDC_NO_ATOMICS__) || !defined(__STDC_VERSION__) || __STDC_VERSION__ < 201112L))
+#define WR_ATOMICS_INTERLOCKED 1     /* the fallback: MSVC without C11 atomics */
+#include <intrin.h>
+#include "wasmrt_thread.h"      /* (windows.h: MemoryBarrier) */
+
+#define WR_IL_WIDTH(bits, T, sfx)                                                          \
+    static inline uint64_t wr_atomic_load##bits(uint8_t *p)                                \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedCompareExchange##sfx((T volatile *)p, 0, 0);   \
+    }                                                                                      \
+    static inline void wr_atomic_store##bits(uint8_t *p, uint64_t v)                       \
+    {                                                                                      \
+        _InterlockedExchange##sfx((T volatile *)p, (T)v);                                  \
+    }                                                                                      \
+    static inline uint64_t wr_atomic_add##bits(uint8_t *p, uint64_t v)                     \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedExchangeAdd##sfx((T volatile *)p, (T)v);       \
+    }                                                                                      \
+    static inline uint64_t wr_atomic_sub##bits(uint8_t *p, uint64_t v)                     \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedExchangeAdd##sfx((T volatile *)p, (T)(0 - v)); \
+    }                                                                                      \
+    static inline uint64_t wr_atomic_and##bits(uint8_t *p, uint64_t v)                     \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedAnd##sfx((T volatile *)p, (T)v);               \
+    }                                                                                      \
+    static inline uint64_t wr_atomic_or##bits(uint8_t *p, uint64_t v)                      \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedOr##sfx((T volatile *)p, (T)v);                \
+    }                                                                                      \
+    static inline uint64_t wr_atomic_xor##bits(uint8_t *p, uint64_t v)                     \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedXor##sfx((T volatile *)p, (T)v);               \
+    }                                                                                      \
+    static inline uint64_t wr_atomic_xchg##bits(uint8_t *p, uint64_t v)                    \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedExchange##sfx((T volatile *)p, (T)v);          \
+    }                                                                                      \
+    static inline uint64_t wr_atomic_cmpxchg##bits(uint8_t *p, uint64_t expected, uint64_t rep) \
+    {                                                                                      \
+        return (uint##bits##_t)_InterlockedCompareExchange##sfx((T volatile *)p, (T)rep,  \
+                                                                (T)expected);              \
+    }
+
+WR_IL_WIDTH(8, char, 8)
+WR_IL_WIDTH(16, short, 16)
+WR_IL_WIDTH(32, long, )
+WR_IL_WIDTH(64, __int64, 64)
+
+static inline void wr_atomic_fence(void)
+{
+    MemoryBarrier();
+}
+
+static inline uint64_t wr_load_acquire_u64(const uint64_t *p)
+{
+    return (uint64_t)_InterlockedCompareExchange64((__int64 volatile *)p, 0, 0);
+}
+
+static inline void wr_store_release_u64(uint64_t *p, uint64_t v)
+{
+    _InterlockedExchange64((__int64 volatile *)p, (__int64)v);
+}
+
+static inline void wr_spin_lock(int *lock)
+{
+    while (_InterlockedCompareExchange((long volatile *)lock, 1, 0) != 0)
+        ;
+}
+
+static inline void wr_spin_unlock(int *lock)
+{
+    _InterlockedExchange((long volatile *)lock, 0);
+}
+
+#else
+#include <stdatomic.h>
 
 #define WR_SC memory_order_seq_cst
 
@@ -94,5 +179,7 @@ static inline void wr_spin_unlock(int *lock)
 {
     atomic_store_explicit((_Atomic int *)lock, 0, memory_order_release);
 }
+
+#endif
 
 #endif

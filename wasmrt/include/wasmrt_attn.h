@@ -35,13 +35,11 @@
 #ifndef WASMRT_ATTN_H
 #define WASMRT_ATTN_H
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "wasmrt_port.h"
+#include "wasmrt_thread.h"
 
 static volatile uint32_t wasmrt_attn = 0;          /* bumped on every attention request */
 static volatile sig_atomic_t wasmrt_sigint = 0;    /* a SIGINT arrived since last handled */
@@ -124,43 +122,40 @@ static int wasmrt_hook_sigint(void)
 }
 #endif
 
-/* CLOCK_MONOTONIC in nanoseconds. */
+/* The monotonic clock in nanoseconds (wasmrt_thread.h). */
 static inline int64_t wasmrt_now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    return wr_now_ns();
 }
 
 #define WASMRT_TICK_MAX_NS 1000000L     /* the tick when nothing asks for less (1 ms) */
 #define WASMRT_TICK_MIN_NS 100000L
 #define WASMRT_TICK_IDLE 500             /* ticks without a sample before sampling parks */
 
-static pthread_mutex_t wasmrt_tick_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wasmrt_tick_wake = PTHREAD_COND_INITIALIZER;
+static wr_mutex wasmrt_tick_lock = WR_MUTEX_INIT;
+static wr_cond wasmrt_tick_wake = WR_COND_INIT;
 static int wasmrt_tick_users = 0;               /* guests computing under call_async */
 static long wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
 static volatile int wasmrt_ticker_parked = 1;   /* 1 while nobody samples for tier-up */
 static volatile uint32_t wasmrt_samples_seen = 0;   /* tier-up samples taken (any thread) */
-static pid_t wasmrt_tick_pid = 0;               /* process whose ticker runs (0: none) */
+static long wasmrt_tick_pid = 0;                /* process whose ticker runs (0: none) */
 static int wasmrt_tick_forkhook = 0;
 
-static void *wasmrt_ticker(void *arg)
+WR_THREAD_FN(wasmrt_ticker, arg)
 {
-    struct timespec ts;
+    long ns;
     uint32_t last = 0;
     unsigned idle = 0;
     (void)arg;
-    pthread_mutex_lock(&wasmrt_tick_lock);
+    wr_mutex_lock(&wasmrt_tick_lock);
     for (;;) {
         while (wasmrt_tick_users == 0 && wasmrt_ticker_parked)
-            pthread_cond_wait(&wasmrt_tick_wake, &wasmrt_tick_lock);
-        ts.tv_sec = 0;
-        ts.tv_nsec = wasmrt_tick_ns;
-        pthread_mutex_unlock(&wasmrt_tick_lock);
-        nanosleep(&ts, NULL);
+            wr_cond_wait(&wasmrt_tick_wake, &wasmrt_tick_lock);
+        ns = wasmrt_tick_ns;
+        wr_mutex_unlock(&wasmrt_tick_lock);
+        wr_sleep_ns(ns);
         wasmrt_attn++;
-        pthread_mutex_lock(&wasmrt_tick_lock);
+        wr_mutex_lock(&wasmrt_tick_lock);
         if (!wasmrt_ticker_parked) {
             if (wasmrt_samples_seen != last) {
                 last = wasmrt_samples_seen;
@@ -171,14 +166,14 @@ static void *wasmrt_ticker(void *arg)
             }
         }
     }
-    return NULL;
+    return WR_THREAD_RETURN;
 }
 
 /* In a forked child the ticker thread is gone and the lock may be held: start afresh. */
 static void wasmrt_tick_atfork_child(void)
 {
-    pthread_mutex_init(&wasmrt_tick_lock, NULL);
-    pthread_cond_init(&wasmrt_tick_wake, NULL);
+    wr_mutex_init(&wasmrt_tick_lock);
+    wr_cond_init(&wasmrt_tick_wake);
     wasmrt_tick_users = 0;
     wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
     wasmrt_ticker_parked = 1;
@@ -189,27 +184,17 @@ static void wasmrt_tick_atfork_child(void)
  * Returns 0, or -1 if it cannot be started. */
 static int wasmrt_tick_start_locked(void)
 {
-    pthread_t thread;
-    pthread_attr_t attr;
-    sigset_t all, old;
-    int rc;
-    if (wasmrt_tick_pid == getpid())
+    wr_thread thread;
+    if (wasmrt_tick_pid == wr_pid())
         return 0;
     if (!wasmrt_tick_forkhook) {
-        pthread_atfork(NULL, NULL, wasmrt_tick_atfork_child);
+        wr_atfork_child(wasmrt_tick_atfork_child);
         wasmrt_tick_forkhook = 1;
     }
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);     /* the thread inherits the mask */
-    rc = pthread_create(&thread, &attr, wasmrt_ticker, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
-    if (rc != 0)
+    if (wr_thread_start(&thread, wasmrt_ticker, NULL, 64 * 1024,
+                        WR_THREAD_DETACHED | WR_THREAD_NO_SIGNALS) != 0)
         return -1;
-    wasmrt_tick_pid = getpid();
+    wasmrt_tick_pid = wr_pid();
     return 0;
 }
 
@@ -218,9 +203,9 @@ static int wasmrt_tick_start_locked(void)
 static int wasmrt_tick_acquire(int64_t interval_ns)
 {
     long tick = (long)(interval_ns / 4 < WASMRT_TICK_MAX_NS ? interval_ns / 4 : WASMRT_TICK_MAX_NS);
-    pthread_mutex_lock(&wasmrt_tick_lock);
+    wr_mutex_lock(&wasmrt_tick_lock);
     if (wasmrt_tick_start_locked() != 0) {
-        pthread_mutex_unlock(&wasmrt_tick_lock);
+        wr_mutex_unlock(&wasmrt_tick_lock);
         return -1;
     }
     if (tick < WASMRT_TICK_MIN_NS)
@@ -228,30 +213,30 @@ static int wasmrt_tick_acquire(int64_t interval_ns)
     if (tick < wasmrt_tick_ns)
         wasmrt_tick_ns = tick;
     if (wasmrt_tick_users++ == 0)
-        pthread_cond_signal(&wasmrt_tick_wake);
-    pthread_mutex_unlock(&wasmrt_tick_lock);
+        wr_cond_signal(&wasmrt_tick_wake);
+    wr_mutex_unlock(&wasmrt_tick_lock);
     return 0;
 }
 
 /* The guest stopped computing (returned, paused or trapped). */
 static void wasmrt_tick_release(void)
 {
-    pthread_mutex_lock(&wasmrt_tick_lock);
+    wr_mutex_lock(&wasmrt_tick_lock);
     if (wasmrt_tick_users > 0 && --wasmrt_tick_users == 0)
         wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
-    pthread_mutex_unlock(&wasmrt_tick_lock);
+    wr_mutex_unlock(&wasmrt_tick_lock);
 }
 
 /* Tier-up sampling is wanted (a guest of an "auto" Engine is entered while the sampling
  * is parked): start or wake the ticker.  Callers test `wasmrt_ticker_parked` first. */
 static void wasmrt_ticker_wake(void)
 {
-    pthread_mutex_lock(&wasmrt_tick_lock);
+    wr_mutex_lock(&wasmrt_tick_lock);
     if (wasmrt_tick_start_locked() == 0) {
         wasmrt_ticker_parked = 0;
-        pthread_cond_signal(&wasmrt_tick_wake);
+        wr_cond_signal(&wasmrt_tick_wake);
     }
-    pthread_mutex_unlock(&wasmrt_tick_lock);
+    wr_mutex_unlock(&wasmrt_tick_lock);
 }
 
 #endif

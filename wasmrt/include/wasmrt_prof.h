@@ -18,14 +18,12 @@
 #ifndef WASMRT_PROF_H
 #define WASMRT_PROF_H
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "wasmrt_attn.h"
+#include "wasmrt_thread.h"
 
 #define WASMRT_PROF_MAX_HOST 128       /* host calls in progress tracked per Store */
 #define WASMRT_PROF_MAX_FRAMES 1024    /* frames kept per sample: outermost and innermost */
@@ -45,9 +43,9 @@ typedef struct {
 
 typedef struct {
     /* the clock */
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    wr_thread thread;
+    wr_mutex mu;
+    wr_cond cv;
     int running;
     int stop;
     long interval_ns;
@@ -75,29 +73,24 @@ typedef struct {
     int oom;
 } wasmrt_prof;
 
-static void *wasmrt_prof_clock(void *arg)
+WR_THREAD_FN(wasmrt_prof_clock, arg)
 {
     wasmrt_prof *p = (wasmrt_prof *)arg;
-    struct timespec next, now;
-    long long late;
+    int64_t next, now, late;
     uint32_t missed;
-    clock_gettime(CLOCK_MONOTONIC, &next);
-    pthread_mutex_lock(&p->mu);
+    next = wr_now_ns();
+    wr_mutex_lock(&p->mu);
     while (!p->stop) {
-        next.tv_nsec += p->interval_ns;
-        while (next.tv_nsec >= 1000000000L) {
-            next.tv_nsec -= 1000000000L;
-            next.tv_sec++;
-        }
-        while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &next) != ETIMEDOUT)
+        next += p->interval_ns;
+        while (!p->stop && !wr_cond_wait_until(&p->cv, &p->mu, next))
             ;
         if (p->stop)
             break;
         /* a late wake-up (a busy machine) counts the intervals it slept through, so the
          * weights stay in wall-clock time; the next deadline starts from now */
         missed = 0;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        late = (long long)(now.tv_sec - next.tv_sec) * 1000000000LL + (now.tv_nsec - next.tv_nsec);
+        now = wr_now_ns();
+        late = now - next;
         if (late >= p->interval_ns) {
             missed = (uint32_t)(late / p->interval_ns);
             next = now;
@@ -107,8 +100,8 @@ static void *wasmrt_prof_clock(void *arg)
             wasmrt_attn++;
         }
     }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
+    wr_mutex_unlock(&p->mu);
+    return WR_THREAD_RETURN;
 }
 
 /* A new profiler ticking every `interval_ns` while `*active` is non-zero, with room for
@@ -116,7 +109,6 @@ static void *wasmrt_prof_clock(void *arg)
 static wasmrt_prof *wasmrt_prof_new(long interval_ns, const volatile uint32_t *active,
                                     size_t max_frames)
 {
-    pthread_condattr_t ca;
     wasmrt_prof *p = (wasmrt_prof *)calloc(1, sizeof(wasmrt_prof));
     if (p == NULL)
         return NULL;
@@ -128,27 +120,18 @@ static wasmrt_prof *wasmrt_prof_new(long interval_ns, const volatile uint32_t *a
     }
     p->interval_ns = interval_ns > 0 ? interval_ns : 1;
     p->active = active;
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&p->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    wr_mutex_init(&p->mu);
+    wr_cond_init(&p->cv);
     return p;
 }
 
 /* Start the clock; 0, or -1 if the thread cannot be made. */
 static int wasmrt_prof_start(wasmrt_prof *p)
 {
-    pthread_attr_t a;
-    int rc;
     if (p->running)
         return 0;
     p->stop = 0;
-    pthread_attr_init(&a);
-    pthread_attr_setstacksize(&a, 64 * 1024);
-    rc = pthread_create(&p->thread, &a, wasmrt_prof_clock, p);
-    pthread_attr_destroy(&a);
-    if (rc != 0)
+    if (wr_thread_start(&p->thread, wasmrt_prof_clock, p, 64 * 1024, 0) != 0)
         return -1;
     p->running = 1;
     return 0;
@@ -159,11 +142,11 @@ static void wasmrt_prof_stop(wasmrt_prof *p)
 {
     if (!p->running)
         return;
-    pthread_mutex_lock(&p->mu);
+    wr_mutex_lock(&p->mu);
     p->stop = 1;
-    pthread_cond_signal(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, NULL);
+    wr_cond_signal(&p->cv);
+    wr_mutex_unlock(&p->mu);
+    wr_thread_join(p->thread);
     p->running = 0;
 }
 
@@ -172,8 +155,8 @@ static void wasmrt_prof_free(wasmrt_prof *p)
     if (p == NULL)
         return;
     wasmrt_prof_stop(p);
-    pthread_mutex_destroy(&p->mu);
-    pthread_cond_destroy(&p->cv);
+    wr_mutex_destroy(&p->mu);
+    wr_cond_destroy(&p->cv);
     free(p->scratch);
     free(p->words);
     free(p->stacks);

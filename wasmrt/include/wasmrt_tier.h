@@ -9,16 +9,16 @@
 #ifndef WASMRT_TIER_H
 #define WASMRT_TIER_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
+
+#include "wasmrt_thread.h"
 
 #define WASMRT_QUEUE_CAP 4096
 #define WASMRT_STACK_MARGIN (512 * 1024) /* C stack kept free below native frames */
 
-static pthread_mutex_t wasmrt_tier_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wasmrt_tier_cv = PTHREAD_COND_INITIALIZER;      /* queue non-empty */
+static wr_mutex wasmrt_tier_mu = WR_MUTEX_INIT;
+static wr_cond wasmrt_tier_cv = WR_COND_INIT;      /* queue non-empty */
 static void *wasmrt_queue[WASMRT_QUEUE_CAP];
 static unsigned wasmrt_queue_head = 0, wasmrt_queue_len = 0;
 static volatile int wasmrt_tier_busy = 0;     /* jobs queued or compiling: guests yield the GIL */
@@ -32,22 +32,21 @@ static volatile int wasmrt_tier_busy = 0;     /* jobs queued or compiling: guest
  * released it every few milliseconds starved the compile thread. */
 static void wasmrt_tier_nap(void)
 {
-    struct timespec ts = {0, 200000};
-    nanosleep(&ts, NULL);
+    wr_sleep_ns(200000);
 }
 
 static int wasmrt_tier_push(void *code)
 {
     int ok = 0;
-    pthread_mutex_lock(&wasmrt_tier_mu);
+    wr_mutex_lock(&wasmrt_tier_mu);
     if (wasmrt_queue_len < WASMRT_QUEUE_CAP) {
         wasmrt_queue[(wasmrt_queue_head + wasmrt_queue_len) % WASMRT_QUEUE_CAP] = code;
         wasmrt_queue_len++;
         wasmrt_tier_busy = 1;
         ok = 1;
-        pthread_cond_signal(&wasmrt_tier_cv);
+        wr_cond_signal(&wasmrt_tier_cv);
     }
-    pthread_mutex_unlock(&wasmrt_tier_mu);
+    wr_mutex_unlock(&wasmrt_tier_mu);
     return ok;
 }
 
@@ -55,20 +54,13 @@ static int wasmrt_tier_push(void *code)
  * many.  Call without the GIL.  `idle` = 1 says the caller finished its previous batch. */
 static int wasmrt_tier_pop(void **out, int cap, long timeout_ms)
 {
-    struct timespec dl;
+    int64_t until = wr_now_ns() + (int64_t)timeout_ms * 1000000LL;
     int n = 0;
-    clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_sec += timeout_ms / 1000;
-    dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&wasmrt_tier_mu);
+    wr_mutex_lock(&wasmrt_tier_mu);
     if (wasmrt_queue_len == 0)
         wasmrt_tier_busy = 0;
     while (wasmrt_queue_len == 0) {
-        if (pthread_cond_timedwait(&wasmrt_tier_cv, &wasmrt_tier_mu, &dl) != 0)
+        if (wr_cond_wait_until(&wasmrt_tier_cv, &wasmrt_tier_mu, until))
             break;
     }
     while (wasmrt_queue_len > 0 && n < cap) {
@@ -78,37 +70,29 @@ static int wasmrt_tier_pop(void **out, int cap, long timeout_ms)
     }
     if (n)
         wasmrt_tier_busy = 1;
-    pthread_mutex_unlock(&wasmrt_tier_mu);
+    wr_mutex_unlock(&wasmrt_tier_mu);
     return n;
 }
 
 /* The compile thread is idle again (its batch is installed). */
 static void wasmrt_tier_idle(void)
 {
-    pthread_mutex_lock(&wasmrt_tier_mu);
+    wr_mutex_lock(&wasmrt_tier_mu);
     if (wasmrt_queue_len == 0)
         wasmrt_tier_busy = 0;
-    pthread_mutex_unlock(&wasmrt_tier_mu);
+    wr_mutex_unlock(&wasmrt_tier_mu);
 }
 
-static __thread size_t wasmrt_tls_sp_limit = 0;
+static WR_THREAD_LOCAL size_t wasmrt_tls_sp_limit = 0;
 
 /* The lowest C stack address native frames of the calling thread may use. */
 static size_t wasmrt_sp_limit_slow(void)
 {
-    pthread_attr_t a;
-    void *lo = 0;
-    size_t size = 0;
-    size_t limit = 0;
-    if (pthread_getattr_np(pthread_self(), &a) == 0) {
-        if (pthread_attr_getstack(&a, &lo, &size) == 0 && size > 2 * WASMRT_STACK_MARGIN)
-            limit = (size_t)lo + WASMRT_STACK_MARGIN;
-        pthread_attr_destroy(&a);
-    }
-    if (limit == 0) {   /* unknown: allow 1 MiB below the current frame */
-        char here;
-        limit = (size_t)&here - 1024 * 1024;
-    }
+    size_t lo = 0, size = 0, limit = 0;
+    if (wr_stack_bounds(&lo, &size) == 0 && size > 0)   /* (a small stack keeps half) */
+        limit = lo + (size > 2 * WASMRT_STACK_MARGIN ? WASMRT_STACK_MARGIN : size / 2);
+    if (limit == 0)     /* unknown: allow 1 MiB below the current frame */
+        limit = wr_frame_address() - 1024 * 1024;
     wasmrt_tls_sp_limit = limit;
     return limit;
 }
@@ -121,7 +105,7 @@ static inline size_t wasmrt_sp_limit(void)
 
 static inline size_t wasmrt_sp_here(void)
 {
-    return (size_t)__builtin_frame_address(0);
+    return wr_frame_address();
 }
 
 #endif

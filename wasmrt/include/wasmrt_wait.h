@@ -4,7 +4,8 @@
  * a shared memory is one mapping, whichever Store or thread reaches it).  `wr_wait_enter`
  * compares the cell with the expected value and queues the waiter under the queue's lock,
  * so a notify that follows a store by another thread cannot slip in between; the waiter
- * then blocks in slices (`wr_wait_block`, on its own condition variable, CLOCK_MONOTONIC)
+ * then blocks in slices (`wr_wait_block`, on its own condition variable, against the
+ * monotonic clock of wasmrt_thread.h)
  * so the caller can attend to Ctrl-C and epochs between them, and leaves with
  * `wr_wait_leave` (a notify that came meanwhile counts: it already took the waiter out).
  * `wr_notify` wakes up to `count` waiters of an address in the order they came.
@@ -13,21 +14,19 @@
 #ifndef WASMRT_WAIT_H
 #define WASMRT_WAIT_H
 
-#include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "wasmrt_atomic.h"
+#include "wasmrt_thread.h"
 
 typedef struct wr_waiter {
     struct wr_waiter *next, *prev;
     const uint8_t *addr;
     int woken;                  /* set (and the waiter unlinked) by wr_notify */
-    pthread_cond_t cond;
+    wr_cond cond;
 } wr_waiter;
 
-static pthread_mutex_t wr_park_lock = PTHREAD_MUTEX_INITIALIZER;
+static wr_mutex wr_park_lock = WR_MUTEX_INIT;
 static wr_waiter *wr_park_first = NULL, *wr_park_last = NULL;
 
 static inline void wr_park_unlink(wr_waiter *w)
@@ -41,41 +40,34 @@ static inline void wr_park_unlink(wr_waiter *w)
  * 1 when the value differs (nothing queued, nothing to leave). */
 static int wr_wait_enter(wr_waiter *w, uint8_t *p, uint64_t expected, int wide)
 {
-    pthread_condattr_t attr;
     uint64_t cur;
-    pthread_mutex_lock(&wr_park_lock);
+    wr_mutex_lock(&wr_park_lock);
     cur = wide ? wr_atomic_load64(p) : wr_atomic_load32(p);
     if (cur != (wide ? expected : (uint32_t)expected)) {
-        pthread_mutex_unlock(&wr_park_lock);
+        wr_mutex_unlock(&wr_park_lock);
         return 1;
     }
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    wr_cond_init(&w->cond);
     w->addr = p;
     w->woken = 0;
     w->next = NULL;
     w->prev = wr_park_last;
     if (wr_park_last) wr_park_last->next = w; else wr_park_first = w;
     wr_park_last = w;
-    pthread_mutex_unlock(&wr_park_lock);
+    wr_mutex_unlock(&wr_park_lock);
     return 0;
 }
 
-/* Block until notified or CLOCK_MONOTONIC passes `until_ns`: 1 if notified. */
+/* Block until notified or wr_now_ns() passes `until_ns`: 1 if notified. */
 static int wr_wait_block(wr_waiter *w, int64_t until_ns)
 {
-    struct timespec ts;
     int woken;
-    ts.tv_sec = (time_t)(until_ns / 1000000000LL);
-    ts.tv_nsec = (long)(until_ns % 1000000000LL);
-    pthread_mutex_lock(&wr_park_lock);
+    wr_mutex_lock(&wr_park_lock);
     while (!w->woken)
-        if (pthread_cond_timedwait(&w->cond, &wr_park_lock, &ts) == ETIMEDOUT)
+        if (wr_cond_wait_until(&w->cond, &wr_park_lock, until_ns))
             break;
     woken = w->woken;
-    pthread_mutex_unlock(&wr_park_lock);
+    wr_mutex_unlock(&wr_park_lock);
     return woken;
 }
 
@@ -83,12 +75,12 @@ static int wr_wait_block(wr_waiter *w, int64_t until_ns)
 static int wr_wait_leave(wr_waiter *w)
 {
     int woken;
-    pthread_mutex_lock(&wr_park_lock);
+    wr_mutex_lock(&wr_park_lock);
     woken = w->woken;
     if (!woken)
         wr_park_unlink(w);
-    pthread_mutex_unlock(&wr_park_lock);
-    pthread_cond_destroy(&w->cond);
+    wr_mutex_unlock(&wr_park_lock);
+    wr_cond_destroy(&w->cond);
     return woken;
 }
 
@@ -110,17 +102,17 @@ static uint32_t wr_notify(const uint8_t *p, uint32_t count)
 {
     wr_waiter *w, *next;
     uint32_t n = 0;
-    pthread_mutex_lock(&wr_park_lock);
+    wr_mutex_lock(&wr_park_lock);
     for (w = wr_park_first; w != NULL && n < count; w = next) {
         next = w->next;
         if (w->addr == p) {
             wr_park_unlink(w);
             w->woken = 1;
-            pthread_cond_signal(&w->cond);
+            wr_cond_signal(&w->cond);
             n++;
         }
     }
-    pthread_mutex_unlock(&wr_park_lock);
+    wr_mutex_unlock(&wr_park_lock);
     return n;
 }
 
