@@ -118,9 +118,10 @@ def run_batch(client: Client, module: wasmrt.Module, n: int, checksum: int, jobs
                    for w in workers for thing in (shipped, box) if thing is not None])
     ship = time.perf_counter() - began
     began = time.perf_counter()
+    # the longer jobs (the sandbox runs) first, so that none is left alone at the end
+    boxed = [client.submit(run_sandbox, box, code, pure=False, priority=1) for code in codes]
     futures = [client.submit(run_program, shipped, n, pure=False) for _ in range(jobs)]
-    futures += [client.submit(run_sandbox, box, code, pure=False) for code in codes]
-    results = client.gather(futures)
+    results = client.gather(futures + boxed)
     took = time.perf_counter() - began
     for i, result in enumerate(results[:jobs]):
         if result != checksum:
@@ -187,9 +188,12 @@ def write_result(path: Path, argv: list[str] | None, args: argparse.Namespace, n
 
     options = " ".join(a for a in (sys.argv[1:] if argv is None else argv)
                        if not a.startswith("--write") and a != args.write)
+    strategy = os.environ.get("WASMRT_STRATEGY")
+    prefix = f"WASMRT_STRATEGY={strategy} " if strategy else ""
     text = f"""## Wasm jobs on Dask
 
-`python examples/dask_batch.py {options}`: {args.jobs} runs of `{args.program}` `run({n})`
+`{prefix}python examples/dask_batch.py{" " + options if options else ""}` (load average {os.getloadavg()[0]:.1f}
+on the {os.cpu_count()} cores at the end): {args.jobs} runs of `{args.program}` `run({n})`
 (a fresh Store each, on a shipped Module) and {sandbox_jobs} Python programs (a fresh resume
 each of a shipped PythonSandbox snapshot), every result checked, on a `distributed.LocalCluster`
 of one worker process, then two (one thread each). Shipping: sending the Module and the
