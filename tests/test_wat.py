@@ -223,6 +223,12 @@ def test_binary_input_passes_through() -> None:
         ("(module (func (i32.const 0x)))", 1, 26, "unknown operator 0x"),
         ('(module (data "a""b"))', 1, 15, "unknown operator"),
         ('(module (func (export "f)))', 1, 23, "unterminated string"),
+        # quoted identifiers: empty, malformed or not UTF-8, or run together with a word
+        ('(module (func $""))', 1, 15, "empty identifier"),
+        ('(module (func $"a\nb"))', 1, 15, "empty identifier"),
+        ('(module (func $"\\ef"))', 1, 15, "malformed UTF-8"),
+        ('(module (func (block $l (br $"l"0))))', 1, 29, "unknown operator $\"l\"0"),
+        ('(module (func (call $"f"x)))', 1, 21, "unknown operator"),
     ],
 )
 def test_error_positions(text: str, line: int, column: int, message: str) -> None:

@@ -40,6 +40,14 @@ cdef int malformed(str reason, Reader* r, const uint8_t* at=NULL) except -1:
     raise DecodeError(reason, <Py_ssize_t>((at if at != NULL else r.p) - r.base))
 
 
+cdef str illegal_opcode(uint32_t op, uint32_t sub=0xFFFFFFFF):
+    """The reason for an opcode no instruction has: its bytes in hex, as the reference
+    decoder words it ("illegal opcode ff", a prefixed one "illegal opcode fc 99")."""
+    if sub == 0xFFFFFFFF:
+        return f"illegal opcode {op:02x}"
+    return f"illegal opcode {op:02x} {sub:02x}"
+
+
 cdef int unsupported(str what, Reader* r, const uint8_t* at, str malformed_as=None) except -1:
     """Reject a 3.0 encoding.  ``malformed_as``: the Wasm 2.0 wording for the same bytes
     (which 2.0 calls malformed), put first so the message keeps the spec's prefix."""
@@ -257,8 +265,13 @@ cdef uint32_t read_memidx(Reader* r, uint32_t features) except? 0xFFFFFFFF:
     return 0
 
 
-cdef ConstExpr read_const_expr(Reader* r, uint32_t features):
-    """A constant expression up to its ``end`` (see ConstExpr for the ops' form)."""
+cdef ConstExpr read_const_expr(Reader* r, uint32_t features, const uint8_t* sec_end):
+    """A constant expression up to its ``end`` (see ConstExpr for the ops' form).
+
+    With extended constant expressions (Wasm 3.0) the ``end`` must come before ``sec_end``,
+    the end of the enclosing section, as the 3.0 reference decoder reads it ("unexpected
+    end of section or function"); a Wasm 2.0 decoder reads on into the next section and
+    finds an illegal opcode there, as the 2.0 suite's binary.wast expects."""
     cdef const uint8_t* start = r.p
     cdef const uint8_t* at
     cdef uint32_t op, sub
@@ -268,6 +281,8 @@ cdef ConstExpr read_const_expr(Reader* r, uint32_t features):
     cdef Instr ins
     while True:
         at = r.p
+        if at >= sec_end and features & FEAT_EXTENDED_CONST:
+            malformed("unexpected end of section or function", r)
         op = rd_u8(r)
         rd_check(r)
         imm = None
@@ -306,7 +321,7 @@ cdef ConstExpr read_const_expr(Reader* r, uint32_t features):
                 or (OPS_PLAIN[op].kind == OK_TABLE and OPS_PLAIN[op].imms == 0):  # numerics, nop
             pass
         else:
-            malformed("illegal opcode", r, at)
+            malformed(illegal_opcode(op), r, at)
         rd_check(r)
         ops.append((op, imm))
     return ConstExpr(tuple(ops), <uint32_t>(start - r.base))
@@ -318,6 +333,8 @@ cdef class Decoder:
     cdef Reader r
     cdef ModuleInfo m
     cdef int64_t nfunc_decls       # function section count (-1: no function section)
+    cdef const uint8_t* sec_end    # the end of the section being read
+    cdef const uint8_t* codes_at   # the code section's count, when it differs from nfunc_decls
 
     def __cinit__(self, bytes data):
         if len(data) > 0xFFFFFFFF:
@@ -358,6 +375,7 @@ cdef class Decoder:
                 if size > <size_t>(r.limit - r.p):
                     malformed("length out of bounds", r, at + 1)
                 sec_end = r.p + size
+                self.sec_end = sec_end
                 if sid > SEC_DATACOUNT:
                     if sid == SEC_TAG:
                         unsupported("exception handling (tag section)", r, at)
@@ -399,8 +417,11 @@ cdef class Decoder:
                     malformed("section size mismatch", r)
             r.end = r.limit
             r.scoped = 0
-            if self.nfunc_decls > 0 and len(self.m.codes) == 0:
-                malformed("function and code section have inconsistent lengths", r)
+            # checked after the last section, as the reference decoder does: a misplaced
+            # section after the code section is reported first
+            if self.codes_at != NULL or (self.nfunc_decls > 0 and len(self.m.codes) == 0):
+                malformed("function and code section have inconsistent lengths", r,
+                          self.codes_at)
             if self.m.data_count >= 0 and self.m.data_count != len(self.m.datas):
                 malformed("data count and data section have inconsistent lengths", r)
         except DecodeError:
@@ -598,7 +619,7 @@ cdef class Decoder:
             et = read_valtype(r, self.m.features, True)
             read_limits(r, &lim, False, self.m.features)
             if q[0] == 0x40:
-                init = read_const_expr(r, self.m.features)
+                init = read_const_expr(r, self.m.features, self.sec_end)
             self.m.tables.append(table_type_info(&lim, et, at, init))
         return 0
 
@@ -620,7 +641,7 @@ cdef class Decoder:
         for i in range(n):
             at = <int64_t>(self.r.p - self.r.base)
             gt = self.global_type()
-            init = read_const_expr(&self.r, self.m.features)
+            init = read_const_expr(&self.r, self.m.features, self.sec_end)
             self.m.globals.append(GlobalInfo(gt, init, False, at))
         return 0
 
@@ -678,7 +699,7 @@ cdef class Decoder:
                 mode = SEG_ACTIVE
                 if flags & 2:
                     table = self.vec_count()
-                offset = read_const_expr(r, self.m.features)
+                offset = read_const_expr(r, self.m.features, self.sec_end)
             if flags & 4:
                 et = VT_FUNCREF             # expressions: funcref unless a type is given
                 if flags & 3:
@@ -686,7 +707,7 @@ cdef class Decoder:
                 count = self.vec_count()
                 items = []
                 for k in range(count):
-                    items.append(read_const_expr(r, self.m.features))
+                    items.append(read_const_expr(r, self.m.features, self.sec_end))
             else:
                 if flags & 3:
                     at = r.p
@@ -719,7 +740,7 @@ cdef class Decoder:
         cdef list runs
         cdef uint32_t ndecl = <uint32_t>(self.nfunc_decls if self.nfunc_decls > 0 else 0)
         if n != ndecl:
-            malformed("function and code section have inconsistent lengths", r)
+            self.codes_at = r.p
         for i in range(n):
             at = r.p
             size = rd_u32(r)
@@ -770,7 +791,7 @@ cdef class Decoder:
             elif flags > 2:
                 malformed("malformed data segment kind", r, at)
             if flags != 1:
-                offset = read_const_expr(r, self.m.features)
+                offset = read_const_expr(r, self.m.features, self.sec_end)
             at = r.p
             size = self.vec_count()
             q = rd_bytes(r, size)
@@ -823,6 +844,7 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count,
                 depth -= 1
             else:
                 oi = &OPS_PLAIN[op]
+                sub = 0xFFFFFFFF
                 if oi.kind == OK_PREFIX:
                     sub = rd_u32(r)
                     rd_check(r)
@@ -830,7 +852,7 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count,
                 if oi.kind == OK_RESERVED:
                     unsupported(_GATE_MSG[oi.gate], r, at)
                 if oi.kind == OK_NONE:
-                    malformed("illegal opcode", r, at)
+                    malformed(illegal_opcode(op, sub), r, at)
                 scan_immediates(r, oi.imms, data_count, at, features)
             rd_check(r)
     finally:

@@ -1051,7 +1051,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
         elif oi.kind == OK_RESERVED:           # a proposal with no rows yet
             unsupported(_GATE_MSG[oi.gate], r, r.p - 1)
         else:
-            fv_malformed(v, "illegal opcode")
+            fv_malformed(v, illegal_opcode(op))
         if lw is not None:
             lw.instr(v, ins)
             if WASMRT_DEBUG:
@@ -1089,7 +1089,7 @@ cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
     if gate and not (v.features & _gate_bit[gate]):
         unsupported(_GATE_MSG[gate], r, r.base + ins.offset)
     if oi.kind == OK_NONE:
-        fv_malformed(v, "illegal opcode")
+        fv_malformed(v, illegal_opcode(prefix, sub))
     if oi.kind == OK_TABLE:
         return fv_table_op(v, oi)
     if oi.gate and not (v.features & _gate_bit[oi.gate]):

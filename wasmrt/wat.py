@@ -638,6 +638,24 @@ def _string_id(tok: str) -> str:
     return "$" + name if _IDCHARS_RE.match(name) else "$\x01" + name
 
 
+def _malformed_atom(tok: str) -> str:
+    """The error for an atom that is no keyword, number or id, as the reference lexer
+    words it: an empty ``$`` or ``$""`` (or a ``$"..."`` whose string is malformed) is an
+    "empty identifier", a ``$"..."`` that is not UTF-8 is "malformed UTF-8", any other
+    word is an "unknown operator"."""
+    if tok == "$":
+        return "empty identifier"
+    if tok[:2] == '$"' and _STR_RE.match(tok, 1):
+        b = _string_bytes(tok[1:])
+        if not b:
+            return "empty identifier"
+        try:
+            b.decode("utf-8")
+        except UnicodeDecodeError:
+            return "malformed UTF-8"
+    return f"unknown operator {tok}"
+
+
 def _id_name(tok: str) -> str:
     """The name an id token stands for (for the name section)."""
     return tok[2:] if tok[1] == "\x01" else tok[1:]
@@ -806,10 +824,8 @@ class _ModuleParser:
         number or id is an "unknown operator" (as the reference lexer reports it), any
         other token is an "unexpected token"."""
         t = self.toks[k]
-        if t == "$":
-            return self.err("empty identifier", k)
         if t not in ("(", ")") and not _STR_RE.match(t) and not _is_word(t):
-            return self.err(f"unknown operator {t}", k)
+            return self.err(_malformed_atom(t), k)
         return self.err(f"unexpected token '{t}', expected {expected}", k)
 
     def u32(self, k: int, bits: int = 32) -> int:
@@ -836,6 +852,8 @@ class _ModuleParser:
     def idx(self, k: int, space: str) -> int:
         t = self.toks[k]
         if t[0] == "$":
+            if not _is_id(t):
+                raise self.err(_malformed_atom(t), k)
             v = self.ids[space].get(t)
             if v is None:
                 raise self.err(f"unknown {space} {t}", k)
@@ -1543,6 +1561,8 @@ class _ModuleParser:
         t = self.toks[k]
         labels = self.labels
         if t[0] == "$":
+            if not _is_id(t):
+                raise self.err(_malformed_atom(t), k)
             for depth in range(len(labels) - 1, -1, -1):
                 if labels[depth] == t:
                     return len(labels) - 1 - depth
@@ -1657,7 +1677,7 @@ class _ModuleParser:
             if info is None:
                 if _STR_RE.match(t):
                     raise self.err("unexpected token: a string", k)
-                raise self.err("empty identifier" if t == "$" else f"unknown operator {t}", k)
+                raise self.err(_malformed_atom(t), k)
             kind = info[0]
             if kind == K_NONE:
                 out += info[1]

@@ -289,6 +289,36 @@ def test_function_and_code_counts() -> None:
     assert decode_error(no_funcs).reason == "function and code section have inconsistent lengths"
 
 
+def test_function_and_code_counts_are_checked_after_the_last_section() -> None:
+    # two code sections, the first one short: the misplaced second section is reported
+    types = section(1, vec([b"\x60\x00\x00"]))
+    code = section(10, vec([b"\x02\x00\x0b"]))
+    data = module(types, section(3, vec([b"\x00", b"\x00"])), code, code)
+    assert decode_error(data).reason == "unexpected content after last section"
+
+
+def test_illegal_opcodes_are_named_in_hex() -> None:
+    for body, reason in ((b"\x00\xff\x00\x0b", "illegal opcode ff"),
+                         (b"\xfc\x63\x0b", "illegal opcode fc 63")):
+        with pytest.raises(DecodeError) as info:
+            _core.validate_module(func_module(body))
+        assert info.value.reason == reason
+
+
+def test_constant_expression_ends_inside_its_section() -> None:
+    # a global's initializer without its end, followed by the code section (0x0a): Wasm 3.0
+    # reads to the end of the global section, Wasm 2.0 read on into the next section
+    data = module(
+        section(1, vec([b"\x60\x00\x00"])),
+        section(3, vec([b"\x00"])),
+        section(6, vec([b"\x7f\x00\x41\x00"])),
+        section(10, vec([b"\x02\x00\x0b"])),
+    )
+    assert decode_error(data).reason == "illegal opcode 0a"
+    with pytest.raises(DecodeError, match="^unexpected end of section or function"):
+        _core.validate_module(data, 0x7F | _core.FEATURES["extended_const"])
+
+
 def test_too_many_locals() -> None:
     locals_ = vec([b"\xff\xff\xff\xff\x0f\x7f", b"\x02\x7e"])
     assert decode_error(func_module(b"\x0b", locals_=locals_)).reason == "too many locals"
