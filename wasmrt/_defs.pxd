@@ -187,3 +187,4 @@ ctypedef struct FuncCode:
     # The native tier (wasmrt/_native.py, _interp_native.pxi).  The lowerer leaves both 0.
     NativeCode* native          # machine code of this body once compiled (NULL until then)
     uint32_t samples            # tier-up samples taken while this body ran
+    uint32_t calls              # calls from machine code while it was interpreted

@@ -31,6 +31,9 @@
 # back-edges, br_table and calls already make) charges a sample to the running body;
 # the ticker of include/wasmrt_attn.h makes every running guest take that path once
 # per millisecond.  A body reaching TIER_SAMPLES samples is queued for the compile thread.
+# A body without loops or calls is never charged (its time goes to the next check, in its
+# caller); machine code counts its calls of such a body (`wr_call`) and queues it at
+# TIER_CALLS.
 # `h_attend` also enters machine code at a loop header once its body has an OSR entry
 # there, so a long loop of a function called once moves to machine code while it runs.
 
@@ -53,6 +56,9 @@ cdef extern from *:
 ctypedef int (*body_t)(uint64_t* fp, Ctx* cx, uint32_t cell) noexcept nogil
 
 cdef uint32_t TIER_SAMPLES = 25         # samples (ms of running) before a body is queued
+# calls from machine code before an interpreted body (a callee left out of its caller's
+# batch) is queued
+cdef uint32_t TIER_CALLS = 10000
 cdef uint32_t YIELD_EVERY = 4           # a GIL-holding guest yields at most every 4th tick
 cdef uint32_t yield_tick = 0
 
@@ -199,6 +205,10 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
             cx.depth = d0
             cx.inst = rec.inst
         return rc
+    if cx.tier_up:                  # an interpreted callee left out of its caller's
+        code.calls += 1             # batch (one without loops is never sampled)
+        if code.calls == TIER_CALLS:
+            wasmrt_tier_push(<void*>code)
     stub[0].h = <void*>h_exit
     stub[1].u64 = <uint64_t>(code0 + ret_idx)
     rec.ret_pc = stub

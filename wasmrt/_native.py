@@ -39,9 +39,13 @@ if TYPE_CHECKING:
 # Bodies larger than this are not compiled by tier-up (LLVM's time grows faster than
 # linearly in one huge function); "native" compiles every size.
 MAX_TIER_CELLS = 20000
-# A tier-up batch: the hot body plus direct callees up to this depth and cell budget.
+# A tier-up batch: the hot body plus direct callees up to this depth and cell budget that
+# have run hot too (a tier-up sample) or are small (inlined for nothing); LLVM's time
+# goes with the batch's size, and most callees of a hot body are cold paths.  A callee left
+# out is compiled once machine code has called it TIER_CALLS times (_interp_native.pxi).
 CALLEE_DEPTH = 2
 BATCH_CELLS = 20000
+CALLEE_SMALL = 64
 # "native": bodies per LLVM module (compile time grows with module size).
 NATIVE_BATCH_CELLS = 40000
 
@@ -181,10 +185,9 @@ class _Worker:
 
 
 _the_worker: _Worker | None = None
-# Off unless WASMRT_NATIVE_WORKER=1 for now: with compiles no longer waited for, machine code
-# is installed early enough to run under a call_async guest (PythonSandbox's start-up), which
-# native frames do not support yet (tests/api/test_examples.py::test_python_sandbox fails).
-_no_worker = os.environ.get("WASMRT_NATIVE_WORKER", "0") != "1"
+# On unless WASMRT_NATIVE_WORKER=0 (then LLVM runs in this process, and a compile in flight
+# is waited for at exit).
+_no_worker = os.environ.get("WASMRT_NATIVE_WORKER", "1") == "0"
 
 
 def _worker(cpu: str, features: str) -> _Worker | None:
@@ -404,8 +407,10 @@ class NativeModule:
                 except _ir().Unsupported:
                     continue
                 for c in self.callees(f, b):
-                    n = self.lowered(c).ncells
-                    if c not in batch and c not in self.failed and size + n <= BATCH_CELLS:
+                    lf = self.lowered(c)
+                    n = lf.ncells
+                    if (c not in batch and c not in self.failed and size + n <= BATCH_CELLS
+                            and (n <= CALLEE_SMALL or self._interp.native_state(lf)[1])):
                         batch.append(c)
                         size += n
                         nxt.append(c)

@@ -10,6 +10,7 @@ import struct
 import subprocess
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -306,6 +307,14 @@ def test_release_gil_threads(llvmlite_ok: None) -> None:
     assert results == [17711, 17711]
 
 
+def auto_run(wat: str) -> tuple[wasmrt.Store, wasmrt.Module, Any]:
+    """A Store of an "auto" Engine, the Module of `wat` and its instance's export "run"."""
+    eng = engine("auto")
+    store = wasmrt.Store(eng)
+    m = wasmrt.Module(eng, wat)
+    return store, m, wasmrt.Instance(store, m, []).exports(store)["run"]
+
+
 def test_auto_tiers_up_a_loop_called_once(llvmlite_ok: None) -> None:
     """A function called once whose loop runs long moves to machine code (OSR) while it
     runs: the call finishes much sooner than it would interpreted."""
@@ -315,10 +324,7 @@ def test_auto_tiers_up_a_loop_called_once(llvmlite_ok: None) -> None:
         (local.set 1 (i32.add (local.get 1) (i32.const 1)))
         (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
       (local.get 2)))"""
-    eng = engine("auto")
-    store = wasmrt.Store(eng)
-    m = wasmrt.Module(eng, wat)
-    run = wasmrt.Instance(store, m, []).exports(store)["run"]
+    store, m, run = auto_run(wat)
     n = 300_000_000
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
     got = run(store, n)
@@ -425,3 +431,41 @@ def test_typed_reference_ops_stay_interpreted(native: wasmrt.Engine,
         return out
 
     assert run(native) == run(interp) == [49, 9, 1, ("trap", "null reference"), 1, 0]
+
+
+def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> None:
+    """A hot loop's batch leaves out a callee that never ran hot and is not small (no
+    loop, no call: no tier-up sample is ever charged to it); machine code counts its
+    calls and queues it, so it is compiled in a batch of its own."""
+    ops = "local.get 0 i32.const 3 i32.mul i32.const 7 i32.xor local.set 0 " * 30
+
+    def mix_value(x: int) -> int:
+        for _ in range(30):
+            x = ((x * 3) % 2**32) ^ 7
+        return x
+
+    wat = f"""(module
+      (func $mix (param i32) (result i32) {ops} local.get 0)
+      (func (export "run") (param i32) (result i32) (local i32 i32)
+        (loop $l
+          (local.set 2 (i32.add (local.get 2) (call $mix (local.get 1))))
+          (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+        (local.get 2)))"""
+    store, m, run = auto_run(wat)
+    mix, main = m._info.func_codes
+    assert mix.ncells > _native.CALLEE_SMALL
+    want = sum(mix_value(i) for i in range(200_000)) % 2**32
+    want = want - 2**32 if want >= 2**31 else want
+    _native.wait_idle(120)     # bodies other tests made hot may still be queued
+    old = _interp.set_tier_samples(1)   # (a body is queued when it reaches it exactly)
+    try:
+        deadline = time.monotonic() + 300
+        while not (_interp.native_state(mix)[0] and _interp.native_state(main)[0]):
+            assert time.monotonic() < deadline, "not compiled"
+            assert run(store, 200_000) == want
+            _native.wait_idle(120)
+    finally:
+        _interp.set_tier_samples(old)
+    assert _interp.native_state(mix)[1] == 0       # never sampled: queued by its calls
+    assert run(store, 200_000) == want
