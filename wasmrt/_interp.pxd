@@ -200,6 +200,11 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint64_t* pause_args        # - its argument slots, where its results go
     uint32_t async_nest         # `nest` of the innermost call_async entry (0: none)
     int64_t yield_at            # CLOCK_MONOTONIC ns at which the guest yields (0: never)
+    # a memory.atomic.wait that yielded (call_async) stays queued: its waiter (a
+    # wr_waiter*, heap) and deadline, handed to the AsyncCall at the pause and back at the
+    # resume, when the wait at resume_pc takes them and waits on
+    void* wait_parked
+    int64_t wait_deadline
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,

@@ -111,6 +111,8 @@ cdef extern from "wasmrt_wait.h" nogil:     # threads: atomics (C11) and wait/no
     int wr_wait_enter(wr_waiter* w, uint8_t* p, uint64_t expected, int wide)
     int wr_wait_block(wr_waiter* w, int64_t until_ns)
     int wr_wait_leave(wr_waiter* w)
+    wr_waiter* wr_waiter_new()
+    void wr_waiter_free(wr_waiter* w)
     uint32_t wr_notify(const uint8_t* p, uint32_t count)
     void* wr_gil_release()
     void wr_gil_restore(void* ts)

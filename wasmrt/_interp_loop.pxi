@@ -222,11 +222,16 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
     attention counter; on the main thread it also runs Python's signal handlers itself
     every WAIT_SIGNAL_SLICES slices (Ctrl-C unwinds it with KeyboardInterrupt), so no
     signal waits on wasmrt's SIGINT hook, which another handler may have displaced.  A
-    call_async guest does not yield while it waits: the wait blocks the event loop's
-    thread up to its timeout, like any blocking call."""
+    call_async guest that can pause yields (TRAP_YIELD) when its time slice is over and
+    stays queued (its waiter is on the heap, Ctx.wait_parked, kept by the AsyncCall while
+    paused): other tasks of the event loop run, a notify among them counts it, and the
+    resumed wait goes on until the same deadline."""
     cdef MemRec* m = cx.inst.mems[pc[2].w.lo]
     cdef uint64_t ea
-    cdef wr_waiter w
+    cdef wr_waiter local
+    cdef wr_waiter* w = &local
+    cdef bint can_yield = cx.yield_at != 0 and cx.async_nest == cx.nest
+    cdef bint queued
     cdef int64_t timeout = <int64_t>fp[pc[1].s.d]
     cdef int64_t now, deadline, until
     cdef int rc = 0, r = 1
@@ -239,17 +244,31 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
         return trap_at(cx, pc, TRAP_UNALIGNED)
     if not m.shared:
         return trap_at(cx, pc, TRAP_WAIT_UNSHARED)
-    if wr_wait_enter(&w, m.base + ea, fp[pc[1].s.c], width == 8) == 0:
+    now = wasmrt_now_ns()
+    deadline = INT64_MAX if timeout < 0 or timeout > INT64_MAX - now else now + timeout
+    if cx.wait_parked != NULL and cx.resume_pc == pc and cx.resume_fp == fp:
+        w = <wr_waiter*>cx.wait_parked  # resumed after a yield: still queued
+        deadline = cx.wait_deadline
+        cx.wait_parked = NULL
+        queued = True
+    else:
+        if can_yield:
+            w = wr_waiter_new()
+            if w == NULL:               # (out of memory: wait without yielding)
+                w = &local
+                can_yield = False
+        queued = wr_wait_enter(w, m.base + ea, fp[pc[1].s.c], width == 8) == 0
+        if not queued and w != &local:
+            wr_waiter_free(w)
+    if queued:
         ts = wr_gil_release()           # (a Store without release_gil: let Python run)
         main_thread = wasmrt_thread_ident() == MAIN_THREAD
-        now = wasmrt_now_ns()
-        deadline = INT64_MAX if timeout < 0 or timeout > INT64_MAX - now else now + timeout
         r = 2
         while True:
             until = now + WAIT_SLICE_NS
             if until > deadline:
                 until = deadline
-            if wr_wait_block(&w, until):
+            if wr_wait_block(w, until):
                 break
             now = wasmrt_now_ns()
             if now >= deadline:
@@ -271,9 +290,22 @@ cdef int atomic_wait(const Cell* pc, uint64_t* fp, Ctx* cx, uint64_t width) noex
                 rc = check_signals(cx)
                 if rc != 0:
                     break
-        if wr_wait_leave(&w):           # notified (perhaps while leaving): woken
+            if can_yield and now >= cx.yield_at:    # call_async: let the event loop run
+                rc = TRAP_YIELD
+                break
+        if rc == TRAP_YIELD:            # pause here, still queued (see above)
+            wr_gil_restore(ts)
+            cx.wait_parked = <void*>w
+            cx.wait_deadline = deadline
+            cx.resume_pc = pc
+            cx.resume_fp = fp
+            cx.pause_func = NULL
+            return trap_at(cx, pc, rc)
+        if wr_wait_leave(w):            # notified (perhaps while leaving): woken
             r = 0
             rc = 0
+        if w != &local:
+            wr_waiter_free(w)
         wr_gil_restore(ts)
         if rc != 0:
             return trap_at(cx, pc, rc)

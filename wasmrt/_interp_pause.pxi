@@ -36,6 +36,8 @@ cdef class AsyncCall:
     cdef uint64_t* pause_args
     cdef uint64_t* pause_top
     cdef object pending             # the host call's coroutine, until handed out
+    cdef void* wait_parked          # a wait that yielded: its queued waiter (Ctx.wait_parked)
+    cdef int64_t wait_deadline
 
     def __cinit__(self, FuncInstance func, StoreBase owner=None):
         if func.rec.code == NULL:
@@ -176,6 +178,9 @@ cdef class AsyncCall:
         if not first:
             cx.resume_pc = self.resume_pc
             cx.resume_fp = self.resume_fp
+            cx.wait_parked = self.wait_parked   # (taken by the wait at resume_pc)
+            cx.wait_deadline = self.wait_deadline
+            self.wait_parked = NULL
         ticking = interval > 0 and wasmrt_tick_acquire(interval) == 0
         if cx.release_gil:
             cx.gil_held = 0
@@ -196,6 +201,9 @@ cdef class AsyncCall:
             self.pause_func = cx.pause_func if rc == TRAP_PAUSE else NULL
             self.pause_args = cx.pause_args
             self.pause_top = store.pause_top
+            self.wait_parked = cx.wait_parked
+            self.wait_deadline = cx.wait_deadline
+            cx.wait_parked = NULL
             self.pending = store.pending_call
             store.pending_call = None
             cx.pause_func = NULL
@@ -233,6 +241,7 @@ cdef class AsyncCall:
         store.restore(self.depth0, self.inst0, self.fp)
         self.pause_func = NULL
         self.resume_pc = NULL
+        drop_parked_wait(self)
         cx.nest -= 1
         cx.async_nest = self.async_nest0
         coro = self.pending
@@ -249,6 +258,19 @@ cdef class AsyncCall:
         """Stop a paused guest (cancellation, an exception of its host call): its frames
         are dropped and the store is usable again.  Nothing happens if it is over."""
         self.leave()
+
+    def __dealloc__(self):
+        drop_parked_wait(self)
+
+
+cdef void drop_parked_wait(AsyncCall call) noexcept:
+    """Take the waiter of a wait the guest yielded in out of the queue (the guest will not
+    resume: it is over, aborted or gone) and free it."""
+    cdef wr_waiter* w = <wr_waiter*>call.wait_parked
+    if w != NULL:
+        call.wait_parked = NULL
+        wr_wait_leave(w)
+        wr_waiter_free(w)
 
 
 cdef object _NO_VALUE = object()    # AsyncCall.value of a finished call without results

@@ -15,6 +15,7 @@
 #define WASMRT_WAIT_H
 
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "wasmrt_atomic.h"
 #include "wasmrt_thread.h"
@@ -82,6 +83,19 @@ static int wr_wait_leave(wr_waiter *w)
     wr_mutex_unlock(&wr_park_lock);
     wr_cond_destroy(&w->cond);
     return woken;
+}
+
+/* A waiter that outlives the wait's C frame (a call_async guest that yields while it
+ * waits stays queued): NULL if out of memory.  Freed with wr_waiter_free after
+ * wr_wait_leave, or at once if wr_wait_enter did not queue it. */
+static inline wr_waiter *wr_waiter_new(void)
+{
+    return (wr_waiter *)calloc(1, sizeof(wr_waiter));
+}
+
+static inline void wr_waiter_free(wr_waiter *w)
+{
+    free(w);
 }
 
 /* Let other Python threads run while this one waits: release the GIL if this thread holds
