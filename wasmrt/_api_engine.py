@@ -37,7 +37,7 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_relaxed_simd": ("relaxed_simd", True),
     "wasm_exceptions": ("exceptions", False),
     "wasm_function_references": ("function_references", True),
-    "wasm_gc": ("gc", False),
+    "wasm_gc": ("gc", True),
     "wasm_wide_arithmetic": ("wide_arithmetic", True),
     "wasm_custom_page_sizes": ("custom_page_sizes", False),
     "wasm_stack_switching": ("stack_switching", False),

@@ -50,7 +50,7 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
     rt: Any = item._rt if not isinstance(item, Func) else item._func
     if kind == EXTERN_FUNC:
         ft = info.types[desc]
-        if ft.type_id != rt.type_id:
+        if not _core.canonical_matches(rt.type_id, ft.type_id):
             want_ty = FuncType._from_type_id(ft.type_id)
             have_ty = FuncType._from_type_id(rt.type_id)
             return f"types incompatible: expected type `{want_ty!r}`, found type `{have_ty!r}`"

@@ -56,20 +56,33 @@ cdef enum Feature:
 
 
 cdef class FuncTypeInfo:
-    """A function type: ``params``/``results`` are tuples of value types (module-relative).
+    """A defined type (a function, struct or array type; the name is older than GC).
+
+    ``kind``: TK_FUNC, TK_STRUCT or TK_ARRAY.  A function type's ``params``/``results``
+    are tuples of value types (module-relative); a struct's ``fields`` (an array's one
+    field) are ``(storage type, mutable)`` pairs, the storage type a value type or
+    VT_I8/VT_I16.  ``final``: no type may declare it as its supertype; ``supertype``: the
+    declared supertype's module index, -1 if none (``(type (func))`` is final without
+    supertype).
 
     ``type_id`` is process-wide and canonical: two types have equal ``type_id`` iff they
-    are equivalent (``call_indirect``, ``call_ref``'s static types and import checks compare
-    ids); -1 for a type naming a later type (invalid).  ``canonical_signature(type_id)``
-    gives its canonical form.
+    are equivalent, iso-recursively (their recursion groups are equal and they sit at the
+    same place in them): ``call_indirect``, ``call_ref``'s static types, casts and import
+    checks compare ids; -1 for a type naming a later type (invalid).
+    ``canonical_type(type_id)`` gives its canonical form, ``canonical_signature`` a
+    function type's.
 
-    ``offset``: byte offset of its entry (the 0x60 form byte) in the type section; -1 for
+    ``offset``: byte offset of its entry (the form byte) in the type section; -1 for
     a type not decoded from a module.  The same holds for the ``offset`` of the other
     structures below: where decoded, -1 otherwise.  Module-level ValidationErrors carry it."""
     cdef readonly tuple params
     cdef readonly tuple results
     cdef readonly int type_id
     cdef readonly int64_t offset
+    cdef readonly int kind
+    cdef readonly tuple fields
+    cdef readonly bint final
+    cdef readonly int supertype
 
 
 # Limits as decoded (spec 5.3.9, with the 3.0 flag bits): ``min``/``max`` are u64 (memory64
@@ -349,6 +362,7 @@ cdef class FuncValidator:
     cdef uint32_t* type_np
     cdef uint32_t* type_nr
     cdef int32_t* type_canon      # canonical id of each type (FuncTypeInfo.type_id)
+    cdef uint8_t* type_kind       # kind of each type (FuncTypeInfo.kind: TK_FUNC, ...)
     # single result types of block types, at stable addresses: [0, 512) one per code
     # (nullable, then non-null), then (ref null $i), (ref $i) for each type i
     cdef vt_t* single_types
@@ -399,3 +413,9 @@ cdef class FuncValidator:
     cdef uint32_t func_index
     cdef Reader r
     cdef Instr ins
+
+
+# Canonical types (``_core_module.pxi``): whether canonical type ``a`` is ``b`` or declares
+# it among its supertypes, transitively (the runtime's call_indirect and casts use it on
+# their slow path, when the ids differ).
+cdef bint canon_is_sub(int32_t a, int32_t b) noexcept nogil

@@ -39,11 +39,23 @@ FEATURE_EXTENDED_CONST: int
 FEATURE_FUNCTION_REFERENCES: int
 FEATURE_METERING: int
 
+TYPE_FUNC: int
+TYPE_STRUCT: int
+TYPE_ARRAY: int
+
 class FuncTypeInfo:
     params: tuple[int, ...]
     results: tuple[int, ...]
     type_id: int
-    def __init__(self, params: tuple[int, ...], results: tuple[int, ...]) -> None: ...
+    offset: int
+    kind: int
+    fields: tuple[tuple[int, bool], ...]
+    final: bool
+    supertype: int
+    def __init__(self, params: tuple[int, ...], results: tuple[int, ...], offset: int = -1,
+                 type_id: int | None = None, kind: int = 0,
+                 fields: tuple[tuple[int, bool], ...] = (), final: bool = True,
+                 supertype: int = -1) -> None: ...
 
 class TableTypeInfo:
     elem_type: int
@@ -143,6 +155,9 @@ class ModuleInfo:
     def func_type(self, func_index: int) -> FuncTypeInfo: ...
 
 def canonical_signature(type_id: int) -> tuple[tuple[int, ...], tuple[int, ...]]: ...
+def canonical_matches(a: int, b: int) -> bool: ...
+def canonical_type(type_id: int) -> tuple[Any, ...]: ...
+def canonical_kind(type_id: int) -> int: ...
 def canonical_valtype(t: int, type_ids: list[int]) -> int: ...
 def valtype_name(t: int) -> str: ...
 def valtype_matches(a: int, b: int) -> bool: ...

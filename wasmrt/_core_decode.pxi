@@ -87,9 +87,9 @@ SECTION_RANK[:] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10]
 
 # Value types (spec 5.3.3-5.3.5) as ``vt_t`` words (_defs.pxd).  The typed forms
 # (0x63 ref null / 0x64 ref + heap type) need typed function references; the heap types of
-# GC (any, eq, i31, struct, array, none, nofunc, noextern) and of exceptions (exn, noexn)
-# are recognised and rejected as unsupported.  A type index beyond the module's types is
-# left to the validator ("unknown type").
+# GC (any, eq, i31, struct, array, none, nofunc, noextern) need GC, those of exceptions
+# (exn, noexn) are recognised and rejected as unsupported.  A type index beyond the
+# module's types is left to the validator ("unknown type").
 
 cdef enum:
     BLOCKTYPE_VALUE = -0x1000   # read_blocktype: a single result type
@@ -99,12 +99,15 @@ cdef enum:
 
 
 cdef int check_heap_code(Reader* r, uint32_t code, uint32_t features, const uint8_t* at) except -1:
-    """An abstract heap type's code: func/extern, or a 3.0 one this build cannot run."""
+    """An abstract heap type's code: func/extern, GC's with GC on, or a 3.0 one this build
+    cannot run."""
     if code == HT_FUNC or code == HT_EXTERN:
         return 0
     if code == HT_EXN or code == HT_NOEXN:
         unsupported("exception handling (exnref)", r, at)
     if HT_EXN <= code <= HT_NOEXN:
+        if features & FEAT_GC:
+            return 0
         unsupported("gc (heap type %s)" % HEAPTYPE_NAMES[code], r, at)
     malformed("malformed reference type", r, at)
 
@@ -137,6 +140,7 @@ cdef vt_t read_valtype(Reader* r, uint32_t features, bint ref_only=False) except
         return read_heaptype(r, features) | (VT_NONNULL if t == REF_PREFIX else 0)
     if HT_EXN <= t <= HT_NOEXN:
         check_heap_code(r, t, features, at)
+        return t
     malformed("malformed reference type" if ref_only else "malformed value type", r, at)
 
 
@@ -499,34 +503,100 @@ cdef class Decoder:
 
     # -- 1: types --------------------------------------------------------------------------
     cdef int type_section(self) except -1:
-        """Function types, each its own recursion group (``rec``, ``sub`` and GC's struct and
-        array types are rejected): its canonical id (``canonical_group``) is computed here,
-        -1 if it names a later type (the validator then reports "unknown type")."""
+        """Recursion groups of defined types (``rec``, ``sub``/``sub final``, struct and array
+        types need GC; a bare type is a group of one): each group's canonical ids
+        (``canonical_group``) are computed here, -1 if it names a later type (the validator
+        then reports "unknown type")."""
         cdef Reader* r = &self.r
-        cdef uint32_t n = self.vec_count(), i, k, np, nr
+        cdef uint32_t n = self.vec_count(), i, k, size
         cdef const uint8_t* at
         cdef uint8_t form
-        cdef uint32_t features = self.m.features
+        cdef uint32_t start
         cdef list ids = []                  # canonical id of every type so far
+        cdef list group
         for i in range(n):
-            if i > MAX_TYPE_INDEX:
-                malformed("too many types", r)
             at = r.p
             form = rd_u8(r)
             rd_check(r)
-            if form != 0x60:
-                if form == 0x4E or form == 0x50 or form == 0x4F or form == 0x5F or form == 0x5E:
+            start = len(self.m.types)
+            if form == 0x4E:
+                if not (self.m.features & FEAT_GC):
                     unsupported("gc types (rec/sub/struct/array)", r, at)
-                malformed("integer representation too long" if form & 0x80
-                          else "malformed functype", r, at)
-            np = self.vec_count()
-            params = tuple([read_valtype(r, features) for k in range(np)])
-            nr = self.vec_count()
-            results = tuple([read_valtype(r, features) for k in range(nr)])
-            tid = canonical_group([(params, results)], i, ids)
-            ids.append(tid)
-            self.m.types.append(FuncTypeInfo(params, results, <int64_t>(at - r.base), tid))
+                size = self.vec_count()
+                group = []
+                for k in range(size):
+                    at = r.p
+                    form = rd_u8(r)
+                    group.append(self.sub_type(form, at, start + k))
+            else:
+                group = [self.sub_type(form, at, start)]
+            tid = canonical_group(group, start, ids)
+            for k in range(len(group)):
+                (<FuncTypeInfo>group[k]).type_id = -1 if tid < 0 else tid + k
+                ids.append((<FuncTypeInfo>group[k]).type_id)
+            self.m.types.extend(group)
         return 0
+
+    cdef FuncTypeInfo sub_type(self, uint8_t form, const uint8_t* at, uint32_t index):
+        """A sub type whose first byte, `form`, is read: ``sub``/``sub final`` with their
+        supertypes (-2 for more than one: the validator reports it), or a bare composite
+        type (final, no supertype)."""
+        cdef Reader* r = &self.r
+        cdef uint32_t features = self.m.features, k, ns
+        cdef bint final = 1
+        cdef int supertype = -1
+        cdef tuple params = (), results = (), fields = ()
+        cdef int kind
+        rd_check(r)
+        if index > MAX_TYPE_INDEX:
+            malformed("too many types", r)
+        if form == 0x50 or form == 0x4F:
+            if not (features & FEAT_GC):
+                unsupported("gc types (rec/sub/struct/array)", r, at)
+            final = form == 0x4F
+            ns = self.vec_count()
+            for k in range(ns):
+                x = self.vec_count()
+                supertype = -2 if k else <int>min(x, <uint32_t>MAX_TYPE_INDEX)
+            at = r.p
+            form = rd_u8(r)
+            rd_check(r)
+        if form == 0x60:
+            kind = TK_FUNC
+            ns = self.vec_count()
+            params = tuple([read_valtype(r, features) for k in range(ns)])
+            ns = self.vec_count()
+            results = tuple([read_valtype(r, features) for k in range(ns)])
+        elif form == 0x5F or form == 0x5E:
+            if not (features & FEAT_GC):
+                unsupported("gc types (rec/sub/struct/array)", r, at)
+            kind = TK_STRUCT if form == 0x5F else TK_ARRAY
+            ns = self.vec_count() if form == 0x5F else 1
+            fields = tuple([self.field_type() for k in range(ns)])
+        else:
+            malformed("integer representation too long" if form & 0x80
+                      else "malformed functype", r, at)
+        return FuncTypeInfo(params, results, <int64_t>(at - r.base), -1, kind, fields, final,
+                            supertype)
+
+    cdef tuple field_type(self):
+        """A struct or array field: ``(storage type, mutable)``."""
+        cdef Reader* r = &self.r
+        cdef const uint8_t* at = r.p
+        cdef uint8_t b = rd_u8(r)
+        cdef vt_t t
+        rd_check(r)
+        if b == VT_I8 or b == VT_I16:
+            t = b
+        else:
+            r.p = at
+            t = read_valtype(r, self.m.features)
+        at = r.p
+        b = rd_u8(r)
+        rd_check(r)
+        if b > 1:
+            malformed("malformed mutability", r, at)
+        return (t, b == 1)
 
     # -- 2: imports ------------------------------------------------------------------------
     cdef int import_section(self) except -1:

@@ -7,11 +7,18 @@
 # equivalence"): a recursion group is keyed by its types with every reference to a type of
 # the group rewritten to HT_REC (its index in the group) and every reference to an earlier
 # type to that type's canonical id (HT_CONCRETE); equal keys <=> equivalent groups, and
-# the i-th type of a group gets id (the group's first id + i).  Without GC every group
-# holds one function type.  ``_CANON[id]`` is the type with HT_REC resolved to ids: the
-# canonical form the runtime and the API use (``canonical_signature``).
+# the i-th type of a group gets id (the group's first id + i).  A type's key is
+# ``(kind, final, supertype, a, b)``: a function's params and results, or a struct's or
+# array's fields as ``(storage type, mutable)`` pairs in ``a``; the supertype as a value
+# type (0: none).  ``_CANON[id]`` is the key with HT_REC resolved to ids and the supertype
+# to its id (-1: none): the canonical form the runtime and the API use.  The C arrays
+# ``canon_super`` and ``canon_kind`` mirror the supertype and kind of every id for the
+# validator's subtyping (``ht_sub``), which runs without Python objects.
 cdef dict _GROUP_IDS = {}
 cdef list _CANON = []
+cdef int32_t* canon_super = NULL
+cdef uint8_t* canon_kind = NULL
+cdef uint32_t _canon_cap = 0
 
 cdef enum:
     MAX_CANONICAL_ID = (1 << 23) - 1
@@ -32,31 +39,26 @@ cdef vt_t _canon_vt(vt_t t, uint32_t start, uint32_t end, list ids) except? 0xFF
     return VT_BOTTOM
 
 
-cdef int canonical_group(list sigs, uint32_t start, list ids) except -2:
-    """The canonical id of the first type of the recursion group of function signatures
-    ``sigs`` ((params, results) pairs, module-relative codes) at module type indices
-    ``start ..``; ``ids`` holds the canonical ids of the types before it.  -1 if the group
-    names a later type (the validator reports "unknown type")."""
-    cdef uint32_t end = start + len(sigs)
-    cdef list key = []
+cdef tuple _canon_key(FuncTypeInfo d, uint32_t start, uint32_t end, list ids):
+    """The key of type `d` of the group [start, end) (None if it names a later type)."""
+    cdef vt_t sup = 0
     cdef vt_t t
-    for params, results in sigs:
-        ps = tuple([_canon_vt(t, start, end, ids) for t in params])
-        rs = tuple([_canon_vt(t, start, end, ids) for t in results])
-        if VT_BOTTOM in ps or VT_BOTTOM in rs:
-            return -1
-        key.append((ps, rs))
-    group = tuple(key)
-    first = _GROUP_IDS.get(group)
-    if first is None:
-        first = len(_CANON)
-        if first + len(sigs) > MAX_CANONICAL_ID:
-            raise WasmtimeError("too many distinct types in this process")
-        _GROUP_IDS[group] = first
-        for ps, rs in key:      # resolve HT_REC to the ids just given
-            _CANON.append((tuple([_resolve_rec(t, first) for t in ps]),
-                           tuple([_resolve_rec(t, first) for t in rs])))
-    return first
+    if d.supertype >= 0:
+        sup = _canon_vt(vt_concrete(<uint32_t>d.supertype, 1), start, end, ids)
+        if sup == VT_BOTTOM:
+            return None
+    if d.kind == TK_FUNC:
+        a = tuple([_canon_vt(t, start, end, ids) for t in d.params])
+        b = tuple([_canon_vt(t, start, end, ids) for t in d.results])
+        if VT_BOTTOM in a or VT_BOTTOM in b:
+            return None
+    else:
+        a = tuple([(_canon_vt(t, start, end, ids), mut) for t, mut in d.fields])
+        b = ()
+        for t, mut in a:
+            if t == VT_BOTTOM:
+                return None
+    return (d.kind, d.final, sup, a, b)
 
 
 cdef inline vt_t _resolve_rec(vt_t t, uint32_t first):
@@ -65,15 +67,97 @@ cdef inline vt_t _resolve_rec(vt_t t, uint32_t first):
     return t
 
 
+cdef int _canon_grow(uint32_t need) except -1:
+    cdef uint32_t n = _canon_cap if _canon_cap else 64
+    global canon_super, canon_kind, _canon_cap
+    while n < need:
+        n *= 2
+    if n == _canon_cap:
+        return 0
+    cdef int32_t* sup = <int32_t*>PyMem_Realloc(canon_super, n * sizeof(int32_t))
+    if sup == NULL:
+        raise MemoryError()
+    canon_super = sup
+    cdef uint8_t* kind = <uint8_t*>PyMem_Realloc(canon_kind, n)
+    if kind == NULL:
+        raise MemoryError()
+    canon_kind = kind
+    _canon_cap = n
+    return 0
+
+
+cdef int canonical_group(list defs, uint32_t start, list ids) except -2:
+    """The canonical id of the first type of the recursion group ``defs`` (FuncTypeInfo,
+    module-relative codes) at module type indices ``start ..``; ``ids`` holds the canonical
+    ids of the types before it.  -1 if the group names a later type (the validator reports
+    "unknown type")."""
+    cdef uint32_t end = start + len(defs), i
+    cdef list key = []
+    cdef FuncTypeInfo d
+    for d in defs:
+        k = _canon_key(d, start, end, ids)
+        if k is None:
+            return -1
+        key.append(k)
+    group = tuple(key)
+    first = _GROUP_IDS.get(group)
+    if first is None:
+        first = len(_CANON)
+        if first + len(defs) > MAX_CANONICAL_ID:
+            raise WasmtimeError("too many distinct types in this process")
+        _canon_grow(first + len(defs))
+        _GROUP_IDS[group] = first
+        for kind, final, sup, a, b in key:      # resolve HT_REC to the ids just given
+            if kind == TK_FUNC:
+                a = tuple([_resolve_rec(t, first) for t in a])
+                b = tuple([_resolve_rec(t, first) for t in b])
+            else:
+                a = tuple([(_resolve_rec(t, first), mut) for t, mut in a])
+            sid = -1 if sup == 0 else <int>vt_index(_resolve_rec(sup, first))
+            canon_super[len(_CANON)] = sid
+            canon_kind[len(_CANON)] = kind
+            _CANON.append((kind, final, sid, a, b))
+    return first
+
+
 cdef int canonical_type_id(tuple params, tuple results) except -2:
-    """The process-wide id of the function type ``params -> results`` whose codes are
-    canonical (references to defined types by canonical id): a group of one."""
-    return canonical_group([(params, results)], 0, [])
+    """The process-wide id of the final function type ``params -> results`` without
+    supertype whose codes are canonical (references to defined types by canonical id): a
+    group of one."""
+    return canonical_group([FuncTypeInfo(params, results, -1, -1)], 0, [])
+
+
+cdef bint canon_is_sub(int32_t a, int32_t b) noexcept nogil:
+    """Canonical type `a` is `b` or declares it among its supertypes (transitively)."""
+    while a >= 0:
+        if a == b:
+            return 1
+        a = canon_super[a]
+    return 0
+
+
+def canonical_matches(int a, int b) -> bool:
+    """Whether canonical type ``a`` matches ``b`` (equal, or ``b`` among its declared
+    supertypes): a function of type ``a`` satisfies an import of type ``b``."""
+    return canon_is_sub(a, b)
+
+
+def canonical_type(int type_id) -> tuple:
+    """``(kind, final, supertype id or -1, a, b)`` of canonical type ``type_id`` (see
+    ``canonical_group``)."""
+    return _CANON[type_id]
+
+
+def canonical_kind(int type_id) -> int:
+    """The kind of canonical type ``type_id``: TK_FUNC 0, TK_STRUCT 1, TK_ARRAY 2."""
+    return canon_kind[type_id]
 
 
 def canonical_signature(int type_id) -> tuple:
-    """``(params, results)`` of canonical type ``type_id``, as canonical value types."""
-    return _CANON[type_id]
+    """``(params, results)`` of canonical function type ``type_id``, as canonical value
+    types; ``((), ())`` for a struct or array type."""
+    t = _CANON[type_id]
+    return t[3:] if t[0] == TK_FUNC else ((), ())
 
 
 def canonical_valtype(vt_t t, list type_ids) -> int:
@@ -85,7 +169,7 @@ def canonical_valtype(vt_t t, list type_ids) -> int:
 
 
 VALTYPE_NAMES = {
-    0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128",
+    0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x78: "i8", 0x77: "i16",
     0x70: "funcref", 0x6F: "externref",
 }
 HEAPTYPE_NAMES = {
@@ -100,6 +184,9 @@ F64 = 0x7C
 V128 = 0x7B
 FUNCREF = 0x70
 EXTERNREF = 0x6F
+TYPE_FUNC = TK_FUNC
+TYPE_STRUCT = TK_STRUCT
+TYPE_ARRAY = TK_ARRAY
 EXTERN_KINDS = ("func", "table", "memory", "global")
 PY_EXTERN_FUNC = EXTERN_FUNC
 PY_EXTERN_TABLE = EXTERN_TABLE
@@ -175,12 +262,17 @@ _vt = valtype_name
 
 @cython.no_gc
 cdef class FuncTypeInfo:
-    def __init__(self, tuple params, tuple results, int64_t offset=-1, type_id=None):
+    def __init__(self, tuple params, tuple results, int64_t offset=-1, type_id=None,
+                 int kind=TK_FUNC, tuple fields=(), bint final=True, int supertype=-1):
         self.params = params
         self.results = results
         self.offset = offset
-        # the decoder passes the id it computed for the module's group; otherwise the codes
-        # are canonical ones (the API's function types)
+        self.kind = kind
+        self.fields = fields
+        self.final = final
+        self.supertype = supertype
+        # the decoder passes -1 and sets the id it computes for the module's group;
+        # otherwise the codes are canonical ones (the API's function types)
         self.type_id = canonical_type_id(params, results) if type_id is None else type_id
 
     def __eq__(self, other):
@@ -190,6 +282,9 @@ cdef class FuncTypeInfo:
         return hash(self.type_id)
 
     def __repr__(self):
+        if self.kind != TK_FUNC:
+            fields = [("mut " if mut else "") + _vt(t) for t, mut in self.fields]
+            return "FuncTypeInfo(%s %s)" % (("struct", "array")[self.kind - 1], fields)
         params = [_vt(t) for t in self.params]
         return "FuncTypeInfo(%s -> %s)" % (params, [_vt(t) for t in self.results])
 

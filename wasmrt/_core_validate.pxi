@@ -129,9 +129,10 @@ _init_tables()
 # -- subtyping (spec 3.3.x "Matching") ---------------------------------------------------
 # Heap types form three hierarchies (four with exceptions): func > (concrete function
 # types) > nofunc; extern > noextern; any > eq > (i31, struct > concrete structs, array >
-# concrete arrays) > none; exn > noexn.  HT_BOT is below all of them.  Concrete types are
-# equal when their canonical ids are (iso-recursive equivalence); GC adds declared
-# supertypes (``sub``) to ht_sub's concrete case.
+# concrete arrays) > none; exn > noexn.  HT_BOT is below all of them.  A concrete type
+# matches another when their canonical ids are equal (iso-recursive equivalence) or the
+# second is among the first's declared supertypes (``canon_is_sub``); its hierarchy comes
+# from its kind (``canon_kind``).
 
 cdef inline uint32_t ht_top_of_bottom(uint32_t code) noexcept nogil:
     """The top of the hierarchy whose bottom is `code` (0 if it is not a bottom)."""
@@ -146,12 +147,17 @@ cdef inline uint32_t ht_top_of_bottom(uint32_t code) noexcept nogil:
     return 0
 
 
-cdef inline uint32_t ht_top(vt_t ht) noexcept nogil:
+cdef inline int32_t ht_id(const int32_t* canon, vt_t ht) noexcept nogil:
+    """The canonical id of concrete heap type `ht` (`canon` as for ht_sub)."""
+    return canon[vt_index(ht)] if canon != NULL else <int32_t>vt_index(ht)
+
+
+cdef inline uint32_t ht_top(const int32_t* canon, vt_t ht) noexcept nogil:
     """The top heap type of `ht`'s hierarchy (0 for HT_BOT)."""
     cdef uint32_t c = ht & 0xFF
     cdef uint32_t b
     if c == HT_CONCRETE:
-        return HT_FUNC                          # GC: the kind of the type's definition
+        return HT_FUNC if canon_kind[ht_id(canon, ht)] == TK_FUNC else HT_ANY
     b = ht_top_of_bottom(c)
     if b:
         return b
@@ -164,14 +170,20 @@ cdef bint ht_sub(const int32_t* canon, vt_t a, vt_t b) noexcept nogil:
     """Heap type `a` matches `b` (both as nullable codes, VT_NONNULL clear).  `canon`: the
     canonical id of each module type index (NULL: the indices are canonical ids)."""
     cdef uint32_t ca = a & 0xFF, cb = b & 0xFF
+    cdef uint8_t kind
     if a == b or ca == HT_BOT:
         return 1
     if ca == HT_CONCRETE:
         if cb == HT_CONCRETE:
-            return canon != NULL and canon[vt_index(a)] == canon[vt_index(b)]
-        return cb == ht_top(a)                  # GC: or struct/array, eq, any
+            return canon_is_sub(ht_id(canon, a), ht_id(canon, b))
+        kind = canon_kind[ht_id(canon, a)]
+        if kind == TK_FUNC:
+            return cb == HT_FUNC
+        if cb == HT_ANY or cb == HT_EQ:
+            return 1
+        return cb == (HT_STRUCT if kind == TK_STRUCT else HT_ARRAY)
     if ht_top_of_bottom(ca):                    # a bottom: below its whole hierarchy
-        return ht_top(b) == ht_top_of_bottom(ca)
+        return ht_top(canon, b) == ht_top_of_bottom(ca)
     if cb == HT_ANY:
         return ca == HT_EQ or ca == HT_I31 or ca == HT_STRUCT or ca == HT_ARRAY
     if cb == HT_EQ:
@@ -233,6 +245,7 @@ cdef class FuncValidator:
         PyMem_Free(self.type_np)
         PyMem_Free(self.type_nr)
         PyMem_Free(self.type_canon)
+        PyMem_Free(self.type_kind)
         PyMem_Free(self.single_types)
         PyMem_Free(self.func_type)
         PyMem_Free(self.func_declared)
@@ -272,6 +285,7 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
     v.type_np = <uint32_t*>_alloc(v.ntypes * sizeof(uint32_t))
     v.type_nr = <uint32_t*>_alloc(v.ntypes * sizeof(uint32_t))
     v.type_canon = <int32_t*>_alloc(v.ntypes * sizeof(int32_t))
+    v.type_kind = <uint8_t*>_alloc(v.ntypes)
     v.single_types = <vt_t*>_alloc((512 + 2 * v.ntypes) * sizeof(vt_t))
     for i in range(256):
         v.single_types[i] = i
@@ -280,6 +294,7 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
     for i in range(v.ntypes):
         ft = m.types[i]
         v.type_canon[i] = ft.type_id
+        v.type_kind[i] = ft.kind
         v.single_types[512 + 2 * i] = vt_concrete(i, 1)
         v.single_types[512 + 2 * i + 1] = vt_concrete(i, 0)
         v.type_off[i] = total
@@ -541,11 +556,19 @@ cdef int fv_blocktype(FuncValidator v) except -1:
         v.ins.nparams = 0
         v.ins.nresults = 1
         return 0
-    if x >= v.ntypes:
-        fv_fail(v, "unknown type")
+    fv_functype(v, x)
     v.ins.block_type = x
     v.ins.nparams = v.type_np[x]
     v.ins.nresults = v.type_nr[x]
+    return 0
+
+
+cdef inline int fv_functype(FuncValidator v, uint64_t y) except -1:
+    """Type index `y`, read in a body, names a function type."""
+    if y >= v.ntypes:
+        fv_fail(v, "unknown type")
+    if v.type_kind[y] != TK_FUNC:
+        fv_fail(v, "type mismatch: type %d is not a function type" % y)
     return 0
 
 
@@ -867,8 +890,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             fv_check_table(v, x)
             if not vt_sub(v, v.table_type[x], VT_FUNCREF):
                 fv_fail(v, "type mismatch")
-            if y >= v.ntypes:
-                fv_fail(v, "unknown type")
+            fv_functype(v, y)
             fv_pop_expect(v, v.table_addr[x])
             lt = v.type_buf + v.type_off[y]
             ins.nparams = v.type_np[y]
@@ -896,8 +918,7 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                 unsupported("tail calls", r, r.base + ins.offset)
             y = fv_index(v)
             ins.idx = y
-            if y >= v.ntypes:
-                fv_fail(v, "unknown type")
+            fv_functype(v, y)
             fv_pop_expect(v, vt_concrete(y, 1))
             lt = v.type_buf + v.type_off[y]
             ins.nparams = v.type_np[y]
@@ -1320,6 +1341,66 @@ cdef int check_module_types(ModuleInfo m) except -1:
     return 0
 
 
+cdef bint field_matches(const int32_t* canon, tuple a, tuple b) noexcept:
+    """Field ``a`` ((storage type, mutable)) of a subtype matches field ``b`` of its
+    supertype: the same mutability; a mutable field's type equal, an immutable one's
+    covariant."""
+    if a[1] != b[1]:
+        return 0
+    if not vt_matches(canon, a[0], b[0]):
+        return 0
+    return not a[1] or vt_matches(canon, b[0], a[0])
+
+
+cdef bint composite_matches(const int32_t* canon, FuncTypeInfo a, FuncTypeInfo b):
+    """Composite type ``a`` matches ``b`` (spec 3.3.x): same kind; functions contravariant
+    in their parameters and covariant in their results; a struct has at least ``b``'s
+    fields, each matching; an array's field matches."""
+    cdef Py_ssize_t i
+    if a.kind != b.kind:
+        return 0
+    if a.kind == TK_FUNC:
+        if len(a.params) != len(b.params) or len(a.results) != len(b.results):
+            return 0
+        for i in range(len(a.params)):
+            if not vt_matches(canon, b.params[i], a.params[i]):
+                return 0
+        for i in range(len(a.results)):
+            if not vt_matches(canon, a.results[i], b.results[i]):
+                return 0
+        return 1
+    if len(a.fields) < len(b.fields):
+        return 0
+    for i in range(len(b.fields)):
+        if not field_matches(canon, a.fields[i], b.fields[i]):
+            return 0
+    return 1
+
+
+cdef int check_sub_types(ModuleInfo m, FuncValidator v) except -1:
+    """Each declared supertype is one (at most), defined before its subtype, not final,
+    and the subtype's definition matches it."""
+    cdef FuncTypeInfo ft, sup
+    cdef uint32_t i
+    for i in range(len(m.types)):
+        ft = m.types[i]
+        if ft.supertype == -1:
+            continue
+        if ft.supertype == -2:
+            raise ValidationError("sub type: multiple supertypes", ft.offset)
+        if <uint32_t>ft.supertype >= i:
+            raise ValidationError("unknown type %d: forward use of a type in a sub type "
+                                  "definition" % ft.supertype, ft.offset)
+        sup = m.types[ft.supertype]
+        if sup.final:
+            raise ValidationError("sub type %d does not match its final supertype %d"
+                                  % (i, ft.supertype), ft.offset)
+        if not composite_matches(v.type_canon, ft, sup):
+            raise ValidationError("sub type %d does not match its supertype %d"
+                                  % (i, ft.supertype), ft.offset)
+    return 0
+
+
 cdef int check_const(ModuleInfo m, FuncValidator v, ConstExpr e, vt_t expected,
                      uint32_t nglobals) except -1:
     """A constant expression of a type matching ``expected``; global.get may name globals
@@ -1417,10 +1498,14 @@ cdef int validate_module_rules(ModuleInfo m, FuncValidator v) except -1:
     for ft in m.types:
         if len(ft.results) > 1 and not (features & FEAT_MULTI_VALUE):
             raise ValidationError("invalid result arity", ft.offset)
+    check_sub_types(m, v)
     for i in range(nfuncs):
         x = m.func_types[i]
         if x >= ntypes:
             raise ValidationError("unknown type %d" % x, func_decl_offset(m, i))
+        if v.type_kind[x] != TK_FUNC:
+            raise ValidationError("type mismatch: type %d is not a function type" % x,
+                                  func_decl_offset(m, i))
     for tt in m.tables:
         check_limits(tt.min, tt.max, 0xFFFFFFFFFFFFFFFF if tt.is_64 else 0xFFFFFFFF,
                      "table size must be at most 2^32-1", tt.offset)

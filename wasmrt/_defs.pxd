@@ -39,6 +39,9 @@ cdef enum ValType:
     VT_F32 = 0x7D
     VT_F64 = 0x7C
     VT_V128 = 0x7B
+    # packed storage types (struct and array fields only)
+    VT_I8 = 0x78
+    VT_I16 = 0x77
     # abstract heap types (binary codes; as value types: the nullable reference)
     HT_NOEXN = 0x74
     HT_NOFUNC = 0x73
@@ -56,6 +59,13 @@ cdef enum ValType:
     VT_EXTERNREF = 0x6F   # (ref null extern)
     VT_NONNULL = 0x100
     VT_INDEX_SHIFT = 9
+
+
+# Kinds of defined (composite) types: ``FuncTypeInfo.kind``, the canonical tables.
+cdef enum TypeKind:
+    TK_FUNC = 0
+    TK_STRUCT = 1
+    TK_ARRAY = 2
 
 
 cdef inline bint vt_is_ref(vt_t t) noexcept nogil:
@@ -85,6 +95,13 @@ cdef inline bint vt_is_externref(vt_t t) noexcept nogil:
     """A reference to a host object: extern or noextern."""
     cdef uint32_t c = t & 0xFF
     return c == HT_EXTERN or c == HT_NOEXTERN
+
+
+cdef inline bint vt_is_anyref(vt_t t) noexcept nogil:
+    """An abstract heap type of GC's any hierarchy: any, eq, i31, struct, array or none
+    (a defined struct or array type's kind is in its definition)."""
+    cdef uint32_t c = t & 0xFF
+    return (HT_ARRAY <= c <= HT_ANY) or c == HT_NONE
 
 
 cdef inline uint32_t vt_slots(vt_t t) noexcept nogil:

@@ -38,15 +38,16 @@ from libc.string cimport memcpy, memmove, memset
 from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, trunc, truncf
 
 from ._defs cimport (HT_CONCRETE, HT_NOEXTERN, HT_NOFUNC, VT_EXTERNREF, VT_F32, VT_F64,
-                     VT_I32, VT_I64, VT_NONNULL, VT_V128, Cell, FuncCode, NativeCode, vt_index,
-                     vt_is_externref, vt_is_funcref, vt_t)
+                     VT_I32, VT_I64, VT_NONNULL, VT_V128, TK_FUNC, Cell, FuncCode, NativeCode,
+                     vt_index, vt_is_anyref, vt_is_externref, vt_is_funcref, vt_t)
+from ._core cimport canon_is_sub
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free
 from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32, mem_ld_u64,
                        mem_oob, mem_range_oob, mem_st_u16, mem_st_u32, mem_st_u64)
 
 from ._memory import MemoryInstance
-from ._core import canonical_signature, canonical_valtype, valtype_name
+from ._core import canonical_kind, canonical_signature, canonical_valtype, valtype_name
 from array import array
 
 cdef extern from "wasmrt_debug.h":          # the debug build's invariant checks

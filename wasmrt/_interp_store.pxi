@@ -64,6 +64,14 @@ cdef bytes vt_array(tuple types):
     return array("I", types).tobytes()
 
 
+cdef bint vt_is_gcref(vt_t vt) except -1:
+    """A reference into GC's any hierarchy: an abstract one or a defined struct or array
+    type (whose values are GC objects, i31s or null)."""
+    if (vt & 0xFF) == HT_CONCRETE:
+        return canonical_kind(vt_index(vt)) != TK_FUNC
+    return vt_is_anyref(vt)
+
+
 cdef object val_payload(object val, vt_t vt):
     """The Python value inside the public `Val` `val`, which must be of type `vt` (or, for
     a reference type, a reference of its hierarchy: the payload is checked afterwards)."""
@@ -227,6 +235,12 @@ cdef class StoreCtx:
                     raise convert_error(value, vt)
                 value = float(value)
             return f32_narrow(<double>value) if vt == VT_F32 else f64_bits(<double>value)
+        if vt_is_gcref(vt):
+            if value is None:
+                if vt & VT_NONNULL:
+                    raise null_error(vt)
+                return 0
+            raise convert_error(value, vt)
         if vt_is_funcref(vt):
             if value is None:
                 if vt & VT_NONNULL:
@@ -239,7 +253,7 @@ cdef class StoreCtx:
             fi = <FuncInstance>value
             if fi.store is not self:
                 raise ValueError("function belongs to another store")
-            if (vt & 0xFF) == HT_CONCRETE and fi.rec.type_id != vt_index(vt):
+            if (vt & 0xFF) == HT_CONCRETE and not canon_is_sub(fi.rec.type_id, vt_index(vt)):
                 raise func_type_error(fi, vt)
             return <uint64_t>fi.rec
         if vt_is_externref(vt):
@@ -263,6 +277,10 @@ cdef class StoreCtx:
             return f32_widen(v)
         if vt == VT_F64:
             return f64_of(v)
+        if vt_is_gcref(vt):
+            if v == 0:
+                return None
+            raise TypeError(f"GC references ({valtype_name(vt)}) cannot cross to Python")
         if vt_is_funcref(vt):
             if v == 0:
                 return None

@@ -512,6 +512,7 @@ _REFTYPES = {
 # A lane index that is no u8: the 2.0 suite's words, then the 3.0 suite's.
 _BAD_LANE = "malformed lane index (i8 constant out of range)"
 
+_PACKED = {"i8": b"\x78", "i16": b"\x77"}  # packed storage types of struct/array fields
 VALTYPES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B, **_REFTYPES}
 
 # --------------------------------------------------------------------------------------
@@ -614,7 +615,8 @@ _FIELDS = frozenset(
 _UNKNOWN_ID_RE = re.compile(r"unknown (?:type|func|table|memory|global|elem|data) ")
 _KIND_NAMES = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
 # keywords of the syntax around instructions: out of place, they are unexpected tokens
-_SYNTAX_WORDS = frozenset(_FIELDS | {"param", "result", "local", "then", "mut", "offset", "item"})
+_SYNTAX_WORDS = frozenset(_FIELDS | {"param", "result", "local", "then", "mut", "offset", "item",
+                                     "rec", "sub", "final", "field", "i8", "i16"})
 _SPACES = ("type", "func", "table", "memory", "global", "elem", "data")
 _IMPORT_KINDS = {"func": 0, "table": 1, "memory": 2, "global": 3}
 
@@ -755,8 +757,15 @@ class _ModuleParser:
         self.memory64 = memory64
         self.ids: dict[str, dict[str, int]] = {s: {} for s in _SPACES}
         self.counts = dict.fromkeys(_SPACES, 0)
-        self.types: list[Sig] = []
-        self.first_type: dict[Sig, int] = {}  # the first type index of each signature
+        # the signature of every type (None for a struct or array type), its encoding (a
+        # sub type) and the sizes of the recursion groups, in order
+        self.types: list[Sig | None] = []
+        self.typedefs: list[bytes] = []
+        self.groups: list[int] = []  # the size of each group, negative for a ``(rec ...)``
+        # the first plain function type (final, no supertype, a group of one) of each
+        # signature: what an inline type use names
+        self.first_type: dict[Sig, int] = {}
+        self.field_ids: dict[int, dict[str, int]] = {}  # (struct (field $x ..)): type -> ids
         self.imports: list[bytes] = []
         self.funcs: list[int] = []  # type index of each defined function
         self.tables: list[bytes] = []
@@ -955,7 +964,7 @@ class _ModuleParser:
         """Pass 2: encode each field in order."""
         self.next_index = dict.fromkeys(("func", "table", "memory", "global"), 0)
         for kw, a, b in fields:
-            if kw != "type":  # types were read in pass 1
+            if kw not in ("type", "rec"):  # types were read in pass 1
                 getattr(self, "field_" + kw)(a + 2, b - 1)
 
     def collect(self, k: int, end: int, fields: list[tuple[str, int, int]]) -> None:
@@ -969,6 +978,13 @@ class _ModuleParser:
                 if _is_id(toks[j + 2]):
                     self.bind("type", j + 2, ntypes)
                 ntypes += 1
+            elif toks[j + 1] == "rec":
+                m = j + 2
+                while toks[m] == "(" and toks[m + 1] == "type":
+                    if _is_id(toks[m + 2]):
+                        self.bind("type", m + 2, ntypes)
+                    ntypes += 1
+                    m = self.skip(m)
             j = self.skip(j)
         while k < end:
             if toks[k] != "(":
@@ -977,18 +993,13 @@ class _ModuleParser:
             stop = self.skip(k)
             j = k + 2
             if kw == "type":
-                if _is_id(toks[j]):
-                    j += 1
-                self.expect(j, "(")
-                self.expect(j + 1, "func")
-                sig, j2, names = self.sig(j + 2, allow_names=True)
-                self.close(j2)
-                self.close(j2 + 1)
-                if names:
-                    self.type_param_names[len(self.types)] = {
-                        i: _id_name(t) for _, t, i in names}
-                self.first_type.setdefault(sig, len(self.types))
-                self.types.append(sig)
+                self.typedef(k, single=True)
+            elif kw == "rec":
+                self.groups.append(0)
+                while toks[j] == "(" and toks[j + 1] == "type":
+                    j = self.typedef(j, single=False)
+                    self.groups[-1] -= 1
+                self.close(j)
             elif kw in ("func", "table", "memory", "global"):
                 space = kw
                 has_id = _is_id(toks[j])
@@ -1035,27 +1046,86 @@ class _ModuleParser:
             fields.append((kw, k, stop))
             k = stop
 
+    # ---- type definitions ----------------------------------------------------------
+    def typedef(self, k: int, single: bool) -> int:
+        """``(type $id? subtype)`` at ``k`` (alone: a recursion group of one): records the
+        type; the index after its ')'."""
+        toks = self.toks
+        j = k + 2
+        if _is_id(toks[j]):
+            j += 1
+        index = len(self.types)
+        self.expect(j, "(")
+        if toks[j + 1] == "sub":
+            j += 2
+            final = toks[j] == "final"
+            j += final
+            supers = []
+            while self.is_index(j):
+                supers.append(_uleb(self.idx(j, "type")))
+                j += 1
+            body, sig, j = self.comptype(j, index)
+            j = self.close(j)
+            encoded = (b"\x4f" if final else b"\x50") + _vec(supers) + body
+            plain = final and not supers
+        else:
+            body, sig, j = self.comptype(j, index)
+            encoded, plain = body, True
+        if single:
+            self.groups.append(1)
+            if plain and sig is not None:
+                self.first_type.setdefault(sig, index)
+        self.types.append(sig)
+        self.typedefs.append(encoded)
+        return self.close(j)
+
+    def comptype(self, j: int, index: int) -> tuple[bytes, Sig | None, int]:
+        """``(func ...)``, ``(struct (field ...)*)`` or ``(array fieldtype)`` at ``j``: its
+        encoding, its signature (None but for a function) and the index after its ')'."""
+        toks = self.toks
+        self.expect(j, "(")
+        kw = toks[j + 1]
+        if kw == "func":
+            sig, j, names = self.sig(j + 2, allow_names=True)
+            if names:
+                self.type_param_names[index] = {i: _id_name(t) for _, t, i in names}
+            return b"\x60" + _vec(list(sig[0])) + _vec(list(sig[1])), sig, self.close(j)
+        if kw == "array":
+            field, j = self.fieldtype(j + 2)
+            return b"\x5e" + field, None, self.close(j)
+        if kw != "struct":
+            raise self.unexpected(j + 1, "func, struct or array")
+        fields, names, j = self.decls(j + 2, "field", self.fieldtype)
+        ids: dict[str, int] = {}
+        for at, name, i in names:
+            if name in ids:
+                raise self.err(f"duplicate field {name}", at)
+            ids[name] = i
+        if ids:
+            self.field_ids[index] = ids
+        return b"\x5f" + _vec(fields), None, self.close(j)
+
+    def fieldtype(self, j: int) -> tuple[bytes, int]:
+        """``storagetype`` or ``(mut storagetype)``: its encoding and the index after it."""
+        toks = self.toks
+        mut = toks[j] == "(" and toks[j + 1] == "mut"
+        if mut:
+            j += 2
+        t = _PACKED.get(toks[j])
+        if t is not None:
+            enc, j = t, j + 1
+        else:
+            enc, j = self.valtype(j)
+        if mut:
+            j = self.close(j)
+        return enc + (b"\x01" if mut else b"\x00"), j
+
     # ---- type uses -----------------------------------------------------------------
     def sig(self, k: int, allow_names: bool) -> tuple[Sig, int, list[tuple[int, str, int]]]:
         """``(param ...)* (result ...)*`` from ``k``: (signature, next index, param ids)."""
         toks = self.toks
-        params: list[bytes] = []
         results: list[bytes] = []
-        names: list[tuple[int, str, int]] = []
-        while toks[k] == "(" and toks[k + 1] == "param":
-            k += 2
-            if _is_id(toks[k]):
-                if not allow_names:
-                    raise self.err("unexpected token, parameter ids are not allowed here", k)
-                names.append((k, toks[k], len(params)))
-                t, k = self.valtype(k + 1)
-                params.append(t)
-                k = self.close(k)
-                continue
-            while toks[k] != ")":
-                t, k = self.valtype(k)
-                params.append(t)
-            k += 1
+        params, names, k = self.decls(k, "param", self.valtype, allow_names)
         while toks[k] == "(" and toks[k + 1] == "result":
             k += 2
             while toks[k] != ")":
@@ -1065,6 +1135,31 @@ class _ModuleParser:
         if toks[k] == "(" and toks[k + 1] in ("param", "type"):
             raise self.err(f"unexpected token '{toks[k + 1]}'", k + 1)
         return (tuple(params), tuple(results)), k, names
+
+    def decls(
+        self, k: int, kw: str, parse: Callable[[int], tuple[bytes, int]], allow_ids: bool = True
+    ) -> tuple[list[bytes], list[tuple[int, str, int]], int]:
+        """``(kw $id item)`` or ``(kw item*)``, repeated from ``k`` (params, struct fields):
+        the items (each read by ``parse``), the ids as (token index, id, item index) and the
+        index after them."""
+        toks = self.toks
+        items: list[bytes] = []
+        names: list[tuple[int, str, int]] = []
+        while toks[k] == "(" and toks[k + 1] == kw:
+            k += 2
+            if _is_id(toks[k]):
+                if not allow_ids:
+                    raise self.err("unexpected token, parameter ids are not allowed here", k)
+                names.append((k, toks[k], len(items)))
+                item, k = parse(k + 1)
+                items.append(item)
+                k = self.close(k)
+                continue
+            while toks[k] != ")":
+                item, k = parse(k)
+                items.append(item)
+            k += 1
+        return items, names, k
 
     def typeuse(
         self, k: int, allow_names: bool
@@ -1082,9 +1177,13 @@ class _ModuleParser:
                 if k2 != k:
                     raise self.err(f"unknown type {explicit}", at + 2)
                 return explicit, k2, names, ((), ())  # the validator reports it
+            if self.types[explicit] is None:
+                if k2 != k:
+                    raise self.err(f"type {explicit} is not a function type", at + 2)
+                return explicit, k2, names, ((), ())  # the validator reports it
             if k2 != k and sig != self.types[explicit]:
                 raise self.err("inline function type does not match the type definition", k)
-            return explicit, k2, names, self.types[explicit]
+            return explicit, k2, names, self.types[explicit]  # type: ignore[return-value]
         return self.intern(sig), k2, names, sig
 
     def intern(self, sig: Sig) -> int:
@@ -1092,6 +1191,8 @@ class _ModuleParser:
         if index is None:
             index = self.first_type[sig] = len(self.types)
             self.types.append(sig)
+            self.typedefs.append(b"\x60" + _vec(list(sig[0])) + _vec(list(sig[1])))
+            self.groups.append(1)
         return index
 
     # ---- fields --------------------------------------------------------------------
@@ -2004,7 +2105,12 @@ class _ModuleParser:
         def vec(items: list[bytes]) -> bytes | None:
             return _vec(items) if items else None
 
-        types = vec([b"\x60" + _vec(list(ps)) + _vec(list(rs)) for ps, rs in self.types])
+        groups, at = [], 0
+        for size in self.groups:
+            defs = self.typedefs[at : at + abs(size)]
+            at += abs(size)
+            groups.append(defs[0] if size == 1 else b"\x4e" + _vec(defs))
+        types = vec(groups)
         sections: dict[str, tuple[int, bytes | None]] = {
             "type": (1, types),
             "import": (2, vec(self.imports)),
@@ -2048,6 +2154,11 @@ class _ModuleParser:
         for sub_id, space in enumerate(("type", "table", "memory", "global", "elem", "data"), 4):
             if self.ids[space]:
                 names += bytes((sub_id,)) + _name(name_map(space_names(space)))
+        if self.field_ids:  # subsection 10: field names of struct types
+            fields = {t: {i: _id_name(n) for n, i in ids.items()}
+                      for t, ids in self.field_ids.items()}
+            sub = _vec([_uleb(t) + name_map(ns) for t, ns in sorted(fields.items())])
+            names += b"\x0a" + _name(sub)
         if self.type_param_names:  # wasm-tools' subsection 12: parameter names of types
             sub = _vec([_uleb(t) + name_map(ns) for t, ns in sorted(self.type_param_names.items())])
             names += b"\x0c" + _name(sub)

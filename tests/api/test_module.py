@@ -133,9 +133,9 @@ def test_disabled_proposal(option, wat):
 
 def test_unimplemented_proposal():
     config = wasmrt.Config()
-    config.wasm_gc = True
+    config.wasm_exceptions = True
     with pytest.raises(wasmrt.WasmtimeError):
-        wasmrt.Module(wasmrt.Engine(config), "(module (type (struct)))")
+        wasmrt.Module(wasmrt.Engine(config), "(module (tag))")
 
 
 def test_name():
