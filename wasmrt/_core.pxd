@@ -415,7 +415,6 @@ cdef class FuncValidator:
     cdef Instr ins
 
 
-# Canonical types (``_core_module.pxi``): whether canonical type ``a`` is ``b`` or declares
-# it among its supertypes, transitively (the runtime's call_indirect and casts use it on
-# their slow path, when the ids differ).
-cdef bint canon_is_sub(int32_t a, int32_t b) noexcept nogil
+# Canonical types (``_core_module.pxi``): the chunk table of their kinds and supertypes
+# (``canon_info``/``canon_sub`` in _defs.pxd read it); the runtime takes its address once.
+cdef uint32_t** canon_table() noexcept nogil

@@ -11,14 +11,20 @@
 # ``(kind, final, supertype, a, b)``: a function's params and results, or a struct's or
 # array's fields as ``(storage type, mutable)`` pairs in ``a``; the supertype as a value
 # type (0: none).  ``_CANON[id]`` is the key with HT_REC resolved to ids and the supertype
-# to its id (-1: none): the canonical form the runtime and the API use.  The C arrays
-# ``canon_super`` and ``canon_kind`` mirror the supertype and kind of every id for the
-# validator's subtyping (``ht_sub``), which runs without Python objects.
+# to its id (-1: none): the canonical form the runtime and the API use.  ``canon_chunks``
+# mirrors the kind and supertype of every id (``canon_info`` in _defs.pxd) for the
+# validator's subtyping (``ht_sub``) and the runtime's call_indirect, which run without
+# Python objects.
 cdef dict _GROUP_IDS = {}
 cdef list _CANON = []
-cdef int32_t* canon_super = NULL
-cdef uint8_t* canon_kind = NULL
-cdef uint32_t _canon_cap = 0
+cdef uint32_t* canon_chunks[CANON_CHUNKS]     # see canon_info in _defs.pxd
+
+
+cdef uint32_t** canon_table() noexcept nogil:
+    """The chunk table of the canonical types' kinds and supertypes (its address never
+    changes: the runtime keeps it)."""
+    return canon_chunks
+
 
 cdef enum:
     MAX_CANONICAL_ID = (1 << 23) - 1
@@ -68,21 +74,15 @@ cdef inline vt_t _resolve_rec(vt_t t, uint32_t first):
 
 
 cdef int _canon_grow(uint32_t need) except -1:
-    cdef uint32_t n = _canon_cap if _canon_cap else 64
-    global canon_super, canon_kind, _canon_cap
-    while n < need:
-        n *= 2
-    if n == _canon_cap:
-        return 0
-    cdef int32_t* sup = <int32_t*>PyMem_Realloc(canon_super, n * sizeof(int32_t))
-    if sup == NULL:
-        raise MemoryError()
-    canon_super = sup
-    cdef uint8_t* kind = <uint8_t*>PyMem_Realloc(canon_kind, n)
-    if kind == NULL:
-        raise MemoryError()
-    canon_kind = kind
-    _canon_cap = n
+    """Allocate the chunks of ids below `need` (once: a chunk never moves)."""
+    cdef uint32_t c
+    cdef uint32_t* chunk
+    for c in range((need + 0xFFFF) >> CANON_CHUNK_BITS):
+        if canon_chunks[c] == NULL:
+            chunk = <uint32_t*>PyMem_Malloc(sizeof(uint32_t) << CANON_CHUNK_BITS)
+            if chunk == NULL:
+                raise MemoryError()
+            canon_chunks[c] = chunk
     return 0
 
 
@@ -114,8 +114,8 @@ cdef int canonical_group(list defs, uint32_t start, list ids) except -2:
             else:
                 a = tuple([(_resolve_rec(t, first), mut) for t, mut in a])
             sid = -1 if sup == 0 else <int>vt_index(_resolve_rec(sup, first))
-            canon_super[len(_CANON)] = sid
-            canon_kind[len(_CANON)] = kind
+            i = len(_CANON)
+            canon_chunks[i >> CANON_CHUNK_BITS][i & 0xFFFF] = kind | <uint32_t>(sid + 1) << 2
             _CANON.append((kind, final, sid, a, b))
     return first
 
@@ -127,13 +127,14 @@ cdef int canonical_type_id(tuple params, tuple results) except -2:
     return canonical_group([FuncTypeInfo(params, results, -1, -1)], 0, [])
 
 
-cdef bint canon_is_sub(int32_t a, int32_t b) noexcept nogil:
+cdef inline bint canon_is_sub(int32_t a, int32_t b) noexcept nogil:
     """Canonical type `a` is `b` or declares it among its supertypes (transitively)."""
-    while a >= 0:
-        if a == b:
-            return 1
-        a = canon_super[a]
-    return 0
+    return canon_sub(canon_chunks, <uint32_t>a, <uint32_t>b)
+
+
+cdef inline uint8_t canon_kind(int32_t type_id) noexcept nogil:
+    """The kind (TK_*) of canonical type `type_id`."""
+    return canon_info(canon_chunks, <uint32_t>type_id) & 3
 
 
 def canonical_matches(int a, int b) -> bool:
@@ -150,7 +151,7 @@ def canonical_type(int type_id) -> tuple:
 
 def canonical_kind(int type_id) -> int:
     """The kind of canonical type ``type_id``: TK_FUNC 0, TK_STRUCT 1, TK_ARRAY 2."""
-    return canon_kind[type_id]
+    return canon_kind(type_id)
 
 
 def canonical_signature(int type_id) -> tuple:

@@ -132,7 +132,7 @@ _init_tables()
 # concrete arrays) > none; exn > noexn.  HT_BOT is below all of them.  A concrete type
 # matches another when their canonical ids are equal (iso-recursive equivalence) or the
 # second is among the first's declared supertypes (``canon_is_sub``); its hierarchy comes
-# from its kind (``canon_kind``).
+# from its kind (``canon_kind``; both from ``canon_chunks``).
 
 cdef inline uint32_t ht_top_of_bottom(uint32_t code) noexcept nogil:
     """The top of the hierarchy whose bottom is `code` (0 if it is not a bottom)."""
@@ -157,7 +157,7 @@ cdef inline uint32_t ht_top(const int32_t* canon, vt_t ht) noexcept nogil:
     cdef uint32_t c = ht & 0xFF
     cdef uint32_t b
     if c == HT_CONCRETE:
-        return HT_FUNC if canon_kind[ht_id(canon, ht)] == TK_FUNC else HT_ANY
+        return HT_FUNC if canon_kind(ht_id(canon, ht)) == TK_FUNC else HT_ANY
     b = ht_top_of_bottom(c)
     if b:
         return b
@@ -176,7 +176,7 @@ cdef bint ht_sub(const int32_t* canon, vt_t a, vt_t b) noexcept nogil:
     if ca == HT_CONCRETE:
         if cb == HT_CONCRETE:
             return canon_is_sub(ht_id(canon, a), ht_id(canon, b))
-        kind = canon_kind[ht_id(canon, a)]
+        kind = canon_kind(ht_id(canon, a))
         if kind == TK_FUNC:
             return cb == HT_FUNC
         if cb == HT_ANY or cb == HT_EQ:

@@ -68,6 +68,32 @@ cdef enum TypeKind:
     TK_ARRAY = 2
 
 
+# The canonical types' kinds and declared supertypes, for subtyping without Python objects:
+# ``_core`` owns a table of chunks (``canon_table()``), chunk ``id >> 16`` holding word
+# ``id & 0xFFFF`` = kind | (supertype id + 1) << 2 (0 above the kind: no supertype).  A chunk
+# is allocated before the first id in it is handed out and never moves or is freed, so the
+# runtime reads it from handlers (no lock, no call) for any id that exists.
+cdef enum:
+    CANON_CHUNK_BITS = 16
+    CANON_CHUNKS = 128      # (1 << 23) ids, what a vt_t's index holds
+
+
+cdef inline uint32_t canon_info(uint32_t** chunks, uint32_t type_id) noexcept nogil:
+    """The word of canonical type `type_id`: its kind in bits 0-1, supertype + 1 above."""
+    return chunks[type_id >> CANON_CHUNK_BITS][type_id & 0xFFFF]
+
+
+cdef inline bint canon_sub(uint32_t** chunks, uint32_t a, uint32_t b) noexcept nogil:
+    """Canonical type `a` is `b` or declares it among its supertypes (transitively)."""
+    cdef uint32_t s
+    while a != b:
+        s = chunks[a >> CANON_CHUNK_BITS][a & 0xFFFF] >> 2
+        if s == 0:
+            return 0
+        a = s - 1
+    return 1
+
+
 cdef inline bint vt_is_ref(vt_t t) noexcept nogil:
     """Whether `t` is a reference type (VT_BOTTOM is not)."""
     cdef uint32_t c = t & 0xFF

@@ -39,8 +39,8 @@ from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, tru
 
 from ._defs cimport (HT_CONCRETE, HT_NOEXTERN, HT_NOFUNC, VT_EXTERNREF, VT_F32, VT_F64,
                      VT_I32, VT_I64, VT_NONNULL, VT_V128, TK_FUNC, Cell, FuncCode, NativeCode,
-                     vt_index, vt_is_anyref, vt_is_externref, vt_is_funcref, vt_t)
-from ._core cimport canon_is_sub
+                     vt_index, vt_is_anyref, vt_is_externref, vt_is_funcref, vt_t, canon_sub)
+from ._core cimport canon_table
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free
 from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32, mem_ld_u64,
@@ -117,6 +117,9 @@ cdef extern from "wasmrt_wait.h" nogil:     # threads: atomics (C11) and wait/no
     uint32_t wr_notify(const uint8_t* p, uint32_t count)
     void* wr_gil_release()
     void wr_gil_restore(void* ts)
+
+# The canonical types' kinds and supertypes (``canon_sub``): the table's address is fixed.
+cdef uint32_t** CANON = canon_table()
 
 include "_interp_numeric.pxi"
 include "_interp_frames.pxi"

@@ -674,8 +674,8 @@ cdef inline FuncRec* table_callee(Ctx* cx, uint64_t i, uint32_t table,
     if f == NULL:
         cx.trap_arg = i
         return <FuncRec*><uintptr_t>TRAP_UNINIT_ELEMENT
-    if f.type_id != cx.inst.type_ids[type_index] and not canon_is_sub(
-            f.type_id, cx.inst.type_ids[type_index]):    # GC: a declared subtype also fits
+    if f.type_id != cx.inst.type_ids[type_index] and not canon_sub(
+            CANON, f.type_id, cx.inst.type_ids[type_index]):    # GC: a declared subtype also fits
         return <FuncRec*><uintptr_t>TRAP_SIG_MISMATCH
     return f
 

@@ -230,8 +230,8 @@ cdef int wr_call_indirect(Ctx* cx, uint64_t* fp, uint32_t table, uint32_t i, uin
     if f == NULL:
         cx.trap_arg = i
         return wr_trap(cx, idx, TRAP_UNINIT_ELEMENT)
-    if f.type_id != cx.inst.type_ids[type_index] and not canon_is_sub(
-            f.type_id, cx.inst.type_ids[type_index]):
+    if f.type_id != cx.inst.type_ids[type_index] and not canon_sub(
+            CANON, f.type_id, cx.inst.type_ids[type_index]):
         return wr_trap(cx, idx, TRAP_SIG_MISMATCH)
     return wr_call(cx, fp, f, base, idx, ret_idx)
 

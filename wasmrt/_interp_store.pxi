@@ -253,7 +253,7 @@ cdef class StoreCtx:
             fi = <FuncInstance>value
             if fi.store is not self:
                 raise ValueError("function belongs to another store")
-            if (vt & 0xFF) == HT_CONCRETE and not canon_is_sub(fi.rec.type_id, vt_index(vt)):
+            if (vt & 0xFF) == HT_CONCRETE and not canon_sub(CANON, fi.rec.type_id, vt_index(vt)):
                 raise func_type_error(fi, vt)
             return <uint64_t>fi.rec
         if vt_is_externref(vt):
