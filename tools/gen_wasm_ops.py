@@ -104,7 +104,8 @@ def gen_doc() -> str:
     out += [f"| `{k}` | {d} |" for k, d in W.IMMEDIATES.items()]
     out += ["", "## Reserved opcodes (proposals without rows yet)", ""]
     for p, codes in W.RESERVED.items():
-        out.append(f"- {p}: " + ", ".join(f"`{b:02X}`" for b in codes))
+        out.append(f"- {p}: " + ", ".join(f"`{b:02X}`" if b < 0x100 else
+                                          f"`{b >> 16:02X} {b & 0xFFFF:02X}`" for b in codes))
     return "\n".join(out) + "\n"
 
 

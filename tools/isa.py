@@ -390,6 +390,18 @@ op("ref_func", ("a=dst hi=func",), "-> funcref",
    "fp[dst] = funcref of function `func` of the running instance.", ("ref.func",))
 op("ref_as_non_null", ("a=x",), "ref ->", "Trap if fp[x] is null (the value stays).",
    ("ref.as_non_null",), ("null reference",))
+op("ref_eq", ("a=dst b=x c=y",), "ref ref -> i32",
+   "fp[dst] = 1 if fp[x] == fp[y] else 0 (an i31 is its tagged cell, so equal values are "
+   "equal cells).", ("ref.eq",))
+op("ref_i31", ("a=dst b=x",), "i32 -> ref",
+   "fp[dst] = the i31 reference of fp[x]'s low 31 bits: (u32(fp[x]) << 1 | 1) & 0xFFFFFFFF, "
+   "a cell no object pointer and no null has (odd).", ("ref.i31",))
+op("i31_get_s", ("a=dst b=x",), "ref -> i32",
+   "fp[dst] = the i31 fp[x] sign-extended from 31 bits; trap if fp[x] is null.",
+   ("i31.get_s",), ("null i31 reference",))
+op("i31_get_u", ("a=dst b=x",), "ref -> i32",
+   "fp[dst] = the i31 fp[x] zero-extended from 31 bits; trap if fp[x] is null.",
+   ("i31.get_u",), ("null i31 reference",))
 op("table_get", ("a=dst b=index hi=table",), "i32 -> ref",
    "fp[dst] = element fp[index] of table `table`.", ("table.get",), (TRAP_TABLE,))
 op("table_set", ("a=index b=val hi=table",), "i32 ref ->",

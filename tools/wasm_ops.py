@@ -147,10 +147,12 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
 
 # Opcodes of proposals that have no rows yet: decoding one raises UnsupportedFeatureError
 # naming the proposal (not "illegal opcode").  A row added for one of these opcodes must
-# leave this list (the generator checks).  Plain bytes, or a whole prefix.
+# leave this list (the generator checks).  Plain bytes, a whole prefix, or one prefixed
+# instruction as ``prefix << 16 | sub`` (its ``Instr.op``).
 RESERVED: dict[str, tuple[int, ...]] = {
     "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F),
-    "gc": (0xD3, 0xFB),
+    # struct.*, array.*, ref.test/cast, br_on_cast(_fail), any/extern.convert_*
+    "gc": tuple(0xFB << 16 | sub for sub in range(0x1C)),
 }
 
 # The prefix bytes: name of the ``PREFIX_*`` constant, and the proposal every instruction of
@@ -305,6 +307,12 @@ I("ref.func",                 0xD2,         "-> ref",         "funcidx")
 
 proposal("function_references")
 I("ref.as_non_null",          0xD4,         "ref -> ref")
+
+proposal("gc")
+I("ref.eq",                   0xD3,         "ref ref -> i32")
+I("ref.i31",                  (0xFB, 0x1C), "i32 -> ref")
+I("i31.get_s",                (0xFB, 0x1D), "ref -> i32")
+I("i31.get_u",                (0xFB, 0x1E), "ref -> i32")
 
 
 # ------------------------------------------------------------------------------------------
@@ -897,7 +905,8 @@ def _check() -> None:
         assert o.prefix == 0 or o.prefix in PREFIXES, f"unknown prefix {where}"
         gate = PREFIXES[o.prefix][1] if o.prefix else None
         assert gate in (None, o.gate, "simd"), f"{where}: prefix gate {gate} over {o.gate}"
-        assert (o.prefix or o.code) not in reserved, f"{where}: opcode still in RESERVED"
+        assert (o.prefix or o.code) not in reserved and o.op not in reserved, \
+            f"{where}: opcode still in RESERVED"
         assert o.prefix or (o.code < 256 and o.code not in PREFIXES), f"bad opcode {where}"
         assert o.sig.count("->") == 1, f"{where}: signature needs one '->'"
         for w in o.operands + o.results:

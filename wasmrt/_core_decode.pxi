@@ -321,6 +321,14 @@ cdef ConstExpr read_const_expr(Reader* r, uint32_t features, const uint8_t* sec_
                 imm = (<const char*>q)[:16]
             else:
                 malformed("constant expression required", r, at)
+        elif op == PREFIX_GC:
+            sub = rd_u32(r)
+            rd_check(r)
+            op = (PREFIX_GC << 16) | (sub if sub <= 0xFFFF else 0xFFFF)
+            if not (features & FEAT_GC) or op_info(PREFIX_GC, sub).kind == OK_RESERVED:
+                unsupported("gc instructions", r, at)
+            if op != OP_REF_I31:
+                malformed("constant expression required", r, at)
         elif op == OP_UNREACHABLE or op == OP_DROP or op == OP_SELECT or op == OP_REF_IS_NULL \
                 or (OPS_PLAIN[op].kind == OK_TABLE and OPS_PLAIN[op].imms == 0):  # numerics, nop
             pass

@@ -1208,6 +1208,16 @@ cdef class Lowerer:
             e.bits = 0
         elif op == OP_REF_IS_NULL:                      # [ref] -> [i32]
             self._unop(IR_REF_IS_NULL)
+        elif op == OP_REF_EQ:                           # [eqref eqref] -> [i32]
+            sl[0] = self._slot(self.nvals - 2)
+            sl[1] = self._slot(self.nvals - 1)
+            self._result(2, 1, emit_ref_eq(self, self.vals[self.nvals - 2].home, sl[0], sl[1]))
+        elif op == OP_REF_I31:                          # [i32] -> [(ref i31)]
+            self._unop(IR_REF_I31)
+        elif op == OP_I31_GET_S:                        # [i31ref] -> [i32]
+            self._unop(IR_I31_GET_S)
+        elif op == OP_I31_GET_U:
+            self._unop(IR_I31_GET_U)
         elif op == OP_REF_FUNC:                         # f: [] -> [funcref]
             self._result(0, 1, emit_ref_func(self, self._top_home(), ins.idx))
         elif op == OP_MEMORY_INIT:                      # d m: [at i32 i32] -> []

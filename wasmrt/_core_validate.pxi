@@ -119,8 +119,9 @@ cdef _init_tables():
             oi.vt = out if out and out != VT_V128 else (in1 if in1 != VT_V128 else 0)
     for proposal, codes in RESERVED.items():
         for op in codes:
-            OPS_PLAIN[op].kind = OK_RESERVED
-            OPS_PLAIN[op].gate = gates[proposal]
+            oi = &OPS_PLAIN[op] if op < 0x100 else <OpInfo*>op_info(op >> 16, op & 0xFFFF)
+            oi.kind = OK_RESERVED
+            oi.gate = gates[proposal]
 
 
 _init_tables()
@@ -1041,6 +1042,11 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                 fv_fail(v, "undeclared function reference")
             fv_push(v, vt_concrete(v.func_type[x], 0)
                     if v.features & FEAT_FUNCTION_REFERENCES else VT_FUNCREF)
+        elif op == OP_REF_EQ:                  # [eqref eqref] -> [i32]
+            fv_gate(v, oi)
+            fv_pop_expect(v, HT_EQ)
+            fv_pop_expect(v, HT_EQ)
+            fv_push(v, VT_I32)
         elif op == OP_REF_AS_NON_NULL:         # [(ref null ht)] -> [(ref ht)]
             fv_gate(v, oi)
             t = fv_pop_ref(v)
@@ -1109,6 +1115,8 @@ cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
     ins.op = (prefix << 16) | (sub if sub <= 0xFFFF else 0xFFFF)
     if gate and not (v.features & _gate_bit[gate]):
         unsupported(_GATE_MSG[gate], r, r.base + ins.offset)
+    if oi.kind == OK_RESERVED:                  # a proposal's instruction with no row yet
+        unsupported(_GATE_MSG[oi.gate], r, r.base + ins.offset)
     if oi.kind == OK_NONE:
         fv_malformed(v, illegal_opcode(prefix, sub))
     if oi.kind == OK_TABLE:
@@ -1117,6 +1125,8 @@ cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
         unsupported(_GATE_MSG[oi.gate], r, r.base + ins.offset)
     if prefix == PREFIX_MISC:
         return fv_misc(v, ins.op)
+    if prefix == PREFIX_GC:
+        return fv_gc(v, ins.op)
     if prefix == PREFIX_SIMD:
         return fv_simd(v, ins.op)
     if ins.op == OP_ATOMIC_FENCE:               # its reserved ordering byte
@@ -1126,6 +1136,20 @@ cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
         return 0
     raise UnsupportedFeatureError("instruction 0x%x has a row in tools/wasm_ops.py but no "
                                   "validation rule" % ins.op, ins.offset)
+
+
+cdef int fv_gc(FuncValidator v, uint32_t op) except -1:
+    """GC's instructions (prefix 0xFB) that have rows: i31 (the others are RESERVED)."""
+    if op == OP_REF_I31:                        # [i32] -> [(ref i31)]
+        fv_pop_expect(v, VT_I32)
+        fv_push(v, HT_I31 | VT_NONNULL)
+    elif op == OP_I31_GET_S or op == OP_I31_GET_U:  # [i31ref] -> [i32]
+        fv_pop_expect(v, HT_I31)
+        fv_push(v, VT_I32)
+    else:
+        raise UnsupportedFeatureError("instruction 0x%x has a row in tools/wasm_ops.py but "
+                                      "no validation rule" % op, v.ins.offset)
+    return 0
 
 
 cdef inline uint8_t addr_min(uint8_t a, uint8_t b) noexcept:
@@ -1436,6 +1460,12 @@ cdef int check_const(ModuleInfo m, FuncValidator v, ConstExpr e, vt_t expected,
             if g.type.mutable:
                 raise ValidationError("constant expression required", e.offset)
             stack.append(g.type.val_type)
+        elif op == OP_REF_I31:
+            n = len(stack)
+            if n < 1 or stack[n - 1] != VT_I32:
+                raise ValidationError("type mismatch: ref.i31 of a constant expression needs "
+                                      "an i32", e.offset)
+            stack[n - 1] = HT_I31 | VT_NONNULL
         elif extended and (OP_I32_ADD <= op <= OP_I32_MUL or OP_I64_ADD <= op <= OP_I64_MUL):
             t = VT_I32 if op <= OP_I32_MUL else VT_I64
             n = len(stack)                     # (no negative indexing: wraparound is off)

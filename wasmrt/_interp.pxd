@@ -90,7 +90,8 @@ cdef enum TrapKind:
     TRAP_WAIT_UNSHARED = 18     # "atomic wait on non-shared memory"
     TRAP_NULL_FUNC_REF = 19     # "null function reference" (call_ref of null)
     TRAP_NULL_REF = 20          # "null reference" (ref.as_non_null of null)
-    TRAP_COUNT = 21
+    TRAP_NULL_I31 = 21          # "null i31 reference" (i31.get_s/u of null)
+    TRAP_COUNT = 22
 
 
 ctypedef struct TableRec:

@@ -35,6 +35,7 @@ TRAP_MESSAGES = {
     TRAP_WAIT_UNSHARED: "atomic wait on non-shared memory",
     TRAP_NULL_FUNC_REF: "null function reference",
     TRAP_NULL_REF: "null reference",
+    TRAP_NULL_I31: "null i31 reference",
 }
 
 TRAP_CODES = {
@@ -55,6 +56,7 @@ TRAP_CODES = {
     TRAP_WAIT_UNSHARED: _TrapCode.ATOMIC_WAIT_NON_SHARED_MEMORY,
     TRAP_NULL_FUNC_REF: _TrapCode.NULL_REFERENCE,
     TRAP_NULL_REF: _TrapCode.NULL_REFERENCE,
+    TRAP_NULL_I31: _TrapCode.NULL_REFERENCE,
 }
 
 cdef object out_of_memory(uint64_t nbytes):

@@ -194,6 +194,9 @@ cdef int eval_const(InstCtx* ctx, tuple ops, uint64_t* out) except -1:
             raw = bytes(imm)
             memcpy(&stack[sp], <const char*>raw, 8)
             memcpy(&out[1], (<const char*>raw) + 8, 8)
+        elif sp >= 1 and op == OP_REF_I31:                 # GC: an i31 (h_ref_i31's cell)
+            sp -= 1
+            stack[sp] = <uint32_t>((<uint32_t>stack[sp] << 1) | 1)
         elif sp >= 2 and OP_I32_ADD <= op <= OP_I32_MUL:   # extended constant expressions
             sp -= 2
             if op == OP_I32_ADD:

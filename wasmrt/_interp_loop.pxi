@@ -370,6 +370,40 @@ cdef int h_ref_is_null(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
+# ---- i31 and ref.eq (GC) ----
+# An i31 reference is the odd cell (u31 << 1 | 1): never null (0), never an object pointer
+# (aligned), and equal values are equal cells, so ref.eq compares cells.
+
+cdef int h_ref_eq(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                  uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = fp[pc[1].s.b] == fp[pc[1].s.c]
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_ref_i31(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                   uint64_t msize) noexcept nogil:
+    fp[pc[1].s.a] = <uint32_t>((<uint32_t>fp[pc[1].s.b] << 1) | 1)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i31_get_s(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
+    cdef uint64_t v = fp[pc[1].s.b]
+    if v == 0:
+        return trap_at(cx, pc, TRAP_NULL_I31)
+    fp[pc[1].s.a] = <uint32_t>(<int32_t>(<uint32_t>v) >> 1)
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
+cdef int h_i31_get_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
+    cdef uint64_t v = fp[pc[1].s.b]
+    if v == 0:
+        return trap_at(cx, pc, TRAP_NULL_I31)
+    fp[pc[1].s.a] = <uint32_t>v >> 1
+    return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
+
+
 cdef int h_ref_func(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                     uint64_t msize) noexcept nogil:
     fp[pc[1].s.a] = <uint64_t>cx.inst.funcs[<uint32_t>pc[1].w.hi]

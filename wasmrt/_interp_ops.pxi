@@ -4817,6 +4817,10 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_REF_IS_NULL] = <void*>h_ref_is_null
     t[<int>IR_REF_FUNC] = <void*>h_ref_func
     t[<int>IR_REF_AS_NON_NULL] = <void*>h_ref_as_non_null
+    t[<int>IR_REF_EQ] = <void*>h_ref_eq
+    t[<int>IR_REF_I31] = <void*>h_ref_i31
+    t[<int>IR_I31_GET_S] = <void*>h_i31_get_s
+    t[<int>IR_I31_GET_U] = <void*>h_i31_get_u
     t[<int>IR_TABLE_GET] = <void*>h_table_get
     t[<int>IR_TABLE_SET] = <void*>h_table_set
     t[<int>IR_TABLE_SIZE] = <void*>h_table_size

@@ -240,6 +240,9 @@ cdef class StoreCtx:
                 if vt & VT_NONNULL:
                     raise null_error(vt)
                 return 0
+            if isinstance(value, int) and not isinstance(value, bool) \
+                    and HT_I31 <= (vt & 0xFF) <= HT_ANY and -(1 << 30) <= value < (1 << 31):
+                return (<uint32_t>(<int64_t>value) << 1 | 1) & 0xFFFFFFFFULL  # an i31
             raise convert_error(value, vt)
         if vt_is_funcref(vt):
             if value is None:
@@ -280,6 +283,8 @@ cdef class StoreCtx:
         if vt_is_gcref(vt):
             if v == 0:
                 return None
+            if v & 1:                                   # an i31: its signed value
+                return <int32_t>(<uint32_t>v) >> 1
             raise TypeError(f"GC references ({valtype_name(vt)}) cannot cross to Python")
         if vt_is_funcref(vt):
             if v == 0:

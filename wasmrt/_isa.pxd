@@ -377,503 +377,507 @@ cdef enum IrOp:
     IR_REF_IS_NULL = 369  # [a=dst b=x] fp[dst] = 1 if fp[x] == 0 else 0.
     IR_REF_FUNC = 370  # [a=dst hi=func] fp[dst] = funcref of function `func` of the running instance.
     IR_REF_AS_NON_NULL = 371  # [a=x] Trap if fp[x] is null (the value stays).
-    IR_TABLE_GET = 372  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
-    IR_TABLE_SET = 373  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
-    IR_TABLE_SIZE = 374  # [a=dst hi=table] fp[dst] = number of elements of `table`.
-    IR_TABLE_GROW = 375  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
-    IR_TABLE_FILL = 376  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
-    IR_TABLE_COPY = 377  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
-    IR_TABLE_INIT = 378  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
-    IR_ELEM_DROP = 379  # [lo=elem] Drop element segment `elem` (its length becomes 0).
-    IR_TABLE_GET64 = 380  # [a=dst b=index hi=table] fp[dst] = element fp[index] (i64) of table `table`.
-    IR_TABLE_SET64 = 381  # [a=index b=val hi=table] element fp[index] (i64) of table `table` = fp[val].
-    IR_TABLE_GROW64 = 382  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] (i64) elements set to fp[init], or -1.
-    IR_TABLE_FILL64 = 383  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) (i64) of `table` to fp[val].
-    IR_TABLE_COPY64 = 384  # [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] table.copy with i64 indices: bit 0 of `wide` for dst, bit 1 for src (n is i64 when both tables are table64).
-    IR_TABLE_INIT64 = 385  # [a=dst b=src c=n | lo=table hi=elem] table.init into a table64: dst is i64, the segment range i32.
-    IR_UNREACHABLE = 386  # [-] Trap.
-    IR_BR = 387  # [lo=offset] pc += offset.
-    IR_BR_NEZ = 388  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
-    IR_BR_EQZ = 389  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
-    IR_BR_I64_NEZ = 390  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
-    IR_BR_I64_EQZ = 391  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
-    IR_BR_I32_EQ = 392  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
-    IR_BR_I32_EQ_IMM = 393  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
-    IR_BR_I32_NE = 394  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
-    IR_BR_I32_NE_IMM = 395  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_S = 396  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
-    IR_BR_I32_LT_S_IMM = 397  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_U = 398  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
-    IR_BR_I32_LT_U_IMM = 399  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_S = 400  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
-    IR_BR_I32_GT_S_IMM = 401  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_U = 402  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
-    IR_BR_I32_GT_U_IMM = 403  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_S = 404  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
-    IR_BR_I32_LE_S_IMM = 405  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_U = 406  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
-    IR_BR_I32_LE_U_IMM = 407  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_S = 408  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
-    IR_BR_I32_GE_S_IMM = 409  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_U = 410  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
-    IR_BR_I32_GE_U_IMM = 411  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
-    IR_BR_I64_EQ = 412  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
-    IR_BR_I64_EQ_IMM = 413  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
-    IR_BR_I64_NE = 414  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
-    IR_BR_I64_NE_IMM = 415  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_S = 416  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
-    IR_BR_I64_LT_S_IMM = 417  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_U = 418  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
-    IR_BR_I64_LT_U_IMM = 419  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_S = 420  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
-    IR_BR_I64_GT_S_IMM = 421  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_U = 422  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
-    IR_BR_I64_GT_U_IMM = 423  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_S = 424  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
-    IR_BR_I64_LE_S_IMM = 425  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_U = 426  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
-    IR_BR_I64_LE_U_IMM = 427  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_S = 428  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
-    IR_BR_I64_GE_S_IMM = 429  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_U = 430  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
-    IR_BR_I64_GE_U_IMM = 431  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
-    IR_BR_F32_EQ = 432  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_EQ_IMM = 433  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_NE = 434  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_NE_IMM = 435  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LT = 436  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LT_IMM = 437  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GT = 438  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GT_IMM = 439  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LE = 440  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LE_IMM = 441  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GE = 442  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GE_IMM = 443  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_EQ = 444  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_EQ_IMM = 445  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_NE = 446  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_NE_IMM = 447  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LT = 448  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LT_IMM = 449  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GT = 450  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GT_IMM = 451  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LE = 452  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LE_IMM = 453  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GE = 454  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GE_IMM = 455  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_ADD_NEZ = 456  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
-    IR_BR_ADD_EQZ = 457  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
-    IR_BR_ADD_I32_EQ_IMM = 458  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_EQ = 459  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_NE_IMM = 460  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_NE = 461  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_S_IMM = 462  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_S = 463  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_U_IMM = 464  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_U = 465  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_S_IMM = 466  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_S = 467  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_U_IMM = 468  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_U = 469  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_S_IMM = 470  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_S = 471  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_U_IMM = 472  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_U = 473  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_S_IMM = 474  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_S = 475  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_U_IMM = 476  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_U = 477  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_LOOP = 478  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_NEZ_LOOP = 479  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_EQZ_LOOP = 480  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NEZ_LOOP = 481  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQZ_LOOP = 482  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_LOOP = 483  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_IMM_LOOP = 484  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_LOOP = 485  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_IMM_LOOP = 486  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_LOOP = 487  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_IMM_LOOP = 488  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_LOOP = 489  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_IMM_LOOP = 490  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_LOOP = 491  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_IMM_LOOP = 492  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_LOOP = 493  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_IMM_LOOP = 494  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_LOOP = 495  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_IMM_LOOP = 496  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_LOOP = 497  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_IMM_LOOP = 498  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_LOOP = 499  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_IMM_LOOP = 500  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_LOOP = 501  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_IMM_LOOP = 502  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_LOOP = 503  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_IMM_LOOP = 504  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_LOOP = 505  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_IMM_LOOP = 506  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_LOOP = 507  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_IMM_LOOP = 508  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_LOOP = 509  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_IMM_LOOP = 510  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_LOOP = 511  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_IMM_LOOP = 512  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_LOOP = 513  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_IMM_LOOP = 514  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_LOOP = 515  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_IMM_LOOP = 516  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_LOOP = 517  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_IMM_LOOP = 518  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_LOOP = 519  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_IMM_LOOP = 520  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_LOOP = 521  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_IMM_LOOP = 522  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_LOOP = 523  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_IMM_LOOP = 524  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_LOOP = 525  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_IMM_LOOP = 526  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_LOOP = 527  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_IMM_LOOP = 528  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_LOOP = 529  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_IMM_LOOP = 530  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_LOOP = 531  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_IMM_LOOP = 532  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_LOOP = 533  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_IMM_LOOP = 534  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_LOOP = 535  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_IMM_LOOP = 536  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_LOOP = 537  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_IMM_LOOP = 538  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_LOOP = 539  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_IMM_LOOP = 540  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_LOOP = 541  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_IMM_LOOP = 542  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_LOOP = 543  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_IMM_LOOP = 544  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_LOOP = 545  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_IMM_LOOP = 546  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_NEZ_LOOP = 547  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_EQZ_LOOP = 548  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_IMM_LOOP = 549  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_LOOP = 550  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_IMM_LOOP = 551  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_LOOP = 552  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_IMM_LOOP = 553  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_LOOP = 554  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_IMM_LOOP = 555  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_LOOP = 556  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_IMM_LOOP = 557  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_LOOP = 558  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_IMM_LOOP = 559  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_LOOP = 560  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_IMM_LOOP = 561  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_LOOP = 562  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_IMM_LOOP = 563  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_LOOP = 564  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_IMM_LOOP = 565  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_LOOP = 566  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_IMM_LOOP = 567  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_LOOP = 568  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_TABLE = 569  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
-    IR_ZERO_LOCALS = 570  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
-    IR_FUEL = 571  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
-    IR_CALL = 572  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
-    IR_CALL_INDIRECT = 573  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RETURN_CALL = 574  # [a=base b=nslots hi=func] Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function `func` in this frame and call record (its results go to this function's caller).
-    IR_RETURN_CALL_INDIRECT = 575  # [a=base b=index c=nslots | lo=table hi=type] Tail call of table[fp[index]] after call_indirect's checks (see return_call).
-    IR_RETURN_CALL_INDIRECT64 = 576  # [a=base b=index c=nslots | lo=table hi=type] return_call_indirect through a table64: the index fp[index] is an i64.
-    IR_CALL_INDIRECT64 = 577  # [a=base b=index hi=type | lo=table] call_indirect through a table64: the index fp[index] is an i64.
-    IR_CALL_REF = 578  # [a=base b=ref] Call the function fp[ref] (a funcref; its type is the one validation proved).
-    IR_RETURN_CALL_REF = 579  # [a=base b=ref c=nslots] Tail call of the function fp[ref] (see return_call).
-    IR_RET = 580  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 581  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 582  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 583  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 584  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 585  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 586  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 587  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 588  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 589  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 590  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 591  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 592  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 593  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 594  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 595  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 596  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 597  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 598  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 599  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 600  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 601  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 602  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 603  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 604  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 605  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 606  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 607  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 608  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 609  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 610  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 611  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 612  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 613  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 614  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 615  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 616  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 617  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 618  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 619  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 620  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 621  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 622  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 623  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 624  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 625  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 626  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 627  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 628  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 629  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 630  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 631  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 632  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 633  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 634  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 635  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 636  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 637  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 638  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 639  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 640  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 641  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 642  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 643  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 644  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 645  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 646  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 647  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 648  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 649  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 650  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 651  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 652  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 653  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 654  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 655  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 656  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 657  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 658  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 659  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 660  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 661  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 662  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 663  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 664  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 665  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 666  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 667  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 668  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 669  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 670  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 671  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 672  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 673  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 674  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 675  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 676  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 677  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 678  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 679  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 680  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 681  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 682  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 683  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 684  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 685  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 686  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 687  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 688  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 689  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 690  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 691  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 692  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 693  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 694  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 695  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 696  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 697  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 698  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 699  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 700  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 701  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 702  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 703  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 704  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 705  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 706  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 707  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 708  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 709  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 710  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 711  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 712  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 713  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 714  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 715  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 716  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 717  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 718  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 719  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 720  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 721  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 722  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 723  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 724  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 725  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 726  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 727  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 728  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 729  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 730  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 731  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 732  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 733  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 734  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 735  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 736  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 737  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 738  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 739  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 740  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 741  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 742  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 743  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 744  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 745  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 746  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 747  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 748  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 749  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 750  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 751  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 752  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 753  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 754  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 755  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 756  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 757  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 758  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 759  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 760  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 761  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 762  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 763  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 764  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 765  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 766  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 767  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 768  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 769  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 770  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 771  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 772  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 773  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 774  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 775  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 776  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 777  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 778  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 779  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 780  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 781  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 782  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 783  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 784  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 785  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 786  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 787  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 788  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 789  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 790  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 791  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 792  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 793  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 794  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 795  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 796  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 797  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 798  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 799  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 800  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 801  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 802  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 803  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 804  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 805  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 806  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 807  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 808  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 809  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 810  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 811  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 812  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 813  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 814  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 815  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 816  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 817  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 818  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 819  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 820  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 821  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 822  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 823  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 824  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 825  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 826  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 827  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 828  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 829  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 830  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 831  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 832  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 833  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 834  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 835  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 836  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 837  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 838  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_LOAD_M = 839  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load from memory `mem`[fp[addr] + offset] (16 bytes).
-    IR_V128_LOAD8X8_S_M = 840  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD8X8_U_M = 841  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD16X4_S_M = 842  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD16X4_U_M = 843  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD32X2_S_M = 844  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD32X2_U_M = 845  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT_M = 846  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8_splat from memory `mem`[fp[addr] + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT_M = 847  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16_splat from memory `mem`[fp[addr] + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT_M = 848  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_splat from memory `mem`[fp[addr] + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT_M = 849  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_splat from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_STORE_M = 850  # [a=addr b=val c=mem | i64=offset] v128.store: store fp[val..+2) at memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD8_LANE_M = 851  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD16_LANE_M = 852  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD32_LANE_M = 853  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD64_LANE_M = 854  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_STORE8_LANE_M = 855  # [a=addr b=val c=lane d=mem | i64=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE16_LANE_M = 856  # [a=addr b=val c=lane d=mem | i64=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE32_LANE_M = 857  # [a=addr b=val c=lane d=mem | i64=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE64_LANE_M = 858  # [a=addr b=val c=lane d=mem | i64=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD32_ZERO_M = 859  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_zero from memory `mem`[fp[addr] + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO_M = 860  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_zero from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_SELECT = 861  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 862  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 863  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 864  # number of ops
+    IR_REF_EQ = 372  # [a=dst b=x c=y] fp[dst] = 1 if fp[x] == fp[y] else 0 (an i31 is its tagged cell, so equal values are equal cells).
+    IR_REF_I31 = 373  # [a=dst b=x] fp[dst] = the i31 reference of fp[x]'s low 31 bits: (u32(fp[x]) << 1 | 1) & 0xFFFFFFFF, a cell no object pointer and no null has (odd).
+    IR_I31_GET_S = 374  # [a=dst b=x] fp[dst] = the i31 fp[x] sign-extended from 31 bits; trap if fp[x] is null.
+    IR_I31_GET_U = 375  # [a=dst b=x] fp[dst] = the i31 fp[x] zero-extended from 31 bits; trap if fp[x] is null.
+    IR_TABLE_GET = 376  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
+    IR_TABLE_SET = 377  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
+    IR_TABLE_SIZE = 378  # [a=dst hi=table] fp[dst] = number of elements of `table`.
+    IR_TABLE_GROW = 379  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
+    IR_TABLE_FILL = 380  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
+    IR_TABLE_COPY = 381  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
+    IR_TABLE_INIT = 382  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
+    IR_ELEM_DROP = 383  # [lo=elem] Drop element segment `elem` (its length becomes 0).
+    IR_TABLE_GET64 = 384  # [a=dst b=index hi=table] fp[dst] = element fp[index] (i64) of table `table`.
+    IR_TABLE_SET64 = 385  # [a=index b=val hi=table] element fp[index] (i64) of table `table` = fp[val].
+    IR_TABLE_GROW64 = 386  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] (i64) elements set to fp[init], or -1.
+    IR_TABLE_FILL64 = 387  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) (i64) of `table` to fp[val].
+    IR_TABLE_COPY64 = 388  # [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] table.copy with i64 indices: bit 0 of `wide` for dst, bit 1 for src (n is i64 when both tables are table64).
+    IR_TABLE_INIT64 = 389  # [a=dst b=src c=n | lo=table hi=elem] table.init into a table64: dst is i64, the segment range i32.
+    IR_UNREACHABLE = 390  # [-] Trap.
+    IR_BR = 391  # [lo=offset] pc += offset.
+    IR_BR_NEZ = 392  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
+    IR_BR_EQZ = 393  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
+    IR_BR_I64_NEZ = 394  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
+    IR_BR_I64_EQZ = 395  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
+    IR_BR_I32_EQ = 396  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
+    IR_BR_I32_EQ_IMM = 397  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
+    IR_BR_I32_NE = 398  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
+    IR_BR_I32_NE_IMM = 399  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_S = 400  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
+    IR_BR_I32_LT_S_IMM = 401  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_U = 402  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
+    IR_BR_I32_LT_U_IMM = 403  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_S = 404  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
+    IR_BR_I32_GT_S_IMM = 405  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_U = 406  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
+    IR_BR_I32_GT_U_IMM = 407  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_S = 408  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
+    IR_BR_I32_LE_S_IMM = 409  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_U = 410  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
+    IR_BR_I32_LE_U_IMM = 411  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_S = 412  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
+    IR_BR_I32_GE_S_IMM = 413  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_U = 414  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
+    IR_BR_I32_GE_U_IMM = 415  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
+    IR_BR_I64_EQ = 416  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
+    IR_BR_I64_EQ_IMM = 417  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
+    IR_BR_I64_NE = 418  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
+    IR_BR_I64_NE_IMM = 419  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_S = 420  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
+    IR_BR_I64_LT_S_IMM = 421  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_U = 422  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
+    IR_BR_I64_LT_U_IMM = 423  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_S = 424  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
+    IR_BR_I64_GT_S_IMM = 425  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_U = 426  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
+    IR_BR_I64_GT_U_IMM = 427  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_S = 428  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
+    IR_BR_I64_LE_S_IMM = 429  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_U = 430  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
+    IR_BR_I64_LE_U_IMM = 431  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_S = 432  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
+    IR_BR_I64_GE_S_IMM = 433  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_U = 434  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
+    IR_BR_I64_GE_U_IMM = 435  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
+    IR_BR_F32_EQ = 436  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_EQ_IMM = 437  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_NE = 438  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_NE_IMM = 439  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LT = 440  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LT_IMM = 441  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GT = 442  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GT_IMM = 443  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LE = 444  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LE_IMM = 445  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GE = 446  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GE_IMM = 447  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_EQ = 448  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_EQ_IMM = 449  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_NE = 450  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_NE_IMM = 451  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LT = 452  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LT_IMM = 453  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GT = 454  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GT_IMM = 455  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LE = 456  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LE_IMM = 457  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GE = 458  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GE_IMM = 459  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_ADD_NEZ = 460  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
+    IR_BR_ADD_EQZ = 461  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
+    IR_BR_ADD_I32_EQ_IMM = 462  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_EQ = 463  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_NE_IMM = 464  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_NE = 465  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_S_IMM = 466  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_S = 467  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_U_IMM = 468  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_U = 469  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_S_IMM = 470  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_S = 471  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_U_IMM = 472  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_U = 473  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_S_IMM = 474  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_S = 475  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_U_IMM = 476  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_U = 477  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_S_IMM = 478  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_S = 479  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_U_IMM = 480  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_U = 481  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_LOOP = 482  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_NEZ_LOOP = 483  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_EQZ_LOOP = 484  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NEZ_LOOP = 485  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQZ_LOOP = 486  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_LOOP = 487  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_IMM_LOOP = 488  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_LOOP = 489  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_IMM_LOOP = 490  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_LOOP = 491  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_IMM_LOOP = 492  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_LOOP = 493  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_IMM_LOOP = 494  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_LOOP = 495  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_IMM_LOOP = 496  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_LOOP = 497  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_IMM_LOOP = 498  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_LOOP = 499  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_IMM_LOOP = 500  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_LOOP = 501  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_IMM_LOOP = 502  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_LOOP = 503  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_IMM_LOOP = 504  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_LOOP = 505  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_IMM_LOOP = 506  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_LOOP = 507  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_IMM_LOOP = 508  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_LOOP = 509  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_IMM_LOOP = 510  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_LOOP = 511  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_IMM_LOOP = 512  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_LOOP = 513  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_IMM_LOOP = 514  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_LOOP = 515  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_IMM_LOOP = 516  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_LOOP = 517  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_IMM_LOOP = 518  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_LOOP = 519  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_IMM_LOOP = 520  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_LOOP = 521  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_IMM_LOOP = 522  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_LOOP = 523  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_IMM_LOOP = 524  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_LOOP = 525  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_IMM_LOOP = 526  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_LOOP = 527  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_IMM_LOOP = 528  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_LOOP = 529  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_IMM_LOOP = 530  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_LOOP = 531  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_IMM_LOOP = 532  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_LOOP = 533  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_IMM_LOOP = 534  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_LOOP = 535  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_IMM_LOOP = 536  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_LOOP = 537  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_IMM_LOOP = 538  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_LOOP = 539  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_IMM_LOOP = 540  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_LOOP = 541  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_IMM_LOOP = 542  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_LOOP = 543  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_IMM_LOOP = 544  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_LOOP = 545  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_IMM_LOOP = 546  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_LOOP = 547  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_IMM_LOOP = 548  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_LOOP = 549  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_IMM_LOOP = 550  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_NEZ_LOOP = 551  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_EQZ_LOOP = 552  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_IMM_LOOP = 553  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_LOOP = 554  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_IMM_LOOP = 555  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_LOOP = 556  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_IMM_LOOP = 557  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_LOOP = 558  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_IMM_LOOP = 559  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_LOOP = 560  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_IMM_LOOP = 561  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_LOOP = 562  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_IMM_LOOP = 563  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_LOOP = 564  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_IMM_LOOP = 565  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_LOOP = 566  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_IMM_LOOP = 567  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_LOOP = 568  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_IMM_LOOP = 569  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_LOOP = 570  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_IMM_LOOP = 571  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_LOOP = 572  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_TABLE = 573  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
+    IR_ZERO_LOCALS = 574  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
+    IR_FUEL = 575  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
+    IR_CALL = 576  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
+    IR_CALL_INDIRECT = 577  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
+    IR_RETURN_CALL = 578  # [a=base b=nslots hi=func] Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function `func` in this frame and call record (its results go to this function's caller).
+    IR_RETURN_CALL_INDIRECT = 579  # [a=base b=index c=nslots | lo=table hi=type] Tail call of table[fp[index]] after call_indirect's checks (see return_call).
+    IR_RETURN_CALL_INDIRECT64 = 580  # [a=base b=index c=nslots | lo=table hi=type] return_call_indirect through a table64: the index fp[index] is an i64.
+    IR_CALL_INDIRECT64 = 581  # [a=base b=index hi=type | lo=table] call_indirect through a table64: the index fp[index] is an i64.
+    IR_CALL_REF = 582  # [a=base b=ref] Call the function fp[ref] (a funcref; its type is the one validation proved).
+    IR_RETURN_CALL_REF = 583  # [a=base b=ref c=nslots] Tail call of the function fp[ref] (see return_call).
+    IR_RET = 584  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 585  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 586  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 587  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 588  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 589  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 590  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 591  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 592  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 593  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 594  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 595  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 596  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 597  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 598  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 599  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 600  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 601  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 602  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 603  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 604  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 605  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 606  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 607  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 608  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 609  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 610  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 611  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 612  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 613  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 614  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 615  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 616  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 617  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 618  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 619  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 620  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 621  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 622  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 623  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 624  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 625  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 626  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 627  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 628  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 629  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 630  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 631  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 632  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 633  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 634  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 635  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 636  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 637  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 638  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 639  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 640  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 641  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 642  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 643  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 644  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 645  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 646  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 647  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 648  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 649  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 650  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 651  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 652  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 653  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 654  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 655  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 656  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 657  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 658  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 659  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 660  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 661  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 662  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 663  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 664  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 665  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 666  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 667  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 668  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 669  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 670  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 671  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 672  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 673  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 674  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 675  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 676  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 677  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 678  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 679  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 680  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 681  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 682  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 683  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 684  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 685  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 686  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 687  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 688  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 689  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 690  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 691  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 692  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 693  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 694  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 695  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 696  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 697  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 698  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 699  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 700  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 701  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 702  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 703  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 704  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 705  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 706  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 707  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 708  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 709  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 710  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 711  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 712  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 713  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 714  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 715  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 716  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 717  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 718  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 719  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 720  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 721  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 722  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 723  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 724  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 725  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 726  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 727  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 728  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 729  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 730  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 731  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 732  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 733  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 734  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 735  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 736  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 737  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 738  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 739  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 740  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 741  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 742  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 743  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 744  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 745  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 746  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 747  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 748  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 749  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 750  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 751  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 752  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 753  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 754  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 755  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 756  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 757  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 758  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 759  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 760  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 761  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 762  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 763  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 764  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 765  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 766  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 767  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 768  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 769  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 770  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 771  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 772  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 773  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 774  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 775  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 776  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 777  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 778  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 779  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 780  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 781  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 782  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 783  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 784  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 785  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 786  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 787  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 788  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 789  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 790  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 791  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 792  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 793  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 794  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 795  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 796  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 797  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 798  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 799  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 800  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 801  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 802  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 803  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 804  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 805  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 806  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 807  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 808  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 809  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 810  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 811  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 812  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 813  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 814  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 815  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 816  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 817  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 818  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 819  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 820  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 821  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 822  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 823  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 824  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 825  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 826  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 827  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 828  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 829  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 830  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 831  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 832  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 833  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 834  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 835  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 836  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 837  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 838  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 839  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 840  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 841  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 842  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_LOAD_M = 843  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load from memory `mem`[fp[addr] + offset] (16 bytes).
+    IR_V128_LOAD8X8_S_M = 844  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD8X8_U_M = 845  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD16X4_S_M = 846  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD16X4_U_M = 847  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD32X2_S_M = 848  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD32X2_U_M = 849  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT_M = 850  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8_splat from memory `mem`[fp[addr] + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT_M = 851  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16_splat from memory `mem`[fp[addr] + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT_M = 852  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_splat from memory `mem`[fp[addr] + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT_M = 853  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_splat from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_STORE_M = 854  # [a=addr b=val c=mem | i64=offset] v128.store: store fp[val..+2) at memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD8_LANE_M = 855  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD16_LANE_M = 856  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD32_LANE_M = 857  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD64_LANE_M = 858  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_STORE8_LANE_M = 859  # [a=addr b=val c=lane d=mem | i64=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE16_LANE_M = 860  # [a=addr b=val c=lane d=mem | i64=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE32_LANE_M = 861  # [a=addr b=val c=lane d=mem | i64=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE64_LANE_M = 862  # [a=addr b=val c=lane d=mem | i64=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD32_ZERO_M = 863  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_zero from memory `mem`[fp[addr] + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO_M = 864  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_zero from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_SELECT = 865  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 866  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 867  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 868  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[864] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 2, 3, 3, 3, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[868] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 2, 3, 3, 3, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

@@ -156,7 +156,7 @@ cdef inline int32_t emit_dst_x_y_cond(Lowerer lw, uint32_t op, uint32_t dst, uin
 
 cdef inline void put_dst_x(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                            uint32_t x) noexcept nogil:
-    """Write [a=dst b=x] at pc (i32_eqz and 125 more):
+    """Write [a=dst b=x] at pc (i32_eqz and 128 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -165,7 +165,7 @@ cdef inline void put_dst_x(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
 
 
 cdef inline int32_t emit_dst_x(Lowerer lw, uint32_t op, uint32_t dst, uint32_t x) except -1:
-    """Append [a=dst b=x] (i32_eqz and 125 more)."""
+    """Append [a=dst b=x] (i32_eqz and 128 more)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_dst_x(lw.code, pc, op, dst, x)
     return pc
@@ -173,7 +173,7 @@ cdef inline int32_t emit_dst_x(Lowerer lw, uint32_t op, uint32_t dst, uint32_t x
 
 cdef inline void put_dst_x_y(Cell* code, int32_t pc, uint32_t op, uint32_t dst, uint32_t x,
                              uint32_t y) noexcept nogil:
-    """Write [a=dst b=x c=y] at pc (i32_add and 204 more):
+    """Write [a=dst b=x c=y] at pc (i32_add and 205 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -184,7 +184,7 @@ cdef inline void put_dst_x_y(Cell* code, int32_t pc, uint32_t op, uint32_t dst, 
 
 cdef inline int32_t emit_dst_x_y(Lowerer lw, uint32_t op, uint32_t dst, uint32_t x,
                                  uint32_t y) except -1:
-    """Append [a=dst b=x c=y] (i32_add and 204 more)."""
+    """Append [a=dst b=x c=y] (i32_add and 205 more)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_dst_x_y(lw.code, pc, op, dst, x, y)
     return pc
@@ -1598,6 +1598,26 @@ cdef inline int32_t emit_ref_func(Lowerer lw, uint32_t dst, int32_t func) except
 cdef inline int32_t emit_ref_as_non_null(Lowerer lw, uint32_t x) except -1:
     """Append ref_as_non_null."""
     return emit_x(lw, IR_REF_AS_NON_NULL, x)
+
+
+cdef inline int32_t emit_ref_eq(Lowerer lw, uint32_t dst, uint32_t x, uint32_t y) except -1:
+    """Append ref_eq."""
+    return emit_dst_x_y(lw, IR_REF_EQ, dst, x, y)
+
+
+cdef inline int32_t emit_ref_i31(Lowerer lw, uint32_t dst, uint32_t x) except -1:
+    """Append ref_i31."""
+    return emit_dst_x(lw, IR_REF_I31, dst, x)
+
+
+cdef inline int32_t emit_i31_get_s(Lowerer lw, uint32_t dst, uint32_t x) except -1:
+    """Append i31_get_s."""
+    return emit_dst_x(lw, IR_I31_GET_S, dst, x)
+
+
+cdef inline int32_t emit_i31_get_u(Lowerer lw, uint32_t dst, uint32_t x) except -1:
+    """Append i31_get_u."""
+    return emit_dst_x(lw, IR_I31_GET_U, dst, x)
 
 
 cdef inline int32_t emit_table_get(Lowerer lw, uint32_t dst, uint32_t index,

@@ -12,7 +12,7 @@ cdef enum WasmPrefix:
 
 # entries of the per-prefix tables (one past the largest sub-opcode)
 cdef enum:
-    NSUB_GC = 1
+    NSUB_GC = 31
     NSUB_MISC = 23
     NSUB_SIMD = 276
     NSUB_ATOMIC = 79
@@ -72,6 +72,10 @@ cdef enum WasmOp:
     OP_REF_IS_NULL = 0xD1  # ref -> i32
     OP_REF_FUNC = 0xD2  # -> ref [funcidx]
     OP_REF_AS_NON_NULL = 0xD4  # ref -> ref
+    OP_REF_EQ = 0xD3  # ref ref -> i32
+    OP_REF_I31 = 0xFB001C  # i32 -> ref
+    OP_I31_GET_S = 0xFB001D  # ref -> i32
+    OP_I31_GET_U = 0xFB001E  # ref -> i32
     OP_DROP = 0x1A  # t ->
     OP_SELECT = 0x1B  # t t i32 -> t
     OP_SELECT_T = 0x1C  # t t i32 -> t [valtypes]

@@ -34,6 +34,10 @@ OPS: tuple[tuple[str, int, str, int, int, str, str, str, str, str, str], ...] = 
     ("ref.is_null", 0xD1, "", 0, 0, "ref -> i32", "reference_types", "reference_types", "", "", "ref.is_null"),
     ("ref.func", 0xD2, "funcidx", 0, 0, "-> ref", "reference_types", "reference_types", "", "", "ref.func"),
     ("ref.as_non_null", 0xD4, "", 0, 0, "ref -> ref", "function_references", "function_references", "", "", "ref.as_non_null"),
+    ("ref.eq", 0xD3, "", 0, 0, "ref ref -> i32", "gc", "gc", "", "", "ref.eq"),
+    ("ref.i31", 0xFB001C, "", 0, 0, "i32 -> ref", "gc", "gc", "", "", "ref.i31"),
+    ("i31.get_s", 0xFB001D, "", 0, 0, "ref -> i32", "gc", "gc", "", "", "i31.get_s"),
+    ("i31.get_u", 0xFB001E, "", 0, 0, "ref -> i32", "gc", "gc", "", "", "i31.get_u"),
     ("drop", 0x1A, "", 0, 0, "t ->", "mvp", "mvp", "", "", "drop"),
     ("select", 0x1B, "", 0, 0, "t t i32 -> t", "mvp", "mvp", "", "", "select"),
     ("select_t", 0x1C, "valtypes", 0, 0, "t t i32 -> t", "reference_types", "reference_types", "", "", ""),
@@ -608,5 +612,5 @@ PREFIXES: dict[int, tuple[str, str | None]] = {
 
 RESERVED: dict[str, tuple[int, ...]] = {
     "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F,),
-    "gc": (0xD3, 0xFB,),
+    "gc": (0xFB0000, 0xFB0001, 0xFB0002, 0xFB0003, 0xFB0004, 0xFB0005, 0xFB0006, 0xFB0007, 0xFB0008, 0xFB0009, 0xFB000A, 0xFB000B, 0xFB000C, 0xFB000D, 0xFB000E, 0xFB000F, 0xFB0010, 0xFB0011, 0xFB0012, 0xFB0013, 0xFB0014, 0xFB0015, 0xFB0016, 0xFB0017, 0xFB0018, 0xFB0019, 0xFB001A, 0xFB001B,),
 }

@@ -281,6 +281,10 @@ def _match_scalar(vtype: str, got: Any, expected: Any) -> bool:
             return vtype not in _MASK and got is not None and _ref_kind(vtype, got) == kind
         if kind == "ref":
             return vtype not in _MASK and got is not None
+        if kind in ("ref.i31", "ref.eq", "ref.any") and isinstance(got, int):
+            return vtype not in _MASK  # an i31 crosses the API as its value
+        if kind.startswith("ref.") and kind not in ("ref.struct", "ref.array", "ref.exn"):
+            return False
         if kind.startswith("ref."):
             raise _Failure(f"({kind}) results need GC references in the API")
         if kind == "lanes":

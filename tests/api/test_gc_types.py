@@ -196,3 +196,51 @@ def test_gc_off_and_gc_instructions() -> None:
                            "0a070105" "00fb00000b")
     with pytest.raises(UnsupportedFeatureError, match="gc instructions"):
         wasmrt.Module(wasmrt.Engine(), binary)
+
+
+I31 = """(module
+  (global $g i31ref (ref.i31 (i32.const -5)))
+  (global $m (mut eqref) (ref.null eq))
+  (func (export "get_s") (param i32) (result i32) (i31.get_s (ref.i31 (local.get 0))))
+  (func (export "get_u") (param i32) (result i32) (i31.get_u (ref.i31 (local.get 0))))
+  (func (export "global") (result i32) (i31.get_s (global.get $g)))
+  (func (export "eq") (param i32 i32) (result i32)
+    (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1))))
+  (func (export "eq_null") (param i32) (result i32)
+    (global.set $m (ref.i31 (local.get 0)))
+    (ref.eq (global.get $m) (ref.null none)))
+  (func (export "null_get") (result i32) (i31.get_u (ref.null i31)))
+  (func (export "mk") (param i32) (result i31ref) (ref.i31 (local.get 0)))
+  (func (export "id") (param anyref) (result anyref) (local.get 0)))"""
+
+
+def test_i31_and_ref_eq(rt: ModuleType) -> None:
+    """ref.i31 keeps the low 31 bits, i31.get_s/u extend them, ref.eq compares i31 values
+    (and nulls), an i31 in a constant expression; i31.get of null traps."""
+    store, ex = _instance(rt, I31)
+    assert [ex["get_s"](store, x) for x in (0, 1, -1, 0x40000000, 0x7FFFFFFF, -0x40000001)] \
+        == [0, 1, -1, -0x40000000, -1, 0x3FFFFFFF]
+    assert [ex["get_u"](store, x) for x in (0, 1, -1, 0x40000000)] \
+        == [0, 1, 0x7FFFFFFF, 0x40000000]
+    assert ex["global"](store) == -5
+    assert [ex["eq"](store, a, b) for a, b in ((1, 1), (1, 2), (1, -0x7FFFFFFF), (0, 0))] \
+        == [1, 0, 1, 1]
+    assert ex["eq_null"](store, 0) == 0
+    with pytest.raises(rt.Trap):
+        ex["null_get"](store)
+
+
+def test_i31_crosses_the_api_as_its_value() -> None:
+    """An i31 reference crosses to Python as its signed value; an int in the i31 range
+    (signed or unsigned 31 bits) crosses to an anyref, eqref or i31ref as an i31."""
+    store, ex = _instance(wasmrt, I31)
+    assert [ex["mk"](store, x) for x in (5, -1, 0x40000000)] == [5, -1, -0x40000000]
+    assert [ex["id"](store, x) for x in (7, -(1 << 30), (1 << 31) - 1, None)] \
+        == [7, -(1 << 30), -1, None]
+    for bad in (1 << 31, -(1 << 30) - 1, 1.5, True):
+        with pytest.raises(TypeError):
+            ex["id"](store, bad)
+    with pytest.raises(wasmrt.Trap) as trap:
+        ex["null_get"](store)
+    assert trap.value.message == "null i31 reference"       # the spec's words
+    assert "wasm trap: null reference" in str(trap.value)   # wasmtime's

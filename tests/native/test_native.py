@@ -469,3 +469,28 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
         _interp.set_tier_samples(old)
     assert _interp.native_state(mix)[1] == 0       # never sampled: queued by its calls
     assert run(store, 200_000) == want
+
+
+GC_I31 = """(module
+  (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+  (func (export "round_trip") (param i32) (result i32)
+    (i31.get_s (ref.i31 (call $sq (local.get 0)))))
+  (func (export "same") (param i32 i32) (result i32)
+    (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1)))))"""
+
+
+def test_gc_ops_stay_interpreted(native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
+    """GC's instructions (ref.i31, i31.get_s, ref.eq) are not translated by the native tier:
+    their functions stay interpreted while the others compile; results are the
+    interpreter's."""
+    m = wasmrt.Module(native, GC_I31)
+    assert m._native is not None
+    assert m._native.installed == {0}           # $sq only
+
+    def run(eng: wasmrt.Engine) -> list[object]:
+        store = wasmrt.Store(eng)
+        ex = wasmrt.Instance(store, wasmrt.Module(eng, GC_I31), []).exports(store)
+        return [ex["round_trip"](store, 40000), ex["same"](store, 3, 3),
+                ex["same"](store, 3, -0x7FFFFFFD)]
+
+    assert run(native) == run(interp) == [-547483648, 1, 1]
