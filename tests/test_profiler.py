@@ -138,9 +138,12 @@ def test_deep_stacks_keep_both_ends() -> None:
           (else (loop (br_if 0 (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 1)))
                                        (i32.const 3000000))))))))""")
     rec = wasmrt.Instance(store, module, []).exports(store)["rec"]
-    with wasmrt.Profiler(store, 0.0005) as prof:
-        rec(store, 3000)
-    deep = [stack for stack in prof.stacks() if len(stack) > 1000]
+    deep: list[tuple[ProfileFrame, ...]] = []
+    deadline = time.monotonic() + 10        # a busy machine may not tick in one call
+    while not deep and time.monotonic() < deadline:
+        with wasmrt.Profiler(store, 0.0005) as prof:
+            rec(store, 3000)
+        deep = [stack for stack in prof.stacks() if len(stack) > 1000]
     assert deep, "no sample at the bottom of the recursion"
     for stack in deep:
         assert len(stack) == 1024
@@ -157,15 +160,18 @@ def test_dwarf_names_and_files(tmp_path: Path) -> None:
     store.set_wasi(config)
     linker = wasmrt.Linker(engine)
     linker.define_wasi()
-    instance = linker.instantiate(store, wasmrt.Module.from_file(engine, DWARF_PROGRAM))
-    with wasmrt.Profiler(store, 0.0005) as prof:
-        instance.exports(store)["_start"](store)        # exit status 0: no ExitTrap
+    module = wasmrt.Module.from_file(engine, DWARF_PROGRAM)
     main = ProfileFrame("__main_argc_argv", "./src/backtrace.c")
     below: dict[ProfileFrame, float] = {}      # time under each function main calls
-    for stack, seconds in prof.stacks().items():
-        if main in stack[:-1]:
-            callee = stack[stack.index(main) + 1]
-            below[callee] = below.get(callee, 0.0) + seconds
+    deadline = time.monotonic() + 20           # a busy machine may not tick in one run
+    while not below and time.monotonic() < deadline:
+        instance = linker.instantiate(store, module)
+        with wasmrt.Profiler(store, 0.0005) as prof:
+            instance.exports(store)["_start"](store)    # exit status 0: no ExitTrap
+        for stack, seconds in prof.stacks().items():
+            if main in stack[:-1]:
+                callee = stack[stack.index(main) + 1]
+                below[callee] = below.get(callee, 0.0) + seconds
     hot = max(below, key=below.__getitem__)
     assert (hot.name, hot.file, hot.kind) == ("checksum", "./src/backtrace.c", "wasm")
 
@@ -209,7 +215,7 @@ def test_flamegraph_escapes_names(tmp_path: Path) -> None:
 def test_cli_profile(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     def sampled(path: Path) -> bool:
         if path.suffix == ".svg":
-            return any(name != "all" for name in svg_boxes(path))
+            return "checksum" in svg_boxes(path)
         return bool(json.loads(path.read_text())["profiles"][0]["samples"])
 
     for name in ("p.json", "p.svg"):
