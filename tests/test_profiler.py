@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,23 @@ def bench_program(name: str) -> Program:
     return {p.name: p for p in load_programs()}[name]
 
 
+def until(done: Callable[[], bool], seconds: float) -> Iterator[None]:
+    """Rounds until ``done()`` or ``seconds`` pass: a loaded machine may not tick the
+    profiler's clock during one short run, so a test runs again until the clock has ticked
+    where it looks (its assertions then say whether it did)."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        yield
+
+
 def profile_bench(name: str, n: int, interval: float = 0.0005) -> Profiler:
     prog = bench_program(name)
     store = wasmrt.Store()
     run = wasmrt.Instance(store, wasmrt.Module(store.engine, prog.wasm()), []).exports(store)["run"]
     with wasmrt.Profiler(store, interval) as prof:
         run(store, n)
-        # a loaded machine may not schedule the clock during one short run: run again
-        # until 50 intervals are recorded, so the shares the tests compare mean something
-        deadline = time.monotonic() + 30
-        while prof.total < 50 * interval and time.monotonic() < deadline:
+        # again until 50 intervals are recorded, so the shares the tests compare mean something
+        for _ in until(lambda: prof.total >= 50 * interval, 30):
             run(store, n)
     return prof
 
@@ -121,11 +129,10 @@ def test_wasm_called_by_a_host_call_stacks_above_it() -> None:
     exports: dict[str, Any] = {}
     exports.update(_host_program(store, lambda: exports["spin"](store)))
     names: set[tuple[str, ...]] = set()
-    deadline = time.monotonic() + 10        # a busy machine may not tick in one call
-    while ("outer", "env::host", "spin") not in names and time.monotonic() < deadline:
+    for _ in until(lambda: ("outer", "env::host", "spin") in names, 10):
         with wasmrt.Profiler(store, 0.0005) as prof:
             exports["outer"](store)
-        names |= {tuple(f.name for f in stack) for stack in prof.stacks()}
+        names.update(tuple(f.name for f in stack) for stack in prof.stacks())
     assert ("outer", "env::host", "spin") in names
 
 
@@ -139,11 +146,10 @@ def test_deep_stacks_keep_both_ends() -> None:
                                        (i32.const 3000000))))))))""")
     rec = wasmrt.Instance(store, module, []).exports(store)["rec"]
     deep: list[tuple[ProfileFrame, ...]] = []
-    deadline = time.monotonic() + 10        # a busy machine may not tick in one call
-    while not deep and time.monotonic() < deadline:
+    for _ in until(lambda: bool(deep), 10):
         with wasmrt.Profiler(store, 0.0005) as prof:
             rec(store, 3000)
-        deep = [stack for stack in prof.stacks() if len(stack) > 1000]
+        deep.extend(stack for stack in prof.stacks() if len(stack) > 1000)
     assert deep, "no sample at the bottom of the recursion"
     for stack in deep:
         assert len(stack) == 1024
@@ -163,8 +169,7 @@ def test_dwarf_names_and_files(tmp_path: Path) -> None:
     module = wasmrt.Module.from_file(engine, DWARF_PROGRAM)
     main = ProfileFrame("__main_argc_argv", "./src/backtrace.c")
     below: dict[ProfileFrame, float] = {}      # time under each function main calls
-    deadline = time.monotonic() + 20           # a busy machine may not tick in one run
-    while not below and time.monotonic() < deadline:
+    for _ in until(lambda: bool(below), 20):
         instance = linker.instantiate(store, module)
         with wasmrt.Profiler(store, 0.0005) as prof:
             instance.exports(store)["_start"](store)    # exit status 0: no ExitTrap
@@ -205,8 +210,7 @@ def test_flamegraph_escapes_names(tmp_path: Path) -> None:
                                (i32.const 2000000))))))""")
     f = wasmrt.Instance(store, module, []).exports(store)["f"]
     with wasmrt.Profiler(store, 0.0005) as prof:
-        deadline = time.monotonic() + 10        # one call may end before the clock ticks
-        while prof.total == 0 and time.monotonic() < deadline:
+        for _ in until(lambda: prof.total > 0, 10):
             f(store)
     prof.write(tmp_path / "out.svg", "svg")
     assert "<T&x>" in svg_boxes(tmp_path / "out.svg")
