@@ -545,6 +545,12 @@ op("call_ref", ("a=base b=ref",), "t* ref -> t*",
 op("return_call_ref", ("a=base b=ref c=nslots",), "t* ref ->",
    "Tail call of the function fp[ref] (see return_call).",
    ("return_call_ref",), ("null function reference", "call stack exhausted"))
+op("throw", ("a=base hi=tag",), "t* ->",
+   "Throw a new exception of tag `tag` with the payload fp[base..); the handler tables of "
+   "the activations decide where it lands (no code runs on entry to a try_table).",
+   ("throw",))
+op("throw_ref", ("a=x",), "exnref ->", "Throw the exception fp[x] again (trap if null).",
+   ("throw_ref",), ("null exception reference",))
 op("ret", (), "->", "Return; the results are already in fp[0 .. nresults).", ("return", "end"))
 op("ret_slot", ("a=src",), "t ->", "fp[0] = fp[src]; return.", ("return", "end"))
 op("ret_n", ("a=src b=n",), "t* ->", "Move n slots fp[src..) to fp[0..) (memmove); return.",

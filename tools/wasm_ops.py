@@ -150,7 +150,6 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
 # leave this list (the generator checks).  Plain bytes, a whole prefix, or one prefixed
 # instruction as ``prefix << 16 | sub`` (its ``Instr.op``).
 RESERVED: dict[str, tuple[int, ...]] = {
-    "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F),
     # struct.*, array.*, ref.test/cast, br_on_cast(_fail), any/extern.convert_*
     "gc": tuple(0xFB << 16 | sub for sub in range(0x1C)),
 }
@@ -295,6 +294,17 @@ I("call_ref",                 0x14,         "t1* ref -> t2*", "typeidx")
 I("return_call_ref",          0x15,         "t1* ref -> t2*", "typeidx")    # + tail_call
 I("br_on_null",               0xD5,         "t* ref -> t* ref", "labelidx")
 I("br_on_non_null",           0xD6,         "t* ref -> t*",   "labelidx")
+
+proposal("exceptions")
+I("throw",                    0x08,         "t1* t* -> t2*",  "tagidx")
+I("throw_ref",                0x0A,         "t1* ref -> t2*")
+I("try_table",                0x1F,         "t1* -> t2*",     "blocktype catches")
+# the legacy instructions (Emscripten's output; the legacy/ folder of the suite)
+I("try",                      0x06,         "t1* -> t2*",     "blocktype")
+I("catch",                    0x07,         "t1* -> t2*",     "tagidx")
+I("rethrow",                  0x09,         "t1* -> t2*",     "labelidx")
+I("delegate",                 0x18,         "t1* -> t2*",     "labelidx")
+I("catch_all",                0x19,         "t1* -> t2*")
 
 
 # ------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from . import _interp
-from .errors import WasmtimeError
+from .errors import WasmException, WasmtimeError
 
 if TYPE_CHECKING:
     from ._api_store import Store
@@ -30,7 +30,11 @@ async def drive(call: Any, first: int) -> Any:
     try:
         while state != _interp.ASYNC_DONE:
             if state == _interp.ASYNC_CALL:
-                value = await call.take_call()
+                try:
+                    value = await call.take_call()
+                except WasmException as exc:    # thrown into the guest at the host call
+                    state = call.resume_throw(exc)
+                    continue
                 state = call.resume_with(value)
             else:
                 await _yield_to_loop()

@@ -35,7 +35,7 @@ PROPOSALS: dict[str, tuple[str, bool]] = {
     "wasm_multi_memory": ("multi_memory", True),
     "wasm_memory64": ("memory64", True),
     "wasm_relaxed_simd": ("relaxed_simd", True),
-    "wasm_exceptions": ("exceptions", False),
+    "wasm_exceptions": ("exceptions", True),
     "wasm_function_references": ("function_references", True),
     "wasm_gc": ("gc", True),
     "wasm_wide_arithmetic": ("wide_arithmetic", True),

@@ -13,10 +13,12 @@ from ._api_managed import NothingToClose
 from ._api_store import Store, Storelike, owned_by, store_of
 from ._api_types import (
     AsExternType,
+    FuncType,
     GlobalType,
     Limits,
     MemoryType,
     TableType,
+    TagType,
     ValType,
 )
 from .errors import WasmtimeError, WrongKindError
@@ -27,6 +29,7 @@ __all__ = [
     "Memory",
     "SharedMemory",
     "Table",
+    "Tag",
     "check_extern",
     "extern_type_of",
     "wrap_extern",
@@ -445,8 +448,52 @@ class Global(_StoreBound):
         self._rt.value = val
 
 
-Extern: TypeAlias = Func | Memory | SharedMemory | Table | Global
-_EXTERN_TYPES = (Func, Memory, SharedMemory, Table, Global)
+class Tag(_StoreBound):
+    """An exception tag: ``Tag(store, TagType(functype))``, a new tag (distinct from every
+    other, even of the same type); instances export and import tags as they do globals.
+    Raise ``WasmException(tag, values)`` in a host function to throw with it."""
+
+    __slots__ = ()
+
+    def __init__(self, store: Storelike, ty: TagType):
+        store_ = store_of(store)
+        if not isinstance(ty, TagType):
+            raise TypeError("expected a TagType")
+        if ty.functype.results:
+            raise WasmtimeError("a tag's function type must have no results")
+        params = tuple(t._code for t in ty.functype.params)
+        rt = store_._context().new_tag(params, ty.functype._canonical_id())
+        self._bind(rt, store_)
+        rt.wrapper = self
+
+    @classmethod
+    def _from_runtime(cls, rt: Any, store: Any) -> Any:
+        obj = super()._from_runtime(rt, store)
+        if rt.wrapper is None:
+            rt.wrapper = obj
+        return obj
+
+    def _type(self) -> TagType:
+        return TagType(FuncType._from_type_id(self._rt.type_id))
+
+    def type(self, store: Storelike) -> TagType:
+        """This tag's type."""
+        self._check_store(store)
+        return self._type()
+
+    def eq(self, store: Storelike, other: Tag) -> bool:
+        """Whether ``other`` is this very tag (tags compare by identity, not by type)."""
+        return isinstance(other, Tag) and other._rt is self._rt
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tag) and other._rt is self._rt
+
+    def __hash__(self) -> int:
+        return id(self._rt)
+
+
+Extern: TypeAlias = Func | Memory | SharedMemory | Table | Global | Tag
+_EXTERN_TYPES = (Func, Memory, SharedMemory, Table, Global, Tag)
 
 
 def check_extern(item: Any) -> Extern:
@@ -476,4 +523,7 @@ def wrap_extern(rt: Any, store: Store) -> Extern:
         return Table._from_runtime(rt, store)  # type: ignore[no-any-return]
     if isinstance(rt, _interp.GlobalInstance):
         return Global._from_runtime(rt, store)  # type: ignore[no-any-return]
+    if isinstance(rt, _interp.TagInstance):
+        wrapper: Tag = rt.wrapper if rt.wrapper is not None else Tag._from_runtime(rt, store)
+        return wrapper
     raise WasmtimeError(f"unknown extern {rt!r}")

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from . import _core, _interp
-from ._api_extern import Extern, Global, Memory, SharedMemory, Table, check_extern, wrap_extern
+from ._api_extern import Extern, Global, Memory, SharedMemory, Table, Tag, check_extern, wrap_extern
 from ._api_func import Func
 from ._api_managed import Closeable
-from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, Module
+from ._api_module import EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_MEMORY, EXTERN_TABLE, EXTERN_TAG, Module
 from ._api_store import Store, Storelike, owned_by, store_of
 from ._api_types import FuncType, Limits
 from .errors import LinkError, WrongKindError
@@ -29,12 +29,14 @@ _KIND_NAMES = {
     EXTERN_TABLE: "table",
     EXTERN_MEMORY: "memory",
     EXTERN_GLOBAL: "global",
+    EXTERN_TAG: "tag",
 }
 _CLASSES: dict[int, Any] = {
     EXTERN_FUNC: Func,
     EXTERN_TABLE: Table,
     EXTERN_MEMORY: (Memory, SharedMemory),
     EXTERN_GLOBAL: Global,
+    EXTERN_TAG: Tag,
 }
 
 
@@ -56,6 +58,10 @@ def _mismatch(info: Any, desc: Any, kind: int, item: Extern) -> str | None:
             return f"types incompatible: expected type `{want_ty!r}`, found type `{have_ty!r}`"
         return None
     type_ids = [t.type_id for t in info.types]
+    if kind == EXTERN_TAG:
+        if info.types[desc].type_id != rt.type_id:
+            return "incompatible import type: tag types differ"
+        return None
     if kind == EXTERN_GLOBAL:
         want_vt = _core.canonical_valtype(desc.val_type, type_ids)
         if want_vt != rt.valtype and (desc.mutable or not _core.valtype_matches(rt.valtype,

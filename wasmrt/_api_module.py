@@ -4,14 +4,14 @@
 (``str``, or bytes that do not start with ``\\0``) and runs the decode -> validate + lower
 pipeline of ``_core`` once; every instance in every Store shares the result.
 
-Serialized form (``Module.serialize``), format version 3: the module binary and the
+Serialized form (``Module.serialize``), format version 4: the module binary and the
 lowered code of every defined function, so ``Module.deserialize`` only decodes the module
 structure (``_core.load_module``) and copies the code, without validating or lowering a
 single body again.  Integers of the envelope are little-endian::
 
     offset  size
      0       8   magic b"\\0wasmrt\\0"
-     8       2   u16 format version (3)
+     8       2   u16 format version (4)
     10       1   u8 byte order of the code table: 1 little-endian, 2 big-endian
     11       1   u8 0
     12       4   u32 feature mask the code was lowered with (``ModuleInfo.features``:
@@ -62,6 +62,7 @@ from ._api_types import (
     Limits,
     MemoryType,
     TableType,
+    TagType,
     ValType,
 )
 from .errors import WasmtimeError, WrongKindError
@@ -69,10 +70,10 @@ from .errors import WasmtimeError, WrongKindError
 __all__ = ["EXTERN_FUNC", "EXTERN_GLOBAL", "EXTERN_MEMORY", "EXTERN_TABLE", "Module", "wat2wasm"]
 
 # Extern kinds, in binary order (the same numbers as `_core`'s ImportInfo.kind).
-EXTERN_FUNC, EXTERN_TABLE, EXTERN_MEMORY, EXTERN_GLOBAL = 0, 1, 2, 3
+EXTERN_FUNC, EXTERN_TABLE, EXTERN_MEMORY, EXTERN_GLOBAL, EXTERN_TAG = 0, 1, 2, 3, 4
 
 _MAGIC = b"\0wasmrt\0"
-_VERSION = 3
+_VERSION = 4
 # magic, version, byte order, 0, features, total length, binary length, ISA fingerprint,
 # checksum, 0.  The checksum (CRC-32: it guards against damage, not against tampering: a
 # serialized module is trusted input) covers the header up to itself and all after it.
@@ -158,6 +159,8 @@ def extern_type(module_info: Any, kind: int, desc: Any) -> AsExternType:
     if kind == EXTERN_GLOBAL:
         content = _core.canonical_valtype(desc.val_type, type_ids)
         return GlobalType(ValType._of(content), bool(desc.mutable))
+    if kind == EXTERN_TAG:
+        return TagType(FuncType._from_type_id(module_info.types[desc].type_id))
     raise WasmtimeError(f"unknown extern kind {kind}")
 
 
@@ -172,6 +175,8 @@ def export_desc(module_info: Any, kind: int, index: int) -> Any:
     if kind == EXTERN_GLOBAL:
         g = module_info.globals[index]
         return getattr(g, "type", g)
+    if kind == EXTERN_TAG:
+        return module_info.tags[index]
     raise WasmtimeError(f"unknown extern kind {kind}")
 
 

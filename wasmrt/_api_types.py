@@ -32,6 +32,7 @@ __all__ = [
     "Limits",
     "MemoryType",
     "TableType",
+    "TagType",
     "Val",
     "ValType",
     "externref",
@@ -514,7 +515,33 @@ class MemoryType(NothingToClose):
         return f"MemoryType({extra}{self._limits}{shared})"
 
 
-AsExternType: TypeAlias = FuncType | TableType | MemoryType | GlobalType
+class TagType(NothingToClose):
+    """The type of an exception tag: ``TagType(functype)``, the function type whose
+    parameters are the payload of the exceptions thrown with it (its results are empty)."""
+
+    __slots__ = ("_functype",)
+
+    def __init__(self, functype: FuncType):
+        if not isinstance(functype, FuncType):
+            raise TypeError("expected a FuncType")
+        self._functype = functype
+
+    @property
+    def functype(self) -> FuncType:
+        """The function type describing the payload."""
+        return self._functype
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TagType) and other._functype == self._functype
+
+    def __hash__(self) -> int:
+        return hash(self._functype)
+
+    def __repr__(self) -> str:
+        return f"TagType({self._functype!r})"
+
+
+AsExternType: TypeAlias = FuncType | TableType | MemoryType | GlobalType | TagType
 
 
 class ImportType(NothingToClose):

@@ -258,6 +258,7 @@ cdef class ModuleInfo:
     cdef readonly list tables
     cdef readonly list memories
     cdef readonly list globals
+    cdef readonly list tags             # the type index of each tag (imported first)
     cdef readonly list exports
     cdef readonly int64_t start
     cdef readonly list elems
@@ -271,6 +272,7 @@ cdef class ModuleInfo:
     cdef readonly uint32_t num_imported_tables
     cdef readonly uint32_t num_imported_memories
     cdef readonly uint32_t num_imported_globals
+    cdef readonly uint32_t num_imported_tags
     cdef readonly uint32_t features
     cdef readonly int64_t start_offset
     cdef readonly int64_t function_section_offset
@@ -287,6 +289,9 @@ cdef enum FrameKind:
     FRAME_LOOP = 2
     FRAME_IF = 3
     FRAME_ELSE = 4
+    FRAME_TRY_TABLE = 5       # exceptions: a try_table (a block whose body has handlers)
+    FRAME_TRY = 6             # legacy try: the body
+    FRAME_CATCH = 7           # legacy catch / catch_all: the handler code (rethrow's label)
 
 
 # A control frame.  The function's own frame (FRAME_FUNC, ctrls[0]) has nparams 0 (its
@@ -294,6 +299,7 @@ cdef enum FrameKind:
 ctypedef struct CtrlFrame:
     uint8_t kind              # FrameKind
     uint8_t unreachable       # the rest of this frame is unreachable (polymorphic stack)
+    uint8_t catch_all         # legacy FRAME_CATCH: its clause is catch_all (the last one)
     uint32_t height           # operand-stack height at entry, below the frame's params
     # a type index >= 0, BLOCKTYPE_EMPTY (-64), or a single result: ``block_type + 0x80``
     # for a one-byte value type (2.0's s33), else ``-0x80 - block_type`` indexes the
@@ -380,6 +386,8 @@ cdef class FuncValidator:
     cdef uint32_t nglobals
     cdef vt_t* global_type
     cdef uint8_t* global_mut
+    cdef uint32_t ntags
+    cdef uint32_t* tag_type       # the type index of each tag
     cdef uint32_t nelems
     cdef vt_t* elem_type
     cdef int64_t ndatas           # data count section value, -1 if absent

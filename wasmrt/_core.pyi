@@ -135,6 +135,7 @@ class ModuleInfo:
     tables: list[TableTypeInfo]
     memories: list[MemoryTypeInfo]
     globals: list[GlobalInfo]
+    tags: list[int]
     exports: list[ExportInfo]
     start: int
     elems: list[ElemInfo]
@@ -148,6 +149,7 @@ class ModuleInfo:
     num_imported_tables: int
     num_imported_memories: int
     num_imported_globals: int
+    num_imported_tags: int
     features: int
     debug: Any
     @property

@@ -81,8 +81,9 @@ cdef enum:
     SEC_DATACOUNT = 12
     SEC_TAG = 13
 
-cdef int SECTION_RANK[13]
-SECTION_RANK[:] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10]
+cdef int SECTION_RANK[14]
+# binary order: ..., memory, tag (13), global, ..., element, data count (12), code, data
+SECTION_RANK[:] = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 22, 24, 20, 11]
 
 
 # Value types (spec 5.3.3-5.3.5) as ``vt_t`` words (_defs.pxd).  The typed forms
@@ -104,7 +105,9 @@ cdef int check_heap_code(Reader* r, uint32_t code, uint32_t features, const uint
     if code == HT_FUNC or code == HT_EXTERN:
         return 0
     if code == HT_EXN or code == HT_NOEXN:
-        unsupported("exception handling (exnref)", r, at)
+        if not (features & FEAT_EXCEPTIONS):
+            unsupported("exception handling (exnref)", r, at)
+        return 0
     if HT_EXN <= code <= HT_NOEXN:
         if features & FEAT_GC:
             return 0
@@ -388,10 +391,10 @@ cdef class Decoder:
                     malformed("length out of bounds", r, at + 1)
                 sec_end = r.p + size
                 self.sec_end = sec_end
-                if sid > SEC_DATACOUNT:
-                    if sid == SEC_TAG:
-                        unsupported("exception handling (tag section)", r, at)
+                if sid > SEC_TAG:
                     malformed("malformed section id", r, at)
+                if sid == SEC_TAG and not (self.m.features & FEAT_EXCEPTIONS):
+                    unsupported("exception handling (tag section)", r, at)
                 if sid != SEC_CUSTOM:
                     rank = SECTION_RANK[sid]
                     if rank <= last_rank:
@@ -424,6 +427,8 @@ cdef class Decoder:
                     self.code_section()
                 elif sid == SEC_DATA:
                     self.data_section()
+                elif sid == SEC_TAG:
+                    self.tag_section()
                 rd_check(r)
                 if r.p != sec_end:
                     malformed("section size mismatch", r)
@@ -645,7 +650,12 @@ cdef class Decoder:
                 m.globals.append(GlobalInfo(desc, None, True, entry))
                 m.num_imported_globals += 1
             elif kind == 4:
-                unsupported("exception handling (tag import)", r, at, "malformed import kind")
+                if not (m.features & FEAT_EXCEPTIONS):
+                    unsupported("exception handling (tag import)", r, at,
+                                "malformed import kind")
+                desc = self.tag_type()
+                m.tags.append(desc)
+                m.num_imported_tags += 1
             else:
                 malformed("malformed import kind", r, at)
             m.imports.append(ImportInfo(module, name, kind, desc, entry))
@@ -737,10 +747,28 @@ cdef class Decoder:
             kind = rd_u8(r)
             rd_check(r)
             if kind > 3:
-                if kind == 4:
+                if kind != 4:
+                    malformed("malformed export kind", r, at)
+                if not (self.m.features & FEAT_EXCEPTIONS):
                     unsupported("exception handling (tag export)", r, at)
-                malformed("malformed export kind", r, at)
             self.m.exports.append(ExportInfo(name, kind, self.vec_count(), entry))
+        return 0
+
+    # -- 13: tags (exception handling) -------------------------------------------------------
+    cdef uint32_t tag_type(self) except? 0xFFFFFFFF:
+        """A tag type: attribute 0 (an exception), then its function type's index."""
+        cdef Reader* r = &self.r
+        cdef const uint8_t* at = r.p
+        cdef uint8_t attr = rd_u8(r)
+        rd_check(r)
+        if attr != 0:
+            malformed("malformed tag attribute", r, at)
+        return self.vec_count()
+
+    cdef int tag_section(self) except -1:
+        cdef uint32_t n = self.vec_count(), i
+        for i in range(n):
+            self.m.tags.append(self.tag_type())
         return 0
 
     # -- 8: start --------------------------------------------------------------------------
@@ -908,17 +936,23 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count,
             at = r.p
             op = rd_u8(r)
             rd_check(r)
-            if op == OP_BLOCK or op == OP_LOOP or op == OP_IF:
+            if op == OP_BLOCK or op == OP_LOOP or op == OP_IF or op == OP_TRY_TABLE \
+                    or op == OP_TRY:
                 read_blocktype(r, features, &single)
+                if op == OP_TRY_TABLE:
+                    read_catches(r, NULL)
                 if depth == cap:
                     kinds = <uint8_t*>_grow(kinds, &cap, 1, depth + 1)
-                kinds[depth] = op == OP_IF
+                kinds[depth] = 1 if op == OP_IF else (2 if op == OP_TRY else 0)
                 depth += 1
             elif op == OP_ELSE:
-                if not kinds[depth - 1]:
+                if kinds[depth - 1] != 1:
                     malformed("END opcode expected", r, at)
                 kinds[depth - 1] = 0
             elif op == OP_END:
+                depth -= 1
+            elif op == OP_DELEGATE:
+                rd_u32(r)
                 depth -= 1
             else:
                 oi = &OPS_PLAIN[op]
@@ -938,6 +972,36 @@ cdef int scan_body(Reader* r, uint32_t start, uint32_t end, int64_t data_count,
     if r.p != r.base + end:
         malformed("section size mismatch", r)
     return 0
+
+
+cdef uint32_t read_catches(Reader* r, uint32_t* out) except? 0xFFFFFFFF:
+    """try_table's catch clauses: their count; with `out`, each clause's kind, tag index
+    (0 for catch_all*) and label depth, three words per clause."""
+    cdef uint32_t n = rd_u32(r), i
+    cdef uint8_t kind
+    cdef const uint8_t* at
+    rd_check(r)
+    for i in range(n):
+        at = r.p
+        kind = rd_u8(r)
+        rd_check(r)
+        if kind > 3:
+            malformed("malformed catch clause", r, at)
+        if out != NULL:
+            out[3 * i] = kind
+            out[3 * i + 1] = 0
+        if kind < 2:
+            if out != NULL:
+                out[3 * i + 1] = rd_u32(r)
+            else:
+                rd_u32(r)
+            rd_check(r)
+        if out != NULL:
+            out[3 * i + 2] = rd_u32(r)
+        else:
+            rd_u32(r)
+        rd_check(r)
+    return n
 
 
 cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,

@@ -72,6 +72,10 @@ ctypedef struct LwCtrl:         # one control frame / label
     int32_t head                # loop: cell index of the loop head
     int32_t else_fix            # if: fix-up (index into fixs) of the branch to else, or -1
     int32_t fixups              # head of the list of branches to the end label, or -1
+    int32_t label_id            # its entry in Lowerer.ltarget (exception landings)
+    uint8_t caught              # a catch clause lands at its label
+    int32_t try_start           # try_table: the cell its body starts at
+    uint32_t pend_lo            # try_table: its catch clauses are pend[pend_lo ..)
 
 
 ctypedef struct LwFix:          # a forward branch waiting for its label
@@ -247,6 +251,8 @@ cdef class LoweredFunc:
     def __dealloc__(self):
         free(self.fc.code)
         free(self.fc.srcmap)
+        free(self.fc.handlers)
+        self.fc.handlers = NULL
         self.fc.code = NULL
         self.fc.srcmap = NULL
 
@@ -269,6 +275,18 @@ cdef class LoweredFunc:
     def nlocals(self) -> int:
         """Slots of the declared locals (params excluded)."""
         return self.fc.nlocals
+
+    @property
+    def handlers(self) -> list:
+        """The exception handlers, innermost first: (start, end, target, tag, dst, kind)
+        (cell indices, module tag index, first slot, ``HK_*``)."""
+        cdef uint32_t i
+        cdef HandlerRec* h
+        out = []
+        for i in range(self.fc.nhandlers):
+            h = &self.fc.handlers[i]
+            out.append((h.start, h.end, h.target, h.tag, h.dst, h.kind))
+        return out
 
     @property
     def max_slots(self) -> int:
@@ -322,6 +340,15 @@ cdef class Lowerer:
     cdef Staged st                # the peephole fusions' view of the code just emitted
     cdef uint32_t dbg_low         # debug build: lowest operand height since the last check
     cdef uint32_t cur_off         # module offset of the instruction being lowered
+    # exception handlers: each label's target cell (by LwCtrl.label_id, -1 until known),
+    # the catch clauses of the open try_tables (label_id in `target` until `finish`), the
+    # handler records of the closed ones
+    cdef int32_t* ltarget
+    cdef uint32_t nlabels, cap_labels
+    cdef HandlerRec* pend
+    cdef uint32_t npend, cap_pend
+    cdef HandlerRec* hnd
+    cdef uint32_t nhnd, cap_hnd
 
     def __cinit__(self):
         self.code = NULL
@@ -332,6 +359,9 @@ cdef class Lowerer:
         self.local_slot = NULL
         self.lrefs = NULL
         self.arm = NULL
+        self.ltarget = NULL
+        self.pend = NULL
+        self.hnd = NULL
 
     def __dealloc__(self):
         free(self.code)
@@ -342,6 +372,9 @@ cdef class Lowerer:
         free(self.local_slot)
         free(self.lrefs)
         free(self.arm)
+        free(self.ltarget)
+        free(self.pend)
+        free(self.hnd)
 
     # -- set-up and result -------------------------------------------------------------
 
@@ -357,6 +390,9 @@ cdef class Lowerer:
         self.nctrls = 0
         self.nfixs = 0
         self.nsrc = 0
+        self.nlabels = 0
+        self.npend = 0
+        self.nhnd = 0
         self.dbg_low = 0
         self.live = 1
         forget(&self.st)
@@ -407,6 +443,7 @@ cdef class Lowerer:
 
     cdef object finish(self, FuncValidator v):
         cdef LoweredFunc lf = LoweredFunc.__new__(LoweredFunc)
+        cdef uint32_t i
         if WASMRT_DEBUG:
             self.check_pending_reads()
         if self.max_slots > 0xFFFF:
@@ -419,6 +456,14 @@ cdef class Lowerer:
             raise MemoryError()
         memcpy(lf.fc.code, self.code, self.ncode * sizeof(Cell))
         memcpy(lf.fc.srcmap, self.srcmap, 2 * self.nsrc * sizeof(uint32_t))
+        if self.nhnd:
+            lf.fc.handlers = <HandlerRec*>malloc(self.nhnd * sizeof(HandlerRec))
+            if lf.fc.handlers == NULL:
+                raise MemoryError()
+            for i in range(self.nhnd):
+                lf.fc.handlers[i] = self.hnd[i]
+                lf.fc.handlers[i].target = <uint32_t>self.ltarget[self.hnd[i].target]
+            lf.fc.nhandlers = self.nhnd
         lf.fc.ncells = self.ncode
         lf.fc.nsrc = self.nsrc
         lf.fc.nparams = self.nparam_slots
@@ -618,8 +663,34 @@ cdef class Lowerer:
         c.head = -1
         c.else_fix = -1
         c.fixups = -1
+        if self.nlabels >= self.cap_labels:
+            self.cap_labels = self.cap_labels * 2 if self.cap_labels else 64
+            self.ltarget = <int32_t*>realloc(self.ltarget, self.cap_labels * sizeof(int32_t))
+            if self.ltarget == NULL:
+                raise MemoryError()
+        c.label_id = self.nlabels
+        self.ltarget[self.nlabels] = -1
+        self.nlabels += 1
         self.nctrls += 1
         return c
+
+    cdef HandlerRec* _handler(self, bint pending) except NULL:
+        """A new catch clause (`pending`: of an open try_table) or handler record."""
+        if pending:
+            if self.npend >= self.cap_pend:
+                self.cap_pend = self.cap_pend * 2 if self.cap_pend else 16
+                self.pend = <HandlerRec*>realloc(self.pend, self.cap_pend * sizeof(HandlerRec))
+                if self.pend == NULL:
+                    raise MemoryError()
+            self.npend += 1
+            return &self.pend[self.npend - 1]
+        if self.nhnd >= self.cap_hnd:
+            self.cap_hnd = self.cap_hnd * 2 if self.cap_hnd else 16
+            self.hnd = <HandlerRec*>realloc(self.hnd, self.cap_hnd * sizeof(HandlerRec))
+            if self.hnd == NULL:
+                raise MemoryError()
+        self.nhnd += 1
+        return &self.hnd[self.nhnd - 1]
 
     cdef int32_t _add_fix(self, int32_t pc, int32_t cell, int32_t hi, int32_t next) except -1:
         if self.nfixs >= self.cap_fixs:
@@ -1076,6 +1147,13 @@ cdef class Lowerer:
         self.cur_off = ins.offset
         if op == OP_BLOCK or op == OP_LOOP or op == OP_IF:
             return self._open(v, ins)
+        if op == OP_TRY_TABLE:
+            return self._open_try(v, ins)
+        if op == OP_TRY or op == OP_CATCH or op == OP_CATCH_ALL or op == OP_DELEGATE \
+                or op == OP_RETHROW:
+            raise UnsupportedFeatureError("the legacy exception instructions (try, catch, "
+                                          "catch_all, delegate, rethrow) are not run yet",
+                                          ins.offset)
         if op == OP_ELSE:
             return self._else(v, ins)
         if op == OP_END:
@@ -1142,6 +1220,13 @@ cdef class Lowerer:
             self.live = 0
         elif op == OP_BR:                               # l
             self._branch(ins.idx)
+            self.live = 0
+        elif op == OP_THROW:                            # x: [t*] -> unreachable
+            self._throw(v, ins.idx)
+            self.live = 0
+        elif op == OP_THROW_REF:                        # [exnref] -> unreachable
+            emit_throw_ref(self, self._slot(self.nvals - 1))
+            self._pop(1)
             self.live = 0
         elif op == OP_BR_IF:                            # l: [t* i32] -> [t*]
             self._br_if(ins.idx)
@@ -1501,7 +1586,43 @@ cdef class Lowerer:
                 self._push(LV_TEMP, vt_slots(res[i]))
         return 0
 
+    cdef int _throw(self, FuncValidator v, uint32_t x) except -1:
+        """``throw x``: the payload in contiguous home slots (as a call's arguments)."""
+        cdef uint32_t np = v.type_np[v.tag_type[x]]
+        cdef uint32_t i, first = self.nvals - np, base
+        for i in range(first, self.nvals):
+            self._materialize(i)
+        base = self.vals[first].home if np else self._top_home()
+        emit_throw(self, base, x)
+        self._pop(np)
+        return 0
+
     # -- control -----------------------------------------------------------------------
+
+    cdef int _open_try(self, FuncValidator v, Instr* ins) except -1:
+        """``try_table``: a block whose body the catch clauses protect.  Nothing is emitted
+        for them: each becomes a handler record (`finish`) the unwinder reads."""
+        cdef uint32_t i, plo = self.npend
+        cdef LwCtrl* L
+        cdef LwCtrl* c
+        cdef HandlerRec* h
+        for i in range(ins.ntargets):
+            L = &self.ctrls[self.nctrls - 1 - ins.targets[3 * i + 2]]
+            if self.live:
+                L.caught = 1
+            h = self._handler(1)
+            h.kind = ins.targets[3 * i]
+            h.tag = ins.targets[3 * i + 1]
+            h.target = <uint32_t>L.label_id
+            h.dst = L.base
+        self._open(v, ins)
+        c = &self.ctrls[self.nctrls - 1]
+        c.kind = FRAME_TRY_TABLE
+        c.pend_lo = plo
+        c.try_start = self.ncode
+        if not self.live:
+            self.npend = plo            # dead code: no handlers
+        return 0
 
     cdef int _open(self, FuncValidator v, Instr* ins) except -1:
         """``block``/``loop``/``if``: push a label."""
@@ -1535,6 +1656,7 @@ cdef class Lowerer:
         if ins.op == OP_LOOP:
             self._bind()
             c.head = self.ncode
+            self.ltarget[c.label_id] = c.head
             if self.fuel:
                 emit_fuel(self)
         elif ins.op == OP_IF:
@@ -1572,23 +1694,35 @@ cdef class Lowerer:
     cdef int _end(self, FuncValidator v, Instr* ins) except -1:
         cdef LwCtrl* c = &self.ctrls[self.nctrls - 1]
         cdef bint live_after
+        cdef uint32_t i
+        cdef HandlerRec* h
         if c.kind == FRAME_FUNC:
             if self.live:
                 self._return()
+            if c.caught:                # a catch clause's landing returns
+                self.ltarget[c.label_id] = emit_ret(self)
             self.nctrls -= 1
             self.live = 0
             return 0
         if self.live:
             self._copies_to(c, c.nresults)
+        if c.kind == FRAME_TRY_TABLE and c.pend_lo < self.npend:
+            for i in range(c.pend_lo, self.npend):     # the clauses protect the body
+                h = self._handler(0)
+                h[0] = self.pend[i]
+                h.start = <uint32_t>c.try_start
+                h.end = self.ncode
+            self.npend = c.pend_lo
         if c.kind == FRAME_LOOP:
             live_after = self.live
         else:
-            live_after = self.live or c.fixups >= 0 or \
+            live_after = self.live or c.fixups >= 0 or c.caught or \
                 (c.kind == FRAME_IF and not c.has_else and c.else_live)
-            if c.fixups >= 0 or c.else_fix >= 0:
+            if c.fixups >= 0 or c.else_fix >= 0 or c.caught:
                 self._patch(c.fixups, self.ncode)
                 self._patch(c.else_fix, self.ncode)
                 self._bind()
+            self.ltarget[c.label_id] = self.ncode
         self._reset(c, c.nresults, c.results)
         self.nctrls -= 1
         self.live = live_after

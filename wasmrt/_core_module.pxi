@@ -449,6 +449,7 @@ cdef class ModuleInfo:
         self.tables = []
         self.memories = []
         self.globals = []
+        self.tags = []
         self.exports = []
         self.start = -1
         self.elems = []

@@ -6,26 +6,32 @@
 #
 # Layout, in the writer's native byte order (the envelope records it):
 #   u32 count                      defined functions (= len(ModuleInfo.codes))
-#   count x 9 u32                  per function, FuncCode's fields: ncells nsrc nparams
+#   count x 10 u32                 per function, FuncCode's fields: ncells nsrc nparams
 #                                  nresults nlocals max_slots func_index type_index body_offset
+#                                  nhandlers
 #   sum(ncells) x 8 bytes          the cells of every function, in order; handler cells hold
 #                                  IR_* numbers (never addresses: threaded code is mapped back)
 #   sum(nsrc) x 2 u32              the srcmap pairs of every function, in order
+#   sum(nhandlers) x 6 u32         the exception handlers of every function, in order:
+#                                  start end target tag dst kind (HandlerRec)
 #
 # ``load_codes`` checks what is cheap and keeps the interpreter from running off its code:
 # sizes add up, the record fields agree with the decoded module (function and type
 # indices, body offsets, the slots of params/results/locals, max_slots <= 65535), every
 # op number is in range, the instruction walk with ``ir_ncells`` ends exactly at ``ncells``
 # on an instruction that does not fall through, every branch lands on an instruction of
-# its function, the srcmap is sorted with cells and offsets in range.  Operand cells (slot
+# its function, the srcmap is sorted with cells and offsets in range, every handler covers
+# cells of its function, lands on one of its instructions, names a tag of the module and a
+# slot of the frame.  Operand cells (slot
 # indices, module indices) are not checked: beyond these checks a serialized module is
 # trusted input, as the output of ``Module.serialize`` is.
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 
 cdef enum:
-    CT_FIELDS = 9               # u32 fields of a function record
+    CT_FIELDS = 10              # u32 fields of a function record
     CT_RECORD = CT_FIELDS * 4
+    CT_HANDLER = 6 * 4          # a HandlerRec
 
 # Per IR op, where its branch offset lies (the ops named br* with an operand named
 # ``offset`` in the ISA's layout, as ``disassemble`` reads them): 0 for none, else
@@ -84,6 +90,21 @@ cdef void _put_record(uint8_t* p, const FuncCode* c) noexcept nogil:
     _wr32(p + 24, c.func_index)
     _wr32(p + 28, c.type_index)
     _wr32(p + 32, c.body_offset)
+    _wr32(p + 36, c.nhandlers)
+
+
+cdef void _put_handlers(uint8_t* p, const FuncCode* c) noexcept nogil:
+    cdef uint32_t i
+    cdef const HandlerRec* h
+    for i in range(c.nhandlers):
+        h = &c.handlers[i]
+        _wr32(p, h.start)
+        _wr32(p + 4, h.end)
+        _wr32(p + 8, h.target)
+        _wr32(p + 12, h.tag)
+        _wr32(p + 16, h.dst)
+        _wr32(p + 20, h.kind)
+        p += CT_HANDLER
 
 
 cdef int _unthread(const FuncCode* c, uint8_t* out, const uint64_t* addrs, const uint16_t* ops,
@@ -123,22 +144,25 @@ def dump_codes(ModuleInfo m, handlers=None) -> bytes:
     ``handlers``, the runtime's handler table (``_interp.handler_table()``: the handler
     address of every op)."""
     cdef LoweredFunc lf
-    cdef uint64_t total_cells = 0, total_src = 0
+    cdef uint64_t total_cells = 0, total_src = 0, total_hnd = 0
     cdef uint32_t count = len(m.func_codes), nops = 0, k
     cdef bint threaded = False
     for lf in m.func_codes:
         total_cells += lf.fc.ncells
         total_src += lf.fc.nsrc
+        total_hnd += lf.fc.nhandlers
         threaded |= lf.fc.threaded
     if threaded and handlers is None:
         raise ValueError("the code is threaded: dump_codes needs the handler table")
     cdef uint64_t* addrs = NULL
     cdef uint16_t* ops = NULL
     cdef bytes out = PyBytes_FromStringAndSize(
-        NULL, 4 + <Py_ssize_t>count * CT_RECORD + 8 * (total_cells + total_src))
+        NULL, 4 + <Py_ssize_t>count * CT_RECORD + 8 * (total_cells + total_src)
+        + CT_HANDLER * total_hnd)
     cdef uint8_t* rec = <uint8_t*>PyBytes_AS_STRING(out)
     cdef uint8_t* cells = rec + 4 + <size_t>count * CT_RECORD
     cdef uint8_t* srcs = cells + 8 * total_cells
+    cdef uint8_t* hnds = srcs + 8 * total_src
     try:
         if threaded:
             table = memoryview(handlers).cast("B").cast("Q")
@@ -167,6 +191,8 @@ def dump_codes(ModuleInfo m, handlers=None) -> bytes:
             memcpy(srcs, lf.fc.srcmap, 2 * lf.fc.nsrc * sizeof(uint32_t))
             cells += lf.fc.ncells * sizeof(Cell)
             srcs += 2 * lf.fc.nsrc * sizeof(uint32_t)
+            _put_handlers(hnds, &lf.fc)
+            hnds += CT_HANDLER * lf.fc.nhandlers
     finally:
         free(addrs)
         free(ops)
@@ -180,10 +206,11 @@ cdef object _corrupt(str what):
 
 
 cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint32_t* branches,
-                             uint64_t nbytes) noexcept nogil:
+                             uint64_t nbytes, uint32_t ntags) noexcept nogil:
     """The structural checks of one function's code (see the header); NULL if it passes,
     else what failed.  ``starts`` and ``branches`` have room for ``c.ncells`` items."""
     cdef const Cell* code = c.code
+    cdef const HandlerRec* h
     cdef uint64_t i = 0, n, j, op, last = IR_COUNT, target
     cdef uint32_t k, nbranches = 0
     cdef int64_t off
@@ -203,7 +230,10 @@ cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint32_t* branc
         last = op
         i += n
     if not (last == IR_RET or last == IR_RET_SLOT or last == IR_RET_N or last == IR_BR
-            or last == IR_BR_LOOP or last == IR_BR_TABLE or last == IR_UNREACHABLE):
+            or last == IR_BR_LOOP or last == IR_BR_TABLE or last == IR_UNREACHABLE
+            or last == IR_THROW or last == IR_THROW_REF or last == IR_RETURN_CALL
+            or last == IR_RETURN_CALL_INDIRECT or last == IR_RETURN_CALL_INDIRECT64
+            or last == IR_RETURN_CALL_REF):
         return "the code does not end in a return, branch or trap"
     for k in range(nbranches):
         i = branches[k]
@@ -224,6 +254,12 @@ cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint32_t* branc
             return "srcmap cells unsorted or out of range"
         if c.srcmap[2 * j + 1] >= nbytes:
             return "srcmap offset past the module"
+    for j in range(c.nhandlers):
+        h = &c.handlers[j]
+        if h.start > h.end or h.end > c.ncells or h.target >= c.ncells \
+                or not starts[h.target] or h.kind > HK_CATCH_ALL_REF or h.tag >= ntags \
+                or h.dst > c.max_slots:
+            return "a handler is out of range"
     return NULL
 
 
@@ -240,9 +276,12 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
     cdef Py_ssize_t size = table.shape[0]
     cdef uint32_t count, i, k
     cdef uint64_t total_cells = 0, total_src = 0, max_cells = 0, ncells, nsrc, nlocals
+    cdef uint64_t total_hnd = 0, nhnd
+    cdef uint32_t j
     cdef const uint8_t* rec
     cdef const uint8_t* cells
     cdef const uint8_t* srcs
+    cdef const uint8_t* hnds
     cdef LoweredFunc lf
     cdef FuncCode* fc
     cdef CodeInfo code
@@ -261,16 +300,20 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
     for i in range(count):
         ncells = _rd32(rec + <size_t>i * CT_RECORD)
         nsrc = _rd32(rec + <size_t>i * CT_RECORD + 4)
-        if ncells > <uint64_t>size or nsrc > <uint64_t>size:     # keeps the sums below small
-            raise _corrupt("code table size does not match its records")
+        nhnd = _rd32(rec + <size_t>i * CT_RECORD + 36)
+        if ncells > <uint64_t>size or nsrc > <uint64_t>size or nhnd > <uint64_t>size:
+            raise _corrupt("code table size does not match its records")   # (small sums)
         total_cells += ncells
         total_src += nsrc
+        total_hnd += nhnd
         if ncells > max_cells:
             max_cells = ncells
-    if 4 + <uint64_t>count * CT_RECORD + 8 * (total_cells + total_src) != <uint64_t>size:
+    if 4 + <uint64_t>count * CT_RECORD + 8 * (total_cells + total_src) \
+            + CT_HANDLER * total_hnd != <uint64_t>size:
         raise _corrupt("code table size does not match its records")
     cells = rec + <size_t>count * CT_RECORD
     srcs = cells + 8 * total_cells
+    hnds = srcs + 8 * total_src
     # Slots of each type's params and results (v128 takes two).
     cdef list type_slots = [(_slots(ft.params), _slots(ft.results)) for ft in m.types]
     cdef list func_codes = []
@@ -293,6 +336,8 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
             fc.func_index = _rd32(rec + 24)
             fc.type_index = _rd32(rec + 28)
             fc.body_offset = _rd32(rec + 32)
+            fc.nhandlers = 0
+            nhnd = _rd32(rec + 36)
             fc.threaded = 0
             rec += CT_RECORD
             k = m.num_imported_funcs + i
@@ -318,7 +363,20 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
             memcpy(fc.srcmap, srcs, 2 * fc.nsrc * sizeof(uint32_t))
             cells += fc.ncells * sizeof(Cell)
             srcs += 2 * fc.nsrc * sizeof(uint32_t)
-            failed = _check_code(fc, starts, branches, nbytes)
+            if nhnd:
+                fc.handlers = <HandlerRec*>malloc(nhnd * sizeof(HandlerRec))
+                if fc.handlers == NULL:
+                    raise MemoryError()
+                fc.nhandlers = <uint32_t>nhnd
+                for j in range(fc.nhandlers):
+                    fc.handlers[j].start = _rd32(hnds)
+                    fc.handlers[j].end = _rd32(hnds + 4)
+                    fc.handlers[j].target = _rd32(hnds + 8)
+                    fc.handlers[j].tag = _rd32(hnds + 12)
+                    fc.handlers[j].dst = _rd32(hnds + 16)
+                    fc.handlers[j].kind = _rd32(hnds + 20)
+                    hnds += CT_HANDLER
+            failed = _check_code(fc, starts, branches, nbytes, len(m.tags))
             if failed != NULL:
                 raise _corrupt("function %d: %s" % (k, failed.decode()))
             func_codes.append(lf)

@@ -256,6 +256,7 @@ cdef class FuncValidator:
         PyMem_Free(self.global_type)
         PyMem_Free(self.global_mut)
         PyMem_Free(self.elem_type)
+        PyMem_Free(self.tag_type)
         PyMem_Free(self.vals)
         PyMem_Free(self.ctrls)
         PyMem_Free(self.locals)
@@ -338,6 +339,54 @@ cdef int fv_setup(FuncValidator v, ModuleInfo m, set declared) except -1:
     for i in range(v.nelems):
         v.elem_type[i] = (<ElemInfo>m.elems[i]).elem_type
     v.ndatas = m.data_count
+    v.ntags = len(m.tags)
+    v.tag_type = <uint32_t*>_alloc(v.ntags * sizeof(uint32_t))
+    for i in range(v.ntags):
+        v.tag_type[i] = m.tags[i]
+    return 0
+
+
+cdef int fv_pop_detailed(FuncValidator v, const vt_t* types, uint32_t n, str what) except -1:
+    """``fv_pop_vals``, failing in the reference interpreter's words: "type mismatch:
+    instruction requires [i32] but stack has [i64]" (the values of the innermost frame)."""
+    cdef CtrlFrame* f = &v.ctrls[v.nctrls - 1]
+    cdef uint32_t i
+    cdef bint ok = f.unreachable or v.nvals - f.height >= n
+    if ok:
+        for i in range(n):
+            if v.nvals + i >= n + f.height and v.vals[v.nvals + i - n] != VT_BOTTOM \
+                    and not vt_sub(v, v.vals[v.nvals + i - n], types[i]):
+                ok = 0
+    if not ok:
+        fv_fail(v, "type mismatch: %s requires [%s] but stack has [%s]" % (
+            what, " ".join(_vt(types[i]) for i in range(n)),
+            " ".join(_vt(v.vals[i]) for i in range(f.height, v.nvals))))
+    return fv_pop_vals(v, types, n)
+
+
+cdef inline uint32_t fv_tag(FuncValidator v, uint32_t x, const vt_t** params) except? 0xFFFFFFFF:
+    """Tag ``x``: its payload's arity, and its types in ``params``."""
+    cdef uint32_t t
+    if x >= v.ntags:
+        fv_fail(v, "unknown tag %d" % x)
+    t = v.tag_type[x]
+    params[0] = v.type_buf + v.type_off[t]
+    return v.type_np[t]
+
+
+cdef int fv_catch_label(FuncValidator v, uint32_t depth, const vt_t* types, uint32_t n,
+                        bint with_ref) except -1:
+    """A try_table catch clause branches to label ``depth`` with ``types`` (and a
+    ``(ref exn)`` after them): the label's types must take them."""
+    cdef const vt_t* lt
+    cdef uint32_t arity = fv_label(v, depth, &lt), i
+    if arity != n + with_ref:
+        fv_fail(v, "type mismatch")
+    for i in range(n):
+        if not vt_sub(v, types[i], lt[i]):
+            fv_fail(v, "type mismatch")
+    if with_ref and not vt_sub(v, HT_EXN | VT_NONNULL, lt[n]):
+        fv_fail(v, "type mismatch")
     return 0
 
 
@@ -410,6 +459,7 @@ cdef inline int fv_push_ctrl(FuncValidator v, uint8_t kind, int64_t bt, uint32_t
     cdef CtrlFrame* f = &v.ctrls[v.nctrls]
     f.kind = kind
     f.unreachable = 0
+    f.catch_all = 0
     f.height = v.nvals
     f.block_type = bt
     f.nparams = np
@@ -827,6 +877,85 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                     if not vt_sub(v, f.params[i], f.results[i]):
                         fv_fail(v, "type mismatch")
             v.nctrls -= 1
+            ins.nresults = f.nresults
+            ins.block_type = f.block_type
+            fv_push_vals(v, f.results, f.nresults)
+        # -- exceptions (try_table, throw, throw_ref; the legacy try/catch/delegate) --
+        elif op == OP_THROW:                   # x  [t1* t*] -> [t2*]
+            fv_gate(v, oi)
+            ins.idx = fv_index(v)
+            n = fv_tag(v, ins.idx, &lt)
+            fv_pop_detailed(v, lt, n, "instruction")
+            fv_unreachable(v)
+        elif op == OP_THROW_REF:               # [t1* exnref] -> [t2*]
+            fv_gate(v, oi)
+            fv_pop_expect(v, HT_EXN)
+            fv_unreachable(v)
+        elif op == OP_TRY_TABLE:               # bt catch*  [t1*] -> [t2*]
+            fv_gate(v, oi)
+            fv_blocktype(v)
+            q = <void*>r.p
+            cnt = read_catches(r, NULL)
+            if 3 * cnt > v.cap_targets:
+                v.targets = <uint32_t*>_grow(v.targets, &v.cap_targets, sizeof(uint32_t),
+                                             3 * cnt)
+            r.p = <const uint8_t*>q
+            read_catches(r, v.targets)
+            for i in range(cnt):
+                k = v.targets[3 * i]
+                if k < 2:
+                    n = fv_tag(v, v.targets[3 * i + 1], &lt)
+                else:
+                    n = 0
+                    lt = NULL
+                fv_catch_label(v, v.targets[3 * i + 2], lt, n, k & 1)
+            ins.targets = v.targets
+            ins.ntargets = cnt
+            lt = bt_params(v, ins.block_type)
+            fv_pop_vals(v, lt, ins.nparams)
+            fv_push_ctrl(v, FRAME_TRY_TABLE, ins.block_type, ins.nparams, ins.nresults, lt,
+                         bt_results(v, ins.block_type))
+        elif op == OP_TRY:                     # legacy: bt  [t1*] -> [t2*]
+            fv_gate(v, oi)
+            fv_blocktype(v)
+            lt = bt_params(v, ins.block_type)
+            fv_pop_vals(v, lt, ins.nparams)
+            fv_push_ctrl(v, FRAME_TRY, ins.block_type, ins.nparams, ins.nresults, lt,
+                         bt_results(v, ins.block_type))
+        elif op == OP_CATCH or op == OP_CATCH_ALL:     # legacy: x? (a handler of the try)
+            fv_gate(v, oi)
+            f = &v.ctrls[v.nctrls - 1]
+            if f.kind != FRAME_TRY and not (f.kind == FRAME_CATCH and not f.catch_all):
+                fv_malformed(v, "catch without try" if f.kind != FRAME_CATCH
+                             else "catch after catch_all")
+            n = 0
+            lt = NULL
+            if op == OP_CATCH:
+                ins.idx = fv_index(v)
+                n = fv_tag(v, ins.idx, &lt)
+            fv_pop_ctrl(v)
+            f = &v.ctrls[v.nctrls - 1]
+            f.kind = FRAME_CATCH
+            f.unreachable = 0
+            f.catch_all = op == OP_CATCH_ALL
+            v.nvals = f.height
+            fv_push_vals(v, lt, n)
+        elif op == OP_RETHROW:                 # legacy: l  [t1*] -> [t2*]
+            fv_gate(v, oi)
+            ins.idx = fv_index(v)
+            if ins.idx >= v.nctrls or v.ctrls[v.nctrls - 1 - ins.idx].kind != FRAME_CATCH:
+                fv_fail(v, "invalid rethrow label")
+            fv_unreachable(v)
+        elif op == OP_DELEGATE:                # legacy: l, ends a try without handlers
+            fv_gate(v, oi)
+            f = &v.ctrls[v.nctrls - 1]
+            if f.kind != FRAME_TRY:
+                fv_malformed(v, "delegate without try")
+            ins.idx = fv_index(v)
+            fv_pop_ctrl(v)
+            v.nctrls -= 1
+            if ins.idx >= v.nctrls:
+                fv_fail(v, "unknown label")
             ins.nresults = f.nresults
             ins.block_type = f.block_type
             fv_push_vals(v, f.results, f.nresults)
@@ -1589,6 +1718,11 @@ cdef int validate_module_rules(ModuleInfo m, FuncValidator v) except -1:
         ft = m.types[m.func_types[m.start]]
         if ft.params or ft.results:
             raise ValidationError("start function must have type [] -> []", m.start_offset)
+    for x in m.tags:
+        if x >= ntypes:
+            raise ValidationError("unknown type %d" % x, -1)
+        if (<FuncTypeInfo>m.types[x]).results:
+            raise ValidationError("non-empty tag result type", (<FuncTypeInfo>m.types[x]).offset)
     names = set()
     for ex in m.exports:
         if ex.name in names:
@@ -1600,6 +1734,8 @@ cdef int validate_module_rules(ModuleInfo m, FuncValidator v) except -1:
             raise ValidationError("unknown table %d" % ex.index, ex.offset)
         if ex.kind == EXTERN_MEMORY and ex.index >= len(m.memories):
             raise ValidationError("unknown memory %d" % ex.index, ex.offset)
+        if ex.kind == EXTERN_TAG and ex.index >= len(m.tags):
+            raise ValidationError("unknown tag %d" % ex.index, ex.offset)
         if ex.kind == EXTERN_GLOBAL:
             if ex.index >= len(m.globals):
                 raise ValidationError("unknown global %d" % ex.index, ex.offset)

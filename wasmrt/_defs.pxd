@@ -147,6 +147,7 @@ cdef enum ExternKind:
     EXTERN_TABLE = 1
     EXTERN_MEMORY = 2
     EXTERN_GLOBAL = 3
+    EXTERN_TAG = 4
 
 
 # Limits of the implementation (not of the spec).
@@ -186,6 +187,25 @@ ctypedef struct NativeCode:
     void* body                  # int body(uint64_t* fp, Ctx* cx, uint32_t cell): C-callable
     const uint32_t* osr         # sorted cell indexes of the loop headers `entry` accepts
     uint32_t nosr
+
+
+# Exception handlers (try_table catch clauses): what the unwinder consults, only when an
+# exception is thrown, for the activation it passes through.  Nothing runs on entry to a
+# try_table, so code that throws nothing pays nothing.
+cdef enum HandlerKind:
+    HK_CATCH = 0                # catch x l: the payload to the label's slots
+    HK_CATCH_REF = 1            # catch_ref x l: the payload, then the exnref
+    HK_CATCH_ALL = 2            # catch_all l: nothing
+    HK_CATCH_ALL_REF = 3        # catch_all_ref l: the exnref
+
+
+ctypedef struct HandlerRec:
+    uint32_t start              # the protected cells [start, end) (a try_table's body)
+    uint32_t end
+    uint32_t target             # the cell the landing continues at (the label's target)
+    uint32_t tag                # module tag index (catch, catch_ref)
+    uint32_t dst                # first slot of the values the label receives
+    uint32_t kind               # HandlerKind
 
 
 ctypedef struct FuncCode:
@@ -231,3 +251,7 @@ ctypedef struct FuncCode:
     NativeCode* native          # machine code of this body once compiled (NULL until then)
     uint32_t samples            # tier-up samples taken while this body ran
     uint32_t calls              # calls from machine code while it was interpreted
+    # The exception handlers of the body, innermost first (malloc()ed by the lowerer like
+    # `code`; NULL and 0 for a body without try_table)
+    HandlerRec* handlers
+    uint32_t nhandlers

@@ -91,7 +91,22 @@ cdef enum TrapKind:
     TRAP_NULL_FUNC_REF = 19     # "null function reference" (call_ref of null)
     TRAP_NULL_REF = 20          # "null reference" (ref.as_non_null of null)
     TRAP_NULL_I31 = 21          # "null i31 reference" (i31.get_s/u of null)
-    TRAP_COUNT = 22
+    TRAP_THROW = 22             # no trap: a wasm exception is thrown (`cx.exn`), see `unwind`
+    TRAP_NULL_EXN = 23          # "null exception reference" (throw_ref of null)
+    TRAP_COUNT = 24
+
+
+ctypedef struct TagRec:         # an exception tag (its identity is its address)
+    uint32_t type_id            # canonical type id of its function type
+    uint32_t nparams
+    const vt_t* params          # the payload's value types (canonical)
+    uint32_t nslots             # slots of the payload (v128 takes two)
+    void* owner                 # its TagInstance (borrowed)
+
+
+ctypedef struct ExnRec:         # a thrown exception: exnref = 1 + its index in Ctx.exns
+    TagRec* tag
+    uint64_t* cells             # the payload, tag.nslots slots (allocated with the record)
 
 
 ctypedef struct TableRec:
@@ -128,6 +143,8 @@ ctypedef struct InstCtx:
     void* owner                 # the InstanceCtx object (borrowed)
     MemRec** mems               # every memory (multi-memory), mems[0] == mem; NULL if none
     uint32_t nmems
+    TagRec** tags               # every tag (imported first)
+    uint32_t ntags
 
 
 ctypedef struct FuncRec:
@@ -206,6 +223,13 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     # resume, when the wait at resume_pc takes them and waits on
     void* wait_parked
     int64_t wait_deadline
+    # Exceptions: every exception thrown in this store (exnref r -> exns[r - 1], freed
+    # with the store), the one being thrown (TRAP_THROW), the frame of its throw
+    ExnRec** exns
+    uint32_t nexns
+    uint32_t cap_exns
+    uint64_t exn
+    uint64_t* throw_fp
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
@@ -264,6 +288,15 @@ cdef class FuncInstance:
     cdef public object origin
     cdef object call(self, tuple args, Py_ssize_t first)
     cdef void set_types(self, tuple params, tuple results, bytes types)
+
+
+cdef class TagInstance:
+    """An exception tag in a store (defined by an instance or by the host)."""
+    cdef TagRec rec
+    cdef readonly StoreCtx store
+    cdef readonly tuple params      # the payload's value types (canonical)
+    cdef bytes types                # params as a vt_t array (rec.params)
+    cdef public object wrapper      # the api-level Tag wrapping this one, if any
 
 
 cdef class GlobalInstance:

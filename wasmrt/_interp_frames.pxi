@@ -203,6 +203,102 @@ cdef int thread_code(FuncCode* c) noexcept nogil:
     return 0
 
 
+cdef uint64_t new_exn(Ctx* cx, TagRec* tag, const uint64_t* payload) noexcept nogil:
+    """A new exception of `tag` (payload copied from `payload`, if not NULL): its exnref,
+    or 0 when out of memory.  It lives as long as the store."""
+    cdef ExnRec* e
+    cdef ExnRec** p
+    if cx.nexns == cx.cap_exns:
+        p = <ExnRec**>realloc(cx.exns, (cx.cap_exns * 2 + 16) * sizeof(ExnRec*))
+        if p == NULL:
+            return 0
+        cx.exns = p
+        cx.cap_exns = cx.cap_exns * 2 + 16
+    e = <ExnRec*>malloc(sizeof(ExnRec) + (tag.nslots + 1) * sizeof(uint64_t))
+    if e == NULL:
+        return 0
+    e.tag = tag
+    e.cells = <uint64_t*>(<char*>e + sizeof(ExnRec))
+    if payload != NULL and tag.nslots:
+        memcpy(e.cells, payload, tag.nslots * sizeof(uint64_t))
+    cx.exns[cx.nexns] = e
+    cx.nexns += 1
+    return cx.nexns
+
+
+cdef bint is_tail_call(const Cell* pc) noexcept nogil:
+    """Whether the instruction at `pc` is a tail call (its activation is gone)."""
+    cdef void* h = pc[0].h
+    return (h == HANDLERS[<int>IR_RETURN_CALL] or h == HANDLERS[<int>IR_RETURN_CALL_INDIRECT]
+            or h == HANDLERS[<int>IR_RETURN_CALL_INDIRECT64]
+            or h == HANDLERS[<int>IR_RETURN_CALL_REF])
+
+
+# The return code of a throw down the handler chain (the native tier's `check_rc` tests it).
+THROWN = TRAP_THROW
+
+
+cdef const Cell* unwind(Ctx* cx, uint64_t** fp_out) noexcept nogil:
+    """Exception `cx.exn` was thrown at `cx.trap_pc` in frame `cx.throw_fp` (TRAP_THROW):
+    find the innermost handler, searching each activation's handler table (innermost
+    first) down to the entry from Python.  If one matches, the activations above it are
+    dropped, its values written to the label's slots, and the cell to continue at is
+    returned with its frame in `fp_out`; else NULL (the records stay for the backtrace).
+    Only this slow path reads the tables: code that throws nothing pays nothing."""
+    cdef ExnRec* e = cx.exns[cx.exn - 1]
+    cdef const Cell* pc = cx.trap_pc
+    cdef uint64_t* fp = cx.throw_fp
+    cdef uint32_t k = cx.depth
+    cdef uint32_t i, off, n
+    cdef FuncRec* f
+    cdef FuncCode* code
+    cdef HandlerRec* h
+    while k > 0:
+        k -= 1
+        f = cx.recs[k].func
+        code = f.code
+        if code != NULL and code.nhandlers and pc != NULL and pc >= code.code \
+                and pc < code.code + code.ncells \
+                and not (k + 1 == cx.depth and is_tail_call(pc)):
+            off = <uint32_t>(pc - code.code)
+            for i in range(code.nhandlers):
+                h = &code.handlers[i]
+                if off < h.start or off >= h.end:
+                    continue
+                if h.kind < HK_CATCH_ALL and f.inst.tags[h.tag] != e.tag:
+                    continue
+                n = 0
+                if h.kind < HK_CATCH_ALL:
+                    n = e.tag.nslots
+                    memcpy(fp + h.dst, e.cells, n * sizeof(uint64_t))
+                if h.kind & 1:
+                    fp[h.dst + n] = cx.exn
+                cx.depth = k + 1
+                cx.inst = f.inst
+                fp_out[0] = fp
+                return code.code + h.target
+        if cx.recs[k].ret_pc == EXIT_CELL:      # the entry from Python: uncaught here
+            return NULL
+        pc = cx.recs[k].ret_pc - 1
+        fp = cx.recs[k].fp
+    return NULL
+
+
+cdef int run_caught(Ctx* cx, int rc) noexcept nogil:
+    """After the handler chain returned `rc`: while it is a thrown exception that a
+    handler of this entry catches, continue there."""
+    cdef const Cell* pc
+    cdef uint64_t* fp
+    cdef MemRec* m
+    while rc == TRAP_THROW:
+        pc = unwind(cx, &fp)
+        if pc == NULL:
+            return rc
+        m = cx.inst.mem
+        rc = (<handler_t>pc[0].h)(pc, fp, cx, m.base, m.size)
+    return rc
+
+
 cdef int invoke(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     """Run wasm function `f` with its arguments at `fp`: the entry of the handler chain.
 
@@ -224,7 +320,11 @@ cdef int invoke(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     rec.inst = cx.inst
     rec.func = f
     cx.inst = f.inst
-    return (<handler_t>code.code[0].h)(code.code, fp, cx, f.inst.mem.base, f.inst.mem.size)
+    cdef int rc = (<handler_t>code.code[0].h)(code.code, fp, cx, f.inst.mem.base,
+                                              f.inst.mem.size)
+    if rc == TRAP_THROW:
+        return run_caught(cx, rc)
+    return rc
 
 
 cdef int resume(Ctx* cx) noexcept nogil:
@@ -233,10 +333,15 @@ cdef int resume(Ctx* cx) noexcept nogil:
     cdef const Cell* pc = cx.resume_pc
     cdef MemRec* m = cx.inst.mem
     cdef handler_t osr = osr_entry(cx, pc)     # a loop header of machine code: enter it
+    cdef int rc
     cx.pause_func = NULL
     if osr != NULL:
-        return osr(pc, cx.resume_fp, cx, m.base, m.size)
-    return (<handler_t>pc[0].h)(pc, cx.resume_fp, cx, m.base, m.size)
+        rc = osr(pc, cx.resume_fp, cx, m.base, m.size)
+    else:
+        rc = (<handler_t>pc[0].h)(pc, cx.resume_fp, cx, m.base, m.size)
+    if rc == TRAP_THROW:
+        return run_caught(cx, rc)
+    return rc
 
 
 cdef uint32_t src_offset(FuncCode* c, const Cell* pc) noexcept nogil:

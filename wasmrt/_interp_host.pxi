@@ -36,6 +36,7 @@ TRAP_MESSAGES = {
     TRAP_NULL_FUNC_REF: "null function reference",
     TRAP_NULL_REF: "null reference",
     TRAP_NULL_I31: "null i31 reference",
+    TRAP_NULL_EXN: "null exception reference",
 }
 
 TRAP_CODES = {
@@ -57,6 +58,7 @@ TRAP_CODES = {
     TRAP_NULL_FUNC_REF: _TrapCode.NULL_REFERENCE,
     TRAP_NULL_REF: _TrapCode.NULL_REFERENCE,
     TRAP_NULL_I31: _TrapCode.NULL_REFERENCE,
+    TRAP_NULL_EXN: _TrapCode.NULL_REFERENCE,
 }
 
 cdef object out_of_memory(uint64_t nbytes):
@@ -262,11 +264,25 @@ cdef int call_host_gil(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept:
             store.to_cells(res, f.results[0], fp)
         else:
             store_results(store, f, fp, res)
+    except _errors.WasmException as exc:        # a wasm exception: wasm may catch it
+        cx.top = saved_top
+        return throw_from_host(cx, store, exc)
     except BaseException:
         cx.top = saved_top
         return stash_exception(store)
     cx.top = saved_top
     return TRAP_NONE
+
+
+cdef int throw_from_host(Ctx* cx, StoreCtx store, object exc) noexcept:
+    """A host function raised `exc`, a WasmException: throw it into the calling wasm
+    (TRAP_THROW; the same exception object when it came from this store's wasm)."""
+    try:
+        ref = exc._ref(store)
+    except BaseException:
+        return stash_exception(store)
+    cx.exn = <uint64_t>ref
+    return TRAP_THROW
 
 
 cdef enum:
@@ -318,6 +334,10 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
     store), with those frames put into its traceback between the host function and the
     Python caller (`_tracebacks.attach`; not for a WASI exit)."""
     cdef Ctx* cx = &store.cx
+    if rc == TRAP_THROW:
+        tag, values = store.exception(cx.exn)
+        frames = trap_frames(cx, rc, depth0, True)
+        return _errors.WasmException._from_wasm(store, cx.exn, tag, values, frames)
     if rc == TRAP_HOST:
         exc = store.pending_exc
         store.pending_exc = None

@@ -50,6 +50,8 @@ cdef class ModulePlan:
     cdef list mem_is_64             # is_64 per memory, imports first
     cdef list table_is_64           # is_64 per table, imports first
     cdef list globals               # (valtype, mutable, ops) per defined global
+    cdef list tags                  # type index per tag (imports first)
+    cdef uint32_t nimp_tags
     cdef list elems                 # (mode, table, offset ops or None, [item ops])
     cdef list datas                 # (mode, memory, offset ops or None, bytes)
     cdef list exports               # (name, kind, index)
@@ -98,6 +100,8 @@ def plan_module(info) -> ModulePlan:
     p.datas = [(d.mode, d.memory, None if d.offset is None else d.offset.ops, d.data)
                for d in info.datas]
     p.exports = [(x.name, x.kind, x.index) for x in info.exports]
+    p.tags = list(info.tags)
+    p.nimp_tags = info.num_imported_tags
     p.start = info.start
     plan_records(p)
     return p
@@ -247,6 +251,8 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
     cdef LoweredFunc code
     cdef list tables = []
     cdef list globals_ = []
+    cdef list tags = []
+    cdef TagInstance tag
     cdef list memories = []
     cdef MemoryInstance memory = None
     cdef MemRec* mr
@@ -281,11 +287,14 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             ng += 1
         elif isinstance(item, MemoryInstance):
             memories.append(item)
+        elif type(item) is TagInstance:
+            tags.append(item)
         else:
             raise TypeError(f"not a runtime extern: {item!r}")
         keep.append(item)
     if nf != plan.nimp_funcs or nt != plan.nimp_tables or ng != plan.nimp_globals \
-            or <uint32_t>len(memories) != plan.nimp_mems:
+            or <uint32_t>len(memories) != plan.nimp_mems \
+            or <uint32_t>len(tags) != plan.nimp_tags:
         raise _api_errors.LinkError("imports do not match the module's import section")
 
     # Defined functions (and the data segments, pointing at the module's bytes).
@@ -321,6 +330,11 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             memory_limit(memory, mem_limit)
         memories.append(memory)
     inst.set_memories(memories)
+
+    # Defined tags: each one new (a tag's identity is its instance's).
+    for ti in plan.tags[plan.nimp_tags:]:
+        tags.append(store.new_tag(plan.type_params[ti], plan.type_ids[ti]))
+    inst.set_tags(tags)
 
     # Defined globals.
     for valtype, mutable, ops in plan.globals:
@@ -358,6 +372,8 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             exports[name] = tables[index]
         elif kind == 2:
             exports[name] = memories[index]
+        elif kind == 4:
+            exports[name] = tags[index]
         else:
             exports[name] = globals_[index]
 

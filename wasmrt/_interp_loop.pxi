@@ -607,6 +607,28 @@ cdef int h_fuel(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t ms
     return (<handler_t>pc[1].h)(pc + 1, fp, cx, mem, msize)
 
 
+# ---- exceptions (the landing is `unwind`'s, at the entry: _interp_frames.pxi) ----
+
+cdef int h_throw(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                 uint64_t msize) noexcept nogil:
+    cdef uint64_t r = new_exn(cx, cx.inst.tags[<uint32_t>pc[1].w.hi], fp + pc[1].s.a)
+    if r == 0:
+        return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
+    cx.exn = r
+    cx.throw_fp = fp
+    return trap_at(cx, pc, TRAP_THROW)
+
+
+cdef int h_throw_ref(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
+                     uint64_t msize) noexcept nogil:
+    cdef uint64_t r = fp[pc[1].s.a]
+    if r == 0:
+        return trap_at(cx, pc, TRAP_NULL_EXN)
+    cx.exn = r
+    cx.throw_fp = fp
+    return trap_at(cx, pc, TRAP_THROW)
+
+
 # ---- calls ----
 
 cdef int h_call_host(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
@@ -624,6 +646,7 @@ cdef int h_call_host(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
         if rc == TRAP_PAUSE:            # an async host call: continue at ret_pc later
             cx.resume_pc = ret_pc
             cx.resume_fp = fp
+        cx.throw_fp = fp                # (TRAP_THROW: a wasm exception from the host)
         return trap_at(cx, pc, rc)
     m = cx.inst.mem
     return (<handler_t>ret_pc[0].h)(ret_pc, fp, cx, m.base, m.size)

@@ -173,6 +173,7 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
         rc = call_host(cx, f, nfp)
         if rc != 0:
             cx.trap_pc = code0 + idx
+            cx.throw_fp = fp
             if rc == TRAP_PAUSE:        # an async host call: resume after the call
                 pause_point(cx, code0 + ret_idx, fp)
         return rc

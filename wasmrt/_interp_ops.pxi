@@ -5029,6 +5029,8 @@ cdef void isa_fill_handlers(void** t) noexcept nogil:
     t[<int>IR_CALL_INDIRECT64] = <void*>h_call_indirect64
     t[<int>IR_CALL_REF] = <void*>h_call_ref
     t[<int>IR_RETURN_CALL_REF] = <void*>h_return_call_ref
+    t[<int>IR_THROW] = <void*>h_throw
+    t[<int>IR_THROW_REF] = <void*>h_throw_ref
     t[<int>IR_RET] = <void*>h_ret
     t[<int>IR_RET_SLOT] = <void*>h_ret_slot
     t[<int>IR_RET_N] = <void*>h_ret_n

@@ -31,6 +31,7 @@ cdef class AsyncCall:
     # where it is paused (the Ctx fields of the same names, moved here at the pause, so
     # that an entry nested in its host call can pause and resume in turn)
     cdef const Cell* resume_pc
+    cdef bint throwing              # the next step throws cx.exn at the pause point
     cdef uint64_t* resume_fp
     cdef FuncRec* pause_func
     cdef uint64_t* pause_args
@@ -90,6 +91,23 @@ cdef class AsyncCall:
             self.abort()
             raise
         self.store.cx.top = self.pause_top
+        return self.step(False)
+
+    def resume_throw(self, exc) -> int:
+        """Continue the guest after ASYNC_CALL when the awaited coroutine raised `exc`, a
+        WasmException: it is thrown at the host call, as by a synchronous host function."""
+        cdef Ctx* cx = &self.store.cx
+        self.check_paused(True)
+        try:
+            ref = exc._ref(self.store)
+        except BaseException:
+            self.abort()
+            raise
+        cx.top = self.pause_top
+        cx.exn = <uint64_t>ref
+        cx.trap_pc = self.resume_pc - 1         # inside the call instruction
+        cx.throw_fp = self.resume_fp
+        self.throwing = True
         return self.step(False)
 
     def redo_call(self) -> int:
@@ -175,6 +193,8 @@ cdef class AsyncCall:
             store.paused = None
         cx.async_nest = self.nest
         cx.yield_at = wasmrt_now_ns() + interval if interval > 0 else 0
+        cdef bint throwing = self.throwing
+        self.throwing = False
         if not first:
             cx.resume_pc = self.resume_pc
             cx.resume_fp = self.resume_fp
@@ -185,10 +205,18 @@ cdef class AsyncCall:
         if cx.release_gil:
             cx.gil_held = 0
             with nogil:
-                rc = invoke(cx, self.func.rec, self.fp) if first else resume(cx)
+                if throwing:            # (resume_throw: the unwinder lands, or not)
+                    cx.pause_func = NULL
+                    rc = run_caught(cx, TRAP_THROW)
+                else:
+                    rc = invoke(cx, self.func.rec, self.fp) if first else resume(cx)
         else:
             cx.gil_held = 1
-            rc = invoke(cx, self.func.rec, self.fp) if first else resume(cx)
+            if throwing:
+                cx.pause_func = NULL
+                rc = run_caught(cx, TRAP_THROW)
+            else:
+                rc = invoke(cx, self.func.rec, self.fp) if first else resume(cx)
         if ticking:
             wasmrt_tick_release()
         cx.gil_held = gil0

@@ -180,6 +180,10 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     img.nhosts = len(hosts)
     n = len(hosts)
     for o in store.objects:
+        if type(o) is TagInstance or cx.nexns:
+            # (a tag's identity and the exceptions thrown are not in the image format yet)
+            raise _errors.WasmtimeError(
+                "cannot snapshot a Store using exception handling (tags, thrown exceptions)")
         if type(o) is InstanceCtx:
             inst = <InstanceCtx>o
             if inst.plan is None or (inst.defs == NULL and inst.ndefs):

@@ -138,6 +138,12 @@ cdef class StoreCtx:
         wasmrt_hook_sigint()        # again: signal.signal() or asyncio may have replaced it
 
     def __dealloc__(self):
+        cdef uint32_t i
+        for i in range(self.cx.nexns):
+            free(self.cx.exns[i])
+        free(self.cx.exns)
+        self.cx.exns = NULL
+        self.cx.nexns = 0
         if self.cx.stack != NULL:
             wasmrt_vm_free(self.cx.stack, self.stack_bytes)
             self.cx.stack = NULL
@@ -267,6 +273,16 @@ cdef class StoreCtx:
             if (vt & 0xFF) == HT_NOEXTERN:
                 raise convert_error(value, vt)
             return self.extern_ref(value)
+        if (vt & 0xFF) == HT_EXN or (vt & 0xFF) == HT_NOEXN:
+            if value is None:
+                if vt & VT_NONNULL:
+                    raise null_error(vt)
+                return 0
+            if not isinstance(value, ExnRef) or (vt & 0xFF) == HT_NOEXN:
+                raise convert_error(value, vt)
+            if (<ExnRef>value).store is not self:
+                raise ValueError("exception belongs to another store")
+            return (<ExnRef>value).ref
         raise TypeError(f"unsupported value type {valtype_name(vt)}")
 
     cdef object from_cell(self, uint64_t v, vt_t vt):
@@ -293,6 +309,8 @@ cdef class StoreCtx:
             return fi.wrapper if fi.wrapper is not None else fi
         if vt_is_externref(vt):
             return self.extern_obj(v)
+        if (vt & 0xFF) == HT_EXN or (vt & 0xFF) == HT_NOEXN:
+            return None if v == 0 else ExnRef(self, v)
         raise TypeError(f"unsupported value type {valtype_name(vt)}")
 
     cdef int to_cells(self, object value, vt_t vt, uint64_t* dst) except -1:
@@ -389,6 +407,57 @@ cdef class StoreCtx:
         fi.rec.owner = <void*>fi
         self.funcs.append(fi)
         return fi
+
+    def new_tag(self, tuple params, uint32_t type_id):
+        """An exception tag whose payload has the (canonical) value types `params`;
+        `type_id`: the canonical id of its function type."""
+        cdef TagInstance t = TagInstance.__new__(TagInstance)
+        cdef uint32_t n = 0
+        t.store = self
+        t.params = params
+        t.types = vt_array(params)
+        t.rec.type_id = type_id
+        t.rec.nparams = <uint32_t>len(params)
+        t.rec.params = <const vt_t*>(<char*>t.types)
+        for vt in params:
+            n += vt_slots(vt)
+        t.rec.nslots = n
+        t.rec.owner = <void*>t
+        self.objects.append(t)
+        return t
+
+    def exception(self, uint64_t ref):
+        """The exception of exnref `ref` (nonzero): (its TagInstance, its payload as
+        Python values)."""
+        cdef ExnRec* e
+        cdef uint32_t i, j = 0
+        if ref == 0 or ref > self.cx.nexns:
+            raise ValueError("not an exception of this store")
+        e = self.cx.exns[ref - 1]
+        values = []
+        for i in range(e.tag.nparams):
+            values.append(self.from_cells(e.cells + j, e.tag.params[i]))
+            j += vt_slots(e.tag.params[i])
+        return <object>e.tag.owner, values
+
+    def new_exception(self, TagInstance tag, values):
+        """A new exception of `tag` with the payload `values` (Python values): its exnref."""
+        cdef uint64_t cells[2]
+        cdef uint64_t ref
+        cdef uint32_t i, j = 0
+        if tag.store is not self:
+            raise ValueError("the tag belongs to another store")
+        values = list(values)
+        if len(values) != tag.rec.nparams:
+            raise TypeError("the tag's payload has %d values, %d given"
+                            % (tag.rec.nparams, len(values)))
+        ref = new_exn(&self.cx, &tag.rec, NULL)
+        if ref == 0:
+            raise MemoryError()
+        for i in range(tag.rec.nparams):
+            j += self.to_cells(values[i], tag.rec.params[i],
+                               self.cx.exns[ref - 1].cells + j)
+        return ref
 
     def new_global(self, vt_t valtype, bint mutable, value=None):
         """A global of (canonical) type `valtype` holding `value` (a Python value; None =
@@ -585,6 +654,36 @@ cdef class FuncInstance:
         return -1 if self.rec.code == NULL else self.rec.code.func_index
 
 
+cdef class ExnRef:
+    """A reference to a wasm exception (an ``exnref`` value) of a store."""
+    cdef readonly StoreCtx store
+    cdef readonly uint64_t ref
+
+    def __init__(self, StoreCtx store, uint64_t ref):
+        self.store = store
+        self.ref = ref
+
+    def exception(self):
+        """(its TagInstance, its payload as Python values)."""
+        return self.store.exception(self.ref)
+
+    def __eq__(self, other):
+        return isinstance(other, ExnRef) and (<ExnRef>other).store is self.store \
+            and (<ExnRef>other).ref == self.ref
+
+    def __hash__(self):
+        return hash((id(self.store), self.ref))
+
+
+cdef class TagInstance:
+    """An exception tag: `params`, the payload's value types; compared by identity."""
+
+    @property
+    def type_id(self) -> int:
+        """The canonical id of its function type."""
+        return self.rec.type_id
+
+
 cdef class GlobalInstance:
     """A global variable: `valtype`, `mutable`, and `value` (get/set as a Python value)."""
 
@@ -685,6 +784,7 @@ cdef class InstanceCtx:
         free(self.ctx.tables)
         free(self.ctx.type_ids)
         free(self.ctx.mems)
+        free(self.ctx.tags)
         free(self.ctx.datas)
         if self.ctx.elems != NULL:
             for i in range(self.ctx.nelems):
@@ -711,6 +811,20 @@ cdef class InstanceCtx:
         self.ctx.ntypes = ntypes
         self.ctx.ndatas = ndatas
         self.ctx.nelems = nelems
+
+    def set_tags(self, list tags) -> None:
+        """The tag index space: `tags` (TagInstances, imported first)."""
+        cdef uint32_t i
+        cdef TagInstance t
+        free(self.ctx.tags)
+        self.ctx.tags = <TagRec**>calloc(len(tags) + 1, sizeof(TagRec*))
+        if self.ctx.tags == NULL:
+            raise MemoryError("cannot allocate the instance")
+        for i in range(len(tags)):
+            t = <TagInstance>tags[i]
+            self.ctx.tags[i] = &t.rec
+        self.ctx.ntags = len(tags)
+        self.keep.extend(tags)
 
     def set_func(self, uint32_t i, FuncInstance f) -> None:
         """Function i of the index space is `f` (imported or defined)."""

@@ -687,7 +687,7 @@ cdef inline int32_t emit_dst_func(Lowerer lw, uint32_t op, uint32_t dst, int32_t
 
 
 cdef inline void put_x(Cell* code, int32_t pc, uint32_t op, uint32_t x) noexcept nogil:
-    """Write [a=x] at pc (ref_as_non_null):
+    """Write [a=x] at pc (ref_as_non_null and 1 more):
     the op, then its operand cells (bits of no field of the layout zero)."""
     code[pc].u64 = op
     code[pc + 1].u64 = 0
@@ -695,7 +695,7 @@ cdef inline void put_x(Cell* code, int32_t pc, uint32_t op, uint32_t x) noexcept
 
 
 cdef inline int32_t emit_x(Lowerer lw, uint32_t op, uint32_t x) except -1:
-    """Append [a=x] (ref_as_non_null)."""
+    """Append [a=x] (ref_as_non_null and 1 more)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_x(lw.code, pc, op, x)
     return pc
@@ -1177,6 +1177,23 @@ cdef inline int32_t emit_base_ref_nslots(Lowerer lw, uint32_t op, uint32_t base,
     """Append [a=base b=ref c=nslots] (return_call_ref)."""
     cdef int32_t pc = lw._emit(op, 2)
     put_base_ref_nslots(lw.code, pc, op, base, ref, nslots)
+    return pc
+
+
+cdef inline void put_base_tag(Cell* code, int32_t pc, uint32_t op, uint32_t base,
+                              int32_t tag) noexcept nogil:
+    """Write [a=base hi=tag] at pc (throw):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = base
+    code[pc + 1].w.hi = tag
+
+
+cdef inline int32_t emit_base_tag(Lowerer lw, uint32_t op, uint32_t base, int32_t tag) except -1:
+    """Append [a=base hi=tag] (throw)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_base_tag(lw.code, pc, op, base, tag)
     return pc
 
 
@@ -1772,6 +1789,16 @@ cdef inline int32_t emit_return_call_ref(Lowerer lw, uint32_t base, uint32_t ref
                                          uint32_t nslots) except -1:
     """Append return_call_ref."""
     return emit_base_ref_nslots(lw, IR_RETURN_CALL_REF, base, ref, nslots)
+
+
+cdef inline int32_t emit_throw(Lowerer lw, uint32_t base, int32_t tag) except -1:
+    """Append throw."""
+    return emit_base_tag(lw, IR_THROW, base, tag)
+
+
+cdef inline int32_t emit_throw_ref(Lowerer lw, uint32_t x) except -1:
+    """Append throw_ref."""
+    return emit_x(lw, IR_THROW_REF, x)
 
 
 cdef inline int32_t emit_ret(Lowerer lw) except -1:

@@ -259,6 +259,8 @@ class NativeModule:
 
     def body(self, fi: int) -> nir.Body:
         lf = self.lowered(fi)
+        if lf.handlers:     # exception handlers: the interpreter's unwinder lands there
+            raise _ir().Unsupported("exception handlers (try_table)")
         b: nir.Body = _ir().Body(fi, self._interp.code_cells(lf), lf.nparams, lf.nresults,
                                  lf.max_slots)
         b.decode()

@@ -45,6 +45,7 @@ TRAP_BAD_CONVERSION = 6
 TRAP_STACK_EXHAUSTED = 10
 TRAP_PAUSE = 15         # not traps: the guest pauses (call_async; `leave`)
 TRAP_YIELD = 16
+TRAP_THROW = 22         # not a trap: a wasm exception unwinds (`unwind`, _interp_frames.pxi)
 NO_PAUSE = -1           # `check_rc`: no pause can come back here
 
 OP = {name: i for i, name in enumerate(isa.NAMES)}
@@ -687,7 +688,11 @@ class FuncTranslator:
             key = "pause_all" if below is None else f"pause_{below}"
             self.pauses.setdefault(key, (below, []))[1].append((rc, leave))
             k = f.op(f"sub i32 {rc}, {TRAP_PAUSE}")
-            paused = f.op(f"icmp ult i32 {k}, {TRAP_YIELD - TRAP_PAUSE + 1}")
+            pause = f.op(f"icmp ult i32 {k}, {TRAP_YIELD - TRAP_PAUSE + 1}")
+            # a wasm exception: a handler below may land in an activation the interpreter
+            # then continues, so the slots go to fp[] as for a pause
+            thrown = f.op(f"icmp eq i32 {rc}, {TRAP_THROW}")
+            paused = f.op(f"or i1 {pause}, {thrown}")
             plain = f.fresh("trapped")
             f.emit(f"br i1 {paused}, label %{key}, label %{plain}")
             f.label(plain)

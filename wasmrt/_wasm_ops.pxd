@@ -68,6 +68,14 @@ cdef enum WasmOp:
     OP_RETURN_CALL_REF = 0x15  # t1* ref -> t2* [typeidx]
     OP_BR_ON_NULL = 0xD5  # t* ref -> t* ref [labelidx]
     OP_BR_ON_NON_NULL = 0xD6  # t* ref -> t* [labelidx]
+    OP_THROW = 0x08  # t1* t* -> t2* [tagidx]
+    OP_THROW_REF = 0x0A  # t1* ref -> t2*
+    OP_TRY_TABLE = 0x1F  # t1* -> t2* [blocktype catches]
+    OP_TRY = 0x06  # t1* -> t2* [blocktype]
+    OP_CATCH = 0x07  # t1* -> t2* [tagidx]
+    OP_RETHROW = 0x09  # t1* -> t2* [labelidx]
+    OP_DELEGATE = 0x18  # t1* -> t2* [labelidx]
+    OP_CATCH_ALL = 0x19  # t1* -> t2*
     OP_REF_NULL = 0xD0  # -> ref [heaptype]
     OP_REF_IS_NULL = 0xD1  # ref -> i32
     OP_REF_FUNC = 0xD2  # -> ref [funcidx]

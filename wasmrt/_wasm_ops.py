@@ -30,6 +30,14 @@ OPS: tuple[tuple[str, int, str, int, int, str, str, str, str, str, str], ...] = 
     ("return_call_ref", 0x15, "typeidx", 0, 0, "t1* ref -> t2*", "function_references", "function_references", "", "", "return_call_ref"),
     ("br_on_null", 0xD5, "labelidx", 0, 0, "t* ref -> t* ref", "function_references", "function_references", "", "", "br_on_null"),
     ("br_on_non_null", 0xD6, "labelidx", 0, 0, "t* ref -> t*", "function_references", "function_references", "", "", "br_on_non_null"),
+    ("throw", 0x08, "tagidx", 0, 0, "t1* t* -> t2*", "exceptions", "exceptions", "", "", "throw"),
+    ("throw_ref", 0x0A, "", 0, 0, "t1* ref -> t2*", "exceptions", "exceptions", "", "", "throw_ref"),
+    ("try_table", 0x1F, "blocktype catches", 0, 0, "t1* -> t2*", "exceptions", "exceptions", "", "", "try_table"),
+    ("try", 0x06, "blocktype", 0, 0, "t1* -> t2*", "exceptions", "exceptions", "", "", "try"),
+    ("catch", 0x07, "tagidx", 0, 0, "t1* -> t2*", "exceptions", "exceptions", "", "", "catch"),
+    ("rethrow", 0x09, "labelidx", 0, 0, "t1* -> t2*", "exceptions", "exceptions", "", "", "rethrow"),
+    ("delegate", 0x18, "labelidx", 0, 0, "t1* -> t2*", "exceptions", "exceptions", "", "", "delegate"),
+    ("catch_all", 0x19, "", 0, 0, "t1* -> t2*", "exceptions", "exceptions", "", "", "catch_all"),
     ("ref.null", 0xD0, "heaptype", 0, 0, "-> ref", "reference_types", "reference_types", "", "", "ref.null"),
     ("ref.is_null", 0xD1, "", 0, 0, "ref -> i32", "reference_types", "reference_types", "", "", "ref.is_null"),
     ("ref.func", 0xD2, "funcidx", 0, 0, "-> ref", "reference_types", "reference_types", "", "", "ref.func"),
@@ -611,6 +619,5 @@ PREFIXES: dict[int, tuple[str, str | None]] = {
 }
 
 RESERVED: dict[str, tuple[int, ...]] = {
-    "exceptions": (0x06, 0x07, 0x08, 0x09, 0x0A, 0x18, 0x19, 0x1F,),
     "gc": (0xFB0000, 0xFB0001, 0xFB0002, 0xFB0003, 0xFB0004, 0xFB0005, 0xFB0006, 0xFB0007, 0xFB0008, 0xFB0009, 0xFB000A, 0xFB000B, 0xFB000C, 0xFB000D, 0xFB000E, 0xFB000F, 0xFB0010, 0xFB0011, 0xFB0012, 0xFB0013, 0xFB0014, 0xFB0015, 0xFB0016, 0xFB0017, 0xFB0018, 0xFB0019, 0xFB001A, 0xFB001B,),
 }

@@ -7,7 +7,7 @@ names: ``wasmrt`` re-exports exactly these (with ``__version__``).
 """
 
 from ._api_engine import Config, Engine
-from ._api_extern import Global, Memory, SharedMemory, Table
+from ._api_extern import Global, Memory, SharedMemory, Table, Tag
 from ._api_func import Caller, Func
 from ._api_instance import Instance, InstanceExports, InstancePre
 from ._api_linker import Linker
@@ -22,6 +22,7 @@ from ._api_types import (
     Limits,
     MemoryType,
     TableType,
+    TagType,
     Val,
     ValType,
     externref,
@@ -32,7 +33,16 @@ from ._api_types import (
     i64,
     v128,
 )
-from .errors import ExitTrap, Frame, FrameSymbol, Trap, TrapCode, WasmtimeError, WrongKindError
+from .errors import (
+    ExitTrap,
+    Frame,
+    FrameSymbol,
+    Trap,
+    TrapCode,
+    WasmException,
+    WasmtimeError,
+    WrongKindError,
+)
 from .profiler import Profiler
 from .wasi import DirPerms, FilePerms, WasiConfig
 
@@ -66,11 +76,14 @@ __all__ = [
     "Storelike",
     "Table",
     "TableType",
+    "Tag",
+    "TagType",
     "Trap",
     "TrapCode",
     "Val",
     "ValType",
     "WasiConfig",
+    "WasmException",
     "WasmtimeError",
     "WrongKindError",
     "externref",

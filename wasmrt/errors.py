@@ -38,6 +38,7 @@ __all__ = [
     "TrapCode",
     "UnsupportedFeatureError",
     "ValidationError",
+    "WasmException",
     "WasmtimeError",
     "WatError",
     "WrongKindError",
@@ -112,6 +113,56 @@ class ExitTrap(WasmtimeError):
     def __init__(self, code: int, message: str | None = None):
         self.code = code
         super().__init__(message or f"Exited with i32 exit status {code}")
+
+
+class WasmException(WasmtimeError):
+    """A WebAssembly exception (the exception-handling proposal).
+
+    Raised by a call into wasm when the guest throws an exception that no handler catches:
+    ``tag`` is the ``Tag`` it was thrown with, ``values`` its payload (Python values, as
+    the tag's parameter types give them), ``frames`` the wasm backtrace at the throw.
+
+    A host function raises ``WasmException(tag, values)`` to throw a wasm exception into
+    the wasm code that called it, which catches it like one thrown by ``throw``; an
+    uncaught one re-raised unchanged by a host function keeps its identity (a
+    ``catch_ref`` sees the same ``exnref``).  Any other Python exception raised by a
+    host function is not a wasm exception: wasm cannot catch it, and it unwinds every
+    wasm frame up to the Python caller (as a trap does).
+    """
+
+    def __init__(self, tag: Any, values: Any = ()):
+        self.tag = tag
+        self.values = list(values)
+        self.frames: list[Frame] = []
+        self._origin: Any = None      # (runtime store, exnref) of an exception from wasm
+        super().__init__("thrown Wasm exception")
+
+    @classmethod
+    def _from_wasm(cls, store: Any, ref: int, tag_rt: Any, values: list[Any],
+                   frames: list[Frame]) -> WasmException:
+        from ._api_extern import Tag
+
+        tag = tag_rt.wrapper if tag_rt.wrapper is not None else Tag._from_runtime(tag_rt,
+                                                                                  store.owner)
+        exc = cls(tag, values)
+        exc.frames = frames
+        exc._origin = (store, ref)
+        return exc
+
+    def _ref(self, store: Any) -> int:
+        """The exnref of this exception in the runtime store ``store``."""
+        if self._origin is not None and self._origin[0] is store:
+            return int(self._origin[1])
+        rt = getattr(self.tag, "_rt", self.tag)
+        return int(store.new_exception(rt, self.values))
+
+    def __str__(self) -> str:
+        if not self.frames:
+            return "thrown Wasm exception"
+        lines = ["error while executing at wasm backtrace:"]
+        for i, frame in enumerate(self.frames[:MAX_BACKTRACE_FRAMES]):
+            lines += frame.backtrace_lines(i)
+        return "\n".join(lines + ["", "Caused by:", "    thrown Wasm exception"]) + "\n"
 
 
 class TrapCode(enum.IntEnum):

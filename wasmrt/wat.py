@@ -548,7 +548,8 @@ VALTYPES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B, **
     K_BLOCK,
     K_BYTE0,
     K_TYPE,
-) = range(29)
+    K_TAG,
+) = range(30)
 
 # The instructions come from the wasm instruction table (tools/wasm_ops.py, generated into
 # _wasm_ops.py); here only how each kind of immediate is written in the text format.
@@ -581,11 +582,17 @@ _TEXT_KINDS = {
     "blocktype": K_BLOCK,
     "zero": K_BYTE0,
     "typeidx": K_TYPE,
+    "tagidx": K_TAG,
+    "blocktype catches": K_BLOCK,
 }
 # Syntax that is more than the binary immediates: structured instructions, and `select`
 # with an optional `(result t)` (the binary `select_t` form).
 _SYNTAX_KINDS = {"block": K_BLOCK, "loop": K_BLOCK, "if": K_BLOCK, "else": K_BLOCK,
-                 "end": K_BLOCK, "select": K_SELECT}  # fmt: skip
+                 "end": K_BLOCK, "select": K_SELECT, "try_table": K_BLOCK, "try": K_BLOCK,
+                 "catch": K_BLOCK, "catch_all": K_BLOCK, "delegate": K_BLOCK}  # fmt: skip
+# try_table's catch clauses: keyword -> (binary kind, has a tag index)
+_CATCH_CLAUSES = {"catch": (0, True), "catch_ref": (1, True), "catch_all": (2, False),
+                  "catch_all_ref": (3, False)}
 
 
 def _opcode_bytes(op: int) -> bytes:
@@ -610,15 +617,17 @@ _LANES = {"i8x16": (16, 8), "i16x8": (8, 16), "i32x4": (4, 32), "i64x2": (2, 64)
           "f64x2": (2, 64)}  # fmt: skip
 
 _FIELDS = frozenset(
-    ("type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data")
+    ("type", "import", "func", "table", "memory", "global", "export", "start", "elem", "data",
+     "tag")
 )
-_UNKNOWN_ID_RE = re.compile(r"unknown (?:type|func|table|memory|global|elem|data) ")
-_KIND_NAMES = {"func": "function", "table": "table", "memory": "memory", "global": "global"}
+_UNKNOWN_ID_RE = re.compile(r"unknown (?:type|func|table|memory|global|elem|data|tag) ")
+_KIND_NAMES = {"func": "function", "table": "table", "memory": "memory", "global": "global",
+               "tag": "tag"}
 # keywords of the syntax around instructions: out of place, they are unexpected tokens
 _SYNTAX_WORDS = frozenset(_FIELDS | {"param", "result", "local", "then", "mut", "offset", "item",
                                      "rec", "sub", "final", "field", "i8", "i16"})
-_SPACES = ("type", "func", "table", "memory", "global", "elem", "data")
-_IMPORT_KINDS = {"func": 0, "table": 1, "memory": 2, "global": 3}
+_SPACES = ("type", "func", "table", "memory", "global", "elem", "data", "tag")
+_IMPORT_KINDS = {"func": 0, "table": 1, "memory": 2, "global": 3, "tag": 4}
 
 
 _ID_RE = re.compile(r"\$(?:[0-9A-Za-z!#$%&'*+\-./:<=>?@\\^_`|~]+|\x01[^\x01]*)\Z")
@@ -771,6 +780,7 @@ class _ModuleParser:
         self.tables: list[bytes] = []
         self.memories: list[bytes] = []
         self.globals: list[bytes] = []
+        self.tags: list[bytes] = []
         self.exports: list[bytes] = []
         self.start: int | None = None
         self.elems: list[bytes] = []
@@ -962,7 +972,7 @@ class _ModuleParser:
 
     def encode_fields(self, fields: list[tuple[str, int, int]]) -> None:
         """Pass 2: encode each field in order."""
-        self.next_index = dict.fromkeys(("func", "table", "memory", "global"), 0)
+        self.next_index = dict.fromkeys(("func", "table", "memory", "global", "tag"), 0)
         for kw, a, b in fields:
             if kw not in ("type", "rec"):  # types were read in pass 1
                 getattr(self, "field_" + kw)(a + 2, b - 1)
@@ -1000,7 +1010,7 @@ class _ModuleParser:
                     j = self.typedef(j, single=False)
                     self.groups[-1] -= 1
                 self.close(j)
-            elif kw in ("func", "table", "memory", "global"):
+            elif kw in ("func", "table", "memory", "global", "tag"):
                 space = kw
                 has_id = _is_id(toks[j])
                 if has_id:
@@ -1437,6 +1447,24 @@ class _ModuleParser:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         self.globals.append(gt + bytes(init))
 
+    def field_tag(self, k: int, end: int) -> None:
+        """``(tag $id? (export ..)* (import ..)? typeuse)``: attribute 0 (an exception) and
+        the type index of its payload's function type."""
+        toks = self.toks
+        index = self.next_index["tag"]
+        self.next_index["tag"] += 1
+        if _is_id(toks[k]):
+            k += 1
+        k, imp = self.exports_and_import(k, 4, index)
+        tidx, k, _, _ = self.typeuse(k, allow_names=False)
+        if k != end:
+            raise self.err(f"unexpected token '{toks[k]}'", k)
+        desc = b"\x00" + _uleb(tidx)
+        if imp is not None:
+            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x04" + desc)
+        else:
+            self.tags.append(desc)
+
     def field_import(self, k: int, end: int) -> None:
         toks = self.toks
         mod = self.utf8(k)
@@ -1459,6 +1487,9 @@ class _ModuleParser:
         elif kind == "memory":
             lim, k = self.memtype(k)
             desc = b"\x02" + lim
+        elif kind == "tag":
+            tidx, k, _, _ = self.typeuse(k, allow_names=False)
+            desc = b"\x04\x00" + _uleb(tidx)
         else:
             gt, k = self.globaltype(k)
             desc = b"\x03" + gt
@@ -1711,8 +1742,11 @@ class _ModuleParser:
                             raise self.err(
                                 f"unexpected token '{op}', expected 'else' or ')'", k + 1
                             )
-                    elif st == "Z":
+                    elif st == "Z" or st == "YX":
                         raise self.err(f"unexpected token '{op}', expected ')'", k + 1)
+                    elif st == "Y":     # legacy (try ... (do ..) (catch ..)* (catch_all ..)?)
+                        k = self.try_clause(k, out, frames[-1])
+                        continue
                 info = ops.get(op)
                 if info is None:
                     if op in _SYNTAX_WORDS:
@@ -1736,6 +1770,10 @@ class _ModuleParser:
                         bt, k = self.blocktype(k)
                         frames.append(["I", b"\x04" + bt, lab])
                         continue
+                    if op == "try_table" or op == "try":
+                        k = self.open_try(k + 2, op, out)
+                        frames.append(["B" if op == "try_table" else "Y", None, labels[-1]])
+                        continue
                     raise self.err(f"unexpected token '{op}'", k + 1)
                 if toks[k + 2] == ")" and kind == K_NONE:
                     out += info[1]
@@ -1757,9 +1795,13 @@ class _ModuleParser:
                 if st == "P":
                     out += f[1]
                     frames.pop()
-                elif st == "B" or st == "A" or st == "Z":
+                elif st == "B" or st == "A" or st == "Z" or st == "Y":
                     out.append(0x0B)
                     labels.pop()
+                    frames.pop()
+                elif st == "YD" or st == "YC":
+                    f[0] = "Y"
+                elif st == "YX":        # after (delegate l): no end
                     frames.pop()
                 elif st == "T":
                     f[0] = "A"
@@ -1772,7 +1814,7 @@ class _ModuleParser:
                 k += 1
                 continue
             # flat instruction
-            if frames and frames[-1][0] in ("I", "A", "Z"):
+            if frames and frames[-1][0] in ("I", "A", "Z", "Y", "YX"):
                 raise self.err(f"unexpected token '{t}', expected '('", k)
             info = ops.get(t)
             if info is None:
@@ -1796,9 +1838,28 @@ class _ModuleParser:
                         self.block_names[self.block_count] = _id_name(lab)
                     self.block_count += 1
                     continue
-                if not frames or frames[-1][0] not in ("F", "FI", "FE"):
+                if t == "try_table" or t == "try":
+                    k = self.open_try(k + 1, t, out)
+                    frames.append(["F" if t == "try_table" else "FT", None, labels[-1]])
+                    continue
+                if not frames or frames[-1][0] not in ("F", "FI", "FE", "FT"):
                     raise self.err(f"unexpected token '{t}'", k)
                 f = frames[-1]
+                if t in ("catch", "catch_all", "delegate"):
+                    if f[0] != "FT":
+                        raise self.err(f"unexpected token '{t}'", k)
+                    if t == "catch":
+                        out += OPS["catch"][1] + _uleb(self.idx(k + 1, "tag"))
+                        k += 2
+                    elif t == "catch_all":
+                        out += OPS["catch_all"][1]
+                        k += 1
+                    else:
+                        labels.pop()
+                        frames.pop()
+                        out += OPS["delegate"][1] + _uleb(self.label_index(k + 1))
+                        k += 2
+                    continue
                 if t == "else":
                     if f[0] != "FI":
                         raise self.err("unexpected token 'else'", k)
@@ -1816,6 +1877,60 @@ class _ModuleParser:
                     k += 1
                 continue
             k = self.instr(k + 1, info, out, t)
+
+    def open_try(self, k: int, op: str, out: bytearray) -> int:
+        """``try_table $l? bt catch*`` or legacy ``try $l? bt`` from ``k`` (after the
+        keyword): encode it, push its label; returns the next index.  try_table's catch
+        clauses name labels outside it."""
+        toks = self.toks
+        lab, k = self.label(k)
+        bt, k = self.blocktype(k)
+        out += OPS[op][1]
+        out += bt
+        if op == "try_table":
+            clauses = []
+            while toks[k] == "(" and toks[k + 1] in _CATCH_CLAUSES:
+                code, tagged = _CATCH_CLAUSES[toks[k + 1]]
+                clause = bytes((code,))
+                k += 2
+                if tagged:
+                    clause += _uleb(self.idx(k, "tag"))
+                    k += 1
+                clause += _uleb(self.label_index(k))
+                k = self.close(k + 1)
+                clauses.append(clause)
+            out += _uleb(len(clauses)) + b"".join(clauses)
+        self.labels.append(lab)
+        if lab is not None:
+            self.block_names[self.block_count] = _id_name(lab)
+        self.block_count += 1
+        return k
+
+    def try_clause(self, k: int, out: bytearray, frame: list[Any]) -> int:
+        """A clause of a folded legacy try at ``k`` (its '('): ``(do``, ``(catch $x``,
+        ``(catch_all`` open one, ``(delegate l)`` ends the try."""
+        toks = self.toks
+        w = toks[k + 1]
+        if w == "do" and frame[1] is None:
+            frame[0] = "YD"
+            frame[1] = "do"
+            return k + 2
+        if w == "catch" and frame[1] in ("do", "catch"):
+            out += OPS["catch"][1] + _uleb(self.idx(k + 2, "tag"))
+            frame[0] = "YC"
+            frame[1] = "catch"
+            return k + 3
+        if w == "catch_all" and frame[1] in ("do", "catch"):
+            out += OPS["catch_all"][1]
+            frame[0] = "YC"
+            frame[1] = "all"
+            return k + 2
+        if w == "delegate" and frame[1] == "do":
+            self.labels.pop()
+            out += OPS["delegate"][1] + _uleb(self.label_index(k + 2))
+            frame[0] = "YX"
+            return self.close(k + 3)
+        raise self.err(f"unexpected token '{w}', expected '(do', '(catch' or '(delegate'", k + 1)
 
     def memarg(self, k: int, natural: int, out: bytearray, mem: int = 0) -> int:
         """``offset=n? align=n?`` of memory ``mem``: the flags (alignment exponent, 0x40 when
@@ -1893,6 +2008,9 @@ class _ModuleParser:
             return k + 1
         if kind == K_FUNC:
             out += _uleb(self.idx(k, "func"))
+            return k + 1
+        if kind == K_TAG:
+            out += _uleb(self.idx(k, "tag"))
             return k + 1
         if kind == K_GLOBAL:
             out += _uleb(self.idx(k, "global"))
@@ -2117,7 +2235,7 @@ class _ModuleParser:
             "func": (3, vec([_uleb(t) for t in self.funcs])),
             "table": (4, vec(self.tables)),
             "memory": (5, vec(self.memories)),
-            "tag": (13, None),
+            "tag": (13, vec(self.tags)),
             "global": (6, vec(self.globals)),
             "export": (7, vec(self.exports)),
             "start": (8, None if self.start is None else _uleb(self.start)),
@@ -2159,6 +2277,8 @@ class _ModuleParser:
                       for t, ids in self.field_ids.items()}
             sub = _vec([_uleb(t) + name_map(ns) for t, ns in sorted(fields.items())])
             names += b"\x0a" + _name(sub)
+        if self.ids["tag"]:
+            names += b"\x0b" + _name(name_map(space_names("tag")))
         if self.type_param_names:  # wasm-tools' subsection 12: parameter names of types
             sub = _vec([_uleb(t) + name_map(ns) for t, ns in sorted(self.type_param_names.items())])
             names += b"\x0c" + _name(sub)

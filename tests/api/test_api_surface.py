@@ -27,8 +27,6 @@ NO_COMPONENTS = "the component model is not implemented"
 
 # wasmtime-py's exported names that wasmrt does not have.
 MISSING_NAMES: dict[str, str] = {
-    "Tag": "the exception-handling proposal is not implemented",
-    "TagType": "the exception-handling proposal is not implemented",
     "StoreContext": "wasmtime-py hands it only to component-model host functions; " + NO_COMPONENTS,
 }
 

@@ -251,10 +251,10 @@ def test_rejects_foreign_data(serialized: bytes) -> None:
 
 
 def test_rejects_other_format_version(serialized: bytes) -> None:
-    for version in (1, 2, 0xFFFF):
+    for version in (1, 2, 3, 0xFFFF):
         data = bytearray(serialized)
         struct.pack_into("<H", data, 8, version)
-        rejects(reseal(data), f"format version {version}; this wasmrt reads 3")
+        rejects(reseal(data), f"format version {version}; this wasmrt reads 4")
 
 
 def test_rejects_truncated(serialized: bytes) -> None:
@@ -334,16 +334,16 @@ def edit_code(serialized: bytes, func: int, cell: int, value: int) -> bytearray:
     data = bytearray(serialized)
     table = code_table_at(data)
     count = struct.unpack_from("<I", data, table)[0]
-    cells = table + 4 + 36 * count
+    cells = table + 4 + 40 * count
     for k in range(func):
-        cells += 8 * struct.unpack_from("<I", data, table + 4 + 36 * k)[0]
+        cells += 8 * struct.unpack_from("<I", data, table + 4 + 40 * k)[0]
     struct.pack_into("<Q", data, cells + 8 * cell, value)
     return reseal(data)
 
 
 def edit_record(serialized: bytes, func: int, field: int, value: int) -> bytearray:
     data = bytearray(serialized)
-    struct.pack_into("<I", data, code_table_at(data) + 4 + 36 * func + 4 * field, value)
+    struct.pack_into("<I", data, code_table_at(data) + 4 + 40 * func + 4 * field, value)
     return reseal(data)
 
 
@@ -438,7 +438,7 @@ def test_checks_srcmap(serialized: bytes) -> None:
     data = bytearray(serialized)
     table = code_table_at(data)
     count = len(funcs)
-    srcmaps = table + 4 + 36 * count + 8 * sum(f.ncells for f in funcs)
+    srcmaps = table + 4 + 40 * count + 8 * sum(f.ncells for f in funcs)
     k = next(i for i, f in enumerate(funcs) if len(f.srcmap()) >= 2)
     at = srcmaps + 8 * sum(len(f.srcmap()) for f in funcs[:k])
     bad_pc = bytearray(data)

@@ -99,8 +99,8 @@ async def later(x: int) -> int:
 
 
 def test_pause_codes_match_the_runtime() -> None:
-    assert (_native_ir.TRAP_PAUSE, _native_ir.TRAP_YIELD) == \
-        (_interp.ASYNC_CALL, _interp.ASYNC_YIELD)
+    assert (_native_ir.TRAP_PAUSE, _native_ir.TRAP_YIELD, _native_ir.TRAP_THROW) == \
+        (_interp.ASYNC_CALL, _interp.ASYNC_YIELD, _interp.THROWN)
 
 
 def test_native_frames_pause_at_async_host_calls(llvmlite_ok: None) -> None:

@@ -1,0 +1,375 @@
+"""Exception handling (Wasm 3.0): tags, throw, throw_ref, try_table, exnref, the Tag API and
+wasm exceptions crossing host frames.
+
+The tests taking ``rt`` run the same script on wasmrt and on wasmtime-py (the oracle); the
+others cover what only wasmrt has: the payload of an uncaught exception readable from
+Python, host functions throwing wasm exceptions, limits inside handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+import wasmrt
+
+# catch: the payload to the label; catch_ref / catch_all_ref: the exnref too; throw_ref
+# of a caught exception re-throws it
+PROGRAM = """
+(module
+  (tag $e (export "e") (param i32))
+  (tag $f (export "f") (param i64 f64))
+  (func $thrower (export "thrower") (param i32)
+    (if (i32.eqz (local.get 0)) (then (return)))
+    (if (i32.eq (local.get 0) (i32.const 1)) (then (throw $e (i32.const 41))))
+    (throw $f (i64.const 7) (f64.const 2.5)))
+  (func (export "catch_e") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h)
+        (call $thrower (local.get 0))
+        (i32.const -1)))
+    (i32.const 1) (i32.add))
+  (func (export "catch_all") (param i32) (result i32)
+    (block $h
+      (try_table (catch_all $h) (call $thrower (local.get 0)))
+      (return (i32.const 0)))
+    (i32.const 99))
+  (func (export "rethrow") (param i32) (result i32)
+    (local $x exnref)
+    (local.set $x
+      (block $h (result exnref)
+        (try_table (catch_all_ref $h) (call $thrower (local.get 0)))
+        (return (i32.const 0))))
+    (block $h2 (result i32)
+      (try_table (result i32) (catch $e $h2) (throw_ref (local.get $x)))))
+  (func (export "nested") (param i32) (result i32)
+    (block $outer (result i64 f64)
+      (block $inner (result i32)
+        (try_table (catch $f $outer)
+          (try_table (catch $e $inner) (call $thrower (local.get 0))))
+        (return (i32.const 0)))
+      (return (i32.const 10)))
+    (drop) (i32.wrap_i64))
+  (func (export "loop_catch") (result i32)
+    (local $n i32)
+    (loop $l
+      (block $h (result i32)
+        (try_table (catch $e $h) (call $thrower (i32.const 1)))
+        (unreachable))
+      (local.set $n (i32.add (local.get $n)))
+      (br_if $l (i32.lt_u (local.get $n) (i32.const 410))))
+    (local.get $n))
+)
+"""
+
+
+def instance(rt: ModuleType, text: str = PROGRAM, imports: list[Any] | None = None) -> Any:
+    store = rt.Store()
+    module = rt.Module(store.engine, text)
+    inst = rt.Instance(store, module, imports or [])
+    return store, inst.exports(store)
+
+
+def uncaught(rt: ModuleType, exc: BaseException) -> bool:
+    """An uncaught wasm exception as each runtime reports it: wasmrt's WasmException (a
+    WasmtimeError), wasmtime-py's Trap caused by a "thrown Wasm exception"."""
+    if rt is wasmrt:
+        return isinstance(exc, wasmrt.WasmException) and isinstance(exc, wasmrt.WasmtimeError)
+    return "thrown Wasm exception" in str(exc)
+
+
+def test_throw_and_catch(rt: ModuleType) -> None:
+    store, ex = instance(rt)
+    assert ex["catch_e"](store, 0) == 0
+    assert ex["catch_e"](store, 1) == 42
+    assert ex["catch_all"](store, 0) == 0
+    assert ex["catch_all"](store, 1) == 99
+    assert ex["catch_all"](store, 2) == 99
+    assert ex["rethrow"](store, 0) == 0
+    assert ex["rethrow"](store, 1) == 41
+    assert ex["nested"](store, 0) == 0
+    assert ex["nested"](store, 1) == 10
+    assert ex["nested"](store, 2) == 7
+    assert ex["loop_catch"](store) == 410
+
+
+def test_uncaught_leaves_the_export(rt: ModuleType) -> None:
+    store, ex = instance(rt)
+    for name, arg in (("thrower", 1), ("catch_e", 2), ("rethrow", 2)):
+        with pytest.raises(Exception) as info:
+            ex[name](store, arg)
+        assert uncaught(rt, info.value), info.value
+    # the store is usable afterwards
+    assert ex["catch_e"](store, 1) == 42
+
+
+def test_uncaught_exception_carries_tag_and_payload() -> None:
+    store, ex = instance(wasmrt)
+    with pytest.raises(wasmrt.WasmException) as info:
+        ex["thrower"](store, 2)
+    exc = info.value
+    assert exc.tag == ex["f"]
+    assert exc.tag.eq(store, ex["f"]) and not exc.tag.eq(store, ex["e"])
+    assert exc.values == [7, 2.5]
+    assert [f.func_index for f in exc.frames] == [0]
+    assert "thrown Wasm exception" in str(exc)
+    with pytest.raises(wasmrt.WasmException) as info:
+        ex["rethrow"](store, 2)         # throw_ref keeps the exception: same tag, payload
+    assert info.value.tag == ex["f"] and info.value.values == [7, 2.5]
+
+
+def test_tag_new_and_type(rt: ModuleType) -> None:
+    """wasmtime-py's tests/test_tag.py assertions (test_new, test_type)."""
+    store = rt.Store()
+    assert rt.Tag(store, rt.TagType(rt.FuncType([rt.ValType.i32()], []))) is not None
+    functype = rt.FuncType([rt.ValType.i32()], [])
+    tagtype = rt.TagType(functype)
+    assert tagtype.functype.params == [rt.ValType.i32()]
+    assert tagtype.functype.results == []
+    config = rt.Config()
+    config.wasm_exceptions = True
+    engine = rt.Engine(config)
+    module = rt.Module(engine, '(module (tag (export "mytag") (param i32)))')
+    ty = module.exports[0].type
+    assert isinstance(ty, rt.TagType)
+    assert ty.functype.params == [rt.ValType.i32()]
+    assert ty.functype.results == []
+    store = rt.Store(engine)
+    assert isinstance(rt.Tag(store, tagtype).type(store), rt.TagType)
+
+
+def test_tag_eq_and_wrong_type(rt: ModuleType) -> None:
+    """test_tag.py: test_eq, test_wrong_type."""
+    store = rt.Store()
+    tagtype = rt.TagType(rt.FuncType([rt.ValType.i32()], []))
+    tag1 = rt.Tag(store, tagtype)
+    tag2 = rt.Tag(store, tagtype)
+    assert not tag1.eq(store, tag2)
+    assert tag1.eq(store, tag1)
+    with pytest.raises(TypeError):
+        rt.Tag(store, "not a tagtype")
+
+
+def test_tag_import_and_export(rt: ModuleType) -> None:
+    """test_tag.py: test_tag_import, test_tag_export."""
+    config = rt.Config()
+    config.wasm_exceptions = True
+    engine = rt.Engine(config)
+    module = rt.Module(engine, '(module (import "" "" (tag)))')
+    store = rt.Store(engine)
+    with pytest.raises(rt.WasmtimeError):
+        rt.Instance(store, module, [])
+    rt.Instance(store, module, [rt.Tag(store, rt.TagType(rt.FuncType([], [])))])
+    module = rt.Module(engine, '(module (tag (export "")))')
+    tag = rt.Instance(store, module, []).exports(store)[""]
+    assert isinstance(tag, rt.Tag)
+    assert tag.type(store).functype.params == []
+    assert tag.type(store).functype.results == []
+
+
+def test_tags_link_by_identity(rt: ModuleType) -> None:
+    """An imported tag is the exporter's: a throw of it in one instance is caught by its
+    tag in the other; a tag of the same type made elsewhere is another tag."""
+    store = rt.Store()
+    a = rt.Instance(store, rt.Module(store.engine, """(module
+        (tag $t (export "t") (param i32))
+        (func (export "throw") (param i32) (throw $t (local.get 0))))"""), [])
+    catcher = """(module
+        (import "a" "t" (tag $t (param i32)))
+        (import "a" "throw" (func $throw (param i32)))
+        (func (export "run") (param i32) (result i32)
+          (block $h (result i32)
+            (try_table (catch $t $h) (call $throw (local.get 0)))
+            (i32.const -1))))"""
+    linker = rt.Linker(store.engine)
+    linker.define_instance(store, "a", a)
+    run = linker.instantiate(store, rt.Module(store.engine, catcher)).exports(store)["run"]
+    assert run(store, 5) == 5
+    other = rt.Tag(store, rt.TagType(rt.FuncType([rt.ValType.i32()], [])))
+    inst = rt.Instance(store, rt.Module(store.engine, catcher),
+                       [other, a.exports(store)["throw"]])
+    with pytest.raises(Exception) as info:
+        inst.exports(store)["run"](store, 5)
+    assert uncaught(rt, info.value)
+    wrong = rt.Tag(store, rt.TagType(rt.FuncType([rt.ValType.i64()], [])))
+    with pytest.raises(rt.WasmtimeError):
+        rt.Instance(store, rt.Module(store.engine, catcher), [wrong, a.exports(store)["throw"]])
+
+
+def test_exceptions_cross_host_frames() -> None:
+    """wasm -> host -> wasm: an exception thrown by the inner wasm and not caught by the
+    host reaches the outer wasm, which catches it (the same exception: catch_ref and
+    throw_ref keep it); a host function throws with WasmException(tag, values)."""
+    store = wasmrt.Store()
+    holder: dict[str, Any] = {}
+
+    def call_inner(n: int) -> None:
+        holder["inner"](store, n)
+
+    def host_throw(n: int) -> None:
+        raise wasmrt.WasmException(holder["e"], [n * 2])
+
+    module = wasmrt.Module(store.engine, """(module
+        (import "h" "call_inner" (func $call_inner (param i32)))
+        (import "h" "throw" (func $host_throw (param i32)))
+        (tag $e (export "e") (param i32))
+        (func (export "inner") (param i32) (throw $e (local.get 0)))
+        (func (export "outer") (param i32) (result i32)
+          (block $h (result i32)
+            (try_table (catch $e $h) (call $call_inner (local.get 0)))
+            (i32.const -1)))
+        (func (export "from_host") (param i32) (result i32)
+          (block $h (result i32)
+            (try_table (catch $e $h) (call $host_throw (local.get 0)))
+            (i32.const -1)))
+        (func (export "host_uncaught") (param i32) (call $host_throw (local.get 0))))""")
+    ft = wasmrt.FuncType([wasmrt.ValType.i32()], [])
+    inst = wasmrt.Instance(store, module, [wasmrt.Func(store, ft, call_inner),
+                                           wasmrt.Func(store, ft, host_throw)])
+    ex = inst.exports(store)
+    holder["inner"] = ex["inner"]
+    holder["e"] = ex["e"]
+    assert ex["outer"](store, 12) == 12
+    assert ex["from_host"](store, 4) == 8
+    with pytest.raises(wasmrt.WasmException) as info:
+        ex["host_uncaught"](store, 3)
+    assert info.value.tag == ex["e"] and info.value.values == [6]
+
+
+def test_python_exceptions_are_not_wasm_exceptions() -> None:
+    """A Python exception from a host function passes every catch_all: it reaches the
+    Python caller unchanged."""
+    store = wasmrt.Store()
+
+    def fail() -> None:
+        raise ValueError("not a wasm exception")
+
+    module = wasmrt.Module(store.engine, """(module
+        (import "h" "fail" (func $fail))
+        (func (export "run") (result i32)
+          (block $h (try_table (catch_all $h) (call $fail)) (return (i32.const 0)))
+          (i32.const 1)))""")
+    inst = wasmrt.Instance(store, module, [wasmrt.Func(store, wasmrt.FuncType([], []), fail)])
+    with pytest.raises(ValueError, match="not a wasm exception"):
+        inst.exports(store)["run"](store)
+
+
+def test_trap_after_rethrow_has_the_right_backtrace() -> None:
+    store, ex = instance(wasmrt, """(module
+        (tag $e)
+        (func $deep (throw $e))
+        (func $mid (call $deep))
+        (func $handler (export "run")
+          (block $h (result exnref)
+            (try_table (catch_all_ref $h) (call $mid))
+            (return))
+          (drop)
+          (call $after))
+        (func $after (unreachable)))""")
+    with pytest.raises(wasmrt.Trap) as info:
+        ex["run"](store)
+    assert [f.func_index for f in info.value.frames] == [3, 2]
+
+
+def test_fuel_and_stack_limits_hold_inside_handlers() -> None:
+    config = wasmrt.Config()
+    config.consume_fuel = True
+    store = wasmrt.Store(wasmrt.Engine(config))
+    store.set_fuel(100_000)
+    module = wasmrt.Module(store.engine, """(module
+        (tag $e)
+        (func $rec (export "rec")
+          (block $h (try_table (catch_all $h) (throw $e)))
+          (call $rec))
+        (func (export "spin")
+          (block $h (try_table (catch_all $h) (throw $e)))
+          (loop $l (br $l))))""")
+    ex = wasmrt.Instance(store, module, []).exports(store)
+    with pytest.raises(wasmrt.Trap) as info:
+        ex["spin"](store)
+    assert info.value.trap_code == wasmrt.TrapCode.OUT_OF_FUEL
+    store.set_fuel(10_000_000)
+    with pytest.raises(wasmrt.Trap) as info:
+        ex["rec"](store)
+    assert info.value.trap_code == wasmrt.TrapCode.STACK_OVERFLOW
+
+
+def test_exnref_values_cross_to_python() -> None:
+    store, ex = instance(wasmrt, """(module
+        (tag $e (export "e") (param i32))
+        (func (export "get") (result exnref)
+          (block $h (result exnref)
+            (try_table (catch_all_ref $h) (throw $e (i32.const 3)))
+            (ref.null exn)))
+        (func (export "rethrow") (param exnref) (throw_ref (local.get 0))))""")
+    ref = ex["get"](store)
+    tag, values = ref.exception()
+    assert tag.wrapper == ex["e"] and values == [3]
+    with pytest.raises(wasmrt.WasmException) as info:
+        ex["rethrow"](store, ref)
+    assert info.value.values == [3] and info.value.tag == ex["e"]
+    with pytest.raises(wasmrt.Trap) as trap:
+        ex["rethrow"](store, None)
+    assert trap.value.message == "null exception reference"
+
+
+def test_paused_guest_inside_a_handler_scope() -> None:
+    """call_async: a guest paused at an async host call inside a try_table catches the
+    WasmException the coroutine raises once it resumes."""
+    store = wasmrt.Store()
+    holder: dict[str, Any] = {}
+
+    async def later(n: int) -> None:
+        await asyncio.sleep(0)
+        raise wasmrt.WasmException(holder["e"], [n + 1])
+
+    module = wasmrt.Module(store.engine, """(module
+        (import "h" "later" (func $later (param i32)))
+        (tag $e (export "e") (param i32))
+        (func (export "run") (param i32) (result i32)
+          (block $h (result i32)
+            (try_table (catch $e $h) (call $later (local.get 0)))
+            (i32.const -1))))""")
+    inst = wasmrt.Instance(store, module, [
+        wasmrt.Func(store, wasmrt.FuncType([wasmrt.ValType.i32()], []), later)])
+    holder["e"] = inst.exports(store)["e"]
+    assert asyncio.run(inst.exports(store)["run"].call_async(store, 9)) == 10
+
+
+NATIVE_MIX = """(module
+  (tag $e (param i32))
+  (func $thrower (param i32) (throw $e (local.get 0)))
+  (func $middle (param i32) (result i32)
+    (local $x i32)
+    (local.set $x (i32.mul (local.get 0) (i32.const 3)))
+    (if (local.get 0) (then (call $thrower (local.get $x))))
+    (i32.add (local.get $x) (i32.const 1)))
+  (func $run (export "run") (param i32) (result i32)
+    (block $h (result i32)
+      (try_table (result i32) (catch $e $h) (call $middle (local.get 0)))))
+  (func (export "outer") (param i32) (result i32)
+    (local $a i32)
+    (local.set $a (i32.add (local.get 0) (i32.const 100)))
+    (i32.add (local.get $a) (call $run (local.get 0)))))"""
+
+
+def test_native_tier_leaves_handlers_interpreted() -> None:
+    """Strategy "native": bodies with exception handlers (and throws) stay interpreted,
+    the others are compiled; an exception crosses compiled frames (which spill their slots
+    on the way out, as for a pause) to an interpreted handler, and the compiled caller
+    continues in the interpreter after the landing."""
+    pytest.importorskip("llvmlite")
+    config = wasmrt.Config()
+    config.strategy = "native"
+    engine = wasmrt.Engine(config)
+    module = wasmrt.Module(engine, NATIVE_MIX)
+    assert module._native is not None
+    assert module._native.installed == {1, 3}       # $middle and "outer"
+    for eng in (engine, wasmrt.Engine()):
+        store = wasmrt.Store(eng)
+        ex = wasmrt.Instance(store, wasmrt.Module(eng, NATIVE_MIX), []).exports(store)
+        assert [ex["run"](store, 0), ex["run"](store, 5)] == [1, 15]
+        assert [ex["outer"](store, 0), ex["outer"](store, 5)] == [101, 120]
