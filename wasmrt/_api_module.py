@@ -4,14 +4,14 @@
 (``str``, or bytes that do not start with ``\\0``) and runs the decode -> validate + lower
 pipeline of ``_core`` once; every instance in every Store shares the result.
 
-Serialized form (``Module.serialize``), format version 4: the module binary and the
+Serialized form (``Module.serialize``), format version 5: the module binary and the
 lowered code of every defined function, so ``Module.deserialize`` only decodes the module
 structure (``_core.load_module``) and copies the code, without validating or lowering a
 single body again.  Integers of the envelope are little-endian::
 
     offset  size
      0       8   magic b"\\0wasmrt\\0"
-     8       2   u16 format version (4)
+     8       2   u16 format version (5)
     10       1   u8 byte order of the code table: 1 little-endian, 2 big-endian
     11       1   u8 0
     12       4   u32 feature mask the code was lowered with (``ModuleInfo.features``:
@@ -73,7 +73,7 @@ __all__ = ["EXTERN_FUNC", "EXTERN_GLOBAL", "EXTERN_MEMORY", "EXTERN_TABLE", "Mod
 EXTERN_FUNC, EXTERN_TABLE, EXTERN_MEMORY, EXTERN_GLOBAL, EXTERN_TAG = 0, 1, 2, 3, 4
 
 _MAGIC = b"\0wasmrt\0"
-_VERSION = 4
+_VERSION = 5
 # magic, version, byte order, 0, features, total length, binary length, ISA fingerprint,
 # checksum, 0.  The checksum (CRC-32: it guards against damage, not against tampering: a
 # serialized module is trusted input) covers the header up to itself and all after it.

@@ -74,7 +74,8 @@ ctypedef struct LwCtrl:         # one control frame / label
     int32_t fixups              # head of the list of branches to the end label, or -1
     int32_t label_id            # its entry in Lowerer.ltarget (exception landings)
     uint8_t caught              # a catch clause lands at its label
-    int32_t try_start           # try_table: the cell its body starts at
+    int32_t try_start           # try_table, try: the cell its body starts at
+    int32_t try_end             # try: where its body ended (its first clause)
     uint32_t pend_lo            # try_table: its catch clauses are pend[pend_lo ..)
 
 
@@ -278,14 +279,14 @@ cdef class LoweredFunc:
 
     @property
     def handlers(self) -> list:
-        """The exception handlers, innermost first: (start, end, target, tag, dst, kind)
-        (cell indices, module tag index, first slot, ``HK_*``)."""
+        """The exception handlers, innermost first: (start, end, target, tag, dst, kind,
+        level) (cell indices, module tag index, first slot, ``HK_*``, control depth)."""
         cdef uint32_t i
         cdef HandlerRec* h
         out = []
         for i in range(self.fc.nhandlers):
             h = &self.fc.handlers[i]
-            out.append((h.start, h.end, h.target, h.tag, h.dst, h.kind))
+            out.append((h.start, h.end, h.target, h.tag, h.dst, h.kind, h.level))
         return out
 
     @property
@@ -462,7 +463,8 @@ cdef class Lowerer:
                 raise MemoryError()
             for i in range(self.nhnd):
                 lf.fc.handlers[i] = self.hnd[i]
-                lf.fc.handlers[i].target = <uint32_t>self.ltarget[self.hnd[i].target]
+                if self.hnd[i].kind != HK_DELEGATE:     # (its target is a depth)
+                    lf.fc.handlers[i].target = <uint32_t>self.ltarget[self.hnd[i].target]
             lf.fc.nhandlers = self.nhnd
         lf.fc.ncells = self.ncode
         lf.fc.nsrc = self.nsrc
@@ -663,16 +665,20 @@ cdef class Lowerer:
         c.head = -1
         c.else_fix = -1
         c.fixups = -1
+        c.label_id = self._new_label()
+        self.nctrls += 1
+        return c
+
+    cdef int32_t _new_label(self) except -1:
+        """A new entry of `ltarget` (target unknown): its id."""
         if self.nlabels >= self.cap_labels:
             self.cap_labels = self.cap_labels * 2 if self.cap_labels else 64
             self.ltarget = <int32_t*>realloc(self.ltarget, self.cap_labels * sizeof(int32_t))
             if self.ltarget == NULL:
                 raise MemoryError()
-        c.label_id = self.nlabels
         self.ltarget[self.nlabels] = -1
         self.nlabels += 1
-        self.nctrls += 1
-        return c
+        return self.nlabels - 1
 
     cdef HandlerRec* _handler(self, bint pending) except NULL:
         """A new catch clause (`pending`: of an open try_table) or handler record."""
@@ -1149,11 +1155,15 @@ cdef class Lowerer:
             return self._open(v, ins)
         if op == OP_TRY_TABLE:
             return self._open_try(v, ins)
-        if op == OP_TRY or op == OP_CATCH or op == OP_CATCH_ALL or op == OP_DELEGATE \
-                or op == OP_RETHROW:
-            raise UnsupportedFeatureError("the legacy exception instructions (try, catch, "
-                                          "catch_all, delegate, rethrow) are not run yet",
-                                          ins.offset)
+        if op == OP_TRY:
+            self._open(v, ins)
+            self.ctrls[self.nctrls - 1].kind = FRAME_TRY
+            self.ctrls[self.nctrls - 1].try_start = self.ncode
+            return 0
+        if op == OP_CATCH or op == OP_CATCH_ALL:
+            return self._catch(v, ins)
+        if op == OP_DELEGATE:
+            return self._delegate(v, ins)
         if op == OP_ELSE:
             return self._else(v, ins)
         if op == OP_END:
@@ -1223,6 +1233,9 @@ cdef class Lowerer:
             self.live = 0
         elif op == OP_THROW:                            # x: [t*] -> unreachable
             self._throw(v, ins.idx)
+            self.live = 0
+        elif op == OP_RETHROW:                          # legacy: the caught exception
+            emit_throw_ref(self, self.ctrls[self.nctrls - 1 - ins.idx].base)
             self.live = 0
         elif op == OP_THROW_REF:                        # [exnref] -> unreachable
             emit_throw_ref(self, self._slot(self.nvals - 1))
@@ -1619,10 +1632,73 @@ cdef class Lowerer:
         c = &self.ctrls[self.nctrls - 1]
         c.kind = FRAME_TRY_TABLE
         c.pend_lo = plo
+        for i in range(plo, self.npend):
+            self.pend[i].level = self.nctrls - 1
         c.try_start = self.ncode
         if not self.live:
             self.npend = plo            # dead code: no handlers
         return 0
+
+    cdef int32_t _here(self) except -1:
+        """A label bound at the next cell (a legacy catch clause's code): its id."""
+        cdef int32_t lid = self._new_label()
+        self._bind()
+        self.ltarget[lid] = self.ncode
+        return lid
+
+    cdef int _catch(self, FuncValidator v, Instr* ins) except -1:
+        """Legacy ``catch x`` / ``catch_all``: the try body (or the previous clause) ends
+        like an if-arm; the clause's code starts here, a handler record lands on it with
+        the exnref in the slot below the clause's values (the validator's hidden value)."""
+        cdef LwCtrl* c = &self.ctrls[self.nctrls - 1]
+        cdef HandlerRec* h
+        cdef bint first = c.kind == FRAME_TRY
+        cdef uint32_t n = 0, i
+        cdef const vt_t* lt = NULL
+        if self.live:
+            self._copies_to(c, c.nresults)
+            self._jump(c)
+        if first:
+            c.try_end = self.ncode
+        if self.nvals > c.height:
+            self._pop(self.nvals - c.height)
+        if first:
+            self._push(LV_TEMP, 1)              # the caught exnref, at c.base
+            c.height += 1
+        c.kind = FRAME_CATCH
+        if ins.op == OP_CATCH:
+            n = v.type_np[v.tag_type[ins.idx]]
+            lt = v.type_buf + v.type_off[v.tag_type[ins.idx]]
+        self.live = c.live_in
+        if c.live_in:
+            h = self._handler(0)
+            h.start = <uint32_t>c.try_start
+            h.end = <uint32_t>c.try_end
+            h.kind = HK_LEGACY_CATCH if ins.op == OP_CATCH else HK_LEGACY_CATCH_ALL
+            h.tag = ins.idx if ins.op == OP_CATCH else 0
+            h.dst = c.base
+            h.level = self.nctrls - 1
+            h.target = <uint32_t>self._here()
+        for i in range(n):
+            self._push(LV_TEMP, vt_slots(lt[i]))
+        return 0
+
+    cdef int _delegate(self, FuncValidator v, Instr* ins) except -1:
+        """Legacy ``delegate l``: ends the try like ``end``; an exception of its body
+        goes on to the handlers of label l's frame and those around it."""
+        cdef LwCtrl* c = &self.ctrls[self.nctrls - 1]
+        cdef HandlerRec* h
+        cdef uint32_t start = <uint32_t>c.try_start
+        if c.live_in and self.ncode > start:
+            h = self._handler(0)
+            h.start = start
+            h.end = self.ncode
+            h.kind = HK_DELEGATE
+            h.tag = 0
+            h.dst = 0
+            h.level = self.nctrls - 1
+            h.target = self.nctrls - 2 - ins.idx
+        return self._end(v, ins)
 
     cdef int _open(self, FuncValidator v, Instr* ins) except -1:
         """``block``/``loop``/``if``: push a label."""
@@ -1706,6 +1782,8 @@ cdef class Lowerer:
             return 0
         if self.live:
             self._copies_to(c, c.nresults)
+        if c.kind == FRAME_CATCH:
+            c.height -= 1                       # the caught exnref goes too
         if c.kind == FRAME_TRY_TABLE and c.pend_lo < self.npend:
             for i in range(c.pend_lo, self.npend):     # the clauses protect the body
                 h = self._handler(0)

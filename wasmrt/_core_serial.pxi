@@ -12,8 +12,8 @@
 #   sum(ncells) x 8 bytes          the cells of every function, in order; handler cells hold
 #                                  IR_* numbers (never addresses: threaded code is mapped back)
 #   sum(nsrc) x 2 u32              the srcmap pairs of every function, in order
-#   sum(nhandlers) x 6 u32         the exception handlers of every function, in order:
-#                                  start end target tag dst kind (HandlerRec)
+#   sum(nhandlers) x 7 u32         the exception handlers of every function, in order:
+#                                  start end target tag dst kind level (HandlerRec)
 #
 # ``load_codes`` checks what is cheap and keeps the interpreter from running off its code:
 # sizes add up, the record fields agree with the decoded module (function and type
@@ -31,7 +31,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 cdef enum:
     CT_FIELDS = 10              # u32 fields of a function record
     CT_RECORD = CT_FIELDS * 4
-    CT_HANDLER = 6 * 4          # a HandlerRec
+    CT_HANDLER = 7 * 4          # a HandlerRec
 
 # Per IR op, where its branch offset lies (the ops named br* with an operand named
 # ``offset`` in the ISA's layout, as ``disassemble`` reads them): 0 for none, else
@@ -104,6 +104,7 @@ cdef void _put_handlers(uint8_t* p, const FuncCode* c) noexcept nogil:
         _wr32(p + 12, h.tag)
         _wr32(p + 16, h.dst)
         _wr32(p + 20, h.kind)
+        _wr32(p + 24, h.level)
         p += CT_HANDLER
 
 
@@ -256,9 +257,9 @@ cdef const char* _check_code(const FuncCode* c, uint8_t* starts, uint32_t* branc
             return "srcmap offset past the module"
     for j in range(c.nhandlers):
         h = &c.handlers[j]
-        if h.start > h.end or h.end > c.ncells or h.target >= c.ncells \
-                or not starts[h.target] or h.kind > HK_CATCH_ALL_REF or h.tag >= ntags \
-                or h.dst > c.max_slots:
+        if h.start > h.end or h.end > c.ncells or h.kind > HK_DELEGATE \
+                or (h.kind != HK_DELEGATE and (h.target >= c.ncells or not starts[h.target]
+                                               or h.tag >= ntags or h.dst > c.max_slots)):
             return "a handler is out of range"
     return NULL
 
@@ -375,6 +376,7 @@ cdef int load_codes(ModuleInfo m, const uint8_t[::1] table) except -1:
                     fc.handlers[j].tag = _rd32(hnds + 12)
                     fc.handlers[j].dst = _rd32(hnds + 16)
                     fc.handlers[j].kind = _rd32(hnds + 20)
+                    fc.handlers[j].level = _rd32(hnds + 24)
                     hnds += CT_HANDLER
             failed = _check_code(fc, starts, branches, nbytes, len(m.tags))
             if failed != NULL:

@@ -476,9 +476,30 @@ cdef inline int fv_push_ctrl(FuncValidator v, uint8_t kind, int64_t bt, uint32_t
 cdef inline int fv_pop_ctrl(FuncValidator v) except -1:
     """Check the innermost frame's results and height; leaves it in ``v.ins.frame_*``."""
     cdef CtrlFrame* f = &v.ctrls[v.nctrls - 1]
+    if f.kind == FRAME_TRY or f.kind == FRAME_CATCH:     # (the legacy suite's words)
+        return fv_pop_try(v, f)
     fv_pop_vals(v, f.results, f.nresults)
     if v.nvals != f.height:
         fv_fail(v, "type mismatch")
+    v.ins.frame_kind = f.kind
+    v.ins.frame_unreachable = f.unreachable
+    v.ins.frame_height = f.height
+    v.ins.frame_nparams = f.nparams
+    v.ins.frame_nresults = f.nresults
+    if v.ninits > f.init_height:
+        fv_reset_inits(v, f.init_height)
+    return 0
+
+
+cdef int fv_pop_try(FuncValidator v, CtrlFrame* f) except -1:
+    """``fv_pop_ctrl`` of a legacy try or catch frame, failing in the reference
+    interpreter's words ("type mismatch: block requires [] but stack has [i32]")."""
+    cdef uint32_t i
+    above = " ".join(_vt(v.vals[i]) for i in range(f.height, v.nvals))
+    fv_pop_detailed(v, f.results, f.nresults, "instruction")
+    if v.nvals != f.height:
+        fv_fail(v, "type mismatch: block requires [%s] but stack has [%s]"
+                % (" ".join(_vt(f.results[i]) for i in range(f.nresults)), above))
     v.ins.frame_kind = f.kind
     v.ins.frame_unreachable = f.unreachable
     v.ins.frame_height = f.height
@@ -869,6 +890,8 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
         elif op == OP_END:
             fv_pop_ctrl(v)
             f = &v.ctrls[v.nctrls - 1]
+            if f.kind == FRAME_CATCH:
+                v.nvals -= 1                    # the caught exception
             if f.kind == FRAME_IF:
                 # an if without else must have equal params and results
                 if f.nparams != f.nresults:
@@ -930,11 +953,18 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
                              else "catch after catch_all")
             n = 0
             lt = NULL
+            k = f.kind == FRAME_TRY
             if op == OP_CATCH:
                 ins.idx = fv_index(v)
                 n = fv_tag(v, ins.idx, &lt)
             fv_pop_ctrl(v)
             f = &v.ctrls[v.nctrls - 1]
+            if k:
+                # the caught exception (rethrow's) sits below the clauses' values: a
+                # value of the try's outer frame until the try ends
+                v.nvals = f.height
+                fv_push(v, HT_EXN | VT_NONNULL)
+                f.height = v.nvals
             f.kind = FRAME_CATCH
             f.unreachable = 0
             f.catch_all = op == OP_CATCH_ALL

@@ -197,15 +197,23 @@ cdef enum HandlerKind:
     HK_CATCH_REF = 1            # catch_ref x l: the payload, then the exnref
     HK_CATCH_ALL = 2            # catch_all l: nothing
     HK_CATCH_ALL_REF = 3        # catch_all_ref l: the exnref
+    # the legacy instructions: the exnref goes to `dst` (a slot of the catch block below
+    # its values: rethrow reads it), the payload after it; a delegate continues the search
+    # in this activation with the handlers of frames at depth <= `target` only
+    HK_LEGACY_CATCH = 4
+    HK_LEGACY_CATCH_ALL = 5
+    HK_DELEGATE = 6
 
 
 ctypedef struct HandlerRec:
     uint32_t start              # the protected cells [start, end) (a try_table's body)
     uint32_t end
-    uint32_t target             # the cell the landing continues at (the label's target)
+    uint32_t target             # the cell the landing continues at (the label's target);
+    #                             HK_DELEGATE: the control depth it delegates to
     uint32_t tag                # module tag index (catch, catch_ref)
     uint32_t dst                # first slot of the values the label receives
     uint32_t kind               # HandlerKind
+    uint32_t level              # control depth of its try (0: the function)
 
 
 ctypedef struct FuncCode:

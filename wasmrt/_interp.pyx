@@ -37,10 +37,11 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, trunc, truncf
 
-from ._defs cimport (HK_CATCH_ALL, HT_ANY, HT_CONCRETE, HT_EXN, HT_I31, HT_NOEXN, HT_NOEXTERN,
-                     HT_NOFUNC, VT_EXTERNREF, VT_F32, VT_F64, VT_I32, VT_I64, VT_NONNULL,
-                     VT_V128, TK_FUNC, Cell, FuncCode, HandlerRec, NativeCode, vt_index,
-                     vt_is_anyref, vt_is_externref, vt_is_funcref, vt_slots, vt_t, canon_sub)
+from ._defs cimport (HK_CATCH, HK_CATCH_ALL, HK_CATCH_REF, HK_DELEGATE, HK_LEGACY_CATCH,
+                     HT_ANY, HT_CONCRETE, HT_EXN, HT_I31, HT_NOEXN, HT_NOEXTERN, HT_NOFUNC,
+                     VT_EXTERNREF, VT_F32, VT_F64, VT_I32, VT_I64, VT_NONNULL, VT_V128,
+                     TK_FUNC, Cell, FuncCode, HandlerRec, NativeCode, vt_index, vt_is_anyref,
+                     vt_is_externref, vt_is_funcref, vt_slots, vt_t, canon_sub)
 from ._core cimport canon_table
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free

@@ -249,7 +249,8 @@ cdef const Cell* unwind(Ctx* cx, uint64_t** fp_out) noexcept nogil:
     cdef const Cell* pc = cx.trap_pc
     cdef uint64_t* fp = cx.throw_fp
     cdef uint32_t k = cx.depth
-    cdef uint32_t i, off, n
+    cdef uint32_t i, off, n, depth
+    cdef uint32_t kind
     cdef FuncRec* f
     cdef FuncCode* code
     cdef HandlerRec* h
@@ -261,18 +262,29 @@ cdef const Cell* unwind(Ctx* cx, uint64_t** fp_out) noexcept nogil:
                 and pc < code.code + code.ncells \
                 and not (k + 1 == cx.depth and is_tail_call(pc)):
             off = <uint32_t>(pc - code.code)
+            depth = 0xFFFFFFFF          # a delegate lowers it: outer frames' handlers only
             for i in range(code.nhandlers):
                 h = &code.handlers[i]
-                if off < h.start or off >= h.end:
+                if off < h.start or off >= h.end or h.level > depth:
                     continue
-                if h.kind < HK_CATCH_ALL and f.inst.tags[h.tag] != e.tag:
+                kind = h.kind
+                if kind == HK_DELEGATE:
+                    depth = h.target
                     continue
-                n = 0
-                if h.kind < HK_CATCH_ALL:
-                    n = e.tag.nslots
-                    memcpy(fp + h.dst, e.cells, n * sizeof(uint64_t))
-                if h.kind & 1:
-                    fp[h.dst + n] = cx.exn
+                if (kind == HK_CATCH or kind == HK_CATCH_REF or kind == HK_LEGACY_CATCH) \
+                        and f.inst.tags[h.tag] != e.tag:
+                    continue
+                if kind >= HK_LEGACY_CATCH:     # the exnref below the payload (rethrow)
+                    fp[h.dst] = cx.exn
+                    if kind == HK_LEGACY_CATCH:
+                        memcpy(fp + h.dst + 1, e.cells, e.tag.nslots * sizeof(uint64_t))
+                else:
+                    n = 0
+                    if kind < HK_CATCH_ALL:
+                        n = e.tag.nslots
+                        memcpy(fp + h.dst, e.cells, n * sizeof(uint64_t))
+                    if kind & 1:
+                        fp[h.dst + n] = cx.exn
                 cx.depth = k + 1
                 cx.inst = f.inst
                 fp_out[0] = fp
