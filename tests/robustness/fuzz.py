@@ -90,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append(("smith-exec-diff", lambda: rng.randbytes(rng.randint(100, 4000)), smith_diff))
         jobs.append(("smith-memories-diff", lambda: rng.randbytes(rng.randint(100, 4000)),
                      lambda d: smith_diff(d, "memories")))
+        jobs.append(("smith-exceptions-diff", lambda: rng.randbytes(rng.randint(100, 4000)),
+                     lambda d: smith_diff(d, "exceptions")))
     if exe and _native_ok():
         def tier_diff(data: bytes) -> None:
             module = smith(exe, data)
