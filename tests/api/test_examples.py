@@ -85,3 +85,10 @@ def test_python_sandbox(capsys):
     assert out[1].endswith("""exit=0 error=None ['{"ok": true}']""")
     assert "exit=1 error=None" in out[2] and "FileNotFoundError" in out[2]
     assert "exit=None error=deadline exceeded (1.0 s)" in out[3]
+
+
+def test_calc(capsys):
+    out = run_example("calc", capsys).splitlines()
+    assert out[0].split() == ["1", "+", "2", "*", "3", "=", "7"]
+    assert out[7].endswith("error 6: negative square root at 9 (in parentheses opened at 0)")
+    assert out[-1] == "uncaught: tag error, code 2, 'division by zero'"
