@@ -17,7 +17,10 @@ the wall times it gives the CPU time of each thread (``time.thread_time``) and t
 load average: on a busy machine the wall-time speed-up is noise, while the CPU-time one
 (one thread's CPU time over the largest of the threads' in the split run: the speed-up if
 each thread had a core) still shows what the threads cost each other (contention on the
-counter's cache line, the wait/notify queue).
+counter's cache line, the wait/notify queue).  ``--private`` adds the control: the same
+loop with each thread incrementing a counter of its own, a cache line apart, so the rows
+differ only by the one contended line; what is left between one and two threads there is
+what the runtime costs threads.
 
 ``Threads`` is the asv form (wasmrt with ``release_gil``, two threads).
 """
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.programs import Program, bench_dir, load_programs, to_i32
+from benchmarks.report import write_section
 
 DEFAULT_PROGRAMS = ["fib", "sieve", "nbody", "sha256"]
 
@@ -99,13 +103,19 @@ def measure(make: Callable[[], Callable[[int], int]], prog: Program, n: int, thr
 
 
 GUEST = Path(__file__).resolve().parents[1] / "examples" / "threads.wat"
+PRIVATE = 1024          # threads.wat's private counters: 1024 + 64 * i
+#: The name of the counter table's section of BENCHMARKS.md (``report.write_section``).
+SECTION = "threads-counter"
 
 
-def counter_times(threads: int, total: int, work: int,
-                  repeat: int) -> tuple[float, float, float, list[float]]:
+def counter_times(threads: int, total: int, work: int, repeat: int,
+                  private: bool = False) -> tuple[float, float, float, list[float]]:
     """Best wall times of ``total`` shared-counter increments on one thread and split over
     ``threads`` threads (the counter is checked to end exact every time), and the CPU
-    times of the one thread and of each of the threads in the split run of best wall time."""
+    times of the one thread and of each of the threads in the split run of best wall time.
+
+    ``private``: each thread increments a counter of its own, a cache line apart
+    (``count_at``), with the same atomics and work; their sum is checked."""
     import wasmrt
 
     config = wasmrt.Config()
@@ -120,22 +130,25 @@ def counter_times(threads: int, total: int, work: int,
         cpu: list[float] = []
         for _ in range(n):
             store = wasmrt.Store(engine)
-            count = wasmrt.Instance(store, module, [memory]).exports(store)["count"]
+            count = wasmrt.Instance(store, module, [memory]).exports(store)["count_at"]
             calls.append((store, count))
 
-        def body(store: Any, count: Any) -> None:
+        def body(store: Any, count: Any, addr: int) -> None:
             t0 = time.thread_time()
-            count(store, total // n, work)
+            count(store, total // n, work, addr)
             cpu.append(time.thread_time() - t0)
 
-        workers = [threading.Thread(target=body, args=call) for call in calls]
+        workers = [threading.Thread(target=body, args=(*call, PRIVATE + 64 * i if private else 0))
+                   for i, call in enumerate(calls)]
         t = time.perf_counter()
         for w in workers:
             w.start()
         for w in workers:
             w.join()
         elapsed = time.perf_counter() - t
-        got = int.from_bytes(memory.view(0, 4), "little")
+        view = memory.view(0, PRIVATE + 64 * n)
+        got = (sum(int.from_bytes(view[PRIVATE + 64 * i:PRIVATE + 64 * i + 4], "little")
+                   for i in range(n)) if private else int.from_bytes(view[0:4], "little"))
         if got != total // n * n:
             raise SystemExit(f"counter {got}, expected {total // n * n}")
         return elapsed, sorted(cpu)
@@ -144,6 +157,26 @@ def counter_times(threads: int, total: int, work: int,
     one, one_cpu = min(once(1) for _ in range(repeat))
     many, many_cpu = min(once(threads) for _ in range(repeat))
     return one, many, one_cpu[0], many_cpu
+
+
+def counter_table(threads: int, total: int, works: list[int], repeat: int,
+                  private: bool) -> str:
+    """The markdown table of ``counter_times`` for each work setting (and its private
+    control when ``private``), with the load average before each row."""
+    lines = [(f"shared counter: {total} i32.atomic.rmw.add in all, 1 thread vs {threads}; "
+             f"best of {repeat} (wall); CPU s per thread"), "",
+             ("| counter | work per increment | load avg | 1 thread s | threaded s | speed-up "
+             "| 1 thread CPU s | threads' CPU s | CPU-time speed-up |"),
+             "|---|---|---|---|---|---|---|---|---|"]
+    for work in works:
+        for own in (False, True) if private else (False,):
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+            one, many, one_cpu, many_cpu = counter_times(threads, total, work, repeat, own)
+            cpus = ", ".join(f"{c:.3f}" for c in many_cpu)
+            lines.append(f"| {'private' if own else 'shared'} | {work} | {load:.1f} "
+                         f"| {one:.3f} | {many:.3f} | {one / many:.2f}x "
+                         f"| {one_cpu:.3f} | {cpus} | {one_cpu / max(many_cpu):.2f}x |")
+    return "\n".join(lines) + "\n"
 
 
 def _variants() -> list[tuple[str, Any, bool]]:
@@ -168,20 +201,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--counter", action="store_true", help="the shared-counter workload")
     parser.add_argument("--total", type=int, default=3_000_000)
     parser.add_argument("--work", default="0,8", help="work rounds per increment (list)")
+    parser.add_argument("--private", action="store_true",
+                        help="also the control: each thread its own counter")
+    parser.add_argument("--write", metavar="PATH", help="put the counter table into this "
+                        "markdown file (BENCHMARKS.md), replacing its earlier one")
     args = parser.parse_args(argv)
     if args.counter:
-        print(f"shared counter: {args.total} i32.atomic.rmw.add in all, 1 thread vs "
-              f"{args.threads}; best of {args.repeat} (wall); CPU s per thread")
-        print("| work per increment | load avg | 1 thread s | threaded s | speed-up "
-              "| 1 thread CPU s | threads' CPU s | CPU-time speed-up |")
-        print("|---|---|---|---|---|---|---|---|")
-        for work in map(int, args.work.split(",")):
-            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-            one, many, one_cpu, many_cpu = counter_times(args.threads, args.total, work,
-                                                         args.repeat)
-            cpus = ", ".join(f"{c:.3f}" for c in many_cpu)
-            print(f"| {work} | {load:.1f} | {one:.3f} | {many:.3f} | {one / many:.2f}x "
-                  f"| {one_cpu:.3f} | {cpus} | {one_cpu / max(many_cpu):.2f}x |")
+        table = counter_table(args.threads, args.total, [int(w) for w in args.work.split(",")],
+                              args.repeat, args.private)
+        print(table, end="")
+        if args.write:
+            command = ("python -m benchmarks.bench_threads --counter --work "
+                       f"{args.work} --repeat {args.repeat}" + (" --private" if args.private else ""))
+            write_section(Path(args.write), SECTION, f"""## One shared counter on two threads
+
+`{command}` (the threads proposal, issue 20's workload): {args.total:,}
+`i32.atomic.rmw.add` increments of one counter in a shared memory, done by one thread, then
+split over {args.threads} threads, each with its own Store and instance of
+`examples/threads.wat` (`release_gil`); before each increment, `work` rounds of a private
+xorshift. The "private" rows are the control: the same loop, each thread incrementing a
+counter of its own a cache line apart. CPU-time speed-up: one thread's CPU time over the
+larger of the threads' (`time.thread_time`), what the threads cost each other.
+
+{table}""")
         return 0
     if bench_dir() is None:
         print("benchmark programs not found (../shared/bench)", file=sys.stderr)

@@ -3,13 +3,20 @@
 ;; on one shared memory that every instance imports.
 ;;
 ;; Memory layout: 0 the shared counter, 4 barrier arrivals, 8 barrier generation,
-;; 12 errors seen by `phases`, 64 + 4 * i the progress of thread i.
+;; 12 errors seen by `phases`, 64 + 4 * i the progress of thread i, 1024 + 64 * i the
+;; private counter of thread i (`count_at`).
 (module
   (import "env" "memory" (memory 1 1 shared))
 
   ;; Add 1 to the counter `n` times with i32.atomic.rmw.add; before each increment,
   ;; `work` rounds of a private computation (xorshift32), whose final state is returned.
   (func (export "count") (param $n i32) (param $work i32) (result i32)
+    (call $count_at (local.get $n) (local.get $work) (i32.const 0)))
+
+  ;; The same loop on the counter at `addr`: with a counter of its own (a cache line apart)
+  ;; each thread shows what the runtime costs threads without the shared counter's contention.
+  (func $count_at (export "count_at") (param $n i32) (param $work i32) (param $addr i32)
+    (result i32)
     (local $x i32) (local $k i32)
     (local.set $x (i32.const 2463534242))
     (block $done
@@ -24,7 +31,7 @@
             (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 5))))
             (local.set $k (i32.sub (local.get $k) (i32.const 1)))
             (br $step)))
-        (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+        (drop (i32.atomic.rmw.add (local.get $addr) (i32.const 1)))
         (local.set $n (i32.sub (local.get $n) (i32.const 1)))
         (br $next)))
     (local.get $x))
