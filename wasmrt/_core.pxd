@@ -14,7 +14,7 @@ typed references with HT_CONCRETE naming module type indices); extern kinds are
 
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 
-from wasmrt._defs cimport Cell, FuncCode, vt_t
+from wasmrt._defs cimport Cell, FuncCode, GcLayout, vt_t
 from wasmrt._reader cimport Reader
 
 
@@ -426,3 +426,6 @@ cdef class FuncValidator:
 # Canonical types (``_core_module.pxi``): the chunk table of their kinds and supertypes
 # (``canon_info``/``canon_sub`` in _defs.pxd read it); the runtime takes its address once.
 cdef uint32_t** canon_table() noexcept nogil
+# The struct and array types' object layouts (``gc_layout`` in _defs.pxd), same chunks.
+cdef GcLayout*** gc_layout_table() noexcept nogil
+cdef GcLayout* gc_layout_ptr(uint32_t type_id) noexcept nogil

@@ -18,6 +18,7 @@
 cdef dict _GROUP_IDS = {}
 cdef list _CANON = []
 cdef uint32_t* canon_chunks[CANON_CHUNKS]     # see canon_info in _defs.pxd
+cdef GcLayout** layout_chunks[CANON_CHUNKS]   # see gc_layout in _defs.pxd
 
 
 cdef uint32_t** canon_table() noexcept nogil:
@@ -26,8 +27,71 @@ cdef uint32_t** canon_table() noexcept nogil:
     return canon_chunks
 
 
+cdef GcLayout*** gc_layout_table() noexcept nogil:
+    """The chunk table of the struct and array types' object layouts (``gc_layout`` in
+    _defs.pxd; its address never changes: the runtime keeps it)."""
+    return layout_chunks
+
+
+cdef GcLayout* gc_layout_ptr(uint32_t type_id) noexcept nogil:
+    """The object layout of canonical type `type_id` (NULL: a function type), for lowered
+    code to hold (it never moves)."""
+    return gc_layout(layout_chunks, type_id)
+
+
 cdef enum:
     MAX_CANONICAL_ID = (1 << 23) - 1
+
+
+cdef inline uint8_t _storage_size(vt_t t) noexcept nogil:
+    cdef uint32_t c = t & 0xFF
+    if c == VT_I8:
+        return 1
+    if c == VT_I16:
+        return 2
+    if c == VT_I32 or c == VT_F32:
+        return 4
+    if c == VT_V128:
+        return 16
+    return 8                    # i64, f64, references
+
+
+cdef GcLayout* _make_layout(uint32_t type_id, uint32_t kind, tuple fields) except NULL:
+    """The object layout of a struct (`fields`: (storage type, mutable) pairs) or array
+    (one pair) type: one block holding the GcLayout, its fields and its reference offsets.
+    Struct fields go in declaration order, each at its natural alignment."""
+    cdef uint32_t n = len(fields), i, off = sizeof(GcHeader), nrefs = 0, sz
+    cdef size_t bytes = sizeof(GcLayout) + n * sizeof(GcField) + n * sizeof(uint32_t)
+    cdef GcLayout* lay = <GcLayout*>PyMem_Malloc(bytes)
+    cdef GcField* f
+    if lay == NULL:
+        raise MemoryError()
+    memset(lay, 0, bytes)
+    lay.type_id = type_id
+    lay.kind = kind
+    lay.nfields = n
+    lay.fields = <GcField*>(<char*>lay + sizeof(GcLayout))
+    lay.refs = <uint32_t*>(<char*>lay.fields + n * sizeof(GcField))
+    for i in range(n):
+        t, mut = fields[i]
+        f = &lay.fields[i]
+        sz = _storage_size(<vt_t>t)
+        if kind == TK_ARRAY:
+            off = GC_ARRAY_DATA
+        else:
+            off = (off + sz - 1) & ~(sz - 1)
+        f.offset = off
+        f.size = <uint8_t>sz
+        f.code = GC_REF if vt_is_ref(<vt_t>t) else <uint8_t>(<vt_t>t & 0xFF)
+        f.mutable = 1 if mut else 0
+        f.vt = <vt_t>t
+        if f.code == GC_REF:
+            lay.refs[nrefs] = off
+            nrefs += 1
+        off += sz
+    lay.nrefs = nrefs
+    lay.size = GC_ARRAY_DATA if kind == TK_ARRAY else (off + 15) & ~(<uint32_t>15)
+    return lay
 
 
 cdef vt_t _canon_vt(vt_t t, uint32_t start, uint32_t end, list ids) except? 0xFFFFFFFF:
@@ -77,12 +141,17 @@ cdef int _canon_grow(uint32_t need) except -1:
     """Allocate the chunks of ids below `need` (once: a chunk never moves)."""
     cdef uint32_t c
     cdef uint32_t* chunk
+    cdef GcLayout** layouts
     for c in range((need + 0xFFFF) >> CANON_CHUNK_BITS):
         if canon_chunks[c] == NULL:
             chunk = <uint32_t*>PyMem_Malloc(sizeof(uint32_t) << CANON_CHUNK_BITS)
-            if chunk == NULL:
+            layouts = <GcLayout**>PyMem_Malloc(sizeof(GcLayout*) << CANON_CHUNK_BITS)
+            if chunk == NULL or layouts == NULL:
+                PyMem_Free(chunk)
+                PyMem_Free(layouts)
                 raise MemoryError()
             canon_chunks[c] = chunk
+            layout_chunks[c] = layouts
     return 0
 
 
@@ -116,6 +185,8 @@ cdef int canonical_group(list defs, uint32_t start, list ids) except -2:
             sid = -1 if sup == 0 else <int>vt_index(_resolve_rec(sup, first))
             i = len(_CANON)
             canon_chunks[i >> CANON_CHUNK_BITS][i & 0xFFFF] = kind | <uint32_t>(sid + 1) << 2
+            layout_chunks[i >> CANON_CHUNK_BITS][i & 0xFFFF] = (
+                NULL if kind == TK_FUNC else _make_layout(i, kind, a))
             _CANON.append((kind, final, sid, a, b))
     return first
 
@@ -147,6 +218,11 @@ def canonical_type(int type_id) -> tuple:
     """``(kind, final, supertype id or -1, a, b)`` of canonical type ``type_id`` (see
     ``canonical_group``)."""
     return _CANON[type_id]
+
+
+def canonical_count() -> int:
+    """How many canonical ids exist (ids are 0 .. count - 1)."""
+    return len(_CANON)
 
 
 def canonical_kind(int type_id) -> int:

@@ -94,6 +94,50 @@ cdef inline bint canon_sub(uint32_t** chunks, uint32_t a, uint32_t b) noexcept n
     return 1
 
 
+# GC objects (Wasm 3.0 structs and arrays) in a Store's heap (``_interp_gc.pxi``): an
+# object starts with a GcHeader; a struct's fields follow at its layout's offsets, an
+# array has its uint32 length at GC_ARRAY_LEN and element i at GC_ARRAY_DATA + i * size.
+# Objects are 16-byte aligned and every field naturally aligned, so a reference cell to
+# one has its low three bits clear (0 = null, odd = i31, ...10 = host object).
+# ``_core`` fills a GcLayout per canonical struct/array id when the id is created (under
+# the GIL), in chunks like ``canon_info``'s; a layout never moves or is freed, so handlers
+# and the collector read it with no lock, and lowered code may hold its address.
+cdef enum:
+    GC_ARRAY_LEN = 8        # byte offset of an array's uint32 length
+    GC_ARRAY_DATA = 16      # byte offset of its first element
+    GC_REF = 1              # GcField.code of a reference field
+
+
+ctypedef struct GcHeader:
+    uint32_t type_id        # the object's canonical type id
+    uint32_t gc             # the collector's (mark bit); handlers never touch it
+
+
+ctypedef struct GcField:
+    uint32_t offset         # byte offset from the object's start (an array's elements: 16)
+    uint8_t size            # bytes: 1, 2, 4, 8 or 16
+    uint8_t code            # VT_I8 VT_I16 VT_I32 VT_I64 VT_F32 VT_F64 VT_V128, or GC_REF
+    uint8_t mutable
+    uint8_t pad
+    vt_t vt                 # the storage type, canonical (i8/i16 or a value type)
+
+
+ctypedef struct GcLayout:
+    uint32_t type_id
+    uint32_t kind           # TK_STRUCT or TK_ARRAY
+    uint32_t size           # struct: object bytes (header included; a multiple of 16,
+    #                         at least 16); array: the bytes before its elements (16)
+    uint32_t nfields        # struct: its fields; array: 1 (fields[0] is the element)
+    GcField* fields
+    uint32_t nrefs          # how many fields are references (an array: 0 or 1)
+    uint32_t* refs          # the reference fields' byte offsets (a struct's)
+
+
+cdef inline GcLayout* gc_layout(GcLayout*** chunks, uint32_t type_id) noexcept nogil:
+    """The layout of canonical type `type_id` (NULL for a function type)."""
+    return chunks[type_id >> CANON_CHUNK_BITS][type_id & 0xFFFF]
+
+
 cdef inline bint vt_is_ref(vt_t t) noexcept nogil:
     """Whether `t` is a reference type (VT_BOTTOM is not)."""
     cdef uint32_t c = t & 0xFF

@@ -31,9 +31,9 @@ instance, into `InstanceCtx.ctx` (see `InstanceCtx.alloc`):
 and appends every Python object it points into to `InstanceCtx.keep`.
 """
 
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 
-from ._defs cimport Cell, FuncCode, NativeCode, vt_t
+from ._defs cimport Cell, FuncCode, GcLayout, NativeCode, vt_t
 from ._memory cimport MemRec, MemoryInstance
 
 
@@ -93,7 +93,9 @@ cdef enum TrapKind:
     TRAP_NULL_I31 = 21          # "null i31 reference" (i31.get_s/u of null)
     TRAP_THROW = 22             # no trap: a wasm exception is thrown (`cx.exn`), see `unwind`
     TRAP_NULL_EXN = 23          # "null exception reference" (throw_ref of null)
-    TRAP_COUNT = 24
+    TRAP_GC_OOM = 24            # "GC heap out of memory" (the Store's GC heap limit, or malloc)
+    TRAP_ALLOC_TOO_LARGE = 25   # "allocation size too large" (a GC object over 4 GiB / the limit)
+    TRAP_COUNT = 26
 
 
 ctypedef struct TagRec:         # an exception tag (its identity is its address)
@@ -107,6 +109,40 @@ ctypedef struct TagRec:         # an exception tag (its identity is its address)
 ctypedef struct ExnRec:         # a thrown exception: exnref = 1 + its index in Ctx.exns
     TagRec* tag
     uint64_t* cells             # the payload, tag.nslots slots (allocated with the record)
+
+
+# A Store's GC heap (``_interp_gc.pxi``; ARCHITECTURE.md "The GC heap").  Objects live in
+# pages: a small object (<= GC_SMALL_MAX bytes) in a GC_PAGE_BYTES page of cells of one
+# size class, a larger one in a page of its own.  Free cells of a class are linked through
+# their bytes 8..16 (`free[class]`); a free cell's header has type_id GC_FREE.
+cdef enum:
+    GC_NCLASSES = 32
+    GC_SMALL_MAX = 4096
+    GC_PAGE_BYTES = 65536
+    GC_FREE = 0xFFFFFFFF
+
+
+ctypedef struct GcPage:
+    uint8_t* base               # the first cell: the page's own mapping (wasmrt_vm_alloc)
+    size_t span                 # the mapping's bytes
+    size_t cell                 # bytes per cell: the size class, or the large object's size
+    uint32_t ncells             # 1 for a large object
+    int32_t cls                 # size class, or -1: a large object
+
+
+ctypedef struct GcHeap:
+    uint8_t* free[GC_NCLASSES]  # free cells per size class
+    size_t allocated            # bytes allocated since the last collection
+    size_t threshold            # the allocation that passes it takes the slow path
+    size_t bytes                # bytes of all pages (their mappings)
+    size_t limit                # bytes the pages may take (SIZE_MAX: no limit)
+    size_t live                 # bytes of the objects alive after the last collection
+    GcPage* pages               # sorted by base
+    uint32_t npages
+    uint32_t cap_pages
+    uint64_t nallocs            # objects allocated, ever
+    uint64_t collections        # collections run
+    int trap                    # why the last gc_alloc returned NULL (a TrapKind)
 
 
 ctypedef struct TableRec:
@@ -230,6 +266,7 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     uint32_t cap_exns
     uint64_t exn
     uint64_t* throw_fp
+    GcHeap* gc                  # the Store's GC heap (_interp_gc.pxi), never NULL
 
 
 ctypedef int (*handler_t)(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,

@@ -9,6 +9,7 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 - _interp_numeric.pxi  one `noexcept nogil` helper per numeric instruction
 - _interp_frames.pxi   handler table, code threading, entry, traps, fuel, table growth
 - _interp_host.pxi     host calls (wasm -> Python), trap construction
+- _interp_gc.pxi       the Store's GC heap: pages, allocation (inline in the handlers)
 - _interp_prof.pxi     the sampling profiler's stack walk and `ProfilerCtx`
 - _interp_loop.pxi     the hand-written handlers (control, calls, memory, tables, ...)
 - _interp_native.pxi   the native tier's runtime side: helpers machine code calls,
@@ -40,16 +41,18 @@ from libc.math cimport ceil, ceilf, floor, floorf, rint, rintf, sqrt, sqrtf, tru
 from ._defs cimport (HK_CATCH, HK_CATCH_ALL, HK_CATCH_REF, HK_DELEGATE, HK_LEGACY_CATCH,
                      HT_ANY, HT_CONCRETE, HT_EXN, HT_I31, HT_NOEXN, HT_NOEXTERN, HT_NOFUNC,
                      VT_EXTERNREF, VT_F32, VT_F64, VT_I32, VT_I64, VT_NONNULL, VT_V128,
-                     TK_FUNC, Cell, FuncCode, HandlerRec, NativeCode, vt_index, vt_is_anyref,
+                     TK_FUNC, TK_ARRAY, GC_ARRAY_LEN, Cell, FuncCode, GcHeader, GcLayout,
+                     HandlerRec, NativeCode, gc_layout, vt_index, vt_is_anyref,
                      vt_is_externref, vt_is_funcref, vt_slots, vt_t, canon_sub)
-from ._core cimport canon_table
+from ._core cimport canon_table, gc_layout_table
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free
 from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32, mem_ld_u64,
                        mem_oob, mem_range_oob, mem_st_u16, mem_st_u32, mem_st_u64)
 
 from ._memory import MemoryInstance
-from ._core import canonical_kind, canonical_signature, canonical_valtype, valtype_name
+from ._core import (canonical_count, canonical_kind, canonical_signature, canonical_valtype,
+                    valtype_name)
 from array import array
 
 cdef extern from "wasmrt_debug.h":          # the debug build's invariant checks
@@ -122,10 +125,13 @@ cdef extern from "wasmrt_wait.h" nogil:     # threads: atomics (C11) and wait/no
 
 # The canonical types' kinds and supertypes (``canon_sub``): the table's address is fixed.
 cdef uint32_t** CANON = canon_table()
+# The struct and array types' object layouts (``gc_layout``): the table's address is fixed.
+cdef GcLayout*** GC_LAYOUTS = gc_layout_table()
 
 include "_interp_numeric.pxi"
 include "_interp_frames.pxi"
 include "_interp_host.pxi"
+include "_interp_gc.pxi"
 include "_interp_prof.pxi"
 include "_interp_loop.pxi"
 include "_interp_simd.pxi"

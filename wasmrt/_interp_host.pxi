@@ -37,6 +37,8 @@ TRAP_MESSAGES = {
     TRAP_NULL_REF: "null reference",
     TRAP_NULL_I31: "null i31 reference",
     TRAP_NULL_EXN: "null exception reference",
+    TRAP_GC_OOM: "GC heap out of memory",
+    TRAP_ALLOC_TOO_LARGE: "allocation size too large",
 }
 
 TRAP_CODES = {
@@ -59,6 +61,8 @@ TRAP_CODES = {
     TRAP_NULL_REF: _TrapCode.NULL_REFERENCE,
     TRAP_NULL_I31: _TrapCode.NULL_REFERENCE,
     TRAP_NULL_EXN: _TrapCode.NULL_REFERENCE,
+    TRAP_GC_OOM: _TrapCode.ALLOCATION_TOO_LARGE,
+    TRAP_ALLOC_TOO_LARGE: _TrapCode.ALLOCATION_TOO_LARGE,
 }
 
 cdef object out_of_memory(uint64_t nbytes):

@@ -121,6 +121,9 @@ cdef class StoreCtx:
         if p == NULL:
             raise MemoryError("cannot allocate the wasm value stack")
         self.cx.stack = <uint64_t*>p
+        self.cx.gc = gc_heap_new()
+        if self.cx.gc == NULL:
+            raise MemoryError("cannot allocate the GC heap")
         self.cx.stack_end = self.cx.stack + stack_slots
         self.cx.top = self.cx.stack
         self.cx.recs = <CallRec*>(<char*>p + slot_bytes)
@@ -144,6 +147,8 @@ cdef class StoreCtx:
         free(self.cx.exns)
         self.cx.exns = NULL
         self.cx.nexns = 0
+        gc_heap_free(self.cx.gc)
+        self.cx.gc = NULL
         if self.cx.stack != NULL:
             wasmrt_vm_free(self.cx.stack, self.stack_bytes)
             self.cx.stack = NULL
