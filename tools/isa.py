@@ -402,6 +402,77 @@ op("i31_get_s", ("a=dst b=x",), "ref -> i32",
 op("i31_get_u", ("a=dst b=x",), "ref -> i32",
    "fp[dst] = the i31 fp[x] zero-extended from 31 bits; trap if fp[x] is null.",
    ("i31.get_u",), ("null i31 reference",))
+# GC objects (structs, arrays, casts): an object reference is the address of its GcHeader
+# (_defs.pxd); a struct field or array element sits at a constant offset / 16 + i * size.
+# The allocating ops are the collector's safepoints (their operands are in slots).  Types
+# are module type indices (the running instance's `type_ids` give the canonical id, whose
+# GcLayout is in `GC_LAYOUTS`), so lowered code stays instance- and process-independent.
+TRAP_NULL_STRUCT = "null structure reference"
+TRAP_NULL_ARRAY = "null array reference"
+TRAP_ARRAY = "out of bounds array access"
+TRAP_CAST = "cast failure"
+TRAP_GC = ("GC heap out of memory", "allocation size too large")
+GC_WIDTHS = {"8_s": "i8 -> i32 (sign-extended)", "8_u": "i8 -> i32 (zero-extended)",
+             "16_s": "i16 -> i32 (sign-extended)", "16_u": "i16 -> i32 (zero-extended)",
+             "32": "i32/f32", "64": "i64/f64/ref", "128": "v128 (two slots)"}
+op("struct_new", ("a=dst b=base hi=type",), "t* -> ref",
+   "fp[dst] = a new struct of type `type` (a module type index), field k from the slots from fp[base] "
+   "on (a v128 takes two).", ("struct.new",), TRAP_GC)
+op("struct_new_default", ("a=dst hi=type",), "-> ref",
+   "fp[dst] = a new struct of type `type`, every field zero / null.", ("struct.new_default",),
+   TRAP_GC)
+for w, what in GC_WIDTHS.items():
+    op(f"struct_get{w}", ("a=dst b=obj hi=offset",), "ref -> t",
+       f"fp[dst] = the {what} field at byte `offset` of struct fp[obj].",
+       ("struct.get", "struct.get_s", "struct.get_u"), (TRAP_NULL_STRUCT,))
+for w in ("8", "16", "32", "64", "128"):
+    op(f"struct_set{w}", ("a=obj b=val hi=offset",), "ref t ->",
+       f"The {w}-bit field at byte `offset` of struct fp[obj] = fp[val].", ("struct.set",),
+       (TRAP_NULL_STRUCT,))
+op("array_new", ("a=dst b=val c=len", "lo=type"), "t i32 -> ref",
+   "fp[dst] = a new array of type `type` with u32(fp[len]) elements, each fp[val].",
+   ("array.new",), TRAP_GC)
+op("array_new_default", ("a=dst b=len hi=type",), "i32 -> ref",
+   "fp[dst] = a new array of type `type` with u32(fp[len]) zero / null elements.",
+   ("array.new_default",), TRAP_GC)
+op("array_new_fixed", ("a=dst b=base hi=n", "lo=type"), "t* -> ref",
+   "fp[dst] = a new array of type `type` whose n elements are the slots from fp[base] on.",
+   ("array.new_fixed",), TRAP_GC)
+op("array_new_data", ("a=dst b=src c=len", "lo=data hi=type"), "i32 i32 -> ref",
+   "fp[dst] = a new array of type `type` of u32(fp[len]) elements read from data segment `data` at byte "
+   "fp[src].", ("array.new_data",), ("out of bounds memory access",) + TRAP_GC)
+op("array_new_elem", ("a=dst b=src c=len", "lo=elem hi=type"), "i32 i32 -> ref",
+   "fp[dst] = a new array of type `type` of elements [fp[src] .. +fp[len]) of element segment `elem`.",
+   ("array.new_elem",), (TRAP_TABLE,) + TRAP_GC)
+for w, what in GC_WIDTHS.items():
+    op(f"array_get{w}", ("a=dst b=arr c=index",), "ref i32 -> t",
+       f"fp[dst] = {what} element u32(fp[index]) of array fp[arr].",
+       ("array.get", "array.get_s", "array.get_u"), (TRAP_NULL_ARRAY, TRAP_ARRAY))
+for w in ("8", "16", "32", "64", "128"):
+    op(f"array_set{w}", ("a=arr b=index c=val",), "ref i32 t ->",
+       f"The {w}-bit element u32(fp[index]) of array fp[arr] = fp[val].", ("array.set",),
+       (TRAP_NULL_ARRAY, TRAP_ARRAY))
+op("array_len", ("a=dst b=arr",), "ref -> i32", "fp[dst] = the length of array fp[arr].",
+   ("array.len",), (TRAP_NULL_ARRAY,))
+op("array_fill", ("a=arr b=off c=val d=n", "lo=size"), "ref i32 t i32 ->",
+   "Elements [fp[off] .. +fp[n]) of array fp[arr] (`size` bytes each) = fp[val].",
+   ("array.fill",), (TRAP_NULL_ARRAY, TRAP_ARRAY))
+op("array_copy", ("a=dst b=dst_off c=src d=src_off", "a=n hi=size"), "ref i32 ref i32 i32 ->",
+   "Copy elements [fp[src_off] .. +fp[n]) of array fp[src] to array fp[dst] at fp[dst_off] "
+   "(`size` bytes each; overlap allowed).", ("array.copy",), (TRAP_NULL_ARRAY, TRAP_ARRAY))
+op("array_init_data", ("a=arr b=dst_off c=src d=n", "lo=data hi=size"), "ref i32 i32 i32 ->",
+   "Elements [fp[dst_off] .. +fp[n]) of array fp[arr] = bytes from fp[src] of data segment "
+   "`data`.", ("array.init_data",), (TRAP_NULL_ARRAY, TRAP_ARRAY, "out of bounds memory access"))
+op("array_init_elem", ("a=arr b=dst_off c=src d=n", "lo=elem"), "ref i32 i32 i32 ->",
+   "Elements [fp[dst_off] .. +fp[n]) of array fp[arr] = elements from fp[src] of element "
+   "segment `elem`.", ("array.init_elem",), (TRAP_NULL_ARRAY, TRAP_ARRAY, TRAP_TABLE))
+op("ref_test", ("a=dst b=x", "lo=target hi=type"), "ref -> i32",
+   "fp[dst] = 1 if fp[x] is of the reference type `target` (a heap type code, bit 8: "
+   "nullable; `type` the module type index of a concrete one) else 0.",
+   ("ref.test", "br_on_cast", "br_on_cast_fail"))
+op("ref_cast", ("a=x", "lo=target hi=type"), "ref ->",
+   "Trap unless fp[x] is of the reference type `target` (as ref_test; the value stays).",
+   ("ref.cast",), (TRAP_CAST,))
 op("table_get", ("a=dst b=index hi=table",), "i32 -> ref",
    "fp[dst] = element fp[index] of table `table`.", ("table.get",), (TRAP_TABLE,))
 op("table_set", ("a=index b=val hi=table",), "i32 ref ->",

@@ -115,7 +115,8 @@ IMMEDIATES: dict[str, str] = {
     "abstract heap types and type indices (ref.null, ref.test, ref.cast)",
     "reftype": "a reference type: 0x64/0x63 (ref / ref null) + heaptype, or a one-byte "
     "shorthand (3.0: br_on_cast)",
-    "castflags": "u8: bit 0 the source, bit 1 the target of br_on_cast is nullable",
+    "castflags": "u8: bit 0 the source, bit 1 the target of br_on_cast(_fail) is nullable "
+    "(other bits: malformed)",
     "catches": "vec(catch clause): kind byte, tagidx for catch/catch_ref, labelidx (try_table)",
     "u32": "u32 count (array.new_fixed length)",
     "zero": "a reserved 0x00 byte, no text syntax (atomic.fence's ordering flags)",
@@ -150,8 +151,8 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
 # leave this list (the generator checks).  Plain bytes, a whole prefix, or one prefixed
 # instruction as ``prefix << 16 | sub`` (its ``Instr.op``).
 RESERVED: dict[str, tuple[int, ...]] = {
-    # struct.*, array.*, ref.test/cast, br_on_cast(_fail), any/extern.convert_*
-    "gc": tuple(0xFB << 16 | sub for sub in range(0x1C)),
+    # any.convert_extern, extern.convert_any
+    "gc": (0xFB << 16 | 0x1A, 0xFB << 16 | 0x1B),
 }
 
 # The prefix bytes: name of the ``PREFIX_*`` constant, and the proposal every instruction of
@@ -320,6 +321,34 @@ I("ref.as_non_null",          0xD4,         "ref -> ref")
 
 proposal("gc")
 I("ref.eq",                   0xD3,         "ref ref -> i32")
+I("struct.new",               (0xFB, 0x00), "t* -> ref",      "typeidx")
+I("struct.new_default",       (0xFB, 0x01), "-> ref",         "typeidx")
+I("struct.get",               (0xFB, 0x02), "ref -> t",       "typeidx fieldidx")
+I("struct.get_s",             (0xFB, 0x03), "ref -> i32",     "typeidx fieldidx")
+I("struct.get_u",             (0xFB, 0x04), "ref -> i32",     "typeidx fieldidx")
+I("struct.set",               (0xFB, 0x05), "ref t ->",       "typeidx fieldidx")
+I("array.new",                (0xFB, 0x06), "t i32 -> ref",   "typeidx")
+I("array.new_default",        (0xFB, 0x07), "i32 -> ref",     "typeidx")
+I("array.new_fixed",          (0xFB, 0x08), "t* -> ref",      "typeidx u32")
+I("array.new_data",           (0xFB, 0x09), "i32 i32 -> ref", "typeidx dataidx")
+I("array.new_elem",           (0xFB, 0x0A), "i32 i32 -> ref", "typeidx elemidx")
+I("array.get",                (0xFB, 0x0B), "ref i32 -> t",   "typeidx")
+I("array.get_s",              (0xFB, 0x0C), "ref i32 -> i32", "typeidx")
+I("array.get_u",              (0xFB, 0x0D), "ref i32 -> i32", "typeidx")
+I("array.set",                (0xFB, 0x0E), "ref i32 t ->",   "typeidx")
+I("array.len",                (0xFB, 0x0F), "ref -> i32")
+I("array.fill",               (0xFB, 0x10), "ref i32 t i32 ->", "typeidx")
+I("array.copy",               (0xFB, 0x11), "ref i32 ref i32 i32 ->", "typeidx typeidx")
+I("array.init_data",          (0xFB, 0x12), "ref i32 i32 i32 ->", "typeidx dataidx")
+I("array.init_elem",          (0xFB, 0x13), "ref i32 i32 i32 ->", "typeidx elemidx")
+# ref.test/ref.cast (ref ht) and (ref null ht): one mnemonic each, the reference type's
+# nullability picks the opcode (text: wat.py K_CAST)
+I("ref.test",                 (0xFB, 0x14), "ref -> i32",     "heaptype")
+I("ref.test_null",            (0xFB, 0x15), "ref -> i32",     "heaptype", text="")
+I("ref.cast",                 (0xFB, 0x16), "ref -> ref",     "heaptype")
+I("ref.cast_null",            (0xFB, 0x17), "ref -> ref",     "heaptype", text="")
+I("br_on_cast",               (0xFB, 0x18), "t* ref -> t* ref", "castflags labelidx heaptype heaptype")
+I("br_on_cast_fail",          (0xFB, 0x19), "t* ref -> t* ref", "castflags labelidx heaptype heaptype")
 I("ref.i31",                  (0xFB, 0x1C), "i32 -> ref")
 I("i31.get_s",                (0xFB, 0x1D), "ref -> i32")
 I("i31.get_u",                (0xFB, 0x1E), "ref -> i32")

@@ -330,8 +330,14 @@ cdef ConstExpr read_const_expr(Reader* r, uint32_t features, const uint8_t* sec_
             op = (PREFIX_GC << 16) | (sub if sub <= 0xFFFF else 0xFFFF)
             if not (features & FEAT_GC) or op_info(PREFIX_GC, sub).kind == OK_RESERVED:
                 unsupported("gc instructions", r, at)
-            if op != OP_REF_I31:
-                malformed("constant expression required", r, at)
+            if op == OP_STRUCT_NEW or op == OP_STRUCT_NEW_DEFAULT or op == OP_ARRAY_NEW \
+                    or op == OP_ARRAY_NEW_DEFAULT:
+                imm = rd_u32(r)
+            elif op == OP_ARRAY_NEW_FIXED:
+                imm = rd_u32(r)
+                imm = (imm, rd_u32(r))
+            else:                               # validation refuses the others
+                scan_immediates(r, op_info(PREFIX_GC, sub).imms, 0, at, features)
         elif op == OP_UNREACHABLE or op == OP_DROP or op == OP_SELECT or op == OP_REF_IS_NULL \
                 or (OPS_PLAIN[op].kind == OK_TABLE and OPS_PLAIN[op].imms == 0):  # numerics, nop
             pass
@@ -1018,6 +1024,9 @@ cdef int scan_immediates(Reader* r, uint32_t imms, int64_t data_count,
             read_memidx(r, features)
         elif k == IMM_LANE or k == IMM_ZERO:
             rd_u8(r)
+        elif k == IMM_CASTFLAGS:
+            if rd_u8(r) > 3 and not r.err:
+                malformed("malformed br_on_cast flags", r, at)
         elif k == IMM_LANES16 or k == IMM_V128:
             rd_bytes(r, 16)
         elif k == IMM_I32:

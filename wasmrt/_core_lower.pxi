@@ -1175,6 +1175,8 @@ cdef class Lowerer:
         if (op >> 16) == PREFIX_SIMD:                   # v128: _core_lower_simd.pxi
             return lower_simd(self, op & 0xFFFF, ins,
                               v.nmems > 0 and (ins.mem or v.mem0_m))
+        if (op >> 16) == PREFIX_GC and (op & 0xFFFF) < (OP_REF_I31 & 0xFFFF):
+            return self._gc(v, ins)                     # structs, arrays, casts
         if op < 0x100:
             code = op
         elif (op >> 16) == PREFIX_MISC and (op & 0xFFFF) < 0x20:
@@ -1840,21 +1842,128 @@ cdef class Lowerer:
         self._bind()
         return 0
 
+    cdef int _gc(self, FuncValidator v, Instr* ins) except -1:
+        """GC's struct, array and cast instructions (``_interp_gcops.pxi``).  Ops that
+        allocate take their operands in slots (the collector's safepoint) and a struct's
+        fields or array.new_fixed's elements contiguous from the first one's home; field
+        accesses carry the field's byte offset, chosen by its storage size."""
+        cdef uint32_t op = ins.op, n, i, base
+        cdef uint32_t sl[5]
+        cdef const GcLayout* lay = NULL
+        cdef const GcField* f
+        cdef uint32_t s
+        cdef int32_t target, tid
+        cdef vt_t t
+        if op != OP_ARRAY_LEN and op < OP_REF_TEST:
+            lay = gc_layout_ptr(v.type_canon[ins.idx])
+        if op == OP_STRUCT_NEW or op == OP_ARRAY_NEW_FIXED:   # [t*] -> [(ref x)]
+            n = lay.nfields if op == OP_STRUCT_NEW else ins.idx2
+            for i in range(self.nvals - n, self.nvals):
+                self._materialize(i)
+            base = self.vals[self.nvals - n].home if n else self._top_home()
+            if op == OP_STRUCT_NEW:
+                self._result(n, 1, emit_struct_new(self, base, base, <int32_t>ins.idx))
+            else:
+                self._result(n, 1, emit_array_new_fixed(self, base, base, <int32_t>n,
+                                                        <int32_t>ins.idx))
+        elif op == OP_STRUCT_NEW_DEFAULT:                   # [] -> [(ref x)]
+            self._result(0, 1, emit_struct_new_default(self, self._top_home(),
+                                                       <int32_t>ins.idx))
+        elif op == OP_STRUCT_GET or op == OP_STRUCT_GET_S or op == OP_STRUCT_GET_U:
+            f = &lay.fields[ins.idx2]
+            s = self._slot(self.nvals - 1)
+            self._result(1, vt_slots(ins.val_type), emit_dst_x_imm(
+                self, _struct_get_op(f.size, op == OP_STRUCT_GET_S), self.vals[self.nvals - 1].home,
+                s, <int32_t>f.offset))
+        elif op == OP_STRUCT_SET:                           # [(ref null x) t] -> []
+            f = &lay.fields[ins.idx2]
+            self._slots(2, sl)
+            emit_dst_x_imm(self, _struct_set_op(f.size), sl[0], sl[1], <int32_t>f.offset)
+            self._pop(2)
+        elif op == OP_ARRAY_NEW:                            # [t i32] -> [(ref x)]
+            s = self._slots(2, sl)
+            self._result(2, 1, emit_array_new(self, s, sl[0], sl[1], <int32_t>ins.idx))
+        elif op == OP_ARRAY_NEW_DEFAULT:                    # [i32] -> [(ref x)]
+            s = self._slots(1, sl)
+            self._result(1, 1, emit_array_new_default(self, s, sl[0], <int32_t>ins.idx))
+        elif op == OP_ARRAY_NEW_DATA or op == OP_ARRAY_NEW_ELEM:   # [i32 i32] -> [(ref x)]
+            s = self._slots(2, sl)
+            self._result(2, 1, (emit_array_new_data if op == OP_ARRAY_NEW_DATA
+                                else emit_array_new_elem)(self, s, sl[0], sl[1],
+                                                          <int32_t>ins.idx2, <int32_t>ins.idx))
+        elif op == OP_ARRAY_GET or op == OP_ARRAY_GET_S or op == OP_ARRAY_GET_U:
+            s = self._slots(2, sl)
+            self._result(2, vt_slots(ins.val_type), emit_dst_x_y(
+                self, _struct_get_op(lay.fields[0].size, op == OP_ARRAY_GET_S)
+                - IR_STRUCT_GET8_S + IR_ARRAY_GET8_S, s, sl[0], sl[1]))
+        elif op == OP_ARRAY_SET:                            # [(ref null x) i32 t] -> []
+            self._slots(3, sl)
+            emit_dst_x_y(self, _struct_set_op(lay.fields[0].size) - IR_STRUCT_SET8
+                         + IR_ARRAY_SET8, sl[0], sl[1], sl[2])
+            self._pop(3)
+        elif op == OP_ARRAY_LEN:                            # [(ref null array)] -> [i32]
+            self._unop(IR_ARRAY_LEN)
+        elif op == OP_ARRAY_FILL:                           # [(ref null x) i32 t i32] -> []
+            self._slots(4, sl)
+            emit_array_fill(self, sl[0], sl[1], sl[2], sl[3], <int32_t>lay.fields[0].size)
+            self._pop(4)
+        elif op == OP_ARRAY_COPY:   # [(ref null x) i32 (ref null y) i32 i32]
+            self._slots(5, sl)
+            emit_array_copy(self, sl[0], sl[1], sl[2], sl[3], sl[4], <int32_t>lay.fields[0].size)
+            self._pop(5)
+        elif op == OP_ARRAY_INIT_DATA:                      # [(ref null x) i32 i32 i32] -> []
+            self._slots(4, sl)
+            emit_array_init_data(self, sl[0], sl[1], sl[2], sl[3], <int32_t>ins.idx2,
+                                 <int32_t>lay.fields[0].size)
+            self._pop(4)
+        elif op == OP_ARRAY_INIT_ELEM:
+            self._slots(4, sl)
+            emit_array_init_elem(self, sl[0], sl[1], sl[2], sl[3], <int32_t>ins.idx2)
+            self._pop(4)
+        else:                                               # ref.test, ref.cast, br_on_cast*
+            t = <vt_t>ins.bits
+            target = (t & 0xFF) | ((not (t & VT_NONNULL)) << 8)
+            tid = vt_index(t) if (t & 0xFF) == HT_CONCRETE else 0
+            if op == OP_REF_TEST or op == OP_REF_TEST_NULL:
+                s = self._slot(self.nvals - 1)
+                self._result(1, 1, emit_ref_test(self, self.vals[self.nvals - 1].home, s,
+                                                 target, tid))
+            elif op == OP_REF_CAST or op == OP_REF_CAST_NULL:
+                emit_ref_cast(self, self._slot(self.nvals - 1), target, tid)
+            else:                                           # br_on_cast(_fail) l
+                s = self._top_home()                        # a scratch slot above the stack
+                if s + 1 > self.max_slots:
+                    self.max_slots = s + 1
+                emit_ref_test(self, s, self._slot(self.nvals - 1), target, tid)
+                self._br_on(ins.idx, IR_BR_NEZ if op == OP_BR_ON_CAST else IR_BR_EQZ,
+                            IR_BR_EQZ if op == OP_BR_ON_CAST else IR_BR_NEZ, s, 0, 0)
+        return 0
+
     cdef int _br_on_null(self, uint32_t depth, bint on_null) except -1:
         """``br_on_null l`` (`on_null`): branch with the label's values, which sit under the
         reference, when it is null; ``br_on_non_null l``: branch with the values and the
-        reference when it is not (then drop it).  A direct conditional branch when the
-        values are in the label's slots, else a branch around the copies."""
+        reference when it is not (then drop it)."""
+        cdef uint32_t ref = self._slot(self.nvals - 1)
+        return self._br_on(depth, IR_BR_I64_EQZ if on_null else IR_BR_I64_NEZ,
+                           IR_BR_I64_NEZ if on_null else IR_BR_I64_EQZ, ref, on_null,
+                           not on_null)
+
+    cdef int _br_on(self, uint32_t depth, uint32_t taken, uint32_t not_taken, uint32_t cond,
+                    bint below, bint drop) except -1:
+        """A conditional branch to label `depth` on slot `cond` (branch op `taken`, its
+        negation `not_taken`) with the label's values: the top entries, or with `below`
+        the ones under the top entry (br_on_null: the reference stays on the fall-through
+        path only); `drop`: pop the top entry after (br_on_non_null).  A direct
+        conditional branch when the values are in the label's slots, else a branch around
+        the copies."""
         cdef LwCtrl* L = &self.ctrls[self.nctrls - 1 - depth]
         cdef uint32_t n = self._arity(L)
-        cdef uint32_t below = 1 if on_null else 0   # entries above the label's values
-        cdef uint32_t ref = self._slot(self.nvals - 1)
         cdef uint32_t i
         cdef int32_t pc, cell
         cdef bint hi
         cdef LwVal saved
         if L.kind != FRAME_FUNC and not self._needs_copies(L, n, below):
-            pc = self._emit_br(IR_BR_I64_EQZ if on_null else IR_BR_I64_NEZ, ref, 0, 0)
+            pc = self._emit_br(taken, cond, 0, 0)
             if L.kind == FRAME_LOOP:                    # a back-edge: the *_loop twin
                 self.code[pc].u64 = _ir_loop[self.code[pc].u64]
                 self._set_offset(pc, self.st.br_cell, self.st.br_hi, L.head)
@@ -1864,10 +1973,10 @@ cdef class Lowerer:
             if L.kind == FRAME_FUNC:                    # both paths agree on the providers
                 for i in range(self.nvals - below - n, self.nvals - below):
                     self._materialize(i)
-            pc = self._emit_br(IR_BR_I64_NEZ if on_null else IR_BR_I64_EQZ, ref, 0, 0)
+            pc = self._emit_br(not_taken, cond, 0, 0)
             cell = self.st.br_cell
             hi = self.st.br_hi
-            if on_null:
+            if below:
                 # the taken path sees the values without the reference above them
                 saved = self.vals[self.nvals - 1]
                 self.nvals -= 1
@@ -1878,7 +1987,7 @@ cdef class Lowerer:
                 self._branch(depth)
             self._set_offset(pc, cell, hi, self.ncode)
             self._bind()
-        if not on_null:
+        if drop:
             self._pop(1)
         return 0
 
@@ -1978,3 +2087,22 @@ def disassemble(LoweredFunc func, bint pcs=True) -> str:
         lines.append(("%d: " % pc if pcs else "") + " ".join(parts))
         pc += size
     return "\n".join(lines)
+
+
+cdef inline uint32_t _struct_get_op(uint32_t size, bint signed) noexcept:
+    """The struct_get op reading a field of `size` bytes (packed ones: `signed` or not);
+    the array_get ops follow the same order from IR_ARRAY_GET8_S."""
+    if size == 1:
+        return IR_STRUCT_GET8_S if signed else IR_STRUCT_GET8_U
+    if size == 2:
+        return IR_STRUCT_GET16_S if signed else IR_STRUCT_GET16_U
+    return IR_STRUCT_GET32 if size == 4 else (IR_STRUCT_GET64 if size == 8 else IR_STRUCT_GET128)
+
+
+cdef inline uint32_t _struct_set_op(uint32_t size) noexcept:
+    """The struct_set op storing a field of `size` bytes (array_set: from IR_ARRAY_SET8)."""
+    if size == 1:
+        return IR_STRUCT_SET8
+    if size == 2:
+        return IR_STRUCT_SET16
+    return IR_STRUCT_SET32 if size == 4 else (IR_STRUCT_SET64 if size == 8 else IR_STRUCT_SET128)

@@ -1297,14 +1297,228 @@ cdef int validate_prefixed(FuncValidator v, uint32_t prefix) except -1:
                                   "validation rule" % ins.op, ins.offset)
 
 
+cdef tuple fv_composite(FuncValidator v, uint32_t x, int kind):
+    """Type index `x` (read in a body) names a struct (`kind` TK_STRUCT) or array type:
+    its fields, ``(storage type, mutable)`` pairs."""
+    if x >= v.ntypes:
+        fv_fail(v, "unknown type %d" % x)
+    if v.type_kind[x] != kind:
+        fv_fail(v, "type mismatch: type %d is not %s type"
+                % (x, "a struct" if kind == TK_STRUCT else "an array"))
+    return (<FuncTypeInfo>v.module.types[x]).fields
+
+
+cdef inline vt_t unpacked(vt_t st) noexcept:
+    """The value type of storage type `st` on the operand stack (i8, i16: i32)."""
+    return VT_I32 if st == VT_I8 or st == VT_I16 else st
+
+
+cdef int fv_field_access(FuncValidator v, vt_t st, bint packed_op, str what) except -1:
+    """struct.get/array.get and their _s/_u forms: the _s/_u forms read packed fields, the
+    plain one the others."""
+    cdef bint packed = st == VT_I8 or st == VT_I16
+    if packed != packed_op:
+        fv_fail(v, "type mismatch: %s is %s" % (what, "packed" if packed else "not packed"))
+    return 0
+
+
+cdef int fv_elem_into(FuncValidator v, uint32_t y, vt_t st) except -1:
+    """Element segment `y` exists and its references can be stored as `st`."""
+    if y >= v.nelems:
+        fv_fail(v, "unknown elem segment %d" % y)
+    if not vt_sub(v, v.elem_type[y], st):
+        fv_fail(v, "type mismatch")
+    return 0
+
+
+cdef int fv_data_into(FuncValidator v, uint32_t y, vt_t st) except -1:
+    """Data segment `y` exists and `st` is a numeric or vector storage type."""
+    if v.ndatas < 0:
+        fv_malformed(v, "data count section required")
+    if y >= v.ndatas:
+        fv_fail(v, "unknown data segment %d" % y)
+    if vt_is_ref(st):
+        fv_fail(v, "array type is not numeric or vector")
+    return 0
+
+
+cdef vt_t fv_cast_type(FuncValidator v, bint nullable) except 0xFFFFFFFF:
+    """The heap type immediate of a cast as a reference type (nullable or not)."""
+    cdef vt_t t = read_heaptype(&v.r, v.features)
+    fv_check_vt(v, t)
+    return t if nullable else t | VT_NONNULL
+
+
 cdef int fv_gc(FuncValidator v, uint32_t op) except -1:
-    """GC's instructions (prefix 0xFB) that have rows: i31 (the others are RESERVED)."""
+    """GC's instructions (prefix 0xFB; any/extern.convert_* are RESERVED).  For the
+    lowerer: ``idx`` the (first) type index, ``idx2`` the field index, the second type or
+    the segment, or array.new_fixed's count; ``val_type`` the field's value type
+    (unpacked) for accesses and allocations, the operand's type for casts; ``bits`` the
+    cast's target type (br_on_cast(_fail): val_type the source, bits the target)."""
+    cdef Instr* ins = &v.ins
+    cdef Reader* r = &v.r
+    cdef uint32_t x, y, n, i
+    cdef tuple fields
+    cdef vt_t st, t, t1, t2
+    cdef const vt_t* lt
+    cdef uint8_t flags
     if op == OP_REF_I31:                        # [i32] -> [(ref i31)]
         fv_pop_expect(v, VT_I32)
         fv_push(v, HT_I31 | VT_NONNULL)
     elif op == OP_I31_GET_S or op == OP_I31_GET_U:  # [i31ref] -> [i32]
         fv_pop_expect(v, HT_I31)
         fv_push(v, VT_I32)
+    elif op == OP_STRUCT_NEW or op == OP_STRUCT_NEW_DEFAULT:   # x  [t*] -> [(ref x)]
+        x = fv_index(v)
+        ins.idx = x
+        fields = fv_composite(v, x, TK_STRUCT)
+        n = len(fields)
+        if op == OP_STRUCT_NEW:
+            for i in range(n):
+                fv_pop_expect(v, unpacked(fields[n - 1 - i][0]))
+        else:
+            for f in fields:
+                if not defaultable(f[0]):
+                    fv_fail(v, "type mismatch: field type is not defaultable")
+        fv_push(v, vt_concrete(x, 0))
+    elif op == OP_STRUCT_GET or op == OP_STRUCT_GET_S or op == OP_STRUCT_GET_U \
+            or op == OP_STRUCT_SET:                # x i  [(ref null x)] -> [t] / [(ref null x) t]
+        x = fv_index(v)
+        y = fv_index(v)
+        ins.idx = x
+        ins.idx2 = y
+        fields = fv_composite(v, x, TK_STRUCT)
+        if y >= <uint32_t>len(fields):
+            fv_fail(v, "unknown field %d" % y)
+        st = fields[y][0]
+        ins.val_type = unpacked(st)
+        if op == OP_STRUCT_SET:
+            if not fields[y][1]:
+                fv_fail(v, "immutable field")
+            fv_pop_expect(v, ins.val_type)
+            fv_pop_expect(v, vt_concrete(x, 1))
+        else:
+            fv_field_access(v, st, op != OP_STRUCT_GET, "field")
+            fv_pop_expect(v, vt_concrete(x, 1))
+            fv_push(v, ins.val_type)
+    elif op == OP_ARRAY_NEW or op == OP_ARRAY_NEW_DEFAULT or op == OP_ARRAY_NEW_FIXED \
+            or op == OP_ARRAY_NEW_DATA or op == OP_ARRAY_NEW_ELEM:
+        x = fv_index(v)
+        ins.idx = x
+        st = fv_composite(v, x, TK_ARRAY)[0][0]
+        ins.val_type = unpacked(st)
+        if op == OP_ARRAY_NEW:                 # [t i32]
+            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, ins.val_type)
+        elif op == OP_ARRAY_NEW_DEFAULT:       # [i32]
+            if not defaultable(st):
+                fv_fail(v, "type mismatch: array type is not defaultable")
+            fv_pop_expect(v, VT_I32)
+        elif op == OP_ARRAY_NEW_FIXED:         # n  [t^n]
+            n = fv_index(v)
+            ins.idx2 = n
+            for i in range(n):
+                fv_pop_expect(v, ins.val_type)
+        else:                                  # y  [i32 i32]
+            y = fv_index(v)
+            ins.idx2 = y
+            if op == OP_ARRAY_NEW_DATA:
+                fv_data_into(v, y, st)
+            else:
+                fv_elem_into(v, y, st)
+            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, VT_I32)
+        fv_push(v, vt_concrete(x, 0))
+    elif op == OP_ARRAY_GET or op == OP_ARRAY_GET_S or op == OP_ARRAY_GET_U \
+            or op == OP_ARRAY_SET or op == OP_ARRAY_FILL:
+        x = fv_index(v)
+        ins.idx = x
+        fields = fv_composite(v, x, TK_ARRAY)
+        st = fields[0][0]
+        ins.val_type = unpacked(st)
+        if op == OP_ARRAY_SET or op == OP_ARRAY_FILL:  # [(ref null x) i32 t (i32)]
+            if not fields[0][1]:
+                fv_fail(v, "immutable array")
+            if op == OP_ARRAY_FILL:
+                fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, ins.val_type)
+            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, vt_concrete(x, 1))
+        else:                                  # [(ref null x) i32] -> [t]
+            fv_field_access(v, st, op != OP_ARRAY_GET, "array")
+            fv_pop_expect(v, VT_I32)
+            fv_pop_expect(v, vt_concrete(x, 1))
+            fv_push(v, ins.val_type)
+    elif op == OP_ARRAY_LEN:                   # [(ref null array)] -> [i32]
+        fv_pop_expect(v, HT_ARRAY)
+        fv_push(v, VT_I32)
+    elif op == OP_ARRAY_COPY:                  # x y  [(ref null x) i32 (ref null y) i32 i32]
+        x = fv_index(v)
+        y = fv_index(v)
+        ins.idx = x
+        ins.idx2 = y
+        fields = fv_composite(v, x, TK_ARRAY)
+        st = fv_composite(v, y, TK_ARRAY)[0][0]
+        if not fields[0][1]:
+            fv_fail(v, "immutable array")
+        t = fields[0][0]
+        if not (st == t or (vt_is_ref(st) and vt_is_ref(t) and vt_sub(v, st, t))):
+            fv_fail(v, "array types do not match")
+        ins.val_type = unpacked(t)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, vt_concrete(y, 1))
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, vt_concrete(x, 1))
+    elif op == OP_ARRAY_INIT_DATA or op == OP_ARRAY_INIT_ELEM:  # x y  [(ref null x) i32 i32 i32]
+        x = fv_index(v)
+        y = fv_index(v)
+        ins.idx = x
+        ins.idx2 = y
+        fields = fv_composite(v, x, TK_ARRAY)
+        st = fields[0][0]
+        ins.val_type = unpacked(st)
+        if not fields[0][1]:
+            fv_fail(v, "immutable array")
+        if op == OP_ARRAY_INIT_DATA:
+            fv_data_into(v, y, st)
+        else:
+            fv_elem_into(v, y, st)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, VT_I32)
+        fv_pop_expect(v, vt_concrete(x, 1))
+    elif op == OP_REF_TEST or op == OP_REF_TEST_NULL or op == OP_REF_CAST \
+            or op == OP_REF_CAST_NULL:             # rt  [rt'] -> [i32] / [rt]
+        t = fv_cast_type(v, op == OP_REF_TEST_NULL or op == OP_REF_CAST_NULL)
+        ins.bits = t
+        t1 = fv_pop_expect(v, ht_top(v.type_canon, t & ~VT_NONNULL))
+        ins.val_type = t1
+        fv_push(v, VT_I32 if op == OP_REF_TEST or op == OP_REF_TEST_NULL else t)
+    elif op == OP_BR_ON_CAST or op == OP_BR_ON_CAST_FAIL:  # flags l rt1 rt2
+        flags = rd_u8(r)
+        if r.err:
+            raise_read_error(r)
+        if flags > 3:
+            fv_malformed(v, "malformed br_on_cast flags")
+        ins.idx = fv_index(v)
+        t1 = fv_cast_type(v, flags & 1)
+        t2 = fv_cast_type(v, flags & 2)
+        ins.val_type = t1
+        ins.bits = t2
+        if not vt_sub(v, t2, t1):
+            fv_fail(v, "type mismatch: the cast's target type must match its source type")
+        n = fv_label(v, ins.idx, &lt)
+        # diff(rt1, rt2): the source without what the target takes (null, if nullable)
+        t = t1 | VT_NONNULL if not (t2 & VT_NONNULL) else t1
+        if op == OP_BR_ON_CAST:                # the branch takes rt2, the rest falls through
+            t, t2 = t2, t
+        if n == 0 or not vt_sub(v, t, lt[n - 1]):
+            fv_fail(v, "type mismatch")
+        fv_pop_expect(v, t1)
+        fv_pop_vals(v, lt, n - 1)
+        fv_push_vals(v, lt, n - 1)
+        fv_push(v, t2)
     else:
         raise UnsupportedFeatureError("instruction 0x%x has a row in tools/wasm_ops.py but "
                                       "no validation rule" % op, v.ins.offset)
@@ -1625,6 +1839,9 @@ cdef int check_const(ModuleInfo m, FuncValidator v, ConstExpr e, vt_t expected,
                 raise ValidationError("type mismatch: ref.i31 of a constant expression needs "
                                       "an i32", e.offset)
             stack[n - 1] = HT_I31 | VT_NONNULL
+        elif op == OP_STRUCT_NEW or op == OP_STRUCT_NEW_DEFAULT or op == OP_ARRAY_NEW \
+                or op == OP_ARRAY_NEW_DEFAULT or op == OP_ARRAY_NEW_FIXED:
+            const_alloc(m, v, op, imm, stack, e.offset)
         elif extended and (OP_I32_ADD <= op <= OP_I32_MUL or OP_I64_ADD <= op <= OP_I64_MUL):
             t = VT_I32 if op <= OP_I32_MUL else VT_I64
             n = len(stack)                     # (no negative indexing: wraparound is off)
@@ -1637,6 +1854,43 @@ cdef int check_const(ModuleInfo m, FuncValidator v, ConstExpr e, vt_t expected,
     if len(stack) != 1 or not vt_sub(v, stack[0], expected):
         raise ValidationError("type mismatch: constant expression of type [%s], expected %s"
                               % (" ".join(_vt(t) for t in stack), _vt(expected)), e.offset)
+    return 0
+
+
+cdef int const_alloc(ModuleInfo m, FuncValidator v, uint32_t op, object imm, list stack,
+                     int64_t offset) except -1:
+    """A GC allocation in a constant expression: pops its operands off ``stack`` (value
+    types) and pushes ``(ref x)``."""
+    cdef uint32_t x = imm[0] if op == OP_ARRAY_NEW_FIXED else imm
+    cdef FuncTypeInfo ft
+    cdef list want = []
+    if x >= <uint32_t>len(m.types):
+        raise ValidationError("unknown type %d" % x, offset)
+    ft = m.types[x]
+    if ft.kind != (TK_STRUCT if op == OP_STRUCT_NEW or op == OP_STRUCT_NEW_DEFAULT
+                   else TK_ARRAY):
+        raise ValidationError("type mismatch: type %d of a constant expression" % x, offset)
+    if op == OP_STRUCT_NEW:
+        want = [unpacked(f[0]) for f in ft.fields]
+    elif op == OP_ARRAY_NEW:
+        want = [unpacked(ft.fields[0][0]), VT_I32]
+    elif op == OP_ARRAY_NEW_DEFAULT:
+        want = [VT_I32]
+    elif op == OP_ARRAY_NEW_FIXED:
+        want = [unpacked(ft.fields[0][0])] * imm[1]
+    if op == OP_STRUCT_NEW_DEFAULT or op == OP_ARRAY_NEW_DEFAULT:
+        for f in ft.fields:
+            if not defaultable(f[0]):
+                raise ValidationError("type mismatch: field type is not defaultable", offset)
+    if len(stack) < len(want):
+        raise ValidationError("type mismatch: a constant expression's allocation needs %d "
+                              "operands" % len(want), offset)
+    for k in range(len(want)):
+        if not vt_sub(v, stack[len(stack) - len(want) + k], want[k]):
+            raise ValidationError("type mismatch: operand %d of a constant expression's "
+                                  "allocation" % k, offset)
+    del stack[len(stack) - len(want):]
+    stack.append(vt_concrete(x, 0))
     return 0
 
 

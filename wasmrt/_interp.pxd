@@ -95,7 +95,11 @@ cdef enum TrapKind:
     TRAP_NULL_EXN = 23          # "null exception reference" (throw_ref of null)
     TRAP_GC_OOM = 24            # "GC heap out of memory" (the Store's GC heap limit, or malloc)
     TRAP_ALLOC_TOO_LARGE = 25   # "allocation size too large" (a GC object over 4 GiB / the limit)
-    TRAP_COUNT = 26
+    TRAP_NULL_STRUCT = 26       # "null structure reference" (struct.get/set of null)
+    TRAP_NULL_ARRAY = 27        # "null array reference" (array.* of null)
+    TRAP_OOB_ARRAY = 28         # "out of bounds array access"
+    TRAP_CAST = 29              # "cast failure" (ref.cast)
+    TRAP_COUNT = 30
 
 
 ctypedef struct TagRec:         # an exception tag (its identity is its address)

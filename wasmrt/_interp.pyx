@@ -12,6 +12,7 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 - _interp_gc.pxi       the Store's GC heap: pages, allocation (inline in the handlers)
 - _interp_prof.pxi     the sampling profiler's stack walk and `ProfilerCtx`
 - _interp_loop.pxi     the hand-written handlers (control, calls, memory, tables, ...)
+- _interp_gcops.pxi    GC's struct, array and cast handlers
 - _interp_native.pxi   the native tier's runtime side: helpers machine code calls,
                        installing machine code, tier-up sampling and OSR entry
 - _interp_simd.pxi     v128 lane semantics (include/wasmrt_simd.h) + GENERATED SIMD handlers
@@ -44,6 +45,8 @@ from ._defs cimport (HK_CATCH, HK_CATCH_ALL, HK_CATCH_REF, HK_DELEGATE, HK_LEGAC
                      TK_FUNC, TK_ARRAY, GC_ARRAY_LEN, Cell, FuncCode, GcHeader, GcLayout,
                      HandlerRec, NativeCode, gc_layout, vt_index, vt_is_anyref,
                      vt_is_externref, vt_is_funcref, vt_slots, vt_t, canon_sub)
+from ._defs cimport (HT_ARRAY, HT_EQ, HT_EXTERN, HT_FUNC, HT_STRUCT, TK_STRUCT, GC_ARRAY_DATA,
+                     canon_info)                  # GC instructions (_interp_gcops.pxi)
 from ._core cimport canon_table, gc_layout_table
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free
@@ -134,6 +137,7 @@ include "_interp_host.pxi"
 include "_interp_gc.pxi"
 include "_interp_prof.pxi"
 include "_interp_loop.pxi"
+include "_interp_gcops.pxi"
 include "_interp_simd.pxi"
 include "_interp_ops.pxi"
 include "_interp_store.pxi"

@@ -39,6 +39,10 @@ TRAP_MESSAGES = {
     TRAP_NULL_EXN: "null exception reference",
     TRAP_GC_OOM: "GC heap out of memory",
     TRAP_ALLOC_TOO_LARGE: "allocation size too large",
+    TRAP_NULL_STRUCT: "null structure reference",
+    TRAP_NULL_ARRAY: "null array reference",
+    TRAP_OOB_ARRAY: "out of bounds array access",
+    TRAP_CAST: "cast failure",
 }
 
 TRAP_CODES = {
@@ -63,6 +67,10 @@ TRAP_CODES = {
     TRAP_NULL_EXN: _TrapCode.NULL_REFERENCE,
     TRAP_GC_OOM: _TrapCode.ALLOCATION_TOO_LARGE,
     TRAP_ALLOC_TOO_LARGE: _TrapCode.ALLOCATION_TOO_LARGE,
+    TRAP_NULL_STRUCT: _TrapCode.NULL_REFERENCE,
+    TRAP_NULL_ARRAY: _TrapCode.NULL_REFERENCE,
+    TRAP_OOB_ARRAY: _TrapCode.ARRAY_OUT_OF_BOUNDS,
+    TRAP_CAST: _TrapCode.CAST_FAILURE,
 }
 
 cdef object out_of_memory(uint64_t nbytes):

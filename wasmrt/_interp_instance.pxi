@@ -164,17 +164,39 @@ cdef int instance_records(InstanceCtx inst, ModulePlan plan) except -1:
     return 0
 
 
-cdef int eval_const(InstCtx* ctx, tuple ops, uint64_t* out) except -1:
-    """Evaluate a constant expression into out[0] (and out[1] for v128)."""
-    cdef uint64_t stack[CX_STACK]
+cdef int eval_const(Ctx* cx, InstCtx* ctx, tuple ops, uint64_t* out) except -1:
+    """Evaluate a constant expression into out[0] (and out[1] for v128); GC allocations
+    go to the heap of `cx`, the Store's (they never collect: see gc_alloc)."""
+    cdef uint64_t small[2 * CX_STACK]
+    cdef uint64_t* stack = small                # values (a deep one: on the heap)
+    cdef uint64_t* high                         # the upper halves of v128 values
+    cdef int depth = len(ops) + 1
+    if depth <= CX_STACK:
+        depth = CX_STACK
+    else:                                       # array.new_fixed of many constants
+        stack = <uint64_t*>malloc(2 * depth * sizeof(uint64_t))
+        if stack == NULL:
+            raise MemoryError("cannot evaluate a constant expression")
+    high = stack + depth
+    try:
+        eval_const_on(cx, ctx, ops, out, stack, high)
+    finally:
+        if stack != small:
+            free(stack)
+    return 0
+
+
+cdef int eval_const_on(Ctx* cx, InstCtx* ctx, tuple ops, uint64_t* out, uint64_t* stack,
+                       uint64_t* high) except -1:
+    """eval_const on a stack of at least len(ops) + 1 values (and their upper halves)."""
     cdef int sp = 0
     cdef uint32_t idx
     cdef int op
     cdef bytes raw
-    out[1] = 0
     for instr in ops:
         op = instr[0]
         imm = instr[1]
+        high[sp] = 0
         if op == OP_I32_CONST:
             stack[sp] = (<uint64_t>(<int64_t>imm)) & 0xFFFFFFFFULL
         elif op == OP_I64_CONST:
@@ -193,14 +215,17 @@ cdef int eval_const(InstCtx* ctx, tuple ops, uint64_t* out) except -1:
             if idx >= ctx.nglobals or ctx.globals[idx] == NULL:
                 raise _api_errors.WasmtimeError(f"unknown global {idx}")
             stack[sp] = ctx.globals[idx][0]
-            out[1] = ctx.globals[idx][1]
+            high[sp] = ctx.globals[idx][1]
         elif op == OP_V128_CONST:
             raw = bytes(imm)
             memcpy(&stack[sp], <const char*>raw, 8)
-            memcpy(&out[1], (<const char*>raw) + 8, 8)
+            memcpy(&high[sp], (<const char*>raw) + 8, 8)
         elif sp >= 1 and op == OP_REF_I31:                 # GC: an i31 (h_ref_i31's cell)
             sp -= 1
             stack[sp] = <uint32_t>((<uint32_t>stack[sp] << 1) | 1)
+        elif op == OP_STRUCT_NEW or op == OP_STRUCT_NEW_DEFAULT or op == OP_ARRAY_NEW \
+                or op == OP_ARRAY_NEW_DEFAULT or op == OP_ARRAY_NEW_FIXED:
+            sp = const_new(cx, ctx, op, imm, stack, high, sp)
         elif sp >= 2 and OP_I32_ADD <= op <= OP_I32_MUL:   # extended constant expressions
             sp -= 2
             if op == OP_I32_ADD:
@@ -220,12 +245,52 @@ cdef int eval_const(InstCtx* ctx, tuple ops, uint64_t* out) except -1:
         else:
             raise _api_errors.WasmtimeError(f"constant expression required (opcode 0x{op:x})")
         sp += 1
-        if sp >= CX_STACK:
-            raise _api_errors.WasmtimeError("constant expression too deep")
     if sp != 1:
         raise _api_errors.WasmtimeError("type mismatch in constant expression")
     out[0] = stack[0]
+    out[1] = high[0]
     return 0
+
+
+cdef int const_new(Ctx* cx, InstCtx* ctx, int op, object imm, uint64_t* stack,
+                   uint64_t* high, int sp) except -1:
+    """A GC allocation of a constant expression (struct.new(_default), array.new(_default,
+    _fixed)) on the evaluator's stack: returns the slot its reference goes to."""
+    cdef uint32_t x = imm[0] if op == OP_ARRAY_NEW_FIXED else imm
+    cdef const GcLayout* lay = gc_layout(GC_LAYOUTS, ctx.type_ids[x])
+    cdef uint32_t nops = 0, length = 0, k, size
+    cdef uint64_t v[2]
+    cdef uint8_t* p
+    if op == OP_STRUCT_NEW:
+        nops = lay.nfields
+    elif op == OP_ARRAY_NEW:
+        nops = 2
+    elif op == OP_ARRAY_NEW_DEFAULT:
+        nops = 1
+    elif op == OP_ARRAY_NEW_FIXED:
+        nops = length = imm[1]
+    if <uint32_t>sp < nops:
+        raise _api_errors.WasmtimeError("type mismatch in constant expression")
+    if op == OP_ARRAY_NEW or op == OP_ARRAY_NEW_DEFAULT:
+        length = <uint32_t>stack[sp - 1]
+    p = gc_alloc(cx, lay, length, NULL)
+    if p == NULL:
+        raise segment_trap(cx.gc.trap)
+    sp -= nops
+    if op == OP_STRUCT_NEW:
+        for k in range(nops):
+            v[0] = stack[sp + k]
+            v[1] = high[sp + k]
+            gc_store(p + lay.fields[k].offset, v, lay.fields[k].size)
+    elif op == OP_ARRAY_NEW or op == OP_ARRAY_NEW_FIXED:
+        size = lay.fields[0].size
+        for k in range(length):
+            v[0] = stack[sp + (0 if op == OP_ARRAY_NEW else k)]
+            v[1] = high[sp + (0 if op == OP_ARRAY_NEW else k)]
+            gc_store(p + GC_ARRAY_DATA + k * size, v, size)
+    stack[sp] = <uint64_t><uintptr_t>p
+    high[sp] = 0
+    return sp
 
 
 cdef object segment_trap(int code):
@@ -313,7 +378,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             raise out_of_memory(tmin * sizeof(uint64_t))
         t = store.new_table(elem_type, tmin, tmax, None, t64)
         if init_ops is not None:
-            eval_const(ctx, init_ops, cells)
+            eval_const(&store.cx, ctx, init_ops, cells)
             for i in range(t.rec.size):
                 t.rec.elems[i] = cells[0]
         ctx.tables[nt] = &t.rec
@@ -342,7 +407,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         g.store = store
         g.valtype = valtype
         g.mutable = mutable
-        eval_const(ctx, ops, g.cell)
+        eval_const(&store.cx, ctx, ops, g.cell)
         store.objects.append(g)
         ctx.globals[ng] = &g.cell[0]
         globals_.append(g)
@@ -359,7 +424,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         if er.refs == NULL:
             raise MemoryError("cannot allocate an element segment")
         for k in range(n):
-            eval_const(ctx, <tuple>items[k], cells)
+            eval_const(&store.cx, ctx, <tuple>items[k], cells)
             er.refs[k] = cells[0]
         er.len = n
 
@@ -382,7 +447,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         mode, table_index, offset_ops = plan.elems[i][:3]
         er = &ctx.elems[i]
         if mode == SEG_MODE_ACTIVE:
-            eval_const(ctx, offset_ops, cells)
+            eval_const(&store.cx, ctx, offset_ops, cells)
             offset = cells[0] if plan.table_is_64[table_index] else cells[0] & 0xFFFFFFFFULL
             tr = ctx.tables[<uint32_t>table_index]
             if offset > tr.size or er.len > tr.size - offset:
@@ -400,7 +465,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
             continue
         dr = &ctx.datas[i]
         mr = ctx.mems[<uint32_t>mem_index]
-        eval_const(ctx, offset_ops, cells)
+        eval_const(&store.cx, ctx, offset_ops, cells)
         offset = cells[0] & mr.addr_mask
         if mem_range_oob(mr, offset, dr.len):
             raise segment_trap(TRAP_OOB_MEMORY)

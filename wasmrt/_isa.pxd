@@ -381,505 +381,543 @@ cdef enum IrOp:
     IR_REF_I31 = 373  # [a=dst b=x] fp[dst] = the i31 reference of fp[x]'s low 31 bits: (u32(fp[x]) << 1 | 1) & 0xFFFFFFFF, a cell no object pointer and no null has (odd).
     IR_I31_GET_S = 374  # [a=dst b=x] fp[dst] = the i31 fp[x] sign-extended from 31 bits; trap if fp[x] is null.
     IR_I31_GET_U = 375  # [a=dst b=x] fp[dst] = the i31 fp[x] zero-extended from 31 bits; trap if fp[x] is null.
-    IR_TABLE_GET = 376  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
-    IR_TABLE_SET = 377  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
-    IR_TABLE_SIZE = 378  # [a=dst hi=table] fp[dst] = number of elements of `table`.
-    IR_TABLE_GROW = 379  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
-    IR_TABLE_FILL = 380  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
-    IR_TABLE_COPY = 381  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
-    IR_TABLE_INIT = 382  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
-    IR_ELEM_DROP = 383  # [lo=elem] Drop element segment `elem` (its length becomes 0).
-    IR_TABLE_GET64 = 384  # [a=dst b=index hi=table] fp[dst] = element fp[index] (i64) of table `table`.
-    IR_TABLE_SET64 = 385  # [a=index b=val hi=table] element fp[index] (i64) of table `table` = fp[val].
-    IR_TABLE_GROW64 = 386  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] (i64) elements set to fp[init], or -1.
-    IR_TABLE_FILL64 = 387  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) (i64) of `table` to fp[val].
-    IR_TABLE_COPY64 = 388  # [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] table.copy with i64 indices: bit 0 of `wide` for dst, bit 1 for src (n is i64 when both tables are table64).
-    IR_TABLE_INIT64 = 389  # [a=dst b=src c=n | lo=table hi=elem] table.init into a table64: dst is i64, the segment range i32.
-    IR_UNREACHABLE = 390  # [-] Trap.
-    IR_BR = 391  # [lo=offset] pc += offset.
-    IR_BR_NEZ = 392  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
-    IR_BR_EQZ = 393  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
-    IR_BR_I64_NEZ = 394  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
-    IR_BR_I64_EQZ = 395  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
-    IR_BR_I32_EQ = 396  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
-    IR_BR_I32_EQ_IMM = 397  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
-    IR_BR_I32_NE = 398  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
-    IR_BR_I32_NE_IMM = 399  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_S = 400  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
-    IR_BR_I32_LT_S_IMM = 401  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LT_U = 402  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
-    IR_BR_I32_LT_U_IMM = 403  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_S = 404  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
-    IR_BR_I32_GT_S_IMM = 405  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GT_U = 406  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
-    IR_BR_I32_GT_U_IMM = 407  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_S = 408  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
-    IR_BR_I32_LE_S_IMM = 409  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
-    IR_BR_I32_LE_U = 410  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
-    IR_BR_I32_LE_U_IMM = 411  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_S = 412  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
-    IR_BR_I32_GE_S_IMM = 413  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I32_GE_U = 414  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
-    IR_BR_I32_GE_U_IMM = 415  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
-    IR_BR_I64_EQ = 416  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
-    IR_BR_I64_EQ_IMM = 417  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
-    IR_BR_I64_NE = 418  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
-    IR_BR_I64_NE_IMM = 419  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_S = 420  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
-    IR_BR_I64_LT_S_IMM = 421  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LT_U = 422  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
-    IR_BR_I64_LT_U_IMM = 423  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_S = 424  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
-    IR_BR_I64_GT_S_IMM = 425  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GT_U = 426  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
-    IR_BR_I64_GT_U_IMM = 427  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_S = 428  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
-    IR_BR_I64_LE_S_IMM = 429  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
-    IR_BR_I64_LE_U = 430  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
-    IR_BR_I64_LE_U_IMM = 431  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_S = 432  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
-    IR_BR_I64_GE_S_IMM = 433  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
-    IR_BR_I64_GE_U = 434  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
-    IR_BR_I64_GE_U_IMM = 435  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
-    IR_BR_F32_EQ = 436  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_EQ_IMM = 437  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_NE = 438  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_NE_IMM = 439  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LT = 440  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LT_IMM = 441  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GT = 442  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GT_IMM = 443  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_LE = 444  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_LE_IMM = 445  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F32_GE = 446  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F32_GE_IMM = 447  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_EQ = 448  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_EQ_IMM = 449  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_NE = 450  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_NE_IMM = 451  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LT = 452  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LT_IMM = 453  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GT = 454  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GT_IMM = 455  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_LE = 456  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_LE_IMM = 457  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_F64_GE = 458  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
-    IR_BR_F64_GE_IMM = 459  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
-    IR_BR_ADD_NEZ = 460  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
-    IR_BR_ADD_EQZ = 461  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
-    IR_BR_ADD_I32_EQ_IMM = 462  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_EQ = 463  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_NE_IMM = 464  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_NE = 465  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_S_IMM = 466  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_S = 467  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LT_U_IMM = 468  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LT_U = 469  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_S_IMM = 470  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_S = 471  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GT_U_IMM = 472  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GT_U = 473  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_S_IMM = 474  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_S = 475  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_LE_U_IMM = 476  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_LE_U = 477  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_S_IMM = 478  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_S = 479  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_ADD_I32_GE_U_IMM = 480  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
-    IR_BR_ADD_I32_GE_U = 481  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
-    IR_BR_LOOP = 482  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_NEZ_LOOP = 483  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_EQZ_LOOP = 484  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NEZ_LOOP = 485  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQZ_LOOP = 486  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_LOOP = 487  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_EQ_IMM_LOOP = 488  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_LOOP = 489  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_NE_IMM_LOOP = 490  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_LOOP = 491  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_S_IMM_LOOP = 492  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_LOOP = 493  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LT_U_IMM_LOOP = 494  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_LOOP = 495  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_S_IMM_LOOP = 496  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_LOOP = 497  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GT_U_IMM_LOOP = 498  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_LOOP = 499  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_S_IMM_LOOP = 500  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_LOOP = 501  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_LE_U_IMM_LOOP = 502  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_LOOP = 503  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_S_IMM_LOOP = 504  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_LOOP = 505  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I32_GE_U_IMM_LOOP = 506  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_LOOP = 507  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_EQ_IMM_LOOP = 508  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_LOOP = 509  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_NE_IMM_LOOP = 510  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_LOOP = 511  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_S_IMM_LOOP = 512  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_LOOP = 513  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LT_U_IMM_LOOP = 514  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_LOOP = 515  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_S_IMM_LOOP = 516  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_LOOP = 517  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GT_U_IMM_LOOP = 518  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_LOOP = 519  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_S_IMM_LOOP = 520  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_LOOP = 521  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_LE_U_IMM_LOOP = 522  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_LOOP = 523  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_S_IMM_LOOP = 524  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_LOOP = 525  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
-    IR_BR_I64_GE_U_IMM_LOOP = 526  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_LOOP = 527  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_EQ_IMM_LOOP = 528  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_LOOP = 529  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_NE_IMM_LOOP = 530  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_LOOP = 531  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LT_IMM_LOOP = 532  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_LOOP = 533  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GT_IMM_LOOP = 534  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_LOOP = 535  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_LE_IMM_LOOP = 536  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_LOOP = 537  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F32_GE_IMM_LOOP = 538  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_LOOP = 539  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_EQ_IMM_LOOP = 540  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_LOOP = 541  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_NE_IMM_LOOP = 542  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_LOOP = 543  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LT_IMM_LOOP = 544  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_LOOP = 545  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GT_IMM_LOOP = 546  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_LOOP = 547  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_LE_IMM_LOOP = 548  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_LOOP = 549  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_F64_GE_IMM_LOOP = 550  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_NEZ_LOOP = 551  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_EQZ_LOOP = 552  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_IMM_LOOP = 553  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_EQ_LOOP = 554  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_IMM_LOOP = 555  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_NE_LOOP = 556  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_IMM_LOOP = 557  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_S_LOOP = 558  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_IMM_LOOP = 559  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LT_U_LOOP = 560  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_IMM_LOOP = 561  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_S_LOOP = 562  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_IMM_LOOP = 563  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GT_U_LOOP = 564  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_IMM_LOOP = 565  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_S_LOOP = 566  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_IMM_LOOP = 567  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_LE_U_LOOP = 568  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_IMM_LOOP = 569  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_S_LOOP = 570  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_IMM_LOOP = 571  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
-    IR_BR_ADD_I32_GE_U_LOOP = 572  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
-    IR_BR_TABLE = 573  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
-    IR_ZERO_LOCALS = 574  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
-    IR_FUEL = 575  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
-    IR_CALL = 576  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
-    IR_CALL_INDIRECT = 577  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
-    IR_RETURN_CALL = 578  # [a=base b=nslots hi=func] Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function `func` in this frame and call record (its results go to this function's caller).
-    IR_RETURN_CALL_INDIRECT = 579  # [a=base b=index c=nslots | lo=table hi=type] Tail call of table[fp[index]] after call_indirect's checks (see return_call).
-    IR_RETURN_CALL_INDIRECT64 = 580  # [a=base b=index c=nslots | lo=table hi=type] return_call_indirect through a table64: the index fp[index] is an i64.
-    IR_CALL_INDIRECT64 = 581  # [a=base b=index hi=type | lo=table] call_indirect through a table64: the index fp[index] is an i64.
-    IR_CALL_REF = 582  # [a=base b=ref] Call the function fp[ref] (a funcref; its type is the one validation proved).
-    IR_RETURN_CALL_REF = 583  # [a=base b=ref c=nslots] Tail call of the function fp[ref] (see return_call).
-    IR_THROW = 584  # [a=base hi=tag] Throw a new exception of tag `tag` with the payload fp[base..); the handler tables of the activations decide where it lands (no code runs on entry to a try_table).
-    IR_THROW_REF = 585  # [a=x] Throw the exception fp[x] again (trap if null).
-    IR_RET = 586  # [-] Return; the results are already in fp[0 .. nresults).
-    IR_RET_SLOT = 587  # [a=src] fp[0] = fp[src]; return.
-    IR_RET_N = 588  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
-    IR_V128_LOAD = 589  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
-    IR_V128_LOAD8X8_S = 590  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8X8_U = 591  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_S = 592  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD16X4_U = 593  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_S = 594  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD32X2_U = 595  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT = 596  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT = 597  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT = 598  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT = 599  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_V128_STORE = 600  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
-    IR_V128_CONST = 601  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
-    IR_I8X16_SHUFFLE = 602  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
-    IR_I8X16_SWIZZLE = 603  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SPLAT = 604  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
-    IR_I16X8_SPLAT = 605  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
-    IR_I32X4_SPLAT = 606  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
-    IR_I64X2_SPLAT = 607  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
-    IR_F32X4_SPLAT = 608  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
-    IR_F64X2_SPLAT = 609  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
-    IR_I8X16_EXTRACT_LANE_S = 610  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
-    IR_I8X16_EXTRACT_LANE_U = 611  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
-    IR_I8X16_REPLACE_LANE = 612  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I16X8_EXTRACT_LANE_S = 613  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
-    IR_I16X8_EXTRACT_LANE_U = 614  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
-    IR_I16X8_REPLACE_LANE = 615  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I32X4_EXTRACT_LANE = 616  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
-    IR_I32X4_REPLACE_LANE = 617  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I64X2_EXTRACT_LANE = 618  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
-    IR_I64X2_REPLACE_LANE = 619  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F32X4_EXTRACT_LANE = 620  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
-    IR_F32X4_REPLACE_LANE = 621  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_F64X2_EXTRACT_LANE = 622  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
-    IR_F64X2_REPLACE_LANE = 623  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
-    IR_I8X16_EQ = 624  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NE = 625  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_S = 626  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LT_U = 627  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_S = 628  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GT_U = 629  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_S = 630  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_LE_U = 631  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_S = 632  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_GE_U = 633  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EQ = 634  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NE = 635  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_S = 636  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LT_U = 637  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_S = 638  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GT_U = 639  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_S = 640  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_LE_U = 641  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_S = 642  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_GE_U = 643  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EQ = 644  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_I32X4_NE = 645  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_S = 646  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LT_U = 647  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_S = 648  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GT_U = 649  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_S = 650  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_LE_U = 651  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_S = 652  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_GE_U = 653  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_EQ = 654  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
-    IR_F32X4_NE = 655  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LT = 656  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GT = 657  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
-    IR_F32X4_LE = 658  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
-    IR_F32X4_GE = 659  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
-    IR_F64X2_EQ = 660  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NE = 661  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LT = 662  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GT = 663  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
-    IR_F64X2_LE = 664  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
-    IR_F64X2_GE = 665  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
-    IR_V128_NOT = 666  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
-    IR_V128_AND = 667  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
-    IR_V128_ANDNOT = 668  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
-    IR_V128_OR = 669  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
-    IR_V128_XOR = 670  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
-    IR_V128_BITSELECT = 671  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
-    IR_V128_ANY_TRUE = 672  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
-    IR_V128_LOAD8_LANE = 673  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD16_LANE = 674  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_LANE = 675  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD64_LANE = 676  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
-    IR_V128_STORE8_LANE = 677  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE16_LANE = 678  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE32_LANE = 679  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_STORE64_LANE = 680  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
-    IR_V128_LOAD32_ZERO = 681  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO = 682  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
-    IR_F32X4_DEMOTE_F64X2_ZERO = 683  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
-    IR_F64X2_PROMOTE_LOW_F32X4 = 684  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
-    IR_I8X16_ABS = 685  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
-    IR_I8X16_NEG = 686  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
-    IR_I8X16_POPCNT = 687  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
-    IR_I8X16_ALL_TRUE = 688  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
-    IR_I8X16_BITMASK = 689  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
-    IR_I8X16_NARROW_I16X8_S = 690  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_NARROW_I16X8_U = 691  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_CEIL = 692  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
-    IR_F32X4_FLOOR = 693  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
-    IR_F32X4_TRUNC = 694  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
-    IR_F32X4_NEAREST = 695  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
-    IR_I8X16_SHL = 696  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_S = 697  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_SHR_U = 698  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I8X16_ADD = 699  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_S = 700  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_ADD_SAT_U = 701  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB = 702  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_S = 703  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_SUB_SAT_U = 704  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_CEIL = 705  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
-    IR_F64X2_FLOOR = 706  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
-    IR_I8X16_MIN_S = 707  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MIN_U = 708  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_S = 709  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
-    IR_I8X16_MAX_U = 710  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_TRUNC = 711  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
-    IR_I8X16_AVGR_U = 712  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 713  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 714  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 715  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 716  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
-    IR_I16X8_ABS = 717  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
-    IR_I16X8_NEG = 718  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
-    IR_I16X8_Q15MULR_SAT_S = 719  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ALL_TRUE = 720  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
-    IR_I16X8_BITMASK = 721  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
-    IR_I16X8_NARROW_I32X4_S = 722  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_NARROW_I32X4_U = 723  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_S = 724  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_S = 725  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
-    IR_I16X8_EXTEND_LOW_I8X16_U = 726  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
-    IR_I16X8_EXTEND_HIGH_I8X16_U = 727  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
-    IR_I16X8_SHL = 728  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_S = 729  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_SHR_U = 730  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I16X8_ADD = 731  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_S = 732  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_ADD_SAT_U = 733  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB = 734  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_S = 735  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_SUB_SAT_U = 736  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
-    IR_F64X2_NEAREST = 737  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
-    IR_I16X8_MUL = 738  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_S = 739  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MIN_U = 740  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_S = 741  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_MAX_U = 742  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_AVGR_U = 743  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_S = 744  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_S = 745  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_LOW_I8X16_U = 746  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I16X8_EXTMUL_HIGH_I8X16_U = 747  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_ABS = 748  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
-    IR_I32X4_NEG = 749  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
-    IR_I32X4_ALL_TRUE = 750  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
-    IR_I32X4_BITMASK = 751  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
-    IR_I32X4_EXTEND_LOW_I16X8_S = 752  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_S = 753  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
-    IR_I32X4_EXTEND_LOW_I16X8_U = 754  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
-    IR_I32X4_EXTEND_HIGH_I16X8_U = 755  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
-    IR_I32X4_SHL = 756  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_S = 757  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_SHR_U = 758  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I32X4_ADD = 759  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
-    IR_I32X4_SUB = 760  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MUL = 761  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_S = 762  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MIN_U = 763  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_S = 764  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_MAX_U = 765  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_DOT_I16X8_S = 766  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_S = 767  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_S = 768  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_LOW_I16X8_U = 769  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I32X4_EXTMUL_HIGH_I16X8_U = 770  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_ABS = 771  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
-    IR_I64X2_NEG = 772  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
-    IR_I64X2_ALL_TRUE = 773  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
-    IR_I64X2_BITMASK = 774  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
-    IR_I64X2_EXTEND_LOW_I32X4_S = 775  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_S = 776  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
-    IR_I64X2_EXTEND_LOW_I32X4_U = 777  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
-    IR_I64X2_EXTEND_HIGH_I32X4_U = 778  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
-    IR_I64X2_SHL = 779  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_S = 780  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_SHR_U = 781  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
-    IR_I64X2_ADD = 782  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
-    IR_I64X2_SUB = 783  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_I64X2_MUL = 784  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EQ = 785  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
-    IR_I64X2_NE = 786  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LT_S = 787  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GT_S = 788  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_LE_S = 789  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_GE_S = 790  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_S = 791  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_S = 792  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_LOW_I32X4_U = 793  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_I64X2_EXTMUL_HIGH_I32X4_U = 794  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
-    IR_F32X4_ABS = 795  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
-    IR_F32X4_NEG = 796  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
-    IR_F32X4_SQRT = 797  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
-    IR_F32X4_ADD = 798  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
-    IR_F32X4_SUB = 799  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MUL = 800  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
-    IR_F32X4_DIV = 801  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MIN = 802  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
-    IR_F32X4_MAX = 803  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMIN = 804  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
-    IR_F32X4_PMAX = 805  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
-    IR_F64X2_ABS = 806  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
-    IR_F64X2_NEG = 807  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
-    IR_F64X2_SQRT = 808  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
-    IR_F64X2_ADD = 809  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
-    IR_F64X2_SUB = 810  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MUL = 811  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
-    IR_F64X2_DIV = 812  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MIN = 813  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
-    IR_F64X2_MAX = 814  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMIN = 815  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
-    IR_F64X2_PMAX = 816  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_S = 817  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F32X4_U = 818  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_S = 819  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
-    IR_F32X4_CONVERT_I32X4_U = 820  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 821  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
-    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 822  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_S = 823  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
-    IR_F64X2_CONVERT_LOW_I32X4_U = 824  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
-    IR_I8X16_RELAXED_SWIZZLE = 825  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_S = 826  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F32X4_U = 827  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 828  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 829  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MADD = 830  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_NMADD = 831  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MADD = 832  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_NMADD = 833  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I8X16_RELAXED_LANESELECT = 834  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_LANESELECT = 835  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_LANESELECT = 836  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I64X2_RELAXED_LANESELECT = 837  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MIN = 838  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F32X4_RELAXED_MAX = 839  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MIN = 840  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_F64X2_RELAXED_MAX = 841  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_Q15MULR_S = 842  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 843  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 844  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
-    IR_V128_LOAD_M = 845  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load from memory `mem`[fp[addr] + offset] (16 bytes).
-    IR_V128_LOAD8X8_S_M = 846  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD8X8_U_M = 847  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD16X4_S_M = 848  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD16X4_U_M = 849  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD32X2_S_M = 850  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_s from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD32X2_U_M = 851  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_u from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_LOAD8_SPLAT_M = 852  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8_splat from memory `mem`[fp[addr] + offset] (1 bytes).
-    IR_V128_LOAD16_SPLAT_M = 853  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16_splat from memory `mem`[fp[addr] + offset] (2 bytes).
-    IR_V128_LOAD32_SPLAT_M = 854  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_splat from memory `mem`[fp[addr] + offset] (4 bytes).
-    IR_V128_LOAD64_SPLAT_M = 855  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_splat from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_STORE_M = 856  # [a=addr b=val c=mem | i64=offset] v128.store: store fp[val..+2) at memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD8_LANE_M = 857  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD16_LANE_M = 858  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD32_LANE_M = 859  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD64_LANE_M = 860  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory `mem`[fp[addr] + offset].
-    IR_V128_STORE8_LANE_M = 861  # [a=addr b=val c=lane d=mem | i64=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE16_LANE_M = 862  # [a=addr b=val c=lane d=mem | i64=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE32_LANE_M = 863  # [a=addr b=val c=lane d=mem | i64=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_STORE64_LANE_M = 864  # [a=addr b=val c=lane d=mem | i64=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory `mem`[fp[addr] + offset].
-    IR_V128_LOAD32_ZERO_M = 865  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_zero from memory `mem`[fp[addr] + offset] (4 bytes).
-    IR_V128_LOAD64_ZERO_M = 866  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_zero from memory `mem`[fp[addr] + offset] (8 bytes).
-    IR_V128_SELECT = 867  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
-    IR_V128_GLOBAL_GET = 868  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
-    IR_V128_GLOBAL_SET = 869  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
-    IR_COUNT = 870  # number of ops
+    IR_STRUCT_NEW = 376  # [a=dst b=base hi=type] fp[dst] = a new struct of type `type` (a module type index), field k from the slots from fp[base] on (a v128 takes two).
+    IR_STRUCT_NEW_DEFAULT = 377  # [a=dst hi=type] fp[dst] = a new struct of type `type`, every field zero / null.
+    IR_STRUCT_GET8_S = 378  # [a=dst b=obj hi=offset] fp[dst] = the i8 -> i32 (sign-extended) field at byte `offset` of struct fp[obj].
+    IR_STRUCT_GET8_U = 379  # [a=dst b=obj hi=offset] fp[dst] = the i8 -> i32 (zero-extended) field at byte `offset` of struct fp[obj].
+    IR_STRUCT_GET16_S = 380  # [a=dst b=obj hi=offset] fp[dst] = the i16 -> i32 (sign-extended) field at byte `offset` of struct fp[obj].
+    IR_STRUCT_GET16_U = 381  # [a=dst b=obj hi=offset] fp[dst] = the i16 -> i32 (zero-extended) field at byte `offset` of struct fp[obj].
+    IR_STRUCT_GET32 = 382  # [a=dst b=obj hi=offset] fp[dst] = the i32/f32 field at byte `offset` of struct fp[obj].
+    IR_STRUCT_GET64 = 383  # [a=dst b=obj hi=offset] fp[dst] = the i64/f64/ref field at byte `offset` of struct fp[obj].
+    IR_STRUCT_GET128 = 384  # [a=dst b=obj hi=offset] fp[dst] = the v128 (two slots) field at byte `offset` of struct fp[obj].
+    IR_STRUCT_SET8 = 385  # [a=obj b=val hi=offset] The 8-bit field at byte `offset` of struct fp[obj] = fp[val].
+    IR_STRUCT_SET16 = 386  # [a=obj b=val hi=offset] The 16-bit field at byte `offset` of struct fp[obj] = fp[val].
+    IR_STRUCT_SET32 = 387  # [a=obj b=val hi=offset] The 32-bit field at byte `offset` of struct fp[obj] = fp[val].
+    IR_STRUCT_SET64 = 388  # [a=obj b=val hi=offset] The 64-bit field at byte `offset` of struct fp[obj] = fp[val].
+    IR_STRUCT_SET128 = 389  # [a=obj b=val hi=offset] The 128-bit field at byte `offset` of struct fp[obj] = fp[val].
+    IR_ARRAY_NEW = 390  # [a=dst b=val c=len | lo=type] fp[dst] = a new array of type `type` with u32(fp[len]) elements, each fp[val].
+    IR_ARRAY_NEW_DEFAULT = 391  # [a=dst b=len hi=type] fp[dst] = a new array of type `type` with u32(fp[len]) zero / null elements.
+    IR_ARRAY_NEW_FIXED = 392  # [a=dst b=base hi=n | lo=type] fp[dst] = a new array of type `type` whose n elements are the slots from fp[base] on.
+    IR_ARRAY_NEW_DATA = 393  # [a=dst b=src c=len | lo=data hi=type] fp[dst] = a new array of type `type` of u32(fp[len]) elements read from data segment `data` at byte fp[src].
+    IR_ARRAY_NEW_ELEM = 394  # [a=dst b=src c=len | lo=elem hi=type] fp[dst] = a new array of type `type` of elements [fp[src] .. +fp[len]) of element segment `elem`.
+    IR_ARRAY_GET8_S = 395  # [a=dst b=arr c=index] fp[dst] = i8 -> i32 (sign-extended) element u32(fp[index]) of array fp[arr].
+    IR_ARRAY_GET8_U = 396  # [a=dst b=arr c=index] fp[dst] = i8 -> i32 (zero-extended) element u32(fp[index]) of array fp[arr].
+    IR_ARRAY_GET16_S = 397  # [a=dst b=arr c=index] fp[dst] = i16 -> i32 (sign-extended) element u32(fp[index]) of array fp[arr].
+    IR_ARRAY_GET16_U = 398  # [a=dst b=arr c=index] fp[dst] = i16 -> i32 (zero-extended) element u32(fp[index]) of array fp[arr].
+    IR_ARRAY_GET32 = 399  # [a=dst b=arr c=index] fp[dst] = i32/f32 element u32(fp[index]) of array fp[arr].
+    IR_ARRAY_GET64 = 400  # [a=dst b=arr c=index] fp[dst] = i64/f64/ref element u32(fp[index]) of array fp[arr].
+    IR_ARRAY_GET128 = 401  # [a=dst b=arr c=index] fp[dst] = v128 (two slots) element u32(fp[index]) of array fp[arr].
+    IR_ARRAY_SET8 = 402  # [a=arr b=index c=val] The 8-bit element u32(fp[index]) of array fp[arr] = fp[val].
+    IR_ARRAY_SET16 = 403  # [a=arr b=index c=val] The 16-bit element u32(fp[index]) of array fp[arr] = fp[val].
+    IR_ARRAY_SET32 = 404  # [a=arr b=index c=val] The 32-bit element u32(fp[index]) of array fp[arr] = fp[val].
+    IR_ARRAY_SET64 = 405  # [a=arr b=index c=val] The 64-bit element u32(fp[index]) of array fp[arr] = fp[val].
+    IR_ARRAY_SET128 = 406  # [a=arr b=index c=val] The 128-bit element u32(fp[index]) of array fp[arr] = fp[val].
+    IR_ARRAY_LEN = 407  # [a=dst b=arr] fp[dst] = the length of array fp[arr].
+    IR_ARRAY_FILL = 408  # [a=arr b=off c=val d=n | lo=size] Elements [fp[off] .. +fp[n]) of array fp[arr] (`size` bytes each) = fp[val].
+    IR_ARRAY_COPY = 409  # [a=dst b=dst_off c=src d=src_off | a=n hi=size] Copy elements [fp[src_off] .. +fp[n]) of array fp[src] to array fp[dst] at fp[dst_off] (`size` bytes each; overlap allowed).
+    IR_ARRAY_INIT_DATA = 410  # [a=arr b=dst_off c=src d=n | lo=data hi=size] Elements [fp[dst_off] .. +fp[n]) of array fp[arr] = bytes from fp[src] of data segment `data`.
+    IR_ARRAY_INIT_ELEM = 411  # [a=arr b=dst_off c=src d=n | lo=elem] Elements [fp[dst_off] .. +fp[n]) of array fp[arr] = elements from fp[src] of element segment `elem`.
+    IR_REF_TEST = 412  # [a=dst b=x | lo=target hi=type] fp[dst] = 1 if fp[x] is of the reference type `target` (a heap type code, bit 8: nullable; `type` the module type index of a concrete one) else 0.
+    IR_REF_CAST = 413  # [a=x | lo=target hi=type] Trap unless fp[x] is of the reference type `target` (as ref_test; the value stays).
+    IR_TABLE_GET = 414  # [a=dst b=index hi=table] fp[dst] = element fp[index] of table `table`.
+    IR_TABLE_SET = 415  # [a=index b=val hi=table] element fp[index] of table `table` = fp[val].
+    IR_TABLE_SIZE = 416  # [a=dst hi=table] fp[dst] = number of elements of `table`.
+    IR_TABLE_GROW = 417  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] elements set to fp[init], or -1.
+    IR_TABLE_FILL = 418  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) of `table` to fp[val].
+    IR_TABLE_COPY = 419  # [a=dst b=src c=n | lo=dst_table hi=src_table] Copy elements [fp[src] .. +fp[n]) of src_table to dst_table at fp[dst] (overlap allowed).
+    IR_TABLE_INIT = 420  # [a=dst b=src c=n | lo=table hi=elem] Copy elements [fp[src] .. +fp[n]) of element segment `elem` into `table` at fp[dst].
+    IR_ELEM_DROP = 421  # [lo=elem] Drop element segment `elem` (its length becomes 0).
+    IR_TABLE_GET64 = 422  # [a=dst b=index hi=table] fp[dst] = element fp[index] (i64) of table `table`.
+    IR_TABLE_SET64 = 423  # [a=index b=val hi=table] element fp[index] (i64) of table `table` = fp[val].
+    IR_TABLE_GROW64 = 424  # [a=dst b=init c=n | lo=table] fp[dst] = old size after growing `table` by fp[n] (i64) elements set to fp[init], or -1.
+    IR_TABLE_FILL64 = 425  # [a=dst b=val c=n | lo=table] Set elements [fp[dst] .. +fp[n]) (i64) of `table` to fp[val].
+    IR_TABLE_COPY64 = 426  # [a=dst b=src c=n d=wide | lo=dst_table hi=src_table] table.copy with i64 indices: bit 0 of `wide` for dst, bit 1 for src (n is i64 when both tables are table64).
+    IR_TABLE_INIT64 = 427  # [a=dst b=src c=n | lo=table hi=elem] table.init into a table64: dst is i64, the segment range i32.
+    IR_UNREACHABLE = 428  # [-] Trap.
+    IR_BR = 429  # [lo=offset] pc += offset.
+    IR_BR_NEZ = 430  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset.
+    IR_BR_EQZ = 431  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset.
+    IR_BR_I64_NEZ = 432  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset.
+    IR_BR_I64_EQZ = 433  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset.
+    IR_BR_I32_EQ = 434  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne).
+    IR_BR_I32_EQ_IMM = 435  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset.
+    IR_BR_I32_NE = 436  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq).
+    IR_BR_I32_NE_IMM = 437  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_S = 438  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s).
+    IR_BR_I32_LT_S_IMM = 439  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LT_U = 440  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u).
+    IR_BR_I32_LT_U_IMM = 441  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_S = 442  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s).
+    IR_BR_I32_GT_S_IMM = 443  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GT_U = 444  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u).
+    IR_BR_I32_GT_U_IMM = 445  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_S = 446  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s).
+    IR_BR_I32_LE_S_IMM = 447  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset.
+    IR_BR_I32_LE_U = 448  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u).
+    IR_BR_I32_LE_U_IMM = 449  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_S = 450  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s).
+    IR_BR_I32_GE_S_IMM = 451  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I32_GE_U = 452  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u).
+    IR_BR_I32_GE_U_IMM = 453  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset.
+    IR_BR_I64_EQ = 454  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne).
+    IR_BR_I64_EQ_IMM = 455  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset.
+    IR_BR_I64_NE = 456  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq).
+    IR_BR_I64_NE_IMM = 457  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_S = 458  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s).
+    IR_BR_I64_LT_S_IMM = 459  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LT_U = 460  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u).
+    IR_BR_I64_LT_U_IMM = 461  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_S = 462  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s).
+    IR_BR_I64_GT_S_IMM = 463  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GT_U = 464  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u).
+    IR_BR_I64_GT_U_IMM = 465  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_S = 466  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s).
+    IR_BR_I64_LE_S_IMM = 467  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset.
+    IR_BR_I64_LE_U = 468  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u).
+    IR_BR_I64_LE_U_IMM = 469  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_S = 470  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s).
+    IR_BR_I64_GE_S_IMM = 471  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset.
+    IR_BR_I64_GE_U = 472  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u).
+    IR_BR_I64_GE_U_IMM = 473  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset.
+    IR_BR_F32_EQ = 474  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_EQ_IMM = 475  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_NE = 476  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_NE_IMM = 477  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LT = 478  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LT_IMM = 479  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GT = 480  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GT_IMM = 481  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_LE = 482  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_LE_IMM = 483  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F32_GE = 484  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F32_GE_IMM = 485  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_EQ = 486  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_EQ_IMM = 487  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_NE = 488  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_NE_IMM = 489  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LT = 490  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LT_IMM = 491  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GT = 492  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GT_IMM = 493  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_LE = 494  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_LE_IMM = 495  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_F64_GE = 496  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset.
+    IR_BR_F64_GE_IMM = 497  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits).
+    IR_BR_ADD_NEZ = 498  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset.
+    IR_BR_ADD_EQZ = 499  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset.
+    IR_BR_ADD_I32_EQ_IMM = 500  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_EQ = 501  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_NE_IMM = 502  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_NE = 503  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_S_IMM = 504  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_S = 505  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LT_U_IMM = 506  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LT_U = 507  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_S_IMM = 508  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_S = 509  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GT_U_IMM = 510  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GT_U = 511  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_S_IMM = 512  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_S = 513  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_LE_U_IMM = 514  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_LE_U = 515  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_S_IMM = 516  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_S = 517  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_ADD_I32_GE_U_IMM = 518  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset.
+    IR_BR_ADD_I32_GE_U = 519  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written).
+    IR_BR_LOOP = 520  # [lo=offset] pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_NEZ_LOOP = 521  # [a=cond hi=offset] if i32 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_EQZ_LOOP = 522  # [a=cond hi=offset] if i32 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NEZ_LOOP = 523  # [a=cond hi=offset] if i64 fp[cond] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQZ_LOOP = 524  # [a=cond hi=offset] if i64 fp[cond] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_LOOP = 525  # [a=x b=y hi=offset] if i32.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_EQ_IMM_LOOP = 526  # [a=x hi=offset | i64=imm] if i32.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_LOOP = 527  # [a=x b=y hi=offset] if i32.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_NE_IMM_LOOP = 528  # [a=x hi=offset | i64=imm] if i32.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_LOOP = 529  # [a=x b=y hi=offset] if i32.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_S_IMM_LOOP = 530  # [a=x hi=offset | i64=imm] if i32.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_LOOP = 531  # [a=x b=y hi=offset] if i32.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LT_U_IMM_LOOP = 532  # [a=x hi=offset | i64=imm] if i32.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_LOOP = 533  # [a=x b=y hi=offset] if i32.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_S_IMM_LOOP = 534  # [a=x hi=offset | i64=imm] if i32.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_LOOP = 535  # [a=x b=y hi=offset] if i32.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GT_U_IMM_LOOP = 536  # [a=x hi=offset | i64=imm] if i32.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_LOOP = 537  # [a=x b=y hi=offset] if i32.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_S_IMM_LOOP = 538  # [a=x hi=offset | i64=imm] if i32.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_LOOP = 539  # [a=x b=y hi=offset] if i32.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_LE_U_IMM_LOOP = 540  # [a=x hi=offset | i64=imm] if i32.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_LOOP = 541  # [a=x b=y hi=offset] if i32.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_S_IMM_LOOP = 542  # [a=x hi=offset | i64=imm] if i32.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_LOOP = 543  # [a=x b=y hi=offset] if i32.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i32_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I32_GE_U_IMM_LOOP = 544  # [a=x hi=offset | i64=imm] if i32.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_LOOP = 545  # [a=x b=y hi=offset] if i64.eq(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ne). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_EQ_IMM_LOOP = 546  # [a=x hi=offset | i64=imm] if i64.eq(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_LOOP = 547  # [a=x b=y hi=offset] if i64.ne(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_eq). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_NE_IMM_LOOP = 548  # [a=x hi=offset | i64=imm] if i64.ne(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_LOOP = 549  # [a=x b=y hi=offset] if i64.lt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_S_IMM_LOOP = 550  # [a=x hi=offset | i64=imm] if i64.lt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_LOOP = 551  # [a=x b=y hi=offset] if i64.lt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_ge_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LT_U_IMM_LOOP = 552  # [a=x hi=offset | i64=imm] if i64.lt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_LOOP = 553  # [a=x b=y hi=offset] if i64.gt_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_S_IMM_LOOP = 554  # [a=x hi=offset | i64=imm] if i64.gt_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_LOOP = 555  # [a=x b=y hi=offset] if i64.gt_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_le_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GT_U_IMM_LOOP = 556  # [a=x hi=offset | i64=imm] if i64.gt_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_LOOP = 557  # [a=x b=y hi=offset] if i64.le_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_S_IMM_LOOP = 558  # [a=x hi=offset | i64=imm] if i64.le_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_LOOP = 559  # [a=x b=y hi=offset] if i64.le_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_gt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_LE_U_IMM_LOOP = 560  # [a=x hi=offset | i64=imm] if i64.le_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_LOOP = 561  # [a=x b=y hi=offset] if i64.ge_s(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_s). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_S_IMM_LOOP = 562  # [a=x hi=offset | i64=imm] if i64.ge_s(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_LOOP = 563  # [a=x b=y hi=offset] if i64.ge_u(fp[x], fp[y]): pc += offset (`if` uses the negation br_i64_lt_u). A loop back-edge: checks for an attention request when taken.
+    IR_BR_I64_GE_U_IMM_LOOP = 564  # [a=x hi=offset | i64=imm] if i64.ge_u(fp[x], imm): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_LOOP = 565  # [a=x b=y hi=offset] if f32.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_EQ_IMM_LOOP = 566  # [a=x hi=offset | i64=imm] if f32.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_LOOP = 567  # [a=x b=y hi=offset] if f32.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_NE_IMM_LOOP = 568  # [a=x hi=offset | i64=imm] if f32.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_LOOP = 569  # [a=x b=y hi=offset] if f32.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LT_IMM_LOOP = 570  # [a=x hi=offset | i64=imm] if f32.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_LOOP = 571  # [a=x b=y hi=offset] if f32.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GT_IMM_LOOP = 572  # [a=x hi=offset | i64=imm] if f32.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_LOOP = 573  # [a=x b=y hi=offset] if f32.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_LE_IMM_LOOP = 574  # [a=x hi=offset | i64=imm] if f32.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_LOOP = 575  # [a=x b=y hi=offset] if f32.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F32_GE_IMM_LOOP = 576  # [a=x hi=offset | i64=imm] if f32.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_LOOP = 577  # [a=x b=y hi=offset] if f64.eq(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_EQ_IMM_LOOP = 578  # [a=x hi=offset | i64=imm] if f64.eq(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_LOOP = 579  # [a=x b=y hi=offset] if f64.ne(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_NE_IMM_LOOP = 580  # [a=x hi=offset | i64=imm] if f64.ne(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_LOOP = 581  # [a=x b=y hi=offset] if f64.lt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LT_IMM_LOOP = 582  # [a=x hi=offset | i64=imm] if f64.lt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_LOOP = 583  # [a=x b=y hi=offset] if f64.gt(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GT_IMM_LOOP = 584  # [a=x hi=offset | i64=imm] if f64.gt(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_LOOP = 585  # [a=x b=y hi=offset] if f64.le(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_LE_IMM_LOOP = 586  # [a=x hi=offset | i64=imm] if f64.le(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_LOOP = 587  # [a=x b=y hi=offset] if f64.ge(fp[x], fp[y]): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_F64_GE_IMM_LOOP = 588  # [a=x hi=offset | i64=imm] if f64.ge(fp[x], imm): pc += offset (imm: the constant's bits). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_NEZ_LOOP = 589  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] != 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_EQZ_LOOP = 590  # [a=dst b=x hi=imm | lo=offset] fp[dst] = u32(fp[x] + imm); if fp[dst] == 0: pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_IMM_LOOP = 591  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_EQ_LOOP = 592  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.eq(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_IMM_LOOP = 593  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_NE_LOOP = 594  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ne(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_IMM_LOOP = 595  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_S_LOOP = 596  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_IMM_LOOP = 597  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LT_U_LOOP = 598  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.lt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_IMM_LOOP = 599  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_S_LOOP = 600  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_IMM_LOOP = 601  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GT_U_LOOP = 602  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.gt_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_IMM_LOOP = 603  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_S_LOOP = 604  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_IMM_LOOP = 605  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_LE_U_LOOP = 606  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.le_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_IMM_LOOP = 607  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_S_LOOP = 608  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_s(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_IMM_LOOP = 609  # [a=dst b=x hi=imm | lo=offset hi=c] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], c): pc += offset. A loop back-edge: checks for an attention request when taken.
+    IR_BR_ADD_I32_GE_U_LOOP = 610  # [a=dst b=x c=y | lo=offset hi=imm] fp[dst] = u32(fp[x] + imm); if i32.ge_u(fp[dst], fp[y]): pc += offset (y read after dst is written). A loop back-edge: checks for an attention request when taken.
+    IR_BR_TABLE = 611  # [a=index hi=n | lo=offset...] pc += offset[min(u32 fp[index], n)]: n+1 cells of `lo` offsets follow (the last is the default); an arm needing result copies targets a trampoline (copies + br).  Checks for an attention request (its arms may be loop back-edges).
+    IR_ZERO_LOCALS = 612  # [a=first b=n] fp[first .. first+n) = 0: a function's declared locals, its first instruction when it has any (so a call does not zero them).
+    IR_FUEL = 613  # [-] Charge one unit of fuel / check the epoch deadline and Ctrl-C; emitted at function entry and loop headers only when metering is enabled.
+    IR_CALL = 614  # [a=base hi=func] Call function `func` (module index, imported or defined) with frame base fp + base.
+    IR_CALL_INDIRECT = 615  # [a=base b=index hi=type | lo=table] Call table[fp[index]] checking its type against module type `type`.
+    IR_RETURN_CALL = 616  # [a=base b=nslots hi=func] Tail call: move the nslots argument slots fp[base ..) to fp[0 ..), then run function `func` in this frame and call record (its results go to this function's caller).
+    IR_RETURN_CALL_INDIRECT = 617  # [a=base b=index c=nslots | lo=table hi=type] Tail call of table[fp[index]] after call_indirect's checks (see return_call).
+    IR_RETURN_CALL_INDIRECT64 = 618  # [a=base b=index c=nslots | lo=table hi=type] return_call_indirect through a table64: the index fp[index] is an i64.
+    IR_CALL_INDIRECT64 = 619  # [a=base b=index hi=type | lo=table] call_indirect through a table64: the index fp[index] is an i64.
+    IR_CALL_REF = 620  # [a=base b=ref] Call the function fp[ref] (a funcref; its type is the one validation proved).
+    IR_RETURN_CALL_REF = 621  # [a=base b=ref c=nslots] Tail call of the function fp[ref] (see return_call).
+    IR_THROW = 622  # [a=base hi=tag] Throw a new exception of tag `tag` with the payload fp[base..); the handler tables of the activations decide where it lands (no code runs on entry to a try_table).
+    IR_THROW_REF = 623  # [a=x] Throw the exception fp[x] again (trap if null).
+    IR_RET = 624  # [-] Return; the results are already in fp[0 .. nresults).
+    IR_RET_SLOT = 625  # [a=src] fp[0] = fp[src]; return.
+    IR_RET_N = 626  # [a=src b=n] Move n slots fp[src..) to fp[0..) (memmove); return.
+    IR_V128_LOAD = 627  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load from memory[u32(fp[addr]) + offset] (16 bytes).
+    IR_V128_LOAD8X8_S = 628  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8X8_U = 629  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8x8_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_S = 630  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD16X4_U = 631  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16x4_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_S = 632  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_s from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD32X2_U = 633  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32x2_u from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT = 634  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load8_splat from memory[u32(fp[addr]) + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT = 635  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load16_splat from memory[u32(fp[addr]) + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT = 636  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_splat from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT = 637  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_splat from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_V128_STORE = 638  # [a=addr b=val hi=offset] v128.store: store fp[val..+2) at memory[u32(fp[addr]) + offset].
+    IR_V128_CONST = 639  # [a=dst | i64=lo | i64=hi] fp[dst..+2) = the 16 immediate bytes (lo, hi).
+    IR_I8X16_SHUFFLE = 640  # [a=dst b=x c=y | i64=lo | i64=hi] fp[dst..+2) = i8x16.shuffle(fp[x..+2), fp[y..+2)) with the 16 lane indices (lo, hi).
+    IR_I8X16_SWIZZLE = 641  # [a=dst b=x c=y] fp[dst..+2) = i8x16.swizzle(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SPLAT = 642  # [a=dst b=x] fp[dst..+2) = i8x16.splat(fp[x]).
+    IR_I16X8_SPLAT = 643  # [a=dst b=x] fp[dst..+2) = i16x8.splat(fp[x]).
+    IR_I32X4_SPLAT = 644  # [a=dst b=x] fp[dst..+2) = i32x4.splat(fp[x]).
+    IR_I64X2_SPLAT = 645  # [a=dst b=x] fp[dst..+2) = i64x2.splat(fp[x]).
+    IR_F32X4_SPLAT = 646  # [a=dst b=x] fp[dst..+2) = f32x4.splat(fp[x]).
+    IR_F64X2_SPLAT = 647  # [a=dst b=x] fp[dst..+2) = f64x2.splat(fp[x]).
+    IR_I8X16_EXTRACT_LANE_S = 648  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_s(fp[x..+2), lane).
+    IR_I8X16_EXTRACT_LANE_U = 649  # [a=dst b=x c=lane] fp[dst] = i8x16.extract_lane_u(fp[x..+2), lane).
+    IR_I8X16_REPLACE_LANE = 650  # [a=dst b=x c=val d=lane] fp[dst..+2) = i8x16.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I16X8_EXTRACT_LANE_S = 651  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_s(fp[x..+2), lane).
+    IR_I16X8_EXTRACT_LANE_U = 652  # [a=dst b=x c=lane] fp[dst] = i16x8.extract_lane_u(fp[x..+2), lane).
+    IR_I16X8_REPLACE_LANE = 653  # [a=dst b=x c=val d=lane] fp[dst..+2) = i16x8.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I32X4_EXTRACT_LANE = 654  # [a=dst b=x c=lane] fp[dst] = i32x4.extract_lane(fp[x..+2), lane).
+    IR_I32X4_REPLACE_LANE = 655  # [a=dst b=x c=val d=lane] fp[dst..+2) = i32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I64X2_EXTRACT_LANE = 656  # [a=dst b=x c=lane] fp[dst] = i64x2.extract_lane(fp[x..+2), lane).
+    IR_I64X2_REPLACE_LANE = 657  # [a=dst b=x c=val d=lane] fp[dst..+2) = i64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F32X4_EXTRACT_LANE = 658  # [a=dst b=x c=lane] fp[dst] = f32x4.extract_lane(fp[x..+2), lane).
+    IR_F32X4_REPLACE_LANE = 659  # [a=dst b=x c=val d=lane] fp[dst..+2) = f32x4.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_F64X2_EXTRACT_LANE = 660  # [a=dst b=x c=lane] fp[dst] = f64x2.extract_lane(fp[x..+2), lane).
+    IR_F64X2_REPLACE_LANE = 661  # [a=dst b=x c=val d=lane] fp[dst..+2) = f64x2.replace_lane(fp[x..+2), lane, fp[val]).
+    IR_I8X16_EQ = 662  # [a=dst b=x c=y] fp[dst..+2) = i8x16.eq(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NE = 663  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ne(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_S = 664  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LT_U = 665  # [a=dst b=x c=y] fp[dst..+2) = i8x16.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_S = 666  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GT_U = 667  # [a=dst b=x c=y] fp[dst..+2) = i8x16.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_S = 668  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_LE_U = 669  # [a=dst b=x c=y] fp[dst..+2) = i8x16.le_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_S = 670  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_GE_U = 671  # [a=dst b=x c=y] fp[dst..+2) = i8x16.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EQ = 672  # [a=dst b=x c=y] fp[dst..+2) = i16x8.eq(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NE = 673  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ne(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_S = 674  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LT_U = 675  # [a=dst b=x c=y] fp[dst..+2) = i16x8.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_S = 676  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GT_U = 677  # [a=dst b=x c=y] fp[dst..+2) = i16x8.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_S = 678  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_LE_U = 679  # [a=dst b=x c=y] fp[dst..+2) = i16x8.le_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_S = 680  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_GE_U = 681  # [a=dst b=x c=y] fp[dst..+2) = i16x8.ge_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EQ = 682  # [a=dst b=x c=y] fp[dst..+2) = i32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_I32X4_NE = 683  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_S = 684  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LT_U = 685  # [a=dst b=x c=y] fp[dst..+2) = i32x4.lt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_S = 686  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GT_U = 687  # [a=dst b=x c=y] fp[dst..+2) = i32x4.gt_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_S = 688  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_LE_U = 689  # [a=dst b=x c=y] fp[dst..+2) = i32x4.le_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_S = 690  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_GE_U = 691  # [a=dst b=x c=y] fp[dst..+2) = i32x4.ge_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_EQ = 692  # [a=dst b=x c=y] fp[dst..+2) = f32x4.eq(fp[x..+2), fp[y..+2)).
+    IR_F32X4_NE = 693  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ne(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LT = 694  # [a=dst b=x c=y] fp[dst..+2) = f32x4.lt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GT = 695  # [a=dst b=x c=y] fp[dst..+2) = f32x4.gt(fp[x..+2), fp[y..+2)).
+    IR_F32X4_LE = 696  # [a=dst b=x c=y] fp[dst..+2) = f32x4.le(fp[x..+2), fp[y..+2)).
+    IR_F32X4_GE = 697  # [a=dst b=x c=y] fp[dst..+2) = f32x4.ge(fp[x..+2), fp[y..+2)).
+    IR_F64X2_EQ = 698  # [a=dst b=x c=y] fp[dst..+2) = f64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NE = 699  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LT = 700  # [a=dst b=x c=y] fp[dst..+2) = f64x2.lt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GT = 701  # [a=dst b=x c=y] fp[dst..+2) = f64x2.gt(fp[x..+2), fp[y..+2)).
+    IR_F64X2_LE = 702  # [a=dst b=x c=y] fp[dst..+2) = f64x2.le(fp[x..+2), fp[y..+2)).
+    IR_F64X2_GE = 703  # [a=dst b=x c=y] fp[dst..+2) = f64x2.ge(fp[x..+2), fp[y..+2)).
+    IR_V128_NOT = 704  # [a=dst b=x] fp[dst..+2) = v128.not(fp[x..+2)).
+    IR_V128_AND = 705  # [a=dst b=x c=y] fp[dst..+2) = v128.and(fp[x..+2), fp[y..+2)).
+    IR_V128_ANDNOT = 706  # [a=dst b=x c=y] fp[dst..+2) = v128.andnot(fp[x..+2), fp[y..+2)).
+    IR_V128_OR = 707  # [a=dst b=x c=y] fp[dst..+2) = v128.or(fp[x..+2), fp[y..+2)).
+    IR_V128_XOR = 708  # [a=dst b=x c=y] fp[dst..+2) = v128.xor(fp[x..+2), fp[y..+2)).
+    IR_V128_BITSELECT = 709  # [a=dst b=x c=y d=z] fp[dst..+2) = v128.bitselect(fp[x..+2), fp[y..+2), fp[z..+2)).
+    IR_V128_ANY_TRUE = 710  # [a=dst b=x] fp[dst] = v128.any_true(fp[x..+2)) (an i32).
+    IR_V128_LOAD8_LANE = 711  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD16_LANE = 712  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_LANE = 713  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD64_LANE = 714  # [a=dst b=addr c=vec d=lane | lo=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory[u32(fp[addr]) + offset].
+    IR_V128_STORE8_LANE = 715  # [a=addr b=val c=lane | lo=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE16_LANE = 716  # [a=addr b=val c=lane | lo=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE32_LANE = 717  # [a=addr b=val c=lane | lo=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_STORE64_LANE = 718  # [a=addr b=val c=lane | lo=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory[u32(fp[addr]) + offset].
+    IR_V128_LOAD32_ZERO = 719  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load32_zero from memory[u32(fp[addr]) + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO = 720  # [a=dst b=addr hi=offset] fp[dst..+2) = v128.load64_zero from memory[u32(fp[addr]) + offset] (8 bytes).
+    IR_F32X4_DEMOTE_F64X2_ZERO = 721  # [a=dst b=x] fp[dst..+2) = f32x4.demote_f64x2_zero(fp[x..+2)).
+    IR_F64X2_PROMOTE_LOW_F32X4 = 722  # [a=dst b=x] fp[dst..+2) = f64x2.promote_low_f32x4(fp[x..+2)).
+    IR_I8X16_ABS = 723  # [a=dst b=x] fp[dst..+2) = i8x16.abs(fp[x..+2)).
+    IR_I8X16_NEG = 724  # [a=dst b=x] fp[dst..+2) = i8x16.neg(fp[x..+2)).
+    IR_I8X16_POPCNT = 725  # [a=dst b=x] fp[dst..+2) = i8x16.popcnt(fp[x..+2)).
+    IR_I8X16_ALL_TRUE = 726  # [a=dst b=x] fp[dst] = i8x16.all_true(fp[x..+2)) (an i32).
+    IR_I8X16_BITMASK = 727  # [a=dst b=x] fp[dst] = i8x16.bitmask(fp[x..+2)) (an i32).
+    IR_I8X16_NARROW_I16X8_S = 728  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_NARROW_I16X8_U = 729  # [a=dst b=x c=y] fp[dst..+2) = i8x16.narrow_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_CEIL = 730  # [a=dst b=x] fp[dst..+2) = f32x4.ceil(fp[x..+2)).
+    IR_F32X4_FLOOR = 731  # [a=dst b=x] fp[dst..+2) = f32x4.floor(fp[x..+2)).
+    IR_F32X4_TRUNC = 732  # [a=dst b=x] fp[dst..+2) = f32x4.trunc(fp[x..+2)).
+    IR_F32X4_NEAREST = 733  # [a=dst b=x] fp[dst..+2) = f32x4.nearest(fp[x..+2)).
+    IR_I8X16_SHL = 734  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_S = 735  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_SHR_U = 736  # [a=dst b=x c=count] fp[dst..+2) = i8x16.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I8X16_ADD = 737  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_S = 738  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_ADD_SAT_U = 739  # [a=dst b=x c=y] fp[dst..+2) = i8x16.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB = 740  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_S = 741  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_SUB_SAT_U = 742  # [a=dst b=x c=y] fp[dst..+2) = i8x16.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_CEIL = 743  # [a=dst b=x] fp[dst..+2) = f64x2.ceil(fp[x..+2)).
+    IR_F64X2_FLOOR = 744  # [a=dst b=x] fp[dst..+2) = f64x2.floor(fp[x..+2)).
+    IR_I8X16_MIN_S = 745  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MIN_U = 746  # [a=dst b=x c=y] fp[dst..+2) = i8x16.min_u(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_S = 747  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_s(fp[x..+2), fp[y..+2)).
+    IR_I8X16_MAX_U = 748  # [a=dst b=x c=y] fp[dst..+2) = i8x16.max_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_TRUNC = 749  # [a=dst b=x] fp[dst..+2) = f64x2.trunc(fp[x..+2)).
+    IR_I8X16_AVGR_U = 750  # [a=dst b=x c=y] fp[dst..+2) = i8x16.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_S = 751  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTADD_PAIRWISE_I8X16_U = 752  # [a=dst b=x] fp[dst..+2) = i16x8.extadd_pairwise_i8x16_u(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_S = 753  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTADD_PAIRWISE_I16X8_U = 754  # [a=dst b=x] fp[dst..+2) = i32x4.extadd_pairwise_i16x8_u(fp[x..+2)).
+    IR_I16X8_ABS = 755  # [a=dst b=x] fp[dst..+2) = i16x8.abs(fp[x..+2)).
+    IR_I16X8_NEG = 756  # [a=dst b=x] fp[dst..+2) = i16x8.neg(fp[x..+2)).
+    IR_I16X8_Q15MULR_SAT_S = 757  # [a=dst b=x c=y] fp[dst..+2) = i16x8.q15mulr_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ALL_TRUE = 758  # [a=dst b=x] fp[dst] = i16x8.all_true(fp[x..+2)) (an i32).
+    IR_I16X8_BITMASK = 759  # [a=dst b=x] fp[dst] = i16x8.bitmask(fp[x..+2)) (an i32).
+    IR_I16X8_NARROW_I32X4_S = 760  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_NARROW_I32X4_U = 761  # [a=dst b=x c=y] fp[dst..+2) = i16x8.narrow_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_S = 762  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_S = 763  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_s(fp[x..+2)).
+    IR_I16X8_EXTEND_LOW_I8X16_U = 764  # [a=dst b=x] fp[dst..+2) = i16x8.extend_low_i8x16_u(fp[x..+2)).
+    IR_I16X8_EXTEND_HIGH_I8X16_U = 765  # [a=dst b=x] fp[dst..+2) = i16x8.extend_high_i8x16_u(fp[x..+2)).
+    IR_I16X8_SHL = 766  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_S = 767  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_SHR_U = 768  # [a=dst b=x c=count] fp[dst..+2) = i16x8.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I16X8_ADD = 769  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_S = 770  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_ADD_SAT_U = 771  # [a=dst b=x c=y] fp[dst..+2) = i16x8.add_sat_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB = 772  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_S = 773  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_SUB_SAT_U = 774  # [a=dst b=x c=y] fp[dst..+2) = i16x8.sub_sat_u(fp[x..+2), fp[y..+2)).
+    IR_F64X2_NEAREST = 775  # [a=dst b=x] fp[dst..+2) = f64x2.nearest(fp[x..+2)).
+    IR_I16X8_MUL = 776  # [a=dst b=x c=y] fp[dst..+2) = i16x8.mul(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_S = 777  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MIN_U = 778  # [a=dst b=x c=y] fp[dst..+2) = i16x8.min_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_S = 779  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_MAX_U = 780  # [a=dst b=x c=y] fp[dst..+2) = i16x8.max_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_AVGR_U = 781  # [a=dst b=x c=y] fp[dst..+2) = i16x8.avgr_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_S = 782  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_S = 783  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_s(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_LOW_I8X16_U = 784  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_low_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I16X8_EXTMUL_HIGH_I8X16_U = 785  # [a=dst b=x c=y] fp[dst..+2) = i16x8.extmul_high_i8x16_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_ABS = 786  # [a=dst b=x] fp[dst..+2) = i32x4.abs(fp[x..+2)).
+    IR_I32X4_NEG = 787  # [a=dst b=x] fp[dst..+2) = i32x4.neg(fp[x..+2)).
+    IR_I32X4_ALL_TRUE = 788  # [a=dst b=x] fp[dst] = i32x4.all_true(fp[x..+2)) (an i32).
+    IR_I32X4_BITMASK = 789  # [a=dst b=x] fp[dst] = i32x4.bitmask(fp[x..+2)) (an i32).
+    IR_I32X4_EXTEND_LOW_I16X8_S = 790  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_S = 791  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_s(fp[x..+2)).
+    IR_I32X4_EXTEND_LOW_I16X8_U = 792  # [a=dst b=x] fp[dst..+2) = i32x4.extend_low_i16x8_u(fp[x..+2)).
+    IR_I32X4_EXTEND_HIGH_I16X8_U = 793  # [a=dst b=x] fp[dst..+2) = i32x4.extend_high_i16x8_u(fp[x..+2)).
+    IR_I32X4_SHL = 794  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_S = 795  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_SHR_U = 796  # [a=dst b=x c=count] fp[dst..+2) = i32x4.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I32X4_ADD = 797  # [a=dst b=x c=y] fp[dst..+2) = i32x4.add(fp[x..+2), fp[y..+2)).
+    IR_I32X4_SUB = 798  # [a=dst b=x c=y] fp[dst..+2) = i32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MUL = 799  # [a=dst b=x c=y] fp[dst..+2) = i32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_S = 800  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MIN_U = 801  # [a=dst b=x c=y] fp[dst..+2) = i32x4.min_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_S = 802  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_MAX_U = 803  # [a=dst b=x c=y] fp[dst..+2) = i32x4.max_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_DOT_I16X8_S = 804  # [a=dst b=x c=y] fp[dst..+2) = i32x4.dot_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_S = 805  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_S = 806  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_s(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_LOW_I16X8_U = 807  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_low_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I32X4_EXTMUL_HIGH_I16X8_U = 808  # [a=dst b=x c=y] fp[dst..+2) = i32x4.extmul_high_i16x8_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_ABS = 809  # [a=dst b=x] fp[dst..+2) = i64x2.abs(fp[x..+2)).
+    IR_I64X2_NEG = 810  # [a=dst b=x] fp[dst..+2) = i64x2.neg(fp[x..+2)).
+    IR_I64X2_ALL_TRUE = 811  # [a=dst b=x] fp[dst] = i64x2.all_true(fp[x..+2)) (an i32).
+    IR_I64X2_BITMASK = 812  # [a=dst b=x] fp[dst] = i64x2.bitmask(fp[x..+2)) (an i32).
+    IR_I64X2_EXTEND_LOW_I32X4_S = 813  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_S = 814  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_s(fp[x..+2)).
+    IR_I64X2_EXTEND_LOW_I32X4_U = 815  # [a=dst b=x] fp[dst..+2) = i64x2.extend_low_i32x4_u(fp[x..+2)).
+    IR_I64X2_EXTEND_HIGH_I32X4_U = 816  # [a=dst b=x] fp[dst..+2) = i64x2.extend_high_i32x4_u(fp[x..+2)).
+    IR_I64X2_SHL = 817  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shl(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_S = 818  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_s(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_SHR_U = 819  # [a=dst b=x c=count] fp[dst..+2) = i64x2.shr_u(fp[x..+2), fp[count]) (count masked to the lane width).
+    IR_I64X2_ADD = 820  # [a=dst b=x c=y] fp[dst..+2) = i64x2.add(fp[x..+2), fp[y..+2)).
+    IR_I64X2_SUB = 821  # [a=dst b=x c=y] fp[dst..+2) = i64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_I64X2_MUL = 822  # [a=dst b=x c=y] fp[dst..+2) = i64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EQ = 823  # [a=dst b=x c=y] fp[dst..+2) = i64x2.eq(fp[x..+2), fp[y..+2)).
+    IR_I64X2_NE = 824  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ne(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LT_S = 825  # [a=dst b=x c=y] fp[dst..+2) = i64x2.lt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GT_S = 826  # [a=dst b=x c=y] fp[dst..+2) = i64x2.gt_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_LE_S = 827  # [a=dst b=x c=y] fp[dst..+2) = i64x2.le_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_GE_S = 828  # [a=dst b=x c=y] fp[dst..+2) = i64x2.ge_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_S = 829  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_S = 830  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_s(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_LOW_I32X4_U = 831  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_low_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_I64X2_EXTMUL_HIGH_I32X4_U = 832  # [a=dst b=x c=y] fp[dst..+2) = i64x2.extmul_high_i32x4_u(fp[x..+2), fp[y..+2)).
+    IR_F32X4_ABS = 833  # [a=dst b=x] fp[dst..+2) = f32x4.abs(fp[x..+2)).
+    IR_F32X4_NEG = 834  # [a=dst b=x] fp[dst..+2) = f32x4.neg(fp[x..+2)).
+    IR_F32X4_SQRT = 835  # [a=dst b=x] fp[dst..+2) = f32x4.sqrt(fp[x..+2)).
+    IR_F32X4_ADD = 836  # [a=dst b=x c=y] fp[dst..+2) = f32x4.add(fp[x..+2), fp[y..+2)).
+    IR_F32X4_SUB = 837  # [a=dst b=x c=y] fp[dst..+2) = f32x4.sub(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MUL = 838  # [a=dst b=x c=y] fp[dst..+2) = f32x4.mul(fp[x..+2), fp[y..+2)).
+    IR_F32X4_DIV = 839  # [a=dst b=x c=y] fp[dst..+2) = f32x4.div(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MIN = 840  # [a=dst b=x c=y] fp[dst..+2) = f32x4.min(fp[x..+2), fp[y..+2)).
+    IR_F32X4_MAX = 841  # [a=dst b=x c=y] fp[dst..+2) = f32x4.max(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMIN = 842  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmin(fp[x..+2), fp[y..+2)).
+    IR_F32X4_PMAX = 843  # [a=dst b=x c=y] fp[dst..+2) = f32x4.pmax(fp[x..+2), fp[y..+2)).
+    IR_F64X2_ABS = 844  # [a=dst b=x] fp[dst..+2) = f64x2.abs(fp[x..+2)).
+    IR_F64X2_NEG = 845  # [a=dst b=x] fp[dst..+2) = f64x2.neg(fp[x..+2)).
+    IR_F64X2_SQRT = 846  # [a=dst b=x] fp[dst..+2) = f64x2.sqrt(fp[x..+2)).
+    IR_F64X2_ADD = 847  # [a=dst b=x c=y] fp[dst..+2) = f64x2.add(fp[x..+2), fp[y..+2)).
+    IR_F64X2_SUB = 848  # [a=dst b=x c=y] fp[dst..+2) = f64x2.sub(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MUL = 849  # [a=dst b=x c=y] fp[dst..+2) = f64x2.mul(fp[x..+2), fp[y..+2)).
+    IR_F64X2_DIV = 850  # [a=dst b=x c=y] fp[dst..+2) = f64x2.div(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MIN = 851  # [a=dst b=x c=y] fp[dst..+2) = f64x2.min(fp[x..+2), fp[y..+2)).
+    IR_F64X2_MAX = 852  # [a=dst b=x c=y] fp[dst..+2) = f64x2.max(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMIN = 853  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmin(fp[x..+2), fp[y..+2)).
+    IR_F64X2_PMAX = 854  # [a=dst b=x c=y] fp[dst..+2) = f64x2.pmax(fp[x..+2), fp[y..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_S = 855  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_s(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F32X4_U = 856  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f32x4_u(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_S = 857  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_s(fp[x..+2)).
+    IR_F32X4_CONVERT_I32X4_U = 858  # [a=dst b=x] fp[dst..+2) = f32x4.convert_i32x4_u(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_S_ZERO = 859  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_s_zero(fp[x..+2)).
+    IR_I32X4_TRUNC_SAT_F64X2_U_ZERO = 860  # [a=dst b=x] fp[dst..+2) = i32x4.trunc_sat_f64x2_u_zero(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_S = 861  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_s(fp[x..+2)).
+    IR_F64X2_CONVERT_LOW_I32X4_U = 862  # [a=dst b=x] fp[dst..+2) = f64x2.convert_low_i32x4_u(fp[x..+2)).
+    IR_I8X16_RELAXED_SWIZZLE = 863  # [a=dst b=x c=y] fp[dst..+2) = i8x16.relaxed_swizzle(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_S = 864  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_s(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F32X4_U = 865  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f32x4_u(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_S_ZERO = 866  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_s_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_TRUNC_F64X2_U_ZERO = 867  # [a=dst b=x] fp[dst..+2) = i32x4.relaxed_trunc_f64x2_u_zero(fp[x..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MADD = 868  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_NMADD = 869  # [a=dst b=x c=y d=z] fp[dst..+2) = f32x4.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MADD = 870  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_madd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_NMADD = 871  # [a=dst b=x c=y d=z] fp[dst..+2) = f64x2.relaxed_nmadd(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I8X16_RELAXED_LANESELECT = 872  # [a=dst b=x c=y d=z] fp[dst..+2) = i8x16.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_LANESELECT = 873  # [a=dst b=x c=y d=z] fp[dst..+2) = i16x8.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_LANESELECT = 874  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I64X2_RELAXED_LANESELECT = 875  # [a=dst b=x c=y d=z] fp[dst..+2) = i64x2.relaxed_laneselect(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MIN = 876  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F32X4_RELAXED_MAX = 877  # [a=dst b=x c=y] fp[dst..+2) = f32x4.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MIN = 878  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_min(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_F64X2_RELAXED_MAX = 879  # [a=dst b=x c=y] fp[dst..+2) = f64x2.relaxed_max(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_Q15MULR_S = 880  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_q15mulr_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I16X8_RELAXED_DOT_I8X16_I7X16_S = 881  # [a=dst b=x c=y] fp[dst..+2) = i16x8.relaxed_dot_i8x16_i7x16_s(fp[x..+2), fp[y..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S = 882  # [a=dst b=x c=y d=z] fp[dst..+2) = i32x4.relaxed_dot_i8x16_i7x16_add_s(fp[x..+2), fp[y..+2), fp[z..+2)). Relaxed SIMD (deterministic choice, see wasmrt_simd.h).
+    IR_V128_LOAD_M = 883  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load from memory `mem`[fp[addr] + offset] (16 bytes).
+    IR_V128_LOAD8X8_S_M = 884  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD8X8_U_M = 885  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8x8_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD16X4_S_M = 886  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD16X4_U_M = 887  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16x4_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD32X2_S_M = 888  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_s from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD32X2_U_M = 889  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32x2_u from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_LOAD8_SPLAT_M = 890  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load8_splat from memory `mem`[fp[addr] + offset] (1 bytes).
+    IR_V128_LOAD16_SPLAT_M = 891  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load16_splat from memory `mem`[fp[addr] + offset] (2 bytes).
+    IR_V128_LOAD32_SPLAT_M = 892  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_splat from memory `mem`[fp[addr] + offset] (4 bytes).
+    IR_V128_LOAD64_SPLAT_M = 893  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_splat from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_STORE_M = 894  # [a=addr b=val c=mem | i64=offset] v128.store: store fp[val..+2) at memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD8_LANE_M = 895  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (1 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD16_LANE_M = 896  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (2 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD32_LANE_M = 897  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (4 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD64_LANE_M = 898  # [a=dst b=addr c=vec d=lane | lo=mem | i64=offset] fp[dst..+2) = fp[vec..+2) with lane `lane` loaded (8 bytes) from memory `mem`[fp[addr] + offset].
+    IR_V128_STORE8_LANE_M = 899  # [a=addr b=val c=lane d=mem | i64=offset] v128.store8_lane: store lane `lane` of fp[val..+2) (1 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE16_LANE_M = 900  # [a=addr b=val c=lane d=mem | i64=offset] v128.store16_lane: store lane `lane` of fp[val..+2) (2 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE32_LANE_M = 901  # [a=addr b=val c=lane d=mem | i64=offset] v128.store32_lane: store lane `lane` of fp[val..+2) (4 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_STORE64_LANE_M = 902  # [a=addr b=val c=lane d=mem | i64=offset] v128.store64_lane: store lane `lane` of fp[val..+2) (8 bytes) at memory `mem`[fp[addr] + offset].
+    IR_V128_LOAD32_ZERO_M = 903  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load32_zero from memory `mem`[fp[addr] + offset] (4 bytes).
+    IR_V128_LOAD64_ZERO_M = 904  # [a=dst b=addr c=mem | i64=offset] fp[dst..+2) = v128.load64_zero from memory `mem`[fp[addr] + offset] (8 bytes).
+    IR_V128_SELECT = 905  # [a=dst b=x c=y d=cond] fp[dst..+2) = fp[x..+2) if i32 fp[cond] != 0 else fp[y..+2) (select of v128).
+    IR_V128_GLOBAL_GET = 906  # [a=dst hi=global] fp[dst..+2) = the two value cells of global `global` (a v128).
+    IR_V128_GLOBAL_SET = 907  # [a=src hi=global] the two value cells of global `global` = fp[src..+2) (a v128).
+    IR_COUNT = 908  # number of ops
 
 cdef extern from *:
     """
-    static const unsigned char wasmrt_ir_ncells[870] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 2, 3, 3, 3, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2};
+    static const unsigned char wasmrt_ir_ncells[908] = {1, 2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4, 4, 3, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 2, 2, 2, 3, 3, 3, 3, 1, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 1, 2, 3, 2, 3, 3, 3, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 4, 4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 2, 2, 2};
     """
     const unsigned char wasmrt_ir_ncells[]
 

@@ -701,6 +701,382 @@ cdef inline int32_t emit_x(Lowerer lw, uint32_t op, uint32_t x) except -1:
     return pc
 
 
+cdef inline void put_dst_base_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst, uint32_t base,
+                                   int32_t type) noexcept nogil:
+    """Write [a=dst b=base hi=type] at pc (struct_new):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = base
+    code[pc + 1].w.hi = type
+
+
+cdef inline int32_t emit_dst_base_type(Lowerer lw, uint32_t op, uint32_t dst, uint32_t base,
+                                       int32_t type) except -1:
+    """Append [a=dst b=base hi=type] (struct_new)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_base_type(lw.code, pc, op, dst, base, type)
+    return pc
+
+
+cdef inline void put_dst_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                              int32_t type) noexcept nogil:
+    """Write [a=dst hi=type] at pc (struct_new_default):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].w.hi = type
+
+
+cdef inline int32_t emit_dst_type(Lowerer lw, uint32_t op, uint32_t dst, int32_t type) except -1:
+    """Append [a=dst hi=type] (struct_new_default)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_type(lw.code, pc, op, dst, type)
+    return pc
+
+
+cdef inline void put_dst_obj_offset(Cell* code, int32_t pc, uint32_t op, uint32_t dst, uint32_t obj,
+                                    int32_t offset) noexcept nogil:
+    """Write [a=dst b=obj hi=offset] at pc (struct_get8_s and 6 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = obj
+    code[pc + 1].w.hi = offset
+
+
+cdef inline int32_t emit_dst_obj_offset(Lowerer lw, uint32_t op, uint32_t dst, uint32_t obj,
+                                        int32_t offset) except -1:
+    """Append [a=dst b=obj hi=offset] (struct_get8_s and 6 more)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_obj_offset(lw.code, pc, op, dst, obj, offset)
+    return pc
+
+
+cdef inline void put_obj_val_offset(Cell* code, int32_t pc, uint32_t op, uint32_t obj, uint32_t val,
+                                    int32_t offset) noexcept nogil:
+    """Write [a=obj b=val hi=offset] at pc (struct_set8 and 4 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = obj
+    code[pc + 1].s.b = val
+    code[pc + 1].w.hi = offset
+
+
+cdef inline int32_t emit_obj_val_offset(Lowerer lw, uint32_t op, uint32_t obj, uint32_t val,
+                                        int32_t offset) except -1:
+    """Append [a=obj b=val hi=offset] (struct_set8 and 4 more)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_obj_val_offset(lw.code, pc, op, obj, val, offset)
+    return pc
+
+
+cdef inline void put_dst_val_len_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                      uint32_t val, uint32_t len, int32_t type) noexcept nogil:
+    """Write [a=dst b=val c=len | lo=type] at pc (array_new):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = val
+    code[pc + 1].s.c = len
+    code[pc + 2].w.lo = type
+
+
+cdef inline int32_t emit_dst_val_len_type(Lowerer lw, uint32_t op, uint32_t dst, uint32_t val,
+                                          uint32_t len, int32_t type) except -1:
+    """Append [a=dst b=val c=len | lo=type] (array_new)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_val_len_type(lw.code, pc, op, dst, val, len, type)
+    return pc
+
+
+cdef inline void put_dst_len_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst, uint32_t len,
+                                  int32_t type) noexcept nogil:
+    """Write [a=dst b=len hi=type] at pc (array_new_default):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = len
+    code[pc + 1].w.hi = type
+
+
+cdef inline int32_t emit_dst_len_type(Lowerer lw, uint32_t op, uint32_t dst, uint32_t len,
+                                      int32_t type) except -1:
+    """Append [a=dst b=len hi=type] (array_new_default)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_len_type(lw.code, pc, op, dst, len, type)
+    return pc
+
+
+cdef inline void put_dst_base_n_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                     uint32_t base, int32_t n, int32_t type) noexcept nogil:
+    """Write [a=dst b=base hi=n | lo=type] at pc (array_new_fixed):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = base
+    code[pc + 1].w.hi = n
+    code[pc + 2].w.lo = type
+
+
+cdef inline int32_t emit_dst_base_n_type(Lowerer lw, uint32_t op, uint32_t dst, uint32_t base,
+                                         int32_t n, int32_t type) except -1:
+    """Append [a=dst b=base hi=n | lo=type] (array_new_fixed)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_base_n_type(lw.code, pc, op, dst, base, n, type)
+    return pc
+
+
+cdef inline void put_dst_src_len_data_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                           uint32_t src, uint32_t len, int32_t data,
+                                           int32_t type) noexcept nogil:
+    """Write [a=dst b=src c=len | lo=data hi=type] at pc (array_new_data):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = src
+    code[pc + 1].s.c = len
+    code[pc + 2].w.lo = data
+    code[pc + 2].w.hi = type
+
+
+cdef inline int32_t emit_dst_src_len_data_type(Lowerer lw, uint32_t op, uint32_t dst, uint32_t src,
+                                               uint32_t len, int32_t data, int32_t type) except -1:
+    """Append [a=dst b=src c=len | lo=data hi=type] (array_new_data)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_src_len_data_type(lw.code, pc, op, dst, src, len, data, type)
+    return pc
+
+
+cdef inline void put_dst_src_len_elem_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                           uint32_t src, uint32_t len, int32_t elem,
+                                           int32_t type) noexcept nogil:
+    """Write [a=dst b=src c=len | lo=elem hi=type] at pc (array_new_elem):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = src
+    code[pc + 1].s.c = len
+    code[pc + 2].w.lo = elem
+    code[pc + 2].w.hi = type
+
+
+cdef inline int32_t emit_dst_src_len_elem_type(Lowerer lw, uint32_t op, uint32_t dst, uint32_t src,
+                                               uint32_t len, int32_t elem, int32_t type) except -1:
+    """Append [a=dst b=src c=len | lo=elem hi=type] (array_new_elem)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_src_len_elem_type(lw.code, pc, op, dst, src, len, elem, type)
+    return pc
+
+
+cdef inline void put_dst_arr_index(Cell* code, int32_t pc, uint32_t op, uint32_t dst, uint32_t arr,
+                                   uint32_t index) noexcept nogil:
+    """Write [a=dst b=arr c=index] at pc (array_get8_s and 6 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = arr
+    code[pc + 1].s.c = index
+
+
+cdef inline int32_t emit_dst_arr_index(Lowerer lw, uint32_t op, uint32_t dst, uint32_t arr,
+                                       uint32_t index) except -1:
+    """Append [a=dst b=arr c=index] (array_get8_s and 6 more)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_arr_index(lw.code, pc, op, dst, arr, index)
+    return pc
+
+
+cdef inline void put_arr_index_val(Cell* code, int32_t pc, uint32_t op, uint32_t arr,
+                                   uint32_t index, uint32_t val) noexcept nogil:
+    """Write [a=arr b=index c=val] at pc (array_set8 and 4 more):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = arr
+    code[pc + 1].s.b = index
+    code[pc + 1].s.c = val
+
+
+cdef inline int32_t emit_arr_index_val(Lowerer lw, uint32_t op, uint32_t arr, uint32_t index,
+                                       uint32_t val) except -1:
+    """Append [a=arr b=index c=val] (array_set8 and 4 more)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_arr_index_val(lw.code, pc, op, arr, index, val)
+    return pc
+
+
+cdef inline void put_dst_arr(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                             uint32_t arr) noexcept nogil:
+    """Write [a=dst b=arr] at pc (array_len):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = arr
+
+
+cdef inline int32_t emit_dst_arr(Lowerer lw, uint32_t op, uint32_t dst, uint32_t arr) except -1:
+    """Append [a=dst b=arr] (array_len)."""
+    cdef int32_t pc = lw._emit(op, 2)
+    put_dst_arr(lw.code, pc, op, dst, arr)
+    return pc
+
+
+cdef inline void put_arr_off_val_n_size(Cell* code, int32_t pc, uint32_t op, uint32_t arr,
+                                        uint32_t off, uint32_t val, uint32_t n,
+                                        int32_t size) noexcept nogil:
+    """Write [a=arr b=off c=val d=n | lo=size] at pc (array_fill):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = arr
+    code[pc + 1].s.b = off
+    code[pc + 1].s.c = val
+    code[pc + 1].s.d = n
+    code[pc + 2].w.lo = size
+
+
+cdef inline int32_t emit_arr_off_val_n_size(Lowerer lw, uint32_t op, uint32_t arr, uint32_t off,
+                                            uint32_t val, uint32_t n, int32_t size) except -1:
+    """Append [a=arr b=off c=val d=n | lo=size] (array_fill)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_arr_off_val_n_size(lw.code, pc, op, arr, off, val, n, size)
+    return pc
+
+
+cdef inline void put_dst_dst_off_src_src_off_n_size(Cell* code, int32_t pc, uint32_t op,
+                                                    uint32_t dst, uint32_t dst_off, uint32_t src,
+                                                    uint32_t src_off, uint32_t n,
+                                                    int32_t size) noexcept nogil:
+    """Write [a=dst b=dst_off c=src d=src_off | a=n hi=size] at pc (array_copy):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = dst_off
+    code[pc + 1].s.c = src
+    code[pc + 1].s.d = src_off
+    code[pc + 2].s.a = n
+    code[pc + 2].w.hi = size
+
+
+cdef inline int32_t emit_dst_dst_off_src_src_off_n_size(Lowerer lw, uint32_t op, uint32_t dst,
+                                                        uint32_t dst_off, uint32_t src,
+                                                        uint32_t src_off, uint32_t n,
+                                                        int32_t size) except -1:
+    """Append [a=dst b=dst_off c=src d=src_off | a=n hi=size] (array_copy)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_dst_off_src_src_off_n_size(lw.code, pc, op, dst, dst_off, src, src_off, n, size)
+    return pc
+
+
+cdef inline void put_arr_dst_off_src_n_data_size(Cell* code, int32_t pc, uint32_t op, uint32_t arr,
+                                                 uint32_t dst_off, uint32_t src, uint32_t n,
+                                                 int32_t data, int32_t size) noexcept nogil:
+    """Write [a=arr b=dst_off c=src d=n | lo=data hi=size] at pc (array_init_data):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = arr
+    code[pc + 1].s.b = dst_off
+    code[pc + 1].s.c = src
+    code[pc + 1].s.d = n
+    code[pc + 2].w.lo = data
+    code[pc + 2].w.hi = size
+
+
+cdef inline int32_t emit_arr_dst_off_src_n_data_size(Lowerer lw, uint32_t op, uint32_t arr,
+                                                     uint32_t dst_off, uint32_t src, uint32_t n,
+                                                     int32_t data, int32_t size) except -1:
+    """Append [a=arr b=dst_off c=src d=n | lo=data hi=size] (array_init_data)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_arr_dst_off_src_n_data_size(lw.code, pc, op, arr, dst_off, src, n, data, size)
+    return pc
+
+
+cdef inline void put_arr_dst_off_src_n_elem(Cell* code, int32_t pc, uint32_t op, uint32_t arr,
+                                            uint32_t dst_off, uint32_t src, uint32_t n,
+                                            int32_t elem) noexcept nogil:
+    """Write [a=arr b=dst_off c=src d=n | lo=elem] at pc (array_init_elem):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = arr
+    code[pc + 1].s.b = dst_off
+    code[pc + 1].s.c = src
+    code[pc + 1].s.d = n
+    code[pc + 2].w.lo = elem
+
+
+cdef inline int32_t emit_arr_dst_off_src_n_elem(Lowerer lw, uint32_t op, uint32_t arr,
+                                                uint32_t dst_off, uint32_t src, uint32_t n,
+                                                int32_t elem) except -1:
+    """Append [a=arr b=dst_off c=src d=n | lo=elem] (array_init_elem)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_arr_dst_off_src_n_elem(lw.code, pc, op, arr, dst_off, src, n, elem)
+    return pc
+
+
+cdef inline void put_dst_x_target_type(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
+                                       uint32_t x, int32_t target, int32_t type) noexcept nogil:
+    """Write [a=dst b=x | lo=target hi=type] at pc (ref_test):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = dst
+    code[pc + 1].s.b = x
+    code[pc + 2].w.lo = target
+    code[pc + 2].w.hi = type
+
+
+cdef inline int32_t emit_dst_x_target_type(Lowerer lw, uint32_t op, uint32_t dst, uint32_t x,
+                                           int32_t target, int32_t type) except -1:
+    """Append [a=dst b=x | lo=target hi=type] (ref_test)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_dst_x_target_type(lw.code, pc, op, dst, x, target, type)
+    return pc
+
+
+cdef inline void put_x_target_type(Cell* code, int32_t pc, uint32_t op, uint32_t x, int32_t target,
+                                   int32_t type) noexcept nogil:
+    """Write [a=x | lo=target hi=type] at pc (ref_cast):
+    the op, then its operand cells (bits of no field of the layout zero)."""
+    code[pc].u64 = op
+    code[pc + 1].u64 = 0
+    code[pc + 2].u64 = 0
+    code[pc + 1].s.a = x
+    code[pc + 2].w.lo = target
+    code[pc + 2].w.hi = type
+
+
+cdef inline int32_t emit_x_target_type(Lowerer lw, uint32_t op, uint32_t x, int32_t target,
+                                       int32_t type) except -1:
+    """Append [a=x | lo=target hi=type] (ref_cast)."""
+    cdef int32_t pc = lw._emit(op, 3)
+    put_x_target_type(lw.code, pc, op, x, target, type)
+    return pc
+
+
 cdef inline void put_dst_index_table(Cell* code, int32_t pc, uint32_t op, uint32_t dst,
                                      uint32_t index, int32_t table) noexcept nogil:
     """Write [a=dst b=index hi=table] at pc (table_get and 1 more):
@@ -1635,6 +2011,233 @@ cdef inline int32_t emit_i31_get_s(Lowerer lw, uint32_t dst, uint32_t x) except 
 cdef inline int32_t emit_i31_get_u(Lowerer lw, uint32_t dst, uint32_t x) except -1:
     """Append i31_get_u."""
     return emit_dst_x(lw, IR_I31_GET_U, dst, x)
+
+
+cdef inline int32_t emit_struct_new(Lowerer lw, uint32_t dst, uint32_t base,
+                                    int32_t type) except -1:
+    """Append struct_new."""
+    return emit_dst_base_type(lw, IR_STRUCT_NEW, dst, base, type)
+
+
+cdef inline int32_t emit_struct_new_default(Lowerer lw, uint32_t dst, int32_t type) except -1:
+    """Append struct_new_default."""
+    return emit_dst_type(lw, IR_STRUCT_NEW_DEFAULT, dst, type)
+
+
+cdef inline int32_t emit_struct_get8_s(Lowerer lw, uint32_t dst, uint32_t obj,
+                                       int32_t offset) except -1:
+    """Append struct_get8_s."""
+    return emit_dst_obj_offset(lw, IR_STRUCT_GET8_S, dst, obj, offset)
+
+
+cdef inline int32_t emit_struct_get8_u(Lowerer lw, uint32_t dst, uint32_t obj,
+                                       int32_t offset) except -1:
+    """Append struct_get8_u."""
+    return emit_dst_obj_offset(lw, IR_STRUCT_GET8_U, dst, obj, offset)
+
+
+cdef inline int32_t emit_struct_get16_s(Lowerer lw, uint32_t dst, uint32_t obj,
+                                        int32_t offset) except -1:
+    """Append struct_get16_s."""
+    return emit_dst_obj_offset(lw, IR_STRUCT_GET16_S, dst, obj, offset)
+
+
+cdef inline int32_t emit_struct_get16_u(Lowerer lw, uint32_t dst, uint32_t obj,
+                                        int32_t offset) except -1:
+    """Append struct_get16_u."""
+    return emit_dst_obj_offset(lw, IR_STRUCT_GET16_U, dst, obj, offset)
+
+
+cdef inline int32_t emit_struct_get32(Lowerer lw, uint32_t dst, uint32_t obj,
+                                      int32_t offset) except -1:
+    """Append struct_get32."""
+    return emit_dst_obj_offset(lw, IR_STRUCT_GET32, dst, obj, offset)
+
+
+cdef inline int32_t emit_struct_get64(Lowerer lw, uint32_t dst, uint32_t obj,
+                                      int32_t offset) except -1:
+    """Append struct_get64."""
+    return emit_dst_obj_offset(lw, IR_STRUCT_GET64, dst, obj, offset)
+
+
+cdef inline int32_t emit_struct_get128(Lowerer lw, uint32_t dst, uint32_t obj,
+                                       int32_t offset) except -1:
+    """Append struct_get128."""
+    return emit_dst_obj_offset(lw, IR_STRUCT_GET128, dst, obj, offset)
+
+
+cdef inline int32_t emit_struct_set8(Lowerer lw, uint32_t obj, uint32_t val,
+                                     int32_t offset) except -1:
+    """Append struct_set8."""
+    return emit_obj_val_offset(lw, IR_STRUCT_SET8, obj, val, offset)
+
+
+cdef inline int32_t emit_struct_set16(Lowerer lw, uint32_t obj, uint32_t val,
+                                      int32_t offset) except -1:
+    """Append struct_set16."""
+    return emit_obj_val_offset(lw, IR_STRUCT_SET16, obj, val, offset)
+
+
+cdef inline int32_t emit_struct_set32(Lowerer lw, uint32_t obj, uint32_t val,
+                                      int32_t offset) except -1:
+    """Append struct_set32."""
+    return emit_obj_val_offset(lw, IR_STRUCT_SET32, obj, val, offset)
+
+
+cdef inline int32_t emit_struct_set64(Lowerer lw, uint32_t obj, uint32_t val,
+                                      int32_t offset) except -1:
+    """Append struct_set64."""
+    return emit_obj_val_offset(lw, IR_STRUCT_SET64, obj, val, offset)
+
+
+cdef inline int32_t emit_struct_set128(Lowerer lw, uint32_t obj, uint32_t val,
+                                       int32_t offset) except -1:
+    """Append struct_set128."""
+    return emit_obj_val_offset(lw, IR_STRUCT_SET128, obj, val, offset)
+
+
+cdef inline int32_t emit_array_new(Lowerer lw, uint32_t dst, uint32_t val, uint32_t len,
+                                   int32_t type) except -1:
+    """Append array_new."""
+    return emit_dst_val_len_type(lw, IR_ARRAY_NEW, dst, val, len, type)
+
+
+cdef inline int32_t emit_array_new_default(Lowerer lw, uint32_t dst, uint32_t len,
+                                           int32_t type) except -1:
+    """Append array_new_default."""
+    return emit_dst_len_type(lw, IR_ARRAY_NEW_DEFAULT, dst, len, type)
+
+
+cdef inline int32_t emit_array_new_fixed(Lowerer lw, uint32_t dst, uint32_t base, int32_t n,
+                                         int32_t type) except -1:
+    """Append array_new_fixed."""
+    return emit_dst_base_n_type(lw, IR_ARRAY_NEW_FIXED, dst, base, n, type)
+
+
+cdef inline int32_t emit_array_new_data(Lowerer lw, uint32_t dst, uint32_t src, uint32_t len,
+                                        int32_t data, int32_t type) except -1:
+    """Append array_new_data."""
+    return emit_dst_src_len_data_type(lw, IR_ARRAY_NEW_DATA, dst, src, len, data, type)
+
+
+cdef inline int32_t emit_array_new_elem(Lowerer lw, uint32_t dst, uint32_t src, uint32_t len,
+                                        int32_t elem, int32_t type) except -1:
+    """Append array_new_elem."""
+    return emit_dst_src_len_elem_type(lw, IR_ARRAY_NEW_ELEM, dst, src, len, elem, type)
+
+
+cdef inline int32_t emit_array_get8_s(Lowerer lw, uint32_t dst, uint32_t arr,
+                                      uint32_t index) except -1:
+    """Append array_get8_s."""
+    return emit_dst_arr_index(lw, IR_ARRAY_GET8_S, dst, arr, index)
+
+
+cdef inline int32_t emit_array_get8_u(Lowerer lw, uint32_t dst, uint32_t arr,
+                                      uint32_t index) except -1:
+    """Append array_get8_u."""
+    return emit_dst_arr_index(lw, IR_ARRAY_GET8_U, dst, arr, index)
+
+
+cdef inline int32_t emit_array_get16_s(Lowerer lw, uint32_t dst, uint32_t arr,
+                                       uint32_t index) except -1:
+    """Append array_get16_s."""
+    return emit_dst_arr_index(lw, IR_ARRAY_GET16_S, dst, arr, index)
+
+
+cdef inline int32_t emit_array_get16_u(Lowerer lw, uint32_t dst, uint32_t arr,
+                                       uint32_t index) except -1:
+    """Append array_get16_u."""
+    return emit_dst_arr_index(lw, IR_ARRAY_GET16_U, dst, arr, index)
+
+
+cdef inline int32_t emit_array_get32(Lowerer lw, uint32_t dst, uint32_t arr,
+                                     uint32_t index) except -1:
+    """Append array_get32."""
+    return emit_dst_arr_index(lw, IR_ARRAY_GET32, dst, arr, index)
+
+
+cdef inline int32_t emit_array_get64(Lowerer lw, uint32_t dst, uint32_t arr,
+                                     uint32_t index) except -1:
+    """Append array_get64."""
+    return emit_dst_arr_index(lw, IR_ARRAY_GET64, dst, arr, index)
+
+
+cdef inline int32_t emit_array_get128(Lowerer lw, uint32_t dst, uint32_t arr,
+                                      uint32_t index) except -1:
+    """Append array_get128."""
+    return emit_dst_arr_index(lw, IR_ARRAY_GET128, dst, arr, index)
+
+
+cdef inline int32_t emit_array_set8(Lowerer lw, uint32_t arr, uint32_t index,
+                                    uint32_t val) except -1:
+    """Append array_set8."""
+    return emit_arr_index_val(lw, IR_ARRAY_SET8, arr, index, val)
+
+
+cdef inline int32_t emit_array_set16(Lowerer lw, uint32_t arr, uint32_t index,
+                                     uint32_t val) except -1:
+    """Append array_set16."""
+    return emit_arr_index_val(lw, IR_ARRAY_SET16, arr, index, val)
+
+
+cdef inline int32_t emit_array_set32(Lowerer lw, uint32_t arr, uint32_t index,
+                                     uint32_t val) except -1:
+    """Append array_set32."""
+    return emit_arr_index_val(lw, IR_ARRAY_SET32, arr, index, val)
+
+
+cdef inline int32_t emit_array_set64(Lowerer lw, uint32_t arr, uint32_t index,
+                                     uint32_t val) except -1:
+    """Append array_set64."""
+    return emit_arr_index_val(lw, IR_ARRAY_SET64, arr, index, val)
+
+
+cdef inline int32_t emit_array_set128(Lowerer lw, uint32_t arr, uint32_t index,
+                                      uint32_t val) except -1:
+    """Append array_set128."""
+    return emit_arr_index_val(lw, IR_ARRAY_SET128, arr, index, val)
+
+
+cdef inline int32_t emit_array_len(Lowerer lw, uint32_t dst, uint32_t arr) except -1:
+    """Append array_len."""
+    return emit_dst_arr(lw, IR_ARRAY_LEN, dst, arr)
+
+
+cdef inline int32_t emit_array_fill(Lowerer lw, uint32_t arr, uint32_t off, uint32_t val,
+                                    uint32_t n, int32_t size) except -1:
+    """Append array_fill."""
+    return emit_arr_off_val_n_size(lw, IR_ARRAY_FILL, arr, off, val, n, size)
+
+
+cdef inline int32_t emit_array_copy(Lowerer lw, uint32_t dst, uint32_t dst_off, uint32_t src,
+                                    uint32_t src_off, uint32_t n, int32_t size) except -1:
+    """Append array_copy."""
+    return emit_dst_dst_off_src_src_off_n_size(lw, IR_ARRAY_COPY, dst, dst_off, src, src_off, n,
+                                               size)
+
+
+cdef inline int32_t emit_array_init_data(Lowerer lw, uint32_t arr, uint32_t dst_off, uint32_t src,
+                                         uint32_t n, int32_t data, int32_t size) except -1:
+    """Append array_init_data."""
+    return emit_arr_dst_off_src_n_data_size(lw, IR_ARRAY_INIT_DATA, arr, dst_off, src, n, data,
+                                            size)
+
+
+cdef inline int32_t emit_array_init_elem(Lowerer lw, uint32_t arr, uint32_t dst_off, uint32_t src,
+                                         uint32_t n, int32_t elem) except -1:
+    """Append array_init_elem."""
+    return emit_arr_dst_off_src_n_elem(lw, IR_ARRAY_INIT_ELEM, arr, dst_off, src, n, elem)
+
+
+cdef inline int32_t emit_ref_test(Lowerer lw, uint32_t dst, uint32_t x, int32_t target,
+                                  int32_t type) except -1:
+    """Append ref_test."""
+    return emit_dst_x_target_type(lw, IR_REF_TEST, dst, x, target, type)
+
+
+cdef inline int32_t emit_ref_cast(Lowerer lw, uint32_t x, int32_t target, int32_t type) except -1:
+    """Append ref_cast."""
+    return emit_x_target_type(lw, IR_REF_CAST, x, target, type)
 
 
 cdef inline int32_t emit_table_get(Lowerer lw, uint32_t dst, uint32_t index,

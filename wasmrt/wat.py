@@ -549,7 +549,14 @@ VALTYPES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B, **
     K_BYTE0,
     K_TYPE,
     K_TAG,
-) = range(30)
+    K_FIELD,
+    K_TYPEU32,
+    K_TYPEDATA,
+    K_TYPEELEM,
+    K_TYPE2,
+    K_CAST,
+    K_BRCAST,
+) = range(37)
 
 # The instructions come from the wasm instruction table (tools/wasm_ops.py, generated into
 # _wasm_ops.py); here only how each kind of immediate is written in the text format.
@@ -584,12 +591,21 @@ _TEXT_KINDS = {
     "typeidx": K_TYPE,
     "tagidx": K_TAG,
     "blocktype catches": K_BLOCK,
+    "typeidx fieldidx": K_FIELD,
+    "typeidx u32": K_TYPEU32,
+    "typeidx dataidx": K_TYPEDATA,
+    "typeidx elemidx": K_TYPEELEM,
+    "typeidx typeidx": K_TYPE2,
+    "castflags labelidx heaptype heaptype": K_BRCAST,
 }
 # Syntax that is more than the binary immediates: structured instructions, and `select`
 # with an optional `(result t)` (the binary `select_t` form).
+# `ref.test`/`ref.cast` take a reference type whose nullability picks the opcode (the
+# binary `_null` forms are the next sub-opcode).
 _SYNTAX_KINDS = {"block": K_BLOCK, "loop": K_BLOCK, "if": K_BLOCK, "else": K_BLOCK,
                  "end": K_BLOCK, "select": K_SELECT, "try_table": K_BLOCK, "try": K_BLOCK,
-                 "catch": K_BLOCK, "catch_all": K_BLOCK, "delegate": K_BLOCK}  # fmt: skip
+                 "catch": K_BLOCK, "catch_all": K_BLOCK, "delegate": K_BLOCK, "ref.test": K_CAST,
+                 "ref.cast": K_CAST}  # fmt: skip
 # try_table's catch clauses: keyword -> (binary kind, has a tag index)
 _CATCH_CLAUSES = {"catch": (0, True), "catch_ref": (1, True), "catch_all": (2, False),
                   "catch_all_ref": (3, False)}
@@ -900,20 +916,24 @@ class _ModuleParser:
     def reftype(self, k: int) -> tuple[bytes, int]:
         """A reference type (a shorthand such as ``funcref``, or ``(ref null? heaptype)``):
         its encoding and the index after it."""
+        null, heap, k = self.cast_type(k)
+        if null and len(heap) == 1 and heap[0] in _HEAPTYPES.values():
+            return heap, k                      # (ref null func) is funcref's byte
+        return (b"\x63" if null else b"\x64") + heap, k
+
+    def cast_type(self, k: int) -> tuple[bool, bytes, int]:
+        """A reference type of a cast (``(ref null? ht)`` or a shorthand): whether it is
+        nullable, its heap type's encoding, and the index after it."""
         toks = self.toks
-        t = toks[k]
-        v = _REFTYPES.get(t)
+        v = _REFTYPES.get(toks[k])
         if v is not None:
-            return bytes((v,)), k + 1
-        if t == "(" and toks[k + 1] == "ref":
+            return True, bytes((v,)), k + 1
+        if toks[k] == "(" and toks[k + 1] == "ref":
             j = k + 2
             null = toks[j] == "null"
             j += null
-            heap = self.heaptype(j)
-            if null and len(heap) == 1 and heap[0] in _HEAPTYPES.values():
-                return heap, self.close(j + 1)      # (ref null func) is funcref's byte
-            return (b"\x63" if null else b"\x64") + heap, self.close(j + 1)
-        raise self.err(f"unexpected token '{t}', expected a reference type", k)
+            return null, self.heaptype(j), self.close(j + 1)
+        raise self.err(f"unexpected token '{toks[k]}', expected a reference type", k)
 
     def heaptype(self, k: int) -> bytes:
         """A heap type: an abstract one's byte, or a type index (``$t``/``N``) as s33."""
@@ -2111,6 +2131,42 @@ class _ModuleParser:
         if kind == K_TYPE:
             out += _uleb(self.idx(k, "type"))
             return k + 1
+        if kind == K_FIELD:                     # struct.get $t $f
+            tidx = self.idx(k, "type")
+            out += _uleb(tidx)
+            t = toks[k + 1]
+            if t[0] == "$":
+                f = self.field_ids.get(tidx, {}).get(t)
+                if f is None:
+                    raise self.err(f"unknown field {t}", k + 1)
+                out += _uleb(f)
+            else:
+                out += _uleb(self.u32(k + 1))
+            return k + 2
+        if kind == K_TYPEU32:                   # array.new_fixed $t n
+            out += _uleb(self.idx(k, "type")) + _uleb(self.u32(k + 1))
+            return k + 2
+        if kind == K_TYPEDATA or kind == K_TYPEELEM:  # array.new_data $t $d
+            space = "data" if kind == K_TYPEDATA else "elem"
+            self.uses_data_count |= kind == K_TYPEDATA
+            out += _uleb(self.idx(k, "type")) + _uleb(self.idx(k + 1, space))
+            return k + 2
+        if kind == K_TYPE2:                     # array.copy $dst $src
+            out += _uleb(self.idx(k, "type")) + _uleb(self.idx(k + 1, "type"))
+            return k + 2
+        if kind == K_CAST:                      # ref.test/ref.cast reftype
+            null, heap, k = self.cast_type(k)
+            if null:
+                out[-1] += 1                    # the _null form: the next sub-opcode
+            out += heap
+            return k
+        if kind == K_BRCAST:                    # br_on_cast(_fail) $l rt1 rt2
+            label = self.label_index(k)
+            null1, heap1, k = self.cast_type(k + 1)
+            null2, heap2, k = self.cast_type(k)
+            out.append(null1 | null2 << 1)
+            out += _uleb(label) + heap1 + heap2
+            return k
         if kind == K_V128:
             v, k = self.v128_lit(k)
             out += v.to_bytes(16, "little")

@@ -472,25 +472,38 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
 
 
 GC_I31 = """(module
+  (type $box (struct (field (mut i32))))
+  (type $arr (array (mut i32)))
   (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
   (func (export "round_trip") (param i32) (result i32)
     (i31.get_s (ref.i31 (call $sq (local.get 0)))))
   (func (export "same") (param i32 i32) (result i32)
-    (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1)))))"""
+    (ref.eq (ref.i31 (local.get 0)) (ref.i31 (local.get 1))))
+  (func $boxed (param i32) (result i32) (struct.get $box 0 (struct.new $box (local.get 0))))
+  (func (export "sum_boxed") (param i32) (result i32) (local $s i32)
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (call $boxed (local.get 0))))
+      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get $s))
+  (func (export "arr") (param i32) (result i32) (local $a anyref)
+    (local.set $a (array.new $arr (local.get 0) (i32.const 3)))
+    (i32.add (array.len (ref.cast (ref $arr) (local.get $a)))
+             (array.get $arr (ref.cast (ref $arr) (local.get $a)) (i32.const 2)))))"""
 
 
 def test_gc_ops_stay_interpreted(native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
-    """GC's instructions (ref.i31, i31.get_s, ref.eq) are not translated by the native tier:
-    their functions stay interpreted while the others compile; results are the
-    interpreter's."""
+    """GC's instructions (i31, ref.eq, structs, arrays, casts) are not translated by the
+    native tier: their functions stay interpreted while the others compile (a compiled
+    loop calls an interpreted allocating function); results are the interpreter's."""
     m = wasmrt.Module(native, GC_I31)
     assert m._native is not None
-    assert m._native.installed == {0}           # $sq only
+    assert m._native.installed == {0, 4}        # $sq and sum_boxed
 
     def run(eng: wasmrt.Engine) -> list[object]:
         store = wasmrt.Store(eng)
         ex = wasmrt.Instance(store, wasmrt.Module(eng, GC_I31), []).exports(store)
         return [ex["round_trip"](store, 40000), ex["same"](store, 3, 3),
-                ex["same"](store, 3, -0x7FFFFFFD)]
+                ex["same"](store, 3, -0x7FFFFFFD), ex["sum_boxed"](store, 20000),
+                ex["arr"](store, 7)]
 
-    assert run(native) == run(interp) == [-547483648, 1, 1]
+    assert run(native) == run(interp) == [-547483648, 1, 1, 200010000, 10]
