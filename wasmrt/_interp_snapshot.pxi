@@ -10,8 +10,10 @@
 # (shared by every instance of a module: in this process the same code, in another one
 # the code of the same module deserialized).  Funcref values become function number + 1
 # (0 = null); externref values are indices into the Store's externref list, which the
-# image copies in order.  Memory contents are the API layer's business
-# (`MemoryInstance.save_image` / `load_image`: sealed memfd images, mapped copy-on-write).
+# image copies in order; exnref values are indices into the Store's exceptions
+# (`Ctx.exns`), which the image copies in order (tag number, payload).  Memory contents
+# are the API layer's business (`MemoryInstance.save_image` / `load_image`: sealed memfd
+# images, mapped copy-on-write).
 
 from array import array
 
@@ -32,6 +34,8 @@ cdef class StoreImage:
     # (min_pages, declared_max, max_pages, pages, is_64, page_size_log2) per memory
     cdef readonly list memories
     cdef readonly list externs          # externref targets (the objects themselves)
+    cdef readonly list tags             # (params, canonical type id) per tag
+    cdef readonly list exns             # (tag number, payload cells) per exception
     cdef readonly bytes stack           # the slots of the paused frames
     cdef readonly bytes stack_refs      # uint32 (slot, function number + 1) of funcrefs
     cdef readonly bytes recs            # uint32 (ret offset, fp slot, instance, function)
@@ -40,7 +44,7 @@ cdef class StoreImage:
     def __reduce__(self):
         return (_image_from_state, (self.nhosts, self.instances, self.globals, self.tables,
                                     self.memories, self.externs, self.stack, self.stack_refs,
-                                    self.recs, self.state))
+                                    self.recs, self.state, self.tags, self.exns))
 
     def with_plans(self, list plans) -> StoreImage:
         """This image with `plans` (one per instance: those of the same modules, e.g.
@@ -53,7 +57,7 @@ cdef class StoreImage:
 
 
 def _image_from_state(nhosts, instances, globals_, tables, memories, externs, stack,
-                      stack_refs, recs, state) -> StoreImage:
+                      stack_refs, recs, state, tags, exns) -> StoreImage:
     """A StoreImage from the values of `StoreImage.__reduce__` (without plans)."""
     cdef StoreImage img = StoreImage.__new__(StoreImage)
     img.nhosts = nhosts
@@ -67,6 +71,8 @@ def _image_from_state(nhosts, instances, globals_, tables, memories, externs, st
     img.stack_refs = bytes(stack_refs)
     img.recs = bytes(recs)
     img.state = tuple(state)
+    img.tags = list(tags)
+    img.exns = list(exns)
     if len(img.stack) % 8 or len(img.stack_refs) % 8 or len(img.recs) % 16 \
             or len(img.state) != 8:
         raise ValueError("malformed store image")
@@ -160,6 +166,8 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     cdef dict global_index = {}     # value cell address -> global index
     cdef dict table_index = {}      # TableRec address -> table index
     cdef dict mem_index = {}        # MemRec address -> memory index
+    cdef dict tag_index = {}        # TagRec address -> tag number
+    cdef ExnRec* exn
     cdef list insts = []
     cdef uint64_t* base = cx.stack
     cdef uint64_t* end
@@ -178,13 +186,13 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
             numbers.hosts[<uint64_t>fi.rec] = len(hosts)
             hosts.append(fi)
     img.nhosts = len(hosts)
+    img.tags = []
     n = len(hosts)
     for o in store.objects:
-        if type(o) is TagInstance or cx.nexns:
-            # (a tag's identity and the exceptions thrown are not in the image format yet)
-            raise _errors.WasmtimeError(
-                "cannot snapshot a Store using exception handling (tags, thrown exceptions)")
-        if type(o) is InstanceCtx:
+        if type(o) is TagInstance:
+            tag_index[<size_t>&(<TagInstance>o).rec] = len(img.tags)
+            img.tags.append(((<TagInstance>o).params, (<TagInstance>o).rec.type_id))
+        elif type(o) is InstanceCtx:
             inst = <InstanceCtx>o
             if inst.plan is None or (inst.defs == NULL and inst.ndefs):
                 raise _errors.WasmtimeError("cannot snapshot an instance made without a module")
@@ -248,10 +256,16 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
             array("I", [ic.datas[i].len for i in range(ic.ndatas)]).tobytes(),
             [ref_cells_out(ic.elems[i].refs, ic.elems[i].len, elem_types[i], numbers)
              for i in range(ic.nelems)],
-            [export_entry(name, item, numbers, global_index, table_index, mem_index)
+            [export_entry(name, item, numbers, global_index, table_index, mem_index,
+                          tag_index)
              for name, item in inst.exports.items()],
+            [tag_index[<size_t>ic.tags[i]] for i in range(ic.ntags)],
         ))
     img.externs = list(store.externs)
+    img.exns = []
+    for k in range(cx.nexns):
+        exn = cx.exns[k]
+        img.exns.append((tag_index[<size_t>exn.tag], payload_out(exn, numbers)))
 
     # the wasm call stack: the slots up to the end of the innermost frame, the records
     f = cx.recs[cx.depth - 1].func
@@ -290,15 +304,47 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
 
 
 cdef tuple export_entry(name, item, FuncNumbers numbers, dict globals_, dict tables,
-                        dict mems):
-    """(name, kind, index) of an export: kind 0-3 as in the binary format."""
+                        dict mems, dict tags):
+    """(name, kind, index) of an export: kind 0-4 as in the binary format."""
     if type(item) is FuncInstance:
         return (name, 0, numbers.num((<FuncInstance>item).rec))
     if type(item) is TableInstance:
         return (name, 1, tables[<size_t>&(<TableInstance>item).rec])
     if isinstance(item, MemoryInstance):
         return (name, 2, mems[<size_t>&(<MemoryInstance>item).rec])
+    if type(item) is TagInstance:
+        return (name, 4, tags[<size_t>&(<TagInstance>item).rec])
     return (name, 3, globals_[<size_t>&(<GlobalInstance>item).cell[0]])
+
+
+cdef bytes payload_out(ExnRec* e, FuncNumbers numbers):
+    """The payload cells of exception `e` as packed uint64, funcrefs as function number
+    + 1 (the other values, exnrefs and externrefs included, are store-relative already)."""
+    cdef bytearray out = bytearray(<size_t>e.tag.nslots * 8)
+    cdef uint64_t* dst = <uint64_t*>(<char*>out)
+    cdef uint32_t i, j = 0
+    for i in range(e.tag.nparams):
+        dst[j] = numbers.ref(e.cells[j]) if vt_is_funcref(e.tag.params[i]) else e.cells[j]
+        if vt_slots(e.tag.params[i]) == 2:
+            dst[j + 1] = e.cells[j + 1]
+        j += vt_slots(e.tag.params[i])
+    return bytes(out)
+
+
+cdef int payload_in(bytes data, ExnRec* e, FuncRec** recs, uint32_t nf) except -1:
+    """Inverse of `payload_out` into `e` (numbers -> the new store's records)."""
+    cdef const uint64_t* src = <const uint64_t*>PyBytes_AS_STRING(data)
+    cdef uint32_t i, j = 0
+    if <size_t>PyBytes_GET_SIZE(data) != <size_t>e.tag.nslots * 8:
+        raise ValueError("malformed store image: exception payload")
+    for i in range(e.tag.nparams):
+        e.cells[j] = src[j]
+        if vt_is_funcref(e.tag.params[i]) and src[j] != 0:
+            e.cells[j] = <uint64_t>rec_of(recs, nf, src[j] - 1)
+        if vt_slots(e.tag.params[i]) == 2:
+            e.cells[j + 1] = src[j + 1]
+        j += vt_slots(e.tag.params[i])
+    return 0
 
 
 def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
@@ -327,9 +373,12 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
     cdef list insts = []
     cdef list gobjs = []
     cdef list tobjs = []
+    cdef list tagobjs = []
+    cdef TagInstance tag
+    cdef uint64_t ref
     if img.plans is None or len(img.plans) != len(img.instances):
         raise _errors.WasmtimeError("the snapshot has no modules to restore")
-    if cx.nest or cx.depth or any(type(o) is InstanceCtx for o in store.objects):
+    if cx.nest or cx.depth or cx.nexns or any(type(o) is InstanceCtx for o in store.objects):
         raise _errors.WasmtimeError("a snapshot resumes in a fresh Store (no instance, no call)")
     if len(hosts) != img.nhosts or len(memories) != len(img.memories):
         raise ValueError("one host function per host number, one memory per memory expected")
@@ -358,6 +407,8 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 recs[n + k] = &inst.defs[k]
             n += inst.ndefs
             insts.append(inst)
+        for params, type_id in img.tags:
+            tagobjs.append(store.new_tag(tuple(params), type_id))
         for valtype, mutable, lo, hi in img.globals:
             g = GlobalInstance.__new__(GlobalInstance)
             g.store = store
@@ -385,7 +436,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
             inst = <InstanceCtx>insts[i]
             plan = <ModulePlan>img.plans[i]
             ic = &inst.ctx
-            _, funcs, globals_, tables, mems, datas, elems, exports = entry
+            _, funcs, globals_, tables, mems, datas, elems, exports, tags = entry
             if <size_t>len(funcs) != <size_t>ic.nfuncs * 4 \
                     or <size_t>len(datas) != <size_t>ic.ndatas * 4:
                 raise ValueError("malformed store image: instance")
@@ -399,6 +450,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 t = <TableInstance>tobjs[tables[k]]
                 ic.tables[k] = &t.rec
             inst.set_memories([memories[k] for k in mems])
+            inst.set_tags([tagobjs[k] for k in tags])
             for k in range(ic.ntypes):
                 ic.type_ids[k] = <uint32_t>plan.type_ids[k]
             data_lengths(ic, datas)
@@ -420,9 +472,17 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                     inst.exports[name] = tobjs[index]
                 elif kind == 2:
                     inst.exports[name] = memories[index]
+                elif kind == 4:
+                    inst.exports[name] = tagobjs[index]
                 else:
                     inst.exports[name] = gobjs[index]
         store.externs[:] = img.externs
+        for index, payload in img.exns:     # in order: exnref r is exception r - 1
+            tag = <TagInstance>tagobjs[index]
+            ref = new_exn(cx, &tag.rec, NULL)
+            if ref == 0:
+                raise MemoryError()
+            payload_in(payload, cx.exns[ref - 1], recs, nf)
         store.extern_ids.clear()
         for r, obj in enumerate(store.externs, 1):
             store.extern_ids[id(obj)] = r

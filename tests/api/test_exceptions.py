@@ -446,3 +446,78 @@ def test_legacy_instructions() -> None:
     holder["e"] = ex2["e"]
     assert [ex2["catch"](store, 5), ex2["delegate"](store, 3), ex2["host"](store, 2)] == [
         105, 1003, 6]
+
+
+# A guest paused inside a handler: the caught exception (an exnref in a local and a global,
+# its payload holding a funcref) and the tags come along in a snapshot; after the resume
+# the held exception is rethrown and caught again, and a new one leaves uncaught.
+SNAPSHOT = """(module
+  (import "env" "h" (func $h (param i32) (result i32)))
+  (tag $e (export "e") (param i32 funcref))
+  (tag $f (export "f") (param i64))
+  (global $held (mut exnref) (ref.null exn))
+  (table $t 1 funcref)
+  (type $r (func (result i32)))
+  (func $seven (result i32) (i32.const 7))
+  (elem declare func $seven)
+  (func $throw_e (param i32) (throw $e (local.get 0) (ref.func $seven)))
+  (func (export "run") (param $x i32) (result i32)
+    (local $n i32) (local $exn exnref) (local $g funcref)
+    (block $h1 (result i32 funcref exnref)
+      (try_table (catch_ref $e $h1) (call $throw_e (local.get $x)))
+      (unreachable))
+    (local.set $exn)
+    (drop)
+    (local.set $n)
+    (global.set $held (local.get $exn))
+    (local.set $n (i32.add (local.get $n) (call $h (local.get $n))))
+    (block $h2 (result i32 funcref)
+      (try_table (catch $e $h2) (throw_ref (global.get $held)))
+      (unreachable))
+    (local.set $g)
+    (local.set $n (i32.add (local.get $n)))
+    (table.set $t (i32.const 0) (local.get $g))
+    (if (i32.eq (local.get $x) (i32.const 99))
+      (then (throw $f (i64.extend_i32_u (local.get $n)))))
+    (i32.add (local.get $n) (call_indirect (type $r) (i32.const 0)))))"""
+
+SNAPSHOTS: list[wasmrt.Snapshot] = []
+SNAPSHOT_STORE: list[wasmrt.Store] = []
+
+
+def snapshot_then_answer(x: int) -> Any:
+    """env.h: snapshots the Store the first time (a module-level function: it pickles)."""
+    async def answer() -> int:
+        if SNAPSHOT_STORE and not SNAPSHOTS:
+            SNAPSHOTS.append(SNAPSHOT_STORE[0].snapshot())
+        await asyncio.sleep(0)
+        return x
+    return answer()
+
+
+@pytest.mark.parametrize("x, expected", [(5, 5 + 5 + 5 + 7), (99, None)])
+def test_snapshot_of_a_guest_holding_an_exception(x: int, expected: int | None) -> None:
+    import pickle
+
+    engine = wasmrt.Engine()
+    linker = wasmrt.Linker(engine)
+    linker.define_func("env", "h", wasmrt.FuncType([wasmrt.ValType.i32()],
+                                                   [wasmrt.ValType.i32()]), snapshot_then_answer)
+    module = wasmrt.Module(engine, SNAPSHOT)
+    store = wasmrt.Store(engine)
+    SNAPSHOTS.clear()
+    SNAPSHOT_STORE[:] = [store]
+    run = linker.instantiate(store, module).exports(store)["run"]
+
+    def outcome(coro: Any) -> Any:
+        try:
+            return asyncio.run(coro)
+        except wasmrt.WasmException as exc:
+            return ("uncaught", exc.values)
+
+    want = expected if expected is not None else ("uncaught", [99 + 99 + 99])
+    assert outcome(run.call_async(store, x)) == want
+    SNAPSHOT_STORE.clear()
+    snap = SNAPSHOTS[0]
+    for again in (snap, snap, pickle.loads(pickle.dumps(snap))):
+        assert outcome(again.resume_async(wasmrt.Store(engine))) == want
