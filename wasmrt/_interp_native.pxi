@@ -30,7 +30,8 @@
 # Tier-up (Config.strategy "auto"): `attention()` (the slow path of the checks that loop
 # back-edges, br_table and calls already make) charges a sample to the running body;
 # the ticker of include/wasmrt_attn.h makes every running guest take that path once
-# per millisecond.  A body reaching TIER_SAMPLES samples is queued for the compile thread.
+# per millisecond.  A body with TIER_SAMPLES samples or more is queued for the compile
+# thread, once (`FuncCode.queued`; a full queue leaves it for its next sample).
 # A body without loops or calls is never charged (its time goes to the next check, in its
 # caller); machine code counts its calls of such a body (`wr_call`) and queues it at
 # TIER_CALLS.
@@ -76,8 +77,8 @@ cdef void tier_sample(Ctx* cx) noexcept nogil:
         return
     wasmrt_samples_seen += 1
     code.samples += 1
-    if code.samples == TIER_SAMPLES:
-        wasmrt_tier_push(<void*>code)
+    if code.samples >= TIER_SAMPLES and not code.queued:
+        code.queued = wasmrt_tier_push(<void*>code)
 
 
 cdef void tier_yield_gil(Ctx* cx) noexcept nogil:
@@ -208,8 +209,8 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
         return rc
     if cx.tier_up:                  # an interpreted callee left out of its caller's
         code.calls += 1             # batch (one without loops is never sampled)
-        if code.calls == TIER_CALLS:
-            wasmrt_tier_push(<void*>code)
+        if code.calls >= TIER_CALLS and not code.queued:
+            code.queued = wasmrt_tier_push(<void*>code)
     stub[0].h = <void*>h_exit
     stub[1].u64 = <uint64_t>(code0 + ret_idx)
     rec.ret_pc = stub

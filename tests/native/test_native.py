@@ -458,7 +458,7 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
     want = sum(mix_value(i) for i in range(200_000)) % 2**32
     want = want - 2**32 if want >= 2**31 else want
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
-    old = _interp.set_tier_samples(1)   # (a body is queued when it reaches it exactly)
+    old = _interp.set_tier_samples(1)
     try:
         deadline = time.monotonic() + 300
         while not (_interp.native_state(mix)[0] and _interp.native_state(main)[0]):
@@ -469,6 +469,38 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
         _interp.set_tier_samples(old)
     assert _interp.native_state(mix)[1] == 0       # never sampled: queued by its calls
     assert run(store, 200_000) == want
+
+
+
+def test_a_body_past_the_threshold_is_queued(llvmlite_ok: None) -> None:
+    """A body is queued once its samples reach the threshold or more (not only when they
+    equal it): lowering the threshold below the samples a body already has queues it at
+    its next sample."""
+    wat = """(module (func (export "run") (param i32) (result i32) (local i32 i32)
+      (loop $l
+        (local.set 2 (i32.add (local.get 2) (i32.xor (local.get 1) (i32.const 5))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+      (local.get 2)))"""
+    store, m, run = auto_run(wat)
+    code = m._info.func_codes[0]
+    _native.wait_idle(120)     # bodies other tests made hot may still be queued
+    old = _interp.set_tier_samples(1_000_000)
+    try:
+        deadline = time.monotonic() + 300
+        while _interp.native_state(code)[1] < 3:    # a few samples, interpreted
+            assert time.monotonic() < deadline, "no samples"
+            run(store, 1_000_000)
+        assert not _interp.native_state(code)[0]
+        _interp.set_tier_samples(2)
+        while not _interp.native_state(code)[0]:
+            assert time.monotonic() < deadline, "not compiled"
+            run(store, 1_000_000)
+            _native.wait_idle(120)
+    finally:
+        _interp.set_tier_samples(old)
+    want = sum(i ^ 5 for i in range(1_000_000)) % 2**32
+    assert run(store, 1_000_000) == (want - 2**32 if want >= 2**31 else want)
 
 
 GC_I31 = """(module
