@@ -240,7 +240,9 @@ class NativeModule:
         self.nimp = int(info.num_imported_funcs)
         self._module: nir.Module | None = None     # made on first compile
         self.trackers: list[Any] = []
-        self.objects: list[tuple[bytes, list[int], dict[int, list[int]]]] = []
+        # per batch: object code, the bodies it installed, their loop-header entries, and
+        # every body it holds
+        self.objects: list[tuple[bytes, list[int], dict[int, list[int]], list[int]]] = []
         self.failed: set[int] = set()       # module function indexes left interpreted
         self.installed: set[int] = set()
         self.compile_seconds: list[tuple[list[int], float]] = []
@@ -299,20 +301,32 @@ class NativeModule:
             names = [b.func_index for b in bodies if b.func_index in want
                      and b.func_index not in self.installed]
             osr = {b.func_index: b.osr_headers() for b in bodies}
-            done = self.load(obj, names, osr)
+            every = [b.func_index for b in bodies]
+            done = self.load(obj, names, osr, every)
         dt = time.perf_counter() - t0
         _stats["batches"] += 1
         _stats["bodies"] += len(done)
         _stats["seconds"] += dt
         self.compile_seconds.append(([b.func_index for b in bodies], dt))
-        self.objects.append((obj, names, {fi: osr[fi] for fi in names}))
+        self.objects.append((obj, names, {fi: osr[fi] for fi in names}, every))
         return done
 
-    def load(self, obj: bytes, names: list[int], osr: dict[int, list[int]]) -> list[int]:
-        """Link object code and install its bodies `names`."""
-        exports = [f(fi) for fi in names for f in (_ir().body_name, _ir().entry_name)]
-        tracker, addrs = jit().link(obj, exports)
+    def load(self, obj: bytes, names: list[int], osr: dict[int, list[int]],
+             every: list[int]) -> list[int]:
+        """Link object code (the bodies `every`), point each body's code global at its
+        lowered cells, and install the bodies `names`."""
+        import ctypes
+
+        ir = _ir()
+        exports = [f(fi) for fi in names for f in (ir.body_name, ir.entry_name)]
+        exports += [ir.code_name(fi) for fi in every]
+        j = jit()
+        tracker, addrs = j.link(obj, exports)
         self.trackers.append(tracker)
+        for fi in every:        # before any of them can run
+            fc = self._interp.funccode_address(self.lowered(fi))
+            cells = ctypes.c_void_p.from_address(fc + j.layout["code.code"]).value
+            ctypes.c_void_p.from_address(addrs[ir.code_name(fi)]).value = cells
         done = []
         for fi in names:
             if self._interp.native_install(self.lowered(fi), addrs[_ir().entry_name(fi)],
@@ -328,11 +342,12 @@ class NativeModule:
         if not self.objects:
             return b""
         desc = {"key": code_key(), "batches": [
-            {"size": len(obj), "funcs": names, "osr": {str(k): v for k, v in osr.items()}}
-            for obj, names, osr in self.objects]}
+            {"size": len(obj), "funcs": names, "osr": {str(k): v for k, v in osr.items()},
+             "bodies": every}
+            for obj, names, osr, every in self.objects]}
         head = json.dumps(desc).encode()
         return b"".join([NATIVE_MAGIC, struct.pack("<I", len(head)), head,
-                         *(obj for obj, _, _ in self.objects)])
+                         *(entry[0] for entry in self.objects)])
 
     def load_dump(self, data: bytes) -> bool:
         """Install the machine code of a native section (False, and nothing installed,
@@ -352,15 +367,19 @@ class NativeModule:
                     return False
                 pos += b["size"]
                 batches.append((obj, [int(f) for f in b["funcs"]],
-                                {int(k): [int(x) for x in v] for k, v in b["osr"].items()}))
+                                {int(k): [int(x) for x in v] for k, v in b["osr"].items()},
+                                [int(f) for f in b["bodies"]]))
+                every = batches[-1][3]
+                if not (set(batches[-1][1]) <= set(every) and all(
+                        self.nimp <= fi < self.nimp + len(self.codes) for fi in every)):
+                    return False
         except (ValueError, KeyError, TypeError, struct.error):
             return False
-        for obj, names, osr in batches:
-            names = [fi for fi in names if fi not in self.installed
-                     and self.nimp <= fi < self.nimp + len(self.codes)]
+        for obj, names, osr, every in batches:
+            names = [fi for fi in names if fi not in self.installed]
             with _lock:
-                self.load(obj, names, osr)
-            self.objects.append((obj, names, osr))
+                self.load(obj, names, osr, every)
+            self.objects.append((obj, names, osr, every))
         return True
 
     def save(self) -> None:

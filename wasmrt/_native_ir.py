@@ -554,6 +554,12 @@ def entry_name(fi: int) -> str:
     return f"we{fi}"
 
 
+def code_name(fi: int) -> str:
+    """The global holding the address of the body's lowered cells (set when the batch is
+    linked, before it runs: `NativeModule.load`), for the call records' return pcs."""
+    return f"wk{fi}"
+
+
 class Translator:
     """Translates a batch of bodies of one module into one LLVM module (text)."""
 
@@ -567,6 +573,7 @@ class Translator:
         self.batch = {b.func_index: b.max_slots for b in bodies}
         parts = [SYMBOL_DECLS, INTRINSICS]
         for b in bodies:
+            parts.append(f"@{code_name(b.func_index)} = dso_local global ptr null, align 8")
             parts.append(FuncTranslator(self, b).body())
             parts.append(self.entry(b))
         parts.append('attributes #0 = { nounwind "frame-pointer"="none" }')
@@ -755,14 +762,8 @@ class FuncTranslator:
         f.emit("%tmp = alloca i64")
         f.emit("%spmark = alloca i8")
         self.reload_mem()
-        depth = u.fld(f, "%cx", "cx.depth", "i32")
-        recs = u.fld(f, "%cx", "cx.recs", "ptr")
-        d1 = f.op(f"zext i32 {f.op(f'sub i32 {depth}, 1')} to i64")
-        top = f.op(f"getelementptr inbounds [{self.L['rec.size']} x i8], ptr {recs}, i64 {d1}")
-        func = u.fld(f, top, "rec.func", "ptr")
-        code = u.fld(f, func, "func.code", "ptr")
-        code0 = u.fld(f, code, "code.code", "ptr")
-        f.lines.append(f"  %code0 = getelementptr i8, ptr {code0}, i64 0")
+        # (the cells' address: one load of a global, not a walk from the call record)
+        f.lines.append(f"  %code0 = load ptr, ptr @{code_name(b.func_index)}, align 8")
         alloca_at = len(f.lines)
         cases = " ".join(f"i32 {h}, label %entry{h}" for h in heads if h != 0)
         f.emit(f"switch i32 %cell, label %bad [i32 0, label %entry0 {cases}]")
