@@ -141,8 +141,24 @@ def load_expected(path: Path = EXPECTED) -> Expected:
     return expected
 
 
-def run_file(path: Path, api: str = "wasmrt", options: tuple[str, ...] = ()) -> ScriptResult:
-    """Run one script in a child process; a crash or timeout becomes ``ScriptResult.error``."""
+def child_env() -> dict[str, str]:
+    """The environment of a script's child process: this one's, with the tree first on
+    ``PYTHONPATH``.  Take it on the main thread: pytest sets and deletes
+    ``PYTEST_CURRENT_TEST`` there, and copying ``os.environ`` on another thread meanwhile
+    can fail with ``KeyError``."""
+    return dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    )
+
+
+def run_file(
+    path: Path,
+    api: str = "wasmrt",
+    options: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> ScriptResult:
+    """Run one script in a child process (environment `env`, default ``child_env()``); a
+    crash or timeout becomes ``ScriptResult.error``."""
     cmd = [
         sys.executable,
         "-X",
@@ -155,9 +171,8 @@ def run_file(path: Path, api: str = "wasmrt", options: tuple[str, ...] = ()) -> 
         *options,
         str(path),
     ]
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
+    if env is None:
+        env = child_env()
     try:
         proc = subprocess.run(
             cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False, cwd=ROOT
@@ -179,8 +194,9 @@ class ScriptPool:
         self._executor = ThreadPoolExecutor(max(jobs, 1), thread_name_prefix="wast")
         self._futures: dict[str, Future[ScriptResult]] = {}
         self.api = api
+        env = child_env()   # here, on the main thread (see child_env)
         for f in files:
-            self._futures[f.key] = self._executor.submit(run_file, f.path, api, f.options)
+            self._futures[f.key] = self._executor.submit(run_file, f.path, api, f.options, env)
 
     def result(self, spec: SpecFile) -> ScriptResult:
         """The result of ``spec`` (run now if it was not scheduled)."""
