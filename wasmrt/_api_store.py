@@ -69,8 +69,11 @@ class Store(_interp.StoreBase):
         return self._context().data
 
     def gc(self) -> None:
-        """Release ``externref`` objects no longer referenced from any table or global of
-        this store (they are otherwise kept until the store dies)."""
+        """Collect the store's GC heap now (structs and arrays no longer reachable from a
+        global, table, element segment, a running or paused guest's frames or a Python
+        value are freed; cycles too), then release ``externref`` objects no longer
+        referenced from any table, global or element segment of this store (they are
+        otherwise kept until the store dies)."""
         _interp.store_gc(self._context())
 
     def set_fuel(self, fuel: int) -> None:
@@ -132,7 +135,9 @@ class Store(_interp.StoreBase):
         """Limit the resources of this store; a negative value leaves that limit unchanged.
 
         * ``memory_size``: the maximum byte size of any linear memory (instantiation fails
-          beyond it; ``memory.grow`` returns -1 and ``Memory.grow`` raises).
+          beyond it; ``memory.grow`` returns -1 and ``Memory.grow`` raises), and of the
+          store's GC heap (the pages of its structs and arrays: an allocation that would
+          pass it after a collection traps with "GC heap out of memory").
         * ``table_elements``: the maximum number of elements of any table.
         * ``instances``, ``tables``, ``memories``: how many may be created in this store.
 
@@ -146,6 +151,8 @@ class Store(_interp.StoreBase):
             if value >= 0:
                 self._limits[i] = value
         self._counted = any(limit >= 0 for limit in self._limits[2:])
+        if memory_size >= 0:
+            _interp.gc_set_limit(ctx, memory_size)
         for obj in ctx.objects:
             if memory_size >= 0 and isinstance(obj, _memory.MemoryInstance):
                 _interp.memory_limit(obj, memory_size)

@@ -134,6 +134,17 @@ ctypedef struct GcPage:
     int32_t cls                 # size class, or -1: a large object
 
 
+ctypedef struct GcRoot:          # a place the collector reads references from
+    int kind                    # GC_ROOT_CELL, GC_ROOT_TABLE or GC_ROOT_INST
+    void* p                     # a global's cell, a TableRec*, an InstCtx* (its elements)
+
+
+cdef enum:
+    GC_ROOT_CELL = 0
+    GC_ROOT_TABLE = 1
+    GC_ROOT_INST = 2
+
+
 ctypedef struct GcHeap:
     uint8_t* free[GC_NCLASSES]  # free cells per size class
     size_t allocated            # bytes allocated since the last collection
@@ -147,6 +158,18 @@ ctypedef struct GcHeap:
     uint64_t nallocs            # objects allocated, ever
     uint64_t collections        # collections run
     int trap                    # why the last gc_alloc returned NULL (a TrapKind)
+    # roots besides the slot stack: registered when the Store makes the object (they live
+    # as long as it), and objects pinned by API values (a multiset)
+    GcRoot* roots
+    uint32_t nroots
+    uint32_t cap_roots
+    uint8_t** pins
+    size_t npins
+    size_t cap_pins
+    # slots below this are live even while no wasm runs: paused call_async guests' frames
+    uint64_t* pinned_end
+    uint8_t** marks             # the mark stack (grey objects)
+    size_t cap_marks
 
 
 ctypedef struct TableRec:
@@ -309,6 +332,7 @@ cdef class StoreCtx:
                                     tuple results, bytes types, int type_id)
     cdef FuncInstance func_object(self, FuncRec* f)
     cdef void restore(self, uint32_t depth0, InstCtx* inst0, uint64_t* top0) noexcept
+    cdef int add_object(self, object obj) except -1
 
 
 cdef class FuncInstance:

@@ -44,7 +44,7 @@ from ._defs cimport (HK_CATCH, HK_CATCH_ALL, HK_CATCH_REF, HK_DELEGATE, HK_LEGAC
                      VT_EXTERNREF, VT_F32, VT_F64, VT_I32, VT_I64, VT_NONNULL, VT_V128,
                      TK_FUNC, TK_ARRAY, GC_ARRAY_LEN, Cell, FuncCode, GcHeader, GcLayout,
                      HandlerRec, NativeCode, gc_layout, vt_index, vt_is_anyref,
-                     vt_is_externref, vt_is_funcref, vt_slots, vt_t, canon_sub)
+                     vt_is_externref, vt_is_funcref, vt_is_ref, vt_slots, vt_t, canon_sub)
 from ._defs cimport (HT_ARRAY, HT_EQ, HT_EXTERN, HT_FUNC, HT_STRUCT, TK_STRUCT, GC_ARRAY_DATA,
                      canon_info)                  # GC instructions (_interp_gcops.pxi)
 from ._core cimport canon_table, gc_layout_table

@@ -10,6 +10,9 @@
 # the handlers) or takes ``gc_alloc_slow`` (a new page, a large object, the limit).
 # Objects never move.
 
+cdef enum:
+    GC_MIN_THRESHOLD = 4 << 20      # bytes allocated between collections, at least
+
 cdef size_t GC_CLASS_SIZE[GC_NCLASSES]          # bytes per cell of each size class
 cdef uint8_t GC_CLASS_OF[(GC_SMALL_MAX >> 4) + 1]   # class of a (size + 15) >> 4
 
@@ -39,7 +42,7 @@ cdef GcHeap* gc_heap_new() noexcept nogil:
     cdef GcHeap* h = <GcHeap*>calloc(1, sizeof(GcHeap))
     if h != NULL:
         h.limit = <size_t>-1
-        h.threshold = <size_t>-1
+        h.threshold = GC_MIN_THRESHOLD
     return h
 
 
@@ -51,6 +54,9 @@ cdef void gc_heap_free(GcHeap* h) noexcept nogil:
     for i in range(h.npages):
         wasmrt_vm_free(h.pages[i].base, h.pages[i].span)
     free(h.pages)
+    free(h.roots)
+    free(h.pins)
+    free(h.marks)
     free(h)
 
 
@@ -69,7 +75,7 @@ cdef inline uint8_t* gc_alloc(Ctx* cx, const GcLayout* lay, uint32_t length,
     if size <= GC_SMALL_MAX:
         c = GC_CLASS_OF[(size + 15) >> 4]
         p = h.free[c]
-        if p != NULL and h.allocated < h.threshold:
+        if p != NULL and h.allocated < h.threshold:     # (no collection due)
             h.free[c] = (<uint8_t**>(p + 8))[0]
             h.allocated += GC_CLASS_SIZE[c]
             h.nallocs += 1
@@ -153,13 +159,20 @@ cdef uint8_t* gc_alloc_slow(Ctx* cx, const GcLayout* lay, uint32_t length, uint6
     cdef int rc
     cdef uint8_t* p
     cdef size_t span
+    cdef bint collected = False
     if size > <uint64_t>0xFFFFFFF0 or size > h.limit:
         h.trap = TRAP_ALLOC_TOO_LARGE
         return NULL
+    if fp != NULL and h.allocated >= h.threshold:
+        gc_collect(cx, gc_frame_end(cx, fp))
+        collected = True
     if size <= GC_SMALL_MAX:
         c = GC_CLASS_OF[(size + 15) >> 4]
         if h.free[c] == NULL:
             rc = gc_grow(h, c)
+            if rc != 0 and fp != NULL and not collected:    # the limit: collect first
+                gc_collect(cx, gc_frame_end(cx, fp))
+                rc = 0 if h.free[c] != NULL else gc_grow(h, c)
             if rc != 0:
                 h.trap = rc
                 return NULL
@@ -170,6 +183,8 @@ cdef uint8_t* gc_alloc_slow(Ctx* cx, const GcLayout* lay, uint32_t length, uint6
     else:
         size = (size + 15) & ~(<uint64_t>15)
         span = (size + 4095) & ~(<size_t>4095)
+        if h.bytes + span > h.limit and fp != NULL and not collected:
+            gc_collect(cx, gc_frame_end(cx, fp))
         if h.bytes + span > h.limit:
             h.trap = TRAP_GC_OOM
             return NULL
@@ -203,6 +218,8 @@ cdef uint8_t* gc_object_at(GcHeap* h, uint64_t cell) noexcept nogil:
         else:
             hi = mid
     pg = &h.pages[lo]
+    if a >= pg.base + pg.span:
+        return NULL
     off = <size_t>(a - pg.base)
     if off >= pg.cell * pg.ncells or off % pg.cell != 0:
         return NULL
@@ -211,19 +228,238 @@ cdef uint8_t* gc_object_at(GcHeap* h, uint64_t cell) noexcept nogil:
     return a
 
 
+# ---- the collector: non-moving mark-sweep, stop-the-world at an allocation ----
+#
+# Roots: the slot stack [cx.stack, end) scanned conservatively (every cell checked with
+# gc_object_at, so i31, host, funcref and number cells are never misread; a stale or
+# numeric cell that equals an object's address only keeps that object alive longer), the
+# registered globals, tables and element segments (GcRoot), the pinned objects of API
+# values, the payloads of the Store's exceptions (Ctx.exns), and `pinned_end` (paused
+# guests).  The heap is traced precisely (layouts).
+
+cdef enum:
+    GC_MARK = 1                     # GcHeader.gc: reached in this collection
+
+
+cdef inline uint64_t* gc_frame_end(Ctx* cx, uint64_t* fp) noexcept nogil:
+    """The end of the running wasm frame at `fp` (no wasm running: `fp` itself): the slots
+    the collector scans end here."""
+    if cx.depth == 0:
+        return fp
+    return fp + cx.recs[cx.depth - 1].func.code.max_slots
+
+
+cdef inline int gc_grey(GcHeap* h, uint64_t cell, size_t* n) noexcept nogil:
+    """Mark the object `cell` points to (if it is one) and queue it if it has references;
+    -1 if the mark stack cannot grow."""
+    cdef uint8_t* p = gc_object_at(h, cell)
+    cdef uint8_t** m
+    cdef const GcLayout* lay
+    if p == NULL or ((<GcHeader*>p).gc & GC_MARK):
+        return 0
+    (<GcHeader*>p).gc |= GC_MARK
+    lay = gc_layout(GC_LAYOUTS, (<GcHeader*>p).type_id)
+    if lay.nrefs == 0:
+        return 0
+    if n[0] == h.cap_marks:
+        m = <uint8_t**>realloc(h.marks, (h.cap_marks * 2 + 256) * sizeof(uint8_t*))
+        if m == NULL:
+            return -1
+        h.marks = m
+        h.cap_marks = h.cap_marks * 2 + 256
+    h.marks[n[0]] = p
+    n[0] += 1
+    return 0
+
+
+cdef int gc_mark_cells(GcHeap* h, const uint64_t* cells, size_t count, size_t* n) noexcept nogil:
+    cdef size_t i
+    for i in range(count):
+        if gc_grey(h, cells[i], n) < 0:
+            return -1
+    return 0
+
+
+cdef int gc_mark(Ctx* cx, uint64_t* end) noexcept nogil:
+    """Mark everything reachable from the roots; -1 if out of memory for the mark stack."""
+    cdef GcHeap* h = cx.gc
+    cdef size_t n = 0, i
+    cdef uint32_t k, j
+    cdef GcRoot* r
+    cdef TableRec* t
+    cdef InstCtx* ic
+    cdef uint8_t* p
+    cdef const GcLayout* lay
+    if h.pinned_end > end:
+        end = h.pinned_end
+    if cx.top > end:
+        end = cx.top
+    if end > cx.stack_end:
+        end = cx.stack_end
+    if gc_mark_cells(h, cx.stack, <size_t>(end - cx.stack), &n) < 0:
+        return -1
+    for k in range(h.nroots):
+        r = &h.roots[k]
+        if r.kind == GC_ROOT_CELL:
+            if gc_grey(h, (<uint64_t*>r.p)[0], &n) < 0:
+                return -1
+        elif r.kind == GC_ROOT_TABLE:
+            t = <TableRec*>r.p
+            if gc_mark_cells(h, t.elems, t.size, &n) < 0:
+                return -1
+        else:
+            ic = <InstCtx*>r.p
+            for j in range(ic.nelems):
+                if ic.elems[j].refs != NULL and gc_mark_cells(
+                        h, ic.elems[j].refs, ic.elems[j].len, &n) < 0:
+                    return -1
+    for i in range(h.npins):
+        if gc_grey(h, <uint64_t>h.pins[i], &n) < 0:
+            return -1
+    for k in range(cx.nexns):       # exceptions' payloads (an exnref names any of them)
+        if gc_mark_cells(h, cx.exns[k].cells, cx.exns[k].tag.nslots, &n) < 0:
+            return -1
+    while n > 0:
+        n -= 1
+        p = h.marks[n]
+        lay = gc_layout(GC_LAYOUTS, (<GcHeader*>p).type_id)
+        if lay.kind == TK_ARRAY:
+            if gc_mark_cells(h, <uint64_t*>(p + GC_ARRAY_DATA),
+                             (<uint32_t*>(p + GC_ARRAY_LEN))[0], &n) < 0:
+                return -1
+        else:
+            for k in range(lay.nrefs):
+                if gc_grey(h, (<uint64_t*>(p + lay.refs[k]))[0], &n) < 0:
+                    return -1
+    return 0
+
+
+cdef void gc_sweep(GcHeap* h, bint unmark_only) noexcept nogil:
+    """Free the unmarked objects (or, `unmark_only`, clear every mark: a collection given
+    up), rebuild the free lists; free the pages left empty beyond `threshold` bytes of
+    them (kept for the next allocations) and every large page left empty."""
+    cdef uint32_t i, j = 0, c
+    cdef size_t k, nlive, live = 0, bytes = 0, spare = 0
+    cdef GcPage pg
+    cdef uint8_t* p
+    cdef GcHeader* hd
+    for c in range(GC_NCLASSES):
+        h.free[c] = NULL
+    for i in range(h.npages):
+        pg = h.pages[i]
+        nlive = 0
+        for k in range(pg.ncells):
+            hd = <GcHeader*>(pg.base + k * pg.cell)
+            if hd.type_id != GC_FREE:
+                if (hd.gc & GC_MARK) or unmark_only:
+                    hd.gc &= ~(<uint32_t>GC_MARK)
+                    nlive += 1
+                else:
+                    hd.type_id = GC_FREE
+        if nlive == 0 and (pg.cls < 0 or spare + pg.span > h.threshold):
+            wasmrt_vm_free(pg.base, pg.span)
+            continue
+        if nlive == 0:
+            spare += pg.span
+        if pg.cls >= 0:
+            k = pg.ncells
+            while k > 0:
+                k -= 1
+                p = pg.base + k * pg.cell
+                if (<GcHeader*>p).type_id == GC_FREE:
+                    (<uint8_t**>(p + 8))[0] = h.free[pg.cls]
+                    h.free[pg.cls] = p
+        live += nlive * pg.cell
+        bytes += pg.span
+        h.pages[j] = pg
+        j += 1
+    h.npages = j
+    h.bytes = bytes
+    h.live = live
+
+
+cdef void gc_collect(Ctx* cx, uint64_t* end) noexcept nogil:
+    """A full collection: the slots below `end` (and `cx.top`, `pinned_end`) are live.
+    The next one is due once as many bytes as live now (at least GC_MIN_THRESHOLD) have
+    been allocated."""
+    cdef GcHeap* h = cx.gc
+    cdef int rc
+    if h.npages == 0:
+        return
+    rc = gc_mark(cx, end)
+    gc_sweep(h, rc < 0)
+    h.collections += 1
+    h.allocated = 0
+    h.threshold = h.live if h.live > GC_MIN_THRESHOLD else GC_MIN_THRESHOLD
+
+
+cdef int gc_add_root(GcHeap* h, int kind, void* p) except -1:
+    """Register a global's cell, a table or an instance's element segments as a root for
+    the Store's life."""
+    cdef GcRoot* r
+    if h.nroots == h.cap_roots:
+        r = <GcRoot*>realloc(h.roots, (h.cap_roots * 2 + 16) * sizeof(GcRoot))
+        if r == NULL:
+            raise MemoryError()
+        h.roots = r
+        h.cap_roots = h.cap_roots * 2 + 16
+    h.roots[h.nroots].kind = kind
+    h.roots[h.nroots].p = p
+    h.nroots += 1
+    return 0
+
+
+cdef int gc_pin(GcHeap* h, uint8_t* obj) except -1:
+    """Keep `obj` alive until a matching `gc_unpin` (an API value refers to it)."""
+    cdef uint8_t** q
+    if h.npins == h.cap_pins:
+        q = <uint8_t**>realloc(h.pins, (h.cap_pins * 2 + 16) * sizeof(uint8_t*))
+        if q == NULL:
+            raise MemoryError()
+        h.pins = q
+        h.cap_pins = h.cap_pins * 2 + 16
+    h.pins[h.npins] = obj
+    h.npins += 1
+    return 0
+
+
+cdef void gc_unpin(GcHeap* h, uint8_t* obj) noexcept nogil:
+    """Drop one pin of `obj` (the most recent: API values mostly die young)."""
+    cdef size_t i = h.npins
+    while i > 0:
+        i -= 1
+        if h.pins[i] == obj:
+            h.npins -= 1
+            h.pins[i] = h.pins[h.npins]
+            return
+
+
+cdef inline bint vt_may_hold_object(vt_t t) noexcept:
+    """Whether a global or table of type `t` may hold a GC object: a reference type outside
+    the func hierarchy (an externref may hold a converted anyref)."""
+    cdef uint32_t c = t & 0xFF
+    if not vt_is_ref(t) or c == HT_FUNC or c == HT_NOFUNC:
+        return False
+    return c != HT_CONCRETE or canonical_kind(vt_index(t)) != TK_FUNC
+
+
 # ---- internal hooks for the tests (no GC instruction needed) ----
 
-def gc_test_alloc(StoreCtx store, uint32_t type_id, uint32_t length=0) -> int:
-    """Allocate an object of canonical struct/array type `type_id` outside wasm code (as a
-    constant expression does); its address.  Traps raise as in wasm."""
-    cdef const GcLayout* lay
-    cdef uint8_t* p
+cdef const GcLayout* gc_test_layout_of(uint32_t type_id) except NULL:
     if <size_t>type_id >= <size_t>canonical_count() or gc_layout(GC_LAYOUTS, type_id) == NULL:
         raise ValueError(f"{type_id} is not a struct or array type")
-    lay = gc_layout(GC_LAYOUTS, type_id)
-    p = gc_alloc(&store.cx, lay, length, NULL)
+    return gc_layout(GC_LAYOUTS, type_id)
+
+
+def gc_test_alloc(StoreCtx store, uint32_t type_id, uint32_t length=0,
+                  bint collect=False) -> int:
+    """Allocate an object of canonical struct/array type `type_id` outside wasm code (as a
+    constant expression does; `collect`: as wasm code does, so a collection may start,
+    with the slots below ``cx.top`` live); its address.  Traps raise as in wasm."""
+    cdef const GcLayout* lay = gc_test_layout_of(type_id)
+    cdef uint8_t* p = gc_alloc(&store.cx, lay, length, store.cx.top if collect else NULL)
     if p == NULL:
-        raise _Trap(TRAP_MESSAGES[store.cx.gc.trap], TRAP_CODES[store.cx.gc.trap])
+        raise _Trap(TRAP_MESSAGES[store.cx.gc.trap], TRAP_CODES.get(store.cx.gc.trap))
     return <size_t>p
 
 
@@ -253,3 +489,58 @@ def gc_stats(StoreCtx store) -> dict:
     cdef GcHeap* h = store.cx.gc
     return {"bytes": h.bytes, "live": h.live, "allocated": h.allocated,
             "objects": h.nallocs, "collections": h.collections, "pages": h.npages}
+
+
+def gc_test_pin(StoreCtx store, uint64_t addr, bint pin=True) -> None:
+    """Pin (or unpin) the object at `addr`, as an API value does."""
+    if pin:
+        gc_pin(store.cx.gc, <uint8_t*>addr)
+    else:
+        gc_unpin(store.cx.gc, <uint8_t*>addr)
+
+
+
+def gc_set_limit(StoreCtx store, int64_t limit) -> None:
+    """Cap the bytes of `store`'s GC heap pages (negative: no cap); ``StoreLimits``'
+    ``memory_size`` sets it.  Pages already taken stay."""
+    store.cx.gc.limit = <size_t>-1 if limit < 0 else <size_t>limit
+
+
+def gc_test_churn(StoreCtx store, uint32_t type_id, uint32_t length, size_t count,
+                  uint32_t keep) -> int:
+    """Allocate `count` objects as wasm code does, without the GIL, keeping the last
+    `keep` (<= 64) in slots above ``cx.top`` and paused guests; with `keep`, each new object's first reference
+    field (if any) points to the previous one, in chains of 1,000; returns the last
+    object's address."""
+    cdef const GcLayout* lay = gc_test_layout_of(type_id)
+    cdef Ctx* cx = &store.cx
+    cdef uint64_t* slots = cx.top if cx.top > cx.gc.pinned_end else cx.gc.pinned_end
+    cdef uint64_t* top0 = cx.top
+    cdef uint8_t* p = NULL
+    cdef uint8_t* prev = NULL
+    cdef size_t i
+    if keep > 64 or slots + 64 > cx.stack_end:
+        raise ValueError("keep at most 64")
+    memset(slots, 0, 64 * sizeof(uint64_t))
+    cx.top = slots + keep       # the kept objects' slots are live
+    with nogil:
+        for i in range(count):
+            p = gc_alloc(cx, lay, length, cx.top)
+            if p == NULL:
+                break
+            if keep > 0 and lay.nrefs > 0 and lay.kind != TK_ARRAY and i % 1000 != 0:
+                (<uint64_t*>(p + lay.refs[0]))[0] = <uint64_t>prev
+            prev = p
+            if keep > 0:
+                slots[i % keep] = <uint64_t>p
+    cx.top = top0
+    if p == NULL:
+        raise _Trap(TRAP_MESSAGES[cx.gc.trap], TRAP_CODES.get(cx.gc.trap))
+    return <size_t>p
+
+
+def gc_test_cells(object obj) -> int:
+    """The address of a GlobalInstance's cell or a TableInstance's elements."""
+    if type(obj) is GlobalInstance:
+        return <size_t>&(<GlobalInstance>obj).cell[0]
+    return <size_t>(<TableInstance>obj).rec.elems

@@ -408,7 +408,7 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         g.valtype = valtype
         g.mutable = mutable
         eval_const(&store.cx, ctx, ops, g.cell)
-        store.objects.append(g)
+        store.add_object(g)
         ctx.globals[ng] = &g.cell[0]
         globals_.append(g)
         ng += 1
@@ -523,7 +523,8 @@ def store_running(StoreCtx store) -> bool:
 
 
 def store_gc(StoreCtx store) -> int:
-    """Forget externref targets not referenced from any table, global or element segment
+    """Collect the GC heap (the slots below ``cx.top`` and paused guests' frames are live),
+    then forget externref targets not referenced from any table, global or element segment
     of `store`; renumbers the survivors.  Only while no wasm runs (no live stack values).
     Returns how many were released."""
     cdef TableInstance t
@@ -532,6 +533,7 @@ def store_gc(StoreCtx store) -> int:
     cdef ElemRec* er
     cdef uint32_t i, k
     cdef list cells = []               # addresses of every externref cell
+    gc_collect(&store.cx, store.cx.top)
     if store.cx.nest > 0 or not store.externs:
         return 0
     for obj in store.objects:

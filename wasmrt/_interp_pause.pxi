@@ -39,6 +39,8 @@ cdef class AsyncCall:
     cdef object pending             # the host call's coroutine, until handed out
     cdef void* wait_parked          # a wait that yielded: its queued waiter (Ctx.wait_parked)
     cdef int64_t wait_deadline
+    cdef uint64_t* gc_end0          # the heap's pinned_end before this pause raised it
+    cdef bint gc_held               # this pause's frames are roots of the GC heap
 
     def __cinit__(self, FuncInstance func, StoreBase owner=None):
         if func.rec.code == NULL:
@@ -74,6 +76,32 @@ cdef class AsyncCall:
         self.async_nest0 = cx.async_nest
         self.active = True
         return self.step(True)
+
+    cdef void hold_frames(self) noexcept:
+        """While paused, the guest's slots (up to the end of its innermost frame, or the
+        raised `cx.top` of a host call) are roots of the GC heap, wasm running or not."""
+        cdef Ctx* cx = &self.store.cx
+        cdef GcHeap* h = cx.gc
+        cdef uint64_t* end = self.pause_top if self.pause_func != NULL else cx.top
+        cdef FuncRec* f
+        if self.gc_held:
+            return
+        if self.resume_fp != NULL and cx.depth > 0:
+            f = cx.recs[cx.depth - 1].func
+            if f.code != NULL and self.resume_fp + f.code.max_slots > end:
+                end = self.resume_fp + f.code.max_slots
+        if cx.top > end:
+            end = cx.top
+        self.gc_end0 = h.pinned_end
+        if end > h.pinned_end:
+            h.pinned_end = end
+        self.gc_held = True
+
+    cdef void release_frames(self) noexcept:
+        """The guest runs again (its live slots are below the running frame) or is over."""
+        if self.gc_held:
+            self.store.cx.gc.pinned_end = self.gc_end0
+            self.gc_held = False
 
     def resume(self) -> int:
         """Continue the guest after ASYNC_YIELD."""
@@ -153,6 +181,7 @@ cdef class AsyncCall:
         self.paused_depth = cx.depth
         self.active = True
         self.store.paused = self
+        self.hold_frames()
         return 0
 
     def take_call(self):
@@ -191,6 +220,7 @@ cdef class AsyncCall:
         cdef int64_t interval = store.yield_interval_ns
         if store.paused is self:
             store.paused = None
+        self.release_frames()
         cx.async_nest = self.nest
         cx.yield_at = wasmrt_now_ns() + interval if interval > 0 else 0
         cdef bint throwing = self.throwing
@@ -235,6 +265,7 @@ cdef class AsyncCall:
             self.pending = store.pending_call
             store.pending_call = None
             cx.pause_func = NULL
+            self.hold_frames()
             if self.async_nest0 == 0:   # the outermost call_async: Store.snapshot() may
                 store.paused = self     # capture it
             return rc
@@ -266,6 +297,7 @@ cdef class AsyncCall:
         self.active = False
         if store.paused is self:
             store.paused = None
+        self.release_frames()
         store.restore(self.depth0, self.inst0, self.fp)
         self.pause_func = NULL
         self.resume_pc = NULL

@@ -418,7 +418,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
             g.cell[1] = <uint64_t>hi
             if vt_is_funcref(valtype) and lo:
                 g.cell[0] = <uint64_t>rec_of(recs, nf, <uint64_t>lo - 1)
-            store.objects.append(g)
+            store.add_object(g)
             gobjs.append(g)
         for elem_type, tmax, cells, is_64 in img.tables:
             t = store.new_table(elem_type, 0, tmax, None, is_64)

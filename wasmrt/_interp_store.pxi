@@ -475,7 +475,7 @@ cdef class StoreCtx:
         g.cell[1] = 0
         if value is not None:
             self.to_cells(value, g.valtype, g.cell)
-        self.objects.append(g)
+        self.add_object(g)
         return g
 
     def new_table(self, vt_t elem_type, uint32_t size, object max_size=None, init=None,
@@ -504,8 +504,27 @@ cdef class StoreCtx:
             for i in range(size):
                 t.rec.elems[i] = v
             t.rec.size = size
-        self.objects.append(t)
+        self.add_object(t)
         return t
+
+    cdef int add_object(self, object obj) except -1:
+        """Keep a table, global, memory or instance made in this store for its life; a
+        table or global that may hold GC objects, and an instance's element segments, are
+        roots of the GC heap from now on."""
+        cdef GlobalInstance g
+        cdef TableInstance t
+        self.objects.append(obj)
+        if type(obj) is GlobalInstance:
+            g = <GlobalInstance>obj
+            if vt_may_hold_object(g.valtype):
+                gc_add_root(self.cx.gc, GC_ROOT_CELL, &g.cell[0])
+        elif type(obj) is TableInstance:
+            t = <TableInstance>obj
+            if vt_may_hold_object(t.rec.elem_type):
+                gc_add_root(self.cx.gc, GC_ROOT_TABLE, &t.rec)
+        elif type(obj) is InstanceCtx:
+            gc_add_root(self.cx.gc, GC_ROOT_INST, &(<InstanceCtx>obj).ctx)
+        return 0
 
     def new_memory(self, uint64_t min_pages, object max_pages=None, bint is_64=False,
                    uint32_t page_size_log2=16, bint shared=False):
@@ -779,7 +798,7 @@ cdef class InstanceCtx:
         self.name = None
         self.keep = []
         self.exports = {}
-        store.objects.append(self)
+        store.add_object(self)
 
     def __dealloc__(self):
         cdef uint32_t i
