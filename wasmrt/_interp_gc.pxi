@@ -499,7 +499,6 @@ def gc_test_pin(StoreCtx store, uint64_t addr, bint pin=True) -> None:
         gc_unpin(store.cx.gc, <uint8_t*>addr)
 
 
-
 def gc_set_limit(StoreCtx store, int64_t limit) -> None:
     """Cap the bytes of `store`'s GC heap pages (negative: no cap); ``StoreLimits``'
     ``memory_size`` sets it.  Pages already taken stay."""
@@ -509,9 +508,9 @@ def gc_set_limit(StoreCtx store, int64_t limit) -> None:
 def gc_test_churn(StoreCtx store, uint32_t type_id, uint32_t length, size_t count,
                   uint32_t keep) -> int:
     """Allocate `count` objects as wasm code does, without the GIL, keeping the last
-    `keep` (<= 64) in slots above ``cx.top`` and paused guests; with `keep`, each new object's first reference
-    field (if any) points to the previous one, in chains of 1,000; returns the last
-    object's address."""
+    `keep` (<= 64) in slots above ``cx.top`` and paused guests; with `keep`, each new
+    object's first reference field (if any) points to the previous one, in chains of
+    1,000; returns the last object's address."""
     cdef const GcLayout* lay = gc_test_layout_of(type_id)
     cdef Ctx* cx = &store.cx
     cdef uint64_t* slots = cx.top if cx.top > cx.gc.pinned_end else cx.gc.pinned_end
