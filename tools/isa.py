@@ -16,8 +16,8 @@ followed by its operand cells, 8 bytes each.  Operand cell fields:
 
 Values live untyped in 64-bit slots: i32/f32 as their 32-bit pattern in the low half
 (readers ignore the high half; writers zero it), i64/f64 as 64 bits, references as
-funcref = address of the store's function record / externref = 1 + index into the store's
-object table (0 = null).  ``*.reinterpret_*`` are therefore plain copies (or nothing).
+funcref = address of the store's function record / host object = index << 2 | 2 into the
+store's object table / i31 = odd / GC object = its address (0 = null).  ``*.reinterpret_*`` are therefore plain copies (or nothing).
 """
 
 from __future__ import annotations

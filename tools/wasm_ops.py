@@ -151,8 +151,6 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
 # leave this list (the generator checks).  Plain bytes, a whole prefix, or one prefixed
 # instruction as ``prefix << 16 | sub`` (its ``Instr.op``).
 RESERVED: dict[str, tuple[int, ...]] = {
-    # any.convert_extern, extern.convert_any
-    "gc": (0xFB << 16 | 0x1A, 0xFB << 16 | 0x1B),
 }
 
 # The prefix bytes: name of the ``PREFIX_*`` constant, and the proposal every instruction of
@@ -352,6 +350,9 @@ I("br_on_cast_fail",          (0xFB, 0x19), "t* ref -> t* ref", "castflags label
 I("ref.i31",                  (0xFB, 0x1C), "i32 -> ref")
 I("i31.get_s",                (0xFB, 0x1D), "ref -> i32")
 I("i31.get_u",                (0xFB, 0x1E), "ref -> i32")
+# the identity on cells (a host object's cell is index << 2 | 2 in both hierarchies)
+I("any.convert_extern",       (0xFB, 0x1A), "ref -> ref")
+I("extern.convert_any",       (0xFB, 0x1B), "ref -> ref")
 
 
 # ------------------------------------------------------------------------------------------

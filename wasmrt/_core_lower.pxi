@@ -1175,7 +1175,7 @@ cdef class Lowerer:
         if (op >> 16) == PREFIX_SIMD:                   # v128: _core_lower_simd.pxi
             return lower_simd(self, op & 0xFFFF, ins,
                               v.nmems > 0 and (ins.mem or v.mem0_m))
-        if (op >> 16) == PREFIX_GC and (op & 0xFFFF) < (OP_REF_I31 & 0xFFFF):
+        if (op >> 16) == PREFIX_GC and (op & 0xFFFF) < (OP_ANY_CONVERT_EXTERN & 0xFFFF):
             return self._gc(v, ins)                     # structs, arrays, casts
         if op < 0x100:
             code = op
@@ -1318,6 +1318,8 @@ cdef class Lowerer:
             self._unop(IR_I31_GET_S)
         elif op == OP_I31_GET_U:
             self._unop(IR_I31_GET_U)
+        elif op == OP_ANY_CONVERT_EXTERN or op == OP_EXTERN_CONVERT_ANY:
+            pass                                        # the identity on cells
         elif op == OP_REF_FUNC:                         # f: [] -> [funcref]
             self._result(0, 1, emit_ref_func(self, self._top_home(), ins.idx))
         elif op == OP_MEMORY_INIT:                      # d m: [at i32 i32] -> []

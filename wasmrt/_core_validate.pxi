@@ -1350,7 +1350,7 @@ cdef vt_t fv_cast_type(FuncValidator v, bint nullable) except 0xFFFFFFFF:
 
 
 cdef int fv_gc(FuncValidator v, uint32_t op) except -1:
-    """GC's instructions (prefix 0xFB; any/extern.convert_* are RESERVED).  For the
+    """GC's instructions (prefix 0xFB).  For the
     lowerer: ``idx`` the (first) type index, ``idx2`` the field index, the second type or
     the segment, or array.new_fixed's count; ``val_type`` the field's value type
     (unpacked) for accesses and allocations, the operand's type for casts; ``bits`` the
@@ -1362,6 +1362,7 @@ cdef int fv_gc(FuncValidator v, uint32_t op) except -1:
     cdef vt_t st, t, t1, t2
     cdef const vt_t* lt
     cdef uint8_t flags
+    cdef bint unknown
     if op == OP_REF_I31:                        # [i32] -> [(ref i31)]
         fv_pop_expect(v, VT_I32)
         fv_push(v, HT_I31 | VT_NONNULL)
@@ -1519,6 +1520,13 @@ cdef int fv_gc(FuncValidator v, uint32_t op) except -1:
         fv_pop_vals(v, lt, n - 1)
         fv_push_vals(v, lt, n - 1)
         fv_push(v, t2)
+    elif op == OP_ANY_CONVERT_EXTERN or op == OP_EXTERN_CONVERT_ANY:
+        # [(ref null? extern)] -> [(ref null? any)] and back: nullable iff the operand is
+        # (an unknown operand: non-null, the subtype of both)
+        unknown = v.nvals == v.ctrls[v.nctrls - 1].height or v.vals[v.nvals - 1] == VT_BOTTOM
+        t = fv_pop_expect(v, HT_EXTERN if op == OP_ANY_CONVERT_EXTERN else HT_ANY)
+        fv_push(v, (HT_ANY if op == OP_ANY_CONVERT_EXTERN else HT_EXTERN)
+                | (VT_NONNULL if unknown else t & VT_NONNULL))
     else:
         raise UnsupportedFeatureError("instruction 0x%x has a row in tools/wasm_ops.py but "
                                       "no validation rule" % op, v.ins.offset)
@@ -1842,6 +1850,14 @@ cdef int check_const(ModuleInfo m, FuncValidator v, ConstExpr e, vt_t expected,
         elif op == OP_STRUCT_NEW or op == OP_STRUCT_NEW_DEFAULT or op == OP_ARRAY_NEW \
                 or op == OP_ARRAY_NEW_DEFAULT or op == OP_ARRAY_NEW_FIXED:
             const_alloc(m, v, op, imm, stack, e.offset)
+        elif op == OP_ANY_CONVERT_EXTERN or op == OP_EXTERN_CONVERT_ANY:
+            n = len(stack)
+            t = HT_EXTERN if op == OP_ANY_CONVERT_EXTERN else HT_ANY
+            if n < 1 or not vt_sub(v, stack[n - 1], t):
+                raise ValidationError("type mismatch: %s of a constant expression needs "
+                                      "a %s" % ("any.convert_extern" if t == HT_EXTERN
+                                                else "extern.convert_any", _vt(t)), e.offset)
+            stack[n - 1] = (HT_ANY if t == HT_EXTERN else HT_EXTERN) | (stack[n - 1] & VT_NONNULL)
         elif extended and (OP_I32_ADD <= op <= OP_I32_MUL or OP_I64_ADD <= op <= OP_I64_MUL):
             t = VT_I32 if op <= OP_I32_MUL else VT_I64
             n = len(stack)                     # (no negative indexing: wraparound is off)

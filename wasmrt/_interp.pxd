@@ -10,7 +10,8 @@ on the fast path.
 
 Values in slots, tables, globals and element segments are untyped 64-bit cells:
 i32/f32 bit patterns zero-extended, i64/f64 bits, funcref = the address of its `FuncRec`
-(0 = null), externref = 1 + index into `StoreCtx.externs` (0 = null).  v128 (later) takes
+(0 = null); any/extern-hierarchy references: 0 null, odd an i31, ``index << 2 | 2`` a host
+object in `StoreCtx.externs`, else a GC object's address (``_interp_gc.pxi``).  v128 takes
 two cells.
 
 What instantiation (`_interp_instance.pxi`, included in _interp.pyx) fills in, per
@@ -310,7 +311,7 @@ cdef class StoreCtx:
     cdef size_t stack_bytes         # the mapping at cx.stack: value slots, then call records
     cdef readonly list funcs        # FuncInstance objects (keep FuncRec.owner valid)
     cdef readonly list objects      # tables, globals, memories, instances
-    cdef readonly list externs      # externref targets: ref value r -> externs[r - 1]
+    cdef readonly list externs      # host objects: ref cell r (r & 3 == 2) -> externs[r >> 2]
     cdef dict extern_ids            # id(obj) -> ref value, to intern externrefs
     cdef object pending_exc         # exception stashed by a host call (type, value, tb)
     cdef object pending_call        # a paused guest's host call: the coroutine to await

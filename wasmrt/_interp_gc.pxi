@@ -435,10 +435,11 @@ cdef void gc_unpin(GcHeap* h, uint8_t* obj) noexcept nogil:
 
 
 cdef inline bint vt_may_hold_object(vt_t t) noexcept:
-    """Whether a global or table of type `t` may hold a GC object: a reference type outside
-    the func hierarchy (an externref may hold a converted anyref)."""
+    """Whether a global or table of type `t` may hold a GC object (or a host object): a
+    reference type of the any or extern hierarchy (an externref may hold a converted
+    anyref, an anyref a converted externref)."""
     cdef uint32_t c = t & 0xFF
-    if not vt_is_ref(t) or c == HT_FUNC or c == HT_NOFUNC:
+    if not vt_is_ref(t) or c == HT_FUNC or c == HT_NOFUNC or c == HT_EXN or c == HT_NOEXN:
         return False
     return c != HT_CONCRETE or canonical_kind(vt_index(t)) != TK_FUNC
 

@@ -226,6 +226,8 @@ cdef int eval_const_on(Ctx* cx, InstCtx* ctx, tuple ops, uint64_t* out, uint64_t
         elif op == OP_STRUCT_NEW or op == OP_STRUCT_NEW_DEFAULT or op == OP_ARRAY_NEW \
                 or op == OP_ARRAY_NEW_DEFAULT or op == OP_ARRAY_NEW_FIXED:
             sp = const_new(cx, ctx, op, imm, stack, high, sp)
+        elif op == OP_ANY_CONVERT_EXTERN or op == OP_EXTERN_CONVERT_ANY:
+            sp -= 1                                         # the identity on cells
         elif sp >= 2 and OP_I32_ADD <= op <= OP_I32_MUL:   # extended constant expressions
             sp -= 2
             if op == OP_I32_ADD:
@@ -524,56 +526,89 @@ def store_running(StoreCtx store) -> bool:
 
 def store_gc(StoreCtx store) -> int:
     """Collect the GC heap (the slots below ``cx.top`` and paused guests' frames are live),
-    then forget externref targets not referenced from any table, global or element segment
-    of `store`; renumbers the survivors.  Only while no wasm runs (no live stack values).
-    Returns how many were released."""
-    cdef TableInstance t
-    cdef GlobalInstance g
-    cdef InstanceCtx inst
-    cdef ElemRec* er
-    cdef uint32_t i, k
-    cdef list cells = []               # addresses of every externref cell
+    then forget host objects (externref targets) no longer referenced from any table,
+    global, element segment, exception payload or GC object of `store`; renumbers the
+    survivors.  The second part only while no wasm runs (no live stack values).  Returns
+    how many host objects were released."""
+    cdef list cells = []               # addresses of every cell holding a host object
     gc_collect(&store.cx, store.cx.top)
     if store.cx.nest > 0 or not store.externs:
         return 0
-    for obj in store.objects:
-        if type(obj) is TableInstance:
-            t = <TableInstance>obj
-            if vt_is_externref(t.rec.elem_type):
-                for i in range(t.rec.size):
-                    if t.rec.elems[i]:
-                        cells.append(<size_t>&t.rec.elems[i])
-        elif type(obj) is GlobalInstance:
-            g = <GlobalInstance>obj
-            if vt_is_externref(g.valtype) and g.cell[0]:
-                cells.append(<size_t>&g.cell[0])
-        elif type(obj) is InstanceCtx:
-            # a passive externref segment keeps what its items evaluated to until dropped
-            inst = <InstanceCtx>obj
-            segments = getattr(inst.module, "elems", None) or ()
-            for i in range(min(<size_t>len(segments), <size_t>inst.ctx.nelems)):
-                if not vt_is_externref(segments[i].elem_type):
-                    continue
-                er = &inst.ctx.elems[i]
-                for k in range(er.len):
-                    if er.refs[k]:
-                        cells.append(<size_t>&er.refs[k])
+    host_cells(&store.cx, cells)
     live = {}
     new_externs = []
     for addr in cells:
         old = (<uint64_t*><size_t>addr)[0]
         r = live.get(old)
         if r is None:
-            new_externs.append(store.externs[old - 1])
-            r = len(new_externs)
+            r = len(new_externs) << 2 | 2
+            new_externs.append(store.externs[old >> 2])
             live[old] = r
         (<uint64_t*><size_t>addr)[0] = <uint64_t>r
     released = len(store.externs) - len(new_externs)
     store.externs[:] = new_externs
     store.extern_ids.clear()
-    for r, obj in enumerate(new_externs, 1):
-        store.extern_ids[id(obj)] = r
+    for k, obj in enumerate(new_externs):
+        store.extern_ids[id(obj)] = k << 2 | 2
     return released
+
+
+cdef inline int host_cell(uint64_t* c, list cells) except -1:
+    if (c[0] & 3) == 2:
+        cells.append(<size_t>c)
+    return 0
+
+
+cdef int host_cells(Ctx* cx, list cells) except -1:
+    """The addresses of the reference cells that hold a host object (``index << 2 | 2``):
+    in the GC heap's roots (globals and tables that may hold one, element segments), the
+    exceptions' reference payloads and the GC objects' reference fields."""
+    cdef GcHeap* h = cx.gc
+    cdef GcRoot* r
+    cdef TableRec* t
+    cdef InstCtx* ic
+    cdef ExnRec* x
+    cdef GcPage* pg
+    cdef const GcLayout* lay
+    cdef uint8_t* p
+    cdef uint32_t k, i, j, n
+    cdef size_t c
+    for k in range(h.nroots):
+        r = &h.roots[k]
+        if r.kind == GC_ROOT_CELL:
+            host_cell(<uint64_t*>r.p, cells)
+        elif r.kind == GC_ROOT_TABLE:
+            t = <TableRec*>r.p
+            for i in range(t.size):
+                host_cell(&t.elems[i], cells)
+        else:
+            ic = <InstCtx*>r.p
+            for i in range(ic.nelems):
+                for j in range(ic.elems[i].len):
+                    host_cell(&ic.elems[i].refs[j], cells)
+    for k in range(cx.nexns):
+        x = cx.exns[k]
+        j = 0
+        for i in range(x.tag.nparams):
+            if vt_is_ref(x.tag.params[i]):
+                host_cell(&x.cells[j], cells)
+            j += vt_slots(x.tag.params[i])
+    for k in range(h.npages):
+        pg = &h.pages[k]
+        for c in range(pg.ncells):
+            p = pg.base + c * pg.cell
+            if (<GcHeader*>p).type_id == GC_FREE:
+                continue
+            lay = gc_layout(GC_LAYOUTS, (<GcHeader*>p).type_id)
+            if lay.kind == TK_ARRAY:
+                if lay.nrefs:
+                    n = (<uint32_t*>(p + GC_ARRAY_LEN))[0]
+                    for i in range(n):
+                        host_cell(<uint64_t*>(p + GC_ARRAY_DATA) + i, cells)
+            else:
+                for i in range(lay.nrefs):
+                    host_cell(<uint64_t*>(p + lay.refs[i]), cells)
+    return 0
 
 
 # ---- The C-level base classes of the public Store and Func ---------------------------

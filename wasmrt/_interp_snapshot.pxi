@@ -174,6 +174,11 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     cdef uint64_t v
     cdef bytearray recs
     cdef uint32_t* q
+    gc_collect(cx, cx.top)          # (the paused guest's frames stay roots: pinned_end)
+    if cx.gc.live > 0:
+        raise _errors.WasmtimeError(
+            "cannot snapshot a Store whose GC heap holds objects (structs or arrays): "
+            "the image format has no GC heap yet")
     numbers.hosts = {}
     numbers.ranges = []
     numbers.lo = 0xFFFFFFFFFFFFFFFFULL

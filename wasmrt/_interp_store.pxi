@@ -206,26 +206,31 @@ cdef class StoreCtx:
     # ---- references ----
 
     cdef uint64_t extern_ref(self, object obj) except? 0:
-        """The externref cell of `obj` (0 for None), interning it in `externs`."""
+        """The externref cell of `obj` (0 for None), interning it in `externs`: a host
+        object's cell is ``index << 2 | 2`` (see "The GC heap" in ARCHITECTURE.md)."""
         if obj is None:
             return 0
         key = id(obj)
         r = self.extern_ids.get(key)
         if r is not None:
             return <uint64_t>r
+        r = len(self.externs) << 2 | 2
         self.externs.append(obj)
-        r = len(self.externs)
         self.extern_ids[key] = r
         return <uint64_t>r
 
     cdef object extern_obj(self, uint64_t ref):
-        """The object of externref cell `ref` (None for null).  Checked: the module runs
-        without bounds checks, and a cell left stale by a bug must not read past the list."""
+        """The value of externref cell `ref`: None for null, the host object, or the
+        anyref an ``extern.convert_any`` put there (as ``from_cell`` gives an anyref).
+        Checked: the module runs without bounds checks, and a cell left stale by a bug
+        must not read past the list."""
         if ref == 0:
             return None
-        if ref > <uint64_t>len(self.externs):
+        if (ref & 3) != 2:
+            return self.from_cell(ref, HT_ANY)
+        if (ref >> 2) >= <uint64_t>len(self.externs):
             raise RuntimeError(f"internal error: externref {ref} is not in the store")
-        return self.externs[ref - 1]
+        return self.externs[ref >> 2]
 
     cdef uint64_t to_cell(self, object value, vt_t vt) except? 0xFFFFFFFFFFFFFFFF:
         """Unbox a Python value of wasm type `vt` into a slot cell (TypeError if it isn't one:
@@ -306,6 +311,8 @@ cdef class StoreCtx:
                 return None
             if v & 1:                                   # an i31: its signed value
                 return <int32_t>(<uint32_t>v) >> 1
+            if (v & 3) == 2:                            # a host object (any.convert_extern)
+                return self.extern_obj(v)
             raise TypeError(f"GC references ({valtype_name(vt)}) cannot cross to Python")
         if vt_is_funcref(vt):
             if v == 0:

@@ -110,6 +110,8 @@ cdef enum WasmOp:
     OP_REF_I31 = 0xFB001C  # i32 -> ref
     OP_I31_GET_S = 0xFB001D  # ref -> i32
     OP_I31_GET_U = 0xFB001E  # ref -> i32
+    OP_ANY_CONVERT_EXTERN = 0xFB001A  # ref -> ref
+    OP_EXTERN_CONVERT_ANY = 0xFB001B  # ref -> ref
     OP_DROP = 0x1A  # t ->
     OP_SELECT = 0x1B  # t t i32 -> t
     OP_SELECT_T = 0x1C  # t t i32 -> t [valtypes]

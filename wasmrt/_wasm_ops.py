@@ -72,6 +72,8 @@ OPS: tuple[tuple[str, int, str, int, int, str, str, str, str, str, str], ...] = 
     ("ref.i31", 0xFB001C, "", 0, 0, "i32 -> ref", "gc", "gc", "", "", "ref.i31"),
     ("i31.get_s", 0xFB001D, "", 0, 0, "ref -> i32", "gc", "gc", "", "", "i31.get_s"),
     ("i31.get_u", 0xFB001E, "", 0, 0, "ref -> i32", "gc", "gc", "", "", "i31.get_u"),
+    ("any.convert_extern", 0xFB001A, "", 0, 0, "ref -> ref", "gc", "gc", "", "", "any.convert_extern"),
+    ("extern.convert_any", 0xFB001B, "", 0, 0, "ref -> ref", "gc", "gc", "", "", "extern.convert_any"),
     ("drop", 0x1A, "", 0, 0, "t ->", "mvp", "mvp", "", "", "drop"),
     ("select", 0x1B, "", 0, 0, "t t i32 -> t", "mvp", "mvp", "", "", "select"),
     ("select_t", 0x1C, "valtypes", 0, 0, "t t i32 -> t", "reference_types", "reference_types", "", "", ""),
@@ -645,5 +647,4 @@ PREFIXES: dict[int, tuple[str, str | None]] = {
 }
 
 RESERVED: dict[str, tuple[int, ...]] = {
-    "gc": (0xFB001A, 0xFB001B,),
 }

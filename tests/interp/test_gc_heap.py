@@ -412,3 +412,36 @@ def test_exception_payloads_are_roots() -> None:
     assert ctypes.c_uint64.from_address(cell).value == 0
     store.gc()
     assert alive(ctx, a) == [True]
+
+
+def test_snapshot_refused_while_objects_live() -> None:
+    """A paused Store whose heap holds live objects is not snapshotted (the image format has
+    no GC heap): a clear error; once they are garbage it is."""
+    import asyncio
+    node = node_type()
+    store = new_store()
+    ctx = store._context()
+
+    async def pause() -> None:
+        await asyncio.sleep(0)
+    host = wasmrt.Func(store, wasmrt.FuncType([], []), pause)
+    module = wasmrt.Module(store.engine, """(module
+      (import "h" "pause" (func $pause))
+      (global $g (export "g") (mut anyref) (ref.null any))
+      (func (export "run") (call $pause)))""")
+    ex = wasmrt.Instance(store, module, [host]).exports(store)
+    a = _interp.gc_test_alloc(ctx, node)
+    set_field(_interp.gc_test_cells(ex["g"]._rt), 0, a)
+    results = []
+
+    async def main() -> None:
+        task = asyncio.ensure_future(ex["run"].call_async(store))
+        while ctx.paused is None:
+            await asyncio.sleep(0)
+        with pytest.raises(wasmrt.WasmtimeError, match="GC heap holds objects"):
+            store.snapshot()
+        set_field(_interp.gc_test_cells(ex["g"]._rt), 0, 0)
+        results.append(store.snapshot())
+        await task
+    asyncio.run(main())
+    assert results
