@@ -150,7 +150,9 @@ cdef int _canon_grow(uint32_t need) except -1:
                 PyMem_Free(chunk)
                 PyMem_Free(layouts)
                 raise MemoryError()
-            canon_chunks[c] = chunk
+            memset(chunk, 0, sizeof(uint32_t) << CANON_CHUNK_BITS)     # ids not given
+            memset(layouts, 0, sizeof(GcLayout*) << CANON_CHUNK_BITS)  # out yet: no
+            canon_chunks[c] = chunk                                    # supertype/layout
             layout_chunks[c] = layouts
     return 0
 
