@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wasmrt import _interp
+from wasmrt._core import FuncTypeInfo
 from wasmrt.errors import Trap, TrapCode
 
 from .conftest import EXTERNREF, F64, FUNCREF, I32, I64, Rig
@@ -67,15 +68,17 @@ def test_slot_limit_exhaustion() -> None:
 
 
 def test_call_indirect_checks() -> None:
+    # real canonical ids: the mismatch path reads their declared supertypes
+    want = FuncTypeInfo((I32,), (I32,)).type_id
     rig = Rig()
     callee = rig.func(1, [("i32_mul_imm", {"dst": 0, "x": 0, "imm": 2}), ("ret", {})], [I32], [I32],
-                      type_id=7)
-    other = rig.func(2, [("ret", {})], [], [], type_id=8)
+                      type_id=want)
+    other = rig.func(2, [("ret", {})], [], [], type_id=FuncTypeInfo((), ()).type_id)
     table = rig.store.new_table(FUNCREF, 3)
     table.set(0, callee)
     table.set(1, other)
     rig.inst.set_table(0, table)
-    rig.inst.set_type_id(0, 7)
+    rig.inst.set_type_id(0, want)
     # the argument goes to the call's base slot first
     f = rig.func(0, [("copy", {"dst": 2, "src": 0}),
                      ("call_indirect", {"base": 2, "index": 1, "type": 0, "table": 0}),
