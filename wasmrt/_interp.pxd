@@ -109,11 +109,28 @@ ctypedef struct TagRec:         # an exception tag (its identity is its address)
     const vt_t* params          # the payload's value types (canonical)
     uint32_t nslots             # slots of the payload (v128 takes two)
     void* owner                 # its TagInstance (borrowed)
+    # the layout of its exceptions in the GC heap: type_id GC_EXN, a struct of
+    # GC_EXN_DATA + 8 * nslots bytes whose `refs` are the payload cells that may hold
+    # a GC object or exception (refs owned by the TagInstance)
+    GcLayout layout
 
 
-ctypedef struct ExnRec:         # a thrown exception: exnref = 1 + its index in Ctx.exns
-    TagRec* tag
-    uint64_t* cells             # the payload, tag.nslots slots (allocated with the record)
+# An exception is an object of its Store's GC heap (`new_exn`, _interp_gc.pxi): header
+# type_id GC_EXN, its TagRec* at GC_EXN_TAG, the payload's cells from GC_EXN_DATA.  An
+# exnref is its address (0 = null), like any GC reference.
+cdef enum:
+    GC_EXN_TAG = 8
+    GC_EXN_DATA = 16
+
+
+cdef inline TagRec* exn_tag(uint64_t ref) noexcept nogil:
+    """The tag of exception `ref` (an exnref, not null)."""
+    return (<TagRec**>(<uint8_t*>ref + GC_EXN_TAG))[0]
+
+
+cdef inline uint64_t* exn_cells(uint64_t ref) noexcept nogil:
+    """The payload cells of exception `ref` (an exnref, not null)."""
+    return <uint64_t*>(<uint8_t*>ref + GC_EXN_DATA)
 
 
 # A Store's GC heap (``_interp_gc.pxi``; ARCHITECTURE.md "The GC heap").  Objects live in
@@ -125,6 +142,7 @@ cdef enum:
     GC_SMALL_MAX = 4096
     GC_PAGE_BYTES = 65536
     GC_FREE = 0xFFFFFFFF
+    GC_EXN = 0xFFFFFFFE         # the type_id of an exception (its TagRec gives the layout)
 
 
 ctypedef struct GcPage:
@@ -287,11 +305,8 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     # resume, when the wait at resume_pc takes them and waits on
     void* wait_parked
     int64_t wait_deadline
-    # Exceptions: every exception thrown in this store (exnref r -> exns[r - 1], freed
-    # with the store), the one being thrown (TRAP_THROW), the frame of its throw
-    ExnRec** exns
-    uint32_t nexns
-    uint32_t cap_exns
+    # Exceptions (objects of the GC heap): the one being thrown (TRAP_THROW; 0 once it
+    # landed or left), the frame of its throw
     uint64_t exn
     uint64_t* throw_fp
     GcHeap* gc                  # the Store's GC heap (_interp_gc.pxi), never NULL
@@ -328,6 +343,7 @@ cdef class StoreCtx:
     cdef uint64_t to_cell(self, object value, vt_t vt) except? 0xFFFFFFFFFFFFFFFF
     cdef object from_cell(self, uint64_t v, vt_t vt)
     cdef int to_cells(self, object value, vt_t vt, uint64_t* dst) except -1
+    cdef TagRec* exn_of(self, uint64_t ref) except NULL
     cdef object from_cells(self, const uint64_t* src, vt_t vt)
     cdef FuncInstance new_wasm_func(self, InstanceCtx inst, FuncCode* code, tuple params,
                                     tuple results, bytes types, int type_id)
@@ -362,6 +378,7 @@ cdef class TagInstance:
     cdef readonly StoreCtx store
     cdef readonly tuple params      # the payload's value types (canonical)
     cdef bytes types                # params as a vt_t array (rec.params)
+    cdef bytes refs                 # uint32 offsets of its exceptions' reference cells
     cdef public object wrapper      # the api-level Tag wrapping this one, if any
 
 

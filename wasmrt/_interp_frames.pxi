@@ -203,29 +203,6 @@ cdef int thread_code(FuncCode* c) noexcept nogil:
     return 0
 
 
-cdef uint64_t new_exn(Ctx* cx, TagRec* tag, const uint64_t* payload) noexcept nogil:
-    """A new exception of `tag` (payload copied from `payload`, if not NULL): its exnref,
-    or 0 when out of memory.  It lives as long as the store."""
-    cdef ExnRec* e
-    cdef ExnRec** p
-    if cx.nexns == cx.cap_exns:
-        p = <ExnRec**>realloc(cx.exns, (cx.cap_exns * 2 + 16) * sizeof(ExnRec*))
-        if p == NULL:
-            return 0
-        cx.exns = p
-        cx.cap_exns = cx.cap_exns * 2 + 16
-    e = <ExnRec*>malloc(sizeof(ExnRec) + (tag.nslots + 1) * sizeof(uint64_t))
-    if e == NULL:
-        return 0
-    e.tag = tag
-    e.cells = <uint64_t*>(<char*>e + sizeof(ExnRec))
-    if payload != NULL and tag.nslots:
-        memcpy(e.cells, payload, tag.nslots * sizeof(uint64_t))
-    cx.exns[cx.nexns] = e
-    cx.nexns += 1
-    return cx.nexns
-
-
 cdef bint is_tail_call(const Cell* pc) noexcept nogil:
     """Whether the instruction at `pc` is a tail call (its activation is gone)."""
     cdef void* h = pc[0].h
@@ -245,7 +222,8 @@ cdef const Cell* unwind(Ctx* cx, uint64_t** fp_out) noexcept nogil:
     dropped, its values written to the label's slots, and the cell to continue at is
     returned with its frame in `fp_out`; else NULL (the records stay for the backtrace).
     Only this slow path reads the tables: code that throws nothing pays nothing."""
-    cdef ExnRec* e = cx.exns[cx.exn - 1]
+    cdef TagRec* tag = exn_tag(cx.exn)
+    cdef uint64_t* cells = exn_cells(cx.exn)
     cdef const Cell* pc = cx.trap_pc
     cdef uint64_t* fp = cx.throw_fp
     cdef uint32_t k = cx.depth
@@ -272,21 +250,22 @@ cdef const Cell* unwind(Ctx* cx, uint64_t** fp_out) noexcept nogil:
                     depth = h.target
                     continue
                 if (kind == HK_CATCH or kind == HK_CATCH_REF or kind == HK_LEGACY_CATCH) \
-                        and f.inst.tags[h.tag] != e.tag:
+                        and f.inst.tags[h.tag] != tag:
                     continue
                 if kind >= HK_LEGACY_CATCH:     # the exnref below the payload (rethrow)
                     fp[h.dst] = cx.exn
                     if kind == HK_LEGACY_CATCH:
-                        memcpy(fp + h.dst + 1, e.cells, e.tag.nslots * sizeof(uint64_t))
+                        memcpy(fp + h.dst + 1, cells, tag.nslots * sizeof(uint64_t))
                 else:
                     n = 0
                     if kind < HK_CATCH_ALL:
-                        n = e.tag.nslots
-                        memcpy(fp + h.dst, e.cells, n * sizeof(uint64_t))
+                        n = tag.nslots
+                        memcpy(fp + h.dst, cells, n * sizeof(uint64_t))
                     if kind & 1:
                         fp[h.dst + n] = cx.exn
                 cx.depth = k + 1
                 cx.inst = f.inst
+                cx.exn = 0          # landed: only slots hold it now
                 fp_out[0] = fp
                 return code.code + h.target
         if cx.recs[k].ret_pc == EXIT_CELL:      # the entry from Python: uncaught here

@@ -87,6 +87,45 @@ cdef inline uint8_t* gc_alloc(Ctx* cx, const GcLayout* lay, uint32_t length,
     return gc_alloc_slow(cx, lay, length, size, fp)
 
 
+cdef inline uint8_t* new_exn(Ctx* cx, TagRec* tag, uint64_t* fp) noexcept nogil:
+    """A new exception of `tag` (an object of the heap, its payload zero: the caller
+    fills it), or NULL with the trap code in ``cx.gc.trap``.  `fp` as for `gc_alloc`: a
+    throw is a safepoint (its payload is still in its slots)."""
+    cdef uint8_t* p = gc_alloc(cx, &tag.layout, 0, fp)
+    if p != NULL:
+        (<TagRec**>(p + GC_EXN_TAG))[0] = tag
+    return p
+
+
+cdef uint32_t gc_tag_layout(TagRec* tag, uint32_t* refs) noexcept:
+    """Fill `tag.layout`, the layout of its exceptions: `refs` (room for `tag.nparams`
+    offsets, kept alive by the caller) receives the offsets of the payload cells that may
+    hold a GC object or exception.  Returns how many."""
+    cdef uint32_t i, j = 0, n = 0
+    cdef GcLayout* lay = &tag.layout
+    for i in range(tag.nparams):
+        if vt_may_hold_object(tag.params[i]):
+            refs[n] = GC_EXN_DATA + 8 * j
+            n += 1
+        j += vt_slots(tag.params[i])
+    lay.type_id = GC_EXN
+    lay.kind = TK_STRUCT
+    lay.size = (GC_EXN_DATA + 8 * j + 15) & ~15
+    lay.nfields = 0
+    lay.fields = NULL
+    lay.nrefs = n
+    lay.refs = refs
+    return n
+
+
+cdef inline const GcLayout* gc_obj_layout(const uint8_t* p) noexcept nogil:
+    """The layout of object `p`: its canonical type's, or its tag's for an exception."""
+    cdef uint32_t id = (<const GcHeader*>p).type_id
+    if id == GC_EXN:
+        return &(<TagRec**>(p + GC_EXN_TAG))[0].layout
+    return gc_layout(GC_LAYOUTS, id)
+
+
 cdef int gc_add_page(GcHeap* h, uint8_t* base, size_t span, size_t cell, uint32_t ncells,
                      int32_t cls) noexcept nogil:
     """Insert a page (sorted by base); -1 if out of memory (the mapping not taken then)."""
@@ -234,8 +273,8 @@ cdef uint8_t* gc_object_at(GcHeap* h, uint64_t cell) noexcept nogil:
 # gc_object_at, so i31, host, funcref and number cells are never misread; a stale or
 # numeric cell that equals an object's address only keeps that object alive longer), the
 # registered globals, tables and element segments (GcRoot), the pinned objects of API
-# values, the payloads of the Store's exceptions (Ctx.exns), and `pinned_end` (paused
-# guests).  The heap is traced precisely (layouts).
+# values (ExnRef too), an exception being thrown (`cx.exn`), and `pinned_end` (paused
+# guests).  The heap is traced precisely (layouts; an exception's payload by its tag's).
 
 cdef enum:
     GC_MARK = 1                     # GcHeader.gc: reached in this collection
@@ -258,7 +297,7 @@ cdef inline int gc_grey(GcHeap* h, uint64_t cell, size_t* n) noexcept nogil:
     if p == NULL or ((<GcHeader*>p).gc & GC_MARK):
         return 0
     (<GcHeader*>p).gc |= GC_MARK
-    lay = gc_layout(GC_LAYOUTS, (<GcHeader*>p).type_id)
+    lay = gc_obj_layout(p)
     if lay.nrefs == 0:
         return 0
     if n[0] == h.cap_marks:
@@ -316,13 +355,12 @@ cdef int gc_mark(Ctx* cx, uint64_t* end) noexcept nogil:
     for i in range(h.npins):
         if gc_grey(h, <uint64_t>h.pins[i], &n) < 0:
             return -1
-    for k in range(cx.nexns):       # exceptions' payloads (an exnref names any of them)
-        if gc_mark_cells(h, cx.exns[k].cells, cx.exns[k].tag.nslots, &n) < 0:
-            return -1
+    if gc_grey(h, cx.exn, &n) < 0:  # an exception in flight (none at a safepoint today)
+        return -1
     while n > 0:
         n -= 1
         p = h.marks[n]
-        lay = gc_layout(GC_LAYOUTS, (<GcHeader*>p).type_id)
+        lay = gc_obj_layout(p)
         if lay.kind == TK_ARRAY:
             if gc_mark_cells(h, <uint64_t*>(p + GC_ARRAY_DATA),
                              (<uint32_t*>(p + GC_ARRAY_LEN))[0], &n) < 0:
@@ -393,6 +431,23 @@ cdef void gc_collect(Ctx* cx, uint64_t* end) noexcept nogil:
     h.threshold = h.live if h.live > GC_MIN_THRESHOLD else GC_MIN_THRESHOLD
 
 
+cdef list gc_live_objects(GcHeap* h):
+    """The addresses of the heap's objects, in address order (after a collection: the
+    live ones)."""
+    cdef list out = []
+    cdef uint32_t i
+    cdef size_t k
+    cdef GcPage* pg
+    cdef uint8_t* p
+    for i in range(h.npages):
+        pg = &h.pages[i]
+        for k in range(pg.ncells):
+            p = pg.base + k * pg.cell
+            if (<GcHeader*>p).type_id != GC_FREE:
+                out.append(<uint64_t>p)
+    return out
+
+
 cdef int gc_add_root(GcHeap* h, int kind, void* p) except -1:
     """Register a global's cell, a table or an instance's element segments as a root for
     the Store's life."""
@@ -435,11 +490,12 @@ cdef void gc_unpin(GcHeap* h, uint8_t* obj) noexcept nogil:
 
 
 cdef inline bint vt_may_hold_object(vt_t t) noexcept:
-    """Whether a global or table of type `t` may hold a GC object (or a host object): a
-    reference type of the any or extern hierarchy (an externref may hold a converted
-    anyref, an anyref a converted externref)."""
+    """Whether a cell of type `t` (a global, table element, field or payload value) may
+    hold a GC object, an exception or a host object: a reference type of the any or
+    extern hierarchy (an externref may hold a converted anyref, an anyref a converted
+    externref) or of the exn hierarchy."""
     cdef uint32_t c = t & 0xFF
-    if not vt_is_ref(t) or c == HT_FUNC or c == HT_NOFUNC or c == HT_EXN or c == HT_NOEXN:
+    if not vt_is_ref(t) or c == HT_FUNC or c == HT_NOFUNC:
         return False
     return c != HT_CONCRETE or canonical_kind(vt_index(t)) != TK_FUNC
 
@@ -486,10 +542,11 @@ def gc_test_object_at(StoreCtx store, uint64_t cell) -> bool:
 
 def gc_stats(StoreCtx store) -> dict:
     """The heap's counters: bytes of pages, live bytes after the last collection, bytes
-    allocated since, objects allocated ever, collections, pages."""
+    allocated since, objects allocated ever, collections, pages, pinned objects."""
     cdef GcHeap* h = store.cx.gc
     return {"bytes": h.bytes, "live": h.live, "allocated": h.allocated,
-            "objects": h.nallocs, "collections": h.collections, "pages": h.npages}
+            "objects": h.nallocs, "collections": h.collections, "pages": h.npages,
+            "pins": h.npins}
 
 
 def gc_test_pin(StoreCtx store, uint64_t addr, bint pin=True) -> None:

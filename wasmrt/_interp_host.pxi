@@ -346,9 +346,11 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
     Python caller (`_tracebacks.attach`; not for a WASI exit)."""
     cdef Ctx* cx = &store.cx
     if rc == TRAP_THROW:
-        tag, values = store.exception(cx.exn)
+        ref = ExnRef(store, cx.exn)     # (pins it while the WasmException lives)
+        cx.exn = 0
+        tag, values = ref.exception()
         frames = trap_frames(cx, rc, depth0, True)
-        return _errors.WasmException._from_wasm(store, cx.exn, tag, values, frames)
+        return _errors.WasmException._from_wasm(store, ref, tag, values, frames)
     if rc == TRAP_HOST:
         exc = store.pending_exc
         store.pending_exc = None

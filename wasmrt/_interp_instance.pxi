@@ -561,13 +561,12 @@ cdef inline int host_cell(uint64_t* c, list cells) except -1:
 
 cdef int host_cells(Ctx* cx, list cells) except -1:
     """The addresses of the reference cells that hold a host object (``index << 2 | 2``):
-    in the GC heap's roots (globals and tables that may hold one, element segments), the
-    exceptions' reference payloads and the GC objects' reference fields."""
+    in the GC heap's roots (globals and tables that may hold one, element segments) and
+    the GC objects' reference fields (exceptions' reference payloads included)."""
     cdef GcHeap* h = cx.gc
     cdef GcRoot* r
     cdef TableRec* t
     cdef InstCtx* ic
-    cdef ExnRec* x
     cdef GcPage* pg
     cdef const GcLayout* lay
     cdef uint8_t* p
@@ -586,20 +585,13 @@ cdef int host_cells(Ctx* cx, list cells) except -1:
             for i in range(ic.nelems):
                 for j in range(ic.elems[i].len):
                     host_cell(&ic.elems[i].refs[j], cells)
-    for k in range(cx.nexns):
-        x = cx.exns[k]
-        j = 0
-        for i in range(x.tag.nparams):
-            if vt_is_ref(x.tag.params[i]):
-                host_cell(&x.cells[j], cells)
-            j += vt_slots(x.tag.params[i])
     for k in range(h.npages):
         pg = &h.pages[k]
         for c in range(pg.ncells):
             p = pg.base + c * pg.cell
             if (<GcHeader*>p).type_id == GC_FREE:
                 continue
-            lay = gc_layout(GC_LAYOUTS, (<GcHeader*>p).type_id)
+            lay = gc_obj_layout(p)
             if lay.kind == TK_ARRAY:
                 if lay.nrefs:
                     n = (<uint32_t*>(p + GC_ARRAY_LEN))[0]

@@ -611,10 +611,13 @@ cdef int h_fuel(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem, uint64_t ms
 
 cdef int h_throw(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                  uint64_t msize) noexcept nogil:
-    cdef uint64_t r = new_exn(cx, cx.inst.tags[<uint32_t>pc[1].w.hi], fp + pc[1].s.a)
-    if r == 0:
-        return trap_at(cx, pc, TRAP_STACK_EXHAUSTED)
-    cx.exn = r
+    # (a safepoint: the payload stays in its slots until the exception is allocated)
+    cdef TagRec* tag = cx.inst.tags[<uint32_t>pc[1].w.hi]
+    cdef uint8_t* p = new_exn(cx, tag, fp)
+    if p == NULL:
+        return trap_at(cx, pc, cx.gc.trap)
+    memcpy(p + GC_EXN_DATA, fp + pc[1].s.a, tag.nslots * sizeof(uint64_t))
+    cx.exn = <uint64_t>p
     cx.throw_fp = fp
     return trap_at(cx, pc, TRAP_THROW)
 

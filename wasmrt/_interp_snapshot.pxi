@@ -9,9 +9,10 @@
 # the stack base; return addresses by cell offsets into the calling function's `FuncCode`
 # (shared by every instance of a module: in this process the same code, in another one
 # the code of the same module deserialized).  Funcref values become function number + 1
-# (0 = null); externref values are indices into the Store's externref list, which the
-# image copies in order; exnref values are indices into the Store's exceptions
-# (`Ctx.exns`), which the image copies in order (tag number, payload).  Memory contents
+# (0 = null); host objects (`index << 2 | 2`) are indices into the Store's externref list,
+# which the image copies in order; the live objects of the GC heap (exceptions) are
+# numbered in heap order, and a reference to object n becomes (n + 1) << 3 (an
+# address-like cell: i31 and host cells keep their values).  Memory contents
 # are the API layer's business (`MemoryInstance.save_image` / `load_image`: sealed memfd
 # images, mapped copy-on-write).
 
@@ -19,6 +20,10 @@ from array import array
 
 cdef enum:
     IMG_NONE = 0xFFFFFFFF               # no instance (EMPTY_INST) / the entry's return
+    IMG_EXN = 0                         # StoreImage.objects: an exception
+    REF_PLAIN = 0                       # how a cell is translated (`ref_kind`)
+    REF_FUNC = 1
+    REF_OBJECT = 2
 
 
 cdef class StoreImage:
@@ -35,16 +40,20 @@ cdef class StoreImage:
     cdef readonly list memories
     cdef readonly list externs          # externref targets (the objects themselves)
     cdef readonly list tags             # (params, canonical type id) per tag
-    cdef readonly list exns             # (tag number, payload cells) per exception
+    # per object of the GC heap: (kind, what, cells); kind IMG_EXN: an exception, `what`
+    # its tag number, `cells` its payload (references numbered)
+    cdef readonly list objects
     cdef readonly bytes stack           # the slots of the paused frames
     cdef readonly bytes stack_refs      # uint32 (slot, function number + 1) of funcrefs
+    cdef readonly bytes stack_objs      # uint32 (slot, object number) of object references
     cdef readonly bytes recs            # uint32 (ret offset, fp slot, instance, function)
     cdef readonly tuple state           # see capture_store
 
     def __reduce__(self):
         return (_image_from_state, (self.nhosts, self.instances, self.globals, self.tables,
                                     self.memories, self.externs, self.stack, self.stack_refs,
-                                    self.recs, self.state, self.tags, self.exns))
+                                    self.recs, self.state, self.tags, self.objects,
+                                    self.stack_objs))
 
     def with_plans(self, list plans) -> StoreImage:
         """This image with `plans` (one per instance: those of the same modules, e.g.
@@ -57,7 +66,7 @@ cdef class StoreImage:
 
 
 def _image_from_state(nhosts, instances, globals_, tables, memories, externs, stack,
-                      stack_refs, recs, state, tags, exns) -> StoreImage:
+                      stack_refs, recs, state, tags, objects, stack_objs) -> StoreImage:
     """A StoreImage from the values of `StoreImage.__reduce__` (without plans)."""
     cdef StoreImage img = StoreImage.__new__(StoreImage)
     img.nhosts = nhosts
@@ -72,15 +81,30 @@ def _image_from_state(nhosts, instances, globals_, tables, memories, externs, st
     img.recs = bytes(recs)
     img.state = tuple(state)
     img.tags = list(tags)
-    img.exns = list(exns)
+    img.objects = list(objects)
+    img.stack_objs = bytes(stack_objs)
     if len(img.stack) % 8 or len(img.stack_refs) % 8 or len(img.recs) % 16 \
+            or len(img.stack_objs) % 8 \
             or len(img.state) != 8:
         raise ValueError("malformed store image")
     return img
 
 
+cdef int ref_kind(vt_t vt) noexcept:
+    """How an image holds a cell of type `vt`: REF_FUNC (function number + 1), REF_OBJECT
+    (an object of the GC heap as (number + 1) << 3, other cells as they are) or
+    REF_PLAIN (as it is)."""
+    if vt_may_hold_object(vt):
+        return REF_OBJECT
+    if vt_is_ref(vt) and vt_is_funcref(vt):
+        return REF_FUNC
+    return REF_PLAIN
+
+
 cdef class FuncNumbers:
-    """Function record address -> function number, for a capture."""
+    """Function record address -> function number, and the GC heap's live objects
+    (address -> object number), for a capture."""
+    cdef dict objs                      # object address -> number
     cdef dict hosts                     # address -> number
     cdef list ranges                    # (first record address, end address, first number)
     cdef uint64_t lo, hi                # the addresses of every record lie in [lo, hi)
@@ -107,6 +131,29 @@ cdef class FuncNumbers:
         """Function number + 1 of funcref `cell` (0: null)."""
         return 0 if cell == 0 else <uint64_t>self.num(<FuncRec*>cell) + 1
 
+    cdef uint64_t out(self, uint64_t cell, int kind) except? 0xFFFFFFFFFFFFFFFF:
+        """Cell `cell` as the image holds it (`kind`: `ref_kind` of its type)."""
+        if kind == REF_FUNC:
+            return self.ref(cell)
+        if kind == REF_OBJECT and cell != 0 and (cell & 7) == 0:
+            n = self.objs.get(cell)
+            if n is None:
+                raise RuntimeError("internal error: a reference to no live object")
+            return (<uint64_t>n + 1) << 3
+        return cell
+
+
+cdef uint64_t cell_in(uint64_t v, int kind, FuncRec** recs, uint32_t nf,
+                      list objs) except? 0xFFFFFFFFFFFFFFFF:
+    """Inverse of `FuncNumbers.out` (numbers -> the new store's records and objects)."""
+    if kind == REF_FUNC and v != 0:
+        return <uint64_t>rec_of(recs, nf, v - 1)
+    if kind == REF_OBJECT and v != 0 and (v & 7) == 0:
+        if (v >> 3) > <uint64_t>len(objs):
+            raise ValueError("malformed store image: object number")
+        return <uint64_t>objs[(v >> 3) - 1]
+    return v
+
 
 cdef bytes ref_cells_out(const uint64_t* cells, uint32_t n, vt_t elem_type,
                          FuncNumbers numbers):
@@ -114,24 +161,23 @@ cdef bytes ref_cells_out(const uint64_t* cells, uint32_t n, vt_t elem_type,
     cdef bytearray out = bytearray(<size_t>n * 8)
     cdef uint64_t* dst = <uint64_t*>(<char*>out)
     cdef uint32_t i
+    cdef int kind = ref_kind(elem_type)
     for i in range(n):
-        dst[i] = numbers.ref(cells[i]) if vt_is_funcref(elem_type) else cells[i]
+        dst[i] = numbers.out(cells[i], kind)
     return bytes(out)
 
 
 cdef int ref_cells_in(bytes data, uint64_t* dst, uint32_t n, vt_t elem_type,
-                      FuncRec** recs, uint32_t nf) except -1:
-    """Inverse of `ref_cells_out` into `dst` (numbers -> the new store's records)."""
+                      FuncRec** recs, uint32_t nf, list objs) except -1:
+    """Inverse of `ref_cells_out` into `dst` (numbers -> the new store's records and
+    objects)."""
     cdef const uint64_t* src = <const uint64_t*>PyBytes_AS_STRING(data)
     cdef uint32_t i
-    cdef uint64_t v
+    cdef int kind = ref_kind(elem_type)
     if <size_t>PyBytes_GET_SIZE(data) != <size_t>n * 8:
         raise ValueError("malformed store image: reference cells")
     for i in range(n):
-        v = src[i]
-        if vt_is_funcref(elem_type) and v != 0:
-            v = <uint64_t>rec_of(recs, nf, v - 1)
-        dst[i] = v
+        dst[i] = cell_in(src[i], kind, recs, nf, objs)
     return 0
 
 
@@ -167,7 +213,7 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     cdef dict table_index = {}      # TableRec address -> table index
     cdef dict mem_index = {}        # MemRec address -> memory index
     cdef dict tag_index = {}        # TagRec address -> tag number
-    cdef ExnRec* exn
+    cdef list objs
     cdef list insts = []
     cdef uint64_t* base = cx.stack
     cdef uint64_t* end
@@ -175,10 +221,13 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     cdef bytearray recs
     cdef uint32_t* q
     gc_collect(cx, cx.top)          # (the paused guest's frames stay roots: pinned_end)
-    if cx.gc.live > 0:
-        raise _errors.WasmtimeError(
-            "cannot snapshot a Store whose GC heap holds objects (structs or arrays): "
-            "the image format has no GC heap yet")
+    objs = gc_live_objects(cx.gc)
+    for v in objs:
+        if (<GcHeader*>v).type_id != GC_EXN:
+            raise _errors.WasmtimeError(
+                "cannot snapshot a Store whose GC heap holds objects (structs or arrays): "
+                "the image format has no GC heap yet")
+    numbers.objs = {v: k for k, v in enumerate(objs)}
     numbers.hosts = {}
     numbers.ranges = []
     numbers.lo = 0xFFFFFFFFFFFFFFFFULL
@@ -230,7 +279,7 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     for o in store.objects:
         if type(o) is GlobalInstance:
             g = <GlobalInstance>o
-            v = numbers.ref(g.cell[0]) if vt_is_funcref(g.valtype) else g.cell[0]
+            v = numbers.out(g.cell[0], ref_kind(g.valtype))
             img.globals.append((g.valtype, g.mutable, v, g.cell[1]))
         elif type(o) is TableInstance:
             t = <TableInstance>o
@@ -267,10 +316,10 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
             [tag_index[<size_t>ic.tags[i]] for i in range(ic.ntags)],
         ))
     img.externs = list(store.externs)
-    img.exns = []
-    for k in range(cx.nexns):
-        exn = cx.exns[k]
-        img.exns.append((tag_index[<size_t>exn.tag], payload_out(exn, numbers)))
+    img.objects = []
+    for v in objs:
+        img.objects.append((IMG_EXN, tag_index[<size_t>exn_tag(v)],
+                            payload_out(exn_tag(v), exn_cells(v), numbers)))
 
     # the wasm call stack: the slots up to the end of the innermost frame, the records
     f = cx.recs[cx.depth - 1].func
@@ -279,12 +328,17 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
         end = cx.top
     img.stack = PyBytes_FromStringAndSize(<const char*>base, (end - base) * sizeof(uint64_t))
     refs = []
+    orefs = []
     for k in range(<uint32_t>(end - base)):
         n = numbers.find(base[k])   # conservative: a slot holding a function record's
         if n >= 0:                  # address is a funcref (no wasm value can know one)
             refs.append(k)
             refs.append(n + 1)
+        elif base[k] in numbers.objs:   # and one holding a live object's, a reference
+            orefs.append(k)
+            orefs.append(numbers.objs[base[k]])
     img.stack_refs = array("I", refs).tobytes()
+    img.stack_objs = array("I", orefs).tobytes()
     recs = bytearray(16 * cx.depth)
     q = <uint32_t*>(<char*>recs)
     for k in range(cx.depth):
@@ -322,33 +376,32 @@ cdef tuple export_entry(name, item, FuncNumbers numbers, dict globals_, dict tab
     return (name, 3, globals_[<size_t>&(<GlobalInstance>item).cell[0]])
 
 
-cdef bytes payload_out(ExnRec* e, FuncNumbers numbers):
-    """The payload cells of exception `e` as packed uint64, funcrefs as function number
-    + 1 (the other values, exnrefs and externrefs included, are store-relative already)."""
-    cdef bytearray out = bytearray(<size_t>e.tag.nslots * 8)
+cdef bytes payload_out(TagRec* tag, const uint64_t* cells, FuncNumbers numbers):
+    """The payload `cells` of an exception of `tag` as packed uint64, references numbered
+    (`FuncNumbers.out`)."""
+    cdef bytearray out = bytearray(<size_t>tag.nslots * 8)
     cdef uint64_t* dst = <uint64_t*>(<char*>out)
     cdef uint32_t i, j = 0
-    for i in range(e.tag.nparams):
-        dst[j] = numbers.ref(e.cells[j]) if vt_is_funcref(e.tag.params[i]) else e.cells[j]
-        if vt_slots(e.tag.params[i]) == 2:
-            dst[j + 1] = e.cells[j + 1]
-        j += vt_slots(e.tag.params[i])
+    for i in range(tag.nparams):
+        dst[j] = numbers.out(cells[j], ref_kind(tag.params[i]))
+        if vt_slots(tag.params[i]) == 2:
+            dst[j + 1] = cells[j + 1]
+        j += vt_slots(tag.params[i])
     return bytes(out)
 
 
-cdef int payload_in(bytes data, ExnRec* e, FuncRec** recs, uint32_t nf) except -1:
-    """Inverse of `payload_out` into `e` (numbers -> the new store's records)."""
+cdef int payload_in(bytes data, TagRec* tag, uint64_t* cells, FuncRec** recs, uint32_t nf,
+                    list objs) except -1:
+    """Inverse of `payload_out` into `cells`."""
     cdef const uint64_t* src = <const uint64_t*>PyBytes_AS_STRING(data)
     cdef uint32_t i, j = 0
-    if <size_t>PyBytes_GET_SIZE(data) != <size_t>e.tag.nslots * 8:
+    if <size_t>PyBytes_GET_SIZE(data) != <size_t>tag.nslots * 8:
         raise ValueError("malformed store image: exception payload")
-    for i in range(e.tag.nparams):
-        e.cells[j] = src[j]
-        if vt_is_funcref(e.tag.params[i]) and src[j] != 0:
-            e.cells[j] = <uint64_t>rec_of(recs, nf, src[j] - 1)
-        if vt_slots(e.tag.params[i]) == 2:
-            e.cells[j + 1] = src[j + 1]
-        j += vt_slots(e.tag.params[i])
+    for i in range(tag.nparams):
+        cells[j] = cell_in(src[j], ref_kind(tag.params[i]), recs, nf, objs)
+        if vt_slots(tag.params[i]) == 2:
+            cells[j + 1] = src[j + 1]
+        j += vt_slots(tag.params[i])
     return 0
 
 
@@ -362,6 +415,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
     cdef Ctx* cx = &store.cx
     cdef const uint32_t* q = <const uint32_t*>PyBytes_AS_STRING(img.recs)
     cdef const uint32_t* sr = <const uint32_t*>PyBytes_AS_STRING(img.stack_refs)
+    cdef const uint32_t* so = <const uint32_t*>PyBytes_AS_STRING(img.stack_objs)
     cdef const uint32_t* fnum
     cdef uint32_t nslots = <uint32_t>(len(img.stack) // 8)
     cdef uint32_t depth = <uint32_t>(len(img.recs) // 16)
@@ -380,10 +434,11 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
     cdef list tobjs = []
     cdef list tagobjs = []
     cdef TagInstance tag
-    cdef uint64_t ref
+    cdef uint8_t* p
+    cdef list objs = []
     if img.plans is None or len(img.plans) != len(img.instances):
         raise _errors.WasmtimeError("the snapshot has no modules to restore")
-    if cx.nest or cx.depth or cx.nexns or any(type(o) is InstanceCtx for o in store.objects):
+    if cx.nest or cx.depth or any(type(o) is InstanceCtx for o in store.objects):
         raise _errors.WasmtimeError("a snapshot resumes in a fresh Store (no instance, no call)")
     if len(hosts) != img.nhosts or len(memories) != len(img.memories):
         raise ValueError("one host function per host number, one memory per memory expected")
@@ -414,15 +469,26 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
             insts.append(inst)
         for params, type_id in img.tags:
             tagobjs.append(store.new_tag(tuple(params), type_id))
+        # the GC heap's objects (allocated outside wasm: no collection until the guest
+        # runs, when the globals, tables, segments and slots below refer to them)
+        for kind, what, _ in img.objects:
+            if kind != IMG_EXN:
+                raise ValueError("malformed store image: object kind")
+            tag = <TagInstance>tagobjs[what]
+            p = new_exn(cx, &tag.rec, NULL)
+            if p == NULL:
+                raise _Trap(TRAP_MESSAGES[cx.gc.trap], TRAP_CODES.get(cx.gc.trap))
+            objs.append(<uint64_t>p)
+        for k in range(len(objs)):
+            payload_in(img.objects[k][2], exn_tag(objs[k]), exn_cells(objs[k]), recs, nf,
+                       objs)
         for valtype, mutable, lo, hi in img.globals:
             g = GlobalInstance.__new__(GlobalInstance)
             g.store = store
             g.valtype = <vt_t>valtype
             g.mutable = mutable
-            g.cell[0] = <uint64_t>lo
+            g.cell[0] = cell_in(<uint64_t>lo, ref_kind(valtype), recs, nf, objs)
             g.cell[1] = <uint64_t>hi
-            if vt_is_funcref(valtype) and lo:
-                g.cell[0] = <uint64_t>rec_of(recs, nf, <uint64_t>lo - 1)
             store.add_object(g)
             gobjs.append(g)
         for elem_type, tmax, cells, is_64 in img.tables:
@@ -432,7 +498,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 t.rec.elems = <uint64_t*>malloc(k * sizeof(uint64_t))
                 if t.rec.elems == NULL:
                     raise MemoryError("cannot allocate a table")
-                ref_cells_in(cells, t.rec.elems, k, t.rec.elem_type, recs, nf)
+                ref_cells_in(cells, t.rec.elems, k, t.rec.elem_type, recs, nf, objs)
                 t.rec.size = k
             tobjs.append(t)
         for o in memories:
@@ -465,7 +531,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 if ic.elems[k].refs == NULL:
                     raise MemoryError("cannot allocate an element segment")
                 ref_cells_in(elems[k], ic.elems[k].refs, n, plan.info.elems[k].elem_type,
-                             recs, nf)
+                             recs, nf, objs)
                 ic.elems[k].len = n
             inst.keep.extend(gobjs)
             inst.keep.extend(tobjs)
@@ -482,12 +548,6 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 else:
                     inst.exports[name] = gobjs[index]
         store.externs[:] = img.externs
-        for index, payload in img.exns:     # in order: exnref r is exception r - 1
-            tag = <TagInstance>tagobjs[index]
-            ref = new_exn(cx, &tag.rec, NULL)
-            if ref == 0:
-                raise MemoryError()
-            payload_in(payload, cx.exns[ref - 1], recs, nf)
         store.extern_ids.clear()
         for r, obj in enumerate(store.externs, 1):
             store.extern_ids[id(obj)] = r
@@ -498,6 +558,10 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
             if sr[2 * k] >= nslots or sr[2 * k + 1] == 0:
                 raise ValueError("malformed store image: stack reference")
             cx.stack[sr[2 * k]] = <uint64_t>rec_of(recs, nf, sr[2 * k + 1] - 1)
+        for k in range(<uint32_t>(len(img.stack_objs) // 8)):
+            if so[2 * k] >= nslots or so[2 * k + 1] >= <uint32_t>len(objs):
+                raise ValueError("malformed store image: stack object reference")
+            cx.stack[so[2 * k]] = <uint64_t>objs[so[2 * k + 1]]
         for k in range(depth):
             cx.recs[k].func = rec_of(recs, nf, q[4 * k + 3])
             if k == 0:

@@ -141,12 +141,6 @@ cdef class StoreCtx:
         wasmrt_hook_sigint()        # again: signal.signal() or asyncio may have replaced it
 
     def __dealloc__(self):
-        cdef uint32_t i
-        for i in range(self.cx.nexns):
-            free(self.cx.exns[i])
-        free(self.cx.exns)
-        self.cx.exns = NULL
-        self.cx.nexns = 0
         gc_heap_free(self.cx.gc)
         self.cx.gc = NULL
         if self.cx.stack != NULL:
@@ -435,27 +429,36 @@ cdef class StoreCtx:
             n += vt_slots(vt)
         t.rec.nslots = n
         t.rec.owner = <void*>t
+        t.refs = bytes(4 * len(params) + 4)
+        gc_tag_layout(&t.rec, <uint32_t*>PyBytes_AS_STRING(t.refs))
         self.objects.append(t)
         return t
+
+    cdef TagRec* exn_of(self, uint64_t ref) except NULL:
+        """The tag of exnref `ref`, which must name a live exception of this store."""
+        cdef uint8_t* p = gc_object_at(self.cx.gc, ref)
+        if p == NULL or (<GcHeader*>p).type_id != GC_EXN:
+            raise ValueError("not an exception of this store")
+        return exn_tag(ref)
 
     def exception(self, uint64_t ref):
         """The exception of exnref `ref` (nonzero): (its TagInstance, its payload as
         Python values)."""
-        cdef ExnRec* e
+        cdef TagRec* tag = self.exn_of(ref)
+        cdef uint64_t* cells = exn_cells(ref)
         cdef uint32_t i, j = 0
-        if ref == 0 or ref > self.cx.nexns:
-            raise ValueError("not an exception of this store")
-        e = self.cx.exns[ref - 1]
         values = []
-        for i in range(e.tag.nparams):
-            values.append(self.from_cells(e.cells + j, e.tag.params[i]))
-            j += vt_slots(e.tag.params[i])
-        return <object>e.tag.owner, values
+        for i in range(tag.nparams):
+            values.append(self.from_cells(cells + j, tag.params[i]))
+            j += vt_slots(tag.params[i])
+        return <object>tag.owner, values
 
-    def new_exception(self, TagInstance tag, values):
-        """A new exception of `tag` with the payload `values` (Python values): its exnref."""
-        cdef uint64_t cells[2]
-        cdef uint64_t ref
+    def new_exception(self, TagInstance tag, values) -> ExnRef:
+        """A new exception of `tag` with the payload `values` (Python values), held by the
+        returned ExnRef (the heap may collect it once no ExnRef or wasm value refers to
+        it)."""
+        cdef uint8_t* p
+        cdef ExnRef ref
         cdef uint32_t i, j = 0
         if tag.store is not self:
             raise ValueError("the tag belongs to another store")
@@ -463,12 +466,12 @@ cdef class StoreCtx:
         if len(values) != tag.rec.nparams:
             raise TypeError("the tag's payload has %d values, %d given"
                             % (tag.rec.nparams, len(values)))
-        ref = new_exn(&self.cx, &tag.rec, NULL)
-        if ref == 0:
-            raise MemoryError()
+        p = new_exn(&self.cx, &tag.rec, NULL)      # (outside wasm: never collects)
+        if p == NULL:
+            raise _Trap(TRAP_MESSAGES[self.cx.gc.trap], TRAP_CODES.get(self.cx.gc.trap))
+        ref = ExnRef(self, <uint64_t>p)
         for i in range(tag.rec.nparams):
-            j += self.to_cells(values[i], tag.rec.params[i],
-                               self.cx.exns[ref - 1].cells + j)
+            j += self.to_cells(values[i], tag.rec.params[i], exn_cells(ref.ref) + j)
         return ref
 
     def new_global(self, vt_t valtype, bint mutable, value=None):
@@ -686,13 +689,20 @@ cdef class FuncInstance:
 
 
 cdef class ExnRef:
-    """A reference to a wasm exception (an ``exnref`` value) of a store."""
+    """A reference to a wasm exception (an ``exnref`` value) of a store: the exception
+    stays alive (pinned in the store's GC heap) while this object lives."""
     cdef readonly StoreCtx store
     cdef readonly uint64_t ref
 
     def __init__(self, StoreCtx store, uint64_t ref):
+        store.exn_of(ref)
+        gc_pin(store.cx.gc, <uint8_t*>ref)
         self.store = store
         self.ref = ref
+
+    def __dealloc__(self):
+        if self.store is not None and self.store.cx.gc != NULL:
+            gc_unpin(self.store.cx.gc, <uint8_t*>self.ref)
 
     def exception(self):
         """(its TagInstance, its payload as Python values)."""

@@ -266,7 +266,44 @@ class NativeModule:
         b: nir.Body = _ir().Body(fi, self._interp.code_cells(lf), lf.nparams, lf.nresults,
                                  lf.max_slots)
         b.decode()
+        self.check_heap_refs(b)
         return b
+
+    def heap_ref(self, vt: int) -> bool:
+        """Whether a value of (module-form) type `vt` may be a GC object or an exception
+        (the any, extern or exn hierarchy)."""
+        code = vt & 0xFF
+        if code == 0x02:                                # a defined type: not a function's
+            return int(self.info.types[vt >> 9].kind) != 0
+        return 0x69 <= code <= 0x6F                     # exn array struct i31 eq any extern
+
+    def check_heap_refs(self, b: nir.Body) -> None:
+        """Leave interpreted a body that may hold a reference to a GC object or exception
+        in a register across a call: one that reads such a reference from a global, a
+        table or a call's results (ARCHITECTURE.md, "The GC heap": the collector scans
+        only slots; a body's parameters stay in their slots, so they are safe).  Machine
+        code writes its values to their slots only at calls' arguments and pause exits."""
+        ir, info = _ir(), self.info
+        op_global, op_table = ir.OP["global_get"], ir.OP["table_get"]
+        op_call, op_ind = ir.OP["call"], ir.OP["call_indirect"]
+        for i in b.instrs:
+            op = b.cells[i]
+            if op == op_global:
+                g = ir._get(b.cells, i, ir.FIELDS[op]["global"])
+                if self.heap_ref(int(info.globals[g].type.val_type)):
+                    raise ir.Unsupported("a GC reference read from a global")
+            elif op == op_table:
+                t = ir._get(b.cells, i, ir.FIELDS[op]["table"])
+                if self.heap_ref(int(info.tables[t].elem_type)):
+                    raise ir.Unsupported("a GC reference read from a table")
+            elif op in (op_call, op_ind):
+                if op == op_call:
+                    ft = info.types[info.func_types[
+                        ir._get(b.cells, i, ir.FIELDS[op]["func"]) & 0xFFFFFFFF]]
+                else:
+                    ft = info.types[ir._get(b.cells, i, ir.FIELDS[op]["type"]) & 0xFFFFFFFF]
+                if any(self.heap_ref(int(r)) for r in ft.results):
+                    raise ir.Unsupported("a GC reference returned by a call")
 
     def callees(self, fi: int, b: nir.Body) -> list[int]:
         out = []

@@ -134,11 +134,12 @@ class WasmException(WasmtimeError):
         self.tag = tag
         self.values = list(values)
         self.frames: list[Frame] = []
-        self._origin: Any = None      # (runtime store, exnref) of an exception from wasm
+        self._origin: Any = None      # the runtime ExnRef of an exception from wasm (it
+        #                               keeps the exception alive in its store's heap)
         super().__init__("thrown Wasm exception")
 
     @classmethod
-    def _from_wasm(cls, store: Any, ref: int, tag_rt: Any, values: list[Any],
+    def _from_wasm(cls, store: Any, ref: Any, tag_rt: Any, values: list[Any],
                    frames: list[Frame]) -> WasmException:
         from ._api_extern import Tag
 
@@ -146,15 +147,16 @@ class WasmException(WasmtimeError):
                                                                                   store.owner)
         exc = cls(tag, values)
         exc.frames = frames
-        exc._origin = (store, ref)
+        exc._origin = ref
         return exc
 
     def _ref(self, store: Any) -> int:
         """The exnref of this exception in the runtime store ``store``."""
-        if self._origin is not None and self._origin[0] is store:
-            return int(self._origin[1])
+        if self._origin is not None and self._origin.store is store:
+            return int(self._origin.ref)
         rt = getattr(self.tag, "_rt", self.tag)
-        return int(store.new_exception(rt, self.values))
+        # (a new exception, held only until the throw lands: no collection runs before)
+        return int(store.new_exception(rt, self.values).ref)
 
     def __str__(self) -> str:
         if not self.frames:

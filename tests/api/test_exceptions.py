@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import wasmrt
+from wasmrt import _interp
 
 # catch: the payload to the label; catch_ref / catch_all_ref: the exnref too; throw_ref
 # of a caught exception re-throws it
@@ -495,19 +496,24 @@ def snapshot_then_answer(x: int) -> Any:
     return answer()
 
 
-@pytest.mark.parametrize("x, expected", [(5, 5 + 5 + 5 + 7), (99, None)])
-def test_snapshot_of_a_guest_holding_an_exception(x: int, expected: int | None) -> None:
-    import pickle
-
+def snapshotting_run(wat: str) -> tuple[wasmrt.Engine, wasmrt.Store, Any]:
+    """An engine, a store and the export "run" of module `wat` whose env.h snapshots the
+    store the first time."""
     engine = wasmrt.Engine()
     linker = wasmrt.Linker(engine)
     linker.define_func("env", "h", wasmrt.FuncType([wasmrt.ValType.i32()],
                                                    [wasmrt.ValType.i32()]), snapshot_then_answer)
-    module = wasmrt.Module(engine, SNAPSHOT)
     store = wasmrt.Store(engine)
     SNAPSHOTS.clear()
     SNAPSHOT_STORE[:] = [store]
-    run = linker.instantiate(store, module).exports(store)["run"]
+    return engine, store, linker.instantiate(store, wasmrt.Module(engine, wat)).exports(store)["run"]
+
+
+@pytest.mark.parametrize("x, expected", [(5, 5 + 5 + 5 + 7), (99, None)])
+def test_snapshot_of_a_guest_holding_an_exception(x: int, expected: int | None) -> None:
+    import pickle
+
+    engine, store, run = snapshotting_run(SNAPSHOT)
 
     def outcome(coro: Any) -> Any:
         try:
@@ -521,3 +527,64 @@ def test_snapshot_of_a_guest_holding_an_exception(x: int, expected: int | None) 
     snap = SNAPSHOTS[0]
     for again in (snap, snap, pickle.loads(pickle.dumps(snap))):
         assert outcome(again.resume_async(wasmrt.Store(engine))) == want
+
+
+# A paused guest holding an exception whose payload is another exception (the outer one
+# only in a local, the inner one also in a table), after many garbage exceptions: the
+# snapshot numbers the live ones; the resumed guest collects, then opens both.
+SNAPSHOT_GC = """(module
+  (import "env" "h" (func $h (param i32) (result i32)))
+  (tag $t (param i32))
+  (tag $u (param exnref i32))
+  (table $tab 1 exnref)
+  (func $make (param i32) (result exnref)
+    (block $k (result exnref)
+      (try_table (catch_all_ref $k) (throw $t (local.get 0)))
+      (unreachable)))
+  (func $churn (param $n i32)
+    (loop $l
+      (drop (call $make (local.get $n)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func $open_t (param exnref) (result i32)
+    (block $k (result i32)
+      (try_table (catch $t $k) (throw_ref (local.get 0)))
+      (unreachable)))
+  (func (export "run") (param $x i32) (result i32)
+    (local $outer exnref) (local $n i32)
+    (call $churn (i32.const 200000))
+    (table.set $tab (i32.const 0) (call $make (local.get $x)))
+    (local.set $outer
+      (block $k (result exnref)
+        (try_table (catch_all_ref $k)
+          (throw $u (table.get $tab (i32.const 0)) (i32.const 1000)))
+        (unreachable)))
+    (call $churn (i32.const 200000))
+    (local.set $n (call $h (local.get $x)))
+    (call $churn (i32.const 300000))
+    (block $k (result exnref i32)
+      (try_table (catch $u $k) (throw_ref (local.get $outer)))
+      (unreachable))
+    (local.set $n (i32.add (local.get $n)))
+    (call $open_t)
+    (local.get $n)
+    (i32.add)
+    (call $open_t (table.get $tab (i32.const 0)))
+    (i32.add)))"""
+
+
+def test_snapshot_of_live_exceptions() -> None:
+    """Exceptions are objects of the heap: the image holds the live ones, numbered."""
+    import pickle
+
+    engine, store, run = snapshotting_run(SNAPSHOT_GC)
+    want = 5 + 1000 + 5 + 5
+    assert asyncio.run(run.call_async(store, 5)) == want
+    SNAPSHOT_STORE.clear()
+    snap = SNAPSHOTS[0]
+    objects = snap._image.objects
+    assert 2 <= len(objects) <= 4      # the two held ones (and stale slots' at most)
+    assert len(snap._image.stack_objs) >= 8    # the outer one is in a slot
+    for again in (snap, pickle.loads(pickle.dumps(snap))):
+        store2 = wasmrt.Store(engine)
+        assert asyncio.run(again.resume_async(store2)) == want
+        assert _interp.gc_stats(store2._context())["collections"] >= 1

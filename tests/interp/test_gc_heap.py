@@ -388,9 +388,9 @@ def test_two_stores_on_two_threads() -> None:
         assert not _interp.gc_test_object_at(stores[1 - k]._context(), results[k])
 
 
-def test_exception_payloads_are_roots() -> None:
-    """A thrown exception's payload (kept by the Store: an exnref may name it) keeps its
-    object alive."""
+def test_exception_payloads_are_traced() -> None:
+    """An exception is an object of the heap: kept by an exnref global, it keeps its
+    payload's object alive; once nothing refers to it, both are freed."""
     node = node_type()
     store = new_store()
     ctx = store._context()
@@ -398,20 +398,29 @@ def test_exception_payloads_are_roots() -> None:
 (module
   (tag $t (param anyref))
   (global $g (export "g") (mut anyref) (ref.null any))
+  (global $e (export "e") (mut exnref) (ref.null exn))
   (func (export "throw_it")
-    (block $h (result anyref)
-      (try_table (catch $t $h) (throw $t (global.get $g)))
-      (ref.null any))
+    (block $h (result anyref exnref)
+      (try_table (catch_ref $t $h) (throw $t (global.get $g)))
+      (unreachable))
+    (global.set $e)
     (drop)
-    (global.set $g (ref.null any))))""")
+    (global.set $g (ref.null any)))
+  (func (export "forget") (global.set $e (ref.null exn))))""")
     ex = wasmrt.Instance(store, module, []).exports(store)
     cell = _interp.gc_test_cells(ex["g"]._rt)
+    exn_cell = _interp.gc_test_cells(ex["e"]._rt)
     a = _interp.gc_test_alloc(ctx, node)
     set_field(cell, 0, a)
     ex["throw_it"](store)
     assert ctypes.c_uint64.from_address(cell).value == 0
+    exn = ctypes.c_uint64.from_address(exn_cell).value
+    assert _interp.gc_test_object_at(ctx, exn)
     store.gc()
-    assert alive(ctx, a) == [True]
+    assert alive(ctx, a, exn) == [True, True]
+    ex["forget"](store)
+    store.gc()
+    assert alive(ctx, a, exn) == [False, False]
 
 
 def test_snapshot_refused_while_objects_live() -> None:
