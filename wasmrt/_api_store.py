@@ -136,8 +136,9 @@ class Store(_interp.StoreBase):
 
         * ``memory_size``: the maximum byte size of any linear memory (instantiation fails
           beyond it; ``memory.grow`` returns -1 and ``Memory.grow`` raises), and of the
-          store's GC heap (the pages of its structs and arrays: an allocation that would
-          pass it after a collection traps with "GC heap out of memory").
+          store's GC heap (the pages of its structs and arrays; 4 GiB at most and by
+          default, as wasmtime's: an allocation that would pass it after a collection
+          raises ``WasmtimeError`` "GC heap out of memory", as in wasmtime).
         * ``table_elements``: the maximum number of elements of any table.
         * ``instances``, ``tables``, ``memories``: how many may be created in this store.
 

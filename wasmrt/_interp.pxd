@@ -169,7 +169,7 @@ ctypedef struct GcHeap:
     size_t allocated            # bytes allocated since the last collection
     size_t threshold            # the allocation that passes it takes the slow path
     size_t bytes                # bytes of all pages (their mappings)
-    size_t limit                # bytes the pages may take (SIZE_MAX: no limit)
+    size_t limit                # bytes the pages may take (at most GC_HEAP_MAX)
     size_t live                 # bytes of the objects alive after the last collection
     GcPage* pages               # sorted by base
     uint32_t npages
@@ -177,6 +177,7 @@ ctypedef struct GcHeap:
     uint64_t nallocs            # objects allocated, ever
     uint64_t collections        # collections run
     int trap                    # why the last gc_alloc returned NULL (a TrapKind)
+    uint64_t need               # and the bytes of the object it could not have
     # roots besides the slot stack: registered when the Store makes the object (they live
     # as long as it), and objects pinned by API values (a multiset)
     GcRoot* roots

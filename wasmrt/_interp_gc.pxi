@@ -13,6 +13,12 @@
 cdef enum:
     GC_MIN_THRESHOLD = 4 << 20      # bytes allocated between collections, at least
 
+# The most bytes a Store's heap may take, whatever its limits say: 4 GiB, as in wasmtime,
+# whose GC heap is a memory with a 32-bit index (it grows to at most ``1 << 32`` bytes;
+# ``StoreLimits.memory_size`` caps it lower, since the heap's growth asks the Store's
+# resource limiter as a linear memory's does).
+cdef size_t GC_HEAP_MAX = <size_t>1 << 32
+
 cdef size_t GC_CLASS_SIZE[GC_NCLASSES]          # bytes per cell of each size class
 cdef uint8_t GC_CLASS_OF[(GC_SMALL_MAX >> 4) + 1]   # class of a (size + 15) >> 4
 
@@ -41,7 +47,7 @@ cdef GcHeap* gc_heap_new() noexcept nogil:
     """An empty heap (no pages yet), or NULL if out of memory."""
     cdef GcHeap* h = <GcHeap*>calloc(1, sizeof(GcHeap))
     if h != NULL:
-        h.limit = <size_t>-1
+        h.limit = GC_HEAP_MAX
         h.threshold = GC_MIN_THRESHOLD
     return h
 
@@ -199,9 +205,16 @@ cdef uint8_t* gc_alloc_slow(Ctx* cx, const GcLayout* lay, uint32_t length, uint6
     cdef uint8_t* p
     cdef size_t span
     cdef bint collected = False
-    if size > <uint64_t>0xFFFFFFF0 or size > h.limit:
+    cdef uint64_t counted = size
+    if lay.kind == TK_ARRAY and lay.nrefs != 0:     # (an array of references)
+        counted = lay.size + <uint64_t>length * 4
+    if counted > <uint64_t>0xFFFFFFF0:
+        # Too large is what wasmtime, whose object sizes are u32, calls too large: its
+        # references are 4 bytes (ours 8), so a bigger array of references is "GC heap out
+        # of memory" below, as there, not this trap.
         h.trap = TRAP_ALLOC_TOO_LARGE
         return NULL
+    h.need = (size + 15) & ~(<uint64_t>15)    # (for the message, should it fail)
     if fp != NULL and h.allocated >= h.threshold:
         gc_collect(cx, gc_frame_end(cx, fp))
         collected = True
@@ -516,7 +529,7 @@ def gc_test_alloc(StoreCtx store, uint32_t type_id, uint32_t length=0,
     cdef const GcLayout* lay = gc_test_layout_of(type_id)
     cdef uint8_t* p = gc_alloc(&store.cx, lay, length, store.cx.top if collect else NULL)
     if p == NULL:
-        raise _Trap(TRAP_MESSAGES[store.cx.gc.trap], TRAP_CODES.get(store.cx.gc.trap))
+        raise gc_failure(store.cx.gc)
     return <size_t>p
 
 
@@ -558,9 +571,20 @@ def gc_test_pin(StoreCtx store, uint64_t addr, bint pin=True) -> None:
 
 
 def gc_set_limit(StoreCtx store, int64_t limit) -> None:
-    """Cap the bytes of `store`'s GC heap pages (negative: no cap); ``StoreLimits``'
-    ``memory_size`` sets it.  Pages already taken stay."""
-    store.cx.gc.limit = <size_t>-1 if limit < 0 else <size_t>limit
+    """Cap the bytes of `store`'s GC heap pages at `limit` (negative: the default, and
+    never more than, GC_HEAP_MAX: 4 GiB); ``StoreLimits``' ``memory_size`` sets it.  Pages
+    already taken stay."""
+    store.cx.gc.limit = GC_HEAP_MAX if limit < 0 or <uint64_t>limit > GC_HEAP_MAX else <size_t>limit
+
+
+cdef object gc_failure(GcHeap* h):
+    """The exception for the allocation that failed last: a ``WasmtimeError`` when the
+    heap is full, as wasmtime raises it (an error of the host, not a trap code of the
+    program), else the ``Trap`` ("allocation size too large")."""
+    if h.trap == TRAP_GC_OOM:
+        return _errors.WasmtimeError(
+            f"GC heap out of memory: no capacity for allocation of {h.need} bytes")
+    return _Trap(TRAP_MESSAGES[h.trap], TRAP_CODES.get(h.trap))
 
 
 def gc_test_churn(StoreCtx store, uint32_t type_id, uint32_t length, size_t count,
@@ -592,7 +616,7 @@ def gc_test_churn(StoreCtx store, uint32_t type_id, uint32_t length, size_t coun
                 slots[i % keep] = <uint64_t>p
     cx.top = top0
     if p == NULL:
-        raise _Trap(TRAP_MESSAGES[cx.gc.trap], TRAP_CODES.get(cx.gc.trap))
+        raise gc_failure(cx.gc)
     return <size_t>p
 
 

@@ -359,6 +359,8 @@ cdef object build_trap(StoreCtx store, int rc, uint32_t depth0):
         elif not isinstance(exc, _errors.ExitTrap):
             _attach_frames(exc, trap_frames(cx, rc, depth0))
         return exc
+    if rc == TRAP_GC_OOM:
+        return gc_failure(cx.gc)
     frames = trap_frames(cx, rc, depth0, True)
     message = TRAP_MESSAGES.get(rc, "trap")
     if rc == TRAP_UNDEFINED_ELEMENT or rc == TRAP_UNINIT_ELEMENT:

@@ -277,7 +277,7 @@ cdef int const_new(Ctx* cx, InstCtx* ctx, int op, object imm, uint64_t* stack,
         length = <uint32_t>stack[sp - 1]
     p = gc_alloc(cx, lay, length, NULL)
     if p == NULL:
-        raise segment_trap(cx.gc.trap)
+        raise gc_failure(cx.gc)
     sp -= nops
     if op == OP_STRUCT_NEW:
         for k in range(nops):
@@ -368,7 +368,9 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
     instance_records(inst, plan)
     keep.append(plan)                   # keeps the LoweredFunc codes and the data alive
 
-    # Defined tables (their initialisers see the imported globals and every function).
+    # Defined tables; their initialisers (which see the imported globals and every
+    # function) run after the globals', in the spec's order (as in wasmtime: which error
+    # an instantiation gives when both would fail, e.g. "GC heap out of memory").
     for elem_type, tmin, tmax, t64, init_ops in plan.tables:
         if table_limit >= 0:
             if tmin > table_limit:
@@ -379,10 +381,6 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         if tmin > 0xFFFFFFFF:                   # a table64 too large for any host
             raise out_of_memory(tmin * sizeof(uint64_t))
         t = store.new_table(elem_type, tmin, tmax, None, t64)
-        if init_ops is not None:
-            eval_const(&store.cx, ctx, init_ops, cells)
-            for i in range(t.rec.size):
-                t.rec.elems[i] = cells[0]
         ctx.tables[nt] = &t.rec
         tables.append(t)
         nt += 1
@@ -416,6 +414,15 @@ def instantiate(StoreCtx store, ModulePlan plan, list imports, int64_t mem_limit
         ng += 1
     keep.extend(globals_)
     keep.extend(tables)
+
+    # The tables' initialisers.
+    for i in range(len(plan.tables)):
+        init_ops = plan.tables[i][4]
+        if init_ops is not None:
+            t = tables[plan.nimp_tables + i]
+            eval_const(&store.cx, ctx, init_ops, cells)
+            for k in range(t.rec.size):
+                t.rec.elems[k] = cells[0]
 
     # Element segments: evaluate the references.
     for i in range(ctx.nelems):
