@@ -194,9 +194,13 @@ cdef int h_array_new(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     cdef const GcLayout* lay = layout_of(cx, pc[2].w.lo)
     cdef uint32_t n = <uint32_t>fp[pc[1].s.c]
     cdef uint8_t* p = gc_alloc(cx, lay, n, fp)
+    cdef const uint64_t* val
     if p == NULL:
         return trap_at(cx, pc, cx.gc.trap)
-    array_fill_cells(p + GC_ARRAY_DATA, fp + pc[1].s.b, n, lay.fields[0].size)
+    val = fp + pc[1].s.b
+    # a new object is zero: a zero value (0, +0.0, null) needs no stores
+    if val[0] != 0 or (lay.fields[0].size == 16 and val[1] != 0):
+        array_fill_cells(p + GC_ARRAY_DATA, val, n, lay.fields[0].size)
     fp[pc[1].s.a] = <uint64_t><uintptr_t>p
     return gc_next(pc, fp, cx, mem, msize, 3)
 
