@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                      lambda d: smith_diff(d, "memories")))
         jobs.append(("smith-exceptions-diff", lambda: rng.randbytes(rng.randint(100, 4000)),
                      lambda d: smith_diff(d, "exceptions")))
+        jobs.append(("smith-gc-diff", lambda: rng.randbytes(rng.randint(100, 4000)),
+                     lambda d: smith_diff(d, "gc")))
     if exe and _native_ok():
         def tier_diff(data: bytes) -> None:
             module = smith(exe, data)

@@ -25,10 +25,11 @@ def exe() -> str:
 
 # (smith profile, batch): the MVP-and-2.0 modules, and modules of several, 64-bit and
 # 1-byte-page memories, table64 and wide arithmetic (tests/robustness/smith.py PROFILES);
-# one batch of shared memories and atomics (threads), one of exception handling
+# one batch of shared memories and atomics (threads), one of exception handling, one of GC
 RUNS = [(profile, batch) for profile in ("mvp", "memories") for batch in range(BATCHES)]
 RUNS.append(("threads", 0))
 RUNS.append(("exceptions", 0))
+RUNS.append(("gc", 0))
 
 
 @pytest.mark.parametrize("profile, batch", RUNS)
