@@ -1226,10 +1226,17 @@ class _ModuleParser:
         return index
 
     # ---- fields --------------------------------------------------------------------
-    def exports_and_import(
-        self, k: int, kind: int, index: int
-    ) -> tuple[int, tuple[bytes, bytes] | None]:
+    def field_head(self, k: int, space: str) -> tuple[int, int, tuple[bytes, bytes] | None]:
+        """The head every definition field shares, from `k` just after its keyword
+        (``func``, ``table``, ``memory``, ``global``, ``tag``): takes the field's index in
+        its index space, skips the optional ``$id``, records the inline ``(export ..)*``
+        and parses the inline ``(import ..)?``.  Returns ``(index, k, import names)``."""
         toks = self.toks
+        index = self.next_index[space]
+        self.next_index[space] += 1
+        if _is_id(toks[k]):
+            k += 1
+        kind = _IMPORT_KINDS[space]
         imp = None
         while toks[k] == "(":
             w = toks[k + 1]
@@ -1242,20 +1249,20 @@ class _ModuleParser:
                 k = self.close(k + 4)
             else:
                 break
-        return k, imp
+        return index, k, imp
+
+    def add_import(self, imp: tuple[bytes, bytes], space: str, desc: bytes) -> None:
+        """Append an import entry: module and field names, the kind of `space`, `desc`."""
+        self.imports.append(_name(imp[0]) + _name(imp[1]) + bytes((_IMPORT_KINDS[space],)) + desc)
 
     def field_func(self, k: int, end: int) -> None:
         toks = self.toks
-        index = self.next_index["func"]
-        self.next_index["func"] += 1
-        if _is_id(toks[k]):
-            k += 1
-        k, imp = self.exports_and_import(k, 0, index)
+        index, k, imp = self.field_head(k, "func")
         tidx, k, names, sig = self.typeuse(k, allow_names=True)
         if imp is not None:
             if k != end:
                 raise self.err("unexpected token in imported function", k)
-            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x00" + _uleb(tidx))
+            self.add_import(imp, "func", _uleb(tidx))
             return
         self.funcs.append(tidx)
         self.locals = {}
@@ -1356,11 +1363,7 @@ class _ModuleParser:
 
     def field_table(self, k: int, end: int) -> None:
         toks = self.toks
-        index = self.next_index["table"]
-        self.next_index["table"] += 1
-        if _is_id(toks[k]):
-            k += 1
-        k, imp = self.exports_and_import(k, 1, index)
+        index, k, imp = self.field_head(k, "table")
         is_64, k = self.addrtype(k)
         zero = b"\x42\x00\x0b" if is_64 else b"\x41\x00\x0b"    # the inline segment's offset
         init = b""
@@ -1402,7 +1405,7 @@ class _ModuleParser:
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         if imp is not None:
-            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x01" + desc)
+            self.add_import(imp, "table", desc)
         elif init:
             self.tables.append(b"\x40\x00" + desc + init)
         else:
@@ -1410,11 +1413,7 @@ class _ModuleParser:
 
     def field_memory(self, k: int, end: int) -> None:
         toks = self.toks
-        index = self.next_index["memory"]
-        self.next_index["memory"] += 1
-        if _is_id(toks[k]):
-            k += 1
-        k, imp = self.exports_and_import(k, 2, index)
+        index, k, imp = self.field_head(k, "memory")
         is_64, j = self.addrtype(k)
         log2, j = self.pagesize(j)
         if imp is None and toks[j] == "(" and toks[j + 1] == "data":
@@ -1436,7 +1435,7 @@ class _ModuleParser:
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         if imp is not None:
-            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x02" + desc)
+            self.add_import(imp, "memory", desc)
         else:
             self.memories.append(desc)
 
@@ -1450,16 +1449,12 @@ class _ModuleParser:
 
     def field_global(self, k: int, end: int) -> None:
         toks = self.toks
-        index = self.next_index["global"]
-        self.next_index["global"] += 1
-        if _is_id(toks[k]):
-            k += 1
-        k, imp = self.exports_and_import(k, 3, index)
+        _, k, imp = self.field_head(k, "global")
         gt, k = self.globaltype(k)
         if imp is not None:
             if k != end:
                 raise self.err(f"unexpected token '{toks[k]}'", k)
-            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x03" + gt)
+            self.add_import(imp, "global", gt)
             return
         init = bytearray()
         k = self.const_expr(k, init)
@@ -1471,17 +1466,13 @@ class _ModuleParser:
         """``(tag $id? (export ..)* (import ..)? typeuse)``: attribute 0 (an exception) and
         the type index of its payload's function type."""
         toks = self.toks
-        index = self.next_index["tag"]
-        self.next_index["tag"] += 1
-        if _is_id(toks[k]):
-            k += 1
-        k, imp = self.exports_and_import(k, 4, index)
+        _, k, imp = self.field_head(k, "tag")
         tidx, k, _, _ = self.typeuse(k, allow_names=False)
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
         desc = b"\x00" + _uleb(tidx)
         if imp is not None:
-            self.imports.append(_name(imp[0]) + _name(imp[1]) + b"\x04" + desc)
+            self.add_import(imp, "tag", desc)
         else:
             self.tags.append(desc)
 
@@ -1495,28 +1486,27 @@ class _ModuleParser:
         self.next_index[kind] += 1
         if _is_id(toks[k]):
             k += 1
-        head = _name(mod) + _name(nm)
         if kind == "func":
             tidx, k, _, _ = self.typeuse(k, allow_names=True)
-            desc = b"\x00" + _uleb(tidx)
+            desc = _uleb(tidx)
         elif kind == "table":
             is_64, k = self.addrtype(k)
             lim, k = self.limits(k, is_64)
             rt, k = self.reftype(k)
-            desc = b"\x01" + rt + lim
+            desc = rt + lim
         elif kind == "memory":
             lim, k = self.memtype(k)
-            desc = b"\x02" + lim
+            desc = lim
         elif kind == "tag":
             tidx, k, _, _ = self.typeuse(k, allow_names=False)
-            desc = b"\x04\x00" + _uleb(tidx)
+            desc = b"\x00" + _uleb(tidx)
         else:
             gt, k = self.globaltype(k)
-            desc = b"\x03" + gt
+            desc = gt
         k = self.close(k)
         if k != end:
             raise self.err(f"unexpected token '{toks[k]}'", k)
-        self.imports.append(head + desc)
+        self.add_import((mod, nm), kind, desc)
 
     def field_export(self, k: int, end: int) -> None:
         toks = self.toks

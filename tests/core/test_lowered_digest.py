@@ -3,16 +3,12 @@ named by --compare."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+import lowered_digest
 import pytest
 
 from wasmrt.wat import wat2wasm
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-import lowered_digest
 
 
 def one(text: str) -> dict:

@@ -15,7 +15,6 @@ from wasmrt.errors import DecodeError, UnsupportedFeatureError
 from wasmrt.wat import wat2wasm
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
 
 import wasm_ops
 

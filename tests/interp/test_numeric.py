@@ -10,8 +10,7 @@ import itertools
 import struct
 
 import pytest
-
-from tools.isa import CONV, FLT_BIN, FLT_CMP, FLT_UN, IMM_OPS, INT_BIN, INT_CMP, INT_DIV, INT_UN
+from isa import CONV, FLT_BIN, FLT_CMP, FLT_UN, IMM_OPS, INT_BIN, INT_CMP, INT_DIV, INT_UN
 
 from .conftest import F32, F64, I32, I64, Rig
 

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import random
 import struct
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from isa_simd import SIMD_OPS, SimdOp
 
 from wasmrt._interp import _simd_eval
