@@ -103,15 +103,20 @@ cdef int h_i64_mul_wide_u(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
 # memory (multi-memory, memory64) and read it from the instance (`cx.inst.mems`), with
 # addresses and lengths of its width (`MemRec.addr_mask`).
 
+# memory.size derives the page count from `size`, the field every bounds check reads: on a
+# shared memory grown by another thread, a size seen here is then seen by this thread's
+# accesses too (coherence of one location; `pages` and `size` are two).
 cdef int h_memory_size(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                        uint64_t msize) noexcept nogil:
-    fp[pc[1].s.a] = cx.inst.mem.pages
+    cdef MemRec* m = cx.inst.mem
+    fp[pc[1].s.a] = m.size >> m.page_shift
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 
 cdef int h_memory_size_m(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
                          uint64_t msize) noexcept nogil:
-    fp[pc[1].s.a] = cx.inst.mems[pc[1].s.b].pages
+    cdef MemRec* m = cx.inst.mems[pc[1].s.b]
+    fp[pc[1].s.a] = m.size >> m.page_shift
     return (<handler_t>pc[2].h)(pc + 2, fp, cx, mem, msize)
 
 

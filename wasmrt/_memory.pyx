@@ -88,8 +88,10 @@ cdef int64_t grow_locked(MemRec* m, uint64_t delta) noexcept nogil:
         m.base = <uint8_t*>p
     else:
         return -1
-    m.pages = new_pages
-    wr_store_release_u64(&m.size, new_size)   # the committed pages first, then the size
+    # The committed pages first, then the size, then the page count: a thread that reads
+    # the new count (memory.size) and then accesses the new pages finds the size there.
+    wr_store_release_u64(&m.size, new_size)
+    wr_store_release_u64(&m.pages, new_pages)
     return <int64_t>old
 
 

@@ -1027,7 +1027,13 @@ class FuncTranslator:
         return True
 
     def op_memory_size(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        self.wr(g["dst"], self.u.fld(self.f, "%memrec", "mem.pages", "i64"))
+        # The page count with acquire, then the size again (memory.grow stores the size
+        # before the count): another thread may have grown a shared memory, and an access
+        # to a page this count includes must not be checked against an older size.
+        f = self.f
+        p = self.u.fld_ptr(f, "%memrec", "mem.pages")
+        self.wr(g["dst"], f.op(f"load atomic i64, ptr {p} acquire, align 8"))
+        self.reload_mem()
         return True
 
     def op_memory_grow(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
