@@ -4,7 +4,8 @@
 outermost ``call_async`` (or at a yield), captures
 
 * the runtime state (``_interp.capture_store``: functions, instances, tables, globals,
-  externref targets, the wasm call stack and the pause point: ``_interp.StoreImage``),
+  externref targets, the GC heap's live objects (structs, arrays, exceptions), the wasm
+  call stack and the pause point: ``_interp.StoreImage``),
 * each memory's bytes (``MemoryInstance.save_image``: a sealed memfd),
 * the definitions of the Store's host functions (``Func._origin``), which are made again
   in each Store the snapshot resumes in,

@@ -47,6 +47,7 @@ from ._defs cimport (HK_CATCH, HK_CATCH_ALL, HK_CATCH_REF, HK_DELEGATE, HK_LEGAC
                      vt_is_externref, vt_is_funcref, vt_is_ref, vt_slots, vt_t, canon_sub)
 from ._defs cimport (HT_ARRAY, HT_EQ, HT_EXTERN, HT_FUNC, HT_STRUCT, TK_STRUCT, GC_ARRAY_DATA,
                      canon_info)                  # GC instructions (_interp_gcops.pxi)
+from ._defs cimport HT_REC, VT_INDEX_SHIFT, vt_concrete      # snapshots' type numbers
 from ._core cimport canon_table, gc_layout_table
 from ._isa cimport *
 from ._port cimport wasmrt_vm_alloc, wasmrt_vm_free

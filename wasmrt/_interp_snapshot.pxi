@@ -10,9 +10,13 @@
 # (shared by every instance of a module: in this process the same code, in another one
 # the code of the same module deserialized).  Funcref values become function number + 1
 # (0 = null); host objects (`index << 2 | 2`) are indices into the Store's externref list,
-# which the image copies in order; the live objects of the GC heap (exceptions) are
-# numbered in heap order, and a reference to object n becomes (n + 1) << 3 (an
-# address-like cell: i31 and host cells keep their values).  Memory contents
+# which the image copies in order; the live objects of the GC heap (structs, arrays,
+# exceptions) are numbered in heap order, and a reference to object n becomes (n + 1) << 3
+# (an address-like cell: i31 and host cells keep their values; in an object's fields,
+# whose cells say what they are, a funcref is (function number + 1) << 3 | 4).  Defined
+# types (of objects, and in the value types of globals, tables and tags) are numbers into
+# the image's type table, each a type of an instance's module (instance, type index), so
+# that a restore in another process finds their canonical ids there.  Memory contents
 # are the API layer's business (`MemoryInstance.save_image` / `load_image`: sealed memfd
 # images, mapped copy-on-write).
 
@@ -21,9 +25,11 @@ from array import array
 cdef enum:
     IMG_NONE = 0xFFFFFFFF               # no instance (EMPTY_INST) / the entry's return
     IMG_EXN = 0                         # StoreImage.objects: an exception
+    IMG_OBJ = 1                         # - a struct or array
     REF_PLAIN = 0                       # how a cell is translated (`ref_kind`)
     REF_FUNC = 1
     REF_OBJECT = 2
+    REF_ANY = 3                         # an object's reference field: any reference
 
 
 cdef class StoreImage:
@@ -40,9 +46,12 @@ cdef class StoreImage:
     cdef readonly list memories
     cdef readonly list externs          # externref targets (the objects themselves)
     cdef readonly list tags             # (params, canonical type id) per tag
-    # per object of the GC heap: (kind, what, cells); kind IMG_EXN: an exception, `what`
-    # its tag number, `cells` its payload (references numbered)
+    # per object of the GC heap: (kind, what, length, bytes); IMG_EXN: an exception,
+    # `what` its tag number, `bytes` its payload; IMG_OBJ: a struct or array, `what` its
+    # type number, `length` an array's, `bytes` its fields or elements (references
+    # numbered)
     cdef readonly list objects
+    cdef readonly list types            # (instance, type index) per type number
     cdef readonly bytes stack           # the slots of the paused frames
     cdef readonly bytes stack_refs      # uint32 (slot, function number + 1) of funcrefs
     cdef readonly bytes stack_objs      # uint32 (slot, object number) of object references
@@ -53,7 +62,7 @@ cdef class StoreImage:
         return (_image_from_state, (self.nhosts, self.instances, self.globals, self.tables,
                                     self.memories, self.externs, self.stack, self.stack_refs,
                                     self.recs, self.state, self.tags, self.objects,
-                                    self.stack_objs))
+                                    self.stack_objs, self.types))
 
     def with_plans(self, list plans) -> StoreImage:
         """This image with `plans` (one per instance: those of the same modules, e.g.
@@ -66,7 +75,8 @@ cdef class StoreImage:
 
 
 def _image_from_state(nhosts, instances, globals_, tables, memories, externs, stack,
-                      stack_refs, recs, state, tags, objects, stack_objs) -> StoreImage:
+                      stack_refs, recs, state, tags, objects, stack_objs,
+                      types) -> StoreImage:
     """A StoreImage from the values of `StoreImage.__reduce__` (without plans)."""
     cdef StoreImage img = StoreImage.__new__(StoreImage)
     img.nhosts = nhosts
@@ -82,6 +92,7 @@ def _image_from_state(nhosts, instances, globals_, tables, memories, externs, st
     img.state = tuple(state)
     img.tags = list(tags)
     img.objects = list(objects)
+    img.types = list(types)
     img.stack_objs = bytes(stack_objs)
     if len(img.stack) % 8 or len(img.stack_refs) % 8 or len(img.recs) % 16 \
             or len(img.stack_objs) % 8 \
@@ -135,11 +146,13 @@ cdef class FuncNumbers:
         """Cell `cell` as the image holds it (`kind`: `ref_kind` of its type)."""
         if kind == REF_FUNC:
             return self.ref(cell)
-        if kind == REF_OBJECT and cell != 0 and (cell & 7) == 0:
+        if kind >= REF_OBJECT and cell != 0 and (cell & 7) == 0:
             n = self.objs.get(cell)
-            if n is None:
-                raise RuntimeError("internal error: a reference to no live object")
-            return (<uint64_t>n + 1) << 3
+            if n is not None:
+                return (<uint64_t>n + 1) << 3
+            if kind == REF_ANY and self.find(cell) >= 0:
+                return ((<uint64_t>self.find(cell) + 1) << 3) | 4
+            raise RuntimeError("internal error: a reference to no live object")
         return cell
 
 
@@ -148,10 +161,12 @@ cdef uint64_t cell_in(uint64_t v, int kind, FuncRec** recs, uint32_t nf,
     """Inverse of `FuncNumbers.out` (numbers -> the new store's records and objects)."""
     if kind == REF_FUNC and v != 0:
         return <uint64_t>rec_of(recs, nf, v - 1)
-    if kind == REF_OBJECT and v != 0 and (v & 7) == 0:
+    if kind >= REF_OBJECT and v != 0 and (v & 7) == 0:
         if (v >> 3) > <uint64_t>len(objs):
             raise ValueError("malformed store image: object number")
         return <uint64_t>objs[(v >> 3) - 1]
+    if kind == REF_ANY and (v & 7) == 4:
+        return <uint64_t>rec_of(recs, nf, (v >> 3) - 1)
     return v
 
 
@@ -220,13 +235,9 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     cdef uint64_t v
     cdef bytearray recs
     cdef uint32_t* q
+    cdef TypeNumbers types = TypeNumbers.__new__(TypeNumbers)
     gc_collect(cx, cx.top)          # (the paused guest's frames stay roots: pinned_end)
     objs = gc_live_objects(cx.gc)
-    for v in objs:
-        if (<GcHeader*>v).type_id != GC_EXN:
-            raise _errors.WasmtimeError(
-                "cannot snapshot a Store whose GC heap holds objects (structs or arrays): "
-                "the image format has no GC heap yet")
     numbers.objs = {v: k for k, v in enumerate(objs)}
     numbers.hosts = {}
     numbers.ranges = []
@@ -244,8 +255,7 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     n = len(hosts)
     for o in store.objects:
         if type(o) is TagInstance:
-            tag_index[<size_t>&(<TagInstance>o).rec] = len(img.tags)
-            img.tags.append(((<TagInstance>o).params, (<TagInstance>o).rec.type_id))
+            tag_index[<size_t>&(<TagInstance>o).rec] = len(tag_index)
         elif type(o) is InstanceCtx:
             inst = <InstanceCtx>o
             if inst.plan is None or (inst.defs == NULL and inst.ndefs):
@@ -266,6 +276,11 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
         elif isinstance(o, MemoryInstance):
             mem_index[<size_t>&(<MemoryInstance>o).rec] = len(mem_index)
             memories.append(o)
+    types.start(insts)
+    for o in store.objects:
+        if type(o) is TagInstance:
+            img.tags.append((tuple([types.vt(vt) for vt in (<TagInstance>o).params]),
+                             types.tag_type((<TagInstance>o).rec.type_id)))
     for v in numbers.hosts:
         numbers.lo = min(numbers.lo, v)
         numbers.hi = max(numbers.hi, v + 1)
@@ -280,10 +295,10 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
         if type(o) is GlobalInstance:
             g = <GlobalInstance>o
             v = numbers.out(g.cell[0], ref_kind(g.valtype))
-            img.globals.append((g.valtype, g.mutable, v, g.cell[1]))
+            img.globals.append((types.vt(g.valtype), g.mutable, v, g.cell[1]))
         elif type(o) is TableInstance:
             t = <TableInstance>o
-            img.tables.append((t.rec.elem_type,
+            img.tables.append((types.vt(t.rec.elem_type),
                                t.rec.max if t.wide_max is None else t.wide_max,
                                ref_cells_out(t.rec.elems, t.rec.size, t.rec.elem_type,
                                              numbers),
@@ -300,7 +315,8 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
         ic = &inst.ctx
         plan = inst.plan
         img.plans.append(plan)
-        elem_types = [e.elem_type for e in plan.info.elems]
+        elem_types = [canonical_valtype(e.elem_type, (<ModulePlan>plan).type_ids)
+                      for e in plan.info.elems]
         img.instances.append((
             inst.name,
             array("I", [numbers.num(ic.funcs[i]) for i in range(ic.nfuncs)]).tobytes(),
@@ -318,8 +334,12 @@ def capture_store(StoreCtx store, list memories, list hosts) -> StoreImage:
     img.externs = list(store.externs)
     img.objects = []
     for v in objs:
-        img.objects.append((IMG_EXN, tag_index[<size_t>exn_tag(v)],
-                            payload_out(exn_tag(v), exn_cells(v), numbers)))
+        if (<GcHeader*>v).type_id == GC_EXN:
+            img.objects.append((IMG_EXN, tag_index[<size_t>exn_tag(v)], 0,
+                                payload_out(exn_tag(v), exn_cells(v), numbers)))
+        else:
+            img.objects.append(object_out(<uint8_t*>v, types, numbers))
+    img.types = types.table
 
     # the wasm call stack: the slots up to the end of the innermost frame, the records
     f = cx.recs[cx.depth - 1].func
@@ -374,6 +394,153 @@ cdef tuple export_entry(name, item, FuncNumbers numbers, dict globals_, dict tab
     if type(item) is TagInstance:
         return (name, 4, tags[<size_t>&(<TagInstance>item).rec])
     return (name, 3, globals_[<size_t>&(<GlobalInstance>item).cell[0]])
+
+
+cdef class TypeNumbers:
+    """Canonical type id -> the image's type number, for a capture: each a type of an
+    instance's module, (instance number, type index), so that a restore finds the
+    canonical id of the same type in its process (`types_in`)."""
+    cdef dict where                     # canonical id -> (instance number, type index)
+    cdef dict nums                      # canonical id -> type number
+    cdef list table                     # (instance number, type index) per type number
+
+    cdef int start(self, list insts) except -1:
+        self.where = {}
+        self.nums = {}
+        self.table = []
+        for i, inst in enumerate(insts):
+            for k, tid in enumerate((<ModulePlan>(<InstanceCtx>inst).plan).type_ids):
+                self.where.setdefault(tid, (i, k))
+        return 0
+
+    cdef int64_t num(self, uint32_t type_id) except -2:
+        """The type number of canonical id `type_id`, or -1 if no module defines it."""
+        n = self.nums.get(type_id)
+        if n is None:
+            at = self.where.get(type_id)
+            if at is None:
+                return -1
+            n = self.nums[type_id] = len(self.table)
+            self.table.append(at)
+        return n
+
+    cdef vt_t vt(self, vt_t vt) except? 0xFFFFFFFF:
+        """Value type `vt` as the image holds it: a defined type as HT_REC with its type
+        number (HT_REC never names a value's type elsewhere), or as it is when no module
+        of the store defines it (its canonical id, valid in this process only)."""
+        cdef int64_t n
+        if (vt & 0xFF) != HT_CONCRETE:
+            return vt
+        n = self.num(vt_index(vt))
+        if n < 0:
+            return vt
+        return <vt_t>((<uint64_t>n << VT_INDEX_SHIFT) | (vt & VT_NONNULL) | HT_REC)
+
+    cdef int64_t tag_type(self, uint32_t type_id) except? -2:
+        """A tag's function type: -(type number + 1), or its canonical id."""
+        cdef int64_t n = self.num(type_id)
+        return type_id if n < 0 else -(n + 1)
+
+
+cdef list types_in(StoreImage img):
+    """The canonical id of each of the image's type numbers, in this process."""
+    out = []
+    for inst, k in img.types:
+        if not 0 <= inst < len(img.plans) \
+                or not 0 <= k < len((<ModulePlan>img.plans[inst]).type_ids):
+            raise ValueError("malformed store image: type")
+        out.append((<ModulePlan>img.plans[inst]).type_ids[k])
+    return out
+
+
+cdef vt_t vt_in(vt_t vt, list ids) except? 0xFFFFFFFF:
+    """Inverse of `TypeNumbers.vt`."""
+    if (vt & 0xFF) != HT_REC:
+        return vt
+    if vt_index(vt) >= <uint32_t>len(ids):
+        raise ValueError("malformed store image: type number")
+    return vt_concrete(<uint32_t>ids[vt_index(vt)], not (vt & VT_NONNULL))
+
+
+cdef size_t object_body(const uint8_t* p, const GcLayout* lay, size_t* start,
+                        uint32_t* length) noexcept:
+    """The bytes of object `p` an image holds, from `start`: a struct's after its header,
+    an array's elements (`length` of them; 0 for a struct)."""
+    if lay.kind == TK_ARRAY:
+        length[0] = (<const uint32_t*>(p + GC_ARRAY_LEN))[0]
+        start[0] = GC_ARRAY_DATA
+        return <size_t>length[0] * lay.fields[0].size
+    length[0] = 0
+    start[0] = sizeof(GcHeader)
+    return lay.size - start[0]
+
+
+cdef tuple object_out(uint8_t* p, TypeNumbers types, FuncNumbers numbers):
+    """(IMG_OBJ, type number, length, bytes) of struct or array `p`: its bytes after the
+    header (an array's: its elements), reference fields numbered (REF_ANY)."""
+    cdef uint32_t type_id = (<GcHeader*>p).type_id
+    cdef const GcLayout* lay = gc_layout(GC_LAYOUTS, type_id)
+    cdef int64_t n = types.num(type_id)
+    cdef uint32_t length = 0, i
+    cdef size_t start, size
+    cdef bytearray out
+    cdef uint64_t* cells
+    if n < 0:
+        raise _errors.WasmtimeError(
+            "cannot snapshot a GC object whose type no module of the Store defines "
+            f"(canonical type {type_id})")
+    size = object_body(p, lay, &start, &length)
+    out = bytearray(PyBytes_FromStringAndSize(<const char*>(p + start), size))
+    cells = <uint64_t*>(<char*>out)
+    if lay.kind == TK_ARRAY:
+        if lay.nrefs:
+            for i in range(length):
+                cells[i] = numbers.out(cells[i], REF_ANY)
+    else:
+        for i in range(lay.nrefs):
+            cells[(lay.refs[i] - start) // 8] = numbers.out(
+                cells[(lay.refs[i] - start) // 8], REF_ANY)
+    return (IMG_OBJ, n, length, bytes(out))
+
+
+cdef uint8_t* object_new(Ctx* cx, tuple entry, list ids) except NULL:
+    """A new object for image entry `entry` (IMG_OBJ), its fields zero (`object_in` fills
+    them)."""
+    cdef const GcLayout* lay
+    cdef uint8_t* p
+    _, n, length, data = entry
+    if not 0 <= n < len(ids):
+        raise ValueError("malformed store image: type number")
+    lay = gc_layout(GC_LAYOUTS, <uint32_t>ids[n])
+    if lay == NULL:
+        raise ValueError("malformed store image: not a struct or array type")
+    p = gc_alloc(cx, lay, <uint32_t>length, NULL)
+    if p == NULL:
+        raise _Trap(TRAP_MESSAGES[cx.gc.trap], TRAP_CODES.get(cx.gc.trap))
+    return p
+
+
+cdef int object_in(uint8_t* p, bytes data, FuncRec** recs, uint32_t nf,
+                   list objs) except -1:
+    """Fill struct or array `p` from its image bytes (`object_out`)."""
+    cdef const GcLayout* lay = gc_obj_layout(p)
+    cdef uint32_t length = 0, i
+    cdef size_t start, size
+    cdef uint64_t* cells
+    size = object_body(p, lay, &start, &length)
+    if <size_t>PyBytes_GET_SIZE(data) != size:
+        raise ValueError("malformed store image: object size")
+    memcpy(p + start, PyBytes_AS_STRING(data), size)
+    cells = <uint64_t*>(p + start)
+    if lay.kind == TK_ARRAY:
+        if lay.nrefs:
+            for i in range(length):
+                cells[i] = cell_in(cells[i], REF_ANY, recs, nf, objs)
+    else:
+        for i in range(lay.nrefs):
+            cells[(lay.refs[i] - start) // 8] = cell_in(
+                cells[(lay.refs[i] - start) // 8], REF_ANY, recs, nf, objs)
+    return 0
 
 
 cdef bytes payload_out(TagRec* tag, const uint64_t* cells, FuncNumbers numbers):
@@ -436,6 +603,7 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
     cdef TagInstance tag
     cdef uint8_t* p
     cdef list objs = []
+    cdef list ids
     if img.plans is None or len(img.plans) != len(img.instances):
         raise _errors.WasmtimeError("the snapshot has no modules to restore")
     if cx.nest or cx.depth or any(type(o) is InstanceCtx for o in store.objects):
@@ -467,32 +635,40 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 recs[n + k] = &inst.defs[k]
             n += inst.ndefs
             insts.append(inst)
+        ids = types_in(img)
         for params, type_id in img.tags:
-            tagobjs.append(store.new_tag(tuple(params), type_id))
+            tagobjs.append(store.new_tag(tuple([vt_in(vt, ids) for vt in params]),
+                                         type_id if type_id >= 0 else ids[-type_id - 1]))
         # the GC heap's objects (allocated outside wasm: no collection until the guest
         # runs, when the globals, tables, segments and slots below refer to them)
-        for kind, what, _ in img.objects:
-            if kind != IMG_EXN:
+        for entry in img.objects:
+            if entry[0] == IMG_EXN:
+                tag = <TagInstance>tagobjs[entry[1]]
+                p = new_exn(cx, &tag.rec, NULL)
+                if p == NULL:
+                    raise _Trap(TRAP_MESSAGES[cx.gc.trap], TRAP_CODES.get(cx.gc.trap))
+            elif entry[0] == IMG_OBJ:
+                p = object_new(cx, entry, ids)
+            else:
                 raise ValueError("malformed store image: object kind")
-            tag = <TagInstance>tagobjs[what]
-            p = new_exn(cx, &tag.rec, NULL)
-            if p == NULL:
-                raise _Trap(TRAP_MESSAGES[cx.gc.trap], TRAP_CODES.get(cx.gc.trap))
             objs.append(<uint64_t>p)
         for k in range(len(objs)):
-            payload_in(img.objects[k][2], exn_tag(objs[k]), exn_cells(objs[k]), recs, nf,
-                       objs)
+            if img.objects[k][0] == IMG_EXN:
+                payload_in(img.objects[k][3], exn_tag(objs[k]), exn_cells(objs[k]), recs,
+                           nf, objs)
+            else:
+                object_in(<uint8_t*><uint64_t>objs[k], img.objects[k][3], recs, nf, objs)
         for valtype, mutable, lo, hi in img.globals:
             g = GlobalInstance.__new__(GlobalInstance)
             g.store = store
-            g.valtype = <vt_t>valtype
+            g.valtype = vt_in(<vt_t>valtype, ids)
             g.mutable = mutable
-            g.cell[0] = cell_in(<uint64_t>lo, ref_kind(valtype), recs, nf, objs)
+            g.cell[0] = cell_in(<uint64_t>lo, ref_kind(g.valtype), recs, nf, objs)
             g.cell[1] = <uint64_t>hi
             store.add_object(g)
             gobjs.append(g)
         for elem_type, tmax, cells, is_64 in img.tables:
-            t = store.new_table(elem_type, 0, tmax, None, is_64)
+            t = store.new_table(vt_in(<vt_t>elem_type, ids), 0, tmax, None, is_64)
             k = <uint32_t>(len(cells) // 8)
             if k:
                 t.rec.elems = <uint64_t*>malloc(k * sizeof(uint64_t))
@@ -530,7 +706,8 @@ def restore_store(StoreImage img, StoreCtx store, list hosts, list memories,
                 ic.elems[k].refs = <uint64_t*>malloc((n + 1) * sizeof(uint64_t))
                 if ic.elems[k].refs == NULL:
                     raise MemoryError("cannot allocate an element segment")
-                ref_cells_in(elems[k], ic.elems[k].refs, n, plan.info.elems[k].elem_type,
+                ref_cells_in(elems[k], ic.elems[k].refs, n,
+                             canonical_valtype(plan.info.elems[k].elem_type, plan.type_ids),
                              recs, nf, objs)
                 ic.elems[k].len = n
             inst.keep.extend(gobjs)
