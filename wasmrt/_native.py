@@ -121,6 +121,8 @@ class _Jit:
     def optimise(self, ir: str) -> bytes:
         """IR text -> optimised object code: in the LLVM worker process, or here when no
         worker can be started."""
+        if _stopping:   # the process is exiting: no LLVM in it now (see _stop)
+            raise RuntimeError("the process is exiting")
         worker = _worker(self.cpu, self.features)
         if worker is not None:
             return worker.optimise(ir)
