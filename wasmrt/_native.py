@@ -49,10 +49,18 @@ CALLEE_SMALL = 64
 # "native": bodies per LLVM module (compile time grows with module size).
 NATIVE_BATCH_CELLS = 40000
 
+# LLVM's speed level per batch (opt_level): WASMRT_NATIVE_OPT=N forces one (experiments).
+_OPT_FORCED = int(os.environ.get("WASMRT_NATIVE_OPT", "0") or 0)
+
 _lock = threading.RLock()
 _jit: _Jit | None = None
 _llvm: Any = None
-_stats = {"bodies": 0, "batches": 0, "seconds": 0.0, "failed": 0}
+_STAT_KEYS = ("bodies", "batches", "seconds", "failed", "cells", "ir_bytes", "translate_s",
+              "parse_s", "optimise_s", "codegen_s", "link_s")
+_stats: dict[str, float] = dict.fromkeys(_STAT_KEYS, 0)
+# WASMRT_NATIVE_LOG=FILE (or "-" for stderr): one line per compiled batch (its bodies,
+# cells, IR size and the seconds of each phase).
+_log_to = os.environ.get("WASMRT_NATIVE_LOG", "")
 
 
 def available() -> bool:
@@ -91,8 +99,39 @@ def require() -> None:
 
 
 def stats() -> dict[str, float]:
-    """Counters of this process: bodies compiled, batches, compile seconds, failures."""
+    """Counters of this process: bodies compiled and installed, batches, failed batches,
+    the batches' lowered cells and IR bytes, and seconds: wall time in all (``seconds``,
+    each batch from translation to installation) and CPU time per phase (``translate_s``
+    in Python here, ``parse_s``, ``optimise_s`` and ``codegen_s`` in LLVM, ``link_s``
+    here)."""
     return dict(_stats)
+
+
+def _note(bodies: list[int], cells: int, ir: str, wall: float,
+          times: tuple[float, ...]) -> None:
+    """Count one compiled batch of `wall` seconds (`times`: translate, parse, optimise,
+    codegen, link)."""
+    _stats["batches"] += 1
+    _stats["cells"] += cells
+    _stats["ir_bytes"] += len(ir)
+    for key, t in zip(("translate_s", "parse_s", "optimise_s", "codegen_s", "link_s"), times):
+        _stats[key] += t
+    _stats["seconds"] += wall
+    if _log_to:
+        line = (f"wasmrt-native batch {int(_stats['batches'])}: {len(bodies)} bodies "
+                f"{cells} cells {len(ir) >> 10} KiB IR; {wall:.3f} s: translate {times[0]:.3f} parse "
+                f"{times[1]:.3f} optimise {times[2]:.3f} codegen {times[3]:.3f} link "
+                f"{times[4]:.3f} s; bodies {bodies[:8]}{'...' if len(bodies) > 8 else ''}\n")
+        import sys
+
+        try:
+            if _log_to == "-":
+                sys.stderr.write(line)
+            else:
+                with open(_log_to, "a") as f:
+                    f.write(line)
+        except (OSError, ValueError):   # a log that cannot be written is no log
+            pass
 
 
 class _Jit:
@@ -118,24 +157,28 @@ class _Jit:
         self.count = 0
         self.local: Any = None      # the in-process optimiser, when there is no worker
 
-    def optimise(self, ir: str) -> bytes:
-        """IR text -> optimised object code: in the LLVM worker process, or here when no
+    def optimise(self, ir: str, level: int) -> tuple[bytes, tuple[float, float, float]]:
+        """IR text -> (object code optimised at LLVM speed `level`, seconds of parsing,
+        optimising and code generation): in the LLVM worker process, or here when no
         worker can be started."""
         if _stopping:   # the process is exiting: no LLVM in it now (see _stop)
             raise RuntimeError("the process is exiting")
         worker = _worker(self.cpu, self.features)
         if worker is not None:
-            return worker.optimise(ir)
+            return worker.optimise(ir, level)
         if self.local is None:
             from ._native_worker import optimiser
 
             self.local = optimiser(self.cpu, self.features)
-        return bytes(self.local(ir))
+        obj, times = self.local(ir, level)
+        return bytes(obj), times
 
-    def link(self, obj: bytes, exports: list[str]) -> tuple[Any, dict[str, int]]:
-        """Load object code: (resource tracker, export name -> address)."""
+    def link(self, obj: bytes, exports: list[str],
+             imports: dict[str, int]) -> tuple[Any, dict[str, int]]:
+        """Load object code whose undefined symbols are the runtime's and `imports`
+        (name -> address): (resource tracker, export name -> address)."""
         b = _llvm.JITLibraryBuilder().add_object_img(obj)
-        for name, addr in self.symbols.items():
+        for name, addr in {**self.symbols, **imports}.items():
             b.import_symbol(name, addr)
         for name in exports:
             b.export_symbol(name)
@@ -157,12 +200,12 @@ class _Worker:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL)
 
-    def optimise(self, ir: str) -> bytes:
+    def optimise(self, ir: str, level: int) -> tuple[bytes, tuple[float, float, float]]:
         data = ir.encode()
         stdin, stdout = self.proc.stdin, self.proc.stdout
         assert stdin is not None and stdout is not None
         try:
-            stdin.write(struct.pack("<Q", len(data)) + data)
+            stdin.write(struct.pack("<QB", len(data), level) + data)
             stdin.flush()
             head = stdout.read(9)
             status, n = struct.unpack("<BQ", head)
@@ -175,7 +218,7 @@ class _Worker:
             raise RuntimeError("the LLVM worker stopped")
         if status != 0:
             raise RuntimeError(body.decode(errors="replace"))
-        return body
+        return body[24:], struct.unpack_from("<3d", body)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -205,6 +248,11 @@ def _worker(cpu: str, features: str) -> _Worker | None:
             _no_worker = True
             return None
     return _the_worker
+
+
+def opt_level(bodies: list[nir.Body]) -> int:
+    """LLVM's speed level for a batch of `bodies`."""
+    return _OPT_FORCED or 2
 
 
 def _ir() -> Any:
@@ -242,9 +290,11 @@ class NativeModule:
         self.nimp = int(info.num_imported_funcs)
         self._module: nir.Module | None = None     # made on first compile
         self.trackers: list[Any] = []
-        # per batch: object code, the bodies it installed, their loop-header entries, and
-        # every body it holds
-        self.objects: list[tuple[bytes, list[int], dict[int, list[int]], list[int]]] = []
+        # per batch: object code, the bodies it installed, their loop-header entries, every
+        # body it holds, and the bodies of earlier batches it calls (links to)
+        self.objects: list[tuple[bytes, list[int], dict[int, list[int]], list[int],
+                                 list[int]]] = []
+        self.body_addr: dict[int, int] = {}     # function index -> its body's machine code
         self.failed: set[int] = set()       # module function indexes left interpreted
         self.installed: set[int] = set()
         self.compile_seconds: list[tuple[list[int], float]] = []
@@ -332,36 +382,46 @@ class NativeModule:
         if not bodies:
             return []
         want = set(funcs if install is None else install)
-        t0 = time.perf_counter()
+        ours = {b.func_index for b in bodies}
+        linked = sorted({c for b in bodies for c in self.callees(b.func_index, b)
+                         if c in self.body_addr and c not in ours})
         with _lock:
             j = jit()
-            ir = _ir().Translator(self.module, j.layout).module(bodies)
-            obj = j.optimise(ir)
+            t0, c0 = time.perf_counter(), time.thread_time()
+            ir = _ir().Translator(self.module, j.layout).module(
+                bodies, {c: self.lowered(c).max_slots for c in linked})
+            c1 = time.thread_time()
+            obj, llvm_times = j.optimise(ir, opt_level(bodies))
+            c2 = time.thread_time()
             names = [b.func_index for b in bodies if b.func_index in want
                      and b.func_index not in self.installed]
             osr = {b.func_index: b.osr_headers() for b in bodies}
             every = [b.func_index for b in bodies]
-            done = self.load(obj, names, osr, every)
-        dt = time.perf_counter() - t0
-        _stats["batches"] += 1
+            done = self.load(obj, names, osr, every, linked)
+            t3 = time.perf_counter()
         _stats["bodies"] += len(done)
-        _stats["seconds"] += dt
-        self.compile_seconds.append(([b.func_index for b in bodies], dt))
-        self.objects.append((obj, names, {fi: osr[fi] for fi in names}, every))
+        _note(every, sum(len(b.cells) for b in bodies), ir, t3 - t0,
+              (c1 - c0, *llvm_times, time.thread_time() - c2))
+        self.compile_seconds.append((every, t3 - t0))
+        self.objects.append((obj, names, {fi: osr[fi] for fi in names}, every, linked))
         return done
 
     def load(self, obj: bytes, names: list[int], osr: dict[int, list[int]],
-             every: list[int]) -> list[int]:
-        """Link object code (the bodies `every`), point each body's code global at its
-        lowered cells, and install the bodies `names`."""
+             every: list[int], linked: list[int]) -> list[int]:
+        """Link object code (the bodies `every`, calling the `linked` bodies of earlier
+        batches), point each body's code global at its lowered cells, and install the
+        bodies `names`."""
         import ctypes
 
         ir = _ir()
-        exports = [f(fi) for fi in names for f in (ir.body_name, ir.entry_name)]
-        exports += [ir.code_name(fi) for fi in every]
+        exports = [ir.entry_name(fi) for fi in names]
+        exports += [f(fi) for fi in every for f in (ir.body_name, ir.code_name)]
         j = jit()
-        tracker, addrs = j.link(obj, exports)
+        tracker, addrs = j.link(obj, exports,
+                                {ir.body_name(fi): self.body_addr[fi] for fi in linked})
         self.trackers.append(tracker)
+        for fi in every:
+            self.body_addr.setdefault(fi, addrs[ir.body_name(fi)])
         for fi in every:        # before any of them can run
             fc = self._interp.funccode_address(self.lowered(fi))
             cells = ctypes.c_void_p.from_address(fc + j.layout["code.code"]).value
@@ -382,8 +442,8 @@ class NativeModule:
             return b""
         desc = {"key": code_key(), "batches": [
             {"size": len(obj), "funcs": names, "osr": {str(k): v for k, v in osr.items()},
-             "bodies": every}
-            for obj, names, osr, every in self.objects]}
+             "bodies": every, "links": linked}
+            for obj, names, osr, every, linked in self.objects]}
         head = json.dumps(desc).encode()
         return b"".join([NATIVE_MAGIC, struct.pack("<I", len(head)), head,
                          *(entry[0] for entry in self.objects)])
@@ -400,6 +460,7 @@ class NativeModule:
                 return False
             pos = 12 + n
             batches = []
+            have = set(self.body_addr)
             for b in desc["batches"]:
                 obj = bytes(data[pos:pos + b["size"]])
                 if len(obj) != b["size"]:
@@ -407,18 +468,19 @@ class NativeModule:
                 pos += b["size"]
                 batches.append((obj, [int(f) for f in b["funcs"]],
                                 {int(k): [int(x) for x in v] for k, v in b["osr"].items()},
-                                [int(f) for f in b["bodies"]]))
-                every = batches[-1][3]
-                if not (set(batches[-1][1]) <= set(every) and all(
+                                [int(f) for f in b["bodies"]], [int(f) for f in b["links"]]))
+                every, linked = batches[-1][3], batches[-1][4]
+                if not (set(batches[-1][1]) <= set(every) and set(linked) <= have and all(
                         self.nimp <= fi < self.nimp + len(self.codes) for fi in every)):
                     return False
+                have.update(every)
         except (ValueError, KeyError, TypeError, struct.error):
             return False
-        for obj, names, osr, every in batches:
+        for obj, names, osr, every, linked in batches:
             names = [fi for fi in names if fi not in self.installed]
             with _lock:
-                self.load(obj, names, osr, every)
-            self.objects.append((obj, names, osr, every))
+                self.load(obj, names, osr, every, linked)
+            self.objects.append((obj, names, osr, every, linked))
         return True
 
     def save(self) -> None:
@@ -469,8 +531,11 @@ class NativeModule:
                 for c in self.callees(f, b):
                     lf = self.lowered(c)
                     n = lf.ncells
+                    # (a callee compiled in an earlier batch is called there, unless it
+                    # is small: then it is compiled again, so that LLVM can inline it)
                     if (c not in batch and c not in self.failed and size + n <= BATCH_CELLS
-                            and (n <= CALLEE_SMALL or self._interp.native_state(lf)[1])):
+                            and (n <= CALLEE_SMALL or (c not in self.body_addr
+                                                       and self._interp.native_state(lf)[1]))):
                         batch.append(c)
                         size += n
                         nxt.append(c)

@@ -566,12 +566,19 @@ class Translator:
     def __init__(self, module: Module, layout: dict[str, int], metering: bool = False):
         self.m = module
         self.L = layout
-        self.batch: dict[int, int] = {}    # bodies of this batch: function index -> max_slots
+        # bodies called directly: function index -> max_slots (this batch's, and bodies
+        # of earlier batches, `linked`, whose symbols the link resolves)
+        self.batch: dict[int, int] = {}
 
-    def module(self, bodies: list[Body]) -> str:
-        """The IR of `bodies` (each decoded) : a body and an entry function per body."""
-        self.batch = {b.func_index: b.max_slots for b in bodies}
+    def module(self, bodies: list[Body], linked: dict[int, int] | None = None) -> str:
+        """The IR of `bodies` (each decoded): a body and an entry function per body.  Their
+        calls of `linked` bodies (function index -> max_slots; machine code of an earlier
+        batch) are direct calls of an external `body_name` symbol, not recompiled."""
+        linked = {fi: n for fi, n in (linked or {}).items()
+                  if fi not in {b.func_index for b in bodies}}
+        self.batch = {**linked, **{b.func_index: b.max_slots for b in bodies}}
         parts = [SYMBOL_DECLS, INTRINSICS]
+        parts += [f"declare i32 @{body_name(fi)}(ptr, ptr, i32)" for fi in sorted(linked)]
         for b in bodies:
             parts.append(f"@{code_name(b.func_index)} = dso_local global ptr null, align 8")
             parts.append(FuncTranslator(self, b).body())
@@ -1178,7 +1185,7 @@ class FuncTranslator:
         self.spill(base, np_)
         fr = self.func_rec(fi)
         ret_idx = i + isa.NCELLS[self.cells[i]]
-        if fi in self.u.batch:
+        if fi in self.u.batch:      # (or linked from an earlier batch)
             rc = self.direct_call(i, fi, fr, base, ret_idx)
         else:
             rc = self.f.op(f"call i32 @wr_call(ptr %cx, ptr %fp, ptr {fr}, i32 {base}, "
@@ -1189,8 +1196,8 @@ class FuncTranslator:
         return True
 
     def direct_call(self, i: int, fi: int, fr: str, base: int, ret_idx: int) -> str:
-        """A call of a body of this batch: the interpreter's checks and call record, then a
-        C call of its body."""
+        """A call of a body of this batch (or an earlier one): the interpreter's checks and
+        call record, then a C call of its body."""
         f, u, L = self.f, self.u, self.L
         depth = u.fld(f, "%cx", "cx.depth", "i32")
         maxd = u.fld(f, "%cx", "cx.max_depth", "i32")

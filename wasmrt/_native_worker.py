@@ -6,14 +6,18 @@ process means a process can exit at any time: a compile in flight is killed with
 worker (LLVM's static destructors abort a process that exits while a thread is inside
 LLVM, so an in-process compile had to be waited for at exit, for seconds on a busy
 machine).  It imports only llvmlite.  Protocol on stdin/stdout: a request is an 8-byte
-little-endian length and the IR text; the answer a status byte (0 = object code, 1 = an
-error message) then an 8-byte length and the bytes.
+little-endian length, the optimisation level (one byte: LLVM's speed level, 1 or 2) and
+the IR text; the answer a status byte (0 = object code, 1 = an
+error message) then an 8-byte length and the bytes; object code is preceded by three
+doubles, the CPU seconds spent parsing the IR, optimising and generating code (the
+native tier's statistics, ``_native.stats()``).
 """
 
 from __future__ import annotations
 
 import struct
 import sys
+import time
 
 
 def _read(stream, n: int) -> bytes:  # type: ignore[no-untyped-def]
@@ -27,7 +31,8 @@ def _read(stream, n: int) -> bytes:  # type: ignore[no-untyped-def]
 
 
 def optimiser(cpu: str, features: str):  # type: ignore[no-untyped-def]
-    """A function IR text -> object code for `cpu` with `features` (-O2, as in-process)."""
+    """A function (IR text, speed level) -> (object code for `cpu` with `features`,
+    CPU seconds of parsing, optimising and code generation)."""
     import llvmlite.binding as llvm
 
     llvm.initialize_native_target()
@@ -36,13 +41,17 @@ def optimiser(cpu: str, features: str):  # type: ignore[no-untyped-def]
     tm = target.create_target_machine(cpu=cpu, features=features, opt=2, reloc="pic",
                                       codemodel="small", jit=True)
 
-    def optimise(ir: str) -> bytes:
+    def optimise(ir: str, level: int = 2) -> tuple[bytes, tuple[float, float, float]]:
+        t0 = time.thread_time()
         mod = llvm.parse_assembly(ir)
         mod.verify()
-        pto = llvm.create_pipeline_tuning_options(speed_level=2)
+        t1 = time.thread_time()
+        pto = llvm.create_pipeline_tuning_options(speed_level=level)
         pb = llvm.create_pass_builder(tm, pto)
         pb.getModulePassManager().run(mod, pb)
-        return bytes(tm.emit_object(mod))
+        t2 = time.thread_time()
+        obj = bytes(tm.emit_object(mod))
+        return obj, (t1 - t0, t2 - t1, time.thread_time() - t2)
     return optimise
 
 
@@ -53,12 +62,13 @@ def main() -> None:
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            (n,) = struct.unpack("<Q", _read(inp, 8))
+            n, level = struct.unpack("<QB", _read(inp, 9))
             ir = _read(inp, n).decode()
         except EOFError:
             return
         try:
-            status, data = 0, optimise(ir)
+            obj, times = optimise(ir, level)
+            status, data = 0, struct.pack("<3d", *times) + obj
         except Exception as exc:  # noqa: BLE001 - reported to the parent
             status, data = 1, f"{type(exc).__name__}: {exc}".encode()
         out.write(struct.pack("<BQ", status, len(data)) + data)

@@ -369,6 +369,56 @@ def test_serialize_carries_machine_code(native: wasmrt.Engine) -> None:
     assert plain._native is None
 
 
+LINKED = """(module (memory 1)
+  (func $deep (param i32) (result i32)
+    """ + "local.get 0 i32.load local.get 0 i32.add local.set 0 " * 20 + """ local.get 0)
+  (func $mid (param i32) (result i32) (call $deep (local.get 0)))
+  (func (export "run") (param i32 i32) (result i32) (local i32)
+    (loop $l
+      (local.set 2 (i32.add (local.get 2) (call $mid (local.get 0))))
+      (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+      (br_if $l (local.get 1)))
+    (local.get 2)))"""
+
+
+def _linked_runs(store: wasmrt.Store, m: wasmrt.Module) -> list[object]:
+    run = wasmrt.Instance(store, m, []).exports(store)["run"]
+    out: list[object] = [run(store, 8, 5), run(store, 0, 1)]
+    with pytest.raises(wasmrt.Trap) as info:
+        run(store, 65534, 3)
+    out.append((info.value.message, [(f.func_index, f.func_offset) for f in info.value.frames]))
+    return out
+
+
+def test_batches_call_bodies_of_earlier_batches(monkeypatch: pytest.MonkeyPatch,
+                                                native: wasmrt.Engine,
+                                                interp: wasmrt.Engine) -> None:
+    """A body compiled in an earlier batch is called directly by the later ones (linked to
+    its machine code, not compiled again): the interpreter's results, traps and
+    backtraces, also after a serialize round trip; tier-up links a compiled callee too."""
+    monkeypatch.setattr(_native, "NATIVE_BATCH_CELLS", 1)     # one batch per body
+    assert run_all(native) == run_all(interp)
+    m = wasmrt.Module(native, LINKED)
+    assert [entry[3:] for entry in m._native.objects] == [([0], []), ([1], [0]), ([2], [1])]
+    want = _linked_runs(wasmrt.Store(interp), wasmrt.Module(interp, LINKED))
+    assert want == [40, 0, ("out of bounds memory access", [(0, 3), (1, 3), (2, 9)])]
+    assert _linked_runs(wasmrt.Store(native), m) == want
+    before = _native.stats()["batches"]
+    m2 = wasmrt.Module.deserialize(native, m.serialize())
+    assert _native.stats()["batches"] == before, "compiled again instead of loading"
+    assert m2._native.installed == {0, 1, 2}
+    assert _linked_runs(wasmrt.Store(native), m2) == want
+    # tier-up: the hot body's batch calls $deep's machine code instead of compiling it again
+    monkeypatch.undo()
+    auto = engine("auto")
+    m3 = wasmrt.Module(auto, LINKED)
+    assert m3._info.func_codes[0].ncells > _native.CALLEE_SMALL
+    m3._native.compile([0])
+    m3._native.tier_up(2)
+    assert m3._native.objects[-1][3:] == ([2, 1], [0])
+    assert _linked_runs(wasmrt.Store(auto), m3) == want
+
+
 def test_disk_cache_starts_native_in_a_cold_process(llvmlite_ok: None, tmp_path: object) -> None:
     import subprocess
     import sys
@@ -539,3 +589,4 @@ def test_gc_ops_stay_interpreted(native: wasmrt.Engine, interp: wasmrt.Engine) -
                 ex["arr"](store, 7)]
 
     assert run(native) == run(interp) == [-547483648, 1, 1, 200010000, 10]
+
