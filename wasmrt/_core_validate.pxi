@@ -831,8 +831,8 @@ cdef int validate_body(FuncValidator v, uint32_t func_index, CodeInfo code, Lowe
             n += 1
     v.nlocals = n
     v.ninits = 0
-    if v.first_nondefault < n:
-        memset(v.local_set + v.first_nondefault, 0, n - v.first_nondefault)
+    for i in range(v.first_nondefault, n):     # (a defaultable local after one that is
+        v.local_set[i] = defaultable(v.locals[i])   # not is set from the start)
     v.nvals = 0
     v.nctrls = 0
     ins.offset = code.body_start

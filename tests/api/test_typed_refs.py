@@ -220,6 +220,25 @@ def test_invalid(text: str, message: str) -> None:
         _core.validate_module(wat2wasm(text), features)
 
 
+def test_defaultable_locals_after_a_non_defaultable_one() -> None:
+    """Only the non-defaultable locals must be set before a read: an i32 declared after a
+    (ref func) is zero from the start, inside blocks too; a (ref extern) after it still
+    counts as unset."""
+    features = _core.WASM2_FEATURES | _core.FEATURE_FUNCTION_REFERENCES
+    text = """(module (func (export "f") (param i32) (result i32)
+        (local (ref func)) (local i32 i64) (local (ref extern))
+        (block (loop (local.set 2 (i32.add (local.get 2) (local.get 0)))
+                     (br_if 1 (i64.eqz (local.get 3)))))
+        (local.get 2)))"""
+    _core.validate_module(wat2wasm(text), features)
+    store = wasmrt.Store(wasmrt.Engine())
+    run = wasmrt.Instance(store, wasmrt.Module(store.engine, text), []).exports(store)["f"]
+    assert run(store, 5) == 5
+    with pytest.raises(ValidationError, match="uninitialized local"):
+        _core.validate_module(wat2wasm(text.replace("(local.get 2)))", "(drop (local.get 4)) "
+                                                    "(local.get 2)))")), features)
+
+
 def test_valid_subtyping() -> None:
     """(ref $t) <: (ref null $t) <: funcref; structurally equal types are one type."""
     features = _core.WASM2_FEATURES | _core.FEATURE_FUNCTION_REFERENCES
