@@ -9,6 +9,9 @@
   this folder, one file per phase: ``bench_instantiate.py``, ``bench_execute.py`` here;
   ``bench_compile.py``, ``bench_wat.py``, ``bench_host.py`` belong to the engineers of
   those stages and only need to follow the asv conventions (``time_*`` methods, ``params``).
+- ``python -m benchmarks.bench_gc`` runs the GC programs of ``benchmarks/gc/`` (binary-trees
+  on structs, a field-access loop) and their linear-memory baselines on wasmrt and
+  wasmtime-py, with peak RSS, into BENCHMARKS.md's "gc" section (``--write``).
 - ``benchmarks/pyperf/`` holds pyperf scripts for A/B runs of one program.
 
 ``programs.py`` finds the programs and their expected checksums; ``runtimes.py`` adapts
