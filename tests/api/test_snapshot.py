@@ -486,7 +486,7 @@ def test_several_memories_memory64_page_sizes_and_table64() -> None:
 # A paused guest whose GC heap holds a linked list (in a global), a cycle of three (only in
 # a local and an array), an array of references (in an anyref table, beside an i31), a
 # packed i8 array and a struct holding it, a funcref, an i64 and an f64 (in an anyref
-# global), after garbage was made: the snapshot captures the live objects; the resumed
+# global), a caught exception whose payload is a list (in a local), after garbage was made: the snapshot captures the live objects; the resumed
 # guest makes more garbage (collections) and reads everything back.
 GC_WAT = """(module
   (import "env" "h" (func $h (param i32) (result i32)))
@@ -495,6 +495,7 @@ GC_WAT = """(module
   (type $bytes (array (mut i8)))
   (type $ft (func (result i32)))
   (type $pair (struct (field anyref) (field funcref) (field i64) (field f64)))
+  (tag $e (param (ref null $node)))
   (global $list (mut (ref null $node)) (ref.null $node))
   (global $any (mut anyref) (ref.null any))
   (table $t 2 anyref)
@@ -521,7 +522,7 @@ GC_WAT = """(module
       (br_if $lp (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
   (func (export "run") (param $x i32) (result i32)
     (local $cyc (ref null $node)) (local $a (ref null $arr)) (local $b (ref null $bytes))
-    (local $p (ref null $pair)) (local $r i32)
+    (local $p (ref null $pair)) (local $r i32) (local $ex exnref)
     (global.set $list (call $build (i32.const 100)))
     (local.set $cyc (struct.new $node (i32.const 1) (ref.null $node)))
     (struct.set $node $next (local.get $cyc)
@@ -535,6 +536,10 @@ GC_WAT = """(module
     (global.set $any
       (struct.new $pair (local.get $b) (ref.func $seven) (i64.const 1) (f64.const 2.5)))
     (local.set $a (ref.null $arr))
+    (local.set $ex
+      (block $k (result exnref)
+        (try_table (catch_all_ref $k) (throw $e (call $build (i32.const 4))))
+        (unreachable)))
     (call $churn (i32.const 100000))
     (local.set $r (call $h (local.get $x)))
     (call $churn (i32.const 300000))
@@ -553,9 +558,13 @@ GC_WAT = """(module
     (i32.add (i32.trunc_f64_s (f64.mul (struct.get $pair 3 (local.get $p)) (f64.const 2))))
     (i32.add (ref.eq (ref.cast (ref null eq) (struct.get $pair 0 (local.get $p)))
                      (local.get $b)))
-    (i32.add (ref.test (ref $pair) (global.get $any)))))"""
+    (i32.add (ref.test (ref $pair) (global.get $any)))
+    (i32.add (call $sum
+      (block $k (result (ref null $node))
+        (try_table (catch $e $k) (throw_ref (local.get $ex)))
+        (unreachable))))))"""
 
-GC_EXPECTED = 5 + 5050 + 55 + 1 - 56 + 5 + 7 + 12345 + 1 + 5 + 1 + 1
+GC_EXPECTED = 5 + 5050 + 55 + 1 - 56 + 5 + 7 + 12345 + 1 + 5 + 1 + 1 + 10
 
 GC_PICKLE_SCRIPT = """
 import asyncio, pickle, sys
@@ -580,9 +589,9 @@ def test_snapshot_of_a_live_gc_heap() -> None:
     CURRENT.clear()
     image = PICKLED[0]._image
     kinds = [entry[0] for entry in image.objects]
-    # the list (100), the cycle (3), the array and its list (1 + 10), bytes, pair; stale
-    # slots may keep a few more
-    assert 116 <= len(kinds) < 200 and 0 not in kinds
+    # the list (100), the cycle (3), the array and its list (1 + 10), bytes, pair, the
+    # exception and its list (1 + 4); stale slots may keep a few more
+    assert 120 <= len(kinds) < 200 and kinds.count(0) == 1     # one exception
     assert len(image.types) >= 4
     data = pickle.dumps(PICKLED[0])
     for snap in (PICKLED[0], PICKLED[0], pickle.loads(data)):
