@@ -173,6 +173,7 @@ ctypedef struct GcHeap:
     size_t live                 # bytes of the objects alive after the last collection
     GcPage* pages               # sorted by base
     uint32_t npages
+    uint32_t hint               # the page gc_object_at found last (checked before a search)
     uint32_t cap_pages
     uint64_t nallocs            # objects allocated, ever
     uint64_t collections        # collections run

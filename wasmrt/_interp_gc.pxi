@@ -261,17 +261,22 @@ cdef uint8_t* gc_object_at(GcHeap* h, uint64_t cell) noexcept nogil:
     cdef size_t off
     if cell == 0 or (cell & 7) != 0 or h.npages == 0:
         return NULL
-    if a < h.pages[0].base:
-        return NULL
-    while hi - lo > 1:          # the last page whose base <= a
-        mid = (lo + hi) >> 1
-        if h.pages[mid].base <= a:
-            lo = mid
-        else:
-            hi = mid
-    pg = &h.pages[lo]
-    if a >= pg.base + pg.span:
-        return NULL
+    if h.hint < h.npages and h.pages[h.hint].base <= a \
+            and a < h.pages[h.hint].base + h.pages[h.hint].span:
+        pg = &h.pages[h.hint]   # (the page of the last object found: a neighbour's, often)
+    else:
+        if a < h.pages[0].base:
+            return NULL
+        while hi - lo > 1:      # the last page whose base <= a
+            mid = (lo + hi) >> 1
+            if h.pages[mid].base <= a:
+                lo = mid
+            else:
+                hi = mid
+        pg = &h.pages[lo]
+        if a >= pg.base + pg.span:
+            return NULL
+        h.hint = lo
     off = <size_t>(a - pg.base)
     if off >= pg.cell * pg.ncells or off % pg.cell != 0:
         return NULL
@@ -304,9 +309,12 @@ cdef inline uint64_t* gc_frame_end(Ctx* cx, uint64_t* fp) noexcept nogil:
 cdef inline int gc_grey(GcHeap* h, uint64_t cell, size_t* n) noexcept nogil:
     """Mark the object `cell` points to (if it is one) and queue it if it has references;
     -1 if the mark stack cannot grow."""
-    cdef uint8_t* p = gc_object_at(h, cell)
+    cdef uint8_t* p
     cdef uint8_t** m
     cdef const GcLayout* lay
+    if cell == 0 or (cell & 7) != 0:    # null, i31, host: no object (and no search)
+        return 0
+    p = gc_object_at(h, cell)
     if p == NULL or ((<GcHeader*>p).gc & GC_MARK):
         return 0
     (<GcHeader*>p).gc |= GC_MARK
@@ -393,33 +401,37 @@ cdef void gc_sweep(GcHeap* h, bint unmark_only) noexcept nogil:
     cdef size_t k, nlive, live = 0, bytes = 0, spare = 0
     cdef GcPage pg
     cdef uint8_t* p
+    cdef uint8_t* free
+    cdef uint8_t* tail
     cdef GcHeader* hd
     for c in range(GC_NCLASSES):
         h.free[c] = NULL
     for i in range(h.npages):
         pg = h.pages[i]
         nlive = 0
-        for k in range(pg.ncells):
-            hd = <GcHeader*>(pg.base + k * pg.cell)
-            if hd.type_id != GC_FREE:
-                if (hd.gc & GC_MARK) or unmark_only:
-                    hd.gc &= ~(<uint32_t>GC_MARK)
-                    nlive += 1
-                else:
-                    hd.type_id = GC_FREE
+        free = tail = NULL      # the page's free cells, linked in address order
+        k = pg.ncells
+        while k > 0:            # (one pass over the cells, from the last down)
+            k -= 1
+            p = pg.base + k * pg.cell
+            hd = <GcHeader*>p
+            if hd.type_id != GC_FREE and ((hd.gc & GC_MARK) or unmark_only):
+                hd.gc &= ~(<uint32_t>GC_MARK)
+                nlive += 1
+            else:
+                hd.type_id = GC_FREE
+                (<uint8_t**>(p + 8))[0] = free
+                if free == NULL:
+                    tail = p
+                free = p
         if nlive == 0 and (pg.cls < 0 or spare + pg.span > h.threshold):
             wasmrt_vm_free(pg.base, pg.span)
             continue
         if nlive == 0:
             spare += pg.span
-        if pg.cls >= 0:
-            k = pg.ncells
-            while k > 0:
-                k -= 1
-                p = pg.base + k * pg.cell
-                if (<GcHeader*>p).type_id == GC_FREE:
-                    (<uint8_t**>(p + 8))[0] = h.free[pg.cls]
-                    h.free[pg.cls] = p
+        if pg.cls >= 0 and free != NULL:    # the page's cells before the earlier pages'
+            (<uint8_t**>(tail + 8))[0] = h.free[pg.cls]
+            h.free[pg.cls] = free
         live += nlive * pg.cell
         bytes += pg.span
         h.pages[j] = pg
