@@ -74,6 +74,27 @@ def test_match_values_and_patterns() -> None:
     assert not m("i32", 0, P("ref", "ref.null"))
 
 
+def test_match_gc_references() -> None:
+    """(ref.struct)/(ref.array) match the API's StructRef/ArrayRef by class, (ref.eq) both
+    and an i31, (ref.any) anything non-null; (ref.host N) is the host object ExternRef(N)
+    passed or returned as an anyref."""
+    m = script._match_scalar
+    StructRef = type("StructRef", (), {})
+    ArrayRef = type("ArrayRef", (), {})
+    any_t = "(ref null any)"
+    assert m(any_t, StructRef(), P("ref", "ref.struct"))
+    assert not m(any_t, ArrayRef(), P("ref", "ref.struct"))
+    assert m(any_t, ArrayRef(), P("ref", "ref.array"))
+    assert not m(any_t, 5, P("ref", "ref.array"))
+    assert m(any_t, ArrayRef(), P("ref", "ref.eq")) and m(any_t, 5, P("ref", "ref.eq"))
+    assert not m(any_t, ExternRef(1), P("ref", "ref.eq"))
+    assert not m(any_t, None, P("ref", "ref.struct"))
+    assert m(any_t, ExternRef(1), P("ref", "ref.any")) and not m(any_t, None, P("ref", "ref.any"))
+    assert m(any_t, ExternRef(4), V("anyref", 4)) and not m(any_t, ExternRef(4), V("anyref", 3))
+    assert not m("i32", 4, V("anyref", 4))
+    assert script.to_python(V("anyref", 4)) == ExternRef(4)
+
+
 def test_match_v128_lanes() -> None:
     got = 0x7FC00000 << 96 | 0x3F800000 << 64 | 0x7FC00001 << 32 | 0x7FC00000
     pattern = P(

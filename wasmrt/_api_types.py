@@ -80,7 +80,9 @@ def is_func_code(code: int) -> bool:
     """Whether ``code`` references functions (func, nofunc, a defined function type):
     its values cross the API as ``Func`` objects (or ``None``)."""
     c = code & 0xFF
-    return c in (0x70, 0x73, _CONCRETE)
+    if c == _CONCRETE:
+        return bool(_core.canonical_kind(code >> _INDEX_SHIFT) == 0)
+    return c in (0x70, 0x73)
 
 _U32, _U64, _U128 = (1 << 32) - 1, (1 << 64) - 1, (1 << 128) - 1
 

@@ -154,11 +154,13 @@ cdef inline vt_t vt_concrete(uint32_t index, bint nullable) noexcept nogil:
     return HT_CONCRETE | (index << VT_INDEX_SHIFT) | (0 if nullable else VT_NONNULL)
 
 
-cdef inline bint vt_is_funcref(vt_t t) noexcept nogil:
-    """A reference to a function: func, nofunc or a defined type (canonical or module
-    form; without GC every defined type is a function type)."""
+cdef inline bint vt_is_funcref(uint32_t** canon, vt_t t) noexcept nogil:
+    """A reference to a function: func, nofunc or a defined function type (canonical form:
+    a defined type's kind is read from the canonical table `canon`, ``canon_table()``)."""
     cdef uint32_t c = t & 0xFF
-    return c == HT_FUNC or c == HT_NOFUNC or c == HT_CONCRETE
+    if c == HT_CONCRETE:
+        return (canon_info(canon, t >> VT_INDEX_SHIFT) & 3) == TK_FUNC
+    return c == HT_FUNC or c == HT_NOFUNC
 
 
 cdef inline bint vt_is_externref(vt_t t) noexcept nogil:

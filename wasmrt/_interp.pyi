@@ -75,6 +75,22 @@ class TagInstance:
     @property
     def type_id(self) -> int: ...
 
+class AnyRef:
+    """A reference to a GC object (struct or array) of a Store's heap; pins it."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def type_id(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+class StructRef(AnyRef):
+    """A reference to a GC struct."""
+
+class ArrayRef(AnyRef):
+    """A reference to a GC array."""
+
 class ExnRef:
     """A reference to a wasm exception (an exnref value)."""
 

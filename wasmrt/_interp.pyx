@@ -27,6 +27,8 @@ Runtime objects are declared in _interp.pxd.  Parts, in dependency order:
 
 import sys
 
+cimport cython
+
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.pythread cimport PyThread_get_thread_ident
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
@@ -55,7 +57,7 @@ from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32,
                        mem_oob, mem_range_oob, mem_st_u16, mem_st_u32, mem_st_u64)
 
 from ._memory import MemoryInstance
-from ._core import (canonical_count, canonical_kind, canonical_signature, canonical_valtype,
+from ._core import (canonical_count, canonical_signature, canonical_valtype,
                     valtype_name)
 from array import array
 

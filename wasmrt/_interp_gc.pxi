@@ -373,9 +373,8 @@ cdef int gc_mark(Ctx* cx, uint64_t* end) noexcept nogil:
                 if ic.elems[j].refs != NULL and gc_mark_cells(
                         h, ic.elems[j].refs, ic.elems[j].len, &n) < 0:
                     return -1
-    for i in range(h.npins):
-        if gc_grey(h, <uint64_t>h.pins[i], &n) < 0:
-            return -1
+    if gc_mark_pins(h, &n) < 0:
+        return -1
     if gc_grey(h, cx.exn, &n) < 0:  # an exception in flight (none at a safepoint today)
         return -1
     while n > 0:
@@ -489,29 +488,156 @@ cdef int gc_add_root(GcHeap* h, int kind, void* p) except -1:
     return 0
 
 
+# Pins (API values): the object's header counts them (GcHeader.gc above GC_PIN_SHIFT), so
+# pinning and unpinning are O(1) whatever the number of live API values.  An object whose
+# count went from 0 to 1 is listed once in ``GcHeap.pins`` (GC_LISTED); marking greys the
+# listed objects still pinned and drops the others from the list, so the list holds each
+# object pinned since the last collection at most once, and never a freed one.
+cdef enum:
+    GC_LISTED = 2                   # GcHeader.gc: in GcHeap.pins
+    GC_PIN_SHIFT = 2                # GcHeader.gc >> GC_PIN_SHIFT: the object's pin count
+    GC_PIN_MAX = (1 << 30) - 1
+
+
 cdef int gc_pin(GcHeap* h, uint8_t* obj) except -1:
     """Keep `obj` alive until a matching `gc_unpin` (an API value refers to it)."""
+    cdef GcHeader* hd = <GcHeader*>obj
     cdef uint8_t** q
-    if h.npins == h.cap_pins:
-        q = <uint8_t**>realloc(h.pins, (h.cap_pins * 2 + 16) * sizeof(uint8_t*))
-        if q == NULL:
-            raise MemoryError()
-        h.pins = q
-        h.cap_pins = h.cap_pins * 2 + 16
-    h.pins[h.npins] = obj
-    h.npins += 1
+    if (hd.gc >> GC_PIN_SHIFT) == GC_PIN_MAX:
+        raise OverflowError("too many references to one GC object")
+    if not (hd.gc & GC_LISTED):
+        if h.npins == h.cap_pins:
+            q = <uint8_t**>realloc(h.pins, (h.cap_pins * 2 + 16) * sizeof(uint8_t*))
+            if q == NULL:
+                raise MemoryError()
+            h.pins = q
+            h.cap_pins = h.cap_pins * 2 + 16
+        h.pins[h.npins] = obj
+        h.npins += 1
+        hd.gc |= GC_LISTED
+    hd.gc += 1 << GC_PIN_SHIFT
     return 0
 
 
-cdef void gc_unpin(GcHeap* h, uint8_t* obj) noexcept nogil:
-    """Drop one pin of `obj` (the most recent: API values mostly die young)."""
-    cdef size_t i = h.npins
-    while i > 0:
-        i -= 1
-        if h.pins[i] == obj:
-            h.npins -= 1
-            h.pins[i] = h.pins[h.npins]
-            return
+cdef inline void gc_unpin(GcHeap* h, uint8_t* obj) noexcept nogil:
+    """Drop one pin of `obj` (it stays listed until the next collection)."""
+    (<GcHeader*>obj).gc -= 1 << GC_PIN_SHIFT
+
+
+cdef int gc_mark_pins(GcHeap* h, size_t* n) noexcept nogil:
+    """Grey the pinned objects; unlist those no longer pinned."""
+    cdef size_t i, j = 0
+    cdef GcHeader* hd
+    for i in range(h.npins):
+        hd = <GcHeader*>h.pins[i]
+        if (hd.gc >> GC_PIN_SHIFT) == 0:
+            hd.gc &= ~(<uint32_t>GC_LISTED)
+            continue
+        h.pins[j] = h.pins[i]
+        j += 1
+        if gc_grey(h, <uint64_t>h.pins[i], n) < 0:
+            h.npins = j + (h.npins - i - 1)     # (the rest not yet compacted: keep them)
+            memmove(&h.pins[j], &h.pins[i + 1], (h.npins - j) * sizeof(uint8_t*))
+            return -1
+    h.npins = j
+    return 0
+
+
+# ---- GC objects as Python values (AnyRef, StructRef, ArrayRef) ----
+
+GC_KIND_NAMES = {TK_STRUCT: "struct", TK_ARRAY: "array"}
+
+
+@cython.no_gc_clear         # (its Store must outlive its unpin, even in a dying cycle)
+cdef class AnyRef:
+    """A reference to a GC object (a Wasm 3.0 struct or array) of a Store's heap, as an
+    ``anyref``, ``eqref``, ``structref``, ``arrayref`` or ``(ref $t)`` value crosses to
+    Python (wasmtime's ``AnyRef``; a struct is a ``StructRef``, an array an ``ArrayRef``).
+    The null reference is ``None`` and an ``i31ref`` an ``int``: they are no AnyRef.
+
+    An AnyRef keeps its object (and its Store) alive while it lives.  Two AnyRefs to the
+    same object compare (and hash) equal, as ``ref.eq`` sees them.  It is a value of its
+    Store only: another Store refuses it (``ValueError``).  WebAssembly code makes them;
+    Python cannot construct one."""
+    cdef StoreCtx store
+    cdef uint8_t* obj
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError("GC references are made by WebAssembly code (struct.new, array.new..."
+                        "), not by Python")
+
+    def __dealloc__(self):
+        if self.obj != NULL and self.store is not None and self.store.cx.gc != NULL:
+            gc_unpin(self.store.cx.gc, self.obj)
+            self.obj = NULL
+
+    @property
+    def kind(self) -> str:
+        """``"struct"`` or ``"array"``."""
+        return GC_KIND_NAMES[canon_info(CANON, (<GcHeader*>self.obj).type_id) & 3]
+
+    @property
+    def type_id(self) -> int:
+        """The process-wide canonical id of the object's defined type."""
+        return (<GcHeader*>self.obj).type_id
+
+    def __eq__(self, other):
+        if not isinstance(other, AnyRef):
+            return NotImplemented
+        return (<AnyRef>other).obj == self.obj
+
+    def __hash__(self):
+        return hash(<size_t>self.obj)
+
+    def __repr__(self):
+        return (f"<{type(self).__name__} of type "
+                f"{valtype_name(vt_concrete_of((<GcHeader*>self.obj).type_id))}>")
+
+    def __reduce__(self):
+        raise TypeError(f"cannot pickle a {type(self).__name__}: a GC reference is a value "
+                        "of its Store")
+
+
+cdef class StructRef(AnyRef):
+    """A reference to a GC struct (see ``AnyRef``)."""
+
+
+cdef class ArrayRef(AnyRef):
+    """A reference to a GC array (see ``AnyRef``)."""
+
+
+cdef AnyRef gc_ref_new(StoreCtx store, uint8_t* obj):
+    """The Python value of a reference cell to object `obj` of `store`'s heap (pinned)."""
+    cdef AnyRef r
+    if gc_object_at(store.cx.gc, <uint64_t>obj) == NULL \
+            or (<GcHeader*>obj).type_id == GC_EXN:
+        raise RuntimeError(f"internal error: GC reference {<size_t>obj:#x} is not an object "
+                           "of the store")
+    if (canon_info(CANON, (<GcHeader*>obj).type_id) & 3) == TK_STRUCT:
+        r = StructRef.__new__(StructRef)
+    else:
+        r = ArrayRef.__new__(ArrayRef)
+    r.store = store
+    gc_pin(store.cx.gc, obj)
+    r.obj = obj
+    return r
+
+
+cdef uint64_t gc_ref_cell(StoreCtx store, AnyRef r, vt_t vt) except? 0:
+    """The cell of `r` as a value of reference type `vt` (of the any hierarchy, or extern:
+    ``extern.convert_any``'s form); ValueError for another Store's reference, TypeError if
+    the object's type is not `vt`'s heap type or a subtype of it."""
+    cdef uint32_t tid = (<GcHeader*>r.obj).type_id
+    cdef uint32_t kind = canon_info(CANON, tid) & 3
+    cdef uint32_t c = vt & 0xFF
+    if r.store is not store:
+        raise ValueError("GC reference belongs to another store")
+    if not (c == HT_ANY or c == HT_EQ or c == HT_EXTERN
+            or (c == HT_STRUCT and kind == TK_STRUCT) or (c == HT_ARRAY and kind == TK_ARRAY)
+            or (c == HT_CONCRETE and canon_sub(CANON, tid, vt_index(vt)))):
+        raise TypeError(f"{GC_KIND_NAMES[kind]} of type {valtype_name(vt_concrete_of(tid))} "
+                        f"where {valtype_name(vt)} is expected")
+    return <uint64_t>r.obj
 
 
 cdef inline bint vt_may_hold_object(vt_t t) noexcept:
@@ -522,7 +648,7 @@ cdef inline bint vt_may_hold_object(vt_t t) noexcept:
     cdef uint32_t c = t & 0xFF
     if not vt_is_ref(t) or c == HT_FUNC or c == HT_NOFUNC:
         return False
-    return c != HT_CONCRETE or canonical_kind(vt_index(t)) != TK_FUNC
+    return c != HT_CONCRETE or (canon_info(CANON, vt_index(t)) & 3) != TK_FUNC
 
 
 # ---- internal hooks for the tests (no GC instruction needed) ----
@@ -567,7 +693,8 @@ def gc_test_object_at(StoreCtx store, uint64_t cell) -> bool:
 
 def gc_stats(StoreCtx store) -> dict:
     """The heap's counters: bytes of pages, live bytes after the last collection, bytes
-    allocated since, objects allocated ever, collections, pages, pinned objects."""
+    allocated since, objects allocated ever, collections, pages, objects listed as pinned
+    (pinned since the last collection, or still pinned)."""
     cdef GcHeap* h = store.cx.gc
     return {"bytes": h.bytes, "live": h.live, "allocated": h.allocated,
             "objects": h.nallocs, "collections": h.collections, "pages": h.npages,

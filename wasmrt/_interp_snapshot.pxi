@@ -107,7 +107,7 @@ cdef int ref_kind(vt_t vt) noexcept:
     REF_PLAIN (as it is)."""
     if vt_may_hold_object(vt):
         return REF_OBJECT
-    if vt_is_ref(vt) and vt_is_funcref(vt):
+    if vt_is_ref(vt) and vt_is_funcref(CANON, vt):
         return REF_FUNC
     return REF_PLAIN
 

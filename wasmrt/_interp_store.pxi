@@ -64,11 +64,11 @@ cdef bytes vt_array(tuple types):
     return array("I", types).tobytes()
 
 
-cdef bint vt_is_gcref(vt_t vt) except -1:
+cdef inline bint vt_is_gcref(vt_t vt) noexcept:
     """A reference into GC's any hierarchy: an abstract one or a defined struct or array
     type (whose values are GC objects, i31s or null)."""
     if (vt & 0xFF) == HT_CONCRETE:
-        return canonical_kind(vt_index(vt)) != TK_FUNC
+        return (canon_info(CANON, vt_index(vt)) & 3) != TK_FUNC
     return vt_is_anyref(vt)
 
 
@@ -76,8 +76,9 @@ cdef object val_payload(object val, vt_t vt):
     """The Python value inside the public `Val` `val`, which must be of type `vt` (or, for
     a reference type, a reference of its hierarchy: the payload is checked afterwards)."""
     cdef vt_t kind = val._kind._code
-    if kind != vt and not (vt_is_funcref(vt) and vt_is_funcref(kind)) \
-            and not (vt_is_externref(vt) and vt_is_externref(kind)):
+    if kind != vt and not (vt_is_funcref(CANON, vt) and vt_is_funcref(CANON, kind)) \
+            and not (vt_is_externref(vt) and vt_is_externref(kind)) \
+            and not (vt_is_gcref(vt) and vt_is_gcref(kind)):
         raise TypeError("wrong type of `Val` provided")
     return val._val
 
@@ -229,7 +230,10 @@ cdef class StoreCtx:
     cdef uint64_t to_cell(self, object value, vt_t vt) except? 0xFFFFFFFFFFFFFFFF:
         """Unbox a Python value of wasm type `vt` into a slot cell (TypeError if it isn't one:
         also None for a non-null reference type, and a function of another type where a
-        defined function type is expected)."""
+        defined function type is expected).  References of the any hierarchy: None, an int
+        in i31 range (an i31), an ``AnyRef`` of this Store whose type fits (``gc_ref_cell``),
+        or, for ``anyref`` itself, any other Python object but a function or exception: a
+        host object, as ``any.convert_extern`` makes one."""
         cdef FuncInstance fi
         if type(value) is _ValClass:
             value = val_payload(value, vt)
@@ -250,11 +254,16 @@ cdef class StoreCtx:
                 if vt & VT_NONNULL:
                     raise null_error(vt)
                 return 0
+            if isinstance(value, AnyRef):
+                return gc_ref_cell(self, <AnyRef>value, vt)
             if isinstance(value, int) and not isinstance(value, bool) \
                     and HT_I31 <= (vt & 0xFF) <= HT_ANY and -(1 << 30) <= value < (1 << 31):
                 return (<uint32_t>(<int64_t>value) << 1 | 1) & 0xFFFFFFFFULL  # an i31
+            if (vt & 0xFF) == HT_ANY and not isinstance(value, (int, ExnRef, FuncInstance)) \
+                    and getattr(value, "_func", None) is None:
+                return self.extern_ref(value)   # a host object, as any.convert_extern has it
             raise convert_error(value, vt)
-        if vt_is_funcref(vt):
+        if vt_is_funcref(CANON, vt):
             if value is None:
                 if vt & VT_NONNULL:
                     raise null_error(vt)
@@ -276,6 +285,8 @@ cdef class StoreCtx:
                 return 0
             if (vt & 0xFF) == HT_NOEXTERN:
                 raise convert_error(value, vt)
+            if isinstance(value, AnyRef):       # an anyref as externref (extern.convert_any)
+                return gc_ref_cell(self, <AnyRef>value, vt)
             return self.extern_ref(value)
         if (vt & 0xFF) == HT_EXN or (vt & 0xFF) == HT_NOEXN:
             if value is None:
@@ -307,8 +318,8 @@ cdef class StoreCtx:
                 return <int32_t>(<uint32_t>v) >> 1
             if (v & 3) == 2:                            # a host object (any.convert_extern)
                 return self.extern_obj(v)
-            raise TypeError(f"GC references ({valtype_name(vt)}) cannot cross to Python")
-        if vt_is_funcref(vt):
+            return gc_ref_new(self, <uint8_t*>v)       # a struct or array
+        if vt_is_funcref(CANON, vt):
             if v == 0:
                 return None
             fi = self.func_object(<FuncRec*>v)

@@ -9,6 +9,7 @@ names: ``wasmrt`` re-exports exactly these (with ``__version__``).
 from ._api_engine import Config, Engine
 from ._api_extern import Global, Memory, SharedMemory, Table, Tag
 from ._api_func import Caller, Func
+from ._api_gc import AnyRef, ArrayRef, StructRef
 from ._api_instance import Instance, InstanceExports, InstancePre
 from ._api_linker import Linker
 from ._api_module import Module, wat2wasm
@@ -47,6 +48,8 @@ from .profiler import Profiler
 from .wasi import DirPerms, FilePerms, WasiConfig
 
 __all__ = [
+    "AnyRef",
+    "ArrayRef",
     "Caller",
     "Config",
     "DirPerms",
@@ -74,6 +77,7 @@ __all__ = [
     "Snapshot",
     "Store",
     "Storelike",
+    "StructRef",
     "Table",
     "TableType",
     "Tag",
