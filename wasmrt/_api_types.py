@@ -24,13 +24,16 @@ from ._api_managed import NothingToClose
 from .errors import WasmtimeError, WrongKindError
 
 __all__ = [
+    "ArrayType",
     "AsExternType",
     "ExportType",
+    "FieldType",
     "FuncType",
     "GlobalType",
     "ImportType",
     "Limits",
     "MemoryType",
+    "StructType",
     "TableType",
     "TagType",
     "Val",
@@ -206,14 +209,14 @@ class ValType(NothingToClose):
         return cls._of(EXTERNREF)
 
     @classmethod
-    def ref(cls, heap_type: str | FuncType, nullable: bool = False) -> ValType:
-        """The reference type ``(ref null? heap_type)``: ``heap_type`` is a ``FuncType``
-        (references to functions of that type) or an abstract heap type's name
-        (``"func"``, ``"extern"``, ``"nofunc"``, ``"noextern"``; the GC and exception
-        ones, ``"any"``, ``"eq"``, ``"i31"``, ``"struct"``, ``"array"``, ``"none"``,
-        ``"exn"``, ``"noexn"``, name types whose values cannot cross yet).
-        ``ValType.ref("func", nullable=True) == ValType.funcref()``."""
-        if isinstance(heap_type, FuncType):
+    def ref(cls, heap_type: HeapType, nullable: bool = False) -> ValType:
+        """The reference type ``(ref null? heap_type)``: ``heap_type`` is a defined type
+        (a ``FuncType``: references to functions of that type; a ``StructType`` or
+        ``ArrayType`` from ``ValType.heap_type`` or ``AnyRef.type``) or an abstract heap
+        type's name (``"func"``, ``"extern"``, ``"nofunc"``, ``"noextern"``, ``"any"``,
+        ``"eq"``, ``"i31"``, ``"struct"``, ``"array"``, ``"none"``, ``"exn"``,
+        ``"noexn"``).  ``ValType.ref("func", nullable=True) == ValType.funcref()``."""
+        if isinstance(heap_type, (FuncType, StructType, ArrayType)):
             code = _CONCRETE | (heap_type._canonical_id() << _INDEX_SHIFT)
         elif isinstance(heap_type, str) and heap_type in HEAP_TYPES:
             code = HEAP_TYPES[heap_type]
@@ -232,13 +235,14 @@ class ValType(NothingToClose):
         return is_ref_code(self._code) and not self._code & _NONNULL
 
     @property
-    def heap_type(self) -> str | FuncType | None:
-        """A reference type's heap type: a ``FuncType``, or an abstract heap type's name;
-        None for number and vector types."""
+    def heap_type(self) -> HeapType | None:
+        """A reference type's heap type: its defined type (a ``FuncType``, ``StructType``
+        or ``ArrayType``), or an abstract heap type's name; None for number and vector
+        types."""
         if not is_ref_code(self._code):
             return None
         if self._code & 0xFF == _CONCRETE:
-            return FuncType._from_type_id(self._code >> _INDEX_SHIFT)
+            return defined_type(self._code >> _INDEX_SHIFT)
         return _HEAP_NAMES[self._code & 0xFF]
 
     def __eq__(self, other: object) -> bool:
@@ -338,6 +342,136 @@ class FuncType(NothingToClose):
         # canonical ids are per process: a defined type in a parameter is pickled by
         # value (its FuncType), hence through ValType.__reduce__
         return (FuncType, (list(self._params), list(self._results)))
+
+
+# Packed storage types of struct fields and array elements (binary codes, _defs.pxd).
+_PACKED = {0x78: "i8", 0x77: "i16"}
+
+
+class FieldType(NothingToClose):
+    """The type of a struct field or an array's elements (wasmtime's ``FieldType``):
+    ``storage``, a ``ValType`` or a packed ``"i8"`` / ``"i16"``, and ``mutable``."""
+
+    __slots__ = ("_mutable", "_storage")
+
+    def __init__(self, storage: ValType | str, mutable: bool):
+        if not (isinstance(storage, ValType) or storage in ("i8", "i16")):
+            raise WrongKindError("expected a ValType, 'i8' or 'i16'")
+        self._storage = storage
+        self._mutable = bool(mutable)
+
+    @classmethod
+    def _from_code(cls, code: int, mutable: bool) -> FieldType:
+        return cls(_PACKED.get(code) or ValType._of(code), mutable)
+
+    @property
+    def storage(self) -> ValType | str:
+        """The stored type: a ``ValType``, or ``"i8"`` / ``"i16"`` for packed integers
+        (read from Python zero-extended, as wasmtime does)."""
+        return self._storage
+
+    @property
+    def mutable(self) -> bool:
+        """Whether ``struct.set`` / ``array.set`` (and Python) may change it."""
+        return self._mutable
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldType) and (other._storage, other._mutable) == (
+            self._storage,
+            self._mutable,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._storage, self._mutable))
+
+    def __repr__(self) -> str:
+        return f"FieldType({self._storage}, mutable={self._mutable})"
+
+
+class _GcType(NothingToClose):
+    """A defined struct or array type, as the runtime knows it: made from its process-wide
+    canonical id (by ``ValType.heap_type``, ``AnyRef.type``), never by Python; equal
+    types (iso-recursively) compare equal."""
+
+    __slots__ = ("_fields", "_id")
+    _fields: tuple[FieldType, ...]
+    _id: int
+
+    def __init__(self) -> None:
+        raise WasmtimeError("struct and array types come from modules (ValType.heap_type, "
+                            "AnyRef.type), not from Python")
+
+    @classmethod
+    def _from_type_id(cls, type_id: int) -> Any:
+        ty = object.__new__(cls)
+        ty._id = type_id
+        ty._fields = tuple(
+            FieldType._from_code(code, mut) for code, mut in _core.canonical_type(type_id)[3]
+        )
+        return ty
+
+    def _canonical_id(self) -> int:
+        return self._id
+
+    @property
+    def supertype(self) -> StructType | ArrayType | None:
+        """The declared supertype (``sub $t``), or None."""
+        sid = _core.canonical_type(self._id)[2]
+        return None if sid < 0 else defined_type(sid)  # type: ignore[return-value]
+
+    @property
+    def final(self) -> bool:
+        """Whether no type may declare this one as its supertype."""
+        return bool(_core.canonical_type(self._id)[1])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _GcType) and type(other) is type(self) and other._id == self._id
+
+    def __hash__(self) -> int:
+        return hash(self._id)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(f"cannot pickle a {type(self).__name__}: its identity is the "
+                        "process's canonical id")
+
+
+class StructType(_GcType):
+    """A struct type (wasmtime's ``StructType``): ``fields``, a list of ``FieldType``."""
+
+    __slots__ = ()
+
+    @property
+    def fields(self) -> list[FieldType]:
+        """The fields' types, in order."""
+        return list(self._fields)
+
+    def __repr__(self) -> str:
+        return f"StructType({list(self._fields)})"
+
+
+class ArrayType(_GcType):
+    """An array type (wasmtime's ``ArrayType``): ``field_type``, its elements' type."""
+
+    __slots__ = ()
+
+    @property
+    def field_type(self) -> FieldType:
+        """The elements' type."""
+        return self._fields[0]
+
+    def __repr__(self) -> str:
+        return f"ArrayType({self._fields[0]})"
+
+
+HeapType: TypeAlias = str | FuncType | StructType | ArrayType
+
+
+def defined_type(type_id: int) -> FuncType | StructType | ArrayType:
+    """The ``FuncType``, ``StructType`` or ``ArrayType`` of canonical id ``type_id``."""
+    kind = _core.canonical_kind(type_id)
+    if kind == 0:
+        return FuncType._from_type_id(type_id)
+    return (StructType if kind == 1 else ArrayType)._from_type_id(type_id)  # type: ignore[no-any-return]
 
 
 class Limits:

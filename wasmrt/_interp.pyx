@@ -48,6 +48,7 @@ from ._defs cimport (HK_CATCH, HK_CATCH_ALL, HK_CATCH_REF, HK_DELEGATE, HK_LEGAC
                      HandlerRec, NativeCode, gc_layout, vt_index, vt_is_anyref,
                      vt_is_externref, vt_is_funcref, vt_is_ref, vt_slots, vt_t, canon_sub)
 from ._defs cimport (HT_ARRAY, HT_EQ, HT_EXTERN, HT_FUNC, HT_STRUCT, TK_STRUCT, GC_ARRAY_DATA,
+                     GcField, VT_I8, VT_I16,
                      canon_info)                  # GC instructions (_interp_gcops.pxi)
 from ._defs cimport HT_REC, VT_INDEX_SHIFT, vt_concrete      # snapshots' type numbers
 from ._core cimport canon_table, gc_layout_table

@@ -597,13 +597,110 @@ cdef class AnyRef:
         raise TypeError(f"cannot pickle a {type(self).__name__}: a GC reference is a value "
                         "of its Store")
 
+    def type(self, store):
+        """The object's defined type: a ``StructType`` or ``ArrayType``."""
+        from ._api_types import defined_type
+        gc_ref_store(self, store)
+        return defined_type((<GcHeader*>self.obj).type_id)
+
 
 cdef class StructRef(AnyRef):
-    """A reference to a GC struct (see ``AnyRef``)."""
+    """A reference to a GC struct (see ``AnyRef``).  ``field(store, i)`` reads field `i`
+    and ``set_field(store, i, value)`` writes a mutable one, typed as the struct's type
+    says and bounds-checked (``IndexError``), as wasmtime's ``StructRef`` does."""
+
+    def field(self, store, Py_ssize_t index):
+        """Field `index` as a Python value (as a call's result gives one; a packed
+        ``i8``/``i16`` field zero-extended, as wasmtime does)."""
+        return gc_field_get(self, store, index)
+
+    def set_field(self, store, Py_ssize_t index, value) -> None:
+        """Set mutable field `index` to `value` (checked as a call's argument is; a packed
+        field takes an int wrapped to its width)."""
+        gc_field_set(self, store, index, value)
 
 
 cdef class ArrayRef(AnyRef):
-    """A reference to a GC array (see ``AnyRef``)."""
+    """A reference to a GC array (see ``AnyRef``).  ``len(store)``, ``get(store, i)`` and
+    ``set(store, i, value)`` (a mutable array's), typed as the array's type says and
+    bounds-checked (``IndexError``), as wasmtime's ``ArrayRef`` does."""
+
+    def len(self, store) -> int:
+        """The number of elements."""
+        gc_ref_store(self, store)
+        return (<uint32_t*>(self.obj + GC_ARRAY_LEN))[0]
+
+    def get(self, store, Py_ssize_t index):
+        """Element `index` as a Python value (a packed one zero-extended)."""
+        return gc_field_get(self, store, index)
+
+    def set(self, store, Py_ssize_t index, value) -> None:
+        """Set element `index` of a mutable array to `value`."""
+        gc_field_set(self, store, index, value)
+
+
+cdef StoreCtx gc_ref_store(AnyRef r, object store):
+    """The runtime store of `store` (a Store or Caller: open, not running wasm on another
+    thread), which must be `r`'s (ValueError otherwise)."""
+    from ._api_store import store_of
+    cdef StoreCtx ctx = store_of(store)._context()
+    if ctx is not r.store:
+        raise ValueError("GC reference belongs to another store")
+    return ctx
+
+
+cdef uint8_t* gc_field_at(AnyRef r, Py_ssize_t index, const GcField** f) except NULL:
+    """The address of field (struct) or element (array) `index` of `r`'s object, its type
+    in `f`; IndexError if there is none."""
+    cdef const GcLayout* lay = gc_layout(GC_LAYOUTS, (<GcHeader*>r.obj).type_id)
+    cdef uint32_t n
+    if lay.kind == TK_STRUCT:
+        if index < 0 or index >= lay.nfields:
+            raise IndexError(f"field index {index} out of range: the struct has "
+                             f"{lay.nfields} fields")
+        f[0] = &lay.fields[index]
+        return r.obj + lay.fields[index].offset
+    n = (<uint32_t*>(r.obj + GC_ARRAY_LEN))[0]
+    if index < 0 or index >= n:
+        raise IndexError(f"array index {index} out of bounds: the array has {n} elements")
+    f[0] = &lay.fields[0]
+    return r.obj + GC_ARRAY_DATA + <size_t>index * lay.fields[0].size
+
+
+cdef object gc_field_get(AnyRef r, object store, Py_ssize_t index):
+    cdef StoreCtx ctx = gc_ref_store(r, store)
+    cdef const GcField* f = NULL
+    cdef uint8_t* p = gc_field_at(r, index, &f)
+    cdef uint64_t cells[2]
+    if f.code == VT_I8:
+        return p[0]
+    if f.code == VT_I16:
+        return (<uint16_t*>p)[0]
+    cells[0] = 0
+    cells[1] = 0
+    memcpy(cells, p, f.size)
+    v = ctx.from_cells(cells, f.vt)
+    if isinstance(v, FuncInstance):                 # a function: the API's Func
+        from ._api_func import Func
+        from ._api_store import store_of
+        return Func._from_runtime(v, store_of(store))
+    return v
+
+
+cdef int gc_field_set(AnyRef r, object store, Py_ssize_t index, object value) except -1:
+    cdef StoreCtx ctx = gc_ref_store(r, store)
+    cdef const GcField* f = NULL
+    cdef uint8_t* p = gc_field_at(r, index, &f)
+    cdef uint64_t cells[2]
+    if not f.mutable:
+        raise _api_errors.WasmtimeError(f"field {index} is immutable"
+                                        if isinstance(r, StructRef) else "immutable array")
+    if f.code == VT_I8 or f.code == VT_I16:
+        cells[0] = int_cell(value, VT_I32, 0xFF if f.code == VT_I8 else 0xFFFF)
+    else:
+        ctx.to_cells(value, f.vt, cells)
+    memcpy(p, cells, f.size)
+    return 0
 
 
 cdef AnyRef gc_ref_new(StoreCtx store, uint8_t* obj):

@@ -16,12 +16,15 @@ from ._api_module import Module, wat2wasm
 from ._api_snapshot import Snapshot
 from ._api_store import Store, Storelike
 from ._api_types import (
+    ArrayType,
     ExportType,
+    FieldType,
     FuncType,
     GlobalType,
     ImportType,
     Limits,
     MemoryType,
+    StructType,
     TableType,
     TagType,
     Val,
@@ -50,12 +53,14 @@ from .wasi import DirPerms, FilePerms, WasiConfig
 __all__ = [
     "AnyRef",
     "ArrayRef",
+    "ArrayType",
     "Caller",
     "Config",
     "DirPerms",
     "Engine",
     "ExitTrap",
     "ExportType",
+    "FieldType",
     "FilePerms",
     "Frame",
     "FrameSymbol",
@@ -78,6 +83,7 @@ __all__ = [
     "Store",
     "Storelike",
     "StructRef",
+    "StructType",
     "Table",
     "TableType",
     "Tag",

@@ -285,3 +285,101 @@ def test_i31_and_null_through_externref(rt: ModuleType) -> None:
     assert ex["is_null"](store, None) == 1 and ex["is_null"](store, 5) == 0
     assert ex["is_i31"](store, 5) == 0 and ex["is_i31"](store, None) == 0
     assert ex["mk"](store, -9) == (-9 if rt is wasmrt else None)
+
+
+FIELDS = """
+(module
+  (type $p (struct (field (mut i8)) (field i64) (field (mut anyref)) (field funcref)
+                   (field (mut v128)) (field f32) (field (mut i16))))
+  (type $a (array (mut i16)))
+  (type $c (array f64))
+  (type $s (sub (struct (field i32))))
+  (type $t (sub $s (struct (field i32) (field i32))))
+  (elem declare func $f)
+  (func $f)
+  (func (export "mk") (result (ref $p))
+    (struct.new $p (i32.const -1) (i64.const -7) (ref.i31 (i32.const 3)) (ref.func $f)
+      (v128.const i64x2 1 2) (f32.const 1.5) (i32.const 0x8001)))
+  (func (export "mka") (param i32) (result (ref $a)) (array.new $a (i32.const -2) (local.get 0)))
+  (func (export "mkc") (result (ref $c)) (array.new_fixed $c 2 (f64.const 1) (f64.const 2)))
+  (func (export "mkt") (result (ref $t)) (struct.new $t (i32.const 1) (i32.const 2)))
+  (func (export "get0_s") (param (ref $p)) (result i32) (struct.get_s $p 0 (local.get 0)))
+  (func (export "geta_s") (param (ref $a) i32) (result i32)
+    (array.get_s $a (local.get 0) (local.get 1)))
+  (func (export "take") (param (ref null $p) (ref null $a)))
+)"""
+
+
+def test_fields_read_and_written_from_python() -> None:
+    """StructRef.field/set_field and ArrayRef.len/get/set: typed as the type says (packed
+    fields zero-extended, as wasmtime reads them; writes wrap to the width and are seen by
+    wasm's get_s), bounds-checked, immutable fields refused, the Store checked."""
+    store = wasmrt.Store()
+    ex = wasmrt.Instance(store, wasmrt.Module(store.engine, FIELDS), []).exports(store)
+    s = ex["mk"](store)
+    got = [s.field(store, i) for i in range(7)]
+    assert got[:3] == [0xFF, -7, 3] and got[4:] == [(2 << 64) | 1, 1.5, 0x8001]
+    assert isinstance(got[3], wasmrt.Func)
+    s.set_field(store, 0, 0x17F)                # wrapped to 8 bits
+    assert s.field(store, 0) == 0x7F and ex["get0_s"](store, s) == 0x7F
+    s.set_field(store, 0, -1)
+    assert s.field(store, 0) == 0xFF and ex["get0_s"](store, s) == -1
+    s.set_field(store, 2, s)
+    assert s.field(store, 2) == s
+    s.set_field(store, 2, None)
+    assert s.field(store, 2) is None
+    s.set_field(store, 4, b"\x01" * 16)
+    assert s.field(store, 4) == int.from_bytes(b"\x01" * 16, "little")
+    with pytest.raises(wasmrt.WasmtimeError, match="field 1 is immutable"):
+        s.set_field(store, 1, 5)
+    with pytest.raises(IndexError, match="the struct has 7 fields"):
+        s.field(store, 7)
+    with pytest.raises(IndexError):
+        s.field(store, -1)
+    with pytest.raises(TypeError):
+        s.set_field(store, 2, 1 << 40)
+    a = ex["mka"](store, 3)
+    assert a.len(store) == 3 and [a.get(store, i) for i in range(3)] == [0xFFFE] * 3
+    a.set(store, 1, -3)
+    assert a.get(store, 1) == 0xFFFD and ex["geta_s"](store, a, 1) == -3
+    with pytest.raises(IndexError, match="the array has 3 elements"):
+        a.get(store, 3)
+    with pytest.raises(IndexError):
+        a.set(store, 3, 0)
+    c = ex["mkc"](store)
+    assert [c.get(store, i) for i in range(c.len(store))] == [1.0, 2.0]
+    with pytest.raises(wasmrt.WasmtimeError, match="immutable array"):
+        c.set(store, 0, 1.0)
+    other = wasmrt.Store()
+    with pytest.raises(ValueError, match="another store"):
+        s.field(other, 0)
+    store.close()
+    with pytest.raises(ValueError, match="closed"):
+        a.len(store)
+
+
+def test_struct_and_array_types() -> None:
+    """ValType.heap_type of a defined struct/array type is its StructType/ArrayType (not
+    a function type); AnyRef.type gives the object's; they round-trip through
+    ValType.ref and compare by canonical identity."""
+    store = wasmrt.Store()
+    ex = wasmrt.Instance(store, wasmrt.Module(store.engine, FIELDS), []).exports(store)
+    params = ex["take"].type(store).params
+    st, at = params[0].heap_type, params[1].heap_type
+    assert isinstance(st, wasmrt.StructType) and isinstance(at, wasmrt.ArrayType)
+    assert [(f.storage, f.mutable) for f in st.fields] == [
+        ("i8", True), (wasmrt.ValType.i64(), False), (ANY, True),
+        (wasmrt.ValType.funcref(), False), (wasmrt.ValType.v128(), True),
+        (wasmrt.ValType.f32(), False), ("i16", True)]
+    assert at.field_type == wasmrt.FieldType("i16", True)
+    assert wasmrt.ValType.ref(st, nullable=True) == params[0]
+    assert ex["mk"](store).type(store) == st and ex["mka"](store, 1).type(store) == at
+    t = ex["mkt"](store).type(store)
+    assert isinstance(t, wasmrt.StructType) and not t.final
+    assert t.supertype is not None and len(t.supertype.fields) == 1 and t.supertype.supertype is None
+    assert st != at and st.final
+    with pytest.raises(wasmrt.WasmtimeError):
+        wasmrt.StructType()
+    # a struct-typed value is no function reference: results are not wrapped as Func
+    assert not isinstance(ex["mk"](store), wasmrt.Func)
+
