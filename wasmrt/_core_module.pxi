@@ -97,11 +97,13 @@ cdef GcLayout* _make_layout(uint32_t type_id, uint32_t kind, tuple fields) excep
 cdef vt_t _canon_vt(vt_t t, uint32_t start, uint32_t end, list ids) except? 0xFFFFFFFF:
     """`t` of a type of the group [start, end): in-group refs become HT_REC, earlier ones
     canonical ids; VT_BOTTOM (never a real type) for a reference to a later type or to an
-    invalid one."""
+    invalid one.  With `ids` None the codes are canonical already (no group indices)."""
     cdef uint32_t x
     if (t & 0xFF) != HT_CONCRETE:
         return t
     x = vt_index(t)
+    if ids is None:         # canonical codes (the API's types): a reference names an id
+        return t if x < <uint32_t>len(_CANON) else VT_BOTTOM
     if start <= x < end:
         return HT_REC | ((x - start) << VT_INDEX_SHIFT) | (t & VT_NONNULL)
     if x < start and <int>ids[x] >= 0:
@@ -197,7 +199,7 @@ cdef int canonical_type_id(tuple params, tuple results) except -2:
     """The process-wide id of the final function type ``params -> results`` without
     supertype whose codes are canonical (references to defined types by canonical id): a
     group of one."""
-    return canonical_group([FuncTypeInfo(params, results, -1, -1)], 0, [])
+    return canonical_group([FuncTypeInfo(params, results, -1, -1)], 0, None)
 
 
 cdef inline bint canon_is_sub(int32_t a, int32_t b) noexcept nogil:

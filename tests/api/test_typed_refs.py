@@ -124,6 +124,33 @@ def test_export_types_are_canonical() -> None:
     assert a.exports[0].type.params == [wasmrt.ValType.i32()] * 3
 
 
+def test_api_types_naming_defined_types() -> None:
+    """A FuncType built in Python whose parameter names another defined type is the
+    canonical type a module declares with the same structure (not a recursive type that
+    names itself), at every depth, and a Func of it fills such an import."""
+    vt = wasmrt.ValType
+    inner = wasmrt.FuncType([vt.i32()], [])
+    outer = wasmrt.FuncType([vt.ref(inner)], [])
+    outer2 = wasmrt.FuncType([vt.ref(outer, nullable=True)], [vt.i64()])
+    assert len({inner, outer, outer2}) == 3
+    (param,) = outer.params
+    assert param.heap_type == inner and param.heap_type != outer
+    engine = wasmrt.Engine()
+    module = wasmrt.Module(engine, """(module
+        (type $i (func (param i32)))
+        (type $o (func (param (ref $i))))
+        (type $o2 (func (param (ref null $o)) (result i64)))
+        (import "env" "f" (func $f (type $o2)))
+        (func (export "o") (type $o))
+        (func (export "o2") (type $o2) (call $f (local.get 0))))""")
+    assert [e.type for e in module.exports] == [outer, outer2]
+    store = wasmrt.Store(engine)
+    host = wasmrt.Func(store, outer2, lambda f: 7 if f is None else 8)
+    inst = wasmrt.Instance(store, module, [host])
+    assert inst.exports(store)["o2"](store, None) == 7
+    assert inst.exports(store)["o2"](store, inst.exports(store)["o"]) == 8
+
+
 def test_func_where_a_typed_reference_is_expected() -> None:
     """A Func passed for (ref $t) must be of type $t, and not None for a non-null type:
     arguments, globals, tables, host results."""
