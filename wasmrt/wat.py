@@ -1226,16 +1226,20 @@ class _ModuleParser:
         return index
 
     # ---- fields --------------------------------------------------------------------
+    def take_index(self, k: int, space: str) -> tuple[int, int]:
+        """A definition's index in `space` (the next one), and `k` past its optional
+        ``$id`` (bound to the index by the first pass)."""
+        index = self.next_index[space]
+        self.next_index[space] += 1
+        return index, k + 1 if _is_id(self.toks[k]) else k
+
     def field_head(self, k: int, space: str) -> tuple[int, int, tuple[bytes, bytes] | None]:
         """The head every definition field shares, from `k` just after its keyword
         (``func``, ``table``, ``memory``, ``global``, ``tag``): takes the field's index in
         its index space, skips the optional ``$id``, records the inline ``(export ..)*``
         and parses the inline ``(import ..)?``.  Returns ``(index, k, import names)``."""
         toks = self.toks
-        index = self.next_index[space]
-        self.next_index[space] += 1
-        if _is_id(toks[k]):
-            k += 1
+        index, k = self.take_index(k, space)
         kind = _IMPORT_KINDS[space]
         imp = None
         while toks[k] == "(":
@@ -1483,9 +1487,7 @@ class _ModuleParser:
         k += 2
         kind = toks[k + 1]
         k += 2
-        self.next_index[kind] += 1
-        if _is_id(toks[k]):
-            k += 1
+        _, k = self.take_index(k, kind)
         if kind == "func":
             tidx, k, _, _ = self.typeuse(k, allow_names=True)
             desc = _uleb(tidx)
