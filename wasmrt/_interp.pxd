@@ -187,6 +187,12 @@ ctypedef struct GcHeap:
     uint8_t** pins
     size_t npins
     size_t cap_pins
+    # unpins by a thread other than the one running the Store's wasm (an API value dropped
+    # there while that thread may be collecting without the GIL): applied by the collector
+    uint8_t** unpins
+    size_t nunpins
+    size_t cap_unpins
+    int unpins_lock             # wr_spin_lock
     # slots below this are live even while no wasm runs: paused call_async guests' frames
     uint64_t* pinned_end
     uint8_t** marks             # the mark stack (grey objects)

@@ -119,6 +119,8 @@ cdef extern from "wasmrt_wait.h" nogil:     # threads: atomics (C11) and wait/no
     uint64_t wr_atomic_cmpxchg32(uint8_t* p, uint64_t expected, uint64_t rep)
     uint64_t wr_atomic_cmpxchg64(uint8_t* p, uint64_t expected, uint64_t rep)
     void wr_atomic_fence()
+    void wr_spin_lock(int* lock)
+    void wr_spin_unlock(int* lock)
     ctypedef struct wr_waiter:
         pass
     int wr_wait_enter(wr_waiter* w, uint8_t* p, uint64_t expected, int wide)

@@ -62,6 +62,7 @@ cdef void gc_heap_free(GcHeap* h) noexcept nogil:
     free(h.pages)
     free(h.roots)
     free(h.pins)
+    free(h.unpins)
     free(h.marks)
     free(h)
 
@@ -524,10 +525,44 @@ cdef inline void gc_unpin(GcHeap* h, uint8_t* obj) noexcept nogil:
     (<GcHeader*>obj).gc -= 1 << GC_PIN_SHIFT
 
 
+cdef void gc_release(Ctx* cx, uint8_t* obj) noexcept:
+    """An API value of `obj` is gone (its ``__dealloc__``, GIL held): unpin it, or, while
+    another thread runs the Store's wasm (it may be collecting without the GIL, writing
+    the same header word), queue the unpin for the collector (``gc_mark_pins`` applies
+    it).  Under the GIL the Store's entry count and owner are stable: that thread enters
+    and leaves wasm holding it.  If the queue cannot grow the object stays pinned."""
+    cdef GcHeap* h = cx.gc
+    cdef uint8_t** q
+    if cx.nest == 0 or cx.owner_thread == PyThread_get_thread_ident():
+        gc_unpin(h, obj)
+        return
+    wr_spin_lock(&h.unpins_lock)
+    if h.nunpins == h.cap_unpins:
+        q = <uint8_t**>realloc(h.unpins, (h.cap_unpins * 2 + 16) * sizeof(uint8_t*))
+        if q != NULL:
+            h.unpins = q
+            h.cap_unpins = h.cap_unpins * 2 + 16
+    if h.nunpins < h.cap_unpins:
+        h.unpins[h.nunpins] = obj
+        h.nunpins += 1
+    wr_spin_unlock(&h.unpins_lock)
+
+
+cdef void gc_apply_unpins(GcHeap* h) noexcept nogil:
+    """Apply the unpins other threads queued (``gc_release``)."""
+    cdef size_t i
+    wr_spin_lock(&h.unpins_lock)
+    for i in range(h.nunpins):
+        gc_unpin(h, h.unpins[i])
+    h.nunpins = 0
+    wr_spin_unlock(&h.unpins_lock)
+
+
 cdef int gc_mark_pins(GcHeap* h, size_t* n) noexcept nogil:
     """Grey the pinned objects; unlist those no longer pinned."""
     cdef size_t i, j = 0
     cdef GcHeader* hd
+    gc_apply_unpins(h)
     for i in range(h.npins):
         hd = <GcHeader*>h.pins[i]
         if (hd.gc >> GC_PIN_SHIFT) == 0:
@@ -568,7 +603,7 @@ cdef class AnyRef:
 
     def __dealloc__(self):
         if self.obj != NULL and self.store is not None and self.store.cx.gc != NULL:
-            gc_unpin(self.store.cx.gc, self.obj)
+            gc_release(&self.store.cx, self.obj)
             self.obj = NULL
 
     @property
@@ -791,11 +826,16 @@ def gc_test_object_at(StoreCtx store, uint64_t cell) -> bool:
 def gc_stats(StoreCtx store) -> dict:
     """The heap's counters: bytes of pages, live bytes after the last collection, bytes
     allocated since, objects allocated ever, collections, pages, objects listed as pinned
-    (pinned since the last collection, or still pinned)."""
+    (pinned since the last collection, or still pinned), unpins other threads queued for
+    the collector."""
     cdef GcHeap* h = store.cx.gc
+    cdef size_t unpins
+    wr_spin_lock(&h.unpins_lock)
+    unpins = h.nunpins
+    wr_spin_unlock(&h.unpins_lock)
     return {"bytes": h.bytes, "live": h.live, "allocated": h.allocated,
             "objects": h.nallocs, "collections": h.collections, "pages": h.npages,
-            "pins": h.npins}
+            "pins": h.npins, "unpins": unpins}
 
 
 def gc_test_pin(StoreCtx store, uint64_t addr, bint pin=True) -> None:
@@ -803,7 +843,7 @@ def gc_test_pin(StoreCtx store, uint64_t addr, bint pin=True) -> None:
     if pin:
         gc_pin(store.cx.gc, <uint8_t*>addr)
     else:
-        gc_unpin(store.cx.gc, <uint8_t*>addr)
+        gc_release(&store.cx, <uint8_t*>addr)
 
 
 def gc_set_limit(StoreCtx store, int64_t limit) -> None:

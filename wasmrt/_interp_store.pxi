@@ -713,7 +713,7 @@ cdef class ExnRef:
 
     def __dealloc__(self):
         if self.store is not None and self.store.cx.gc != NULL:
-            gc_unpin(self.store.cx.gc, <uint8_t*>self.ref)
+            gc_release(&self.store.cx, <uint8_t*>self.ref)
 
     def exception(self):
         """(its TagInstance, its payload as Python values)."""

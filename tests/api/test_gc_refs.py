@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
+import time
 from types import ModuleType
 from typing import Any
 
@@ -244,6 +246,65 @@ def test_many_references_unpin_in_any_order() -> None:
     assert stats(store)["live"] == 100 * SIZE_P and live == 20_000 * SIZE_P
     assert [ex["x"](store, r) for r in twice[:3]] == [0, 1, 2]
     del twice
+    store.gc()
+    assert stats(store)["live"] == 0 and stats(store)["pins"] == 0
+
+
+def test_references_dropped_on_another_thread_while_wasm_runs() -> None:
+    """A reference dropped by a thread other than the one running the Store's wasm (which
+    may be collecting without the GIL, writing the same header words) queues its unpin for
+    the collector: here while the guest waits in a host call, and 20,000 of them while a
+    guest without the GIL allocates through collections."""
+    config = wasmrt.Config()
+    config.release_gil = True
+    store = wasmrt.Store(wasmrt.Engine(config))
+    inside, dropped = threading.Event(), threading.Event()
+
+    def wait() -> None:
+        inside.set()
+        assert dropped.wait(30)
+
+    module = wasmrt.Module(store.engine, WAT.replace(
+        "(type $a", '(import "h" "wait" (func $wait)) (type $a').replace(
+        ";; allocation-triggered collections", "(call $wait)"))
+    hf = wasmrt.Func(store, wasmrt.FuncType([], []), wait)
+    ex = wasmrt.Instance(store, module, [hf]).exports(store)
+    refs = [ex["mk"](store, 9)]
+    ctx = store._context()      # (the Store's API refuses this thread while wasm runs)
+
+    def drop() -> None:
+        assert inside.wait(30)
+        refs.clear()                            # queued: the guest's thread runs wasm
+        assert _interp.gc_stats(ctx)["unpins"] == 1
+        dropped.set()
+
+    t = threading.Thread(target=drop)
+    t.start()
+    ex["churn"](store, 1)
+    t.join()
+    store.gc()
+    assert stats(store)["unpins"] == 0 and stats(store)["live"] == 0
+
+    # unpins on this thread while the guest collects on another
+    refs = [ex["mk"](store, i) for i in range(20_000)]
+    keep = refs[::1000]
+    c0 = stats(store)["collections"]
+    runner = threading.Thread(target=ex["churn"], args=(store, 4_000_000))
+    runner.start()
+    while _interp.gc_stats(ctx)["collections"] == c0:    # the guest is collecting
+        time.sleep(0.001)
+    queued = 0
+    while refs:
+        del refs[-20:]
+        queued = max(queued, _interp.gc_stats(ctx)["unpins"])
+    runner.join()
+    assert stats(store)["collections"] >= c0 + 5
+    assert queued > 0
+    store.gc()
+    assert stats(store)["unpins"] == 0
+    assert stats(store)["live"] == len(keep) * SIZE_P
+    assert [ex["x"](store, r) for r in keep[:3]] == [0, 1000, 2000]
+    del keep
     store.gc()
     assert stats(store)["live"] == 0 and stats(store)["pins"] == 0
 
