@@ -31,8 +31,10 @@ def _hex(o: W.Instr) -> str:
 
 
 def _nsub(prefix: int) -> int:
-    """Entries of the per-prefix tables: one past the largest sub-opcode (at least 1)."""
-    return max([o.code + 1 for o in W.OPS if o.prefix == prefix] + [1])
+    """Entries of the per-prefix tables: one past the largest sub-opcode, reserved ones
+    included (at least 1)."""
+    reserved = [c & 0xFFFF for codes in W.RESERVED.values() for c in codes if c >> 16 == prefix]
+    return max([o.code + 1 for o in W.OPS if o.prefix == prefix] + [c + 1 for c in reserved] + [1])
 
 
 def gen_pxd() -> str:

@@ -144,6 +144,8 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
     "multi_memory": ("multi_memory", "multiple memories"),
     "extended_const": ("extended_const", "extended constant expressions"),
     "wide_arithmetic": ("wide_arithmetic", "wide arithmetic"),
+    # not implemented (no feature bit: never enabled); its opcodes are reserved below
+    "custom_descriptors": ("custom_descriptors", "custom descriptors"),
 }
 
 # Opcodes of proposals that have no rows yet: decoding one raises UnsupportedFeatureError
@@ -151,6 +153,9 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
 # leave this list (the generator checks).  Plain bytes, a whole prefix, or one prefixed
 # instruction as ``prefix << 16 | sub`` (its ``Instr.op``).
 RESERVED: dict[str, tuple[int, ...]] = {
+    # struct.new_desc, struct.new_default_desc, ref.get_desc, ref.cast_desc_eq (non-null,
+    # nullable), br_on_cast_desc_eq, br_on_cast_desc_eq_fail
+    "custom_descriptors": tuple(0xFB << 16 | sub for sub in range(0x20, 0x27)),
 }
 
 # The prefix bytes: name of the ``PREFIX_*`` constant, and the proposal every instruction of

@@ -99,6 +99,10 @@ cdef enum:
     MAX_TYPE_INDEX = (1 << 23) - 1   # what a vt_t holds; more types are rejected
 
 
+cdef enum:
+    HT_EXACT_PREFIX = 0x62      # custom descriptors' `(exact $t)`: not implemented
+
+
 cdef int check_heap_code(Reader* r, uint32_t code, uint32_t features, const uint8_t* at) except -1:
     """An abstract heap type's code: func/extern, GC's with GC on, or a 3.0 one this build
     cannot run."""
@@ -112,6 +116,9 @@ cdef int check_heap_code(Reader* r, uint32_t code, uint32_t features, const uint
         if features & FEAT_GC:
             return 0
         unsupported("gc (heap type %s)" % HEAPTYPE_NAMES[code], r, at)
+    if code == HT_EXACT_PREFIX:
+        unsupported("custom descriptors (exact reference types)", r, at,
+                    "malformed reference type")
     malformed("malformed reference type", r, at)
 
 
@@ -592,6 +599,9 @@ cdef class Decoder:
             kind = TK_STRUCT if form == 0x5F else TK_ARRAY
             ns = self.vec_count() if form == 0x5F else 1
             fields = tuple([self.field_type() for k in range(ns)])
+        elif form == 0x4D or form == 0x4C:
+            unsupported("custom descriptors (descriptor and describes clauses)", r, at,
+                        "malformed functype")
         else:
             malformed("integer representation too long" if form & 0x80
                       else "malformed functype", r, at)
@@ -662,6 +672,9 @@ cdef class Decoder:
                 desc = self.tag_type()
                 m.tags.append(desc)
                 m.num_imported_tags += 1
+            elif kind == 0x20:
+                unsupported("custom descriptors (exact function imports)", r, at,
+                            "malformed import kind")
             else:
                 malformed("malformed import kind", r, at)
             m.imports.append(ImportInfo(module, name, kind, desc, entry))

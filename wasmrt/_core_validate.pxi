@@ -120,6 +120,7 @@ cdef _init_tables():
     for proposal, codes in RESERVED.items():
         for op in codes:
             oi = &OPS_PLAIN[op] if op < 0x100 else <OpInfo*>op_info(op >> 16, op & 0xFFFF)
+            assert oi != &NO_OP, f"reserved opcode {op:#x} past its prefix's table"
             oi.kind = OK_RESERVED
             oi.gate = gates[proposal]
 

@@ -12,7 +12,7 @@ cdef enum WasmPrefix:
 
 # entries of the per-prefix tables (one past the largest sub-opcode)
 cdef enum:
-    NSUB_GC = 31
+    NSUB_GC = 39
     NSUB_MISC = 23
     NSUB_SIMD = 276
     NSUB_ATOMIC = 79

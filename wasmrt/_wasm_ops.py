@@ -637,6 +637,7 @@ PROPOSALS: dict[str, tuple[str | None, str]] = {
     "multi_memory": ("multi_memory", "multiple memories"),
     "extended_const": ("extended_const", "extended constant expressions"),
     "wide_arithmetic": ("wide_arithmetic", "wide arithmetic"),
+    "custom_descriptors": ("custom_descriptors", "custom descriptors"),
 }
 
 PREFIXES: dict[int, tuple[str, str | None]] = {
@@ -647,4 +648,5 @@ PREFIXES: dict[int, tuple[str, str | None]] = {
 }
 
 RESERVED: dict[str, tuple[int, ...]] = {
+    "custom_descriptors": (0xFB0020, 0xFB0021, 0xFB0022, 0xFB0023, 0xFB0024, 0xFB0025, 0xFB0026,),
 }

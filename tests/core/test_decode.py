@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+import wasmrt
 from tests.core.wasm_bytes import HEADER, func_module, module, name, section, uleb, vec
 from wasmrt import _core
 from wasmrt.errors import DecodeError, UnsupportedFeatureError
@@ -122,6 +123,25 @@ def test_malformed_value_type() -> None:
 def test_typed_reference_is_unsupported() -> None:
     with pytest.raises(UnsupportedFeatureError):
         _core.decode_module(module(section(1, vec([b"\x60\x01\x63\x70\x00"]))))
+
+
+def test_custom_descriptors_encodings_are_unsupported() -> None:
+    """The custom-descriptors proposal (not implemented) is named, with Wasm 3.0 on:
+    descriptor/describes clauses (0x4D/0x4C), an exact reference type (0x62), an exact
+    function import (kind 0x20); its instructions (0xFB 0x20..0x26) are reserved opcodes
+    (tests/core/test_wasm_ops.py)."""
+    engine = wasmrt.Engine()
+    struct0 = b"\x5f\x00"
+    for data, at in (
+        (module(section(1, vec([b"\x4e\x02\x4d\x01" + struct0 + b"\x4c\x00" + struct0]))),
+         "descriptor and describes clauses"),
+        (module(section(1, vec([b"\x5f\x01\x64\x62\x00\x00"]))), "exact reference types"),
+        (module(section(1, vec([b"\x60\x00\x00"])),
+                section(2, vec([name("a") + name("b") + b"\x20\x00"]))),
+         "exact function imports"),
+    ):
+        with pytest.raises(UnsupportedFeatureError, match=f"custom descriptors \\({at}\\)"):
+            wasmrt.Module(engine, data)
 
 
 # -- import section ------------------------------------------------------------------------
