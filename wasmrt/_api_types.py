@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Annotated, Any, ClassVar, TypeAlias
 
 from . import _core
@@ -144,7 +144,24 @@ def _round_f32(value: float) -> float:
 # ---------------------------------------------------------------------------
 
 
-class ValType(NothingToClose):
+class _ByKey:
+    """Mixin: a value compared and hashed by its ``_key()``; equal only to an object of
+    the same class with an equal key (type objects are values: two reads of one type are
+    equal, and usable as dict keys)."""
+
+    __slots__ = ()
+
+    def _key(self) -> Hashable:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+class ValType(_ByKey, NothingToClose):
     """A WebAssembly value type: ``ValType.i32()``, ``.i64()``, ``.f32()``, ``.f64()``,
     ``.v128()``, ``.funcref()``, ``.externref()``, or a typed reference
     ``ValType.ref(heap_type, nullable=False)`` (Wasm 3.0).
@@ -245,14 +262,8 @@ class ValType(NothingToClose):
             return defined_type(self._code >> _INDEX_SHIFT)
         return _HEAP_NAMES[self._code & 0xFF]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ValType) and other._code == self._code
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __hash__(self) -> int:
-        return hash(self._code)
+    def _key(self) -> Hashable:
+        return self._code
 
     def __str__(self) -> str:
         name = _NAMES.get(self._code)
@@ -285,7 +296,7 @@ def _valtype(item: Any) -> ValType:
     return item
 
 
-class FuncType(NothingToClose):
+class FuncType(_ByKey, NothingToClose):
     """A function signature: ``FuncType(params, results)`` with lists of ``ValType``."""
 
     __slots__ = ("_codes", "_id", "_params", "_results")
@@ -327,11 +338,8 @@ class FuncType(NothingToClose):
         """The result types."""
         return list(self._results)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FuncType) and other._canonical_id() == self._canonical_id()
-
-    def __hash__(self) -> int:
-        return hash(self._canonical_id())
+    def _key(self) -> Hashable:
+        return self._canonical_id()
 
     def __repr__(self) -> str:
         params = " ".join(map(str, self._params))
@@ -348,7 +356,7 @@ class FuncType(NothingToClose):
 _PACKED = {0x78: "i8", 0x77: "i16"}
 
 
-class FieldType(NothingToClose):
+class FieldType(_ByKey, NothingToClose):
     """The type of a struct field or an array's elements (wasmtime's ``FieldType``):
     ``storage``, a ``ValType`` or a packed ``"i8"`` / ``"i16"``, and ``mutable``."""
 
@@ -375,20 +383,14 @@ class FieldType(NothingToClose):
         """Whether ``struct.set`` / ``array.set`` (and Python) may change it."""
         return self._mutable
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FieldType) and (other._storage, other._mutable) == (
-            self._storage,
-            self._mutable,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self._storage, self._mutable))
+    def _key(self) -> Hashable:
+        return (self._storage, self._mutable)
 
     def __repr__(self) -> str:
         return f"FieldType({self._storage}, mutable={self._mutable})"
 
 
-class _GcType(NothingToClose):
+class _GcType(_ByKey, NothingToClose):
     """A defined struct or array type, as the runtime knows it: made from its process-wide
     canonical id (by ``ValType.heap_type``, ``AnyRef.type``), never by Python; equal
     types (iso-recursively) compare equal."""
@@ -424,11 +426,8 @@ class _GcType(NothingToClose):
         """Whether no type may declare this one as its supertype."""
         return bool(_core.canonical_type(self._id)[1])
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _GcType) and type(other) is type(self) and other._id == self._id
-
-    def __hash__(self) -> int:
-        return hash(self._id)
+    def _key(self) -> Hashable:
+        return self._id
 
     def __reduce__(self) -> tuple[Any, ...]:
         raise TypeError(f"cannot pickle a {type(self).__name__}: its identity is the "
@@ -474,7 +473,7 @@ def defined_type(type_id: int) -> FuncType | StructType | ArrayType:
     return (StructType if kind == 1 else ArrayType)._from_type_id(type_id)  # type: ignore[no-any-return]
 
 
-class Limits:
+class Limits(_ByKey):
     """Size limits of a table or memory: ``min`` and optional ``max`` (``None`` = unbounded)."""
 
     __slots__ = ("max", "min")
@@ -483,11 +482,8 @@ class Limits:
         self.min = min
         self.max = max
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Limits) and (self.min, self.max) == (other.min, other.max)
-
-    def __hash__(self) -> int:
-        return hash((self.min, self.max))
+    def _key(self) -> Hashable:
+        return (self.min, self.max)
 
     def __repr__(self) -> str:
         return f"Limits({self.min}, {self.max})"
@@ -507,7 +503,7 @@ def _limits(limits: Any) -> Limits:
     return limits
 
 
-class GlobalType(NothingToClose):
+class GlobalType(_ByKey, NothingToClose):
     """The type of a global: its ``content`` value type and whether it is ``mutable``."""
 
     __slots__ = ("_content", "_mutable")
@@ -526,20 +522,14 @@ class GlobalType(NothingToClose):
         """Whether ``global.set`` / ``Global.set_value`` may change it."""
         return self._mutable
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, GlobalType) and (other._content, other._mutable) == (
-            self._content,
-            self._mutable,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self._content, self._mutable))
+    def _key(self) -> Hashable:
+        return (self._content, self._mutable)
 
     def __repr__(self) -> str:
         return f"GlobalType({self._content}, mutable={self._mutable})"
 
 
-class TableType(NothingToClose):
+class TableType(_ByKey, NothingToClose):
     """The type of a table: its ``element`` reference type, ``limits`` (in elements) and
     ``is_64`` (a table64, indexed by i64: the memory64 proposal; a wasmrt extension of
     wasmtime-py's constructor, as ``MemoryType`` has it)."""
@@ -574,17 +564,12 @@ class TableType(NothingToClose):
     def _key(self) -> tuple[Any, ...]:
         return (self._element, self._limits, self._is_64)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, TableType) and other._key() == self._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     def __repr__(self) -> str:
         return f"TableType({'i64, ' if self._is_64 else ''}{self._element}, {self._limits})"
 
 
-class MemoryType(NothingToClose):
+class MemoryType(_ByKey, NothingToClose):
     """The type of a linear memory: ``limits`` in pages, ``is_64``, ``is_shared``, page size."""
 
     __slots__ = ("_is_64", "_limits", "_page_size_log2", "_shared")
@@ -637,11 +622,6 @@ class MemoryType(NothingToClose):
     def _key(self) -> tuple[Any, ...]:
         return (self._limits, self._is_64, self._shared, self._page_size_log2)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, MemoryType) and other._key() == self._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     def __repr__(self) -> str:
         extra = "i64, " if self._is_64 else ""
@@ -651,7 +631,7 @@ class MemoryType(NothingToClose):
         return f"MemoryType({extra}{self._limits}{shared})"
 
 
-class TagType(NothingToClose):
+class TagType(_ByKey, NothingToClose):
     """The type of an exception tag: ``TagType(functype)``, the function type whose
     parameters are the payload of the exceptions thrown with it (its results are empty)."""
 
@@ -667,11 +647,8 @@ class TagType(NothingToClose):
         """The function type describing the payload."""
         return self._functype
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, TagType) and other._functype == self._functype
-
-    def __hash__(self) -> int:
-        return hash(self._functype)
+    def _key(self) -> Hashable:
+        return self._functype
 
     def __repr__(self) -> str:
         return f"TagType({self._functype!r})"
