@@ -818,6 +818,11 @@ class _ModuleParser:
     def err(self, message: str, k: int) -> WatError:
         return self.src.error(message, k)
 
+    def expect_end(self, k: int, end: int) -> None:
+        """Nothing may follow at `k` before the form's closing paren at `end`."""
+        if k != end:
+            raise self.err(f"unexpected token '{self.toks[k]}'", k)
+
     def expect(self, k: int, what: str) -> None:
         t = self.toks[k] if k < len(self.toks) else ""
         if t != what:
@@ -1316,8 +1321,7 @@ class _ModuleParser:
             groups.append(_uleb(run_n) + run_t)
         body += _vec(groups)
         k = self.instrs(k, body)
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         body.append(0x0B)
         if self.block_names:
             self.label_names[index] = self.block_names
@@ -1406,8 +1410,7 @@ class _ModuleParser:
             self.elems.append(bytes(seg))
             lo = _uleb(n)
             desc = rt + bytes((5 if is_64 else 1,)) + lo + lo
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         if imp is not None:
             self.add_import(imp, "table", desc)
         elif init:
@@ -1436,8 +1439,7 @@ class _ModuleParser:
             self.datas.append(seg + _uleb(len(data)) + bytes(data))
         else:
             desc, k = self.memtype(k)
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         if imp is not None:
             self.add_import(imp, "memory", desc)
         else:
@@ -1452,28 +1454,23 @@ class _ModuleParser:
         return t + b"\x00", k
 
     def field_global(self, k: int, end: int) -> None:
-        toks = self.toks
         _, k, imp = self.field_head(k, "global")
         gt, k = self.globaltype(k)
         if imp is not None:
-            if k != end:
-                raise self.err(f"unexpected token '{toks[k]}'", k)
+            self.expect_end(k, end)
             self.add_import(imp, "global", gt)
             return
         init = bytearray()
         k = self.const_expr(k, init)
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         self.globals.append(gt + bytes(init))
 
     def field_tag(self, k: int, end: int) -> None:
         """``(tag $id? (export ..)* (import ..)? typeuse)``: attribute 0 (an exception) and
         the type index of its payload's function type."""
-        toks = self.toks
         _, k, imp = self.field_head(k, "tag")
         tidx, k, _, _ = self.typeuse(k, allow_names=False)
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         desc = b"\x00" + _uleb(tidx)
         if imp is not None:
             self.add_import(imp, "tag", desc)
@@ -1506,8 +1503,7 @@ class _ModuleParser:
             gt, k = self.globaltype(k)
             desc = gt
         k = self.close(k)
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         self.add_import((mod, nm), kind, desc)
 
     def field_export(self, k: int, end: int) -> None:
@@ -1520,16 +1516,14 @@ class _ModuleParser:
             raise self.err(f"unexpected token '{toks[k + 1]}', expected an export kind", k + 1)
         index = self.idx(k + 2, toks[k + 1])
         k = self.close(k + 3)
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         self.exports.append(_name(name) + bytes((kind,)) + _uleb(index))
 
     def field_start(self, k: int, end: int) -> None:
         if self.start is not None:
             raise self.err("multiple start sections", k - 1)
         self.start = self.idx(k, "func")
-        if k + 1 != end:
-            raise self.err(f"unexpected token '{self.toks[k + 1]}'", k + 1)
+        self.expect_end(k + 1, end)
 
     def offset_expr(self, k: int, out: bytearray) -> int:
         toks = self.toks
@@ -1614,8 +1608,7 @@ class _ModuleParser:
             while k < end:
                 idxs.append(_uleb(self.idx(k, "func")))
                 k += 1
-        if k != end:
-            raise self.err(f"unexpected token '{toks[k]}'", k)
+        self.expect_end(k, end)
         seg = bytearray()
         if idxs is not None:
             if mode == "active":
