@@ -121,6 +121,7 @@ class Fn:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.n = 0
+        self.block = ""     # the label of the block being emitted
 
     def tmp(self) -> str:
         self.n += 1
@@ -136,6 +137,7 @@ class Fn:
 
     def label(self, name: str) -> None:
         self.lines.append(f"{name}:")
+        self.block = name
 
     def fresh(self, stem: str) -> str:
         """A new block label."""
@@ -646,7 +648,8 @@ class FuncTranslator:
         self.L = unit.L
         self.cells = b.cells
         self.traps: dict[tuple[int, int], str] = {}
-        self.pauses: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
+        # check_rc's exits: key -> (the slots it spills below, its (rc, block) preds)
+        self.leaves: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
         self.used: set[int] = set()
 
     # -- slots --
@@ -692,39 +695,60 @@ class FuncTranslator:
         """Leave with `rc` if nonzero (a trap whose pc is already recorded).  Where the
         guest may pause (`below` >= 0 after a call: the caller's slots under the callee's
         frame; None at an attention check: every slot), a pause first spills the slots to
-        fp[] so that the interpreter can resume this activation (`leave`)."""
+        fp[] so that the interpreter can resume this activation (`leave`).  The exits are
+        shared by the checks of a body (`leave_blocks`): here, one compare and branch."""
         f = self.f
+        key = "ret" if below == NO_PAUSE else "pause_all" if below is None else f"pause_{below}"
+        self.leaves.setdefault(key, (below, []))[1].append((rc, f.block))
         bad = f.op(f"icmp ne i32 {rc}, 0")
-        leave, ok = f.fresh("leave"), f.fresh("rc")
-        f.emit(f"br i1 {bad}, label %{leave}, label %{ok}, !prof !0")
-        f.label(leave)
-        if below != NO_PAUSE:
-            key = "pause_all" if below is None else f"pause_{below}"
-            self.pauses.setdefault(key, (below, []))[1].append((rc, leave))
-            k = f.op(f"sub i32 {rc}, {TRAP_PAUSE}")
-            pause = f.op(f"icmp ult i32 {k}, {TRAP_YIELD - TRAP_PAUSE + 1}")
-            # a wasm exception: a handler below may land in an activation the interpreter
-            # then continues, so the slots go to fp[] as for a pause
-            thrown = f.op(f"icmp eq i32 {rc}, {TRAP_THROW}")
-            paused = f.op(f"or i1 {pause}, {thrown}")
-            plain = f.fresh("trapped")
-            f.emit(f"br i1 {paused}, label %{key}, label %{plain}")
-            f.label(plain)
-        f.emit(f"ret i32 {rc}")
+        ok = f.fresh("rc")
+        f.emit(f"br i1 {bad}, label %lv_{key}, label %{ok}, !prof !0")
         f.label(ok)
 
-    def pause_blocks(self) -> None:
-        """The pause exits `check_rc` branches to: the slots in fp[], then leave with the
-        pause code.  The interpreter continues the activation (`cx.resume_pc` and the call
-        records hold interpreter pcs), so a paused native frame needs no C stack."""
+    def leave_blocks(self) -> None:
+        """The exits `check_rc` branches to: a trap returns its code; a pause (or a wasm
+        exception: a handler below may land in an activation the interpreter then
+        continues) first spills the slots to fp[], then leaves with its code.  The
+        interpreter continues the activation (`cx.resume_pc` and the call records hold
+        interpreter pcs), so a paused native frame needs no C stack.  The spills form one
+        chain, every slot's store once: `pause_all` spills the slots at or above the
+        highest call base, then falls into the exit of that base, which spills the slots
+        from the next lower base, and so on down to slot 0."""
         f = self.f
-        for key, (below, preds) in self.pauses.items():
-            f.label(key)
-            rc = f.op("phi i32 " + ", ".join(f"[ {r}, %{lab} ]" for r, lab in preds))
-            for s in sorted(self.used):
-                if below is None or s < below:
-                    self.spill(s, 1)
+        for key, (below, preds) in self.leaves.items():
+            f.label(f"lv_{key}")
+            rc = f"%lv_{key}.rc"
+            f.lines.append(f"  {rc} = phi i32 " + ", ".join(f"[ {r}, %{lab} ]"
+                                                             for r, lab in preds))
+            if below != NO_PAUSE:
+                off = f.op(f"sub i32 {rc}, {TRAP_PAUSE}")
+                pause = f.op(f"icmp ult i32 {off}, {TRAP_YIELD - TRAP_PAUSE + 1}")
+                thrown = f.op(f"icmp eq i32 {rc}, {TRAP_THROW}")
+                paused = f.op(f"or i1 {pause}, {thrown}")
+                plain = f.fresh("trapped")
+                f.emit(f"br i1 {paused}, label %{key}, label %{plain}")
+                f.label(plain)
             f.emit(f"ret i32 {rc}")
+        chain = sorted((below for below, _ in self.leaves.values() if below != NO_PAUSE),
+                       key=lambda b: (b is not None, -(b or 0)))    # pause_all first
+        names = ["pause_all" if below is None else f"pause_{below}" for below in chain]
+        used = sorted(self.used)
+        for k, below in enumerate(chain):
+            key = names[k]
+            f.label(key)
+            ins = f"[ %lv_{key}.rc, %lv_{key} ]"
+            if k > 0:
+                ins += f", [ %{names[k - 1]}.rc, %{names[k - 1]} ]"
+            f.lines.append(f"  %{key}.rc = phi i32 {ins}")
+            lo = chain[k + 1] or 0 if k + 1 < len(chain) else 0     # (only the first is None)
+            hi = (used[-1] + 1 if used else 0) if below is None else below
+            for s in used:
+                if lo <= s < hi:
+                    self.spill(s, 1)
+            if k + 1 < len(chain):
+                f.emit(f"br label %{names[k + 1]}")
+            else:
+                f.emit(f"ret i32 %{key}.rc")
 
     def helper_trap(self, rc: str, idx: int) -> None:
         """A helper returned a trap code to record at `idx` (0 = none)."""
@@ -796,7 +820,7 @@ class FuncTranslator:
             f.label(lab)
             r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
             f.emit(f"ret i32 {r}")
-        self.pause_blocks()
+        self.leave_blocks()
         # entries: load the live-in slots (params at cell 0, every slot at a loop header)
         nslots = b.max_slots
         entries: list[str] = []
