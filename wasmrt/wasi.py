@@ -1571,31 +1571,26 @@ class _Impl:
         return 0
 
     def fd_pread(self, fd: i32, iovs: i32, iovs_len: i32, offset: i64, nread: i32) -> i32:
-        entry = self._readable(fd)
-        if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
-            return Errno.SPIPE
-        if not entry.base & R.FD_SEEK:
-            return Errno.NOTCAPABLE
-        bufs = self.mem.iovecs(iovs, iovs_len)
-        self.mem.check(nread, 4)
-        if offset >= 1 << 63:
-            return Errno.INVAL
-        total = os.preadv(entry.host, bufs, offset) if bufs else 0
-        self.mem.set_u32(nread, total)
-        return 0
+        return self._positioned(self._readable(fd), iovs, iovs_len, offset, nread, os.preadv)
 
     def fd_pwrite(self, fd: i32, iovs: i32, iovs_len: i32, offset: i64, nwritten: i32) -> i32:
-        entry = self._writable(fd)
+        return self._positioned(self._writable(fd), iovs, iovs_len, offset, nwritten,
+                                os.pwritev)
+
+    def _positioned(self, entry: _Fd, iovs: int, iovs_len: int, offset: int, ndone: int,
+                    io: Callable[[int, list[Any], int], int]) -> int:
+        """fd_pread/fd_pwrite: ``io`` (os.preadv/os.pwritev) at ``offset`` of a seekable
+        file, its byte count stored at ``ndone``."""
         if entry.host < 0 or not entry.base & (R.FD_SEEK | R.FD_TELL):
             return Errno.SPIPE
         if not entry.base & R.FD_SEEK:
             return Errno.NOTCAPABLE
         bufs = self.mem.iovecs(iovs, iovs_len)
-        self.mem.check(nwritten, 4)
+        self.mem.check(ndone, 4)
         if offset >= 1 << 63:
             return Errno.INVAL
-        total = os.pwritev(entry.host, bufs, offset) if bufs else 0
-        self.mem.set_u32(nwritten, total)
+        total = io(entry.host, bufs, offset) if bufs else 0
+        self.mem.set_u32(ndone, total)
         return 0
 
     def fd_readdir(self, fd: i32, buf: i32, buf_len: i32, cookie: i64, bufused: i32) -> i32:
