@@ -651,6 +651,7 @@ class FuncTranslator:
         # check_rc's exits: key -> (the slots it spills below, its (rc, block) preds)
         self.leaves: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
         self.used: set[int] = set()
+        self.ea_parts: dict[str, tuple[str, int]] = {}  # an address: (zext index, offset)
 
     # -- slots --
     def rd(self, s: int, t: str = "i64") -> str:
@@ -930,13 +931,20 @@ class FuncTranslator:
             return f.op(f"zext i32 {a} to i64")
         x = self.rd(g[addr_key], "i32")
         a = f.op(f"zext i32 {x} to i64")
-        return f.op(f"add i64 {a}, {g['offset'] & 0xFFFFFFFF}")
+        k = g["offset"] & 0xFFFFFFFF
+        ea = f.op(f"add nuw nsw i64 {a}, {k}")
+        self.ea_parts[ea] = (a, k)
+        return ea
 
     def checked_ptr(self, i: int, ea: str, width: int) -> str:
         f = self.f
-        end = f.op(f"add i64 {ea}, {width}")
         size = f.op("load i64, ptr %msize")
-        self.trap_if(f.op(f"icmp ugt i64 {end}, {size}"), i, TRAP_OOB_MEMORY)
+        idx, k = self.ea_parts.get(ea, (ea, 0))
+        # ea + width > size as idx > size - width - k (signed: idx and k < 2^32, 0 <= size <
+        # 2^63, no overflow), so that LLVM hoists size - width - k out of a loop and the
+        # check is one compare of the index, the offset left to the addressing mode
+        lim = f.op(f"sub i64 {size}, {width + k}")
+        self.trap_if(f.op(f"icmp sgt i64 {idx}, {lim}"), i, TRAP_OOB_MEMORY)
         base = f.op("load ptr, ptr %mbase")
         return f.op(f"getelementptr i8, ptr {base}, i64 {ea}")
 
