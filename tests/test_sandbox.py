@@ -195,6 +195,7 @@ def test_a_resumed_run_in_machine_code(sandbox: PythonSandbox) -> None:
     want = f"{sum(i * i % 7 for i in range(300_000))}\n".encode()
     before = _native.stats()["bodies"]
     old = _interp.set_tier_samples(1)
+    old_cost = _interp.set_tier_cost(0)     # (whatever the body's size)
     try:
         first = copy.run(code, timeout=600.0)
         deadline = time.monotonic() + 600.0
@@ -204,5 +205,6 @@ def test_a_resumed_run_in_machine_code(sandbox: PythonSandbox) -> None:
         rest = [copy.run(code, timeout=600.0) for _ in range(2)]
     finally:
         _interp.set_tier_samples(old)
+        _interp.set_tier_cost(old_cost)
     for r in [first, *rest]:
         assert (r.stdout, r.error, r.exit_code) == (want, None, 0), r.stderr[-2000:]

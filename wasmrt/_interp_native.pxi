@@ -30,8 +30,9 @@
 # Tier-up (Config.strategy "auto"): `attention()` (the slow path of the checks that loop
 # back-edges, br_table and calls already make) charges a sample to the running body;
 # the ticker of include/wasmrt_attn.h makes every running guest take that path once
-# per millisecond.  A body with TIER_SAMPLES samples or more is queued for the compile
-# thread, once (`FuncCode.queued`; a full queue leaves it for its next sample).
+# per millisecond.  A body with TIER_SAMPLES samples or more, and at least TIER_PER_KCELL
+# per 1000 of its cells, is queued for the compile thread, once (`FuncCode.queued`; a full
+# queue leaves it for its next sample).
 # A body without loops or calls is never charged (its time goes to the next check, in its
 # caller); machine code counts its calls of such a body (`wr_call`) and queues it at
 # TIER_CALLS.
@@ -57,6 +58,12 @@ cdef extern from *:
 ctypedef int (*body_t)(uint64_t* fp, Ctx* cx, uint32_t cell) noexcept nogil
 
 cdef uint32_t TIER_SAMPLES = 25         # samples (ms of running) before a body is queued
+# ... and at least this many per 1000 lowered cells of the body: compiling it costs LLVM
+# time in proportion to its size (~0.3-0.4 ms of CPU per cell with its batch's callees),
+# so a body is compiled once its interpreted running has cost about what compiling it
+# will (ski rental: never more than twice the better choice in hindsight), not after 25 ms
+# whatever its size.  `set_tier_cost`; ARCHITECTURE.md, native tier, Tier-up.
+cdef uint32_t TIER_PER_KCELL = 1000
 # calls from machine code before an interpreted body (a callee left out of its caller's
 # batch) is queued
 cdef uint32_t TIER_CALLS = 10000
@@ -77,7 +84,9 @@ cdef void tier_sample(Ctx* cx) noexcept nogil:
         return
     wasmrt_samples_seen += 1
     code.samples += 1
-    if code.samples >= TIER_SAMPLES and not code.queued:
+    if (code.samples >= TIER_SAMPLES
+            and <uint64_t>code.samples * 1000 >= <uint64_t>code.ncells * TIER_PER_KCELL
+            and not code.queued):
         code.queued = wasmrt_tier_push(<void*>code)
 
 
@@ -495,6 +504,15 @@ def set_tier_samples(uint32_t n) -> int:
     global TIER_SAMPLES
     cdef uint32_t old = TIER_SAMPLES
     TIER_SAMPLES = n if n > 0 else 1
+    return old
+
+
+def set_tier_cost(uint32_t per_kcell) -> int:
+    """Samples per 1000 lowered cells a body needs too before it is queued (compiling a
+    body costs LLVM time in proportion to its size); returns the previous setting."""
+    global TIER_PER_KCELL
+    cdef uint32_t old = TIER_PER_KCELL
+    TIER_PER_KCELL = per_kcell
     return old
 
 

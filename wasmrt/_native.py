@@ -49,6 +49,11 @@ CALLEE_SMALL = 64
 # "native": bodies per LLVM module (compile time grows with module size).
 NATIVE_BATCH_CELLS = 40000
 
+# Tier-up's threshold grows with a body's size (_interp_native.pxi: 25 samples and one
+# per lowered cell); WASMRT_NATIVE_TIER_COST=N sets N samples per 1000 cells instead
+# (experiments: _interp.set_tier_cost).
+_TIER_COST_FORCED = os.environ.get("WASMRT_NATIVE_TIER_COST", "")
+
 # LLVM's speed level per batch (opt_level): WASMRT_NATIVE_OPT=N forces one (experiments).
 _OPT_FORCED = int(os.environ.get("WASMRT_NATIVE_OPT", "0") or 0)
 
@@ -623,6 +628,10 @@ def _start_thread() -> None:
     global _thread
     with _lock:
         if _thread is None or not _thread.is_alive():
+            if _TIER_COST_FORCED:
+                from . import _interp
+
+                _interp.set_tier_cost(int(_TIER_COST_FORCED))
             _thread = threading.Thread(target=_tier_loop, name="wasmrt-native", daemon=True)
             _thread.start()
             atexit.register(_stop)

@@ -509,6 +509,7 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
     want = want - 2**32 if want >= 2**31 else want
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
     old = _interp.set_tier_samples(1)
+    old_cost = _interp.set_tier_cost(0)     # (whatever the body's size)
     try:
         deadline = time.monotonic() + 300
         while not (_interp.native_state(mix)[0] and _interp.native_state(main)[0]):
@@ -517,6 +518,7 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
             _native.wait_idle(120)
     finally:
         _interp.set_tier_samples(old)
+        _interp.set_tier_cost(old_cost)
     assert _interp.native_state(mix)[1] == 0       # never sampled: queued by its calls
     assert run(store, 200_000) == want
 
@@ -536,6 +538,7 @@ def test_a_body_past_the_threshold_is_queued(llvmlite_ok: None) -> None:
     code = m._info.func_codes[0]
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
     old = _interp.set_tier_samples(1_000_000)
+    old_cost = _interp.set_tier_cost(0)     # (whatever the body's size)
     try:
         deadline = time.monotonic() + 300
         while _interp.native_state(code)[1] < 3:    # a few samples, interpreted
@@ -549,7 +552,42 @@ def test_a_body_past_the_threshold_is_queued(llvmlite_ok: None) -> None:
             _native.wait_idle(120)
     finally:
         _interp.set_tier_samples(old)
+        _interp.set_tier_cost(old_cost)
     want = sum(i ^ 5 for i in range(1_000_000)) % 2**32
+    assert run(store, 1_000_000) == (want - 2**32 if want >= 2**31 else want)
+
+
+def test_a_large_body_needs_samples_in_proportion_to_its_size(llvmlite_ok: None) -> None:
+    """Tier-up's threshold grows with a body's size (compiling it costs in proportion):
+    with a cost of 1000 samples per cell, a body that has its base samples is not queued;
+    lowered to what it has, it is queued at its next sample."""
+    wat = """(module (func (export "run") (param i32) (result i32) (local i32 i32)
+      (loop $l
+        (local.set 2 (i32.add (local.get 2) (i32.xor (local.get 1) (i32.const 7))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+      (local.get 2)))"""
+    store, m, run = auto_run(wat)
+    code = m._info.func_codes[0]
+    _native.wait_idle(120)     # bodies other tests made hot may still be queued
+    old = _interp.set_tier_samples(1)
+    old_cost = _interp.set_tier_cost(1_000_000)
+    try:
+        deadline = time.monotonic() + 300
+        while _interp.native_state(code)[1] < 3:    # past the base threshold, interpreted
+            assert time.monotonic() < deadline, "no samples"
+            run(store, 1_000_000)
+        _native.wait_idle(120)
+        assert not _interp.native_state(code)[0]
+        _interp.set_tier_cost(1)        # 1 sample per 1000 cells: what it has
+        while not _interp.native_state(code)[0]:
+            assert time.monotonic() < deadline, "not compiled"
+            run(store, 1_000_000)
+            _native.wait_idle(120)
+    finally:
+        _interp.set_tier_samples(old)
+        _interp.set_tier_cost(old_cost)
+    want = sum(i ^ 7 for i in range(1_000_000)) % 2**32
     assert run(store, 1_000_000) == (want - 2**32 if want >= 2**31 else want)
 
 
