@@ -414,38 +414,63 @@ cdef class TypeNumbers:
         return 0
 
     cdef int64_t num(self, uint32_t type_id) except -2:
-        """The type number of canonical id `type_id`, or -1 if no module defines it."""
+        """The type number of canonical id `type_id`, or -1 if the image cannot name it:
+        a type of a module of the store, or a function type made by the host (a final
+        function type without supertype in a group of its own, as ``FuncType`` makes
+        them), described by its parameters and results (numbered first)."""
         n = self.nums.get(type_id)
         if n is None:
             at = self.where.get(type_id)
             if at is None:
-                return -1
+                at = self.host_func_type(type_id)
+                if at is None:
+                    return -1
             n = self.nums[type_id] = len(self.table)
             self.table.append(at)
         return n
 
+    cdef tuple host_func_type(self, uint32_t type_id):
+        """``("func", params, results)`` (value types as the image holds them) if
+        `type_id` is the function type of a group of one that its signature alone gives."""
+        if canonical_type(type_id)[0] != TK_FUNC:
+            return None
+        params, results = canonical_signature(type_id)
+        if FuncTypeInfo(params, results).type_id != type_id:
+            return None
+        return ("func", tuple([self.vt(t) for t in params]),
+                tuple([self.vt(t) for t in results]))
+
     cdef vt_t vt(self, vt_t vt) except? 0xFFFFFFFF:
         """Value type `vt` as the image holds it: a defined type as HT_REC with its type
-        number (HT_REC never names a value's type elsewhere), or as it is when no module
-        of the store defines it (its canonical id, valid in this process only)."""
-        cdef int64_t n
+        number (HT_REC never names a value's type elsewhere)."""
         if (vt & 0xFF) != HT_CONCRETE:
             return vt
-        n = self.num(vt_index(vt))
+        return <vt_t>((<uint64_t>self.need(vt_index(vt)) << VT_INDEX_SHIFT)
+                      | (vt & VT_NONNULL) | HT_REC)
+
+    cdef int64_t need(self, uint32_t type_id) except -1:
+        """The type number of `type_id`; WasmtimeError if the image cannot name it."""
+        cdef int64_t n = self.num(type_id)
         if n < 0:
-            return vt
-        return <vt_t>((<uint64_t>n << VT_INDEX_SHIFT) | (vt & VT_NONNULL) | HT_REC)
+            raise _errors.WasmtimeError(
+                "cannot snapshot a value of a type that no module of the Store defines and "
+                f"that is no function type made by the host (canonical type {type_id})")
+        return n
 
     cdef int64_t tag_type(self, uint32_t type_id) except? -2:
-        """A tag's function type: -(type number + 1), or its canonical id."""
-        cdef int64_t n = self.num(type_id)
-        return type_id if n < 0 else -(n + 1)
+        """A tag's function type: -(type number + 1)."""
+        return -(self.need(type_id) + 1)
 
 
 cdef list types_in(StoreImage img):
     """The canonical id of each of the image's type numbers, in this process."""
     out = []
-    for inst, k in img.types:
+    for entry in img.types:
+        if len(entry) == 3 and entry[0] == "func":      # made by the host (TypeNumbers.num)
+            out.append(FuncTypeInfo(tuple([vt_in(t, out) for t in entry[1]]),
+                                    tuple([vt_in(t, out) for t in entry[2]])).type_id)
+            continue
+        inst, k = entry
         if not 0 <= inst < len(img.plans) \
                 or not 0 <= k < len((<ModulePlan>img.plans[inst]).type_ids):
             raise ValueError("malformed store image: type")

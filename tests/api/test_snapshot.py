@@ -601,3 +601,52 @@ def test_snapshot_of_a_live_gc_heap() -> None:
                           capture_output=True, timeout=300, check=False,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert proc.stdout.split() == [str(GC_EXPECTED).encode()], proc.stderr[-2000:]
+
+
+HOST_TYPES_SCRIPT = """
+import asyncio, pickle, sys
+import wasmrt
+from wasmrt import FuncType, ValType
+from wasmrt import _interp
+shift = [ValType.ref(FuncType([ValType.i32()] * k, []), True) for k in range(1, 40)]  # new ids
+snap = pickle.loads(sys.stdin.buffer.read())
+store = wasmrt.Store(snap.engine)
+print(asyncio.run(snap.resume_async(store))[0])
+ft1 = FuncType([ValType.i64(), ValType.f32()], [ValType.f64()])
+ft2 = FuncType([ValType.ref(ft1, True)], [ValType.i32()])
+objs = store._context().objects
+print(sorted({o.valtype for o in objs if isinstance(o, _interp.GlobalInstance)})
+      == sorted({ValType.i32()._code, ValType.funcref()._code,
+                 ValType.ref(ft2, True)._code}))
+print([o.params for o in objs if isinstance(o, _interp.TagInstance)]
+      == [(ValType.ref(ft1, True)._code,)])
+"""
+
+
+def test_host_made_types_survive_another_process() -> None:
+    """Host-made function types that no module of the Store defines (of a global, a tag
+    and a table the host made; one naming another) are described in the image, not named
+    by this process's canonical ids: another process, whose ids differ, gets its own."""
+    engine = wasmrt.Engine()
+    module = wasmrt.Module(engine, WAT)
+    linker = wasmrt.Linker(engine)
+    linker.define_func("env", "h", FuncType([I32], [I32]), snapshot_host)
+    linker.define_func("env", "obj", FuncType([], [ValType.externref()]), _none)
+    store = wasmrt.Store(engine)
+    ft1 = FuncType([ValType.i64(), ValType.f32()], [ValType.f64()])
+    ft2 = FuncType([ValType.ref(ft1, True)], [I32])
+    wasmrt.Global(store, wasmrt.GlobalType(ValType.ref(ft2, True), True), None)
+    wasmrt.Tag(store, wasmrt.TagType(FuncType([ValType.ref(ft1, True)], [])))
+    wasmrt.Table(store, wasmrt.TableType(ValType.ref(ft1, True), wasmrt.Limits(2, None)), None)
+    CURRENT[:] = [store]
+    PICKLED.clear()
+    run = linker.instantiate(store, module).exports(store)["run"]
+    assert asyncio.run(run.call_async(store)) == [EXPECTED, None]
+    CURRENT.clear()
+    assert [e[0] for e in PICKLED[0]._image.types].count("func") >= 3
+    proc = subprocess.run([sys.executable, "-c", HOST_TYPES_SCRIPT],
+                          input=pickle.dumps(PICKLED[0]), cwd=ROOT, capture_output=True,
+                          timeout=300, check=False,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.stdout.split() == [str(EXPECTED).encode(), b"True", b"True"], \
+        proc.stderr[-2000:]
