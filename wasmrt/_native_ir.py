@@ -28,6 +28,7 @@ The runtime side (symbols ``wr_*``, struct layouts, the entry/body contract) is 
 
 from __future__ import annotations
 
+import bisect
 import struct
 import time
 from dataclasses import dataclass, field
@@ -481,6 +482,32 @@ class Body:
             return 3 + _get(self.cells, i, (1, "hi"))
         return isa.NCELLS[op]
 
+    def back_edges_through_calls(self) -> set[int]:
+        """Loop back-edges that need no attention check of their own: every path from the
+        loop header to the branch passes a `call`, whose check (`direct_call`, `wr_call`)
+        runs once per iteration (fib's loop around its recursive call made two).  A call
+        at c covers the back-edge at i to header h <= c if no branch outside (c, i]
+        enters (c, i] (so control reaches (c, i] only through the call); an OSR entry at
+        an inner loop header there skips the call once, then every iteration passes it."""
+        out: set[int] = set()
+        calls = [i for i in self.instrs if self.cells[i] == OP["call"]]
+        if not calls:
+            return out
+        edges = sorted((t, j) for j in self.instrs for t in branch_targets(self.cells, j))
+        for i in self.instrs:
+            op = self.cells[i]
+            if not isa.EXTRA[op].get("back") or op == OP["br_table"]:
+                continue
+            h = i + _get(self.cells, i, FIELDS[op]["offset"])
+            # the last few calls of the loop, the nearest first
+            for c in reversed(calls[bisect.bisect_left(calls, h):bisect.bisect_left(calls, i)][-4:]):
+                into = edges[bisect.bisect_right(edges, (c, 1 << 62)):
+                             bisect.bisect_right(edges, (i, 1 << 62))]
+                if all(c < j <= i for _, j in into):
+                    out.add(i)
+                    break
+        return out
+
     def osr_headers(self) -> list[int]:
         """Loop headers: targets of backward branches (loop twins, backward br_table arms)."""
         heads = set()
@@ -799,6 +826,7 @@ class FuncTranslator:
             targets.update(branch_targets(self.cells, i))
         heads = b.osr_headers()
         self.heads = heads
+        self.call_checked = b.back_edges_through_calls()
         f.label("start")
         inst = u.fld(f, "%cx", "cx.inst", "ptr")
         f.lines.append(f"  %inst = getelementptr i8, ptr {inst}, i64 0")
@@ -996,7 +1024,7 @@ class FuncTranslator:
         kind = isa.KIND[op]
         name = isa.NAMES[op]
         target = i + g["offset"]
-        back = bool(isa.EXTRA[op].get("back"))
+        back = bool(isa.EXTRA[op].get("back")) and i not in self.call_checked
         cond: str | None = None
         if kind == "br":
             base = name.removesuffix("_loop")

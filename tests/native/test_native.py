@@ -244,13 +244,15 @@ def test_epoch_interrupts_native_loop(llvmlite_ok: None) -> None:
     timer.join()
 
 
-def test_ctrl_c_interrupts_native_loop(native: wasmrt.Engine) -> None:
+@pytest.mark.parametrize("wat", ["SPIN", "SPIN_CALL", "SPIN_MAYBE_CALL"])
+def test_ctrl_c_interrupts_native_loop(native: wasmrt.Engine, wat: str) -> None:
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are delivered to the main thread only")
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         store = wasmrt.Store(native)    # a new Store re-hooks SIGINT after signal.signal()
-        spin = wasmrt.Instance(store, wasmrt.Module(native, SPIN), []).exports(store)["spin"]
+        spin = wasmrt.Instance(store, wasmrt.Module(native, globals()[wat]),
+                               []).exports(store)["spin"]
         # from another process: a Timer thread would need the GIL the guest holds
         killer = subprocess.Popen(["sh", "-c", f"sleep 0.2; kill -INT {os.getpid()}"])
         try:
@@ -263,6 +265,22 @@ def test_ctrl_c_interrupts_native_loop(native: wasmrt.Engine) -> None:
 
 
 SPIN = """(module (func (export "spin") (loop $l (br $l))))"""
+# The loop's back-edge has no check of its own (the call's runs every iteration) ...
+SPIN_CALL = """(module (func $f) (func (export "spin") (loop $l (call $f) (br $l))))"""
+# ... unless an iteration may skip the call
+SPIN_MAYBE_CALL = """(module (func $f) (func (export "spin") (local i32)
+  (loop $l (if (local.get 0) (then (call $f))) (br $l))))"""
+
+
+def test_back_edges_checked_by_a_call(native: wasmrt.Engine) -> None:
+    """The translator leaves out a back-edge's attention check exactly where every
+    iteration passes a call (whose check then runs once per iteration)."""
+    def skipped(wat: str) -> set[int]:
+        nm = wasmrt.Module(native, wat)._native
+        return nm.body(1).back_edges_through_calls()
+    assert len(skipped(SPIN_CALL)) == 1
+    assert skipped(SPIN_MAYBE_CALL) == set()
+    assert len(skipped(HOST)) == 1  # a call of an import: `wr_call` makes the check
 
 
 HOST = """(module (import "env" "f" (func $f (param i32) (result i32)))
