@@ -12,6 +12,9 @@
 - ``python -m benchmarks.bench_gc`` runs the GC programs of ``benchmarks/gc/`` (binary-trees
   on structs, a field-access loop) and their linear-memory baselines on wasmrt and
   wasmtime-py, with peak RSS, into BENCHMARKS.md's "gc" section (``--write``).
+- ``python -m benchmarks native-cpu`` times the same programs' ``run(n)`` in thread CPU
+  time, wasmrt's hot functions as machine code against wasmtime-py's, into BENCHMARKS.md's
+  "native-cpu" section (``bench_native_cpu.py``, ``--write``).
 - ``benchmarks/pyperf/`` holds pyperf scripts for A/B runs of one program.
 
 ``programs.py`` finds the programs and their expected checksums; ``runtimes.py`` adapts

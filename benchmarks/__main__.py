@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import bench_real
+from . import bench_native_cpu, bench_real
 from .compare import (
     MICRO,
     environment,
@@ -176,7 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         "--programs", help=f"comma-separated subset of {','.join(bench_real.PROGRAMS)}")
     real.add_argument("--repeat", type=int, default=1, help="fresh processes per cell (best)")
     real.add_argument("--write", metavar="PATH", help="put the table into BENCHMARKS.md")
+    native_cpu = sub.add_parser(
+        "native-cpu", help="steady-state machine code against wasmtime-py in thread CPU time")
+    bench_native_cpu.add_arguments(native_cpu)
     args = parser.parse_args(argv)
+    if args.command == "native-cpu":
+        return bench_native_cpu.run(args)
     return _real(args) if args.command == "real" else _compare(args)
 
 
