@@ -365,17 +365,17 @@ cdef class Lowerer:
         self.hnd = NULL
 
     def __dealloc__(self):
-        free(self.code)
-        free(self.vals)
-        free(self.ctrls)
-        free(self.fixs)
-        free(self.srcmap)
+        PyMem_Free(self.code)           # the growing buffers (``_grow``)
+        PyMem_Free(self.vals)
+        PyMem_Free(self.ctrls)
+        PyMem_Free(self.fixs)
+        PyMem_Free(self.srcmap)
+        PyMem_Free(self.ltarget)
+        PyMem_Free(self.pend)
+        PyMem_Free(self.hnd)
         free(self.local_slot)
         free(self.lrefs)
         free(self.arm)
-        free(self.ltarget)
-        free(self.pend)
-        free(self.hnd)
 
     # -- set-up and result -------------------------------------------------------------
 
@@ -530,15 +530,8 @@ cdef class Lowerer:
     # -- buffers -----------------------------------------------------------------------
 
     cdef int _reserve_code(self, uint32_t n) except -1:
-        cdef uint32_t cap
         if self.ncode + n > self.cap_code:
-            cap = self.cap_code * 2 if self.cap_code else 256
-            while cap < self.ncode + n:
-                cap *= 2
-            self.code = <Cell*>realloc(self.code, cap * sizeof(Cell))
-            if self.code == NULL:
-                raise MemoryError()
-            self.cap_code = cap
+            self.code = <Cell*>_grow(self.code, &self.cap_code, sizeof(Cell), self.ncode + n)
         return 0
 
     cdef int32_t _emit(self, uint32_t op, uint32_t ncells) except -1:
@@ -571,10 +564,8 @@ cdef class Lowerer:
             self.srcmap[2 * self.nsrc - 1] = self.cur_off
         elif self.nsrc == 0 or self.srcmap[2 * self.nsrc - 1] != self.cur_off:
             if self.nsrc >= self.cap_src:
-                self.cap_src = self.cap_src * 2 if self.cap_src else 64
-                self.srcmap = <uint32_t*>realloc(self.srcmap, 2 * self.cap_src * sizeof(uint32_t))
-                if self.srcmap == NULL:
-                    raise MemoryError()
+                self.srcmap = <uint32_t*>_grow(self.srcmap, &self.cap_src,
+                                               2 * sizeof(uint32_t), self.nsrc + 1)
             self.srcmap[2 * self.nsrc] = pc
             self.srcmap[2 * self.nsrc + 1] = self.cur_off
             self.nsrc += 1
@@ -595,10 +586,7 @@ cdef class Lowerer:
     cdef LwVal* _push(self, uint8_t kind, uint8_t nslots) except NULL:
         cdef LwVal* e
         if self.nvals >= self.cap_vals:
-            self.cap_vals = self.cap_vals * 2 if self.cap_vals else 64
-            self.vals = <LwVal*>realloc(self.vals, self.cap_vals * sizeof(LwVal))
-            if self.vals == NULL:
-                raise MemoryError()
+            self.vals = <LwVal*>_grow(self.vals, &self.cap_vals, sizeof(LwVal), self.nvals + 1)
         e = &self.vals[self.nvals]
         e.kind = kind
         e.nslots = nslots
@@ -654,10 +642,8 @@ cdef class Lowerer:
     cdef LwCtrl* _push_ctrl(self) except NULL:
         cdef LwCtrl* c
         if self.nctrls >= self.cap_ctrls:
-            self.cap_ctrls = self.cap_ctrls * 2 if self.cap_ctrls else 16
-            self.ctrls = <LwCtrl*>realloc(self.ctrls, self.cap_ctrls * sizeof(LwCtrl))
-            if self.ctrls == NULL:
-                raise MemoryError()
+            self.ctrls = <LwCtrl*>_grow(self.ctrls, &self.cap_ctrls, sizeof(LwCtrl),
+                                        self.nctrls + 1)
         c = &self.ctrls[self.nctrls]
         memset(c, 0, sizeof(LwCtrl))
         c.live_in = self.live
@@ -672,10 +658,8 @@ cdef class Lowerer:
     cdef int32_t _new_label(self) except -1:
         """A new entry of `ltarget` (target unknown): its id."""
         if self.nlabels >= self.cap_labels:
-            self.cap_labels = self.cap_labels * 2 if self.cap_labels else 64
-            self.ltarget = <int32_t*>realloc(self.ltarget, self.cap_labels * sizeof(int32_t))
-            if self.ltarget == NULL:
-                raise MemoryError()
+            self.ltarget = <int32_t*>_grow(self.ltarget, &self.cap_labels, sizeof(int32_t),
+                                           self.nlabels + 1)
         self.ltarget[self.nlabels] = -1
         self.nlabels += 1
         return self.nlabels - 1
@@ -684,26 +668,19 @@ cdef class Lowerer:
         """A new catch clause (`pending`: of an open try_table) or handler record."""
         if pending:
             if self.npend >= self.cap_pend:
-                self.cap_pend = self.cap_pend * 2 if self.cap_pend else 16
-                self.pend = <HandlerRec*>realloc(self.pend, self.cap_pend * sizeof(HandlerRec))
-                if self.pend == NULL:
-                    raise MemoryError()
+                self.pend = <HandlerRec*>_grow(self.pend, &self.cap_pend, sizeof(HandlerRec),
+                                               self.npend + 1)
             self.npend += 1
             return &self.pend[self.npend - 1]
         if self.nhnd >= self.cap_hnd:
-            self.cap_hnd = self.cap_hnd * 2 if self.cap_hnd else 16
-            self.hnd = <HandlerRec*>realloc(self.hnd, self.cap_hnd * sizeof(HandlerRec))
-            if self.hnd == NULL:
-                raise MemoryError()
+            self.hnd = <HandlerRec*>_grow(self.hnd, &self.cap_hnd, sizeof(HandlerRec),
+                                          self.nhnd + 1)
         self.nhnd += 1
         return &self.hnd[self.nhnd - 1]
 
     cdef int32_t _add_fix(self, int32_t pc, int32_t cell, int32_t hi, int32_t next) except -1:
         if self.nfixs >= self.cap_fixs:
-            self.cap_fixs = self.cap_fixs * 2 if self.cap_fixs else 32
-            self.fixs = <LwFix*>realloc(self.fixs, self.cap_fixs * sizeof(LwFix))
-            if self.fixs == NULL:
-                raise MemoryError()
+            self.fixs = <LwFix*>_grow(self.fixs, &self.cap_fixs, sizeof(LwFix), self.nfixs + 1)
         self.fixs[self.nfixs].pc = pc
         self.fixs[self.nfixs].cell = cell
         self.fixs[self.nfixs].hi = hi

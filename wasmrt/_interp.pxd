@@ -174,7 +174,7 @@ ctypedef struct GcHeap:
     GcPage* pages               # sorted by base
     uint32_t npages
     uint32_t hint               # the page gc_object_at found last (checked before a search)
-    uint32_t cap_pages
+    size_t cap_pages
     uint64_t nallocs            # objects allocated, ever
     uint64_t collections        # collections run
     int trap                    # why the last gc_alloc returned NULL (a TrapKind)
@@ -183,7 +183,7 @@ ctypedef struct GcHeap:
     # as long as it), and objects pinned by API values (a multiset)
     GcRoot* roots
     uint32_t nroots
-    uint32_t cap_roots
+    size_t cap_roots
     uint8_t** pins
     size_t npins
     size_t cap_pins

@@ -133,17 +133,30 @@ cdef inline const GcLayout* gc_obj_layout(const uint8_t* p) noexcept nogil:
     return gc_layout(GC_LAYOUTS, id)
 
 
+cdef int gc_reserve(void** array, size_t* cap, size_t item, size_t need) noexcept nogil:
+    """Make one of the heap's arrays (`*array`, of `*cap` items of `item` bytes) hold
+    `need` items, doubling its capacity (from 16); -1 if memory is short (then the array
+    and its capacity are unchanged)."""
+    cdef size_t n = cap[0] if cap[0] else 16
+    cdef void* q
+    if need <= cap[0]:
+        return 0
+    while n < need:
+        n *= 2
+    q = realloc(array[0], n * item)
+    if q == NULL:
+        return -1
+    array[0] = q
+    cap[0] = n
+    return 0
+
+
 cdef int gc_add_page(GcHeap* h, uint8_t* base, size_t span, size_t cell, uint32_t ncells,
                      int32_t cls) noexcept nogil:
     """Insert a page (sorted by base); -1 if out of memory (the mapping not taken then)."""
     cdef uint32_t lo = 0, hi = h.npages, mid
-    cdef GcPage* pages
-    if h.npages == h.cap_pages:
-        pages = <GcPage*>realloc(h.pages, (h.cap_pages * 2 + 16) * sizeof(GcPage))
-        if pages == NULL:
-            return -1
-        h.pages = pages
-        h.cap_pages = h.cap_pages * 2 + 16
+    if gc_reserve(<void**>&h.pages, &h.cap_pages, sizeof(GcPage), h.npages + 1) < 0:
+        return -1
     while lo < hi:
         mid = (lo + hi) >> 1
         if h.pages[mid].base < base:
@@ -311,7 +324,6 @@ cdef inline int gc_grey(GcHeap* h, uint64_t cell, size_t* n) noexcept nogil:
     """Mark the object `cell` points to (if it is one) and queue it if it has references;
     -1 if the mark stack cannot grow."""
     cdef uint8_t* p
-    cdef uint8_t** m
     cdef const GcLayout* lay
     if cell == 0 or (cell & 7) != 0:    # null, i31, host: no object (and no search)
         return 0
@@ -322,12 +334,9 @@ cdef inline int gc_grey(GcHeap* h, uint64_t cell, size_t* n) noexcept nogil:
     lay = gc_obj_layout(p)
     if lay.nrefs == 0:
         return 0
-    if n[0] == h.cap_marks:
-        m = <uint8_t**>realloc(h.marks, (h.cap_marks * 2 + 256) * sizeof(uint8_t*))
-        if m == NULL:
-            return -1
-        h.marks = m
-        h.cap_marks = h.cap_marks * 2 + 256
+    if n[0] == h.cap_marks and gc_reserve(<void**>&h.marks, &h.cap_marks, sizeof(uint8_t*),
+                                          n[0] + 1) < 0:
+        return -1
     h.marks[n[0]] = p
     n[0] += 1
     return 0
@@ -476,13 +485,8 @@ cdef list gc_live_objects(GcHeap* h):
 cdef int gc_add_root(GcHeap* h, int kind, void* p) except -1:
     """Register a global's cell, a table or an instance's element segments as a root for
     the Store's life."""
-    cdef GcRoot* r
-    if h.nroots == h.cap_roots:
-        r = <GcRoot*>realloc(h.roots, (h.cap_roots * 2 + 16) * sizeof(GcRoot))
-        if r == NULL:
-            raise MemoryError()
-        h.roots = r
-        h.cap_roots = h.cap_roots * 2 + 16
+    if gc_reserve(<void**>&h.roots, &h.cap_roots, sizeof(GcRoot), h.nroots + 1) < 0:
+        raise MemoryError()
     h.roots[h.nroots].kind = kind
     h.roots[h.nroots].p = p
     h.nroots += 1
@@ -503,16 +507,11 @@ cdef enum:
 cdef int gc_pin(GcHeap* h, uint8_t* obj) except -1:
     """Keep `obj` alive until a matching `gc_unpin` (an API value refers to it)."""
     cdef GcHeader* hd = <GcHeader*>obj
-    cdef uint8_t** q
     if (hd.gc >> GC_PIN_SHIFT) == GC_PIN_MAX:
         raise OverflowError("too many references to one GC object")
     if not (hd.gc & GC_LISTED):
-        if h.npins == h.cap_pins:
-            q = <uint8_t**>realloc(h.pins, (h.cap_pins * 2 + 16) * sizeof(uint8_t*))
-            if q == NULL:
-                raise MemoryError()
-            h.pins = q
-            h.cap_pins = h.cap_pins * 2 + 16
+        if gc_reserve(<void**>&h.pins, &h.cap_pins, sizeof(uint8_t*), h.npins + 1) < 0:
+            raise MemoryError()
         h.pins[h.npins] = obj
         h.npins += 1
         hd.gc |= GC_LISTED
@@ -532,17 +531,11 @@ cdef void gc_release(Ctx* cx, uint8_t* obj) noexcept:
     it).  Under the GIL the Store's entry count and owner are stable: that thread enters
     and leaves wasm holding it.  If the queue cannot grow the object stays pinned."""
     cdef GcHeap* h = cx.gc
-    cdef uint8_t** q
     if cx.nest == 0 or cx.owner_thread == PyThread_get_thread_ident():
         gc_unpin(h, obj)
         return
     wr_spin_lock(&h.unpins_lock)
-    if h.nunpins == h.cap_unpins:
-        q = <uint8_t**>realloc(h.unpins, (h.cap_unpins * 2 + 16) * sizeof(uint8_t*))
-        if q != NULL:
-            h.unpins = q
-            h.cap_unpins = h.cap_unpins * 2 + 16
-    if h.nunpins < h.cap_unpins:
+    if gc_reserve(<void**>&h.unpins, &h.cap_unpins, sizeof(uint8_t*), h.nunpins + 1) == 0:
         h.unpins[h.nunpins] = obj
         h.nunpins += 1
     wr_spin_unlock(&h.unpins_lock)
