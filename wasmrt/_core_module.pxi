@@ -159,11 +159,11 @@ cdef int _canon_grow(uint32_t need) except -1:
     return 0
 
 
-cdef int canonical_group(list defs, uint32_t start, list ids) except -2:
+cdef int canonical_group(list defs, uint32_t start, list ids, bint add=True) except -2:
     """The canonical id of the first type of the recursion group ``defs`` (FuncTypeInfo,
     module-relative codes) at module type indices ``start ..``; ``ids`` holds the canonical
     ids of the types before it.  -1 if the group names a later type (the validator reports
-    "unknown type")."""
+    "unknown type"); -3 if ``add`` is false and the process has no such group yet."""
     cdef uint32_t end = start + len(defs), i
     cdef list key = []
     cdef FuncTypeInfo d
@@ -175,6 +175,8 @@ cdef int canonical_group(list defs, uint32_t start, list ids) except -2:
     group = tuple(key)
     first = _GROUP_IDS.get(group)
     if first is None:
+        if not add:
+            return -3
         first = len(_CANON)
         if first + len(defs) > MAX_CANONICAL_ID:
             raise WasmtimeError("too many distinct types in this process")
@@ -210,6 +212,14 @@ cdef inline bint canon_is_sub(int32_t a, int32_t b) noexcept nogil:
 cdef inline uint8_t canon_kind(int32_t type_id) noexcept nogil:
     """The kind (TK_*) of canonical type `type_id`."""
     return canon_info(canon_chunks, <uint32_t>type_id) & 3
+
+
+def canonical_func_type(tuple params, tuple results) -> int:
+    """The canonical id of the function type ``params -> results`` (canonical codes) that
+    ``FuncType`` makes (final, no supertype, a group of one) if this process has it, else
+    -1: a lookup that makes no type."""
+    cdef int tid = canonical_group([FuncTypeInfo(params, results, -1, -1)], 0, None, False)
+    return -1 if tid < 0 else tid
 
 
 def canonical_matches(int a, int b) -> bool:

@@ -58,8 +58,8 @@ from ._memory cimport (MemRec, MemoryInstance, mem_grow, mem_ld_u16, mem_ld_u32,
                        mem_oob, mem_range_oob, mem_st_u16, mem_st_u32, mem_st_u64)
 
 from ._memory import MemoryInstance
-from ._core import (FuncTypeInfo, canonical_count, canonical_signature, canonical_type,
-                    canonical_valtype, valtype_name)
+from ._core import (FuncTypeInfo, canonical_count, canonical_func_type, canonical_signature,
+                    canonical_type, canonical_valtype, valtype_name)
 from array import array
 
 cdef extern from "wasmrt_debug.h":          # the debug build's invariant checks

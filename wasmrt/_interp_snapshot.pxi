@@ -435,7 +435,7 @@ cdef class TypeNumbers:
         if canonical_type(type_id)[0] != TK_FUNC:
             return None
         params, results = canonical_signature(type_id)
-        if FuncTypeInfo(params, results).type_id != type_id:
+        if canonical_func_type(params, results) != type_id:
             return None
         return ("func", tuple([self.vt(t) for t in params]),
                 tuple([self.vt(t) for t in results]))

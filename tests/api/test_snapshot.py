@@ -17,6 +17,7 @@ import pytest
 
 import wasmrt
 from wasmrt import FuncType, ValType
+from wasmrt._core import canonical_count
 
 ROOT = Path(__file__).resolve().parents[2]
 I32 = ValType.i32()
@@ -653,3 +654,27 @@ def test_host_made_types_survive_another_process() -> None:
     assert [e[0] for e in snap._image.types].count("func") >= 3
     assert in_another_process(HOST_TYPES_SCRIPT, pickle.dumps(snap)) == [
         str(EXPECTED).encode(), b"True", b"True"]
+
+
+def test_a_type_of_another_modules_group_is_refused_and_none_is_made() -> None:
+    """A host object typed by a function type of a recursion group of two, from a module
+    the Store has no instance of, cannot be described: the capture refuses it, and asking
+    whether the host could have made that type creates no canonical type."""
+    other = wasmrt.Module(wasmrt.Engine(), """(module
+      (rec (type $a (func)) (type $b (func (param i32))))
+      (import "m" "f" (func (type $b))))""")
+    ft = other.imports[0].type
+    assert isinstance(ft, FuncType)
+
+    counts = []
+
+    def prepare(store: wasmrt.Store) -> None:
+        wasmrt.Table(store, wasmrt.TableType(ValType.ref(ft, True), wasmrt.Limits(1, None)),
+                     None)
+        counts.append(canonical_count())        # every type of the run made by now
+
+    with pytest.raises(Exception, match="no module of the Store defines") as info:
+        snapshot_of_run(prepare)
+    assert isinstance(info.value, wasmrt.WasmtimeError) or isinstance(
+        info.value.__cause__, wasmrt.WasmtimeError), info.value
+    assert canonical_count() == counts[0]
