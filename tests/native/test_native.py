@@ -140,6 +140,68 @@ def test_native_equals_interpreter(native: wasmrt.Engine, interp: wasmrt.Engine)
     assert run_all(native) == run_all(interp)
 
 
+# x * 1.0, x / 1.0, x - 0.0 and x + (-0.0) must quiet a signalling NaN x, so LLVM must never
+# see a float operand it can prove constant (it would fold them to x): the one reaches
+# the operation through a local, memory, an integer operation, a call's result or
+# argument, a global, a conversion, a select and a default-zero local.
+SNAN_ONE = r"""
+(module
+  (memory 1)
+  (global $g (mut f64) (f64.const 0))
+  (func $one (result f64) (f64.const 1))
+  (func $mul (param f64 f64) (result f64) (f64.mul (local.get 0) (local.get 1)))
+  (func (export "local") (param i64 i32) (result i64) (local $k f64) (local $x f64)
+    (local.set $k (f64.const 1))
+    (local.set $x (f64.reinterpret_i64 (local.get 0)))
+    (loop $l
+      (local.set $x (f64.mul (local.get $x) (local.get $k)))
+      (br_if $l (local.tee 1 (i32.sub (local.get 1) (i32.const 1)))))
+    (i64.reinterpret_f64 (local.get $x)))
+  (func (export "memory") (param i64) (result i64)
+    (i64.store (i32.const 8) (i64.const 0x3FF0000000000000))
+    (i64.reinterpret_f64 (f64.mul (f64.reinterpret_i64 (local.get 0))
+                                  (f64.load (i32.const 8)))))
+  (func (export "integer") (param i64) (result i64)
+    (i64.reinterpret_f64 (f64.div (f64.reinterpret_i64 (local.get 0))
+      (f64.reinterpret_i64 (i64.or (i64.const 0x3FF0000000000000) (i64.const 0))))))
+  (func (export "result") (param i64) (result i64)
+    (i64.reinterpret_f64 (f64.mul (f64.reinterpret_i64 (local.get 0)) (call $one))))
+  (func (export "argument") (param i64) (result i64)
+    (i64.reinterpret_f64 (call $mul (f64.reinterpret_i64 (local.get 0)) (f64.const 1))))
+  (func (export "global") (param i64) (result i64)
+    (global.set $g (f64.const 1))
+    (i64.reinterpret_f64 (f64.mul (global.get $g) (f64.reinterpret_i64 (local.get 0)))))
+  (func (export "convert") (param i64) (result i64)
+    (i64.reinterpret_f64 (f64.mul (f64.reinterpret_i64 (local.get 0))
+                                  (f64.convert_i32_s (i32.const 1)))))
+  (func (export "select") (param i64 i32) (result i64)
+    (i64.reinterpret_f64 (f64.mul (f64.reinterpret_i64 (local.get 0))
+      (select (f64.const 1) (f64.const 1) (local.get 1)))))
+  (func (export "zero") (param i64) (result i64) (local $z f64)
+    (i64.reinterpret_f64 (f64.sub (f64.reinterpret_i64 (local.get 0)) (local.get $z))))
+  (func (export "f32") (param i32) (result i32) (local $k f32)
+    (local.set $k (f32.reinterpret_i32 (i32.const 0x80000000)))
+    (i32.reinterpret_f32 (f32.add (f32.reinterpret_i32 (local.get 0)) (local.get $k))))
+)
+"""
+SNAN64, QUIET64 = 0x7FF0000000000001, 0x0008000000000000
+
+
+@pytest.mark.parametrize("name", ["local", "memory", "integer", "result", "argument",
+                                  "global", "convert", "select", "zero", "f32"])
+def test_float_operations_quiet_a_signalling_nan_whatever_lets_the_operand_be_known(
+        name: str, native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
+    args: tuple[int, ...] = {"local": (SNAN64, 3), "select": (SNAN64, 1),
+                             "f32": (0x7F800001,)}.get(name, (SNAN64,))
+    got = []
+    for eng in (native, interp):
+        store = wasmrt.Store(eng)
+        got.append(wasmrt.Instance(store, wasmrt.Module(eng, SNAN_ONE), [])
+                   .exports(store)[name](store, *args))
+    quiet = 0x400000 if name == "f32" else QUIET64
+    assert got[0] == got[1] and got[0] & quiet, [hex(g & (2**64 - 1)) for g in got]
+
+
 def test_native_installs_every_body(native: wasmrt.Engine) -> None:
     m = wasmrt.Module(native, MIX)
     assert m._native is not None
