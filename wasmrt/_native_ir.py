@@ -531,6 +531,15 @@ def branch_targets(cells: list[int], i: int) -> list[int]:
     return []
 
 
+def falls_through(cells: list[int], i: int) -> bool:
+    """Whether control may go on to the next instruction (not after a return, an
+    unconditional branch, a br_table or unreachable)."""
+    name = isa.NAMES[cells[i]]
+    if name in ("ret", "ret_slot", "ret_n", "br_table", "unreachable"):
+        return False
+    return not (isa.KIND[cells[i]] == "br" and name.removesuffix("_loop") == "br")
+
+
 SYMBOL_DECLS = """\
 @wasmrt_attn = external global i32
 declare i32 @wr_trap(ptr, i32, i32)
@@ -690,18 +699,27 @@ class FuncTranslator:
         self.L = unit.L
         self.cells = b.cells
         self.traps: dict[tuple[int, int], str] = {}
-        # check_rc's exits: key -> (the slots it spills below, its (rc, block) preds)
-        self.leaves: dict[str, tuple[int | None, list[tuple[str, str]]]] = {}
+        # check_rc's exits: key -> (the slots it spills below, its sites: (rc, block, the
+        # resume cell, the line of its branch))
+        self.leaves: dict[str, tuple[int | None, list[tuple[str, str, int, int]]]] = {}
         self.used: set[int] = set()
+        # the slots each instruction reads and writes (bitsets), recorded as it is emitted
+        self.cur: int | None = None
+        self.uses: dict[int, int] = {}
+        self.defs: dict[int, int] = {}
         self.ea_parts: dict[str, tuple[str, int]] = {}  # an address: (zext index, offset)
 
     # -- slots --
     def rd(self, s: int, t: str = "i64") -> str:
         self.used.add(s)
+        if self.cur is not None:
+            self.uses[self.cur] = self.uses.get(self.cur, 0) | 1 << s
         return self.f.from_cell(self.f.op(f"load i64, ptr %s{s}"), t)
 
     def wr(self, s: int, v: str, t: str = "i64") -> None:
         self.used.add(s)
+        if self.cur is not None:
+            self.defs[self.cur] = self.defs.get(self.cur, 0) | 1 << s
         self.f.emit(f"store i64 {self.f.to_cell(v, t)}, ptr %s{s}")
 
     def fp_slot(self, s: int) -> str:
@@ -742,8 +760,8 @@ class FuncTranslator:
         shared by the checks of a body (`leave_blocks`): here, one compare and branch."""
         f = self.f
         key = "ret" if below == NO_PAUSE else "pause_all" if below is None else f"pause_{below}"
-        self.leaves.setdefault(key, (below, []))[1].append((rc, f.block))
         bad = f.op(f"icmp ne i32 {rc}, 0")
+        self.leaves.setdefault(key, (below, []))[1].append((rc, f.block, idx, len(f.lines)))
         ok = f.fresh("rc")
         f.emit(f"br i1 {bad}, label %lv_{key}, label %{ok}, !prof !0")
         f.label(ok)
@@ -756,9 +774,41 @@ class FuncTranslator:
         interpreter pcs), so a paused native frame needs no C stack.  The spills form one
         chain, every slot's store once: `pause_all` spills the slots at or above the
         highest call base, then falls into the exit of that base, which spills the slots
-        from the next lower base, and so on down to slot 0."""
+        from the next lower base, and so on down to slot 0.
+
+        Only slots live where the interpreter resumes are spilled (`liveness`): at the
+        call's next instruction after a call (a pause below it), at the call itself (a
+        yield at its attention check), at the check's cell for an attention check.  A
+        site where a slot of its chain is dead stores 0 to it on its way in, so LLVM does
+        not keep the slot's old value across the call for the pause's sake; the dead slot
+        in fp[] then holds 0, which no resumed instruction reads before writing it (and
+        which the collector's and snapshots' conservative scans take for no reference)."""
         f = self.f
-        for key, (below, preds) in self.leaves.items():
+        live_in, live_out = self.liveness()
+        needs: dict[int, int] = {}      # the slots a site's resumption reads (bitset)
+        for below, sites in self.leaves.values():
+            for _, _, idx, _ in sites:
+                if below != NO_PAUSE:   # (a call and its attention check share the cell)
+                    needs[idx] = needs.get(idx, 0) | live_in.get(idx, -1) | (
+                        live_out.get(idx, -1) if below is not None else 0)
+        spilled = 0
+        for need in needs.values():
+            spilled |= need
+        for key, (below, sites) in self.leaves.items():
+            preds = []
+            for rc, lab, idx, at in sites:
+                dead = [s for s in sorted(self.used) if (below is None or s < (below or 0))
+                        and spilled >> s & 1 and not needs.get(idx, -1) >> s & 1] \
+                    if below != NO_PAUSE else []
+                if dead:
+                    site = f"{lab}.lv"
+                    f.lines[at] = f.lines[at].replace(f"label %lv_{key},", f"label %{site},")
+                    f.label(site)
+                    for s in dead:
+                        f.emit(f"store i64 0, ptr %s{s}")
+                    f.emit(f"br label %lv_{key}")
+                    lab = site
+                preds.append((rc, lab))
             f.label(f"lv_{key}")
             rc = f"%lv_{key}.rc"
             f.lines.append(f"  {rc} = phi i32 " + ", ".join(f"[ {r}, %{lab} ]"
@@ -786,12 +836,37 @@ class FuncTranslator:
             lo = chain[k + 1] or 0 if k + 1 < len(chain) else 0     # (only the first is None)
             hi = (used[-1] + 1 if used else 0) if below is None else below
             for s in used:
-                if lo <= s < hi:
+                if lo <= s < hi and spilled >> s & 1:
                     self.spill(s, 1)
             if k + 1 < len(chain):
                 f.emit(f"br label %{names[k + 1]}")
             else:
                 f.emit(f"ret i32 %{key}.rc")
+
+    def liveness(self) -> tuple[dict[int, int], dict[int, int]]:
+        """The slots live before and after each instruction (bitsets: read on some path
+        from there before being written), from the reads and writes its emitter made."""
+        instrs, cells = self.b.instrs, self.cells
+        succ: dict[int, list[int]] = {}
+        for k, i in enumerate(instrs):
+            succ[i] = branch_targets(cells, i)
+            if k + 1 < len(instrs) and falls_through(cells, i):
+                succ[i] = succ[i] + [instrs[k + 1]]
+        live_in = dict.fromkeys(instrs, 0)
+        live_out = dict.fromkeys(instrs, 0)
+        changed = True
+        while changed:
+            changed = False
+            for i in reversed(instrs):
+                out = 0
+                for t in succ[i]:
+                    out |= live_in.get(t, -1)
+                live_out[i] = out
+                v = self.uses.get(i, 0) | (out & ~self.defs.get(i, 0))
+                if v != live_in[i]:
+                    live_in[i] = v
+                    changed = True
+        return live_in, live_out
 
     def helper_trap(self, rc: str, idx: int) -> None:
         """A helper returned a trap code to record at `idx` (0 = none)."""
@@ -856,7 +931,9 @@ class FuncTranslator:
                     f.emit(f"br label %c{i}")
                 f.label(f"c{i}")
             nxt = b.instrs[k + 1] if k + 1 < len(b.instrs) else None
+            self.cur = i
             prev_falls = self.instr(i, nxt)
+            self.cur = None
         if prev_falls:
             f.emit(f"call i32 @wr_trap(ptr %cx, i32 0, i32 {TRAP_UNREACHABLE})")
             f.emit(f"ret i32 {TRAP_UNREACHABLE}")

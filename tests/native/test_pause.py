@@ -14,7 +14,7 @@ import pytest
 
 import wasmrt
 from tests.api.test_async import cancel_running
-from wasmrt import FuncType, ValType, _interp, _native_ir
+from wasmrt import FuncType, ValType, _interp, _native, _native_ir
 
 from .conftest import engine
 
@@ -261,3 +261,58 @@ def test_yield_at_a_call_indirect_keeps_its_table_index(llvmlite_ok: None) -> No
         result, turns = asyncio.run(counting_turns(ex["run"].call_async(store, n)))
         assert turns > 5, "the guest never yielded"
         assert result == want
+
+
+# Slots dead where a paused frame resumes are not spilled by the pause exits (liveness):
+# `$t` is written by the call's result before it is read again (in `work` at its direct
+# call of `inner`, and `$d` in `inner` at its host call), so a pause in the host leaves 0
+# in those fp[] slots, and the interpreter, resuming both frames, never reads them.
+WAT_DEAD = """(module
+  (import "env" "h" (func $h (param i32) (result i32)))
+  (func $inner (param $x i32) (result i32)
+    (local $d i32)
+    (local.set $d (i32.add (local.get $x) (i32.const 5)))
+    (local.set $d (i32.add (call $h (local.get $d)) (local.get $x)))
+    (i32.mul (local.get $d) (i32.const 3)))
+  (func (export "work") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32) (local $t i32)
+    (loop $l
+      (local.set $t (i32.mul (local.get $i) (i32.const 7)))
+      (local.set $acc (i32.add (local.get $acc) (local.get $t)))
+      (local.set $t (call $inner (local.get $i)))
+      (local.set $acc (i32.xor (i32.rotl (local.get $acc) (i32.const 5)) (local.get $t)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))
+"""
+
+
+def test_dead_slots_are_not_kept_for_a_pause(llvmlite_ok: None) -> None:
+    got = {}
+    for strategy in ("native", "interpreter"):
+        eng = engine(strategy)
+        store = wasmrt.Store(eng)
+        module = wasmrt.Module(eng, WAT_DEAD)
+        linker = wasmrt.Linker(eng)
+        linker.define_func("env", "h", FuncType([I32], [I32]), later)
+        ex = linker.instantiate(store, module).exports(store)
+        if strategy == "native":
+            assert native_bodies(module) == {1, 2}
+        got[strategy] = asyncio.run(ex["work"].call_async(store, 50))
+    assert got["native"] == got["interpreter"]
+    # the pause exits spill no slot dead at the call (or store 0 to it on the way in)
+    nm = _native.NativeModule(module._info, "native")
+    bodies = [nm.body(fi) for fi in (1, 2)]
+    unit = _native_ir.Translator(nm.module, _native.jit().layout)
+    for b in bodies:
+        unit.batch = {b.func_index: b.max_slots for b in bodies}
+        ft = _native_ir.FuncTranslator(unit, b)
+        ir = ft.body()
+        calls = [i for i in b.instrs if _native_ir.isa.NAMES[b.cells[i]] == "call"]
+        live_in, live_out = ft.liveness()
+        dead = [s for s in range(b.nparams, b.max_slots)
+                if not (live_in[calls[0]] | live_out[calls[0]]) >> s & 1 and s in ft.used]
+        assert dead, "no local is dead at the call"
+        exits = ir[ir.index("\npause_"):]      # the spill chain
+        for s in dead:
+            assert f"load i64, ptr %s{s}\n" not in exits or f"store i64 0, ptr %s{s}\n" in ir
