@@ -306,6 +306,7 @@ ctypedef struct FuncCode:
     uint32_t samples            # tier-up samples taken while this body ran
     uint32_t calls              # calls from machine code while it was interpreted
     uint32_t queued             # 1 once tier-up queued it (samples or calls past the threshold)
+    uint32_t tier_at            # samples before it is queued again (0: the size rule alone)
     # The exception handlers of the body, innermost first (malloc()ed by the lowerer like
     # `code`; NULL and 0 for a body without try_table)
     HandlerRec* handlers

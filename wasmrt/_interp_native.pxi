@@ -30,9 +30,11 @@
 # Tier-up (Config.strategy "auto"): `attention()` (the slow path of the checks that loop
 # back-edges, br_table and calls already make) charges a sample to the running body;
 # the ticker of include/wasmrt_attn.h makes every running guest take that path once
-# per millisecond.  A body with TIER_SAMPLES samples or more, and at least TIER_PER_KCELL
-# per 1000 of its cells, is queued for the compile thread, once (`FuncCode.queued`; a full
-# queue leaves it for its next sample).
+# per millisecond.  A body with TIER_SAMPLES samples or more, at least TIER_PER_KCELL
+# per 1000 of its cells and at least `FuncCode.tier_at`, is queued for the compile thread,
+# once (`FuncCode.queued`; a full queue leaves it for its next sample).  The compile
+# thread prices the body's batch and gives back one that has not run that long yet
+# (`tier_defer`: queued again at `tier_at` samples).
 # A body without loops or calls is never charged (its time goes to the next check, in its
 # caller); machine code counts its calls of such a body (`wr_call`) and queues it at
 # TIER_CALLS.
@@ -42,7 +44,7 @@
 cdef extern from "wasmrt_tier.h":
     volatile int wasmrt_tier_busy
     int wasmrt_tier_push(void* code) nogil
-    int wasmrt_tier_pop(void** out, int cap, long timeout_ms) nogil
+    int wasmrt_tier_pop(void** out, int cap, long timeout_ms, int held) nogil
     void wasmrt_tier_idle() nogil
     void wasmrt_tier_nap() nogil
     size_t wasmrt_sp_limit() nogil
@@ -59,11 +61,12 @@ ctypedef int (*body_t)(uint64_t* fp, Ctx* cx, uint32_t cell) noexcept nogil
 
 cdef uint32_t TIER_SAMPLES = 25         # samples (ms of running) before a body is queued
 # ... and at least this many per 1000 lowered cells of the body: compiling it costs LLVM
-# time in proportion to its size (~0.3-0.4 ms of CPU per cell with its batch's callees),
-# so a body is compiled once its interpreted running has cost about what compiling it
-# will (ski rental: never more than twice the better choice in hindsight), not after 25 ms
-# whatever its size.  `set_tier_cost`; ARCHITECTURE.md, native tier, Tier-up.
-cdef uint32_t TIER_PER_KCELL = 1000
+# time in proportion to its size (0.1-0.6 ms of CPU per cell), so a body is compiled once
+# its interpreted running has cost about what compiling it will (ski rental: never more
+# than twice the better choice in hindsight).  This is the floor (the cheapest per cell);
+# the compile thread's estimate of the body's batch decides (_native._consider, scaled by
+# this setting: 150 = the estimate).  `set_tier_cost`; ARCHITECTURE.md, native tier.
+cdef uint32_t TIER_PER_KCELL = 150
 # calls from machine code before an interpreted body (a callee left out of its caller's
 # batch) is queued
 cdef uint32_t TIER_CALLS = 10000
@@ -86,7 +89,7 @@ cdef void tier_sample(Ctx* cx) noexcept nogil:
     code.samples += 1
     if (code.samples >= TIER_SAMPLES
             and <uint64_t>code.samples * 1000 >= <uint64_t>code.ncells * TIER_PER_KCELL
-            and not code.queued):
+            and code.samples >= code.tier_at and not code.queued):
         code.queued = wasmrt_tier_push(<void*>code)
 
 
@@ -477,20 +480,36 @@ def native_state(LoweredFunc lf) -> tuple:
     return (c.native != NULL, c.samples)
 
 
-def tier_pop(int cap=64, long timeout_ms=100) -> list:
-    """Queued hot bodies (FuncCode addresses), waiting up to `timeout_ms` without the GIL."""
+def tier_pop(int cap=64, long timeout_ms=100, bint held=False) -> list:
+    """Queued hot bodies (FuncCode addresses), waiting up to `timeout_ms` without the GIL
+    (`held`: the caller still holds bodies it took before, so `tier_busy` stays true)."""
     cdef void* buf[64]
     cdef int n
     if cap > 64:
         cap = 64
     with nogil:
-        n = wasmrt_tier_pop(buf, cap, timeout_ms)
+        n = wasmrt_tier_pop(buf, cap, timeout_ms, held)
     return [<size_t>buf[k] for k in range(n)]
 
 
 def tier_idle() -> None:
     """The compile thread installed its batch."""
     wasmrt_tier_idle()
+
+
+def tier_samples(size_t code) -> int:
+    """Tier-up samples of the body whose FuncCode is at address `code` (a queued one)."""
+    return (<FuncCode*>code).samples
+
+
+def tier_defer(size_t code, uint32_t samples) -> None:
+    """Take back a queued body (FuncCode address `code`) until it has `samples` samples
+    (or TIER_CALLS more calls from machine code): the compile thread's estimate of its
+    batch's cost is higher than what it has run."""
+    cdef FuncCode* c = <FuncCode*>code
+    c.tier_at = samples
+    c.calls = 0         # (and TIER_CALLS more calls from machine code)
+    c.queued = 0
 
 
 def funccode_address(LoweredFunc lf) -> int:
@@ -514,6 +533,11 @@ def set_tier_cost(uint32_t per_kcell) -> int:
     cdef uint32_t old = TIER_PER_KCELL
     TIER_PER_KCELL = per_kcell
     return old
+
+
+def tier_cost() -> int:
+    """Samples per 1000 lowered cells a body needs before it is queued (`set_tier_cost`)."""
+    return TIER_PER_KCELL
 
 
 def tier_busy() -> bool:

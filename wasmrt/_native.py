@@ -49,10 +49,27 @@ CALLEE_SMALL = 64
 # "native": bodies per LLVM module (compile time grows with module size).
 NATIVE_BATCH_CELLS = 40000
 
-# Tier-up's threshold grows with a body's size (_interp_native.pxi: 25 samples and one
-# per lowered cell); WASMRT_NATIVE_TIER_COST=N sets N samples per 1000 cells instead
-# (experiments: _interp.set_tier_cost).
+# Tier-up's threshold grows with a body's size (_interp_native.pxi: 25 samples and
+# TIER_PER_KCELL per 1000 lowered cells, a floor; then the compile thread's estimate of
+# the body's batch, _tier_loop); WASMRT_NATIVE_TIER_COST=N sets N samples per 1000 cells
+# instead of the default and scales the estimate in proportion (experiments:
+# _interp.set_tier_cost).
 _TIER_COST_FORCED = os.environ.get("WASMRT_NATIVE_TIER_COST", "")
+# What a tier-up batch costs (CPU seconds of translation, LLVM and linking), estimated
+# from its cells: ~40 ms a batch (LLVM, the worker's pipe, linking), 0.1-0.2 ms per cell
+# of the hot body itself when it is large (resvg's largest hot bodies, 1,000-3,000 cells)
+# and ~0.45 per cell of the callees it pulls in (small ones are inlined at every call
+# site), measured on resvg's and CPython's tier-up batches.  A process scales the
+# estimate by what its own batches cost (_Price: the machine, its load, the program).
+COST_BATCH = 0.04
+COST_CELL = 0.00015
+COST_CALLEE_CELL = 0.00045
+# ... and the first batch of a process starts LLVM (the worker process, the JIT): ~0.15 s
+COST_START = 0.15
+# _interp's default TIER_PER_KCELL: the floor under the estimate (the cheapest per cell)
+TIER_COST_DEFAULT = 150
+# a body queued with fewer samples came through its calls from machine code (TIER_CALLS)
+TIER_SAMPLES_MIN = 25
 
 # LLVM's speed level per batch (opt_level): WASMRT_NATIVE_OPT=N forces one (experiments).
 _OPT_FORCED = int(os.environ.get("WASMRT_NATIVE_OPT", "0") or 0)
@@ -516,13 +533,15 @@ class NativeModule:
         if batch:
             self.compile(batch)
 
-    def tier_up(self, fi: int) -> None:
-        """Compile hot body `fi` with its direct callees (the batch calls them directly)."""
+    def tier_batch(self, fi: int) -> list[int]:
+        """The batch tier-up compiles for hot body `fi`: it and its direct callees (to
+        CALLEE_DEPTH) that have run hot too or are small; [] when `fi` is compiled already
+        or stays interpreted."""
         if fi in self.installed or fi in self.failed or _stopping:
-            return
+            return []
         if self.lowered(fi).ncells > MAX_TIER_CELLS:
             self.failed.add(fi)
-            return
+            return []
         batch = [fi]
         size = self.lowered(fi).ncells
         frontier = [fi]
@@ -545,13 +564,29 @@ class NativeModule:
                         size += n
                         nxt.append(c)
             frontier = nxt
+        return batch
+
+    def tier_up(self, fi: int) -> None:
+        """Compile hot body `fi` with its direct callees (the batch calls them directly)."""
+        batch = self.tier_batch(fi)
+        if not batch:
+            return
+        before = sum(_stats[k] for k in _COST_KEYS)
         try:
             self.compile(batch, [f for f in batch if f not in self.installed])
         except Exception:  # noqa: BLE001 - LLVM or translator failure: stay interpreted
             _stats["failed"] += 1
             self.failed.update(batch)
             return
+        _price.learn(self.estimate(batch), sum(_stats[k] for k in _COST_KEYS) - before)
         self.save()
+
+    def estimate(self, batch: list[int]) -> float:
+        """CPU seconds compiling `batch` (a hot body and its callees) is expected to cost,
+        before this process's own compiles correct the scale (_Price)."""
+        own = int(self.lowered(batch[0]).ncells)
+        callees = sum(int(self.lowered(f).ncells) for f in batch[1:])
+        return COST_BATCH + COST_CELL * own + COST_CALLEE_CELL * callees
 
     def release(self) -> None:
         for k, lf in enumerate(self.codes):
@@ -637,17 +672,107 @@ def _start_thread() -> None:
             atexit.register(_stop)
 
 
+# CPU seconds a tier-up batch costs (translation, LLVM, linking)
+_COST_KEYS = ("translate_s", "parse_s", "optimise_s", "codegen_s", "link_s")
+
+
+class _Price:
+    """What this process's tier-up batches cost against their estimates
+    (``NativeModule.estimate``): the scale applied to the next estimates."""
+
+    def __init__(self) -> None:
+        self.estimated = 0.0
+        self.spent = 0.0
+
+    def learn(self, estimated: float, spent: float) -> None:
+        self.estimated += estimated
+        self.spent += spent
+
+    def scale(self) -> float:
+        if self.estimated < 0.2:    # too little seen yet: the estimate as fitted
+            return 1.0
+        return min(max(self.spent / self.estimated, 0.5), 3.0)
+
+
+_price = _Price()
+
+
 def _tier_loop() -> None:
+    """The compile thread: takes the queued bodies, defers those whose batch would cost
+    more than they have run, and compiles the rest hottest first."""
     from . import _interp
 
     _preload()
+    # queued FuncCode address -> [its samples when last seen, the estimated samples
+    # (milliseconds) of compiling its batch]
+    held: dict[int, list[float]] = {}
     while True:
-        for addr in _interp.tier_pop(64, 200):
-            entry = _registry.get(addr)
-            nm = entry[0]() if entry is not None else None
-            if nm is not None:
-                nm.tier_up(entry[1])  # type: ignore[index]
-        _interp.tier_idle()
+        for addr in _interp.tier_pop(64, 0 if held else 200, bool(held)):
+            if addr not in held:
+                _consider(addr, held)
+        if not held:
+            _interp.tier_idle()
+            continue
+        addr = _hottest(held)
+        entry = _registry.get(addr)
+        nm = entry[0]() if entry is not None else None
+        if nm is not None:
+            nm.tier_up(entry[1])  # type: ignore[index]
+        if not held:
+            _interp.tier_idle()
+
+
+def _consider(addr: int, held: dict[int, list[float]]) -> None:
+    """A body the interpreter queued: hold it for compiling once the samples (ms of
+    running) of its batch (it and the callees compiled with it, whose time is saved too)
+    pay for the estimated cost of the batch (ski rental with a per-batch price), or once
+    it has run one millisecond per lowered cell itself (the price of one per cell, which
+    CPython's small hot helpers with many callees need: later cost the loop job 15-20%);
+    the process's first batch costs COST_START more.  Else give it back to the
+    interpreter until then.  TIER_PER_KCELL scales the prices: its default
+    (TIER_COST_DEFAULT) is the estimate as it is, 0 compiles at once."""
+    from . import _interp
+
+    entry = _registry.get(addr)
+    nm = entry[0]() if entry is not None else None
+    samples = _interp.tier_samples(addr)
+    batch = nm.tier_batch(entry[1]) if nm is not None else []  # type: ignore[index]
+    if nm is None or not batch or samples < TIER_SAMPLES_MIN:   # (queued by its calls)
+        held[addr] = [samples, 0.0]
+        return
+    scale = _interp.tier_cost() / TIER_COST_DEFAULT
+    start = 0.0 if _stats["batches"] else 1000 * COST_START * scale
+    ms = 1000 * nm.estimate(batch) * _price.scale() * scale
+    # what the batch has run interpreted: the time of its callees that have no machine
+    # code yet is saved too
+    ran = 0
+    for f in batch:
+        native, n = _interp.native_state(nm.lowered(f))
+        ran += 0 if native else n
+    own = max(TIER_SAMPLES_MIN, int(nm.lowered(batch[0]).ncells)) * scale
+    missing = min(ms - ran, own - samples) + start
+    if missing > 0:
+        _interp.tier_defer(addr, int(samples + missing) + 1)
+    else:
+        held[addr] = [samples, ms]
+
+
+def _hottest(held: dict[int, list[float]]) -> int:
+    """Take from `held` the body to compile next: the one whose samples grew most per
+    estimated cost of its batch since the last choice (its running time saved per second
+    of LLVM: Smith's rule, the order that least delays what machine code saves), and
+    note every other's samples now."""
+    from . import _interp
+
+    best, score = 0, -1.0
+    for addr, seen in held.items():
+        n = _interp.tier_samples(addr)
+        s = (n - seen[0] + 1) / (seen[1] + 10)
+        seen[0] = n
+        if s > score:
+            best, score = addr, s
+    del held[best]
+    return best
 
 
 def wait_idle(timeout: float = 30.0) -> bool:

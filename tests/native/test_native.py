@@ -659,6 +659,63 @@ def test_a_large_body_needs_samples_in_proportion_to_its_size(llvmlite_ok: None)
     assert run(store, 1_000_000) == xor_loop_result(7, 1_000_000)
 
 
+def test_a_body_whose_batch_costs_more_than_it_ran_waits(llvmlite_ok: None) -> None:
+    """The compile thread holds a queued body for compiling only once its batch's samples
+    pay for the batch's estimated cost; otherwise it gives the body back to the
+    interpreter (queued again at the samples still missing)."""
+    store, m, run = auto_run(xor_loop(9))
+    code = m._info.func_codes[0]
+    addr = _interp.funccode_address(code)
+    _native.wait_idle(120)     # bodies other tests made hot may still be queued
+    with tier_thresholds(1_000_000, 1_000_000):     # sampled, never queued
+        deadline = time.monotonic() + 300
+        while _interp.native_state(code)[1] < _native.TIER_SAMPLES_MIN:
+            assert time.monotonic() < deadline, "no samples"
+            run(store, 1_000_000)
+        held: dict[int, list[float]] = {}
+        _native._consider(addr, held)      # priced at 1,000,000 / 150 times the estimate
+        assert addr not in held
+        _interp.set_tier_cost(0)            # free: held at once
+        _native._consider(addr, held)
+        assert addr in held
+    assert not _interp.native_state(code)[0]
+    assert run(store, 1_000) == xor_loop_result(9, 1_000)
+
+
+def test_the_hottest_held_body_compiles_first(llvmlite_ok: None) -> None:
+    """Of the held bodies, the one whose samples grew most per estimated cost since the
+    last choice is compiled first."""
+    store, m1, run = auto_run(xor_loop(11))
+    _, m2, _ = auto_run(xor_loop(12))
+    hot, cold = m1._info.func_codes[0], m2._info.func_codes[0]
+    _native.wait_idle(120)
+    with tier_thresholds(1_000_000, 1_000_000):     # sampled, never queued
+        deadline = time.monotonic() + 300
+        while _interp.native_state(hot)[1] < 5:
+            assert time.monotonic() < deadline, "no samples"
+            run(store, 1_000_000)
+    a_hot, a_cold = _interp.funccode_address(hot), _interp.funccode_address(cold)
+    held = {a_cold: [0.0, 100.0], a_hot: [0.0, 100.0]}
+    assert _native._hottest(held) == a_hot
+    assert list(held) == [a_cold]
+    assert _native._hottest(held) == a_cold and not held
+
+
+def test_the_price_of_a_batch_follows_this_process_compiles() -> None:
+    """The estimate's scale is what this process's batches cost against their estimates,
+    within bounds (1 until enough has been seen)."""
+    p = _native._Price()
+    assert p.scale() == 1.0
+    p.learn(0.1, 1.0)
+    assert p.scale() == 1.0
+    p.learn(0.3, 0.2)
+    assert p.scale() == pytest.approx(3.0)
+    p.learn(10.0, 1.0)
+    assert p.scale() == pytest.approx(0.5)
+    p.learn(1.6, 9.8)
+    assert p.scale() == pytest.approx(1.0)
+
+
 GC_I31 = """(module
   (type $box (struct (field (mut i32))))
   (type $arr (array (mut i32)))

@@ -51,15 +51,16 @@ static int wasmrt_tier_push(void *code)
 }
 
 /* Take up to `cap` queued bodies, waiting up to `timeout_ms` for the first; returns how
- * many.  Call without the GIL.  `idle` = 1 says the caller finished its previous batch. */
-static int wasmrt_tier_pop(void **out, int cap, long timeout_ms)
+ * many.  Call without the GIL.  `held` = 1 says the caller still holds bodies taken
+ * earlier (it compiles the hottest first), so the tier stays busy. */
+static int wasmrt_tier_pop(void **out, int cap, long timeout_ms, int held)
 {
     int64_t until = wr_now_ns() + (int64_t)timeout_ms * 1000000LL;
     int n = 0;
     wr_mutex_lock(&wasmrt_tier_mu);
-    if (wasmrt_queue_len == 0)
+    if (wasmrt_queue_len == 0 && !held)
         wasmrt_tier_busy = 0;
-    while (wasmrt_queue_len == 0) {
+    while (wasmrt_queue_len == 0 && timeout_ms > 0) {
         if (wr_cond_wait_until(&wasmrt_tier_cv, &wasmrt_tier_mu, until))
             break;
     }
