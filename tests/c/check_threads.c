@@ -102,10 +102,12 @@ int main(void)
     CHECK(wasmrt_tier_push(cell) == 1);
     {
         void *out[4];
-        CHECK(wasmrt_tier_pop(out, 4, 10) == 1 && out[0] == cell);
+        CHECK(wasmrt_tier_pop(out, 4, 10, 0) == 1 && out[0] == cell);
+        /* the caller still holds a body: no wait, and the tier stays busy */
+        CHECK(wasmrt_tier_pop(out, 4, 0, 1) == 0 && wasmrt_tier_busy);
         t0 = wr_now_ns();
-        CHECK(wasmrt_tier_pop(out, 4, 30) == 0);
-        CHECK(wr_now_ns() - t0 >= 30000000);
+        CHECK(wasmrt_tier_pop(out, 4, 30, 0) == 0);
+        CHECK(wr_now_ns() - t0 >= 30000000 && !wasmrt_tier_busy);
     }
     p = wasmrt_prof_new(1000000, &active, 16);
     CHECK(p != NULL && wasmrt_prof_start(p) == 0);
