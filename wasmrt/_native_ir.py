@@ -50,6 +50,10 @@ TRAP_THROW = 22         # not a trap: a wasm exception unwinds (`unwind`, _inter
 NO_PAUSE = -1           # `check_rc`: no pause can come back here
 
 OP = {name: i for i, name in enumerate(isa.NAMES)}
+_OP_COPY, _OP_COPY2, _OP_COPY_N, _OP_SELECT = (OP[n] for n in ("copy", "copy2", "copy_n", "select"))
+# the kinds whose x/y/z operands a float operation may read (Body.float_slots)
+_FLOAT_OPERAND_KINDS = frozenset({"unop", "binop", "binop_imm", "binop_imm64", "mul_addsub",
+                                  "cmp_br", "cmp_br_imm"})
 VT_V128 = 0x7B
 
 # Families translated by generic emitters (the rest are handled by name below).
@@ -257,9 +261,25 @@ def fenced(f: Fn, v: str, t: str) -> str:
     return f.op(f"call {ty} @llvm.arithmetic.fence.{ty}({ty} {v})")
 
 
+def opaque_cell(f: Fn, v: str) -> str:
+    """The 64-bit cell `v` with its value hidden from LLVM (`fenced` as a double): a
+    constant or a value LLVM could compute that a float operation will read."""
+    d = fenced(f, f.op(f"bitcast i64 {v} to double"), "f64")
+    return f.op(f"bitcast double {d} to i64")
+
+
+def int_copy(f: Fn, v: str) -> str:
+    """A copy of the 64-bit cell `v` that LLVM cannot relate to `v` (an empty inline asm):
+    an equality of the copy with a constant tells LLVM nothing about `v`."""
+    return f.op(f'call i64 asm "", "=r,0"(i64 {v})')
+
+
 def farith(f: Fn, opname: str, t: str, x: str, y: str) -> str:
-    """fadd/fsub/fmul/fdiv, rounded once, no fast-math flags."""
-    return f.op(f"{opname} {LL[t]} {fenced(f, x, t)}, {fenced(f, y, t)}")
+    """fadd/fsub/fmul/fdiv, rounded once, no fast-math flags.  Its operands are never
+    values LLVM can prove constant: the translator fences every value that enters a slot
+    a float operation reads other than as a float operation's result
+    (`FuncTranslator.wr`, `Body.float_slots`), and float immediates."""
+    return f.op(f"{opname} {LL[t]} {x}, {y}")
 
 
 def _fbin(opname: str):  # type: ignore[no-untyped-def]
@@ -508,6 +528,53 @@ class Body:
                     break
         return out
 
+    def float_slots(self) -> dict[int, int]:
+        """The slots some float operation reads as an operand (or compares), with the
+        slots untyped moves (copy, select) link them to, each mapped to its group (slots
+        linked by moves): see `FuncTranslator.wr` and `rd` for what is fenced where.
+        Flow-insensitive: a slot the lowerer also uses for integers is in it too."""
+        out: set[int] = set()
+        moves: list[tuple[int, int]] = []
+        cells = self.cells
+        for i in self.instrs:
+            op = cells[i]
+            kind = isa.KIND[op]
+            fields = FIELDS[op]
+            if kind in _FLOAT_OPERAND_KINDS:
+                ins = _effect(op)[0] if kind != "mul_addsub" else [isa.HELPER[op]] * 3
+                for key, t in zip(("x", "y", "z"), ins):
+                    if t in ("f32", "f64") and key in fields:
+                        out.add(_get(cells, i, fields[key]))
+            elif op == _OP_COPY:
+                moves.append((_get(cells, i, fields["dst"]), _get(cells, i, fields["src"])))
+            elif op == _OP_COPY2:
+                moves += [(_get(cells, i, fields["dst0"]), _get(cells, i, fields["src0"])),
+                          (_get(cells, i, fields["dst1"]), _get(cells, i, fields["src1"]))]
+            elif op == _OP_COPY_N:
+                d, src = _get(cells, i, fields["dst"]), _get(cells, i, fields["src"])
+                moves += [(d + k, src + k) for k in range(_get(cells, i, fields["n"]))]
+            elif op == _OP_SELECT:
+                d = _get(cells, i, fields["dst"])
+                moves += [(d, _get(cells, i, fields["x"])), (d, _get(cells, i, fields["y"]))]
+        group = {x: x for x in out}                 # union-find over the moves
+        links: dict[int, list[int]] = {}
+        for d, src in moves:
+            links.setdefault(d, []).append(src)
+            links.setdefault(src, []).append(d)
+        todo = list(out)
+        while todo:
+            x = todo.pop()
+            for y in links.get(x, ()):
+                if y not in group:
+                    group[y] = group[x]
+                    todo.append(y)
+                elif group[y] != group[x]:      # two float operand slots moved together
+                    old, new = group[y], group[x]
+                    for k, v in group.items():
+                        if v == old:
+                            group[k] = new
+        return group
+
     def osr_headers(self) -> list[int]:
         """Loop headers: targets of backward branches (loop twins, backward br_table arms)."""
         heads = set()
@@ -629,7 +696,11 @@ class Translator:
         parts += [f"declare i32 @{body_name(fi)}(ptr, ptr, i32)" for fi in sorted(linked)]
         for b in bodies:
             parts.append(f"@{code_name(b.func_index)} = dso_local global ptr null, align 8")
-            parts.append(FuncTranslator(self, b).body())
+            ft = FuncTranslator(self, b)
+            text = ft.body()
+            if ft.bits_read:    # again, with those groups' float reads fenced (`rd`)
+                text = FuncTranslator(self, b, frozenset(ft.bits_read)).body()
+            parts.append(text)
             parts.append(self.entry(b))
         parts.append('attributes #0 = { nounwind "frame-pointer"="none" }')
         parts.append('!0 = !{!"branch_weights", i32 1, i32 1000}')
@@ -692,7 +763,7 @@ class Translator:
 class FuncTranslator:
     """One body: blocks at branch targets, one emitter call per instruction."""
 
-    def __init__(self, unit: Translator, b: Body):
+    def __init__(self, unit: Translator, b: Body, fenced_groups: frozenset[int] = frozenset()):
         self.u = unit
         self.b = b
         self.f = Fn()
@@ -708,30 +779,58 @@ class FuncTranslator:
         self.uses: dict[int, int] = {}
         self.defs: dict[int, int] = {}
         self.ea_parts: dict[str, tuple[str, int]] = {}  # an address: (zext index, offset)
+        # Floats and constants (`farith`): a slot of `fslots` (its group) receives only
+        # float results or fenced values (`wr`); where some group's slot is also read as
+        # an integer or as bits that leave through memory or a global, the float reads
+        # of the group are fenced too (`fenced_groups`), as an equality of those bits
+        # with a constant would let LLVM replace the float by a constant in a branch.
+        self.fslots = b.float_slots()
+        self.fenced_groups = fenced_groups
+        self.bits_read: set[int] = set()       # groups read other than as floats
 
     # -- slots --
-    def rd(self, s: int, t: str = "i64") -> str:
+    def rd(self, s: int, t: str = "i64", move: bool = False) -> str:
+        """Slot s as a value of type t (`move`: a copy's or a frame's raw cell)."""
         self.used.add(s)
         if self.cur is not None:
             self.uses[self.cur] = self.uses.get(self.cur, 0) | 1 << s
-        return self.f.from_cell(self.f.op(f"load i64, ptr %s{s}"), t)
+        v = self.f.from_cell(self.f.op(f"load i64, ptr %s{s}"), t)
+        grp = self.fslots.get(s)
+        if grp is None or move:
+            return v
+        if t not in ("f32", "f64"):
+            self.bits_read.add(grp)
+        elif grp in self.fenced_groups:
+            v = fenced(self.f, v, t)
+        return v
 
-    def wr(self, s: int, v: str, t: str = "i64") -> None:
+    def wr(self, s: int, v: str, t: str = "i64", move: bool = False) -> None:
+        """Write `v` (of type t) to slot s.  Into a slot a float operation reads, a value
+        that is not a float operation's result (a constant, a load, an integer result) is
+        fenced, unless it is moved from another slot (`move`: that slot's writes are)."""
         self.used.add(s)
         if self.cur is not None:
             self.defs[self.cur] = self.defs.get(self.cur, 0) | 1 << s
-        self.f.emit(f"store i64 {self.f.to_cell(v, t)}, ptr %s{s}")
+        cell = self.f.to_cell(v, t)
+        if s in self.fslots and t not in ("f32", "f64") and not move:
+            cell = opaque_cell(self.f, cell)
+        self.f.emit(f"store i64 {cell}, ptr %s{s}")
 
     def fp_slot(self, s: int) -> str:
         return self.f.op(f"getelementptr inbounds i64, ptr %fp, i64 {s}")
 
-    def spill(self, first: int, n: int) -> None:
+    def spill(self, first: int, n: int, args: bool = False) -> None:
+        """Store slots to fp[]: a direct call's arguments (`args`: LLVM may inline the
+        callee, which may compare their bits, so a float's is an opaque copy) or a frame
+        handed over."""
         for s in range(first, first + n):
-            v = self.rd(s)
+            v = self.rd(s, move=True)
+            if args and s in self.fslots:
+                v = int_copy(self.f, v)
             self.f.emit(f"store i64 {v}, ptr {self.fp_slot(s)}")
 
     def reload(self, first: int, n: int) -> None:
-        for s in range(first, first + n):
+        for s in range(first, first + n):     # (fenced in a float operand's slot: `wr`)
             self.wr(s, self.f.op(f"load i64, ptr {self.fp_slot(s)}"))
 
     def reload_mem(self) -> None:
@@ -945,6 +1044,8 @@ class FuncTranslator:
         # entries: load the live-in slots (params at cell 0, every slot at a loop header)
         nslots = b.max_slots
         entries: list[str] = []
+        ef = Fn()           # (the entries' own values, numbered after the body's)
+        ef.n = f.n
         for h in [0] + [h for h in heads if h != 0]:
             entries.append(f"entry{h}:")
             n = nslots if h in heads else b.nparams
@@ -954,6 +1055,10 @@ class FuncTranslator:
                     v = f"%e{h}v{s}"
                     entries.append(f"  {p} = getelementptr inbounds i64, ptr %fp, i64 {s}")
                     entries.append(f"  {v} = load i64, ptr {p}")
+                    if s in self.fslots:    # (an inlined caller's constant argument)
+                        v = opaque_cell(ef, v)
+                        entries += ef.lines
+                        ef.lines = []
                     entries.append(f"  store i64 {v}, ptr %s{s}")
             entries.append(f"  br label %c{h}")
         allocas = [f"  %s{s} = alloca i64" for s in sorted(self.used)]
@@ -982,6 +1087,8 @@ class FuncTranslator:
             elif kind == "binop_imm64":
                 args.append(self.imm64(self.cells[i + 2], ins[0]))
             v = SEM[isa.HELPER[op]](self.f, args, ins[0], None)
+            if outs[0] in ("f32", "f64") and ins[0] not in ("f32", "f64"):
+                v = fenced(self.f, v, outs[0])      # an integer's conversion (`wr`)
             self.wr(g["dst"], v, outs[0])
             return True
         if kind in ("trap_unop", "trap_binop"):
@@ -1023,16 +1130,17 @@ class FuncTranslator:
         if t == "i64":
             return str(v)
         if t == "f32":
-            return self.f.op(f"bitcast i32 {v} to float")
+            return fenced(self.f, self.f.op(f"bitcast i32 {v} to float"), t)
         raise ValueError(t)
 
     def imm64(self, bits: int, t: str) -> str:
         s = bits - (1 << 64) if bits >> 63 else bits
         if t == "f64":
-            return self.f.op(f"bitcast i64 {s} to double")
+            return fenced(self.f, self.f.op(f"bitcast i64 {s} to double"), t)
         if t == "f32":
             w = bits & 0xFFFFFFFF
-            return self.f.op(f"bitcast i32 {w - (1 << 32) if w >> 31 else w} to float")
+            return fenced(self.f, self.f.op(
+                f"bitcast i32 {w - (1 << 32) if w >> 31 else w} to float"), t)
         if t == "i32":
             w = bits & 0xFFFFFFFF
             return str(w - (1 << 32) if w >> 31 else w)
@@ -1152,18 +1260,18 @@ class FuncTranslator:
         return True
 
     def op_copy(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        self.wr(g["dst"], self.rd(g["src"]))
+        self.wr(g["dst"], self.rd(g["src"], move=True), move=True)
         return True
 
     def op_copy2(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        self.wr(g["dst0"], self.rd(g["src0"]))
-        self.wr(g["dst1"], self.rd(g["src1"]))
+        self.wr(g["dst0"], self.rd(g["src0"], move=True), move=True)
+        self.wr(g["dst1"], self.rd(g["src1"], move=True), move=True)
         return True
 
     def op_copy_n(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        vals = [self.rd(g["src"] + k) for k in range(g["n"])]   # memmove: read all first
+        vals = [self.rd(g["src"] + k, move=True) for k in range(g["n"])]  # memmove: all first
         for k, v in enumerate(vals):
-            self.wr(g["dst"] + k, v)
+            self.wr(g["dst"] + k, v, move=True)
         return True
 
     def op_const32(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
@@ -1184,8 +1292,9 @@ class FuncTranslator:
     def op_select(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
         f = self.f
         c = f.op(f"icmp ne i32 {self.rd(g['cond'], 'i32')}, 0")
-        v = f.op(f"select i1 {c}, i64 {self.rd(g['x'])}, i64 {self.rd(g['y'])}")
-        self.wr(g["dst"], v)
+        x, y = self.rd(g["x"], move=True), self.rd(g["y"], move=True)
+        v = f.op(f"select i1 {c}, i64 {x}, i64 {y}")
+        self.wr(g["dst"], v, move=True)
         return True
 
     def op_memory_size(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
@@ -1337,7 +1446,7 @@ class FuncTranslator:
         fi = g["func"] & 0xFFFFFFFF
         base = g["base"]
         np_, nr = self.u.m.func_slots(fi)
-        self.spill(base, np_)
+        self.spill(base, np_, args=True)
         fr = self.func_rec(fi)
         ret_idx = i + isa.NCELLS[self.cells[i]]
         if fi in self.u.batch:      # (or linked from an earlier batch)
@@ -1411,12 +1520,12 @@ class FuncTranslator:
         return False
 
     def op_ret_slot(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        self.f.emit(f"store i64 {self.rd(g['src'])}, ptr {self.fp_slot(0)}")
+        self.f.emit(f"store i64 {self.rd(g['src'], move=True)}, ptr {self.fp_slot(0)}")
         self.f.emit("ret i32 0")
         return False
 
     def op_ret_n(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        vals = [self.rd(g["src"] + k) for k in range(g["n"])]
+        vals = [self.rd(g["src"] + k, move=True) for k in range(g["n"])]
         for k, v in enumerate(vals):
             self.f.emit(f"store i64 {v}, ptr {self.fp_slot(k)}")
         self.f.emit("ret i32 0")

@@ -143,7 +143,9 @@ def test_native_equals_interpreter(native: wasmrt.Engine, interp: wasmrt.Engine)
 # x * 1.0, x / 1.0, x - 0.0 and x + (-0.0) must quiet a signalling NaN x, so LLVM must never
 # see a float operand it can prove constant (it would fold them to x): the one reaches
 # the operation through a local, memory, an integer operation, a call's result or
-# argument, a global, a conversion, a select and a default-zero local.
+# argument, a global, a conversion, a select and a default-zero local, or is a parameter
+# known to be 1.0 in a branch guarded by an equality with 1.0: of the float, of its bits,
+# of its bits read back from memory.
 SNAN_ONE = r"""
 (module
   (memory 1)
@@ -179,26 +181,44 @@ SNAN_ONE = r"""
       (select (f64.const 1) (f64.const 1) (local.get 1)))))
   (func (export "zero") (param i64) (result i64) (local $z f64)
     (i64.reinterpret_f64 (f64.sub (f64.reinterpret_i64 (local.get 0)) (local.get $z))))
+  (func (export "eq") (param i64 f64) (result i64)
+    (if (f64.eq (local.get 1) (f64.const 1))
+      (then (return (i64.reinterpret_f64
+        (f64.mul (f64.reinterpret_i64 (local.get 0)) (local.get 1))))))
+    (i64.const 0))
+  (func (export "bits") (param i32 f32) (result i32)
+    (if (i32.eq (i32.reinterpret_f32 (local.get 1)) (i32.const 0x3F800000))
+      (then (return (i32.reinterpret_f32
+        (f32.mul (f32.reinterpret_i32 (local.get 0)) (local.get 1))))))
+    (i32.const 0))
+  (func (export "stored") (param i32 f32) (result i32)
+    (f32.store (i32.const 16) (local.get 1))
+    (if (i32.eq (i32.load (i32.const 16)) (i32.const 0x3F800000))
+      (then (return (i32.reinterpret_f32
+        (f32.mul (f32.reinterpret_i32 (local.get 0)) (local.get 1))))))
+    (i32.const 0))
   (func (export "f32") (param i32) (result i32) (local $k f32)
     (local.set $k (f32.reinterpret_i32 (i32.const 0x80000000)))
     (i32.reinterpret_f32 (f32.add (f32.reinterpret_i32 (local.get 0)) (local.get $k))))
 )
 """
-SNAN64, QUIET64 = 0x7FF0000000000001, 0x0008000000000000
+SNAN64, QUIET64, SNAN32 = 0x7FF0000000000001, 0x0008000000000000, 0x7F800001
 
 
 @pytest.mark.parametrize("name", ["local", "memory", "integer", "result", "argument",
-                                  "global", "convert", "select", "zero", "f32"])
+                                  "global", "convert", "select", "zero", "eq", "bits",
+                                  "stored", "f32"])
 def test_float_operations_quiet_a_signalling_nan_whatever_lets_the_operand_be_known(
         name: str, native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
-    args: tuple[int, ...] = {"local": (SNAN64, 3), "select": (SNAN64, 1),
-                             "f32": (0x7F800001,)}.get(name, (SNAN64,))
+    args: tuple[float, ...] = {"local": (SNAN64, 3), "select": (SNAN64, 1),
+                               "eq": (SNAN64, 1.0), "bits": (SNAN32, 1.0),
+                               "stored": (SNAN32, 1.0), "f32": (SNAN32,)}.get(name, (SNAN64,))
     got = []
     for eng in (native, interp):
         store = wasmrt.Store(eng)
         got.append(wasmrt.Instance(store, wasmrt.Module(eng, SNAN_ONE), [])
                    .exports(store)[name](store, *args))
-    quiet = 0x400000 if name == "f32" else QUIET64
+    quiet = 0x400000 if name in ("f32", "bits", "stored") else QUIET64
     assert got[0] == got[1] and got[0] & quiet, [hex(g & (2**64 - 1)) for g in got]
 
 
