@@ -607,6 +607,165 @@ def falls_through(cells: list[int], i: int) -> bool:
     return not (isa.KIND[cells[i]] == "br" and name.removesuffix("_loop") == "br")
 
 
+# ---- one bounds check per group of accesses -------------------------------------------
+# A straight-line stretch of simple instructions (`region`) often makes several accesses off
+# one index value: an unrolled copy (x, x+8, ..., x+56), a struct's fields, a[i] and a[i+1]
+# computed by `i32.add` of a constant.  Each access's address is `zext(R + c) + k` for a root
+# value R (a slot's value at the stretch's start, a value an instruction defined, or zero for
+# constants), a 32-bit constant c (constant adds tracked through `i32_add_imm`/`copy`) and
+# the access's offset k.  One compare of R against the hull of a group (every access off the
+# same root) replaces the group's checks: when it passes no address wraps and every access is
+# in bounds; when it fails, a copy of the stretch with every check of its own runs instead,
+# so a trap comes exactly where the interpreter's does, after the earlier stores.
+
+_REGION_KINDS = frozenset({"unop", "binop", "binop_imm", "binop_imm64", "mul_addsub",
+                           "trap_unop", "trap_binop", "load", "store"})
+_REGION_OPS = frozenset(OP[n] for n in ("nop", "copy", "copy2", "copy_n", "const32", "const64",
+                                        "i32_add_shl", "select", "global_get", "global_set",
+                                        "zero_locals"))
+REGION_MAX = 64         # instructions of a stretch (it may be emitted twice per check point)
+ZERO = ("zero",)        # the root of constants
+NEAR = 4096             # field offsets: a group's accesses this close above its slot's value
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
+@dataclass
+class Group:
+    """Accesses off one root value: their cell indexes and (constant, offset, width).  A
+    root ("shl", R, k) is R << k (`i32_shl_imm`, the `_shl` accesses)."""
+
+    root: Any
+    members: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Guard:
+    """One check point of a stretch (before its instruction `at`, a position in
+    `Body.instrs`): the groups it checks, each with how to get its root there: a slot
+    (None for ZERO), that slot's constant c and a shift k (the root is (slot - c) << k)."""
+
+    at: int
+    groups: list[tuple[Group, int | None, int, int]]
+
+
+def _region_op(op: int) -> bool:
+    return isa.KIND[op] in _REGION_KINDS or op in _REGION_OPS
+
+
+def plan_guards(b: Body) -> dict[int, tuple[int, list[Guard]]]:
+    """Stretches with a group of two or more accesses: first position -> (end position,
+    its check points in order).  Positions index `b.instrs` (decoded)."""
+    out: dict[int, tuple[int, list[Guard]]] = {}
+    instrs, cells = b.instrs, b.cells
+    targets = {t for i in instrs for t in branch_targets(cells, i)}
+    k, n = 0, len(instrs)
+    while k < n:
+        if not _region_op(cells[instrs[k]]):
+            k += 1
+            continue
+        e = k + 1
+        while (e < n and e - k < REGION_MAX and _region_op(cells[instrs[e]])
+               and instrs[e] not in targets):
+            e += 1
+        guards = _guards(cells, instrs[k:e], k)
+        if guards:
+            out[guards[0].at] = (e, guards)
+        k = e
+    return out
+
+
+def _guards(cells: list[int], stretch: list[int], k0: int) -> list[Guard]:
+    sym: dict[int, tuple[Any, int]] = {}        # slot -> (root, c): the slot holds R + c
+
+    def val(s: int) -> tuple[Any, int]:
+        return sym.get(s) or sym.setdefault(s, (("in", s), 0))
+
+    def holder(pos: int, root: Any) -> tuple[int, int, int] | None:
+        """A slot holding `root` (shifted) before the instruction at `pos`: (slot, its
+        constant, the shift)."""
+        at = seen[pos]
+        for s, (r, c) in sorted(at.items()):
+            if r == root:
+                return s, c, 0
+        if root[0] == "in" and root[1] not in at:
+            return root[1], 0, 0
+        if root[0] == "shl":
+            inner = holder(pos, root[1])
+            if inner is not None and not inner[2]:
+                return inner[0], inner[1], root[2]
+        return None
+
+    groups: dict[Any, Group] = {}
+    first: dict[Any, int] = {}
+    seen: list[dict[int, tuple[Any, int]]] = []     # per position: the slots' values before it
+    for pos, i in enumerate(stretch):
+        seen.append(dict(sym))
+        op = cells[i]
+        name = isa.NAMES[op]
+        g = {key: _get(cells, i, w) for key, w in FIELDS[op].items() if not key.endswith("...")}
+        kind = isa.KIND[op]
+        if kind in ("load", "store"):
+            extra = isa.EXTRA[op]
+            width = int(extra["width"])
+            if extra.get("shl"):
+                sh = _get(cells, i, (2, "lo")) & 31
+                r, c = val(g["x"])
+                key = ("shl", r, sh) if sh and r != ZERO else r
+                cm, off = (c << sh) + g["imm"], 0
+            elif extra.get("base"):
+                r, c = val(g["x"])
+                key, cm, off = r, c + g["imm"], 0
+            else:
+                key, cm = val(g["addr"])
+                off = g["offset"] & 0xFFFFFFFF
+            grp = groups.setdefault(key, Group(key))
+            first.setdefault(key, pos)
+            grp.members[i] = (cm & 0xFFFFFFFF, off, width)
+            # (a load then writes its dst: below)
+        if name == "i32_add_imm" or name == "i32_sub_imm":
+            r, c = val(g["x"])
+            sym[g["dst"]] = (r, c + (g["imm"] if name == "i32_add_imm" else -g["imm"]))
+        elif name == "copy":
+            sym[g["dst"]] = val(g["src"])
+        elif name == "copy2":
+            sym[g["dst0"]] = val(g["src0"])
+            sym[g["dst1"]] = val(g["src1"])
+        elif name == "copy_n":
+            vals = [val(g["src"] + j) for j in range(g["n"])]
+            for j, v in enumerate(vals):
+                sym[g["dst"] + j] = v
+        elif name == "i32_shl_imm" and g["imm"] & 31:
+            r, c = val(g["x"])      # (R + c) << k = (R << k) + (c << k)
+            sh = g["imm"] & 31
+            sym[g["dst"]] = (r if r == ZERO else ("shl", r, sh), c << sh)
+        elif name == "const32":
+            sym[g["dst"]] = (ZERO, g["imm"])
+        elif name == "const64":
+            sym[g["dst"]] = (ZERO, cells[i + 2])
+        elif name == "zero_locals":
+            for s in range(g["first"], g["first"] + g["n"]):
+                sym[s] = (ZERO, 0)
+        elif "dst" in g:
+            sym[g["dst"]] = (("def", k0 + pos), 0)
+    # check points: groups in the order of their first access; a group joins the current
+    # check point when its root is held by a slot there
+    guards: list[Guard] = []
+    for key in sorted((key for key in groups if len(groups[key].members) > 1),
+                      key=lambda key: first[key]):
+        grp = groups[key]
+        if not (guards and (grp.root == ZERO or holder(guards[-1].at - k0, grp.root))):
+            guards.append(Guard(k0 + first[key], []))
+        at = guards[-1].at - k0
+        hold = (None, 0, 0) if grp.root == ZERO else holder(at, grp.root)
+        assert hold is not None     # (a group's first access reads its root from a slot)
+        guards[-1].groups.append((grp, *hold))
+    return guards
+
+
 SYMBOL_DECLS = """\
 @wasmrt_attn = external global i32
 declare i32 @wr_trap(ptr, i32, i32)
@@ -787,6 +946,7 @@ class FuncTranslator:
         self.fslots = b.float_slots()
         self.fenced_groups = fenced_groups
         self.bits_read: set[int] = set()       # groups read other than as floats
+        self.fast: dict[int, tuple[str, int]] = {}  # accesses a group's check covers (guarded)
 
     # -- slots --
     def rd(self, s: int, t: str = "i64", move: bool = False) -> str:
@@ -1021,18 +1181,29 @@ class FuncTranslator:
         f.emit(f"ret i32 {r}")
         entry_lines_at = len(f.lines)
         # instructions
+        guards = plan_guards(b)
         prev_falls = False
-        for k, i in enumerate(b.instrs):
+        k, n = 0, len(b.instrs)
+        while k < n:
+            i = b.instrs[k]
             if k % 64 == 63:
                 pause()
             if i in targets or not prev_falls:
                 if prev_falls:
                     f.emit(f"br label %c{i}")
                 f.label(f"c{i}")
-            nxt = b.instrs[k + 1] if k + 1 < len(b.instrs) else None
+            if k in guards:
+                end, gs = guards[k]
+                join = f.fresh("gj")
+                self.guarded(k, end, gs, {}, join)
+                f.label(join)
+                k, prev_falls = end, True
+                continue
+            nxt = b.instrs[k + 1] if k + 1 < n else None
             self.cur = i
             prev_falls = self.instr(i, nxt)
             self.cur = None
+            k += 1
         if prev_falls:
             f.emit(f"call i32 @wr_trap(ptr %cx, i32 0, i32 {TRAP_UNREACHABLE})")
             f.emit(f"ret i32 {TRAP_UNREACHABLE}")
@@ -1069,6 +1240,62 @@ class FuncTranslator:
         return (f"define i32 @{body_name(b.func_index)}(ptr %fp, ptr dereferenceable({cx_bytes}) "
                 f"%cx, i32 %cell) #0 {{\n"
                 + "\n".join(lines) + "\n}\n")
+
+    def guarded(self, k: int, end: int, guards: list[Guard], fast: dict[int, tuple[str, int]],
+                join: str) -> None:
+        """Emit the stretch's instructions from position k to `end`, then branch to `join`.
+        At each check point, one compare per group: where it passes, the group's accesses
+        are emitted unchecked (`fast`: cell -> (zero-extended root, constant)); where it
+        fails, a copy of the rest of the stretch checks every access itself."""
+        f = self.f
+        instrs = self.b.instrs
+        while k < end:
+            self.cur = instrs[k]    # (the slots each instruction reads: `liveness`)
+            if guards and guards[0].at == k:
+                more = dict(fast)
+                bad: list[str] = []
+                size = f.op("load i64, ptr %msize")
+                for grp, slot, cs, sh in guards[0].groups:
+                    # relative to the slot's value when the accesses lie a little above it
+                    # (fields, an unrolled copy), else to the lowest index (R + c0, wrapped
+                    # as wasm does: `table + 4 * i` with a negative i counting up to 0 must
+                    # not be checked as i + table), so that every d >= 0 and one compare
+                    # suffices.  (LLVM's loop strength reduction allocates registers better
+                    # with the slot itself: sha256 9% fewer instructions.)
+                    c0 = cs << sh
+                    rel0 = [_s32(cm - c0) for cm, _, _ in grp.members.values()]
+                    if not 0 <= min(rel0) <= max(rel0) < NEAR:
+                        c1 = next(iter(grp.members.values()))[0]
+                        c0 = c1 + min(_s32(cm - c1) for cm, _, _ in grp.members.values())
+                    zv = str(c0 & 0xFFFFFFFF)
+                    if slot is not None:
+                        v = self.rd(slot, "i32")
+                        if sh:
+                            v = f.op(f"shl i32 {v}, {sh}")
+                        if _s32(c0 - (cs << sh)):
+                            v = f.op(f"add i32 {v}, {_s32(c0 - (cs << sh))}")
+                        zv = f.op(f"zext i32 {v} to i64")
+                    rel = {i: (_s32(cm - c0), off, w) for i, (cm, off, w) in grp.members.items()}
+                    hi = max(d + off + w for d, off, w in rel.values())
+                    # zv + hi <= size (every d >= 0): no access wraps, none is out of bounds
+                    bad.append(f.op(f"icmp sgt i64 {zv}, {f.op(f'sub i64 {size}, {hi}')}"))
+                    for i, (d, off, _) in rel.items():
+                        more[i] = (zv, d + off)
+                while len(bad) > 1:
+                    bad = [f.op(f"or i1 {bad[0]}, {bad[1]}")] + bad[2:]
+                go, slow = f.fresh("gf"), f.fresh("gs")
+                f.emit(f"br i1 {bad[0]}, label %{slow}, label %{go}, !prof !0")
+                f.label(go)
+                self.guarded(k, end, guards[1:], more, join)
+                f.label(slow)
+                self.guarded(k, end, [], fast, join)
+                return
+            self.fast = fast
+            self.instr(instrs[k], None)
+            k += 1
+        self.fast = {}
+        self.cur = None
+        f.emit(f"br label %{join}")
 
     # -- one instruction; returns whether control falls through to the next --
     def instr(self, i: int, nxt: int | None) -> bool:
@@ -1179,11 +1406,21 @@ class FuncTranslator:
         base = f.op("load ptr, ptr %mbase")
         return f.op(f"getelementptr i8, ptr {base}, i64 {ea}")
 
+    def access_ptr(self, i: int, op: int, g: dict[str, int], width: int) -> str:
+        """The host address of the access at i: checked, or covered by its group's check
+        (`guarded`: the zero-extended root plus a constant, no wrap possible)."""
+        if i not in self.fast:
+            return self.checked_ptr(i, self.ea(i, op, g, "addr"), width)
+        f = self.f
+        zv, d = self.fast[i]
+        ea = f.op(f"add nsw i64 {zv}, {d}") if d else zv
+        return f.op(f"getelementptr i8, ptr {f.op('load ptr, ptr %mbase')}, i64 {ea}")
+
     def load(self, i: int, op: int, g: dict[str, int]) -> None:
         f = self.f
         width = int(isa.EXTRA[op]["width"])
         name = isa.EXTRA[op].get("base") or isa.NAMES[op]
-        p = self.checked_ptr(i, self.ea(i, op, g, "addr"), width)
+        p = self.access_ptr(i, op, g, width)
         v = f.op(f"load i{8 * width}, ptr {p}, align 1")
         res = _effect(op)[1][0]
         if width == 8:
@@ -1197,7 +1434,7 @@ class FuncTranslator:
     def store(self, i: int, op: int, g: dict[str, int]) -> None:
         f = self.f
         width = int(isa.EXTRA[op]["width"])
-        p = self.checked_ptr(i, self.ea(i, op, g, "addr"), width)
+        p = self.access_ptr(i, op, g, width)
         v = self.rd(g["val"])
         if width != 8:
             v = f.op(f"trunc i64 {v} to i{8 * width}")
