@@ -70,6 +70,7 @@ COVERED = frozenset(i for i, name in enumerate(isa.NAMES)
 
 LL = {"i32": "i32", "i64": "i64", "f32": "float", "f64": "double"}
 WIDTH = {"i32": 32, "i64": 64}
+SHORT_LOOP = 65536      # cells run by a counted loop that needs no attention check
 
 
 def pause() -> None:
@@ -575,6 +576,57 @@ class Body:
                             group[k] = new
         return group
 
+    def bounded_back_edges(self, budget: int = SHORT_LOOP) -> set[int]:
+        """Back-edges of short counted loops, which need no attention check of their own:
+        an innermost loop (no other back-edge, `br_table` or call inside, no branch from
+        outside into it after its header), entered by falling through from a `const32` of
+        its counter, whose back-edge adds a constant to the counter (no other instruction
+        of the loop writes it) and loops while a compare with a constant holds, so few
+        times that its cells times its iterations stay within `budget`.  An iteration runs
+        the loop's code at most once, so the loop ends in bounded time, and the enclosing
+        code's checks keep
+        Ctrl-C, epochs and tier-up ticks seen in bounded time (matmul's 20-iteration inner
+        loop, an unrolled copy of a fixed size).  (An OSR entry at the header comes from
+        the interpreter running the same code: its counter is one of the same values.)"""
+        out: set[int] = set()
+        cells, instrs = self.cells, self.instrs
+        pos = {i: k for k, i in enumerate(instrs)}
+        sources: dict[int, list[int]] = {}
+        for j in instrs:
+            for t in branch_targets(cells, j):
+                sources.setdefault(t, []).append(j)
+        for k, i in enumerate(instrs):
+            op = cells[i]
+            if isa.KIND[op] != "add_br" or not isa.EXTRA[op].get("back"):
+                continue
+            g = {key: _get(cells, i, w) for key, w in FIELDS[op].items()}
+            h = i + g["offset"]
+            v, step = g["dst"], g["imm"]
+            kh = pos.get(h)
+            if kh is None or kh == 0 or g["x"] != v or "y" in g:
+                continue
+            prev = instrs[kh - 1]
+            if cells[prev] != OP["const32"] or _get(cells, prev, FIELDS[OP["const32"]]["dst"]) != v:
+                continue
+            inside = instrs[kh:k]
+            if any(isa.EXTRA[cells[j]].get("back") or cells[j] in _LOOP_BREAKERS
+                   or v in _writes(cells, j) for j in inside):
+                continue
+            if any(not h <= src <= i for t in inside for src in sources.get(t, ())):
+                continue        # (the header is entered by falling through, or from inside)
+            name = isa.NAMES[op].removesuffix("_loop")
+            cond = _ADD_BR_CONDS.get(name if name in _ADD_BR_CONDS else isa.HELPER[op])
+            if cond is None:
+                continue
+            c = g.get("c", 0) & 0xFFFFFFFF
+            x = _get(cells, prev, FIELDS[OP["const32"]]["imm"]) & 0xFFFFFFFF
+            for _ in range(budget // (i + isa.NCELLS[op] - h)):
+                x = (x + step) & 0xFFFFFFFF
+                if not cond(x, c):
+                    out.add(i)
+                    break
+        return out
+
     def osr_headers(self) -> list[int]:
         """Loop headers: targets of backward branches (loop twins, backward br_table arms)."""
         heads = set()
@@ -585,6 +637,36 @@ class Body:
                     if tgt <= i:
                         heads.add(tgt)
         return sorted(heads)
+
+
+_LOOP_BREAKERS = frozenset(OP[n] for n in ("call", "call_indirect", "br_table"))
+_ADD_BR_CONDS: dict[str, Any] = {
+    "br_add_nez": lambda v, c: v != 0, "br_add_eqz": lambda v, c: v == 0,
+    "i32_eq": lambda v, c: v == c, "i32_ne": lambda v, c: v != c,
+    "i32_lt_u": lambda v, c: v < c, "i32_gt_u": lambda v, c: v > c,
+    "i32_le_u": lambda v, c: v <= c, "i32_ge_u": lambda v, c: v >= c,
+    "i32_lt_s": lambda v, c: _s32(v) < _s32(c), "i32_gt_s": lambda v, c: _s32(v) > _s32(c),
+    "i32_le_s": lambda v, c: _s32(v) <= _s32(c), "i32_ge_s": lambda v, c: _s32(v) >= _s32(c),
+}
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >> 31 else v
+
+
+def _writes(cells: list[int], i: int) -> set[int]:
+    """The slots instruction i writes (of the ops a short counted loop may hold)."""
+    op = cells[i]
+    g = {key: _get(cells, i, w) for key, w in FIELDS[op].items() if not key.endswith("...")}
+    name = isa.NAMES[op]
+    if name == "copy2":
+        return {g["dst0"], g["dst1"]}
+    if name == "copy_n":
+        return set(range(g["dst"], g["dst"] + g["n"]))
+    if name == "zero_locals":
+        return set(range(g["first"], g["first"] + g["n"]))
+    return {g["dst"]} if "dst" in g else set()
 
 
 def branch_targets(cells: list[int], i: int) -> list[int]:
@@ -626,11 +708,6 @@ _REGION_OPS = frozenset(OP[n] for n in ("nop", "copy", "copy2", "copy_n", "const
 REGION_MAX = 64         # instructions of a stretch (it may be emitted twice per check point)
 ZERO = ("zero",)        # the root of constants
 NEAR = 4096             # field offsets: a group's accesses this close above its slot's value
-
-
-def _s32(v: int) -> int:
-    v &= 0xFFFFFFFF
-    return v - (1 << 32) if v >> 31 else v
 
 
 @dataclass
@@ -1160,7 +1237,7 @@ class FuncTranslator:
             targets.update(branch_targets(self.cells, i))
         heads = b.osr_headers()
         self.heads = heads
-        self.call_checked = b.back_edges_through_calls()
+        self.call_checked = b.back_edges_through_calls() | b.bounded_back_edges()
         f.label("start")
         inst = u.fld(f, "%cx", "cx.inst", "ptr")
         f.lines.append(f"  %inst = getelementptr i8, ptr {inst}, i64 0")

@@ -327,7 +327,7 @@ def test_epoch_interrupts_native_loop(llvmlite_ok: None) -> None:
     timer.join()
 
 
-@pytest.mark.parametrize("wat", ["SPIN", "SPIN_CALL", "SPIN_MAYBE_CALL"])
+@pytest.mark.parametrize("wat", ["SPIN", "SPIN_CALL", "SPIN_MAYBE_CALL", "SPIN_SHORT_INNER"])
 def test_ctrl_c_interrupts_native_loop(native: wasmrt.Engine, wat: str) -> None:
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals are delivered to the main thread only")
@@ -353,6 +353,12 @@ SPIN_CALL = """(module (func $f) (func (export "spin") (loop $l (call $f) (br $l
 # ... unless an iteration may skip the call
 SPIN_MAYBE_CALL = """(module (func $f) (func (export "spin") (local i32)
   (loop $l (if (local.get 0) (then (call $f))) (br $l))))"""
+# ... and an endless loop around a short counted loop (whose back-edge has no check)
+SPIN_SHORT_INNER = """(module (func (export "spin") (local i32)
+  (loop $outer (local.set 0 (i32.const 0))
+    (loop $l (br_if $l (i32.lt_u (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                                 (i32.const 100))))
+    (br $outer))))"""
 
 
 def test_back_edges_checked_by_a_call(native: wasmrt.Engine) -> None:

@@ -155,3 +155,64 @@ def test_fast_path_equals_interpreter_without_traps(llvmlite_ok: None) -> None:
             ex["back4"](store, 12000 + k, 4096 + k)
         results.append(bytes(ex["mem"].read(store, 0, PAGE)))
     assert results[0] == results[1]
+
+
+COUNTED = """
+(module
+  (import "env" "f" (func $f))
+  (memory 1)
+  ;; 20 iterations of a counted loop: no attention check at its back-edge
+  (func (export "short") (result i32) (local i32 i32)
+    (local.set 0 (i32.const 0))
+    (loop $l
+      (local.set 1 (i32.add (local.get 1) (i32.load (local.get 0))))
+      (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 16))) (i32.const 320))))
+    (local.get 1))
+  ;; a bound from a parameter: checked
+  (func (export "param") (param i32) (local i32)
+    (local.set 1 (i32.const 0))
+    (loop $l
+      (br_if $l (i32.ne (local.tee 1 (i32.add (local.get 1) (i32.const 1))) (local.get 0)))))
+  ;; 2^32 - 1 iterations (from 1 up to 0, wrapping): checked
+  (func (export "long") (local i32)
+    (local.set 0 (i32.const 1))
+    (loop $l
+      (br_if $l (local.tee 0 (i32.add (local.get 0) (i32.const 1))))))
+  ;; the counter written inside the loop: checked
+  (func (export "written") (local i32)
+    (local.set 0 (i32.const 0))
+    (loop $l
+      (local.set 0 (i32.load (local.get 0)))
+      (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 10)))))
+  ;; a call inside: checked (the call makes its own)
+  (func (export "calls") (local i32)
+    (local.set 0 (i32.const 0))
+    (loop $l
+      (call $f)
+      (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 10)))))
+  ;; an endless loop around a short counted one: the outer back-edge keeps its check
+  (func (export "spin") (local i32)
+    (loop $outer
+      (local.set 0 (i32.const 0))
+      (loop $l
+        (br_if $l (i32.lt_u (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 100))))
+      (br $outer)))
+)
+"""
+
+
+def test_short_counted_loops_need_no_attention_check(native: wasmrt.Engine) -> None:
+    """Only the back-edges of innermost loops whose counter starts at a constant and stops
+    at one within the budget of iterations lose their check; the others keep it."""
+    nm = wasmrt.Module(native, COUNTED)._native
+    found = {name: len(nm.body(fi).bounded_back_edges())
+             for fi, name in enumerate(("short", "param", "long", "written", "calls", "spin"),
+                                       start=1)}
+    assert found == {"short": 1, "param": 0, "long": 0, "written": 0, "calls": 0, "spin": 1}
+    spin = nm.body(6)
+    assert len([i for i in spin.instrs if nir.isa.EXTRA[spin.cells[i]].get("back")]) == 2
+    store = wasmrt.Store(native)
+    f = wasmrt.Func(store, wasmrt.FuncType([], []), lambda: None)
+    ex = wasmrt.Instance(store, wasmrt.Module(native, COUNTED), [f]).exports(store)
+    assert ex["short"](store) == 0
+
