@@ -105,7 +105,11 @@ instantiation and the job to its end; no cache of any kind), best of {repeat}, w
 (Module creation; the rest) measured inside the process; the runtimes of a program run in
 turn and their outputs are checked equal. Ratios are over wasmtime-py's time (lower is
 better); `cpu` is the CPU time of the whole process tree (all threads), which a busy
-machine disturbs much less than wall time.
+machine disturbs much less than wall time. The jobs: CPython `-c pass`, a `json` round trip
+of 20,000 records and a 3-million-iteration `for` loop; Yosys synthesising a 32-bit ALU with
+a zero flag and a counter (`read_verilog; synth; stat`); resvg rendering 600 gradient
+shapes at 1200x1200; Graphviz `dot` of 150 nodes / 220 edges to SVG; zstd level 9 of 8 MB
+of text.
 
 - **date**: {date}
 - **load average at the end**: {load}
