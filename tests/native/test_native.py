@@ -10,6 +10,7 @@ import struct
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -616,14 +617,25 @@ def test_auto_compiles_a_loop_free_callee_of_machine_code(llvmlite_ok: None) -> 
     want = want - 2**32 if want >= 2**31 else want
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
     with tier_thresholds(1):
-        deadline = time.monotonic() + 300
-        while not (_interp.native_state(mix)[0] and _interp.native_state(main)[0]):
-            assert time.monotonic() < deadline, "not compiled"
+        def step() -> None:
             assert run(store, 200_000) == want
-            _native.wait_idle(120)
+
+        run_until(lambda: _interp.native_state(mix)[0] and _interp.native_state(main)[0],
+                  step, "not compiled", time.monotonic() + 300, wait=True)
     assert _interp.native_state(mix)[1] == 0       # never sampled: queued by its calls
     assert run(store, 200_000) == want
 
+
+
+def run_until(done: Callable[[], bool], step: Callable[[], object], what: str,
+              deadline: float, wait: bool = False) -> None:
+    """Call `step` (then, if `wait`, let the compile queue drain) until `done()` holds;
+    fail with `what` once `time.monotonic()` passes `deadline`."""
+    while not done():
+        assert time.monotonic() < deadline, what
+        step()
+        if wait:
+            _native.wait_idle(120)
 
 
 def xor_loop(k: int) -> str:
@@ -651,15 +663,12 @@ def test_a_body_past_the_threshold_is_queued(llvmlite_ok: None) -> None:
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
     with tier_thresholds(1_000_000):
         deadline = time.monotonic() + 300
-        while _interp.native_state(code)[1] < 3:    # a few samples, interpreted
-            assert time.monotonic() < deadline, "no samples"
-            run(store, 1_000_000)
+        run_until(lambda: _interp.native_state(code)[1] >= 3,     # a few samples, interpreted
+                  lambda: run(store, 1_000_000), "no samples", deadline)
         assert not _interp.native_state(code)[0]
         _interp.set_tier_samples(2)
-        while not _interp.native_state(code)[0]:
-            assert time.monotonic() < deadline, "not compiled"
-            run(store, 1_000_000)
-            _native.wait_idle(120)
+        run_until(lambda: _interp.native_state(code)[0], lambda: run(store, 1_000_000),
+                  "not compiled", deadline, wait=True)
     assert run(store, 1_000_000) == xor_loop_result(5, 1_000_000)
 
 
@@ -672,16 +681,13 @@ def test_a_large_body_needs_samples_in_proportion_to_its_size(llvmlite_ok: None)
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
     with tier_thresholds(1, 1_000_000):
         deadline = time.monotonic() + 300
-        while _interp.native_state(code)[1] < 3:    # past the base threshold, interpreted
-            assert time.monotonic() < deadline, "no samples"
-            run(store, 1_000_000)
+        run_until(lambda: _interp.native_state(code)[1] >= 3,     # past the base threshold
+                  lambda: run(store, 1_000_000), "no samples", deadline)
         _native.wait_idle(120)
         assert not _interp.native_state(code)[0]
         _interp.set_tier_cost(1)        # 1 sample per 1000 cells: what it has
-        while not _interp.native_state(code)[0]:
-            assert time.monotonic() < deadline, "not compiled"
-            run(store, 1_000_000)
-            _native.wait_idle(120)
+        run_until(lambda: _interp.native_state(code)[0], lambda: run(store, 1_000_000),
+                  "not compiled", deadline, wait=True)
     assert run(store, 1_000_000) == xor_loop_result(7, 1_000_000)
 
 
@@ -694,10 +700,8 @@ def test_a_body_whose_batch_costs_more_than_it_ran_waits(llvmlite_ok: None) -> N
     addr = _interp.funccode_address(code)
     _native.wait_idle(120)     # bodies other tests made hot may still be queued
     with tier_thresholds(1_000_000, 1_000_000):     # sampled, never queued
-        deadline = time.monotonic() + 300
-        while _interp.native_state(code)[1] < _native.TIER_SAMPLES_MIN:
-            assert time.monotonic() < deadline, "no samples"
-            run(store, 1_000_000)
+        run_until(lambda: _interp.native_state(code)[1] >= _native.TIER_SAMPLES_MIN,
+                  lambda: run(store, 1_000_000), "no samples", time.monotonic() + 300)
         held: dict[int, list[float]] = {}
         _native._consider(addr, held)      # priced at 1,000,000 / 150 times the estimate
         assert addr not in held
@@ -716,10 +720,8 @@ def test_the_hottest_held_body_compiles_first(llvmlite_ok: None) -> None:
     hot, cold = m1._info.func_codes[0], m2._info.func_codes[0]
     _native.wait_idle(120)
     with tier_thresholds(1_000_000, 1_000_000):     # sampled, never queued
-        deadline = time.monotonic() + 300
-        while _interp.native_state(hot)[1] < 5:
-            assert time.monotonic() < deadline, "no samples"
-            run(store, 1_000_000)
+        run_until(lambda: _interp.native_state(hot)[1] >= 5, lambda: run(store, 1_000_000),
+                  "no samples", time.monotonic() + 300)
     a_hot, a_cold = _interp.funccode_address(hot), _interp.funccode_address(cold)
     held = {a_cold: [0.0, 100.0], a_hot: [0.0, 100.0]}
     assert _native._hottest(held) == a_hot
