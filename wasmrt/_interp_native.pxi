@@ -141,6 +141,20 @@ cdef int wr_trap(Ctx* cx, uint32_t idx, int rc) noexcept nogil:
     return rc
 
 
+cdef int wr_mem_fault(Ctx* cx, uint32_t idx, uint64_t ea, uint64_t offset, uint32_t n,
+                      uint64_t msize) noexcept nogil:
+    """The access of `n` bytes at wasm address `ea` (memarg `offset` included) at cell
+    `idx` is beyond the memory's `msize` bytes: as the interpreter's `mem_fault`."""
+    return mem_fault(cx, cx.recs[cx.depth - 1].func.code.code + idx, ea, n, offset, msize)
+
+
+cdef int wr_exhausted(Ctx* cx, uint32_t idx, FuncRec* f) noexcept nogil:
+    """The call at cell `idx` of `f` (a body of the batch) exhausted the stack: as the
+    interpreter's calls, the callee that could not start is part of the backtrace."""
+    cx.trap_callee = f
+    return wr_trap(cx, idx, TRAP_STACK_EXHAUSTED)
+
+
 cdef int wr_attend(Ctx* cx, uint64_t* fp, uint32_t idx) noexcept nogil:
     """An attention check fired in machine code (Ctrl-C, tier-up ticks, a call_async
     guest's time slice): as `h_attend`, a yield resumes at cell `idx` in frame `fp` (the
@@ -196,6 +210,7 @@ cdef int wr_call(Ctx* cx, uint64_t* fp, FuncRec* f, uint32_t base, uint32_t idx,
     if (cx.depth >= cx.max_depth or nfp + code.max_slots > cx.stack_end
             or wasmrt_sp_here() < cx.sp_limit):
         cx.trap_pc = code0 + idx
+        cx.trap_callee = f
         return TRAP_STACK_EXHAUSTED
     if wasmrt_attn_pending(cx.attn_seen):
         rc = attention(cx, code0 + idx)
@@ -346,6 +361,8 @@ def native_symbols() -> dict:
     return {
         "wasmrt_attn": <size_t>&wasmrt_attn,
         "wr_trap": <size_t>wr_trap,
+        "wr_mem_fault": <size_t>wr_mem_fault,
+        "wr_exhausted": <size_t>wr_exhausted,
         "wr_attend": <size_t>wr_attend,
         "wr_fuel": <size_t>wr_fuel,
         "wr_call": <size_t>wr_call,

@@ -846,6 +846,8 @@ def _guards(cells: list[int], stretch: list[int], k0: int) -> list[Guard]:
 SYMBOL_DECLS = """\
 @wasmrt_attn = external global i32
 declare i32 @wr_trap(ptr, i32, i32)
+declare i32 @wr_mem_fault(ptr, i32, i64, i64, i32, i64)
+declare i32 @wr_exhausted(ptr, i32, ptr)
 declare i32 @wr_attend(ptr, ptr, i32)
 declare i32 @wr_fuel(ptr, i32)
 declare i32 @wr_call(ptr, ptr, ptr, i32, i32, i32)
@@ -1286,7 +1288,12 @@ class FuncTranslator:
             f.emit(f"ret i32 {TRAP_UNREACHABLE}")
         for (idx, code_), lab in self.traps.items():
             f.label(lab)
-            r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
+            if code_ == TRAP_STACK_EXHAUSTED:   # (a direct call's: its callee is reported)
+                callee = _get(self.cells, idx, FIELDS[self.cells[idx]]["func"])
+                fr = self.func_rec(callee & 0xFFFFFFFF)
+                r = f.op(f"call i32 @wr_exhausted(ptr %cx, i32 {idx}, ptr {fr})")
+            else:
+                r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
             f.emit(f"ret i32 {r}")
         self.leave_blocks()
         # entries: load the live-in slots (params at cell 0, every slot at a loop header)
@@ -1479,7 +1486,17 @@ class FuncTranslator:
         # 2^63, no overflow), so that LLVM hoists size - width - k out of a loop and the
         # check is one compare of the index, the offset left to the addressing mode
         lim = f.op(f"sub i64 {size}, {width + k}")
-        self.trap_if(f.op(f"icmp sgt i64 {idx}, {lim}"), i, TRAP_OOB_MEMORY)
+        # (a block of its own, not trap_if's shared one: the same access is emitted again
+        # in a group's checked copy, and the report names the faulting address and size)
+        bad, ok = f.fresh("oob"), f.fresh("ok")
+        f.emit(f"br i1 {f.op(f'icmp sgt i64 {idx}, {lim}')}, label %{bad}, label %{ok}, "
+               "!prof !0")
+        f.label(bad)
+        ea_k = f.op(f"add i64 {idx}, {k}") if ea == idx else ea
+        r = f.op(f"call i32 @wr_mem_fault(ptr %cx, i32 {i}, i64 {ea_k}, i64 {k}, i32 {width}, "
+                 f"i64 {size})")
+        f.emit(f"ret i32 {r}")
+        f.label(ok)
         base = f.op("load ptr, ptr %mbase")
         return f.op(f"getelementptr i8, ptr {base}, i64 {ea}")
 

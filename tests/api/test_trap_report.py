@@ -10,6 +10,20 @@ from typing import Any
 import pytest
 
 import wasmrt
+from wasmrt import _native
+
+
+@pytest.fixture(params=["wasmrt", "wasmrt-native", "wasmtime"])
+def rt(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """As tests/api's ``rt``, and wasmrt once more with every function in machine code
+    (``WASMRT_STRATEGY=native``: the native tier reports traps as the interpreter does)."""
+    if request.param == "wasmtime":
+        return pytest.importorskip("wasmtime", reason="wasmtime-py (oracle) not installed")
+    if request.param == "wasmrt-native":
+        if not _native.available():
+            pytest.skip("llvmlite (the native extra) not installed")
+        monkeypatch.setenv("WASMRT_STRATEGY", "native")
+    return wasmrt
 
 
 def trap_of(rt: ModuleType, wat: str, *args: Any, imports: Any = None) -> Any:
