@@ -55,6 +55,8 @@ _OP_COPY, _OP_COPY2, _OP_COPY_N, _OP_SELECT = (OP[n] for n in ("copy", "copy2", 
 _FLOAT_OPERAND_KINDS = frozenset({"unop", "binop", "binop_imm", "binop_imm64", "mul_addsub",
                                   "cmp_br", "cmp_br_imm"})
 VT_V128 = 0x7B
+NUMERIC = frozenset({0x7F, 0x7E, 0x7D, 0x7C})     # i32, i64, f32, f64
+REG_PARAMS = 8          # the most parameters a body takes in registers (`reg_name`)
 
 # Families translated by generic emitters (the rest are handled by name below).
 _GENERIC = {"unop", "binop", "binop_imm", "binop_imm64", "mul_addsub", "trap_unop",
@@ -464,6 +466,15 @@ class Module:
 
     def type_slots(self, t: int) -> tuple[int, int]:
         return slots_of(self.type_params[t]), slots_of(self.type_results[t])
+
+    def in_registers(self, fi: int) -> bool:
+        """Whether a direct call of fi can pass its arguments and result in registers:
+        numbers only (a reference must stay in fp[], where the collector scans for it),
+        at most REG_PARAMS of them and one result."""
+        t = self.func_types[fi]
+        ps, rs = self.type_params[t], self.type_results[t]
+        return (len(ps) <= REG_PARAMS and len(rs) <= 1
+                and all(v in NUMERIC for v in ps) and all(v in NUMERIC for v in rs))
 
     @classmethod
     def of(cls, info: Any) -> Module:
@@ -903,6 +914,12 @@ def body_name(fi: int) -> str:
     return f"wb{fi}"
 
 
+def reg_name(fi: int) -> str:
+    """A body's internal function for direct calls within its batch: its parameters in
+    registers and its result returned (`Translator.reg_bodies`)."""
+    return f"wi{fi}"
+
+
 def entry_name(fi: int) -> str:
     return f"we{fi}"
 
@@ -922,6 +939,8 @@ class Translator:
         # bodies called directly: function index -> max_slots (this batch's, and bodies
         # of earlier batches, `linked`, whose symbols the link resolves)
         self.batch: dict[int, int] = {}
+        # bodies of this batch that also have a `reg_name` function
+        self.reg_bodies: set[int] = set()
 
     def module(self, bodies: list[Body], linked: dict[int, int] | None = None) -> str:
         """The IR of `bodies` (each decoded): a body and an entry function per body.  Their
@@ -930,6 +949,7 @@ class Translator:
         linked = {fi: n for fi, n in (linked or {}).items()
                   if fi not in {b.func_index for b in bodies}}
         self.batch = {**linked, **{b.func_index: b.max_slots for b in bodies}}
+        self.reg_bodies = {b.func_index for b in bodies if self.m.in_registers(b.func_index)}
         parts = [SYMBOL_DECLS, INTRINSICS]
         parts += [f"declare i32 @{body_name(fi)}(ptr, ptr, i32)" for fi in sorted(linked)]
         for b in bodies:
@@ -939,6 +959,8 @@ class Translator:
             if ft.bits_read:    # again, with those groups' float reads fenced (`rd`)
                 text = FuncTranslator(self, b, frozenset(ft.bits_read)).body()
             parts.append(text)
+            if b.func_index in self.reg_bodies:
+                parts.append(self.reg_wrapper(b))
             parts.append(self.entry(b))
         parts.append('attributes #0 = { nounwind "frame-pointer"="none" }')
         parts.append('!0 = !{!"branch_weights", i32 1, i32 1000}')
@@ -956,6 +978,37 @@ class Translator:
 
     def fld_ptr(self, f: Fn, base: str, key: str) -> str:
         return f.op(f"getelementptr inbounds i8, ptr {base}, i64 {self.L[key]}")
+
+    def reg_wrapper(self, b: Body) -> str:
+        """`body_name` of a body translated as `reg_name`: its arguments from fp[], its
+        result (if it returns) back to fp[0], as every caller outside the batch expects."""
+        f = Fn()
+        fi = b.func_index
+        args = ""
+        for s in range(b.nparams):
+            p = f.op(f"getelementptr inbounds i64, ptr %fp, i64 {s}")
+            args += f", i64 {f.op(f'load i64, ptr {p}')}"
+        if not b.nresults:
+            rc = f.op(f"call i32 @{reg_name(fi)}(ptr %fp, ptr %cx, i32 %cell{args})")
+            f.emit(f"ret i32 {rc}")
+        else:
+            r = f.op(f"call {{i32, i64}} @{reg_name(fi)}(ptr %fp, ptr %cx, i32 %cell{args})")
+            rc = f.op(f"extractvalue {{i32, i64}} {r}, 0")
+            ok = f.op(f"icmp eq i32 {rc}, 0")
+            f.emit(f"br i1 {ok}, label %ok, label %out")
+            f.label("ok")
+            f.emit(f"store i64 {f.op(f'extractvalue {{i32, i64}} {r}, 1')}, ptr %fp")
+            f.emit("br label %out")
+            f.label("out")
+            f.emit(f"ret i32 {rc}")
+        return (f"define i32 @{body_name(fi)}(ptr %fp, ptr {self.cx_param()}, i32 %cell) #0 "
+                "{\n" + "\n".join(f.lines) + "\n}\n")
+
+    def cx_param(self) -> str:
+        """The body's cx parameter (dereferenceable: LLVM may load its invariant fields
+        where a path would not)."""
+        cx_bytes = max(off for key, off in self.L.items() if key.startswith("cx.")) + 8
+        return f"dereferenceable({cx_bytes}) %cx"
 
     def entry(self, b: Body) -> str:
         """The handler-shaped entry: run the body from pc, then return as `ret` does."""
@@ -1026,6 +1079,21 @@ class FuncTranslator:
         self.fenced_groups = fenced_groups
         self.bits_read: set[int] = set()       # groups read other than as floats
         self.fast: dict[int, tuple[str, int]] = {}  # accesses a group's check covers (guarded)
+        # translated as `reg_name`: parameters as arguments, the result returned
+        self.in_regs = b.func_index in unit.reg_bodies
+        self.rty = "{i32, i64}" if self.in_regs and b.nresults else "i32"
+
+    def ret(self, rc: str, result: str | None = None) -> None:
+        """Return code rc (0: returned, with `result` in slot 0's form, else a trap or a
+        pause).  As `reg_name`, the result is returned; as `body_name` it is in fp[0]."""
+        f = self.f
+        if self.rty == "i32":
+            f.emit(f"ret i32 {rc}")
+            return
+        r = f.op(f"insertvalue {{i32, i64}} undef, i32 {rc}, 0")
+        if result is not None:
+            r = f.op(f"insertvalue {{i32, i64}} {r}, i64 {result}, 1")
+        f.emit(f"ret {{i32, i64}} {r}")
 
     # -- slots --
     def rd(self, s: int, t: str = "i64", move: bool = False) -> str:
@@ -1159,7 +1227,7 @@ class FuncTranslator:
                 plain = f.fresh("trapped")
                 f.emit(f"br i1 {paused}, label %{key}, label %{plain}")
                 f.label(plain)
-            f.emit(f"ret i32 {rc}")
+            self.ret(rc)
         chain = sorted((below for below, _ in self.leaves.values() if below != NO_PAUSE),
                        key=lambda b: (b is not None, -(b or 0)))    # pause_all first
         names = ["pause_all" if below is None else f"pause_{below}" for below in chain]
@@ -1179,7 +1247,7 @@ class FuncTranslator:
             if k + 1 < len(chain):
                 f.emit(f"br label %{names[k + 1]}")
             else:
-                f.emit(f"ret i32 %{key}.rc")
+                self.ret(f"%{key}.rc")
 
     def liveness(self) -> tuple[dict[int, int], dict[int, int]]:
         """The slots live before and after each instruction (bitsets: read on some path
@@ -1214,7 +1282,7 @@ class FuncTranslator:
         f.emit(f"br i1 {bad}, label %{lab}, label %{ok}, !prof !0")
         f.label(lab)
         r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {rc})")
-        f.emit(f"ret i32 {r}")
+        self.ret(r)
         f.label(ok)
 
     def attention(self, idx: int) -> None:
@@ -1257,7 +1325,7 @@ class FuncTranslator:
         f.emit(f"switch i32 %cell, label %bad [i32 0, label %entry0 {cases}]")
         f.label("bad")
         r = f.op(f"call i32 @wr_trap(ptr %cx, i32 0, i32 {TRAP_UNREACHABLE})")
-        f.emit(f"ret i32 {r}")
+        self.ret(r)
         entry_lines_at = len(f.lines)
         # instructions
         guards = plan_guards(b)
@@ -1285,7 +1353,7 @@ class FuncTranslator:
             k += 1
         if prev_falls:
             f.emit(f"call i32 @wr_trap(ptr %cx, i32 0, i32 {TRAP_UNREACHABLE})")
-            f.emit(f"ret i32 {TRAP_UNREACHABLE}")
+            self.ret(str(TRAP_UNREACHABLE))
         for (idx, code_), lab in self.traps.items():
             f.label(lab)
             if code_ == TRAP_STACK_EXHAUSTED:   # (a direct call's: its callee is reported)
@@ -1294,7 +1362,7 @@ class FuncTranslator:
                 r = f.op(f"call i32 @wr_exhausted(ptr %cx, i32 {idx}, ptr {fr})")
             else:
                 r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
-            f.emit(f"ret i32 {r}")
+            self.ret(r)
         self.leave_blocks()
         # entries: load the live-in slots (params at cell 0, every slot at a loop header)
         nslots = b.max_slots
@@ -1308,8 +1376,11 @@ class FuncTranslator:
                 if s in self.used:
                     p = f"%e{h}p{s}"
                     v = f"%e{h}v{s}"
-                    entries.append(f"  {p} = getelementptr inbounds i64, ptr %fp, i64 {s}")
-                    entries.append(f"  {v} = load i64, ptr {p}")
+                    if h == 0 and self.in_regs and s < b.nparams:
+                        v = f"%a{s}"
+                    else:
+                        entries.append(f"  {p} = getelementptr inbounds i64, ptr %fp, i64 {s}")
+                        entries.append(f"  {v} = load i64, ptr {p}")
                     if s in self.fslots:    # (an inlined caller's constant argument)
                         v = opaque_cell(ef, v)
                         entries += ef.lines
@@ -1319,10 +1390,13 @@ class FuncTranslator:
         allocas = [f"  %s{s} = alloca i64" for s in sorted(self.used)]
         lines = (f.lines[:alloca_at] + allocas + f.lines[alloca_at:entry_lines_at] + entries
                  + f.lines[entry_lines_at:])
-        # (cx dereferenceable: LLVM may load its invariant fields where a path would not)
-        cx_bytes = max(off for key, off in self.L.items() if key.startswith("cx.")) + 8
-        return (f"define i32 @{body_name(b.func_index)}(ptr %fp, ptr dereferenceable({cx_bytes}) "
-                f"%cx, i32 %cell) #0 {{\n"
+        if self.in_regs:
+            params = "".join(f", i64 %a{s}" for s in range(b.nparams))
+            head = f"define internal {self.rty} @{reg_name(b.func_index)}"
+        else:
+            params = ""
+            head = f"define i32 @{body_name(b.func_index)}"
+        return (f"{head}(ptr %fp, ptr {u.cx_param()}, i32 %cell{params}) #0 {{\n"
                 + "\n".join(lines) + "\n}\n")
 
     def guarded(self, k: int, end: int, guards: list[Guard], fast: dict[int, tuple[str, int]],
@@ -1495,7 +1569,7 @@ class FuncTranslator:
         ea_k = f.op(f"add i64 {idx}, {k}") if ea == idx else ea
         r = f.op(f"call i32 @wr_mem_fault(ptr %cx, i32 {i}, i64 {ea_k}, i64 {k}, i32 {width}, "
                  f"i64 {size})")
-        f.emit(f"ret i32 {r}")
+        self.ret(r)
         f.label(ok)
         base = f.op("load ptr, ptr %mbase")
         return f.op(f"getelementptr i8, ptr {base}, i64 {ea}")
@@ -1777,9 +1851,11 @@ class FuncTranslator:
         fi = g["func"] & 0xFFFFFFFF
         base = g["base"]
         np_, nr = self.u.m.func_slots(fi)
-        self.spill(base, np_, args=True)
         fr = self.func_rec(fi)
         ret_idx = i + isa.NCELLS[self.cells[i]]
+        if fi in self.u.reg_bodies:
+            return self.reg_call(i, fi, fr, base, ret_idx, np_, nr)
+        self.spill(base, np_, args=True)
         if fi in self.u.batch:      # (or linked from an earlier batch)
             rc = self.direct_call(i, fi, fr, base, ret_idx)
         else:
@@ -1790,9 +1866,34 @@ class FuncTranslator:
         self.reload_mem()
         return True
 
-    def direct_call(self, i: int, fi: int, fr: str, base: int, ret_idx: int) -> str:
+    def reg_call(self, i: int, fi: int, fr: str, base: int, ret_idx: int, np_: int,
+                 nr: int) -> bool:
+        """A call of a body of this batch translated as `reg_name`: the arguments go in
+        registers, not through the callee's fp[] (whose entry would load them again), and
+        its result comes back in a register.  The callee's frame in fp[] holds them only
+        where it is handed to the interpreter: a pause exit spills the slots live there,
+        parameters included; its result is in the caller's slot (an alloca), which this
+        frame's own exits spill where live."""
+        f = self.f
+        args = []
+        for s in range(base, base + np_):
+            v = self.rd(s, move=True)
+            if s in self.fslots:        # (as `spill`'s arguments: LLVM may inline)
+                v = int_copy(f, v)
+            args.append(f", i64 {v}")
+        r = self.direct_call(i, fi, fr, base, ret_idx, "".join(args))
+        rc = f.op(f"extractvalue {{i32, i64}} {r}, 0") if nr else r
+        self.check_rc(rc, i, base)
+        if nr:
+            self.wr(base, f.op(f"extractvalue {{i32, i64}} {r}, 1"))
+        self.reload_mem()
+        return True
+
+    def direct_call(self, i: int, fi: int, fr: str, base: int, ret_idx: int,
+                    args: str | None = None) -> str:
         """A call of a body of this batch (or an earlier one): the interpreter's checks and
-        call record, then a C call of its body."""
+        call record, then a C call of its body (of its `reg_name` function with `args`:
+        then the call's value, `{rc, result}` where it returns one)."""
         f, u, L = self.f, self.u, self.L
         depth = u.fld(f, "%cx", "cx.depth", "i32")
         maxd = u.fld(f, "%cx", "cx.max_depth", "i32")
@@ -1817,7 +1918,12 @@ class FuncTranslator:
         f.emit(f"store ptr {fr}, ptr {u.fld_ptr(f, rec, 'rec.func')}")
         dp = u.fld_ptr(f, "%cx", "cx.depth")
         f.emit(f"store i32 {f.op(f'add i32 {depth}, 1')}, ptr {dp}")
-        rc = f.op(f"call i32 @{body_name(fi)}(ptr {nfp}, ptr %cx, i32 0)")
+        if args is None:
+            rc = r = f.op(f"call i32 @{body_name(fi)}(ptr {nfp}, ptr %cx, i32 0)")
+        else:
+            rty = "{i32, i64}" if self.u.m.func_slots(fi)[1] else "i32"
+            r = f.op(f"call {rty} @{reg_name(fi)}(ptr {nfp}, ptr %cx, i32 0{args})")
+            rc = f.op(f"extractvalue {rty} {r}, 0") if rty != "i32" else r
         ok, done = f.fresh("dc"), f.fresh("dcd")
         good = f.op(f"icmp eq i32 {rc}, 0")
         f.emit(f"br i1 {good}, label %{ok}, label %{done}")
@@ -1825,7 +1931,7 @@ class FuncTranslator:
         f.emit(f"store i32 {depth}, ptr {dp}")
         f.emit(f"br label %{done}")
         f.label(done)
-        return rc
+        return r
 
     def op_call_indirect(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
         t = g["type"] & 0xFFFFFFFF
@@ -1846,18 +1952,22 @@ class FuncTranslator:
         return True
 
     def op_ret(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        self.spill(0, self.b.nresults)
-        self.f.emit("ret i32 0")
+        self.ret_values([self.rd(s, move=True) for s in range(self.b.nresults)])
         return False
 
     def op_ret_slot(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        self.f.emit(f"store i64 {self.rd(g['src'], move=True)}, ptr {self.fp_slot(0)}")
-        self.f.emit("ret i32 0")
+        self.ret_values([self.rd(g["src"], move=True)])
         return False
 
     def op_ret_n(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
-        vals = [self.rd(g["src"] + k, move=True) for k in range(g["n"])]
+        self.ret_values([self.rd(g["src"] + k, move=True) for k in range(g["n"])])
+        return False
+
+    def ret_values(self, vals: list[str]) -> None:
+        """Return the results: in fp[0..), or as `reg_name` the one result returned."""
+        if self.in_regs and vals:
+            self.ret("0", vals[0])
+            return
         for k, v in enumerate(vals):
             self.f.emit(f"store i64 {v}, ptr {self.fp_slot(k)}")
-        self.f.emit("ret i32 0")
-        return False
+        self.ret("0")

@@ -316,3 +316,45 @@ def test_dead_slots_are_not_kept_for_a_pause(llvmlite_ok: None) -> None:
         exits = ir[ir.index("\npause_"):]      # the spill chain
         for s in dead:
             assert f"load i64, ptr %s{s}\n" not in exits or f"store i64 0, ptr %s{s}\n" in ir
+
+
+# A direct call within a batch passes its arguments in registers (`reg_call`): the callee's
+# fp[] holds its parameters only where its pause exit spills them.  `$leaf` changes both
+# of its parameters before the host call and reads them after it, in a loop of `$mid`.
+WAT_REGS = """(module
+  (import "env" "h" (func $h (param i32) (result i32)))
+  (func $leaf (param $x i32) (param $y f64) (param $z i64) (result i32)
+    (local.set $x (i32.mul (local.get $x) (i32.const 3)))
+    (local.set $y (f64.add (local.get $y) (f64.const 0.25)))
+    (i32.add (i32.add (call $h (local.get $x)) (local.get $x))
+             (i32.add (i32.trunc_f64_s (f64.mul (local.get $y) (f64.const 4)))
+                      (i32.wrap_i64 (local.get $z)))))
+  (func (export "mid") (param $n i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.xor (i32.rotl (local.get $acc) (i32.const 3))
+        (call $leaf (local.get $i) (f64.convert_i32_s (local.get $n))
+                    (i64.shl (i64.extend_i32_u (local.get $i)) (i64.const 33)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))
+"""
+
+
+def test_parameters_in_registers_survive_a_pause(llvmlite_ok: None) -> None:
+    got = {}
+    for strategy in ("native", "interpreter"):
+        eng = engine(strategy)
+        store = wasmrt.Store(eng)
+        module = wasmrt.Module(eng, WAT_REGS)
+        linker = wasmrt.Linker(eng)
+        linker.define_func("env", "h", FuncType([I32], [I32]), later)
+        ex = linker.instantiate(store, module).exports(store)
+        if strategy == "native":
+            assert native_bodies(module) == {1, 2}
+        got[strategy] = asyncio.run(ex["mid"].call_async(store, 40))
+    assert got["native"] == got["interpreter"]
+    nm = _native.NativeModule(module._info, "native")
+    ir = _native_ir.Translator(nm.module, _native.jit().layout).module(
+        [nm.body(fi) for fi in (1, 2)])
+    assert f"call {{i32, i64}} @{_native_ir.reg_name(1)}(" in ir
