@@ -48,6 +48,8 @@ TRAP_PAUSE = 15         # not traps: the guest pauses (call_async; `leave`)
 TRAP_YIELD = 16
 TRAP_THROW = 22         # not a trap: a wasm exception unwinds (`unwind`, _interp_frames.pxi)
 NO_PAUSE = -1           # `check_rc`: no pause can come back here
+# the runtime calls that record a trap, whose code the body then returns
+TRAP_HELPERS = (" @wr_trap(", " @wr_mem_fault(", " @wr_exhausted(")
 
 OP = {name: i for i, name in enumerate(isa.NAMES)}
 _OP_COPY, _OP_COPY2, _OP_COPY_N, _OP_SELECT = (OP[n] for n in ("copy", "copy2", "copy_n", "select"))
@@ -130,6 +132,8 @@ class Fn:
         self.lines: list[str] = []
         self.n = 0
         self.block = ""     # the label of the block being emitted
+        # emitted after each call of the runtime that returns (`FuncTranslator.call_record`)
+        self.after_runtime_call = ""
 
     def tmp(self) -> str:
         self.n += 1
@@ -138,10 +142,17 @@ class Fn:
     def op(self, text: str) -> str:
         v = self.tmp()
         self.lines.append(f"  {v} = {text}")
+        self.runtime_called(text)
         return v
 
     def emit(self, text: str) -> None:
         self.lines.append(f"  {text}")
+        self.runtime_called(text)
+
+    def runtime_called(self, text: str) -> None:
+        if self.after_runtime_call and "call " in text and " @wr_" in text \
+                and not any(t in text for t in TRAP_HELPERS):
+            self.lines.append(self.after_runtime_call)
 
     def label(self, name: str) -> None:
         self.lines.append(f"{name}:")
@@ -1317,6 +1328,9 @@ class FuncTranslator:
         f.emit("%msize = alloca i64")
         f.emit("%tmp = alloca i64")
         f.emit("%spmark = alloca i8")
+        f.emit("%recat = alloca i32")
+        f.emit("store i32 -1, ptr %recat")
+        f.after_runtime_call = "  store i32 -1, ptr %recat"
         self.reload_mem()
         # (the cells' address: one load of a global, not a walk from the call record)
         f.lines.append(f"  %code0 = load ptr, ptr @{code_name(b.func_index)}, align 8")
@@ -1851,14 +1865,14 @@ class FuncTranslator:
         fi = g["func"] & 0xFFFFFFFF
         base = g["base"]
         np_, nr = self.u.m.func_slots(fi)
-        fr = self.func_rec(fi)
         ret_idx = i + isa.NCELLS[self.cells[i]]
         if fi in self.u.reg_bodies:
-            return self.reg_call(i, fi, fr, base, ret_idx, np_, nr)
+            return self.reg_call(i, fi, base, ret_idx, np_, nr)
         self.spill(base, np_, args=True)
         if fi in self.u.batch:      # (or linked from an earlier batch)
-            rc = self.direct_call(i, fi, fr, base, ret_idx)
+            rc = self.direct_call(i, fi, base, ret_idx)
         else:
+            fr = self.func_rec(fi)
             rc = self.f.op(f"call i32 @wr_call(ptr %cx, ptr %fp, ptr {fr}, i32 {base}, "
                            f"i32 {i}, i32 {ret_idx})")
         self.check_rc(rc, i, base)
@@ -1866,8 +1880,7 @@ class FuncTranslator:
         self.reload_mem()
         return True
 
-    def reg_call(self, i: int, fi: int, fr: str, base: int, ret_idx: int, np_: int,
-                 nr: int) -> bool:
+    def reg_call(self, i: int, fi: int, base: int, ret_idx: int, np_: int, nr: int) -> bool:
         """A call of a body of this batch translated as `reg_name`: the arguments go in
         registers, not through the callee's fp[] (whose entry would load them again), and
         its result comes back in a register.  The callee's frame in fp[] holds them only
@@ -1881,7 +1894,7 @@ class FuncTranslator:
             if s in self.fslots:        # (as `spill`'s arguments: LLVM may inline)
                 v = int_copy(f, v)
             args.append(f", i64 {v}")
-        r = self.direct_call(i, fi, fr, base, ret_idx, "".join(args))
+        r = self.direct_call(i, fi, base, ret_idx, "".join(args))
         rc = f.op(f"extractvalue {{i32, i64}} {r}, 0") if nr else r
         self.check_rc(rc, i, base)
         if nr:
@@ -1889,7 +1902,7 @@ class FuncTranslator:
         self.reload_mem()
         return True
 
-    def direct_call(self, i: int, fi: int, fr: str, base: int, ret_idx: int,
+    def direct_call(self, i: int, fi: int, base: int, ret_idx: int,
                     args: str | None = None) -> str:
         """A call of a body of this batch (or an earlier one): the interpreter's checks and
         call record, then a C call of its body (of its `reg_name` function with `args`:
@@ -1908,14 +1921,7 @@ class FuncTranslator:
         bad = f.op(f"or i1 {f.op(f'or i1 {c1}, {c2}')}, {c3}")
         self.trap_if(bad, i, TRAP_STACK_EXHAUSTED)
         self.attention(i)
-        recs = u.fld(f, "%cx", "cx.recs", "ptr")
-        dx = f.op(f"zext i32 {depth} to i64")
-        rec = f.op(f"getelementptr inbounds [{L['rec.size']} x i8], ptr {recs}, i64 {dx}")
-        rp = f.op(f"getelementptr inbounds i64, ptr %code0, i64 {ret_idx}")
-        f.emit(f"store ptr {rp}, ptr {u.fld_ptr(f, rec, 'rec.ret_pc')}")
-        f.emit(f"store ptr %fp, ptr {u.fld_ptr(f, rec, 'rec.fp')}")
-        f.emit(f"store ptr %inst, ptr {u.fld_ptr(f, rec, 'rec.inst')}")
-        f.emit(f"store ptr {fr}, ptr {u.fld_ptr(f, rec, 'rec.func')}")
+        self.call_record(i, depth, fi, ret_idx)
         dp = u.fld_ptr(f, "%cx", "cx.depth")
         f.emit(f"store i32 {f.op(f'add i32 {depth}, 1')}, ptr {dp}")
         if args is None:
@@ -1932,6 +1938,31 @@ class FuncTranslator:
         f.emit(f"br label %{done}")
         f.label(done)
         return r
+
+    def call_record(self, i: int, depth: str, fi: int, ret_idx: int) -> None:
+        """Push the call record of the direct call at cell i (at `depth`), unless the
+        record there already holds it: `%recat` is the cell of the call whose record this
+        activation last wrote there, -1 at an entry and after any call of the runtime
+        (`Fn.after_runtime_call`: a host function or an attention callback may enter the
+        Store again and write records from this depth).  A callee runs one level deeper
+        and leaves this record as it was, so a loop around one call writes it once."""
+        f, u, L = self.f, self.u, self.L
+        at = f.op("load i32, ptr %recat")
+        hit = f.op(f"icmp eq i32 {at}, {i}")
+        put, done = f.fresh("rec"), f.fresh("recd")
+        f.emit(f"br i1 {hit}, label %{done}, label %{put}")
+        f.label(put)
+        recs = u.fld(f, "%cx", "cx.recs", "ptr")
+        dx = f.op(f"zext i32 {depth} to i64")
+        rec = f.op(f"getelementptr inbounds [{L['rec.size']} x i8], ptr {recs}, i64 {dx}")
+        rp = f.op(f"getelementptr inbounds i64, ptr %code0, i64 {ret_idx}")
+        f.emit(f"store ptr {rp}, ptr {u.fld_ptr(f, rec, 'rec.ret_pc')}")
+        f.emit(f"store ptr %fp, ptr {u.fld_ptr(f, rec, 'rec.fp')}")
+        f.emit(f"store ptr %inst, ptr {u.fld_ptr(f, rec, 'rec.inst')}")
+        f.emit(f"store ptr {self.func_rec(fi)}, ptr {u.fld_ptr(f, rec, 'rec.func')}")
+        f.emit(f"store i32 {i}, ptr %recat")
+        f.emit(f"br label %{done}")
+        f.label(done)
 
     def op_call_indirect(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
         t = g["type"] & 0xFFFFFFFF

@@ -781,3 +781,51 @@ def test_gc_ops_stay_interpreted(native: wasmrt.Engine, interp: wasmrt.Engine) -
 
     assert run(native) == run(interp) == [-547483648, 1, 1, 200010000, 10]
 
+
+
+# A loop around a direct call writes its call record once (`call_record`); a host call,
+# which may enter the Store again and write records from the same depth, makes the next
+# direct call write it again.  `$host` re-enters through `deep` (records of $r at the
+# loop's depth and below it); the trap's backtrace in the last `$d` must show $d and $c.
+RECORDS = """(module
+  (import "env" "host" (func $host (param i32) (result i32)))
+  (func $c (param i32) (result i32) (i32.div_u (i32.const 100) (local.get 0)))
+  (func $d (param i32) (result i32) (i32.add (call $c (local.get 0)) (i32.const 1)))
+  (func $r (export "deep") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+      (else (i32.add (call $r (i32.sub (local.get 0) (i32.const 1))) (i32.const 2)))))
+  (func (export "loop") (param $n i32) (param $k i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (call $d (i32.sub (local.get $n) (local.get $i)))))
+      (if (i32.eq (i32.and (local.get $i) (i32.const 3)) (local.get $k))
+        (then (local.set $acc (i32.add (local.get $acc) (call $host (local.get $i))))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.le_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"""
+
+
+def test_call_records_written_once_per_loop_match_the_interpreter(
+        native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
+    got = []
+    for eng in (native, interp):
+        store = wasmrt.Store(eng)
+        module = wasmrt.Module(eng, RECORDS)
+        linker = wasmrt.Linker(eng)
+        deep: list[Any] = []
+        linker.define_func("env", "host", wasmrt.FuncType([wasmrt.ValType.i32()],
+                                                          [wasmrt.ValType.i32()]),
+                           lambda x: deep[0](store, x % 5 + 3))
+        ex = linker.instantiate(store, module).exports(store)
+        deep.append(ex["deep"])
+        if eng is native:
+            assert all(_interp.native_state(lf)[0] for lf in module._info.func_codes)
+        seen = []
+        for n, k in ((9, 1), (12, 0), (7, 3), (10, 2)):
+            with pytest.raises(wasmrt.Trap) as info:
+                ex["loop"](store, n, k)
+            seen.append((info.value.message, [(f.func_index, f.func_offset)
+                                              for f in info.value.frames]))
+        got.append(seen)
+    assert got[0] == got[1]
+    assert [f[0] for f in got[0][0][1]] == [1, 2, 4]
