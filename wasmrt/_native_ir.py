@@ -1908,7 +1908,7 @@ class FuncTranslator:
         """A call of a body of this batch (or an earlier one): the interpreter's checks and
         call record, then a C call of its body (of its `reg_name` function with `args`:
         then the call's value, `{rc, result}` where it returns one)."""
-        f, u, L = self.f, self.u, self.L
+        f, u = self.f, self.u
         depth = u.fld(f, "%cx", "cx.depth", "i32")
         maxd = u.fld(f, "%cx", "cx.max_depth", "i32")
         nfp = f.op(f"getelementptr inbounds i64, ptr %fp, i64 {base}")

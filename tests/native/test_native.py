@@ -813,9 +813,12 @@ def test_call_records_written_once_per_loop_match_the_interpreter(
         module = wasmrt.Module(eng, RECORDS)
         linker = wasmrt.Linker(eng)
         deep: list[Any] = []
+
+        def host(x: int, store: wasmrt.Store = store, deep: list[Any] = deep) -> Any:
+            return deep[0](store, x % 5 + 3)
+
         linker.define_func("env", "host", wasmrt.FuncType([wasmrt.ValType.i32()],
-                                                          [wasmrt.ValType.i32()]),
-                           lambda x: deep[0](store, x % 5 + 3))
+                                                          [wasmrt.ValType.i32()]), host)
         ex = linker.instantiate(store, module).exports(store)
         deep.append(ex["deep"])
         if eng is native:

@@ -67,10 +67,10 @@ def spin_expected(n: int) -> int:
     return v - 2**32 if v >= 2**31 else v
 
 
-def make(strategy: str, host: Any) -> tuple[wasmrt.Store, Any, wasmrt.Module]:
+def make(strategy: str, host: Any, wat: str = WAT) -> tuple[wasmrt.Store, Any, wasmrt.Module]:
     eng = engine(strategy)
     store = wasmrt.Store(eng)
-    module = wasmrt.Module(eng, WAT)
+    module = wasmrt.Module(eng, wat)
     linker = wasmrt.Linker(eng)
     linker.define_func("env", "h", FuncType([I32], [I32]), host)
     return store, linker.instantiate(store, module).exports(store), module
@@ -287,19 +287,23 @@ WAT_DEAD = """(module
 """
 
 
-def test_dead_slots_are_not_kept_for_a_pause(llvmlite_ok: None) -> None:
+def paused_natively_as_interpreted(wat: str, export: str, n: int) -> wasmrt.Module:
+    """Run `export`(n) of `wat` under call_async, whose host `h` pauses at every call,
+    natively (bodies 1 and 2 machine code) and interpreted: the results are equal.
+    Returns the native run's module."""
     got = {}
     for strategy in ("native", "interpreter"):
-        eng = engine(strategy)
-        store = wasmrt.Store(eng)
-        module = wasmrt.Module(eng, WAT_DEAD)
-        linker = wasmrt.Linker(eng)
-        linker.define_func("env", "h", FuncType([I32], [I32]), later)
-        ex = linker.instantiate(store, module).exports(store)
+        store, ex, module = make(strategy, later, wat)
         if strategy == "native":
             assert native_bodies(module) == {1, 2}
-        got[strategy] = asyncio.run(ex["work"].call_async(store, 50))
+            native = module
+        got[strategy] = asyncio.run(ex[export].call_async(store, n))
     assert got["native"] == got["interpreter"]
+    return native
+
+
+def test_dead_slots_are_not_kept_for_a_pause(llvmlite_ok: None) -> None:
+    module = paused_natively_as_interpreted(WAT_DEAD, "work", 50)
     # the pause exits spill no slot dead at the call (or store 0 to it on the way in)
     nm = _native.NativeModule(module._info, "native")
     bodies = [nm.body(fi) for fi in (1, 2)]
@@ -342,18 +346,7 @@ WAT_REGS = """(module
 
 
 def test_parameters_in_registers_survive_a_pause(llvmlite_ok: None) -> None:
-    got = {}
-    for strategy in ("native", "interpreter"):
-        eng = engine(strategy)
-        store = wasmrt.Store(eng)
-        module = wasmrt.Module(eng, WAT_REGS)
-        linker = wasmrt.Linker(eng)
-        linker.define_func("env", "h", FuncType([I32], [I32]), later)
-        ex = linker.instantiate(store, module).exports(store)
-        if strategy == "native":
-            assert native_bodies(module) == {1, 2}
-        got[strategy] = asyncio.run(ex["mid"].call_async(store, 40))
-    assert got["native"] == got["interpreter"]
+    module = paused_natively_as_interpreted(WAT_REGS, "mid", 40)
     nm = _native.NativeModule(module._info, "native")
     ir = _native_ir.Translator(nm.module, _native.jit().layout).module(
         [nm.body(fi) for fi in (1, 2)])
