@@ -27,7 +27,8 @@ single body again.  Integers of the envelope are little-endian::
                  numbers) and srcmap
     end-m    m   the native section (``_native.NativeModule.dump``): the machine code
                  compiled so far, used when the same CPU, llvmlite and wasmrt read it
-                 (otherwise ignored: the module is interpreted and tiers up again)
+                 and the section matches the SHA-256 it starts with (otherwise
+                 ignored: the module is interpreted and tiers up again)
 
 ``deserialize`` rejects with ``WasmtimeError``: other data (magic), another format
 version, truncated data, a checksum mismatch, code of another byte order or another

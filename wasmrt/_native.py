@@ -467,20 +467,22 @@ class NativeModule:
              "bodies": every, "links": linked}
             for obj, names, osr, every, linked in self.objects]}
         head = json.dumps(desc).encode()
-        return b"".join([NATIVE_MAGIC, struct.pack("<I", len(head)), head,
-                         *(entry[0] for entry in self.objects)])
+        rest = b"".join([struct.pack("<I", len(head)), head, *(e[0] for e in self.objects)])
+        return NATIVE_MAGIC + hashlib.sha256(rest).digest() + rest
 
     def load_dump(self, data: bytes) -> bool:
         """Install the machine code of a native section (False, and nothing installed,
-        when it was made for another CPU, llvmlite or wasmrt, or is damaged)."""
+        when it was made for another CPU, llvmlite or wasmrt, or is damaged: the section
+        must match its SHA-256, since LLVM links object code without checking it and the
+        machine code then runs as it is)."""
         try:
-            if data[:8] != NATIVE_MAGIC:
+            if data[:8] != NATIVE_MAGIC or hashlib.sha256(data[40:]).digest() != data[8:40]:
                 return False
-            (n,) = struct.unpack_from("<I", data, 8)
-            desc = json.loads(bytes(data[12:12 + n]))
+            (n,) = struct.unpack_from("<I", data, 40)
+            desc = json.loads(bytes(data[44:44 + n]))
             if desc.get("key") != code_key():
                 return False
-            pos = 12 + n
+            pos = 44 + n
             batches = []
             have = set(self.body_addr)
             for b in desc["batches"]:
@@ -788,7 +790,7 @@ def wait_idle(timeout: float = 30.0) -> bool:
     return False
 
 
-NATIVE_MAGIC = b"wrnative"
+NATIVE_MAGIC = b"wrnativ2"   # then SHA-256 of the rest, length of the head, head, objects
 
 
 def code_key() -> str:

@@ -477,6 +477,26 @@ def test_serialize_carries_machine_code(native: wasmrt.Engine) -> None:
     assert plain._native is None
 
 
+def test_a_damaged_native_section_is_compiled_again(native: wasmrt.Engine) -> None:
+    """Machine code is linked and run unchecked: a native section that does not match its
+    digest (damage past the envelope's checksum, or a cache file's) is ignored."""
+    from wasmrt import _api_module
+
+    data = wasmrt.Module(native, MIX).serialize()
+    n = struct.unpack_from("<I", data, 68)[0]
+    section = len(data) - n
+    for at in (section, section + 8, section + 41, section + 60, len(data) - 100,
+               len(data) - 1):
+        damaged = bytearray(data)
+        damaged[at] ^= 0xA5
+        before = _native.stats()["batches"]
+        struct.pack_into("<I", damaged, 64, _api_module._checksum((memoryview(damaged),)))
+        m = wasmrt.Module.deserialize(native, damaged)
+        assert _native.stats()["batches"] > before, f"byte {at - section} of the section"
+        store = wasmrt.Store(native)
+        assert wasmrt.Instance(store, m, []).exports(store)["fib"](store, 15) == 610
+
+
 LINKED = """(module (memory 1)
   (func $deep (param i32) (result i32)
     """ + "local.get 0 i32.load local.get 0 i32.add local.set 0 " * 20 + """ local.get 0)
