@@ -19,7 +19,8 @@ frame *is* an interpreter frame:
   every activation with its slots spilled to ``fp[]`` (``check_rc``'s pause exits) and
   its call record in place: the interpreter resumes it (ARCHITECTURE.md, "Pausing a
   guest").
-- a body using an op the table marks as not translatable (SIMD) raises ``Unsupported``
+- a body using an op the table marks as not translatable (most SIMD: `_SIMD` lists the
+  v128 ops covered) raises ``Unsupported``
   and stays interpreted.
 
 The runtime side (symbols ``wr_*``, struct layouts, the entry/body contract) is in
@@ -69,8 +70,21 @@ _MANUAL = {"nop", "copy", "copy2", "copy_n", "const32", "const64", "i32_add_shl"
            "table_set", "table_size", "table_grow", "table_fill", "table_copy", "table_init",
            "elem_drop", "unreachable", "br_table", "zero_locals", "fuel", "call",
            "call_indirect", "ret", "ret_slot", "ret_n"}
+# v128 ops translated (`FuncTranslator.op_v128_*`, `lanes`): moves to and from memory,
+# constants, shuffles and lane extraction, and the integer lane arithmetic of `_LANE_BIN`
+# (a v128 is two slots, its low 8 bytes first, as the interpreter keeps it).
+_LANE_BIN: dict[str, tuple[int, str]] = {
+    f"{s}x{n}_{op}": (n, ir)
+    for s, n in (("i8", 16), ("i16", 8), ("i32", 4), ("i64", 2))
+    for op, ir in (("add", "add"), ("sub", "sub"), ("mul", "mul"), ("min_s", "smin"),
+                   ("min_u", "umin"), ("max_s", "smax"), ("max_u", "umax"))
+    if not (n == 16 and op == "mul") and not (n == 2 and op[:3] in ("min", "max"))
+}
+_LANE_BIN.update({"v128_and": (2, "and"), "v128_or": (2, "or"), "v128_xor": (2, "xor")})
+_SIMD = {"v128_load", "v128_store", "v128_const", "i8x16_shuffle", "i32x4_extract_lane",
+         "i64x2_extract_lane", *_LANE_BIN}
 COVERED = frozenset(i for i, name in enumerate(isa.NAMES)
-                    if isa.KIND[i] in _GENERIC or name in _MANUAL)
+                    if isa.KIND[i] in _GENERIC or name in _MANUAL or name in _SIMD)
 
 LL = {"i32": "i32", "i64": "i64", "f32": "float", "f64": "double"}
 WIDTH = {"i32": 32, "i64": 64}
@@ -688,7 +702,9 @@ def _writes(cells: list[int], i: int) -> set[int]:
         return set(range(g["dst"], g["dst"] + g["n"]))
     if name == "zero_locals":
         return set(range(g["first"], g["first"] + g["n"]))
-    return {g["dst"]} if "dst" in g else set()
+    if "dst" not in g:
+        return set()
+    return {g["dst"], g["dst"] + 1} if _effect(op)[1] == ["v128"] else {g["dst"]}
 
 
 def branch_targets(cells: list[int], i: int) -> list[int]:
@@ -889,7 +905,10 @@ declare i32 @wr_table_copy(ptr, i32, i32, i32, i32, i32)
 declare i32 @wr_table_init(ptr, i32, i32, i32, i32, i32)
 """
 
-INTRINSICS = """\
+INTRINSICS = "".join(
+    f"declare <{n} x i{128 // n}> @llvm.{ir}.v{n}i{128 // n}(<{n} x i{128 // n}>, <{n} x i{128 // n}>)\n"
+    for n in (16, 8, 4) for ir in ("smin", "umin", "smax", "umax")
+) + """\
 declare float @llvm.arithmetic.fence.float(float)
 declare double @llvm.arithmetic.fence.double(double)
 declare i32 @llvm.fshl.i32(i32, i32, i32)
@@ -1521,6 +1540,9 @@ class FuncTranslator:
             return True
         if kind in ("br", "cmp_br", "cmp_br_imm", "add_br"):
             return self.branch(i, op, g, nxt)
+        if name in _LANE_BIN:
+            self.lanes(i, g, name)
+            return True
         return bool(getattr(self, "op_" + name)(i, g, nxt))
 
     def imm(self, v: int, t: str) -> str:
@@ -1708,6 +1730,70 @@ class FuncTranslator:
         s = f.op(f"shl i32 {self.rd(g['y'], 'i32')}, {g['shift'] & 31}")
         self.wr(g["dst"], f.op(f"add i32 {self.rd(g['x'], 'i32')}, {s}"), "i32")
         return True
+
+    # -- v128: two slots, the low 8 bytes first --
+    def rd_v(self, s: int, lanes: int) -> str:
+        """The v128 in slots s, s+1 as a vector of `lanes` integer lanes."""
+        f = self.f
+        lo = f.op(f"insertelement <2 x i64> poison, i64 {self.rd(s)}, i32 0")
+        v = f.op(f"insertelement <2 x i64> {lo}, i64 {self.rd(s + 1)}, i32 1")
+        return v if lanes == 2 else f.op(f"bitcast <2 x i64> {v} to <{lanes} x i{128 // lanes}>")
+
+    def wr_v(self, s: int, v: str, lanes: int) -> None:
+        f = self.f
+        if lanes != 2:
+            v = f.op(f"bitcast <{lanes} x i{128 // lanes}> {v} to <2 x i64>")
+        self.wr(s, f.op(f"extractelement <2 x i64> {v}, i32 0"))
+        self.wr(s + 1, f.op(f"extractelement <2 x i64> {v}, i32 1"))
+
+    def op_v128_load(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        p = self.access_ptr(i, self.cells[i], g, 16)
+        self.wr(g["dst"], f.op(f"load i64, ptr {p}, align 1"))
+        p8 = f.op(f"getelementptr i8, ptr {p}, i64 8")
+        self.wr(g["dst"] + 1, f.op(f"load i64, ptr {p8}, align 1"))
+        return True
+
+    def op_v128_store(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        f = self.f
+        p = self.access_ptr(i, self.cells[i], g, 16)
+        lo, hi = self.rd(g["val"]), self.rd(g["val"] + 1)
+        f.emit(f"store i64 {lo}, ptr {p}, align 1")
+        f.emit(f"store i64 {hi}, ptr {f.op(f'getelementptr i8, ptr {p}, i64 8')}, align 1")
+        return True
+
+    def op_v128_const(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], str(g["lo"]))
+        self.wr(g["dst"] + 1, str(g["hi"]))
+        return True
+
+    def op_i8x16_shuffle(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        lanes = ((g["lo"] & (1 << 64) - 1) | (g["hi"] & (1 << 64) - 1) << 64).to_bytes(16, "little")
+        mask = ", ".join(f"i32 {b & 31}" for b in lanes)
+        v = self.f.op(f"shufflevector <16 x i8> {self.rd_v(g['x'], 16)}, "
+                      f"<16 x i8> {self.rd_v(g['y'], 16)}, <16 x i32> <{mask}>")
+        self.wr_v(g["dst"], v, 16)
+        return True
+
+    def op_i32x4_extract_lane(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        v = self.f.op(f"extractelement <4 x i32> {self.rd_v(g['x'], 4)}, i32 {g['lane'] & 3}")
+        self.wr(g["dst"], v, "i32")
+        return True
+
+    def op_i64x2_extract_lane(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
+        self.wr(g["dst"], self.rd(g["x"] + (g["lane"] & 1)))
+        return True
+
+    def lanes(self, i: int, g: dict[str, int], name: str) -> None:
+        """An integer lane operation of `_LANE_BIN` (wrapping add/sub/mul, min/max)."""
+        n, ir = _LANE_BIN[name]
+        ty = f"<{n} x i{128 // n}>"
+        x, y = self.rd_v(g["x"], n), self.rd_v(g["y"], n)
+        if ir in ("smin", "umin", "smax", "umax"):
+            v = self.f.op(f"call {ty} @llvm.{ir}.v{n}i{128 // n}({ty} {x}, {ty} {y})")
+        else:
+            v = self.f.op(f"{ir} {ty} {x}, {y}")
+        self.wr_v(g["dst"], v, n)
 
     def op_select(self, i: int, g: dict[str, int], nxt: int | None) -> bool:
         f = self.f
