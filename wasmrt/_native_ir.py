@@ -54,6 +54,7 @@ TRAP_HELPERS = (" @wr_trap(", " @wr_mem_fault(", " @wr_exhausted(")
 
 OP = {name: i for i, name in enumerate(isa.NAMES)}
 _OP_COPY, _OP_COPY2, _OP_COPY_N, _OP_SELECT = (OP[n] for n in ("copy", "copy2", "copy_n", "select"))
+_OP_CALL = OP["call"]
 # the kinds whose x/y/z operands a float operation may read (Body.float_slots)
 _FLOAT_OPERAND_KINDS = frozenset({"unop", "binop", "binop_imm", "binop_imm64", "mul_addsub",
                                   "cmp_br", "cmp_br_imm"})
@@ -1339,6 +1340,9 @@ class FuncTranslator:
         heads = b.osr_headers()
         self.heads = heads
         self.call_checked = b.back_edges_through_calls() | b.bounded_back_edges()
+        calls = [i for i in b.instrs if self.cells[i] == _OP_CALL
+                 and _get(self.cells, i, FIELDS[_OP_CALL]["func"]) & 0xFFFFFFFF in u.batch]
+        self.one_direct_call = len(calls) == 1
         f.label("start")
         inst = u.fld(f, "%cx", "cx.inst", "ptr")
         f.lines.append(f"  %inst = getelementptr i8, ptr {inst}, i64 0")
@@ -2032,12 +2036,18 @@ class FuncTranslator:
         activation last wrote there, -1 at an entry and after any call of the runtime
         (`Fn.after_runtime_call`: a host function or an attention callback may enter the
         Store again and write records from this depth).  A callee runs one level deeper
-        and leaves this record as it was, so a loop around one call writes it once."""
+        and leaves this record as it was, so a loop around one call writes it once.
+        Only in a body with one direct call: where several alternate (quicksort's two
+        recursive calls, one per iteration, chosen by the data), the test is a branch
+        the processor mispredicts and saves no store (CPU 3-10% slower)."""
         f, u, L = self.f, self.u, self.L
-        at = f.op("load i32, ptr %recat")
-        hit = f.op(f"icmp eq i32 {at}, {i}")
         put, done = f.fresh("rec"), f.fresh("recd")
-        f.emit(f"br i1 {hit}, label %{done}, label %{put}")
+        if self.one_direct_call:
+            at = f.op("load i32, ptr %recat")
+            hit = f.op(f"icmp eq i32 {at}, {i}")
+            f.emit(f"br i1 {hit}, label %{done}, label %{put}")
+        else:
+            f.emit(f"br label %{put}")
         f.label(put)
         recs = u.fld(f, "%cx", "cx.recs", "ptr")
         dx = f.op(f"zext i32 {depth} to i64")
