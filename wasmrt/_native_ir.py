@@ -90,6 +90,7 @@ COVERED = frozenset(i for i, name in enumerate(isa.NAMES)
 LL = {"i32": "i32", "i64": "i64", "f32": "float", "f64": "double"}
 WIDTH = {"i32": 32, "i64": 64}
 SHORT_LOOP = 65536      # cells run by a counted loop that needs no attention check
+OSR_ALL = 8             # loops of a body that all get an OSR entry (else the outermost)
 
 
 def pause() -> None:
@@ -665,15 +666,23 @@ class Body:
         return out
 
     def osr_headers(self) -> list[int]:
-        """Loop headers: targets of backward branches (loop twins, backward br_table arms)."""
-        heads = set()
+        """The loop headers machine code can be entered at (OSR): targets of backward
+        branches (loop twins, backward br_table arms).  In a body of more than `OSR_ALL`
+        loops, only the outermost loops' headers: each entry costs LLVM a block loading
+        the slots live there and a phi per slot at the header (zstd's match finder, 17
+        loops of which 13 are small loops inside its block loop: a third of its LLVM
+        time), and an inner loop's run ends at its enclosing loop's back-edge, which
+        enters there."""
+        ends: dict[int, int] = {}       # header -> its furthest back-edge
         for i in self.instrs:
             op = self.cells[i]
             if isa.EXTRA[op].get("back") or op == OP["br_table"]:
                 for tgt in branch_targets(self.cells, i):
                     if tgt <= i:
-                        heads.add(tgt)
-        return sorted(heads)
+                        ends[tgt] = max(ends.get(tgt, i), i)
+        if len(ends) <= OSR_ALL:
+            return sorted(ends)
+        return sorted(h for h in ends if not any(h2 < h <= e2 for h2, e2 in ends.items()))
 
 
 _LOOP_BREAKERS = frozenset(OP[n] for n in ("call", "call_indirect", "br_table"))
@@ -1114,6 +1123,7 @@ class FuncTranslator:
         # translated as `reg_name`: parameters as arguments, the result returned
         self.in_regs = b.func_index in unit.reg_bodies
         self.rty = "{i32, i64}" if self.in_regs and b.nresults else "i32"
+        self.live_in: dict[int, int] = {}      # the slots live before each instruction
 
     def ret(self, rc: str, result: str | None = None) -> None:
         """Return code rc (0: returned, with `result` in slot 0's form, else a trap or a
@@ -1223,6 +1233,7 @@ class FuncTranslator:
         which the collector's and snapshots' conservative scans take for no reference)."""
         f = self.f
         live_in, live_out = self.liveness()
+        self.live_in = live_in
         needs: dict[int, int] = {}      # the slots a site's resumption reads (bitset)
         for below, sites in self.leaves.values():
             for _, _, idx, _ in sites:
@@ -1402,16 +1413,17 @@ class FuncTranslator:
                 r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
             self.ret(r)
         self.leave_blocks()
-        # entries: load the live-in slots (params at cell 0, every slot at a loop header)
-        nslots = b.max_slots
+        # entries: load the live-in slots (params at cell 0; at a loop header the slots
+        # live there: a dead slot is written before any read, and a pause exit spills only
+        # live slots or stores 0 first, `leave_blocks`)
         entries: list[str] = []
         ef = Fn()           # (the entries' own values, numbered after the body's)
         ef.n = f.n
         for h in [0] + [h for h in heads if h != 0]:
             entries.append(f"entry{h}:")
-            n = nslots if h in heads else b.nparams
-            for s in range(n):
-                if s in self.used:
+            live = self.live_in.get(h, -1) if h in heads else (1 << b.nparams) - 1
+            for s in range(b.max_slots):
+                if s in self.used and live >> s & 1:
                     p = f"%e{h}p{s}"
                     v = f"%e{h}v{s}"
                     if h == 0 and self.in_regs and s < b.nparams:

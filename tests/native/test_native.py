@@ -17,7 +17,7 @@ import pytest
 
 import wasmrt
 from tests.tiering import tier_thresholds
-from wasmrt import _interp, _native
+from wasmrt import _interp, _native, _native_ir
 
 from .conftest import engine
 
@@ -852,3 +852,65 @@ def test_call_records_written_once_per_loop_match_the_interpreter(
         got.append(seen)
     assert got[0] == got[1]
     assert [f[0] for f in got[0][0][1]] == [1, 2, 4]
+
+
+NESTED = """(module
+  (import "env" "h" (func $h (param i32)))
+  (memory 1)
+  (func (export "run") (param $n i32) (result i64)
+    (local $i i32) (local $j i32) (local $acc i64) (local $t i32) (local $u i64)
+    (loop $outer
+      (local.set $j (i32.const 0))
+      (loop $a
+        (local.set $t (i32.mul (local.get $j) (local.get $i)))
+        (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $t))))
+        (br_if $a (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 7))))
+      (local.set $j (i32.const 0))
+      (loop $b
+        (i32.store (i32.shl (local.get $j) (i32.const 2)) (i32.xor (local.get $i) (local.get $j)))
+        (br_if $b (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 5))))
+      (local.set $j (i32.const 0))
+      (loop $c
+        (local.set $u (i64.rotl (local.get $acc) (i64.extend_i32_u (local.get $j))))
+        (local.set $acc (i64.xor (local.get $acc) (i64.shr_u (local.get $u) (i64.const 7))))
+        (br_if $c (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 3))))
+      (local.set $j (i32.const 0))
+      (loop $d
+        (local.set $acc (i64.add (local.get $acc)
+          (i64.load32_u (i32.shl (local.get $j) (i32.const 2)))))
+        (br_if $d (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 5))))
+      (local.set $t (i32.add (i32.and (local.get $i) (i32.const 3)) (i32.const 1)))
+      (loop $e
+        (local.set $acc (i64.add (local.get $acc) (i64.const 3)))
+        (br_if $e (local.tee $t (i32.sub (local.get $t) (i32.const 1)))))
+      (if (i32.eq (local.get $i) (i32.const 10)) (then (call $h (local.get $i))))
+      (br_if $outer (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))
+                              (local.get $n))))
+    (local.get $acc)))"""
+
+
+def test_osr_entries_of_a_body_of_many_loops(llvmlite_ok: None,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body of more than OSR_ALL loops (here lowered to 4) gets OSR entries at its
+    outermost loops' headers only, loading the slots live there; machine code installed
+    while the body runs (by a host call from inside its outer loop) finishes the call as
+    the interpreter would."""
+    store = wasmrt.Store(engine("auto"))
+    m = wasmrt.Module(store.engine, NESTED)
+    nm = m._native
+    assert len(nm.body(1).osr_headers()) == 6     # (every loop's: outer and five inner)
+    monkeypatch.setattr(_native_ir, "OSR_ALL", 4)
+    assert len(nm.body(1).osr_headers()) == 1
+
+    def compile_now(i: int) -> None:
+        nm.compile([1])
+
+    h = wasmrt.Func(store, wasmrt.FuncType([wasmrt.ValType.i32()], []), compile_now)
+    got = wasmrt.Instance(store, m, [h]).exports(store)["run"](store, 300_000)
+    assert _interp.native_state(m._info.func_codes[0])[0]
+    ref = wasmrt.Store(engine("interpreter"))
+    h2 = wasmrt.Func(ref, wasmrt.FuncType([wasmrt.ValType.i32()], []), lambda i: None)
+    want = wasmrt.Instance(ref, wasmrt.Module(ref.engine, NESTED), [h2]).exports(ref)["run"](
+        ref, 300_000)
+    assert got == want
+
