@@ -233,6 +233,11 @@ ctypedef struct NativeCode:
     void* body                  # int body(uint64_t* fp, Ctx* cx, uint32_t cell): C-callable
     const uint32_t* osr         # sorted cell indexes of the loop headers `entry` accepts
     uint32_t nosr
+    # Side exits (a body compiled in part): the sorted cells of the blocks left out, where
+    # machine code hands the activation to the interpreter (`wr_side`), and how often each
+    const uint32_t* exits
+    uint32_t* exit_counts
+    uint32_t nexits
 
 
 # Exception handlers (try_table catch clauses): what the unwinder consults, only when an

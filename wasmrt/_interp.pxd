@@ -100,7 +100,9 @@ cdef enum TrapKind:
     TRAP_NULL_ARRAY = 27        # "null array reference" (array.* of null)
     TRAP_OOB_ARRAY = 28         # "out of bounds array access"
     TRAP_CAST = 29              # "cast failure" (ref.cast)
-    TRAP_COUNT = 30
+    TRAP_SIDE = 30              # no trap: machine code left its body at a block it has no
+    # code for (a side exit); the interpreter continues there at once (`run_caught`)
+    TRAP_COUNT = 31
 
 
 ctypedef struct TagRec:         # an exception tag (its identity is its address)
@@ -304,6 +306,11 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     # returns TRAP_PAUSE / TRAP_YIELD; the call records and slots stay as they are.
     const Cell* resume_pc       # the instruction the guest continues at
     uint64_t* resume_fp         # the frame it continues in (cx.inst is its instance)
+    # A side exit (TRAP_SIDE, _interp_native.pxi `wr_side`) keeps attention requested for
+    # this many more checks (so that the interpreter enters machine code again at the next
+    # loop header); `side_attn` is `wasmrt_attn` when it did (a tick since is a real one)
+    uint32_t side_left
+    uint32_t side_attn
     FuncRec* pause_func         # TRAP_PAUSE: the async host function called; else NULL
     uint64_t* pause_args        # - its argument slots, where its results go
     uint32_t async_nest         # `nest` of the innermost call_async entry (0: none)

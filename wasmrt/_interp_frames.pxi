@@ -94,10 +94,18 @@ cdef int attention(Ctx* cx, const Cell* pc) noexcept nogil:
     main thread handles it)."""
     global wasmrt_sigint
     cdef int rc
-    cx.attn_seen = wasmrt_attn
+    cdef uint32_t a = wasmrt_attn
+    cdef bint tick = 1
+    cx.attn_seen = a
+    if cx.side_left != 0:           # after a side exit (`wr_side`): still requested, so
+        cx.side_left -= 1           # that the next loop header enters machine code
+        tick = a != cx.side_attn    # (a real tick came too)
+        cx.side_attn = a
+        if cx.side_left != 0:
+            cx.attn_seen = a - 1
     if cx.prof != NULL and cx.prof.ticks != cx.prof.seen:
         prof_record(cx, pc)
-    if cx.tier_up:                  # the native tier's sampling (_interp_native.pxi)
+    if cx.tier_up and tick:         # the native tier's sampling (_interp_native.pxi)
         tier_sample(cx)
         tier_yield_gil(cx)
     if wasmrt_sigint and wasmrt_thread_ident() == MAIN_THREAD:
@@ -128,6 +136,9 @@ cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     # activation the interpreter resumed after a pause)
     osr = osr_entry(cx, pc)
     if osr != NULL:
+        if cx.side_left != 0:       # (back in machine code after a side exit)
+            cx.side_left = 0
+            cx.attn_seen = wasmrt_attn
         return osr(pc, fp, cx, mem, msize)
     return (<handler_t>pc[0].h)(pc, fp, cx, mem, msize)
 
@@ -213,6 +224,8 @@ cdef bint is_tail_call(const Cell* pc) noexcept nogil:
 
 # The return code of a throw down the handler chain (the native tier's `check_rc` tests it).
 THROWN = TRAP_THROW
+# ... and of a side exit of machine code compiled in part (`wr_side`).
+SIDE_EXIT = TRAP_SIDE
 
 
 cdef const Cell* unwind(Ctx* cx, uint64_t** fp_out) noexcept nogil:
@@ -277,14 +290,20 @@ cdef const Cell* unwind(Ctx* cx, uint64_t** fp_out) noexcept nogil:
 
 cdef int run_caught(Ctx* cx, int rc) noexcept nogil:
     """After the handler chain returned `rc`: while it is a thrown exception that a
-    handler of this entry catches, continue there."""
+    handler of this entry catches, continue there; while it is a side exit of machine code
+    (TRAP_SIDE: every machine-code activation on the way out spilled its slots and left
+    its call record, as for a pause), continue the guest in the interpreter at once."""
     cdef const Cell* pc
     cdef uint64_t* fp
     cdef MemRec* m
-    while rc == TRAP_THROW:
-        pc = unwind(cx, &fp)
-        if pc == NULL:
-            return rc
+    while rc == TRAP_THROW or rc == TRAP_SIDE:
+        if rc == TRAP_SIDE:
+            pc = cx.resume_pc
+            fp = cx.resume_fp
+        else:
+            pc = unwind(cx, &fp)
+            if pc == NULL:
+                return rc
         m = cx.inst.mem
         rc = (<handler_t>pc[0].h)(pc, fp, cx, m.base, m.size)
     return rc
@@ -313,7 +332,7 @@ cdef int invoke(Ctx* cx, FuncRec* f, uint64_t* fp) noexcept nogil:
     cx.inst = f.inst
     cdef int rc = (<handler_t>code.code[0].h)(code.code, fp, cx, f.inst.mem.base,
                                               f.inst.mem.size)
-    if rc == TRAP_THROW:
+    if rc == TRAP_THROW or rc == TRAP_SIDE:
         return run_caught(cx, rc)
     return rc
 
@@ -330,7 +349,7 @@ cdef int resume(Ctx* cx) noexcept nogil:
         rc = osr(pc, cx.resume_fp, cx, m.base, m.size)
     else:
         rc = (<handler_t>pc[0].h)(pc, cx.resume_fp, cx, m.base, m.size)
-    if rc == TRAP_THROW:
+    if rc == TRAP_THROW or rc == TRAP_SIDE:
         return run_caught(cx, rc)
     return rc
 

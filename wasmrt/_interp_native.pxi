@@ -175,6 +175,41 @@ cdef inline void pause_point(Ctx* cx, const Cell* pc, uint64_t* fp) noexcept nog
     cx.resume_fp = fp
 
 
+# checks after a side exit that keep attention requested (`attention()`): the interpreter
+# running the left-out block reaches its body's next loop header within a few checks and
+# enters machine code there (h_attend); a callee's long loop pays at most this many slow
+# paths (each ~20 ns) for it
+cdef uint32_t SIDE_ATTEND = 256
+
+
+cdef int wr_side(Ctx* cx, uint64_t* fp, uint32_t idx) noexcept nogil:
+    """Machine code of a body compiled in part reached cell `idx`, which it has no code
+    for (its slots live there are spilled to `fp`): count the exit, and continue the
+    activation in the interpreter (TRAP_SIDE: machine-code callers spill and leave as for
+    a pause, `run_caught` resumes at `idx` at once), with attention requested so that the
+    interpreter's next loop header enters machine code again (`attention()`)."""
+    cdef FuncCode* code = cx.recs[cx.depth - 1].func.code
+    cdef NativeCode* nc = code.native
+    cdef uint32_t lo = 0, hi, mid
+    if nc != NULL:      # (the installed code's count: a copy of the body compiled again
+        hi = nc.nexits  # in another batch, to inline it, shares its exits)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if nc.exits[mid] < idx:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < nc.nexits and nc.exits[lo] == idx:
+            nc.exit_counts[lo] += 1
+    cx.resume_pc = code.code + idx
+    cx.resume_fp = fp
+    cx.pause_func = NULL
+    cx.side_attn = wasmrt_attn
+    cx.attn_seen = cx.side_attn - 1
+    cx.side_left = SIDE_ATTEND
+    return TRAP_SIDE
+
+
 cdef int wr_fuel(Ctx* cx, uint32_t idx) noexcept nogil:
     """The `fuel` op ran out of budget in machine code."""
     cdef int rc = fuel_slow(cx)
@@ -364,6 +399,7 @@ def native_symbols() -> dict:
         "wr_mem_fault": <size_t>wr_mem_fault,
         "wr_exhausted": <size_t>wr_exhausted,
         "wr_attend": <size_t>wr_attend,
+        "wr_side": <size_t>wr_side,
         "wr_fuel": <size_t>wr_fuel,
         "wr_call": <size_t>wr_call,
         "wr_call_indirect": <size_t>wr_call_indirect,
@@ -450,12 +486,15 @@ def code_cells(LoweredFunc lf) -> list:
     return out
 
 
-def native_install(LoweredFunc lf, size_t entry, size_t body, osr) -> bool:
+def native_install(LoweredFunc lf, size_t entry, size_t body, osr, exits=()) -> bool:
     """Attach machine code to `lf` (entry/body addresses; `osr`: loop-header cells the entry
-    accepts) and swap cell 0's handler for the entry.  False if it already has some."""
+    accepts; `exits`: the cells of the blocks it left out, its side exits) and swap cell
+    0's handler for the entry.  False if it already has some."""
     cdef FuncCode* c = _fc(lf)
     cdef NativeCode* nc
     cdef uint32_t* o
+    cdef uint32_t* x
+    cdef uint32_t* xc
     cdef Py_ssize_t k
     if c.native != NULL:
         return False
@@ -463,17 +502,26 @@ def native_install(LoweredFunc lf, size_t entry, size_t body, osr) -> bool:
         raise RuntimeError("internal error: malformed lowered code")
     nc = <NativeCode*>calloc(1, sizeof(NativeCode))
     o = <uint32_t*>calloc(len(osr) + 1, sizeof(uint32_t))
-    if nc == NULL or o == NULL:
+    x = <uint32_t*>calloc(len(exits) + 1, sizeof(uint32_t))
+    xc = <uint32_t*>calloc(len(exits) + 1, sizeof(uint32_t))
+    if nc == NULL or o == NULL or x == NULL or xc == NULL:
         free(nc)
         free(o)
+        free(x)
+        free(xc)
         raise MemoryError()
     for k, idx in enumerate(sorted(osr)):
         o[k] = idx
+    for k, idx in enumerate(sorted(exits)):
+        x[k] = idx
     nc.h0 = c.code[0].h
     nc.entry = <void*>entry
     nc.body = <void*>body
     nc.osr = o
     nc.nosr = len(osr)
+    nc.exits = x
+    nc.exit_counts = xc
+    nc.nexits = len(exits)
     wasmrt_publish(<void**>&c.native, <void*>nc)             # body first, then the entry
     wasmrt_publish(&c.code[0].h, <void*>entry)
     return True
@@ -488,7 +536,18 @@ def native_uninstall(LoweredFunc lf) -> None:
     c.code[0].h = nc.h0
     c.native = NULL
     free(<void*>nc.osr)
+    free(<void*>nc.exits)
+    free(nc.exit_counts)
     free(nc)
+
+
+def native_exits(LoweredFunc lf) -> dict:
+    """The side exits of `lf`'s machine code: left-out cell -> times machine code left
+    there ({} for a body compiled whole, or interpreted)."""
+    cdef NativeCode* nc = _fc(lf).native
+    if nc == NULL:
+        return {}
+    return {nc.exits[k]: nc.exit_counts[k] for k in range(nc.nexits)}
 
 
 def native_state(LoweredFunc lf) -> tuple:

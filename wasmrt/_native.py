@@ -71,6 +71,12 @@ TIER_COST_DEFAULT = 150
 # a body queued with fewer samples came through its calls from machine code (TIER_CALLS)
 TIER_SAMPLES_MIN = 25
 
+# A test knob for side exits (tests, the fuzzer): WASMRT_NATIVE_OMIT=P[:SEED] leaves out
+# of every body compiled each block but the first with probability P (a pseudo-random
+# choice per body, from SEED and the function index), so machine code leaves at those
+# blocks and the interpreter continues (`_native_ir.Body.omit`, `wr_side`).
+_OMIT = os.environ.get("WASMRT_NATIVE_OMIT", "")
+
 # LLVM's speed level per batch (opt_level): WASMRT_NATIVE_OPT=N forces one (experiments).
 _OPT_FORCED = int(os.environ.get("WASMRT_NATIVE_OPT", "0") or 0)
 
@@ -320,6 +326,7 @@ class NativeModule:
         self.failed: set[int] = set()       # module function indexes left interpreted
         self.installed: set[int] = set()
         self.compile_seconds: list[tuple[list[int], float]] = []
+        self.exit_cells: dict[int, list[int]] = {}  # a body compiled in part: its exits
         self.cache_path: Path | None = None
         self._interp = _interp
 
@@ -341,6 +348,8 @@ class NativeModule:
                                  lf.max_slots)
         b.decode()
         self.check_heap_refs(b)
+        if _OMIT:
+            b.omit = omitted(b, _OMIT)
         return b
 
     def heap_ref(self, vt: int) -> bool:
@@ -419,6 +428,9 @@ class NativeModule:
                      and b.func_index not in self.installed]
             osr = {b.func_index: b.osr_headers() for b in bodies}
             every = [b.func_index for b in bodies]
+            for b in bodies:
+                if b.omit and b.func_index in names:
+                    self.exit_cells[b.func_index] = sorted(b.omit)
             done = self.load(obj, names, osr, every, linked)
             t3 = time.perf_counter()
         _stats["bodies"] += len(done)
@@ -451,7 +463,8 @@ class NativeModule:
         done = []
         for fi in names:
             if self._interp.native_install(self.lowered(fi), addrs[_ir().entry_name(fi)],
-                                           addrs[_ir().body_name(fi)], osr[fi]):
+                                           addrs[_ir().body_name(fi)], osr[fi],
+                                           self.exit_cells.get(fi, ())):
                 self.installed.add(fi)
                 done.append(fi)
         return done
@@ -464,6 +477,7 @@ class NativeModule:
             return b""
         desc = {"key": code_key(), "batches": [
             {"size": len(obj), "funcs": names, "osr": {str(k): v for k, v in osr.items()},
+             "exits": {str(k): self.exit_cells[k] for k in names if k in self.exit_cells},
              "bodies": every, "links": linked}
             for obj, names, osr, every, linked in self.objects]}
         head = json.dumps(desc).encode()
@@ -493,6 +507,8 @@ class NativeModule:
                 batches.append((obj, [int(f) for f in b["funcs"]],
                                 {int(k): [int(x) for x in v] for k, v in b["osr"].items()},
                                 [int(f) for f in b["bodies"]], [int(f) for f in b["links"]]))
+                for k, v in b.get("exits", {}).items():
+                    self.exit_cells[int(k)] = [int(x) for x in v]
                 every, linked = batches[-1][3], batches[-1][4]
                 if not (set(batches[-1][1]) <= set(every) and set(linked) <= have and all(
                         self.nimp <= fi < self.nimp + len(self.codes) for fi in every)):
@@ -590,6 +606,11 @@ class NativeModule:
         callees = sum(int(self.lowered(f).ncells) for f in batch[1:])
         return COST_BATCH + COST_CELL * own + COST_CALLEE_CELL * callees
 
+    def side_exits(self, fi: int) -> dict[int, int]:
+        """The side exits of body `fi`'s machine code (compiled in part): left-out cell ->
+        times machine code left there."""
+        return dict(self._interp.native_exits(self.lowered(fi)))
+
     def release(self) -> None:
         for k, lf in enumerate(self.codes):
             if self.nimp + k in self.installed:
@@ -605,6 +626,15 @@ class NativeModule:
 
 _registry: dict[int, tuple[weakref.ref[NativeModule], int]] = {}
 _thread: threading.Thread | None = None
+
+
+def omitted(b: nir.Body, spec: str) -> frozenset[int]:
+    """The blocks of `b` the test knob leaves out (`_OMIT`: "P[:SEED]")."""
+    import random
+
+    p, _, seed = spec.partition(":")
+    rng = random.Random(f"{seed}:{b.func_index}")
+    return frozenset(c for c in b.leaders() if c != 0 and rng.random() < float(p))
 
 
 def attach(info: Any, strategy: str, stored: bytes = b"", cache: Any = None,

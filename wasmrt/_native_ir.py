@@ -48,6 +48,7 @@ TRAP_STACK_EXHAUSTED = 10
 TRAP_PAUSE = 15         # not traps: the guest pauses (call_async; `leave`)
 TRAP_YIELD = 16
 TRAP_THROW = 22         # not a trap: a wasm exception unwinds (`unwind`, _interp_frames.pxi)
+TRAP_SIDE = 30          # not a trap: a side exit, the interpreter continues (`side_exit`)
 NO_PAUSE = -1           # `check_rc`: no pause can come back here
 # the runtime calls that record a trap, whose code the body then returns
 TRAP_HELPERS = (" @wr_trap(", " @wr_mem_fault(", " @wr_exhausted(")
@@ -521,6 +522,9 @@ class Body:
     nresults: int
     max_slots: int
     instrs: list[int] = field(default_factory=list)     # cell index of each instruction
+    # Blocks left out (their first cells, of `leaders()`): machine code has no code for
+    # them; an edge into one is a side exit to the interpreter (`FuncTranslator.side_exit`)
+    omit: frozenset[int] = frozenset()
 
     def decode(self) -> None:
         i, n = 0, len(self.cells)
@@ -672,17 +676,30 @@ class Body:
         the slots live there and a phi per slot at the header (zstd's match finder, 17
         loops of which 13 are small loops inside its block loop: a third of its LLVM
         time), and an inner loop's run ends at its enclosing loop's back-edge, which
-        enters there."""
+        enters there.  The blocks left out (`omit`) have none."""
         ends: dict[int, int] = {}       # header -> its furthest back-edge
         for i in self.instrs:
             op = self.cells[i]
             if isa.EXTRA[op].get("back") or op == OP["br_table"]:
                 for tgt in branch_targets(self.cells, i):
-                    if tgt <= i:
+                    if tgt <= i and tgt not in self.omit:
                         ends[tgt] = max(ends.get(tgt, i), i)
         if len(ends) <= OSR_ALL:
             return sorted(ends)
         return sorted(h for h in ends if not any(h2 < h <= e2 for h2, e2 in ends.items()))
+
+    def leaders(self) -> list[int]:
+        """The first cells of the body's blocks, the units a partial compile leaves out:
+        cell 0, branch targets, and the instruction after a branch (the way on of a
+        conditional one), a return or `unreachable`."""
+        out = {0}
+        cells, instrs = self.cells, self.instrs
+        for k, i in enumerate(instrs):
+            tg = branch_targets(cells, i)
+            out.update(tg)
+            if k + 1 < len(instrs) and (tg or not falls_through(cells, i)):
+                out.add(instrs[k + 1])
+        return sorted(out)
 
 
 _LOOP_BREAKERS = frozenset(OP[n] for n in ("call", "call_indirect", "br_table"))
@@ -897,6 +914,7 @@ declare i32 @wr_trap(ptr, i32, i32)
 declare i32 @wr_mem_fault(ptr, i32, i64, i64, i32, i64)
 declare i32 @wr_exhausted(ptr, i32, ptr)
 declare i32 @wr_attend(ptr, ptr, i32)
+declare i32 @wr_side(ptr, ptr, i32)
 declare i32 @wr_fuel(ptr, i32)
 declare i32 @wr_call(ptr, ptr, ptr, i32, i32, i32)
 declare i32 @wr_call_indirect(ptr, ptr, i32, i32, i32, i32, i32, i32)
@@ -1124,6 +1142,8 @@ class FuncTranslator:
         self.in_regs = b.func_index in unit.reg_bodies
         self.rty = "{i32, i64}" if self.in_regs and b.nresults else "i32"
         self.live_in: dict[int, int] = {}      # the slots live before each instruction
+        self.exits: list[int] = []      # the left-out blocks an edge leads to (`side_exit`)
+        self.live: tuple[dict[int, int], dict[int, int]] | None = None
 
     def ret(self, rc: str, result: str | None = None) -> None:
         """Return code rc (0: returned, with `result` in slot 0's form, else a trap or a
@@ -1234,6 +1254,7 @@ class FuncTranslator:
         f = self.f
         live_in, live_out = self.liveness()
         self.live_in = live_in
+        self.side_exits(live_in)
         needs: dict[int, int] = {}      # the slots a site's resumption reads (bitset)
         for below, sites in self.leaves.values():
             for _, _, idx, _ in sites:
@@ -1266,7 +1287,8 @@ class FuncTranslator:
                 off = f.op(f"sub i32 {rc}, {TRAP_PAUSE}")
                 pause = f.op(f"icmp ult i32 {off}, {TRAP_YIELD - TRAP_PAUSE + 1}")
                 thrown = f.op(f"icmp eq i32 {rc}, {TRAP_THROW}")
-                paused = f.op(f"or i1 {pause}, {thrown}")
+                side = f.op(f"icmp eq i32 {rc}, {TRAP_SIDE}")
+                paused = f.op(f"or i1 {f.op(f'or i1 {pause}, {thrown}')}, {side}")
                 plain = f.fresh("trapped")
                 f.emit(f"br i1 {paused}, label %{key}, label %{plain}")
                 f.label(plain)
@@ -1292,9 +1314,48 @@ class FuncTranslator:
             else:
                 self.ret(f"%{key}.rc")
 
+    def side_exits(self, live_in: dict[int, int]) -> None:
+        """The blocks left out (`Body.omit`) that an edge leads to: each spills the slots
+        live there (those machine code keeps in registers: a slot it never touched is in
+        fp[] already) and leaves with TRAP_SIDE (`wr_side`: the interpreter continues the
+        activation at that cell; the callers that are machine code spill and leave as for
+        a pause)."""
+        f = self.f
+        used = sorted(self.used)
+        for i in self.exits:
+            f.label(f"c{i}")
+            need = live_in.get(i, -1)
+            for s in used:
+                if need >> s & 1:
+                    self.spill(s, 1)
+            self.ret(f.op(f"call i32 @wr_side(ptr %cx, ptr %fp, i32 {i})"))
+
+    def shadow(self, k: int, leaders: set[int]) -> int:
+        """A left-out block, from instruction position k: emitted into nothing, for the
+        slots its instructions read and write (`liveness`: the interpreter may run it after
+        any exit or pause); returns the position of the next block."""
+        kept = (self.f, self.traps, self.leaves, self.used, self.ea_parts, self.bits_read)
+        self.f, self.traps, self.leaves, self.used, self.ea_parts, self.bits_read = (
+            Fn(), {}, {}, set(), {}, set())
+        instrs = self.b.instrs
+        n = len(instrs)
+        while True:
+            if k % 64 == 63:
+                pause()
+            self.cur = instrs[k]
+            self.instr(instrs[k], instrs[k + 1] if k + 1 < n else None)
+            k += 1
+            if k >= n or instrs[k] in leaders:
+                break
+        self.cur = None
+        self.f, self.traps, self.leaves, self.used, self.ea_parts, self.bits_read = kept
+        return k
+
     def liveness(self) -> tuple[dict[int, int], dict[int, int]]:
         """The slots live before and after each instruction (bitsets: read on some path
         from there before being written), from the reads and writes its emitter made."""
+        if self.live is not None:
+            return self.live
         instrs, cells = self.b.instrs, self.cells
         succ: dict[int, list[int]] = {}
         for k, i in enumerate(instrs):
@@ -1315,7 +1376,8 @@ class FuncTranslator:
                 if v != live_in[i]:
                     live_in[i] = v
                     changed = True
-        return live_in, live_out
+        self.live = (live_in, live_out)
+        return self.live
 
     def helper_trap(self, rc: str, idx: int) -> None:
         """A helper returned a trap code to record at `idx` (0 = none)."""
@@ -1378,12 +1440,19 @@ class FuncTranslator:
         entry_lines_at = len(f.lines)
         # instructions
         guards = plan_guards(b)
+        leaders = set(b.leaders()) if b.omit else set()
         prev_falls = False
         k, n = 0, len(b.instrs)
         while k < n:
             i = b.instrs[k]
             if k % 64 == 63:
                 pause()
+            if i in b.omit:     # a block left out: its label is a side exit (`side_exits`)
+                if prev_falls:
+                    f.emit(f"br label %c{i}")
+                self.exits.append(i)
+                k, prev_falls = self.shadow(k, leaders), False
+                continue
             if i in targets or not prev_falls:
                 if prev_falls:
                     f.emit(f"br label %c{i}")

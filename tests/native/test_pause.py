@@ -99,8 +99,9 @@ async def later(x: int) -> int:
 
 
 def test_pause_codes_match_the_runtime() -> None:
-    assert (_native_ir.TRAP_PAUSE, _native_ir.TRAP_YIELD, _native_ir.TRAP_THROW) == \
-        (_interp.ASYNC_CALL, _interp.ASYNC_YIELD, _interp.THROWN)
+    assert (_native_ir.TRAP_PAUSE, _native_ir.TRAP_YIELD, _native_ir.TRAP_THROW,
+            _native_ir.TRAP_SIDE) == \
+        (_interp.ASYNC_CALL, _interp.ASYNC_YIELD, _interp.THROWN, _interp.SIDE_EXIT)
 
 
 def test_native_frames_pause_at_async_host_calls(llvmlite_ok: None) -> None:

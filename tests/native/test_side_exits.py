@@ -1,0 +1,220 @@
+"""Bodies compiled in part: machine code of a body left without some of its blocks
+(`_native_ir.Body.omit`) leaves at an edge into one of them (a side exit: its live slots
+spilled, TRAP_SIDE), machine-code callers unwind as for a pause, and the interpreter
+continues the activation at once, entering machine code again at the next loop header.
+Results, traps, backtraces, fuel, epochs and pauses equal the interpreter's."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import threading
+from collections.abc import Callable
+
+import pytest
+
+import wasmrt
+from wasmrt import _native, _native_ir
+
+from . import test_pause
+from .conftest import engine
+from .test_native import MIX, run_all
+
+Choose = Callable[[_native_ir.Body], set[int]]
+
+
+def leave_out(monkeypatch: pytest.MonkeyPatch, choose: Choose) -> None:
+    """Compile every body without the blocks `choose(body)` names (their first cells)."""
+    monkeypatch.setattr(_native, "_OMIT", "test")
+    monkeypatch.setattr(_native, "omitted", lambda b, spec: frozenset(choose(b)))
+
+
+def block_of(b: _native_ir.Body, op: str, nth: int = 0) -> set[int]:
+    """The block holding the `nth` instruction `op` of body b ({} if it has none)."""
+    at = [i for i in b.instrs if _native_ir.isa.NAMES[b.cells[i]] == op]
+    if len(at) <= nth:
+        return set()
+    leaders = b.leaders()
+    return {leaders[bisect.bisect_right(leaders, at[nth]) - 1]}
+
+
+def exits(module: wasmrt.Module) -> dict[int, int]:
+    """Side exits taken per body (function index -> count) of `module`'s machine code."""
+    nm = module._native
+    assert nm is not None
+    return {fi: sum(nm.side_exits(fi).values()) for fi in nm.installed if nm.exit_cells.get(fi)}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_bodies_compiled_in_part_equal_the_interpreter(
+        seed: int, monkeypatch: pytest.MonkeyPatch, native: wasmrt.Engine,
+        interp: wasmrt.Engine) -> None:
+    monkeypatch.setattr(_native, "_OMIT", f"0.5:{seed}")
+    store = wasmrt.Store(native)
+    module = wasmrt.Module(native, MIX)
+    wasmrt.Instance(store, module, [])
+    assert module._native is not None and module._native.exit_cells
+    assert run_all(native) == run_all(interp)
+
+
+RARE = """(module
+  (global $hits (export "hits") (mut i32) (i32.const 0))
+  (func (export "run") (param $n i32) (result i32) (local $i i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+      (if (i32.eqz (i32.rem_u (local.get $i) (i32.const 100)))
+        (then (global.set $hits (i32.add (global.get $hits) (i32.const 1)))
+              (local.set $acc (i32.mul (local.get $acc) (i32.const 3)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"""
+
+
+def test_a_loop_leaves_at_a_rare_block_and_comes_back(monkeypatch: pytest.MonkeyPatch,
+                                                      native: wasmrt.Engine,
+                                                      interp: wasmrt.Engine) -> None:
+    leave_out(monkeypatch, lambda b: block_of(b, "global_set"))
+    got = []
+    for eng in (native, interp):
+        store = wasmrt.Store(eng)
+        module = wasmrt.Module(eng, RARE)
+        ex = wasmrt.Instance(store, module, []).exports(store)
+        got.append((ex["run"](store, 10_000), ex["hits"].value(store)))
+        if eng is native:
+            # every rare iteration left machine code: after each exit the interpreter
+            # entered it again at the loop header
+            assert exits(module) == {0: 100}
+    assert got[0] == got[1] and got[0][1] == 100
+
+
+NESTED = """(module
+  (global $g (export "g") (mut i32) (i32.const 0))
+  (func $inner (param $x i32) (result i32)
+    (if (result i32) (i32.eqz (i32.and (local.get $x) (i32.const 63)))
+      (then (global.set $g (i32.add (global.get $g) (local.get $x))) (i32.const 7))
+      (else (i32.add (local.get $x) (i32.const 1)))))
+  (func (export "outer") (param $n i32) (result i64)
+    (local $i i32) (local $a i64) (local $f f64) (local $b i32)
+    (loop $l
+      (local.set $b (i32.mul (local.get $i) (i32.const 5)))
+      (local.set $f (f64.add (local.get $f) (f64.convert_i32_u (local.get $i))))
+      (local.set $a (i64.add (local.get $a)
+        (i64.extend_i32_u (i32.add (call $inner (local.get $i)) (local.get $b)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (i64.add (local.get $a) (i64.trunc_f64_u (local.get $f)))))"""
+
+
+def test_a_side_exit_in_a_callee_unwinds_its_machine_code_caller(
+        monkeypatch: pytest.MonkeyPatch, native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
+    leave_out(monkeypatch, lambda b: block_of(b, "global_set") if b.func_index == 0 else set())
+    got = []
+    for eng in (native, interp):
+        store = wasmrt.Store(eng)
+        module = wasmrt.Module(eng, NESTED)
+        ex = wasmrt.Instance(store, module, []).exports(store)
+        got.append((ex["outer"](store, 6400), ex["g"].value(store)))
+        if eng is native:
+            assert exits(module) == {0: 100}
+    assert got[0] == got[1]
+
+
+TRAPS = """(module
+  (memory 1)
+  (func $c (param i32) (result i32)
+    (if (i32.gt_u (local.get 0) (i32.const 5))
+      (then (i32.store (i32.const 0) (i32.div_u (i32.const 1)
+                                               (i32.sub (local.get 0) (i32.const 10))))))
+    (i32.add (local.get 0) (i32.load (i32.const 0))))
+  (func $b (param i32) (result i32) (i32.add (call $c (local.get 0)) (i32.const 1)))
+  (func (export "a") (param i32) (result i32) (call $b (local.get 0))))"""
+
+
+@pytest.mark.parametrize("arg", [3, 7, 10])
+def test_a_trap_in_a_left_out_block_has_the_interpreters_backtrace(
+        arg: int, monkeypatch: pytest.MonkeyPatch, native: wasmrt.Engine,
+        interp: wasmrt.Engine) -> None:
+    leave_out(monkeypatch, lambda b: block_of(b, "i32_div_u"))
+    got = []
+    for eng in (native, interp):
+        store = wasmrt.Store(eng)
+        module = wasmrt.Module(eng, TRAPS)
+        a = wasmrt.Instance(store, module, []).exports(store)["a"]
+        try:
+            got.append(a(store, arg))
+        except wasmrt.Trap as t:
+            got.append((t.message, [(f.func_index, f.func_offset) for f in t.frames]))
+        got.append(a(store, 2))     # (the store is usable afterwards)
+        if eng is native:
+            assert exits(module) == {0: 1 if arg > 5 else 0}
+    assert got[:2] == got[2:]
+
+
+SPIN = """(module (func (export "spin") (param i32) (result i32) (local i32)
+  (loop $l
+    (if (i32.eqz (i32.and (local.get 1) (i32.const 7)))
+      (then (local.set 1 (i32.add (local.get 1) (i32.const 2)))))
+    (local.set 1 (i32.add (local.get 1) (i32.const 3)))
+    (br_if $l (i32.ne (local.get 1) (local.get 0)))) (local.get 1)))"""
+
+
+def test_fuel_is_consumed_as_interpreted(monkeypatch: pytest.MonkeyPatch,
+                                         llvmlite_ok: None) -> None:
+    leave_out(monkeypatch, lambda b: block_of(b, "i32_add_imm"))
+    got = []
+    for strategy in ("native", "interpreter"):
+        eng = engine(strategy, consume_fuel=True)
+        store = wasmrt.Store(eng)
+        store.set_fuel(1_000_000)
+        module = wasmrt.Module(eng, SPIN)
+        spin = wasmrt.Instance(store, module, []).exports(store)["spin"]
+        got.append((spin(store, 3000), store.get_fuel()))
+        if strategy == "native":
+            assert exits(module)[0] > 0
+        with pytest.raises(wasmrt.Trap, match="all fuel consumed"):
+            spin(store, 1)      # never equal: runs until the fuel is gone
+    assert got[0] == got[1]
+
+
+def test_an_epoch_deadline_stops_a_loop_that_leaves_machine_code(
+        monkeypatch: pytest.MonkeyPatch, llvmlite_ok: None) -> None:
+    leave_out(monkeypatch, lambda b: block_of(b, "i32_add_imm"))
+    eng = engine("native", epoch_interruption=True)
+    store = wasmrt.Store(eng)
+    store.set_epoch_deadline(1)
+    module = wasmrt.Module(eng, SPIN)
+    spin = wasmrt.Instance(store, module, []).exports(store)["spin"]
+    timer = threading.Timer(0.05, eng.increment_epoch)
+    timer.start()
+    with pytest.raises(wasmrt.Trap, match="interrupt"):
+        spin(store, 1)
+    timer.join()
+    assert exits(module)[0] > 1000
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_guest_compiled_in_part_pauses_and_resumes(seed: int, monkeypatch: pytest.MonkeyPatch,
+                                                     llvmlite_ok: None) -> None:
+    monkeypatch.setattr(_native, "_OMIT", f"0.5:{seed}")
+    got = {}
+    for strategy in ("native", "interpreter"):
+        store, ex, _module = test_pause.make(strategy, test_pause.later)
+        store.set_async_yield_interval(0.001)
+        spin, _turns = asyncio.run(test_pause.counting_turns(
+            ex["spin"].call_async(store, 3_000_000)))
+        got[strategy] = (asyncio.run(ex["deep"].call_async(store, 40)),
+                         asyncio.run(ex["mixed"].call_async(store, 5)), spin,
+                         ex["g"].value(store))
+    assert got["native"] == got["interpreter"]
+    assert got["native"][2] == test_pause.spin_expected(3_000_000)
+
+
+def test_the_test_knob_leaves_out_blocks_but_the_first(llvmlite_ok: None) -> None:
+    store = wasmrt.Store(engine("native"))
+    module = wasmrt.Module(store.engine, RARE)
+    assert module._native is not None
+    b = module._native.body(0)
+    everything = _native.omitted(b, "1:0")
+    assert everything == frozenset(b.leaders()) - {0}
+    assert _native.omitted(b, "0:0") == frozenset()
+    assert _native.omitted(b, "0.5:3") == _native.omitted(b, "0.5:3")
