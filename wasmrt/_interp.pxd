@@ -307,10 +307,13 @@ ctypedef struct Ctx:            # per store: the state the handlers share
     const Cell* resume_pc       # the instruction the guest continues at
     uint64_t* resume_fp         # the frame it continues in (cx.inst is its instance)
     # A side exit (TRAP_SIDE, _interp_native.pxi `wr_side`) keeps attention requested for
-    # this many more checks (so that the interpreter enters machine code again at the next
-    # loop header); `side_attn` is `wasmrt_attn` when it did (a tick since is a real one)
+    # this many more checks of the activation that left (so that the interpreter enters
+    # machine code again at its next loop header; a machine-code callee's return from
+    # `entry` requests it again); `side_attn` is `wasmrt_attn` when it did (a tick since
+    # is a real one)
     uint32_t side_left
     uint32_t side_attn
+    uint32_t side_depth         # `depth` of the activation that left (its checks count)
     FuncRec* pause_func         # TRAP_PAUSE: the async host function called; else NULL
     uint64_t* pause_args        # - its argument slots, where its results go
     uint32_t async_nest         # `nest` of the innermost call_async entry (0: none)

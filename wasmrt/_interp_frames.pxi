@@ -98,15 +98,18 @@ cdef int attention(Ctx* cx, const Cell* pc) noexcept nogil:
     cdef bint tick = 1
     cx.attn_seen = a
     if cx.side_left != 0:           # after a side exit (`wr_side`): still requested, so
-        cx.side_left -= 1           # that the next loop header enters machine code
-        tick = a != cx.side_attn    # (a real tick came too)
-        cx.side_attn = a
-        if cx.side_left != 0:
-            cx.attn_seen = a - 1
+        tick = a != cx.side_attn    # that the next loop header enters machine code (a
+        cx.side_attn = a            # real tick came too?); a callee's checks do not count
+        if cx.depth < cx.side_depth:
+            cx.side_left = 0        # (the activation returned)
+        elif cx.depth == cx.side_depth:
+            cx.side_left -= 1
+            if cx.side_left != 0:
+                cx.attn_seen = a - 1
     if cx.prof != NULL and cx.prof.ticks != cx.prof.seen:
         prof_record(cx, pc)
     if cx.tier_up and tick:         # the native tier's sampling (_interp_native.pxi)
-        tier_sample(cx)
+        tier_sample(cx, pc)
         tier_yield_gil(cx)
     if wasmrt_sigint and wasmrt_thread_ident() == MAIN_THREAD:
         wasmrt_sigint = 0

@@ -76,10 +76,26 @@ cdef uint32_t yield_tick = 0
 
 # ---- tier-up: sampling and OSR (called from attention() / h_attend) ----
 
-cdef void tier_sample(Ctx* cx) noexcept nogil:
-    """Charge one sample to the running body; queue it for compilation when hot."""
-    global wasmrt_samples_seen
+# Bodies over TIER_BIG cells (CPython's eval loop) are compiled in part, the blocks that
+# run (_native.NativeModule.plan_partial): their samples' pcs are recorded (`reach_*`, a
+# ring the compile thread drains: `tier_reach`), and they are priced as TIER_BIG_PRICE
+# cells until the compile thread knows what part runs (the loop job's eval loop: 4,800
+# of its 43,351 cells).
+cdef uint32_t TIER_BIG = 20000
+cdef uint32_t TIER_BIG_PRICE = 4000
+DEF REACH_N = 4096
+cdef void* reach_code[REACH_N]
+cdef uint32_t reach_idx[REACH_N]
+cdef uint32_t reach_head = 0
+cdef uint32_t reach_tail = 0
+
+
+cdef void tier_sample(Ctx* cx, const Cell* pc) noexcept nogil:
+    """Charge one sample to the running body (`pc`: the instruction about to run); queue it
+    for compilation when hot."""
+    global wasmrt_samples_seen, reach_head
     cdef FuncCode* code
+    cdef uint32_t ncells
     if cx.depth == 0:
         return
     code = cx.recs[cx.depth - 1].func.code
@@ -87,8 +103,15 @@ cdef void tier_sample(Ctx* cx) noexcept nogil:
         return
     wasmrt_samples_seen += 1
     code.samples += 1
+    ncells = code.ncells
+    if ncells > TIER_BIG:
+        ncells = TIER_BIG_PRICE
+        if pc >= code.code and pc < code.code + code.ncells:
+            reach_code[reach_head % REACH_N] = <void*>code
+            reach_idx[reach_head % REACH_N] = <uint32_t>(pc - code.code)
+            reach_head += 1
     if (code.samples >= TIER_SAMPLES
-            and <uint64_t>code.samples * 1000 >= <uint64_t>code.ncells * TIER_PER_KCELL
+            and <uint64_t>code.samples * 1000 >= <uint64_t>ncells * TIER_PER_KCELL
             and code.samples >= code.tier_at and not code.queued):
         code.queued = wasmrt_tier_push(<void*>code)
 
@@ -175,10 +198,11 @@ cdef inline void pause_point(Ctx* cx, const Cell* pc, uint64_t* fp) noexcept nog
     cx.resume_fp = fp
 
 
-# checks after a side exit that keep attention requested (`attention()`): the interpreter
-# running the left-out block reaches its body's next loop header within a few checks and
-# enters machine code there (h_attend); a callee's long loop pays at most this many slow
-# paths (each ~20 ns) for it
+# checks of the activation that left after a side exit that keep attention requested
+# (`attention()`): the interpreter running the left-out block reaches its body's next
+# loop header within a few checks and enters machine code there (h_attend); a callee
+# takes the slow path once (its return through `entry`, machine code's, requests it
+# again: `Translator.entry`)
 cdef uint32_t SIDE_ATTEND = 256
 
 
@@ -207,6 +231,7 @@ cdef int wr_side(Ctx* cx, uint64_t* fp, uint32_t idx) noexcept nogil:
     cx.side_attn = wasmrt_attn
     cx.attn_seen = cx.side_attn - 1
     cx.side_left = SIDE_ATTEND
+    cx.side_depth = cx.depth
     return TRAP_SIDE
 
 
@@ -439,6 +464,7 @@ def native_layout() -> dict:
         "cx.max_depth": off(<size_t>&c.max_depth, <size_t>&c),
         "cx.budget": off(<size_t>&c.budget, <size_t>&c),
         "cx.attn_seen": off(<size_t>&c.attn_seen, <size_t>&c),
+        "cx.side_left": off(<size_t>&c.side_left, <size_t>&c),
         "cx.sp_limit": off(<size_t>&c.sp_limit, <size_t>&c),
         "inst.funcs": off(<size_t>&i.funcs, <size_t>&i),
         "inst.globals": off(<size_t>&i.globals, <size_t>&i),
@@ -527,6 +553,21 @@ def native_install(LoweredFunc lf, size_t entry, size_t body, osr, exits=()) -> 
     return True
 
 
+def native_replace(LoweredFunc lf, size_t entry, size_t body, osr, exits=()) -> None:
+    """Attach new machine code to `lf`, which has some (a body compiled in part, compiled
+    again with more of its blocks).  The old code may still be running (an activation on
+    a C stack, another thread): it stays linked, and its NativeCode is not freed (a few
+    per body, a bounded number of recompiles)."""
+    cdef FuncCode* c = _fc(lf)
+    cdef NativeCode* old = c.native
+    if old == NULL:
+        native_install(lf, entry, body, osr, exits)
+        return
+    c.native = NULL     # (native_install builds the new one: its h0 is the old one's)
+    c.code[0].h = old.h0
+    native_install(lf, entry, body, osr, exits)
+
+
 def native_uninstall(LoweredFunc lf) -> None:
     """Detach the machine code of `lf` (its code must be running nowhere)."""
     cdef FuncCode* c = _fc(lf)
@@ -566,6 +607,28 @@ def tier_pop(int cap=64, long timeout_ms=100, bint held=False) -> list:
     with nogil:
         n = wasmrt_tier_pop(buf, cap, timeout_ms, held)
     return [<size_t>buf[k] for k in range(n)]
+
+
+def tier_reach() -> list:
+    """The pcs sampled in bodies over TIER_BIG cells since the last call: (FuncCode
+    address, cell index) pairs, at most the ring's last REACH_N."""
+    global reach_tail
+    cdef uint32_t head = reach_head
+    cdef uint32_t k = reach_tail
+    if head - k > REACH_N:
+        k = head - REACH_N
+    out = [(<size_t>reach_code[i % REACH_N], reach_idx[i % REACH_N]) for i in range(k, head)]
+    reach_tail = head
+    return out
+
+
+def set_tier_big(uint32_t cells) -> int:
+    """Bodies over `cells` lowered cells are compiled in part (their samples' pcs are
+    recorded); returns the previous setting (tests: `_native.MAX_TIER_CELLS` with it)."""
+    global TIER_BIG
+    cdef uint32_t old = TIER_BIG
+    TIER_BIG = cells
+    return old
 
 
 def tier_idle() -> None:

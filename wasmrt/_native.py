@@ -20,6 +20,8 @@ sample tick while a compile is pending (``tier_yield_gil``).
 from __future__ import annotations
 
 import atexit
+import bisect
+import dataclasses
 import hashlib
 import json
 import os
@@ -36,9 +38,27 @@ if TYPE_CHECKING:
 
     from . import _native_ir as nir
 
-# Bodies larger than this are not compiled by tier-up (LLVM's time grows faster than
-# linearly in one huge function); "native" compiles every size.
+# Bodies larger than this are compiled in part by tier-up, the blocks that run (LLVM's
+# time grows faster than linearly in one huge function; _interp's TIER_BIG is the same
+# size); "native" compiles every size whole.
 MAX_TIER_CELLS = 20000
+# ... but for a body compiled in part (CPython's eval loop, 43,351 cells): the blocks that
+# ran (tier-up samples' pcs, widened: `_native_ir.Body.reached`) if they are at most
+# PARTIAL_CELLS, compiled again (at most PARTIAL_RECOMPILES times) with the blocks its
+# side exits lead to once they left machine code EXITS_RECOMPILE times (exits with at
+# least EXIT_SHARE of them); one without enough samples waits PARTIAL_WAIT more.
+PARTIAL_CELLS = 12000
+# Off by default (WASMRT_NATIVE_PARTIAL=1 turns it on): measured on the loop job it does
+# not pay yet (ARCHITECTURE.md, "Side exits and bodies compiled in part").
+PARTIAL = os.environ.get("WASMRT_NATIVE_PARTIAL", "") not in ("", "0")
+PARTIAL_RECOMPILES = 3
+EXITS_RECOMPILE = 20000
+EXIT_SHARE = 0.005
+PARTIAL_WAIT = 500
+# ... and a pc sampled once may be a rare path: it takes two samples to be compiled (the
+# loop job: 5,963 samples of the eval loop at 57 pcs; from those sampled twice or more its
+# blocks are 4,847 cells, from all 8,688)
+PARTIAL_SEED = 2
 # A tier-up batch: the hot body plus direct callees up to this depth and cell budget that
 # have run hot too (a tier-up sample) or are small (inlined for nothing); LLVM's time
 # goes with the batch's size, and most callees of a hot body are cold paths.  A callee left
@@ -64,6 +84,10 @@ _TIER_COST_FORCED = os.environ.get("WASMRT_NATIVE_TIER_COST", "")
 COST_BATCH = 0.04
 COST_CELL = 0.00015
 COST_CALLEE_CELL = 0.00045
+# ... but a body compiled in part (the part of CPython's eval loop that runs: many memory
+# accesses and branches per cell, ~450 bytes of IR per cell against resvg's ~230) ~0.8 ms
+# per cell of the part (the loop job's: 4,863 cells, 4.3 s of LLVM with its small callees)
+COST_PARTIAL_CELL = 0.0008
 # ... and the first batch of a process starts LLVM (the worker process, the JIT): ~0.15 s
 COST_START = 0.15
 # _interp's default TIER_PER_KCELL: the floor under the estimate (the cheapest per cell)
@@ -327,6 +351,13 @@ class NativeModule:
         self.installed: set[int] = set()
         self.compile_seconds: list[tuple[list[int], float]] = []
         self.exit_cells: dict[int, list[int]] = {}  # a body compiled in part: its exits
+        # bodies over MAX_TIER_CELLS compiled in part: the blocks left out, the cells
+        # compiled, the exit cells grown back in, and how often each was compiled
+        self.partial: dict[int, frozenset[int]] = {}
+        self.partial_cells: dict[int, int] = {}
+        self.grown: dict[int, set[int]] = {}
+        self.partial_runs: dict[int, int] = {}
+        self.whole: dict[int, nir.Body] = {}
         self.cache_path: Path | None = None
         self._interp = _interp
 
@@ -344,13 +375,64 @@ class NativeModule:
         lf = self.lowered(fi)
         if lf.handlers:     # exception handlers: the interpreter's unwinder lands there
             raise _ir().Unsupported("exception handlers (try_table)")
-        b: nir.Body = _ir().Body(fi, self._interp.code_cells(lf), lf.nparams, lf.nresults,
-                                 lf.max_slots)
+        b: nir.Body
+        if fi in self.partial:      # (decoded once: `plan_partial`)
+            b = dataclasses.replace(self.whole[fi], omit=self.partial[fi])
+            self.check_heap_refs(b)
+            return b
+        b = _ir().Body(fi, self._interp.code_cells(lf), lf.nparams, lf.nresults,
+                       lf.max_slots)
         b.decode()
         self.check_heap_refs(b)
         if _OMIT:
             b.omit = omitted(b, _OMIT)
         return b
+
+    def plan_partial(self, fi: int) -> bool:
+        """Choose the blocks of body `fi` (over MAX_TIER_CELLS) to compile: those its
+        tier-up samples reached, and those its side exits led to often (`grown`).  False
+        when it has no samples yet, or they reach more than PARTIAL_CELLS (then it stays
+        interpreted: `failed`)."""
+        lf = self.lowered(fi)
+        seen = _reach.get(self._interp.funccode_address(lf), {})
+        seeds = [c for c, n in seen.items() if n >= PARTIAL_SEED]
+        if not seeds:
+            return False
+        b = self.whole.get(fi)
+        if b is None:       # (decoded once: 0.1-0.9 s for CPython's eval loop)
+            b = self.whole[fi] = _ir().Body(fi, self._interp.code_cells(lf), lf.nparams,
+                                            lf.nresults, lf.max_slots)
+            b.decode()
+        keep = b.reached(seeds, self.grown.get(fi, ()))
+        sizes = b.block_cells()
+        cells = sum(sizes[k] for k in keep)
+        if cells > PARTIAL_CELLS:       # (more samples only reach more)
+            self.failed.add(fi)
+            return False
+        self.partial[fi] = frozenset(sizes) - keep
+        self.partial_cells[fi] = cells
+        return True
+
+    def own_cells(self, fi: int) -> int:
+        """The cells of body `fi` a compile translates (the part of one compiled in part)."""
+        return self.partial_cells.get(fi) or int(self.lowered(fi).ncells)
+
+    def grow_partial(self, fi: int) -> bool:
+        """Body `fi`, compiled in part, left machine code often: compile it again with the
+        blocks its frequent exits lead to.  False (and nothing done) when its exits are
+        rare yet or it was compiled PARTIAL_RECOMPILES times."""
+        exits = self.side_exits(fi)
+        total = sum(exits.values())
+        if total < EXITS_RECOMPILE or self.partial_runs.get(fi, 0) > PARTIAL_RECOMPILES:
+            return False
+        hot = {c for c, n in exits.items() if n >= total * EXIT_SHARE}
+        self.grown.setdefault(fi, set()).update(hot)
+        self.partial_runs[fi] = self.partial_runs.get(fi, 0) + 1
+        if not self.plan_partial(fi):
+            self.partial_runs[fi] = PARTIAL_RECOMPILES + 1     # (too big now: keep it)
+            return False
+        self.compile([fi], replace=True)
+        return True
 
     def heap_ref(self, vt: int) -> bool:
         """Whether a value of (module-form) type `vt` may be a GC object or an exception
@@ -390,7 +472,10 @@ class NativeModule:
 
     def callees(self, fi: int, b: nir.Body) -> list[int]:
         out = []
+        leaders = b.leaders() if b.omit else []
         for i in b.instrs:
+            if leaders and leaders[bisect.bisect_right(leaders, i) - 1] in b.omit:
+                continue    # (a block left out: the interpreter makes its calls)
             if b.cells[i] == _ir().OP["call"]:
                 callee = _ir()._get(b.cells, i, (1, "hi")) & 0xFFFFFFFF
                 if callee >= self.nimp and callee not in out:
@@ -398,10 +483,12 @@ class NativeModule:
         return out
 
     # -- compiling --
-    def compile(self, funcs: list[int], install: list[int] | None = None) -> list[int]:
+    def compile(self, funcs: list[int], install: list[int] | None = None,
+                replace: bool = False) -> list[int]:
         """Translate, optimise and link `funcs` as one batch, then install those of
-        `install` (default: all) that have no machine code yet.  Bodies that cannot be
-        translated are left out.  Returns the function indexes installed."""
+        `install` (default: all) that have no machine code yet (`replace`: or have some,
+        a body compiled in part compiled again).  Bodies that cannot be translated are
+        left out.  Returns the function indexes installed."""
         bodies = []
         for fi in funcs:
             if fi in self.failed:
@@ -425,13 +512,13 @@ class NativeModule:
             obj, llvm_times = j.optimise(ir, opt_level(bodies))
             c2 = time.thread_time()
             names = [b.func_index for b in bodies if b.func_index in want
-                     and b.func_index not in self.installed]
+                     and (replace or b.func_index not in self.installed)]
             osr = {b.func_index: b.osr_headers() for b in bodies}
             every = [b.func_index for b in bodies]
             for b in bodies:
                 if b.omit and b.func_index in names:
                     self.exit_cells[b.func_index] = sorted(b.omit)
-            done = self.load(obj, names, osr, every, linked)
+            done = self.load(obj, names, osr, every, linked, replace)
             t3 = time.perf_counter()
         _stats["bodies"] += len(done)
         _note(every, sum(len(b.cells) for b in bodies), ir, t3 - t0,
@@ -441,7 +528,7 @@ class NativeModule:
         return done
 
     def load(self, obj: bytes, names: list[int], osr: dict[int, list[int]],
-             every: list[int], linked: list[int]) -> list[int]:
+             every: list[int], linked: list[int], replace: bool = False) -> list[int]:
         """Link object code (the bodies `every`, calling the `linked` bodies of earlier
         batches), point each body's code global at its lowered cells, and install the
         bodies `names`."""
@@ -462,7 +549,12 @@ class NativeModule:
             ctypes.c_void_p.from_address(addrs[ir.code_name(fi)]).value = cells
         done = []
         for fi in names:
-            if self._interp.native_install(self.lowered(fi), addrs[_ir().entry_name(fi)],
+            if replace and fi in self.installed:
+                self._interp.native_replace(self.lowered(fi), addrs[_ir().entry_name(fi)],
+                                            addrs[_ir().body_name(fi)], osr[fi],
+                                            self.exit_cells.get(fi, ()))
+                done.append(fi)
+            elif self._interp.native_install(self.lowered(fi), addrs[_ir().entry_name(fi)],
                                            addrs[_ir().body_name(fi)], osr[fi],
                                            self.exit_cells.get(fi, ())):
                 self.installed.add(fi)
@@ -558,12 +650,16 @@ class NativeModule:
         if fi in self.installed or fi in self.failed or _stopping:
             return []
         if self.lowered(fi).ncells > MAX_TIER_CELLS:
-            self.failed.add(fi)
-            return []
+            if not PARTIAL:
+                self.failed.add(fi)
+                return []
+            if not self.plan_partial(fi):
+                return []   # (compiled in part once its samples show what runs)
         batch = [fi]
-        size = self.lowered(fi).ncells
+        size = self.own_cells(fi)
         frontier = [fi]
-        for _ in range(CALLEE_DEPTH):
+        part = fi in self.partial   # (its callees: only small ones, to inline them)
+        for _ in range(1 if part else CALLEE_DEPTH):
             nxt = []
             for f in frontier:
                 try:
@@ -576,7 +672,7 @@ class NativeModule:
                     # (a callee compiled in an earlier batch is called there, unless it
                     # is small: then it is compiled again, so that LLVM can inline it)
                     if (c not in batch and c not in self.failed and size + n <= BATCH_CELLS
-                            and (n <= CALLEE_SMALL or (c not in self.body_addr
+                            and (n <= CALLEE_SMALL or (not part and c not in self.body_addr
                                                        and self._interp.native_state(lf)[1]))):
                         batch.append(c)
                         size += n
@@ -596,15 +692,18 @@ class NativeModule:
             _stats["failed"] += 1
             self.failed.update(batch)
             return
+        if fi in self.partial and fi in self.installed:
+            _partials.append((weakref.ref(self), fi))
         _price.learn(self.estimate(batch), sum(_stats[k] for k in _COST_KEYS) - before)
         self.save()
 
     def estimate(self, batch: list[int]) -> float:
         """CPU seconds compiling `batch` (a hot body and its callees) is expected to cost,
         before this process's own compiles correct the scale (_Price)."""
-        own = int(self.lowered(batch[0]).ncells)
+        own = self.own_cells(batch[0])
         callees = sum(int(self.lowered(f).ncells) for f in batch[1:])
-        return COST_BATCH + COST_CELL * own + COST_CALLEE_CELL * callees
+        per_cell = COST_PARTIAL_CELL if batch[0] in self.partial else COST_CELL
+        return COST_BATCH + per_cell * own + COST_CALLEE_CELL * callees
 
     def side_exits(self, fi: int) -> dict[int, int]:
         """The side exits of body `fi`'s machine code (compiled in part): left-out cell ->
@@ -626,6 +725,33 @@ class NativeModule:
 
 _registry: dict[int, tuple[weakref.ref[NativeModule], int]] = {}
 _thread: threading.Thread | None = None
+# bodies over MAX_TIER_CELLS: the cells their tier-up samples were taken at (FuncCode
+# address -> cell -> samples; _interp.tier_reach), and those compiled in part
+_reach: dict[int, dict[int, int]] = {}
+_partials: list[tuple[weakref.ref[NativeModule], int]] = []
+
+
+def _take_reach() -> None:
+    """Note the pcs the interpreter sampled in bodies over MAX_TIER_CELLS."""
+    from . import _interp
+
+    for addr, cell in _interp.tier_reach():
+        seen = _reach.setdefault(addr, {})
+        seen[cell] = seen.get(cell, 0) + 1
+
+
+def _grow_partials() -> None:
+    """Compile again the bodies compiled in part whose side exits fire often."""
+    for ref, fi in list(_partials):
+        nm = ref()
+        if nm is None:
+            _partials.remove((ref, fi))
+            continue
+        try:
+            nm.grow_partial(fi)
+        except Exception:  # noqa: BLE001 - LLVM or translator failure: keep the code it has
+            _stats["failed"] += 1
+            _partials.remove((ref, fi))
 
 
 def omitted(b: nir.Body, spec: str) -> frozenset[int]:
@@ -742,6 +868,9 @@ def _tier_loop() -> None:
         for addr in _interp.tier_pop(64, 0 if held else 200, bool(held)):
             if addr not in held:
                 _consider(addr, held)
+        _take_reach()
+        if _partials:
+            _grow_partials()
         if not held:
             _interp.tier_idle()
             continue
@@ -768,7 +897,13 @@ def _consider(addr: int, held: dict[int, list[float]]) -> None:
     entry = _registry.get(addr)
     nm = entry[0]() if entry is not None else None
     samples = _interp.tier_samples(addr)
+    _take_reach()
     batch = nm.tier_batch(entry[1]) if nm is not None else []  # type: ignore[index]
+    if (PARTIAL and nm is not None and not batch
+            and entry[1] not in nm.installed  # type: ignore[index]
+            and int(nm.lowered(entry[1]).ncells) > MAX_TIER_CELLS):  # type: ignore[index]
+        _interp.tier_defer(addr, samples + PARTIAL_WAIT)    # (what runs: not known yet)
+        return
     if nm is None or not batch or samples < TIER_SAMPLES_MIN:   # (queued by its calls)
         held[addr] = [samples, 0.0]
         return
@@ -781,7 +916,7 @@ def _consider(addr: int, held: dict[int, list[float]]) -> None:
     for f in batch:
         native, n = _interp.native_state(nm.lowered(f))
         ran += 0 if native else n
-    own = max(TIER_SAMPLES_MIN, int(nm.lowered(batch[0]).ncells)) * scale
+    own = max(TIER_SAMPLES_MIN, nm.own_cells(batch[0])) * scale
     missing = min(ms - ran, own - samples) + start
     if missing > 0:
         _interp.tier_defer(addr, int(samples + missing) + 1)

@@ -30,8 +30,10 @@ The runtime side (symbols ``wr_*``, struct layouts, the entry/body contract) is 
 from __future__ import annotations
 
 import bisect
+import re
 import struct
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +92,9 @@ COVERED = frozenset(i for i, name in enumerate(isa.NAMES)
 
 LL = {"i32": "i32", "i64": "i64", "f32": "float", "f64": "double"}
 WIDTH = {"i32": 32, "i64": 64}
+# A body compiled in part grows forward from what ran up to a join of more edges than this
+# (`Body.reached`: an error path that many blocks branch to stays a side exit)
+JOIN_PREDS = 4
 SHORT_LOOP = 65536      # cells run by a counted loop that needs no attention check
 OSR_ALL = 8             # loops of a body that all get an OSR entry (else the outermost)
 
@@ -688,6 +693,65 @@ class Body:
             return sorted(ends)
         return sorted(h for h in ends if not any(h2 < h <= e2 for h2, e2 in ends.items()))
 
+    def reached(self, seeds: Iterable[int], grown: Iterable[int] = (),
+                joins: int = JOIN_PREDS) -> set[int]:
+        """The blocks (their first cells) to compile of a body compiled in part: those of
+        the sampled pcs `seeds` (tier-up samples: loop headers, calls, br_tables) and every
+        block on a path of forward edges (not loop back-edges) from cell 0 to them; from
+        them and from the blocks `grown` (side exits that fired often), the blocks forward
+        edges lead to, up to a join of more than `joins` edges (an error path many blocks
+        share; not a latch, a block that branches back to a kept loop header), a loop
+        header or a br_table's arms.  An edge into a block left out is a side exit."""
+        leaders = self.leaders()
+        starts = set(leaders)
+        cells, instrs = self.cells, self.instrs
+        succ: dict[int, list[int]] = {}
+        preds: dict[int, list[int]] = {}
+
+        def block(i: int) -> int:
+            return leaders[bisect.bisect_right(leaders, i) - 1]
+
+        latch: dict[int, set[int]] = {}     # block -> the loop headers it branches back to
+        for k, i in enumerate(instrs):
+            nxt = instrs[k + 1] if k + 1 < len(instrs) else None
+            if nxt is None or nxt in starts:        # i ends its block
+                back = {t for t in branch_targets(cells, i) if t <= i}
+                if back:
+                    latch[block(i)] = back
+                out = [t for t in branch_targets(cells, i) if t > i]
+                if nxt is not None and falls_through(cells, i):
+                    out.append(nxt)
+                succ[block(i)] = out
+                for t in out:
+                    preds.setdefault(t, []).append(block(i))
+        heads = set(self.osr_headers())
+
+        keep = {block(i) for i in seeds if 0 <= i < len(cells)}
+        todo = list(keep)
+        while todo:     # backward: the forward paths from cell 0
+            for p in preds.get(todo.pop(), ()):
+                if p not in keep:
+                    keep.add(p)
+                    todo.append(p)
+        todo = [block(i) for i in seeds if 0 <= i < len(cells)] + [block(i) for i in grown]
+        keep.update(todo)
+        while todo:     # forward: the way on from each, up to a shared join
+            k = todo.pop()
+            if len(succ.get(k, ())) > 2:
+                continue    # (a br_table's arms: those that ran have samples or exits)
+            for t in succ.get(k, ()):   # (a loop's latch that many blocks share is in)
+                if t not in keep and t not in heads and (len(preds.get(t, ())) <= joins
+                                                         or latch.get(t, set()) & keep):
+                    keep.add(t)
+                    todo.append(t)
+        return keep
+
+    def block_cells(self) -> dict[int, int]:
+        """The cells of each block (first cell -> size)."""
+        leaders = self.leaders()
+        ends = leaders[1:] + [len(self.cells)]
+        return {lead: end - lead for lead, end in zip(leaders, ends)}
+
     def leaders(self) -> list[int]:
         """The first cells of the body's blocks, the units a partial compile leaves out:
         cell 0, branch targets, and the instruction after a branch (the way on of a
@@ -702,6 +766,7 @@ class Body:
         return sorted(out)
 
 
+_LABEL_REF = re.compile(r"%c(\d+)\b")    # a branch to the block of a cell (`c<cell>`)
 _LOOP_BREAKERS = frozenset(OP[n] for n in ("call", "call_indirect", "br_table"))
 _ADD_BR_CONDS: dict[str, Any] = {
     "br_add_nez": lambda v, c: v != 0, "br_add_eqz": lambda v, c: v == 0,
@@ -1091,6 +1156,16 @@ class Translator:
         f.label("fail")
         f.emit(f"ret i32 {rc}")
         f.label("ok")
+        # after a side exit of an interpreted caller (`wr_side`): request attention again,
+        # so that the caller's next loop header enters its machine code
+        side = self.fld(f, "%cx", "cx.side_left", "i32")
+        again = f.op(f"icmp ne i32 {side}, 0")
+        f.emit(f"br i1 {again}, label %side, label %back, !prof !0")
+        f.label("side")
+        seen = f.op(f"sub i32 {f.op('load volatile i32, ptr @wasmrt_attn')}, 1")
+        f.emit(f"store i32 {seen}, ptr {self.fld_ptr(f, '%cx', 'cx.attn_seen')}")
+        f.emit("br label %back")
+        f.label("back")
         depth = self.fld(f, "%cx", "cx.depth", "i32")
         d1 = f.op(f"sub i32 {depth}, 1")
         f.emit(f"store i32 {d1}, ptr {self.fld_ptr(f, '%cx', 'cx.depth')}")
@@ -1322,7 +1397,12 @@ class FuncTranslator:
         a pause)."""
         f = self.f
         used = sorted(self.used)
+        wanted = set(self.exits)
+        refs = {int(m) for line in f.lines if "%c" in line
+                for m in _LABEL_REF.findall(line) if int(m) in wanted}
         for i in self.exits:
+            if i not in refs:   # (a block left out that no edge of machine code enters)
+                continue
             f.label(f"c{i}")
             need = live_in.get(i, -1)
             for s in used:

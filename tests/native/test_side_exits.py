@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import bisect
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
 
 import wasmrt
-from wasmrt import _native, _native_ir
+from wasmrt import _interp, _native, _native_ir
 
 from . import test_pause
 from .conftest import engine
@@ -218,3 +219,131 @@ def test_the_test_knob_leaves_out_blocks_but_the_first(llvmlite_ok: None) -> Non
     assert everything == frozenset(b.leaders()) - {0}
     assert _native.omitted(b, "0:0") == frozenset()
     assert _native.omitted(b, "0.5:3") == _native.omitted(b, "0.5:3")
+
+
+# A bytecode interpreter's shape (CPython's eval loop): a loop around a br_table whose arms
+# are the handlers.  `vm(n, prog)` runs n steps of the 8-byte program at `prog`.
+VM = """(module
+  (memory 1)
+  (data (i32.const 0) "\\00\\01\\00\\01\\00\\01\\00\\01")
+  (data (i32.const 16) "\\02\\03\\02\\03\\02\\03\\00\\02")
+  (func (export "vm") (param $n i32) (param $prog i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (loop $run
+      (block $next
+        (block $op3 (block $op2 (block $op1 (block $op0
+          (br_table $op0 $op1 $op2 $op3
+            (i32.load8_u (i32.add (local.get $prog) (i32.and (local.get $i) (i32.const 7))))))
+          (local.set $acc (i32.add (local.get $acc) (i32.const 3))) (br $next))
+        (local.set $acc (i32.xor (local.get $acc) (i32.mul (local.get $i) (i32.const 7))))
+        (br $next))
+        (local.set $acc (i32.rotl (local.get $acc) (i32.const 5))) (br $next))
+        (local.set $acc (i32.sub (local.get $acc) (local.get $i))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $run (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc)))"""
+
+
+def vm_result(n: int, prog: bytes) -> int:
+    acc = 0
+    for i in range(n):
+        op = prog[i & 7]
+        if op == 0:
+            acc = (acc + 3) % 2**32
+        elif op == 1:
+            acc ^= (i * 7) % 2**32
+        elif op == 2:
+            acc = ((acc << 5) | (acc >> 27)) % 2**32
+        else:
+            acc = (acc - i) % 2**32
+    return acc - 2**32 if acc >= 2**31 else acc
+
+
+def test_a_big_body_is_compiled_in_part_and_grows_where_it_leaves(
+        monkeypatch: pytest.MonkeyPatch, llvmlite_ok: None) -> None:
+    """Tier-up compiles a body over the size limit in part: the blocks its samples' pcs
+    lead through (the dispatch, and the handlers a br_table's attention check was about
+    to enter), and once its side exits fire often, again with the blocks they lead to."""
+    from tests.tiering import tier_thresholds
+
+    from .test_native import run_until
+
+    monkeypatch.setattr(_native, "PARTIAL", True)
+    monkeypatch.setattr(_native, "MAX_TIER_CELLS", 20)
+    monkeypatch.setattr(_native, "EXITS_RECOMPILE", 2000)
+    old = _interp.set_tier_big(20)
+    try:
+        with tier_thresholds(5):
+            eng = engine("auto")
+            store = wasmrt.Store(eng)
+            module = wasmrt.Module(eng, VM)
+            vm = wasmrt.Instance(store, module, []).exports(store)["vm"]
+            nm = module._native
+            assert nm is not None and int(nm.lowered(0).ncells) > 20
+            b = nm.body(0)
+            late = block_of(b, "i32_rotl_imm") | block_of(b, "i32_sub")    # ops 2 and 3
+            n = 200_000
+            progs = {0: bytes([0, 1] * 4), 16: bytes([2, 3, 2, 3, 2, 3, 0, 2])}
+
+            def run(prog: int) -> None:
+                assert vm(store, n, prog) == vm_result(n, progs[prog])
+
+            _native.wait_idle(120)
+            run_until(lambda: 0 in nm.installed, lambda: run(0), "never compiled in part",
+                      time.monotonic() + 60, wait=True)
+            assert late <= nm.partial[0]        # (ops 2 and 3 never ran: left out)
+            assert sum(nm.side_exits(0).values()) == 0
+            run_until(lambda: nm.partial_runs.get(0, 0) >= 1, lambda: run(16),
+                      "never compiled again", time.monotonic() + 60, wait=True)
+            assert not late & nm.partial[0]     # (they ran: compiled now)
+            before = sum(nm.side_exits(0).values())
+            run(16)
+            assert sum(nm.side_exits(0).values()) - before < n // 100
+    finally:
+        _interp.set_tier_big(old)
+
+
+def test_reached_keeps_the_dispatch_and_the_handlers_that_ran(llvmlite_ok: None) -> None:
+    store = wasmrt.Store(engine("native"))
+    module = wasmrt.Module(store.engine, VM)
+    assert module._native is not None
+    b = module._native.body(0)
+    names = [_native_ir.isa.NAMES[b.cells[i]] for i in b.instrs]
+    table = b.instrs[names.index("br_table")]
+    head = b.osr_headers()[0]
+    sizes = b.block_cells()
+    keep = b.reached([table, head])
+    # the way from cell 0 to the dispatch, not its arms
+    arms = set(_native_ir.branch_targets(b.cells, table))
+    assert block_of(b, "br_table") <= keep and not arms & keep
+    assert block_of(b, "i32_rotl_imm").isdisjoint(keep)
+    assert sum(sizes[k] for k in keep) < len(b.cells)
+    rotl = block_of(b, "i32_rotl_imm")
+    grown = b.reached([table, head], rotl)      # an exit that fired often: its handler
+    assert rotl <= grown and grown > keep
+
+
+def test_without_the_switch_a_big_body_stays_interpreted(monkeypatch: pytest.MonkeyPatch,
+                                                          llvmlite_ok: None) -> None:
+    from tests.tiering import tier_thresholds
+
+    monkeypatch.setattr(_native, "PARTIAL", False)
+    monkeypatch.setattr(_native, "MAX_TIER_CELLS", 20)
+    old = _interp.set_tier_big(20)
+    try:
+        with tier_thresholds(5):
+            eng = engine("auto")
+            store = wasmrt.Store(eng)
+            module = wasmrt.Module(eng, VM)
+            vm = wasmrt.Instance(store, module, []).exports(store)["vm"]
+            nm = module._native
+            assert nm is not None
+            _native.wait_idle(120)
+            end = time.monotonic() + 60
+            while 0 not in nm.failed:
+                assert time.monotonic() < end, "never considered"
+                assert vm(store, 200_000, 0) == vm_result(200_000, bytes([0, 1] * 4))
+                _native.wait_idle(120)
+            assert 0 not in nm.installed and not nm.partial
+    finally:
+        _interp.set_tier_big(old)
