@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -75,17 +77,26 @@ def test_a_loop_leaves_at_a_rare_block_and_comes_back(monkeypatch: pytest.Monkey
                                                       native: wasmrt.Engine,
                                                       interp: wasmrt.Engine) -> None:
     leave_out(monkeypatch, lambda b: block_of(b, "global_set"))
+    # every rare iteration left machine code: after each exit the interpreter entered it
+    # again at the loop header
+    got = both_with_exits(native, interp, RARE, "run", 10_000, "hits", {0: 100})
+    assert got[1] == 100
+
+
+def both_with_exits(native: wasmrt.Engine, interp: wasmrt.Engine, wat: str, func: str,
+                    n: int, glob: str, want: dict[int, int]) -> tuple[object, object]:
+    """`func(n)` and global `glob` after it, natively (whose side exits per body must be
+    `want`) and interpreted, which must agree."""
     got = []
     for eng in (native, interp):
         store = wasmrt.Store(eng)
-        module = wasmrt.Module(eng, RARE)
+        module = wasmrt.Module(eng, wat)
         ex = wasmrt.Instance(store, module, []).exports(store)
-        got.append((ex["run"](store, 10_000), ex["hits"].value(store)))
+        got.append((ex[func](store, n), ex[glob].value(store)))
         if eng is native:
-            # every rare iteration left machine code: after each exit the interpreter
-            # entered it again at the loop header
-            assert exits(module) == {0: 100}
-    assert got[0] == got[1] and got[0][1] == 100
+            assert exits(module) == want
+    assert got[0] == got[1]
+    return got[0]
 
 
 NESTED = """(module
@@ -109,15 +120,7 @@ NESTED = """(module
 def test_a_side_exit_in_a_callee_unwinds_its_machine_code_caller(
         monkeypatch: pytest.MonkeyPatch, native: wasmrt.Engine, interp: wasmrt.Engine) -> None:
     leave_out(monkeypatch, lambda b: block_of(b, "global_set") if b.func_index == 0 else set())
-    got = []
-    for eng in (native, interp):
-        store = wasmrt.Store(eng)
-        module = wasmrt.Module(eng, NESTED)
-        ex = wasmrt.Instance(store, module, []).exports(store)
-        got.append((ex["outer"](store, 6400), ex["g"].value(store)))
-        if eng is native:
-            assert exits(module) == {0: 100}
-    assert got[0] == got[1]
+    both_with_exits(native, interp, NESTED, "outer", 6400, "g", {0: 100})
 
 
 TRAPS = """(module
@@ -259,48 +262,55 @@ def vm_result(n: int, prog: bytes) -> int:
     return acc - 2**32 if acc >= 2**31 else acc
 
 
-def test_a_big_body_is_compiled_in_part_and_grows_where_it_leaves(
-        monkeypatch: pytest.MonkeyPatch, llvmlite_ok: None) -> None:
-    """Tier-up compiles a body over the size limit in part: the blocks its samples' pcs
-    lead through (the dispatch, and the handlers a br_table's attention check was about
-    to enter), and once its side exits fire often, again with the blocks they lead to."""
+@contextlib.contextmanager
+def big_vm(monkeypatch: pytest.MonkeyPatch,
+           partial: bool) -> Iterator[tuple[wasmrt.Store, Any, _native.NativeModule]]:
+    """VM's `vm` under "auto", its body counted as over the size limit (20 cells) and
+    `partial` (`WASMRT_NATIVE_PARTIAL`) set: (store, vm, its module's native state)."""
     from tests.tiering import tier_thresholds
 
-    from .test_native import run_until
-
-    monkeypatch.setattr(_native, "PARTIAL", True)
+    monkeypatch.setattr(_native, "PARTIAL", partial)
     monkeypatch.setattr(_native, "MAX_TIER_CELLS", 20)
-    monkeypatch.setattr(_native, "EXITS_RECOMPILE", 2000)
     old = _interp.set_tier_big(20)
     try:
         with tier_thresholds(5):
             eng = engine("auto")
             store = wasmrt.Store(eng)
             module = wasmrt.Module(eng, VM)
-            vm = wasmrt.Instance(store, module, []).exports(store)["vm"]
-            nm = module._native
-            assert nm is not None and int(nm.lowered(0).ncells) > 20
-            b = nm.body(0)
-            late = block_of(b, "i32_rotl_imm") | block_of(b, "i32_sub")    # ops 2 and 3
-            n = 200_000
-            progs = {0: bytes([0, 1] * 4), 16: bytes([2, 3, 2, 3, 2, 3, 0, 2])}
-
-            def run(prog: int) -> None:
-                assert vm(store, n, prog) == vm_result(n, progs[prog])
-
-            _native.wait_idle(120)
-            run_until(lambda: 0 in nm.installed, lambda: run(0), "never compiled in part",
-                      time.monotonic() + 60, wait=True)
-            assert late <= nm.partial[0]        # (ops 2 and 3 never ran: left out)
-            assert sum(nm.side_exits(0).values()) == 0
-            run_until(lambda: nm.partial_runs.get(0, 0) >= 1, lambda: run(16),
-                      "never compiled again", time.monotonic() + 60, wait=True)
-            assert not late & nm.partial[0]     # (they ran: compiled now)
-            before = sum(nm.side_exits(0).values())
-            run(16)
-            assert sum(nm.side_exits(0).values()) - before < n // 100
+            assert module._native is not None
+            yield store, wasmrt.Instance(store, module, []).exports(store)["vm"], module._native
     finally:
         _interp.set_tier_big(old)
+
+
+def test_a_big_body_is_compiled_in_part_and_grows_where_it_leaves(
+        monkeypatch: pytest.MonkeyPatch, llvmlite_ok: None) -> None:
+    """Tier-up compiles a body over the size limit in part: the blocks its samples' pcs
+    lead through (the dispatch, and the handlers a br_table's attention check was about
+    to enter), and once its side exits fire often, again with the blocks they lead to."""
+    from .test_native import run_until
+
+    monkeypatch.setattr(_native, "EXITS_RECOMPILE", 2000)
+    with big_vm(monkeypatch, True) as (store, vm, nm):
+        assert int(nm.lowered(0).ncells) > 20
+        b = nm.body(0)
+        late = block_of(b, "i32_rotl_imm") | block_of(b, "i32_sub")    # ops 2 and 3
+        n = 200_000
+        progs = {0: bytes([0, 1] * 4), 16: bytes([2, 3, 2, 3, 2, 3, 0, 2])}
+
+        def run(prog: int) -> None:
+            assert vm(store, n, prog) == vm_result(n, progs[prog])
+
+        _native.wait_idle(120)
+        run_until(lambda: 0 in nm.installed, lambda: run(0), "never compiled in part",
+                  time.monotonic() + 60, wait=True)
+        assert late <= nm.partial[0]        # (ops 2 and 3 never ran: left out)
+        run_until(lambda: nm.partial_runs.get(0, 0) >= 1, lambda: run(16),
+                  "never compiled again", time.monotonic() + 60, wait=True)
+        assert not late & nm.partial[0]     # (they ran: compiled now)
+        before = sum(nm.side_exits(0).values())
+        run(16)
+        assert sum(nm.side_exits(0).values()) - before < n // 100
 
 
 def test_reached_keeps_the_dispatch_and_the_handlers_that_ran(llvmlite_ok: None) -> None:
@@ -325,25 +335,11 @@ def test_reached_keeps_the_dispatch_and_the_handlers_that_ran(llvmlite_ok: None)
 
 def test_without_the_switch_a_big_body_stays_interpreted(monkeypatch: pytest.MonkeyPatch,
                                                           llvmlite_ok: None) -> None:
-    from tests.tiering import tier_thresholds
-
-    monkeypatch.setattr(_native, "PARTIAL", False)
-    monkeypatch.setattr(_native, "MAX_TIER_CELLS", 20)
-    old = _interp.set_tier_big(20)
-    try:
-        with tier_thresholds(5):
-            eng = engine("auto")
-            store = wasmrt.Store(eng)
-            module = wasmrt.Module(eng, VM)
-            vm = wasmrt.Instance(store, module, []).exports(store)["vm"]
-            nm = module._native
-            assert nm is not None
+    with big_vm(monkeypatch, False) as (store, vm, nm):
+        _native.wait_idle(120)
+        end = time.monotonic() + 60
+        while 0 not in nm.failed:
+            assert time.monotonic() < end, "never considered"
+            assert vm(store, 200_000, 0) == vm_result(200_000, bytes([0, 1] * 4))
             _native.wait_idle(120)
-            end = time.monotonic() + 60
-            while 0 not in nm.failed:
-                assert time.monotonic() < end, "never considered"
-                assert vm(store, 200_000, 0) == vm_result(200_000, bytes([0, 1] * 4))
-                _native.wait_idle(120)
-            assert 0 not in nm.installed and not nm.partial
-    finally:
-        _interp.set_tier_big(old)
+        assert 0 not in nm.installed and not nm.partial
