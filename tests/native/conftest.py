@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import wasmrt
@@ -31,3 +33,44 @@ def native(llvmlite_ok: None) -> wasmrt.Engine:
 @pytest.fixture
 def interp() -> wasmrt.Engine:
     return engine("interpreter")
+
+
+U32 = 1 << 32
+
+
+def _signed(args: tuple[int, ...]) -> list[int]:
+    return [a - U32 if a >= 1 << 31 else a for a in args]
+
+
+def observe_cases(mod: Any, eng: Any, wat: str, cases: list[tuple[str, tuple[int, ...]]],
+                  pattern: bytes) -> list[object]:
+    """Each case (export name, u32 arguments) of `wat` in a fresh instance (of `mod`:
+    wasmrt or wasmtime) whose exported memory "mem" starts as `pattern`: its result, or
+    ("trap", whether out of bounds), and the memory's first len(pattern) bytes after."""
+    m = mod.Module(eng, wat)
+    out: list[object] = []
+    for name, args in cases:
+        store = mod.Store(eng)
+        ex = mod.Instance(store, m, []).exports(store)
+        mem = ex["mem"]
+        mem.write(store, pattern, 0)
+        try:
+            r: object = ex[name](store, *_signed(args))
+        except mod.Trap as t:
+            r = ("trap", "out of bounds" in str(t))
+        out.append((name, args, r, bytes(mem.read(store, 0, len(pattern)))))
+    return out
+
+
+def trap_reports(eng: wasmrt.Engine, wat: str,
+                 cases: list[tuple[str, tuple[int, ...]]]) -> list[object]:
+    """The trap of each case of `wat` that traps: its message and frames."""
+    store = wasmrt.Store(eng)
+    ex = wasmrt.Instance(store, wasmrt.Module(eng, wat), []).exports(store)
+    out: list[object] = []
+    for name, args in cases:
+        try:
+            ex[name](store, *_signed(args))
+        except wasmrt.Trap as t:
+            out.append((name, args, t.message, [(f.func_index, f.func_offset) for f in t.frames]))
+    return out

@@ -12,7 +12,7 @@ import pytest
 import wasmrt
 from wasmrt import _native_ir as nir
 
-from .conftest import engine
+from .conftest import U32, engine, observe_cases, trap_reports
 
 PAGE = 65536
 
@@ -65,7 +65,6 @@ GROUPS = """
 )
 """
 
-U32 = 1 << 32
 CASES: list[tuple[str, tuple[int, ...]]] = [
     ("copy64", (64, 1024)), ("copy64", (PAGE - 64, 8)), ("copy64", (8, PAGE - 64)),
     # the last store / the last load out of bounds: the first seven copies happen
@@ -86,20 +85,7 @@ CASES: list[tuple[str, tuple[int, ...]]] = [
 def _observe(mod: Any, eng: Any) -> list[object]:
     """Each case in a fresh instance whose memory holds a byte pattern: its result or trap
     message, and the whole memory afterwards."""
-    m = mod.Module(eng, GROUPS)
-    out: list[object] = []
-    pattern = bytes((k * 7 + k // 251) & 0xFF for k in range(PAGE))
-    for name, args in CASES:
-        store = mod.Store(eng)
-        ex = mod.Instance(store, m, []).exports(store)
-        mem = ex["mem"]
-        mem.write(store, pattern, 0)
-        try:
-            r: object = ex[name](store, *[a - U32 if a >= 1 << 31 else a for a in args])
-        except mod.Trap as t:
-            r = ("trap", "out of bounds" in str(t))
-        out.append((name, args, r, bytes(mem.read(store, 0, PAGE))))
-    return out
+    return observe_cases(mod, eng, GROUPS, CASES, bytes((k * 7 + k // 251) & 0xFF for k in range(PAGE)))
 
 
 def test_grouped_checks_trap_where_the_interpreter_does(native: wasmrt.Engine,
@@ -114,18 +100,7 @@ def test_grouped_checks_trap_where_the_interpreter_does(native: wasmrt.Engine,
 
 def test_trap_messages_and_backtraces_match(native: wasmrt.Engine,
                                             interp: wasmrt.Engine) -> None:
-    def traps(eng: wasmrt.Engine) -> list[object]:
-        store = wasmrt.Store(eng)
-        ex = wasmrt.Instance(store, wasmrt.Module(eng, GROUPS), []).exports(store)
-        out: list[object] = []
-        for name, args in CASES:
-            try:
-                ex[name](store, *[a - U32 if a >= 1 << 31 else a for a in args])
-            except wasmrt.Trap as t:
-                out.append((name, args, t.message,
-                            [(f.func_index, f.func_offset) for f in t.frames]))
-        return out
-    assert traps(native) == traps(interp)
+    assert trap_reports(native, GROUPS, CASES) == trap_reports(interp, GROUPS, CASES)
 
 
 def test_groups_are_found(native: wasmrt.Engine) -> None:

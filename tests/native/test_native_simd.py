@@ -14,8 +14,9 @@ import wasmrt
 from wasmrt import _interp
 from wasmrt import _native_ir as nir
 
+from .conftest import U32, observe_cases, trap_reports
+
 PAGE = 65536
-U32 = 1 << 32
 OPS = sorted(nir._LANE_BIN)
 
 LANE_STORES = "".join(
@@ -72,20 +73,7 @@ CASES: list[tuple[str, tuple[int, ...]]] = [
 def _observe(mod: Any, eng: Any) -> list[object]:
     """Each case in a fresh instance whose memory holds a byte pattern (all lane values
     occur: 0, 0x7f/0x80, 0xff...): its result or trap, and the whole memory afterwards."""
-    m = mod.Module(eng, WAT)
-    out: list[object] = []
-    pattern = bytes((k * 37 + k // 256 * 101) & 0xFF for k in range(PAGE))
-    for name, args in CASES:
-        store = mod.Store(eng)
-        ex = mod.Instance(store, m, []).exports(store)
-        mem = ex["mem"]
-        mem.write(store, pattern, 0)
-        try:
-            r: object = ex[name](store, *[a - U32 if a >= 1 << 31 else a for a in args])
-        except mod.Trap as t:
-            r = ("trap", "out of bounds" in str(t))
-        out.append((name, args, r, bytes(mem.read(store, 0, PAGE))))
-    return out
+    return observe_cases(mod, eng, WAT, CASES, bytes((k * 37 + k // 256 * 101) & 0xFF for k in range(PAGE)))
 
 
 def test_v128_ops_run_natively_as_interpreted(native: wasmrt.Engine,
@@ -102,15 +90,4 @@ def test_v128_ops_run_natively_as_interpreted(native: wasmrt.Engine,
 
 def test_v128_traps_and_backtraces_match(native: wasmrt.Engine,
                                          interp: wasmrt.Engine) -> None:
-    def traps(eng: wasmrt.Engine) -> list[object]:
-        store = wasmrt.Store(eng)
-        ex = wasmrt.Instance(store, wasmrt.Module(eng, WAT), []).exports(store)
-        out: list[object] = []
-        for name, args in CASES:
-            try:
-                ex[name](store, *[a - U32 if a >= 1 << 31 else a for a in args])
-            except wasmrt.Trap as t:
-                out.append((name, args, t.message,
-                            [(f.func_index, f.func_offset) for f in t.frames]))
-        return out
-    assert traps(native) == traps(interp)
+    assert trap_reports(native, WAT, CASES) == trap_reports(interp, WAT, CASES)
