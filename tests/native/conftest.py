@@ -62,6 +62,18 @@ def observe_cases(mod: Any, eng: Any, wat: str, cases: list[tuple[str, tuple[int
     return out
 
 
+def observe_alike(native: wasmrt.Engine, interp: wasmrt.Engine, wat: str,
+                  cases: list[tuple[str, tuple[int, ...]]], pattern: bytes, traps: int) -> None:
+    """`observe_cases` of `wat` is the same under `native`, under `interp` and under
+    wasmtime-py (when installed), and `traps` of the cases trap out of bounds."""
+    got = observe_cases(wasmrt, native, wat, cases, pattern)
+    assert got == observe_cases(wasmrt, interp, wat, cases, pattern)
+    trapped = [r for _, _, r, _ in got if isinstance(r, tuple)]
+    assert len(trapped) == traps and all(oob for _, oob in trapped)
+    wasmtime = pytest.importorskip("wasmtime", reason="wasmtime-py (the reference)")
+    assert got == observe_cases(wasmtime, wasmtime.Engine(), wat, cases, pattern)
+
+
 def trap_reports(eng: wasmrt.Engine, wat: str,
                  cases: list[tuple[str, tuple[int, ...]]]) -> list[object]:
     """The trap of each case of `wat` that traps: its message and frames."""

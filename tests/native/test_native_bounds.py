@@ -5,14 +5,10 @@ wasmtime-py (the reference); results, trap messages and the whole memory must ag
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 import wasmrt
 from wasmrt import _native_ir as nir
 
-from .conftest import U32, engine, observe_cases, trap_reports
+from .conftest import U32, engine, observe_alike, trap_reports
 
 PAGE = 65536
 
@@ -82,20 +78,12 @@ CASES: list[tuple[str, tuple[int, ...]]] = [
 ]
 
 
-def _observe(mod: Any, eng: Any) -> list[object]:
-    """Each case in a fresh instance whose memory holds a byte pattern: its result or trap
-    message, and the whole memory afterwards."""
-    return observe_cases(mod, eng, GROUPS, CASES, bytes((k * 7 + k // 251) & 0xFF for k in range(PAGE)))
-
-
 def test_grouped_checks_trap_where_the_interpreter_does(native: wasmrt.Engine,
                                                         interp: wasmrt.Engine) -> None:
-    got = _observe(wasmrt, native)
-    assert got == _observe(wasmrt, interp)
-    traps = [r for _, _, r, _ in got if isinstance(r, tuple)]
-    assert len(traps) == 20 and all(ok for _, ok in traps)
-    wasmtime = pytest.importorskip("wasmtime", reason="wasmtime-py (the reference)")
-    assert got == _observe(wasmtime, wasmtime.Engine())
+    """Each case in a fresh instance whose memory holds a byte pattern: its result or trap,
+    and the whole memory afterwards."""
+    observe_alike(native, interp, GROUPS, CASES,
+                  bytes((k * 7 + k // 251) & 0xFF for k in range(PAGE)), traps=20)
 
 
 def test_trap_messages_and_backtraces_match(native: wasmrt.Engine,

@@ -6,15 +6,11 @@ function of the module must run as machine code."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
-
 import wasmrt
 from wasmrt import _interp
 from wasmrt import _native_ir as nir
 
-from .conftest import U32, observe_cases, trap_reports
+from .conftest import U32, observe_alike, trap_reports
 
 PAGE = 65536
 OPS = sorted(nir._LANE_BIN)
@@ -70,22 +66,14 @@ CASES: list[tuple[str, tuple[int, ...]]] = [
 ]
 
 
-def _observe(mod: Any, eng: Any) -> list[object]:
-    """Each case in a fresh instance whose memory holds a byte pattern (all lane values
-    occur: 0, 0x7f/0x80, 0xff...): its result or trap, and the whole memory afterwards."""
-    return observe_cases(mod, eng, WAT, CASES, bytes((k * 37 + k // 256 * 101) & 0xFF for k in range(PAGE)))
-
-
 def test_v128_ops_run_natively_as_interpreted(native: wasmrt.Engine,
                                               interp: wasmrt.Engine) -> None:
+    """Each case in a fresh instance whose memory holds a byte pattern (all lane values
+    occur: 0, 0x7f/0x80, 0xff...): its result or trap, and the whole memory afterwards."""
     m = wasmrt.Module(native, WAT)
     assert all(_interp.native_state(lf)[0] for lf in m._info.func_codes)
-    got = _observe(wasmrt, native)
-    assert got == _observe(wasmrt, interp)
-    traps = [r for _, _, r, _ in got if isinstance(r, tuple)]
-    assert len(traps) == 10 and all(ok for _, ok in traps)
-    wasmtime = pytest.importorskip("wasmtime", reason="wasmtime-py (the reference)")
-    assert got == _observe(wasmtime, wasmtime.Engine())
+    observe_alike(native, interp, WAT, CASES,
+                  bytes((k * 37 + k // 256 * 101) & 0xFF for k in range(PAGE)), traps=10)
 
 
 def test_v128_traps_and_backtraces_match(native: wasmrt.Engine,
