@@ -92,6 +92,15 @@ COST_PARTIAL_CELL = 0.0008
 COST_START = 0.15
 # _interp's default TIER_PER_KCELL: the floor under the estimate (the cheapest per cell)
 TIER_COST_DEFAULT = 150
+# ... while a CPU core sits idle beside the guest (`_Spare`): the compile thread's CPU
+# time then delays nothing, and the guest's wall time is what compiling early saves, so
+# a body is compiled once it has run a fifth of its estimated compile time (the price
+# falls to SPARE_COST per 1000 cells).  A core counts as idle when the CPUs this process
+# may run on were idle SPARE_IDLE of a core or more (the compile thread's own time
+# counted as idle) over the last SPARE_WINDOW seconds or more.
+SPARE_COST = 30
+SPARE_IDLE = 0.75
+SPARE_WINDOW = 0.25
 # a body queued with fewer samples came through its calls from machine code (TIER_CALLS)
 TIER_SAMPLES_MIN = 25
 
@@ -113,6 +122,7 @@ _stats: dict[str, float] = dict.fromkeys(_STAT_KEYS, 0)
 # WASMRT_NATIVE_LOG=FILE (or "-" for stderr): one line per compiled batch (its bodies,
 # cells, IR size and the seconds of each phase).
 _log_to = os.environ.get("WASMRT_NATIVE_LOG", "")
+_t0 = time.monotonic()     # the log's clock: seconds since this module was imported
 
 
 def available() -> bool:
@@ -170,7 +180,8 @@ def _note(bodies: list[int], cells: int, ir: str, wall: float,
         _stats[key] += t
     _stats["seconds"] += wall
     if _log_to:
-        line = (f"wasmrt-native batch {int(_stats['batches'])}: {len(bodies)} bodies "
+        line = (f"wasmrt-native batch {int(_stats['batches'])} at {time.monotonic() - _t0:.2f} s: "
+                f"{len(bodies)} bodies "
                 f"{cells} cells {len(ir) >> 10} KiB IR; {wall:.3f} s: translate {times[0]:.3f} parse "
                 f"{times[1]:.3f} optimise {times[2]:.3f} codegen {times[3]:.3f} link "
                 f"{times[4]:.3f} s; bodies {bodies[:8]}{'...' if len(bodies) > 8 else ''}\n")
@@ -855,6 +866,70 @@ class _Price:
 _price = _Price()
 
 
+class _Spare:
+    """Whether a CPU core is idle beside the guest: the idle time of the CPUs this process
+    may run on (Linux's /proc/stat; elsewhere the load average against the CPU count),
+    plus the compile thread's own CPU time, per second of the last window."""
+
+    def __init__(self) -> None:
+        try:
+            self.cpus = sorted(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            self.cpus = list(range(os.cpu_count() or 1))
+        self.last: tuple[float, float, float] | None = None    # wall, idle, compile CPU
+        self.spare = False
+
+    def _idle(self) -> float | None:
+        """Idle seconds of our CPUs since boot, or None where /proc/stat is not readable."""
+        want = {f"cpu{c}" for c in self.cpus}
+        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        try:
+            with open("/proc/stat") as f:
+                ticks = sum(int(v[4]) + int(v[5]) for v in (line.split() for line in f)
+                            if v and v[0] in want and len(v) > 5)
+        except (OSError, ValueError):
+            return None
+        return ticks / hz
+
+    def update(self) -> bool:
+        """Measure again (at most once per SPARE_WINDOW); whether a core is idle now."""
+        if len(self.cpus) < 2:
+            return False
+        now = time.monotonic()
+        if self.last is not None and now - self.last[0] < SPARE_WINDOW:
+            return self.spare
+        idle = self._idle()
+        spent = sum(_stats[k] for k in _COST_KEYS)
+        if idle is None:
+            try:
+                self.spare = os.getloadavg()[0] <= len(self.cpus) - 1 - SPARE_IDLE
+            except OSError:
+                self.spare = False
+        elif self.last is not None:
+            cores = (idle - self.last[1] + spent - self.last[2]) / (now - self.last[0])
+            self.spare = cores >= SPARE_IDLE
+        self.last = (now, idle or 0.0, spent)
+        return self.spare
+
+
+_spare = _Spare()
+# the tier cost this module set last (a test's or WASMRT_NATIVE_TIER_COST's is left alone)
+_auto_cost = TIER_COST_DEFAULT
+
+
+def _set_price() -> None:
+    """The interpreter's tier cost by whether a core is idle (SPARE_COST) or not."""
+    global _auto_cost
+    from . import _interp
+
+    if _TIER_COST_FORCED or _interp.tier_cost() != _auto_cost:
+        return
+    cost = SPARE_COST if _spare.update() else TIER_COST_DEFAULT
+    if cost != _auto_cost:
+        _interp.set_tier_cost(cost)
+        _auto_cost = cost
+
+
 def _tier_loop() -> None:
     """The compile thread: takes the queued bodies, defers those whose batch would cost
     more than they have run, and compiles the rest hottest first."""
@@ -865,6 +940,7 @@ def _tier_loop() -> None:
     # (milliseconds) of compiling its batch]
     held: dict[int, list[float]] = {}
     while True:
+        _set_price()
         for addr in _interp.tier_pop(64, 0 if held else 200, bool(held)):
             if addr not in held:
                 _consider(addr, held)

@@ -732,6 +732,55 @@ def test_a_body_whose_batch_costs_more_than_it_ran_waits(llvmlite_ok: None) -> N
     assert run(store, 1_000) == xor_loop_result(9, 1_000)
 
 
+def test_an_idle_core_is_seen_in_idle_time_and_compile_time(monkeypatch: Any) -> None:
+    """The gauge of an idle core: the idle seconds of the process's CPUs per second of a
+    window of at least SPARE_WINDOW, the compile thread's CPU seconds counted as idle."""
+    clock = [100.0]
+    idle = [50.0]
+    monkeypatch.setattr(_native.time, "monotonic", lambda: clock[0])
+    spare = _native._Spare()
+    spare.cpus = [0, 1]
+    monkeypatch.setattr(spare, "_idle", lambda: idle[0])
+    monkeypatch.setitem(_native._stats, "optimise_s", 0.0)
+    assert not spare.update()                   # the first reading: no window yet
+
+    def window(seconds: float, idle_s: float, compile_s: float = 0.0) -> bool:
+        clock[0] += seconds
+        idle[0] += idle_s
+        _native._stats["optimise_s"] += compile_s
+        return spare.update()
+    assert window(1.0, 0.9)                     # 0.9 of a core idle
+    assert not window(1.0, 0.2)                 # both cores busy
+    assert window(1.0, 0.1, 0.8)                # busy with our own compile: as idle
+    assert window(0.1, 0.0)                     # a short window keeps the last verdict
+    assert not window(0.5, 0.0)
+    spare.cpus = [0]
+    assert not window(1.0, 1.0)                 # one CPU: never spare
+
+
+def test_an_idle_core_lowers_the_tier_cost_the_native_tier_set(monkeypatch: Any) -> None:
+    """While a core is idle the tier cost falls to SPARE_COST, and rises back to the
+    default when none is; a cost set by someone else (a test, tiering experiments) is
+    left alone."""
+    spare = [True]
+    monkeypatch.setattr(_native._spare, "update", lambda: spare[0])
+    monkeypatch.setattr(_native, "_TIER_COST_FORCED", "")
+    old = _interp.set_tier_cost(_native.TIER_COST_DEFAULT)
+    monkeypatch.setattr(_native, "_auto_cost", _native.TIER_COST_DEFAULT)
+    try:
+        _native._set_price()
+        assert _interp.tier_cost() == _native.SPARE_COST
+        spare[0] = False
+        _native._set_price()
+        assert _interp.tier_cost() == _native.TIER_COST_DEFAULT
+        _interp.set_tier_cost(7)
+        spare[0] = True
+        _native._set_price()
+        assert _interp.tier_cost() == 7
+    finally:
+        _interp.set_tier_cost(old)
+
+
 def test_the_hottest_held_body_compiles_first(llvmlite_ok: None) -> None:
     """Of the held bodies, the one whose samples grew most per estimated cost since the
     last choice is compiled first."""
