@@ -12,11 +12,13 @@
 # `install` swaps cell 0's handler for `entry` (one aligned pointer store), so every call
 # made by the interpreter, by Python or by other machine code enters the machine code.
 #
-# Calls from machine code to anything but a body of its own batch go through `wr_call`:
-# host functions as the interpreter calls them; interpreted bodies run nested, their
-# call record's ret_pc pointing to a two-cell stub on the C stack (cell 0: `h_exit`, cell
-# 1: the real resume pc) so their `ret` comes back here; the real pc is put back into
-# the record when the callee traps, so a backtrace reads the records as the interpreter
+# Calls from machine code to anything but a body of its own (or an earlier) batch call the
+# callee's machine code inline where it has some and every check passes
+# (`_native_ir.FuncTranslator.native_call`); the rest go through `wr_call`: host
+# functions as the interpreter calls them; interpreted bodies run nested, their call
+# record's ret_pc pointing to a two-cell stub on the C stack (cell 0: `h_exit`, cell 1:
+# the real resume pc) so their `ret` comes back here; the real pc is put back into the
+# record when the callee traps, so a backtrace reads the records as the interpreter
 # leaves them.  Native frames recurse on the C stack: `Ctx.sp_limit` bounds them and a
 # call past it traps with "call stack exhausted".
 #
@@ -453,6 +455,7 @@ def native_layout() -> dict:
     cdef MemRec m
     cdef FuncCode fc
     cdef TableRec t
+    cdef NativeCode nc
 
     def off(size_t a, size_t b) -> int:
         return <Py_ssize_t>(a - b)
@@ -469,8 +472,11 @@ def native_layout() -> dict:
         "inst.funcs": off(<size_t>&i.funcs, <size_t>&i),
         "inst.globals": off(<size_t>&i.globals, <size_t>&i),
         "inst.mem": off(<size_t>&i.mem, <size_t>&i),
+        "inst.tables": off(<size_t>&i.tables, <size_t>&i),
+        "inst.type_ids": off(<size_t>&i.type_ids, <size_t>&i),
         "func.code": off(<size_t>&f.code, <size_t>&f),
         "func.inst": off(<size_t>&f.inst, <size_t>&f),
+        "func.type_id": off(<size_t>&f.type_id, <size_t>&f),
         "rec.ret_pc": off(<size_t>&r.ret_pc, <size_t>&r),
         "rec.fp": off(<size_t>&r.fp, <size_t>&r),
         "rec.inst": off(<size_t>&r.inst, <size_t>&r),
@@ -481,6 +487,8 @@ def native_layout() -> dict:
         "mem.pages": off(<size_t>&m.pages, <size_t>&m),
         "code.code": off(<size_t>&fc.code, <size_t>&fc),
         "code.max_slots": off(<size_t>&fc.max_slots, <size_t>&fc),
+        "code.native": off(<size_t>&fc.native, <size_t>&fc),
+        "native.body": off(<size_t>&nc.body, <size_t>&nc),
         "table.elems": off(<size_t>&t.elems, <size_t>&t),
         "table.size": off(<size_t>&t.size, <size_t>&t),
     }

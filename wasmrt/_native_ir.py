@@ -2125,8 +2125,7 @@ class FuncTranslator:
             rc = self.direct_call(i, fi, base, ret_idx)
         else:
             fr = self.func_rec(fi)
-            rc = self.f.op(f"call i32 @wr_call(ptr %cx, ptr %fp, ptr {fr}, i32 {base}, "
-                           f"i32 {i}, i32 {ret_idx})")
+            rc = self.native_call(i, fr, base, ret_idx, "", "")
         self.check_rc(rc, i, base)
         self.reload(base, nr)
         self.reload_mem()
@@ -2161,17 +2160,8 @@ class FuncTranslator:
         then the call's value, `{rc, result}` where it returns one)."""
         f, u = self.f, self.u
         depth = u.fld(f, "%cx", "cx.depth", "i32")
-        maxd = u.fld(f, "%cx", "cx.max_depth", "i32")
         nfp = f.op(f"getelementptr inbounds i64, ptr %fp, i64 {base}")
-        end = f.op(f"getelementptr inbounds i64, ptr {nfp}, i64 {u.batch[fi]}")
-        send = u.fld(f, "%cx", "cx.stack_end", "ptr")
-        c1 = f.op(f"icmp uge i32 {depth}, {maxd}")
-        c2 = f.op(f"icmp ugt ptr {end}, {send}")
-        sp = f.op("ptrtoint ptr %spmark to i64")
-        lim = u.fld(f, "%cx", "cx.sp_limit", "i64")
-        c3 = f.op(f"icmp ult i64 {sp}, {lim}")
-        bad = f.op(f"or i1 {f.op(f'or i1 {c1}, {c2}')}, {c3}")
-        self.trap_if(bad, i, TRAP_STACK_EXHAUSTED)
+        self.trap_if(self.frame_unfit(depth, nfp, str(u.batch[fi])), i, TRAP_STACK_EXHAUSTED)
         self.attention(i)
         self.call_record(i, depth, fi, ret_idx)
         dp = u.fld_ptr(f, "%cx", "cx.depth")
@@ -2191,6 +2181,86 @@ class FuncTranslator:
         f.label(done)
         return r
 
+    def frame_unfit(self, depth: str, nfp: str, slots: str) -> str:
+        """The condition of "call stack exhausted" for a call at `depth` (cx.depth) of a
+        callee of `slots` slots at `nfp`: the depth limit, the slot stack, the C stack."""
+        f, u = self.f, self.u
+        maxd = u.fld(f, "%cx", "cx.max_depth", "i32")
+        end = f.op(f"getelementptr inbounds i64, ptr {nfp}, i64 {slots}")
+        send = u.fld(f, "%cx", "cx.stack_end", "ptr")
+        c1 = f.op(f"icmp uge i32 {depth}, {maxd}")
+        c2 = f.op(f"icmp ugt ptr {end}, {send}")
+        sp = f.op("ptrtoint ptr %spmark to i64")
+        lim = u.fld(f, "%cx", "cx.sp_limit", "i64")
+        c3 = f.op(f"icmp ult i64 {sp}, {lim}")
+        return f.op(f"or i1 {f.op(f'or i1 {c1}, {c2}')}, {c3}")
+
+    def put_record(self, depth: str, ret_idx: int, fr: str) -> None:
+        """Write the call record at `depth` of a call of FuncRec `fr` that returns to cell
+        `ret_idx`."""
+        f, u, L = self.f, self.u, self.L
+        recs = u.fld(f, "%cx", "cx.recs", "ptr")
+        dx = f.op(f"zext i32 {depth} to i64")
+        rec = f.op(f"getelementptr inbounds [{L['rec.size']} x i8], ptr {recs}, i64 {dx}")
+        rp = f.op(f"getelementptr inbounds i64, ptr %code0, i64 {ret_idx}")
+        f.emit(f"store ptr {rp}, ptr {u.fld_ptr(f, rec, 'rec.ret_pc')}")
+        f.emit(f"store ptr %fp, ptr {u.fld_ptr(f, rec, 'rec.fp')}")
+        f.emit(f"store ptr %inst, ptr {u.fld_ptr(f, rec, 'rec.inst')}")
+        f.emit(f"store ptr {fr}, ptr {u.fld_ptr(f, rec, 'rec.func')}")
+
+    def or_slow(self, cond: str, slow: str) -> None:
+        """Continue at block `slow` (a call's way through the runtime) if `cond`."""
+        ok = self.f.fresh("fc")
+        self.f.emit(f"br i1 {cond}, label %{slow}, label %{ok}, !prof !0")
+        self.f.label(ok)
+
+    def native_call(self, i: int, fr: str, base: int, ret_idx: int, slow: str,
+                    slow_call: str) -> str:
+        """A call of the function at FuncRec `fr` that is not a body of this batch (one
+        compiled later, an import, a call_indirect's target): where it has machine code,
+        it is called as `wr_call` would, inline (its checks, call record and depth), and
+        through `wr_call` (`slow_call` in block `slow`, to which the caller's own checks
+        may branch too; "": this call's `wr_call`) where it has none (a host function, an
+        interpreted body: tier-up counts its calls), where its frame does not fit, or
+        where attention is pending (a yield resumes at this call).  Returns the rc."""
+        f, u = self.f, self.u
+        if not slow:
+            slow = f.fresh("cs")
+            slow_call = (f"call i32 @wr_call(ptr %cx, ptr %fp, ptr {fr}, i32 {base}, "
+                         f"i32 {i}, i32 {ret_idx})")
+        fast, good, done = f.fresh("cf"), f.fresh("cfok"), f.fresh("cfd")
+        code = u.fld(f, fr, "func.code", "ptr")
+        self.or_slow(f.op(f"icmp eq ptr {code}, null"), slow)
+        np_ = u.fld_ptr(f, code, "code.native")    # (published by native_install)
+        nc = f.op(f"load atomic ptr, ptr {np_} acquire, align 8")
+        self.or_slow(f.op(f"icmp eq ptr {nc}, null"), slow)
+        body = u.fld(f, nc, "native.body", "ptr")
+        depth = u.fld(f, "%cx", "cx.depth", "i32")
+        nfp = f.op(f"getelementptr inbounds i64, ptr %fp, i64 {base}")
+        ms = f.op(f"zext i32 {u.fld(f, code, 'code.max_slots', 'i32')} to i64")
+        a = f.op("load volatile i32, ptr @wasmrt_attn")
+        seen = u.fld(f, "%cx", "cx.attn_seen", "i32")
+        bad = f.op(f"or i1 {self.frame_unfit(depth, nfp, ms)}, {f.op(f'icmp ne i32 {a}, {seen}')}")
+        f.emit(f"br i1 {bad}, label %{slow}, label %{fast}, !prof !0")
+        f.label(fast)
+        self.put_record(depth, ret_idx, fr)
+        f.emit("store i32 -1, ptr %recat")     # (the record no longer holds a direct call's)
+        ip = u.fld_ptr(f, "%cx", "cx.inst")
+        f.emit(f"store ptr {u.fld(f, fr, 'func.inst', 'ptr')}, ptr {ip}")
+        dp = u.fld_ptr(f, "%cx", "cx.depth")
+        f.emit(f"store i32 {f.op(f'add i32 {depth}, 1')}, ptr {dp}")
+        rc1 = f.op(f"call i32 {body}(ptr {nfp}, ptr %cx, i32 0)")
+        f.emit(f"br i1 {f.op(f'icmp eq i32 {rc1}, 0')}, label %{good}, label %{done}")
+        f.label(good)
+        f.emit(f"store i32 {depth}, ptr {dp}")
+        f.emit(f"store ptr %inst, ptr {ip}")
+        f.emit(f"br label %{done}")
+        f.label(slow)
+        rc2 = f.op(slow_call)
+        f.emit(f"br label %{done}")
+        f.label(done)
+        return f.op(f"phi i32 [{rc1}, %{fast}], [0, %{good}], [{rc2}, %{slow}]")
+
     def call_record(self, i: int, depth: str, fi: int, ret_idx: int) -> None:
         """Push the call record of the direct call at cell i (at `depth`), unless the
         record there already holds it: `%recat` is the cell of the call whose record this
@@ -2201,7 +2271,7 @@ class FuncTranslator:
         Only in a body with one direct call: where several alternate (quicksort's two
         recursive calls, one per iteration, chosen by the data), the test is a branch
         the processor mispredicts and saves no store (CPU 3-10% slower)."""
-        f, u, L = self.f, self.u, self.L
+        f = self.f
         put, done = f.fresh("rec"), f.fresh("recd")
         if self.one_direct_call:
             at = f.op("load i32, ptr %recat")
@@ -2210,14 +2280,7 @@ class FuncTranslator:
         else:
             f.emit(f"br label %{put}")
         f.label(put)
-        recs = u.fld(f, "%cx", "cx.recs", "ptr")
-        dx = f.op(f"zext i32 {depth} to i64")
-        rec = f.op(f"getelementptr inbounds [{L['rec.size']} x i8], ptr {recs}, i64 {dx}")
-        rp = f.op(f"getelementptr inbounds i64, ptr %code0, i64 {ret_idx}")
-        f.emit(f"store ptr {rp}, ptr {u.fld_ptr(f, rec, 'rec.ret_pc')}")
-        f.emit(f"store ptr %fp, ptr {u.fld_ptr(f, rec, 'rec.fp')}")
-        f.emit(f"store ptr %inst, ptr {u.fld_ptr(f, rec, 'rec.inst')}")
-        f.emit(f"store ptr {self.func_rec(fi)}, ptr {u.fld_ptr(f, rec, 'rec.func')}")
+        self.put_record(depth, ret_idx, self.func_rec(fi))
         f.emit(f"store i32 {i}, ptr %recat")
         f.emit(f"br label %{done}")
         f.label(done)
@@ -2233,8 +2296,24 @@ class FuncTranslator:
         # resumes the interpreter at this call_indirect, which reads it from fp[] again.
         self.spill(g["index"], 1)
         ret_idx = i + isa.NCELLS[self.cells[i]]
-        rc = self.f.op(f"call i32 @wr_call_indirect(ptr %cx, ptr %fp, i32 {g['table']}, "
-                       f"i32 {x}, i32 {t}, i32 {base}, i32 {i}, i32 {ret_idx})")
+        f, u = self.f, self.u
+        slow = f.fresh("cis")
+        tables = u.fld(f, "%inst", "inst.tables", "ptr")
+        tp = f.op(f"getelementptr inbounds ptr, ptr {tables}, i64 {g['table']}")
+        tab = f.op(f"load ptr, ptr {tp}")
+        size = u.fld(f, tab, "table.size", "i32")
+        self.or_slow(f.op(f"icmp uge i32 {x}, {size}"), slow)
+        elems = u.fld(f, tab, "table.elems", "ptr")
+        ep = f.op(f"getelementptr inbounds i64, ptr {elems}, i64 {f.op(f'zext i32 {x} to i64')}")
+        fr = f.op(f"load ptr, ptr {ep}")
+        self.or_slow(f.op(f"icmp eq ptr {fr}, null"), slow)
+        ids = u.fld(f, "%inst", "inst.type_ids", "ptr")
+        want = f.op(f"load i32, ptr {f.op(f'getelementptr inbounds i32, ptr {ids}, i64 {t}')}")
+        have = u.fld(f, fr, "func.type_id", "i32")
+        self.or_slow(f.op(f"icmp ne i32 {have}, {want}"), slow)
+        rc = self.native_call(i, fr, base, ret_idx, slow,
+                              f"call i32 @wr_call_indirect(ptr %cx, ptr %fp, i32 {g['table']}, "
+                              f"i32 {x}, i32 {t}, i32 {base}, i32 {i}, i32 {ret_idx})")
         self.check_rc(rc, i, base)
         self.reload(base, nr)
         self.reload_mem()

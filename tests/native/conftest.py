@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -86,3 +87,20 @@ def trap_reports(eng: wasmrt.Engine, wat: str,
         except wasmrt.Trap as t:
             out.append((name, args, t.message, [(f.func_index, f.func_offset) for f in t.frames]))
     return out
+
+
+def interrupted_by_epoch(wat: str) -> wasmrt.Module:
+    """Run export "spin" of `wat` (argument 1: it never returns) natively with an epoch
+    deadline of 1, the epoch incremented 50 ms later: it traps with "interrupt".  Returns
+    the Module (its machine code's side exits)."""
+    eng = engine("native", epoch_interruption=True)
+    store = wasmrt.Store(eng)
+    store.set_epoch_deadline(1)
+    module = wasmrt.Module(eng, wat)
+    spin = wasmrt.Instance(store, module, []).exports(store)["spin"]
+    timer = threading.Timer(0.05, eng.increment_epoch)
+    timer.start()
+    with pytest.raises(wasmrt.Trap, match="interrupt"):
+        spin(store, 1)
+    timer.join()
+    return module

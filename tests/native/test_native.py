@@ -19,7 +19,7 @@ import wasmrt
 from tests.tiering import tier_thresholds
 from wasmrt import _interp, _native, _native_ir
 
-from .conftest import engine
+from .conftest import engine, interrupted_by_epoch
 
 MIX = r"""
 (module
@@ -317,15 +317,7 @@ def test_fuel_in_native_code(llvmlite_ok: None) -> None:
 
 
 def test_epoch_interrupts_native_loop(llvmlite_ok: None) -> None:
-    eng = engine("native", epoch_interruption=True)
-    store = wasmrt.Store(eng)
-    store.set_epoch_deadline(1)
-    spin = wasmrt.Instance(store, wasmrt.Module(eng, LOOP), []).exports(store)["spin"]
-    timer = threading.Timer(0.05, eng.increment_epoch)
-    timer.start()
-    with pytest.raises(wasmrt.Trap, match="interrupt"):
-        spin(store, 1)
-    timer.join()
+    interrupted_by_epoch(LOOP)
 
 
 @pytest.mark.parametrize("wat", ["SPIN", "SPIN_CALL", "SPIN_MAYBE_CALL", "SPIN_SHORT_INNER"])

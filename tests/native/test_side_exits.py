@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -20,7 +19,7 @@ import wasmrt
 from wasmrt import _interp, _native, _native_ir
 
 from . import test_pause
-from .conftest import engine
+from .conftest import engine, interrupted_by_epoch
 from .test_native import MIX, run_all
 
 Choose = Callable[[_native_ir.Body], set[int]]
@@ -183,17 +182,7 @@ def test_fuel_is_consumed_as_interpreted(monkeypatch: pytest.MonkeyPatch,
 def test_an_epoch_deadline_stops_a_loop_that_leaves_machine_code(
         monkeypatch: pytest.MonkeyPatch, llvmlite_ok: None) -> None:
     leave_out(monkeypatch, lambda b: block_of(b, "i32_add_imm"))
-    eng = engine("native", epoch_interruption=True)
-    store = wasmrt.Store(eng)
-    store.set_epoch_deadline(1)
-    module = wasmrt.Module(eng, SPIN)
-    spin = wasmrt.Instance(store, module, []).exports(store)["spin"]
-    timer = threading.Timer(0.05, eng.increment_epoch)
-    timer.start()
-    with pytest.raises(wasmrt.Trap, match="interrupt"):
-        spin(store, 1)
-    timer.join()
-    assert exits(module)[0] > 1000
+    assert exits(interrupted_by_epoch(SPIN))[0] > 1000
 
 
 @pytest.mark.parametrize("seed", range(3))
