@@ -209,10 +209,12 @@ cdef uint32_t SIDE_ATTEND = 256
 
 
 cdef int wr_side(Ctx* cx, uint64_t* fp, uint32_t idx) noexcept nogil:
-    """Machine code of a body compiled in part reached cell `idx`, which it has no code
-    for (its slots live there are spilled to `fp`): count the exit, and continue the
-    activation in the interpreter (TRAP_SIDE: machine-code callers spill and leave as for
-    a pause, `run_caught` resumes at `idx` at once), with attention requested so that the
+    """Machine code reached cell `idx`, which it has no code for (a body compiled in
+    part) or where a group's bounds check failed (the interpreter runs the accesses and
+    traps where they do), its slots live there spilled to `fp`: count the exit (of a body
+    compiled in part), and continue the activation in the interpreter (TRAP_SIDE:
+    machine-code callers spill and leave as for a pause, `run_caught` resumes at `idx` at
+    once), with attention requested so that the
     interpreter's next loop header enters machine code again (`attention()`)."""
     cdef FuncCode* code = cx.recs[cx.depth - 1].func.code
     cdef NativeCode* nc = code.native

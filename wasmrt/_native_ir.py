@@ -827,15 +827,17 @@ def falls_through(cells: list[int], i: int) -> bool:
 # constants), a 32-bit constant c (constant adds tracked through `i32_add_imm`/`copy`) and
 # the access's offset k.  One compare of R against the hull of a group (every access off the
 # same root) replaces the group's checks: when it passes no address wraps and every access is
-# in bounds; when it fails, a copy of the stretch with every check of its own runs instead,
-# so a trap comes exactly where the interpreter's does, after the earlier stores.
+# in bounds; when it fails, machine code leaves at the check point (a side exit: the
+# interpreter runs the stretch), so a trap comes exactly where the interpreter's does, after
+# the earlier stores.  (At cell 0, whose handler enters machine code, a copy of the stretch
+# with every check of its own runs instead.)
 
 _REGION_KINDS = frozenset({"unop", "binop", "binop_imm", "binop_imm64", "mul_addsub",
                            "trap_unop", "trap_binop", "load", "store"})
 _REGION_OPS = frozenset(OP[n] for n in ("nop", "copy", "copy2", "copy_n", "const32", "const64",
                                         "i32_add_shl", "select", "global_get", "global_set",
                                         "zero_locals"))
-REGION_MAX = 64         # instructions of a stretch (it may be emitted twice per check point)
+REGION_MAX = 64         # instructions of a stretch
 ZERO = ("zero",)        # the root of constants
 NEAR = 4096             # field offsets: a group's accesses this close above its slot's value
 
@@ -1218,6 +1220,7 @@ class FuncTranslator:
         self.rty = "{i32, i64}" if self.in_regs and b.nresults else "i32"
         self.live_in: dict[int, int] = {}      # the slots live before each instruction
         self.exits: list[int] = []      # the left-out blocks an edge leads to (`side_exit`)
+        self.guard_exits: list[int] = []    # the check points of groups (`guarded`)
         self.live: tuple[dict[int, int], dict[int, int]] | None = None
 
     def ret(self, rc: str, result: str | None = None) -> None:
@@ -1235,18 +1238,24 @@ class FuncTranslator:
     # -- slots --
     def rd(self, s: int, t: str = "i64", move: bool = False) -> str:
         """Slot s as a value of type t (`move`: a copy's or a frame's raw cell)."""
+        v = self.f.from_cell(self.f.op(f"load i64, ptr %s{s}"), t)
+        if self.read(s, t, move) and t in ("f32", "f64"):
+            v = fenced(self.f, v, t)
+        return v
+
+    def read(self, s: int, t: str = "i64", move: bool = False) -> bool:
+        """Record that the instruction being emitted reads slot s as type t (`liveness`,
+        the float groups); whether a float read of it is fenced."""
         self.used.add(s)
         if self.cur is not None:
             self.uses[self.cur] = self.uses.get(self.cur, 0) | 1 << s
-        v = self.f.from_cell(self.f.op(f"load i64, ptr %s{s}"), t)
         grp = self.fslots.get(s)
         if grp is None or move:
-            return v
+            return False
         if t not in ("f32", "f64"):
             self.bits_read.add(grp)
-        elif grp in self.fenced_groups:
-            v = fenced(self.f, v, t)
-        return v
+            return False
+        return grp in self.fenced_groups
 
     def wr(self, s: int, v: str, t: str = "i64", move: bool = False) -> None:
         """Write `v` (of type t) to slot s.  Into a slot a float operation reads, a value
@@ -1390,20 +1399,24 @@ class FuncTranslator:
                 self.ret(f"%{key}.rc")
 
     def side_exits(self, live_in: dict[int, int]) -> None:
-        """The blocks left out (`Body.omit`) that an edge leads to: each spills the slots
+        """The blocks left out (`Body.omit`) that an edge leads to, and the check points
+        of groups whose check failed (`guard_exits`): each spills the slots
         live there (those machine code keeps in registers: a slot it never touched is in
         fp[] already) and leaves with TRAP_SIDE (`wr_side`: the interpreter continues the
         activation at that cell; the callers that are machine code spill and leave as for
         a pause)."""
         f = self.f
         used = sorted(self.used)
+        exits: list[tuple[str, int]] = []
         wanted = set(self.exits)
         refs = {int(m) for line in f.lines if "%c" in line
                 for m in _LABEL_REF.findall(line) if int(m) in wanted}
         for i in self.exits:
-            if i not in refs:   # (a block left out that no edge of machine code enters)
-                continue
-            f.label(f"c{i}")
+            if i in refs:   # (else a block left out that no edge of machine code enters)
+                exits.append((f"c{i}", i))
+        exits += [(f"gx{i}", i) for i in self.guard_exits]  # (a group's check failed)
+        for label, i in exits:
+            f.label(label)
             need = live_in.get(i, -1)
             for s in used:
                 if need >> s & 1:
@@ -1603,7 +1616,8 @@ class FuncTranslator:
         """Emit the stretch's instructions from position k to `end`, then branch to `join`.
         At each check point, one compare per group: where it passes, the group's accesses
         are emitted unchecked (`fast`: cell -> (zero-extended root, constant)); where it
-        fails, a copy of the rest of the stretch checks every access itself."""
+        fails, machine code leaves there for the interpreter (`guard_exits`, a side exit;
+        at cell 0 a copy of the rest of the stretch checks every access itself)."""
         f = self.f
         instrs = self.b.instrs
         while k < end:
@@ -1645,7 +1659,11 @@ class FuncTranslator:
                 f.label(go)
                 self.guarded(k, end, guards[1:], more, join)
                 f.label(slow)
-                self.guarded(k, end, [], fast, join)
+                if instrs[k] == 0:  # (cell 0's handler enters machine code: no exit there)
+                    self.guarded(k, end, [], fast, join)
+                else:
+                    self.guard_exits.append(instrs[k])
+                    f.emit(f"br label %gx{instrs[k]}")
                 return
             self.fast = fast
             self.instr(instrs[k], None)
@@ -1782,6 +1800,10 @@ class FuncTranslator:
         if i not in self.fast:
             return self.checked_ptr(i, self.ea(i, op, g, "addr"), width)
         f = self.f
+        # (the interpreter reads the address's slot: after a check point's exit, it runs
+        # this access, so the slot is live up to here)
+        extra = isa.EXTRA[op]
+        self.read(g["x"] if extra.get("shl") or extra.get("base") else g["addr"], "i32")
         zv, d = self.fast[i]
         ea = f.op(f"add nsw i64 {zv}, {d}") if d else zv
         return f.op(f"getelementptr i8, ptr {f.op('load ptr, ptr %mbase')}, i64 {ea}")

@@ -179,3 +179,51 @@ def test_short_counted_loops_need_no_attention_check(native: wasmrt.Engine) -> N
     ex = wasmrt.Instance(store, wasmrt.Module(native, COUNTED), [f]).exports(store)
     assert ex["short"](store) == 0
 
+
+
+# Check points past cell 0: a failed check leaves machine code (a side exit at the check
+# point, `FuncTranslator.guard_exits`) and the interpreter runs the stretch, so the trap,
+# the stores before it, and a group whose addresses wrap at 2^32 (in bounds) are its.
+EXITS = """
+(module
+  (memory (export "mem") 1)
+  ;; after a loop: four words copied off $s to $d (the stores before a trap happen)
+  (func (export "after") (param $d i32) (param $s i32) (param $n i32) (result i32)
+    (loop $l (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (i32.store (local.get $d) (i32.const 7))
+    (i32.store offset=0 (local.get $d) (i32.load offset=0 (local.get $s)))
+    (i32.store offset=4 (local.get $d) (i32.load offset=4 (local.get $s)))
+    (i32.store offset=8 (local.get $d) (i32.load offset=8 (local.get $s)))
+    (i32.store offset=12 (local.get $d) (i32.load offset=12 (local.get $s)))
+    (i32.load offset=4 (local.get $d)))
+  ;; a loop whose two loads off $s + 8 and $s + 12 wrap at 2^32 for $s near it (in bounds:
+  ;; every iteration's check fails, the interpreter runs it, machine code is entered again)
+  (func (export "wrap") (param $s i32) (param $n i32) (result i32) (local $acc i32)
+    (local.set $acc (i32.const 1))
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc)
+        (i32.mul (i32.load (i32.add (local.get $s) (i32.const 8)))
+                 (i32.load (i32.add (local.get $s) (i32.const 12))))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc))
+)
+"""
+
+EXIT_CASES: list[tuple[str, tuple[int, ...]]] = [
+    ("after", (64, 1024, 3)), ("after", (PAGE - 16, 8, 3)), ("after", (PAGE - 12, 8, 3)),
+    ("after", (PAGE - 4, 8, 3)), ("after", (8, PAGE - 8, 3)), ("after", (U32 - 4, 8, 1)),
+    ("wrap", (16, 100)), ("wrap", (U32 - 8, 1000)), ("wrap", (U32 - 12, 1000)),
+    ("wrap", (PAGE - 12, 5)), ("wrap", (PAGE - 8, 5)),
+]
+
+
+def test_failed_check_points_continue_in_the_interpreter(native: wasmrt.Engine,
+                                                         interp: wasmrt.Engine) -> None:
+    nm = wasmrt.Module(native, EXITS)._native
+    for fi in (0, 1):
+        b = nm.body(fi)
+        points = [b.instrs[k] for k in nir.plan_guards(b)]
+        assert points and 0 not in points
+    observe_alike(native, interp, EXITS, EXIT_CASES,
+                  bytes((k * 13 + 5) & 0xFF for k in range(PAGE)), traps=7)
+    assert trap_reports(native, EXITS, EXIT_CASES) == trap_reports(interp, EXITS, EXIT_CASES)
