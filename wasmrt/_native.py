@@ -866,16 +866,47 @@ class _Price:
 _price = _Price()
 
 
+def cpu_quota(root: str = "/sys/fs/cgroup", cgroup: str = "/proc/self/cgroup") -> float | None:
+    """The CPUs this process's cgroup may use per second (a container's ``--cpus``: cgroup
+    v2's cpu.max, v1's cfs quota and period), or None without a quota."""
+    try:
+        with open(cgroup) as f:
+            lines = [line.rstrip("\n").split(":", 2) for line in f]
+    except OSError:
+        return None
+    for hid, controllers, path in (x for x in lines if len(x) == 3):
+        try:
+            if hid == "0" and not controllers:      # v2: "max 100000" or "200000 100000"
+                with open(f"{root}{path.rstrip('/')}/cpu.max") as f:
+                    quota, period = f.read().split()[:2]
+                if quota != "max":
+                    return int(quota) / int(period)
+            elif "cpu" in controllers.split(","):   # v1
+                base = f"{root}/{controllers}{path.rstrip('/')}"
+                with open(f"{base}/cpu.cfs_quota_us") as f:
+                    quota = f.read().strip()
+                with open(f"{base}/cpu.cfs_period_us") as f:
+                    period = f.read().strip()
+                if int(quota) > 0:
+                    return int(quota) / int(period)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
 class _Spare:
     """Whether a CPU core is idle beside the guest: the idle time of the CPUs this process
     may run on (Linux's /proc/stat; elsewhere the load average against the CPU count),
-    plus the compile thread's own CPU time, per second of the last window."""
+    plus the compile thread's own CPU time, per second of the last window.  Never with
+    fewer than two CPUs to run on (its affinity, and a container's CPU quota)."""
 
     def __init__(self) -> None:
         try:
             self.cpus = sorted(os.sched_getaffinity(0))
         except (AttributeError, OSError):
             self.cpus = list(range(os.cpu_count() or 1))
+        quota = cpu_quota()
+        self.usable = len(self.cpus) if quota is None else min(len(self.cpus), quota)
         self.last: tuple[float, float, float] | None = None    # wall, idle, compile CPU
         self.spare = False
 
@@ -893,7 +924,7 @@ class _Spare:
 
     def update(self) -> bool:
         """Measure again (at most once per SPARE_WINDOW); whether a core is idle now."""
-        if len(self.cpus) < 2:
+        if self.usable < 2:
             return False
         now = time.monotonic()
         if self.last is not None and now - self.last[0] < SPARE_WINDOW:
@@ -902,7 +933,7 @@ class _Spare:
         spent = sum(_stats[k] for k in _COST_KEYS)
         if idle is None:
             try:
-                self.spare = os.getloadavg()[0] <= len(self.cpus) - 1 - SPARE_IDLE
+                self.spare = os.getloadavg()[0] <= self.usable - 1 - SPARE_IDLE
             except OSError:
                 self.spare = False
         elif self.last is not None:

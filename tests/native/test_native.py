@@ -731,7 +731,7 @@ def test_an_idle_core_is_seen_in_idle_time_and_compile_time(monkeypatch: Any) ->
     idle = [50.0]
     monkeypatch.setattr(_native.time, "monotonic", lambda: clock[0])
     spare = _native._Spare()
-    spare.cpus = [0, 1]
+    spare.usable = 2
     monkeypatch.setattr(spare, "_idle", lambda: idle[0])
     monkeypatch.setitem(_native._stats, "optimise_s", 0.0)
     assert not spare.update()                   # the first reading: no window yet
@@ -746,8 +746,31 @@ def test_an_idle_core_is_seen_in_idle_time_and_compile_time(monkeypatch: Any) ->
     assert window(1.0, 0.1, 0.8)                # busy with our own compile: as idle
     assert window(0.1, 0.0)                     # a short window keeps the last verdict
     assert not window(0.5, 0.0)
-    spare.cpus = [0]
-    assert not window(1.0, 1.0)                 # one CPU: never spare
+    spare.usable = 1.5
+    assert not window(1.0, 1.0)                 # under two CPUs: never spare
+
+
+@pytest.mark.parametrize("v2", [True, False])
+def test_a_containers_cpu_quota_is_read_from_its_cgroup(tmp_path: Any, v2: bool) -> None:
+    """cgroup v2's cpu.max and v1's cfs quota and period of the process's cgroup give the
+    CPUs it may use; "max" or -1 is no quota, and so is no cgroup file."""
+    cg = tmp_path / "cgroup"
+    if v2:
+        cg.write_text("0::/box\n")
+        limit = tmp_path / "box" / "cpu.max"
+        limit.parent.mkdir()
+        limit.write_text("150000 100000\n")
+    else:
+        cg.write_text("4:memory:/box\n1:cpu,cpuacct:/box\n0::/\n")
+        base = tmp_path / "cpu,cpuacct" / "box"
+        base.mkdir(parents=True)
+        (base / "cpu.cfs_period_us").write_text("100000\n")
+        limit = base / "cpu.cfs_quota_us"
+        limit.write_text("250000\n")
+    assert _native.cpu_quota(str(tmp_path), str(cg)) == (1.5 if v2 else 2.5)
+    limit.write_text("max 100000\n" if v2 else "-1\n")
+    assert _native.cpu_quota(str(tmp_path), str(cg)) is None
+    assert _native.cpu_quota(str(tmp_path), str(tmp_path / "none")) is None
 
 
 def test_an_idle_core_lowers_the_tier_cost_the_native_tier_set(monkeypatch: Any) -> None:
