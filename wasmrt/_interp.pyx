@@ -79,6 +79,7 @@ cdef extern from "wasmrt_attn.h":           # attention requests: Ctrl-C reaches
     void wasmrt_tick_release() nogil
     volatile int wasmrt_ticker_parked
     volatile uint32_t wasmrt_samples_seen
+    unsigned wasmrt_tick_idle
     void wasmrt_ticker_wake() nogil
 
 cdef extern from "wasmrt_wait.h" nogil:     # threads: atomics (C11) and wait/notify

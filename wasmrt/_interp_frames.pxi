@@ -102,10 +102,21 @@ cdef int attention(Ctx* cx, const Cell* pc) noexcept nogil:
         cx.side_attn = a            # real tick came too?); a callee's checks do not count
         if cx.depth < cx.side_depth:
             cx.side_left = 0        # (the activation returned)
+            cx.side_depth = 0
         elif cx.depth == cx.side_depth:
             cx.side_left -= 1
             if cx.side_left != 0:
                 cx.attn_seen = a - 1
+            else:                   # no loop header with machine code yet (an inner loop
+                side_lapsed()       # of the left-out code runs): look again at ticks
+    elif cx.side_depth != 0:        # ... which came: SIDE_ATTEND more checks
+        if cx.depth < cx.side_depth:
+            cx.side_depth = 0
+        elif cx.depth == cx.side_depth and a != cx.side_attn:
+            cx.side_attn = a
+            cx.side_left = SIDE_ATTEND
+            cx.attn_seen = a - 1
+            side_lapsed()
     if cx.prof != NULL and cx.prof.ticks != cx.prof.seen:
         prof_record(cx, pc)
     if cx.tier_up and tick:         # the native tier's sampling (_interp_native.pxi)
@@ -139,6 +150,7 @@ cdef int h_attend(const Cell* pc, uint64_t* fp, Ctx* cx, uint8_t* mem,
     # activation the interpreter resumed after a pause)
     osr = osr_entry(cx, pc)
     if osr != NULL:
+        cx.side_depth = 0
         if cx.side_left != 0:       # (back in machine code after a side exit)
             cx.side_left = 0
             cx.attn_seen = wasmrt_attn

@@ -208,6 +208,17 @@ cdef inline void pause_point(Ctx* cx, const Cell* pc, uint64_t* fp) noexcept nog
 cdef uint32_t SIDE_ATTEND = 256
 
 
+cdef void side_lapsed() noexcept nogil:
+    """An activation that left machine code at a side exit ran SIDE_ATTEND checks without
+    reaching a loop header that has machine code (a loop of the left-out blocks runs): the
+    ticker's next ticks look again (`attention()`), so it must not park meanwhile (it parks
+    when no tier-up sample is taken: the bodies that run have machine code)."""
+    global wasmrt_samples_seen
+    wasmrt_samples_seen += 1
+    if wasmrt_ticker_parked:
+        wasmrt_ticker_wake()
+
+
 cdef int wr_side(Ctx* cx, uint64_t* fp, uint32_t idx) noexcept nogil:
     """Machine code reached cell `idx`, which it has no code for (a body compiled in
     part) or where a group's bounds check failed (the interpreter runs the accesses and
@@ -672,6 +683,15 @@ def set_tier_samples(uint32_t n) -> int:
     global TIER_SAMPLES
     cdef uint32_t old = TIER_SAMPLES
     TIER_SAMPLES = n if n > 0 else 1
+    return old
+
+
+def set_tick_idle(unsigned ticks) -> int:
+    """Ticks without a tier-up sample before the ticker parks (default 500: half a second);
+    returns the old value (tests)."""
+    global wasmrt_tick_idle
+    cdef unsigned old = wasmrt_tick_idle
+    wasmrt_tick_idle = ticks if ticks > 0 else 1
     return old
 
 

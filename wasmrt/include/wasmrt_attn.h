@@ -138,6 +138,7 @@ static int wasmrt_tick_users = 0;               /* guests computing under call_a
 static long wasmrt_tick_ns = WASMRT_TICK_MAX_NS;
 static volatile int wasmrt_ticker_parked = 1;   /* 1 while nobody samples for tier-up */
 static volatile uint32_t wasmrt_samples_seen = 0;   /* tier-up samples taken (any thread) */
+static unsigned wasmrt_tick_idle = WASMRT_TICK_IDLE;    /* (tests set it: _interp.set_tick_idle) */
 static long wasmrt_tick_pid = 0;                /* process whose ticker runs (0: none) */
 static int wasmrt_tick_forkhook = 0;
 
@@ -160,7 +161,7 @@ WR_THREAD_FN(wasmrt_ticker, arg)
             if (wasmrt_samples_seen != last) {
                 last = wasmrt_samples_seen;
                 idle = 0;
-            } else if (++idle >= WASMRT_TICK_IDLE) {
+            } else if (++idle >= wasmrt_tick_idle) {
                 idle = 0;
                 wasmrt_ticker_parked = 1;
             }
