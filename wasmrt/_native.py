@@ -94,11 +94,11 @@ COST_START = 0.15
 TIER_COST_DEFAULT = 150
 # ... while a CPU core sits idle beside the guest (`_Spare`): the compile thread's CPU
 # time then delays nothing, and the guest's wall time is what compiling early saves, so
-# a body is compiled once it has run a fifth of its estimated compile time (the price
+# a body is compiled once it has run a third of its estimated compile time (the price
 # falls to SPARE_COST per 1000 cells).  A core counts as idle when the CPUs this process
 # may run on were idle SPARE_IDLE of a core or more (the compile thread's own time
 # counted as idle) over the last SPARE_WINDOW seconds or more.
-SPARE_COST = 30
+SPARE_COST = 50
 SPARE_IDLE = 0.75
 SPARE_WINDOW = 0.25
 # a body queued with fewer samples came through its calls from machine code (TIER_CALLS)
