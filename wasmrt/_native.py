@@ -696,7 +696,7 @@ class NativeModule:
         batch = self.tier_batch(fi)
         if not batch:
             return
-        before = sum(_stats[k] for k in _COST_KEYS)
+        before = _compile_cpu()
         try:
             self.compile(batch, [f for f in batch if f not in self.installed])
         except Exception:  # noqa: BLE001 - LLVM or translator failure: stay interpreted
@@ -705,7 +705,7 @@ class NativeModule:
             return
         if fi in self.partial and fi in self.installed:
             _partials.append((weakref.ref(self), fi))
-        _price.learn(self.estimate(batch), sum(_stats[k] for k in _COST_KEYS) - before)
+        _price.learn(self.estimate(batch), _compile_cpu() - before)
         self.save()
 
     def estimate(self, batch: list[int]) -> float:
@@ -845,6 +845,11 @@ def _start_thread() -> None:
 _COST_KEYS = ("translate_s", "parse_s", "optimise_s", "codegen_s", "link_s")
 
 
+def _compile_cpu() -> float:
+    """CPU seconds this process's batches have cost so far (all of _COST_KEYS)."""
+    return sum(_stats[k] for k in _COST_KEYS)
+
+
 class _Price:
     """What this process's tier-up batches cost against their estimates
     (``NativeModule.estimate``): the scale applied to the next estimates."""
@@ -907,20 +912,20 @@ class _Spare:
             self.cpus = list(range(os.cpu_count() or 1))
         quota = cpu_quota()
         self.usable = len(self.cpus) if quota is None else min(len(self.cpus), quota)
+        self.lines = {f"cpu{c}" for c in self.cpus}     # their /proc/stat lines
+        self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.last: tuple[float, float, float] | None = None    # wall, idle, compile CPU
         self.spare = False
 
     def _idle(self) -> float | None:
         """Idle seconds of our CPUs since boot, or None where /proc/stat is not readable."""
-        want = {f"cpu{c}" for c in self.cpus}
-        hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         try:
             with open("/proc/stat") as f:
                 ticks = sum(int(v[4]) + int(v[5]) for v in (line.split() for line in f)
-                            if v and v[0] in want and len(v) > 5)
+                            if v and v[0] in self.lines and len(v) > 5)
         except (OSError, ValueError):
             return None
-        return ticks / hz
+        return ticks / self.hz
 
     def update(self) -> bool:
         """Measure again (at most once per SPARE_WINDOW); whether a core is idle now."""
@@ -930,7 +935,7 @@ class _Spare:
         if self.last is not None and now - self.last[0] < SPARE_WINDOW:
             return self.spare
         idle = self._idle()
-        spent = sum(_stats[k] for k in _COST_KEYS)
+        spent = _compile_cpu()
         if idle is None:
             try:
                 self.spare = os.getloadavg()[0] <= self.usable - 1 - SPARE_IDLE
