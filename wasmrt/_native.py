@@ -10,7 +10,7 @@ links it (one LLVM module per batch of bodies, ORC LLJIT), installs it
 (``_interp.native_install``: cell 0 of the body enters the machine code), and runs the
 tier-up thread, which takes the bodies that ``attention()`` found hot (samples, see
 ``_interp_native.pxi``) and compiles each with its direct callees, so calls between them
-are direct C calls LLVM may inline.
+are direct C calls.
 
 Compilation holds a lock (LLVM objects are not shared between threads); llvmlite's C
 calls release the GIL.  A guest that holds the GIL lets the compile thread in at every
@@ -60,9 +60,11 @@ PARTIAL_WAIT = 500
 # blocks are 4,847 cells, from all 8,688)
 PARTIAL_SEED = 2
 # A tier-up batch: the hot body plus direct callees up to this depth and cell budget that
-# have run hot too (a tier-up sample) or are small (inlined for nothing); LLVM's time
-# goes with the batch's size, and most callees of a hot body are cold paths.  A callee left
-# out is compiled once machine code has called it TIER_CALLS times (_interp_native.pxi).
+# have run hot too (a tier-up sample) or are small (cheap to take along, and called in
+# registers: `_native_ir.Translator.reg_bodies`), none compiled in an earlier batch (those
+# are linked); LLVM's time goes with the batch's size, and most callees of a hot body are
+# cold paths.  A callee left out is compiled once machine code has called it TIER_CALLS
+# times (_interp_native.pxi).
 CALLEE_DEPTH = 2
 BATCH_CELLS = 20000
 CALLEE_SMALL = 64
@@ -78,9 +80,11 @@ _TIER_COST_FORCED = os.environ.get("WASMRT_NATIVE_TIER_COST", "")
 # What a tier-up batch costs (CPU seconds of translation, LLVM and linking), estimated
 # from its cells: ~40 ms a batch (LLVM, the worker's pipe, linking), 0.1-0.2 ms per cell
 # of the hot body itself when it is large (resvg's largest hot bodies, 1,000-3,000 cells)
-# and ~0.45 per cell of the callees it pulls in (small ones are inlined at every call
-# site), measured on resvg's and CPython's tier-up batches.  A process scales the
-# estimate by what its own batches cost (_Price: the machine, its load, the program).
+# and ~0.45 per cell of the callees it pulls in, measured on resvg's and CPython's tier-up
+# batches (a least-squares fit over their batches replayed, tools/native_replay.py: 0.48
+# per callee cell, 0.46 while small callees compiled before were compiled again).  A
+# process scales the estimate by what its own batches cost (_Price: the machine, its
+# load, the program).
 COST_BATCH = 0.04
 COST_CELL = 0.00015
 COST_CALLEE_CELL = 0.00045
@@ -669,7 +673,7 @@ class NativeModule:
         batch = [fi]
         size = self.own_cells(fi)
         frontier = [fi]
-        part = fi in self.partial   # (its callees: only small ones, to inline them)
+        part = fi in self.partial   # (its callees: only small ones)
         for _ in range(1 if part else CALLEE_DEPTH):
             nxt = []
             for f in frontier:
@@ -680,11 +684,12 @@ class NativeModule:
                 for c in self.callees(f, b):
                     lf = self.lowered(c)
                     n = lf.ncells
-                    # (a callee compiled in an earlier batch is called there, unless it
-                    # is small: then it is compiled again, so that LLVM can inline it)
-                    if (c not in batch and c not in self.failed and size + n <= BATCH_CELLS
-                            and (n <= CALLEE_SMALL or (not part and c not in self.body_addr
-                                                       and self._interp.native_state(lf)[1]))):
+                    # (a callee compiled in an earlier batch is called there, small ones
+                    # too: nothing inlines them, so a copy would be compiled for nothing)
+                    if (c not in batch and c not in self.failed and c not in self.body_addr
+                            and size + n <= BATCH_CELLS
+                            and (n <= CALLEE_SMALL
+                                 or (not part and self._interp.native_state(lf)[1]))):
                         batch.append(c)
                         size += n
                         nxt.append(c)

@@ -539,6 +539,51 @@ def test_batches_call_bodies_of_earlier_batches(monkeypatch: pytest.MonkeyPatch,
     assert _linked_runs(wasmrt.Store(auto), m3) == want
 
 
+# $load and $next are small (<= CALLEE_SMALL cells); $next calls $load.
+SMALL_CALLEES = """(module (memory 1)
+  (func $load (param i32) (result i32) (i32.load (local.get 0)))
+  (func $next (param i32) (result i32) (i32.add (call $load (local.get 0)) (i32.const 1)))
+  (func (export "run") (param i32 i32) (result i32) (local i32)
+    (i32.store (i32.const 8) (i32.const 40))
+    (loop $l
+      (local.set 2 (i32.add (local.get 2)
+        (i32.add (call $load (local.get 0)) (call $next (local.get 0)))))
+      (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+      (br_if $l (local.get 1)))
+    (local.get 2)))"""
+
+
+def test_a_small_callee_compiled_before_is_linked_not_compiled_again(
+        llvmlite_ok: None, interp: wasmrt.Engine) -> None:
+    """A hot body's batch calls the machine code of a small callee compiled in an earlier
+    batch (nothing would inline a copy) and takes in a small callee not compiled yet, which
+    calls the first one there too: the interpreter's results, traps and backtraces."""
+    want = _linked_runs(wasmrt.Store(interp), wasmrt.Module(interp, SMALL_CALLEES))
+    assert want == [405, 1, ("out of bounds memory access", [(0, 3), (2, 16)])]
+    auto = engine("auto")
+    m = wasmrt.Module(auto, SMALL_CALLEES)
+    load, nxt, _ = m._info.func_codes
+    assert max(load.ncells, nxt.ncells) <= _native.CALLEE_SMALL
+    m._native.compile([0])
+    assert m._native.tier_batch(2) == [2, 1]
+    m._native.tier_up(2)
+    assert m._native.objects[-1][3:] == ([2, 1], [0])
+    assert m._native.installed == {0, 1, 2}
+    assert _linked_runs(wasmrt.Store(auto), m) == want
+    # a trap in $load called from $next, itself called by the hot body
+    m2 = wasmrt.Module(auto, SMALL_CALLEES.replace(
+        "(i32.add (call $load (local.get 0)) (call $next (local.get 0)))",
+        "(call $next (local.get 0))"))
+    m2._native.compile([0])
+    m2._native.tier_up(2)
+    assert m2._native.objects[-1][3:] == ([2, 1], [0])
+    run = wasmrt.Instance(store := wasmrt.Store(auto), m2, []).exports(store)["run"]
+    assert run(store, 8, 5) == 205
+    with pytest.raises(wasmrt.Trap) as info:
+        run(store, 65534, 1)
+    assert [f.func_index for f in info.value.frames] == [0, 1, 2]
+
+
 def test_disk_cache_starts_native_in_a_cold_process(llvmlite_ok: None, tmp_path: object) -> None:
     import subprocess
     import sys
