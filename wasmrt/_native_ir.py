@@ -585,8 +585,9 @@ class Body:
     def float_slots(self) -> dict[int, int]:
         """The slots some float operation reads as an operand (or compares), with the
         slots untyped moves (copy, select) link them to, each mapped to its group (slots
-        linked by moves): see `FuncTranslator.wr` and `rd` for what is fenced where.
-        Flow-insensitive: a slot the lowerer also uses for integers is in it too."""
+        linked by moves).  Flow-insensitive: a slot the lowerer also uses for integers is
+        in it too; `FuncTranslator.float_flow` finds which writes and reads of these
+        slots need a fence (see `FuncTranslator.wr` and `rd`)."""
         out: set[int] = set()
         moves: list[tuple[int, int]] = []
         cells = self.cells
@@ -599,17 +600,8 @@ class Body:
                 for key, t in zip(("x", "y", "z"), ins):
                     if t in ("f32", "f64") and key in fields:
                         out.add(_get(cells, i, fields[key]))
-            elif op == _OP_COPY:
-                moves.append((_get(cells, i, fields["dst"]), _get(cells, i, fields["src"])))
-            elif op == _OP_COPY2:
-                moves += [(_get(cells, i, fields["dst0"]), _get(cells, i, fields["src0"])),
-                          (_get(cells, i, fields["dst1"]), _get(cells, i, fields["src1"]))]
-            elif op == _OP_COPY_N:
-                d, src = _get(cells, i, fields["dst"]), _get(cells, i, fields["src"])
-                moves += [(d + k, src + k) for k in range(_get(cells, i, fields["n"]))]
-            elif op == _OP_SELECT:
-                d = _get(cells, i, fields["dst"])
-                moves += [(d, _get(cells, i, fields["x"])), (d, _get(cells, i, fields["y"]))]
+            elif op in _MOVE_OPS:
+                moves += _moves(cells, i)[0]
         group = {x: x for x in out}                 # union-find over the moves
         links: dict[int, list[int]] = {}
         for d, src in moves:
@@ -823,6 +815,27 @@ def falls_through(cells: list[int], i: int) -> bool:
     if name in ("ret", "ret_slot", "ret_n", "br_table", "unreachable"):
         return False
     return not (isa.KIND[cells[i]] == "br" and name.removesuffix("_loop") == "br")
+
+
+_MOVE_OPS = frozenset({_OP_COPY, _OP_COPY2, _OP_COPY_N, _OP_SELECT})
+
+
+def _moves(cells: list[int], i: int) -> tuple[list[tuple[int, int]], bool]:
+    """An untyped move's (dst, src) pairs (copy, copy2, copy_n, select: its two
+    sources), and whether they happen one after the other (copy2) rather than all
+    sources read first."""
+    op = cells[i]
+    fields = FIELDS[op]
+    if op == _OP_COPY2:
+        return [(_get(cells, i, fields["dst0"]), _get(cells, i, fields["src0"])),
+                (_get(cells, i, fields["dst1"]), _get(cells, i, fields["src1"]))], True
+    d = _get(cells, i, fields["dst"])
+    if op == _OP_COPY_N:
+        src = _get(cells, i, fields["src"])
+        return [(d + k, src + k) for k in range(_get(cells, i, fields["n"]))], False
+    if op == _OP_SELECT:
+        return [(d, _get(cells, i, fields["x"])), (d, _get(cells, i, fields["y"]))], False
+    return [(d, _get(cells, i, fields["src"]))], False
 
 
 # ---- one bounds check per group of accesses -------------------------------------------
@@ -1086,11 +1099,7 @@ class Translator:
         parts += [f"declare i32 @{body_name(fi)}(ptr, ptr, i32)" for fi in sorted(linked)]
         for b in bodies:
             parts.append(f"@{code_name(b.func_index)} = dso_local global ptr null, align 8")
-            ft = FuncTranslator(self, b)
-            text = ft.body()
-            if ft.bits_read:    # again, with those groups' float reads fenced (`rd`)
-                text = FuncTranslator(self, b, frozenset(ft.bits_read)).body()
-            parts.append(text)
+            parts.append(FuncTranslator(self, b).body())
             if b.func_index in self.reg_bodies:
                 parts.append(self.reg_wrapper(b))
             parts.append(self.entry(b))
@@ -1194,7 +1203,7 @@ class Translator:
 class FuncTranslator:
     """One body: blocks at branch targets, one emitter call per instruction."""
 
-    def __init__(self, unit: Translator, b: Body, fenced_groups: frozenset[int] = frozenset()):
+    def __init__(self, unit: Translator, b: Body):
         self.u = unit
         self.b = b
         self.f = Fn()
@@ -1210,14 +1219,25 @@ class FuncTranslator:
         self.uses: dict[int, int] = {}
         self.defs: dict[int, int] = {}
         self.ea_parts: dict[str, tuple[str, int]] = {}  # an address: (zext index, offset)
-        # Floats and constants (`farith`): a slot of `fslots` (its group) receives only
-        # float results or fenced values (`wr`); where some group's slot is also read as
-        # an integer or as bits that leave through memory or a global, the float reads
-        # of the group are fenced too (`fenced_groups`), as an equality of those bits
-        # with a constant would let LLVM replace the float by a constant in a branch.
+        # Floats and constants (`farith`): a value that may reach a float operand in a
+        # slot of `fslots` is a float result or fenced (`wr`); a float read that may see
+        # a value also read as an integer or as bits that leave through memory or a
+        # global is fenced too (`rd`), as an equality of those bits with a constant would
+        # let LLVM replace the float by a constant in a branch.  Which ones is decided
+        # when the body has been emitted (`float_flow`): the writes and float reads of
+        # fslots' slots are recorded (`wr_sites`, `rd_sites`: line, instruction, slot)
+        # with the slots each instruction reads as floats (`fuses`) or as bits (`buses`),
+        # and those it reads after writing them (`late`: add_br's compare; float reads in
+        # the low bits, bits reads above them).
         self.fslots = b.float_slots()
-        self.fenced_groups = fenced_groups
-        self.bits_read: set[int] = set()       # groups read other than as floats
+        self.fmask = sum(1 << s for s in self.fslots)
+        self.fuses: dict[int, int] = {}
+        self.buses: dict[int, int] = {}
+        self.late: dict[int, int] = {}
+        self.wrote = (-1, 0)        # the instruction being emitted, the slots it wrote
+        self.wr_sites: list[tuple[int, int, int]] = []
+        self.rd_sites: list[tuple[int, int, int]] = []
+        self.flive: dict[int, int] = {}     # the slots float-live before an entry
         self.fast: dict[int, tuple[str, int]] = {}  # accesses a group's check covers (guarded)
         # translated as `reg_name`: parameters as arguments, the result returned
         self.in_regs = b.func_index in unit.reg_bodies
@@ -1227,6 +1247,7 @@ class FuncTranslator:
         self.exits: list[int] = []      # the left-out blocks an edge leads to (`side_exit`)
         self.guard_exits: list[int] = []    # the check points of groups (`guarded`)
         self.live: tuple[dict[int, int], dict[int, int]] | None = None
+        self.succ: dict[int, list[int]] | None = None
 
     def ret(self, rc: str, result: str | None = None) -> None:
         """Return code rc (0: returned, with `result` in slot 0's form, else a trap or a
@@ -1242,37 +1263,56 @@ class FuncTranslator:
 
     # -- slots --
     def rd(self, s: int, t: str = "i64", move: bool = False) -> str:
-        """Slot s as a value of type t (`move`: a copy's or a frame's raw cell)."""
-        v = self.f.from_cell(self.f.op(f"load i64, ptr %s{s}"), t)
+        """Slot s as a value of type t (`move`: a copy's or a frame's raw cell).  A float
+        read of a slot of `fslots` is fenced where a value that is also read as bits may
+        reach it (`float_flow` decides, and rewrites the line that defines it)."""
+        f = self.f
+        v = f.from_cell(f.op(f"load i64, ptr %s{s}"), t)
         if self.read(s, t, move) and t in ("f32", "f64"):
-            v = fenced(self.f, v, t)
+            if self.cur is None:
+                v = fenced(f, v, t)
+            else:
+                self.rd_sites.append((len(f.lines) - 1, self.cur, s))
         return v
 
     def read(self, s: int, t: str = "i64", move: bool = False) -> bool:
         """Record that the instruction being emitted reads slot s as type t (`liveness`,
-        the float groups); whether a float read of it is fenced."""
+        `float_flow`); whether the read is one of a slot of `fslots`, not a move."""
         self.used.add(s)
-        if self.cur is not None:
-            self.uses[self.cur] = self.uses.get(self.cur, 0) | 1 << s
-        grp = self.fslots.get(s)
-        if grp is None or move:
+        cur = self.cur
+        if cur is not None:
+            self.uses[cur] = self.uses.get(cur, 0) | 1 << s
+        if move or s not in self.fslots:
             return False
-        if t not in ("f32", "f64"):
-            self.bits_read.add(grp)
-            return False
-        return grp in self.fenced_groups
+        if cur is not None:
+            fl = t in ("f32", "f64")
+            reads = self.fuses if fl else self.buses
+            reads[cur] = reads.get(cur, 0) | 1 << s
+            if self.wrote[0] == cur and self.wrote[1] >> s & 1:
+                self.late[cur] = self.late.get(cur, 0) | 1 << (s if fl else s + self.b.max_slots)
+        return True
 
     def wr(self, s: int, v: str, t: str = "i64", move: bool = False) -> None:
         """Write `v` (of type t) to slot s.  Into a slot a float operation reads, a value
         that is not a float operation's result (a constant, a load, an integer result) is
-        fenced, unless it is moved from another slot (`move`: that slot's writes are)."""
+        fenced where it may reach a float operand (`float_flow` decides, and rewrites the
+        store), unless it is moved from another slot (`move`: that slot's writes are)."""
+        f = self.f
         self.used.add(s)
-        if self.cur is not None:
-            self.defs[self.cur] = self.defs.get(self.cur, 0) | 1 << s
-        cell = self.f.to_cell(v, t)
-        if s in self.fslots and t not in ("f32", "f64") and not move:
-            cell = opaque_cell(self.f, cell)
-        self.f.emit(f"store i64 {cell}, ptr %s{s}")
+        cur = self.cur
+        if cur is not None:
+            self.defs[cur] = self.defs.get(cur, 0) | 1 << s
+        cell = f.to_cell(v, t)
+        if s in self.fslots:
+            if cur is None:
+                if t not in ("f32", "f64") and not move:
+                    cell = opaque_cell(f, cell)
+            else:
+                wrote = self.wrote
+                self.wrote = (cur, wrote[1] | 1 << s if wrote[0] == cur else 1 << s)
+                if t not in ("f32", "f64") and not move:
+                    self.wr_sites.append((len(f.lines), cur, s))
+        f.emit(f"store i64 {cell}, ptr %s{s}")
 
     def fp_slot(self, s: int) -> str:
         return self.f.op(f"getelementptr inbounds i64, ptr %fp, i64 {s}")
@@ -1432,9 +1472,10 @@ class FuncTranslator:
         """A left-out block, from instruction position k: emitted into nothing, for the
         slots its instructions read and write (`liveness`: the interpreter may run it after
         any exit or pause); returns the position of the next block."""
-        kept = (self.f, self.traps, self.leaves, self.used, self.ea_parts, self.bits_read)
-        self.f, self.traps, self.leaves, self.used, self.ea_parts, self.bits_read = (
-            Fn(), {}, {}, set(), {}, set())
+        kept = (self.f, self.traps, self.leaves, self.used, self.ea_parts, self.wr_sites,
+                self.rd_sites)
+        self.f, self.traps, self.leaves, self.used, self.ea_parts, self.wr_sites, \
+            self.rd_sites = Fn(), {}, {}, set(), {}, [], []
         instrs = self.b.instrs
         n = len(instrs)
         while True:
@@ -1446,7 +1487,8 @@ class FuncTranslator:
             if k >= n or instrs[k] in leaders:
                 break
         self.cur = None
-        self.f, self.traps, self.leaves, self.used, self.ea_parts, self.bits_read = kept
+        self.f, self.traps, self.leaves, self.used, self.ea_parts, self.wr_sites, \
+            self.rd_sites = kept
         return k
 
     def liveness(self) -> tuple[dict[int, int], dict[int, int]]:
@@ -1454,12 +1496,8 @@ class FuncTranslator:
         from there before being written), from the reads and writes its emitter made."""
         if self.live is not None:
             return self.live
-        instrs, cells = self.b.instrs, self.cells
-        succ: dict[int, list[int]] = {}
-        for k, i in enumerate(instrs):
-            succ[i] = branch_targets(cells, i)
-            if k + 1 < len(instrs) and falls_through(cells, i):
-                succ[i] = succ[i] + [instrs[k + 1]]
+        instrs = self.b.instrs
+        succ = self.successors()
         live_in = dict.fromkeys(instrs, 0)
         live_out = dict.fromkeys(instrs, 0)
         changed = True
@@ -1476,6 +1514,160 @@ class FuncTranslator:
                     changed = True
         self.live = (live_in, live_out)
         return self.live
+
+    def successors(self) -> dict[int, list[int]]:
+        """Each instruction's successors (the instructions control may go on to)."""
+        if self.succ is None:
+            instrs, cells = self.b.instrs, self.cells
+            succ: dict[int, list[int]] = {}
+            for k, i in enumerate(instrs):
+                succ[i] = branch_targets(cells, i)
+                if k + 1 < len(instrs) and falls_through(cells, i):
+                    succ[i] = succ[i] + [instrs[k + 1]]
+            self.succ = succ
+        return self.succ
+
+    def float_flow(self) -> None:
+        """Of the writes and float reads of `fslots`' slots the body recorded (`wr`,
+        `rd`), fence those that need it, and find the slots each entry fences (`flive`).
+        Flow-sensitive, over the lowered code's control flow (branches, loop back-edges,
+        calls; the blocks left out count as code, which only adds paths):
+
+        - a slot is float-live where some path from there reads its value as a float,
+          or moves it (copy, copy2, copy_n, select) into a slot float-live there, before
+          writing it; bits-live likewise for reads as an integer or as raw bits (a
+          store, a global, a reinterpret, an address).  Backward, as `liveness`.
+        - a value that is not a float operation's result is fenced where it is written
+          (an instruction, or an entry's load from fp[]) if its slot is float-live there;
+        - a float read is fenced if a value written where its slot was bits-live (or
+          moved from one) may reach it (forward): an equality of those bits with a
+          constant would let GVN put the constant in the float operation.
+
+        Writes are definite: an instruction that writes a slot does so on every path to
+        its successors (a call's results on its success path; its other paths leave).
+        A read after the instruction's own write of the slot (`late`) counts as after."""
+        f = self.f
+        if not self.fmask:
+            return
+        instrs = self.b.instrs
+        n = len(instrs)
+        pos = {i: k for k, i in enumerate(instrs)}
+        succ = self.successors()
+        unknown = -1      # a successor outside the body: anything may be read there
+        succs = [[pos.get(t, unknown) for t in succ[i]] for i in instrs]
+        # The float-live slots in the low bits, the bits-live ones above them.
+        w = self.b.max_slots
+        fm = self.fmask
+        both = fm | fm << w
+        fuses, buses, defs, late = self.fuses, self.buses, self.defs, self.late
+        gen = [0] * n
+        kill = [0] * n
+        moves: list[tuple[list[tuple[int, int]], bool] | None] = [None] * n
+        cells = self.cells
+        for k, i in enumerate(instrs):
+            gen[k] = fuses.get(i, 0) | buses.get(i, 0) << w
+            if cells[i] in _MOVE_OPS:
+                moves[k] = _moves(cells, i)
+            else:
+                d = defs.get(i, 0) & fm
+                kill[k] = ~(d | d << w)
+        live_in = [0] * n
+        live_out = [0] * n
+        changed = True
+        while changed:
+            changed = False
+            for k in range(n - 1, -1, -1):
+                out = 0
+                for t in succs[k]:
+                    out |= live_in[t] if t >= 0 else both
+                live_out[k] = out
+                mv = moves[k]
+                if mv is None:
+                    v = gen[k] | (out & kill[k])
+                elif mv[1]:         # one after the other: the last move first
+                    v = out
+                    for d, src in reversed(mv[0]):
+                        v = (v & ~(1 << d | 1 << d + w)) | (v >> d & 1) << src \
+                            | (v >> d + w & 1) << src + w
+                    v |= gen[k]
+                else:
+                    v = out
+                    for d, _ in mv[0]:
+                        v &= ~(1 << d | 1 << d + w)
+                    for d, src in mv[0]:
+                        v |= (out >> d & 1) << src | (out >> d + w & 1) << src + w
+                    v |= gen[k]
+                if v != live_in[k]:
+                    live_in[k] = v
+                    changed = True
+        # the entries: cell 0 (the parameters) and the OSR entries
+        entries = {0: 0}
+        for h in self.heads:
+            if h in pos:
+                entries[pos[h]] = 0
+        for k in entries:
+            self.flive[instrs[k]] = live_in[k] & fm
+            entries[k] = live_in[k] >> w & fm
+        if not self.rd_sites:
+            self.fence_writes(live_out, pos)
+            return
+        # forward: the slots that may hold a value some bits read sees
+        preds: list[list[int]] = [[] for _ in range(n)]
+        for k, ts in enumerate(succs):
+            for t in ts:
+                if t >= 0:
+                    preds[t].append(k)
+        t_in = [0] * n
+        t_out = [0] * n
+        changed = True
+        while changed:
+            changed = False
+            for k in range(n):
+                v = entries.get(k, 0)
+                for p in preds[k]:
+                    v |= t_out[p]
+                t_in[k] = v
+                mv = moves[k]
+                if mv is None:
+                    i = instrs[k]
+                    d = defs.get(i, 0) & fm
+                    v = (v & ~d) | (d & (live_out[k] | late.get(i, 0)) >> w)
+                elif mv[1]:
+                    for d, src in mv[0]:
+                        v = (v & ~(1 << d)) | (v >> src & 1) << d
+                else:
+                    vin = v
+                    for d, _ in mv[0]:
+                        v &= ~(1 << d)
+                    for d, src in mv[0]:
+                        v |= (vin >> src & 1) << d
+                if v != t_out[k]:
+                    t_out[k] = v
+                    changed = True
+        self.fence_writes(live_out, pos)
+        lines = f.lines
+        for at, i, s in self.rd_sites:
+            if (t_in[pos[i]] | late.get(i, 0)) >> s & 1:
+                line = lines[at]
+                name, _, text = line.strip().partition(" = ")
+                ty = "double" if text.endswith("double") else "float"
+                lines[at] = (f"  {name}.u = {text}\n"
+                             f"  {name} = call {ty} @llvm.arithmetic.fence.{ty}({ty} {name}.u)")
+
+    def fence_writes(self, live_out: list[int], pos: dict[int, int]) -> None:
+        """Fence the recorded writes (`wr_sites`) of a slot float-live after them (the
+        store becomes `opaque_cell`'s)."""
+        f = self.f
+        lines, late = f.lines, self.late
+        for at, i, s in self.wr_sites:
+            if (live_out[pos[i]] | late.get(i, 0)) >> s & 1:
+                line = lines[at]
+                cell = line[len("  store i64 "):line.index(", ptr ")]
+                a, b, c = f.tmp(), f.tmp(), f.tmp()
+                lines[at] = (f"  {a} = bitcast i64 {cell} to double\n"
+                             f"  {b} = call double @llvm.arithmetic.fence.double(double {a})\n"
+                             f"  {c} = bitcast double {b} to i64\n"
+                             f"  store i64 {c}, ptr %s{s}")
 
     def helper_trap(self, rc: str, idx: int) -> None:
         """A helper returned a trap code to record at `idx` (0 = none)."""
@@ -1612,6 +1804,7 @@ class FuncTranslator:
                 r = f.op(f"call i32 @wr_trap(ptr %cx, i32 {idx}, i32 {code_})")
             self.ret(r)
         self.leave_blocks()
+        self.float_flow()
         # entries: load the live-in slots (params at cell 0; at a loop header the slots
         # live there: a dead slot is written before any read, and a pause exit spills only
         # live slots or stores 0 first, `leave_blocks`)
@@ -1630,7 +1823,7 @@ class FuncTranslator:
                     else:
                         entries.append(f"  {p} = getelementptr inbounds i64, ptr %fp, i64 {s}")
                         entries.append(f"  {v} = load i64, ptr {p}")
-                    if s in self.fslots:    # (an inlined caller's constant argument)
+                    if self.flive.get(h, 0) >> s & 1:    # (an inlined caller's constant)
                         v = opaque_cell(ef, v)
                         entries += ef.lines
                         ef.lines = []
