@@ -942,8 +942,8 @@ class _Spare:
         idle = self._idle()
         spent = _compile_cpu()
         if idle is None:
-            try:
-                self.spare = os.getloadavg()[0] <= self.usable - 1 - SPARE_IDLE
+            try:    # (the load counts the guest's own thread: a core idle beside it)
+                self.spare = os.getloadavg()[0] <= self.usable - SPARE_IDLE
             except OSError:
                 self.spare = False
         elif self.last is not None:

@@ -795,6 +795,19 @@ def test_an_idle_core_is_seen_in_idle_time_and_compile_time(monkeypatch: Any) ->
     assert not window(1.0, 1.0)                 # under two CPUs: never spare
 
 
+@pytest.mark.parametrize(("load", "usable", "spare"),
+                         [(1.0, 2, True), (1.3, 2, False), (2.9, 4, True), (3.5, 4, False)])
+def test_an_idle_core_is_seen_in_the_load_average_without_proc_stat(
+        monkeypatch: Any, load: float, usable: int, spare: bool) -> None:
+    """Where /proc/stat cannot be read, the load average (the guest's own thread in it)
+    at most SPARE_IDLE of a core under the usable CPUs is an idle core."""
+    gauge = _native._Spare()
+    gauge.usable = usable
+    monkeypatch.setattr(gauge, "_idle", lambda: None)
+    monkeypatch.setattr(_native.os, "getloadavg", lambda: (load, load, load))
+    assert gauge.update() is spare
+
+
 @pytest.mark.parametrize("v2", [True, False])
 def test_a_containers_cpu_quota_is_read_from_its_cgroup(tmp_path: Any, v2: bool) -> None:
     """cgroup v2's cpu.max and v1's cfs quota and period of the process's cgroup give the
