@@ -38,6 +38,11 @@ def optimiser(cpu: str, features: str):  # type: ignore[no-untyped-def]
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     target = llvm.Target.from_default_triple()
+    if target.name.startswith("x86"):
+        # no jump that crosses or ends at a 32-byte boundary (the assembler pads before
+        # it): where one did, a hot loop ran up to 50% slower on this Intel machine, by
+        # where the code happened to fall (ARCHITECTURE.md, "Measuring")
+        llvm.set_option("", "-x86-branches-within-32B-boundaries")
     tm = target.create_target_machine(cpu=cpu, features=features, opt=2, reloc="pic",
                                       codemodel="small", jit=True)
 
