@@ -374,6 +374,10 @@ class NativeModule:
         self.partial_runs: dict[int, int] = {}
         self.whole: dict[int, nir.Body] = {}
         self.cache_path: Path | None = None
+        # bodies that ran hot in the process that wrote the native section loaded and had
+        # no machine code there (`hot_left`), and the list this process saved last
+        self.hot: list[int] = []
+        self.saved_hot: list[int] = []
         self._interp = _interp
 
     @property
@@ -577,12 +581,27 @@ class NativeModule:
         return done
 
     # -- machine code across processes (Module.serialize, the on-disk cache) --
-    def dump(self) -> bytes:
+    def hot_left(self) -> list[int]:
+        """The bodies without machine code that have run hot (TIER_SAMPLES_MIN samples)
+        here or in the process whose native section this module loaded (`hot`): a
+        process that loads this module's native section compiles them at once (a body
+        that never paid for its batch within one run pays across the runs a cache
+        serves).  Bodies compiled in part are left to their samples."""
+        out = {fi for fi in self.hot if fi not in self.installed}
+        for k, lf in enumerate(self.codes):
+            fi = self.nimp + k
+            if (fi not in self.installed and lf.ncells <= MAX_TIER_CELLS
+                    and self._interp.native_state(lf)[1] >= TIER_SAMPLES_MIN):
+                out.add(fi)
+        return sorted(out - self.failed)
+
+    def dump(self, hot: list[int] | None = None) -> bytes:
         """The native section of a serialized module: every batch's object code, the
-        bodies it installs and their loop-header entries, for this CPU and llvmlite."""
+        bodies it installs and their loop-header entries, for this CPU and llvmlite, and
+        the bodies left hot (`hot_left`, or `hot`)."""
         if not self.objects:
             return b""
-        desc = {"key": code_key(), "batches": [
+        desc = {"key": code_key(), "hot": self.hot_left() if hot is None else hot, "batches": [
             {"size": len(obj), "funcs": names, "osr": {str(k): v for k, v in osr.items()},
              "exits": {str(k): self.exit_cells[k] for k in names if k in self.exit_cells},
              "bodies": every, "links": linked}
@@ -602,6 +621,9 @@ class NativeModule:
             (n,) = struct.unpack_from("<I", data, 40)
             desc = json.loads(bytes(data[44:44 + n]))
             if desc.get("key") != code_key():
+                return False
+            hot = [int(f) for f in desc.get("hot", ())]
+            if not all(self.nimp <= fi < self.nimp + len(self.codes) for fi in hot):
                 return False
             pos = 44 + n
             batches = []
@@ -628,13 +650,16 @@ class NativeModule:
             with _lock:
                 self.load(obj, names, osr, every, linked)
             self.objects.append((obj, names, osr, every, linked))
+        self.hot = [fi for fi in hot if fi not in self.installed]
+        self.saved_hot = self.hot_left()
         return True
 
     def save(self) -> None:
         """Write this module's machine code to the on-disk cache (when it has one)."""
         if self.cache_path is None or not self.objects:
             return
-        data = self.dump()
+        self.saved_hot = self.hot_left()
+        data = self.dump(self.saved_hot)
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.cache_path.with_suffix(f".{os.getpid()}.tmp")
@@ -809,8 +834,17 @@ def attach(info: Any, strategy: str, stored: bytes = b"", cache: Any = None,
     for k, lf in enumerate(nm.codes):
         _registry[_interp.funccode_address(lf)] = (ref, nm.nimp + k)
     weakref.finalize(nm, _forget, [_interp.funccode_address(lf) for lf in nm.codes])
+    _warm.extend((ref, fi) for fi in nm.hot)
+    if nm.cache_path is not None:
+        _cached.append(ref)
     _start_thread()
     return nm
+
+
+# bodies hot in an earlier process (`NativeModule.hot`): compiled while the compile thread
+# has nothing queued; and the modules whose cache is brought up to date at exit
+_warm: list[tuple[Any, int]] = []
+_cached: list[Any] = []
 
 
 def _forget(addrs: list[int]) -> None:
@@ -831,6 +865,10 @@ def _stop() -> None:
     if _the_worker is not None:
         _the_worker.stop()
     _lock.acquire()     # held until the process ends: no compile starts after this
+    for ref in _cached:     # (the bodies that got hot since the last batch was saved)
+        nm = ref()
+        if nm is not None and nm.hot_left() != nm.saved_hot:
+            nm.save()
 
 
 def _start_thread() -> None:
@@ -982,12 +1020,19 @@ def _tier_loop() -> None:
     held: dict[int, list[float]] = {}
     while True:
         _set_price()
-        for addr in _interp.tier_pop(64, 0 if held else 200, bool(held)):
+        for addr in _interp.tier_pop(64, 0 if held or _warm else 200, bool(held)):
             if addr not in held:
                 _consider(addr, held)
         _take_reach()
         if _partials:
             _grow_partials()
+        if not held and _warm:
+            ref, fi = _warm[0]
+            nm = ref()
+            if nm is not None:
+                nm.tier_up(fi)
+            _warm.pop(0)    # (after: `wait_idle` waits for it)
+            continue
         if not held:
             _interp.tier_idle()
             continue
@@ -1066,7 +1111,7 @@ def wait_idle(timeout: float = 30.0) -> bool:
 
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if not _interp.tier_busy():
+        if not _interp.tier_busy() and not _warm:
             return True
         time.sleep(0.005)
     return False

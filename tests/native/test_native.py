@@ -1075,3 +1075,53 @@ def test_no_jump_crosses_or_ends_at_a_32_byte_boundary(llvmlite_ok: None,
         jumps += 1
         assert start // 32 == (start + size - 1) // 32 and (start + size) % 32, line
     assert jumps > 40
+
+
+HOT_LEFT = """(module
+  (func (export "a") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func (export "b") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (i32.xor (local.get 0) (i32.const 5))))
+      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+    (local.get 1)))"""
+
+
+def test_a_body_left_hot_is_compiled_by_the_next_process(llvmlite_ok: None,
+                                                          tmp_path: Any) -> None:
+    """A body that ran hot in a process but got no machine code there (its batch never
+    paid within the run) is named in the cache, also when it got hot after the last
+    batch was saved (the cache is brought up to date at exit); the next process that
+    loads the cache compiles it at once, before it has run."""
+    import sys
+
+    conf = tmp_path / "cache.toml"
+    conf.write_text(f'[cache]\ndirectory = "{tmp_path}"\n')
+    code = (
+        "import sys, time, wasmrt\n"
+        "from wasmrt import _interp, _native\n"
+        "c = wasmrt.Config(); c.cache = sys.argv[1]\n"
+        "m = wasmrt.Module(wasmrt.Engine(c), sys.argv[3])\n"
+        "b = m._info.func_codes[1]\n"
+        "if sys.argv[2] == 'first':\n"
+        "    m._native.compile([0]); m._native.save()\n"
+        "    _interp.set_tier_samples(1_000_000)\n"
+        "    s = wasmrt.Store(m.engine)\n"
+        "    run = wasmrt.Instance(s, m, []).exports(s)['b']\n"
+        "    end = time.monotonic() + 120\n"
+        "    while _interp.native_state(b)[1] < _native.TIER_SAMPLES_MIN:\n"
+        "        assert time.monotonic() < end\n"
+        "        run(s, 1_000_000)\n"
+        "else:\n"
+        "    _native.wait_idle(120)\n"
+        "print(sorted(m._native.installed), _interp.native_state(b))\n"
+    )
+    run = [sys.executable, "-c", code, str(conf)]
+    first = subprocess.run([*run, "first", HOT_LEFT], capture_output=True, text=True,
+                           check=True)
+    installed, state = first.stdout.strip().split(" ", 1)[0], first.stdout
+    assert installed == "[0]" and "(False," in state, first.stdout
+    second = subprocess.run([*run, "second", HOT_LEFT], capture_output=True, text=True,
+                            check=True)
+    assert second.stdout.strip() == "[0, 1] (True, 0)", second.stdout + second.stderr
+    third = subprocess.run([*run, "second", HOT_LEFT], capture_output=True, text=True,
+                           check=True)      # (the second one saved b's machine code)
+    assert third.stdout.strip() == "[0, 1] (True, 0)", third.stdout + third.stderr
