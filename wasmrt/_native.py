@@ -654,11 +654,12 @@ class NativeModule:
         self.saved_hot = self.hot_left()
         return True
 
-    def save(self) -> None:
-        """Write this module's machine code to the on-disk cache (when it has one)."""
+    def save(self, hot: list[int] | None = None) -> None:
+        """Write this module's machine code to the on-disk cache (when it has one), with
+        the bodies left hot (`hot_left`, or `hot`)."""
         if self.cache_path is None or not self.objects:
             return
-        self.saved_hot = self.hot_left()
+        self.saved_hot = self.hot_left() if hot is None else hot
         data = self.dump(self.saved_hot)
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -836,7 +837,7 @@ def attach(info: Any, strategy: str, stored: bytes = b"", cache: Any = None,
     weakref.finalize(nm, _forget, [_interp.funccode_address(lf) for lf in nm.codes])
     _warm.extend((ref, fi) for fi in nm.hot)
     if nm.cache_path is not None:
-        _cached.append(ref)
+        _cached.add(nm)
     _start_thread()
     return nm
 
@@ -844,7 +845,7 @@ def attach(info: Any, strategy: str, stored: bytes = b"", cache: Any = None,
 # bodies hot in an earlier process (`NativeModule.hot`): compiled while the compile thread
 # has nothing queued; and the modules whose cache is brought up to date at exit
 _warm: list[tuple[Any, int]] = []
-_cached: list[Any] = []
+_cached: weakref.WeakSet[NativeModule] = weakref.WeakSet()
 
 
 def _forget(addrs: list[int]) -> None:
@@ -865,10 +866,10 @@ def _stop() -> None:
     if _the_worker is not None:
         _the_worker.stop()
     _lock.acquire()     # held until the process ends: no compile starts after this
-    for ref in _cached:     # (the bodies that got hot since the last batch was saved)
-        nm = ref()
-        if nm is not None and nm.hot_left() != nm.saved_hot:
-            nm.save()
+    for nm in list(_cached):    # (the bodies that got hot since the last batch was saved)
+        hot = nm.hot_left()
+        if hot != nm.saved_hot:
+            nm.save(hot)
 
 
 def _start_thread() -> None:

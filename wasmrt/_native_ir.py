@@ -1185,11 +1185,10 @@ class Translator:
         f.label("back")
         # (the depth at entry: the body leaves cx.depth as its last runtime call set it)
         f.emit(f"store i32 {d1}, ptr {self.fld_ptr(f, '%cx', 'cx.depth')}")
-        rec = top
-        inst = self.fld(f, rec, "rec.inst", "ptr")
+        inst = self.fld(f, top, "rec.inst", "ptr")
         f.emit(f"store ptr {inst}, ptr {self.fld_ptr(f, '%cx', 'cx.inst')}")
-        rp = self.fld(f, rec, "rec.ret_pc", "ptr")
-        rfp = self.fld(f, rec, "rec.fp", "ptr")
+        rp = self.fld(f, top, "rec.ret_pc", "ptr")
+        rfp = self.fld(f, top, "rec.fp", "ptr")
         h = f.op(f"load ptr, ptr {rp}")
         mem = self.fld(f, inst, "inst.mem", "ptr")
         base = self.fld(f, mem, "mem.base", "ptr")
@@ -1709,16 +1708,18 @@ class FuncTranslator:
         f, u = self.f, self.u
         self.lazy_depth = lazy
         f.lines.append(f"  %depthp = getelementptr inbounds i8, ptr %cx, i64 {u.L['cx.depth']}")
+        if not lazy:
+            if self.in_regs:
+                f.lines.append("  store i32 %depth, ptr %depthp")
+            return
         if not self.in_regs:
             f.lines.append("  %depth = load i32, ptr %depthp")
-        elif not lazy:
-            f.lines.append("  store i32 %depth, ptr %depthp")
-        if lazy:
-            def store_depth() -> str:
-                p = f.tmp()     # (addressed here: a pointer kept from entry costs a register)
-                return (f"  {p} = getelementptr inbounds i8, ptr %cx, i64 {u.L['cx.depth']}\n"
-                        f"  store i32 %depth, ptr {p}")
-            f.before_runtime_call = store_depth
+
+        def store_depth() -> str:
+            p = f.tmp()     # (addressed here: a pointer kept from entry costs a register)
+            return (f"  {p} = getelementptr inbounds i8, ptr %cx, i64 {u.L['cx.depth']}\n"
+                    f"  store i32 %depth, ptr {p}")
+        f.before_runtime_call = store_depth
 
     def depth(self) -> str:
         """The activation's depth where a call needs it (`depth_at_start`)."""
@@ -1733,12 +1734,12 @@ class FuncTranslator:
         heads = b.osr_headers()
         self.heads = heads
         self.call_checked = b.back_edges_through_calls() | b.bounded_back_edges()
-        calls = [i for i in b.instrs if self.cells[i] == _OP_CALL
-                 and _get(self.cells, i, FIELDS[_OP_CALL]["func"]) & 0xFFFFFFFF in u.batch]
-        self.one_direct_call = len(calls) == 1
+        callees = [_get(self.cells, i, FIELDS[_OP_CALL]["func"]) & 0xFFFFFFFF
+                   for i in b.instrs if self.cells[i] == _OP_CALL]
+        direct = [c for c in callees if c in u.batch]
+        self.one_direct_call = len(direct) == 1
         f.label("start")
-        self.depth_at_start(any(_get(self.cells, i, FIELDS[_OP_CALL]["func"]) & 0xFFFFFFFF
-                                in u.reg_bodies for i in calls))
+        self.depth_at_start(any(c in u.reg_bodies for c in direct))
         inst = u.fld(f, "%cx", "cx.inst", "ptr")
         f.lines.append(f"  %inst = getelementptr i8, ptr {inst}, i64 0")
         memrec = u.fld(f, "%inst", "inst.mem", "ptr")
