@@ -60,10 +60,10 @@ PARTIAL_WAIT = 500
 # blocks are 4,847 cells, from all 8,688)
 PARTIAL_SEED = 2
 # A tier-up batch: the hot body plus direct callees up to this depth and cell budget that
-# have run hot too (a tier-up sample) or are small (cheap to take along, and called in
-# registers: `_native_ir.Translator.reg_bodies`), none compiled in an earlier batch (those
-# are linked); LLVM's time goes with the batch's size, and most callees of a hot body are
-# cold paths.  A callee left out is compiled once machine code has called it TIER_CALLS
+# have run long enough to pay for their own cells (`NativeModule.callee_pays`) or are
+# small (cheap to take along, and called in registers: `_native_ir.Translator.reg_bodies`),
+# none compiled in an earlier batch (those are linked); LLVM's time goes with the batch's
+# size, and most callees of a hot body are cold paths.  A callee left out is compiled once machine code has called it TIER_CALLS
 # times (_interp_native.pxi).
 CALLEE_DEPTH = 2
 BATCH_CELLS = 20000
@@ -686,7 +686,7 @@ class NativeModule:
 
     def tier_batch(self, fi: int) -> list[int]:
         """The batch tier-up compiles for hot body `fi`: it and its direct callees (to
-        CALLEE_DEPTH) that have run hot too or are small; [] when `fi` is compiled already
+        CALLEE_DEPTH) that have run long enough to pay for themselves or are small; [] when `fi` is compiled already
         or stays interpreted."""
         if fi in self.installed or fi in self.failed or _stopping:
             return []
@@ -714,13 +714,23 @@ class NativeModule:
                     # too: nothing inlines them, so a copy would be compiled for nothing)
                     if (c not in batch and c not in self.failed and c not in self.body_addr
                             and size + n <= BATCH_CELLS
-                            and (n <= CALLEE_SMALL
-                                 or (not part and self._interp.native_state(lf)[1]))):
+                            and (n <= CALLEE_SMALL or (not part and self.callee_pays(lf)))):
                         batch.append(c)
                         size += n
                         nxt.append(c)
             frontier = nxt
         return batch
+
+    def callee_pays(self, lf: Any) -> bool:
+        """Whether a (not small) callee has run long enough interpreted to pay for its
+        own cells in a tier-up batch: the samples (ms) its cells are estimated to cost
+        there, at this process's price (`_Price`) and tier cost.  A callee that ran a
+        little would be compiled for nothing: resvg's hot body 303 took in its 3,409-cell
+        callee 312 for a few samples, 3.1 of the batch's 5.5 s of LLVM CPU."""
+        samples = self._interp.native_state(lf)[1]
+        scale = self._interp.tier_cost() / TIER_COST_DEFAULT
+        return bool(samples) and (
+            samples >= 1000 * COST_CALLEE_CELL * int(lf.ncells) * _price.scale() * scale)
 
     def tier_up(self, fi: int) -> None:
         """Compile hot body `fi` with its direct callees (the batch calls them directly)."""

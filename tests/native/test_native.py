@@ -584,6 +584,59 @@ def test_a_small_callee_compiled_before_is_linked_not_compiled_again(
     assert [f.func_index for f in info.value.frames] == [0, 1, 2]
 
 
+def _xor_chain(name: str, n: int) -> str:
+    """A function `name` (param i32) (result i32) of n dependent xors: n * 3 cells or so."""
+    body = "".join(f"(local.set 0 (i32.xor (local.get 0) (i32.const {k + 1})))"
+                   for k in range(n))
+    return f"(func ${name} (param i32) (result i32) {body} (local.get 0))"
+
+
+class _Samples:
+    """The interpreter as a NativeModule sees it, with the tier-up samples of some bodies
+    set by hand (FuncCode -> samples) and the default tier cost."""
+
+    def __init__(self, samples: dict[Any, int]) -> None:
+        self.samples = samples
+
+    def native_state(self, lf: Any) -> tuple[bool, int]:
+        return False, self.samples.get(lf, 0)
+
+    def tier_cost(self) -> int:
+        return _native.TIER_COST_DEFAULT
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_interp, name)
+
+
+def test_a_callee_joins_a_batch_once_its_samples_pay_for_its_cells(
+        llvmlite_ok: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hot body's batch takes in a callee that is not small only when the callee has run
+    the samples its own cells are estimated to cost in the batch (COST_CALLEE_CELL, at
+    this process's price): one that ran a little is left to be called interpreted (and
+    compiled on its own once it is hot), not compiled for nothing."""
+    wat = ("(module " + _xor_chain("a", 40) + _xor_chain("b", 40)
+           + """(func (export "run") (param i32) (result i32)
+                  (i32.add (call $a (local.get 0)) (call $b (local.get 0)))))""")
+    monkeypatch.setattr(_native, "_price", _native._Price())     # the estimate as fitted
+    m = wasmrt.Module(engine("auto"), wat)
+    nm = m._native
+    a, b, _ = m._info.func_codes
+    assert min(a.ncells, b.ncells) > _native.CALLEE_SMALL
+    pays = [math.ceil(1000 * _native.COST_CALLEE_CELL * lf.ncells) for lf in (a, b)]
+    nm._interp = _Samples({a: pays[0], b: pays[1] - 1})
+    assert nm.tier_batch(2) == [2, 0]
+    nm._interp = _Samples({a: 3, b: pays[1]})
+    assert nm.tier_batch(2) == [2, 1]
+    nm._interp = _Samples({a: pays[0], b: pays[1]})
+    assert nm.tier_batch(2) == [2, 0, 1]
+    nm._interp = _Samples({})
+    assert nm.tier_batch(2) == [2]
+    # at a lower tier cost (a core idle beside the guest) the price falls with it
+    nm._interp = _Samples({a: pays[0] // 3 + 1, b: pays[1] // 3 - 1})
+    nm._interp.tier_cost = lambda: _native.TIER_COST_DEFAULT // 3   # type: ignore[method-assign]
+    assert nm.tier_batch(2) == [2, 0]
+
+
 def test_disk_cache_starts_native_in_a_cold_process(llvmlite_ok: None, tmp_path: object) -> None:
     import subprocess
     import sys
