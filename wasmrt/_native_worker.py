@@ -30,6 +30,16 @@ def _read(stream, n: int) -> bytes:  # type: ignore[no-untyped-def]
     return buf
 
 
+# LLVM options of code generation that change its time, not its output: the register
+# coalescer updates the live intervals of a value rematerialised at many copies once after
+# all of them, not after each (LLVM's default: once a def has 100 such copies).  In
+# resvg's large bodies the coalescer took 27-44% of code generation (body 303: 0.29 of
+# 0.71 s); with 1, code generation of resvg's recorded batches 5.35 -> 4.09 s of CPU,
+# the loop job's 2.33 -> 2.31 s and zstd's 0.61 -> 0.56 s, every object byte-identical
+# (ARCHITECTURE.md, "Measuring"; `tests/native/test_native.py` checks the sameness)
+CODEGEN_OPTIONS = ("-late-remat-update-threshold=1",)
+
+
 def optimiser(cpu: str, features: str):  # type: ignore[no-untyped-def]
     """A function (IR text, speed level) -> (object code for `cpu` with `features`,
     CPU seconds of parsing, optimising and code generation)."""
@@ -38,6 +48,8 @@ def optimiser(cpu: str, features: str):  # type: ignore[no-untyped-def]
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     target = llvm.Target.from_default_triple()
+    for option in CODEGEN_OPTIONS:
+        llvm.set_option("", option)
     if target.name.startswith("x86"):
         # no jump that crosses or ends at a 32-byte boundary (the assembler pads before
         # it): where one did, a hot loop ran up to 50% slower on this Intel machine, by

@@ -1130,6 +1130,53 @@ def test_no_jump_crosses_or_ends_at_a_32_byte_boundary(llvmlite_ok: None,
     assert jumps > 40
 
 
+_SAME_CODE = r"""
+import sys
+import llvmlite.binding as llvm
+import wasmrt
+from wasmrt import _native, _native_worker
+cfg = wasmrt.Config(); cfg.strategy = "interpreter"
+m = wasmrt.Module(wasmrt.Engine(cfg), sys.argv[1])
+nm = _native.NativeModule(m._info, "auto")
+j = _native.jit()
+bodies = [nm.body(fi) for fi in range(len(m._info.func_codes))]
+ir = _native._ir().Translator(nm.module, j.layout).module(bodies, {})
+options = _native_worker.CODEGEN_OPTIONS
+_native_worker.CODEGEN_OPTIONS = ()
+opt = _native_worker.optimiser(j.cpu, j.features)
+without = opt(ir, 2)[0]
+for o in options:
+    llvm.set_option("", o)
+print(len(options), len(without), opt(ir, 2)[0] == without)
+"""
+
+
+def test_the_code_generation_options_change_no_object_byte(llvmlite_ok: None) -> None:
+    """The worker's CODEGEN_OPTIONS make LLVM's code generation cheaper, not different: a
+    body with many calls, memory accesses and loops compiles to the same object code with
+    them as without (a fresh process: LLVM's options are global to one)."""
+    import sys
+
+    arms = "".join(f"(if (i32.eq (local.get $x) (i32.const {k})) (then (local.set $s "
+                   f"(i32.add (local.get $s) (call $g (i32.load offset={4 * k} "
+                   f"(local.get $n)))))))" for k in range(40))
+    wat = f"""(module (memory 1)
+      (func $g (param i32) (result i32)
+        (i32.store (local.get 0) (i32.add (i32.load (local.get 0)) (i32.const 3)))
+        (i32.mul (local.get 0) (i32.const 7)))
+      (func (export "f") (param $n i32) (result i32) (local $x i32) (local $s i32)
+        (loop $l
+          (local.set $x (i32.rem_u (i32.mul (local.get $n) (i32.const 17)) (i32.const 41)))
+          {arms}
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $s)))"""
+    out = subprocess.run([sys.executable, "-c", _SAME_CODE, wat], capture_output=True,
+                         text=True, check=True, cwd=os.path.dirname(os.path.dirname(
+                             os.path.dirname(os.path.abspath(__file__))))).stdout.split()
+    assert int(out[0]) >= 1 and int(out[1]) > 4000, out
+    assert out[2] == "True", "an option of CODEGEN_OPTIONS changed the object code"
+
+
 HOT_LEFT = """(module
   (func (export "a") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
   (func (export "b") (param i32) (result i32) (local i32)
