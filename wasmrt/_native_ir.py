@@ -1128,7 +1128,11 @@ class Translator:
         args = f", i32 {self.fld(f, '%cx', 'cx.depth', 'i32')}"
         for s in range(b.nparams):
             p = f.op(f"getelementptr inbounds i64, ptr %fp, i64 {s}")
-            args += f", i64 {f.op(f'load i64, ptr {p}')}"
+            # (volatile: one load each, as the caller stored them; past six arguments,
+            # the code generator merged consecutive loads into a 16- or 32-byte one to
+            # pass them on the stack, which cannot take its bytes from the caller's
+            # 8-byte stores still in flight, and waited for them)
+            args += f", i64 {f.op(f'load volatile i64, ptr {p}')}"
         if not b.nresults:
             rc = f.op(f"call i32 @{reg_name(fi)}(ptr %fp, ptr %cx, i32 %cell{args})")
             f.emit(f"ret i32 {rc}")
