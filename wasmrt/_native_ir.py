@@ -1839,12 +1839,18 @@ class FuncTranslator:
                  + f.lines[entry_lines_at:])
         if self.in_regs:
             params = ", i32 %depth" + "".join(f", i64 %a{s}" for s in range(b.nparams))
-            head = f"define internal {self.rty} @{reg_name(b.func_index)}"
+            name = reg_name(b.func_index)
+            head = f"define internal {self.rty} @{name}"
         else:
             params = ""
-            head = f"define i32 @{body_name(b.func_index)}"
-        return (f"{head}(ptr %fp, ptr {u.cx_param()}, i32 %cell{params}) #0 {{\n"
-                + "\n".join(lines) + "\n}\n")
+            name = body_name(b.func_index)
+            head = f"define i32 @{name}"
+        # (a section of its own: LLVM's assembler lays out and relaxes the jumps of a
+        # section again and again until they settle, in time growing faster than the
+        # section; one .text of a 20,000-cell batch took 6.6 s of code generation, 3.6 s
+        # with a section per body)
+        return (f'{head}(ptr %fp, ptr {u.cx_param()}, i32 %cell{params}) #0 '
+                f'section ".text.{name}" {{\n' + "\n".join(lines) + "\n}\n")
 
     def guarded(self, k: int, end: int, guards: list[Guard], fast: dict[int, tuple[str, int]],
                 join: str) -> None:
