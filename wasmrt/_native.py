@@ -63,8 +63,8 @@ PARTIAL_SEED = 2
 # have run long enough to pay for their own cells (`NativeModule.callee_pays`) or are
 # small (cheap to take along, and called in registers: `_native_ir.Translator.reg_bodies`),
 # none compiled in an earlier batch (those are linked); LLVM's time goes with the batch's
-# size, and most callees of a hot body are cold paths.  A callee left out is compiled once machine code has called it TIER_CALLS
-# times (_interp_native.pxi).
+# size, and most callees of a hot body are cold paths.  A callee left out is compiled once
+# machine code has called it TIER_CALLS times (_interp_native.pxi).
 CALLEE_DEPTH = 2
 BATCH_CELLS = 20000
 CALLEE_SMALL = 64
@@ -686,8 +686,8 @@ class NativeModule:
 
     def tier_batch(self, fi: int) -> list[int]:
         """The batch tier-up compiles for hot body `fi`: it and its direct callees (to
-        CALLEE_DEPTH) that have run long enough to pay for themselves or are small; [] when `fi` is compiled already
-        or stays interpreted."""
+        CALLEE_DEPTH) that have run long enough to pay for themselves or are small; [] when
+        `fi` is compiled already or stays interpreted."""
         if fi in self.installed or fi in self.failed or _stopping:
             return []
         if self.lowered(fi).ncells > MAX_TIER_CELLS:
