@@ -68,8 +68,10 @@ PARTIAL_SEED = 2
 CALLEE_DEPTH = 2
 BATCH_CELLS = 20000
 CALLEE_SMALL = 64
-# "native": bodies per LLVM module (compile time grows with module size).
+# "native": bodies per LLVM module (compile time grows with module size), and the LLVM
+# workers that optimise batches side by side (at most one per CPU the process may use)
 NATIVE_BATCH_CELLS = 40000
+NATIVE_WORKERS = 4
 
 # Tier-up's threshold grows with a body's size (_interp_native.pxi: 25 samples and
 # TIER_PER_KCELL per 1000 lowered cells, a floor; then the compile thread's estimate of
@@ -297,6 +299,8 @@ class _Worker:
 
 
 _the_worker: _Worker | None = None
+# the LLVM workers beyond the first that strategy "native" compiles with (`_Pool`)
+_more_workers: list[_Worker] = []
 # On unless WASMRT_NATIVE_WORKER=0 (then LLVM runs in this process, and a compile in flight
 # is waited for at exit).
 _no_worker = os.environ.get("WASMRT_NATIVE_WORKER", "1") == "0"
@@ -341,6 +345,73 @@ def cpu_key() -> str:
     """The CPU the code is for (name + features): part of every cache key."""
     j = jit()
     return f"{j.cpu}:{hashlib.sha256(j.features.encode()).hexdigest()[:16]}"
+
+
+@dataclasses.dataclass
+class _Batch:
+    """A batch of bodies between translation (`NativeModule.translate`) and linking
+    (`NativeModule.link`)."""
+
+    bodies: list[nir.Body]
+    names: list[int]        # the bodies it installs
+    every: list[int]        # every body it holds
+    linked: list[int]       # the bodies of earlier batches it calls
+    replace: bool
+    ir: str
+    t0: float               # (perf_counter at the start of its translation)
+    translate_s: float
+    obj: bytes = b""
+    llvm_times: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def optimised(self, obj: bytes, times: tuple[float, float, float]) -> None:
+        self.obj, self.llvm_times = obj, times
+
+
+class _Pool:
+    """LLVM workers optimising batches side by side (strategy "native"): a thread per
+    worker process, each sending its batches' IR and waiting for the object code without
+    the GIL.  The workers are the tier-up's (`_worker`) and more of its kind, kept for the
+    process (`_more_workers`)."""
+
+    def __init__(self, workers: list[_Worker]) -> None:
+        import concurrent.futures
+        import queue
+
+        self.free: queue.Queue[_Worker] = queue.Queue()
+        for w in workers:
+            self.free.put(w)
+        self.ex = concurrent.futures.ThreadPoolExecutor(len(workers),
+                                                        thread_name_prefix="wasmrt-llvm")
+
+    @classmethod
+    def start(cls, n: int) -> _Pool | None:
+        """A pool of n workers, or None where worker processes cannot be started (then
+        LLVM runs in this process, one batch at a time)."""
+        j = jit()
+        first = _worker(j.cpu, j.features)
+        if first is None:
+            return None
+        try:
+            for k, w in enumerate(_more_workers):
+                if not w.alive():
+                    _more_workers[k] = _Worker(j.cpu, j.features)
+            while len(_more_workers) < n - 1:
+                _more_workers.append(_Worker(j.cpu, j.features))
+        except OSError:
+            return None
+        return cls([first, *_more_workers[:n - 1]])
+
+    def submit(self, ir: str, level: int) -> Any:
+        return self.ex.submit(self._run, ir, level)
+
+    def _run(self, ir: str, level: int) -> tuple[bytes, tuple[float, float, float]]:
+        if _stopping:
+            raise RuntimeError("the process is exiting")
+        w = self.free.get()
+        try:
+            return w.optimise(ir, level)
+        finally:
+            self.free.put(w)
 
 
 class NativeModule:
@@ -508,6 +579,19 @@ class NativeModule:
         `install` (default: all) that have no machine code yet (`replace`: or have some,
         a body compiled in part compiled again).  Bodies that cannot be translated are
         left out.  Returns the function indexes installed."""
+        with _lock:
+            bt = self.translate(funcs, install, replace)
+            if bt is None:
+                return []
+            bt.optimised(*jit().optimise(bt.ir, opt_level(bt.bodies)))
+            return self.link(bt)
+
+    def translate(self, funcs: list[int], install: list[int] | None = None,
+                  replace: bool = False, ahead: frozenset[int] = frozenset()) -> _Batch | None:
+        """The first step of `compile`: the batch of `funcs` translated to LLVM IR (None
+        when none of them can be); its calls of bodies compiled before, and of the bodies
+        `ahead` (in batches translated before it and linked before it), are calls of
+        their machine code."""
         bodies = []
         for fi in funcs:
             if fi in self.failed:
@@ -517,33 +601,36 @@ class NativeModule:
             except _ir().Unsupported:
                 self.failed.add(fi)
         if not bodies:
-            return []
+            return None
         want = set(funcs if install is None else install)
         ours = {b.func_index for b in bodies}
         linked = sorted({c for b in bodies for c in self.callees(b.func_index, b)
-                         if c in self.body_addr and c not in ours})
-        with _lock:
-            j = jit()
-            t0, c0 = time.perf_counter(), time.thread_time()
-            ir = _ir().Translator(self.module, j.layout).module(
-                bodies, {c: self.lowered(c).max_slots for c in linked})
-            c1 = time.thread_time()
-            obj, llvm_times = j.optimise(ir, opt_level(bodies))
-            c2 = time.thread_time()
-            names = [b.func_index for b in bodies if b.func_index in want
-                     and (replace or b.func_index not in self.installed)]
-            osr = {b.func_index: b.osr_headers() for b in bodies}
-            every = [b.func_index for b in bodies]
-            for b in bodies:
-                if b.omit and b.func_index in names:
-                    self.exit_cells[b.func_index] = sorted(b.omit)
-            done = self.load(obj, names, osr, every, linked, replace)
-            t3 = time.perf_counter()
+                         if (c in self.body_addr or c in ahead) and c not in ours})
+        j = jit()
+        t0, c0 = time.perf_counter(), time.thread_time()
+        ir = _ir().Translator(self.module, j.layout).module(
+            bodies, {c: self.lowered(c).max_slots for c in linked})
+        names = [b.func_index for b in bodies if b.func_index in want
+                 and (replace or b.func_index not in self.installed)]
+        return _Batch(bodies, names, [b.func_index for b in bodies], linked, replace, ir,
+                      t0, time.thread_time() - c0)
+
+    def link(self, bt: _Batch) -> list[int]:
+        """The last step of `compile`: link a batch's object code and install its bodies
+        (every body it calls in machine code is linked by now)."""
+        c2 = time.thread_time()
+        osr = {b.func_index: b.osr_headers() for b in bt.bodies}
+        for b in bt.bodies:
+            if b.omit and b.func_index in bt.names:
+                self.exit_cells[b.func_index] = sorted(b.omit)
+        done = self.load(bt.obj, bt.names, osr, bt.every, bt.linked, bt.replace)
+        t3 = time.perf_counter()
         _stats["bodies"] += len(done)
-        _note(every, sum(len(b.cells) for b in bodies), ir, t3 - t0,
-              (c1 - c0, *llvm_times, time.thread_time() - c2))
-        self.compile_seconds.append((every, t3 - t0))
-        self.objects.append((obj, names, {fi: osr[fi] for fi in names}, every, linked))
+        _note(bt.every, sum(len(b.cells) for b in bt.bodies), bt.ir, t3 - bt.t0,
+              (bt.translate_s, *bt.llvm_times, time.thread_time() - c2))
+        self.compile_seconds.append((bt.every, t3 - bt.t0))
+        self.objects.append((bt.obj, bt.names, {fi: osr[fi] for fi in bt.names}, bt.every,
+                             bt.linked))
         return done
 
     def load(self, obj: bytes, names: list[int], osr: dict[int, list[int]],
@@ -670,19 +757,43 @@ class NativeModule:
             pass
 
     def compile_all(self) -> None:
-        """Strategy "native": every body, in batches of about NATIVE_BATCH_CELLS cells."""
-        batch: list[int] = []
+        """Strategy "native": every body, in batches of about NATIVE_BATCH_CELLS cells;
+        with more than one CPU to run on, LLVM optimises several batches side by side
+        (`_Pool`), translated and linked in order here."""
+        batches: list[list[int]] = [[]]
         size = 0
         for k, lf in enumerate(self.codes):
             if self.nimp + k in self.installed:
                 continue
-            batch.append(self.nimp + k)
-            size += lf.ncells
             if size >= NATIVE_BATCH_CELLS:
-                self.compile(batch)
-                batch, size = [], 0
-        if batch:
-            self.compile(batch)
+                batches.append([])
+                size = 0
+            batches[-1].append(self.nimp + k)
+            size += lf.ncells
+        batches = [b for b in batches if b]
+        n = min(len(batches), NATIVE_WORKERS, int(_spare.usable))
+        with _lock:
+            pool = _Pool.start(n) if n > 1 else None
+            if pool is None:
+                for batch in batches:
+                    self.compile(batch)
+                return
+            try:
+                ahead: set[int] = set()
+                queue: list[tuple[_Batch, Any]] = []
+                for batch in [*batches, []]:
+                    if batch:
+                        bt = self.translate(batch, ahead=frozenset(ahead))
+                        if bt is not None:
+                            ahead.update(bt.every)
+                            queue.append((bt, pool.submit(bt.ir, opt_level(bt.bodies))))
+                    # link what is done, in order; at most 2n batches of IR in flight
+                    while queue and (not batch or len(queue) >= 2 * n or queue[0][1].done()):
+                        bt, fut = queue.pop(0)
+                        bt.optimised(*fut.result())
+                        self.link(bt)
+            finally:
+                pool.ex.shutdown(wait=True, cancel_futures=True)
 
     def tier_batch(self, fi: int) -> list[int]:
         """The batch tier-up compiles for hot body `fi`: it and its direct callees (to
@@ -873,8 +984,9 @@ def _stop() -> None:
     global _stopping, _no_worker
     _stopping = True
     _no_worker = True
-    if _the_worker is not None:
-        _the_worker.stop()
+    for w in [_the_worker, *_more_workers]:
+        if w is not None:
+            w.stop()
     _lock.acquire()     # held until the process ends: no compile starts after this
     for nm in list(_cached):    # (the bodies that got hot since the last batch was saved)
         hot = nm.hot_left()

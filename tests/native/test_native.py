@@ -1262,6 +1262,45 @@ def test_each_body_has_a_section_of_its_own(llvmlite_ok: None, tmp_path: Any) ->
     assert {name[len(".text.") + 2:] for name in bodies} == {"0", "1"}, sections
 
 
+def test_native_optimises_batches_side_by_side(llvmlite_ok: None, interp: wasmrt.Engine,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Strategy "native" with more than one CPU: LLVM workers optimise the batches side by
+    side while they are translated and linked in order, each batch calling the machine
+    code of the bodies of batches before it (translated ahead of their linking): the
+    interpreter's results, traps and backtraces."""
+    monkeypatch.setattr(_native, "NATIVE_BATCH_CELLS", 1)    # a batch per body
+    monkeypatch.setattr(_native._spare, "usable", 3)
+    funcs = ["""(func $f0 (param i32) (result i32)
+                  (if (i32.eqz (local.get 0)) (then unreachable)) (local.get 0))"""]
+    for k in range(1, 6):
+        funcs.append(f"""(func $f{k} (param i32) (result i32) (local i32)
+          (loop $l (local.set 1 (i32.add (local.get 1) (call $f{k - 1} (local.get 0))))
+            (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+          (local.get 1))""")
+    wat = f"""(module {" ".join(funcs)} (export "run" (func $f5)) (export "f1" (func $f1)))"""
+
+    def runs(eng: wasmrt.Engine, m: wasmrt.Module) -> list[object]:
+        ex = wasmrt.Instance(st := wasmrt.Store(eng), m, []).exports(st)
+        out: list[object] = [ex["run"](st, 6), ex["f1"](st, 9)]
+        try:
+            ex["f1"](st, 0)
+        except wasmrt.Trap as t:
+            out.append([(f.func_index, f.func_offset) for f in t.frames])
+        return out
+
+    want = runs(interp, wasmrt.Module(interp, wat))
+    assert len(want) == 3
+    before = _native.stats()["batches"]
+    eng = engine("native")
+    m = wasmrt.Module(eng, wat)
+    assert _native.stats()["batches"] - before == 6
+    assert [entry[3:] for entry in m._native.objects] == [
+        ([0], []), ([1], [0]), ([2], [1]), ([3], [2]), ([4], [3]), ([5], [4])]
+    assert m._native.installed == set(range(6))
+    assert len(_native._more_workers) >= 2 and all(w.alive() for w in _native._more_workers)
+    assert runs(eng, m) == want
+
+
 HOT_LEFT = """(module
   (func (export "a") (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
   (func (export "b") (param i32) (result i32) (local i32)
