@@ -797,6 +797,31 @@ def _writes(cells: list[int], i: int) -> set[int]:
     return {g["dst"], g["dst"] + 1} if _effect(op)[1] == ["v128"] else {g["dst"]}
 
 
+def solve_backward(succs: list[list[int]], transfer: Callable[[int, int], int],
+                   outside: int) -> tuple[list[int], list[int]]:
+    """The least fixpoint of a backward dataflow problem over a body's instructions (by
+    position): for each position k, the bitset after it (the union of its successors'
+    `succs[k]`, a negative one being outside the body, which contributes `outside`) and
+    before it (`transfer(k, after)`, monotone).  Liveness and the float fences' liveness
+    (`FuncTranslator.liveness`, `float_flow`) are two such problems."""
+    n = len(succs)
+    live_in = [0] * n
+    live_out = [0] * n
+    changed = True
+    while changed:
+        changed = False
+        for k in range(n - 1, -1, -1):
+            out = 0
+            for t in succs[k]:
+                out |= live_in[t] if t >= 0 else outside
+            live_out[k] = out
+            v = transfer(k, out)
+            if v != live_in[k]:
+                live_in[k] = v
+                changed = True
+    return live_in, live_out
+
+
 def branch_targets(cells: list[int], i: int) -> list[int]:
     op = cells[i]
     name = isa.NAMES[op]
@@ -1500,22 +1525,14 @@ class FuncTranslator:
         if self.live is not None:
             return self.live
         instrs = self.b.instrs
+        pos = {i: k for k, i in enumerate(instrs)}
         succ = self.successors()
-        live_in = dict.fromkeys(instrs, 0)
-        live_out = dict.fromkeys(instrs, 0)
-        changed = True
-        while changed:
-            changed = False
-            for i in reversed(instrs):
-                out = 0
-                for t in succ[i]:
-                    out |= live_in.get(t, -1)
-                live_out[i] = out
-                v = self.uses.get(i, 0) | (out & ~self.defs.get(i, 0))
-                if v != live_in[i]:
-                    live_in[i] = v
-                    changed = True
-        self.live = (live_in, live_out)
+        uses = [self.uses.get(i, 0) for i in instrs]
+        keep = [~self.defs.get(i, 0) for i in instrs]
+        live_in, live_out = solve_backward(
+            [[pos.get(t, -1) for t in succ[i]] for i in instrs],
+            lambda k, out: uses[k] | (out & keep[k]), -1)
+        self.live = (dict(zip(instrs, live_in)), dict(zip(instrs, live_out)))
         return self.live
 
     def successors(self) -> dict[int, list[int]]:
@@ -1574,35 +1591,24 @@ class FuncTranslator:
             else:
                 d = defs.get(i, 0) & fm
                 kill[k] = ~(d | d << w)
-        live_in = [0] * n
-        live_out = [0] * n
-        changed = True
-        while changed:
-            changed = False
-            for k in range(n - 1, -1, -1):
-                out = 0
-                for t in succs[k]:
-                    out |= live_in[t] if t >= 0 else both
-                live_out[k] = out
-                mv = moves[k]
-                if mv is None:
-                    v = gen[k] | (out & kill[k])
-                elif mv[1]:         # one after the other: the last move first
-                    v = out
-                    for d, src in reversed(mv[0]):
-                        v = (v & ~(1 << d | 1 << d + w)) | (v >> d & 1) << src \
-                            | (v >> d + w & 1) << src + w
-                    v |= gen[k]
-                else:
-                    v = out
-                    for d, _ in mv[0]:
-                        v &= ~(1 << d | 1 << d + w)
-                    for d, src in mv[0]:
-                        v |= (out >> d & 1) << src | (out >> d + w & 1) << src + w
-                    v |= gen[k]
-                if v != live_in[k]:
-                    live_in[k] = v
-                    changed = True
+
+        def transfer(k: int, out: int) -> int:
+            mv = moves[k]
+            if mv is None:
+                return gen[k] | (out & kill[k])
+            v = out
+            if mv[1]:         # one after the other: the last move first
+                for d, src in reversed(mv[0]):
+                    v = (v & ~(1 << d | 1 << d + w)) | (v >> d & 1) << src \
+                        | (v >> d + w & 1) << src + w
+            else:
+                for d, _ in mv[0]:
+                    v &= ~(1 << d | 1 << d + w)
+                for d, src in mv[0]:
+                    v |= (out >> d & 1) << src | (out >> d + w & 1) << src + w
+            return v | gen[k]
+
+        live_in, live_out = solve_backward(succs, transfer, both)
         # the entries: cell 0 (the parameters) and the OSR entries
         entries = {0: 0}
         for h in self.heads:
