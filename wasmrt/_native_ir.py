@@ -1275,7 +1275,7 @@ class FuncTranslator:
         self.exits: list[int] = []      # the left-out blocks an edge leads to (`side_exit`)
         self.guard_exits: list[int] = []    # the check points of groups (`guarded`)
         self.live: tuple[dict[int, int], dict[int, int]] | None = None
-        self.succ: dict[int, list[int]] | None = None
+        self.succ: tuple[dict[int, int], list[list[int]]] | None = None
 
     def ret(self, rc: str, result: str | None = None) -> None:
         """Return code rc (0: returned, with `result` in slot 0's form, else a trap or a
@@ -1525,26 +1525,27 @@ class FuncTranslator:
         if self.live is not None:
             return self.live
         instrs = self.b.instrs
-        pos = {i: k for k, i in enumerate(instrs)}
-        succ = self.successors()
         uses = [self.uses.get(i, 0) for i in instrs]
         keep = [~self.defs.get(i, 0) for i in instrs]
         live_in, live_out = solve_backward(
-            [[pos.get(t, -1) for t in succ[i]] for i in instrs],
-            lambda k, out: uses[k] | (out & keep[k]), -1)
+            self.successors()[1], lambda k, out: uses[k] | (out & keep[k]), -1)
         self.live = (dict(zip(instrs, live_in)), dict(zip(instrs, live_out)))
         return self.live
 
-    def successors(self) -> dict[int, list[int]]:
-        """Each instruction's successors (the instructions control may go on to)."""
+    def successors(self) -> tuple[dict[int, int], list[list[int]]]:
+        """Each instruction's position in the body, and by position the positions of its
+        successors (the instructions control may go on to; -1: outside the body, where
+        anything may be read)."""
         if self.succ is None:
             instrs, cells = self.b.instrs, self.cells
-            succ: dict[int, list[int]] = {}
+            pos = {i: k for k, i in enumerate(instrs)}
+            succs = []
             for k, i in enumerate(instrs):
-                succ[i] = branch_targets(cells, i)
+                ts = [pos.get(t, -1) for t in branch_targets(cells, i)]
                 if k + 1 < len(instrs) and falls_through(cells, i):
-                    succ[i] = succ[i] + [instrs[k + 1]]
-            self.succ = succ
+                    ts.append(k + 1)
+                succs.append(ts)
+            self.succ = (pos, succs)
         return self.succ
 
     def float_flow(self) -> None:
@@ -1571,10 +1572,7 @@ class FuncTranslator:
             return
         instrs = self.b.instrs
         n = len(instrs)
-        pos = {i: k for k, i in enumerate(instrs)}
-        succ = self.successors()
-        unknown = -1      # a successor outside the body: anything may be read there
-        succs = [[pos.get(t, unknown) for t in succ[i]] for i in instrs]
+        pos, succs = self.successors()
         # The float-live slots in the low bits, the bits-live ones above them.
         w = self.b.max_slots
         fm = self.fmask
