@@ -835,13 +835,18 @@ class NativeModule:
     def callee_pays(self, lf: Any) -> bool:
         """Whether a (not small) callee has run long enough interpreted to pay for its
         own cells in a tier-up batch: the samples (ms) its cells are estimated to cost
-        there, at this process's price (`_Price`) and tier cost.  A callee that ran a
-        little would be compiled for nothing: resvg's hot body 303 took in its 3,409-cell
-        callee 312 for a few samples, 3.1 of the batch's 5.5 s of LLVM CPU."""
+        there (`priced`).  A callee that ran a little would be compiled for nothing:
+        resvg's hot body 303 took in its 3,409-cell callee 312 for a few samples, 3.1 of
+        the batch's 5.5 s of LLVM CPU."""
         samples = self._interp.native_state(lf)[1]
-        scale = self._interp.tier_cost() / TIER_COST_DEFAULT
-        return bool(samples) and (
-            samples >= 1000 * COST_CALLEE_CELL * int(lf.ncells) * _price.scale() * scale)
+        return bool(samples) and samples >= self.priced(
+            1000 * COST_CALLEE_CELL * int(lf.ncells))
+
+    def priced(self, ms: float) -> float:
+        """The samples an estimated `ms` of compiling must be paid with: scaled by what
+        this process's batches cost against their estimates (`_Price`) and by the tier
+        cost against its default (`_consider`, `callee_pays`)."""
+        return ms * _price.scale() * (self._interp.tier_cost() / TIER_COST_DEFAULT)
 
     def tier_up(self, fi: int) -> None:
         """Compile hot body `fi` with its direct callees (the batch calls them directly)."""
@@ -1194,7 +1199,7 @@ def _consider(addr: int, held: dict[int, list[float]]) -> None:
         return
     scale = _interp.tier_cost() / TIER_COST_DEFAULT
     start = 0.0 if _stats["batches"] else 1000 * COST_START * scale
-    ms = 1000 * nm.estimate(batch) * _price.scale() * scale
+    ms = nm.priced(1000 * nm.estimate(batch))
     # what the batch has run interpreted: the time of its callees that have no machine
     # code yet is saved too
     ran = 0
