@@ -45,6 +45,7 @@
 
 cdef extern from "wasmrt_tier.h":
     volatile int wasmrt_tier_busy
+    volatile int wasmrt_tier_awake
     int wasmrt_tier_push(void* code) nogil
     int wasmrt_tier_pop(void** out, int cap, long timeout_ms, int held) nogil
     void wasmrt_tier_idle() nogil
@@ -119,10 +120,12 @@ cdef void tier_sample(Ctx* cx, const Cell* pc) noexcept nogil:
 
 
 cdef void tier_yield_gil(Ctx* cx) noexcept nogil:
-    """A guest holding the GIL lets the compile thread run its Python part (at most
-    every YIELD_EVERY ticks: the compile thread may keep the GIL for a switch interval)."""
+    """A guest holding the GIL lets the compile thread run its Python part while bodies
+    are queued or compiling, or while the thread is out of its wait (`tier_pop`) at all
+    (at most every YIELD_EVERY ticks: the compile thread may keep the GIL for a switch
+    interval)."""
     global yield_tick
-    if cx.gil_held and wasmrt_tier_busy:
+    if cx.gil_held and (wasmrt_tier_busy or wasmrt_tier_awake):
         yield_tick += 1
         if yield_tick >= YIELD_EVERY:
             yield_tick = 0

@@ -100,13 +100,16 @@ COST_START = 0.15
 TIER_COST_DEFAULT = 150
 # ... while a CPU core sits idle beside the guest (`_Spare`): the compile thread's CPU
 # time then delays nothing, and the guest's wall time is what compiling early saves, so
-# a body is compiled once it has run a third of its estimated compile time (the price
+# a body is compiled once it has run a tenth of its estimated compile time (the price
 # falls to SPARE_COST per 1000 cells).  A core counts as idle when the CPUs this process
 # may run on were idle SPARE_IDLE of a core or more (the compile thread's own time
-# counted as idle) over the last SPARE_WINDOW seconds or more.
-SPARE_COST = 50
+# counted as idle) over the last SPARE_WINDOW seconds or more, the first time over
+# SPARE_FIRST (the compile thread looks that often until then: the first bodies of a
+# job reach their price within its first second).
+SPARE_COST = 15
 SPARE_IDLE = 0.75
 SPARE_WINDOW = 0.25
+SPARE_FIRST = 0.05
 # a body queued with fewer samples came through its calls from machine code (TIER_CALLS)
 TIER_SAMPLES_MIN = 25
 
@@ -1087,6 +1090,7 @@ class _Spare:
         self.hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
         self.last: tuple[float, float, float] | None = None    # wall, idle, compile CPU
         self.spare = False
+        self.judged = False     # (a verdict from a window, not the start's default)
 
     def _idle(self) -> float | None:
         """Idle seconds of our CPUs since boot, or None where /proc/stat is not readable."""
@@ -1099,11 +1103,13 @@ class _Spare:
         return ticks / self.hz
 
     def update(self) -> bool:
-        """Measure again (at most once per SPARE_WINDOW); whether a core is idle now."""
+        """Measure again (at most once per SPARE_WINDOW, the first time after
+        SPARE_FIRST); whether a core is idle now."""
         if self.usable < 2:
             return False
         now = time.monotonic()
-        if self.last is not None and now - self.last[0] < SPARE_WINDOW:
+        if (self.last is not None
+                and now - self.last[0] < (SPARE_WINDOW if self.judged else SPARE_FIRST)):
             return self.spare
         idle = self._idle()
         spent = _compile_cpu()
@@ -1115,6 +1121,7 @@ class _Spare:
         elif self.last is not None:
             cores = (idle - self.last[1] + spent - self.last[2]) / (now - self.last[0])
             self.spare = cores >= SPARE_IDLE
+            self.judged = True
         self.last = (now, idle or 0.0, spent)
         return self.spare
 
@@ -1148,7 +1155,8 @@ def _tier_loop() -> None:
     held: dict[int, list[float]] = {}
     while True:
         _set_price()
-        for addr in _interp.tier_pop(64, 0 if held or _warm else 200, bool(held)):
+        wait = 200 if _spare.judged or _spare.usable < 2 else int(1000 * SPARE_FIRST)
+        for addr in _interp.tier_pop(64, 0 if held or _warm else wait, bool(held)):
             if addr not in held:
                 _consider(addr, held)
         _take_reach()

@@ -824,7 +824,8 @@ def test_a_body_whose_batch_costs_more_than_it_ran_waits(llvmlite_ok: None) -> N
 
 def test_an_idle_core_is_seen_in_idle_time_and_compile_time(monkeypatch: Any) -> None:
     """The gauge of an idle core: the idle seconds of the process's CPUs per second of a
-    window of at least SPARE_WINDOW, the compile thread's CPU seconds counted as idle."""
+    window of at least SPARE_WINDOW (the first one SPARE_FIRST), the compile thread's CPU
+    seconds counted as idle."""
     clock = [100.0]
     idle = [50.0]
     monkeypatch.setattr(_native.time, "monotonic", lambda: clock[0])
@@ -839,6 +840,9 @@ def test_an_idle_core_is_seen_in_idle_time_and_compile_time(monkeypatch: Any) ->
         idle[0] += idle_s
         _native._stats["optimise_s"] += compile_s
         return spare.update()
+    first = _native.SPARE_FIRST
+    assert window(2 * first, 1.8 * first)       # the first verdict comes after a short window
+    assert window(first, 0.0)                   # ... later ones need a whole window
     assert window(1.0, 0.9)                     # 0.9 of a core idle
     assert not window(1.0, 0.2)                 # both cores busy
     assert window(1.0, 0.1, 0.8)                # busy with our own compile: as idle
@@ -846,6 +850,40 @@ def test_an_idle_core_is_seen_in_idle_time_and_compile_time(monkeypatch: Any) ->
     assert not window(0.5, 0.0)
     spare.usable = 1.5
     assert not window(1.0, 1.0)                 # under two CPUs: never spare
+
+
+def test_an_idle_compile_thread_runs_while_a_guest_holds_the_gil(
+        llvmlite_ok: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guest that holds the GIL and makes no host call gives it to the compile thread
+    at its ticks whenever the thread is out of its wait (`wasmrt_tier_awake`), not only
+    while bodies are queued: the thread's look at the spare core every 200 ms goes on
+    while the guest runs (it used to wait for the guest's end)."""
+    store, m, run = auto_run(xor_loop(13))
+    old = _interp.set_tier_cost(10**6)      # never compiled: interpreted, sampled, ticking
+    wakes: list[float] = []
+    real_pop = _interp.tier_pop
+
+    def pop(*args: Any) -> list[int]:
+        out = real_pop(*args)
+        wakes.append(time.monotonic())
+        return out
+    monkeypatch.setattr(_interp, "tier_pop", pop)
+    try:
+        assert run(store, 1_000_000) == xor_loop_result(13, 1_000_000)
+        n, took = 1_000_000, 0.0
+        while took < 0.1 and n < 2**29:     # (iterations for about 1.5 s)
+            n *= 4
+            t0 = time.monotonic()
+            run(store, n)
+            took = time.monotonic() - t0
+        n = min(2**31 - 1, int(n * 1.5 / took))
+        t0 = time.monotonic()
+        run(store, n)
+        t1 = time.monotonic()
+    finally:
+        _interp.set_tier_cost(old)
+    assert t1 - t0 > 0.8, "the guest ran too briefly to tell"
+    assert len([t for t in wakes if t0 < t < t1]) >= 2
 
 
 @pytest.mark.parametrize(("load", "usable", "spare"),

@@ -22,6 +22,12 @@ static wr_cond wasmrt_tier_cv = WR_COND_INIT;      /* queue non-empty */
 static void *wasmrt_queue[WASMRT_QUEUE_CAP];
 static unsigned wasmrt_queue_head = 0, wasmrt_queue_len = 0;
 static volatile int wasmrt_tier_busy = 0;     /* jobs queued or compiling: guests yield the GIL */
+/* The compile thread is out of `wasmrt_tier_pop` (it runs Python: its price, the bodies it
+ * holds): guests yield the GIL too.  Without it a guest that holds the GIL and makes no
+ * host call kept an idle compile thread from running for as long as it ran: the thread's
+ * wake-up every 200 ms (to measure the spare core: _native._set_price) took 0.6 s on
+ * resvg, which ran that long at the busy machine's price. */
+static volatile int wasmrt_tier_awake = 0;
 
 /* Queue a hot body for compilation (drops it when the queue is full: it will be sampled
  * again).  Returns 1 if queued. */
@@ -60,6 +66,7 @@ static int wasmrt_tier_pop(void **out, int cap, long timeout_ms, int held)
     wr_mutex_lock(&wasmrt_tier_mu);
     if (wasmrt_queue_len == 0 && !held)
         wasmrt_tier_busy = 0;
+    wasmrt_tier_awake = 0;
     while (wasmrt_queue_len == 0 && timeout_ms > 0) {
         if (wr_cond_wait_until(&wasmrt_tier_cv, &wasmrt_tier_mu, until))
             break;
@@ -71,6 +78,7 @@ static int wasmrt_tier_pop(void **out, int cap, long timeout_ms, int held)
     }
     if (n)
         wasmrt_tier_busy = 1;
+    wasmrt_tier_awake = 1;
     wr_mutex_unlock(&wasmrt_tier_mu);
     return n;
 }
