@@ -4,8 +4,9 @@ Every option name of wasmtime-py 50's ``Config`` exists.  Proposal toggles
 (``wasm_simd``, ``wasm_bulk_memory`` ...) decide which proposals the decoder and
 validator accept; a module using a disabled or unimplemented proposal fails to
 compile with a ``WasmtimeError``.  Options that only tune wasmtime's native code
-generator (cranelift flags, profiler, cache, unwind info ...) are checked for type
-like wasmtime-py does, then accepted and ignored.
+generator (cranelift flags, unwind info ...) are checked for type like wasmtime-py
+does, then accepted and ignored; ``profiler = "perfmap"`` names the native tier's
+machine code for Linux ``perf``.
 """
 
 from __future__ import annotations
@@ -255,13 +256,21 @@ class Config(Closeable):
         "``\"cranelift\"`` and ``\"winch\"`` select ``\"auto\"``; other values raise "
         "``WasmtimeError``.",
     )
-    for _name, _values in _CHOICES.items():
-        locals()[_name] = _setter(
-            _name,
-            _choice(_name),
-            f"``{_name}``: one of {', '.join(_values)} (accepted, no effect in wasmrt).",
-        )
-    del _name, _values
+    cranelift_opt_level = _setter(
+        "cranelift_opt_level",
+        _choice("cranelift_opt_level"),
+        "``cranelift_opt_level``: one of none, speed, speed_and_size (accepted, no effect "
+        "in wasmrt).",
+    )
+    profiler = _setter(
+        "profiler",
+        _choice("profiler"),
+        "``profiler``: one of none, jitdump, vtune, perfmap.  With ``\"perfmap\"`` the "
+        "native tier names every function it compiles in ``/tmp/perf-PID.map``, where "
+        "Linux ``perf`` finds the names of machine code it has no symbols for (as "
+        "wasmtime does); ``\"jitdump\"`` and ``\"vtune\"`` are accepted and have no "
+        "effect.",
+    )
     cache = _setter(
         "cache",
         _cache,
@@ -318,6 +327,9 @@ class Engine(Closeable):
         self._release_gil: bool = bool(config._options["release_gil"])
         # Config.cache: an on-disk cache of machine code (wasmrt/_native.py cache_path)
         self._native_cache: Any = config._options.get("cache")
+        # Config.profiler "perfmap": the native tier names its machine code in
+        # /tmp/perf-PID.map ("jitdump" and "vtune" are accepted and ignored)
+        self._profiler: str = config._options.get("profiler") or "none"
         # WASMRT_STRATEGY changes the default (to run test suites natively)
         self._strategy: str = STRATEGIES[_strategy(
             config._options.get("strategy") or os.environ.get("WASMRT_STRATEGY", "auto"))]

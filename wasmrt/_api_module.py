@@ -215,7 +215,8 @@ class Module(Closeable):
         from . import _native  # machine code for Config.strategy "native" / "auto"
 
         self._native: Any = _native.attach(info, engine._strategy, native,
-                                           engine._native_cache, binary)
+                                           engine._native_cache, binary,
+                                           engine._profiler == "perfmap")
 
     @classmethod
     def from_file(cls, engine: Engine, path: str | bytes | os.PathLike[Any]) -> Module:

@@ -427,6 +427,7 @@ class NativeModule:
 
         self.info = info
         self.strategy = strategy
+        self.perfmap = False    # Config.profiler "perfmap": name each batch's code (perf_map)
         self.codes = list(info.func_codes)
         self.nimp = int(info.num_imported_funcs)
         self._module: nir.Module | None = None     # made on first compile
@@ -646,10 +647,14 @@ class NativeModule:
         ir = _ir()
         exports = [ir.entry_name(fi) for fi in names]
         exports += [f(fi) for fi in every for f in (ir.body_name, ir.code_name)]
+        if self.perfmap and ir.FUNCS_NAME.encode() in obj:
+            exports.append(ir.FUNCS_NAME)
         j = jit()
         tracker, addrs = j.link(obj, exports,
                                 {ir.body_name(fi): self.body_addr[fi] for fi in linked})
         self.trackers.append(tracker)
+        if self.perfmap:
+            self.perf_map(obj, addrs)
         for fi in every:
             self.body_addr.setdefault(fi, addrs[ir.body_name(fi)])
         for fi in every:        # before any of them can run
@@ -699,6 +704,48 @@ class NativeModule:
         head = json.dumps(desc).encode()
         rest = b"".join([struct.pack("<I", len(head)), head, *(e[0] for e in self.objects)])
         return NATIVE_MAGIC + hashlib.sha256(rest).digest() + rest
+
+    def perf_map(self, obj: bytes, addrs: dict[str, int]) -> None:
+        """Name the functions of a batch just linked (object code `obj`, its exported
+        addresses `addrs`) in this process's perf map (`write_perf_map`): every function of
+        its table (`_native_ir.FUNCS_NAME`), or in an object without one (machine code a
+        cache kept from an older wasmrt) the functions it exports."""
+        import ctypes
+
+        ir = _ir()
+        sizes = elf_symbol_sizes(obj)
+        rows: list[tuple[int, int, int, str]] = []     # address, size, function index, kind
+        table = addrs.get(ir.FUNCS_NAME)
+        if table is not None:
+            n = sizes.get(ir.FUNCS_NAME, 0) // _FUNC_ROW.size
+            raw = ctypes.string_at(table, n * _FUNC_ROW.size)
+            for addr, fi, kind in _FUNC_ROW.iter_unpack(raw):
+                name = (ir.body_name, ir.reg_name, ir.entry_name)[kind](fi)
+                rows.append((addr, sizes.get(name, 0), fi, ir.FUNC_KINDS[kind]))
+        else:
+            for name, addr in addrs.items():
+                for kind, named in zip(ir.FUNC_KINDS, (ir.body_name, ir.reg_name, ir.entry_name)):
+                    prefix = named(0)[:-1]
+                    if name.startswith(prefix) and name[len(prefix):].isdigit():
+                        rows.append((addr, sizes.get(name, 0), int(name[len(prefix):]), kind))
+        in_regs = {fi for _a, _s, fi, kind in rows if kind == "registers"}
+        names = getattr(self.info, "names", None)
+        functions = getattr(names, "functions", None) or {}
+        from ._demangle import demangle
+
+        lines = []
+        for addr, size, fi, kind in rows:
+            label = f"wasm::function[{fi}]"
+            known = functions.get(fi)
+            if known:
+                label += "::" + demangle(known)
+            if kind == "entry":
+                label += " [entry]"
+            elif kind == "body" and fi in in_regs:
+                label += " [from frame]"    # (its arguments from fp[], then the body)
+            if size:
+                lines.append(f"{addr:x} {size:x} {label}\n")
+        write_perf_map(lines)
 
     def load_dump(self, data: bytes) -> bool:
         """Install the machine code of a native section (False, and nothing installed,
@@ -935,12 +982,13 @@ def omitted(b: nir.Body, spec: str) -> frozenset[int]:
 
 
 def attach(info: Any, strategy: str, stored: bytes = b"", cache: Any = None,
-           binary: bytes = b"") -> NativeModule | None:
+           binary: bytes = b"", perfmap: bool = False) -> NativeModule | None:
     """The native state of a freshly compiled module under `strategy` (None when it
     stays interpreted).  Machine code comes first from `stored` (a serialized module's
     native section) or from the on-disk cache (`cache`: ``Config.cache``, True for the
     default directory or a directory name; keyed by `binary`); then "native" compiles
-    every body left, "auto" registers the bodies for tier-up."""
+    every body left, "auto" registers the bodies for tier-up.  `perfmap`
+    (``Config.profiler = "perfmap"``): every batch linked is named in the perf map."""
     if strategy == "interpreter" or not info.func_codes:
         return None
     if strategy == "native":
@@ -948,6 +996,7 @@ def attach(info: Any, strategy: str, stored: bytes = b"", cache: Any = None,
     elif not available():
         return None
     nm = NativeModule(info, strategy)
+    nm.perfmap = perfmap
     if cache:
         nm.cache_path = cache_path(cache, binary, info.features)
         if not stored and nm.cache_path is not None and nm.cache_path.exists():
@@ -1251,6 +1300,54 @@ def wait_idle(timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.005)
     return False
+
+
+# a row of `_native_ir.FUNCS_NAME`: address, function index, kind
+_FUNC_ROW = struct.Struct("<QII")
+_perf_map_lock = threading.Lock()
+_perf_map_file: Any = None
+
+
+def write_perf_map(lines: list[str]) -> None:
+    """Append `lines` ("START SIZE name", hexadecimal) to /tmp/perf-PID.map, the file
+    in which Linux ``perf`` looks up the names of code it has no symbols for (created
+    afresh by the process's first entries, as wasmtime's perfmap profiler does)."""
+    global _perf_map_file
+    if not lines:
+        return
+    with _perf_map_lock:
+        if _perf_map_file is None or _perf_map_file[0] != os.getpid():
+            try:
+                f = open(f"/tmp/perf-{os.getpid()}.map", "w")  # noqa: SIM115 - kept open
+            except OSError:
+                return
+            _perf_map_file = (os.getpid(), f)
+        f = _perf_map_file[1]
+        f.writelines(lines)
+        f.flush()
+
+
+def elf_symbol_sizes(obj: bytes) -> dict[str, int]:
+    """The sizes of the named symbols of a 64-bit little-endian ELF object (the native
+    tier's object code on Linux); empty for any other format."""
+    if len(obj) < 64 or obj[:6] != b"\x7fELF\x02\x01":
+        return {}
+    shoff, = struct.unpack_from("<Q", obj, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", obj, shoff + k * shentsize)
+                for k in range(shnum)]
+    out: dict[str, int] = {}
+    for _name, kind, _fl, _addr, off, size, link, _info, _al, entsize in sections:
+        if kind != 2 or not entsize:      # SHT_SYMTAB
+            continue
+        stroff = sections[link][4]
+        for k in range(size // entsize):
+            st_name, _i, _o, _sh, _v, st_size = struct.unpack_from("<IBBHQQ", obj,
+                                                                   off + k * entsize)
+            if st_name and st_size:
+                end = obj.index(b"\0", stroff + st_name)
+                out[obj[stroff + st_name:end].decode(errors="replace")] = st_size
+    return out
 
 
 NATIVE_MAGIC = b"wrnativ2"   # then SHA-256 of the rest, length of the head, head, objects

@@ -1094,6 +1094,14 @@ def entry_name(fi: int) -> str:
     return f"we{fi}"
 
 
+# An exported table of the batch's functions, each (its address, its function index, its
+# kind: FUNC_KINDS), by which a profiler's map names the linked machine code
+# (`NativeModule.perf_map`): the bodies' own functions are local symbols, which the
+# linker does not give out.
+FUNCS_NAME = "wasmrt_funcs"
+FUNC_KINDS = ("body", "registers", "entry")     # body_name, reg_name, entry_name
+
+
 def code_name(fi: int) -> str:
     """The global holding the address of the body's lowered cells (set when the batch is
     linked, before it runs: `NativeModule.load`), for the call records' return pcs."""
@@ -1128,10 +1136,23 @@ class Translator:
             if b.func_index in self.reg_bodies:
                 parts.append(self.reg_wrapper(b))
             parts.append(self.entry(b))
+        parts.append(self.function_table(bodies))
         parts.append('attributes #0 = { nounwind "frame-pointer"="none" }')
         parts.append('!0 = !{!"branch_weights", i32 1, i32 1000}')
         parts.append("!1 = !{}")
         return "\n".join(parts)
+
+    def function_table(self, bodies: list[Body]) -> str:
+        """`FUNCS_NAME`: every function of the batch (in FUNC_KINDS order per body)."""
+        row = "{ ptr, i32, i32 }"
+        rows = []
+        for b in bodies:
+            fi = b.func_index
+            names = [body_name(fi), reg_name(fi) if fi in self.reg_bodies else "",
+                     entry_name(fi)]
+            rows += [f"{row} {{ ptr @{n}, i32 {fi}, i32 {k} }}"
+                     for k, n in enumerate(names) if n]
+        return f"@{FUNCS_NAME} = constant [{len(rows)} x {row}] [{', '.join(rows)}]"
 
     # -- runtime struct access --
     def fld(self, f: Fn, base: str, key: str, ty: str) -> str:

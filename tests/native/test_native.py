@@ -3,11 +3,14 @@ backtraces and limits as the interpreter."""
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 import os
 import signal
 import struct
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -858,7 +861,7 @@ def test_an_idle_compile_thread_runs_while_a_guest_holds_the_gil(
     at its ticks whenever the thread is out of its wait (`wasmrt_tier_awake`), not only
     while bodies are queued: the thread's look at the spare core every 200 ms goes on
     while the guest runs (it used to wait for the guest's end)."""
-    store, m, run = auto_run(xor_loop(13))
+    store, _m, run = auto_run(xor_loop(13))
     old = _interp.set_tier_cost(10**6)      # never compiled: interpreted, sampled, ticking
     wakes: list[float] = []
     real_pop = _interp.tier_pop
@@ -1387,3 +1390,67 @@ def test_a_body_left_hot_is_compiled_by_the_next_process(llvmlite_ok: None,
     third = subprocess.run([*run, "second", HOT_LEFT], capture_output=True, text=True,
                            check=True)      # (the second one saved b's machine code)
     assert third.stdout.strip() == "[0, 1] (True, 0)", third.stdout + third.stderr
+
+
+_PERFMAP_CHILD = r"""
+import json, os, sys
+import wasmrt
+cfg = wasmrt.Config()
+cfg.strategy = "native"
+cfg.profiler = sys.argv[1]
+eng = wasmrt.Engine(cfg)
+m = wasmrt.Module(eng, sys.argv[2])
+st = wasmrt.Store(eng)
+out = wasmrt.Instance(st, m, []).exports(st)["run"](st, 10)
+print(json.dumps({"pid": os.getpid(), "out": out,
+                  "wb": {str(fi): a for fi, a in m._native.body_addr.items()}}))
+"""
+
+
+def test_the_perfmap_profiler_names_every_compiled_function(llvmlite_ok: None) -> None:
+    """``Config.profiler = "perfmap"``: each function of each linked batch (a body, its
+    entry, and for a body called in registers its wrapper from fp[]) has a line "START
+    SIZE name" in /tmp/perf-PID.map, named by the module's name section, at the address
+    the linker gave it, none overlapping another; without the option no map is written."""
+    wat = """(module
+      (func $fib (param i32) (result i32)
+        (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))
+          (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                         (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+      (func $run (export "run") (param i32) (result i32) (local i32)
+        (loop $l
+          (local.set 1 (i32.add (local.get 1) (call $fib (local.get 0))))
+          (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))
+        (local.get 1)))"""
+    maps = []
+    try:
+        runs = {}
+        for profiler in ("perfmap", "none"):
+            res = subprocess.run([sys.executable, "-c", _PERFMAP_CHILD, profiler, wat],
+                                 capture_output=True, text=True, check=True,
+                                 cwd=os.path.dirname(os.path.dirname(wasmrt.__file__)))
+            runs[profiler] = json.loads(res.stdout)
+            maps.append(f"/tmp/perf-{runs[profiler]['pid']}.map")
+        assert runs["perfmap"]["out"] == runs["none"]["out"] == 143     # fib(1) + ... + fib(10)
+        assert not os.path.exists(maps[1])
+        rows = []
+        with open(maps[0]) as f:
+            for line in f:
+                start, size, name = line.rstrip("\n").split(" ", 2)
+                rows.append((int(start, 16), int(size, 16), name))
+    finally:
+        for path in maps:
+            if os.path.exists(path):
+                os.remove(path)
+    names = {name for _s, _n, name in rows}
+    for fi, fname in ((0, "fib"), (1, "run")):
+        ours = {name for name in names if name.startswith(f"wasm::function[{fi}]::{fname}")}
+        assert f"wasm::function[{fi}]::{fname}" in ours
+        assert f"wasm::function[{fi}]::{fname} [entry]" in ours
+    starts = {start: name for start, _n, name in rows}
+    for fi, addr in runs["perfmap"]["wb"].items():     # the bodies the batches link by
+        assert starts[addr].startswith(f"wasm::function[{fi}]::"), starts[addr]
+    rows.sort()
+    assert all(size > 0 for _s, size, _n in rows)
+    assert all(a + n <= b for (a, n, _x), (b, _m, _y) in itertools.pairwise(rows)), rows
+    assert _native.elf_symbol_sizes(b"\x7fELF" + bytes(60)) == {}   # (32-bit, not ours)
