@@ -679,7 +679,11 @@ class Body:
         the slots live there and a phi per slot at the header (zstd's match finder, 17
         loops of which 13 are small loops inside its block loop: a third of its LLVM
         time), and an inner loop's run ends at its enclosing loop's back-edge, which
-        enters there.  The blocks left out (`omit`) have none."""
+        enters there.  But a body compiled in part gets every loop header it keeps: the
+        interpreter that continues after a side exit must find an entry at the next
+        back-edge it takes (CPython's eval loop dispatches in the third of three nested
+        loops, whose outermost one iterates once per call).  The blocks left out
+        (`omit`) have none."""
         ends: dict[int, int] = {}       # header -> its furthest back-edge
         for i in self.instrs:
             op = self.cells[i]
@@ -687,7 +691,7 @@ class Body:
                 for tgt in branch_targets(self.cells, i):
                     if tgt <= i and tgt not in self.omit:
                         ends[tgt] = max(ends.get(tgt, i), i)
-        if len(ends) <= OSR_ALL:
+        if len(ends) <= OSR_ALL or self.omit:
             return sorted(ends)
         return sorted(h for h in ends if not any(h2 < h <= e2 for h2, e2 in ends.items()))
 
