@@ -1460,3 +1460,21 @@ def test_the_perfmap_profiler_names_every_compiled_function(llvmlite_ok: None) -
     assert all(size > 0 for _s, size, _n in rows)
     assert all(a + n <= b for (a, n, _x), (b, _m, _y) in itertools.pairwise(rows)), rows
     assert _native.elf_symbol_sizes(b"\x7fELF" + bytes(60)) == {}   # (32-bit, not ours)
+
+
+def test_the_translator_yields_the_gil_once_per_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`_native_ir.pause` (called every 64 instructions translated) gives other threads
+    the GIL once PAUSE_EVERY has passed since it last did, not at every call: a guest
+    holding the GIL hands it back only at its ticks, so a yield per call left the
+    translator a sliver of each tick."""
+    clock = [1000.0]
+    slept: list[float] = []
+    monkeypatch.setattr(_native_ir, "_clock", lambda: clock[0])
+    monkeypatch.setattr(_native_ir, "_sleep", lambda s: slept.append(clock[0]))
+    monkeypatch.setattr(_native_ir, "_paused", [0.0])
+    step = _native_ir.PAUSE_EVERY / 10
+    for _ in range(100):        # ten slices' worth of calls
+        _native_ir.pause()
+        clock[0] += step
+    assert 9 <= len(slept) <= 11
+    assert all(b - a >= _native_ir.PAUSE_EVERY - 1e-9 for a, b in itertools.pairwise(slept))
