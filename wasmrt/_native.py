@@ -1167,6 +1167,7 @@ class _Spare:
                 self.spare = os.getloadavg()[0] <= self.usable - SPARE_IDLE
             except OSError:
                 self.spare = False
+            self.judged = True
         elif self.last is not None:
             cores = (idle - self.last[1] + spent - self.last[2]) / (now - self.last[0])
             self.spare = cores >= SPARE_IDLE

@@ -900,6 +900,7 @@ def test_an_idle_core_is_seen_in_the_load_average_without_proc_stat(
     monkeypatch.setattr(gauge, "_idle", lambda: None)
     monkeypatch.setattr(_native.os, "getloadavg", lambda: (load, load, load))
     assert gauge.update() is spare
+    assert gauge.judged     # (a verdict at once: the compile thread goes back to 200 ms)
 
 
 @pytest.mark.parametrize("v2", [True, False])
