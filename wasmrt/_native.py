@@ -720,12 +720,11 @@ class NativeModule:
             n = sizes.get(ir.FUNCS_NAME, 0) // _FUNC_ROW.size
             raw = ctypes.string_at(table, n * _FUNC_ROW.size)
             for addr, fi, kind in _FUNC_ROW.iter_unpack(raw):
-                name = (ir.body_name, ir.reg_name, ir.entry_name)[kind](fi)
+                name = ir.func_names(fi)[kind]
                 rows.append((addr, sizes.get(name, 0), fi, ir.FUNC_KINDS[kind]))
         else:
             for name, addr in addrs.items():
-                for kind, named in zip(ir.FUNC_KINDS, (ir.body_name, ir.reg_name, ir.entry_name)):
-                    prefix = named(0)[:-1]
+                for kind, prefix in zip(ir.FUNC_KINDS, (n[:-1] for n in ir.func_names(0))):
                     if name.startswith(prefix) and name[len(prefix):].isdigit():
                         rows.append((addr, sizes.get(name, 0), int(name[len(prefix):]), kind))
         in_regs = {fi for _a, _s, fi, kind in rows if kind == "registers"}

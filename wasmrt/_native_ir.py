@@ -1116,7 +1116,12 @@ def entry_name(fi: int) -> str:
 # (`NativeModule.perf_map`): the bodies' own functions are local symbols, which the
 # linker does not give out.
 FUNCS_NAME = "wasmrt_funcs"
-FUNC_KINDS = ("body", "registers", "entry")     # body_name, reg_name, entry_name
+FUNC_KINDS = ("body", "registers", "entry")     # of `func_names`
+
+
+def func_names(fi: int) -> tuple[str, str, str]:
+    """The names a body's functions may have, in FUNC_KINDS order."""
+    return body_name(fi), reg_name(fi), entry_name(fi)
 
 
 def code_name(fi: int) -> str:
@@ -1165,10 +1170,9 @@ class Translator:
         rows = []
         for b in bodies:
             fi = b.func_index
-            names = [body_name(fi), reg_name(fi) if fi in self.reg_bodies else "",
-                     entry_name(fi)]
             rows += [f"{row} {{ ptr @{n}, i32 {fi}, i32 {k} }}"
-                     for k, n in enumerate(names) if n]
+                     for k, n in enumerate(func_names(fi))
+                     if FUNC_KINDS[k] != "registers" or fi in self.reg_bodies]
         return f"@{FUNCS_NAME} = constant [{len(rows)} x {row}] [{', '.join(rows)}]"
 
     # -- runtime struct access --
