@@ -437,6 +437,7 @@ class NativeModule:
         self.objects: list[tuple[bytes, list[int], dict[int, list[int]], list[int],
                                  list[int]]] = []
         self.body_addr: dict[int, int] = {}     # function index -> its body's machine code
+        self.reg_addr: dict[int, int] = {}      # ... and its `reg_name` function's, if any
         self.failed: set[int] = set()       # module function indexes left interpreted
         self.installed: set[int] = set()
         self.compile_seconds: list[tuple[list[int], float]] = []
@@ -612,8 +613,10 @@ class NativeModule:
                          if (c in self.body_addr or c in ahead) and c not in ours})
         j = jit()
         t0, c0 = time.perf_counter(), time.thread_time()
+        regs = frozenset(c for c in linked if c in self.reg_addr
+                         or (c in ahead and self.module.in_registers(c)))
         ir = _ir().Translator(self.module, j.layout).module(
-            bodies, {c: self.lowered(c).max_slots for c in linked})
+            bodies, {c: self.lowered(c).max_slots for c in linked}, regs)
         names = [b.func_index for b in bodies if b.func_index in want
                  and (replace or b.func_index not in self.installed)]
         return _Batch(bodies, names, [b.func_index for b in bodies], linked, replace, ir,
@@ -649,9 +652,15 @@ class NativeModule:
         exports += [f(fi) for fi in every for f in (ir.body_name, ir.code_name)]
         if self.perfmap and ir.FUNCS_NAME.encode() in obj:
             exports.append(ir.FUNCS_NAME)
+        regs = [fi for fi in every if ir.reg_export_name(fi).encode() + b"\0" in obj]
+        exports += [ir.reg_export_name(fi) for fi in regs]
         j = jit()
-        tracker, addrs = j.link(obj, exports,
-                                {ir.body_name(fi): self.body_addr[fi] for fi in linked})
+        imports = {ir.body_name(fi): self.body_addr[fi] for fi in linked}
+        imports.update({ir.reg_export_name(fi): self.reg_addr[fi] for fi in linked
+                        if fi in self.reg_addr})
+        tracker, addrs = j.link(obj, exports, imports)
+        for fi in regs:
+            self.reg_addr.setdefault(fi, addrs[ir.reg_export_name(fi)])
         self.trackers.append(tracker)
         if self.perfmap:
             self.perf_map(obj, addrs)

@@ -1124,6 +1124,12 @@ def func_names(fi: int) -> tuple[str, str, str]:
     return body_name(fi), reg_name(fi), entry_name(fi)
 
 
+def reg_export_name(fi: int) -> str:
+    """The exported alias of a body's `reg_name` function, by which later batches call it
+    in registers (`Translator.module`'s `linked_regs`)."""
+    return f"wx{fi}"
+
+
 def code_name(fi: int) -> str:
     """The global holding the address of the body's lowered cells (set when the batch is
     linked, before it runs: `NativeModule.load`), for the call records' return pcs."""
@@ -1141,22 +1147,34 @@ class Translator:
         self.batch: dict[int, int] = {}
         # bodies of this batch that also have a `reg_name` function
         self.reg_bodies: set[int] = set()
+        # ... and bodies of earlier batches called in registers (their `reg_export_name`)
+        self.reg_linked: set[int] = set()
 
-    def module(self, bodies: list[Body], linked: dict[int, int] | None = None) -> str:
+    def module(self, bodies: list[Body], linked: dict[int, int] | None = None,
+               linked_regs: frozenset[int] = frozenset()) -> str:
         """The IR of `bodies` (each decoded): a body and an entry function per body.  Their
         calls of `linked` bodies (function index -> max_slots; machine code of an earlier
-        batch) are direct calls of an external `body_name` symbol, not recompiled."""
+        batch) are direct calls of an external `body_name` symbol, not recompiled, or of
+        its `reg_export_name` for those in `linked_regs` (in registers, as `reg_call`)."""
         linked = {fi: n for fi, n in (linked or {}).items()
                   if fi not in {b.func_index for b in bodies}}
         self.batch = {**linked, **{b.func_index: b.max_slots for b in bodies}}
         self.reg_bodies = {b.func_index for b in bodies if self.m.in_registers(b.func_index)}
+        self.reg_linked = {fi for fi in linked if fi in linked_regs}
         parts = [SYMBOL_DECLS, INTRINSICS]
         parts += [f"declare i32 @{body_name(fi)}(ptr, ptr, i32)" for fi in sorted(linked)]
+        for fi in sorted(self.reg_linked):
+            np_, nr = self.m.func_slots(fi)
+            rty = "{i32, i64}" if nr else "i32"
+            parts.append(f"declare {rty} @{reg_export_name(fi)}(ptr, ptr, i32, i32"
+                         + ", i64" * np_ + ")")
         for b in bodies:
             parts.append(f"@{code_name(b.func_index)} = dso_local global ptr null, align 8")
             parts.append(FuncTranslator(self, b).body())
             if b.func_index in self.reg_bodies:
                 parts.append(self.reg_wrapper(b))
+                parts.append(f"@{reg_export_name(b.func_index)} = alias i8, ptr "
+                             f"@{reg_name(b.func_index)}")
             parts.append(self.entry(b))
         parts.append(self.function_table(bodies))
         parts.append('attributes #0 = { nounwind "frame-pointer"="none" }')
@@ -1789,7 +1807,7 @@ class FuncTranslator:
         direct = [c for c in callees if c in u.batch]
         self.one_direct_call = len(direct) == 1
         f.label("start")
-        self.depth_at_start(any(c in u.reg_bodies for c in direct))
+        self.depth_at_start(any(c in u.reg_bodies or c in u.reg_linked for c in direct))
         inst = u.fld(f, "%cx", "cx.inst", "ptr")
         f.lines.append(f"  %inst = getelementptr i8, ptr {inst}, i64 0")
         memrec = u.fld(f, "%inst", "inst.mem", "ptr")
@@ -2427,7 +2445,7 @@ class FuncTranslator:
         base = g["base"]
         np_, nr = self.u.m.func_slots(fi)
         ret_idx = i + isa.NCELLS[self.cells[i]]
-        if fi in self.u.reg_bodies:
+        if fi in self.u.reg_bodies or fi in self.u.reg_linked:
             return self.reg_call(i, fi, base, ret_idx, np_, nr)
         self.spill(base, np_, args=True)
         if fi in self.u.batch:      # (or linked from an earlier batch)
@@ -2476,7 +2494,8 @@ class FuncTranslator:
         d1 = f.op(f"add i32 {depth}, 1")
         if args is not None:    # (only a lazy body calls in registers: `depth_at_start`)
             rty = "{i32, i64}" if self.u.m.func_slots(fi)[1] else "i32"
-            return f.op(f"call {rty} @{reg_name(fi)}(ptr {nfp}, ptr %cx, i32 0, i32 {d1}{args})")
+            name = reg_name(fi) if fi in u.reg_bodies else reg_export_name(fi)
+            return f.op(f"call {rty} @{name}(ptr {nfp}, ptr %cx, i32 0, i32 {d1}{args})")
         f.emit(f"store i32 {d1}, ptr %depthp")     # (a `body_name` reads it there)
         rc = f.op(f"call i32 @{body_name(fi)}(ptr {nfp}, ptr %cx, i32 0)")
         if not self.lazy_depth:

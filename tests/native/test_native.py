@@ -1479,3 +1479,40 @@ def test_the_translator_yields_the_gil_once_per_slice(monkeypatch: pytest.Monkey
         clock[0] += step
     assert 9 <= len(slept) <= 11
     assert all(b - a >= _native_ir.PAUSE_EVERY - 1e-9 for a, b in itertools.pairwise(slept))
+
+
+def test_a_body_of_an_earlier_batch_is_called_in_registers(llvmlite_ok: None) -> None:
+    """A body whose arguments and result fit in registers exports its `reg_name`
+    function (as `reg_export_name`), and a later batch calls it there directly, as a body
+    of its own batch, not through the wrapper that loads its arguments from fp[]: the
+    same results, and a trap in the callee has the interpreter's backtrace."""
+    wat = """(module
+      (func $f (param i32 i32) (result i32)
+        (if (i32.eq (local.get 0) (i32.const 3)) (then (unreachable)))
+        (i32.add (i32.mul (local.get 0) (local.get 1)) (i32.const 7)))
+      (func (export "run") (param $n i32) (result i32) (local $s i32)
+        (loop $l
+          (local.set $s (i32.add (local.get $s) (call $f (local.get $n) (local.get $s))))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (local.get $s)))"""
+    auto = engine("auto")
+    m = wasmrt.Module(auto, wat)
+    nm = m._native
+    nm.compile([0])
+    assert 0 in nm.reg_addr
+    bt = nm.translate([1])
+    assert bt is not None and f"@{_native_ir.reg_export_name(0)}(" in bt.ir
+    assert f"@{_native_ir.body_name(0)}(" not in bt.ir.split("define", 1)[1]
+    nm.compile([1])
+    st = wasmrt.Store(auto)
+    run = wasmrt.Instance(st, m, []).exports(st)["run"]
+    ref = wasmrt.Store(engine("interpreter"))
+    want = wasmrt.Instance(ref, wasmrt.Module(ref.engine, wat), []).exports(ref)["run"]
+    assert _interp.native_state(m._info.func_codes[1])[0]
+    assert [run(st, n) for n in (1, 2)] == [want(ref, n) for n in (1, 2)]
+    with pytest.raises(wasmrt.Trap) as got:
+        run(st, 1000)
+    with pytest.raises(wasmrt.Trap) as exp:
+        want(ref, 1000)
+    assert [(f.func_index, f.func_offset) for f in got.value.frames] == [
+        (f.func_index, f.func_offset) for f in exp.value.frames]
