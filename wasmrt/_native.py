@@ -613,10 +613,9 @@ class NativeModule:
                          if (c in self.body_addr or c in ahead) and c not in ours})
         j = jit()
         t0, c0 = time.perf_counter(), time.thread_time()
-        regs = frozenset(c for c in linked if c in self.reg_addr
-                         or (c in ahead and self.module.in_registers(c)))
         ir = _ir().Translator(self.module, j.layout).module(
-            bodies, {c: self.lowered(c).max_slots for c in linked}, regs)
+            bodies, {c: self.lowered(c).max_slots for c in linked},
+            frozenset(c for c in linked if self.module.in_registers(c)))
         names = [b.func_index for b in bodies if b.func_index in want
                  and (replace or b.func_index not in self.installed)]
         return _Batch(bodies, names, [b.func_index for b in bodies], linked, replace, ir,
@@ -650,14 +649,16 @@ class NativeModule:
         ir = _ir()
         exports = [ir.entry_name(fi) for fi in names]
         exports += [f(fi) for fi in every for f in (ir.body_name, ir.code_name)]
-        if self.perfmap and ir.FUNCS_NAME.encode() in obj:
+        if self.perfmap:
             exports.append(ir.FUNCS_NAME)
-        regs = [fi for fi in every if ir.reg_export_name(fi).encode() + b"\0" in obj]
+        # (machine code loaded from a cache or a serialized module came from this very
+        # translator, `code_key`: its bodies in registers export their alias too)
+        regs = [fi for fi in every if self.module.in_registers(fi)]
         exports += [ir.reg_export_name(fi) for fi in regs]
         j = jit()
         imports = {ir.body_name(fi): self.body_addr[fi] for fi in linked}
         imports.update({ir.reg_export_name(fi): self.reg_addr[fi] for fi in linked
-                        if fi in self.reg_addr})
+                        if self.module.in_registers(fi)})
         tracker, addrs = j.link(obj, exports, imports)
         for fi in regs:
             self.reg_addr.setdefault(fi, addrs[ir.reg_export_name(fi)])
@@ -717,25 +718,17 @@ class NativeModule:
     def perf_map(self, obj: bytes, addrs: dict[str, int]) -> None:
         """Name the functions of a batch just linked (object code `obj`, its exported
         addresses `addrs`) in this process's perf map (`write_perf_map`): every function of
-        its table (`_native_ir.FUNCS_NAME`), or in an object without one (machine code a
-        cache kept from an older wasmrt) the functions it exports."""
+        its table (`_native_ir.FUNCS_NAME`)."""
         import ctypes
 
         ir = _ir()
         sizes = elf_symbol_sizes(obj)
         rows: list[tuple[int, int, int, str]] = []     # address, size, function index, kind
-        table = addrs.get(ir.FUNCS_NAME)
-        if table is not None:
-            n = sizes.get(ir.FUNCS_NAME, 0) // _FUNC_ROW.size
-            raw = ctypes.string_at(table, n * _FUNC_ROW.size)
-            for addr, fi, kind in _FUNC_ROW.iter_unpack(raw):
-                name = ir.func_names(fi)[kind]
-                rows.append((addr, sizes.get(name, 0), fi, ir.FUNC_KINDS[kind]))
-        else:
-            for name, addr in addrs.items():
-                for kind, prefix in zip(ir.FUNC_KINDS, (n[:-1] for n in ir.func_names(0))):
-                    if name.startswith(prefix) and name[len(prefix):].isdigit():
-                        rows.append((addr, sizes.get(name, 0), int(name[len(prefix):]), kind))
+        n = sizes.get(ir.FUNCS_NAME, 0) // _FUNC_ROW.size
+        raw = ctypes.string_at(addrs[ir.FUNCS_NAME], n * _FUNC_ROW.size)
+        for addr, fi, kind in _FUNC_ROW.iter_unpack(raw):
+            name = ir.func_names(fi)[kind]
+            rows.append((addr, sizes.get(name, 0), fi, ir.FUNC_KINDS[kind]))
         in_regs = {fi for _a, _s, fi, kind in rows if kind == "registers"}
         names = getattr(self.info, "names", None)
         functions = getattr(names, "functions", None) or {}
